@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerate the R reference fixtures in tests/reference/*.json.
+# CI does not run this: the JSON files are committed. Needs root for apt-get.
+#   bash tests/reference/make_all.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); library(jsonlite)' >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-survival r-cran-jsonlite r-cran-rms
+fi
+for script in *.R; do
+  echo "Rscript $script"
+  Rscript "$script"
+done
