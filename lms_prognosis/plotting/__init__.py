@@ -1,0 +1,28 @@
+"""Figures for papers, drawn from the package's result objects (they compute nothing).
+
+Every function takes ``ax=None`` (or a grid cell to draw in) and returns the Figure; palettes
+and journal presets live in :mod:`~lms_prognosis.plotting.style`; :func:`save_figure` writes
+PDF/SVG/PNG/TIFF with provenance in the file metadata.
+"""
+
+from __future__ import annotations
+
+from lms_prognosis.plotting._layout import PlotError
+from lms_prognosis.plotting.export import ExportError, provenance_json, save_figure
+from lms_prognosis.plotting.km import KMPanel, plot_km
+from lms_prognosis.plotting.style import (
+    JOURNAL_PRESETS,
+    PALETTES,
+    StyleError,
+    figure_size,
+    get_palette,
+    get_preset,
+    journal_style,
+    style_rc,
+)
+
+__all__ = [
+    "JOURNAL_PRESETS", "PALETTES", "ExportError", "KMPanel", "PlotError", "StyleError",
+    "figure_size", "get_palette", "get_preset", "journal_style", "plot_km",
+    "provenance_json", "save_figure", "style_rc",
+]

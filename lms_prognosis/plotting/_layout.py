@@ -1,0 +1,83 @@
+"""Layout helpers shared by the figure modules: carving panels out of a caller's Axes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.gridspec import SubplotSpec
+
+from lms_prognosis.plotting.style import get_palette
+
+
+class PlotError(ValueError):
+    """A plot was asked for something its inputs cannot give (missing column, bad Axes)."""
+
+
+def panel_spec(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, SubplotSpec,
+                                                                          Axes | None]:
+    """The figure and the SubplotSpec a composite plot fills.
+
+    Without ``ax`` a new constrained-layout figure is made. With ``ax`` its SubplotSpec is
+    used, so the composite (curve + table, forest + text columns) stays inside the caller's
+    grid cell; the caller's Axes is reused for the first panel.
+    """
+    if ax is None:
+        fig = plt.figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_gridspec(1, 1)[0], None
+    spec = ax.get_subplotspec()
+    if spec is None:
+        raise PlotError("the Axes given must come from a grid (plt.subplots, add_subplot or "
+                        "subfigures); Axes placed with add_axes have no SubplotSpec to split")
+    return ax.figure, spec, ax
+
+
+def colour_map(groups: Sequence[Any], palette: Any) -> dict[Any, str]:
+    """Map group labels to colours from a palette name, list, or dict."""
+    if isinstance(palette, dict):
+        missing = [g for g in groups if g not in palette]
+        if missing:
+            raise PlotError(f"palette has no colour for groups {missing}")
+        return {g: palette[g] for g in groups}
+    return dict(zip(groups, get_palette(palette, len(groups)), strict=True))
+
+
+def month_ticks(tmax: float, max_ticks: int = 8) -> np.ndarray:
+    """Tick positions in months: multiples of 1, 2, 3, 6, 12, 24, 36, 60 or 120 from 0."""
+    if not np.isfinite(tmax) or tmax <= 0:
+        return np.array([0.0])
+    for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
+        if tmax / step <= max_ticks - 1:
+            return np.arange(0.0, tmax + 1e-9, step)
+    return np.linspace(0.0, tmax, max_ticks)
+
+
+def lowess(x: np.ndarray, y: np.ndarray, frac: float = 2 / 3, n_out: int = 80,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A small locally linear smoother (tricube weights, one pass, no robustness step).
+
+    For display only (the trend line in residual plots): evaluated on ``n_out`` points
+    spanning ``x``.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 3:
+        return x, y
+    grid = np.linspace(x.min(), x.max(), n_out)
+    k = max(3, int(np.ceil(frac * x.size)))
+    out = np.empty_like(grid)
+    for i, g in enumerate(grid):
+        d = np.abs(x - g)
+        h = np.partition(d, k - 1)[k - 1] or 1e-12
+        w = np.clip(1 - (d / h) ** 3, 0, None) ** 3
+        sw = w.sum()
+        mx, my = (w * x).sum() / sw, (w * y).sum() / sw
+        sxx = (w * (x - mx) ** 2).sum()
+        slope = (w * (x - mx) * (y - my)).sum() / sxx if sxx > 0 else 0.0
+        out[i] = my + slope * (g - mx)
+    return grid, out

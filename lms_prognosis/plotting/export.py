@@ -1,0 +1,199 @@
+"""Save a figure as PDF, SVG, PNG or TIFF with its provenance in the file's metadata.
+
+Where the provenance goes:
+
+========  ===============================================================================
+format    metadata
+========  ===============================================================================
+PDF       Info dictionary: ``Subject`` = provenance JSON, ``Keywords`` = ``key=value`` pairs,
+          ``Creator`` = ``lms_prognosis <version>``
+PNG       ``tEXt`` chunks: ``Software``, ``Description`` (= JSON) and ``lms_prognosis``
+SVG       ``<metadata>`` (Dublin Core): ``dc:description`` = JSON, ``dc:creator``
+TIFF      tag 270 ``ImageDescription`` = JSON, tag 305 ``Software`` (written with Pillow)
+========  ===============================================================================
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lms_prognosis._provenance import provenance as _provenance_record
+from lms_prognosis._version import __version__
+from lms_prognosis.plotting.style import MM_PER_INCH, get_preset
+
+FORMATS = ("pdf", "svg", "png", "tif", "tiff")
+
+
+class ExportError(ValueError):
+    """A figure could not be saved as asked (unknown format, bad dpi)."""
+
+
+def provenance_json(provenance: Mapping[str, Any] | None = None, data: Any = None,
+                    parameters: Mapping[str, Any] | None = None) -> str:
+    """The provenance record embedded by :func:`save_figure`, as compact JSON.
+
+    Parameters
+    ----------
+    provenance : mapping, optional
+        A record made by :func:`lms_prognosis._provenance.provenance` or any extra keys;
+        merged over the record built from ``data`` and ``parameters``.
+    data : DataFrame or Cohort, optional
+        Input data; its SHA-256 (:func:`~lms_prognosis._provenance.hash_frame`) is recorded.
+    parameters : mapping, optional
+        Analysis parameters (JSON-serialisable; others are stored as their ``repr``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = json.loads(provenance_json(data=pd.DataFrame({"x": [1]}), parameters={"t": 60}))
+    >>> sorted(rec)
+    ['created', 'data_sha256', 'data_shape', 'parameters', 'software']
+    """
+    frame = getattr(data, "data", data)
+    if frame is not None and not isinstance(frame, pd.DataFrame):
+        raise ExportError(f"data must be a DataFrame or a Cohort, got {type(data).__name__}")
+    rec = _provenance_record(frame, dict(parameters) if parameters else None)
+    if provenance:
+        rec.update(dict(provenance))
+    return json.dumps(rec, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+def _targets(path: str | Path, formats: Iterable[str] | str | None) -> list[tuple[Path, str]]:
+    path = Path(path)
+    if formats is None:
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ExportError(f"cannot tell the format of {str(path)!r}: give a suffix "
+                              f"({', '.join(FORMATS)}) or formats=")
+        return [(path, "tiff" if fmt == "tif" else fmt)]
+    if isinstance(formats, str):
+        formats = [formats]
+    out = []
+    for fmt in formats:
+        f = fmt.lower().lstrip(".")
+        if f not in FORMATS:
+            raise ExportError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+        out.append((path.with_suffix(f".{f}"), "tiff" if f == "tif" else f))
+    return out
+
+
+def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None = None,
+                dpi: int | None = None, formats: Iterable[str] | str | None = None,
+                provenance: Mapping[str, Any] | None = None, data: Any = None,
+                parameters: Mapping[str, Any] | None = None, columns: int | None = None,
+                title: str | None = None) -> list[Path]:
+    """Write a figure to PDF, SVG, PNG and/or TIFF with provenance in the file metadata.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure (or Axes)
+        The figure (an Axes is accepted and its figure saved).
+    path : str or Path
+        Output path. Its suffix gives the format unless ``formats`` is given, in which case
+        the suffix is replaced by each format (``"fig1"`` with ``formats=("pdf", "png")``
+        writes ``fig1.pdf`` and ``fig1.png``). Parent folders must exist.
+    preset : str or dict, optional
+        Journal preset (:data:`~lms_prognosis.plotting.style.JOURNAL_PRESETS`): the figure is
+        saved at the preset's column width (height scaled to keep the aspect ratio) and dpi.
+        The figure's own size is restored afterwards. Fonts are not changed here: create the
+        figure inside :func:`~lms_prognosis.plotting.style.journal_style` for those.
+    dpi : int, optional
+        Raster resolution (PNG, TIFF); default the preset's (300 without a preset). Journals
+        usually ask 300 (halftone) or 600 (with text) dpi.
+    formats : str or iterable of str, optional
+        Any of ``"pdf"``, ``"svg"``, ``"png"``, ``"tiff"`` (``"tif"``).
+    provenance, data, parameters
+        What is recorded (see :func:`provenance_json`): package version, creation time,
+        SHA-256 of ``data`` and the ``parameters`` JSON.
+    columns : {1, 2}, optional
+        With ``preset``: single or double column width; default keeps the figure width
+        unless a preset is given (then single column).
+    title : str, optional
+        Title stored in the metadata.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+
+    Notes
+    -----
+    TIFF files are written by Pillow as RGB with LZW compression and the dpi tag set. PDF
+    text is embedded as TrueType (``pdf.fonttype = 42``) so it stays editable.
+
+    Examples
+    --------
+    >>> import tempfile, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [1, 0])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = save_figure(fig, f"{d}/fig", formats=("pdf", "png"), parameters={"t": 60})
+    ...     [p.suffix for p in paths]
+    ['.pdf', '.png']
+    >>> plt.close(fig)
+    """
+    figure = fig if isinstance(fig, Figure) else getattr(fig, "figure", None)
+    if not isinstance(figure, Figure):
+        raise ExportError(f"expected a matplotlib Figure or Axes, got {type(fig).__name__}")
+    targets = _targets(path, formats)
+    p = get_preset(preset)
+    res = int(dpi if dpi is not None else p["dpi"])
+    if res < 72 or res > 2400:
+        raise ExportError(f"dpi must be between 72 and 2400, got {res}")
+    prov = provenance_json(provenance, data, parameters)
+    software = f"lms_prognosis {__version__} (matplotlib {mpl.__version__})"
+    title = title or ""
+
+    old_size = figure.get_size_inches().copy()
+    if preset is not None or columns is not None:
+        width = p["width_mm"][(columns or 1) - 1] / MM_PER_INCH
+        figure.set_size_inches(width, width * old_size[1] / old_size[0])
+    written: list[Path] = []
+    try:
+        with mpl.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+            for target, fmt in targets:
+                _write(figure, target, fmt, res, prov, software, title)
+                written.append(target)
+    finally:
+        figure.set_size_inches(old_size)
+    return written
+
+
+def _keywords(prov: str) -> str:
+    rec = json.loads(prov)
+    keys = ("software", "data_sha256", "created")
+    return "; ".join(f"{k}={rec[k]}" for k in keys if k in rec)
+
+
+def _write(figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software: str,
+           title: str) -> None:
+    if fmt == "pdf":
+        meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov),
+                "Creator": software}
+        figure.savefig(target, format="pdf", metadata=meta)
+    elif fmt == "svg":
+        meta = {"Title": title, "Description": prov, "Creator": software,
+                "Keywords": ["lms_prognosis", _keywords(prov)]}
+        figure.savefig(target, format="svg", metadata=meta)
+    elif fmt == "png":
+        meta = {"Title": title, "Software": software, "Description": prov,
+                "lms_prognosis": prov}
+        figure.savefig(target, format="png", dpi=dpi, metadata=meta)
+    else:  # tiff through Pillow (a matplotlib dependency), RGB + LZW + dpi + description
+        from PIL import Image
+
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png", dpi=dpi)
+        buf.seek(0)
+        with Image.open(buf) as im:
+            rgb = im.convert("RGB")
+        rgb.save(target, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi),
+                 tiffinfo={270: prov, 305: software})

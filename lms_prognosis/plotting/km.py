@@ -1,0 +1,283 @@
+"""Kaplan-Meier curves with an at-risk table drawn as data in its own Axes.
+
+The table is a separate Axes sharing x with the curves (a sub-grid of the caller's grid
+cell), so numbers sit under the curve's ticks in single figures and in multi-panel grids
+alike; the numbers drawn are exactly ``km.at_risk(ticks)``, returned with the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from lms_prognosis._format import format_p
+from lms_prognosis.plotting._layout import PlotError, colour_map, month_ticks, panel_spec
+
+ROW_TITLES = {
+    "n_risk": "Number at risk",
+    "n_event": "Events (since previous time)",
+    "n_censor": "Censored (since previous time)",
+}
+
+
+@dataclass(repr=False)
+class KMPanel:
+    """What :func:`plot_km` drew: the Axes and the data behind the table and annotations.
+
+    Attributes
+    ----------
+    curve : Axes
+        The survival-curve Axes.
+    tables : dict
+        Table Axes by row kind (``"n_risk"``, ``"n_event"``, ``"n_censor"``).
+    at_risk : DataFrame
+        ``km.at_risk(ticks)`` exactly as drawn (group, time, n_risk, n_event, n_censor).
+    ticks : ndarray
+        The x positions (months) of the curve ticks and table columns.
+    logrank : object or None
+        The log-rank result whose p is printed.
+    medians : DataFrame or None
+        ``km.median()`` when median lines were drawn.
+    """
+
+    curve: Axes
+    tables: dict[str, Axes]
+    at_risk: pd.DataFrame | None
+    ticks: np.ndarray
+    logrank: Any = None
+    medians: pd.DataFrame | None = None
+    texts: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (f"KMPanel(groups={list(self.at_risk['group'].unique()) if self.at_risk is not None else []}, "
+                f"ticks={self.ticks.tolist()}, tables={list(self.tables)})")
+
+
+def _labels(km: Any, labels: Any) -> dict[Any, str]:
+    groups = list(km.groups)
+    if labels is None:
+        name = getattr(km, "group", None)
+        if name is None or groups == ["all"]:
+            return {g: ("All patients" if g == "all" else str(g)) for g in groups}
+        return {g: f"{name}={g}" for g in groups}
+    if isinstance(labels, Mapping):
+        return {g: str(labels.get(g, g)) for g in groups}
+    if callable(labels):
+        return {g: str(labels(g)) for g in groups}
+    labels = list(labels)
+    if len(labels) != len(groups):
+        raise PlotError(f"{len(labels)} labels for {len(groups)} groups {groups}")
+    return dict(zip(groups, labels, strict=True))
+
+
+def _logrank(km: Any, logrank: Any) -> Any:
+    if logrank is None or logrank is False or len(km.groups) < 2:
+        return None
+    if isinstance(logrank, str):
+        if logrank != "auto":
+            raise PlotError(f"logrank must be None, 'auto' or a log-rank result, got {logrank!r}")
+        return km.logrank()
+    return logrank
+
+
+def _logrank_text(lr: Any) -> str:
+    method = str(getattr(lr, "method", "")).lower()
+    trend = bool(getattr(lr, "trend", False)) or "trend" in method
+    name = "Log-rank test for trend" if trend else "Log-rank"
+    return f"{name} {format_p(float(lr.p))}"
+
+
+def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
+            at_risk_rows: Sequence[str] = ("n_risk",), ci: bool = True,
+            censor_marks: bool = True, median_lines: bool = False, logrank: Any = "auto",
+            palette: Any = "okabe_ito", labels: Any = None, xlabel: str = "Time (months)",
+            ylabel: str = "Survival probability", xticks: Sequence[float] | None = None,
+            xmax: float | None = None, title: str | None = None, legend: bool = True,
+            ci_alpha: float = 0.15, table_height: float | None = None,
+            figsize: tuple[float, float] = (6.0, 4.8)) -> Figure:
+    """Kaplan-Meier curves by group with CI bands, censor marks and an aligned at-risk table.
+
+    Parameters
+    ----------
+    km : KMResult
+        From :func:`lms_prognosis.kaplan_meier`; uses ``.table``, ``.groups``, ``.group``,
+        ``.at_risk(times)``, ``.median()`` and ``.logrank()``.
+    ax : Axes, optional
+        Grid cell to draw in (e.g. one of ``plt.subplots(2, 2)``). With a table, the cell is
+        split: ``ax`` becomes the curve Axes and the table Axes are added below it, inside
+        the same cell, sharing x. Without ``ax`` a new constrained-layout figure is made.
+    at_risk : bool
+        Draw the table(s) of ``km.at_risk(ticks)``.
+    at_risk_rows : sequence of {"n_risk", "n_event", "n_censor"}
+        One table per entry. Events and censorings are counts since the previous tick
+        (as ``km.at_risk`` reports them).
+    ci : bool
+        Shade the pointwise confidence band (``km.table`` lower/upper, as estimated).
+    censor_marks : bool
+        Ticks at the times with censored observations, on the curve.
+    median_lines : bool
+        Dotted lines to the median survival of each group (``km.median()``).
+    logrank : "auto", None or a LogRankResult
+        ``"auto"`` prints the p-value of ``km.logrank()`` when there are groups (the KM module
+        decides between the plain and the trend test); a result object prints its ``.p``.
+    palette : str, list or dict
+        Palette name (``"okabe_ito"`` default, ``"tol_bright"``, ``"grey"``), colours, or a
+        group-to-colour dict.
+    labels : list, dict or callable, optional
+        Group labels; default ``"<group column>=<level>"`` as R prints strata.
+    xlabel, ylabel, title : str
+        Axis labels; time is in months inside the package.
+    xticks : sequence of float, optional
+        Times (months) of the curve ticks and table columns; default multiples of 12 or 24
+        months (shorter follow-up: 1, 2, 3 or 6) up to the last follow-up time.
+    xmax : float, optional
+        Right end of the time axis; default the last tick or follow-up time.
+    legend : bool
+        Legend of groups (only with more than one group).
+    ci_alpha : float
+        Opacity of the CI bands.
+    table_height : float, optional
+        Height of each table relative to the curve panel (default grows with the groups).
+    figsize : tuple
+        Size in inches of a new figure.
+
+    Returns
+    -------
+    Figure
+        The figure. ``fig.km_panels`` lists a :class:`KMPanel` per call on that figure
+        (curve Axes, table Axes, the at-risk DataFrame drawn, log-rank result); the latest
+        at-risk data is also ``fig.at_risk_table`` and ``ax.km_panel`` on the curve Axes.
+
+    Notes
+    -----
+    Curves are right-continuous steps from (0, 1), as R ``plot(survfit)``; the table follows
+    R ``summary(survfit, times=)``: at risk at t = number with time >= t. Nothing is
+    estimated here; every number comes from ``km``.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> km = lp.kaplan_meier(lp.load_synthetic().data, group="grade")  # doctest: +SKIP
+    >>> fig = plot_km(km, at_risk_rows=("n_risk", "n_event"))          # doctest: +SKIP
+    >>> fig.at_risk_table.head()                                        # doctest: +SKIP
+    """
+    groups = list(km.groups)
+    tab = km.table
+    rows = list(at_risk_rows) if at_risk else []
+    bad = [r for r in rows if r not in ROW_TITLES]
+    if bad:
+        raise PlotError(f"unknown at_risk_rows {bad}; choose from {list(ROW_TITLES)}")
+    colours = colour_map(groups, palette)
+    names = _labels(km, labels)
+
+    tmax = float(np.nanmax(tab["time"])) if len(tab) else 0.0
+    ticks = np.asarray(xticks if xticks is not None else month_ticks(tmax), float)
+    right = float(xmax if xmax is not None else max(tmax, ticks.max()))
+    ticks = ticks[(ticks >= 0) & (ticks <= right + 1e-9)]
+
+    fig, spec, cax = panel_spec(ax, figsize)
+    tables: dict[str, Axes] = {}
+    if rows:
+        h = table_height if table_height is not None else 0.07 * (len(groups) + 1.8)
+        sub = spec.subgridspec(1 + len(rows), 1, height_ratios=[1.0] + [h] * len(rows),
+                               hspace=0.08)
+        if cax is None:
+            cax = fig.add_subplot(sub[0])
+        else:
+            cax.set_subplotspec(sub[0])
+        for i, r in enumerate(rows):
+            tables[r] = fig.add_subplot(sub[i + 1], sharex=cax)
+    elif cax is None:
+        cax = fig.add_subplot(spec)
+
+    _draw_curves(cax, km, groups, colours, names, ci, censor_marks, ci_alpha)
+    cax.set_xlim(0, right)
+    cax.set_ylim(0, 1.03)
+    cax.set_xticks(ticks)
+    cax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    cax.set_xlabel(xlabel)
+    cax.set_ylabel(ylabel)
+    if title:
+        cax.set_title(title, loc="left")
+
+    medians = None
+    if median_lines:
+        medians = km.median()
+        for g, m in zip(medians["group"], medians["median"], strict=True):
+            if np.isfinite(m) and g in colours:
+                cax.plot([0, m, m], [0.5, 0.5, 0], ls=":", lw=0.8, color=colours[g],
+                         zorder=1)
+
+    lr = _logrank(km, logrank)
+    if lr is not None:
+        cax.text(0.03, 0.04, _logrank_text(lr), transform=cax.transAxes, ha="left",
+                 va="bottom", zorder=5,
+                 bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
+    if legend and len(groups) > 1:
+        cax.legend(loc="upper right", handlelength=1.5)
+
+    ar = None
+    texts: dict[str, list[Any]] = {}
+    if rows:
+        ar = km.at_risk(ticks)
+        for r, tax in tables.items():
+            texts[r] = _draw_table(tax, ar, r, groups, colours, names)
+    panel = KMPanel(curve=cax, tables=tables, at_risk=ar, ticks=ticks, logrank=lr,
+                    medians=medians, texts=texts)
+    cax.km_panel = panel
+    fig.km_panels = [*getattr(fig, "km_panels", []), panel]
+    fig.at_risk_table = ar
+    return fig
+
+
+def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
+                 names: dict[Any, str], ci: bool, censor_marks: bool, alpha: float) -> None:
+    tab = km.table
+    for g in groups:
+        sub = tab[tab["group"] == g].sort_values("time", kind="stable")
+        t = np.r_[0.0, sub["time"].to_numpy(float)]
+        s = np.r_[1.0, sub["surv"].to_numpy(float)]
+        ax.step(t, s, where="post", color=colours[g], label=names[g], zorder=3)
+        if ci:
+            lo = np.r_[1.0, sub["lower"].to_numpy(float)]
+            hi = np.r_[1.0, sub["upper"].to_numpy(float)]
+            ax.fill_between(t, lo, hi, step="post", color=colours[g], alpha=alpha, lw=0,
+                            zorder=2)
+        if censor_marks:
+            c = sub[sub["n_censor"] > 0]
+            ax.plot(c["time"], c["surv"], ls="none", marker="|", ms=5, mew=0.8,
+                    color=colours[g], zorder=4)
+
+
+def _draw_table(tax: Axes, ar: pd.DataFrame, row: str, groups: list[Any],
+                colours: dict[Any, str], names: dict[Any, str]) -> list[Any]:
+    ypos = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
+    size = mpl.rcParams["xtick.labelsize"]
+    texts = []
+    for g, t, v in zip(ar["group"], ar["time"], ar[row], strict=True):
+        if g not in ypos:
+            continue
+        txt = tax.text(float(t), ypos[g], f"{int(v)}", ha="center", va="center",
+                       color=colours[g], fontsize=size)
+        txt.lms_value = (g, float(t), int(v))
+        texts.append(txt)
+    tax.set_ylim(-0.6, len(groups) - 0.4)
+    tax.set_yticks([ypos[g] for g in groups], [names[g] for g in groups])
+    for lab, g in zip(tax.get_yticklabels(), groups, strict=True):
+        lab.set_color(colours[g])
+    # half the widest number sits left of x = 0: pad the row labels by that much
+    widest = max((len(f"{int(v)}") for v in ar[row]), default=1)
+    pts = mpl.font_manager.FontProperties(size=size).get_size_in_points()
+    tax.tick_params(axis="y", length=0, pad=4 + 0.32 * pts * widest)
+    tax.tick_params(axis="x", bottom=False, labelbottom=False)
+    for side in ("top", "right", "bottom", "left"):
+        tax.spines[side].set_visible(False)
+    tax.set_title(ROW_TITLES[row], loc="left", fontsize="medium", pad=2)
+    return texts

@@ -1,0 +1,128 @@
+"""plot_km: the table drawn is km.at_risk(ticks), and it lines up with the curve's ticks."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from lms_prognosis.plotting import plot_km
+from lms_prognosis.plotting._layout import PlotError
+
+
+def _drawn(panel, row="n_risk") -> pd.DataFrame:
+    vals = [t.lms_value for t in panel.texts[row]]
+    # the text on screen is the value: check the string too
+    assert [t.get_text() for t in panel.texts[row]] == [str(v) for _, _, v in vals]
+    return pd.DataFrame(vals, columns=["group", "time", row])
+
+
+def _check_alignment(fig, panel):
+    fig.canvas.draw()  # runs constrained layout
+    cax = panel.curve
+    ticks = cax.get_xticks()
+    np.testing.assert_allclose(ticks, panel.ticks)
+    labels = {float(t): lab for t, lab in zip(ticks, cax.xaxis.get_majorticklabels(),
+                                               strict=True)}
+    renderer = fig.canvas.get_renderer()
+    for row, tax in panel.tables.items():
+        assert tax.get_xlim() == cax.get_xlim()
+        assert tax.get_shared_x_axes().joined(tax, cax)
+        for txt in panel.texts[row]:
+            _, t, _ = txt.lms_value
+            # data -> display through each Axes' own transform
+            x_table = tax.transData.transform((t, 0))[0]
+            x_curve = cax.transData.transform((t, 0))[0]
+            assert abs(x_table - x_curve) < 0.5
+            # the rendered number is centred under the rendered tick label
+            centre_text = txt.get_window_extent(renderer).x0 + txt.get_window_extent(
+                renderer).width / 2
+            bb = labels[t].get_window_extent(renderer)
+            assert abs(centre_text - (bb.x0 + bb.width / 2)) < 1.0
+            # and the table sits below the curve Axes
+            assert tax.get_position().y1 <= cax.get_position().y0 + 1e-9
+
+
+def test_numbers_drawn_equal_km_at_risk(km_grade):
+    fig = plot_km(km_grade, at_risk_rows=("n_risk", "n_event", "n_censor"))
+    panel = fig.km_panels[-1]
+    expected = km_grade.at_risk(panel.ticks)
+    for row in ("n_risk", "n_event", "n_censor"):
+        got = _drawn(panel, row)
+        exp = expected[["group", "time", row]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.astype({"time": float, row: int}),
+                                      exp.astype({"time": float, row: int}),
+                                      check_dtype=False)
+    pd.testing.assert_frame_equal(fig.at_risk_table, expected)
+    assert set(panel.tables) == {"n_risk", "n_event", "n_censor"}
+
+
+def test_table_aligned_with_curve_ticks(km_grade):
+    fig = plot_km(km_grade, xticks=[0, 12, 36, 60, 90])
+    _check_alignment(fig, fig.km_panels[-1])
+    np.testing.assert_allclose(fig.at_risk_table["time"].unique(), [0, 12, 36, 60, 90])
+
+
+def test_alignment_in_2x2_grid(km_grade, km_all):
+    fig, axes = plt.subplots(2, 2, figsize=(9, 8), layout="constrained")
+    kms = [km_grade, km_all, km_all, km_grade]
+    for ax, km in zip(axes.flat, kms, strict=True):
+        out = plot_km(km, ax=ax, at_risk_rows=("n_risk", "n_event"))
+        assert out is fig
+        assert ax.km_panel.curve is ax  # caller's Axes is the curve panel
+    assert len(fig.km_panels) == 4
+    fig.canvas.draw()
+    for panel, km in zip(fig.km_panels, kms, strict=True):
+        _check_alignment(fig, panel)
+        pd.testing.assert_frame_equal(panel.at_risk, km.at_risk(panel.ticks))
+    # each table stays inside its own grid cell: top-row tables above bottom-row curves
+    top, bottom = fig.km_panels[0], fig.km_panels[2]
+    lowest_top_table = min(t.get_position().y0 for t in top.tables.values())
+    assert lowest_top_table > bottom.curve.get_position().y1
+    # left and right columns do not overlap
+    assert fig.km_panels[0].curve.get_position().x1 < fig.km_panels[1].curve.get_position().x0
+
+
+def test_censor_marks_at_censoring_times(km_grade):
+    fig = plot_km(km_grade, at_risk=False, ci=False, logrank=None)
+    ax = fig.km_panels[-1].curve
+    marks = [ln for ln in ax.get_lines() if ln.get_marker() == "|"]
+    assert len(marks) == len(km_grade.groups)
+    tab = km_grade.table
+    for g, ln in zip(km_grade.groups, marks, strict=True):
+        exp = tab[(tab["group"] == g) & (tab["n_censor"] > 0)]
+        np.testing.assert_allclose(ln.get_xdata(), exp["time"])
+        np.testing.assert_allclose(ln.get_ydata(), exp["surv"])
+    assert fig.km_panels[-1].tables == {}
+
+
+def test_logrank_p_printed_from_result(km_grade):
+    class Fake:
+        p, chisq, df, method = 0.0432, 6.3, 2, "Log-rank test for trend"
+
+    fig = plot_km(km_grade, logrank=Fake())
+    texts = [t.get_text() for t in fig.km_panels[-1].curve.texts]
+    assert "Log-rank test for trend p = 0.043" in texts
+    fig2 = plot_km(km_grade, logrank=None)
+    assert not any("Log-rank" in t.get_text() for t in fig2.km_panels[-1].curve.texts)
+
+
+def test_single_group_has_no_logrank_and_no_legend(km_all):
+    fig = plot_km(km_all, median_lines=True)
+    ax = fig.km_panels[-1].curve
+    assert ax.get_legend() is None
+    assert fig.km_panels[-1].logrank is None
+    assert [t.get_text() for t in fig.km_panels[-1].tables["n_risk"].get_yticklabels()] == [
+        "All patients"]
+
+
+def test_bad_arguments(km_grade):
+    with pytest.raises(PlotError, match="at_risk_rows"):
+        plot_km(km_grade, at_risk_rows=("n_dead",))
+    with pytest.raises(PlotError, match="labels"):
+        plot_km(km_grade, labels=["a"])
+    fig = plt.figure()
+    loose = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    with pytest.raises(PlotError, match="SubplotSpec"):
+        plot_km(km_grade, ax=loose)
