@@ -1,0 +1,200 @@
+"""Paper tables: Table 1 (patient characteristics) and the hazard-ratio table.
+
+Both return small result objects with a formatted ``.table`` (strings made by
+:mod:`lms_prognosis._format`, the one number formatter) and exporters to CSV, LaTeX, HTML and
+Word (see :mod:`lms_prognosis.report.export`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from lms_prognosis._format import format_hr, format_p
+from lms_prognosis.report._tableone import (
+    DEFAULT_LABELS,
+    TableOneResult,
+    table_one,
+)
+from lms_prognosis.report.export import TableExportMixin
+
+__all__ = ["table_one", "hr_table", "TableOneResult", "HRTableResult", "DEFAULT_LABELS"]
+
+
+@dataclass(repr=False)
+class HRTableResult(TableExportMixin):
+    """Hazard ratios as papers print them: univariable and multivariable columns.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns ``variable``, ``level``, then ``Univariable HR (95% CI)``, ``Univariable p``
+        (when univariable fits are present), ``Multivariable HR (95% CI)``,
+        ``Multivariable p``. Reference levels read ``1 (reference)``.
+    terms : DataFrame
+        The numbers behind the table, one row per term: variable, level, term, model
+        ("univariable"/"multivariable"), hr, lower, upper, p, n, n_events.
+    multivariable : CoxResult
+    univariable : dict of str to CoxResult
+    """
+
+    table: pd.DataFrame
+    terms: pd.DataFrame
+    multivariable: Any
+    univariable: dict[str, Any] = field(default_factory=dict)
+    caption: str = "Hazard ratios (Cox proportional hazards model)"
+    note: str | None = None
+    group_column: str | None = "variable"
+
+    def __repr__(self) -> str:
+        return f"HRTableResult ({len(self.table)} rows)\n{self.table.to_string(index=False)}"
+
+
+def _levels(cox: Any, covariate: str) -> list[str] | None:
+    """Levels of a categorical/boolean covariate in the fit's data (reference first)."""
+    col = cox.data[covariate] if covariate in getattr(cox, "data", pd.DataFrame()).columns else None
+    if col is None:
+        return None
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col.dropna().astype(str))
+        return [str(c) for c in col.cat.categories if str(c) in present]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return ["False", "True"]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return None
+    return sorted(col.dropna().astype(str).unique())
+
+
+def _rows(cox: Any, model: str) -> pd.DataFrame:
+    """One row per displayed level: reference rows have hr = 1 and no CI."""
+    hr = cox.hazard_ratios
+    rows = []
+    for covariate in cox.covariates:
+        levels = _levels(cox, covariate)
+        sub = hr[hr["covariate"] == covariate]
+        if levels is None:  # numeric: one row, per unit
+            for r in sub.itertuples(index=False):
+                rows.append(dict(variable=covariate, level="per unit", term=r.term, model=model,
+                                 hr=r.hr, lower=r.lower, upper=r.upper, p=r.p, reference=False))
+            continue
+        for i, level in enumerate(levels):
+            if i == 0:
+                rows.append(dict(variable=covariate, level=level, term=None, model=model,
+                                 hr=1.0, lower=float("nan"), upper=float("nan"), p=float("nan"),
+                                 reference=True))
+                continue
+            term = covariate if levels == ["False", "True"] else f"{covariate}[{level}]"
+            match = sub[sub["term"] == term]
+            if match.empty:
+                continue
+            r = match.iloc[0]
+            rows.append(dict(variable=covariate, level=level, term=term, model=model, hr=r.hr,
+                             lower=r.lower, upper=r.upper, p=r.p, reference=False))
+    out = pd.DataFrame(rows)
+    out["n"] = cox.n
+    out["n_events"] = cox.n_events
+    return out
+
+
+def _fmt(row: pd.Series) -> tuple[str, str]:
+    if pd.isna(row.get("hr")):
+        return "", ""
+    if row["reference"]:
+        return "1 (reference)", ""
+    return format_hr(row["hr"], row["lower"], row["upper"]), format_p(row["p"], prefix=False)
+
+
+def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
+             data: pd.DataFrame | None = None, labels: dict[str, str] | None = None,
+             level_labels: dict[str, dict[str, str]] | None = None) -> HRTableResult:
+    """Build the hazard-ratio table of a Cox fit, optionally with univariable columns.
+
+    Parameters
+    ----------
+    cox : CoxResult
+        The multivariable fit (from :func:`lms_prognosis.fit_cox`).
+    univariable : None, "auto" or dict
+        None: multivariable columns only. ``"auto"``: each covariate is refitted alone with
+        :func:`lms_prognosis.fit_cox` (same time, event, ties and strata) on ``data``. A dict
+        maps covariate -> an already fitted univariable CoxResult.
+    data : DataFrame, optional
+        Data for the univariable fits; default ``cox.data`` (the multivariable complete cases,
+        so both columns describe the same patients). Pass the full frame to let each
+        univariable fit use every patient with that covariate.
+    labels : dict, optional
+        Covariate -> display name (default: :data:`DEFAULT_LABELS`, else the column name).
+    level_labels : dict, optional
+        Covariate -> {level -> display}; booleans show "no"/"yes" by default.
+
+    Returns
+    -------
+    HRTableResult
+
+    Notes
+    -----
+    The first level of a categorical covariate is the reference (treatment contrasts, as R);
+    a boolean compares True with False. Hazard ratios, CIs and Wald p-values are those of the
+    fit (``cox.hazard_ratios``), formatted by :func:`lms_prognosis._format.format_hr` and
+    :func:`lms_prognosis._format.format_p`; nothing is recomputed here.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> cox = lp.fit_cox(lp.load_synthetic().data, ["age", "grade"])
+    >>> t = hr_table(cox, univariable="auto")
+    >>> list(t.table.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['variable', 'level', 'Univariable HR (95% CI)', 'Univariable p',
+     'Multivariable HR (95% CI)', 'Multivariable p']
+    >>> t.table.loc[t.table["level"] == "1", "Multivariable HR (95% CI)"].item()
+    '1 (reference)'
+    """
+    multi = _rows(cox, "multivariable")
+    uni_fits: dict[str, Any] = {}
+    if isinstance(univariable, str):
+        if univariable != "auto":
+            raise ValueError(f"univariable must be None, 'auto' or a dict, not {univariable!r}")
+        from lms_prognosis.cox import fit_cox
+
+        frame = cox.data if data is None else data
+        for covariate in cox.covariates:
+            uni_fits[covariate] = fit_cox(frame, [covariate], time=cox.time, event=cox.event,
+                                          ties=cox.ties, strata=cox.strata)
+    elif isinstance(univariable, dict):
+        uni_fits = dict(univariable)
+    elif univariable is not None:
+        raise ValueError("univariable must be None, 'auto' or a dict of covariate -> CoxResult")
+
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    level_labels = level_labels or {}
+    key = ["variable", "level"]
+    table = multi[key].copy()
+    terms = [multi]
+    if uni_fits:
+        uni = pd.concat([_rows(fit, "univariable") for fit in uni_fits.values()],
+                        ignore_index=True)
+        terms.insert(0, uni)
+        merged = table.merge(uni, on=key, how="left")
+        cells = merged.apply(_fmt, axis=1, result_type="expand")
+        table["Univariable HR (95% CI)"] = cells[0].to_numpy()
+        table["Univariable p"] = cells[1].to_numpy()
+    cells = multi.apply(_fmt, axis=1, result_type="expand")
+    table["Multivariable HR (95% CI)"] = cells[0].to_numpy()
+    table["Multivariable p"] = cells[1].to_numpy()
+
+    def _level(row: pd.Series) -> str:
+        custom = level_labels.get(row["variable"], {})
+        if row["level"] in custom:
+            return custom[row["level"]]
+        return {"False": "no", "True": "yes"}.get(row["level"], row["level"])
+
+    table["level"] = table.apply(_level, axis=1)
+    table["variable"] = table["variable"].map(lambda v: labels.get(v, v))
+    note = (f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
+            "HR (95% CI) from the Wald interval; p from the Wald test.")
+    if uni_fits:
+        note += " Univariable: each covariate fitted alone."
+    return HRTableResult(table=table.reset_index(drop=True),
+                         terms=pd.concat(terms, ignore_index=True),
+                         multivariable=cox, univariable=uni_fits, note=note)
