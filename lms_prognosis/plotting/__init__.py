@@ -8,8 +8,12 @@ PDF/SVG/PNG/TIFF with provenance in the file metadata.
 from __future__ import annotations
 
 from lms_prognosis.plotting._layout import PlotError
+from lms_prognosis.plotting.calibration import plot_calibration
 from lms_prognosis.plotting.export import ExportError, provenance_json, save_figure
+from lms_prognosis.plotting.forest import hr_frame, plot_forest
 from lms_prognosis.plotting.km import KMPanel, plot_km
+from lms_prognosis.plotting.patient import plot_patient
+from lms_prognosis.plotting.schoenfeld import plot_schoenfeld
 from lms_prognosis.plotting.style import (
     JOURNAL_PRESETS,
     PALETTES,
@@ -23,6 +27,7 @@ from lms_prognosis.plotting.style import (
 
 __all__ = [
     "JOURNAL_PRESETS", "PALETTES", "ExportError", "KMPanel", "PlotError", "StyleError",
-    "figure_size", "get_palette", "get_preset", "journal_style", "plot_km",
+    "figure_size", "get_palette", "get_preset", "hr_frame", "journal_style",
+    "plot_calibration", "plot_forest", "plot_km", "plot_patient", "plot_schoenfeld",
     "provenance_json", "save_figure", "style_rc",
 ]

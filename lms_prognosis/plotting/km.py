@@ -83,8 +83,22 @@ def _logrank(km: Any, logrank: Any) -> Any:
     if isinstance(logrank, str):
         if logrank != "auto":
             raise PlotError(f"logrank must be None, 'auto' or a log-rank result, got {logrank!r}")
+        if len(km.groups) > 2 and _ordered_groups(km):
+            return km.logrank(trend=True)
         return km.logrank()
     return logrank
+
+
+def _ordered_groups(km: Any) -> bool:
+    """True when the grouping column is an ordered categorical (grade 1 < 2 < 3)."""
+    flag = getattr(km, "ordered", None)
+    if flag is not None:
+        return bool(flag)
+    data = getattr(km, "_df", None)  # KMResult keeps its input; no public flag yet
+    if data is None or getattr(km, "group", None) not in getattr(data, "columns", ()):
+        return False
+    dtype = data[km.group].dtype
+    return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
 
 
 def _logrank_text(lr: Any) -> str:
@@ -125,8 +139,9 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
     median_lines : bool
         Dotted lines to the median survival of each group (``km.median()``).
     logrank : "auto", None or a LogRankResult
-        ``"auto"`` prints the p-value of ``km.logrank()`` when there are groups (the KM module
-        decides between the plain and the trend test); a result object prints its ``.p``.
+        ``"auto"`` prints the p-value of ``km.logrank()`` when there are groups, or of
+        ``km.logrank(trend=True)`` (1-df test for trend) when there are more than two groups
+        and the group column is an ordered categorical; a result object prints its ``.p``.
     palette : str, list or dict
         Palette name (``"okabe_ito"`` default, ``"tol_bright"``, ``"grey"``), colours, or a
         group-to-colour dict.

@@ -112,13 +112,13 @@ class StandInKM:
                         "lower": np.nan, "upper": np.nan})
         return pd.DataFrame(out)
 
-    def logrank(self) -> StandInLogRank:
+    def logrank(self, trend: bool = False) -> StandInLogRank:
         from lifelines.statistics import multivariate_logrank_test
 
         r = multivariate_logrank_test(self.df["time"], self.df[self.group].astype(str),
-                                      self.df["event"])
+                                      self.df["event"])  # plain test also for trend=True
         return StandInLogRank(float(r.test_statistic), len(self.groups) - 1, float(r.p_value),
-                              "Log-rank test")
+                              "Log-rank test for trend" if trend else "Log-rank test")
 
 
 class StandInCox:

@@ -1,0 +1,160 @@
+"""Calibration plot: observed against predicted, with the distribution of predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from lms_prognosis._format import format_number
+from lms_prognosis.plotting._layout import PlotError, panel_spec
+
+
+def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
+    if predictions is None:
+        for name in ("predictions", "predicted", "per_patient", "data"):
+            obj = getattr(cal, name, None)
+            if obj is not None:
+                predictions = obj
+                break
+    if predictions is None:
+        return None
+    if isinstance(predictions, pd.DataFrame):
+        col = next((c for c in ("predicted", "surv", "prediction") if c in predictions), None)
+        if col is None:
+            return None
+        predictions = predictions[col]
+    return np.asarray(predictions, float)
+
+
+def _metric_lines(cal: Any) -> list[str]:
+    out = []
+    for name, label, digits in (("ici", "ICI", 3), ("e50", "E50", 3), ("e90", "E90", 3),
+                                ("oe", "O/E", 2), ("slope", "Slope", 2)):
+        v = getattr(cal, name, None)
+        if v is not None and np.isfinite(float(v)):
+            out.append(f"{label} {format_number(float(v), digits)}")
+    return out
+
+
+def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = None,
+                     colour: str = "#0072B2", smooth_colour: str = "#D55E00",
+                     quantity: str = "survival", lims: tuple[float, float] = (0.0, 1.0),
+                     bins: int = 40, figsize: tuple[float, float] = (4.6, 5.2)) -> Figure:
+    """Calibration at a time point: grouped observed vs predicted with CIs, smooth, diagonal.
+
+    Parameters
+    ----------
+    cal : CalibrationResult
+        From :func:`lms_prognosis.calibration`: ``.table`` (group, n, predicted, observed,
+        lower, upper), ``.smooth`` (predicted, observed[, lower, upper]), ``.ici``, ``.e50``,
+        ``.e90`` (and ``.oe``, ``.slope`` when present), ``.time_point``.
+    ax : Axes, optional
+        Grid cell to draw in; split into the calibration Axes and, below it, a small Axes
+        with the histogram of the per-patient predictions (sharing x).
+    predictions : array or DataFrame, optional
+        Per-patient predictions for the histogram when ``cal`` does not carry them
+        (``cal.predictions``); without either the histogram is left out.
+    colour, smooth_colour : str
+        Colours of the grouped points and of the smooth curve.
+    quantity : str
+        What is predicted, for the axis labels (``"survival"`` or ``"risk"``).
+    lims : (float, float)
+        Limits of both probability axes.
+    bins : int
+        Histogram bins.
+    figsize : tuple
+        Size of a new figure.
+
+    Returns
+    -------
+    Figure
+        With ``fig.calibration_axes`` (``"main"``, ``"hist"``) and ``fig.calibration_data``
+        (the grouped table and smooth drawn, and the annotation text).
+
+    Notes
+    -----
+    Everything drawn comes from ``cal``: grouped Kaplan-Meier observed values and their CIs,
+    the smooth (flexible calibration curve) and the ICI/E50/E90 summaries of Austin, Harrell
+    and van Klaveren (2020).
+
+    References
+    ----------
+    Austin PC, Harrell FE Jr, van Klaveren D. Graphical calibration curves and the
+    integrated calibration index (ICI) for survival models. Stat Med 2020;39:2714-2742.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> tab = pd.DataFrame({"group": [1, 2], "n": [50, 50], "predicted": [0.4, 0.8],
+    ...                     "observed": [0.45, 0.75], "lower": [0.3, 0.6],
+    ...                     "upper": [0.6, 0.9]})
+    >>> cal = SimpleNamespace(table=tab, smooth=None, ici=0.03, e50=0.02, e90=0.05,
+    ...                       time_point=60)
+    >>> fig = plot_calibration(cal)
+    >>> fig.calibration_data["annotation"]
+    'ICI 0.030\\nE50 0.020\\nE90 0.050'
+    """
+    tab = getattr(cal, "table", None)
+    if tab is None or not {"predicted", "observed"} <= set(tab.columns):
+        raise PlotError("cal.table must have 'predicted' and 'observed' columns")
+    preds = _predictions(cal, predictions)
+    t = getattr(cal, "time_point", None)
+
+    fig, spec, given = panel_spec(ax, figsize)
+    hax = None
+    if preds is not None:
+        sub = spec.subgridspec(2, 1, height_ratios=[1.0, 0.22], hspace=0.05)
+        if given is None:
+            main = fig.add_subplot(sub[0])
+        else:
+            main = given
+            main.set_subplotspec(sub[0])
+        hax = fig.add_subplot(sub[1], sharex=main)
+    else:
+        main = given if given is not None else fig.add_subplot(spec)
+
+    main.plot(lims, lims, ls="--", color="0.5", lw=0.8, label="Ideal", zorder=1)
+    smooth = getattr(cal, "smooth", None)
+    if smooth is not None and len(smooth):
+        s = smooth.sort_values("predicted")
+        if {"lower", "upper"} <= set(s.columns):
+            main.fill_between(s["predicted"], s["lower"], s["upper"], color=smooth_colour,
+                              alpha=0.15, lw=0, zorder=2)
+        main.plot(s["predicted"], s["observed"], color=smooth_colour, lw=1.3,
+                  label="Smoothed", zorder=3)
+    yerr = None
+    if {"lower", "upper"} <= set(tab.columns):
+        yerr = np.vstack([tab["observed"] - tab["lower"], tab["upper"] - tab["observed"]])
+        yerr = np.clip(np.nan_to_num(yerr), 0, None)
+    main.errorbar(tab["predicted"], tab["observed"], yerr=yerr, fmt="o", color=colour,
+                  ms=4, lw=1, capsize=2, label="Grouped (95% CI)", zorder=4)
+    main.set_xlim(*lims)
+    main.set_ylim(*lims)
+    main.set_aspect("equal", adjustable="box") if hax is None else None
+    when = f" at {t:g} months" if t is not None else ""
+    main.set_ylabel(f"Observed {quantity}{when}")
+    lines = _metric_lines(cal)
+    note = "\n".join(lines)
+    if lines:
+        main.text(0.04, 0.96, note, transform=main.transAxes, ha="left", va="top",
+                  linespacing=1.3)
+    main.legend(loc="lower right")
+    xlab = f"Predicted {quantity}{when}"
+    if hax is not None:
+        hax.hist(preds[np.isfinite(preds)], bins=bins, range=lims, color="0.55", lw=0)
+        hax.set_xlabel(xlab)
+        hax.set_yticks([])
+        hax.spines["left"].set_visible(False)
+        hax.set_ylabel("n", rotation=0, ha="right", va="center")
+        main.tick_params(axis="x", labelbottom=False)
+    else:
+        main.set_xlabel(xlab)
+    fig.calibration_axes = {"main": main, "hist": hax}
+    fig.calibration_data = {"table": tab, "smooth": smooth, "annotation": note,
+                            "n_predictions": None if preds is None else int(np.isfinite(
+                                preds).sum())}
+    return fig

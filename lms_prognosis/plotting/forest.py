@@ -1,0 +1,201 @@
+"""Forest plot of hazard ratios, univariable and multivariable side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from lms_prognosis._format import format_hr, format_p
+from lms_prognosis.plotting._layout import PlotError, panel_spec
+
+_NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
+
+
+def hr_frame(obj: Any) -> pd.DataFrame:
+    """A tidy frame ``term, hr, lower, upper, p`` from an HR table, a CoxResult or a
+    PublishedModel (``.factors``; p left empty when the source gives none).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["a"], "hr": [2.0], "lower": [1.5], "upper": [2.5],
+    ...                   "p": [0.01]})
+    >>> hr_frame(t).columns.tolist()
+    ['term', 'hr', 'lower', 'upper', 'p']
+    """
+    if isinstance(obj, pd.DataFrame):
+        df = obj.copy()
+    elif hasattr(obj, "hazard_ratios"):
+        df = obj.hazard_ratios.copy()
+    elif hasattr(obj, "factors"):
+        df = obj.factors.copy()
+    else:
+        raise PlotError(f"expected an HR table, a CoxResult or a PublishedModel, got "
+                        f"{type(obj).__name__}")
+    if "term" not in df.columns and "factor" in df.columns:
+        df = df.rename(columns={"factor": "term"})
+    missing = [c for c in ("term", "hr", "lower", "upper") if c not in df.columns]
+    if missing:
+        raise PlotError(f"HR table lacks columns {missing} (has {list(df.columns)})")
+    if "p" not in df.columns:
+        df["p"] = np.nan
+    df = df[["term", "hr", "lower", "upper", "p"]].reset_index(drop=True)
+    if df["term"].duplicated().any():
+        raise PlotError(f"duplicated terms: {df['term'][df['term'].duplicated()].tolist()}")
+    return df
+
+
+def _label(term: str) -> str:
+    if term.endswith("]") and "[" in term:
+        name, level = term[:-1].split("[", 1)
+        return f"{name}: {level}"
+    return term
+
+
+def _limits(frames: list[pd.DataFrame]) -> tuple[float, float]:
+    lo = np.nanmin([f["lower"].min() for f in frames] + [1.0])
+    hi = np.nanmax([f["upper"].max() for f in frames] + [1.0])
+    lo = max(lo, 1e-3)
+    # at least one labelled tick on each side of 1
+    return min(lo / 1.2, 0.45), max(hi * 1.2, 2.2)
+
+
+def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None = None, *,
+                labels: Mapping[str, str] | None = None, colour: str = "#0072B2",
+                xlabel: str = "Hazard ratio (95% CI)", titles: tuple[str, str] = (
+                    "Univariable", "Multivariable"), xlim: tuple[float, float] | None = None,
+                figsize: tuple[float, float] | None = None) -> Figure:
+    """Forest plot: one row per term, HR with CI on a log axis, and text columns.
+
+    Parameters
+    ----------
+    hr_table_or_cox : DataFrame, CoxResult or PublishedModel
+        The (multivariable) model: a table with ``term, hr, lower, upper[, p]``,
+        ``CoxResult.hazard_ratios`` or ``PublishedModel.factors``.
+    univariable : same kinds, optional
+        Univariable estimates (one row per term, e.g. stacked ``hazard_ratios`` of
+        single-covariate fits); drawn in a panel left of the multivariable one.
+    ax : Axes, optional
+        Grid cell to draw in; it is split into the plot and text-column Axes.
+    labels : mapping, optional
+        Row labels by term; default ``"grade[2]"`` -> ``"grade: 2"``.
+    colour : str
+        Marker colour.
+    xlabel : str
+        Label of the HR axis.
+    titles : (str, str)
+        Panel titles when both models are drawn.
+    xlim : (float, float), optional
+        HR axis limits (shared by both panels); default spans every CI.
+    figsize : tuple, optional
+        Size of a new figure (default grows with the number of rows).
+
+    Returns
+    -------
+    Figure
+        With ``fig.forest_table``: the rows drawn (term, label, y, and per model hr, lower,
+        upper, p and the printed ``text``/``p_text``); ``fig.forest_axes`` maps
+        ``"<model>:plot|hr|p"`` to the Axes.
+
+    Notes
+    -----
+    Numbers are printed with the package formatter (``format_hr``, ``format_p``), as in the
+    HR tables of the report. Terms are ordered as in the multivariable table; terms only in
+    the univariable table follow. A term absent from one model leaves its row empty there.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["age", "grade[3]"], "hr": [1.02, 2.4],
+    ...                   "lower": [1.0, 1.5], "upper": [1.04, 3.9], "p": [0.04, 0.0002]})
+    >>> fig = plot_forest(t)
+    >>> fig.forest_table[["term", "multivariable_text"]].values.tolist()
+    [['age', '1.02 (1.00–1.04)'], ['grade[3]', '2.40 (1.50–3.90)']]
+    """
+    multi = hr_frame(hr_table_or_cox)
+    models = [("multivariable", multi)]
+    if univariable is not None:
+        models.insert(0, ("univariable", hr_frame(univariable)))
+    terms = list(multi["term"]) + [t for _, f in models for t in f["term"]
+                                   if t not in set(multi["term"])]
+    terms = list(dict.fromkeys(terms))
+    n = len(terms)
+    y = {t: n - 1 - i for i, t in enumerate(terms)}
+    lab = {t: (labels or {}).get(t, _label(t)) for t in terms}
+    lims = xlim or _limits([f for _, f in models])
+
+    height = figsize[1] if figsize else 1.0 + 0.28 * n
+    width = figsize[0] if figsize else (5.5 if len(models) == 1 else 9.5)
+    fig, spec, given = panel_spec(ax, (width, height))
+    ratios = [3.0, 2.0, 0.9] * len(models)
+    sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
+
+    table = pd.DataFrame({"term": terms, "label": [lab[t] for t in terms],
+                          "y": [y[t] for t in terms]})
+    axes: dict[str, Axes] = {}
+    first: Axes | None = None
+    for k, (name, frame) in enumerate(models):
+        if k == 0 and given is not None:
+            pax = given
+            pax.set_subplotspec(sub[0])
+        else:
+            pax = fig.add_subplot(sub[3 * k], sharey=first) if first else fig.add_subplot(
+                sub[3 * k])
+        first = first or pax
+        hax = fig.add_subplot(sub[3 * k + 1], sharey=first)
+        p_ax = fig.add_subplot(sub[3 * k + 2], sharey=first)
+        axes.update({f"{name}:plot": pax, f"{name}:hr": hax, f"{name}:p": p_ax})
+        f = frame.set_index("term").reindex(terms)
+        _draw_panel(pax, f, [y[t] for t in terms], lims, colour, xlabel)
+        texts = [format_hr(h, lo, up) if np.isfinite(h) else ""
+                 for h, lo, up in zip(f["hr"], f["lower"], f["upper"], strict=True)]
+        ptexts = [format_p(p, prefix=False) if np.isfinite(p) else ""
+                  for p in f["p"].astype(float)]
+        _text_column(hax, [y[t] for t in terms], texts, "HR (95% CI)")
+        _text_column(p_ax, [y[t] for t in terms], ptexts, "p")
+        for c in ("hr", "lower", "upper", "p"):
+            table[f"{name}_{c}"] = f[c].to_numpy(float)
+        table[f"{name}_text"] = texts
+        table[f"{name}_p_text"] = ptexts
+        if len(models) > 1:
+            pax.set_title(titles[0] if name == "univariable" else titles[1], loc="left",
+                          fontweight="bold")
+        if k == 0:
+            pax.set_yticks([y[t] for t in terms], [lab[t] for t in terms])
+        else:
+            pax.tick_params(axis="y", left=False, labelleft=False)
+        pax.set_ylim(-0.7, n - 0.3)
+    fig.forest_table = table
+    fig.forest_axes = axes
+    return fig
+
+
+def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float],
+                colour: str, xlabel: str) -> None:
+    ok = np.isfinite(f["hr"].to_numpy(float))
+    hr, lo, up = (f[c].to_numpy(float)[ok] for c in ("hr", "lower", "upper"))
+    yy = np.asarray(ys)[ok]
+    ax.axvline(1.0, color="0.4", lw=0.8, ls="--", zorder=1)
+    ax.errorbar(hr, yy, xerr=[hr - lo, up - hr], fmt="s", color=colour, ms=4, lw=1.1,
+                capsize=0, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlim(*lims)
+    ticks = _NICE[(_NICE >= lims[0]) & (_NICE <= lims[1])]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel(xlabel)
+    for side in ("left", "top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+
+
+def _text_column(ax: Axes, ys: list[int], texts: list[str], header: str) -> None:
+    for yv, s in zip(ys, texts, strict=True):
+        ax.text(0.0, yv, s, ha="left", va="center", transform=ax.get_yaxis_transform())
+    ax.set_title(header, loc="left", fontsize="medium")
+    ax.axis("off")

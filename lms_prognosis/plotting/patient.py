@@ -1,0 +1,161 @@
+"""Per-patient predicted survival curves with CI bands and survival at chosen horizons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from lms_prognosis._format import EN_DASH, format_percent
+from lms_prognosis.plotting._layout import PlotError, colour_map, month_ticks, panel_spec
+
+
+def _patients(patients: Any) -> pd.DataFrame:
+    if isinstance(patients, pd.Series):
+        return patients.to_frame().T
+    if isinstance(patients, pd.DataFrame):
+        return patients
+    if isinstance(patients, dict):
+        return pd.DataFrame([patients])
+    raise PlotError(f"patients must be a DataFrame, a Series or a dict, got "
+                    f"{type(patients).__name__}")
+
+
+def _horizon_text(t: float) -> str:
+    return f"{t / 12:g} y" if t % 12 == 0 else f"{t:g} mo"
+
+
+def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60),
+                 ax: Axes | None = None, *, grid: Sequence[float] | None = None,
+                 tmax: float | None = None, labels: Sequence[str] | None = None,
+                 ci: bool = True, palette: Any = "okabe_ito", xlabel: str = "Time (months)",
+                 ylabel: str = "Predicted survival probability", mark_ticks: bool = False,
+                 table_height: float | None = None,
+                 figsize: tuple[float, float] = (6.0, 4.6)) -> Figure:
+    """Predicted survival curves of individual patients, with survival at the horizons.
+
+    Parameters
+    ----------
+    model : CoxResult or PublishedModel
+        Anything with ``predict_survival(newdata, times)`` returning the long frame
+        ``patient, time, surv, lower, upper`` (``patient`` = newdata's index).
+    patients : DataFrame, Series or dict
+        One row per patient with the model's covariates; the index names the patients.
+    times : sequence of float
+        Horizons (months) at which survival is marked on the curves and printed, with its
+        CI, in a table below them (its own Axes sharing x, so values sit under the
+        horizons).
+    ax : Axes, optional
+        Grid cell to draw in (split into the curve and the table Axes).
+    grid : sequence of float, optional
+        Times of the curve; default 200 points from 0 to ``tmax``.
+    tmax : float, optional
+        End of the time axis; default the model's last follow-up time (``model.data``) or
+        1.25 x the last horizon.
+    labels : sequence of str, optional
+        Patient labels; default the index.
+    ci : bool
+        Shade the pointwise CI of each curve (log scale, as the model reports it).
+    mark_ticks : bool
+        Add the horizons to the x ticks.
+    table_height : float, optional
+        Height of the table relative to the curves.
+    palette, xlabel, ylabel, figsize
+        Appearance.
+
+    Returns
+    -------
+    Figure
+        With ``fig.patient_survival``: the prediction frame drawn at the horizons
+        (patient, time, surv, lower, upper, label); ``fig.patient_axes`` (curve, table).
+
+    Notes
+    -----
+    Nothing is estimated here: curves and horizon values both come from one call of
+    ``model.predict_survival`` (R ``survfit(coxph, newdata=)`` conventions for a CoxResult).
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp                                    # doctest: +SKIP
+    >>> cox = lp.fit_cox(df, ["age", "grade", "size_cm"])             # doctest: +SKIP
+    >>> fig = plot_patient(cox, df.iloc[:2])                          # doctest: +SKIP
+    """
+    new = _patients(patients)
+    if new.index.duplicated().any():
+        raise PlotError("patients must have a unique index (it names the curves)")
+    hz = np.asarray(sorted(times), float)
+    if tmax is None:
+        data = getattr(model, "data", None)
+        tcol = getattr(model, "time", "time")
+        if isinstance(data, pd.DataFrame) and isinstance(tcol, str) and tcol in data:
+            tmax = float(data[tcol].max())
+        else:
+            tmax = float(hz.max() * 1.25) if hz.size else 120.0
+    g = np.linspace(0.0, tmax, 200) if grid is None else np.asarray(grid, float)
+    g = np.unique(np.r_[g, hz])
+    pred = model.predict_survival(new, g)
+    need = {"patient", "time", "surv"}
+    if not need <= set(pred.columns):
+        raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
+    ids = list(new.index)
+    names = dict(zip(ids, labels if labels is not None else [str(i) for i in ids],
+                     strict=True))
+    colours = colour_map(ids, palette)
+
+    fig, spec, given = panel_spec(ax, figsize)
+    sub = spec.subgridspec(2, 1, height_ratios=[1.0, table_height or 0.07 * (len(ids) + 1.8)],
+                           hspace=0.08)
+    if given is None:
+        ax = fig.add_subplot(sub[0])
+    else:
+        ax = given
+        ax.set_subplotspec(sub[0])
+    tax = fig.add_subplot(sub[1], sharex=ax)
+    rows = []
+    has_ci = ci and {"lower", "upper"} <= set(pred.columns)
+    for k, pid in enumerate(ids):
+        p = pred[pred["patient"] == pid].sort_values("time")
+        at = p[np.isin(p["time"].to_numpy(float), hz)]
+        ax.step(p["time"], p["surv"], where="post", color=colours[pid], label=names[pid],
+                zorder=3)
+        if has_ci:
+            ax.fill_between(p["time"], p["lower"], p["upper"], step="post",
+                            color=colours[pid], alpha=0.15, lw=0, zorder=2)
+        ax.plot(at["time"], at["surv"], ls="none", marker="o", ms=4.5, mfc="white",
+                mec=colours[pid], mew=1.2, zorder=4)
+        ypos = len(ids) - 1 - k
+        for _, r in at.iterrows():
+            txt = format_percent(r["surv"], 0)
+            if has_ci:
+                txt += f" ({100 * r['lower']:.0f}{EN_DASH}{100 * r['upper']:.0f})"
+            tax.text(r["time"], ypos, txt, ha="center", va="center", color=colours[pid],
+                     fontsize=mpl.rcParams["xtick.labelsize"])
+        keep = ["patient", "time", "surv"] + (["lower", "upper"] if has_ci else [])
+        rows.append(at[keep].assign(label=names[pid]))
+    for t in hz:
+        ax.axvline(t, color="0.75", lw=0.7, ls=":", zorder=1)
+    ax.set_xlim(0, tmax)
+    ax.set_ylim(0, 1.03)
+    ax.set_xticks(np.unique(np.r_[month_ticks(tmax), hz]) if mark_ticks else month_ticks(tmax))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper right", title="Patient")
+    tax.set_ylim(-0.6, len(ids) - 0.4)
+    tax.set_yticks([len(ids) - 1 - k for k in range(len(ids))], [names[i] for i in ids])
+    for lab, pid in zip(tax.get_yticklabels(), ids, strict=True):
+        lab.set_color(colours[pid])
+    tax.tick_params(axis="y", length=0)
+    tax.tick_params(axis="x", bottom=False, labelbottom=False)
+    for side in ("top", "right", "bottom", "left"):
+        tax.spines[side].set_visible(False)
+    what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
+    tax.set_title(f"{what} at " + ", ".join(_horizon_text(t) for t in hz), loc="left",
+                  fontsize="medium", pad=2)
+    fig.patient_axes = {"curve": ax, "table": tax}
+    fig.patient_survival = pd.concat(rows, ignore_index=True)
+    return fig

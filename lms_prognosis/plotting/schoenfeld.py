@@ -1,0 +1,143 @@
+"""Scaled Schoenfeld residuals against (transformed) time, one panel per term."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+
+from lms_prognosis._format import format_p
+from lms_prognosis.plotting._layout import PlotError, lowess
+
+
+def _reference_lines(fit: Any, terms: list[str]) -> dict[str, float]:
+    """beta for a one-coefficient term, 1 for a factor (R centres the combined term at 1)."""
+    if fit is None:
+        return {}
+    hr = fit.hazard_ratios
+    out = {}
+    for t in terms:
+        rows = hr[hr["covariate"] == t] if "covariate" in hr else hr[hr["term"] == t]
+        if len(rows) == 1:
+            out[t] = float(rows["coef"].iloc[0])
+        elif len(rows) > 1:
+            out[t] = 1.0
+    return out
+
+
+def _spread_ticks(tt: np.ndarray, tx: np.ndarray, n: int = 5) -> np.ndarray:
+    """Month ticks evenly spread on the transformed scale, rounded to 1, 6 or 12 months."""
+    order = np.argsort(tx, kind="stable")
+    targets = np.interp(np.linspace(tx.min(), tx.max(), n), tx[order], tt[order])
+    nice = []
+    for m in targets:
+        step = 12 if m >= 36 else 6 if m >= 12 else 1
+        nice.append(step * np.floor(m / step))
+    return np.unique(np.asarray(nice, float))
+
+
+def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = None,
+                    ncols: int | None = None, frac: float = 2 / 3,
+                    colour: str = "#0072B2", smooth_colour: str = "#D55E00",
+                    panel_size: tuple[float, float] = (3.2, 2.6), fig: Figure | None = None,
+                    ) -> Figure:
+    """Scaled Schoenfeld residuals of each term against transformed time (R ``plot(cox.zph)``).
+
+    Parameters
+    ----------
+    ph : PHTest
+        From ``CoxResult.check_ph()``: ``.residuals`` (time, transformed_time, term,
+        residual), ``.table`` (term, chisq, df, p) and ``.transform``.
+    terms : sequence of str, optional
+        Terms to draw (default all, in table order).
+    fit : CoxResult, optional
+        When given, a dashed line marks the fitted coefficient (1 for a factor term, whose
+        residual R centres at 1): under proportional hazards the smooth stays near it.
+    ncols : int, optional
+        Panels per row (default up to 3).
+    frac : float
+        Span of the display smooth (locally linear, tricube weights; a picture aid, not a
+        test). R uses a natural spline fit; the test itself is ``ph.table``'s.
+    colour, smooth_colour : str
+        Colours of the points and the smooth.
+    panel_size : (float, float)
+        Inches per panel of a new figure.
+    fig : Figure, optional
+        Figure (or SubFigure) to draw in.
+
+    Returns
+    -------
+    Figure
+        With ``fig.schoenfeld_axes`` (term -> Axes) and ``fig.schoenfeld_p`` (term -> p).
+
+    Notes
+    -----
+    The x axis is the transformed time the test used (``transform="km"`` by default, as
+    R ``cox.zph``), labelled at the times in months it corresponds to; each title carries
+    the term's score-test p from ``ph.table``.
+
+    References
+    ----------
+    Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
+    residuals. Biometrika 1994;81:515-526.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp                               # doctest: +SKIP
+    >>> fig = plot_schoenfeld(cox.check_ph(), fit=cox)            # doctest: +SKIP
+    """
+    res = ph.residuals
+    need = {"time", "transformed_time", "term", "residual"}
+    if not need <= set(res.columns):
+        raise PlotError(f"ph.residuals must have columns {sorted(need)}")
+    table = ph.table
+    all_terms = [t for t in table["term"] if t != "GLOBAL" and t in set(res["term"])]
+    all_terms += [t for t in pd.unique(res["term"]) if t not in all_terms]
+    chosen = list(terms) if terms is not None else all_terms
+    unknown = [t for t in chosen if t not in all_terms]
+    if unknown:
+        raise PlotError(f"no residuals for terms {unknown}; have {all_terms}")
+    p_by_term = dict(zip(table["term"], table["p"], strict=True))
+    refs = _reference_lines(fit, chosen)
+    n = len(chosen)
+    nc = ncols or min(3, n)
+    nr = int(np.ceil(n / nc))
+    if fig is None:
+        fig = plt.figure(figsize=(panel_size[0] * nc, panel_size[1] * nr), layout="constrained")
+    axes = fig.subplots(nr, nc, squeeze=False)
+    transform = getattr(ph, "transform", "km")
+    first = res[res["term"] == chosen[0]].sort_values("time")
+    tt, tx = first["time"].to_numpy(float), first["transformed_time"].to_numpy(float)
+    out_axes = {}
+    for k, (ax, term) in enumerate(zip(axes.flat, chosen, strict=False)):
+        r = res[res["term"] == term]
+        x, y = r["transformed_time"].to_numpy(float), r["residual"].to_numpy(float)
+        ax.plot(x, y, ls="none", marker="o", ms=2.5, alpha=0.45, color=colour, mew=0)
+        gx, gy = lowess(x, y, frac=frac)
+        ax.plot(gx, gy, color=smooth_colour, lw=1.5)
+        if term in refs:
+            ax.axhline(refs[term], color="0.3", ls="--", lw=0.8)
+        lo, hi = np.nanpercentile(y, [2, 98])
+        pad = 0.15 * (hi - lo if hi > lo else 1.0)
+        ax.set_ylim(min(lo, np.nanmin(gy)) - pad, max(hi, np.nanmax(gy)) + pad)
+        if transform != "identity" and tt.size > 1:
+            months = _spread_ticks(tt, tx)
+            pos = np.interp(months, tt, tx)
+            ax.set_xticks(pos, [f"{m:g}" for m in months])
+            ax.set_xlabel(f"Time (months; {transform} scale)")
+        else:
+            ax.set_xlabel("Time (months)")
+        ax.set_ylabel("Beta(t)" if k % nc == 0 else "")
+        p = p_by_term.get(term)
+        ax.set_title(f"{term}  ({format_p(float(p))})" if p is not None else term,
+                     loc="left", fontsize="medium")
+        out_axes[term] = ax
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.schoenfeld_axes = out_axes
+    fig.schoenfeld_p = {t: p_by_term.get(t) for t in chosen}
+    return fig
