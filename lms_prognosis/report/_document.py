@@ -7,9 +7,12 @@ object, so the PDF says exactly what the HTML says.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+_NUMERIC_CELL = re.compile(r"^\s*(p\s*)?[<>=\u2264\u2265\u2212+-]?\s*\d")
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Figure:
     caption: str
     png: bytes
     alt: str = ""
+    width: float = 0.75  # fraction of the text width in the PDF (and of max width in HTML)
 
 
 @dataclass
@@ -96,3 +100,13 @@ def display_frame(table: Table) -> tuple[pd.DataFrame, int]:
         df = df.copy()
         df[table.group_column] = col.where(col != col.shift(), "")
     return df.reset_index(drop=True), hidden
+
+
+def column_alignments(df: pd.DataFrame) -> list[str]:
+    """"right" for columns whose non-empty cells all look numeric, else "left"."""
+    out = []
+    for col in df.columns:
+        cells = [str(v) for v in df[col] if str(v) != ""]
+        numeric = bool(cells) and all(_NUMERIC_CELL.match(c) for c in cells)
+        out.append("right" if numeric else "left")
+    return out

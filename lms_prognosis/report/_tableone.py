@@ -81,8 +81,9 @@ def _is_continuous(s: pd.Series, categorical: set[str]) -> bool:
 
 
 def _levels(s: pd.Series) -> list[Any]:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return list(s.cat.categories)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # levels absent from the data are not shown
+        present = set(s.dropna().unique())
+        return [c for c in s.cat.categories if c in present]
     if pd.api.types.is_bool_dtype(s.dtype):
         return [True]  # one row: the count of True, shown as "yes"
     return sorted(s.dropna().unique(), key=str)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lms_prognosis.report._document import Table, display_frame
+from lms_prognosis.report._document import Table, column_alignments, display_frame
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -79,7 +79,7 @@ def table_to_latex(frame: pd.DataFrame, caption: str = "", note: str | None = No
                    path: str | Path | None = None) -> str:
     """Render a booktabs LaTeX table (needs ``\\usepackage{booktabs}``); optionally write it."""
     df, _ = display_frame(_as_table(frame, caption, note, group_column))
-    align = "l" * min(2, df.shape[1]) + "r" * max(0, df.shape[1] - 2)
+    align = "".join(a[0] for a in column_alignments(df))
     lines = [r"\begin{table}[ht]", r"\centering"]
     if caption:
         lines.append(r"\caption{" + latex_escape(caption) + "}")
@@ -110,11 +110,13 @@ def table_to_html(frame: pd.DataFrame, caption: str = "", note: str | None = Non
     out = [f'<table class="data"{f" id={chr(34)}{esc(id)}{chr(34)}" if id else ""}>']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{esc(str(c))}</th>" for c in df.columns)
+    cls = ["" if a == "left" else ' class="num"' for a in column_alignments(df)]
+    out.append("<thead><tr>" + "".join(f"<th{k}>{esc(str(c))}</th>"
+                                       for k, c in zip(cls, df.columns, strict=True))
                + "</tr></thead>")
     out.append("<tbody>")
     for row in df.itertuples(index=False):
-        cells = "".join(f"<td>{esc(v)}</td>" for v in row)
+        cells = "".join(f"<td{k}>{esc(v)}</td>" for k, v in zip(cls, row, strict=True))
         out.append(f"<tr>{cells}</tr>")
     out.append("</tbody>")
     foot = []

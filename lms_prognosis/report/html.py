@@ -36,6 +36,7 @@ table.data caption { caption-side: top; text-align: left; font-weight: bold; pad
 table.data th { border-top: 2px solid #333; border-bottom: 1px solid #333; padding: .2rem .6rem;
                 text-align: left; }
 table.data td { padding: .12rem .6rem; vertical-align: top; }
+table.data .num { text-align: right; white-space: nowrap; }
 table.data tbody tr:last-child td { border-bottom: 2px solid #333; }
 table.data tfoot td { font-size: .8rem; color: #555; padding-top: .3rem; }
 figure { margin: 1rem 0 1.5rem; }
@@ -65,7 +66,8 @@ def _block_html(block, out: list[str]) -> None:
     elif isinstance(block, Figure):
         data = base64.b64encode(block.png).decode("ascii")
         out.append(f'<figure id="{_esc(block.id)}">')
-        out.append(f'<img src="data:image/png;base64,{data}" alt="{_esc(block.alt or block.caption)}">')
+        out.append(f'<img src="data:image/png;base64,{data}" alt="{_esc(block.alt or block.caption)}"'
+                   f' style="width: {100 * block.width:.0f}%">')
         out.append(f"<figcaption>{_esc(block.caption)}</figcaption>")
         out.append("</figure>")
     else:  # pragma: no cover - the document model has no other blocks

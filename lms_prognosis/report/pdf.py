@@ -27,6 +27,7 @@ from lms_prognosis.report._document import (
     Paragraph,
     Section,
     Table,
+    column_alignments,
     display_frame,
 )
 
@@ -58,7 +59,7 @@ def _table_typst(block: Table) -> list[str]:
     ncol = df.shape[1]
     size = "7.5pt" if ncol > 6 else "8.5pt"
     out = [f"#text(weight: \"bold\", size: 9.5pt, {s(block.caption)}) <{block.id}>"]
-    aligns = ", ".join(["left"] * min(2, ncol) + ["right"] * max(0, ncol - 2))
+    aligns = ", ".join(column_alignments(df))
     cells = ", ".join(f"text(weight: \"bold\", {s(c)})" for c in df.columns)
     out.append(f"#text(size: {size})[#table(columns: {ncol}, align: ({aligns},), stroke: none,")
     out.append("  inset: (x: 4pt, y: 2.5pt),")
@@ -95,7 +96,8 @@ def _block_typst(block, images: dict[str, str], out: list[str]) -> None:
     elif isinstance(block, Table):
         out += _table_typst(block)
     elif isinstance(block, Figure):
-        out.append(f"#figure(image({s(images[block.id])}, width: 88%), caption: {s(block.caption)})"
+        out.append(f"#figure(image({s(images[block.id])}, width: {100 * block.width:.0f}%), "
+                   f"caption: {s(block.caption)})"
                    f" <{block.id}>")
         out.append("")
     else:  # pragma: no cover

@@ -1,0 +1,235 @@
+"""The complete report on the shipped cohort: sections, files, manifest, per-patient CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lms_prognosis as lp
+from lms_prognosis._provenance import hash_file, hash_frame
+from lms_prognosis.report import ReportExistsError, write_report
+from lms_prognosis.report._sections import per_patient_table
+
+# HTML ids of the sections the issue asks for (data summary + exclusions, Table 1, KM overall
+# and by each factor with tests, Cox + forest, PH check, published model validation,
+# per-patient risk, methods, software versions)
+SECTION_IDS = ["summary", "exclusions", "table-one", "km", "km-overall", "km-age-ge-60",
+               "km-necrosis-any", "km-vascular-invasion", "km-aneuploidy", "km-size-gt-5cm",
+               "km-depth", "km-grade", "km-tests", "cox", "ph", "validation", "risk", "methods",
+               "references", "software"]
+FIGURE_IDS = ["fig-km_overall", "fig-km_age_ge_60", "fig-km_necrosis_any",
+              "fig-km_vascular_invasion", "fig-km_aneuploidy", "fig-km_size_gt_5cm",
+              "fig-km_depth", "fig-km_grade", "fig-forest", "fig-schoenfeld", "fig-calibration"]
+TABLE_IDS = ["tab-data_summary", "tab-table1", "tab-logrank_tests", "tab-survival_by_factor",
+             "tab-hazard_ratios", "tab-ph_test", "tab-published_model_factors",
+             "tab-per_patient_risk_first", "tab-software_versions"]
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.imgs: list[dict[str, str]] = []
+        self.headings: list[str] = []
+        self.external: list[str] = []
+        self._in_h = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "img":
+            self.imgs.append(a)
+        if tag in ("link", "script"):
+            self.external.append(tag)
+        if tag in ("h1", "h2", "h3"):
+            self._in_h = True
+            self.headings.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3"):
+            self._in_h = False
+
+    def handle_data(self, data):
+        if self._in_h:
+            self.headings[-1] += data
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return lp.load_synthetic()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, cohort):
+    out = tmp_path_factory.mktemp("report") / "out"
+    return write_report(cohort, out, progress=False)
+
+
+@pytest.fixture(scope="module")
+def html(report) -> str:
+    return report.html.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def parsed(html) -> _Collect:
+    p = _Collect()
+    p.feed(html)
+    return p
+
+
+def test_every_section_present(report, parsed):
+    for sid in SECTION_IDS:
+        assert sid in parsed.ids, f"section {sid} missing"
+    assert report.sections == ["summary", "table-one", "km", "cox", "ph", "validation", "risk",
+                               "methods", "software"]
+    heads = " | ".join(parsed.headings)
+    for words in ("Data summary", "Table 1", "Kaplan", "Cox", "Proportional hazards",
+                  "Published model", "Per-patient risk", "Methods", "Software versions"):
+        assert words in heads
+
+
+def test_figures_embedded_and_tables_present(html, parsed):
+    for fid in FIGURE_IDS:
+        assert fid in parsed.ids, f"figure {fid} missing"
+    for tid in TABLE_IDS:
+        assert tid in parsed.ids, f"table {tid} missing"
+    assert len(parsed.imgs) == len(FIGURE_IDS)
+    for img in parsed.imgs:
+        assert img["src"].startswith("data:image/png;base64,")
+        assert len(img["src"]) > 5000
+    # self-contained: no scripts, stylesheets or remote images
+    assert parsed.external == []
+    assert 'src="http' not in html
+
+
+def test_html_content(html, cohort):
+    assert "Gustafson" in html  # the published sources are cited
+    for conv in ("Efron", "Greenwood", "log scale", "cox.zph", "concordance()",
+                 "survival 3.5.3", "Harrell"):
+        assert conv in html, conv
+    assert "1 (reference)" in html
+    assert "log-rank test for trend" in html.lower() or "trend" in html
+    assert f"{len(cohort.data)}" in html
+
+
+def test_pdf_pages_images_and_text(report, tmp_path):
+    data = report.pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    n_images = len(re.findall(rb"/Subtype\s*/Image", data))
+    assert n_images >= len(FIGURE_IDS)
+    pages = re.findall(rb"/Type\s*/Page[^s]", data)
+    assert len(pages) >= 6
+    text = _pdf_text(data)
+    for words in ("Data summary", "Table 1", "Methods", "Software versions", "Efron"):
+        assert words in text, words
+
+
+def _pdf_text(data: bytes) -> str:
+    """Text of a typst PDF: pdftotext when available, else the raw inflated streams."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext"):
+        r = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+        return r.stdout.decode("utf-8", "replace")
+    pytest.skip("pdftotext (poppler-utils) not installed; PDF text not checked")
+    return ""  # pragma: no cover
+
+
+def test_per_patient_csv_matches_predict_survival(report, cohort):
+    from lms_prognosis.report._factors import REPORT_FACTORS, derive_factors
+
+    csv = pd.read_csv(report.out_dir / "per_patient_risk.csv", dtype={"patient_id": str})
+    d = derive_factors(cohort.data)
+    cox = lp.fit_cox(d, [f.column for f in REPORT_FACTORS])
+    pred = cox.predict_survival(d.loc[cox.data.index], [12, 36, 60])
+    assert len(csv) == cox.n
+    ids = d.loc[cox.data.index, "patient_id"].astype(str).to_numpy()
+    assert (csv["patient_id"].to_numpy() == ids).all()
+    for t in (12, 36, 60):
+        sub = pred[np.isclose(pred["time"], t)].set_index("patient").reindex(cox.data.index)
+        for col in ("surv", "lower", "upper"):
+            np.testing.assert_allclose(csv[f"{col}_{t}m"], sub[col], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(csv[f"risk_{t}m"], 1 - sub["surv"], rtol=0, atol=1e-12)
+
+
+def test_per_patient_table_helper_uses_index(cohort):
+    from lms_prognosis.report._factors import derive_factors
+
+    d = derive_factors(cohort.data)
+    cox = lp.fit_cox(d, ["age", "grade"])
+    wide = per_patient_table(cox, d, [12.0])
+    assert list(wide.columns) == ["patient_id", "surv_12m", "lower_12m", "upper_12m", "risk_12m"]
+    assert len(wide) == cox.n
+
+
+def test_manifest_lists_every_file_with_hash(report, cohort):
+    man = json.loads(report.manifest.read_text(encoding="utf-8"))
+    listed = {e["path"]: e for e in man["files"]}
+    on_disk = {p.relative_to(report.out_dir).as_posix() for p in report.out_dir.rglob("*")
+               if p.is_file()} - {"manifest.json"}
+    assert set(listed) == on_disk
+    for rel, entry in listed.items():
+        assert entry["sha256"] == hash_file(report.out_dir / rel), rel
+        assert entry["bytes"] == (report.out_dir / rel).stat().st_size
+    for required in ("report.html", "report.pdf", "exclusions.csv", "per_patient_risk.csv",
+                     "tables/table1.csv", "tables/table1.docx", "tables/hazard_ratios.csv",
+                     "tables/hazard_ratios.docx", "figures/km_overall.png",
+                     "figures/km_overall.pdf", "figures/forest.pdf", "figures/calibration.png"):
+        assert required in listed, required
+    assert man["input"]["data_sha256"] == hash_frame(cohort.data)
+    assert man["parameters"]["model"] == "lms_default"
+    assert man["parameters"]["time_points"] == [12.0, 36.0, 60.0]
+    assert "lms_prognosis" in man["versions"] and "numpy" in man["versions"]
+    assert man["exclusions"]["file"] == "exclusions.csv"
+    assert man["sections"] == report.sections
+    # every figure is there as PNG and PDF
+    figs = {Path(p).stem for p in listed if p.startswith("figures/")}
+    for stem in figs:
+        assert f"figures/{stem}.png" in listed and f"figures/{stem}.pdf" in listed
+
+
+def test_exclusions_csv_matches_cohort(report, cohort):
+    ex = pd.read_csv(report.out_dir / "exclusions.csv")
+    assert len(ex) == len(cohort.exclusions)
+
+
+def test_no_overwrite_without_force(report, cohort, tmp_path):
+    with pytest.raises(ReportExistsError, match="not empty"):
+        write_report(cohort, report.out_dir, progress=False)
+    with pytest.raises(FileExistsError):
+        write_report(cohort, report.out_dir, progress=False)
+    # a non-empty folder that is not a report is protected as well
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="force"):
+        write_report(cohort, other, progress=False)
+
+
+def test_force_rewrites_and_keeps_foreign_files(tmp_path):
+    small = lp.simulate_cohort(n=150, seed=3)
+    out = tmp_path / "rep"
+    write_report(small, out, progress=False, time_points=(12, 60))
+    (out / "notes.txt").write_text("mine")
+    (out / "figures" / "stale.png").write_bytes(b"x")
+    rep = write_report(small, out, force=True, progress=False, time_points=(12, 60))
+    assert (out / "notes.txt").read_text() == "mine"  # not ours: left alone
+    man = json.loads(rep.manifest.read_text())
+    assert "notes.txt" not in {e["path"] for e in man["files"]}
+    assert man["parameters"]["force"] is True
+    csv = pd.read_csv(out / "per_patient_risk.csv")
+    assert "surv_60m" in csv and "surv_36m" not in csv
+
+
+def test_bad_arguments(tmp_path, cohort):
+    with pytest.raises(ValueError, match="time_points"):
+        write_report(cohort, tmp_path / "x", time_points=(0, 12), progress=False)
+
