@@ -12,6 +12,7 @@ from lms_prognosis.plotting.calibration import plot_calibration
 from lms_prognosis.plotting.export import ExportError, provenance_json, save_figure
 from lms_prognosis.plotting.forest import hr_frame, plot_forest
 from lms_prognosis.plotting.km import KMPanel, plot_km
+from lms_prognosis.plotting.nomogram import Nomogram, plot_nomogram
 from lms_prognosis.plotting.patient import plot_patient
 from lms_prognosis.plotting.schoenfeld import plot_schoenfeld
 from lms_prognosis.plotting.style import (
@@ -26,8 +27,8 @@ from lms_prognosis.plotting.style import (
 )
 
 __all__ = [
-    "JOURNAL_PRESETS", "PALETTES", "ExportError", "KMPanel", "PlotError", "StyleError",
+    "JOURNAL_PRESETS", "PALETTES", "ExportError", "KMPanel", "Nomogram", "PlotError", "StyleError",
     "figure_size", "get_palette", "get_preset", "hr_frame", "journal_style",
-    "plot_calibration", "plot_forest", "plot_km", "plot_patient", "plot_schoenfeld",
+    "plot_calibration", "plot_forest", "plot_km", "plot_nomogram", "plot_patient", "plot_schoenfeld",
     "provenance_json", "save_figure", "style_rc",
 ]

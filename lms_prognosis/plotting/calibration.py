@@ -15,7 +15,7 @@ from lms_prognosis.plotting._layout import PlotError, panel_spec
 
 def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
     if predictions is None:
-        for name in ("predictions", "predicted", "per_patient", "data"):
+        for name in ("patients", "predictions", "predicted", "per_patient"):
             obj = getattr(cal, name, None)
             if obj is not None:
                 predictions = obj
@@ -42,7 +42,7 @@ def _metric_lines(cal: Any) -> list[str]:
 
 def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = None,
                      colour: str = "#0072B2", smooth_colour: str = "#D55E00",
-                     quantity: str = "survival", lims: tuple[float, float] = (0.0, 1.0),
+                     quantity: str = "event probability", lims: tuple[float, float] = (0.0, 1.0),
                      bins: int = 40, figsize: tuple[float, float] = (4.6, 5.2)) -> Figure:
     """Calibration at a time point: grouped observed vs predicted with CIs, smooth, diagonal.
 
@@ -57,11 +57,12 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         with the histogram of the per-patient predictions (sharing x).
     predictions : array or DataFrame, optional
         Per-patient predictions for the histogram when ``cal`` does not carry them
-        (``cal.predictions``); without either the histogram is left out.
+        (``cal.patients["predicted"]``); without either the histogram is left out.
     colour, smooth_colour : str
         Colours of the grouped points and of the smooth curve.
     quantity : str
-        What is predicted, for the axis labels (``"survival"`` or ``"risk"``).
+        What is predicted, for the axis labels: ``CalibrationResult`` works on the event
+        probability scale (1 - S(t)); say ``"survival"`` for a result on the survival scale.
     lims : (float, float)
         Limits of both probability axes.
     bins : int
@@ -124,19 +125,22 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         if {"lower", "upper"} <= set(s.columns):
             main.fill_between(s["predicted"], s["lower"], s["upper"], color=smooth_colour,
                               alpha=0.15, lw=0, zorder=2)
-        main.plot(s["predicted"], s["observed"], color=smooth_colour, lw=1.3,
+        main.plot(s["predicted"].to_numpy(float), s["observed"].to_numpy(float),
+                  color=smooth_colour, lw=1.3,
                   label="Smoothed", zorder=3)
     yerr = None
     if {"lower", "upper"} <= set(tab.columns):
         yerr = np.vstack([tab["observed"] - tab["lower"], tab["upper"] - tab["observed"]])
         yerr = np.clip(np.nan_to_num(yerr), 0, None)
-    main.errorbar(tab["predicted"], tab["observed"], yerr=yerr, fmt="o", color=colour,
+    main.errorbar(tab["predicted"].to_numpy(float), tab["observed"].to_numpy(float), yerr=yerr, fmt="o", color=colour,
                   ms=4, lw=1, capsize=2, label="Grouped (95% CI)", zorder=4)
     main.set_xlim(*lims)
     main.set_ylim(*lims)
     main.set_aspect("equal", adjustable="box") if hax is None else None
     when = f" at {t:g} months" if t is not None else ""
-    main.set_ylabel(f"Observed {quantity}{when}")
+    if quantity != "survival" and t is not None:
+        when = f" by {t:g} months"
+    main.set_ylabel(f"Observed {quantity}{when}\n(Kaplan-Meier, 95% CI)")
     lines = _metric_lines(cal)
     note = "\n".join(lines)
     if lines:

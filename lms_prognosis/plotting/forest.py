@@ -180,7 +180,8 @@ def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, flo
     hr, lo, up = (f[c].to_numpy(float)[ok] for c in ("hr", "lower", "upper"))
     yy = np.asarray(ys)[ok]
     ax.axvline(1.0, color="0.4", lw=0.8, ls="--", zorder=1)
-    ax.errorbar(hr, yy, xerr=[hr - lo, up - hr], fmt="s", color=colour, ms=4, lw=1.1,
+    err = np.clip(np.nan_to_num(np.vstack([hr - lo, up - hr])), 0, None)
+    ax.errorbar(hr, yy, xerr=err, fmt="s", color=colour, ms=4, lw=1.1,
                 capsize=0, zorder=3)
     ax.set_xscale("log")
     ax.set_xlim(*lims)

@@ -211,3 +211,29 @@ def km_all(cohort_df):
 @pytest.fixture(scope="session")
 def cox(cohort_df):
     return fit_cox(cohort_df, ["age", "size_cm", "grade", "necrosis", "vascular_invasion"])
+
+
+def calibration_result(cox, df, time_point=36):
+    """The package's CalibrationResult when evaluate.calibration exists, else a stand-in."""
+    cal = _real("evaluate", "calibration")
+    if cal is not None:
+        return cal(cox, df, time_point=time_point)
+    from types import SimpleNamespace
+
+    pred = cox.predict_survival(df, [time_point])
+    risk = 1 - pred["surv"].to_numpy()
+    q = pd.qcut(risk, 5, labels=False)
+    tab = pd.DataFrame({"group": np.arange(1, 6), "n": np.bincount(q),
+                        "predicted": [risk[q == k].mean() for k in range(5)]})
+    tab["observed"] = tab["predicted"] * 1.05
+    tab["lower"], tab["upper"] = tab["observed"] - 0.05, tab["observed"] + 0.05
+    grid = np.linspace(risk.min(), risk.max(), 50)
+    return SimpleNamespace(table=tab, smooth=pd.DataFrame({"predicted": grid,
+                                                           "observed": grid * 1.05}),
+                           patients=pd.DataFrame({"predicted": risk}), ici=0.021, e50=0.018,
+                           e90=0.04, oe=1.05, slope=0.97, time_point=time_point)
+
+
+@pytest.fixture(scope="session")
+def calib(cox, cohort_df):
+    return calibration_result(cox, cohort_df)

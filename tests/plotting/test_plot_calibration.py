@@ -1,0 +1,37 @@
+"""plot_calibration draws the CalibrationResult it is given, with the predictions below."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lms_prognosis.plotting import plot_calibration
+
+
+def test_points_smooth_diagonal_and_histogram(calib):
+    fig = plot_calibration(calib)
+    main, hist = fig.calibration_axes["main"], fig.calibration_axes["hist"]
+    (bars,) = main.containers
+    np.testing.assert_allclose(bars.lines[0].get_xdata(), calib.table["predicted"])
+    np.testing.assert_allclose(bars.lines[0].get_ydata(), calib.table["observed"])
+    lines = {ln.get_label(): ln for ln in main.get_lines()}
+    np.testing.assert_allclose(lines["Ideal"].get_xdata(), lines["Ideal"].get_ydata())
+    np.testing.assert_allclose(np.sort(lines["Smoothed"].get_xdata()),
+                               np.sort(calib.smooth["predicted"]))
+    counts = sum(p.get_height() for p in hist.patches)
+    assert counts == len(calib.patients)
+    assert hist.get_shared_x_axes().joined(hist, main)
+    fig.canvas.draw()
+    assert hist.get_position().y1 <= main.get_position().y0
+    note = fig.calibration_data["annotation"]
+    for key in ("ICI", "E50", "E90"):
+        assert key in note
+    assert f"{calib.ici:.3f}" in note
+
+
+def test_without_predictions_no_histogram(calib):
+    from types import SimpleNamespace
+
+    cal = SimpleNamespace(table=calib.table, smooth=calib.smooth, ici=calib.ici,
+                          e50=calib.e50, e90=calib.e90, time_point=calib.time_point)
+    fig = plot_calibration(cal)
+    assert fig.calibration_axes["hist"] is None
