@@ -67,16 +67,31 @@ def _labels(col: pd.Series, role: str) -> tuple[np.ndarray, list[Any]]:
                 f"{role} column {col.name!r} has empty categories {empty} (no rows with a "
                 "time and event); drop them first, e.g. df[col].cat.remove_unused_categories()")
         return codes, labels
-    values = col
-    if pd.api.types.is_float_dtype(col.dtype):
-        finite = col.dropna()
-        if len(finite) and (finite == np.round(finite)).all():
-            values = col.astype("Int64")  # grade 1.0 -> 1, as R prints it
+    arr = col.to_numpy()
+    if arr.dtype == object and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        arr = col.astype(col.dtype.numpy_dtype if hasattr(col.dtype, "numpy_dtype")
+                         else object).to_numpy()
+    if arr.dtype.kind == "f" and len(arr) and np.array_equal(arr, np.floor(arr)):
+        arr = arr.astype(np.int64)  # grade 1.0 -> 1, as R prints it
+    if arr.dtype.kind in "iu" and len(arr):
+        lo = int(arr.min())
+        if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
+            shifted = arr.astype(np.int64) - lo
+            present = np.bincount(shifted) > 0
+            codes = (np.cumsum(present) - 1)[shifted]
+            return codes, [int(v) + lo for v in np.flatnonzero(present)]
     try:
-        codes, uniques = pd.factorize(values, sort=True)
+        codes, uniques = pd.factorize(arr, sort=True)
     except TypeError:  # mixed types: sort by text
-        codes, uniques = pd.factorize(values.astype(str).where(col.notna()), sort=True)
-    return codes.astype(np.int64), list(uniques)
+        codes, uniques = pd.factorize(col.astype(str).to_numpy(), sort=True)
+    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    """A column as a numpy number array (no copy for numpy dtypes); NaN for non-numbers."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
+        return col.to_numpy()
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 @dataclass
@@ -97,7 +112,8 @@ def _prepare(df: pd.DataFrame, time: str, event: str, group: str | None,
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     tcol = _column(df, time, "time")
     ecol = _column(df, event, "event")
-    keep = np.ones(len(df), dtype=bool)
+    index = df.index
+    keep: np.ndarray | None = None  # rows kept when a group or stratum is missing
     gcodes = scodes = None
     labels: list[Any] = ["all"]
     slabels: list[Any] = []
@@ -105,50 +121,47 @@ def _prepare(df: pd.DataFrame, time: str, event: str, group: str | None,
         if name is None:
             continue
         col = _column(df, name, role)
-        miss = col.isna().to_numpy()
-        if miss.any():
-            warnings.warn(f"{int(miss.sum())} rows with missing {role} {name!r} left out "
-                          f"({_rows(df.index, miss)}), as R's na.action", UserWarning,
-                          stacklevel=3)
-            keep &= ~miss
-        codes, labs = _labels(col[~miss] if miss.any() else col, role)
-        full = np.full(len(df), -1, dtype=np.int64)
-        full[~miss] = codes
-        if role == "group":
-            gcodes, labels = full, labs
-        else:
-            scodes, slabels = full, labs
-    t = pd.to_numeric(tcol, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    e = pd.to_numeric(ecol, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(t) & keep
-    if bad.any():
+        if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub"):
+            miss = col.isna().to_numpy()
+            if miss.any():
+                warnings.warn(f"{int(miss.sum())} rows with missing {role} {name!r} left out "
+                              f"({_rows(index, miss)}), as R's na.action", UserWarning,
+                              stacklevel=3)
+                keep = ~miss if keep is None else keep & ~miss
+    if group is not None:
+        gcodes, labels = _labels(df[group] if keep is None else df[group][keep], "group")
+    if strata is not None:
+        scodes, slabels = _labels(df[strata] if keep is None else df[strata][keep], "strata")
+    t = _numbers(tcol)
+    e = _numbers(ecol)
+    if keep is not None:  # rare path: rows with a missing group or stratum
+        t, e, index = t[keep], e[keep], index[keep]
+    if not np.isfinite(t).all():
         raise SurvivalDataError(f"time column {time!r} has missing, non-numeric or infinite "
-                                f"values in {_rows(df.index, bad)}")
-    bad = (t < 0) & keep
-    if bad.any():
+                                f"values in {_rows(index, ~np.isfinite(t))}")
+    if len(t) and t.min() < 0:
         raise SurvivalDataError(f"time column {time!r} has negative values in "
-                                f"{_rows(df.index, bad)}; times must be >= 0")
-    bad = (~np.isfinite(e) | (e < 0) | (e != np.round(e))) & keep
-    if bad.any():
+                                f"{_rows(index, t < 0)}; times must be >= 0")
+    if e.dtype.kind == "f":
+        bad_e = ~np.isfinite(e) | (e < 0) | (e != np.floor(e))
+    else:
+        bad_e = e < 0 if len(e) and e.min() < 0 else None
+    if bad_e is not None and bad_e.any():
         raise SurvivalDataError(
             f"event column {event!r} must hold codes 0 (censored), 1 (event) or 2.. (competing "
-            f"event, counted as censored); bad values in {_rows(df.index, bad)}")
-    n_dropped = int((~keep).sum())
-    if not keep.all():
-        t, e = t[keep], e[keep]
-        gcodes = None if gcodes is None else gcodes[keep]
-        scodes = None if scodes is None else scodes[keep]
+            f"event, counted as censored); bad values in {_rows(index, bad_e)}")
+    n_dropped = 0 if keep is None else int((~keep).sum())
     if len(t) == 0:
         raise SurvivalDataError("no rows to analyse (empty data, or every group value missing)")
     died = (e == 1).astype(float)
-    n_comp = int((e >= 2).sum())
+    n_comp = int((e >= 2).sum()) if e.max() >= 2 else 0  # codes >= 2: censored here
     if n_comp and not (e == 0).any():
         warnings.warn(
             f"event column {event!r} has codes 1 and 2 but no 0: if this is R's status coding "
             "(1 = censored, 2 = event), recode it (event - 1, or read_cohort(event_codes=)); "
             "here 1 is the event and 2 a competing event counted as censored", UserWarning,
             stacklevel=3)
-    t = t + 0.0  # -0.0 -> 0.0
+    t = np.add(t, 0.0, dtype=float)  # a float copy; -0.0 -> 0.0
     if gcodes is None:
         gcodes = np.zeros(len(t), dtype=np.int64)
     return _Data(t, died, gcodes, labels, scodes, slabels, n_dropped, n_comp)

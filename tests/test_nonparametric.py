@@ -281,3 +281,43 @@ def test_logrank_without_events_in_a_group_counts_as_r() -> None:
     assert lr.df == 1
     assert lr.table["expected"].iloc[2] == 0
     np.testing.assert_allclose(lr.chisq, 0.0588235294117648, rtol=RTOL)
+
+
+def test_times_off_a_grid_give_r_numbers() -> None:
+    # R data have whole-day times (the grid fast path); in months they are hashed instead
+    case = REF["km"]["lung_sex_log"]
+    lung = load("lung")
+    km = kaplan_meier(lung.assign(time=lung.time / 30.4375), group="sex")
+    for col in ["n_risk", "n_event", "surv", "std_err", "lower", "upper", "cumhaz"]:
+        close(km.table[col], case["result"][col], f"months: {col}")
+    close(km.table["time"] * 30.4375, case["result"]["time"], "months: time")
+    lr = logrank_test(lung.assign(time=lung.time / 30.4375), group="sex")
+    close(lr.chisq, REF["logrank"]["lung_sex"]["result"]["chisq"], "months: chisq")
+
+
+@pytest.mark.parametrize("scale", [1.0, 10.0, 100.0, 7.0])
+def test_time_codes_equal_np_unique(scale: float) -> None:
+    from lms_prognosis._km import time_codes
+
+    rng = np.random.default_rng(3)
+    t = np.round(rng.exponential(30.0, 5000) * scale) / scale
+    t[:10] = 0.0
+    codes, uniq = time_codes(t)
+    ref_uniq, ref_codes = np.unique(t, return_inverse=True)
+    np.testing.assert_array_equal(uniq, ref_uniq)
+    np.testing.assert_array_equal(codes, ref_codes)
+
+
+def test_pandas_nullable_and_boolean_columns() -> None:
+    # the cohort uses pandas' boolean dtype (vascular_invasion) and nullable integers
+    df = pd.DataFrame({"time": pd.array([1, 2, 3, 4, 5, 6], dtype="Float64"),
+                       "event": pd.array([1, 0, 1, 1, 0, 1], dtype="Int64"),
+                       "vi": pd.array([True, False, None, True, False, True], dtype="boolean")})
+    with pytest.warns(UserWarning, match="1 rows with missing group 'vi'"):
+        km = kaplan_meier(df, group="vi")
+    assert km.groups == [False, True]
+    plain = df.astype({"time": float, "event": int}).dropna()
+    plain = plain.assign(vi=plain.vi.astype(bool))
+    pd.testing.assert_frame_equal(km.table, kaplan_meier(plain, group="vi").table)
+    with pytest.raises(SurvivalDataError, match="missing"):
+        kaplan_meier(df.assign(time=pd.array([1, None, 3, 4, 5, 6], dtype="Float64")))
