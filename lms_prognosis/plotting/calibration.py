@@ -153,7 +153,8 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         hax.set_xlabel(xlab)
         hax.set_yticks([])
         hax.spines["left"].set_visible(False)
-        hax.set_ylabel("n", rotation=0, ha="right", va="center")
+        hax.text(0.99, 0.95, f"Predictions (n = {int(np.isfinite(preds).sum())})",
+                 transform=hax.transAxes, ha="right", va="top", fontsize="small")
         main.tick_params(axis="x", labelbottom=False)
     else:
         main.set_xlabel(xlab)

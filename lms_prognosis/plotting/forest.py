@@ -131,7 +131,7 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
     height = figsize[1] if figsize else 1.0 + 0.28 * n
     width = figsize[0] if figsize else (5.5 if len(models) == 1 else 9.5)
     fig, spec, given = panel_spec(ax, (width, height))
-    ratios = [3.0, 2.0, 0.9] * len(models)
+    ratios = [3.0, 1.7, 0.75] * len(models)
     sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
 
     table = pd.DataFrame({"term": terms, "label": [lab[t] for t in terms],

@@ -231,12 +231,17 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
                          zorder=1)
 
     lr = _logrank(km, logrank)
-    if lr is not None:
-        cax.text(0.03, 0.04, _logrank_text(lr), transform=cax.transAxes, ha="left",
-                 va="bottom", zorder=5,
-                 bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
+    lr_text = _logrank_text(lr) if lr is not None else None
     if legend and len(groups) > 1:
-        cax.legend(loc="upper right", handlelength=1.5)
+        # the p-value heads the legend, so the two never collide; "best" keeps both off
+        # the curves (high-survival cohorts leave the top right crowded)
+        leg = cax.legend(loc="best", handlelength=1.5, title=lr_text, alignment="left",
+                         framealpha=0.85, edgecolor="none")
+        if lr_text:
+            leg.get_title().set_fontsize(mpl.rcParams["legend.fontsize"])
+    elif lr_text:
+        cax.text(0.03, 0.04, lr_text, transform=cax.transAxes, ha="left", va="bottom",
+                 zorder=5, bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
 
     ar = None
     texts: dict[str, list[Any]] = {}

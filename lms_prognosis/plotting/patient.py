@@ -144,7 +144,7 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     ax.set_xticks(np.unique(np.r_[month_ticks(tmax), hz]) if mark_ticks else month_ticks(tmax))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="upper right", title="Patient")
+    ax.legend(loc="best", title="Patient", alignment="left")
     tax.set_ylim(-0.6, len(ids) - 0.4)
     tax.set_yticks([len(ids) - 1 - k for k in range(len(ids))], [names[i] for i in ids])
     for lab, pid in zip(tax.get_yticklabels(), ids, strict=True):

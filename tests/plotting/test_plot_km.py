@@ -18,8 +18,9 @@ def _drawn(panel, row="n_risk") -> pd.DataFrame:
     return pd.DataFrame(vals, columns=["group", "time", row])
 
 
-def _check_alignment(fig, panel):
-    fig.canvas.draw()  # runs constrained layout
+def _check_alignment(fig, panel, draw=True):
+    if draw:
+        fig.canvas.draw()  # runs constrained layout
     cax = panel.curve
     ticks = cax.get_xticks()
     np.testing.assert_allclose(ticks, panel.ticks)
@@ -74,7 +75,7 @@ def test_alignment_in_2x2_grid(km_grade, km_all):
     assert len(fig.km_panels) == 4
     fig.canvas.draw()
     for panel, km in zip(fig.km_panels, kms, strict=True):
-        _check_alignment(fig, panel)
+        _check_alignment(fig, panel, draw=False)
         pd.testing.assert_frame_equal(panel.at_risk, km.at_risk(panel.ticks))
     # each table stays inside its own grid cell: top-row tables above bottom-row curves
     top, bottom = fig.km_panels[0], fig.km_panels[2]
@@ -102,10 +103,14 @@ def test_logrank_p_printed_from_result(km_grade):
         p, chisq, df, method = 0.0432, 6.3, 2, "Log-rank test for trend"
 
     fig = plot_km(km_grade, logrank=Fake())
+    ax = fig.km_panels[-1].curve
+    assert ax.get_legend().get_title().get_text() == "Log-rank test for trend p = 0.043"
+    fig = plot_km(km_grade, logrank=Fake(), legend=False)
     texts = [t.get_text() for t in fig.km_panels[-1].curve.texts]
     assert "Log-rank test for trend p = 0.043" in texts
     fig2 = plot_km(km_grade, logrank=None)
     assert not any("Log-rank" in t.get_text() for t in fig2.km_panels[-1].curve.texts)
+    assert fig2.km_panels[-1].curve.get_legend().get_title().get_text() == ""
 
 
 def test_single_group_has_no_logrank_and_no_legend(km_all):
