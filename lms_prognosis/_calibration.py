@@ -7,6 +7,7 @@ engine (``_cox_engine``), the same code as ``fit_cox``.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,13 +36,41 @@ def _frame(df: Any) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- small engines
 
-def cox_fit(time: np.ndarray, event: np.ndarray, x: np.ndarray, efron: bool = True
+def cox_fit(time: np.ndarray, event: np.ndarray, x: np.ndarray, efron: bool = True,
+            eps: float = 1e-9, prep: Any = None
             ) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray]:
-    """Cox fit by the package engine: (beta, var, prepared data, covariate means)."""
+    """Cox fit by the package engine: (beta, var, prepared data, covariate means).
+
+    ``prep``: a ``Prepared`` of the same rows (any x) to reuse its sorting and risk-set blocks.
+    """
     means = x.mean(axis=0)
-    prep = prepare(np.asarray(time, float), np.asarray(event), x - means, None, efron)
-    nr = newton_raphson(prep)
+    if prep is not None:
+        prep = _with_covariates(prep, x - means)
+    if prep is None:
+        prep = prepare(np.asarray(time, float), np.asarray(event), x - means, None, efron)
+    nr = newton_raphson(prep, eps=eps)
     return nr.beta, nr.var, prep, means
+
+
+def _with_covariates(prep: Any, xc: np.ndarray) -> Any:
+    """A copy of an engine ``Prepared`` with new (centred) covariates, or None if the engine's
+    layout is not recognised (the caller then prepares from scratch)."""
+    names = {f.name for f in dataclasses.fields(prep)}
+    xs = xc[prep.order]
+    changes: dict[str, Any] = {"xdeath_sum": xs[prep.death_rows].sum(axis=0)}
+    if "xt" in names:
+        xt = np.ascontiguousarray(xs.T)
+        changes["xt"] = xt
+        if "xt_death" in names:
+            changes["xt_death"] = np.ascontiguousarray(xt[:, prep.death_rows])
+    elif "x" in names:
+        changes["x"] = np.ascontiguousarray(xs)
+    else:
+        return None
+    try:
+        return dataclasses.replace(prep, **changes)
+    except TypeError:
+        return None
 
 
 def cox_surv_at(prep: Any, beta: np.ndarray, t: float, lp_centred: np.ndarray) -> np.ndarray:

@@ -108,8 +108,8 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarr
 # --------------------------------------------------------------------------- one replicate
 
 def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.ndarray | None,
-             time_point: float | None, want: Sequence[str], slope_known: float | None = None
-             ) -> dict[str, float]:
+             time_point: float | None, want: Sequence[str], slope_known: float | None = None,
+             prep: Any = None, eps: float = 1e-9) -> dict[str, float]:
     out: dict[str, float] = {}
     if "c" in want or "dxy" in want:
         r = concordance_core(time, event, lp, std_err=False)
@@ -119,7 +119,7 @@ def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.nda
         if slope_known is not None:
             out["slope"] = slope_known
         else:
-            beta, _, _, _ = cox_fit(time, event, lp[:, None])
+            beta, _, _, _ = cox_fit(time, event, lp[:, None], eps=eps, prep=prep)
             out["slope"] = float(beta[0])
     if "brier" in want and surv_t is not None and time_point is not None:
         out["brier"] = ipcw_brier(time, event, surv_t, time_point)
@@ -127,20 +127,26 @@ def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.nda
 
 
 def _fast_replicate(x: np.ndarray, time: np.ndarray, event: np.ndarray, idx: np.ndarray | None,
-                    time_point: float | None, want: Sequence[str], efron: bool
-                    ) -> tuple[dict[str, float], dict[str, float]]:
-    """Fit on rows ``idx`` (None = all), evaluate on those rows and on all rows."""
+                    time_point: float | None, want: Sequence[str], efron: bool,
+                    prep_orig: Any = None) -> tuple[dict[str, float], dict[str, float]]:
+    """Fit on rows ``idx`` (None = all), evaluate on those rows and on all rows.
+
+    Bootstrap refits stop at a relative log-likelihood change of 1e-6 (R ``coxph`` uses 1e-9,
+    ``rms::validate`` 1e-4); ``prep_orig`` reuses the sorting of the original data for the
+    test-sample slope fit.
+    """
     xb = x if idx is None else x[idx]
     tb = time if idx is None else time[idx]
     eb = event if idx is None else event[idx]
-    beta, _, prep, means = cox_fit(tb, eb, xb, efron=efron)
+    eps = 1e-9 if idx is None else 1e-6
+    beta, _, prep, means = cox_fit(tb, eb, xb, efron=efron, eps=eps)
     lp_b = (xb - means) @ beta
     lp_o = (x - means) @ beta
     need_s = "brier" in want and time_point is not None
     s_b = cox_surv_at(prep, beta, time_point, lp_b) if need_s else None
     s_o = cox_surv_at(prep, beta, time_point, lp_o) if need_s else None
     train = _metrics(tb, eb, lp_b, s_b, time_point, want, slope_known=1.0)
-    test = _metrics(time, event, lp_o, s_o, time_point, want)
+    test = _metrics(time, event, lp_o, s_o, time_point, want, prep=prep_orig, eps=eps)
     return train, test
 
 
@@ -169,7 +175,8 @@ def _run_chunk(job: dict[str, Any], seeds: list[np.random.SeedSequence]
         try:
             if job["fast"]:
                 out.append(_fast_replicate(job["x"], job["time"], job["event"], idx,
-                                           job["time_point"], job["want"], job["efron"]))
+                                           job["time_point"], job["want"], job["efron"],
+                                           job["prep_orig"]))
             else:
                 out.append(_general_replicate(job["fit_fn"], job["df"], job["time_col"],
                                               job["event_col"], idx, job["time_point"],
@@ -251,6 +258,8 @@ def validate_core(fit_fn: Any, df: Any, n_bootstrap: int, seed: Any, n_jobs: int
                    event=(e[ok] == 1).astype(np.int64), efron=spec["efron"], n=int(ok.sum()))
         apparent = _fast_replicate(job["x"], job["time"], job["event"], None, time_point,
                                    want, job["efron"])[0]
+        job["prep_orig"] = cox_fit(job["time"], job["event"], job["x"][:, :1] * 0.0,
+                                   efron=True, eps=1.0)[2] if job["x"].shape[1] else None
         method = "cox fast path (Newton-Raphson engine), Efron ties" if spec["efron"] \
             else "cox fast path (Newton-Raphson engine), Breslow ties"
     elif callable(fit_fn):
