@@ -178,10 +178,15 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
 
     Examples
     --------
-    >>> import lms_prognosis as lp
-    >>> km = lp.kaplan_meier(lp.load_synthetic().data, group="grade")  # doctest: +SKIP
-    >>> fig = plot_km(km, at_risk_rows=("n_risk", "n_event"))          # doctest: +SKIP
-    >>> fig.at_risk_table.head()                                        # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from lms_prognosis import kaplan_meier
+    >>> df = pd.DataFrame({"time": [3, 5, 8, 12, 20, 25, 30, 34, 41, 50],
+    ...                    "event": [1, 1, 1, 0, 1, 0, 1, 1, 0, 0],
+    ...                    "grade": list("2323232323")})
+    >>> fig = plot_km(kaplan_meier(df, group="grade"), xticks=[0, 12, 24, 36, 48],
+    ...               at_risk_rows=("n_risk", "n_event"))
+    >>> fig.at_risk_table.query("group == '2'")["n_risk"].tolist()
+    [5, 3, 2, 1, 0]
     """
     groups = list(km.groups)
     tab = km.table

@@ -255,8 +255,10 @@ def plot_nomogram(model: Any, times: Sequence[float] = (12, 36, 60), ax: Axes | 
 
     Examples
     --------
-    >>> import lms_prognosis as lp                                   # doctest: +SKIP
-    >>> fig = plot_nomogram(lp.published_model("lms_default"))        # doctest: +SKIP
+    >>> from lms_prognosis import published_model
+    >>> fig = plot_nomogram(published_model("lms_default"), times=(60,))
+    >>> [a["kind"] for a in fig.nomogram.axes][-2:]
+    ['total', 'survival']
     """
     times = [float(t) for t in times]
     if hasattr(model, "hazard_ratios") and hasattr(model, "data"):

@@ -81,9 +81,16 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
 
     Examples
     --------
-    >>> import lms_prognosis as lp                                    # doctest: +SKIP
-    >>> cox = lp.fit_cox(df, ["age", "grade", "size_cm"])             # doctest: +SKIP
-    >>> fig = plot_patient(cox, df.iloc[:2])                          # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> from lms_prognosis import fit_cox
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"time": rng.exponential(40, 80).round(1),
+    ...                    "event": (rng.random(80) < 0.6).astype(int),
+    ...                    "size_cm": rng.uniform(2, 20, 80).round(1)})
+    >>> cox = fit_cox(df, ["size_cm"])
+    >>> fig = plot_patient(cox, df.iloc[[0, 9]], times=(12, 36))
+    >>> fig.patient_survival["time"].tolist()
+    [12.0, 36.0, 12.0, 36.0]
     """
     new = _patients(patients)
     if new.index.duplicated().any():

@@ -87,8 +87,16 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
 
     Examples
     --------
-    >>> import lms_prognosis as lp                               # doctest: +SKIP
-    >>> fig = plot_schoenfeld(cox.check_ph(), fit=cox)            # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> from lms_prognosis import fit_cox
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"time": rng.exponential(40, 80).round(1),
+    ...                    "event": (rng.random(80) < 0.6).astype(int),
+    ...                    "size_cm": rng.uniform(2, 20, 80).round(1)})
+    >>> cox = fit_cox(df, ["size_cm"])
+    >>> fig = plot_schoenfeld(cox.check_ph(), fit=cox)
+    >>> list(fig.schoenfeld_axes)
+    ['size_cm']
     """
     res = ph.residuals
     need = {"time", "transformed_time", "term", "residual"}

@@ -131,3 +131,14 @@ def test_bad_arguments(km_grade):
     loose = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     with pytest.raises(PlotError, match="SubplotSpec"):
         plot_km(km_grade, ax=loose)
+
+
+def test_ordered_groups_get_the_trend_test(cohort_df):
+    from lms_prognosis import kaplan_meier
+
+    df = cohort_df.assign(grade=cohort_df["grade"].cat.as_ordered())
+    fig = plot_km(kaplan_meier(df, group="grade"), at_risk=False)
+    lr = fig.km_panels[-1].logrank
+    assert lr.trend
+    title = fig.km_panels[-1].curve.get_legend().get_title().get_text()
+    assert title.startswith("Log-rank test for trend p")
