@@ -30,14 +30,16 @@ ITER_MAX = 20
 class Prepared:
     """Sorted data and the block structure of the risk sets (built once per fit)."""
 
-    order: np.ndarray  # original row -> sorted position (x_sorted = x[order])
-    x: np.ndarray  # (n, p) centred covariates, sorted
+    order: np.ndarray  # sorted position -> original row (x_sorted = x[order])
+    xt: np.ndarray  # (p, n) centred covariates, sorted, one contiguous row per covariate
     time: np.ndarray  # sorted time
     event: np.ndarray  # sorted 0/1 (bool)
     stratum: np.ndarray  # sorted stratum codes (int)
-    block_end: np.ndarray  # (G,) index of the last row of each (stratum, time) block
+    block_start: np.ndarray  # (G,) first row of each (stratum, time) block
+    block_end: np.ndarray  # (G,) last row of each block
     block_of_row: np.ndarray  # (n,) block index of each sorted row
-    prev_end: np.ndarray  # (G,) index of the last row of the previous stratum, or -1
+    prev_end: np.ndarray  # (G,) last row of the previous stratum, or -1
+    prev_block: np.ndarray  # (G,) last block of the previous stratum, or -1
     strat_last_block: np.ndarray  # (G,) last block of the same stratum
     death_rows: np.ndarray  # sorted positions of the events
     death_block: np.ndarray  # (D,) block of each event (non-decreasing)
@@ -46,42 +48,67 @@ class Prepared:
     ndeath: np.ndarray  # (E,) events per event block
     k_block: np.ndarray  # (D,) event block (0..E-1) of each Efron step
     k_frac: np.ndarray  # (D,) k / d of each Efron step (0 for Breslow)
+    xt_death: np.ndarray  # (p, D) covariates of the events
     xdeath_sum: np.ndarray  # (p,) sum of x over events
+
+    @property
+    def x(self) -> np.ndarray:
+        """(n, p) view of the sorted, centred covariates."""
+        return self.xt.T
+
+    def drop_columns(self, keep: list[int]) -> None:
+        """Keep only the covariates ``keep`` (after an aliasing check)."""
+        self.xt = np.ascontiguousarray(self.xt[keep])
+        self.xt_death = np.ascontiguousarray(self.xt_death[keep])
+        self.xdeath_sum = self.xdeath_sum[keep]
+
+
+def sort_order(time: np.ndarray, stratum: np.ndarray | None) -> np.ndarray:
+    """Row order by stratum, then time descending."""
+    if stratum is None:
+        return np.argsort(-time)
+    return np.lexsort((-time, stratum))
 
 
 def prepare(time: np.ndarray, event: np.ndarray, x: np.ndarray,
             stratum: np.ndarray | None, efron: bool) -> Prepared:
-    """Sort by (stratum, -time) and index the blocks of tied times.
+    """Sort by (stratum, -time) and index the blocks of tied times (``x``: (n, p), centred)."""
+    order = sort_order(time, stratum)
+    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
+    return prepare_sorted(order, time, event, xt, stratum, efron)
 
-    ``x`` must already be centred. ``event`` is 0/1.
-    """
+
+def prepare_sorted(order: np.ndarray, time: np.ndarray, event: np.ndarray, xt: np.ndarray,
+                   stratum: np.ndarray | None, efron: bool) -> Prepared:
+    """Index the blocks given the sort ``order`` and the already sorted, centred ``xt``."""
     n = time.shape[0]
-    if stratum is None:
-        stratum = np.zeros(n, dtype=np.int64)
-        order = np.argsort(-time, kind="stable")
-    else:
-        order = np.lexsort((-time, stratum))
     t = time[order]
-    s = stratum[order]
+    s = np.zeros(n, dtype=np.int64) if stratum is None else stratum[order]
     ev = event[order].astype(bool)
-    xs = np.ascontiguousarray(x[order])
     new_block = np.empty(n, dtype=bool)
     new_block[0] = True
-    new_block[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+    np.not_equal(t[1:], t[:-1], out=new_block[1:])
+    if stratum is not None:
+        new_block[1:] |= s[1:] != s[:-1]
     block_start = np.flatnonzero(new_block)
     block_end = np.append(block_start[1:] - 1, n - 1)
     block_of_row = np.cumsum(new_block) - 1
     # stratum boundaries, in rows and in blocks
-    new_strat = np.empty(n, dtype=bool)
-    new_strat[0] = True
-    new_strat[1:] = s[1:] != s[:-1]
-    strat_start_rows = np.flatnonzero(new_strat)
-    strat_id_row = np.cumsum(new_strat) - 1
-    strat_of_block = strat_id_row[block_start]
-    prev_end = (strat_start_rows - 1)[strat_of_block]
-    strat_last_block_by_s = np.append(block_of_row[strat_start_rows[1:] - 1],
-                                      block_of_row[-1])
-    strat_last_block = strat_last_block_by_s[strat_of_block]
+    if stratum is None:
+        nb = block_start.size
+        prev_end = np.full(nb, -1)
+        prev_block = np.full(nb, -1)
+        strat_last_block = np.full(nb, nb - 1)
+    else:
+        new_strat = np.empty(n, dtype=bool)
+        new_strat[0] = True
+        new_strat[1:] = s[1:] != s[:-1]
+        strat_start_rows = np.flatnonzero(new_strat)
+        strat_of_block = (np.cumsum(new_strat) - 1)[block_start]
+        prev_end = (strat_start_rows - 1)[strat_of_block]
+        last_by_s = np.append(block_of_row[strat_start_rows[1:] - 1], block_of_row[-1])
+        strat_last_block = last_by_s[strat_of_block]
+        prev_block = np.where(prev_end >= 0, block_of_row[np.maximum(prev_end, 0)], -1)
 
     death_rows = np.flatnonzero(ev)
     death_block = block_of_row[death_rows]
@@ -101,12 +128,13 @@ def prepare(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     else:
         eblock_start = eblock = ndeath = k_block = np.zeros(0, dtype=np.int64)
         k_frac = np.zeros(0)
-    return Prepared(order=order, x=xs, time=t, event=ev, stratum=s, block_end=block_end,
-                    block_of_row=block_of_row, prev_end=prev_end,
-                    strat_last_block=strat_last_block, death_rows=death_rows,
-                    death_block=death_block, eblock=eblock, eblock_start=eblock_start,
-                    ndeath=ndeath, k_block=k_block, k_frac=k_frac,
-                    xdeath_sum=xs[death_rows].sum(axis=0))
+    xt_death = np.take(xt, death_rows, axis=1)
+    return Prepared(order=order, xt=xt, time=t, event=ev, stratum=s, block_start=block_start,
+                    block_end=block_end, block_of_row=block_of_row, prev_end=prev_end,
+                    prev_block=prev_block, strat_last_block=strat_last_block,
+                    death_rows=death_rows, death_block=death_block, eblock=eblock,
+                    eblock_start=eblock_start, ndeath=ndeath, k_block=k_block,
+                    k_frac=k_frac, xt_death=xt_death, xdeath_sum=xt_death.sum(axis=1))
 
 
 def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
@@ -141,44 +169,82 @@ def _shift(eta: np.ndarray) -> float:
     return max(hi - 690.0, 0.5 * (hi + float(eta.min())))
 
 
+def _block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Risk-set sums from per-block sums: cumulative over blocks, restarting per stratum."""
+    cs = np.cumsum(values, axis=0)
+    has_prev = prep.prev_block >= 0
+    if has_prev.any():
+        cs[has_prev] -= cs[prep.prev_block[has_prev]]
+    return cs
+
+
+def linear_predictor(prep: Prepared, beta: np.ndarray) -> np.ndarray:
+    """x @ beta without BLAS (a loop over the p columns: no thread start-up cost)."""
+    eta = np.zeros(prep.xt.shape[1])
+    for j in range(beta.size):
+        if beta[j] != 0:
+            eta += beta[j] * prep.xt[j]
+    return eta
+
+
 def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
                   ) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """Partial log-likelihood, score and information at ``beta`` (Efron or Breslow)."""
-    x = prep.x
-    p = x.shape[1]
-    eta = x @ beta if p else np.zeros(x.shape[0])
+    """Partial log-likelihood, score and information at ``beta`` (Efron or Breslow).
+
+    For an event block g with d tied events and Efron step k (fraction f = k/d, 0 for
+    Breslow) the risk-set sums are ``s0k = S0 - f D0`` and ``s1k = S1 - f D1``. Written with
+    the bounded ratios ``r_k = S0 / s0k`` (1 <= r_k <= d), ``M = S1 / S0``, ``N = D1 / S0``::
+
+        loglik = sum_events eta - sum_k log s0k
+        U      = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)
+        I      = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')
+
+    with ``v_i = w_i (sum_{g: t_g <= t_i} sum_k 1/s0k - [event] sum_k f/s0k)`` and
+    ``C, E, F = sum_k r_k^2 (1, f, f^2)``.
+    """
+    p = prep.xt.shape[0]
+    eta = linear_predictor(prep, beta)
     shift = _shift(eta)
     w = np.exp(eta - shift)
-    wx = x * w[:, None]
-    s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
-    s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+    bs = prep.block_start
+    s0 = _block_cumsum(np.add.reduceat(w, bs), prep)[prep.eblock]
+    s1b = np.empty((bs.size, p))
+    for j in range(p):
+        s1b[:, j] = np.add.reduceat(prep.xt[j] * w, bs)
+    s1 = _block_cumsum(s1b, prep)[prep.eblock]
     dw = w[prep.death_rows]
-    dwx = wx[prep.death_rows]
     starts = prep.eblock_start
-    d0 = np.add.reduceat(dw, starts) if starts.size else np.zeros(0)
-    d1 = np.add.reduceat(dwx, starts, axis=0) if starts.size else np.zeros((0, p))
+    d1 = np.add.reduceat(prep.xt_death * dw, starts, axis=1).T if starts.size \
+        else np.zeros((0, p))
+    d0 = np.add.reduceat(dw, starts)
     kb = prep.k_block
     f = prep.k_frac
-    s0k = s0[kb] - f * d0[kb]
-    with np.errstate(divide="ignore", over="ignore"):
-        inv = 1.0 / s0k
+    s0b = s0[kb]
+    s0k = s0b - f * d0[kb]
+    r = s0b / s0k
     with np.errstate(divide="ignore"):
-        loglik = float(eta[prep.death_rows].sum() - shift * prep.death_rows.size
-                       - np.log(s0k).sum())
-    a = np.add.reduceat(inv, starts) if starts.size else np.zeros(0)
-    # weighted means of x over each Efron step's risk set (no 1/s0^2: no overflow)
-    xbar_k = (s1[kb] - f[:, None] * d1[kb]) * inv[:, None]
-    u = prep.xdeath_sum - xbar_k.sum(axis=0)
+        loglik = float(eta[prep.death_rows].sum() - shift * dw.size - np.log(s0k).sum())
+    m = s1 / s0[:, None]
+    nn = d1 / s0[:, None]
+    ra = np.add.reduceat(r, starts)
+    rb = np.add.reduceat(f * r, starts)
+    u = prep.xdeath_sum - m.T @ ra + nn.T @ rb
     if not need_info:
         return loglik, u, None
-    b = np.add.reduceat(f * inv, starts)
-    # sum over steps of S2_k / s0_k = X' diag(w * cumA) X - sum_deaths b_g w x x'
-    a_block = np.zeros(prep.block_end.shape[0])
-    a_block[prep.eblock] = a
-    cum_a = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
-    info = wx.T @ (x * cum_a[:, None])
-    info -= dwx.T @ (x[prep.death_rows] * b[kb][:, None])
-    info -= xbar_k.T @ xbar_k
+    r2 = r * r
+    c = np.add.reduceat(r2, starts)
+    e = np.add.reduceat(f * r2, starts)
+    ff = np.add.reduceat(f * r2 * f, starts)
+    a_block = np.zeros(prep.block_start.size)
+    a_block[prep.eblock] = ra / s0
+    v = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
+    v[prep.death_rows] -= (rb / s0)[kb]
+    v *= w
+    info = (prep.xt * v) @ prep.xt.T
+    info -= (m * c[:, None]).T @ m
+    cross = (m * e[:, None]).T @ nn
+    info += cross + cross.T
+    info -= (nn * ff[:, None]).T @ nn
     return loglik, u, info
 
 
@@ -259,7 +325,7 @@ class NRResult:
 def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
                    toler_chol: float = TOLER_CHOL) -> NRResult:
     """Fit by Newton-Raphson from beta = 0 exactly as R ``coxfit6`` does."""
-    p = prep.x.shape[1]
+    p = prep.xt.shape[0]
     beta = np.zeros(p)
     loglik0, u, info = loglik_derivs(beta, prep)
     fac, rank = cholesky2(info, toler_chol)

@@ -79,28 +79,36 @@ def _levels(s: pd.Series) -> list[Any]:
     return sorted(s.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
 
 
-def _design(df: pd.DataFrame, terms: list[_Term]) -> np.ndarray:
+def _design_columns(df: pd.DataFrame, terms: list[_Term]) -> list[np.ndarray]:
+    """One float array per design column (treatment contrasts for factors)."""
     cols: list[np.ndarray] = []
     for term in terms:
         s = df[term.covariate]
         if term.kind == "numeric":
             cols.append(s.to_numpy(dtype=float, na_value=np.nan))
         elif term.kind == "bool":
-            v = s.astype("boolean")
-            cols.append(v.to_numpy(dtype=float, na_value=np.nan))
+            cols.append(s.astype("boolean").to_numpy(dtype=float, na_value=np.nan))
         else:
-            values = s.astype(object).to_numpy()
-            known = pd.Series(values).isin(term.levels).to_numpy() | pd.isna(values)
-            if not known.all():
-                bad = sorted({str(v) for v in values[~known]})
-                raise CoxError(f"{term.covariate}: level(s) {bad} were not in the fitted data "
-                               f"(levels {term.levels})")
-            codes = pd.Categorical(values, categories=term.levels).codes
-            for j, lev in enumerate(term.levels[1:], start=1):
+            if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == \
+                    list(term.levels):
+                codes = s.cat.codes.to_numpy()
+            else:
+                values = s.astype(object)
+                known = values.isin(term.levels).to_numpy() | values.isna().to_numpy()
+                if not known.all():
+                    bad = sorted({str(v) for v in values[~known]})
+                    raise CoxError(f"{term.covariate}: level(s) {bad} were not in the fitted "
+                                   f"data (levels {term.levels})")
+                codes = pd.Categorical(values, categories=term.levels).codes
+            for j in range(1, len(term.levels)):
                 col = (codes == j).astype(float)
                 col[codes < 0] = np.nan
                 cols.append(col)
-                del lev
+    return cols
+
+
+def _design(df: pd.DataFrame, terms: list[_Term]) -> np.ndarray:
+    cols = _design_columns(df, terms)
     if not cols:
         return np.zeros((len(df), 0))
     return np.column_stack(cols)
@@ -207,7 +215,7 @@ class CoxResult:
     @cached_property
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
         prep = self._prep
-        lp = prep.x @ self._beta
+        lp = _engine.linear_predictor(prep, self._beta)  # identical rows, identical lp
         c, counts = _predict.concordance(prep.time, prep.event, lp, prep.stratum)
         return c, float("nan"), counts
 
@@ -517,23 +525,11 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
         raise CoxError("no events among the complete cases: a Cox model cannot be fitted")
 
     terms = _make_terms(data, covs)
-    x = _design(data, terms)
-    terms, x = _drop_constant(terms, x, ev)
+    cols = _design_columns(data, terms)
+    terms, cols = _drop_constant(terms, cols)
     names = [nm for t in terms for nm in t.names]
     if not names:
         raise CoxError("no covariate left to fit (all were constant)")
-    terms, x, names = _drop_aliased(terms, x, names)
-    p = len(names)
-    if n_events / p < MIN_EVENTS_PER_VARIABLE:
-        warnings.warn(f"only {n_events / p:.1f} events per coefficient ({n_events} events, "
-                      f"{p} coefficients): estimates may be biased and unstable; use fewer "
-                      f"covariates. Rule of thumb >= {MIN_EVENTS_PER_VARIABLE} "
-                      f"[{EPV_SOURCE}]", CoxWarning, stacklevel=2)
-    center = x.mean(axis=0)
-    # R coxph(nocenter = c(-1, 0, 1)): columns with values only in {-1, 0, 1} (dummies,
-    # booleans, 0/1 numbers) are reported with mean 0, i.e. lp at their reference value
-    no_center = np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0)
-    means = np.where(no_center, 0.0, center)
     if strata_cols:
         keys = _strata_keys(data, strata_cols)
         levels = _strata_order(data, strata_cols, keys)
@@ -541,9 +537,32 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
         scodes = np.fromiter((lookup[k] for k in keys), dtype=np.int64, count=len(keys))
     else:
         levels, scodes = None, None
-    prep = _engine.prepare(tvals, ev, x - center, scodes, ties == "efron")
+    # sort once; the covariates go straight into the sorted, centred (p, n) layout
+    center = np.array([c.mean() for c in cols])
+    order = _engine.sort_order(tvals, scodes)
+    xt = np.empty((len(cols), len(tvals)))
+    for j, c in enumerate(cols):
+        np.take(c, order, out=xt[j])
+        xt[j] -= center[j]
+    prep = _engine.prepare_sorted(order, tvals, ev, xt, scodes, ties == "efron")
+    keep = _aliased_keep(names, prep.xt)
+    if len(keep) < len(names):
+        terms, names = _drop_aliased(terms, names, keep)
+        cols = [cols[i] for i in keep]
+        center = center[keep]
+        prep.drop_columns(keep)
+    p = len(names)
+    if n_events / p < MIN_EVENTS_PER_VARIABLE:
+        warnings.warn(f"only {n_events / p:.1f} events per coefficient ({n_events} events, "
+                      f"{p} coefficients): estimates may be biased and unstable; use fewer "
+                      f"covariates. Rule of thumb >= {MIN_EVENTS_PER_VARIABLE} "
+                      f"[{EPV_SOURCE}]", CoxWarning, stacklevel=2)
+    # R coxph(nocenter = c(-1, 0, 1)): columns with values only in {-1, 0, 1} (dummies,
+    # booleans, 0/1 numbers) are reported with mean 0, i.e. lp at their reference value
+    no_center = np.array([_only_unit_values(c) for c in cols])
+    means = np.where(no_center, 0.0, center)
     nr = _engine.newton_raphson(prep)
-    _check_problems(nr, terms, names, x, ev)
+    _check_problems(nr, terms, names, cols, ev)
     return CoxResult(
         covariates=covs, time=time, event=event, strata=strata_cols, ties=ties,
         conf_level=conf_level, n=len(data), n_events=n_events, dropped=dropped, data=data,
@@ -587,39 +606,47 @@ def _make_terms(data: pd.DataFrame, covs: list[str]) -> list[_Term]:
     return terms
 
 
-def _drop_constant(terms: list[_Term], x: np.ndarray, ev: np.ndarray
-                   ) -> tuple[list[_Term], np.ndarray]:
+def _only_unit_values(c: np.ndarray) -> bool:
+    lo, hi = c.min(), c.max()
+    if lo < -1 or hi > 1:
+        return False
+    return bool(np.all((c == 0) | (c == 1) | (c == -1)))
+
+
+def _drop_constant(terms: list[_Term], cols: list[np.ndarray]
+                   ) -> tuple[list[_Term], list[np.ndarray]]:
     keep_terms, keep_cols = [], []
     j = 0
+    n = len(cols[0]) if cols else 0
     for t in terms:
         k = len(t.names)
-        block = x[:, j:j + k]
-        if k == 0 or np.all(block == block[:1]):
+        block = cols[j:j + k]
+        if k == 0 or all(c.min() == c.max() for c in block):
             value = t.levels[0] if t.kind == "factor" and t.levels else \
-                (block[0, 0] if k else "")
-            warnings.warn(f"{t.covariate} is constant (= {value}) among the {len(x)} complete "
+                (block[0][0] if k else "")
+            warnings.warn(f"{t.covariate} is constant (= {value}) among the {n} complete "
                           f"cases and was dropped from the model", CoxWarning, stacklevel=3)
         else:
             keep_terms.append(t)
-            keep_cols.extend(range(j, j + k))
+            keep_cols.extend(block)
         j += k
-    return keep_terms, x[:, keep_cols]
+    return keep_terms, keep_cols
 
 
-def _drop_aliased(terms: list[_Term], x: np.ndarray, names: list[str]
-                  ) -> tuple[list[_Term], np.ndarray, list[str]]:
-    xc = x - x.mean(axis=0)
-    sd = np.sqrt((xc * xc).mean(axis=0))
-    gram = (xc / sd).T @ (xc / sd) / len(x)
-    fac, _ = _engine.cholesky2(gram, 1e-10)
-    aliased = np.flatnonzero(np.diag(fac) == 0)
-    if aliased.size == 0:
-        return terms, x, names
-    bad = [names[i] for i in aliased]
+def _aliased_keep(names: list[str], xt: np.ndarray) -> list[int]:
+    """Columns to keep: a column that is a linear combination of earlier ones is aliased."""
+    gram = xt @ xt.T
+    sd = np.sqrt(np.diag(gram))
+    fac, _ = _engine.cholesky2(gram / np.outer(sd, sd), 1e-10)
+    return [i for i in range(len(names)) if fac[i, i] != 0]
+
+
+def _drop_aliased(terms: list[_Term], names: list[str], keep: list[int]
+                  ) -> tuple[list[_Term], list[str]]:
+    bad = [nm for i, nm in enumerate(names) if i not in set(keep)]
     warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) and "
                   f"were dropped (R gives them NA coefficients); remove the redundant "
                   f"covariate", CoxWarning, stacklevel=3)
-    keep = [i for i in range(len(names)) if i not in set(aliased)]
     new_terms = []
     for t in terms:
         t2 = _Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
@@ -629,11 +656,11 @@ def _drop_aliased(terms: list[_Term], x: np.ndarray, names: list[str]
                                                                   strict=True)
                                              if nm not in bad]
             new_terms.append(t2)
-    return new_terms, x[:, keep], [names[i] for i in keep]
+    return new_terms, [names[i] for i in keep]
 
 
 def _check_problems(nr: _engine.NRResult, terms: list[_Term], names: list[str],
-                    x: np.ndarray, ev: np.ndarray) -> None:
+                    cols: list[np.ndarray], ev: np.ndarray) -> None:
     if not nr.converged:
         warnings.warn(f"the Cox fit did not converge in {nr.iterations} iterations "
                       "(R: 'Ran out of iterations and did not converge'); check for "
@@ -652,14 +679,14 @@ def _check_problems(nr: _engine.NRResult, terms: list[_Term], names: list[str],
     for j, nm in enumerate(names):
         t = term_of[nm]
         if t.kind in ("factor", "bool"):
-            in_level = x[:, j] == 1
+            in_level = cols[j] == 1
             if ev[in_level].sum() == 0 or ev[~in_level].sum() == 0:
                 flagged[j] = True
     for j in np.flatnonzero(flagged):
         nm = names[j]
         t = term_of[nm]
         if t.kind in ("factor", "bool"):
-            in_level = x[:, j] == 1
+            in_level = cols[j] == 1
             level = nm[len(t.covariate) + 1:-1] if t.kind == "factor" else "True"
             if ev[in_level].sum() == 0:
                 msg = (f"{nm} has no events in level {level!r}: the hazard ratio is infinite "
