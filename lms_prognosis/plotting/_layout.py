@@ -81,3 +81,23 @@ def lowess(x: np.ndarray, y: np.ndarray, frac: float = 2 / 3, n_out: int = 80,
         slope = (w * (x - mx) * (y - my)).sum() / sxx if sxx > 0 else 0.0
         out[i] = my + slope * (g - mx)
     return grid, out
+
+
+def stack_hspace(fig: Any, spec: SubplotSpec, n_rows: int, gap_pt: float) -> float:
+    """``hspace`` of a vertical sub-grid leaving ``gap_pt`` points between its panels.
+
+    Under a layout engine (constrained layout) the engine makes room for tick labels and
+    titles, so only a small pad is asked for. Without one (a caller's plain
+    ``plt.subplots``), the gap is converted from points into the gridspec's units (a
+    fraction of the mean panel height), so the curve's tick labels and x label clear the
+    table below whatever the figure size; the caller's figure is never re-laid out.
+    """
+    if getattr(fig, "get_layout_engine", lambda: None)() is not None or n_rows < 2:
+        return 0.08
+    root = fig.figure if hasattr(fig, "figure") and fig.figure is not None else fig
+    total_in = spec.get_position(root).height * root.get_figheight()
+    gap_in = gap_pt / 72.0
+    usable = total_in - (n_rows - 1) * gap_in
+    if usable <= 0.2 * total_in:
+        return 0.5
+    return gap_in * n_rows / usable

@@ -18,7 +18,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lms_prognosis._format import format_p
-from lms_prognosis.plotting._layout import PlotError, colour_map, month_ticks, panel_spec
+from lms_prognosis.plotting._layout import (
+    PlotError,
+    colour_map,
+    month_ticks,
+    panel_spec,
+    stack_hspace,
+)
 
 ROW_TITLES = {
     "n_risk": "Number at risk",
@@ -206,8 +212,11 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
     tables: dict[str, Axes] = {}
     if rows:
         h = table_height if table_height is not None else 0.07 * (len(groups) + 1.8)
+        # room for the curve's tick labels + x label + the table title
+        gap = 4.4 * mpl.font_manager.FontProperties(
+            size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
         sub = spec.subgridspec(1 + len(rows), 1, height_ratios=[1.0] + [h] * len(rows),
-                               hspace=0.08)
+                               hspace=stack_hspace(fig, spec, 1 + len(rows), gap))
         if cax is None:
             cax = fig.add_subplot(sub[0])
         else:

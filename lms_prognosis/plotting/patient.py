@@ -12,7 +12,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lms_prognosis._format import EN_DASH, format_percent
-from lms_prognosis.plotting._layout import PlotError, colour_map, month_ticks, panel_spec
+from lms_prognosis.plotting._layout import (
+    PlotError,
+    colour_map,
+    month_ticks,
+    panel_spec,
+    stack_hspace,
+)
 
 
 def _patients(patients: Any) -> pd.DataFrame:
@@ -115,8 +121,10 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     colours = colour_map(ids, palette)
 
     fig, spec, given = panel_spec(ax, figsize)
+    gap = 4.4 * mpl.font_manager.FontProperties(
+        size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
     sub = spec.subgridspec(2, 1, height_ratios=[1.0, table_height or 0.07 * (len(ids) + 1.8)],
-                           hspace=0.08)
+                           hspace=stack_hspace(fig, spec, 2, gap))
     if given is None:
         ax = fig.add_subplot(sub[0])
     else:

@@ -142,3 +142,23 @@ def test_ordered_groups_get_the_trend_test(cohort_df):
     assert lr.trend
     title = fig.km_panels[-1].curve.get_legend().get_title().get_text()
     assert title.startswith("Log-rank test for trend p")
+
+
+def test_table_clears_curve_labels_without_layout_engine(km_grade):
+    # a caller's plain figure (no constrained layout): the table must not overlap the
+    # curve's tick labels and x label, and we must not re-lay out their figure
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    plot_km(km_grade, ax=axes[0], at_risk_rows=("n_risk", "n_censor"))
+    assert fig.get_layout_engine() is None
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    panel = fig.km_panels[-1]
+    bottom_of_curve = min(panel.curve.xaxis.label.get_window_extent(r).y0,
+                          min(t.get_window_extent(r).y0
+                              for t in panel.curve.get_xticklabels()))
+    title = panel.tables["n_risk"]._left_title  # set_title(loc="left")
+    assert title.get_text() == "Number at risk"
+    assert title.get_window_extent(r).y1 <= bottom_of_curve
+    first_row = max(t.get_window_extent(r).y1 for t in panel.texts["n_risk"])
+    assert first_row <= title.get_window_extent(r).y1 + 1
+    _check_alignment(fig, panel, draw=False)
