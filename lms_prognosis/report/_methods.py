@@ -33,16 +33,22 @@ METHOD_REFERENCES: tuple[str, ...] = (
 )
 
 
-def _sources(ctx: Any) -> list[str]:
-    pm = ctx.results.get("published_model")
-    if pm is None or "source" not in pm.factors:
-        return []
-    seen: list[str] = []
-    for s in pm.factors["source"].astype(str):
-        for part in (p.strip() for p in s.split(";")):
-            if part and part not in seen:
-                seen.append(part)
-    return seen
+def _sources(ctx: Any) -> tuple[list[str], int]:
+    """The published model's sources, numbered as in its factor table ([1], [2], ...), plus
+    Gustafson et al. 1992 (where the report's factors come from); returns (sources, its number).
+    """
+    sources = list(ctx.results.get("sources", []))
+    for i, s in enumerate(sources, 1):
+        if s.startswith("Gustafson P, Rydholm A"):
+            return sources, i
+    try:
+        from lms_prognosis.literature import published_model
+
+        sources.append(str(published_model("gustafson1992").factors["source"].iloc[0]))
+    except (ImportError, KeyError, ValueError):  # pragma: no cover - literature always ships it
+        sources.append("Gustafson P, Rydholm A, Willen H, Akerman M, Baldetorp B, Ferno M. Soft "
+                       "tissue leiomyosarcoma. Cancer 1992;70(1):114-119.")
+    return sources, len(sources)
 
 
 def methods_section(ctx: Any) -> Section:
@@ -54,7 +60,7 @@ def methods_section(ctx: Any) -> Section:
     tp = ", ".join(f"{t:g}" for t in ctx.time_points)
     pm = ctx.results.get("published_model")
     pm_name = getattr(pm, "name", ctx.model_name)
-    sources = _sources(ctx)
+    sources, gustafson = _sources(ctx)
     cox = ctx.results.get("cox")
     ties = getattr(cox, "ties", "efron")
     text = (
@@ -62,9 +68,10 @@ def methods_section(ctx: Any) -> Section:
         "in months. Event codes of 2 or more (competing causes) count as censored for the "
         "endpoint. Rows that could not be used were excluded on reading and are listed with "
         "the reason in exclusions.csv; each model uses the complete cases over its covariates "
-        "and reports the patients it left out. Age \u226560 years, any tumour necrosis, "
-        "vascular invasion, DNA aneuploidy, size >5 cm, deep location and FNCLCC grade were "
-        "analysed as categorical factors, the first level being the reference. "
+        "and reports the patients it left out. Age \u226560 years, vascular invasion, DNA "
+        f"aneuploidy and any tumour necrosis (the factors of Gustafson et al. [{gustafson}]), "
+        "size >5 cm, deep location and FNCLCC grade were analysed as categorical factors, the "
+        "first level being the reference. "
         "Survival was estimated by the Kaplan\u2013Meier method with Greenwood's variance and "
         "pointwise 95% confidence intervals on the log scale (R survfit's default "
         "conf.type = \"log\"); the cumulative hazard is the Nelson\u2013Aalen estimator and the "
@@ -96,7 +103,7 @@ def methods_section(ctx: Any) -> Section:
     sec.add(Paragraph(text))
     refs = Section("references", "References", level=2)
     if sources:
-        refs.add(Paragraph(f"Sources of the published model {pm_name}:"))
+        refs.add(Paragraph(f"Sources of the published model {pm_name} and of the factors:"))
         for i, s in enumerate(sources, 1):
             refs.add(Paragraph(f"[{i}] {s}", kind="note"))
     refs.add(Paragraph("Methods:"))

@@ -22,6 +22,7 @@ ENDPOINT_NAMES = {"DSS": "disease-specific survival", "OS": "overall survival",
                   "MFS": "metastasis-free survival", "LRFS": "local-recurrence-free survival"}
 FACTOR_LABELS = {f.column: f.label for f in REPORT_FACTORS}
 PER_PATIENT_ROWS = 25  # rows of the per-patient table shown in the report (all in the CSV)
+CENSOR_MARKS_MAX = 5000  # above this many patients censor marks merge into a band: not drawn
 
 
 @dataclass
@@ -127,10 +128,14 @@ def section_km(ctx: Context) -> Section:
     km = kaplan_meier(d)
     ctx.results["km"] = km
     overall = Section("km-overall", "All patients", level=2)
-    overall.add(w.figure(plot_km(km, at_risk=True, median_lines=True, title="All patients"),
+    marks = len(d) <= CENSOR_MARKS_MAX
+    overall.add(w.figure(plot_km(km, at_risk=True, median_lines=True, title="All patients",
+                                 censor_marks=marks),
                          "km_overall", f"Kaplan\u2013Meier estimate of "
                          f"{ENDPOINT_NAMES.get(ctx.cohort.endpoint, 'survival')}, all patients, "
-                         "with 95% confidence band and numbers at risk.", width=0.62))
+                         "with 95% confidence band and numbers at risk"
+                         + ("." if marks else f" (censor marks not drawn above "
+                            f"{CENSOR_MARKS_MAX:,} patients)."), width=0.62))
     at = km.at(tp)
     med = km.median().iloc[0]
     rows = [{"time, months": _months(r.time), "at risk": str(int(r.n_risk)),
@@ -157,7 +162,7 @@ def section_km(ctx: Context) -> Section:
         test_name = "log-rank test for trend" if factor.trend else "log-rank test"
         missing = int(d[col].isna().sum())
         s.add(w.figure(plot_km(kmf, at_risk=True, logrank=lr, labels=lambda g: str(g),
-                               title=factor.label),
+                               title=factor.label, censor_marks=marks),
                        f"km_{col}", f"Kaplan\u2013Meier curves by {factor.label} "
                        f"({test_name}, {format_p(lr.p)})"
                        + (f"; {missing} patients with this factor missing are not shown."
@@ -264,8 +269,8 @@ def section_ph(ctx: Context) -> Section:
 # ------------------------------------------------------------------------ published model
 def section_validation(ctx: Context) -> Section:
     """The chosen published model applied to the cohort: C, calibration, recalibration."""
-    from lms_prognosis.evaluate import external_validation
-    from lms_prognosis.literature import published_model
+    from lms_prognosis.evaluate import calibration, external_validation
+    from lms_prognosis.literature import EndpointMismatchError, published_model
     from lms_prognosis.plotting import plot_calibration
 
     w, c = ctx.writer, ctx.cohort
@@ -274,31 +279,53 @@ def section_validation(ctx: Context) -> Section:
     horizon = max(ctx.time_points)
     sec = Section("validation", f"Published model: {pm.name}")
     f = pm.factors
+    sources: list[str] = []
+    for s in f["source"].astype(str):
+        if s not in sources:
+            sources.append(s)
+    ctx.results["sources"] = sources
     frame = pd.DataFrame({
         "factor": f["factor"].astype(str),
         "HR (95% CI)": [_hr_or_point(r) for r in f.itertuples(index=False)],
         "endpoint": f["endpoint"].astype(str) if "endpoint" in f else "",
-        "source": f["source"].astype(str),
+        "source": [f"[{sources.index(s) + 1}]" for s in f["source"].astype(str)],
     })
     sec.add(w.table(frame, "published_model_factors", f"Factors of the model {pm.name}",
-                    csv_frame=f))
-    if str(pm.endpoint) != str(c.endpoint):
-        sec.add(Paragraph(f"Caution: the model was built for {pm.endpoint}, the cohort's endpoint "
-                          f"is {c.endpoint}; published effects are not interchangeable across "
-                          "endpoints.", kind="note"))
-    ev = external_validation(pm, c, time_point=horizon)
+                    csv_frame=f, note="Sources: see the references under Methods (full text "
+                    "in tables/published_model_factors.csv)."))
+    try:
+        ev = external_validation(pm, c, time_point=horizon)
+    except EndpointMismatchError as exc:
+        sec.add(Paragraph(f"Not validated on this cohort: {exc}", kind="note"))
+        return sec
     ctx.results["validation"] = ev
-    sec.add(Paragraph(_validation_text(ev, horizon)))
-    table = getattr(ev, "table", None)
-    if isinstance(table, pd.DataFrame):
-        sec.add(w.table(_format_frame(table), "validation", f"Validation of {pm.name} on the "
-                        "cohort", csv_frame=table))
-    cal = getattr(ev, "calibration", None)
-    if cal is not None:
-        sec.add(w.figure(plot_calibration(cal), "calibration", f"Calibration of {pm.name} at "
-                         f"{_months(horizon)} months: predicted against observed "
-                         "(Kaplan\u2013Meier) survival, by risk group, with a smooth curve.",
-                         width=0.6))
+    sec.add(Paragraph(_validation_text(pm, ev, horizon)))
+    sec.add(w.table(_validation_frame(ev.table), "validation",
+                    f"Performance of {pm.name} on the cohort at {_months(horizon)} months",
+                    csv_frame=ev.table))
+    sec.add(w.figure(plot_calibration(ev.calibration), "calibration",
+                     f"Calibration of {pm.name} at {_months(horizon)} months as published: "
+                     "observed (Kaplan\u2013Meier) against predicted event probability by risk "
+                     "group, with a smooth calibration curve.", width=0.55))
+    w.csv(ev.calibration.table, "tables/calibration_groups.csv")
+    rec = ev.recalibrated
+    if rec is not None:
+        cal2 = calibration(rec, c, time_point=horizon)
+        ctx.results["recalibrated_calibration"] = cal2
+        sub = Section("recalibration", "Recalibrated to the cohort", level=2)
+        sub.add(Paragraph(
+            f"The baseline survival was refitted to this cohort (Breslow estimator with the "
+            f"published linear predictor as offset). Calibration slope "
+            f"{format_number(rec.calibration_slope)} (SE {format_number(rec.calibration_slope_se)}"
+            f"); after recalibration O/E {format_number(cal2.oe)}, ICI "
+            f"{format_number(cal2.ici, 3)}."))
+        sub.add(w.figure(plot_calibration(cal2), "calibration_recalibrated",
+                         f"Calibration of {pm.name} at {_months(horizon)} months after "
+                         "recalibration of the baseline to the cohort.", width=0.55))
+        w.csv(cal2.table, "tables/calibration_groups_recalibrated.csv")
+        sec.add(sub)
+    for note in getattr(pm, "notes", []) or []:
+        sec.add(Paragraph(str(note), kind="note"))
     risk = pm.apply(c, horizons=ctx.time_points)
     w.csv(risk, "tables/published_model_risk.csv")
     return sec
@@ -313,37 +340,29 @@ def _hr_or_point(r: Any) -> str:
     return format_hr(r.hr, lo, hi)
 
 
-def _format_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            fmt = (lambda x: format_p(x, prefix=False)) if col in ("p", "p_value") else (
-                lambda x: format_number(x, 3))
-            out[col] = [fmt(x) for x in out[col]]
-    return out.astype(str)
+def _validation_frame(table: pd.DataFrame) -> pd.DataFrame:
+    from lms_prognosis._format import format_hr
+
+    cells = []
+    for r in table.itertuples(index=False):
+        if pd.isna(r.lower) or pd.isna(r.upper):
+            cells.append(format_number(r.value, 3))
+        else:
+            cells.append(format_hr(r.value, r.lower, r.upper, digits=3))
+    return pd.DataFrame({"statistic": table["statistic"].astype(str),
+                         "estimate (95% CI)": cells,
+                         "note": table["note"].fillna("").astype(str)})
 
 
-def _validation_text(ev: Any, horizon: float) -> str:
-    parts = []
-    c = getattr(ev, "c", None) if not hasattr(ev, "concordance") else ev.concordance
-    cval = getattr(c, "c", c)
-    if cval is not None:
-        se = getattr(c, "se", None)
-        parts.append(f"Harrell's C of the published linear predictor on this cohort: "
-                     f"{format_number(float(cval), 3)}"
-                     + (f" (SE {format_number(float(se), 3)})" if se is not None else "") + ".")
-    cal = getattr(ev, "calibration", None)
-    if cal is not None:
-        parts.append(f"Calibration at {_months(horizon)} months: ICI "
-                     f"{format_number(cal.ici, 3)}, E50 {format_number(cal.e50, 3)}, E90 "
-                     f"{format_number(cal.e90, 3)}, observed/expected "
-                     f"{format_number(cal.oe)}.")
-    rec = getattr(ev, "recalibrated", None)
-    slope = getattr(rec, "calibration_slope", getattr(ev, "calibration_slope", None))
-    if slope is not None:
-        parts.append(f"Recalibration (baseline refitted to the cohort): calibration slope "
-                     f"{format_number(float(slope))}.")
-    return " ".join(parts) or "Validation results are listed in the table below."
+def _validation_text(pm: Any, ev: Any, horizon: float) -> str:
+    conc, cal = ev.concordance, ev.calibration
+    text = (f"The published linear predictor of {pm.name} (endpoint {pm.endpoint}) was applied "
+            f"to the cohort: Harrell's C {format_number(conc.c, 3)} (SE "
+            f"{format_number(conc.se, 3)}). At {_months(horizon)} months the observed/expected "
+            f"ratio is {format_number(cal.oe)} and the calibration slope "
+            f"{format_number(cal.slope)}; ICI {format_number(cal.ici, 3)}, E50 "
+            f"{format_number(cal.e50, 3)}, E90 {format_number(cal.e90, 3)}.")
+    return text
 
 
 # -------------------------------------------------------------------------- per-patient risk

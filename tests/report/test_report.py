@@ -21,11 +21,13 @@ from lms_prognosis.report._sections import per_patient_table
 # per-patient risk, methods, software versions)
 SECTION_IDS = ["summary", "exclusions", "table-one", "km", "km-overall", "km-age-ge-60",
                "km-necrosis-any", "km-vascular-invasion", "km-aneuploidy", "km-size-gt-5cm",
-               "km-depth", "km-grade", "km-tests", "cox", "ph", "validation", "risk", "methods",
+               "km-depth", "km-grade", "km-tests", "cox", "ph", "validation", "recalibration",
+               "risk", "methods",
                "references", "software"]
 FIGURE_IDS = ["fig-km_overall", "fig-km_age_ge_60", "fig-km_necrosis_any",
               "fig-km_vascular_invasion", "fig-km_aneuploidy", "fig-km_size_gt_5cm",
-              "fig-km_depth", "fig-km_grade", "fig-forest", "fig-schoenfeld", "fig-calibration"]
+              "fig-km_depth", "fig-km_grade", "fig-forest", "fig-schoenfeld", "fig-calibration",
+              "fig-calibration_recalibrated"]
 TABLE_IDS = ["tab-data_summary", "tab-table1", "tab-logrank_tests", "tab-survival_by_factor",
              "tab-hazard_ratios", "tab-ph_test", "tab-published_model_factors",
              "tab-per_patient_risk_first", "tab-software_versions"]
@@ -59,17 +61,6 @@ class _Collect(HTMLParser):
     def handle_data(self, data):
         if self._in_h:
             self.headings[-1] += data
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return lp.load_synthetic()
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory, cohort):
-    out = tmp_path_factory.mktemp("report") / "out"
-    return write_report(cohort, out, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -214,19 +205,25 @@ def test_no_overwrite_without_force(report, cohort, tmp_path):
         write_report(cohort, other, progress=False)
 
 
-def test_force_rewrites_and_keeps_foreign_files(tmp_path):
-    small = lp.simulate_cohort(n=150, seed=3)
+def test_force_removes_only_files_of_the_old_report(tmp_path):
+    from lms_prognosis.report.build import _prepare_out_dir
+
     out = tmp_path / "rep"
-    write_report(small, out, progress=False, time_points=(12, 60))
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "km.png").write_bytes(b"x")
+    (out / "report.html").write_text("old")
     (out / "notes.txt").write_text("mine")
-    (out / "figures" / "stale.png").write_bytes(b"x")
-    rep = write_report(small, out, force=True, progress=False, time_points=(12, 60))
-    assert (out / "notes.txt").read_text() == "mine"  # not ours: left alone
-    man = json.loads(rep.manifest.read_text())
-    assert "notes.txt" not in {e["path"] for e in man["files"]}
-    assert man["parameters"]["force"] is True
-    csv = pd.read_csv(out / "per_patient_risk.csv")
-    assert "surv_60m" in csv and "surv_36m" not in csv
+    (out / "manifest.json").write_text(json.dumps({"files": [
+        {"path": "figures/km.png"}, {"path": "report.html"}, {"path": "../outside.txt"}]}))
+    (tmp_path / "outside.txt").write_text("never touched")
+    with pytest.raises(ReportExistsError):
+        _prepare_out_dir(out, force=False)
+    _prepare_out_dir(out, force=True)
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["notes.txt"]
+    assert (tmp_path / "outside.txt").read_text() == "never touched"
+    # an empty or absent folder needs no force
+    _prepare_out_dir(tmp_path / "new", force=False)
+    assert (tmp_path / "new").is_dir()
 
 
 def test_bad_arguments(tmp_path, cohort):

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import lms_prognosis as lp
-from lms_prognosis.report import write_report
-
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 # appended to a *copy* of the report (the report itself has no scripts): after load, write
@@ -63,11 +60,8 @@ def chromium_args(binary: str, profile: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "out"
-    # a smaller simulated cohort keeps this test fast; the sections are the same
-    write_report(lp.simulate_cohort(n=200, seed=11), out, progress=False)
-    return out
+def report_dir(report) -> Path:
+    return report.out_dir
 
 
 def test_every_image_loads_in_chromium(report_dir, tmp_path):

@@ -1,0 +1,53 @@
+"""Time ``write_report`` on the shipped 500-patient cohort and on a 100,000-row simulated one.
+
+Goals (issue 8): under 20 s for the shipped cohort, under 60 s for 100,000 rows. Prints the
+wall time of each report step, the total, and the ratio to the goal.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_report.py            # both cohorts
+    .venv/bin/python benchmarks/bench_report.py --n 20000  # another simulated size
+    .venv/bin/python benchmarks/bench_report.py --skip-large
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import lms_prognosis as lp
+
+
+def _run(label: str, cohort, goal: float) -> float:
+    with tempfile.TemporaryDirectory(prefix="bench_report_") as tmp:
+        t0 = time.perf_counter()
+        rep = lp.write_report(cohort, Path(tmp) / "out", progress=False)
+        total = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in rep.files) / 1e6
+    print(f"\n{label}: {len(cohort.data):,} patients, {len(rep.files)} files, {size:.1f} MB")
+    for step, secs in rep.timings.items():
+        print(f"  {step:<20} {secs:8.2f} s")
+    verdict = "OK" if total <= goal else "SLOWER THAN GOAL"
+    print(f"  {'total':<20} {total:8.2f} s   goal {goal:.0f} s   ratio {total / goal:.2f}  {verdict}")
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000, help="rows of the simulated cohort")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip-large", action="store_true")
+    args = ap.parse_args()
+    lp.show_versions()
+    _run("shipped cohort (load_synthetic)", lp.load_synthetic(), goal=20.0)
+    if not args.skip_large:
+        t0 = time.perf_counter()
+        big = lp.simulate_cohort(n=args.n, seed=args.seed)
+        print(f"\n(simulating {args.n:,} rows took {time.perf_counter() - t0:.1f} s, not counted)")
+        _run(f"simulated cohort (n={args.n:,}, seed={args.seed})", big, goal=60.0)
+
+
+if __name__ == "__main__":
+    main()
