@@ -29,12 +29,14 @@ def _pdf_info(raw: bytes, key: str) -> str:
     return re.sub(rb"\\([()\\])", rb"\1", m.group(1)).decode("latin-1")
 
 
-@pytest.fixture
-def saved(tmp_path, km_grade, cohort_df):
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, km_grade, cohort_df):
+    tmp_path = tmp_path_factory.mktemp("saved")
     fig = plot_km(km_grade)
     params = {"group": "grade", "ticks": [0, 24, 48], "note": "paren (check)"}
     paths = save_figure(fig, tmp_path / "km", formats=("pdf", "png", "svg", "tiff"),
                         data=cohort_df, parameters=params, preset="lancet", dpi=150)
+    plt.close(fig)
     return paths, hash_frame(cohort_df), params
 
 
