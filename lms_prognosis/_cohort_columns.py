@@ -206,7 +206,7 @@ def _user_pairs(names: list[str], user: dict | None, where: str,
         elif value in names and key in TARGETS and key not in names:
             notes.append(f"columns={{{key!r}: {value!r}}} read as {{{value!r}: {key!r}}}")
             pairs.append((value, key))
-        elif key not in names and value not in names:
+        elif key not in names:
             raise error(f"{where}: columns= names {key!r}, which is not a column of the file "
                         f"(columns: {', '.join(names)})")
         else:

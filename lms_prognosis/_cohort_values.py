@@ -150,19 +150,21 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     missing = np.zeros(len(v), dtype=bool)
     failed = np.flatnonzero(np.isnan(v))
-    if failed.size:
-        text = s.iloc[failed].astype(object).map(_cell_text, na_action="ignore")
-        blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-        missing[failed[blank]] = True
+    if failed.size:  # few cells in practice: blanks, text, decimal commas
+        texts = ["" if _is_na(x) else str(x).strip() for x in s.iloc[failed].tolist()]
         if decimal_comma:
-            text = text.str.replace(",", ".", regex=False)
-        v[failed] = pd.to_numeric(text.mask(blank), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan)
+            texts = [t.replace(",", ".") for t in texts]
+        blank = np.array([t == "" for t in texts], dtype=bool)
+        missing[failed[blank]] = True
+        retry = pd.Series([None if b else t for t, b in zip(texts, blank, strict=True)],
+                          dtype=object)
+        v[failed] = pd.to_numeric(retry, errors="coerce").to_numpy(dtype=float,
+                                                                   na_value=np.nan)
     return v, missing, ~missing & ~np.isfinite(v)
 
 
-def _cell_text(value: object) -> str:
-    return str(value).strip()
+def _is_na(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],

@@ -361,7 +361,7 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     problems += event_problems
     for note in event_notes:
         notes.append(note)
-        warnings.warn(note, UserWarning, stacklevel=4)
+        warnings.warn(note, UserWarning, stacklevel=3)
     out["event"] = codes
 
     for name in SCHEMA[3:]:
