@@ -1,54 +1,204 @@
-"""Array engine behind :func:`lms_prognosis.kaplan_meier` (R ``survfit`` conventions).
+"""Input checks and the array engine behind :func:`lms_prognosis.kaplan_meier`.
 
-Pure numpy on validated arrays: ``time`` float64 >= 0, ``died`` 0/1 (event of interest),
-``gcode`` int group codes 0..G-1. The public wrapper, input checks and result objects live
-in :mod:`lms_prognosis.nonparametric`.
+``prepare_survival`` validates a DataFrame once for both Kaplan-Meier and the log-rank
+test and returns arrays: ``time`` float64 >= 0, ``died`` 0/1 (event of interest), ``gcode``
+int group codes 0..G-1. The rest is pure numpy with R ``survfit`` conventions. The public
+functions and result objects live in :mod:`lms_prognosis.nonparametric`.
 
-Distinct times are found with a hash (``pandas.factorize``) and only the distinct values are
-sorted, so the cost is O(n) plus O(U log U) for U distinct times; counts per (group, time)
-cell come from ``np.bincount``.
+Distinct times on a grid (whole days, months rounded to 0.1 or 0.01) are indexed directly;
+other times are hashed (``pandas.factorize``) and only the distinct values sorted, so the
+cost is O(n) plus O(U log U) for U distinct times; counts per (group, time) cell come from
+``np.bincount``.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+
+
+class SurvivalDataError(ValueError):
+    """Survival data that cannot be analysed (missing or negative time, bad event codes, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------------------------
+
+def _rows(index: pd.Index, bad: np.ndarray) -> str:
+    where = index[np.flatnonzero(bad)[:5]].tolist()
+    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+    return f"rows {where}{more}"
+
+
+def _column(df: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if not isinstance(name, str) and name not in df.columns:
+        raise SurvivalDataError(f"{role}= must name a column of df, got {name!r}")
+    if name not in df.columns:
+        raise SurvivalDataError(f"{role} column {name!r} not found; columns are {list(df.columns)}")
+    return df[name]
+
+
+def _labels(col: pd.Series, role: str) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes (-1 = missing) and labels in category order (categorical) or sorted."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        labels = list(col.cat.categories)
+        used = np.bincount(codes[codes >= 0], minlength=len(labels))
+        if (used == 0).any():
+            empty = [lab for lab, u in zip(labels, used, strict=True) if u == 0]
+            raise SurvivalDataError(
+                f"{role} column {col.name!r} has empty categories {empty} (no rows with a "
+                "time and event); drop them first, e.g. df[col].cat.remove_unused_categories()")
+        return codes, labels
+    arr = col.to_numpy()
+    if arr.dtype == object and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        arr = col.astype(col.dtype.numpy_dtype if hasattr(col.dtype, "numpy_dtype")
+                         else object).to_numpy()
+    if arr.dtype.kind == "f" and len(arr) and np.array_equal(arr, np.floor(arr)):
+        arr = arr.astype(np.int64)  # grade 1.0 -> 1, as R prints it
+    if arr.dtype.kind in "iu" and len(arr):
+        lo = int(arr.min())
+        if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
+            shifted = arr.astype(np.intp) - lo if lo else arr.astype(np.intp, copy=False)
+            present = np.bincount(shifted) > 0
+            codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
+            return codes, [int(v) + lo for v in np.flatnonzero(present)]
+    try:
+        codes, uniques = pd.factorize(arr, sort=True)
+    except TypeError:  # mixed types: sort by text
+        codes, uniques = pd.factorize(col.astype(str).to_numpy(), sort=True)
+    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    """A column as a numpy number array (no copy for numpy dtypes); NaN for non-numbers."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
+        return col.to_numpy()
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+@dataclass
+class _Data:
+    time: np.ndarray
+    died: np.ndarray
+    gcode: np.ndarray
+    labels: list[Any]
+    scode: np.ndarray | None
+    slabels: list[Any]
+    n_dropped: int
+    n_competing: int
+
+
+def prepare_survival(df: pd.DataFrame, time: str, event: str, group: str | None,
+             strata: str | None = None) -> _Data:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    tcol = _column(df, time, "time")
+    ecol = _column(df, event, "event")
+    index = df.index
+    keep: np.ndarray | None = None  # rows kept when a group or stratum is missing
+    gcodes = scodes = None
+    labels: list[Any] = ["all"]
+    slabels: list[Any] = []
+    for name, role in ((group, "group"), (strata, "strata")):
+        if name is None:
+            continue
+        col = _column(df, name, role)
+        if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub"):
+            miss = col.isna().to_numpy()
+            if miss.any():
+                warnings.warn(f"{int(miss.sum())} rows with missing {role} {name!r} left out "
+                              f"({_rows(index, miss)}), as R's na.action", UserWarning,
+                              stacklevel=3)
+                keep = ~miss if keep is None else keep & ~miss
+    if group is not None:
+        gcodes, labels = _labels(df[group] if keep is None else df[group][keep], "group")
+    if strata is not None:
+        scodes, slabels = _labels(df[strata] if keep is None else df[strata][keep], "strata")
+    t = _numbers(tcol)
+    e = _numbers(ecol)
+    if keep is not None:  # rare path: rows with a missing group or stratum
+        t, e, index = t[keep], e[keep], index[keep]
+    if not np.isfinite(t).all():
+        raise SurvivalDataError(f"time column {time!r} has missing, non-numeric or infinite "
+                                f"values in {_rows(index, ~np.isfinite(t))}")
+    if len(t) and t.min() < 0:
+        raise SurvivalDataError(f"time column {time!r} has negative values in "
+                                f"{_rows(index, t < 0)}; times must be >= 0")
+    if e.dtype.kind == "f":
+        bad_e = ~np.isfinite(e) | (e < 0) | (e != np.floor(e))
+    else:
+        bad_e = e < 0 if len(e) and e.min() < 0 else None
+    if bad_e is not None and bad_e.any():
+        raise SurvivalDataError(
+            f"event column {event!r} must hold codes 0 (censored), 1 (event) or 2.. (competing "
+            f"event, counted as censored); bad values in {_rows(index, bad_e)}")
+    n_dropped = 0 if keep is None else int((~keep).sum())
+    if len(t) == 0:
+        raise SurvivalDataError("no rows to analyse (empty data, or every group value missing)")
+    died = (e == 1).astype(float)
+    n_comp = int((e >= 2).sum()) if e.max() >= 2 else 0  # codes >= 2: censored here
+    if n_comp and not (e == 0).any():
+        warnings.warn(
+            f"event column {event!r} has codes 1 and 2 but no 0: if this is R's status coding "
+            "(1 = censored, 2 = event), recode it (event - 1, or read_cohort(event_codes=)); "
+            "here 1 is the event and 2 a competing event counted as censored", UserWarning,
+            stacklevel=3)
+    t = np.add(t, 0.0, dtype=float)  # a float copy; -0.0 -> 0.0
+    if gcodes is None:
+        gcodes = np.zeros(len(t), dtype=np.int64)
+    return _Data(t, died, gcodes, labels, scodes, slabels, n_dropped, n_comp)
+
 
 CONF_TYPES = ("log", "log-log", "plain")
 # R's tolerance in print.survfit's median rule (survival:::survmean, minmin)
 _MEDIAN_TOL = np.finfo(float).eps ** 0.5
 
 
-def _grid_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _grid_codes(time: np.ndarray, superset: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """Fast path for times on a grid (whole days, months rounded to 0.1 or 0.01).
 
     If every time is exactly the double k / s for an integer k (s = 1, 10 or 100) and k is
-    not huge, the distinct times come from a bincount over k instead of a hash: O(n) with
-    no sort. The distinct values returned are k / s, i.e. the input doubles themselves.
+    not huge, the distinct times come from k itself instead of a hash: O(n), no sort. The
+    values returned are k / s, i.e. the input doubles themselves. With ``superset`` and a
+    grid no longer than the data, every grid point 0..max(k) is returned (unused points
+    simply get no rows), which saves a pass.
     """
-    limit = max(2 * len(time), 1 << 16)
+    n = len(time)
+    limit = max(2 * n, 1 << 16)
     head = time[:256]
     for s in (1.0, 10.0, 100.0):
         kh = np.rint(head * s)
         if kh.max() > limit or not np.array_equal(kh / s, head):
             continue
-        k = np.rint(time * s)
-        if k.max() > limit or not np.array_equal(k / s, time):
+        k = np.multiply(time, s)
+        np.rint(k, out=k)
+        kmax = k.max()
+        if kmax > limit or not np.array_equal(k / s, time):
             continue
-        k = k.astype(np.int64)
-        present = np.bincount(k) > 0
+        ki = k.astype(np.intp)
+        if superset and kmax < n + 1024:
+            return ki, np.arange(int(kmax) + 1) / s
+        present = np.bincount(ki) > 0
+        if present.all():
+            return ki, np.arange(len(present)) / s
         lut = np.cumsum(present) - 1
-        return lut[k], np.flatnonzero(present) / s
+        return lut[ki], np.flatnonzero(present) / s
     return None
 
 
-def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def time_codes(time: np.ndarray, superset: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each time among the sorted distinct times, and those distinct times.
 
-    Times are compared exactly (no rounding of near-equal values).
+    Times are compared exactly (no rounding of near-equal values). With ``superset=True``
+    the returned values may include times that do not occur (still sorted, and
+    ``values[codes] == time``), for callers that count per value anyway.
 
     Examples
     --------
@@ -60,14 +210,14 @@ def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     [0, 1, 0]
     """
     if len(time) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    grid = _grid_codes(time)
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    grid = _grid_codes(time, superset)
     if grid is not None:
         return grid
     codes, uniq = pd.factorize(time, sort=False)
     order = np.argsort(uniq, kind="stable")
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[order] = np.arange(len(uniq), dtype=np.int64)
+    rank = np.empty(len(uniq), dtype=np.intp)
+    rank[order] = np.arange(len(uniq), dtype=np.intp)
     return rank[codes], np.asarray(uniq)[order]
 
 
@@ -85,7 +235,7 @@ class Cells:
 
 def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_groups: int) -> Cells:
     """Count subjects, events and censorings per distinct (group, time), with the risk sets."""
-    tc, uniq = time_codes(time)
+    tc, uniq = time_codes(time, superset=True)
     n_times = len(uniq)
     key = tc if n_groups == 1 else gcode.astype(np.int64) * n_times + tc
     size = n_groups * n_times

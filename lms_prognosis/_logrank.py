@@ -34,7 +34,7 @@ def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_gro
             t, d, g = time[m], died[m], gcode[m]
         if len(t) == 0:
             continue
-        tc, uniq = time_codes(t)
+        tc, uniq = time_codes(t, superset=True)
         size = len(uniq) * n_groups
         key = tc * n_groups + g
         cnt = np.bincount(key, minlength=size).reshape(len(uniq), n_groups)

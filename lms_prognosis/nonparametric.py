@@ -5,9 +5,10 @@ follows ``survdiff``, with strata, Fleming-Harrington weights and a test for tre
 Both are checked against R's own output (``tests/reference/km_logrank.R``) to 1e-9 relative.
 
 Why not lifelines or scikit-survival? Neither reproduces R here. lifelines'
-``KaplanMeierFitter`` has only the log(-log) ("exponential Greenwood") interval, no R
-``summary(times=)`` table as data, and its median has no CI by R's rule; its log-rank
-functions have no strata and no trend test. scikit-survival's ``kaplan_meier_estimator``
+``KaplanMeierFitter`` has only the log(-log) ("exponential Greenwood") interval, not R's
+default log; no R ``summary(times=)`` table as data; its median is the first time S <= 0.5
+without R's midpoint rule (times 1, 2, 3, 4, all events: lifelines 2, R 2.5) and ``inf``
+where R gives NA. Its log-rank functions have no strata and no trend test. scikit-survival's ``kaplan_meier_estimator``
 has only the log-log interval and no cumulative hazard or at-risk table in R's form;
 ``compare_survival`` has no strata, weights or trend. The engine here (hash the distinct
 times, then ``np.bincount``) is also faster than both at n = 1e6
@@ -16,7 +17,6 @@ times, then ``np.bincount``) is also faster than both at n = 1e6
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,145 +26,12 @@ import pandas as pd
 
 from lms_prognosis import _km, _logrank
 from lms_prognosis._format import format_number, format_p
+from lms_prognosis._km import SurvivalDataError, prepare_survival
 
 __all__ = ["KMResult", "LogRankResult", "SurvivalDataError", "kaplan_meier", "logrank_test"]
 
 _KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower",
                "upper", "cumhaz"]
-
-
-class SurvivalDataError(ValueError):
-    """Survival data that cannot be analysed (missing or negative time, bad event codes, ...)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# input checks
-# ---------------------------------------------------------------------------------------------
-
-def _rows(index: pd.Index, bad: np.ndarray) -> str:
-    where = index[np.flatnonzero(bad)[:5]].tolist()
-    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
-    return f"rows {where}{more}"
-
-
-def _column(df: pd.DataFrame, name: str, role: str) -> pd.Series:
-    if not isinstance(name, str) and name not in df.columns:
-        raise SurvivalDataError(f"{role}= must name a column of df, got {name!r}")
-    if name not in df.columns:
-        raise SurvivalDataError(f"{role} column {name!r} not found; columns are {list(df.columns)}")
-    return df[name]
-
-
-def _labels(col: pd.Series, role: str) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes (-1 = missing) and labels in category order (categorical) or sorted."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        labels = list(col.cat.categories)
-        used = np.bincount(codes[codes >= 0], minlength=len(labels))
-        if (used == 0).any():
-            empty = [lab for lab, u in zip(labels, used, strict=True) if u == 0]
-            raise SurvivalDataError(
-                f"{role} column {col.name!r} has empty categories {empty} (no rows with a "
-                "time and event); drop them first, e.g. df[col].cat.remove_unused_categories()")
-        return codes, labels
-    arr = col.to_numpy()
-    if arr.dtype == object and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-        arr = col.astype(col.dtype.numpy_dtype if hasattr(col.dtype, "numpy_dtype")
-                         else object).to_numpy()
-    if arr.dtype.kind == "f" and len(arr) and np.array_equal(arr, np.floor(arr)):
-        arr = arr.astype(np.int64)  # grade 1.0 -> 1, as R prints it
-    if arr.dtype.kind in "iu" and len(arr):
-        lo = int(arr.min())
-        if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
-            shifted = arr.astype(np.int64) - lo
-            present = np.bincount(shifted) > 0
-            codes = (np.cumsum(present) - 1)[shifted]
-            return codes, [int(v) + lo for v in np.flatnonzero(present)]
-    try:
-        codes, uniques = pd.factorize(arr, sort=True)
-    except TypeError:  # mixed types: sort by text
-        codes, uniques = pd.factorize(col.astype(str).to_numpy(), sort=True)
-    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
-
-
-def _numbers(col: pd.Series) -> np.ndarray:
-    """A column as a numpy number array (no copy for numpy dtypes); NaN for non-numbers."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
-        return col.to_numpy()
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-@dataclass
-class _Data:
-    time: np.ndarray
-    died: np.ndarray
-    gcode: np.ndarray
-    labels: list[Any]
-    scode: np.ndarray | None
-    slabels: list[Any]
-    n_dropped: int
-    n_competing: int
-
-
-def _prepare(df: pd.DataFrame, time: str, event: str, group: str | None,
-             strata: str | None = None) -> _Data:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    tcol = _column(df, time, "time")
-    ecol = _column(df, event, "event")
-    index = df.index
-    keep: np.ndarray | None = None  # rows kept when a group or stratum is missing
-    gcodes = scodes = None
-    labels: list[Any] = ["all"]
-    slabels: list[Any] = []
-    for name, role in ((group, "group"), (strata, "strata")):
-        if name is None:
-            continue
-        col = _column(df, name, role)
-        if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub"):
-            miss = col.isna().to_numpy()
-            if miss.any():
-                warnings.warn(f"{int(miss.sum())} rows with missing {role} {name!r} left out "
-                              f"({_rows(index, miss)}), as R's na.action", UserWarning,
-                              stacklevel=3)
-                keep = ~miss if keep is None else keep & ~miss
-    if group is not None:
-        gcodes, labels = _labels(df[group] if keep is None else df[group][keep], "group")
-    if strata is not None:
-        scodes, slabels = _labels(df[strata] if keep is None else df[strata][keep], "strata")
-    t = _numbers(tcol)
-    e = _numbers(ecol)
-    if keep is not None:  # rare path: rows with a missing group or stratum
-        t, e, index = t[keep], e[keep], index[keep]
-    if not np.isfinite(t).all():
-        raise SurvivalDataError(f"time column {time!r} has missing, non-numeric or infinite "
-                                f"values in {_rows(index, ~np.isfinite(t))}")
-    if len(t) and t.min() < 0:
-        raise SurvivalDataError(f"time column {time!r} has negative values in "
-                                f"{_rows(index, t < 0)}; times must be >= 0")
-    if e.dtype.kind == "f":
-        bad_e = ~np.isfinite(e) | (e < 0) | (e != np.floor(e))
-    else:
-        bad_e = e < 0 if len(e) and e.min() < 0 else None
-    if bad_e is not None and bad_e.any():
-        raise SurvivalDataError(
-            f"event column {event!r} must hold codes 0 (censored), 1 (event) or 2.. (competing "
-            f"event, counted as censored); bad values in {_rows(index, bad_e)}")
-    n_dropped = 0 if keep is None else int((~keep).sum())
-    if len(t) == 0:
-        raise SurvivalDataError("no rows to analyse (empty data, or every group value missing)")
-    died = (e == 1).astype(float)
-    n_comp = int((e >= 2).sum()) if e.max() >= 2 else 0  # codes >= 2: censored here
-    if n_comp and not (e == 0).any():
-        warnings.warn(
-            f"event column {event!r} has codes 1 and 2 but no 0: if this is R's status coding "
-            "(1 = censored, 2 = event), recode it (event - 1, or read_cohort(event_codes=)); "
-            "here 1 is the event and 2 a competing event counted as censored", UserWarning,
-            stacklevel=3)
-    t = np.add(t, 0.0, dtype=float)  # a float copy; -0.0 -> 0.0
-    if gcodes is None:
-        gcodes = np.zeros(len(t), dtype=np.int64)
-    return _Data(t, died, gcodes, labels, scodes, slabels, n_dropped, n_comp)
 
 
 def _frame_html(title: str, notes: list[str], table: pd.DataFrame) -> str:
@@ -423,7 +290,7 @@ def kaplan_meier(df: pd.DataFrame, time: str = "time", event: str = "event",
         raise SurvivalDataError(f"conf_type must be one of {_km.CONF_TYPES}, got {conf_type!r}")
     if not 0 < conf_level < 1:
         raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    data = _prepare(df, time, event, group)
+    data = prepare_survival(df, time, event, group)
     cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels))
     curves = _km.km_curves(cells)
     lower, upper = _km.conf_int(curves["surv"], curves["se_log"], conf_type, conf_level)
@@ -583,7 +450,7 @@ def logrank_test(df: pd.DataFrame, time: str = "time", event: str = "event",
         raise SurvivalDataError(f"rho must be a finite number, got {rho!r}")
     if scores is not None and not trend:
         raise SurvivalDataError("scores= is for the trend test: pass trend=True as well")
-    data = _prepare(df, time, event, group, strata)
+    data = prepare_survival(df, time, event, group, strata)
     k = len(data.labels)
     if k < 2:
         raise SurvivalDataError(f"group column {group!r} has only one group {data.labels}: "

@@ -306,6 +306,9 @@ def test_time_codes_equal_np_unique(scale: float) -> None:
     ref_uniq, ref_codes = np.unique(t, return_inverse=True)
     np.testing.assert_array_equal(uniq, ref_uniq)
     np.testing.assert_array_equal(codes, ref_codes)
+    codes, values = time_codes(t, superset=True)  # may add unused grid points
+    np.testing.assert_array_equal(values[codes], t)
+    assert (np.diff(values) > 0).all() and set(ref_uniq) <= set(values)
 
 
 def test_pandas_nullable_and_boolean_columns() -> None:
