@@ -1,0 +1,197 @@
+"""Tests for the command line: `lms-prognosis check`, exit codes 0/2/1, no tracebacks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import lms_prognosis.cohort
+from lms_prognosis.cli import build_parser, main
+from lms_prognosis.cohort import EXAMPLE_MESSY_COHORT, read_cohort
+
+GOOD = ("patient_id,time,event,age,grade\n"
+        "a,12,1,60,2\nb,-1,0,70,3\nc,24,0,,G1\n")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m lms_prognosis`` in a fresh interpreter."""
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    return subprocess.run([sys.executable, "-m", "lms_prognosis", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=120)
+
+
+def one_clear_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.fixture
+def cohort_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "cohort.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- subprocess
+
+def test_module_check_example_exits_0():
+    result = run("check", "--example")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    for text in ("rows read", "rows kept", "rows excluded", "excluded: negative time",
+                 "Exclusions (", "duplicate patient id: first seen in row 3", "Notes"):
+        assert text in result.stdout
+
+
+def test_module_missing_file_exits_2_with_one_line(tmp_path):
+    result = run("check", str(tmp_path / "missing.csv"))
+    assert result.returncode == 2
+    line = one_clear_line(result.stderr)
+    assert line.startswith("lms-prognosis: error: ") and "missing.csv: no such file" in line
+
+
+def test_module_usage_error_exits_2_with_one_line(cohort_csv):
+    result = run("check", str(cohort_csv), "--time-unit", "fortnights")
+    assert result.returncode == 2
+    line = one_clear_line(result.stderr)
+    assert "argument --time-unit: invalid choice: 'fortnights'" in line
+
+
+def test_module_header_only_exits_2(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("time,event\n")
+    result = run("check", str(path))
+    assert result.returncode == 2
+    assert "has a header but no data rows" in one_clear_line(result.stderr)
+
+
+def test_console_script_if_installed(cohort_csv):
+    script = Path(sys.executable).with_name("lms-prognosis")
+    if not script.exists():
+        pytest.skip("console script not installed in this environment")
+    result = subprocess.run([str(script), "check", str(cohort_csv)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "rows read" in result.stdout
+
+
+# --------------------------------------------------------------------------- main([...])
+
+def test_check_prints_summary_exclusions_and_notes(cohort_csv, capsys):
+    assert main(["check", str(cohort_csv)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert re.search(r"rows read\s+3\s+100.0%", out)
+    assert re.search(r"rows kept\s+2\s+66.7%", out)
+    assert re.search(r"\n\s+3\s+b\s+time\s+-1\s+negative time\n", out)
+    assert "schema columns not in the input" in out
+
+
+def test_check_writes_exclusions_csv(cohort_csv, tmp_path, capsys):
+    out_path = tmp_path / "exclusions.csv"
+    before = hashlib.sha256(cohort_csv.read_bytes()).hexdigest()
+    assert main(["check", str(cohort_csv), "--exclusions-out", str(out_path)]) == 0
+    written = pd.read_csv(out_path)
+    expected = read_cohort(cohort_csv).exclusions
+    assert written["row"].tolist() == expected["row"].tolist()
+    assert written["reason"].tolist() == ["negative time"]
+    assert hashlib.sha256(cohort_csv.read_bytes()).hexdigest() == before
+
+
+def test_exclusions_out_refuses_the_input_file(cohort_csv, capsys):
+    before = cohort_csv.read_bytes()
+    assert main(["check", str(cohort_csv), "--exclusions-out", str(cohort_csv)]) == 2
+    assert "is the input file" in one_clear_line(capsys.readouterr().err)
+    assert cohort_csv.read_bytes() == before
+
+
+def test_event_codes_and_columns_options(tmp_path, capsys):
+    path = tmp_path / "vital.csv"
+    path.write_text("pid,fu,vital_status\na,10,Dead\nb,20,alive\nc,5,lost\n")
+    code = main(["check", str(path), "--event-codes", "dead=1,alive=0",
+                 "--columns", "fu=time", "--endpoint", "os"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "(endpoint OS)" in out
+    assert re.search(r"rows kept\s+2\b", out)
+    assert "event code outside the map" in out
+
+
+def test_r_style_event_codes_option(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text("time,status\n10,1\n20,2\n")
+    assert main(["check", str(path), "--event-codes", "1=0,2=1"]) == 0
+    assert "No exclusions" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "x.csv", "--event-codes", "dead"],
+    ["check", "x.csv", "--event-codes", "dead=yes"],
+    ["check", "x.csv", "--endpoint", "PFS"],
+    ["check", "x.csv", "--columns", "=time"],
+    ["check"],
+    ["check", "x.csv", "--example"],
+    ["frobnicate"],
+    [],
+    ["check", "x.csv", "--no-such-option"],
+])
+def test_usage_errors_exit_2_with_one_line(argv, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    line = one_clear_line(err)
+    assert line.startswith("lms-prognosis")
+    assert "error" in line
+
+
+def test_no_usable_row_exits_2_and_still_shows_why(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("time,event\n-1,1\n,0\n")
+    assert main(["check", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert "no usable row" in one_clear_line(err)
+    assert "negative time" in out and "missing time" in out
+
+
+def test_internal_error_exits_1_and_writes_the_traceback(monkeypatch, cohort_csv, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lms_prognosis.cohort, "read_cohort", broken)
+    assert main(["check", str(cohort_csv)]) == 1
+    line = one_clear_line(capsys.readouterr().err)
+    assert "internal error (RuntimeError: boom)" in line
+    trace = Path(line.split("the full traceback is in ")[1].split(". Please")[0])
+    try:
+        text = trace.read_text()
+        assert "Traceback" in text and "RuntimeError: boom" in text
+    finally:
+        trace.unlink()
+
+
+def test_help_and_version_exit_0(capsys):
+    assert main(["--help"]) == 0
+    assert "check" in capsys.readouterr().out
+    assert main(["check", "--help"]) == 0
+    assert "--exclusions-out" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert "lms-prognosis" in capsys.readouterr().out
+
+
+def test_max_rows_truncates_the_printed_exclusions(capsys):
+    assert main(["check", str(EXAMPLE_MESSY_COHORT), "--max-rows", "2"]) == 0
+    assert "more; --max-rows 0 shows all" in capsys.readouterr().out
+
+
+def test_parser_has_one_subparser_per_command():
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if a.dest == "command"]
+    assert set(action.choices) >= {"check"}
