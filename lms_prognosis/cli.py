@@ -215,12 +215,203 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _out_path(out: str, force: bool, command: str) -> Path:
+    target = Path(out)
+    if not target.parent.exists():
+        raise UsageError(f"{PROG} {command}: error: --out {out}: directory {target.parent} "
+                         "does not exist")
+    if target.exists() and not force:
+        raise UsageError(f"{PROG} {command}: error: --out {out} exists; use --force to "
+                         "overwrite it")
+    return target
+
+
+def _register_simulate(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "simulate", help="write a synthetic LMS cohort whose true model is known",
+        description="Simulate a leiomyosarcoma cohort (lms_prognosis.simulate_cohort): "
+                    "covariates as the domain brief section 6.1, FNCLCC grade derived from its "
+                    "components, Weibull disease-specific survival scaled to a 5-y DSS of 0.75. "
+                    "The same seed gives the same file on any machine.")
+    p.add_argument("--n", type=int, default=500, help="number of patients (default 500)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--profile", choices=("somatic", "all_site"), default="somatic",
+                   help="somatic (extremity/trunk, default) or all_site")
+    p.add_argument("--model", choices=("default", "gustafson1992"), default="default",
+                   help="true parameter set (default: the moderate lms_default set)")
+    p.add_argument("--endpoint", choices=("DSS", "OS"), default="DSS",
+                   help="DSS (default) or OS (other-cause deaths added, all deaths = 1)")
+    p.add_argument("--competing-risks", action="store_true",
+                   help="with DSS: simulate other-cause deaths and code them event = 2")
+    p.add_argument("--accrual-years", type=float, default=5.0, metavar="Y",
+                   help="uniform accrual period (default 5)")
+    p.add_argument("--follow-up-years", type=float, default=5.0, metavar="Y",
+                   help="follow-up after the last entry (default 5)")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="cohort CSV to write")
+    p.add_argument("--truth-out", metavar="FILE.csv", default=None,
+                   help="also write the per-patient true linear predictor and survival")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.set_defaults(func=_cmd_simulate)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from lms_prognosis.simulate import simulate_cohort
+
+    out = _out_path(args.out, args.force, "simulate")
+    truth_out = _out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
+    try:
+        cohort = simulate_cohort(args.n, profile=args.profile, model=args.model, seed=args.seed,
+                                 accrual_years=args.accrual_years,
+                                 follow_up_years=args.follow_up_years, endpoint=args.endpoint,
+                                 competing_risks=args.competing_risks)
+    except ValueError as exc:
+        raise UsageError(f"{PROG} simulate: error: {exc}") from None
+    cohort.data.to_csv(out, index=False)
+    truth = cohort.truth
+    events = cohort.data["event"].value_counts().to_dict()
+    print(f"{PROG} simulate: {len(cohort.data)} patients written to {out}")
+    print(f"call: {cohort.source}")
+    print(f"events: {events.get(1, 0)} (event 1), {events.get(2, 0)} (event 2), "
+          f"{events.get(0, 0)} censored; endpoint {cohort.endpoint}")
+    print(f"true baseline: {truth.baseline['description']}")
+    print("true hazard ratios: " + ", ".join(f"{t} {h:.2f}" for t, h in truth.hr.items()
+                                              if t in truth.covariates or t.startswith("grade")))
+    if truth_out is not None:
+        truth.survival.to_csv(truth_out, index=False)
+        print(f"truth written to {truth_out}")
+    return 0
+
+
+def _register_models(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "models", help="list the published models with their sources",
+        description="List the published LMS models (lms_prognosis.list_models), or show one "
+                    "model's factors, evidence, caveats and baseline.")
+    p.add_argument("name", nargs="?", default=None, help="a model name to show in full")
+    p.set_defaults(func=_cmd_models)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from lms_prognosis.literature import list_models, published_model
+
+    if args.name:
+        try:
+            model = published_model(args.name)
+        except ValueError as exc:
+            raise UsageError(f"{PROG} models: error: {exc}") from None
+        print(repr(model))
+        print("\nSources")
+        for s in dict.fromkeys(model.factors["source"]):
+            print(f"- {s}")
+        return 0
+    tab = list_models()
+    tab["n"] = ["-" if n is None or n != n else str(int(n)) for n in tab["n"]]
+    print(_text_table(tab[["name", "kind", "endpoint", "n", "n_factors", "title"]],
+                      numeric=("n", "n_factors")))
+    print("\nSources and caveats")
+    for row in tab.itertuples(index=False):
+        print(f"- {row.name}: {row.source}\n  caveat: {row.caveat}")
+    print(f"\n{PROG} models NAME shows one model's factors and baseline.")
+    return 0
+
+
+def _times_arg(text: str) -> list[float]:
+    try:
+        times = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of months, e.g. 12,36,60"
+                                         ) from None
+    if not times or any(not t > 0 for t in times):
+        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, "
+                                         "e.g. 12,36,60")
+    return times
+
+
+def _register_predict(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "predict", help="apply a published model: risk and survival per patient",
+        description="Apply a published model (see `lms-prognosis models`) to a cohort: "
+                    "linear predictor, relative risk, risk group and survival at the given "
+                    "months, with the baseline used stated. Patients missing a model input are "
+                    "excluded with a reason (or --missing marginalise).")
+    p.add_argument("cohort", metavar="COHORT", help="cohort file (.csv or .xlsx)")
+    p.add_argument("--model", default="lms_default", help="model name (default lms_default)")
+    p.add_argument("--times", type=_times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
+                   help="months for survival (default 12,36,60)")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="per-patient CSV to write")
+    p.add_argument("--missing", choices=("exclude", "marginalise"), default="exclude",
+                   help="missing model inputs: exclude the patient (default) or marginalise "
+                        "the factor over its published prevalence")
+    p.add_argument("--recalibrate", action="store_true",
+                   help="refit the baseline on this cohort (published LP as offset)")
+    p.add_argument("--allow-endpoint-mismatch", action="store_true",
+                   help="apply even if the cohort's endpoint is not the model's")
+    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
+                   help="unit of the time column (default: months)")
+    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
+                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
+    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
+                   help="how to read the event column, e.g. dead=1,alive=0")
+    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
+                   help="column names to map, e.g. OS_m=time")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.set_defaults(func=_cmd_predict)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from lms_prognosis.cohort import read_cohort
+    from lms_prognosis.literature import EndpointMismatchError, published_model
+
+    out = _out_path(args.out, args.force, "predict")
+    path = Path(args.cohort)
+    if out.exists() and path.exists() and os.path.samefile(out, path):
+        raise UsageError(f"{PROG} predict: error: --out {args.out} is the input file "
+                         "(input files are never written)")
+    try:
+        model = published_model(args.model)
+    except ValueError as exc:
+        raise UsageError(f"{PROG} predict: error: {exc}") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = read_cohort(path, time_unit=args.time_unit, columns=args.columns,
+                             event_codes=args.event_codes, endpoint=args.endpoint)
+        try:
+            if args.recalibrate:
+                model = model.recalibrate(cohort, missing=args.missing,
+                                          allow_endpoint_mismatch=args.allow_endpoint_mismatch)
+            res = model.score(cohort, args.times, missing=args.missing,
+                              allow_endpoint_mismatch=args.allow_endpoint_mismatch)
+        except EndpointMismatchError as exc:
+            msg = str(exc).replace("allow_endpoint_mismatch=True", "--allow-endpoint-mismatch")
+            raise UsageError(f"{PROG} predict: error: {msg}") from None
+        except ValueError as exc:
+            raise UsageError(f"{PROG} predict: error: {exc}") from None
+    res.table.to_csv(out, index=False)
+    print(f"{PROG} predict: {model.name} on {cohort.source} (endpoint {cohort.endpoint})")
+    print(f"{len(res.table)} patient(s) scored, written to {out}")
+    print(f"baseline: {res.baseline}")
+    print(f"risk groups: {model.risk_groups}")
+    counts = res.table["risk_group"].value_counts(sort=False)
+    print("  " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+    if model.calibration_slope is not None:
+        print(f"calibration slope on this cohort: {model.calibration_slope:.3f} "
+              f"(SE {model.calibration_slope_se:.3f})")
+    print(f"caveat: {model.caveat}")
+    if len(res.exclusions):
+        _print_exclusions(res.exclusions, 20)
+    notes = [*res.notes, *(str(w.message) for w in caught)]
+    if cohort.n_excluded:
+        notes.append(f"{cohort.n_excluded} row(s) excluded on reading "
+                     f"(`{PROG} check {args.cohort}` lists them)")
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
+    return 0
+
+
 # Commands still to come (design section 4), one _register_<name> + _cmd_<name> each:
 #   report   COHORT.csv --out DIR [--model NAME] [--time-unit] [--endpoint]
-#   simulate --n 500 --seed 1 --out cohort.csv
-#   predict  COHORT.csv --model NAME --times 12,36,60 --out risks.csv
-#   models   (list published models with sources)
-COMMANDS: list[Callable[[Any], None]] = [_register_check]
+COMMANDS: list[Callable[[Any], None]] = [_register_check, _register_simulate,
+                                         _register_models, _register_predict]
 
 
 # ----------------------------------------------------------------------------- entry point
