@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lms_prognosis.nonparametric import (
     KMResult,
@@ -324,3 +326,60 @@ def test_pandas_nullable_and_boolean_columns() -> None:
     pd.testing.assert_frame_equal(km.table, kaplan_meier(plain, group="vi").table)
     with pytest.raises(SurvivalDataError, match="missing"):
         kaplan_meier(df.assign(time=pd.array([1, None, 3, 4, 5, 6], dtype="Float64")))
+
+
+# ---- invariants on random data, against brute-force definitions -----------------------------
+
+survival_frames = st.integers(min_value=1, max_value=40).flatmap(lambda n: st.builds(
+    lambda t, e, g: pd.DataFrame({"time": t, "event": e, "g": g}),
+    st.lists(st.integers(0, 12).map(lambda v: v / 2), min_size=n, max_size=n),
+    st.lists(st.sampled_from([0, 1, 1, 2]), min_size=n, max_size=n),
+    st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n)))
+
+
+@pytest.mark.filterwarnings("ignore:event column 'event' has codes 1 and 2")
+@settings(max_examples=60, deadline=None)
+@given(df=survival_frames, times=st.lists(st.integers(0, 14).map(lambda v: v / 2), max_size=5))
+def test_km_matches_its_definition(df: pd.DataFrame, times: list[float]) -> None:
+    km = kaplan_meier(df, group="g")
+    assert km.groups == sorted(df.g.unique())
+    for label in km.groups:
+        sub = df[df.g == label]
+        rows = km.table[km.table.group == label]
+        assert rows.time.tolist() == sorted(sub.time.unique())
+        surv, haz = 1.0, 0.0
+        for r in rows.itertuples():
+            n = int((sub.time >= r.time).sum())
+            d = int(((sub.time == r.time) & (sub.event == 1)).sum())
+            surv *= 1 - d / n
+            haz += d / n
+            assert (r.n_risk, r.n_event) == (n, d)
+            assert r.n_censor == int((sub.time == r.time).sum()) - d  # codes 2 are censored
+            np.testing.assert_allclose([r.surv, r.cumhaz], [surv, haz], rtol=1e-12, atol=1e-15)
+        at = km.at_risk(times)
+        at = at[at.group == label]
+        prev = -np.inf
+        for r in at.itertuples():
+            window = (sub.time > prev) & (sub.time <= r.time)
+            assert r.n_risk == int((sub.time >= r.time).sum())
+            assert r.n_event == int((window & (sub.event == 1)).sum())
+            assert r.n_censor == int((window & (sub.event != 1)).sum())
+            prev = r.time
+
+
+@pytest.mark.filterwarnings("ignore:event column 'event' has codes 1 and 2")
+@settings(max_examples=40, deadline=None)
+@given(df=survival_frames)
+def test_logrank_invariants(df: pd.DataFrame) -> None:
+    if df.g.nunique() < 2:
+        return
+    lr = logrank_test(df, group="g")
+    # O - E sums to zero; V is symmetric with rows summing to zero
+    assert abs(lr.table.o_minus_e.sum()) < 1e-9
+    v = lr.variance.to_numpy()
+    np.testing.assert_allclose(v, v.T, atol=1e-12)
+    np.testing.assert_allclose(v.sum(axis=1), 0, atol=1e-9)
+    assert lr.table.observed.sum() == (df.event == 1).sum()
+    # one stratum holding everyone is the unstratified test
+    one = logrank_test(df.assign(s=1), group="g", strata="s")
+    np.testing.assert_allclose(one.chisq, lr.chisq, rtol=1e-12, atol=1e-12)
