@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 
 import lms_prognosis as lp  # noqa: E402
 from lms_prognosis.plotting import (  # noqa: E402
+    figure_size,
     journal_style,
     plot_calibration,
     plot_forest,
@@ -80,6 +81,15 @@ def main() -> int:
 
         fig = plot_nomogram(lp.published_model("lms_default"), times=(12, 36, 60))
         save(fig, "nomogram_published", df, figure="plot_nomogram", model="lms_default")
+
+    # a journal preset: fonts from the context manager, width and dpi from save_figure
+    with journal_style("lancet"):
+        fig = plot_km(km, labels=grade_labels, ylabel="Disease-specific survival",
+                      figsize=figure_size("lancet", columns=1, aspect=1.05))
+    (path,) = save_figure(fig, OUT / "km_grade_lancet.png", preset="lancet", dpi=300, data=df,
+                          parameters={"figure": "plot_km", "preset": "lancet"})
+    plt.close(fig)
+    print(f"{path.relative_to(OUT.parent.parent)}  {path.stat().st_size / 1024:.0f} KB")
     return 0
 
 

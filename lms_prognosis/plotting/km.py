@@ -286,7 +286,10 @@ def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
                             zorder=2)
         if censor_marks:
             c = sub[sub["n_censor"] > 0]
-            ax.plot(c["time"], c["surv"], ls="none", marker="|", ms=5, mew=0.8,
+            # marks scale with the font, so journal presets (7 pt) get finer marks
+            ms = 0.5 * mpl.font_manager.FontProperties(
+                size=mpl.rcParams["font.size"]).get_size_in_points()
+            ax.plot(c["time"], c["surv"], ls="none", marker="|", ms=ms, mew=0.7,
                     color=colours[g], zorder=4)
 
 

@@ -61,7 +61,7 @@ class _Var:
         return self.effects[labels.index(str(value))]
 
 
-@dataclass
+@dataclass(repr=False)
 class Nomogram:
     """The geometry drawn by :func:`plot_nomogram`, as data.
 
@@ -87,6 +87,22 @@ class Nomogram:
     reference: dict[str, Any]
     baseline: pd.Series
     variables: list[_Var] = field(repr=False, default_factory=list)
+
+    def __repr__(self) -> str:
+        names = ", ".join(a["name"] for a in self.axes)
+        base = ", ".join(f"S({t:g})={s:.3f}" for t, s in self.baseline.items())
+        return (f"Nomogram({len(self.axes)} axes: {names}; {self.points_per_unit:.2f} points "
+                f"per unit of linear predictor; max total {self.max_total:.1f}; reference "
+                f"patient {base})")
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.__repr__()}</pre>"
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """All ticks of all axes as one tidy frame (axis, kind, label, value, x)."""
+        return pd.concat([a["ticks"].assign(axis=a["name"], kind=a["kind"])
+                          for a in self.axes], ignore_index=True)
 
     def total_points(self, newdata: pd.DataFrame) -> pd.Series:
         """Total points of each row of ``newdata`` (reading the covariate axes)."""

@@ -66,7 +66,8 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     labels : sequence of str, optional
         Patient labels; default the index.
     ci : bool
-        Shade the pointwise CI of each curve (log scale, as the model reports it).
+        Shade the pointwise CI of each curve (log scale, as the model reports it). Models
+        without CIs (published models: NaN) get curves and values only.
     mark_ticks : bool
         Add the horizons to the x ticks.
     table_height : float, optional
@@ -132,7 +133,8 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
         ax.set_subplotspec(sub[0])
     tax = fig.add_subplot(sub[1], sharex=ax)
     rows = []
-    has_ci = ci and {"lower", "upper"} <= set(pred.columns)
+    has_ci = (ci and {"lower", "upper"} <= set(pred.columns)
+              and bool(np.isfinite(pred[["lower", "upper"]].to_numpy(float)).any()))
     for k, pid in enumerate(ids):
         p = pred[pred["patient"] == pid].sort_values("time")
         at = p[np.isin(p["time"].to_numpy(float), hz)]
