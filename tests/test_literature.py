@@ -191,3 +191,27 @@ def test_recalibrate_recovers_true_baseline_and_slope():
     assert list(ps.columns) == ["patient", "patient_id", "time", "surv", "std_err", "lower",
                                 "upper", "cumhaz"]
     assert len(ps) == 6
+
+
+def test_cli_models_and_predict(tmp_path, capsys):
+    from lms_prognosis.cli import main
+
+    assert main(["models"]) == 0
+    assert "Cancer 1992;70(1):114-119" in capsys.readouterr().out
+    assert main(["models", "gustafson1992"]) == 0
+    assert "NOT significant" in capsys.readouterr().out
+    assert main(["models", "nope"]) == 2
+    cohort = tmp_path / "c.csv"
+    simulate_cohort(200, seed=4).data.to_csv(cohort, index=False)
+    out = tmp_path / "r.csv"
+    assert main(["predict", str(cohort), "--model", "gustafson1992", "--times", "12,60",
+                 "--out", str(out)]) == 0
+    risks = pd.read_csv(out)
+    assert list(risks.columns) == ["patient_id", "linear_predictor", "relative_risk",
+                                   "risk_group", "surv_12m", "surv_60m", "baseline"]
+    assert len(risks) == 200 and "literature Weibull" in capsys.readouterr().out
+    # SIN's endpoint is MFS: refused (exit 2) unless allowed
+    assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out),
+                 "--force"]) == 2
+    assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out), "--force",
+                 "--allow-endpoint-mismatch"]) == 0

@@ -173,3 +173,17 @@ def test_power_simulation_is_seeded_and_independent_of_n_jobs():
     assert row["n"] == 250 and row["n_sim"] == 12 and 0 <= row["power"] <= 1
     assert math.isclose(row["mc_se"], math.sqrt(row["power"] * (1 - row["power"]) / 12))
     assert {"schoenfeld_power", "schoenfeld_events", "events_mean"} <= set(a.columns)
+
+
+def test_cli_simulate_writes_the_same_cohort(tmp_path, capsys):
+    from lms_prognosis.cli import main
+
+    out = tmp_path / "c.csv"
+    assert main(["simulate", "--n", "120", "--seed", "9", "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    sim = simulate_cohort(120, seed=9).data
+    np.testing.assert_allclose(written["time"], sim["time"])
+    assert (written["event"].to_numpy() == sim["event"].to_numpy()).all()
+    assert "true hazard ratios" in capsys.readouterr().out
+    assert main(["simulate", "--n", "120", "--out", str(out)]) == 2  # exists, no --force
+    assert main(["simulate", "--n", "0", "--out", str(tmp_path / "d.csv")]) == 2
