@@ -208,10 +208,7 @@ def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
     w = np.exp(eta - shift)
     bs = prep.block_start
     s0 = _block_cumsum(np.add.reduceat(w, bs), prep)[prep.eblock]
-    s1b = np.empty((bs.size, p))
-    for j in range(p):
-        s1b[:, j] = np.add.reduceat(prep.xt[j] * w, bs)
-    s1 = _block_cumsum(s1b, prep)[prep.eblock]
+    s1 = _block_cumsum(np.add.reduceat(prep.xt * w, bs, axis=1).T, prep)[prep.eblock]
     dw = w[prep.death_rows]
     starts = prep.eblock_start
     d1 = np.add.reduceat(prep.xt_death * dw, starts, axis=1).T if starts.size \
@@ -240,7 +237,9 @@ def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
     v = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
     v[prep.death_rows] -= (rb / s0)[kb]
     v *= w
-    info = (prep.xt * v) @ prep.xt.T
+    np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
+    y = prep.xt * np.sqrt(v)
+    info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
     info -= (m * c[:, None]).T @ m
     cross = (m * e[:, None]).T @ nn
     info += cross + cross.T
@@ -322,17 +321,54 @@ class NRResult:
     rank: int
 
 
+class _Factor:
+    """Factorisation of the information matrix with R ``cholesky2`` semantics.
+
+    Full rank (every pivot above ``toler`` times the largest diagonal): LAPACK's Cholesky.
+    Otherwise R's LDL' with zeroed pivots (aliased or diverging directions get no step).
+    """
+
+    def __init__(self, info: np.ndarray, toler: float) -> None:
+        self.info = info
+        self.ldl: np.ndarray | None = None
+        p = info.shape[0]
+        try:
+            chol = np.linalg.cholesky(info)
+            piv = np.diag(chol) ** 2
+            top = max(float(np.max(np.diag(info))), 0.0) if p else 0.0
+            ok = p == 0 or (np.all(np.isfinite(piv)) and np.all(piv >= toler * top)
+                            and top > 0)
+        except np.linalg.LinAlgError:
+            ok = False
+        if ok:
+            self.rank = p
+        else:
+            self.ldl, self.rank = cholesky2(info, toler)
+
+    def solve(self, u: np.ndarray) -> np.ndarray:
+        if self.ldl is None:
+            return np.linalg.solve(self.info, u)
+        return chsolve2(self.ldl, u)
+
+    def inverse(self) -> np.ndarray:
+        if self.ldl is None:
+            inv = np.linalg.inv(self.info)
+            return (inv + inv.T) / 2
+        return chinv2(self.ldl)
+
+
 def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
                    toler_chol: float = TOLER_CHOL) -> NRResult:
     """Fit by Newton-Raphson from beta = 0 exactly as R ``coxfit6`` does."""
     p = prep.xt.shape[0]
     beta = np.zeros(p)
     loglik0, u, info = loglik_derivs(beta, prep)
-    fac, rank = cholesky2(info, toler_chol)
-    step = chsolve2(fac, u)
+    fac = _Factor(info, toler_chol)
+    step = fac.solve(u)
     score_test = float(u @ step)
     if iter_max == 0:
-        return NRResult(beta, chinv2(fac), loglik0, loglik0, score_test, u, 0, True, rank)
+        return NRResult(beta, fac.inverse(), loglik0, loglik0, score_test, u, 0, True,
+                        fac.rank)
     old = loglik0
     newbeta = beta + step
     halving = False
@@ -343,9 +379,11 @@ def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
             newlk, u, info = loglik_derivs(newbeta, prep)
         if not np.isfinite(newlk) or not np.all(np.isfinite(info)):
             newlk = -np.inf  # outside the double range: treat as a failed step (halve)
-        fac, rank = cholesky2(np.nan_to_num(info), toler_chol)
+            info = np.nan_to_num(info)
+        fac = _Factor(info, toler_chol)
         if abs(1 - old / newlk) <= eps and not halving:
-            return NRResult(newbeta, chinv2(fac), loglik0, newlk, score_test, u, it, True, rank)
+            return NRResult(newbeta, fac.inverse(), loglik0, newlk, score_test, u, it, True,
+                            fac.rank)
         if it == iter_max:
             break
         if newlk < old:
@@ -355,10 +393,10 @@ def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
             halving = False
             old = newlk
             kept = (newbeta, newlk, u, fac)
-            step = chsolve2(fac, u)
+            step = fac.solve(u)
             beta = newbeta
             newbeta = newbeta + step
     if not np.isfinite(newlk):
         newbeta, newlk, u, fac = kept
-    return NRResult(newbeta, chinv2(fac), loglik0, newlk, score_test, u, iter_max, False,
-                    rank)
+    return NRResult(newbeta, fac.inverse(), loglik0, newlk, score_test, u, iter_max, False,
+                    fac.rank)

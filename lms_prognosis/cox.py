@@ -58,6 +58,8 @@ class _Term:
 # ---------------------------------------------------------------------------------------------
 
 def _kind(s: pd.Series) -> str:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
+        return "numeric"
     if pd.api.types.is_bool_dtype(s.dtype):
         return "bool"
     if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(s.dtype) \
@@ -152,7 +154,6 @@ class CoxResult:
     conf_level: float
     n: int
     n_events: int
-    dropped: pd.DataFrame
     data: pd.DataFrame
     iterations: int
     converged: bool
@@ -166,6 +167,17 @@ class CoxResult:
     _score: float = field(repr=False)
     _prep: Any = field(repr=False)
     _strata_levels: list[Any] | None = field(repr=False)
+    _dropped_info: Any = field(repr=False, default=None)
+
+    @cached_property
+    def dropped(self) -> pd.DataFrame:
+        """Rows left out (complete-case analysis): row, patient_id (if present), column,
+        reason."""
+        if self._dropped_info is None:
+            cols = ["row", "patient_id", "column", "reason"] if \
+                "patient_id" in self.data.columns else ["row", "column", "reason"]
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return _dropped_table(*self._dropped_info)
 
     # ---- tables -------------------------------------------------------------------------
     @property
@@ -216,8 +228,7 @@ class CoxResult:
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
         prep = self._prep
         lp = _engine.linear_predictor(prep, self._beta)  # identical rows, identical lp
-        c, counts = _predict.concordance(prep.time, prep.event, lp, prep.stratum)
-        return c, float("nan"), counts
+        return _predict.concordance(prep.time, prep.event, lp, prep.stratum)
 
     @property
     def concordance(self) -> float:
@@ -230,11 +241,8 @@ class CoxResult:
 
     @property
     def concordance_se(self) -> float:
-        """Standard error of :attr:`concordance`: not computed yet (NaN).
-
-        R reports the infinitesimal-jackknife standard error; use
-        ``lms_prognosis.concordance`` for it.
-        """
+        """Standard error of :attr:`concordance`: R's infinitesimal jackknife, as
+        ``summary(coxph)$concordance[2]``."""
         return self._concordance[1]
 
     @property
@@ -503,9 +511,9 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     if len(set(covs)) != len(covs):
         raise CoxError(f"covariates listed twice: {covs}")
 
-    miss = df[needed].isna().to_numpy()
+    miss = np.column_stack([df[c].isna().to_numpy() for c in needed])
     bad = miss.any(axis=1)
-    dropped = _dropped_table(df, needed, miss, bad)
+    dropped_info = (df, needed, miss, bad) if bad.any() else None
     data = df.loc[~bad] if bad.any() else df
     if bad.any():
         warnings.warn(f"{int(bad.sum())} of {len(df)} rows dropped for missing values "
@@ -565,7 +573,8 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     _check_problems(nr, terms, names, cols, ev)
     return CoxResult(
         covariates=covs, time=time, event=event, strata=strata_cols, ties=ties,
-        conf_level=conf_level, n=len(data), n_events=n_events, dropped=dropped, data=data,
+        conf_level=conf_level, n=len(data), n_events=n_events, _dropped_info=dropped_info,
+        data=data,
         iterations=nr.iterations, converged=nr.converged, _terms=terms, _names=names,
         _beta=nr.beta, _var=nr.var, _means=means, _center=center, _loglik=(nr.loglik0, nr.loglik),
         _score=nr.score_test, _prep=prep, _strata_levels=levels)
@@ -573,10 +582,6 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
 
 def _dropped_table(df: pd.DataFrame, needed: list[str], miss: np.ndarray, bad: np.ndarray
                    ) -> pd.DataFrame:
-    cols = ["row", "patient_id", "column", "reason"] if "patient_id" in df.columns \
-        else ["row", "column", "reason"]
-    if not bad.any():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     idx = np.flatnonzero(bad)
     which = [", ".join(c for c, m in zip(needed, miss[i], strict=True) if m) for i in idx]
     out = {"row": df.index[idx]}
@@ -637,7 +642,13 @@ def _aliased_keep(names: list[str], xt: np.ndarray) -> list[int]:
     """Columns to keep: a column that is a linear combination of earlier ones is aliased."""
     gram = xt @ xt.T
     sd = np.sqrt(np.diag(gram))
-    fac, _ = _engine.cholesky2(gram / np.outer(sd, sd), 1e-10)
+    corr = gram / np.outer(sd, sd)
+    try:
+        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > 1e-10:
+            return list(range(len(names)))
+    except np.linalg.LinAlgError:
+        pass
+    fac, _ = _engine.cholesky2(corr, 1e-10)
     return [i for i in range(len(names)) if fac[i, i] != 0]
 
 

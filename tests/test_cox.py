@@ -80,6 +80,7 @@ def test_coefficients_and_tests(fits, name):
 def test_concordance(fits, name):
     fit, _ = fits[name]
     _close(fit.concordance, CASES[name]["concordance"]["value"][0], rtol=1e-12)
+    _close(fit.concordance_se, CASES[name]["concordance"]["value"][1], rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", [n for n, c in CASES.items() if not c["python"]["strata"]])
@@ -307,3 +308,30 @@ def test_matches_lifelines_coefficients():
     ours = fit_cox(df, ["age", "grade3"])
     cph = lifelines.CoxPHFitter().fit(df[["time", "event", "age", "grade3"]], "time", "event")
     np.testing.assert_allclose(ours.coef.to_numpy(), cph.params_.to_numpy(), rtol=1e-5)
+
+
+def test_concordance_counts_match_pairwise_definition():
+    """The O(n log n) counts equal a direct O(n^2) count of R's pair definition."""
+    from lms_prognosis._cox_predict import concordance
+
+    rng = np.random.default_rng(7)
+    n = 300
+    t = rng.integers(0, 40, n).astype(float)  # heavy ties, time 0 included
+    e = rng.random(n) < 0.6
+    lp = np.round(rng.normal(size=n), 1)  # tied predictors
+    st = rng.integers(0, 2, n)
+    c, se, counts = concordance(t, e, lp, st)
+    comp = e[:, None] & ((t[:, None] < t[None, :]) | ((t[:, None] == t[None, :]) & ~e[None, :]))
+    comp &= st[:, None] == st[None, :]
+    conc = comp & (lp[:, None] > lp[None, :])
+    disc = comp & (lp[:, None] < lp[None, :])
+    tie = comp & (lp[:, None] == lp[None, :])
+    assert counts["concordant"] == conc.sum()
+    assert counts["discordant"] == disc.sum()
+    assert counts["tied_risk"] == tie.sum()
+    npair = comp.sum()
+    assert c == pytest.approx((conc.sum() + tie.sum() / 2) / npair, rel=1e-12)
+    infl = np.column_stack([m.sum(0) + m.sum(1) for m in (conc, disc, tie)])
+    somer = (conc.sum() - disc.sum()) / npair
+    dfb = (infl[:, 0] - infl[:, 1]) / npair - somer / npair * infl.sum(1)
+    assert se == pytest.approx(np.sqrt(np.sum(dfb**2) / 4), rel=1e-12)
