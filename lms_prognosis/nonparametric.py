@@ -43,7 +43,7 @@ def _frame_html(title: str, notes: list[str], table: pd.DataFrame) -> str:
 # Kaplan-Meier
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class KMResult:
     """Kaplan-Meier curves (R ``survfit`` conventions); see :func:`kaplan_meier`.
 
@@ -311,7 +311,7 @@ def kaplan_meier(df: pd.DataFrame, time: str = "time", event: str = "event",
 # log-rank
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class LogRankResult:
     """Log-rank / Fleming-Harrington test (R ``survdiff`` conventions); see :func:`logrank_test`.
 
