@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lms_prognosis._format import format_percent
 from lms_prognosis.plotting import plot_patient
@@ -34,3 +35,16 @@ def test_horizon_values_equal_model_prediction(cox, cohort_df):
 def test_single_patient_series(cox):
     fig = plot_patient(cox, cox.data.iloc[5], times=(60,))
     assert len(fig.patient_survival) == 1
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
+def test_published_model_without_ci(cohort_df):
+    from lms_prognosis import published_model
+
+    model = published_model("lms_default")
+    pts = cohort_df.iloc[[0, 1]]
+    fig = plot_patient(model, pts, times=(12, 60), tmax=120, grid=np.linspace(0, 120, 25))
+    exp = model.predict_survival(pts, [12, 60])
+    np.testing.assert_allclose(fig.patient_survival["surv"], exp["surv"])
+    assert "lower" not in fig.patient_survival  # no CI to draw or print
+    assert all("(" not in t.get_text() for t in fig.patient_axes["table"].texts)
