@@ -58,7 +58,10 @@ def _table_typst(block: Table) -> list[str]:
     s = typst_string
     ncol = df.shape[1]
     size = "7.5pt" if ncol > 6 else "8.5pt"
-    out = [f"#text(weight: \"bold\", size: 9.5pt, {s(block.caption)}) <{block.id}>"]
+    # short tables stay on one page with their caption; long ones may break (header repeats)
+    breakable = "true" if len(df) > 12 else "false"
+    out = [f"#block(breakable: {breakable}, width: 100%)["]
+    out.append(f"#text(weight: \"bold\", size: 9.5pt, {s(block.caption)}) <{block.id}>")
     aligns = ", ".join(column_alignments(df))
     cells = ", ".join(f"text(weight: \"bold\", {s(c)})" for c in df.columns)
     out.append(f"#text(size: {size})[#table(columns: {ncol}, align: ({aligns},), stroke: none,")
@@ -77,6 +80,7 @@ def _table_typst(block: Table) -> list[str]:
         foot.append(block.note)
     if foot:
         out.append(f"#text(size: 8pt, fill: luma(80), {s(' '.join(foot))})")
+    out.append("]")
     out.append("")
     return out
 

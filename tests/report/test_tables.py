@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+import lms_prognosis as lp
 from lms_prognosis.report import table_one
 from lms_prognosis.report._factors import derive_factors
 from lms_prognosis.report.export import (
@@ -165,3 +169,68 @@ def test_derive_factors_levels_and_missing():
     assert pd.isna(out["grade"][1]) and list(out["grade"].cat.categories) == ["1", "2", "3"]
     assert len(out) == len(df) and (out.index == df.index).all()
     assert df["vascular_invasion"].dtype == "boolean"  # input untouched
+
+
+# ------------------------------------------------------------------ against R (fixture by R)
+REF = Path(__file__).with_name("table_one_reference.json")
+SHIPPED = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return json.loads(REF.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> pd.DataFrame:
+    d = pd.read_csv(SHIPPED)
+    d["grade"] = pd.Categorical(d["grade"].astype(str), categories=["1", "2", "3"])
+    d["necrosis"] = pd.Categorical(d["necrosis"], categories=["none", "<50%", ">=50%"])
+    return d
+
+
+def test_table_one_cells_match_r(ref, shipped):
+    t = table_one(shipped, variables=["age", "grade"])
+    q1, med, q3 = ref["age_quartiles"]["value"]
+    cell = t.table.loc[t.table.level == "median [IQR]", "Overall"].item()
+    assert cell == f"{med:.1f} [{q1:.1f}, {q3:.1f}]"
+    mean_sd = t.table.loc[t.table.level == "mean (SD)", "Overall"].item()
+    assert mean_sd == f"{ref['age_mean']['value']:.1f} ({ref['age_sd']['value']:.1f})"
+    counts = [int(t.table.loc[(t.table.variable == "FNCLCC grade") & (t.table.level == g),
+                              "Overall"].item().split()[0]) for g in ("1", "2", "3")]
+    assert counts == ref["grade_counts"]["value"]
+    by = table_one(shipped, by="sex", variables=["size_cm"], digits=3)
+    q1, med, q3 = ref["size_quartiles_female"]["value"]
+    cell = by.table.loc[by.table.level == "median [IQR]", "Sex: female"].item()
+    assert cell == f"{med:.3f} [{q1:.3f}, {q3:.3f}]"
+
+
+@pytest.mark.parametrize("var, key, test", [
+    ("age", "p_age_by_sex_wilcox", "Mann-Whitney U"),
+    ("size_cm", "p_size_by_sex_wilcox", "Mann-Whitney U"),
+    ("grade", "p_grade_by_sex_chisq", "chi-square"),
+    ("depth", "p_depth_by_sex_chisq_yates", "chi-square"),
+    ("necrosis", "p_necrosis_by_sex_chisq", "chi-square"),
+])
+def test_table_one_p_values_match_r(ref, shipped, var, key, test):
+    st = table_one(shipped, by="sex", variables=[var]).stats.iloc[0]
+    assert st["test"] == test
+    assert st["p"] == pytest.approx(ref[key]["value"], rel=1e-9), ref[key]["call"]
+
+
+def test_table_one_kruskal_and_fisher_match_r(ref, shipped):
+    st = table_one(shipped, by="grade", variables=["age"]).stats.iloc[0]
+    assert st["test"] == "Kruskal-Wallis"
+    assert st["p"] == pytest.approx(ref["p_age_by_grade_kruskal"]["value"], rel=1e-9)
+    small = shipped.iloc[:36]
+    assert ref["small_vi_by_depth_min_expected"]["value"] < 5
+    st = table_one(small, by="depth", variables=["vascular_invasion"]).stats.iloc[0]
+    assert st["test"] == "Fisher exact"
+    assert st["p"] == pytest.approx(ref["p_small_vi_by_depth_fisher"]["value"], rel=1e-7)
+
+
+@pytest.mark.parametrize("var, key", [("age", "smd_age_by_sex"), ("grade", "smd_grade_by_sex"),
+                                      ("necrosis", "smd_necrosis_by_sex")])
+def test_table_one_smd_match_r(ref, shipped, var, key):
+    st = table_one(shipped, by="sex", variables=[var]).stats.iloc[0]
+    assert st["smd"] == pytest.approx(ref[key]["value"], rel=1e-9), ref[key]["call"]
