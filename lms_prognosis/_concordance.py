@@ -74,12 +74,12 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
     order0 = np.argsort(p.astype(np.int64) * umax + u, kind="stable")  # p, then u ascending
     idx_t = np.int32 if n < 2**31 - 1 else np.int64
     # both weight columns travel together as one complex array (one cumsum, one gather)
-    col = a[order0].astype(complex) if b is None else a[order0] + 1j * b[order0]
-    acc = np.zeros(n, dtype=complex)
+    col = a[order0].astype(float) if b is None else a[order0] + 1j * b[order0]
+    acc = np.zeros(n, dtype=col.dtype)
     lay_u = u[order0].astype(idx_t)
     lay_orig = order0.astype(idx_t)
     pos = np.arange(n, dtype=idx_t)
-    cw = np.zeros(n + 1, dtype=complex)
+    cw = np.zeros(n + 1, dtype=col.dtype)
     z = np.zeros(n + 1, dtype=idx_t)
     for k in range(nbits - 1, -1, -1):
         one = ((lay_u >> k) & 1).astype(bool)
@@ -103,8 +103,8 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
         lay_orig = lay_orig[inv]
         col = col[inv]
         acc = acc[inv]
-    accs = [acc.real, acc.imag]
-    cols = [col.real, col.imag]
+    accs = [acc] if b is None else [acc.real, acc.imag]
+    cols = [col] if b is None else [col.real, col.imag]
     out: dict[str, np.ndarray] = {}
     a_lt_hi = np.empty(n)
     a_lt_hi[lay_orig] = accs[0]
@@ -266,3 +266,81 @@ class TableResult:
 
     def _repr_html_(self) -> str:
         return f"<p><b>{self._title}</b></p>" + self.table.to_html(index=False)
+
+
+def time_keys(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Integer keys ordering (time, censored after events at the same time) for ``harrell_c``."""
+    _, tidx = np.unique(time, return_inverse=True)
+    return 2 * tidx.astype(np.int64) + (1 - (np.asarray(event) == 1))
+
+
+def harrell_c(keys: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
+    """Harrell's C only (unit weights, timewt "n", no variance): the bootstrap's fast path.
+
+    ``keys`` from :func:`time_keys` (a bootstrap sample may index them: ``keys[idx]``).
+    Up to 1,500 patients the counting uses a square-root decomposition (about 20 numpy
+    calls in all, O(n^1.5) work, faster for small n); above, the O(n log n) bit-level sweep
+    of :func:`dominance_sums`.
+    """
+    _, u = np.unique(risk, return_inverse=True)
+    u = u.astype(np.int64)
+    ev = (np.asarray(event) == 1).astype(float)
+    n = len(keys)
+    if n <= 1_500:
+        conc, disc, tie = _counts_sqrt(np.asarray(keys, dtype=np.int64), ev, u)
+    else:
+        s = dominance_sums(u, keys, np.ones(n))
+        conc = float(ev @ s["a_lt_hi"])
+        tie = float(ev @ s["a_eq_hi"])
+        disc = float(ev @ s["a_hi"]) - conc - tie
+    npair = conc + disc + tie
+    return (conc + tie / 2.0) / npair if npair > 0 else float("nan")
+
+
+def _counts_sqrt(keys: np.ndarray, ev: np.ndarray, u: np.ndarray) -> tuple[float, float, float]:
+    """Concordant, discordant and risk-tied counts by blocks of sqrt(n) positions.
+
+    Positions follow (key, u) ascending, so a later position with the same key never has a
+    smaller u; later positions with the same key (not comparable) are removed from the tied
+    and total counts with the run lengths.
+    """
+    n = keys.size
+    m = int(u.max()) + 1
+    order = np.argsort(keys * m + u, kind="stable")
+    k = keys[order]
+    uu = u[order]
+    ee = ev[order]
+    s = max(8, int(np.ceil(np.sqrt(n))))
+    nb = -(-n // s)
+    pad = nb * s - n
+    blk = np.arange(n) // s
+    # cross-block: elements in blocks strictly after mine, by u
+    cnt = np.bincount(blk * m + uu, minlength=nb * m).reshape(nb, m)
+    after = np.zeros((nb, m))
+    after[:-1] = np.cumsum(cnt[::-1], axis=0)[::-1][1:]
+    after_lt = np.cumsum(after, axis=1) - after  # u strictly smaller
+    lt = after_lt[blk, uu]
+    eq = after[blk, uu]
+    total = (n - (blk + 1) * s).clip(min=0).astype(float)
+    # within-block: later positions of the same block
+    big = m + 1
+    ub = np.concatenate([uu, np.full(pad, big)]).reshape(nb, s)
+    later = np.triu(np.ones((s, s), dtype=bool), 1)  # [q, r]: r after q
+    real = np.concatenate([np.ones(n, bool), np.zeros(pad, bool)]).reshape(nb, s)
+    lt += ((ub[:, None, :] < ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
+    eq += ((ub[:, None, :] == ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
+    total += (later[None, :, :] & real[:, None, :]).sum(axis=2).ravel()[:n]
+    # drop later positions with the same key (same time and status: not comparable)
+    same_k, same_ku = _after_in_run(k, n), _after_in_run(k * m + uu, n)
+    eq -= same_ku
+    total -= same_k
+    conc = float(ee @ lt)
+    tie = float(ee @ eq)
+    disc = float(ee @ total) - conc - tie
+    return conc, disc, tie
+
+
+def _after_in_run(sorted_keys: np.ndarray, n: int) -> np.ndarray:
+    """For each position, how many later positions share its key (keys sorted)."""
+    _, end = _runs([sorted_keys], n)
+    return (end - np.arange(n) - 1).astype(float)

@@ -20,13 +20,15 @@ import pandas as pd
 
 from lms_prognosis._calibration import (
     CalibrationResult,
+    _with_covariates,
     calibration_core,
     cox_fit,
     cox_surv_at,
     ipcw_brier,
     model_predictions,
 )
-from lms_prognosis._concordance import TableResult, concordance_core
+from lms_prognosis._concordance import TableResult, harrell_c, time_keys
+from lms_prognosis._cox_engine import loglik_derivs, prepare
 
 METRICS = ("c", "dxy", "slope", "brier")
 
@@ -107,20 +109,51 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarr
 
 # --------------------------------------------------------------------------- one replicate
 
+def _newton(prep: Any, beta0: np.ndarray, eps: float = 1e-9, iter_max: int = 30
+            ) -> np.ndarray:
+    """Newton-Raphson on the engine's log-likelihood from a warm start (step halving when
+    the log-likelihood falls; stop when ``|1 - ll_old / ll_new| <= eps``)."""
+    beta = np.asarray(beta0, dtype=float).copy()
+    ll, u, info = loglik_derivs(beta, prep)
+    for _ in range(iter_max):
+        step = np.linalg.solve(info, u)
+        new = beta + step
+        nll, nu, ninfo = loglik_derivs(new, prep)
+        halvings = 0
+        while (not np.isfinite(nll) or nll < ll) and halvings < 30:
+            step /= 2.0
+            new = beta + step
+            nll, nu, ninfo = loglik_derivs(new, prep)
+            halvings += 1
+        done = abs(1.0 - ll / nll) <= eps if nll != 0 else True
+        beta, ll, u, info = new, nll, nu, ninfo
+        if done:
+            break
+    return beta
+
+
+def _slope(prep: Any, time: np.ndarray, event: np.ndarray, lp: np.ndarray, eps: float
+           ) -> float:
+    """Calibration slope: Cox coefficient of the outcome on ``lp`` (warm start at 1)."""
+    if prep is not None:
+        pr = _with_covariates(prep, (lp - lp.mean())[:, None])
+        if pr is not None:
+            return float(_newton(pr, np.array([1.0]), eps=eps)[0])
+    beta, _, _, _ = cox_fit(time, event, lp[:, None], eps=eps)
+    return float(beta[0])
+
+
 def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.ndarray | None,
              time_point: float | None, want: Sequence[str], slope_known: float | None = None,
-             prep: Any = None, eps: float = 1e-9) -> dict[str, float]:
+             prep: Any = None, eps: float = 1e-9, keys: np.ndarray | None = None
+             ) -> dict[str, float]:
     out: dict[str, float] = {}
     if "c" in want or "dxy" in want:
-        r = concordance_core(time, event, lp, std_err=False)
-        out["c"] = float(r["c"])
+        out["c"] = harrell_c(time_keys(time, event) if keys is None else keys, event, lp)
         out["dxy"] = 2.0 * out["c"] - 1.0
     if "slope" in want:
-        if slope_known is not None:
-            out["slope"] = slope_known
-        else:
-            beta, _, _, _ = cox_fit(time, event, lp[:, None], eps=eps, prep=prep)
-            out["slope"] = float(beta[0])
+        out["slope"] = slope_known if slope_known is not None else \
+            _slope(prep, time, event, lp, eps)
     if "brier" in want and surv_t is not None and time_point is not None:
         out["brier"] = ipcw_brier(time, event, surv_t, time_point)
     return {k: v for k, v in out.items() if k in want}
@@ -128,25 +161,38 @@ def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.nda
 
 def _fast_replicate(x: np.ndarray, time: np.ndarray, event: np.ndarray, idx: np.ndarray | None,
                     time_point: float | None, want: Sequence[str], efron: bool,
-                    prep_orig: Any = None) -> tuple[dict[str, float], dict[str, float]]:
+                    prep_orig: Any = None, keys: np.ndarray | None = None,
+                    beta0: np.ndarray | None = None
+                    ) -> tuple[dict[str, float], dict[str, float]]:
     """Fit on rows ``idx`` (None = all), evaluate on those rows and on all rows.
 
-    Bootstrap refits stop at a relative log-likelihood change of 1e-6 (R ``coxph`` uses 1e-9,
-    ``rms::validate`` 1e-4); ``prep_orig`` reuses the sorting of the original data for the
-    test-sample slope fit.
+    Bootstrap refits start from the full-data estimate ``beta0`` and stop at a relative
+    log-likelihood change of 1e-7 (R ``coxph`` uses 1e-9 from 0, ``rms::validate`` 1e-4);
+    ``prep_orig`` reuses the sorting of the original data for the test-sample slope fit and
+    ``keys`` its time ordering for the C index.
     """
     xb = x if idx is None else x[idx]
     tb = time if idx is None else time[idx]
     eb = event if idx is None else event[idx]
-    eps = 1e-9 if idx is None else 1e-6
-    beta, _, prep, means = cox_fit(tb, eb, xb, efron=efron, eps=eps)
+    eps = 1e-9 if idx is None else 1e-7
+    if idx is None or beta0 is None:
+        beta, _, prep, means = cox_fit(tb, eb, xb, efron=efron, eps=eps)
+    else:
+        means = xb.mean(axis=0)
+        prep = prepare(tb, eb, xb - means, None, efron)
+        try:
+            beta = _newton(prep, beta0, eps=eps)
+        except np.linalg.LinAlgError:
+            beta, _, prep, means = cox_fit(tb, eb, xb, efron=efron, eps=eps)
     lp_b = (xb - means) @ beta
     lp_o = (x - means) @ beta
     need_s = "brier" in want and time_point is not None
     s_b = cox_surv_at(prep, beta, time_point, lp_b) if need_s else None
     s_o = cox_surv_at(prep, beta, time_point, lp_o) if need_s else None
-    train = _metrics(tb, eb, lp_b, s_b, time_point, want, slope_known=1.0)
-    test = _metrics(time, event, lp_o, s_o, time_point, want, prep=prep_orig, eps=eps)
+    kb = None if keys is None else (keys if idx is None else keys[idx])
+    train = _metrics(tb, eb, lp_b, s_b, time_point, want, slope_known=1.0, keys=kb)
+    test = _metrics(time, event, lp_o, s_o, time_point, want, prep=prep_orig, eps=eps,
+                    keys=keys)
     return train, test
 
 
@@ -176,7 +222,7 @@ def _run_chunk(job: dict[str, Any], seeds: list[np.random.SeedSequence]
             if job["fast"]:
                 out.append(_fast_replicate(job["x"], job["time"], job["event"], idx,
                                            job["time_point"], job["want"], job["efron"],
-                                           job["prep_orig"]))
+                                           job["prep_orig"], job["keys"], job["beta0"]))
             else:
                 out.append(_general_replicate(job["fit_fn"], job["df"], job["time_col"],
                                               job["event_col"], idx, job["time_point"],
@@ -256,10 +302,12 @@ def validate_core(fit_fn: Any, df: Any, n_bootstrap: int, seed: Any, n_jobs: int
         ok = np.isfinite(t) & np.isfinite(e) & np.all(np.isfinite(x), axis=1)
         job.update(fast=True, x=np.ascontiguousarray(x[ok]), time=t[ok],
                    event=(e[ok] == 1).astype(np.int64), efron=spec["efron"], n=int(ok.sum()))
+        job["keys"] = time_keys(job["time"], job["event"])
         apparent = _fast_replicate(job["x"], job["time"], job["event"], None, time_point,
-                                   want, job["efron"])[0]
-        job["prep_orig"] = cox_fit(job["time"], job["event"], job["x"][:, :1] * 0.0,
-                                   efron=True, eps=1.0)[2] if job["x"].shape[1] else None
+                                   want, job["efron"], keys=job["keys"])[0]
+        job["beta0"] = cox_fit(job["time"], job["event"], job["x"], efron=job["efron"])[0]
+        job["prep_orig"] = prepare(job["time"], job["event"], np.zeros((job["n"], 1)), None,
+                                   job["efron"])
         method = "cox fast path (Newton-Raphson engine), Efron ties" if spec["efron"] \
             else "cox fast path (Newton-Raphson engine), Breslow ties"
     elif callable(fit_fn):

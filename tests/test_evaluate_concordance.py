@@ -146,3 +146,19 @@ def test_counts_equal_brute_force(rows) -> None:
     assert res["discordant"] == pytest.approx(disc)
     assert res["tied_x"] == pytest.approx(tx)
     assert res["tied_y"] == pytest.approx(ty)
+
+
+@pytest.mark.parametrize("n", [7, 200, 1500, 3000])
+def test_bootstrap_fast_c_equals_full(n: int) -> None:
+    from lms_prognosis._concordance import harrell_c, time_keys
+
+    rng = np.random.default_rng(n)
+    t = rng.integers(0, max(3, n // 8), n).astype(float)
+    e = rng.integers(0, 3, n)
+    r = rng.integers(0, max(2, n // 15), n).astype(float)
+    ref = concordance_core(t, e, r)["c"]
+    assert harrell_c(time_keys(t, e), e, r) == pytest.approx(ref, abs=1e-12, nan_ok=True)
+    idx = rng.integers(0, n, n)  # bootstrap sample indexing the keys of the original data
+    ref_b = concordance_core(t[idx], e[idx], r[idx])["c"]
+    assert harrell_c(time_keys(t, e)[idx], e[idx], r[idx]) == pytest.approx(ref_b, abs=1e-12,
+                                                                         nan_ok=True)
