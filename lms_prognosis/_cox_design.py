@@ -248,3 +248,27 @@ def _check_problems(nr: _engine.NRResult, terms: list[_Term], names: list[str],
                    f"may be infinite'): the covariate (nearly) perfectly orders who has the event "
                    f"first; drop it, categorise it or check its coding ({t.covariate})")
         warnings.warn(msg, CoxWarning, stacklevel=3)
+
+
+def timefix(time: np.ndarray, desc_order: np.ndarray | None = None,
+            tolerance: float = float(np.finfo(float).eps) ** 0.5) -> np.ndarray:
+    """Merge times that differ only by rounding error, as R ``aeqSurv`` (``timefix = TRUE``).
+
+    Distinct times closer than ``tolerance`` (absolutely, or relative to the mean absolute
+    distinct time) are replaced by the smallest of their run, so that, e.g., 0.1 + 0.2 and
+    0.3 form one tie as they do in R's ``coxph``. ``desc_order``, if given, sorts ``time``
+    in descending order.
+    """
+    if desc_order is None:
+        y = np.unique(time[np.isfinite(time)])
+    else:  # the caller has sorted the times already (descending): no second sort
+        ts = time[desc_order][::-1]
+        y = ts[np.r_[True, ts[1:] != ts[:-1]]]
+    if y.size < 2:
+        return time
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return time
+    cuts = y[np.r_[True, ~tied]]
+    return cuts[np.searchsorted(cuts, time, side="right") - 1]

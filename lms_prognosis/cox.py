@@ -42,6 +42,7 @@ from lms_prognosis._cox_design import (
     _strata_keys,
     _strata_order,
     _Term,
+    timefix,
 )
 from lms_prognosis._cox_zph import PHTest, cox_zph
 from lms_prognosis._format import format_hr, format_p
@@ -395,8 +396,8 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     halving, converged when the relative change of the log partial likelihood is below
     1e-9 (``coxph.control(eps = 1e-9, iter.max = 20)``); covariates are centred at their
     means internally (the coefficients do not change). Complete cases over time, event,
-    covariates and strata, like R's ``na.action = na.omit``. R's ``timefix`` (merging times
-    that differ by rounding error) is not applied: times are used as given.
+    covariates and strata, like R's ``na.action = na.omit``. Times that differ only by
+    floating-point rounding are merged into one tie, as R's ``timefix = TRUE`` (``aeqSurv``).
 
     References
     ----------
@@ -467,6 +468,10 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     # sort once; the covariates go straight into the sorted, centred (p, n) layout
     center = np.array([c.mean() for c in cols])
     order = _engine.sort_order(tvals, scodes)
+    fixed = timefix(tvals, order if scodes is None else None)
+    if fixed is not tvals:  # near-ties merged (R's timefix): sort again
+        tvals = fixed
+        order = _engine.sort_order(tvals, scodes)
     xt = np.empty((len(cols), len(tvals)))
     for j, c in enumerate(cols):
         np.take(c, order, out=xt[j])
