@@ -197,12 +197,22 @@ def section_cox(ctx: Context) -> Section:
     from lms_prognosis.report.tables import hr_table
 
     d, w = ctx.data, ctx.writer
-    covariates = ctx.covariates or [f.column for f in REPORT_FACTORS if f.column in d]
+    sec = Section("cox", "Multivariable Cox model")
+    if ctx.covariates:
+        covariates = list(ctx.covariates)
+    else:  # the report factors that vary in this cohort
+        covariates = [f.column for f in REPORT_FACTORS
+                      if f.column in d and d[f.column].dropna().nunique() >= 2]
+        left_out = [f.label for f in REPORT_FACTORS if f.column not in covariates]
+        if left_out:
+            sec.add(Paragraph(f"Not in the model (absent, all missing or constant in this "
+                              f"cohort): {', '.join(left_out)}.", kind="note"))
+    if not covariates:
+        raise ValueError("no covariate available for the Cox model")
     cox = fit_cox(d, covariates)
     ctx.results["cox"] = cox
     hrt = hr_table(cox, univariable="auto", data=d, labels=FACTOR_LABELS)
     ctx.results["hr_table"] = hrt
-    sec = Section("cox", "Multivariable Cox model")
     dropped = cox.dropped if cox.dropped is not None else pd.DataFrame()
     n_drop = len(dropped)
     tests = cox.tests.set_index("test")
@@ -222,10 +232,22 @@ def section_cox(ctx: Context) -> Section:
                     note=hrt.note, group_column="variable", docx=True))
     w.csv(hrt.terms, "tables/hazard_ratios_terms.csv")
     uni = pd.concat([f.hazard_ratios for f in hrt.univariable.values()], ignore_index=True)
+    hr = cox.hazard_ratios
+    if not np.isfinite(hr[["hr", "lower", "upper"]].to_numpy(dtype=float)).all():
+        sec.add(Paragraph("Forest plot not drawn: some hazard ratios or confidence limits are "
+                          "not finite (too few events or separation in this cohort).",
+                          kind="note"))
+        return sec
     fig = plot_forest(cox, univariable=uni, labels=forest_labels(hrt))
     sec.add(w.figure(fig, "forest", "Forest plot of the univariable and multivariable hazard "
                      "ratios (95% CI, log scale).", width=0.95))
     return sec
+
+
+def _cox(ctx: Context) -> Any:
+    if "cox" not in ctx.results:
+        raise ValueError("the multivariable Cox model could not be fitted (see above)")
+    return ctx.results["cox"]
 
 
 def forest_labels(hrt: Any) -> dict[str, str]:
@@ -248,7 +270,7 @@ def section_ph(ctx: Context) -> Section:
     """Proportional-hazards check: cox.zph score tests and scaled Schoenfeld residuals."""
     from lms_prognosis.plotting import plot_schoenfeld
 
-    cox, w = ctx.results["cox"], ctx.writer
+    cox, w = _cox(ctx), ctx.writer
     ph = cox.check_ph(transform="km")
     ctx.results["ph"] = ph
     t = ph.table
@@ -368,7 +390,7 @@ def _validation_text(pm: Any, ev: Any, horizon: float) -> str:
 # -------------------------------------------------------------------------- per-patient risk
 def section_risk(ctx: Context) -> Section:
     """Per-patient predicted survival from the Cox model at the time points (+ CSV)."""
-    cox, d, w = ctx.results["cox"], ctx.data, ctx.writer
+    cox, d, w = _cox(ctx), ctx.data, ctx.writer
     tp = list(ctx.time_points)
     wide = per_patient_table(cox, d, tp)
     w.csv(wide, "per_patient_risk.csv")

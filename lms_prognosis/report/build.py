@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from numpy.linalg import LinAlgError
 
 from lms_prognosis._provenance import hash_file, hash_frame, provenance
 from lms_prognosis.report._document import Document, Figure, Paragraph, Section, Table
@@ -54,6 +55,8 @@ class Report:
         Every file written (the manifest lists them with their hashes).
     sections : list of str
         The HTML ids of the report sections, in order.
+    errors : dict
+        Section id -> the error that kept it from being produced (empty when all went well).
     timings : dict
         Seconds spent per step.
     """
@@ -65,6 +68,7 @@ class Report:
     files: list[Path] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (f"Report({self.out_dir}: {len(self.files)} files, sections "
@@ -283,22 +287,35 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
                     covariates=list(covariates) if covariates else None,
                     time_points=time_points)
 
-    steps = [("data summary", S.section_summary), ("Table 1", S.section_table_one),
-             ("Kaplan-Meier", S.section_km), ("Cox model", S.section_cox),
-             ("PH check", S.section_ph), ("published model", S.section_validation),
-             ("per-patient risk", S.section_risk), ("methods", S.section_methods),
-             ("software", S.section_software)]
+    steps = [("data summary", S.section_summary, "summary", "Data summary"),
+             ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
+             ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
+             ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
+             ("PH check", S.section_ph, "ph", "Proportional hazards check"),
+             ("published model", S.section_validation, "validation", f"Published model: {model}"),
+             ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
+             ("methods", S.section_methods, "methods", "Methods"),
+             ("software", S.section_software, "software", "Software versions")]
     timings: dict[str, float] = {}
     sections: list[Section] = []
     bar = tqdm(total=len(steps) + 3, desc="report", unit="step", disable=not progress,
                leave=True)
     try:
-        for name, fn in steps:
+        for name, fn, sid, stitle in steps:
             bar.set_description(f"report: {name}")
             t0 = _time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                section = fn(ctx)
+                try:
+                    section = fn(ctx)
+                except (ValueError, ArithmeticError, LinAlgError) as exc:
+                    # a statistical failure on this cohort (e.g. a Cox fit that cannot
+                    # converge): the report says so and goes on with the other sections
+                    msg = f"{type(exc).__name__}: {exc}"
+                    section = Section(sid, stitle, [Paragraph(
+                        f"This section could not be produced for this cohort ({msg}).",
+                        kind="note")])
+                    ctx.results.setdefault("errors", {})[sid] = msg
             _add_warnings(section, caught, ctx)
             sections.append(section)
             timings[name] = _time.perf_counter() - t0
@@ -325,9 +342,10 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
         manifest = out_dir / "manifest.json"
         rec = _manifest(out_dir, cohort, files, params, section_ids, timings)
         rec["warnings"] = ctx.results.get("warnings", {})
+        rec["errors"] = ctx.results.get("errors", {})
         manifest.write_text(json.dumps(rec, indent=2, ensure_ascii=False), encoding="utf-8")
         bar.update(1)
     finally:
         bar.close()
     return Report(out_dir=out_dir, html=html, pdf=pdf, manifest=manifest, files=files,
-                  sections=section_ids, timings=timings)
+                  sections=section_ids, timings=timings, errors=ctx.results.get("errors", {}))

@@ -230,3 +230,48 @@ def test_bad_arguments(tmp_path, cohort):
     with pytest.raises(ValueError, match="time_points"):
         write_report(cohort, tmp_path / "x", time_points=(0, 12), progress=False)
 
+
+
+# ------------------------------------------------------------------------------ command line
+def test_cli_report_refuses_non_empty_out_dir(report, capsys):
+    from lms_prognosis.cli import main
+
+    shipped = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
+    assert main(["report", str(shipped), "--out", str(report.out_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "not empty" in err and "--force" in err and "Traceback" not in err
+
+
+def test_cli_report_usage_errors(tmp_path, capsys):
+    from lms_prognosis.cli import main
+
+    shipped = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
+    assert main(["report", str(shipped), "--out", str(tmp_path / "a"), "--model", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b")]) == 2
+    assert main(["report", str(shipped)]) == 2  # --out is required
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_cli_report_passes_arguments(tmp_path, monkeypatch, capsys):
+    import lms_prognosis.report as report_pkg
+    from lms_prognosis.cli import main
+    from lms_prognosis.report.build import Report
+
+    seen = {}
+
+    def fake_write_report(cohort, out_dir, **kwargs):
+        seen.update(kwargs, cohort=cohort, out_dir=out_dir)
+        return Report(out_dir=Path(out_dir), html=Path(out_dir) / "report.html",
+                      pdf=Path(out_dir) / "report.pdf", manifest=Path(out_dir) / "manifest.json")
+
+    monkeypatch.setattr(report_pkg, "write_report", fake_write_report)
+    shipped = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
+    code = main(["report", str(shipped), "--out", str(tmp_path / "o"), "--model",
+                 "gustafson1992", "--times", "12,60", "--endpoint", "os", "--quiet"])
+    assert code == 0
+    assert seen["model"] == "gustafson1992"
+    assert seen["time_points"] == [12.0, 60.0]
+    assert seen["progress"] is False and seen["force"] is False
+    assert seen["cohort"].endpoint == "OS" and len(seen["cohort"].data) == 500
+    assert "report.html" in capsys.readouterr().out
