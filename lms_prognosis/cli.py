@@ -408,10 +408,73 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-# Commands still to come (design section 4), one _register_<name> + _cmd_<name> each:
-#   report   COHORT.csv --out DIR [--model NAME] [--time-unit] [--endpoint]
+def _register_report(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "report", help="the complete report: a cohort in, HTML + PDF + figures + tables out",
+        description="Write the complete report (lms_prognosis.write_report) into DIR: data "
+                    "summary and exclusions, Table 1, Kaplan-Meier curves overall and by risk "
+                    "factor with log-rank tests, the multivariable Cox model with its forest "
+                    "plot, the proportional-hazards check, the published model validated on "
+                    "the cohort (C, calibration, recalibration), per-patient risk, methods and "
+                    "software versions. report.html is self-contained, report.pdf has the same "
+                    "content; every figure and table is also written on its own, next to "
+                    "manifest.json (input hash, parameters, versions, file hashes).")
+    p.add_argument("cohort", metavar="COHORT", help="cohort file (.csv or .xlsx)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder (created; must be empty unless --force)")
+    p.add_argument("--model", default="lms_default",
+                   help="published model to validate (see `lms-prognosis models`; "
+                        "default lms_default)")
+    p.add_argument("--times", type=_times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
+                   help="months for survival tables and per-patient risk (default 12,36,60)")
+    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
+                   help="unit of the time column (default: months, or what its name says)")
+    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
+                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
+    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
+                   help="how to read the event column, e.g. dead=1,alive=0")
+    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
+                   help="column names to map, e.g. OS_m=time")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the report in a non-empty DIR (other files are kept)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from lms_prognosis.cohort import read_cohort
+    from lms_prognosis.literature import published_model
+    from lms_prognosis.report import ReportExistsError, write_report
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{PROG} report: error: --out {args.out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"{PROG} report: error: --out {args.out} is not empty; use --force "
+                         "to overwrite the report in it")
+    try:
+        published_model(args.model)
+    except ValueError as exc:
+        raise UsageError(f"{PROG} report: error: {exc}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # what a warning says is in cohort.notes (and the report)
+        cohort = read_cohort(Path(args.cohort), time_unit=args.time_unit, columns=args.columns,
+                             event_codes=args.event_codes, endpoint=args.endpoint)
+    try:
+        rep = write_report(cohort, out, model=args.model, time_points=args.times,
+                           force=args.force, progress=not args.quiet)
+    except ReportExistsError as exc:
+        raise UsageError(f"{PROG} report: error: {exc}") from None
+    print(f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "
+          f"{len(cohort.data)} patients, {cohort.n_excluded} row(s) excluded)")
+    print(f"{len(rep.files)} files written to {rep.out_dir} in {sum(rep.timings.values()):.1f} s")
+    print(f"  {rep.html}\n  {rep.pdf}\n  {rep.manifest}")
+    return 0
+
+
 COMMANDS: list[Callable[[Any], None]] = [_register_check, _register_simulate,
-                                         _register_models, _register_predict]
+                                         _register_models, _register_predict,
+                                         _register_report]
 
 
 # ----------------------------------------------------------------------------- entry point
