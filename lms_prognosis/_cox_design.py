@@ -37,6 +37,16 @@ class _Term:
 # design matrix
 # ---------------------------------------------------------------------------------------------
 
+def _isna(s: pd.Series) -> np.ndarray:
+    """Missing-value mask, with a fast path for numpy numeric columns."""
+    if isinstance(s.dtype, np.dtype):
+        if s.dtype.kind == "f":
+            return np.isnan(s.to_numpy())
+        if s.dtype.kind in "iub":
+            return np.zeros(len(s), dtype=bool)
+    return s.isna().to_numpy()
+
+
 def _kind(s: pd.Series) -> str:
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
         return "numeric"

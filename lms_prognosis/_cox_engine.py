@@ -31,7 +31,7 @@ class Prepared:
     """Sorted data and the block structure of the risk sets (built once per fit)."""
 
     order: np.ndarray  # sorted position -> original row (x_sorted = x[order])
-    xt: np.ndarray  # (p, n) centred covariates, sorted, one contiguous row per covariate
+    xt1: np.ndarray  # (p + 1, n): a row of ones, then the sorted, centred covariates
     time: np.ndarray  # sorted time
     event: np.ndarray  # sorted 0/1 (bool)
     stratum: np.ndarray  # sorted stratum codes (int)
@@ -48,8 +48,19 @@ class Prepared:
     ndeath: np.ndarray  # (E,) events per event block
     k_block: np.ndarray  # (D,) event block (0..E-1) of each Efron step
     k_frac: np.ndarray  # (D,) k / d of each Efron step (0 for Breslow)
-    xt_death: np.ndarray  # (p, D) covariates of the events
+    xt1_death: np.ndarray  # (p + 1, D) the same for the events
     xdeath_sum: np.ndarray  # (p,) sum of x over events
+    efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
+
+    @property
+    def xt(self) -> np.ndarray:
+        """(p, n) sorted, centred covariates (a view)."""
+        return self.xt1[1:]
+
+    @property
+    def xt_death(self) -> np.ndarray:
+        """(p, D) covariates of the events (a view)."""
+        return self.xt1_death[1:]
 
     @property
     def x(self) -> np.ndarray:
@@ -58,8 +69,9 @@ class Prepared:
 
     def drop_columns(self, keep: list[int]) -> None:
         """Keep only the covariates ``keep`` (after an aliasing check)."""
-        self.xt = np.ascontiguousarray(self.xt[keep])
-        self.xt_death = np.ascontiguousarray(self.xt_death[keep])
+        rows = [0] + [k + 1 for k in keep]
+        self.xt1 = np.ascontiguousarray(self.xt1[rows])
+        self.xt1_death = np.ascontiguousarray(self.xt1_death[rows])
         self.xdeath_sum = self.xdeath_sum[keep]
 
 
@@ -128,13 +140,18 @@ def prepare_sorted(order: np.ndarray, time: np.ndarray, event: np.ndarray, xt: n
     else:
         eblock_start = eblock = ndeath = k_block = np.zeros(0, dtype=np.int64)
         k_frac = np.zeros(0)
-    xt_death = np.take(xt, death_rows, axis=1)
-    return Prepared(order=order, xt=xt, time=t, event=ev, stratum=s, block_start=block_start,
+    xt1 = np.empty((xt.shape[0] + 1, n))
+    xt1[0] = 1.0
+    xt1[1:] = xt
+    xt1_death = np.take(xt1, death_rows, axis=1)
+    return Prepared(order=order, xt1=xt1, time=t, event=ev, stratum=s, block_start=block_start,
                     block_end=block_end, block_of_row=block_of_row, prev_end=prev_end,
                     prev_block=prev_block, strat_last_block=strat_last_block,
                     death_rows=death_rows, death_block=death_block, eblock=eblock,
                     eblock_start=eblock_start, ndeath=ndeath, k_block=k_block,
-                    k_frac=k_frac, xt_death=xt_death, xdeath_sum=xt_death.sum(axis=1))
+                    k_frac=k_frac, xt1_death=xt1_death,
+                    xdeath_sum=xt1_death[1:].sum(axis=1),
+                    efron_ties=bool(efron and np.any(ndeath > 1)))
 
 
 def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
@@ -178,9 +195,17 @@ def _block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
     return cs
 
 
-def linear_predictor(prep: Prepared, beta: np.ndarray) -> np.ndarray:
-    """x @ beta without BLAS (a loop over the p columns: no thread start-up cost)."""
-    eta = np.zeros(prep.xt.shape[1])
+def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
+    """x @ beta.
+
+    ``exact``: a loop over the p columns, so identical rows give bit-identical results (BLAS
+    kernels may round the edge rows differently, which would break ties in the linear
+    predictor) and no BLAS threads start on a busy machine. Otherwise BLAS for small n.
+    """
+    n = prep.xt1.shape[1]
+    if not exact and n <= 20000:
+        return beta @ prep.xt
+    eta = np.zeros(n)
     for j in range(beta.size):
         if beta[j] != 0:
             eta += beta[j] * prep.xt[j]
@@ -203,47 +228,64 @@ def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
     ``C, E, F = sum_k r_k^2 (1, f, f^2)``.
     """
     p = prep.xt.shape[0]
-    eta = linear_predictor(prep, beta)
+    eta = linear_predictor(prep, beta, exact=False)
     shift = _shift(eta)
     w = np.exp(eta - shift)
     bs = prep.block_start
-    s0 = _block_cumsum(np.add.reduceat(w, bs), prep)[prep.eblock]
-    s1 = _block_cumsum(np.add.reduceat(prep.xt * w, bs, axis=1).T, prep)[prep.eblock]
+    # risk-set sums of w and w x in one pass: row 0 of xt1 is ones
+    sums = _block_cumsum(np.add.reduceat(prep.xt1 * w, bs, axis=1).T, prep)[prep.eblock]
+    s0 = sums[:, 0]
+    s1 = sums[:, 1:]
     dw = w[prep.death_rows]
     starts = prep.eblock_start
-    d1 = np.add.reduceat(prep.xt_death * dw, starts, axis=1).T if starts.size \
-        else np.zeros((0, p))
-    d0 = np.add.reduceat(dw, starts)
+    if starts.size:
+        dsum = np.add.reduceat(prep.xt1_death * dw, starts, axis=1).T
+    else:
+        dsum = np.zeros((0, p + 1))
+    d0 = dsum[:, 0]
+    d1 = dsum[:, 1:]
     kb = prep.k_block
-    f = prep.k_frac
-    s0b = s0[kb]
-    s0k = s0b - f * d0[kb]
-    r = s0b / s0k
-    with np.errstate(divide="ignore"):
-        loglik = float(eta[prep.death_rows].sum() - shift * dw.size - np.log(s0k).sum())
     m = s1 / s0[:, None]
     nn = d1 / s0[:, None]
-    ra = np.add.reduceat(r, starts)
-    rb = np.add.reduceat(f * r, starts)
-    u = prep.xdeath_sum - m.T @ ra + nn.T @ rb
+    if prep.efron_ties:
+        f = prep.k_frac
+        s0b = s0[kb]
+        s0k = s0b - f * d0[kb]
+        r = s0b / s0k
+        stk = np.empty((5, r.size))
+        stk[0] = r
+        np.multiply(f, r, out=stk[1])
+        np.multiply(r, r, out=stk[2])
+        np.multiply(f, stk[2], out=stk[3])
+        np.multiply(f, stk[3], out=stk[4])
+        ra, rb, c, e, ff = np.add.reduceat(stk, starts, axis=1)
+        with np.errstate(divide="ignore"):
+            logs0 = np.log(s0k).sum()
+    else:  # Breslow, or Efron without tied events: r = 1, f = 0
+        ra = c = prep.ndeath.astype(float)
+        rb = e = ff = None
+        with np.errstate(divide="ignore"):
+            logs0 = float(np.log(s0) @ ra)
+    loglik = float(eta[prep.death_rows].sum() - shift * dw.size - logs0)
+    u = prep.xdeath_sum - m.T @ ra
+    if rb is not None:
+        u += nn.T @ rb
     if not need_info:
         return loglik, u, None
-    r2 = r * r
-    c = np.add.reduceat(r2, starts)
-    e = np.add.reduceat(f * r2, starts)
-    ff = np.add.reduceat(f * r2 * f, starts)
-    a_block = np.zeros(prep.block_start.size)
+    a_block = np.zeros(bs.size)
     a_block[prep.eblock] = ra / s0
     v = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
-    v[prep.death_rows] -= (rb / s0)[kb]
+    if rb is not None:
+        v[prep.death_rows] -= (rb / s0)[kb]
     v *= w
     np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
     y = prep.xt * np.sqrt(v)
     info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
     info -= (m * c[:, None]).T @ m
-    cross = (m * e[:, None]).T @ nn
-    info += cross + cross.T
-    info -= (nn * ff[:, None]).T @ nn
+    if rb is not None:
+        cross = (m * e[:, None]).T @ nn
+        info += cross + cross.T
+        info -= (nn * ff[:, None]).T @ nn
     return loglik, u, info
 
 
@@ -375,7 +417,7 @@ def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
     newlk = loglik0
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
     for it in range(1, iter_max + 1):
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             newlk, u, info = loglik_derivs(newbeta, prep)
         if not np.isfinite(newlk) or not np.all(np.isfinite(info)):
             newlk = -np.inf  # outside the double range: treat as a failed step (halve)

@@ -37,6 +37,7 @@ from lms_prognosis._cox_design import (
     _drop_aliased,
     _drop_constant,
     _dropped_table,
+    _isna,
     _make_terms,
     _only_unit_values,
     _strata_keys,
@@ -431,7 +432,7 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     if len(set(covs)) != len(covs):
         raise CoxError(f"covariates listed twice: {covs}")
 
-    miss = np.column_stack([df[c].isna().to_numpy() for c in needed])
+    miss = np.column_stack([_isna(df[c]) for c in needed])
     bad = miss.any(axis=1)
     dropped_info = (df, needed, miss, bad) if bad.any() else None
     data = df.loc[~bad] if bad.any() else df
