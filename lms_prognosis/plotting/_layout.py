@@ -47,12 +47,24 @@ def colour_map(groups: Sequence[Any], palette: Any) -> dict[Any, str]:
 
 
 def month_ticks(tmax: float, max_ticks: int = 8) -> np.ndarray:
-    """Tick positions in months: multiples of 1, 2, 3, 6, 12, 24, 36, 60 or 120 from 0."""
+    """Tick positions in months: multiples of 1, 2, 3, 6, 12, 24, 36, 60 or 120 from 0.
+
+    Examples
+    --------
+    >>> month_ticks(119.9).tolist()
+    [0.0, 24.0, 48.0, 72.0, 96.0, 120.0]
+    >>> month_ticks(100.0).tolist()
+    [0.0, 24.0, 48.0, 72.0, 96.0]
+    """
     if not np.isfinite(tmax) or tmax <= 0:
         return np.array([0.0])
     for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
         if tmax / step <= max_ticks - 1:
-            return np.arange(0.0, tmax + 1e-9, step)
+            ticks = np.arange(0.0, tmax + 1e-9, step)
+            # follow-up ending just short of a round time (119.9 months): show 120 too
+            if ticks[-1] + step - tmax <= 0.03 * tmax:
+                ticks = np.r_[ticks, ticks[-1] + step]
+            return ticks
     return np.linspace(0.0, tmax, max_ticks)
 
 
