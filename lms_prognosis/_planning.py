@@ -6,6 +6,7 @@ Re-exported from :mod:`lms_prognosis.simulate`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,19 +94,22 @@ def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> float:
     return float(cph.summary.loc[term, "p"])
 
 
-def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, adjust: bool,
-         kwargs: dict[str, Any]) -> tuple[int, int, float, float]:
+def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, prevalence: float,
+         adjust: bool, kwargs: dict[str, Any]) -> tuple[int, int, float, float]:
     from lms_prognosis.simulate import simulate_cohort  # noqa: PLC0415
 
-    coh = simulate_cohort(n, seed=np.random.default_rng(seed), hazard_ratios={factor: hr},
-                          **kwargs)
+    effect = (dict(marker_hr=hr, marker_prevalence=prevalence) if factor == "marker"
+              else dict(hazard_ratios={factor: hr}))
+    coh = simulate_cohort(n, seed=np.random.default_rng(seed), **effect, **kwargs)
     df = coh.truth.design_frame(coh.data)
     df["event"] = (df["event"] == 1).astype(int)
     events = int(df["event"].sum())
     prev = float(df[factor].astype(float).mean())
     covs = coh.truth.covariates if adjust else [factor]
     try:
-        p = _fit_p(df, covs, factor) if events > 0 and 0 < prev < 1 else math.nan
+        with warnings.catch_warnings():  # few events per variable is the point of the exercise
+            warnings.simplefilter("ignore")
+            p = _fit_p(df, covs, factor) if events > 0 and 0 < prev < 1 else math.nan
     except Exception:  # noqa: BLE001  a non-converging fit counts as "not rejected"
         p = math.nan
     return n, events, p, prev
@@ -113,15 +117,18 @@ def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, adjust: b
 
 def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800),
                      n_sim: int = 200, alpha: float = 0.05, seed: int = 1, n_jobs: int = -1,
-                     factor: str = "vascular_invasion", adjust: bool = False,
+                     factor: str = "marker", prevalence: float = 0.5, adjust: bool = True,
                      power: float = 0.8, progress: bool = True,
                      **simulate_kwargs: Any) -> pd.DataFrame:
     """Power to detect a factor's HR, by repeated seeded simulation of LMS cohorts.
 
     Each replicate simulates a cohort with :func:`simulate_cohort` (default: somatic profile,
-    ``default`` parameter set, 5 y accrual + 5 y follow-up) in which the HR of ``factor`` is set
-    to ``hr``, fits a Cox model (``lms_prognosis.fit_cox``; lifelines ``CoxPHFitter`` while
-    fit_cox is not available) and rejects when the two-sided Wald p < ``alpha``.
+    ``default`` parameter set, 5 y accrual + 5 y follow-up). By default the question is a new
+    binary marker, independent of the LMS factors, with prevalence ``prevalence`` and true HR
+    ``hr`` on top of the LMS model; alternatively the HR of one of the model's own factors is
+    set to ``hr``. Each replicate fits a Cox model (``lms_prognosis.fit_cox``; lifelines
+    ``CoxPHFitter`` if fit_cox is not importable) and rejects when the two-sided Wald p <
+    ``alpha``.
 
     Parameters
     ----------
@@ -139,9 +146,18 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     n_jobs : int
         joblib workers (-1 = all cores).
     factor : str
-        A term of the parameter set (e.g. "vascular_invasion", "age_ge_60", "size_gt_5").
+        "marker" (default: a new independent marker) or a term of the parameter set (e.g.
+        "vascular_invasion", "size_gt_5"). Model terms are correlated with others (vascular
+        invasion, aneuploidy and necrosis rise with grade), so with ``adjust=False`` their
+        unadjusted HR is larger than ``hr`` and power exceeds Schoenfeld's; with
+        ``adjust=True`` it is below Schoenfeld's (variance inflation 1 / (1 - R^2)).
+    prevalence : float
+        Prevalence of the marker (ignored for model terms, whose prevalence is simulated).
     adjust : bool
-        Fit the full true model (True) or the factor alone (False).
+        Fit the factor together with the true model's covariates (True, default) or alone
+        (False). The HR is a conditional effect: even for an independent marker the
+        unadjusted HR is attenuated towards 1 (non-collapsibility) in a population as
+        heterogeneous as LMS, so unadjusted power falls below Schoenfeld's.
     power : float
         Target power for the Schoenfeld events column.
     progress : bool
@@ -154,8 +170,14 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     DataFrame
         One row per n: n, n_sim, events_mean, prevalence, power, mc_se (Monte Carlo SE =
         sqrt(power (1 - power) / n_sim)), n_failed (fits that did not give a p-value),
-        schoenfeld_power (closed form at events_mean), schoenfeld_events (events needed for
-        ``power``).
+        schoenfeld_power (closed form at events_mean and the simulated prevalence),
+        schoenfeld_events (events needed for ``power``). Event codes >= 2 count as censored.
+
+    Notes
+    -----
+    Measured (HR 2 marker, prevalence 0.5, somatic default cohorts, 200 replicates, seed 1):
+    n = 100/200/400 gave 30/59/118 events and power 0.42/0.76/0.98 adjusted, 0.35/0.68/0.93
+    unadjusted, against Schoenfeld's 0.47/0.76/0.96 at the same events.
 
     Examples
     --------
@@ -172,7 +194,8 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     children = np.random.SeedSequence(seed).spawn(len(sizes) * n_sim)
     jobs = [(n, children[i * n_sim + j]) for i, n in enumerate(sizes) for j in range(n_sim)]
     par = Parallel(n_jobs=n_jobs, return_as="generator")
-    gen = par(delayed(_one)(n, s, hr, factor, adjust, simulate_kwargs) for n, s in jobs)
+    gen = par(delayed(_one)(n, s, hr, factor, prevalence, adjust, simulate_kwargs)
+              for n, s in jobs)
     res = list(tqdm(gen, total=len(jobs), desc=f"power HR {hr:g}", disable=not progress))
     df = pd.DataFrame(res, columns=["n", "events", "p", "prevalence"])
     rows = []

@@ -123,6 +123,8 @@ class Truth:
         for cov in self.covariates:
             if cov == "grade":
                 out["grade"] = data["grade"].astype(pd.CategoricalDtype(["1", "2", "3"]))
+            elif cov == "marker":
+                out["marker"] = data["marker"].astype("boolean")
             else:
                 out[cov] = d[cov].astype("boolean")
         return out
@@ -232,15 +234,19 @@ def _linear_predictor(design: dict[str, np.ndarray], log_hr: pd.Series) -> np.nd
 
 
 @functools.lru_cache(maxsize=32)
-def _baseline_scale(model: str, overrides: tuple, target: float, shape: float) -> float:
-    """Weibull scale (months) giving mean S(60 months) = target in the somatic population."""
+def _baseline_scale(model: str, overrides: tuple, target: float, shape: float,
+                    marker: tuple[float, float] | None = None) -> float:
+    """Weibull scale (months) giving mean S(60 months) = target in the somatic population
+    (averaged exactly over an independent marker (hr, prevalence) when one is added)."""
     rng = np.random.default_rng(REFERENCE_SEED)
     lp = _linear_predictor(_covariates(REFERENCE_N, "somatic", rng)[1],
                            _log_hr(model, dict(overrides)))
     elp = np.exp(lp)
+    m_hr, m_p = marker if marker is not None else (1.0, 0.0)
 
     def gap(log_scale: float) -> float:
-        return float(np.mean(np.exp(-((60.0 / math.exp(log_scale)) ** shape) * elp)) - target)
+        h = (60.0 / math.exp(log_scale)) ** shape * elp
+        return float(np.mean((1 - m_p) * np.exp(-h) + m_p * np.exp(-h * m_hr)) - target)
 
     return math.exp(optimize.brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
 
@@ -251,6 +257,8 @@ def _fit_terms(profile: str, model: str, log_hr: pd.Series) -> list[str]:
         if term.startswith("grade["):
             if "grade" not in covs:
                 covs.append("grade")
+        elif term == "marker":
+            covs.append(term)
         elif term.startswith("site_"):
             if term[5:] in SITE_SHARES[profile]:
                 covs.append(term)
@@ -267,7 +275,8 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
                     follow_up_years: float = 5.0, endpoint: str = "DSS",
                     competing_risks: bool = False, loss_rate: float = 0.02,
                     target_5y_dss: float = 0.75, shape: float = 0.8,
-                    hazard_ratios: dict[str, float] | None = None) -> Cohort:
+                    hazard_ratios: dict[str, float] | None = None,
+                    marker_hr: float | None = None, marker_prevalence: float = 0.5) -> Cohort:
     """Simulate an LMS cohort whose true prognostic model is known.
 
     Parameters
@@ -298,6 +307,10 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
         Weibull shape of the baseline hazard (0.8, domain 6.3 [D]).
     hazard_ratios : dict, optional
         Override true HRs by term name (e.g. ``{"vascular_invasion": 3.0}``).
+    marker_hr, marker_prevalence : float, optional
+        Add a new binary prognostic marker (extra boolean column ``marker``, term ``marker``),
+        independent of every other covariate, with this true HR and prevalence: the study
+        question of :func:`power_simulation`. Without it no marker is drawn.
 
     Returns
     -------
@@ -343,10 +356,21 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     log_hr = _log_hr(model, hazard_ratios)
     overrides = tuple(sorted((hazard_ratios or {}).items()))
-    scale = _baseline_scale(model, overrides, float(target_5y_dss), float(shape))
+    marker = None
+    if marker_hr is not None:
+        if not (marker_hr > 0 and math.isfinite(marker_hr)) or not 0 < marker_prevalence < 1:
+            raise ValueError("marker_hr must be > 0 and marker_prevalence in (0, 1), got "
+                             f"{marker_hr!r} and {marker_prevalence!r}")
+        marker = (float(marker_hr), float(marker_prevalence))
+    scale = _baseline_scale(model, overrides, float(target_5y_dss), float(shape), marker)
 
     cov, design = _covariates(n, profile, rng)
     lp = _linear_predictor(design, log_hr)
+    if marker is not None:
+        has_marker = rng.random(n) < marker[1]
+        cov["marker"] = pd.array(has_marker, dtype="boolean")
+        log_hr = pd.concat([log_hr, pd.Series({"marker": math.log(marker[0])})])
+        lp = lp + log_hr["marker"] * has_marker
     t_dss = scale * (rng.standard_exponential(n) * np.exp(-lp)) ** (1.0 / shape)
     entry = rng.random(n) * accrual_years * 12.0
     admin = (accrual_years + follow_up_years) * 12.0 - entry
@@ -374,7 +398,8 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
                         accrual_years=accrual_years, follow_up_years=follow_up_years,
                         endpoint=endpoint, competing_risks=competing_risks,
                         loss_rate=loss_rate, target_5y_dss=target_5y_dss, shape=shape,
-                        hazard_ratios=hazard_ratios))
+                        hazard_ratios=hazard_ratios, marker_hr=marker_hr,
+                        marker_prevalence=marker_prevalence))
     source = (f"simulate_cohort(n={n}, profile={profile!r}, model={model!r}, seed={seed!r}, "
               f"endpoint={endpoint!r}, competing_risks={competing_risks})")
     excl = pd.DataFrame(columns=["row", "patient_id", "column", "value", "reason"])

@@ -173,6 +173,17 @@ def test_power_simulation_is_seeded_and_independent_of_n_jobs():
     assert row["n"] == 250 and row["n_sim"] == 12 and 0 <= row["power"] <= 1
     assert math.isclose(row["mc_se"], math.sqrt(row["power"] * (1 - row["power"]) / 12))
     assert {"schoenfeld_power", "schoenfeld_events", "events_mean"} <= set(a.columns)
+    assert abs(row["prevalence"] - 0.5) < 0.1  # the default question: a new 50% marker
+
+
+def test_independent_marker_is_in_truth_and_keeps_the_calibration():
+    coh = simulate_cohort(100_000, seed=12, marker_hr=2.0, marker_prevalence=0.3)
+    t = coh.truth
+    assert math.isclose(t.hr["marker"], 2.0) and "marker" in t.covariates
+    assert abs(coh.data["marker"].mean() - 0.3) < 0.01
+    assert abs(t.survival["surv_60m"].mean() - 0.75) < 0.02
+    # independent of the LMS factors
+    assert abs(coh.data.groupby("grade", observed=True)["marker"].mean() - 0.3).max() < 0.02
 
 
 def test_cli_simulate_writes_the_same_cohort(tmp_path, capsys):
