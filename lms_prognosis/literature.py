@@ -319,7 +319,9 @@ class PublishedModel:
         lines += [f"  caveat: {self.caveat}", f"  risk groups: {self.risk_groups}",
                   f"  baseline: {self.baseline.label}"]
         if self.calibration_slope is not None:
-            lines.append(f"  calibration slope: {self.calibration_slope:.3f} "
+            what = ("per-point log HR estimated on the cohort" if self.kind == "points"
+                    else "calibration slope")
+            lines.append(f"  {what}: {self.calibration_slope:.3f} "
                          f"(SE {self.calibration_slope_se:.3f})")
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
@@ -531,8 +533,10 @@ class PublishedModel:
         slope, se, how = _cox_slope(time, event, lp)
         off = lp * slope if self.kind == "points" else lp
         times, ch = _breslow_offset(time, event, off)
-        label = (f"Breslow estimator with the published linear predictor as offset, refitted on "
-                 f"{source} (n = {len(lp)}, events = {int(event.sum())}); slope by {how}")
+        what = ("the estimated per-point log HR x points" if self.kind == "points"
+                else "the published linear predictor")
+        label = (f"Breslow estimator with {what} as offset, refitted on {source} (n = "
+                 f"{len(lp)}, events = {int(event.sum())}); slope by {how}")
         notes = [*self.notes, *res.notes]
         if len(res.exclusions):
             notes.append(f"recalibration excluded {res.exclusions['row'].nunique()} patient(s)")
