@@ -58,8 +58,10 @@ def _label(term: str) -> str:
 
 
 def _limits(frames: list[pd.DataFrame]) -> tuple[float, float]:
-    lo = np.nanmin([f["lower"].min() for f in frames] + [1.0])
-    hi = np.nanmax([f["upper"].max() for f in frames] + [1.0])
+    vals = np.concatenate([f[["lower", "hr", "upper"]].to_numpy(float).ravel()
+                           for f in frames] + [np.array([1.0])])
+    vals = vals[np.isfinite(vals) & (vals > 0)]  # an infinite CI limit is clipped, not scaled
+    lo, hi = vals.min(), vals.max()
     lo = max(lo, 1e-3)
     # at least one labelled tick on each side of 1
     return min(lo / 1.2, 0.45), max(hi * 1.2, 2.2)
@@ -176,8 +178,11 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
 
 def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float],
                 colour: str, xlabel: str) -> None:
-    ok = np.isfinite(f["hr"].to_numpy(float))
+    ok = np.isfinite(f["hr"].to_numpy(float)) & (f["hr"].to_numpy(float) > 0)
     hr, lo, up = (f[c].to_numpy(float)[ok] for c in ("hr", "lower", "upper"))
+    # a CI limit at 0 or infinity (separation) runs to the axis edge
+    lo = np.where(np.isfinite(lo) & (lo > 0), lo, lims[0])
+    up = np.where(np.isfinite(up), up, lims[1])
     yy = np.asarray(ys)[ok]
     ax.axvline(1.0, color="0.4", lw=0.8, ls="--", zorder=1)
     err = np.clip(np.nan_to_num(np.vstack([hr - lo, up - hr])), 0, None)

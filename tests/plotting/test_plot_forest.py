@@ -74,3 +74,12 @@ def test_in_grid_cell(cox):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
     out = plot_forest(cox, ax=axes[1])
     assert out is fig and out.forest_axes["multivariable:plot"] is axes[1]
+
+
+def test_infinite_limits_are_clipped_not_fatal():
+    t = pd.DataFrame({"term": ["a", "b"], "hr": [2.0, np.inf], "lower": [0.0, 1.0],
+                      "upper": [np.inf, np.inf], "p": [0.9, 0.99]})
+    fig = plot_forest(t)
+    lo, hi = fig.forest_axes["multivariable:plot"].get_xlim()
+    assert np.isfinite(lo) and np.isfinite(hi) and lo > 0
+    assert fig.forest_table["multivariable_text"].iloc[0].startswith("2.00")
