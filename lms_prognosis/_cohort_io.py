@@ -12,7 +12,8 @@ CSV rules
   (in a comma-separated file ``1,234`` could be a thousands separator, so it stays text);
 - blank lines are kept (and excluded as "empty row"), so that a record's row number is its line
   number with the header as line 1 (unless a quoted field spans lines);
-- a line with more fields than the header is excluded ("wrong number of fields").
+- a record with more fields than the header is excluded ("wrong number of fields"); one with
+  fewer has its missing trailing cells read as missing.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class CsvFile:
 class BadLines:
     """Records pandas skipped because they had more fields than the header."""
 
-    lines: list[int] = field(default_factory=list)  # 1-based line numbers
+    lines: list[int] = field(default_factory=list)  # line numbers, header = line 1
     messages: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # patient id cell of each, "" if none
 
 
 def read_bytes(path: Path, where: str, error: type[Exception]) -> bytes:
@@ -89,7 +91,7 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         encoding = "utf-8"
     if raw.startswith(b"\xef\xbb\xbf"):
         notes.append("UTF-8 byte-order mark skipped")
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     if not first:
         raise error(f"{where}: the file is empty")
     unquoted = re.sub(r'"[^"]*"', "", first)
@@ -97,26 +99,55 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     sep = max(counts, key=lambda k: (counts[k], k == ","))
     if sep != ",":
         notes.append(f"separator {sep!r} detected; decimal commas accepted in numeric columns")
-    header = pd.read_csv(io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0,
-                         index_col=False).columns
-    return CsvFile(raw, encoding, sep, [str(c).strip() for c in header], notes)
+    header = [str(c) for c in pd.read_csv(io.BytesIO(raw), sep=sep, encoding=encoding,
+                                          nrows=0, index_col=False).columns]
+    stripped = [c.strip() for c in header]
+    if len(set(stripped)) == len(stripped):  # pandas has already renamed duplicates
+        header = stripped
+    return CsvFile(raw, encoding, sep, header, notes)
+
+
+def _parse(csv: CsvFile, dtype: dict[str, type], names: list[str]) -> pd.DataFrame:
+    # the header line is skipped and our (stripped, de-duplicated) names are used instead
+    return pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
+                       skiprows=1, names=names, decimal="," if csv.decimal_comma else ".",
+                       dtype=dtype,
+                       keep_default_na=False, na_values=NA_TOKENS, skip_blank_lines=False,
+                       index_col=False, on_bad_lines="warn", low_memory=False)
 
 
 def read_csv_rows(csv: CsvFile, dtype: dict[str, type]) -> tuple[pd.DataFrame, BadLines]:
-    """Parse all records; lines with too many fields are skipped and reported."""
-    bad = BadLines()
+    """Parse all records; records with more fields than the header are set apart.
+
+    pandas either skips such a line (with a warning) or, when it is the first data line,
+    silently drops the surplus fields of every line. Both are detected and the file is then
+    parsed again with spare columns, so that every record with surplus fields is reported
+    ("wrong number of fields") rather than skipped or truncated.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
-        df = pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding,
-                         decimal="," if csv.decimal_comma else ".", dtype=dtype,
-                         keep_default_na=False, na_values=NA_TOKENS, skip_blank_lines=False,
-                         index_col=False, on_bad_lines="warn", low_memory=False)
-    df.columns = [str(c).strip() for c in df.columns]
-    for w in caught:
-        for m in re.finditer(r"Skipping line (\d+): ([^\n]*)", str(w.message)):
-            bad.lines.append(int(m.group(1)))
-            bad.messages.append(m.group(2))
-    return df, bad
+        df = _parse(csv, dtype, csv.header)
+    if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        return df, BadLines()
+    text = csv.raw.decode(csv.encoding, errors="replace")
+    n_head = len(csv.header)
+    width = max((line.count(csv.sep) for line in text.splitlines()), default=0) + 1
+    spare = [f"\x00spare{i}" for i in range(max(width - n_head, 0))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        df = _parse(csv, dtype, csv.header + spare)
+    if not spare:
+        return df, BadLines()
+    filled = df[spare].notna().to_numpy()
+    surplus = filled.any(axis=1)
+    saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
+    pos = np.flatnonzero(surplus)
+    id_column = next(iter(dtype), None)  # read_cohort passes the id column's name only
+    ids = (["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
+           if id_column in df.columns else [""] * len(pos))
+    bad = BadLines(lines=(pos + 2).tolist(),
+                   messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]], ids=ids)
+    return df.loc[~surplus, csv.header].reset_index(drop=True), bad
 
 
 def row_numbers(n_records: int, bad: BadLines, first: int = 2) -> np.ndarray:

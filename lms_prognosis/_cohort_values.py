@@ -146,8 +146,15 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
         v = s.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(v)
         return v, missing, np.isinf(v)
-    # fast path: to_numeric reads "12", " 12.5 ", "1e3"; only the failures are looked at again
-    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # fast path: to_numeric reads "12", " 12.5 ", "1e3"; only the failures are looked at again.
+    # A column with few distinct values (event codes) is parsed once per distinct value.
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) <= len(s) // 4:
+        parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+        table = np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)
+        v = table[codes]
+    else:
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     missing = np.zeros(len(v), dtype=bool)
     failed = np.flatnonzero(np.isnan(v))
     if failed.size:  # few cells in practice: blanks, text, decimal commas
@@ -316,5 +323,14 @@ def parse_ids(s: pd.Series) -> pd.Series:
         return text.astype(object).where(s.notna(), None)
     if pd.api.types.is_integer_dtype(s.dtype):
         return s.astype("string").astype(object)
-    text = s.astype(object).str.strip()
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        text = s.astype(object).str.strip()  # the common path: ids read as text
+    else:  # mixed cells, e.g. numbers and text from a spreadsheet
+        text = s.astype(object).map(_id_text, na_action="ignore")
     return text.where(text.notna() & (text != ""), None)
+
+
+def _id_text(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()

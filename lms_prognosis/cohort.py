@@ -282,6 +282,10 @@ def _load(path_or_frame: Any, time_unit: str | None, columns: dict | None):
         if frame.shape[1] == 0:
             raise CohortError(f"{where}: the frame has no columns")
         frame = frame.rename(columns=lambda c: str(c).strip())
+        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        if duplicated:
+            raise CohortError(f"{where}: column name(s) {', '.join(map(repr, duplicated))} "
+                              "appear more than once")
         plan = plan_columns(list(frame.columns), columns, time_unit, where, CohortError)
         return (frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, BadLines(), where,
                 False, [])
@@ -291,7 +295,7 @@ def _load(path_or_frame: Any, time_unit: str | None, columns: dict | None):
     path = Path(os.fspath(path_or_frame))
     where = str(path)
     raw = read_bytes(path, where, CohortError)
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise CohortError(f"{where}: the file is empty")
     if path.suffix.lower() == ".xls":
         raise CohortError(f"{where}: old .xls workbooks are not read; save it as .xlsx or CSV")
@@ -339,12 +343,14 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
         if missing_id.any():
             problems.append(_v.Problem(np.flatnonzero(missing_id), src["patient_id"],
                                        _v.MISSING_ID))
-        dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing_id & ~empty
+        codes, uniques = pd.factorize(ids)  # missing ids get -1 and are never duplicates
+        first = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first position of each id wins
+        dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
         if dup.any():
-            first_row = pd.Series(rows).groupby(ids.to_numpy()).transform("first").to_numpy()
             pos = np.flatnonzero(dup)
             reason = np.array([f"{_v.DUPLICATE_ID}: first seen in row {r}"
-                               for r in first_row[pos]], dtype=object)
+                               for r in rows[first[codes[pos]]]], dtype=object)
             problems.append(_v.Problem(pos, src["patient_id"], reason))
         out["patient_id"] = ids.to_numpy(dtype=object)
     else:
@@ -470,7 +476,8 @@ def _exclusions(frame: pd.DataFrame, rows: np.ndarray, ids: np.ndarray,
             "column": p.column, "value": _v.raw_text(frame[p.column].iloc[pos]),
             "reason": reason}))
     if bad.lines:
-        parts.append(pd.DataFrame({"row": bad.lines, "patient_id": "", "column": "",
+        parts.append(pd.DataFrame({"row": bad.lines,
+                                   "patient_id": bad.ids or [""] * len(bad.lines), "column": "",
                                    "value": "", "reason": [f"{_v.WRONG_FIELDS}: {m}"
                                                            for m in bad.messages]}))
     if not parts:

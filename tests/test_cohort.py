@@ -237,6 +237,16 @@ def test_line_with_too_many_fields(tmp_path):
     assert cohort.n_read == 3 and len(cohort.data) == 2
 
 
+def test_first_data_line_with_too_many_fields_is_not_truncated(tmp_path):
+    text = "patient_id,time,event\na,1,0,9\nb,2,1\nc,3,1,8,7\n"
+    cohort = read_cohort(write(tmp_path, text))
+    assert reasons(cohort) == ["wrong number of fields: expected 3 fields, saw 4",
+                               "wrong number of fields: expected 3 fields, saw 5"]
+    assert cohort.exclusions["row"].tolist() == [2, 4]
+    assert cohort.exclusions["patient_id"].tolist() == ["a", "c"]
+    assert cohort.data["patient_id"].tolist() == ["b"]
+
+
 def test_several_problems_one_line_each_counted_once(tmp_path):
     cohort = read_rows(tmp_path, [{}, {"time": "-1", "age": "130", "depth": "?x"}])
     assert reasons(cohort) == ["negative time", "impossible age: outside 0-120 years",
@@ -434,6 +444,26 @@ def test_xlsx(tmp_path):
     assert cohort.exclusions["row"].tolist() == [3, 4]  # spreadsheet rows
 
 
+def test_xlsx_numeric_ids_and_mixed_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["patient_id", "time", "event", "age"])
+    ws.append([1, 5, 1, 61])
+    ws.append(["B-2", "7,5", 0, "sixty"])
+    ws.append([3, 9.5, 0, None])
+    path = tmp_path / "cohort.xlsx"
+    wb.save(path)
+    cohort = read_cohort(path)
+    assert cohort.data["patient_id"].tolist() == ["1", "3"]
+    assert reasons(cohort) == ["non-numeric time", "non-numeric age"]
+
+
+def test_frame_with_duplicate_column_names():
+    frame = pd.DataFrame([[1, 0, 2]], columns=["time", "event", "time"])
+    with pytest.raises(CohortError, match="'time' appear more than once"):
+        read_cohort(frame)
+
+
 def test_frame_input_is_not_modified_and_rows_are_positions():
     frame = pd.DataFrame({"OS_months": [5, -1, 7], "status": ["1", "0", "x"]})
     copy = frame.copy()
@@ -567,6 +597,11 @@ def mangled_rows(draw):
                 row[column] = draw(_GARBAGE)
             elif column in _GOOD_VALUES:
                 row[column] = draw(_GOOD_VALUES[column])
+        shape = draw(st.integers(0, 9))  # now and then a record with surplus or missing cells
+        if shape == 0:
+            row["__surplus__"] = draw(st.lists(_GARBAGE, min_size=1, max_size=2))
+        elif shape == 1:
+            row["__cut__"] = draw(st.integers(1, len(GOOD) - 1))
         rows.append(row)
     return rows
 
@@ -581,7 +616,8 @@ def test_every_row_is_kept_or_excluded_and_the_file_is_unchanged(rows, sep):
         writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
         writer.writerow(list(GOOD))
         for row in rows:
-            writer.writerow([row.get(c, GOOD[c]) for c in GOOD])
+            cells = [row.get(c, GOOD[c]) for c in GOOD] + row.get("__surplus__", [])
+            writer.writerow(cells[:row.get("__cut__", len(cells))])
         path.write_bytes(buf.getvalue().encode("utf-8"))
         before = sha(path)
         try:
