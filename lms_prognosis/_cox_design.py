@@ -196,12 +196,13 @@ def _aliased_keep(names: list[str], xt: np.ndarray) -> list[int]:
     return [i for i in range(len(names)) if fac[i, i] != 0]
 
 
-def _drop_aliased(terms: list[_Term], names: list[str], keep: list[int]
-                  ) -> tuple[list[_Term], list[str]]:
+def _drop_aliased(terms: list[_Term], names: list[str], keep: list[int],
+                  warn: bool = True) -> tuple[list[_Term], list[str]]:
     bad = [nm for i, nm in enumerate(names) if i not in set(keep)]
-    warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) and "
-                  f"were dropped (R gives them NA coefficients); remove the redundant "
-                  f"covariate", CoxWarning, stacklevel=3)
+    if warn:
+        warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) "
+                      f"and were dropped (R gives them NA coefficients); remove the "
+                      f"redundant covariate", CoxWarning, stacklevel=3)
     new_terms = []
     for t in terms:
         t2 = _Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
@@ -258,6 +259,21 @@ def _check_problems(nr: _engine.NRResult, terms: list[_Term], names: list[str],
                    f"may be infinite'): the covariate (nearly) perfectly orders who has the event "
                    f"first; drop it, categorise it or check its coding ({t.covariate})")
         warnings.warn(msg, CoxWarning, stacklevel=3)
+
+
+def _constant_within_strata(names: list[str], prep: _engine.Prepared, strata: list[str]
+                            ) -> set[int]:
+    """Columns with no variation inside any stratum: not estimable (R: NA), dropped."""
+    starts = np.flatnonzero(np.r_[True, prep.stratum[1:] != prep.stratum[:-1]])
+    out = set()
+    for j, nm in enumerate(names):
+        row = prep.xt[j]
+        if np.all(np.maximum.reduceat(row, starts) == np.minimum.reduceat(row, starts)):
+            warnings.warn(f"{nm} is constant within every stratum of {strata}: its effect "
+                          f"cannot be estimated in a stratified model (R gives NA); it was "
+                          f"dropped", CoxWarning, stacklevel=3)
+            out.add(j)
+    return out
 
 
 def timefix(time: np.ndarray, desc_order: np.ndarray | None = None,

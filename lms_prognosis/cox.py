@@ -32,6 +32,7 @@ from lms_prognosis._cox_design import (
     CoxWarning,
     _aliased_keep,
     _check_problems,
+    _constant_within_strata,
     _design,
     _design_columns,
     _drop_aliased,
@@ -509,8 +510,14 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
         xt[j] -= center[j]
     prep = _engine.prepare_sorted(order, tvals, ev, xt, scodes, ties == "efron")
     keep = _aliased_keep(names, prep.xt)
+    aliased = len(keep) < len(names)
+    if strata_cols:
+        flat = _constant_within_strata(names, prep, strata_cols)
+        keep = [k for k in keep if k not in flat]
+    if not keep:
+        raise CoxError("no covariate left to fit (all are constant within strata)")
     if len(keep) < len(names):
-        terms, names = _drop_aliased(terms, names, keep)
+        terms, names = _drop_aliased(terms, names, keep, warn=aliased)
         cols = [cols[i] for i in keep]
         center = center[keep]
         prep.drop_columns(keep)

@@ -346,3 +346,18 @@ def test_timefix_merges_rounding_noise_like_r():
     a = fit_cox(df, ["age", "grade"])
     b = fit_cox(noisy, ["age", "grade"])
     np.testing.assert_allclose(a.coef.to_numpy(), b.coef.to_numpy(), rtol=1e-9)
+
+
+def test_covariate_constant_within_strata_is_dropped():
+    df = _toy()
+    df["site"] = np.where(df["grade"] == "3", 1.0, 0.0)  # constant within grade strata
+    with pytest.warns(CoxWarning, match="constant within every stratum"):
+        fit = fit_cox(df, ["age", "site"], strata="grade")
+    assert list(fit.coef.index) == ["age"]
+
+
+def test_predict_risk_missing_covariate_gives_nan():
+    fit = fit_cox(_toy(), ["age", "grade"])
+    out = fit.predict_risk(pd.DataFrame({"age": [50.0, np.nan], "grade": ["1", "2"]}))
+    assert np.isfinite(out["linear_predictor"].iloc[0])
+    assert np.isnan(out["linear_predictor"].iloc[1])
