@@ -96,7 +96,14 @@ class _Data:
 
 
 def prepare_survival(df: pd.DataFrame, time: str, event: str, group: str | None,
-             strata: str | None = None) -> _Data:
+                     strata: str | None = None) -> _Data:
+    """Check a survival DataFrame and return arrays for the engines.
+
+    Rows with a missing group or stratum are left out with a warning (R's ``na.action``);
+    missing, infinite or negative times, and missing, negative or fractional event codes
+    raise :class:`SurvivalDataError` naming the rows. Event codes >= 2 (competing events)
+    count as censored; 1/2 coding without any 0 gets a warning (R's status coding?).
+    """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     tcol = _column(df, time, "time")
