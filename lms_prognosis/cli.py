@@ -140,18 +140,23 @@ def _print_exclusions(exclusions: Any, max_rows: int) -> None:
               "--exclusions-out FILE.csv writes all")
 
 
-def _write_exclusions(exclusions: Any, out: str | None, source: Path) -> None:
+def _check_exclusions_out(out: str | None, source: Path) -> None:
+    """Refuse an --exclusions-out that is the input file or in a missing directory."""
     if not out:
         return
     target = Path(out)
     if target.exists() and source.exists() and os.path.samefile(target, source):
         raise UsageError(f"{PROG} check: error: --exclusions-out {out} is the input file; "
                          "choose another name (input files are never written)")
-    if not target.parent.exists():
+    if not target.parent.is_dir():
         raise UsageError(f"{PROG} check: error: --exclusions-out {out}: directory "
                          f"{target.parent} does not exist")
-    exclusions.to_csv(target, index=False)
-    print(f"\nexclusions written to {target}")
+
+
+def _write_exclusions(exclusions: Any, out: str | None) -> None:
+    if out:
+        exclusions.to_csv(out, index=False)
+        print(f"\nexclusions written to {out}")
 
 
 # ----------------------------------------------------------------------------- commands
@@ -189,6 +194,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{PROG} check: error: give one COHORT file or --example "
                          f"(see {PROG} check --help)")
     path = EXAMPLE_MESSY_COHORT if args.example else Path(args.cohort)
+    _check_exclusions_out(args.exclusions_out, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # what a warning says is in cohort.notes
@@ -197,7 +203,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except CohortError as exc:
         if exc.exclusions is not None and len(exc.exclusions):
             _print_exclusions(exc.exclusions, args.max_rows)
-            _write_exclusions(exc.exclusions, args.exclusions_out, path)
+            _write_exclusions(exc.exclusions, args.exclusions_out)
         raise
     print(f"{PROG} check: {cohort.source} (endpoint {cohort.endpoint})\n")
     summary = cohort.summary()
@@ -211,7 +217,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("\nNotes")
         for note in cohort.notes:
             print(f"- {note}")
-    _write_exclusions(cohort.exclusions, args.exclusions_out, path)
+    _write_exclusions(cohort.exclusions, args.exclusions_out)
     return 0
 
 

@@ -239,7 +239,13 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     Event coding follows the package convention: 0 censored, 1 event of interest, 2..
     competing causes. R's ``Surv(time, status)`` with status 1 = censored, 2 = event is read
     only through ``event_codes={1: 0, 2: 1}``; without it, code 2 rows are excluded
-    ("event code outside the map"), never silently counted as events.
+    ("event code outside the map"), never silently counted as events. R's ``Surv()`` guesses
+    1/2 coding when ``max(status) == 2``; this function does not guess, it says so in
+    ``notes`` (and warns) when a column holds 1 and 2 but no 0.
+
+    Row numbers in ``exclusions["row"]``: the line in the file with the header as line 1, so
+    the first data row is 2 (exactly the line number unless a quoted cell spans lines); the
+    spreadsheet row for ``.xlsx``; the 1-based position for a DataFrame.
 
     Rows are excluded (never raised on) for: missing, non-numeric or negative time; missing
     event or event code outside the map; missing or duplicate patient id (the first row with
@@ -249,6 +255,13 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     are not exclusions: they stay missing, and so do explicit tokens such as ``unknown`` or
     grade ``GX``. Categorical spellings are normalised only when unambiguous (case, spaces,
     ``G2``/``II``/``2``, ``>50%`` -> ``>=50%``, yes/no/present/absent/1/0).
+
+    Months are 365.25 / 12 = 30.4375 days.
+
+    References
+    ----------
+    Therneau TM. survival: Survival Analysis. R package version 3.5-3, help page ``?Surv``
+    (argument ``event``: "normally 0=alive, 1=dead ... or 1/2 (2=death)").
 
     Examples
     --------

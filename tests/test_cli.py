@@ -114,6 +114,14 @@ def test_exclusions_out_refuses_the_input_file(cohort_csv, capsys):
     assert cohort_csv.read_bytes() == before
 
 
+def test_exclusions_out_in_a_missing_directory_fails_before_reading(cohort_csv, capsys):
+    assert main(["check", str(cohort_csv), "--exclusions-out",
+                 str(cohort_csv.parent / "nope" / "x.csv")]) == 2
+    out, err = capsys.readouterr()
+    assert "does not exist" in one_clear_line(err)
+    assert out == ""
+
+
 def test_event_codes_and_columns_options(tmp_path, capsys):
     path = tmp_path / "vital.csv"
     path.write_text("pid,fu,vital_status\na,10,Dead\nb,20,alive\nc,5,lost\n")
