@@ -161,8 +161,11 @@ def section_km(ctx: Context) -> Section:
         s = Section(f"km-{col.replace('_', '-')}", factor.label, level=2)
         test_name = "log-rank test for trend" if factor.trend else "log-rank test"
         missing = int(d[col].isna().sum())
-        s.add(w.figure(plot_km(kmf, at_risk=True, logrank=lr, labels=lambda g: str(g),
-                               title=factor.label, censor_marks=marks),
+        fig = plot_km(kmf, at_risk=True, logrank=lr, labels=lambda g: str(g),
+                      title=factor.label, censor_marks=marks)
+        if not marks:
+            _fixed_legend(fig)
+        s.add(w.figure(fig,
                        f"km_{col}", f"Kaplan\u2013Meier curves by {factor.label} "
                        f"({test_name}, {format_p(lr.p)})"
                        + (f"; {missing} patients with this factor missing are not shown."
@@ -187,6 +190,18 @@ def section_km(ctx: Context) -> Section:
                     group_column="factor"))
     sec.add(tab)
     return sec
+
+
+def _fixed_legend(fig: Any) -> None:
+    """Large cohorts: put the legend in the lower left instead of matplotlib's "best".
+
+    "best" tests every curve vertex at each draw, which dominates drawing time for curves with
+    ~10^5 steps; the lower left is free on survival curves (they start at 1).
+    """
+    for panel in getattr(fig, "km_panels", []):
+        leg = panel.curve.get_legend()
+        if leg is not None:
+            leg.set_loc("lower left")
 
 
 # -------------------------------------------------------------------------------- Cox model
