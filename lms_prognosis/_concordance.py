@@ -278,27 +278,52 @@ def harrell_c(keys: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
     """Harrell's C only (unit weights, timewt "n", no variance): the bootstrap's fast path.
 
     ``keys`` from :func:`time_keys` (a bootstrap sample may index them: ``keys[idx]``).
-    Up to 1,500 patients the counting uses a square-root decomposition (about 20 numpy
-    calls in all, O(n^1.5) work, faster for small n); above, the O(n log n) bit-level sweep
-    of :func:`dominance_sums`.
     """
-    _, u = np.unique(risk, return_inverse=True)
-    u = u.astype(np.int64)
-    ev = (np.asarray(event) == 1).astype(float)
-    n = len(keys)
+    return float(harrell_c_batch([(keys, event, risk)])[0])
+
+
+def harrell_c_batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Harrell's C of several data sets ``(keys, event, risk)`` in one counting pass.
+
+    The data sets are stacked with offsets on the time keys and on the risk ranks, so every
+    pair across data sets is "later and higher risk" (counted, then removed, as discordant
+    for the earlier set's events). One pass over many small bootstrap samples costs far fewer
+    numpy calls than one pass per sample. Up to 1,500 rows in all the counting uses a
+    square-root decomposition (faster for small n); above, the O(n log n) bit-level sweep of
+    :func:`dominance_sums`.
+    """
+    sizes = np.array([len(k) for k, _, _ in items], dtype=np.int64)
+    ds = np.repeat(np.arange(len(items)), sizes)
+    keys = np.concatenate([np.asarray(k, dtype=np.int64) for k, _, _ in items])
+    keys = keys + ds * (int(keys.max()) + 1)
+    risk = np.concatenate([np.asarray(r, dtype=float) for _, _, r in items])
+    ev = np.concatenate([(np.asarray(e) == 1) for _, e, _ in items]).astype(float)
+    n = keys.size
+    order = np.lexsort((risk, ds))
+    rs, dss = risk[order], ds[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (rs[1:] != rs[:-1]) | (dss[1:] != dss[:-1])
+    u = np.empty(n, dtype=np.int64)
+    u[order] = np.cumsum(new) - 1
     if n <= 1_500:
-        conc, disc, tie = _counts_sqrt(np.asarray(keys, dtype=np.int64), ev, u)
+        lt, eq, total = _elem_counts_sqrt(keys, u)
     else:
         s = dominance_sums(u, keys, np.ones(n))
-        conc = float(ev @ s["a_lt_hi"])
-        tie = float(ev @ s["a_eq_hi"])
-        disc = float(ev @ s["a_hi"]) - conc - tie
+        lt, eq, total = s["a_lt_hi"], s["a_eq_hi"], s["a_hi"]
+    nd = len(items)
+    conc = np.bincount(ds, weights=ev * lt, minlength=nd)
+    tie = np.bincount(ds, weights=ev * eq, minlength=nd)
+    n_after = n - np.cumsum(sizes)
+    disc = (np.bincount(ds, weights=ev * total, minlength=nd) - conc - tie
+            - np.bincount(ds, weights=ev, minlength=nd) * n_after)
     npair = conc + disc + tie
-    return (conc + tie / 2.0) / npair if npair > 0 else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(npair > 0, (conc + tie / 2.0) / npair, np.nan)
 
 
-def _counts_sqrt(keys: np.ndarray, ev: np.ndarray, u: np.ndarray) -> tuple[float, float, float]:
-    """Concordant, discordant and risk-tied counts by blocks of sqrt(n) positions.
+def _elem_counts_sqrt(keys: np.ndarray, u: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per element: later-key elements with smaller u, equal u, and in all (sqrt blocks).
 
     Positions follow (key, u) ascending, so a later position with the same key never has a
     smaller u; later positions with the same key (not comparable) are removed from the tied
@@ -309,7 +334,6 @@ def _counts_sqrt(keys: np.ndarray, ev: np.ndarray, u: np.ndarray) -> tuple[float
     order = np.argsort(keys * m + u, kind="stable")
     k = keys[order]
     uu = u[order]
-    ee = ev[order]
     s = max(8, int(np.ceil(np.sqrt(n))))
     nb = -(-n // s)
     pad = nb * s - n
@@ -323,21 +347,19 @@ def _counts_sqrt(keys: np.ndarray, ev: np.ndarray, u: np.ndarray) -> tuple[float
     eq = after[blk, uu]
     total = (n - (blk + 1) * s).clip(min=0).astype(float)
     # within-block: later positions of the same block
-    big = m + 1
-    ub = np.concatenate([uu, np.full(pad, big)]).reshape(nb, s)
+    ub = np.concatenate([uu, np.full(pad, m + 1)]).reshape(nb, s)
     later = np.triu(np.ones((s, s), dtype=bool), 1)  # [q, r]: r after q
     real = np.concatenate([np.ones(n, bool), np.zeros(pad, bool)]).reshape(nb, s)
     lt += ((ub[:, None, :] < ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
     eq += ((ub[:, None, :] == ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
     total += (later[None, :, :] & real[:, None, :]).sum(axis=2).ravel()[:n]
     # drop later positions with the same key (same time and status: not comparable)
-    same_k, same_ku = _after_in_run(k, n), _after_in_run(k * m + uu, n)
-    eq -= same_ku
-    total -= same_k
-    conc = float(ee @ lt)
-    tie = float(ee @ eq)
-    disc = float(ee @ total) - conc - tie
-    return conc, disc, tie
+    eq -= _after_in_run(k * m + uu, n)
+    total -= _after_in_run(k, n)
+    out = [np.empty(n) for _ in range(3)]
+    for o, v in zip(out, (lt, eq, total), strict=True):
+        o[order] = v
+    return out[0], out[1], out[2]
 
 
 def _after_in_run(sorted_keys: np.ndarray, n: int) -> np.ndarray:

@@ -27,7 +27,7 @@ from lms_prognosis._calibration import (
     ipcw_brier,
     model_predictions,
 )
-from lms_prognosis._concordance import TableResult, harrell_c, time_keys
+from lms_prognosis._concordance import TableResult, harrell_c, harrell_c_batch, time_keys
 from lms_prognosis._cox_engine import loglik_derivs, prepare
 
 METRICS = ("c", "dxy", "slope", "brier")
@@ -162,14 +162,16 @@ def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.nda
 def _fast_replicate(x: np.ndarray, time: np.ndarray, event: np.ndarray, idx: np.ndarray | None,
                     time_point: float | None, want: Sequence[str], efron: bool,
                     prep_orig: Any = None, keys: np.ndarray | None = None,
-                    beta0: np.ndarray | None = None
+                    beta0: np.ndarray | None = None, defer_c: list | None = None
                     ) -> tuple[dict[str, float], dict[str, float]]:
     """Fit on rows ``idx`` (None = all), evaluate on those rows and on all rows.
 
     Bootstrap refits start from the full-data estimate ``beta0`` and stop at a relative
     log-likelihood change of 1e-7 (R ``coxph`` uses 1e-9 from 0, ``rms::validate`` 1e-4);
     ``prep_orig`` reuses the sorting of the original data for the test-sample slope fit and
-    ``keys`` its time ordering for the C index.
+    ``keys`` its time ordering for the C index. With ``defer_c`` (a list) the C index is
+    not computed here: the (keys, event, lp, result dict) of both samples are appended for
+    one batched count (``harrell_c_batch``).
     """
     xb = x if idx is None else x[idx]
     tb = time if idx is None else time[idx]
@@ -190,9 +192,14 @@ def _fast_replicate(x: np.ndarray, time: np.ndarray, event: np.ndarray, idx: np.
     s_b = cox_surv_at(prep, beta, time_point, lp_b) if need_s else None
     s_o = cox_surv_at(prep, beta, time_point, lp_o) if need_s else None
     kb = None if keys is None else (keys if idx is None else keys[idx])
-    train = _metrics(tb, eb, lp_b, s_b, time_point, want, slope_known=1.0, keys=kb)
-    test = _metrics(time, event, lp_o, s_o, time_point, want, prep=prep_orig, eps=eps,
+    c_now = defer_c is None or keys is None
+    want_now = want if c_now else [m for m in want if m not in ("c", "dxy")]
+    train = _metrics(tb, eb, lp_b, s_b, time_point, want_now, slope_known=1.0, keys=kb)
+    test = _metrics(time, event, lp_o, s_o, time_point, want_now, prep=prep_orig, eps=eps,
                     keys=keys)
+    if not c_now and len(want_now) < len(want):
+        defer_c.append((kb, eb, lp_b, train))
+        defer_c.append((keys, event, lp_o, test))
     return train, test
 
 
@@ -214,21 +221,30 @@ def _general_replicate(fit_fn: Callable[[pd.DataFrame], Any], df: pd.DataFrame, 
 
 def _run_chunk(job: dict[str, Any], seeds: list[np.random.SeedSequence]
                ) -> list[tuple[dict[str, float], dict[str, float]] | None]:
-    out = []
+    out: list[Any] = []
     n = job["n"]
+    deferred: list[Any] = []
     for ss in seeds:
         idx = np.random.default_rng(ss).integers(0, n, size=n)
         try:
             if job["fast"]:
                 out.append(_fast_replicate(job["x"], job["time"], job["event"], idx,
                                            job["time_point"], job["want"], job["efron"],
-                                           job["prep_orig"], job["keys"], job["beta0"]))
+                                           job["prep_orig"], job["keys"], job["beta0"],
+                                           defer_c=deferred))
             else:
                 out.append(_general_replicate(job["fit_fn"], job["df"], job["time_col"],
                                               job["event_col"], idx, job["time_point"],
                                               job["want"]))
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             out.append(None)  # a failed refit (e.g. no events in the sample) is counted
+    if deferred:
+        cs = harrell_c_batch([(k, e, r) for k, e, r, _ in deferred])
+        for (_, _, _, res), c in zip(deferred, cs, strict=True):
+            if "c" in job["want"]:
+                res["c"] = float(c)
+            if "dxy" in job["want"]:
+                res["dxy"] = 2.0 * float(c) - 1.0
     return out
 
 
