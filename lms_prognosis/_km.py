@@ -47,15 +47,10 @@ def _column(df: pd.DataFrame, name: str, role: str) -> pd.Series:
 def _labels(col: pd.Series, role: str) -> tuple[np.ndarray, list[Any]]:
     """Integer codes (-1 = missing) and labels in category order (categorical) or sorted."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        labels = list(col.cat.categories)
-        used = np.bincount(codes[codes >= 0], minlength=len(labels))
-        if (used == 0).any():
-            empty = [lab for lab, u in zip(labels, used, strict=True) if u == 0]
-            raise SurvivalDataError(
-                f"{role} column {col.name!r} has empty categories {empty} (no rows with a "
-                "time and event); drop them first, e.g. df[col].cat.remove_unused_categories()")
-        return codes, labels
+        # Categories with no rows are dropped, as R drops unused factor levels in survfit and
+        # survdiff: a cohort's canonical categories (six sites, three grades) need not all occur.
+        col = col.cat.remove_unused_categories()
+        return col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
     arr = col.to_numpy()
     if arr.dtype == object and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
         arr = col.astype(col.dtype.numpy_dtype if hasattr(col.dtype, "numpy_dtype")

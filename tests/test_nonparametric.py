@@ -198,13 +198,15 @@ def test_bad_time_or_event_raises(time, event, match) -> None:
         logrank_test(df.assign(g=["a", "b", "a"]), group="g")
 
 
-def test_empty_group_raises() -> None:
-    df = pd.DataFrame({"time": [1, 2, 3], "event": [1, 0, 1],
-                       "grade": pd.Categorical(["1", "3", "3"], categories=["1", "2", "3"])})
-    with pytest.raises(SurvivalDataError, match=r"empty categories \['2'\]"):
-        kaplan_meier(df, group="grade")
-    with pytest.raises(SurvivalDataError, match="empty categories"):
-        logrank_test(df, group="grade")
+def test_unused_categories_are_dropped_as_in_r() -> None:
+    # R: survfit(Surv(time, event) ~ factor(grade, levels = 1:3)) has strata grade=1, grade=3 only
+    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 0, 1, 1],
+                       "grade": pd.Categorical(["1", "3", "3", "1"], categories=["1", "2", "3"])})
+    assert kaplan_meier(df, group="grade").groups == ["1", "3"]
+    assert logrank_test(df, group="grade").df == 1
+    with pytest.raises(SurvivalDataError, match="one value per group"):
+        logrank_test(df, group="grade", trend=True, scores=[1, 2, 3])
+    assert logrank_test(df, group="grade", trend=True, scores={"1": 1, "2": 2, "3": 3}).df == 1
 
 
 def test_no_rows_and_one_group_raise() -> None:
