@@ -248,7 +248,7 @@ def kaplan_meier(df: pd.DataFrame, time: str = "time", event: str = "event",
     ------
     SurvivalDataError
         Missing, infinite or negative times; missing, negative or fractional event codes;
-        an empty category in ``group``; no rows.
+        no rows. (Categories of ``group`` with no rows are dropped, as R drops unused levels.)
 
     Notes
     -----
