@@ -46,6 +46,13 @@ _MISSING_TOKENS = ("", "unknown", "unk", "unkn", "?", ".", "na", "n/a", "nan", "
                    "notknown", "notreported", "notassessed", "missing", "<na>")
 
 
+def _keys(tokens: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(re.sub(r"[\s_\-/&]+", "", t.lower()) for t in tokens)
+
+
+_MISSING_KEYS = _keys(_MISSING_TOKENS)
+
+
 @dataclass
 class Problem:
     """Rows (positions) with one kind of problem in one column."""
@@ -140,7 +147,8 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
 
     A numeric column (what ``read_csv`` inferred) is taken as is; a text column goes through
     ``pandas.to_numeric`` after stripping spaces and, when ``decimal_comma``, reading ``12,5``
-    as 12.5. Infinite values count as non-numeric.
+    as 12.5. Blank cells and explicit tokens such as ``unknown``, ``?``, ``.`` or ``-`` are
+    missing; infinite values and other text are non-numeric.
     """
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
@@ -161,7 +169,7 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
         texts = ["" if _is_na(x) else str(x).strip() for x in s.iloc[failed].tolist()]
         if decimal_comma:
             texts = [t.replace(",", ".") for t in texts]
-        blank = np.array([t == "" for t in texts], dtype=bool)
+        blank = np.array([value_key(t) in _MISSING_KEYS for t in texts], dtype=bool)
         missing[failed[blank]] = True
         retry = pd.Series([None if b else t for t, b in zip(texts, blank, strict=True)],
                           dtype=object)

@@ -74,6 +74,24 @@ def test_module_header_only_exits_2(tmp_path):
     assert "has a header but no data rows" in one_clear_line(result.stderr)
 
 
+def test_module_internal_error_exits_1_without_traceback(cohort_csv):
+    code = ("import sys, lms_prognosis.cohort as c\n"
+            "def boom(*a, **k):\n    raise ZeroDivisionError('simulated bug')\n"
+            "c.read_cohort = boom\n"
+            "from lms_prognosis.cli import main\n"
+            f"sys.exit(main(['check', {str(cohort_csv)!r}]))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    line = one_clear_line(result.stderr)
+    assert "internal error (ZeroDivisionError: simulated bug)" in line
+    trace = Path(line.split("the full traceback is in ")[1].split(". Please")[0])
+    try:
+        assert "ZeroDivisionError" in trace.read_text()
+    finally:
+        trace.unlink()
+
+
 def test_console_script_if_installed(cohort_csv):
     script = Path(sys.executable).with_name("lms-prognosis")
     if not script.exists():

@@ -108,6 +108,11 @@ def test_zero_time_is_kept(tmp_path):
     assert len(read_rows(tmp_path, [{"time": "0"}]).data) == 1
 
 
+def test_unknown_time_is_missing_time(tmp_path):
+    cohort = read_rows(tmp_path, [{}, {"time": "unknown"}, {"time": "-"}])
+    assert reasons(cohort) == ["missing time", "missing time"]
+
+
 def test_non_numeric_time(tmp_path):
     cohort = read_rows(tmp_path, [{}, {"time": "about 12"}, {"time": "inf"}])
     assert reasons(cohort) == ["non-numeric time", "non-numeric time"]
@@ -259,10 +264,13 @@ def test_several_problems_one_line_each_counted_once(tmp_path):
 
 def test_missing_covariates_are_kept_as_missing(tmp_path):
     cohort = read_rows(tmp_path, [{"age": "", "grade": "", "vascular_invasion": "",
-                                   "size_cm": "NA", "depth": "unknown", "sex": ""}])
+                                   "size_cm": "NA", "depth": "unknown", "sex": "",
+                                   "mitoses_per_10hpf": "unknown"},
+                                  {"age": "?", "size_cm": " . "}])
     d = cohort.data
-    assert len(d) == 1 and cohort.exclusions.empty
-    assert np.isnan(d["age"][0]) and np.isnan(d["size_cm"][0])
+    assert len(d) == 2 and cohort.exclusions.empty
+    assert d[["age", "size_cm"]].isna().all().all()
+    assert np.isnan(d["mitoses_per_10hpf"][0])
     assert pd.isna(d["grade"][0]) and pd.isna(d["depth"][0]) and pd.isna(d["sex"][0])
     assert pd.isna(d["vascular_invasion"][0])
 
