@@ -52,15 +52,25 @@ class Figure:
 
 
 @dataclass
+class Grid:
+    """Figures side by side (``columns`` per row), e.g. the Kaplan-Meier curves by factor."""
+
+    id: str
+    figures: list[Figure] = field(default_factory=list)
+    columns: int = 2
+
+
+@dataclass
 class Section:
     """A titled section with an HTML id; ``level`` 1 = section, 2 = subsection."""
 
     id: str
     title: str
-    blocks: list[Paragraph | Table | Figure | Section] = field(default_factory=list)
+    blocks: list[Paragraph | Table | Figure | Grid | Section] = field(default_factory=list)
     level: int = 1
 
-    def add(self, block: Paragraph | Table | Figure | Section) -> Paragraph | Table | Figure | Section:
+    def add(self, block: Paragraph | Table | Figure | Grid | Section
+            ) -> Paragraph | Table | Figure | Grid | Section:
         """Append a block and return it."""
         self.blocks.append(block)
         return block
@@ -82,6 +92,8 @@ class Document:
                 yield b
                 if isinstance(b, Section):
                     yield from _walk(b.blocks)
+                elif isinstance(b, Grid):
+                    yield from b.figures
 
         yield from _walk(self.sections)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_ci, format_number, format_p
-from lms_prognosis.report._document import Paragraph, Section
+from lms_prognosis.report._document import Grid, Paragraph, Section
 from lms_prognosis.report._factors import REPORT_FACTORS, derive_factors
 from lms_prognosis.report._methods import methods_section, software_section
 
@@ -148,6 +148,8 @@ def section_km(ctx: Context) -> Section:
     sec.add(overall)
 
     tests, by_time = [], []
+    by = Section("km-factors", "By risk factor", level=2)
+    grid = Grid("km-grid", columns=2)
     for factor in REPORT_FACTORS:
         col = factor.column
         if col not in d or d[col].notna().sum() == 0:
@@ -158,19 +160,16 @@ def section_km(ctx: Context) -> Section:
         kmf = kaplan_meier(sub, group=col)
         kw: dict[str, Any] = {"trend": True, "scores": [1, 2, 3]} if factor.trend else {}
         lr = logrank_test(sub, group=col, **kw)
-        s = Section(f"km-{col.replace('_', '-')}", factor.label, level=2)
         test_name = "log-rank test for trend" if factor.trend else "log-rank test"
         missing = int(d[col].isna().sum())
         fig = plot_km(kmf, at_risk=True, logrank=lr, labels=lambda g: str(g),
                       title=factor.label, censor_marks=marks)
         if not marks:
             _fixed_legend(fig)
-        s.add(w.figure(fig,
-                       f"km_{col}", f"Kaplan\u2013Meier curves by {factor.label} "
-                       f"({test_name}, {format_p(lr.p)})"
-                       + (f"; {missing} patients with this factor missing are not shown."
-                          if missing else "."), width=0.62))
-        sec.add(s)
+        grid.figures.append(w.figure(
+            fig, f"km_{col}", f"{factor.label} ({test_name}, {format_p(lr.p)})"
+            + (f"; {missing} patients with this factor missing not shown." if missing else "."),
+            dpi=130))
         tests.append({"factor": factor.label, "groups": str(len(kmf.groups)),
                       "patients": str(len(sub)), "chi-square": format_number(lr.chisq),
                       "df": str(int(lr.df)), "p": format_p(lr.p, prefix=False),
@@ -181,6 +180,11 @@ def section_km(ctx: Context) -> Section:
             for r in atf[atf["group"] == g].itertuples(index=False):
                 row[f"{_months(r.time)} months"] = _surv_cell(r.surv, r.lower, r.upper)
             by_time.append(row)
+    if grid.figures:
+        by.add(Paragraph("Kaplan\u2013Meier curves by each risk factor, with 95% confidence "
+                         "bands and numbers at risk."))
+        by.add(grid)
+        sec.add(by)
     tab = Section("km-tests", "Log-rank tests and survival by factor", level=2)
     tab.add(w.table(pd.DataFrame(tests), "logrank_tests", "Log-rank tests by risk factor",
                     note="FNCLCC grade: log-rank test for trend, scores 1, 2, 3. Patients with "

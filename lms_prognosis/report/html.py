@@ -18,7 +18,7 @@ import base64
 import html as _html
 from pathlib import Path
 
-from lms_prognosis.report._document import Document, Figure, Paragraph, Section, Table
+from lms_prognosis.report._document import Document, Figure, Grid, Paragraph, Section, Table
 from lms_prognosis.report.export import table_to_html
 
 _CSS = """
@@ -41,6 +41,8 @@ table.data tbody tr:last-child td { border-bottom: 2px solid #333; }
 table.data tfoot td { font-size: .8rem; color: #555; padding-top: .3rem; }
 figure { margin: 1rem 0 1.5rem; }
 figure img { max-width: 100%; height: auto; }
+div.grid { display: grid; grid-template-columns: repeat(var(--cols, 2), 1fr); gap: 1rem; }
+div.grid figure { margin: 0; }
 figcaption { font-size: .85rem; color: #333; }
 """
 
@@ -63,15 +65,24 @@ def _block_html(block, out: list[str]) -> None:
     elif isinstance(block, Table):
         out.append(table_to_html(block.frame, block.caption, block.note, block.group_column,
                                  id=block.id, max_rows=block.max_rows))
+    elif isinstance(block, Grid):
+        out.append(f'<div class="grid" id="{_esc(block.id)}" style="--cols: {block.columns}">')
+        for fig in block.figures:
+            _figure_html(fig, out, width=1.0)
+        out.append("</div>")
     elif isinstance(block, Figure):
-        data = base64.b64encode(block.png).decode("ascii")
-        out.append(f'<figure id="{_esc(block.id)}">')
-        out.append(f'<img src="data:image/png;base64,{data}" alt="{_esc(block.alt or block.caption)}"'
-                   f' style="width: {100 * block.width:.0f}%">')
-        out.append(f"<figcaption>{_esc(block.caption)}</figcaption>")
-        out.append("</figure>")
+        _figure_html(block, out, width=block.width)
     else:  # pragma: no cover - the document model has no other blocks
         raise TypeError(f"cannot render block of type {type(block).__name__}")
+
+
+def _figure_html(block: Figure, out: list[str], width: float) -> None:
+    data = base64.b64encode(block.png).decode("ascii")
+    out.append(f'<figure id="{_esc(block.id)}">')
+    out.append(f'<img src="data:image/png;base64,{data}" alt="{_esc(block.alt or block.caption)}"'
+               f' style="width: {100 * width:.0f}%">')
+    out.append(f"<figcaption>{_esc(block.caption)}</figcaption>")
+    out.append("</figure>")
 
 
 def render_html(doc: Document) -> str:

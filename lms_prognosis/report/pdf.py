@@ -24,6 +24,7 @@ from pathlib import Path
 from lms_prognosis.report._document import (
     Document,
     Figure,
+    Grid,
     Paragraph,
     Section,
     Table,
@@ -99,6 +100,12 @@ def _block_typst(block, images: dict[str, str], out: list[str]) -> None:
         out.append("")
     elif isinstance(block, Table):
         out += _table_typst(block)
+    elif isinstance(block, Grid):
+        cells = ", ".join(f"[#figure(image({s(images[f.id])}, width: 100%), "
+                          f"caption: {s(f.caption)}) <{f.id}>]" for f in block.figures)
+        out.append(f"#grid(columns: {block.columns}, column-gutter: 14pt, row-gutter: 12pt, "
+                   f"{cells}) <{block.id}>")
+        out.append("")
     elif isinstance(block, Figure):
         out.append(f"#figure(image({s(images[block.id])}, width: {100 * block.width:.0f}%), "
                    f"caption: {s(block.caption)})"

@@ -19,9 +19,8 @@ from lms_prognosis.report._sections import per_patient_table
 # HTML ids of the sections the issue asks for (data summary + exclusions, Table 1, KM overall
 # and by each factor with tests, Cox + forest, PH check, published model validation,
 # per-patient risk, methods, software versions)
-SECTION_IDS = ["summary", "exclusions", "table-one", "km", "km-overall", "km-age-ge-60",
-               "km-necrosis-any", "km-vascular-invasion", "km-aneuploidy", "km-size-gt-5cm",
-               "km-depth", "km-grade", "km-tests", "cox", "ph", "validation", "recalibration",
+SECTION_IDS = ["summary", "exclusions", "table-one", "km", "km-overall", "km-factors",
+               "km-grid", "km-tests", "cox", "ph", "validation", "recalibration",
                "risk", "methods",
                "references", "software"]
 FIGURE_IDS = ["fig-km_overall", "fig-km_age_ge_60", "fig-km_necrosis_any",
