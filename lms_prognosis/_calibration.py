@@ -7,7 +7,6 @@ engine (``_cox_engine``), the same code as ``fit_cox``.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,32 +44,25 @@ def cox_fit(time: np.ndarray, event: np.ndarray, x: np.ndarray, efron: bool = Tr
     """
     means = x.mean(axis=0)
     if prep is not None:
-        prep = _with_covariates(prep, x - means)
+        prep = _with_covariates(prep, x - means, time, event, efron)
     if prep is None:
         prep = prepare(np.asarray(time, float), np.asarray(event), x - means, None, efron)
     nr = newton_raphson(prep, eps=eps)
     return nr.beta, nr.var, prep, means
 
 
-def _with_covariates(prep: Any, xc: np.ndarray) -> Any:
-    """A copy of an engine ``Prepared`` with new (centred) covariates, or None if the engine's
-    layout is not recognised (the caller then prepares from scratch)."""
-    names = {f.name for f in dataclasses.fields(prep)}
-    xs = xc[prep.order]
-    changes: dict[str, Any] = {"xdeath_sum": xs[prep.death_rows].sum(axis=0)}
-    if "xt" in names:
-        xt = np.ascontiguousarray(xs.T)
-        changes["xt"] = xt
-        if "xt_death" in names:
-            changes["xt_death"] = np.ascontiguousarray(xt[:, prep.death_rows])
-    elif "x" in names:
-        changes["x"] = np.ascontiguousarray(xs)
-    else:
+def _with_covariates(prep: Any, xc: np.ndarray, time: np.ndarray, event: np.ndarray,
+                     efron: bool = True) -> Any:
+    """An engine ``Prepared`` for the same rows with new (centred) covariates ``xc``, reusing
+    the sort order of ``prep`` (``_cox_engine.prepare_sorted``); None if unavailable."""
+    from lms_prognosis import _cox_engine
+
+    prepare_sorted = getattr(_cox_engine, "prepare_sorted", None)
+    if prepare_sorted is None:
         return None
-    try:
-        return dataclasses.replace(prep, **changes)
-    except TypeError:
-        return None
+    xt = np.ascontiguousarray(np.asarray(xc, dtype=float).T[:, prep.order])
+    return prepare_sorted(prep.order, np.asarray(time, float), np.asarray(event), xt, None,
+                          efron)
 
 
 def cox_surv_at(prep: Any, beta: np.ndarray, t: float, lp_centred: np.ndarray) -> np.ndarray:

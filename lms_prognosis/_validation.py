@@ -132,28 +132,28 @@ def _newton(prep: Any, beta0: np.ndarray, eps: float = 1e-9, iter_max: int = 30
     return beta
 
 
-def _slope(prep: Any, time: np.ndarray, event: np.ndarray, lp: np.ndarray, eps: float
-           ) -> float:
+def _slope(prep: Any, time: np.ndarray, event: np.ndarray, lp: np.ndarray, eps: float,
+           efron: bool = True) -> float:
     """Calibration slope: Cox coefficient of the outcome on ``lp`` (warm start at 1)."""
     if prep is not None:
-        pr = _with_covariates(prep, (lp - lp.mean())[:, None])
+        pr = _with_covariates(prep, (lp - lp.mean())[:, None], time, event, efron)
         if pr is not None:
             return float(_newton(pr, np.array([1.0]), eps=eps)[0])
-    beta, _, _, _ = cox_fit(time, event, lp[:, None], eps=eps)
+    beta, _, _, _ = cox_fit(time, event, lp[:, None], eps=eps, efron=efron)
     return float(beta[0])
 
 
 def _metrics(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.ndarray | None,
              time_point: float | None, want: Sequence[str], slope_known: float | None = None,
-             prep: Any = None, eps: float = 1e-9, keys: np.ndarray | None = None
-             ) -> dict[str, float]:
+             prep: Any = None, eps: float = 1e-9, keys: np.ndarray | None = None,
+             efron: bool = True) -> dict[str, float]:
     out: dict[str, float] = {}
     if "c" in want or "dxy" in want:
         out["c"] = harrell_c(time_keys(time, event) if keys is None else keys, event, lp)
         out["dxy"] = 2.0 * out["c"] - 1.0
     if "slope" in want:
         out["slope"] = slope_known if slope_known is not None else \
-            _slope(prep, time, event, lp, eps)
+            _slope(prep, time, event, lp, eps, efron)
     if "brier" in want and surv_t is not None and time_point is not None:
         out["brier"] = ipcw_brier(time, event, surv_t, time_point)
     return {k: v for k, v in out.items() if k in want}
@@ -196,7 +196,7 @@ def _fast_replicate(x: np.ndarray, time: np.ndarray, event: np.ndarray, idx: np.
     want_now = want if c_now else [m for m in want if m not in ("c", "dxy")]
     train = _metrics(tb, eb, lp_b, s_b, time_point, want_now, slope_known=1.0, keys=kb)
     test = _metrics(time, event, lp_o, s_o, time_point, want_now, prep=prep_orig, eps=eps,
-                    keys=keys)
+                    keys=keys, efron=efron)
     if not c_now and len(want_now) < len(want):
         defer_c.append((kb, eb, lp_b, train))
         defer_c.append((keys, event, lp_o, test))
