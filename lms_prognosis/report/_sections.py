@@ -142,9 +142,10 @@ def section_km(ctx: Context) -> Section:
              "survival (95% CI)": _surv_cell(r.surv, r.lower, r.upper)}
             for r in at.itertuples(index=False)]
     overall.add(w.table(pd.DataFrame(rows), "km_overall", "Survival at the time points, all "
-                        "patients", note=f"Median survival: "
-                        f"{'not reached' if pd.isna(med['median']) else format_number(med['median'], 1)}"
-                        " months.", csv_frame=at))
+                        "patients", note="Median survival: " + (
+                            "not reached." if pd.isna(med["median"]) else
+                            f"{format_number(med['median'], 1)} months "
+                            f"{format_ci(med['lower'], med['upper'], 1)}."), csv_frame=at))
     sec.add(overall)
 
     tests, by_time = [], []
