@@ -182,59 +182,55 @@ def _is_na(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
+@dataclass
+class Parsed:
+    """A normalised categorical or yes/no column."""
+
+    values: pd.Categorical | pd.arrays.BooleanArray
+    problem: Problem | None  # cells that are not a recognisable spelling
+    n_missing_tokens: int  # cells such as 'unknown' or 'GX', read as missing
+    recoded: list[tuple[str, str]]  # (spelling as written, level) where the two differ
+
+
+def _lookup(s: pd.Series, column: str, table: dict, what: str) -> tuple[np.ndarray, list,
+                                                                         Problem | None, int,
+                                                                         list]:
+    """Look every distinct cell up once; returns per-row slots into ``found`` and the rest."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    found = [table.get(value_key(u)) for u in uniques] + [_MISSING]  # last slot: NA
+    unknown = np.array([f is None for f in found], dtype=bool)
+    token = np.array([f == _MISSING for f in found], dtype=bool)
+    token[-1] = False
+    recoded = [(str(u), str(f)) for u, f in zip(uniques, found, strict=False)
+               if f is not None and f != _MISSING and str(u) != str(f)]
+    problem = None
+    if unknown.any():
+        pos = np.flatnonzero(unknown[codes])
+        reason = np.array([f"{UNKNOWN_CATEGORY}: {v!r} is not {what}"
+                           for v in raw_text(s.iloc[pos])], dtype=object)
+        problem = Problem(pos, column, reason)
+    return codes, found, problem, int(token[codes].sum()), recoded
+
+
 def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
-                   table: dict[str, str]) -> tuple[pd.Categorical, Problem | None, int]:
-    """Normalise one categorical column; returns (values, unknown-value problem, n tokens
-    read as missing such as 'unknown' or 'GX')."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    n = len(uniques)
-    out = np.full(n + 1, -1, dtype=np.int64)  # last slot: NA
-    unknown = np.zeros(n + 1, dtype=bool)
-    is_token_missing = np.zeros(n + 1, dtype=bool)
-    for i, u in enumerate(uniques):
-        level = table.get(value_key(u))
-        if level is None:
-            unknown[i] = True
-        elif level == _MISSING:
-            is_token_missing[i] = True
-        else:
-            out[i] = levels.index(level)
-    values = pd.Categorical.from_codes(out[codes], categories=list(levels))
-    n_tokens = int(is_token_missing[codes].sum())
-    if not unknown.any():
-        return values, None, n_tokens
-    pos = np.flatnonzero(unknown[codes])
-    allowed = ", ".join(levels)
-    reason = np.array([f"{UNKNOWN_CATEGORY}: {v!r} is not a {column} level ({allowed})"
-                       for v in raw_text(s.iloc[pos])], dtype=object)
-    return values, Problem(pos, column, reason), n_tokens
+                   table: dict[str, str]) -> Parsed:
+    """Normalise one categorical column to a Categorical with the canonical levels."""
+    codes, found, problem, n_tokens, recoded = _lookup(
+        s, column, table, f"a {column} level ({', '.join(levels)})")
+    slot = np.array([levels.index(f) if f in levels else -1 for f in found], dtype=np.int64)
+    return Parsed(pd.Categorical.from_codes(slot[codes], categories=list(levels)), problem,
+                  n_tokens, recoded)
 
 
-def parse_boolean(s: pd.Series, column: str,
-                  table: dict[str, object]) -> tuple[pd.arrays.BooleanArray, Problem | None, int]:
+def parse_boolean(s: pd.Series, column: str, table: dict[str, object]) -> Parsed:
     """Normalise a yes/no column to pandas' nullable ``boolean`` dtype."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    n = len(uniques)
-    out = np.full(n + 1, -1, dtype=np.int8)  # -1 missing, 0 False, 1 True
-    unknown = np.zeros(n + 1, dtype=bool)
-    token_missing = np.zeros(n + 1, dtype=bool)
-    for i, u in enumerate(uniques):
-        level = table.get(value_key(u))
-        if level is None:
-            unknown[i] = True
-        elif level == _MISSING:
-            token_missing[i] = True
-        else:
-            out[i] = int(bool(level))
-    c = out[codes]
-    values = pd.arrays.BooleanArray(c == 1, c < 0)
-    n_tokens = int(token_missing[codes].sum())
-    if not unknown.any():
-        return values, None, n_tokens
-    pos = np.flatnonzero(unknown[codes])
-    reason = np.array([f"{UNKNOWN_CATEGORY}: {v!r} is not a yes/no value for {column}"
-                       for v in raw_text(s.iloc[pos])], dtype=object)
-    return values, Problem(pos, column, reason), n_tokens
+    codes, found, problem, n_tokens, recoded = _lookup(
+        s, column, table, f"a yes/no value for {column}")
+    slot = np.array([1 if f is True else 0 if f is False else -1 for f in found],
+                    dtype=np.int8)[codes]
+    plain = {"true", "false", "yes", "no", "1", "0"}  # too obvious to be worth a note
+    recoded = [(raw, level) for raw, level in recoded if value_key(raw) not in plain]
+    return Parsed(pd.arrays.BooleanArray(slot == 1, slot < 0), problem, n_tokens, recoded)
 
 
 def event_lookup(event_codes: dict, error: type[Exception]) -> tuple[dict[str, int],

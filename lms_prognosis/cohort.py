@@ -394,15 +394,21 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
             continue
         if name in _v.CATEGORIES:
             levels, table = _v.CATEGORIES[name]
-            values, problem, n_tokens = _v.parse_category(s, name, levels, table)
+            parsed = _v.parse_category(s, name, levels, table)
         else:
-            values, problem, n_tokens = _v.parse_boolean(s, name, _v.BOOLEANS[name])
-        out[name] = values
-        if problem is not None:
-            problems.append(problem)
-        if n_tokens:
-            notes.append(f"{src[name]!r}: {n_tokens} value(s) such as 'unknown'"
-                         + (" or 'GX'" if name == "grade" else "") + " read as missing")
+            parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
+        out[name] = parsed.values
+        if parsed.problem is not None:
+            problems.append(parsed.problem)
+        if parsed.recoded:
+            shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
+            more = len(parsed.recoded) - 6
+            notes.append(f"{src[name]!r}: read {shown}" + (f" (+{more} more)" if more > 0
+                                                            else ""))
+        if parsed.n_missing_tokens:
+            notes.append(f"{src[name]!r}: {parsed.n_missing_tokens} value(s) such as "
+                         f"'unknown'" + (" or 'GX'" if name == "grade" else "")
+                         + " read as missing")
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")

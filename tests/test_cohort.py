@@ -301,6 +301,8 @@ def test_categorical_spellings_are_normalised(tmp_path):
     assert d["vascular_invasion"].tolist() == [True, True, False, False, True]
     assert d["aneuploidy"].tolist()[3:] == [False, True]
     assert any("GX" in n for n in cohort.notes)
+    assert "'depth': read 'Deep' as deep, 'DEEP' as deep, ' deep ' as deep" in cohort.notes
+    assert any(n.startswith("'grade': read 'G2' as 2, 'II' as 2") for n in cohort.notes)
 
 
 def test_numeric_grade_from_a_frame():
