@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
+SQRT_MAX = 1_500  # up to this many rows the square-root decomposition counts faster
+STACK_MAX = 30_000  # stack small data sets into one count up to this many rows in all
 
 
 def _runs(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -288,11 +290,14 @@ def harrell_c_batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> n
     The data sets are stacked with offsets on the time keys and on the risk ranks, so every
     pair across data sets is "later and higher risk" (counted, then removed, as discordant
     for the earlier set's events). One pass over many small bootstrap samples costs far fewer
-    numpy calls than one pass per sample. Up to 1,500 rows in all the counting uses a
+    numpy calls than one pass per sample (stacking stops at 30,000 rows in all; larger
+    batches are counted one data set at a time). Up to 1,500 rows the counting uses a
     square-root decomposition (faster for small n); above, the O(n log n) bit-level sweep of
     :func:`dominance_sums`.
     """
     sizes = np.array([len(k) for k, _, _ in items], dtype=np.int64)
+    if len(items) > 1 and sizes.sum() > STACK_MAX:
+        return np.array([harrell_c_batch([it])[0] for it in items])
     ds = np.repeat(np.arange(len(items)), sizes)
     keys = np.concatenate([np.asarray(k, dtype=np.int64) for k, _, _ in items])
     keys = keys + ds * (int(keys.max()) + 1)
@@ -305,7 +310,7 @@ def harrell_c_batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> n
     new[1:] = (rs[1:] != rs[:-1]) | (dss[1:] != dss[:-1])
     u = np.empty(n, dtype=np.int64)
     u[order] = np.cumsum(new) - 1
-    if n <= 1_500:
+    if n <= SQRT_MAX:
         lt, eq, total = _elem_counts_sqrt(keys, u)
     else:
         s = dominance_sums(u, keys, np.ones(n))

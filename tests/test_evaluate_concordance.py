@@ -162,3 +162,18 @@ def test_bootstrap_fast_c_equals_full(n: int) -> None:
     ref_b = concordance_core(t[idx], e[idx], r[idx])["c"]
     assert harrell_c(time_keys(t, e)[idx], e[idx], r[idx]) == pytest.approx(ref_b, abs=1e-12,
                                                                          nan_ok=True)
+
+
+def test_batched_c_equals_one_at_a_time() -> None:
+    from lms_prognosis._concordance import harrell_c_batch, time_keys
+
+    rng = np.random.default_rng(5)
+    items, refs = [], []
+    for n in (9, 40, 40, 700, 2000, 16000, 16000):  # stacked, then one by one past 30,000
+        t = rng.integers(0, max(3, n // 8), n).astype(float)
+        e = rng.integers(0, 3, n)
+        r = rng.integers(0, max(2, n // 15), n).astype(float)
+        items.append((time_keys(t, e), e, r))
+        refs.append(concordance_core(t, e, r, std_err=False)["c"])
+    assert np.allclose(harrell_c_batch(items), refs, atol=1e-12)
+    assert np.allclose(harrell_c_batch(items[:4]), refs[:4], atol=1e-12)
