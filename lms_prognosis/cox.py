@@ -66,6 +66,9 @@ class CoxResult:
 
     Attributes
     ----------
+    covariates : list of str
+        The covariates in the model (a covariate dropped as constant or aliased, with a
+        warning, is not listed).
     coef : Series
         Coefficients by term.
     vcov : DataFrame
@@ -139,7 +142,8 @@ class CoxResult:
     def hazard_ratios(self) -> pd.DataFrame:
         """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``)."""
         se = np.sqrt(np.diag(self._var))
-        z = self._beta / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = self._beta / se
         q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
         cov = [t.covariate for t in self._terms for _ in t.names]
         return pd.DataFrame({
@@ -534,10 +538,10 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
     nr = _engine.newton_raphson(prep)
     _check_problems(nr, terms, names, cols, ev)
     return CoxResult(
-        covariates=covs, time=time, event=event, strata=strata_cols, ties=ties,
-        conf_level=conf_level, n=len(data), n_events=n_events, _dropped_info=dropped_info,
-        data=data,
+        covariates=[t.covariate for t in terms], time=time, event=event, strata=strata_cols,
+        ties=ties, conf_level=conf_level, n=len(data), n_events=n_events, data=data,
         iterations=nr.iterations, converged=nr.converged, _terms=terms, _names=names,
-        _beta=nr.beta, _var=nr.var, _means=means, _center=center, _loglik=(nr.loglik0, nr.loglik),
-        _score=nr.score_test, _prep=prep, _strata_levels=levels)
+        _beta=nr.beta, _var=nr.var, _means=means, _center=center,
+        _loglik=(nr.loglik0, nr.loglik), _score=nr.score_test, _prep=prep,
+        _strata_levels=levels, _dropped_info=dropped_info)
 
