@@ -337,7 +337,7 @@ def section_validation(ctx: Context) -> Section:
                     "in tables/published_model_factors.csv)."))
     try:
         ev = external_validation(pm, c, time_point=horizon)
-    except EndpointMismatchError as exc:
+    except (EndpointMismatchError, ValueError) as exc:  # e.g. too few events for calibration
         sec.add(Paragraph(f"Not validated on this cohort: {exc}", kind="note"))
         return sec
     ctx.results["validation"] = ev

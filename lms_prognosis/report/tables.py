@@ -193,7 +193,11 @@ def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
     table["variable"] = table["variable"].map(lambda v: labels.get(v, v))
     note = (f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
             "HR (95% CI) from the Wald interval; p from the Wald test.")
-    if uni_fits:
+    if uni_fits and isinstance(univariable, str):
+        note += (" Univariable: each covariate fitted alone, on "
+                 + ("the same patients." if data is None else
+                    "every patient with that covariate recorded."))
+    elif uni_fits:
         note += " Univariable: each covariate fitted alone."
     return HRTableResult(table=table.reset_index(drop=True),
                          terms=pd.concat(terms, ignore_index=True),

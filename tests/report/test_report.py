@@ -274,3 +274,34 @@ def test_cli_report_passes_arguments(tmp_path, monkeypatch, capsys):
     assert seen["progress"] is False and seen["force"] is False
     assert seen["cohort"].endpoint == "OS" and len(seen["cohort"].data) == 500
     assert "report.html" in capsys.readouterr().out
+
+
+def _html_table(html: str, table_id: str) -> pd.DataFrame:
+    import io
+
+    body = re.sub(r"<tfoot>.*?</tfoot>", "", html, flags=re.S)  # footnotes are not rows
+    return pd.read_html(io.StringIO(body), attrs={"id": table_id})[0]
+
+
+def test_html_tables_carry_the_results(html, report, cohort):
+    from lms_prognosis.report._factors import REPORT_FACTORS
+
+    tests = _html_table(html, "tab-logrank_tests")
+    assert tests["factor"].tolist() == [f.label for f in REPORT_FACTORS]
+    assert tests.loc[tests["factor"] == "FNCLCC grade", "test"].item() == "log-rank test for trend"
+    hr = _html_table(html, "tab-hazard_ratios")
+    ref = hr[hr["Multivariable HR (95% CI)"] == "1 (reference)"]
+    assert len(ref) == len(REPORT_FACTORS)  # one reference row per factor
+    assert hr["Univariable HR (95% CI)"].notna().all()
+    t1 = _html_table(html, "tab-table1")
+    labels = set(t1["variable"].dropna())
+    for label in ("Age, years", "FNCLCC grade", "Vascular invasion", "DNA aneuploidy"):
+        assert label in labels
+    assert str(len(cohort.data)) in t1.iloc[0].astype(str).tolist()
+    ph = _html_table(html, "tab-ph_test")
+    assert ph["term"].iloc[-1] == "GLOBAL"
+    risk = _html_table(html, "tab-per_patient_risk_first")
+    csv = pd.read_csv(report.out_dir / "per_patient_risk.csv", dtype={"patient_id": str})
+    assert risk["patient"].astype(str).tolist()[:5] == csv["patient_id"].tolist()[:5]
+    first = f"{csv['surv_12m'].iloc[0]:.2f} ({csv['lower_12m'].iloc[0]:.2f}\u2013"
+    assert risk.iloc[0, 1].startswith(first)
