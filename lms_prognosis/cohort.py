@@ -351,21 +351,9 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     empty = _empty_rows(frame, src["time"])
 
     if "patient_id" in src:
-        ids = _v.parse_ids(frame[src["patient_id"]])
-        missing_id = ids.isna().to_numpy(dtype=bool)
-        if missing_id.any():
-            problems.append(_v.Problem(np.flatnonzero(missing_id), src["patient_id"],
-                                       _v.MISSING_ID))
-        codes, uniques = pd.factorize(ids)  # missing ids get -1 and are never duplicates
-        first = np.full(len(uniques) + 1, -1, dtype=np.int64)
-        first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first position of each id wins
-        dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
-        if dup.any():
-            pos = np.flatnonzero(dup)
-            reason = np.array([f"{_v.DUPLICATE_ID}: first seen in row {r}"
-                               for r in rows[first[codes[pos]]]], dtype=object)
-            problems.append(_v.Problem(pos, src["patient_id"], reason))
-        out["patient_id"] = ids.to_numpy(dtype=object)
+        out["patient_id"], found = _patient_ids(frame[src["patient_id"]], src["patient_id"],
+                                                rows, empty)
+        problems += found
     else:
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
@@ -384,31 +372,10 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     out["event"] = codes
 
     for name in SCHEMA[3:]:
-        if name not in src:
-            continue
-        s = frame[src[name]]
-        if name in _NUMERIC_RULES:
-            out[name], found = _numeric_covariate(s, name, src[name], decimal_comma, plan,
-                                                  notes)
+        if name in src:
+            out[name], found = _covariate(frame[src[name]], name, src[name], decimal_comma,
+                                          plan, notes)
             problems += found
-            continue
-        if name in _v.CATEGORIES:
-            levels, table = _v.CATEGORIES[name]
-            parsed = _v.parse_category(s, name, levels, table)
-        else:
-            parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
-        out[name] = parsed.values
-        if parsed.problem is not None:
-            problems.append(parsed.problem)
-        if parsed.recoded:
-            shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
-            more = len(parsed.recoded) - 6
-            notes.append(f"{src[name]!r}: read {shown}" + (f" (+{more} more)" if more > 0
-                                                            else ""))
-        if parsed.n_missing_tokens:
-            notes.append(f"{src[name]!r}: {parsed.n_missing_tokens} value(s) such as "
-                         f"'unknown'" + (" or 'GX'" if name == "grade" else "")
-                         + " read as missing")
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
@@ -421,13 +388,52 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
         detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
         raise CohortError(f"{where}: no usable row: all {n_read} rows were excluded ({detail})",
                           exclusions=exclusions)
-    data = pd.DataFrame({name: _take(values, kept) for name, values in out.items()})
+    data = pd.DataFrame({name: values[kept] for name, values in out.items()})
     data["event"] = data["event"].astype("int64")
     extras = [c for c in frame.columns if c not in set(src.values())]
     if extras:
         rest = frame.loc[kept, extras].reset_index(drop=True)
         data = pd.concat([data, rest], axis=1)
     return Cohort(data=data, exclusions=exclusions, source=where, n_read=n_read, notes=notes)
+
+
+def _patient_ids(s: pd.Series, column: str, rows: np.ndarray,
+                 empty: np.ndarray) -> tuple[np.ndarray, list[_v.Problem]]:
+    """Ids as text; missing ids and repeats of an earlier id (naming its row) are problems."""
+    ids = _v.parse_ids(s)
+    missing = ids.isna().to_numpy(dtype=bool)
+    problems = _flag(column, [(missing, _v.MISSING_ID)])
+    codes, uniques = pd.factorize(ids)  # missing ids get -1 and are never duplicates
+    n = len(codes)
+    first = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first position of each id wins
+    dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
+    if dup.any():
+        pos = np.flatnonzero(dup)
+        reason = np.array([f"{_v.DUPLICATE_ID}: first seen in row {r}"
+                           for r in rows[first[codes[pos]]]], dtype=object)
+        problems.append(_v.Problem(pos, column, reason))
+    return ids.to_numpy(dtype=object), problems
+
+
+def _covariate(s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan,
+               notes: list[str]) -> tuple[Any, list[_v.Problem]]:
+    """Parse one covariate column; notes get the spellings normalised and tokens missing."""
+    if name in _NUMERIC_RULES:
+        return _numeric_covariate(s, name, column, decimal_comma, plan, notes)
+    if name in _v.CATEGORIES:
+        levels, table = _v.CATEGORIES[name]
+        parsed = _v.parse_category(s, name, levels, table)
+    else:
+        parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
+    if parsed.recoded:
+        shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
+        more = len(parsed.recoded) - 6
+        notes.append(f"{column!r}: read {shown}" + (f" (+{more} more)" if more > 0 else ""))
+    if parsed.n_missing_tokens:
+        notes.append(f"{column!r}: {parsed.n_missing_tokens} value(s) such as 'unknown'"
+                     + (" or 'GX'" if name == "grade" else "") + " read as missing")
+    return parsed.values, [] if parsed.problem is None else [parsed.problem]
 
 
 def _flag(column: str, checks: list[tuple[np.ndarray, str]]) -> list[_v.Problem]:
@@ -463,10 +469,6 @@ def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
         pos = np.flatnonzero(empty)
         empty[pos] = frame.iloc[pos].isna().all(axis=1).to_numpy(dtype=bool)
     return empty
-
-
-def _take(values: Any, mask: np.ndarray) -> Any:
-    return values[mask]
 
 
 def _exclusions(frame: pd.DataFrame, rows: np.ndarray, ids: np.ndarray,
