@@ -263,8 +263,12 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
     Examples
     --------
     >>> import tempfile, lms_prognosis as lp
-    >>> with tempfile.TemporaryDirectory() as d:  # doctest: +SKIP
+    >>> with tempfile.TemporaryDirectory() as d:
     ...     rep = lp.write_report(lp.load_synthetic(), d, progress=False)
+    ...     print(rep.html.name, rep.pdf.name, rep.manifest.name, rep.errors)
+    ...     print(", ".join(rep.sections))
+    report.html report.pdf manifest.json {}
+    summary, table-one, km, cox, ph, validation, risk, methods, software
     """
     from tqdm.auto import tqdm
 
