@@ -115,14 +115,18 @@ def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.n
         h0 = np.where(pos >= 0, base.cumhaz[asc][np.maximum(pos, 0)], 0.0)
         v0 = np.where(pos >= 0, base.cumvar[asc][np.maximum(pos, 0)], 0.0)
         xb = np.where((pos >= 0)[:, None], base.xbar[asc][np.maximum(pos, 0)], 0.0)
-        for r in rows:
-            dvec = h0[:, None] * z[r][None, :] - xb
-            quad = np.einsum("ij,jk,ik->i", dvec, var_beta, dvec)
-            ch = h0 * risk[r]
-            vv = (v0 + quad) * risk[r] ** 2
-            cumhaz[r] = np.where(inside, ch, np.nan)
-            var[r] = np.where(inside, vv, np.nan)
-            before[r] = pos < 0
+        # d' V d with d = H0(t) z - xbar(t), for all rows and times at once
+        zr = z[rows]
+        zv = zr @ var_beta
+        zvz = np.einsum("ij,ij->i", zv, zr)
+        xvx = np.einsum("ij,jk,ik->i", xb, var_beta, xb)
+        quad = (h0 * h0)[None, :] * zvz[:, None] - 2 * h0[None, :] * (zv @ xb.T) \
+            + xvx[None, :]
+        np.maximum(quad, 0.0, out=quad)  # a quadratic form in V: >= 0 up to rounding
+        rr = risk[rows][:, None]
+        cumhaz[rows] = np.where(inside, h0[None, :] * rr, np.nan)
+        var[rows] = np.where(inside, (v0[None, :] + quad) * rr * rr, np.nan)
+        before[rows] = pos < 0
     surv = np.exp(-cumhaz)
     se_log = np.sqrt(var)
     lower, upper = confint(surv, se_log, conf_type, conf_level)
