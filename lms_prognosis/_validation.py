@@ -292,6 +292,16 @@ def fast_spec(fit_fn: Any, df: pd.DataFrame) -> dict[str, Any] | None:
     return None
 
 
+def _refit_like(fit: Any) -> Callable[[pd.DataFrame], Any]:
+    from lms_prognosis.cox import fit_cox
+
+    def refit(data: pd.DataFrame) -> Any:
+        return fit_cox(data, fit.covariates, time=fit.time, event=fit.event, ties=fit.ties,
+                       strata=fit.strata)
+
+    return refit
+
+
 def validate_core(fit_fn: Any, df: Any, n_bootstrap: int, seed: Any, n_jobs: int | None,
                   metrics: Sequence[str], time_point: float | None, time: str, event: str,
                   progress: bool) -> ValidationResult:
@@ -305,6 +315,9 @@ def validate_core(fit_fn: Any, df: Any, n_bootstrap: int, seed: Any, n_jobs: int
     if n_bootstrap < 1:
         raise ValueError("n_bootstrap must be >= 1")
     spec = fast_spec(fit_fn, frame)
+    if spec is None and not callable(fit_fn) and hasattr(fit_fn, "covariates") \
+            and getattr(fit_fn, "strata", None):
+        fit_fn = _refit_like(fit_fn)  # a stratified CoxResult: refit it with fit_cox
     job: dict[str, Any] = {"want": want, "time_point": time_point}
     if spec is not None:
         tcol = spec["time"] if spec["time"] != "time" else time

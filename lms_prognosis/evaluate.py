@@ -46,7 +46,9 @@ from lms_prognosis._concordance import TIMEWTS, TableResult, concordance_core
 from lms_prognosis._validation import (
     ExternalValidationResult,
     ValidationResult,
+    as_frame,
     external_validation_core,
+    model_predictions,
     validate_core,
 )
 from lms_prognosis._validation import survival_arrays as _survival_arrays
@@ -131,9 +133,9 @@ def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray
     ----------
     df : DataFrame or Cohort
         One row per patient (a ``Cohort`` is read through its ``.data``).
-    risk : str or array-like
+    risk : str, array-like or model
         Column name or values of the risk score: **larger risk = shorter survival** (e.g. a
-        Cox linear predictor).
+        Cox linear predictor); or a model (CoxResult, PublishedModel): its linear predictor.
     time, event : str
         Column names; ``event`` 1 = event, 0 = censored, codes >= 2 count as censored.
     method : {"harrell", "uno"}
@@ -187,6 +189,8 @@ def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray
     tw = timewt or ("n" if method == "harrell" else "n/G2")
     if tw not in TIMEWTS:
         raise ValueError(f"timewt must be one of {TIMEWTS}, not {tw!r}")
+    if hasattr(risk, "predict_risk") or hasattr(risk, "apply"):
+        risk = model_predictions(risk, df, None)["lp"].to_numpy(float)
     t, e, r, w, n_dropped = _survival_arrays(df, time, event, risk, weights)
     if t.size == 0:
         raise ValueError("no complete rows: concordance needs time, event and risk values")
@@ -211,7 +215,7 @@ def _times_array(times: float | Sequence[float]) -> np.ndarray:
 
 
 def _surv_matrix(df: Any, predicted: Any, times: np.ndarray) -> np.ndarray:
-    frame = _survival_frame(df)
+    frame = as_frame(df)
     if hasattr(predicted, "predict_survival"):
         arg = frame if hasattr(predicted, "hazard_ratios") else df
         long = predicted.predict_survival(arg, list(times))
@@ -226,12 +230,6 @@ def _surv_matrix(df: Any, predicted: Any, times: np.ndarray) -> np.ndarray:
         raise ValueError(f"predicted survival must have shape (n rows, n times) = "
                          f"({len(frame)}, {times.size}), got {mat.shape}")
     return mat
-
-
-def _survival_frame(df: Any) -> pd.DataFrame:
-    from lms_prognosis._validation import as_frame
-
-    return as_frame(df)
 
 
 def brier_score(df: pd.DataFrame | Any, predicted: Any, times: float | Sequence[float],
@@ -287,7 +285,7 @@ def brier_score(df: pd.DataFrame | Any, predicted: Any, times: float | Sequence[
     0.25
     """
     t_arr = _times_array(times)
-    frame = _survival_frame(df)
+    frame = as_frame(df)
     surv = _surv_matrix(df, predicted, t_arr)
     t = pd.to_numeric(frame[time], errors="coerce").to_numpy(float)
     e = pd.to_numeric(frame[event], errors="coerce").to_numpy(float)
@@ -576,7 +574,7 @@ def decision_curve(df: pd.DataFrame | Any, predicted: Any, time_point: float,
     th = np.arange(1, 100) / 100 if thresholds is None else np.asarray(thresholds, dtype=float)
     if np.any((th <= 0) | (th >= 1)):
         raise ValueError("thresholds must lie strictly between 0 and 1")
-    frame = _survival_frame(df)
+    frame = as_frame(df)
     if hasattr(predicted, "predict_survival"):
         risk = 1.0 - _surv_matrix(df, predicted, np.array([float(time_point)]))[:, 0]
     elif isinstance(predicted, str):

@@ -177,3 +177,12 @@ def test_batched_c_equals_one_at_a_time() -> None:
         refs.append(concordance_core(t, e, r, std_err=False)["c"])
     assert np.allclose(harrell_c_batch(items), refs, atol=1e-12)
     assert np.allclose(harrell_c_batch(items[:4]), refs[:4], atol=1e-12)
+
+
+def test_model_as_risk_equals_cox_concordance() -> None:
+    d = pd.read_csv(Path(__file__).parent / "reference" / "data" / "lung.csv")
+    d = d.dropna(subset=["age", "sex", "ph.ecog"])
+    fit = lp.fit_cox(d, ["age", "sex", "ph.ecog"])
+    res = lp.concordance(d, fit)
+    assert res.c == pytest.approx(fit.concordance, abs=1e-12)
+    assert res.se == pytest.approx(fit.concordance_se, rel=1e-9)

@@ -98,3 +98,10 @@ def test_external_validation_of_a_published_model() -> None:
     assert ext.calibration.table["n"].sum() == ext.calibration.n
     assert ext.recalibrated is not None
     assert ext.recalibrated.calibration_slope == pytest.approx(ext.calibration.slope, rel=1e-6)
+
+
+def test_stratified_cox_result_is_refitted(lung) -> None:
+    fit = lp.fit_cox(lung, ["age", "ph.ecog"], strata="sex")
+    res = lp.validate(fit, lung, n_bootstrap=3, metrics=("c", "slope"), progress=False)
+    assert res.method == "refit with fit_fn"
+    assert res.table["n_bootstrap"].tolist() == [3, 3]
