@@ -349,6 +349,13 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     problems: list[_v.Problem] = []
     out: dict[str, Any] = {}
     empty = _empty_rows(frame, src["time"])
+    if n and empty[-1]:  # blank lines after the last record are not data rows
+        filled = np.flatnonzero(~empty)
+        cut = int(filled[-1]) + 1 if filled.size else 0
+        notes.append(f"{n - cut} empty line(s) at the end of the input ignored")
+        frame, rows, empty, n = frame.iloc[:cut], rows[:cut], empty[:cut], cut
+        if n == 0 and not bad.lines:
+            raise CohortError(f"{where}: has a header but no data rows")
 
     if "patient_id" in src:
         out["patient_id"], found = _patient_ids(frame[src["patient_id"]], src["patient_id"],

@@ -234,6 +234,17 @@ def test_empty_row_is_reported_once(tmp_path):
     assert cohort.data["patient_id"].tolist() == ["p1", "z"]
 
 
+def test_blank_lines_at_the_end_are_not_rows(tmp_path):
+    cohort = read_cohort(write(tmp_path, rows_csv([{}]) + "\n\n,,,,,,,,,,,,,\n"))
+    assert cohort.n_read == 1 and cohort.exclusions.empty
+    assert "3 empty line(s) at the end of the input ignored" in cohort.notes
+
+
+def test_header_and_blank_lines_only(tmp_path):
+    with pytest.raises(CohortError, match="has a header but no data rows"):
+        read_cohort(write(tmp_path, "time,event\n\n,\n\n"))
+
+
 def test_line_with_too_many_fields(tmp_path):
     text = rows_csv([{}, {}]) + "p9,1,1,60,female,extremity,8,deep,2,none,no,yes,R0,10,extra\n"
     cohort = read_cohort(write(tmp_path, text))
@@ -613,7 +624,8 @@ def mangled_rows(draw):
         elif shape == 1:
             row["__cut__"] = draw(st.integers(1, len(GOOD) - 1))
         rows.append(row)
-    return rows
+    rows[-1]["patient_id"] = "last"  # the last record is never blank (trailing blanks are
+    return rows                      # not rows; tested on their own)
 
 
 @pytest.mark.filterwarnings("ignore:the event column has codes 1 and 2:UserWarning")
