@@ -10,8 +10,9 @@ CSV rules
 - separator: the one of ``,``, ``;``, tab that occurs most in the header line (``,`` on a tie);
 - decimal comma (``12,5``) is accepted in numeric columns when the separator is not a comma
   (in a comma-separated file ``1,234`` could be a thousands separator, so it stays text);
-- blank lines are kept (and excluded as "empty row"), so that a record's row number is its line
-  number with the header as line 1 (unless a quoted field spans lines);
+- blank lines are kept, so that a record's row number is its line number with the header as
+  line 1 (unless a quoted field spans lines); ``read_cohort`` excludes a blank line between
+  records as "empty row" and ignores (with a note) blank lines after the last record;
 - a record with more fields than the header is excluded ("wrong number of fields"); one with
   fewer has its missing trailing cells read as missing.
 """

@@ -251,7 +251,8 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     event or event code outside the map; missing or duplicate patient id (the first row with
     an id is kept, later ones name it); age outside 0-120; size <= 0 or > 60 cm; negative
     mitotic count; non-numeric age/size/mitotic count; a categorical value that is not
-    recognisable; an empty row; a line with more fields than the header. Missing covariates
+    recognisable; an empty row between records (empty lines after the last record are not
+    rows, and are only noted); a line with more fields than the header. Missing covariates
     are not exclusions: they stay missing, and so do explicit tokens such as ``unknown`` or
     grade ``GX``. Categorical spellings are normalised only when unambiguous (case, spaces,
     ``G2``/``II``/``2``, ``>50%`` -> ``>=50%``, yes/no/present/absent/1/0).
