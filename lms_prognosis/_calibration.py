@@ -199,7 +199,8 @@ class CalibrationResult(TableResult):
         Grouped: group, n, n_events, predicted (mean predicted event probability), observed
         (1 - Kaplan-Meier at t), lower, upper (95% CI of observed, R's log CI on S).
     smooth : DataFrame
-        predicted, observed on a grid of predicted values (Austin et al. 2020 curve).
+        predicted, observed, lower, upper on a grid of predicted values (Austin et al. 2020
+        curve; pointwise 95% CI of the smoothing Cox model, as R ``survfit.coxph``).
     patients : DataFrame
         Per patient (index of the data): predicted, observed (smoothed), linear_predictor.
     ici, e50, e90, emax : float
@@ -294,15 +295,14 @@ def calibration_core(model: Any, df: Any, time_point: float, groups: int, method
     if np.unique(kn).size < kn.size:
         kn = np.unique(kn)
     basis = rcs_basis(cll, kn) if kn.size >= 3 else cll[:, None]
-    beta, _, prep, means = cox_fit(t, ev, basis)
+    beta, vbeta, prep, means = cox_fit(t, ev, basis)
     obs = 1.0 - cox_surv_at(prep, beta, time_point, (basis - means) @ beta)
     diff = np.abs(obs - p_pred)
     lo_q, hi_q = np.quantile(p_pred, [0.01, 0.99])
     grid = np.linspace(lo_q, hi_q, 100)
     gcll = np.log(-np.log(np.clip(1.0 - grid, 1e-12, 1 - 1e-12)))
     gb = rcs_basis(gcll, kn) if kn.size >= 3 else gcll[:, None]
-    gobs = 1.0 - cox_surv_at(prep, beta, time_point, (gb - means) @ beta)
-    smooth = pd.DataFrame({"predicted": grid, "observed": gobs})
+    smooth = _smooth_curve(prep, beta, vbeta, gb - means, grid, time_point, conf_level)
     # calibration-in-the-large and slope
     s_all, _, lo_all, hi_all = km_at(t, ev, time_point, conf_level)
     expected = float(p_pred.mean())
@@ -321,6 +321,27 @@ def calibration_core(model: Any, df: Any, time_point: float, groups: int, method
         time_point=float(time_point), n=int(t.size), n_events=int(ev.sum()),
         n_dropped=n_dropped, method=f"rcs ({kn.size} knots) Cox on cloglog(predicted risk)",
         knots=kn)
+
+
+def _smooth_curve(prep: Any, beta: np.ndarray, vbeta: np.ndarray, z: np.ndarray,
+                  grid: np.ndarray, t: float, conf_level: float) -> pd.DataFrame:
+    """Observed risk on the grid with R ``survfit.coxph`` log-scale pointwise CIs (variance
+    of the baseline hazard and of beta included)."""
+    lp = z @ beta
+    try:
+        from lms_prognosis import _cox_predict
+
+        base = _cox_predict.baseline(prep, beta)
+        long = _cox_predict.predict_survival(base, z, lp, np.zeros(len(z), dtype=np.int64),
+                                             np.array([float(t)]), vbeta, "log", conf_level,
+                                             pd.RangeIndex(len(z)))
+        long = long.sort_values("patient")
+        return pd.DataFrame({"predicted": grid, "observed": 1.0 - long["surv"].to_numpy(),
+                             "lower": 1.0 - long["upper"].to_numpy(),
+                             "upper": 1.0 - long["lower"].to_numpy()})
+    except (TypeError, KeyError, ValueError, AttributeError):  # engine API changed: no CI
+        return pd.DataFrame({"predicted": grid,
+                             "observed": 1.0 - cox_surv_at(prep, beta, t, lp)})
 
 
 # --------------------------------------------------------------------------- Brier and AUC

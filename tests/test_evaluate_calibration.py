@@ -170,3 +170,21 @@ def test_decision_curve_of_a_good_model_beats_the_defaults(sim) -> None:
     dc = lp.decision_curve(d, 1 - _true_surv(lin, 60), 60, thresholds=[0.2, 0.3, 0.4])
     t = dc.table
     assert np.all(t["net_benefit"] >= np.maximum(t["treat_all"], 0) - 0.005)
+
+
+def test_smoothed_calibration_matches_r() -> None:
+    import json
+    from pathlib import Path
+
+    ref = json.loads((Path(__file__).parent / "reference" / "validate_rms.json").read_text())
+    c = ref["calibration"]  # the R calls are in c["calls"]
+    d = pd.DataFrame({"time": c["time"], "event": c["event"]})
+    cal = lp.calibration(np.asarray(c["predicted_survival"]), d, time_point=c["time_point"])
+    assert np.allclose(cal.knots, c["knots"], rtol=1e-12)
+    assert np.allclose(cal.patients["observed"], c["observed_risk"], atol=1e-9)
+    assert cal.ici == pytest.approx(c["ici"], rel=1e-7)
+    assert cal.e50 == pytest.approx(c["e50"], rel=1e-7)
+    assert cal.e90 == pytest.approx(c["e90"], rel=1e-7)
+    assert cal.slope == pytest.approx(c["slope"], abs=1e-6)
+    s = cal.smooth
+    assert np.all((s["lower"] <= s["observed"] + 1e-12) & (s["observed"] <= s["upper"] + 1e-12))
