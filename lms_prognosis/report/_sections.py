@@ -294,7 +294,7 @@ def section_ph(ctx: Context) -> Section:
     ph = cox.check_ph(transform="km")
     ctx.results["ph"] = ph
     t = ph.table
-    frame = pd.DataFrame({"term": t["term"].astype(str),
+    frame = pd.DataFrame({"term": [FACTOR_LABELS.get(x, x) for x in t["term"].astype(str)],
                           "chi-square": [format_number(x) for x in t["chisq"]],
                           "df": [str(int(x)) for x in t["df"]],
                           "p": [format_p(x, prefix=False) for x in t["p"]]})

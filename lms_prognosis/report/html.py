@@ -44,6 +44,9 @@ figure img { max-width: 100%; height: auto; }
 div.grid { display: grid; grid-template-columns: repeat(var(--cols, 2), 1fr); gap: 1rem; }
 div.grid figure { margin: 0; }
 figcaption { font-size: .85rem; color: #333; }
+main { counter-reset: figure; }
+figure { counter-increment: figure; }
+figcaption::before { content: "Figure " counter(figure) ": "; }
 """
 
 
