@@ -36,9 +36,9 @@ NON_NUMERIC = "non-numeric {what}"
 
 R_STYLE_HINT = ("codes allowed without event_codes= are 0 (censored) and 1 (event); for R-style "
                 "status (1 censored, 2 event) pass event_codes={1: 0, 2: 1}")
-R_STYLE_NOTE = ("the event column has codes 1 and 2 but no 0: this looks like R's status "
-                "(1 censored, 2 event). Rows with 2 were excluded and rows with 1 kept as "
-                "events; pass event_codes={1: 0, 2: 1} if it is R-style")
+R_STYLE_NOTE = ("has codes 1 and 2 but no 0: this looks like R's status (1 censored, 2 event) "
+                "and cannot be read without saying so; pass event_codes={1: 0, 2: 1} if it "
+                "is R-style, or event_codes={1: 1, 2: 2} if 2 is a competing cause")
 TEXT_CODE_HINT = "text codes need event_codes=, e.g. event_codes={'dead': 1, 'alive': 0}"
 
 _MISSING = "\x00missing"  # marker: an explicit 'unknown'-like token, read as a missing value

@@ -240,8 +240,8 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     competing causes. R's ``Surv(time, status)`` with status 1 = censored, 2 = event is read
     only through ``event_codes={1: 0, 2: 1}``; without it, code 2 rows are excluded
     ("event code outside the map"), never silently counted as events. R's ``Surv()`` guesses
-    1/2 coding when ``max(status) == 2``; this function does not guess, it says so in
-    ``notes`` (and warns) when a column holds 1 and 2 but no 0.
+    1/2 coding when ``max(status) == 2``; this function does not guess: a column holding 1 and 2
+    but no 0 raises ``CohortError`` asking for ``event_codes=``.
 
     Row numbers in ``exclusions["row"]``: the line in the file with the header as line 1, so
     the first data row is 2 (exactly the line number unless a quoted cell spans lines); the
@@ -374,6 +374,10 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     codes, event_problems, event_notes = _v.parse_event(
         frame[src["event"]], src["event"], event_codes, decimal_comma, CohortError)
     problems += event_problems
+    if _v.R_STYLE_NOTE in event_notes:
+        # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
+        # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
+        raise CohortError(f"{where}: event column {src['event']!r} {_v.R_STYLE_NOTE}")
     for note in event_notes:
         notes.append(note)
         warnings.warn(note, UserWarning, stacklevel=3)

@@ -138,13 +138,13 @@ def test_text_event_without_map_is_excluded_with_hint(tmp_path):
     assert reason.startswith("event code outside the map: text codes need event_codes=")
 
 
-def test_r_style_status_without_codes_is_never_read_as_all_events(tmp_path):
+def test_r_style_status_without_codes_is_refused_as_a_whole(tmp_path):
+    # 1/2 with no 0: neither reading is safe row by row (under R's coding every 1 is censored)
     rows = [{"event": "1"}, {"event": "2"}, {"event": "2"}]
-    with pytest.warns(UserWarning, match="R's status"):
-        cohort = read_rows(tmp_path, rows)
-    assert cohort.data["event"].tolist() == [1]  # the 2s are not events
-    assert reasons(cohort)[0].startswith("event code outside the map")
-    assert any("event_codes={1: 0, 2: 1}" in n for n in cohort.notes)
+    with pytest.raises(CohortError, match=r"event column 'event' has codes 1 and 2 but no 0") as err:
+        read_rows(tmp_path, rows)
+    assert "event_codes={1: 0, 2: 1}" in str(err.value)
+    assert "cohort.csv" in str(err.value)  # names the file
 
 
 def test_r_style_status_with_event_codes(tmp_path):
@@ -628,7 +628,6 @@ def mangled_rows(draw):
     return rows                      # not rows; tested on their own)
 
 
-@pytest.mark.filterwarnings("ignore:the event column has codes 1 and 2:UserWarning")
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=mangled_rows(), sep=st.sampled_from([",", ";"]))
 def test_every_row_is_kept_or_excluded_and_the_file_is_unchanged(rows, sep):
@@ -645,6 +644,9 @@ def test_every_row_is_kept_or_excluded_and_the_file_is_unchanged(rows, sep):
         try:
             cohort = read_cohort(path)
         except CohortError as exc:
+            if "has codes 1 and 2 but no 0" in str(exc):  # R-style status: refused as a whole
+                assert sha(path) == before
+                return
             assert "no usable row" in str(exc)
             assert exc.exclusions["row"].nunique() == len(rows)
         else:
