@@ -306,8 +306,8 @@ def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequenc
     ----------
     df : DataFrame or Cohort
         Test data.
-    risk : str or array-like
-        Risk score (larger = worse), one value per row.
+    risk : str, array-like or model
+        Risk score (larger = worse), one value per row; or a model (its linear predictor).
     times : float or sequence
         Horizons (months).
     time, event : str
@@ -342,6 +342,8 @@ def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequenc
     1.0
     """
     t_arr = _times_array(times)
+    if hasattr(risk, "predict_risk") or hasattr(risk, "apply"):
+        risk = model_predictions(risk, df, None)["lp"].to_numpy(float)
     t, e, r, _, _ = _survival_arrays(df, time, event, risk)
     from lms_prognosis._calibration import _train_arrays
 
