@@ -95,7 +95,7 @@ def km_at(time: np.ndarray, event: np.ndarray, t: float, conf_level: float = 0.9
         return (np.nan,) * 4
     with np.errstate(divide="ignore", invalid="ignore"):
         gw = float(np.sum(d / (n * (n - d))))
-    se = s * np.sqrt(gw)
+        se = s * np.sqrt(gw) if s > 0 else np.nan
     if s == 0 or not np.isfinite(gw):
         return s, se, np.nan, np.nan
     z = stats.norm.ppf(0.5 + conf_level / 2)
