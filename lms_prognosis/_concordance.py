@@ -83,28 +83,46 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
     pos = np.arange(n, dtype=idx_t)
     cw = np.zeros(n + 1, dtype=col.dtype)
     z = np.zeros(n + 1, dtype=idx_t)
+    tmp = np.empty(n, dtype=col.dtype)
+    inv = np.empty(n, dtype=idx_t)
+    i1 = np.empty(n, dtype=idx_t)
+    i2 = np.empty(n, dtype=idx_t)
+    grp = np.empty(n, dtype=idx_t)
+    zero = np.empty(n, dtype=bool)
     for k in range(nbits - 1, -1, -1):
-        one = ((lay_u >> k) & 1).astype(bool)
-        zero = ~one
+        np.right_shift(lay_u, k, out=grp)
+        np.bitwise_and(grp, 1, out=grp)
+        one = grp.astype(bool)
+        np.logical_not(one, out=zero)
         # groups (same u >> (k+1)) are contiguous; their bounds from the group sizes
-        grp = lay_u >> (k + 1)
+        np.right_shift(lay_u, k + 1, out=grp)
         sizes = np.bincount(grp)
         bounds = np.zeros(len(sizes) + 1, dtype=idx_t)
         np.cumsum(sizes, out=bounds[1:])
-        gs = bounds[grp]
-        ge = bounds[grp + 1]
-        np.cumsum(np.where(zero, col, 0.0), out=cw[1:])
-        acc += np.where(one, cw[ge] - cw[1:], 0.0)
+        gs = bounds.take(grp)
+        grp += 1
+        ge = bounds.take(grp)
+        # bit-1 elements collect the bit-0 weight after them in their group
+        np.multiply(col, zero, out=tmp)
+        np.cumsum(tmp, out=cw[1:])
+        cw.take(ge, out=tmp)
+        tmp -= cw[1:]
+        tmp *= one
+        acc += tmp
+        # stable partition: bit-0 elements to gs + (zeros before), bit-1 after all zeros
         np.cumsum(zero, out=z[1:])
-        zgs = z[gs]
+        zgs = z.take(gs)
         zb = z[:-1] - zgs
-        newpos = np.where(zero, gs + zb, gs + (z[ge] - zgs) + (pos - gs) - zb)
-        inv = np.empty(n, dtype=idx_t)
-        inv[newpos] = pos
-        lay_u = lay_u[inv]
-        lay_orig = lay_orig[inv]
-        col = col[inv]
-        acc = acc[inv]
+        np.subtract(pos, zb, out=i1)
+        z.take(ge, out=i2)
+        i2 -= zgs
+        i1 += i2
+        np.add(gs, zb, out=i2)
+        inv[np.where(zero, i2, i1)] = pos
+        lay_u = lay_u.take(inv)
+        lay_orig = lay_orig.take(inv)
+        col = col.take(inv)
+        acc = acc.take(inv)
     accs = [acc] if b is None else [acc.real, acc.imag]
     cols = [col] if b is None else [col.real, col.imag]
     out: dict[str, np.ndarray] = {}
