@@ -533,7 +533,9 @@ def fit_cox(df: pd.DataFrame, covariates: Sequence[str] | str, time: str = "time
                       f"[{EPV_SOURCE}]", CoxWarning, stacklevel=2)
     # R coxph(nocenter = c(-1, 0, 1)): columns with values only in {-1, 0, 1} (dummies,
     # booleans, 0/1 numbers) are reported with mean 0, i.e. lp at their reference value
-    no_center = np.array([_only_unit_values(c) for c in cols])
+    kinds = [t.kind for t in terms for _ in t.names]
+    no_center = np.array([k != "numeric" or _only_unit_values(c) for k, c in zip(kinds, cols,
+                                                                               strict=True)])
     means = np.where(no_center, 0.0, center)
     nr = _engine.newton_raphson(prep)
     _check_problems(nr, terms, names, cols, ev)
