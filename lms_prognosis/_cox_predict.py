@@ -5,6 +5,9 @@ The baseline cumulative hazard is R's ``agsurv``: for an Efron fit the Efron-cor
 (``stype = 2, ctype = 2``), for a Breslow fit ``d / S0``. Its variance for a new covariate
 vector ``z`` is ``exp(2 lp) * (sum varhaz + d' V d)`` with ``d = H0(t) z - sum xbar dH0``:
 the second term is the variance of beta carried into the curve (R's ``d' V d``).
+
+Also Harrell's concordance of the fitted linear predictor with R's standard error
+(``summary(coxph)$concordance``).
 """
 
 from __future__ import annotations
