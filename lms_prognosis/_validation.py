@@ -31,6 +31,7 @@ from lms_prognosis._concordance import TableResult, harrell_c, harrell_c_batch, 
 from lms_prognosis._cox_engine import loglik_derivs, prepare
 
 METRICS = ("c", "dxy", "slope", "brier")
+PARALLEL_MIN_WORK = 1_000_000  # rows x replicates below which n_jobs > 1 runs in-process
 
 
 def as_frame(df: Any) -> pd.DataFrame:
@@ -381,6 +382,8 @@ def _dispatch(job: dict[str, Any], children: list[np.random.SeedSequence],
         import os
         n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     B = len(children)
+    if n_jobs > 1 and job["n"] * B < PARALLEL_MIN_WORK:
+        n_jobs = 1  # worker start-up and transfer would cost more than they save
     if n_jobs == 1:
         chunk = max(1, B // 20)
         chunks = [children[i:i + chunk] for i in range(0, B, chunk)]

@@ -58,7 +58,10 @@ def test_corrected_inside_rms_spread(lung_validation) -> None:
     assert t.loc["dxy", "n_bootstrap"] == 200 and lung_validation.n_failed == 0
 
 
-def test_seeded_and_same_for_any_n_jobs(lung) -> None:
+def test_seeded_and_same_for_any_n_jobs(lung, monkeypatch) -> None:
+    from lms_prognosis import _validation
+
+    monkeypatch.setattr(_validation, "PARALLEL_MIN_WORK", 0)  # force the worker processes
     a = lp.validate(COVS, lung, n_bootstrap=6, seed=7, metrics=("c", "slope"), progress=False)
     b = lp.validate(COVS, lung, n_bootstrap=6, seed=7, metrics=("c", "slope"), progress=False,
                     n_jobs=2)
