@@ -113,11 +113,15 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarr
 def _newton(prep: Any, beta0: np.ndarray, eps: float = 1e-9, iter_max: int = 30
             ) -> np.ndarray:
     """Newton-Raphson on the engine's log-likelihood from a warm start (step halving when
-    the log-likelihood falls; stop when ``|1 - ll_old / ll_new| <= eps``)."""
+    the log-likelihood falls; stop when ``|1 - ll_old / ll_new| <= eps``, or take the last
+    Newton step without evaluating again once it is below 1e-4 (1 + |beta|): the error left
+    is of the order of its square)."""
     beta = np.asarray(beta0, dtype=float).copy()
     ll, u, info = loglik_derivs(beta, prep)
     for _ in range(iter_max):
         step = np.linalg.solve(info, u)
+        if np.all(np.abs(step) <= 1e-4 * (1.0 + np.abs(beta))):
+            return beta + step
         new = beta + step
         nll, nu, ninfo = loglik_derivs(new, prep)
         halvings = 0
