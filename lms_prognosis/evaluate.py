@@ -368,9 +368,11 @@ def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, grou
         Horizon in months (default 60 = 5 years).
     groups : int
         Number of risk groups (quantiles of predicted risk) for the grouped table.
-    method : {"rcs"}
-        Smoother: a Cox model of the outcome on a restricted cubic spline of
-        cloglog(predicted risk). ("hazard", Kooperberg's HARE, raises NotImplementedError.)
+    method : {"rcs", "hazard"}
+        Smoother. ``"rcs"``: a Cox model of the outcome on a restricted cubic spline of
+        cloglog(predicted risk). ``"hazard"``: a piecewise-exponential (Poisson) hazard
+        regression on the same spline plus a cloglog x log(time) term, which allows
+        non-proportional hazards (a non-adaptive stand-in for Kooperberg's HARE).
     knots : {3, 4, 5}
         Spline knots at Harrell's default quantiles of cloglog(predicted risk).
     time, event : str
@@ -382,7 +384,8 @@ def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, grou
     -------
     CalibrationResult
         ``.table`` grouped (group, n, n_events, predicted, observed, lower, upper),
-        ``.smooth`` (predicted, observed, lower, upper), ``.patients``, ``.ici``, ``.e50``,
+        ``.smooth`` (predicted, observed, and for "rcs" lower, upper), ``.patients``, ``.ici``,
+        ``.e50``,
         ``.e90``, ``.emax``, ``.oe``, ``.slope`` and their intervals.
 
     Notes

@@ -92,8 +92,8 @@ def test_calibration_errors(sim) -> None:
     d, lin = sim
     with pytest.raises(ValueError, match="beyond the last follow-up"):
         lp.calibration(_true_surv(lin, 500), d, time_point=500)
-    with pytest.raises(NotImplementedError, match="rcs"):
-        lp.calibration(_true_surv(lin, 60), d, time_point=60, method="hazard")
+    with pytest.raises(ValueError, match="method"):
+        lp.calibration(_true_surv(lin, 60), d, time_point=60, method="loess")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         lp.calibration(lin, d, time_point=60)
 
@@ -188,3 +188,14 @@ def test_smoothed_calibration_matches_r() -> None:
     assert cal.slope == pytest.approx(c["slope"], abs=1e-6)
     s = cal.smooth
     assert np.all((s["lower"] <= s["observed"] + 1e-12) & (s["observed"] <= s["upper"] + 1e-12))
+
+
+def test_hazard_regression_smoother(sim) -> None:
+    d, lin = sim
+    good = lp.calibration(_true_surv(lin, 60), d, time_point=60, method="hazard")
+    assert good.ici < 0.02 and "hazard regression" in good.method
+    bad = lp.calibration(_true_surv(2 * lin, 60), d, time_point=60, method="hazard")
+    assert bad.ici > 0.05
+    rcs = lp.calibration(_true_surv(2 * lin, 60), d, time_point=60, method="rcs")
+    assert bad.ici == pytest.approx(rcs.ici, abs=0.01)  # Austin et al.: the two agree
+    assert bad.slope == rcs.slope and bad.oe == rcs.oe  # smoother-independent statistics
