@@ -384,9 +384,8 @@ def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, grou
     -------
     CalibrationResult
         ``.table`` grouped (group, n, n_events, predicted, observed, lower, upper),
-        ``.smooth`` (predicted, observed, and for "rcs" lower, upper), ``.patients``, ``.ici``,
-        ``.e50``,
-        ``.e90``, ``.emax``, ``.oe``, ``.slope`` and their intervals.
+        ``.smooth`` (predicted, observed, and for "rcs" lower, upper), ``.patients``,
+        ``.ici``, ``.e50``, ``.e90``, ``.emax``, ``.oe``, ``.slope`` and their intervals.
 
     Notes
     -----
