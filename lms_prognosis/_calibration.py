@@ -160,7 +160,7 @@ def model_predictions(model: Any, df: Any, time_point: float | None) -> pd.DataF
     predicted survival probabilities at ``time_point`` (then lp = log(-log S)).
     """
     frame = _frame(df)
-    arg = frame if hasattr(model, "hazard_ratios") else df
+    arg = frame if hasattr(type(model), "hazard_ratios") else df
     out = pd.DataFrame(index=frame.index)
     if isinstance(model, (np.ndarray, list, pd.Series)):
         s = np.asarray(model, dtype=float).ravel()
@@ -438,6 +438,10 @@ class BrierResult(TableResult):
     n: int
     _title: str = field(default="Brier score (IPCW)", init=False)
 
+    def __repr__(self) -> str:
+        ibs = "" if self.integrated is None else f"; integrated {self.integrated:.4f}"
+        return f"{self._title}, n = {self.n}{ibs}\n{self.table.to_string(index=False)}"
+
 
 @dataclass(repr=False)
 class TimeAUCResult(TableResult):
@@ -447,6 +451,10 @@ class TimeAUCResult(TableResult):
     mean_auc: float
     n: int
     _title: str = field(default="Time-dependent AUC (cumulative/dynamic)", init=False)
+
+    def __repr__(self) -> str:
+        return (f"{self._title}, n = {self.n}; mean {self.mean_auc:.4f}\n"
+                f"{self.table.to_string(index=False)}")
 
 
 def _train_arrays(train: Any, time: str, event: str, default: tuple[np.ndarray, np.ndarray]

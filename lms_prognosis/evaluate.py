@@ -218,7 +218,7 @@ def _times_array(times: float | Sequence[float]) -> np.ndarray:
 def _surv_matrix(df: Any, predicted: Any, times: np.ndarray) -> np.ndarray:
     frame = as_frame(df)
     if hasattr(predicted, "predict_survival"):
-        arg = frame if hasattr(predicted, "hazard_ratios") else df
+        arg = frame if hasattr(type(predicted), "hazard_ratios") else df
         long = predicted.predict_survival(arg, list(times))
         wide = long.pivot_table(index="patient", columns="time", values="surv")
         return wide.reindex(index=frame.index, columns=times).to_numpy(float)
