@@ -142,14 +142,16 @@ class CoxResult:
     def hazard_ratios(self) -> pd.DataFrame:
         """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``)."""
         se = np.sqrt(np.diag(self._var))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = self._beta / se
         q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            z = self._beta / se
+            lower = np.exp(self._beta - q * se)
+            upper = np.exp(self._beta + q * se)
         cov = [t.covariate for t in self._terms for _ in t.names]
         return pd.DataFrame({
             "term": self._names, "covariate": cov, "coef": self._beta, "se": se,
-            "hr": np.exp(self._beta), "lower": np.exp(self._beta - q * se),
-            "upper": np.exp(self._beta + q * se), "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+            "hr": np.exp(self._beta), "lower": lower, "upper": upper, "z": z,
+            "p": 2 * stats.norm.sf(np.abs(z)),
         })
 
     @property

@@ -42,8 +42,10 @@ def _fit(name: str):
 
 
 def _close(ours, ref, rtol=RTOL, atol=0.0):
-    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(ref, float), rtol=rtol,
-                               atol=atol, equal_nan=True)
+    ours = np.asarray(ours, float)
+    ref = np.asarray(ref, float)
+    ours = np.where(np.isnan(ref) & np.isinf(ours), np.nan, ours)  # JSON writes R's Inf as null
+    np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol, equal_nan=True)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +89,8 @@ def test_concordance(fits, name):
 def test_linear_predictor(fits, name):
     fit, _ = fits[name]
     lp = fit.predict_risk(fit.data)
-    _close(lp["linear_predictor"], CASES[name]["lp"]["value"], rtol=1e-9, atol=1e-12)
-    _close(lp["relative_risk"], np.exp(CASES[name]["lp"]["value"]), rtol=1e-9)
+    _close(lp["linear_predictor"], CASES[name]["lp"]["value"], atol=1e-9)
+    _close(lp["relative_risk"], np.exp(CASES[name]["lp"]["value"]), rtol=1e-7)
 
 
 SURV_CASES = [(n, ct) for n, c in CASES.items() if "survfit" in c for ct in c["survfit"]]

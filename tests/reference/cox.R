@@ -3,6 +3,7 @@
 # Writes tests/reference/cox.json and the data it used as tests/reference/data/cox_<case>.csv.
 # Every number in the JSON sits next to the R call that produced it ("call" fields).
 # Event coding in the CSV files is 0/1 (R's 1/2 `status` converted here, explicitly).
+# jsonlite writes NA, NaN and Inf as null.
 suppressPackageStartupMessages({
   library(survival)
   library(jsonlite)
@@ -34,8 +35,12 @@ pbc2 <- data.frame(time = pbc2$time, event = as.integer(pbc2$status == 2), age =
 months <- lung2
 months$time <- round(lung$time / 30.4375)
 
+# separation: no events in ph.ecog level 2 (R warns "coefficient may be infinite")
+lungsep <- lung2
+lungsep$event[!is.na(lungsep$ph.ecog) & lungsep$ph.ecog == "2"] <- 0L
+
 datasets <- list(lung = lung2, veteran = vet, ovarian = ova, colon = col2, pbc = pbc2,
-                 months = months)
+                 months = months, lungsep = lungsep)
 for (nm in names(datasets)) {
   write.csv(datasets[[nm]], file.path("data", paste0("cox_", nm, ".csv")), row.names = FALSE,
             na = "")
@@ -164,6 +169,7 @@ cases <- list(
   lung_strata_breslow = run_case("lung", "age + ph.ecog", "ph.ecog", "breslow", strata = "sex"),
   months_efron = run_case("months", "age + sex + ph.ecog", "ph.ecog", "efron",
                           newdata = nd_lung, times = c(0, 1, 3, 6, 12, 24)),
+  lungsep_efron = run_case("lungsep", "age + sex + ph.ecog", "ph.ecog", "efron", zph = FALSE),
   months_breslow = run_case("months", "age + sex + ph.ecog", "ph.ecog", "breslow",
                             newdata = nd_lung, times = c(0, 6, 12, 24))
 )
