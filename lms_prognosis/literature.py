@@ -409,12 +409,13 @@ class PublishedModel:
                horizons: Sequence[float]) -> pd.DataFrame:
         eff = lp * (self.calibration_slope or 1.0) if self.kind == "points" else lp
         rr = np.exp(eff) if (self.kind == "cox" or self.calibration_slope) else np.nan * lp
-        tab = pd.DataFrame({"patient_id": pid, "linear_predictor": lp, "relative_risk": rr,
-                            "risk_group": self._group_of(lp)}, index=index)
-        for h in horizons:
-            tab[f"surv_{h:g}m"] = self._surv(eff, tab["risk_group"].to_numpy(), float(h))
-        tab["baseline"] = self.baseline.kind
-        return tab
+        group = self._group_of(lp)
+        cols: dict[str, Any] = {"patient_id": pid, "linear_predictor": lp, "relative_risk": rr,
+                                "risk_group": group}
+        for h in horizons:  # built in one go: one insert per horizon fragments the frame
+            cols[f"surv_{h:g}m"] = self._surv(eff, np.asarray(group), float(h))
+        cols["baseline"] = self.baseline.kind
+        return pd.DataFrame(cols, index=index)
 
     def _group_of(self, lp: np.ndarray) -> pd.Categorical:
         c = _lit.constant
