@@ -559,17 +559,11 @@ def _breslow_offset(time: np.ndarray, event: np.ndarray, lp: np.ndarray
 
 
 def _cox_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float, str]:
+    from lms_prognosis.cox import fit_cox  # noqa: PLC0415  (cox imports nothing from here)
+
     df = pd.DataFrame({"time": time, "event": event, "lp": lp})
-    try:
-        from lms_prognosis.cox import fit_cox  # noqa: PLC0415
-        fit = fit_cox(df, ["lp"], time="time", event="event")
-        hr = fit.hazard_ratios.set_index("term")
-        return float(hr.loc["lp", "coef"]), float(hr.loc["lp", "se"]), "lms_prognosis.fit_cox"
-    except (ImportError, AttributeError):
-        from lifelines import CoxPHFitter  # noqa: PLC0415
-        cph = CoxPHFitter().fit(df, "time", "event")
-        return (float(cph.params_["lp"]), float(cph.standard_errors_["lp"]),
-                "lifelines CoxPHFitter (fit_cox not available)")
+    hr = fit_cox(df, ["lp"], time="time", event="event").hazard_ratios.set_index("term")
+    return float(hr.loc["lp", "coef"]), float(hr.loc["lp", "se"]), "lms_prognosis.fit_cox"
 
 
 def published_model(name: str) -> PublishedModel:
