@@ -73,25 +73,11 @@ def schoenfeld_power(hr: float, events: float, alpha: float = 0.05,
 
 
 def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> float:
-    """Wald p-value of ``term`` (fit_cox if available, else lifelines)."""
-    try:
-        from lms_prognosis.cox import fit_cox  # noqa: PLC0415
-    except ImportError:
-        fit_cox = None
-    if fit_cox is not None:
-        hr = fit_cox(df, covariates, time="time", event="event").hazard_ratios
-        return float(hr.set_index("term").loc[term, "p"])
-    from lifelines import CoxPHFitter  # noqa: PLC0415  (fallback: fit_cox not built yet)
+    """Wald p-value of ``term`` in a Cox fit (Efron ties) of ``covariates``."""
+    from lms_prognosis.cox import fit_cox  # noqa: PLC0415  (cox imports nothing from here)
 
-    x = df[["time", "event"]].copy()
-    for c in covariates:
-        if c == "grade":
-            for k in ("2", "3"):
-                x[f"grade[{k}]"] = (df["grade"] == k).astype(float)
-        else:
-            x[c] = df[c].astype(float)
-    cph = CoxPHFitter().fit(x, "time", "event")
-    return float(cph.summary.loc[term, "p"])
+    hr = fit_cox(df, covariates, time="time", event="event").hazard_ratios
+    return float(hr.set_index("term").loc[term, "p"])
 
 
 def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, prevalence: float,
@@ -126,9 +112,8 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     ``default`` parameter set, 5 y accrual + 5 y follow-up). By default the question is a new
     binary marker, independent of the LMS factors, with prevalence ``prevalence`` and true HR
     ``hr`` on top of the LMS model; alternatively the HR of one of the model's own factors is
-    set to ``hr``. Each replicate fits a Cox model (``lms_prognosis.fit_cox``; lifelines
-    ``CoxPHFitter`` if fit_cox is not importable) and rejects when the two-sided Wald p <
-    ``alpha``.
+    set to ``hr``. Each replicate fits a Cox model (``lms_prognosis.fit_cox``, Efron ties)
+    and rejects when the two-sided Wald p < ``alpha``.
 
     Parameters
     ----------
@@ -209,5 +194,5 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
                      "schoenfeld_events": schoenfeld_events(hr, alpha, power, prev)})
     out = pd.DataFrame(rows)
     out.attrs.update(hr=hr, alpha=alpha, factor=factor, adjust=adjust, seed=seed,
-                     fit="lms_prognosis.fit_cox if available, else lifelines CoxPHFitter")
+                     fit="lms_prognosis.fit_cox (Efron ties), two-sided Wald test")
     return out
