@@ -33,14 +33,24 @@ _PUBLIC: dict[str, str] = {
     "simulate_cohort": "simulate",
     "power_simulation": "simulate",
     "schoenfeld_events": "simulate",
+    "Truth": "simulate",
     # literature
     "published_model": "literature",
     "list_models": "literature",
+    "PublishedModel": "literature",
+    "EndpointMismatchError": "literature",
     # nonparametric
     "kaplan_meier": "nonparametric",
     "logrank_test": "nonparametric",
+    "KMResult": "nonparametric",
+    "LogRankResult": "nonparametric",
+    "SurvivalDataError": "nonparametric",
     # cox
     "fit_cox": "cox",
+    "CoxResult": "cox",
+    "PHTest": "cox",
+    "CoxWarning": "cox",
+    "CoxError": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",
