@@ -319,8 +319,12 @@ def plot_nomogram(model: Any, times: Sequence[float] = (12, 36, 60), ax: Axes | 
             x = (np.asarray(v.effects) - v.min_effect) * k
             ticks = _merge_levels(pd.DataFrame({"label": [str(lv) for lv in v.levels],
                                                 "value": v.levels, "x": x}))
-        rows.append({"name": labels.get(v.name, v.name), "kind": "covariate",
-                     "ticks": ticks.sort_values("x", kind="stable").reset_index(drop=True)})
+        row = {"name": labels.get(v.name, v.name), "kind": "covariate",
+               "ticks": ticks.sort_values("x", kind="stable").reset_index(drop=True)}
+        if v.kind == "numeric":  # the line spans the observed range, not only the nice ticks
+            ends = (v.coef * np.array([v.lo, v.hi]) - v.min_effect) * k
+            row["span"] = (float(ends.min()), float(ends.max()))
+        rows.append(row)
     tot = _nice(0.0, max_total, 8)
     rows.append({"name": "Total points", "kind": "total", "ticks": pd.DataFrame(
         {"label": [f"{a:g}" for a in tot], "value": tot, "x": tot * 100.0 / max_total})})
@@ -366,7 +370,8 @@ def _draw(ax: Axes, rows: list[dict[str, Any]], min_gap: float) -> None:
         if len(tk) == 0:
             continue
         xs = tk["x"].to_numpy(float)
-        ax.plot([xs.min(), xs.max()], [y, y], color="black", lw=0.8)
+        lo, hi = row.get("span", (xs.min(), xs.max()))
+        ax.plot([min(lo, xs.min()), max(hi, xs.max())], [y, y], color="black", lw=0.8)
         if row["kind"] == "points":
             minor = np.arange(0, 101, 5.0)
             ax.vlines(minor, y, y + 0.1, color="black", lw=0.6)
