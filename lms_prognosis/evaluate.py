@@ -122,6 +122,11 @@ class ConcordanceResult(TableResult):
         return pd.DataFrame([row])
 
 
+def _is_model(risk: Any) -> bool:
+    """A fitted or published model (not a column, array or Series: a Series also has .apply)."""
+    return hasattr(risk, "predict_risk") and not isinstance(risk, (str, pd.Series, np.ndarray))
+
+
 def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray,
                 time: str = "time", event: str = "event", method: str = "harrell",
                 tau: float | None = None, timewt: str | None = None,
@@ -190,7 +195,7 @@ def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray
     tw = timewt or ("n" if method == "harrell" else "n/G2")
     if tw not in TIMEWTS:
         raise ValueError(f"timewt must be one of {TIMEWTS}, not {tw!r}")
-    if hasattr(risk, "predict_risk") or hasattr(risk, "apply"):
+    if _is_model(risk):
         risk = model_predictions(risk, df, None)["lp"].to_numpy(float)
     t, e, r, w, n_dropped = _survival_arrays(df, time, event, risk, weights)
     if t.size == 0:
@@ -343,7 +348,7 @@ def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequenc
     1.0
     """
     t_arr = _times_array(times)
-    if hasattr(risk, "predict_risk") or hasattr(risk, "apply"):
+    if _is_model(risk):
         risk = model_predictions(risk, df, None)["lp"].to_numpy(float)
     t, e, r, _, _ = _survival_arrays(df, time, event, risk)
     from lms_prognosis._calibration import _train_arrays
