@@ -8,7 +8,8 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); libr
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-survival r-cran-jsonlite r-cran-rms
 fi
-for script in *.R; do
+# datasets.R first: the other scripts read the CSVs it writes
+for script in datasets.R $(ls *.R | grep -v '^datasets.R$'); do
   echo "Rscript $script"
   Rscript "$script"
 done

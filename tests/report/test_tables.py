@@ -172,7 +172,7 @@ def test_derive_factors_levels_and_missing():
 
 
 # ------------------------------------------------------------------ against R (fixture by R)
-REF = Path(__file__).with_name("table_one_reference.json")
+REF = Path(__file__).resolve().parents[1] / "reference" / "table_one.json"
 SHIPPED = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
 
 

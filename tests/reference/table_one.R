@@ -1,5 +1,5 @@
 # Reference numbers for lms_prognosis.report.table_one, made by R itself (base R + stats).
-# Run from tests/report/:  Rscript table_one_reference.R  ->  table_one_reference.json
+# Run from tests/reference/ (make_all.sh does):  Rscript table_one.R  ->  table_one.json
 # Data: the shipped synthetic cohort (lms_prognosis/data/synthetic_somatic_500.csv).
 # Every entry stores the R call that made its value ("call"). Numbers have 15 significant digits.
 suppressPackageStartupMessages(library(jsonlite))
@@ -51,4 +51,4 @@ rec("smd_necrosis_by_sex", smd_cat(d$necrosis, d$sex))
 
 out$meta <- list(R = R.version.string)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = I(15), pretty = TRUE),
-           "table_one_reference.json")
+           "table_one.json")
