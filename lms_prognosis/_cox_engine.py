@@ -164,6 +164,21 @@ def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
     return out
 
 
+def efron_event_sums(w: np.ndarray, wx: np.ndarray, prep: Prepared
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per event block: risk-set sums s0, s1, death sums d0, d1; per Efron step 1/denominator.
+
+    ``inv[k] = 1 / (s0 - f_k d0)`` for the k-th death of its tied block (f_k = (k-1)/d for
+    Efron, 0 for Breslow), the quantity the baseline hazard and the Schoenfeld residuals share.
+    """
+    s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
+    s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+    d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
+    d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
+    inv = 1.0 / (s0[prep.k_block] - prep.k_frac * d0[prep.k_block])
+    return s0, s1, d0, d1, inv
+
+
 def _rev_block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
     """For each block b: sum of ``values`` over blocks b..(last block of b's stratum)."""
     rc = np.cumsum(values[::-1])[::-1]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._cox_engine import Prepared, _rev_block_cumsum, _risk_sums
+from lms_prognosis._cox_engine import Prepared, _rev_block_cumsum, efron_event_sums
 
 CONF_TYPES = ("log", "log-log", "plain")
 
@@ -46,14 +46,9 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
     var = np.zeros(nblock)
     xb = np.zeros((nblock, p))
     if prep.death_rows.size:
-        s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
-        s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+        _, s1, _, d1, inv = efron_event_sums(w, wx, prep)
         starts = prep.eblock_start
-        d0 = np.add.reduceat(w[prep.death_rows], starts)
-        d1 = np.add.reduceat(wx[prep.death_rows], starts, axis=0)
-        kb = prep.k_block
         f = prep.k_frac
-        inv = 1.0 / (s0[kb] - f * d0[kb])
         inv2 = inv * inv
         haz[prep.eblock] = np.add.reduceat(inv, starts)
         var[prep.eblock] = np.add.reduceat(inv2, starts)

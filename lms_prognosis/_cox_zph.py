@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._cox_engine import Prepared, _rev_block_cumsum, _risk_sums
+from lms_prognosis._cox_engine import Prepared, _rev_block_cumsum, efron_event_sums
 
 if TYPE_CHECKING:  # pragma: no cover
     from lms_prognosis.cox import CoxResult
@@ -102,14 +102,10 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     eta = x @ beta
     w = np.exp(eta - eta.max())
     wx = x * w[:, None]
-    s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
-    s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+    _, s1, _, d1, inv = efron_event_sums(w, wx, prep)
     starts = prep.eblock_start
-    d0 = np.add.reduceat(w[prep.death_rows], starts)
-    d1 = np.add.reduceat(wx[prep.death_rows], starts, axis=0)
     kb = prep.k_block
     f = prep.k_frac
-    inv = 1.0 / (s0[kb] - f * d0[kb])
     # Schoenfeld residuals: x_i minus the mean (over the Efron steps) of the weighted means
     a = np.add.reduceat(inv, starts)
     b = np.add.reduceat(f * inv, starts)
