@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.literature import model_design
+
 GE = "\u2265"
 LE = "\u2264"
 
@@ -83,20 +85,18 @@ def derive_factors(data: pd.DataFrame) -> pd.DataFrame:
     (['<60', '≥60', nan], ['≤5 cm', '>5 cm', '≤5 cm'])
     """
     out = data.copy()
-    if "age" in out:
-        age = pd.to_numeric(out["age"], errors="coerce")
-        out["age_ge_60"] = _binary(age >= 60, age.notna(), ("<60", f"{GE}60"))
-    if "size_cm" in out:
-        size = pd.to_numeric(out["size_cm"], errors="coerce")
-        out["size_gt_5cm"] = _binary(size > 5, size.notna(), (f"{LE}5 cm", ">5 cm"))
-    if "necrosis" in out:
-        nec = out["necrosis"].astype("string")
-        out["necrosis_any"] = _binary(nec != "none", nec.notna(), ("none", "present"))
-    for col, levels in (("vascular_invasion", ("absent", "present")),
-                        ("aneuploidy", ("diploid", "aneuploid"))):
-        if col in out:
-            v = out[col].astype("boolean")
-            out[col] = _binary(v, v.notna(), levels)
+    # the cut-points live in one place, literature.model_design (also used by the models)
+    design = model_design(data)
+    binaries = (("age", "age_ge_60", "age_ge_60", ("<60", f"{GE}60")),
+                ("size_cm", "size_gt_5", "size_gt_5cm", (f"{LE}5 cm", ">5 cm")),
+                ("necrosis", "necrosis_any", "necrosis_any", ("none", "present")),
+                ("vascular_invasion", "vascular_invasion", "vascular_invasion",
+                 ("absent", "present")),
+                ("aneuploidy", "aneuploidy", "aneuploidy", ("diploid", "aneuploid")))
+    for source, term, column, levels in binaries:
+        if source in out:
+            x = design[term]
+            out[column] = _binary(x == 1, x.notna(), levels)
     if "depth" in out:
         out["depth"] = pd.Categorical(out["depth"].astype("string").to_numpy(dtype=object,
                                                                             na_value=np.nan),
