@@ -34,8 +34,12 @@ IMPOSSIBLE_MITOSES = "impossible mitotic count"
 UNKNOWN_CATEGORY = "unknown category"
 NON_NUMERIC = "non-numeric {what}"
 
-R_STYLE_HINT = ("codes allowed without event_codes= are 0 (censored) and 1 (event); for R-style "
-                "status (1 censored, 2 event) pass event_codes={1: 0, 2: 1}")
+R_STYLE_HINT = ("event codes are whole numbers: 0 censored, 1 event, 2.. competing causes; pass "
+                "event_codes= to map other codes (for R-style status, 1 censored and 2 event: "
+                "event_codes={1: 0, 2: 1})")
+COMPETING_NOTE = ("{n} row(s) with event codes {codes} read as competing causes (schema: 0 "
+                  "censored, 1 event, 2.. competing); they count as censored for the event of "
+                  "interest. Pass event_codes= if these codes mean something else")
 R_STYLE_NOTE = ("has codes 1 and 2 but no 0: this looks like R's status (1 censored, 2 event) "
                 "and cannot be read without saying so; pass event_codes={1: 0, 2: 1} if it "
                 "is R-style, or event_codes={1: 1, 2: 2} if 2 is a competing cause")
@@ -274,11 +278,14 @@ def parse_event(s: pd.Series, column: str, event_codes: dict | None, decimal_com
     notes (an R-style 1/2 column read without ``event_codes=``)."""
     if event_codes is None:
         v, missing, _ = parse_numeric(s, decimal_comma)
-        ok = ~missing & np.isin(v, (0.0, 1.0))
+        with np.errstate(invalid="ignore"):
+            ok = ~missing & (v >= 0) & (v == np.floor(v)) & (v < 1000)
         codes = np.where(ok, v, -1).astype(np.int64)
         bad = ~missing & ~ok
         problems = []
         notes = []
+        if ok.any() and not (codes == 0).any() and (codes == 2).any():
+            notes.append(R_STYLE_NOTE)  # 1/2 with no 0: the caller refuses the column
         if missing.any():
             problems.append(Problem(np.flatnonzero(missing), column, MISSING_EVENT))
         if bad.any():
@@ -286,8 +293,10 @@ def parse_event(s: pd.Series, column: str, event_codes: dict | None, decimal_com
             reason = np.where(np.isnan(v[pos]), f"{EVENT_OUTSIDE_MAP}: {TEXT_CODE_HINT}",
                               f"{EVENT_OUTSIDE_MAP}: {R_STYLE_HINT}").astype(object)
             problems.append(Problem(pos, column, reason))
-            if (v[pos] == 2).any() and not (v == 0).any():
-                notes.append(R_STYLE_NOTE)
+        competing = codes >= 2
+        if competing.any():
+            found = ", ".join(str(c) for c in np.unique(codes[competing]))
+            notes.append(COMPETING_NOTE.format(n=int(competing.sum()), codes=found))
         return codes, problems, notes
 
     text, numeric = event_lookup(event_codes, error)

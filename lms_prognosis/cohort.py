@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import html
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,9 +236,11 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     Notes
     -----
     Event coding follows the package convention: 0 censored, 1 event of interest, 2..
-    competing causes. R's ``Surv(time, status)`` with status 1 = censored, 2 = event is read
-    only through ``event_codes={1: 0, 2: 1}``; without it, code 2 rows are excluded
-    ("event code outside the map"), never silently counted as events. R's ``Surv()`` guesses
+    competing causes (e.g. 2 = death from other causes in a DSS analysis); codes >= 2 are kept
+    and counted in ``notes``, and analyses of the event of interest treat them as censored.
+    Negative, fractional or text codes without ``event_codes=`` are excluded ("event code
+    outside the map"). R's ``Surv(time, status)`` with status 1 = censored, 2 = event is read
+    only through ``event_codes={1: 0, 2: 1}``. R's ``Surv()`` guesses
     1/2 coding when ``max(status) == 2``; this function does not guess: a column holding 1 and 2
     but no 0 raises ``CohortError`` asking for ``event_codes=``.
 
@@ -378,9 +379,7 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
         # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
         # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
         raise CohortError(f"{where}: event column {src['event']!r} {_v.R_STYLE_NOTE}")
-    for note in event_notes:
-        notes.append(note)
-        warnings.warn(note, UserWarning, stacklevel=3)
+    notes += event_notes  # competing-cause codes: said in notes, shown by repr and `check`
     out["event"] = codes
 
     for name in SCHEMA[3:]:

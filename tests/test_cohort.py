@@ -125,11 +125,22 @@ def test_missing_event(tmp_path):
 
 
 def test_event_code_outside_the_map_suggests_r_style_codes(tmp_path):
-    cohort = read_rows(tmp_path, [{"event": "0"}, {"event": "2"}])
-    (reason,) = reasons(cohort)
-    assert reason.startswith("event code outside the map: ")
-    assert "event_codes={1: 0, 2: 1}" in reason
+    cohort = read_rows(tmp_path, [{"event": "0"}, {"event": "-1"}, {"event": "1.5"}])
+    assert len(reasons(cohort)) == 2
+    for reason in reasons(cohort):
+        assert reason.startswith("event code outside the map: event codes are whole numbers")
+        assert "event_codes={1: 0, 2: 1}" in reason
     assert cohort.data["event"].tolist() == [0]
+
+
+def test_competing_cause_codes_are_kept_and_said(tmp_path):
+    # schema: 0 censored, 1 event, 2.. competing causes (e.g. death from other causes)
+    cohort = read_rows(tmp_path, [{"event": "0"}, {"event": "1"}, {"event": "2"},
+                                  {"event": "2"}])
+    assert cohort.exclusions.empty
+    assert cohort.data["event"].tolist() == [0, 1, 2, 2]
+    assert any(n.startswith("2 row(s) with event codes 2 read as competing causes")
+               for n in cohort.notes)
 
 
 def test_text_event_without_map_is_excluded_with_hint(tmp_path):
