@@ -443,6 +443,8 @@ def _register_report(subparsers: Any) -> None:
                    help="column names to map, e.g. OS_m=time")
     p.add_argument("--force", action="store_true",
                    help="overwrite the report in a non-empty DIR (other files are kept)")
+    p.add_argument("--table-one-by", default=None, metavar="COLUMN",
+                   help="split Table 1 by this column (e.g. grade), with tests and SMDs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
 
@@ -466,9 +468,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")  # what a warning says is in cohort.notes (and the report)
         cohort = read_cohort(Path(args.cohort), time_unit=args.time_unit, columns=args.columns,
                              event_codes=args.event_codes, endpoint=args.endpoint)
+    if args.table_one_by and args.table_one_by not in cohort.data.columns:
+        raise UsageError(f"{PROG} report: error: --table-one-by {args.table_one_by}: no such "
+                         f"column; columns are {', '.join(map(str, cohort.data.columns))}")
     try:
         rep = write_report(cohort, out, model=args.model, time_points=args.times,
-                           force=args.force, progress=not args.quiet)
+                           force=args.force, progress=not args.quiet,
+                           table_one_by=args.table_one_by)
     except ReportExistsError as exc:
         raise UsageError(f"{PROG} report: error: {exc}") from None
     print(f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "

@@ -34,6 +34,7 @@ class Context:
     model_name: str
     covariates: list[str] | None
     time_points: tuple[float, ...]
+    table_one_by: str | None = None
     data: pd.DataFrame = field(init=False)
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -109,7 +110,7 @@ def section_table_one(ctx: Context) -> Section:
     """Table 1 of the cohort (Word copy in tables/table1.docx)."""
     from lms_prognosis.report.tables import table_one
 
-    t1 = table_one(ctx.cohort)
+    t1 = table_one(ctx.cohort, by=ctx.table_one_by)
     ctx.results["table_one"] = t1
     sec = Section("table-one", "Table 1: patient characteristics")
     sec.add(ctx.writer.table(t1.table, "table1", t1.caption, note=t1.note,

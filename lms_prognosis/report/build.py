@@ -219,7 +219,8 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
                  covariates: Sequence[str] | None = None,
                  time_points: Sequence[float] = (12, 36, 60), force: bool = False,
                  progress: bool = True, *, time_unit: str = "months",
-                 endpoint: str | None = None, title: str | None = None) -> Report:
+                 endpoint: str | None = None, title: str | None = None,
+                 table_one_by: str | None = None) -> Report:
     """Write the complete report for a cohort: HTML, PDF, every figure and table, a manifest.
 
     Parameters
@@ -243,6 +244,9 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
         removed first; other files are left alone).
     progress : bool
         Show a tqdm progress bar (on stderr).
+    table_one_by : str, optional
+        Column of the cohort by which Table 1 is split (e.g. ``"grade"``), with tests and
+        standardised mean differences; default: the whole cohort in one column.
 
     Returns
     -------
@@ -284,12 +288,13 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
     _prepare_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
     params = {"model": model, "covariates": list(covariates) if covariates else None,
-              "time_points": list(time_points), "force": force, "time_unit": time_unit}
+              "time_points": list(time_points), "force": force, "time_unit": time_unit,
+              "table_one_by": table_one_by}
     prov = provenance(cohort.data, params)
     writer = _Writer(out_dir, prov)
     ctx = S.Context(cohort=cohort, writer=writer, model_name=model,
                     covariates=list(covariates) if covariates else None,
-                    time_points=time_points)
+                    time_points=time_points, table_one_by=table_one_by)
 
     steps = [("data summary", S.section_summary, "summary", "Data summary"),
              ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),

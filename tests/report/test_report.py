@@ -249,6 +249,9 @@ def test_cli_report_usage_errors(tmp_path, capsys):
     assert "nope" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b")]) == 2
     assert main(["report", str(shipped)]) == 2  # --out is required
+    assert main(["report", str(shipped), "--out", str(tmp_path / "c"), "--table-one-by",
+                 "nope"]) == 2
+    assert "--table-one-by nope: no such column" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
@@ -267,9 +270,11 @@ def test_cli_report_passes_arguments(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(report_pkg, "write_report", fake_write_report)
     shipped = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
     code = main(["report", str(shipped), "--out", str(tmp_path / "o"), "--model",
-                 "gustafson1992", "--times", "12,60", "--endpoint", "os", "--quiet"])
+                 "gustafson1992", "--times", "12,60", "--endpoint", "os", "--quiet",
+                 "--table-one-by", "grade"])
     assert code == 0
     assert seen["model"] == "gustafson1992"
+    assert seen["table_one_by"] == "grade"
     assert seen["time_points"] == [12.0, 60.0]
     assert seen["progress"] is False and seen["force"] is False
     assert seen["cohort"].endpoint == "OS" and len(seen["cohort"].data) == 500
@@ -305,3 +310,15 @@ def test_html_tables_carry_the_results(html, report, cohort):
     assert risk["patient"].astype(str).tolist()[:5] == csv["patient_id"].tolist()[:5]
     first = f"{csv['surv_12m'].iloc[0]:.2f} ({csv['lower_12m'].iloc[0]:.2f}\u2013"
     assert risk.iloc[0, 1].startswith(first)
+
+
+def test_table_one_by_a_column_in_the_report(tmp_path):
+    from lms_prognosis.report import _sections as S
+
+    cohort = lp.simulate_cohort(150, seed=3)
+    writer = type("W", (), {"table": lambda self, df, *a, **k: df})()
+    ctx = S.Context(cohort=cohort, writer=writer, model_name="lms_default", covariates=None,
+                    time_points=(12.0,), table_one_by="grade")
+    S.section_table_one(ctx)
+    t1 = ctx.results["table_one"].table
+    assert {"FNCLCC grade: 1", "FNCLCC grade: 2", "FNCLCC grade: 3", "p", "SMD"} <= set(t1.columns)
