@@ -27,6 +27,7 @@ from scipy import stats
 
 from lms_prognosis import _cox_engine as _engine
 from lms_prognosis import _cox_predict as _predict
+from lms_prognosis._concordance import stratified_harrell
 from lms_prognosis._cox_design import (
     CoxError,
     CoxWarning,
@@ -174,7 +175,7 @@ class CoxResult:
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
         prep = self._prep
         lp = _engine.linear_predictor(prep, self._beta)  # identical rows, identical lp
-        return _predict.concordance(prep.time, prep.event, lp, prep.stratum)
+        return stratified_harrell(prep.time, prep.event, lp, prep.stratum)
 
     @property
     def concordance(self) -> float:

@@ -319,7 +319,7 @@ def test_matches_lifelines_coefficients():
 
 def test_concordance_counts_match_pairwise_definition():
     """The O(n log n) counts equal a direct O(n^2) count of R's pair definition."""
-    from lms_prognosis._cox_predict import concordance
+    from lms_prognosis._concordance import stratified_harrell as concordance
 
     rng = np.random.default_rng(7)
     n = 300
