@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lms_prognosis._cox_engine import Prepared, _rev_block_cumsum, efron_event_sums
-
-CONF_TYPES = ("log", "log-log", "plain")
+from lms_prognosis._km import conf_int  # one survfit_confint for KM and Cox
 
 
 @dataclass
@@ -59,27 +57,6 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
     bt = prep.time[prep.block_end]
     bs = prep.stratum[prep.block_end]
     return Baseline(time=bt, stratum=bs, cumhaz=cumhaz, cumvar=cumvar, xbar=xbar)
-
-
-def confint(surv: np.ndarray, se_log: np.ndarray, conf_type: str, conf_level: float
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """R ``survfit_confint`` (``logse = TRUE``, upper limit capped at 1 for log and plain)."""
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "plain":
-            se2 = se_log * surv * z
-            return np.maximum(surv - se2, 0.0), np.minimum(surv + se2, 1.0)
-        if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            se2 = z * se_log
-            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
-        if conf_type == "log-log":
-            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-            se2 = z * se_log / np.log(xx)
-            lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
-            upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
-            return lower, upper
-    raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
 
 
 def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.ndarray,
@@ -124,7 +101,7 @@ def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.n
         before[rows] = pos < 0
     surv = np.exp(-cumhaz)
     se_log = np.sqrt(var)
-    lower, upper = confint(surv, se_log, conf_type, conf_level)
+    lower, upper = conf_int(surv, se_log, conf_type, conf_level)
     # before the first time of the curve R reports the starting values: 1 (1, 1)
     lower = np.where(before, 1.0, lower)
     upper = np.where(before, 1.0, upper)

@@ -49,6 +49,7 @@ from lms_prognosis._cox_design import (
 )
 from lms_prognosis._cox_zph import PHTest, cox_zph
 from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._km import CONF_TYPES
 
 __all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest"]
 
@@ -285,8 +286,8 @@ class CoxResult:
         Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer
         2000, section 10.2.
         """
-        if conf_type not in _predict.CONF_TYPES:
-            raise CoxError(f"conf_type must be one of {_predict.CONF_TYPES}, got {conf_type!r}")
+        if conf_type not in CONF_TYPES:
+            raise CoxError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
