@@ -140,6 +140,26 @@ def _print_exclusions(exclusions: Any, max_rows: int) -> None:
               "--exclusions-out FILE.csv writes all")
 
 
+def _add_cohort_options(p: argparse.ArgumentParser) -> None:
+    """The options of read_cohort, shared by every command that reads a cohort file."""
+    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
+                   help="unit of the time column (default: months, or what its name says, "
+                        "e.g. OS_days)")
+    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
+                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
+    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
+                   help="how to read the event column, e.g. dead=1,alive=0 or R-style 1=0,2=1")
+    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
+                   help="column names to map, e.g. OS_m=time,size=size_mm")
+
+
+def _read_cohort(path: Path, args: argparse.Namespace) -> Any:
+    from lms_prognosis.cohort import read_cohort
+
+    return read_cohort(path, time_unit=args.time_unit, columns=args.columns,
+                       event_codes=args.event_codes, endpoint=args.endpoint)
+
+
 def _check_exclusions_out(out: str | None, source: Path) -> None:
     """Refuse an --exclusions-out that is the input file or in a missing directory."""
     if not out:
@@ -170,15 +190,7 @@ def _register_check(subparsers: Any) -> None:
     p.add_argument("cohort", nargs="?", metavar="COHORT", help="cohort file (.csv or .xlsx)")
     p.add_argument("--example", action="store_true",
                    help="check the small messy example cohort shipped with the package")
-    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
-                   help="unit of the time column (default: months, or what its name says, "
-                        "e.g. OS_days)")
-    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
-                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
-    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
-                   help="how to read the event column, e.g. dead=1,alive=0 or R-style 1=0,2=1")
-    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
-                   help="column names to map, e.g. OS_m=time,size=size_mm")
+    _add_cohort_options(p)
     p.add_argument("--exclusions-out", metavar="FILE.csv", default=None,
                    help="also write every exclusion to this CSV file")
     p.add_argument("--max-rows", type=int, default=50, metavar="N",
@@ -188,7 +200,6 @@ def _register_check(subparsers: Any) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from lms_prognosis._format import format_number
-    from lms_prognosis.cohort import read_cohort
 
     if args.example == bool(args.cohort):
         raise UsageError(f"{PROG} check: error: give one COHORT file or --example "
@@ -198,8 +209,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # what a warning says is in cohort.notes
-            cohort = read_cohort(path, time_unit=args.time_unit, columns=args.columns,
-                                 event_codes=args.event_codes, endpoint=args.endpoint)
+            cohort = _read_cohort(path, args)
     except CohortError as exc:
         if exc.exclusions is not None and len(exc.exclusions):
             _print_exclusions(exc.exclusions, args.max_rows)
@@ -352,20 +362,12 @@ def _register_predict(subparsers: Any) -> None:
                    help="refit the baseline on this cohort (published LP as offset)")
     p.add_argument("--allow-endpoint-mismatch", action="store_true",
                    help="apply even if the cohort's endpoint is not the model's")
-    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
-                   help="unit of the time column (default: months)")
-    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
-                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
-    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
-                   help="how to read the event column, e.g. dead=1,alive=0")
-    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
-                   help="column names to map, e.g. OS_m=time")
+    _add_cohort_options(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=_cmd_predict)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from lms_prognosis.cohort import read_cohort
     from lms_prognosis.literature import EndpointMismatchError, published_model
 
     out = _out_path(args.out, args.force, "predict")
@@ -379,8 +381,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"{PROG} predict: error: {exc}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cohort = read_cohort(path, time_unit=args.time_unit, columns=args.columns,
-                             event_codes=args.event_codes, endpoint=args.endpoint)
+        cohort = _read_cohort(path, args)
         try:
             if args.recalibrate:
                 model = model.recalibrate(cohort, missing=args.missing,
@@ -433,14 +434,7 @@ def _register_report(subparsers: Any) -> None:
                         "default lms_default)")
     p.add_argument("--times", type=_times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
                    help="months for survival tables and per-patient risk (default 12,36,60)")
-    p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
-                   help="unit of the time column (default: months, or what its name says)")
-    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
-                   help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
-    p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
-                   help="how to read the event column, e.g. dead=1,alive=0")
-    p.add_argument("--columns", type=columns_arg, default=None, metavar="MAP",
-                   help="column names to map, e.g. OS_m=time")
+    _add_cohort_options(p)
     p.add_argument("--force", action="store_true",
                    help="overwrite the report in a non-empty DIR (other files are kept)")
     p.add_argument("--table-one-by", default=None, metavar="COLUMN",
@@ -450,7 +444,6 @@ def _register_report(subparsers: Any) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lms_prognosis.cohort import read_cohort
     from lms_prognosis.literature import published_model
     from lms_prognosis.report import ReportExistsError, write_report
 
@@ -466,8 +459,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{PROG} report: error: {exc}") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what a warning says is in cohort.notes (and the report)
-        cohort = read_cohort(Path(args.cohort), time_unit=args.time_unit, columns=args.columns,
-                             event_codes=args.event_codes, endpoint=args.endpoint)
+        cohort = _read_cohort(Path(args.cohort), args)
     if args.table_one_by and args.table_one_by not in cohort.data.columns:
         raise UsageError(f"{PROG} report: error: --table-one-by {args.table_one_by}: no such "
                          f"column; columns are {', '.join(map(str, cohort.data.columns))}")
