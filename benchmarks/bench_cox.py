@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cox import fit_cox
+from lms_prognosis.cox.fit import fit_cox
 
 P = 8
 COVS = [f"x{i}" for i in range(P)]

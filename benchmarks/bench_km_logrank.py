@@ -77,7 +77,7 @@ def main() -> None:
     from sksurv.nonparametric import kaplan_meier_estimator
 
     from lms_prognosis import __version__
-    from lms_prognosis.nonparametric import kaplan_meier, logrank_test
+    from lms_prognosis.nonparametric.km import kaplan_meier, logrank_test
 
     df = make_data(args.n)
     two = df[df.grade != 2]

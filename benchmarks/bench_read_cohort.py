@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cohort import read_cohort
+from lms_prognosis.cohort.reader import read_cohort
 
 GOAL = 3.0
 

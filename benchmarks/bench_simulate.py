@@ -21,7 +21,7 @@ import tracemalloc
 
 import numpy as np
 
-from lms_prognosis.simulate import simulate_cohort
+from lms_prognosis.simulate.cohorts import simulate_cohort
 
 
 def best_time(fn, repeat: int) -> float:
@@ -60,7 +60,7 @@ def main() -> None:
     from lifelines.utils import concordance_index
 
     try:
-        from lms_prognosis.evaluate import concordance
+        from lms_prognosis.evaluate.metrics import concordance
     except ImportError:
         concordance = None
     expected = {"default": 0.70, "gustafson1992": 0.81}

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from lms_prognosis._version import __version__
-from lms_prognosis.cohort import ENDPOINTS, EXAMPLE_MESSY_COHORT, CohortError
+from lms_prognosis.cohort.reader import ENDPOINTS, EXAMPLE_MESSY_COHORT, CohortError
 
 PROG = "lms-prognosis"
 TIME_UNITS = ("months", "days", "weeks", "years")
@@ -154,7 +154,7 @@ def _add_cohort_options(p: argparse.ArgumentParser) -> None:
 
 
 def _read_cohort(path: Path, args: argparse.Namespace) -> Any:
-    from lms_prognosis.cohort import read_cohort
+    from lms_prognosis.cohort.reader import read_cohort
 
     return read_cohort(path, time_unit=args.time_unit, columns=args.columns,
                        event_codes=args.event_codes, endpoint=args.endpoint)
@@ -271,7 +271,7 @@ def _register_simulate(subparsers: Any) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from lms_prognosis.simulate import simulate_cohort
+    from lms_prognosis.simulate.cohorts import simulate_cohort
 
     out = _out_path(args.out, args.force, "simulate")
     truth_out = _out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
@@ -308,7 +308,7 @@ def _register_models(subparsers: Any) -> None:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature import list_models, published_model
+    from lms_prognosis.literature.models import list_models, published_model
 
     if args.name:
         try:
@@ -368,7 +368,7 @@ def _register_predict(subparsers: Any) -> None:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature import EndpointMismatchError, published_model
+    from lms_prognosis.literature.models import EndpointMismatchError, published_model
 
     out = _out_path(args.out, args.force, "predict")
     path = Path(args.cohort)
@@ -444,7 +444,7 @@ def _register_report(subparsers: Any) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature import published_model
+    from lms_prognosis.literature.models import published_model
     from lms_prognosis.report import ReportExistsError, write_report
 
     out = Path(args.out)

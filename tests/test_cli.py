@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import lms_prognosis.cohort
+import lms_prognosis.cohort.reader
 from lms_prognosis.cli import build_parser, main
-from lms_prognosis.cohort import EXAMPLE_MESSY_COHORT, read_cohort
+from lms_prognosis.cohort.reader import EXAMPLE_MESSY_COHORT, read_cohort
 
 GOOD = ("patient_id,time,event,age,grade\n"
         "a,12,1,60,2\nb,-1,0,70,3\nc,24,0,,G1\n")
@@ -75,7 +75,7 @@ def test_module_header_only_exits_2(tmp_path):
 
 
 def test_module_internal_error_exits_1_without_traceback(cohort_csv):
-    code = ("import sys, lms_prognosis.cohort as c\n"
+    code = ("import sys, lms_prognosis.cohort.reader as c\n"
             "def boom(*a, **k):\n    raise ZeroDivisionError('simulated bug')\n"
             "c.read_cohort = boom\n"
             "from lms_prognosis.cli import main\n"
@@ -191,7 +191,7 @@ def test_internal_error_exits_1_and_writes_the_traceback(monkeypatch, cohort_csv
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lms_prognosis.cohort, "read_cohort", broken)
+    monkeypatch.setattr(lms_prognosis.cohort.reader, "read_cohort", broken)
     assert main(["check", str(cohort_csv)]) == 1
     line = one_clear_line(capsys.readouterr().err)
     assert "internal error (RuntimeError: boom)" in line

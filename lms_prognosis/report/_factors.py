@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._literature_design import model_design
+from lms_prognosis.literature.design import model_design
 
 GE = "\u2265"
 LE = "\u2264"

@@ -42,7 +42,7 @@ def _sources(ctx: Any) -> tuple[list[str], int]:
         if s.startswith("Gustafson P, Rydholm A"):
             return sources, i
     try:
-        from lms_prognosis.literature import published_model
+        from lms_prognosis.literature.models import published_model
 
         sources.append(str(published_model("gustafson1992").factors["source"].iloc[0]))
     except (ImportError, KeyError, ValueError):  # pragma: no cover - literature always ships it

@@ -55,7 +55,7 @@ def _surv_cell(s: float, lo: float, hi: float) -> str:
 # --------------------------------------------------------------------------------- summary
 def section_summary(ctx: Context) -> Section:
     """Data summary: source, endpoint, counts, follow-up, and the exclusions."""
-    from lms_prognosis.nonparametric import kaplan_meier
+    from lms_prognosis.nonparametric.km import kaplan_meier
 
     c, d, w = ctx.cohort, ctx.data, ctx.writer
     sec = Section("summary", "Data summary")
@@ -121,7 +121,7 @@ def section_table_one(ctx: Context) -> Section:
 # --------------------------------------------------------------------------- Kaplan-Meier
 def section_km(ctx: Context) -> Section:
     """KM overall and by each risk factor, with log-rank tests (trend for grade)."""
-    from lms_prognosis.nonparametric import kaplan_meier, logrank_test
+    from lms_prognosis.nonparametric.km import kaplan_meier, logrank_test
     from lms_prognosis.plotting import plot_km
 
     d, w, tp = ctx.data, ctx.writer, list(ctx.time_points)
@@ -213,7 +213,7 @@ def _fixed_legend(fig: Any) -> None:
 # -------------------------------------------------------------------------------- Cox model
 def section_cox(ctx: Context) -> Section:
     """Multivariable Cox model: HR table (with univariable columns) and forest plot."""
-    from lms_prognosis.cox import fit_cox
+    from lms_prognosis.cox.fit import fit_cox
     from lms_prognosis.plotting import plot_forest
     from lms_prognosis.report.tables import hr_table
 
@@ -312,8 +312,8 @@ def section_ph(ctx: Context) -> Section:
 # ------------------------------------------------------------------------ published model
 def section_validation(ctx: Context) -> Section:
     """The chosen published model applied to the cohort: C, calibration, recalibration."""
-    from lms_prognosis.evaluate import calibration, external_validation
-    from lms_prognosis.literature import EndpointMismatchError, published_model
+    from lms_prognosis.evaluate.metrics import calibration, external_validation
+    from lms_prognosis.literature.models import EndpointMismatchError, published_model
     from lms_prognosis.plotting import plot_calibration
 
     w, c = ctx.writer, ctx.cohort

@@ -1,8 +1,8 @@
 """``write_report``: a cohort in, a paper-ready report out (HTML, PDF, figures, tables, manifest).
 
 The report is assembled section by section from the statistics modules
-(:mod:`~lms_prognosis.nonparametric`, :mod:`~lms_prognosis.cox`,
-:mod:`~lms_prognosis.literature`, :mod:`~lms_prognosis.evaluate`) and the figures of
+(:mod:`~lms_prognosis.nonparametric.km`, :mod:`~lms_prognosis.cox.fit`,
+:mod:`~lms_prognosis.literature.models`, :mod:`~lms_prognosis.evaluate.metrics`) and the figures of
 :mod:`lms_prognosis.plotting`; this module only orchestrates, writes files and records what it
 wrote. Layout of the output folder::
 
@@ -152,7 +152,7 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
 def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Any:
     if hasattr(cohort, "data") and hasattr(cohort, "exclusions"):
         return cohort
-    from lms_prognosis.cohort import read_cohort
+    from lms_prognosis.cohort.reader import read_cohort
 
     kwargs: dict[str, Any] = {"time_unit": time_unit}
     if endpoint is not None:

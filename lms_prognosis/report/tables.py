@@ -155,7 +155,7 @@ def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
     if isinstance(univariable, str):
         if univariable != "auto":
             raise ValueError(f"univariable must be None, 'auto' or a dict, not {univariable!r}")
-        from lms_prognosis.cox import fit_cox
+        from lms_prognosis.cox.fit import fit_cox
 
         frame = cox.data if data is None else data
         for covariate in cox.covariates:

@@ -57,7 +57,7 @@ def test_published_model_and_plain_table():
                       "upper": [3.1, 0.9]})
     fig = plot_forest(t)
     assert fig.forest_table["multivariable_p_text"].tolist() == ["", ""]
-    lp = pytest.importorskip("lms_prognosis.literature")
+    lp = pytest.importorskip("lms_prognosis.literature.models")
     model = lp.published_model("lms_default")
     fig = plot_forest(model)
     assert len(fig.forest_table) == len(model.factors)

@@ -40,7 +40,7 @@ def test_reading_the_nomogram_gives_the_model_prediction(cox):
 
 
 def test_published_model():
-    lit = pytest.importorskip("lms_prognosis.literature")
+    lit = pytest.importorskip("lms_prognosis.literature.models")
     model = lit.published_model("lms_default")
     fig = plot_nomogram(model, times=(60,))
     kinds = [a["kind"] for a in fig.nomogram.axes]

@@ -1,0 +1,239 @@
+"""Column names: the canonical schema, the built-in alias table and the mapping rules.
+
+Private helper of :mod:`lms_prognosis.cohort.reader`. A file's header is matched to the canonical
+schema of design section 3 in this order:
+
+1. the caller's ``columns=`` mapping (``{"file column": "canonical"}``; the reverse direction
+   ``{"canonical": "file column"}`` is accepted when it is unambiguous);
+2. a column whose name *is* a canonical name, ignoring case and spaces (``"Age"`` -> ``age``);
+3. the alias table below (``OS_months`` -> ``time`` in months, ``tumor_size_mm`` -> ``size_cm``
+   from millimetres, ...). Two aliases for the same canonical column are an error: the caller
+   must say which one to use with ``columns=``.
+
+Every mapping that is not the identity is reported in ``Cohort.notes``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: canonical columns in the order they appear in ``Cohort.data`` (design section 3)
+SCHEMA: tuple[str, ...] = (
+    "patient_id", "time", "event", "age", "sex", "site", "size_cm", "depth", "grade",
+    "necrosis", "vascular_invasion", "aneuploidy", "margin", "mitoses_per_10hpf",
+)
+
+#: time units accepted by ``time_unit=`` and their factor to months
+TIME_UNITS: dict[str, float] = {
+    "months": 1.0,
+    "days": 1.0 / 30.4375,
+    "weeks": 7.0 / 30.4375,
+    "years": 12.0,
+}
+_UNIT_SYNONYMS = {
+    "months": "months", "month": "months", "mo": "months", "m": "months",
+    "days": "days", "day": "days", "d": "days",
+    "weeks": "weeks", "week": "weeks", "wk": "weeks", "w": "weeks",
+    "years": "years", "year": "years", "yr": "years", "yrs": "years", "y": "years",
+}
+UNIT_FORMULA = {
+    "days": "months = days / 30.4375",
+    "weeks": "months = weeks * 7 / 30.4375",
+    "years": "months = years * 12",
+}
+
+# pseudo-target a caller may use in ``columns=``: a size column given in millimetres
+SIZE_MM = "size_mm"
+TARGETS: tuple[str, ...] = (*SCHEMA, SIZE_MM)
+
+
+def header_key(name: object) -> str:
+    """Normalise a column name for matching: lower case, runs of non-alphanumerics -> ``_``."""
+    return re.sub(r"[^0-9a-z%]+", "_", str(name).strip().lower()).strip("_")
+
+
+def normalise_unit(unit: str) -> str | None:
+    """Return the canonical unit name for ``unit`` or None if it is not a time unit."""
+    return _UNIT_SYNONYMS.get(str(unit).strip().lower())
+
+
+def _build_aliases() -> dict[str, tuple[str, str | None]]:
+    """alias key -> (canonical column, implied unit or None)."""
+    aliases: dict[str, tuple[str, str | None]] = {}
+
+    def add(canonical: str, names: list[str], unit: str | None = None) -> None:
+        for name in names:
+            aliases[header_key(name)] = (canonical, unit)
+
+    add("patient_id", ["id", "patient", "patientid", "patient_no", "patient_number", "pid",
+                       "subject", "subject_id", "case_id", "record_id", "study_id"])
+    # follow-up time: <stem>[_<unit>]; a stem that names an endpoint hints at it
+    stems = ["os", "dss", "mfs", "lrfs", "os_time", "dss_time", "mfs_time", "lrfs_time",
+             "time", "followup", "follow_up", "fu", "fu_time", "followup_time",
+             "follow_up_time", "survival", "survival_time", "surv_time", "time_to_event",
+             "futime"]
+    suffixes = {"": None, "months": "months", "month": "months", "mo": "months",
+                "days": "days", "day": "days", "d": "days", "weeks": "weeks",
+                "wk": "weeks", "years": "years", "yrs": "years", "y": "years"}
+    for stem in stems:
+        for suffix, unit in suffixes.items():
+            if stem == "time" and suffix == "":
+                continue  # the canonical name itself
+            add("time", [f"{stem}_{suffix}" if suffix else stem], unit)
+    add("event", ["status", "vital_status", "censor", "os_status", "dss_status",
+                  "mfs_status", "lrfs_status", "os_event", "dss_event", "mfs_event",
+                  "lrfs_event", "event_status", "fustat", "death", "dead", "died"])
+    add("age", ["age_at_diagnosis", "age_at_dx", "age_diagnosis", "age_years", "age_yrs",
+                "age_at_surgery"])
+    add("sex", ["gender"])
+    add("site", ["tumor_site", "tumour_site", "primary_site", "location", "tumor_location",
+                 "tumour_location"])
+    add("size_cm", ["size", "tumor_size", "tumour_size", "tumor_size_cm", "tumour_size_cm",
+                    "max_size_cm", "diameter_cm"])
+    add("size_cm", ["size_mm", "tumor_size_mm", "tumour_size_mm", "max_size_mm",
+                    "diameter_mm"], "mm")
+    add("depth", ["tumor_depth", "tumour_depth"])
+    add("grade", ["fnclcc_grade", "fnclcc", "tumor_grade", "tumour_grade",
+                  "histologic_grade", "histological_grade"])
+    add("necrosis", ["tumor_necrosis", "tumour_necrosis", "necrosis_extent"])
+    add("vascular_invasion", ["vasc_invasion", "vascular", "vascular_inv",
+                              "intratumoral_vascular_invasion"])
+    add("aneuploidy", ["aneuploid", "dna_aneuploidy", "ploidy"])
+    add("margin", ["margins", "resection_margin", "margin_status", "surgical_margin"])
+    add("mitoses_per_10hpf", ["mitoses", "mitotic_count", "mitoses_10hpf", "mitoses_hpf",
+                              "mitotic_rate"])
+    return aliases
+
+
+ALIASES = _build_aliases()
+_ENDPOINT_STEMS = {"os": "OS", "dss": "DSS", "mfs": "MFS", "lrfs": "LRFS"}
+
+
+@dataclass
+class ColumnPlan:
+    """How the file's columns map to the schema (the result of :func:`plan_columns`)."""
+
+    source: dict[str, str] = field(default_factory=dict)  # canonical -> file column
+    time_unit: str = "months"
+    size_in_mm: bool = False
+    endpoint_hint: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def time_factor(self) -> float:
+        return TIME_UNITS[self.time_unit]
+
+
+def plan_columns(columns: list[str], user: dict | None, time_unit: str | None,
+                 where: str, error: type[Exception]) -> ColumnPlan:
+    """Decide which file column feeds each canonical column, and in which unit.
+
+    ``where`` names the file in messages; ``error`` is the exception class to raise
+    (:class:`~lms_prognosis.cohort.CohortError`).
+    """
+    plan = ColumnPlan()
+    names = [str(c) for c in columns]
+    taken: set[str] = set()
+    implied_unit: dict[str, str | None] = {}
+
+    for src, target in _user_pairs(names, user, where, error, plan.notes):
+        canonical = "size_cm" if target == SIZE_MM else target
+        if canonical in plan.source:
+            raise error(f"{where}: columns= maps both {plan.source[canonical]!r} and {src!r} "
+                        f"to {canonical!r}; keep one")
+        plan.source[canonical] = src
+        taken.add(src)
+        implied_unit[canonical] = "mm" if target == SIZE_MM else None
+        plan.notes.append(f"column {src!r} read as {canonical!r} (columns= mapping)")
+
+    keys = {name: header_key(name) for name in names}
+    for canonical in SCHEMA:  # exact canonical names, ignoring case and spacing
+        if canonical in plan.source:
+            continue
+        hits = [n for n in names if n not in taken and keys[n] == canonical]
+        if hits:
+            plan.source[canonical] = hits[0]
+            taken.add(hits[0])
+            implied_unit[canonical] = None
+            if hits[0] != canonical:
+                plan.notes.append(f"column {hits[0]!r} read as {canonical!r}")
+
+    candidates: dict[str, list[str]] = {}
+    for name in names:
+        if name in taken or keys[name] not in ALIASES:
+            continue
+        candidates.setdefault(ALIASES[keys[name]][0], []).append(name)
+    for canonical, hits in candidates.items():
+        if canonical in plan.source:
+            plan.notes.append(
+                f"column(s) {', '.join(map(repr, hits))} also look like {canonical!r}, but "
+                f"{plan.source[canonical]!r} was used; kept unchanged as extra columns")
+            continue
+        if len(hits) > 1:
+            raise error(f"{where}: columns {', '.join(map(repr, hits))} could all be "
+                        f"{canonical!r}; say which one with columns={{{hits[0]!r}: "
+                        f"{canonical!r}}}")
+        name = hits[0]
+        plan.source[canonical] = name
+        taken.add(name)
+        implied_unit[canonical] = ALIASES[keys[name]][1]
+        unit = implied_unit[canonical]
+        plan.notes.append(f"column {name!r} read as {canonical!r}"
+                          + (f" (name implies {unit})" if unit else ""))
+
+    for canonical in plan.source:
+        if canonical in names and plan.source[canonical] != canonical and canonical not in taken:
+            raise error(f"{where}: column {canonical!r} would clash with {plan.source[canonical]!r}"
+                        f" read as {canonical!r}; rename or drop one of them")
+
+    _decide_units(plan, implied_unit, time_unit, where, error)
+    return plan
+
+
+def _user_pairs(names: list[str], user: dict | None, where: str,
+                error: type[Exception], notes: list[str]) -> list[tuple[str, str]]:
+    if not user:
+        return []
+    if not isinstance(user, dict):
+        raise error(f"columns= must be a dict {{'file column': 'canonical name'}}, "
+                    f"got {type(user).__name__}")
+    pairs = []
+    for key, value in user.items():
+        key, value = str(key), str(value)
+        if key in names and value in TARGETS:
+            pairs.append((key, value))
+        elif value in names and key in TARGETS and key not in names:
+            notes.append(f"columns={{{key!r}: {value!r}}} read as {{{value!r}: {key!r}}}")
+            pairs.append((value, key))
+        elif key not in names:
+            raise error(f"{where}: columns= names {key!r}, which is not a column of the file "
+                        f"(columns: {', '.join(names)})")
+        else:
+            raise error(f"{where}: columns= maps {key!r} to {value!r}, which is not a "
+                        f"canonical column ({', '.join(TARGETS)})")
+    return pairs
+
+
+def _decide_units(plan: ColumnPlan, implied: dict[str, str | None], time_unit: str | None,
+                  where: str, error: type[Exception]) -> None:
+    name_unit = implied.get("time")
+    if time_unit is not None:
+        unit = normalise_unit(time_unit)
+        if unit is None:
+            raise error(f"time_unit={time_unit!r} is not a time unit; use one of "
+                        f"{', '.join(TIME_UNITS)}")
+        if name_unit and name_unit != unit:
+            plan.notes.append(f"column {plan.source['time']!r} suggests {name_unit}, but "
+                              f"time_unit={time_unit!r} was given and is used")
+    else:
+        unit = name_unit or "months"
+    plan.time_unit = unit
+    if unit != "months" and "time" in plan.source:
+        plan.notes.append(f"time converted from {unit} to months ({UNIT_FORMULA[unit]})")
+    if implied.get("size_cm") == "mm":
+        plan.size_in_mm = True
+        plan.notes.append(f"size in mm converted to cm ({plan.source['size_cm']!r} / 10)")
+    src = plan.source.get("time", "")
+    stem = header_key(src).split("_")[0]
+    plan.endpoint_hint = _ENDPOINT_STEMS.get(stem)

@@ -1,0 +1,171 @@
+"""Reading a cohort file (CSV or .xlsx) into a raw frame, read-only.
+
+Private helper of :mod:`lms_prognosis.cohort.reader`. The file is opened once, in binary read
+mode, and its bytes are parsed from memory, so the input is never written to.
+
+CSV rules
+---------
+- encoding: UTF-8 with or without a byte-order mark; UTF-16 with a BOM; anything that is not
+  valid UTF-8 is read as Windows-1252 (cp1252) and that is reported in the notes;
+- separator: the one of ``,``, ``;``, tab that occurs most in the header line (``,`` on a tie);
+- decimal comma (``12,5``) is accepted in numeric columns when the separator is not a comma
+  (in a comma-separated file ``1,234`` could be a thousands separator, so it stays text);
+- blank lines are kept, so that a record's row number is its line number with the header as
+  line 1 (unless a quoted field spans lines); ``read_cohort`` excludes a blank line between
+  records as "empty row" and ignores (with a note) blank lines after the last record;
+- a record with more fields than the header is excluded ("wrong number of fields"); one with
+  fewer has its missing trailing cells read as missing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: cells read as missing in a CSV (pandas' defaults minus "None", a necrosis level)
+NA_TOKENS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+             "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"]
+
+
+@dataclass
+class CsvFile:
+    """A CSV file's bytes and how to parse them."""
+
+    raw: bytes
+    encoding: str
+    sep: str
+    header: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def decimal_comma(self) -> bool:
+        return self.sep != ","
+
+
+@dataclass
+class BadLines:
+    """Records pandas skipped because they had more fields than the header."""
+
+    lines: list[int] = field(default_factory=list)  # line numbers, header = line 1
+    messages: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # patient id cell of each, "" if none
+
+
+def read_bytes(path: Path, where: str, error: type[Exception]) -> bytes:
+    """Read the whole file read-only; missing or unreadable files raise ``error``."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise error(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{where}: is a directory, not a cohort file") from None
+    except OSError as exc:
+        raise error(f"{where}: cannot be read ({exc.strerror or exc})") from None
+
+
+def is_xlsx(path: Path, raw: bytes) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm") or raw[:4] == b"PK\x03\x04"
+
+
+def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
+    """Decode, sniff the separator and read the header of a CSV file."""
+    notes: list[str] = []
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        text = raw.decode(encoding, errors="replace")
+        notes.append(f"{where} is not valid UTF-8; read as Windows-1252 (cp1252)")
+    if encoding != "utf-8-sig":
+        raw = text.encode("utf-8")  # parse one encoding from here on
+        encoding = "utf-8"
+    if raw.startswith(b"\xef\xbb\xbf"):
+        notes.append("UTF-8 byte-order mark skipped")
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    if not first:
+        raise error(f"{where}: the file is empty")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda k: (counts[k], k == ","))
+    if sep != ",":
+        notes.append(f"separator {sep!r} detected; decimal commas accepted in numeric columns")
+    header = [str(c) for c in pd.read_csv(io.BytesIO(raw), sep=sep, encoding=encoding,
+                                          nrows=0, index_col=False).columns]
+    stripped = [c.strip() for c in header]
+    if len(set(stripped)) == len(stripped):  # pandas has already renamed duplicates
+        header = stripped
+    return CsvFile(raw, encoding, sep, header, notes)
+
+
+def _parse(csv: CsvFile, dtype: dict[str, type], names: list[str]) -> pd.DataFrame:
+    # the header line is skipped and our (stripped, de-duplicated) names are used instead
+    return pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
+                       skiprows=1, names=names, decimal="," if csv.decimal_comma else ".",
+                       dtype=dtype,
+                       keep_default_na=False, na_values=NA_TOKENS, skip_blank_lines=False,
+                       index_col=False, on_bad_lines="warn", low_memory=False)
+
+
+def read_csv_rows(csv: CsvFile, dtype: dict[str, type]) -> tuple[pd.DataFrame, BadLines]:
+    """Parse all records; records with more fields than the header are set apart.
+
+    pandas either skips such a line (with a warning) or, when it is the first data line,
+    silently drops the surplus fields of every line. Both are detected and the file is then
+    parsed again with spare columns, so that every record with surplus fields is reported
+    ("wrong number of fields") rather than skipped or truncated.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        df = _parse(csv, dtype, csv.header)
+    if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        return df, BadLines()
+    text = csv.raw.decode(csv.encoding, errors="replace")
+    n_head = len(csv.header)
+    width = max((line.count(csv.sep) for line in text.splitlines()), default=0) + 1
+    spare = [f"\x00spare{i}" for i in range(max(width - n_head, 0))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        df = _parse(csv, dtype, csv.header + spare)
+    if not spare:
+        return df, BadLines()
+    filled = df[spare].notna().to_numpy()
+    surplus = filled.any(axis=1)
+    saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
+    pos = np.flatnonzero(surplus)
+    id_column = next(iter(dtype), None)  # read_cohort passes the id column's name only
+    ids = (["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
+           if id_column in df.columns else [""] * len(pos))
+    bad = BadLines(lines=(pos + 2).tolist(),
+                   messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]], ids=ids)
+    return df.loc[~surplus, csv.header].reset_index(drop=True), bad
+
+
+def row_numbers(n_records: int, bad: BadLines, first: int = 2) -> np.ndarray:
+    """Line numbers of the parsed records (header = line 1), skipping the bad lines."""
+    if not bad.lines:
+        return np.arange(first, first + n_records, dtype=np.int64)
+    total = n_records + len(bad.lines)
+    lines = np.arange(first, first + total, dtype=np.int64)
+    return lines[~np.isin(lines, bad.lines)][:n_records]
+
+
+def read_xlsx(raw: bytes, where: str, error: type[Exception]) -> pd.DataFrame:
+    """Read the first sheet of an .xlsx workbook (header in row 1)."""
+    try:
+        df = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype=object, engine="openpyxl",
+                           keep_default_na=False, na_values=NA_TOKENS)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise error(f"{where}: cannot be read as an .xlsx workbook ({exc})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df

@@ -1,0 +1,116 @@
+"""Per-patient survival after a Cox fit, as R ``survfit.coxph`` + ``summary(, times=)``.
+
+The baseline cumulative hazard is R's ``agsurv``: for an Efron fit the Efron-corrected
+(Fleming-Harrington type) increment ``sum_k 1 / (S0 - k/d D0)`` at a time with d tied events
+(``stype = 2, ctype = 2``), for a Breslow fit ``d / S0``. Its variance for a new covariate
+vector ``z`` is ``exp(2 lp) * (sum varhaz + d' V d)`` with ``d = H0(t) z - sum xbar dH0``:
+the second term is the variance of beta carried into the curve (R's ``d' V d``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lms_prognosis._survfit import conf_int  # one survfit_confint for KM and Cox
+from lms_prognosis.cox.engine import Prepared, _rev_block_cumsum, efron_event_sums
+
+
+@dataclass
+class Baseline:
+    """Baseline cumulative hazard at every distinct time, per stratum (centred covariates)."""
+
+    time: np.ndarray  # (G,) block times (descending within stratum)
+    stratum: np.ndarray  # (G,) stratum code of each block
+    cumhaz: np.ndarray  # (G,) H0 at the block time, for a patient at the covariate means
+    cumvar: np.ndarray  # (G,) cumulative sum of the hazard variance increments
+    xbar: np.ndarray  # (G, p) cumulative sum of xbar * dH0
+
+
+def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
+    """R ``agsurv`` (survtype = vartype = 3 for Efron, 2 for Breslow), vectorised."""
+    x = prep.x
+    p = x.shape[1]
+    eta = x @ beta if p else np.zeros(x.shape[0])
+    w = np.exp(eta)
+    wx = x * w[:, None]
+    nblock = prep.block_end.shape[0]
+    haz = np.zeros(nblock)
+    var = np.zeros(nblock)
+    xb = np.zeros((nblock, p))
+    if prep.death_rows.size:
+        _, s1, _, d1, inv = efron_event_sums(w, wx, prep)
+        starts = prep.eblock_start
+        f = prep.k_frac
+        inv2 = inv * inv
+        haz[prep.eblock] = np.add.reduceat(inv, starts)
+        var[prep.eblock] = np.add.reduceat(inv2, starts)
+        c = np.add.reduceat(inv2, starts)
+        e = np.add.reduceat(f * inv2, starts)
+        xb[prep.eblock] = s1 * c[:, None] - d1 * e[:, None]
+    cumhaz = _rev_block_cumsum(haz, prep)
+    cumvar = _rev_block_cumsum(var, prep)
+    xbar = np.column_stack([_rev_block_cumsum(xb[:, j], prep) for j in range(p)]) if p \
+        else np.zeros((nblock, 0))
+    bt = prep.time[prep.block_end]
+    bs = prep.stratum[prep.block_end]
+    return Baseline(time=bt, stratum=bs, cumhaz=cumhaz, cumvar=cumvar, xbar=xbar)
+
+
+def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.ndarray,
+                     times: np.ndarray, var_beta: np.ndarray, conf_type: str,
+                     conf_level: float, index: pd.Index) -> pd.DataFrame:
+    """Survival for each row of ``z`` (centred design) at ``times``; long output.
+
+    ``strata`` holds each row's stratum code (all 0 when the fit is not stratified). A time
+    before the first observed time gives surv 1 with standard error 0; a time after the last
+    observed time of the stratum gives NaN (R's ``summary(..., times=)`` drops such times).
+    """
+    nrow = z.shape[0]
+    nt = times.size
+    cumhaz = np.full((nrow, nt), np.nan)
+    var = np.full((nrow, nt), np.nan)
+    before = np.zeros((nrow, nt), dtype=bool)
+    risk = np.exp(lp)
+    for s in np.unique(strata):
+        rows = np.flatnonzero(strata == s)
+        blocks = np.flatnonzero(base.stratum == s)
+        if blocks.size == 0:
+            continue
+        # blocks are in descending time: reverse to ascending for searchsorted
+        asc = blocks[::-1]
+        bt = base.time[asc]
+        pos = np.searchsorted(bt, times, side="right") - 1
+        inside = times <= bt[-1]
+        h0 = np.where(pos >= 0, base.cumhaz[asc][np.maximum(pos, 0)], 0.0)
+        v0 = np.where(pos >= 0, base.cumvar[asc][np.maximum(pos, 0)], 0.0)
+        xb = np.where((pos >= 0)[:, None], base.xbar[asc][np.maximum(pos, 0)], 0.0)
+        # d' V d with d = H0(t) z - xbar(t), for all rows and times at once
+        zr = z[rows]
+        zv = zr @ var_beta
+        zvz = np.einsum("ij,ij->i", zv, zr)
+        xvx = np.einsum("ij,jk,ik->i", xb, var_beta, xb)
+        quad = (h0 * h0)[None, :] * zvz[:, None] - 2 * h0[None, :] * (zv @ xb.T) \
+            + xvx[None, :]
+        np.maximum(quad, 0.0, out=quad)  # a quadratic form in V: >= 0 up to rounding
+        rr = risk[rows][:, None]
+        cumhaz[rows] = np.where(inside, h0[None, :] * rr, np.nan)
+        var[rows] = np.where(inside, (v0[None, :] + quad) * rr * rr, np.nan)
+        before[rows] = pos < 0
+    surv = np.exp(-cumhaz)
+    se_log = np.sqrt(var)
+    lower, upper = conf_int(surv, se_log, conf_type, conf_level)
+    # before the first time of the curve R reports the starting values: 1 (1, 1)
+    lower = np.where(before, 1.0, lower)
+    upper = np.where(before, 1.0, upper)
+    return pd.DataFrame({
+        "patient": np.repeat(np.asarray(index), nt),
+        "time": np.tile(times, nrow),
+        "surv": surv.ravel(),
+        "std_err": (se_log * surv).ravel(),
+        "lower": lower.ravel(),
+        "upper": upper.ravel(),
+        "cumhaz": cumhaz.ravel(),
+    })

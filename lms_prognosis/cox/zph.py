@@ -1,0 +1,191 @@
+"""Test of proportional hazards: R ``cox.zph`` of survival >= 3 (Grambsch-Therneau score test).
+
+The model is augmented with the time-dependent covariates ``g(t) x`` and the score test of
+their coefficients being 0 is computed at (beta_hat, 0): score ``U = sum_deaths g(t_i) r_i``
+(``r_i`` the Schoenfeld residual) and the 2p x 2p information whose blocks are
+``sum_t V_t``, ``sum_t g_t V_t`` and ``sum_t g_t^2 V_t``. This is the exact score test of
+survival 3.x, not the older approximation (correlation of scaled residuals with time) that
+survival 2.x and lifelines' ``proportional_hazard_test`` report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lms_prognosis.cox.engine import Prepared, _rev_block_cumsum, efron_event_sums
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lms_prognosis.cox.fit import CoxResult
+
+TRANSFORMS = ("km", "rank", "identity")
+
+
+@dataclass
+class PHTest:
+    """Result of :meth:`CoxResult.check_ph`: the ``cox.zph`` table and scaled residuals.
+
+    Attributes
+    ----------
+    table : DataFrame
+        term, chisq, df, p; one row per model term (a factor is one term with
+        df = levels - 1) and a last row ``"GLOBAL"``.
+    residuals : DataFrame
+        Long table of scaled Schoenfeld residuals for plots: time, transformed_time, term,
+        residual (R's ``cox.zph(fit)$y``; for a factor term the residual of the combined
+        linear predictor of its levels, centred at 1 as R does).
+    transform : str
+        The time transform ("km", "rank" or "identity").
+    """
+
+    table: pd.DataFrame
+    residuals: pd.DataFrame = field(repr=False)
+    transform: str = "km"
+
+    def __repr__(self) -> str:
+        lines = [f"PHTest (cox.zph score test, transform={self.transform!r})"]
+        for row in self.table.itertuples(index=False):
+            lines.append(f"  {row.term:<24} chisq={row.chisq:8.3f}  df={row.df:2d}  "
+                         f"p={row.p:.4g}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>PH test (cox.zph, transform={self.transform})</p>"
+                + self.table.to_html(index=False))
+
+
+def _transformed_time(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
+    """R's ``cox.zph`` time transforms, computed over all strata together."""
+    if transform == "identity":
+        return time.astype(float)
+    if transform == "rank":
+        return stats.rankdata(time, method="average")
+    # km: 1 - S(t-) of the pooled Kaplan-Meier (R: findInterval(..., left.open = TRUE))
+    ut, inv = np.unique(time, return_inverse=True)
+    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
+    n_at = np.bincount(inv, minlength=ut.size)
+    at_risk = np.cumsum(n_at[::-1])[::-1]
+    surv = np.cumprod(1.0 - d / at_risk)
+    s_before = np.concatenate([[1.0], surv[:-1]])
+    return 1.0 - s_before[inv]
+
+
+def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.ndarray,
+                   inv: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """sum over event times of h_t * V_t (Efron / Breslow variance matrices)."""
+    starts = prep.eblock_start
+    kb = prep.k_block
+    hk = h[kb]
+    a = np.add.reduceat(hk * inv, starts)
+    b = np.add.reduceat(hk * prep.k_frac * inv, starts)
+    a_block = np.zeros(prep.block_end.shape[0])
+    a_block[prep.eblock] = a
+    cum_a = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
+    info = wx.T @ (x * cum_a[:, None])
+    info -= wx[prep.death_rows].T @ (x[prep.death_rows] * b[kb][:, None])
+    info -= (xbar_k * hk[:, None]).T @ xbar_k
+    return info
+
+
+def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
+    """Compute R's ``cox.zph(fit, transform=)`` for a fitted :class:`CoxResult`."""
+    if transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+    prep = fit._prep
+    x = prep.x
+    p = x.shape[1]
+    beta = fit.coef.to_numpy()
+    eta = x @ beta
+    w = np.exp(eta - eta.max())
+    wx = x * w[:, None]
+    _, s1, _, d1, inv = efron_event_sums(w, wx, prep)
+    starts = prep.eblock_start
+    kb = prep.k_block
+    f = prep.k_frac
+    # Schoenfeld residuals: x_i minus the mean (over the Efron steps) of the weighted means
+    a = np.add.reduceat(inv, starts)
+    b = np.add.reduceat(f * inv, starts)
+    xbar = (s1 * a[:, None] - d1 * b[:, None]) / prep.ndeath[:, None]
+    schoen = x[prep.death_rows] - xbar[kb]
+    ttimes = _transformed_time(prep.time, prep.event, transform)
+    gt_death = ttimes[prep.death_rows]
+    g_block = gt_death[starts] - gt_death.mean()
+    u2 = (schoen * (gt_death - gt_death.mean())[:, None]).sum(axis=0)
+    xbar_k = (s1[kb] - f[:, None] * d1[kb]) * inv[:, None]
+    i00 = _weighted_info(prep, x, wx, xbar_k, inv, np.ones_like(g_block))
+    i01 = _weighted_info(prep, x, wx, xbar_k, inv, g_block)
+    i11 = _weighted_info(prep, x, wx, xbar_k, inv, g_block * g_block)
+    imat = np.block([[i00, i01], [i01.T, i11]])
+    u = np.concatenate([np.zeros(p), u2])
+
+    terms = fit._term_columns  # list of (term name, column indices)
+    rows = []
+    for name, cols in terms:
+        kk = np.concatenate([np.arange(p), p + np.asarray(cols)])
+        uu = u[kk]
+        chisq = float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu))
+        rows.append((name, chisq, len(cols)))
+    chisq = float(u @ np.linalg.solve(imat, u))
+    rows.append(("GLOBAL", chisq, p))
+    table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
+    table["p"] = stats.chi2.sf(table["chisq"], table["df"])
+
+    resid = _scaled_residuals(fit, prep, schoen, i00, terms, beta)
+    # R orders events by stratum, then time ascending, ties in data order
+    dt = prep.time[prep.death_rows]
+    orig = prep.order[prep.death_rows]
+    o = np.lexsort((orig, dt, prep.stratum[prep.death_rows]))
+    long = pd.DataFrame({
+        "time": np.tile(dt[o], len(terms)),
+        "transformed_time": np.tile(ttimes[prep.death_rows][o], len(terms)),
+        "term": np.repeat([t for t, _ in terms], o.size),
+        "residual": resid[o].T.ravel(),
+    })
+    return PHTest(table=table, residuals=long, transform=transform)
+
+
+def _scaled_residuals(fit: CoxResult, prep: Prepared, schoen: np.ndarray, i00: np.ndarray,
+                      terms: list[tuple[str, list[int]]], beta: np.ndarray) -> np.ndarray:
+    """Scaled Schoenfeld residuals exactly as the R code of ``cox.zph`` builds them."""
+    p = schoen.shape[1]
+    strat_codes, strat_of_row = np.unique(prep.stratum, return_inverse=True)
+    ns = strat_codes.size
+    used = np.zeros((ns, p))
+    dead_strat = strat_of_row[prep.death_rows]
+    ndead_s = np.bincount(dead_strat, minlength=ns)
+    for s in range(ns):
+        xs = prep.x[strat_of_row == s]
+        varies = np.any(xs != xs[:1], axis=0)
+        used[s, varies] = ndead_s[s]
+    for _, cols in terms:
+        if len(cols) > 1 and np.any(used[:, cols] == 0):
+            used[:, cols] = used[:, cols].max(axis=1, keepdims=True)
+    wtmat = np.zeros((p, p))
+    for s in range(ns):
+        wtmat += np.minimum.outer(used[s], used[s])
+    vmean = i00 / np.where(wtmat == 0, 1.0, wtmat)
+    nterm = len(terms)
+    sres = schoen
+    if any(len(c) > 1 for _, c in terms):
+        temp = np.zeros((p, nterm))
+        for i, (_, cols) in enumerate(terms):
+            temp[cols, i] = 1.0 if len(cols) == 1 else beta[cols]
+        sres = schoen @ temp
+        vmean = temp.T @ vmean @ temp
+        used = used[:, [c[0] for _, c in terms]]
+    sres = np.array(sres, dtype=float, copy=True)
+    for s in range(ns):
+        k = np.flatnonzero(used[s] > 0)
+        j = dead_strat == s
+        if k.size:
+            sub = sres[np.ix_(j, k)]
+            sres[np.ix_(j, k)] = np.linalg.solve(vmean[np.ix_(k, k)], sub.T).T
+            other = np.setdiff1d(np.arange(nterm), k)
+            sres[np.ix_(j, other)] = np.nan
+    for i, (_, cols) in enumerate(terms):
+        sres[:, i] += beta[cols[0]] if len(cols) == 1 else 1.0
+    return sres

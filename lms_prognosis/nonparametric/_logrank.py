@@ -1,0 +1,91 @@
+"""Array engine behind :func:`lms_prognosis.logrank_test` (R ``survdiff`` conventions).
+
+Pure numpy on validated arrays; the public wrapper and result object live in
+:mod:`lms_prognosis.nonparametric.km`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import chi2
+
+from lms_prognosis._survfit import time_codes
+
+
+def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_groups: int,
+                    scode: np.ndarray | None, n_strata: int, rho: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected (both weighted when rho != 0) and the variance matrix, summed over strata.
+
+    Within each stratum, at every distinct event time t with n at risk and d events
+    (n_g and d_g in group g) and weight w = S(t-)^rho (S the pooled Kaplan-Meier of the
+    stratum): O_g += w d_g, E_g += w d n_g / n, and, for n > 1,
+    V_gh += w^2 d (n - d) / (n (n - 1)) * n_g (delta_gh - n_h / n), as R's C routine
+    ``survdiff2``.
+    """
+    obs = np.zeros(n_groups)
+    exp = np.zeros(n_groups)
+    var = np.zeros((n_groups, n_groups))
+    for s in range(n_strata):
+        if scode is None:
+            t, d, g = time, died, gcode
+        else:
+            m = scode == s
+            t, d, g = time[m], died[m], gcode[m]
+        if len(t) == 0:
+            continue
+        tc, uniq = time_codes(t, superset=True)
+        size = len(uniq) * n_groups
+        key = tc * n_groups + g
+        cnt = np.bincount(key, minlength=size).reshape(len(uniq), n_groups)
+        dth = np.bincount(key, weights=d, minlength=size).reshape(len(uniq), n_groups)
+        at_risk = np.cumsum(cnt[::-1], axis=0)[::-1]
+        dt = dth.sum(axis=1)
+        keep = dt > 0
+        at_risk, dth, dt = at_risk[keep].astype(float), dth[keep], dt[keep]
+        n = at_risk.sum(axis=1)
+        if rho != 0:
+            km_after = np.cumprod(1.0 - dt / n)
+            w = np.concatenate([[1.0], km_after[:-1]]) ** rho
+        else:
+            w = np.ones_like(n)
+        obs += w @ dth
+        exp += (w * dt / n) @ at_risk
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kt = np.where(n > 1, w * w * dt * (n - dt) / (n * (n - 1.0)), 0.0)
+        kn = kt[:, None] * at_risk
+        var += np.diag(kn.sum(axis=0)) - kn.T @ (at_risk / n[:, None])
+    return obs, exp, var
+
+
+def overall_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[float, int, float]:
+    """Chi-square on k - 1 df as R ``survdiff``.
+
+    Groups with expected 0 are left out; the first remaining group is dropped and
+    chisq = u' V^-1 u on the rest (u = O - E).
+    """
+    use = exp > 0
+    df = int(use.sum()) - 1
+    if df < 1:
+        return 0.0, max(df, 0), 1.0
+    u = (obs - exp)[use][1:]
+    v = var[np.ix_(use, use)][1:, 1:]
+    try:
+        stat = float(u @ np.linalg.solve(v, u))
+    except np.linalg.LinAlgError:
+        stat = float(u @ np.linalg.pinv(v) @ u)
+    return stat, df, float(chi2.sf(stat, df))
+
+
+def trend_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray,
+                scores: np.ndarray) -> tuple[float, float, float, float]:
+    """Test for trend: chisq = (w'(O - E))^2 / (w' V w) on 1 df.
+
+    Returns (chisq, p, statistic w'(O - E), its variance w' V w).
+    """
+    u = float(scores @ (obs - exp))
+    v = float(scores @ var @ scores)
+    if not v > 0:
+        raise ValueError("the trend statistic has zero variance: check the scores")
+    stat = u * u / v
+    return stat, float(chi2.sf(stat, 1)), u, v
