@@ -24,10 +24,27 @@ from lms_prognosis._versions import show_versions
 
 # public name -> module that defines it (design.md section 4)
 _PUBLIC: dict[str, str] = {
+    # errors and warnings (one hierarchy)
+    "LMSPrognosisError": "exceptions",
+    "SurvivalDataError": "exceptions",
+    "ColumnNotFoundError": "exceptions",
+    "CohortError": "exceptions",
+    "ModelError": "exceptions",
+    "CoxError": "exceptions",
+    "EndpointMismatchError": "exceptions",
+    "PopulationError": "exceptions",
+    "PlotError": "exceptions",
+    "StyleError": "exceptions",
+    "ExportError": "exceptions",
+    "ReportError": "exceptions",
+    "ReportExistsError": "exceptions",
+    "LMSPrognosisWarning": "exceptions",
+    "CoxWarning": "exceptions",
+    "ConvergenceWarning": "exceptions",
+    "DataWarning": "exceptions",
     # cohort
     "read_cohort": "cohort",
     "Cohort": "cohort",
-    "CohortError": "cohort",
     "load_synthetic": "simulate",
     # simulate / planning
     "simulate_cohort": "simulate",
@@ -38,19 +55,16 @@ _PUBLIC: dict[str, str] = {
     "published_model": "literature",
     "list_models": "literature",
     "PublishedModel": "literature",
-    "EndpointMismatchError": "literature",
+    "ModelApplication": "literature",
     # nonparametric
     "kaplan_meier": "nonparametric",
     "logrank_test": "nonparametric",
     "KMResult": "nonparametric",
     "LogRankResult": "nonparametric",
-    "SurvivalDataError": "nonparametric",
     # cox
     "fit_cox": "cox",
     "CoxResult": "cox",
     "PHTest": "cox",
-    "CoxWarning": "cox",
-    "CoxError": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",
@@ -59,6 +73,13 @@ _PUBLIC: dict[str, str] = {
     "brier_score": "evaluate",
     "external_validation": "evaluate",
     "decision_curve": "evaluate",
+    "ConcordanceResult": "evaluate",
+    "CalibrationResult": "evaluate",
+    "ValidationResult": "evaluate",
+    "ExternalValidationResult": "evaluate",
+    "BrierResult": "evaluate",
+    "TimeAUCResult": "evaluate",
+    "DecisionCurveResult": "evaluate",
     # plotting
     "plot_km": "plotting",
     "plot_patient": "plotting",
@@ -67,10 +88,14 @@ _PUBLIC: dict[str, str] = {
     "plot_schoenfeld": "plotting",
     "plot_nomogram": "plotting",
     "save_figure": "plotting",
+    "KMPanel": "plotting",
+    "Nomogram": "plotting",
     # report
     "table_one": "report",
     "hr_table": "report",
     "write_report": "report",
+    "TableOneResult": "report",
+    "HRTableResult": "report",
 }
 
 __all__ = ["__version__", "show_versions", *_PUBLIC]

@@ -21,10 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-
-class SurvivalDataError(ValueError):
-    """Survival data that cannot be analysed (missing or negative time, bad event codes, ...)."""
-
+from lms_prognosis.exceptions import SurvivalDataError
 
 # ---------------------------------------------------------------------------------------------
 # input checks

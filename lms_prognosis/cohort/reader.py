@@ -42,6 +42,7 @@ from lms_prognosis.cohort._io import (
     read_xlsx,
     row_numbers,
 )
+from lms_prognosis.exceptions import CohortError
 
 __all__ = ["Cohort", "CohortError", "read_cohort", "ENDPOINTS", "SCHEMA", "LEVELS",
            "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
@@ -59,17 +60,6 @@ _NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, ex
     "mitoses_per_10hpf": (_v.IMPOSSIBLE_MITOSES, 0.0, np.inf, True, "must be >= 0"),
 }
 _NUMERIC_NAMES = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitotic count"}
-
-
-class CohortError(ValueError):
-    """The file or frame as a whole cannot be used (names the file and the column).
-
-    ``exclusions`` holds the exclusions log when the file was read but no row was usable.
-    """
-
-    def __init__(self, message: str, exclusions: pd.DataFrame | None = None) -> None:
-        super().__init__(message)
-        self.exclusions = exclusions
 
 
 def empty_exclusions() -> pd.DataFrame:

@@ -15,14 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cox import engine as _engine
-
-
-class CoxWarning(UserWarning):
-    """A problem with a Cox fit the user should act on (the message says how)."""
-
-
-class CoxError(ValueError):
-    """The Cox model cannot be fitted with these data or arguments."""
+from lms_prognosis.exceptions import CoxError, CoxWarning
 
 
 @dataclass

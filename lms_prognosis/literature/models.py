@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_number
+from lms_prognosis.exceptions import EndpointMismatchError
 from lms_prognosis.literature import data as _lit
 from lms_prognosis.literature.design import SITES as _SITES
 from lms_prognosis.literature.design import column as _col
@@ -52,10 +53,6 @@ __all__ = ["PublishedModel", "ModelApplication", "Baseline", "published_model", 
            "model_design", "EndpointMismatchError"]
 
 _EXCL_COLUMNS = ["row", "patient_id", "column", "value", "reason"]
-
-
-class EndpointMismatchError(ValueError):
-    """The cohort's endpoint is not the endpoint the model was developed for."""
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import SubplotSpec
 
+from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting.style import get_palette
-
-
-class PlotError(ValueError):
-    """A plot was asked for something its inputs cannot give (missing column, bad Axes)."""
 
 
 def panel_spec(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, SubplotSpec,

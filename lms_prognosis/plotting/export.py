@@ -27,13 +27,10 @@ from matplotlib.figure import Figure
 
 from lms_prognosis._provenance import provenance as _provenance_record
 from lms_prognosis._version import __version__
+from lms_prognosis.exceptions import ExportError
 from lms_prognosis.plotting.style import MM_PER_INCH, get_preset
 
 FORMATS = ("pdf", "svg", "png", "tif", "tiff")
-
-
-class ExportError(ValueError):
-    """A figure could not be saved as asked (unknown format, bad dpi)."""
 
 
 def provenance_json(provenance: Mapping[str, Any] | None = None, data: Any = None,

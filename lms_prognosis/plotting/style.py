@@ -23,6 +23,8 @@ from typing import Any
 
 import matplotlib as mpl
 
+from lms_prognosis.exceptions import StyleError
+
 MM_PER_INCH = 25.4
 
 #: Colour-blind-safe palettes. ``okabe_ito`` is listed in the plotting order used for groups
@@ -70,10 +72,6 @@ JOURNAL_PRESETS: dict[str, dict[str, Any]] = {
     "nature": {"width_mm": (89.0, 183.0), "font": "sans-serif", "font_size": 7.0, "dpi": 300,
                "source": "Nature formatting guide (approx.): 89/183 mm, 5-7 pt sans-serif"},
 }
-
-
-class StyleError(ValueError):
-    """An unknown palette or journal preset was requested."""
 
 
 def get_palette(name: str | Sequence[str] = "okabe_ito", n: int | None = None) -> list[str]:

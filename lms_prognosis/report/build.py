@@ -29,6 +29,7 @@ import pandas as pd
 from numpy.linalg import LinAlgError
 
 from lms_prognosis._provenance import hash_file, hash_frame, provenance
+from lms_prognosis.exceptions import ReportExistsError
 from lms_prognosis.report._document import Document, Figure, Paragraph, Section, Table
 from lms_prognosis.report.export import table_to_docx
 
@@ -38,10 +39,6 @@ R_REFERENCE = "R 4.2.2 with survival 3.5.3"
 
 REPORT_FILES = ("report.html", "report.pdf", "manifest.json", "exclusions.csv",
                 "per_patient_risk.csv")
-
-
-class ReportExistsError(FileExistsError, ValueError):
-    """The output folder is not empty and ``force`` was not given."""
 
 
 @dataclass(repr=False)

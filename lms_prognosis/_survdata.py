@@ -1,0 +1,461 @@
+"""The one survival-input check that every entry point calls.
+
+:func:`survival_data` takes a DataFrame (or a :class:`~lms_prognosis.Cohort`) and the names of
+the time, event, start, weight, covariate, group, stratum and cluster columns, and returns a
+:class:`SurvData`: numpy arrays for the engines, a copy of the columns used for the rows kept,
+and ``dropped``, the rows left out with row, column, value and reason. Kaplan-Meier, log-rank,
+Cox, concordance, Brier, AUC, calibration, validation, cumulative incidence and Fine-Gray all
+call it, so the same input gets the same answer everywhere:
+
+* **Event codes** are 0 (censored), 1 (event of interest) and 2 (competing event); a boolean
+  column is read as 0/1. R's 1/2 status (1 censored, 2 event), text codes and any other code
+  are refused with :class:`~lms_prognosis.SurvivalDataError` and a message that gives the fix.
+* **Times** must be numbers >= 0; a negative or infinite time is refused, a start time must be
+  before its stop time, weights must be finite and >= 0.
+* **Missing values** in time, event, start, weights, covariates, group, strata or cluster leave
+  the row out (R's ``na.omit``); every such row is in ``dropped``, one line per missing cell.
+* **Near-ties**: times that differ only by floating-point noise are one time, as R's
+  ``aeqSurv`` (``timefix = TRUE``) does in ``survfit``, ``survdiff``, ``coxph`` and
+  ``concordance``.
+
+Nothing in the caller's frame is changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lms_prognosis._results import DROPPED_COLUMNS, empty_dropped
+from lms_prognosis.exceptions import ColumnNotFoundError, SurvivalDataError
+
+__all__ = ["SurvData", "survival_data", "as_frame", "require_columns", "timefix",
+           "EVENT_CODES", "TIMEFIX_TOLERANCE"]
+
+#: the event codes of the schema (design.md section 3)
+EVENT_CODES = {0: "censored", 1: "event of interest", 2: "competing event"}
+#: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``
+TIMEFIX_TOLERANCE = float(np.finfo(float).eps) ** 0.5
+_MAX_ROWS_NAMED = 5
+
+
+@dataclass(frozen=True, eq=False)
+class SurvData:
+    """Checked survival input: arrays for the engines plus the rows left out.
+
+    Attributes
+    ----------
+    time : ndarray of float
+        Follow-up (stop) time of the rows kept, >= 0, near-ties merged (R ``aeqSurv``).
+    event : ndarray of int8
+        0 censored, 1 event of interest, 2 competing event.
+    start : ndarray of float or None
+        Entry time for counting-process data ``(start, stop]``.
+    weights : ndarray of float or None
+        Case weights.
+    frame : DataFrame
+        A copy of the other columns used (covariates, group, strata, cluster, extra), for the
+        rows kept, with the caller's index.
+    positions : ndarray of int
+        Positions of the rows kept in the caller's frame.
+    dropped : DataFrame
+        Rows left out: row (the caller's index label), column, value, reason.
+    n_input : int
+        Rows in the caller's frame.
+    n_timefixed : int
+        Times changed by the near-tie rule.
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    start: np.ndarray | None
+    weights: np.ndarray | None
+    frame: pd.DataFrame
+    positions: np.ndarray
+    dropped: pd.DataFrame
+    n_input: int
+    n_timefixed: int = 0
+
+    @property
+    def n(self) -> int:
+        """Rows analysed."""
+        return int(self.time.shape[0])
+
+    @property
+    def index(self) -> pd.Index:
+        """The caller's index labels of the rows kept."""
+        return self.frame.index
+
+    @property
+    def n_events(self) -> int:
+        """Events of interest (code 1)."""
+        return int(np.count_nonzero(self.event == 1))
+
+    @property
+    def n_competing(self) -> int:
+        """Competing events (code 2)."""
+        return int(np.count_nonzero(self.event == 2))
+
+    def status(self, cause: int = 1) -> np.ndarray:
+        """0/1 float indicator of ``cause`` (other codes count as censored)."""
+        return (self.event == cause).astype(float)
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    """The DataFrame behind ``data``: a DataFrame itself, or a Cohort's ``.data``.
+
+    Examples
+    --------
+    >>> as_frame(pd.DataFrame({"time": [1.0]})).shape
+    (1, 1)
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    inner = getattr(data, "data", None)
+    if isinstance(inner, pd.DataFrame):
+        return inner
+    raise TypeError(f"expected a pandas DataFrame or a Cohort, got {type(data).__name__}")
+
+
+def require_columns(df: pd.DataFrame, names: Iterable[Any], role: str = "column") -> None:
+    """Raise :class:`ColumnNotFoundError` naming close matches if a column is missing.
+
+    Examples
+    --------
+    >>> try:
+    ...     require_columns(pd.DataFrame({"time": [1]}), ["tme"], "time")
+    ... except ColumnNotFoundError as err:
+    ...     print(err)
+    time column 'tme' is not in the data; did you mean 'time'? Columns: ['time']
+    """
+    cols = [str(c) for c in df.columns]
+    for name in names:
+        if name in df.columns:
+            continue
+        close = difflib.get_close_matches(str(name), cols, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
+        shown = cols if len(cols) <= 20 else [*cols[:20], "..."]
+        raise ColumnNotFoundError(f"{role} column {name!r} is not in the data{hint} "
+                                  f"Columns: {shown}")
+
+
+def _rows_text(index: pd.Index, bad: np.ndarray) -> str:
+    where = np.flatnonzero(bad)
+    shown = index[where[:_MAX_ROWS_NAMED]].tolist()
+    more = f" and {len(where) - _MAX_ROWS_NAMED} more" if len(where) > _MAX_ROWS_NAMED else ""
+    return f"row{'s' if len(where) > 1 else ''} {shown}{more}"
+
+
+def _numeric(col: pd.Series, role: str, name: str) -> np.ndarray:
+    """A column as float64 (NaN = missing); text that is not a number is refused."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
+        return col.to_numpy(dtype=float)
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = np.isnan(values) & col.notna().to_numpy()
+    if text.any():
+        examples = sorted({str(v) for v in col[text].head(50)})[:3]
+        raise SurvivalDataError(
+            f"{role} column {name!r} holds text that is not a number ({examples}, in "
+            f"{_rows_text(col.index, text)}); convert it first, e.g. "
+            f"df[{name!r}] = pd.to_numeric(df[{name!r}]), or read the file with "
+            f"lp.read_cohort(...), which converts units and reports every change")
+    return values
+
+
+def _event_values(col: pd.Series, name: str) -> np.ndarray:
+    """Event codes as float (NaN = missing), refusing R's 1/2 status, text and other codes."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "b":
+        return col.to_numpy(dtype=float)
+    numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = np.isnan(numeric) & col.notna().to_numpy()
+    if text.any():
+        codes = sorted({str(v) for v in col[text].head(200)})[:4]
+        example = ", ".join(f"{c!r}: ?" for c in codes)
+        raise SurvivalDataError(
+            f"event column {name!r} holds text codes {codes} ({_rows_text(col.index, text)}); "
+            f"events must be 0 (censored), 1 (event) or 2 (competing event). Recode first, "
+            f"e.g. df[{name!r}] = df[{name!r}].map({{{example}}}), or read the file with "
+            f"lp.read_cohort(..., event_codes={{{example}}})")
+    present = set(np.unique(numeric[~np.isnan(numeric)]).tolist())
+    if present and present <= {1.0, 2.0} and 2.0 in present:
+        raise SurvivalDataError(
+            f"event column {name!r} holds 1 and 2 but no 0: this looks like R's Surv status "
+            f"(1 = censored, 2 = event), which would make every censored patient a death. "
+            f"Recode it first: df[{name!r}] = df[{name!r}].map({{1: 0, 2: 1}}), or read the "
+            f"file with lp.read_cohort(..., event_codes={{1: 0, 2: 1}}). If 1 really is the "
+            f"event and 2 a competing event, no patient is censored: say so by recoding one "
+            f"patient, or pass the codes through read_cohort(event_codes={{1: 1, 2: 2}})")
+    bad = ~np.isnan(numeric) & ~np.isin(numeric, (0.0, 1.0, 2.0))
+    if bad.any():
+        codes_bad = sorted({float(v) for v in numeric[bad][:200]})
+        shown = [int(v) if float(v).is_integer() else v for v in codes_bad]
+        mapping = ", ".join(f"{v!r}: 0" for v in shown[:3])
+        raise SurvivalDataError(
+            f"event column {name!r} has code(s) {shown} in {_rows_text(col.index, bad)}; "
+            f"codes are 0 (censored), 1 (event) and 2 (competing event). Declare what they "
+            f"mean, e.g. df[{name!r}] = df[{name!r}].replace({{{mapping}}}), or "
+            f"lp.read_cohort(..., event_codes={{{mapping}}})")
+    return numeric
+
+
+def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.ndarray]
+                     ) -> None:
+    for name in names:
+        if name in miss:
+            continue
+        col = df[name]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+            continue
+        m = col.isna().to_numpy()
+        if m.any():
+            miss[name] = m
+
+
+def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str) -> None:
+    with np.errstate(invalid="ignore"):
+        inf = np.isinf(t)
+        neg = t < 0
+    if inf.any():
+        raise SurvivalDataError(f"{role} column {name!r} has infinite values in "
+                                f"{_rows_text(index, inf)}; use a finite follow-up time")
+    if role == "time" and neg.any():
+        raise SurvivalDataError(
+            f"time column {name!r} has negative values in {_rows_text(index, neg)}; follow-up "
+            f"times must be >= 0 (check the dates of surgery and last contact)")
+
+
+def _dropped_table(df: pd.DataFrame, miss: dict[str, np.ndarray]) -> pd.DataFrame:
+    if not miss:
+        return empty_dropped()
+    parts = []
+    for order, (name, m) in enumerate(miss.items()):
+        pos = np.flatnonzero(m)
+        parts.append(pd.DataFrame({"_pos": pos, "_order": order, "row": df.index[pos],
+                                   "column": name, "value": df[name].iloc[pos].to_numpy(),
+                                   "reason": "missing"}))
+    out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
+    return out[list(DROPPED_COLUMNS)].reset_index(drop=True)
+
+
+def _on_coarse_grid(values: np.ndarray, tolerance: float) -> bool:
+    """True if every value is k / s for an integer k (s = 1, 10 or 100) with gaps >= 1 / s
+    so large that R's tolerance cannot tie two of them: then there is nothing to merge and
+    no sort is needed (whole days, months rounded to 0.1 or 0.01)."""
+    if values.size == 0:
+        return True
+    top = float(np.max(np.abs(values)))
+    for s in (1.0, 10.0, 100.0):
+        gap = 1.0 / s
+        if gap <= tolerance or gap / max(top, 1e-300) <= tolerance:
+            continue
+        head = values[:256] * s
+        if not np.array_equal(np.rint(head), head):
+            continue
+        scaled = values * s
+        if np.array_equal(np.rint(scaled), scaled):
+            return True
+    return False
+
+
+def timefix(time: np.ndarray, start: np.ndarray | None = None,
+            tolerance: float = TIMEFIX_TOLERANCE) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Merge times that differ only by rounding error, as R ``aeqSurv`` (``timefix = TRUE``).
+
+    The distinct finite values of ``time`` (and ``start``) are sorted; a value closer to the
+    one before it than ``tolerance``, absolutely or relative to the mean absolute distinct
+    value, is replaced by the first value of its run. So 0.1 + 0.2 and 0.3 are one tie, as in
+    R's ``survfit``, ``survdiff``, ``coxph`` and ``concordance``. Returns the new arrays (the
+    inputs themselves when nothing changes) and the number of values changed.
+
+    Raises :class:`SurvivalDataError` if merging makes a ``(start, stop]`` interval empty, as
+    R's "aeqSurv exception".
+
+    Examples
+    --------
+    >>> t, _, changed = timefix(np.array([0.1 + 0.2, 0.3, 1.0]))
+    >>> t.tolist(), changed
+    ([0.3, 0.3, 1.0], 1)
+    """
+    both = time if start is None else np.concatenate([start, time])
+    finite = both[np.isfinite(both)]
+    if _on_coarse_grid(finite, tolerance):
+        return time, start, 0
+    y = np.asarray(pd.unique(finite))
+    y.sort()
+    if y.size < 2:
+        return time, start, 0
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return time, start, 0
+    cuts = y[np.r_[True, ~tied]]
+
+    def snap(x: np.ndarray) -> np.ndarray:
+        out = x.copy()
+        ok = np.isfinite(x)
+        out[ok] = cuts[np.searchsorted(cuts, x[ok], side="right") - 1]
+        return out
+
+    new_time = snap(time)
+    changed = int(np.count_nonzero(new_time != time))
+    new_start = None
+    if start is not None:
+        new_start = snap(start)
+        changed += int(np.count_nonzero(new_start != start))
+        if np.any(new_start >= new_time):
+            raise SurvivalDataError(
+                "a (start, stop] interval has length 0 once times equal up to rounding error "
+                "are merged (R's aeqSurv exception); check the start and stop times")
+    return new_time, new_start, changed
+
+
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def survival_data(df: Any, time: str = "time", event: str = "event", *,
+                  covariates: Sequence[str] = (), group: str | Sequence[str] | None = None,
+                  strata: str | Sequence[str] | None = None, start: str | None = None,
+                  weights: str | None = None, cluster: str | None = None,
+                  extra: Mapping[str, Any] | None = None,
+                  apply_timefix: bool = True) -> SurvData:
+    """Check survival input once, the same way for every entry point.
+
+    Parameters
+    ----------
+    df : DataFrame or Cohort
+        One row per patient (or per interval with ``start``).
+    time, event : str
+        Columns of follow-up (stop) time and event code (0 censored, 1 event, 2 competing).
+    covariates, group, strata, cluster : column names, optional
+        Columns the analysis uses; a row with a missing value in any of them is left out.
+    start : str, optional
+        Entry-time column for counting-process data; must be < ``time``.
+    weights : str, optional
+        Case-weight column; must be finite and >= 0.
+    extra : mapping of name to array, optional
+        Per-row values that are not columns of ``df`` (a risk score given as an array): each
+        must have one value per row; a missing value leaves the row out under that name.
+    apply_timefix : bool, default True
+        Merge near-tied times as R's ``aeqSurv``.
+
+    Returns
+    -------
+    SurvData
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A named column is not in ``df``.
+    SurvivalDataError
+        R's 1/2 status, text or undeclared event codes; negative or infinite times; start
+        not before stop; negative weights; no row left to analyse.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"time": [3.0, 5.0, None, 9.0], "event": [1, 0, 1, 2],
+    ...                    "grade": ["1", None, "2", "3"]})
+    >>> sd = survival_data(df, covariates=["grade"])
+    >>> sd.n, sd.n_events, sd.n_competing
+    (2, 1, 1)
+    >>> sd.dropped
+       row column value   reason
+    0    1  grade  None  missing
+    1    2   time   NaN  missing
+    """
+    frame = as_frame(df)
+    cols = _names(covariates) + _names(group) + _names(strata) + _names(cluster)
+    require_columns(frame, [time], "time")
+    require_columns(frame, [event], "event")
+    for nm, role in ((start, "start"), (weights, "weights")):
+        if nm is not None:
+            require_columns(frame, [nm], role)
+    require_columns(frame, cols, "covariate")
+    cols = list(dict.fromkeys(c for c in cols if c not in (time, event, start, weights)))
+    index = frame.index
+    t = _numeric(frame[time], "time", time)
+    e = _event_values(frame[event], event)
+    s = None if start is None else _numeric(frame[start], "start", start)
+    w = None if weights is None else _numeric(frame[weights], "weights", weights)
+    miss: dict[str, np.ndarray] = {}
+    for name, arr in ((time, t), (event, e), (start, s), (weights, w)):
+        if name is not None and arr is not None and np.isnan(arr).any():
+            miss[name] = np.isnan(arr)
+    _collect_missing(frame, cols, miss)
+    extras = _extra_columns(extra, len(frame), index)
+    for name, values in extras.items():
+        m = pd.isna(values)
+        if np.any(m):
+            miss[name] = np.asarray(m)
+    _check_values(t, s, w, index, time, start, weights)
+    return _assemble(frame, cols, extras, miss, t, e, s, w, apply_timefix)
+
+
+def _extra_columns(extra: Mapping[str, Any] | None, n: int, index: pd.Index
+                   ) -> dict[str, pd.Series]:
+    out: dict[str, pd.Series] = {}
+    for name, values in (extra or {}).items():
+        series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+        if len(series) != n:
+            raise SurvivalDataError(f"{name} has {len(series)} values but the data have {n} "
+                                    f"rows; give one value per row")
+        out[name] = pd.Series(series.to_numpy(), index=index, name=name)
+    return out
+
+
+def _check_values(t: np.ndarray, s: np.ndarray | None, w: np.ndarray | None, index: pd.Index,
+                  time: str, start: str | None, weights: str | None) -> None:
+    _check_time(t, index, time, "time")
+    if s is not None and start is not None:
+        _check_time(s, index, start, "start")
+        with np.errstate(invalid="ignore"):
+            bad = s >= t
+        if bad.any():
+            raise SurvivalDataError(
+                f"start column {start!r} is not before time column {time!r} in "
+                f"{_rows_text(index, bad)}; each interval (start, stop] needs start < stop")
+    if w is not None and weights is not None:
+        with np.errstate(invalid="ignore"):
+            bad = (w < 0) | np.isinf(w)
+        if bad.any():
+            raise SurvivalDataError(f"weights column {weights!r} has negative or infinite "
+                                    f"values in {_rows_text(index, bad)}; weights must be >= 0")
+
+
+def _assemble(frame: pd.DataFrame, cols: list[str], extras: dict[str, pd.Series],
+              miss: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
+              s: np.ndarray | None, w: np.ndarray | None, apply_timefix: bool) -> SurvData:
+    dropped = _dropped_table(pd.concat([frame, pd.DataFrame(extras)], axis=1)
+                             if extras else frame, miss)
+    if miss:
+        keep = ~np.logical_or.reduce(list(miss.values()))
+        positions = np.flatnonzero(keep)
+    else:
+        keep = None
+        positions = np.arange(len(frame))
+    if positions.size == 0:
+        raise SurvivalDataError(f"no rows left to analyse: all {len(frame)} rows have a missing "
+                                f"value ({', '.join(miss) or 'empty data'})")
+    sel = (lambda a: a) if keep is None else (lambda a: a[keep])
+    t = np.add(sel(t), 0.0)  # a float copy; -0.0 -> 0.0
+    s = None if s is None else np.add(sel(s), 0.0)
+    n_fixed = 0
+    if apply_timefix:
+        t, s, n_fixed = timefix(t, s)
+    kept = frame[cols] if keep is None else frame.loc[keep, cols]
+    kept = kept.copy()
+    for name, values in extras.items():
+        kept[name] = values.to_numpy() if keep is None else values.to_numpy()[keep]
+    return SurvData(time=t, event=sel(e).astype(np.int8), start=s,
+                    weights=None if w is None else sel(w).astype(float),
+                    frame=kept, positions=positions, dropped=dropped, n_input=len(frame),
+                    n_timefixed=n_fixed)
