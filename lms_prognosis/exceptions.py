@@ -63,8 +63,11 @@ class ColumnNotFoundError(LMSPrognosisError):
     """A column named by the caller is not in the data (the message lists close matches)."""
 
 
-class CohortError(LMSPrognosisError):
+class CohortError(SurvivalDataError):
     """A cohort file or frame that cannot be used as a whole (``read_cohort``).
+
+    A :class:`SurvivalDataError`, so that R's 1/2 status refused by ``read_cohort`` and by
+    ``kaplan_meier`` is caught by the same ``except``.
 
     ``exclusions`` holds the exclusions log when the file was read but no row was usable.
     """
