@@ -17,10 +17,93 @@ Examples
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import show_versions
+
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load lazily
+    from lms_prognosis.cohort import (
+        Cohort,
+        read_cohort,
+    )
+    from lms_prognosis.cox import (
+        CoxResult,
+        PHTest,
+        fit_cox,
+    )
+    from lms_prognosis.evaluate import (
+        BrierResult,
+        CalibrationResult,
+        ConcordanceResult,
+        DecisionCurveResult,
+        ExternalValidationResult,
+        TimeAUCResult,
+        ValidationResult,
+        brier_score,
+        calibration,
+        concordance,
+        decision_curve,
+        external_validation,
+        time_dependent_auc,
+        validate,
+    )
+    from lms_prognosis.exceptions import (
+        CohortError,
+        ColumnNotFoundError,
+        ConvergenceWarning,
+        CoxError,
+        CoxWarning,
+        DataWarning,
+        EndpointMismatchError,
+        ExportError,
+        LMSPrognosisError,
+        LMSPrognosisWarning,
+        ModelError,
+        PlotError,
+        PopulationError,
+        ReportError,
+        ReportExistsError,
+        StyleError,
+        SurvivalDataError,
+    )
+    from lms_prognosis.literature import (
+        ModelApplication,
+        PublishedModel,
+        list_models,
+        published_model,
+    )
+    from lms_prognosis.nonparametric import (
+        KMResult,
+        LogRankResult,
+        kaplan_meier,
+        logrank_test,
+    )
+    from lms_prognosis.plotting import (
+        KMPanel,
+        Nomogram,
+        plot_calibration,
+        plot_forest,
+        plot_km,
+        plot_nomogram,
+        plot_patient,
+        plot_schoenfeld,
+        save_figure,
+    )
+    from lms_prognosis.report import (
+        HRTableResult,
+        TableOneResult,
+        hr_table,
+        table_one,
+        write_report,
+    )
+    from lms_prognosis.simulate import (
+        Truth,
+        load_synthetic,
+        power_simulation,
+        schoenfeld_events,
+        simulate_cohort,
+    )
 
 # public name -> module that defines it (design.md section 4)
 _PUBLIC: dict[str, str] = {
