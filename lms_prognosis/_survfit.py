@@ -1,9 +1,21 @@
-"""Input checks and the array engine behind :func:`lms_prognosis.kaplan_meier`.
+"""Product-limit kernels shared by the whole package (pure numpy, R ``survival`` conventions).
 
-``prepare_survival`` validates a DataFrame once for both Kaplan-Meier and the log-rank
-test and returns arrays: ``time`` float64 >= 0, ``died`` 0/1 (event of interest), ``gcode``
-int group codes 0..G-1. The rest is pure numpy with R ``survfit`` conventions. The public
-functions and result objects live in :mod:`lms_prognosis.nonparametric.km`.
+One implementation of each survival primitive, called by Kaplan-Meier, log-rank, Cox
+(per-patient CIs), ``cox.zph``, concordance, calibration, Brier and AUC:
+
+* :func:`product_limit` -- the Kaplan-Meier (product-limit) curve of one sample with Greenwood's
+  variance and the Nelson-Aalen cumulative hazard, or with ``reverse=True`` the censoring curve
+  G (reverse Kaplan-Meier); returns a :class:`ProductLimit`.
+* :meth:`ProductLimit.from_counts` -- the same curve from counts per distinct time (used when
+  the counts are already at hand, e.g. per group).
+* :func:`conf_int` -- pointwise CI transforms ``log``, ``log-log``, ``plain`` and ``logit``, as R
+  ``survival:::survfit_confint``.
+* :func:`time_codes`, :func:`count_cells`, :func:`at_times`, :func:`median_rule` -- distinct
+  times, counts per (group, time), R ``summary(survfit, times=)`` and ``print.survfit``'s median.
+
+Inputs are arrays that have already been checked by ``lms_prognosis._survdata.survival_data``
+(times >= 0, near-ties merged as R's ``aeqSurv``): nothing here validates data frames or merges
+times; times are compared exactly.
 
 Distinct times on a grid (whole days, months rounded to 0.1 or 0.01) are indexed directly;
 other times are hashed (``pandas.factorize``) and only the distinct values sorted, so the
@@ -13,7 +25,6 @@ cost is O(n) plus O(U log U) for U distinct times; counts per (group, time) cell
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,141 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from lms_prognosis.exceptions import SurvivalDataError
+__all__ = ["ProductLimit", "product_limit", "conf_int", "CONF_TYPES", "time_codes",
+           "count_cells", "Cells", "at_times", "median_rule"]
 
-# ---------------------------------------------------------------------------------------------
-# input checks
-# ---------------------------------------------------------------------------------------------
-
-def _rows(index: pd.Index, bad: np.ndarray) -> str:
-    where = index[np.flatnonzero(bad)[:5]].tolist()
-    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
-    return f"rows {where}{more}"
-
-
-def _column(df: pd.DataFrame, name: str, role: str) -> pd.Series:
-    if not isinstance(name, str) and name not in df.columns:
-        raise SurvivalDataError(f"{role}= must name a column of df, got {name!r}")
-    if name not in df.columns:
-        raise SurvivalDataError(f"{role} column {name!r} not found; columns are {list(df.columns)}")
-    return df[name]
-
-
-def _labels(col: pd.Series, role: str) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes (-1 = missing) and labels in category order (categorical) or sorted."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        # Categories with no rows are dropped, as R drops unused factor levels in survfit and
-        # survdiff: a cohort's canonical categories (six sites, three grades) need not all occur.
-        col = col.cat.remove_unused_categories()
-        return col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
-    arr = col.to_numpy()
-    if arr.dtype == object and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-        arr = col.astype(col.dtype.numpy_dtype if hasattr(col.dtype, "numpy_dtype")
-                         else object).to_numpy()
-    if arr.dtype.kind == "f" and len(arr) and np.array_equal(arr, np.floor(arr)):
-        arr = arr.astype(np.int64)  # grade 1.0 -> 1, as R prints it
-    if arr.dtype.kind in "iu" and len(arr):
-        lo = int(arr.min())
-        if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
-            shifted = arr.astype(np.intp) - lo if lo else arr.astype(np.intp, copy=False)
-            present = np.bincount(shifted) > 0
-            codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
-            return codes, [int(v) + lo for v in np.flatnonzero(present)]
-    try:
-        codes, uniques = pd.factorize(arr, sort=True)
-    except TypeError:  # mixed types: sort by text
-        codes, uniques = pd.factorize(col.astype(str).to_numpy(), sort=True)
-    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
-
-
-def _numbers(col: pd.Series) -> np.ndarray:
-    """A column as a numpy number array (no copy for numpy dtypes); NaN for non-numbers."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
-        return col.to_numpy()
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-@dataclass
-class _Data:
-    time: np.ndarray
-    died: np.ndarray
-    gcode: np.ndarray
-    labels: list[Any]
-    scode: np.ndarray | None
-    slabels: list[Any]
-    n_dropped: int
-    n_competing: int
-
-
-def prepare_survival(df: pd.DataFrame, time: str, event: str, group: str | None,
-                     strata: str | None = None) -> _Data:
-    """Check a survival DataFrame and return arrays for the engines.
-
-    Rows with a missing group or stratum are left out with a warning (R's ``na.action``);
-    missing, infinite or negative times, and missing, negative or fractional event codes
-    raise :class:`SurvivalDataError` naming the rows. Event codes >= 2 (competing events)
-    count as censored; 1/2 coding without any 0 gets a warning (R's status coding?).
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    tcol = _column(df, time, "time")
-    ecol = _column(df, event, "event")
-    index = df.index
-    keep: np.ndarray | None = None  # rows kept when a group or stratum is missing
-    gcodes = scodes = None
-    labels: list[Any] = ["all"]
-    slabels: list[Any] = []
-    for name, role in ((group, "group"), (strata, "strata")):
-        if name is None:
-            continue
-        col = _column(df, name, role)
-        if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub"):
-            miss = col.isna().to_numpy()
-            if miss.any():
-                warnings.warn(f"{int(miss.sum())} rows with missing {role} {name!r} left out "
-                              f"({_rows(index, miss)}), as R's na.action", UserWarning,
-                              stacklevel=3)
-                keep = ~miss if keep is None else keep & ~miss
-    if group is not None:
-        gcodes, labels = _labels(df[group] if keep is None else df[group][keep], "group")
-    if strata is not None:
-        scodes, slabels = _labels(df[strata] if keep is None else df[strata][keep], "strata")
-    t = _numbers(tcol)
-    e = _numbers(ecol)
-    if keep is not None:  # rare path: rows with a missing group or stratum
-        t, e, index = t[keep], e[keep], index[keep]
-    if not np.isfinite(t).all():
-        raise SurvivalDataError(f"time column {time!r} has missing, non-numeric or infinite "
-                                f"values in {_rows(index, ~np.isfinite(t))}")
-    if len(t) and t.min() < 0:
-        raise SurvivalDataError(f"time column {time!r} has negative values in "
-                                f"{_rows(index, t < 0)}; times must be >= 0")
-    if e.dtype.kind == "f":
-        bad_e = ~np.isfinite(e) | (e < 0) | (e != np.floor(e))
-    else:
-        bad_e = e < 0 if len(e) and e.min() < 0 else None
-    if bad_e is not None and bad_e.any():
-        raise SurvivalDataError(
-            f"event column {event!r} must hold codes 0 (censored), 1 (event) or 2.. (competing "
-            f"event, counted as censored); bad values in {_rows(index, bad_e)}")
-    n_dropped = 0 if keep is None else int((~keep).sum())
-    if len(t) == 0:
-        raise SurvivalDataError("no rows to analyse (empty data, or every group value missing)")
-    died = (e == 1).astype(float)
-    n_comp = int((e >= 2).sum()) if e.max() >= 2 else 0  # codes >= 2: censored here
-    if n_comp and not (e == 0).any():
-        warnings.warn(
-            f"event column {event!r} has codes 1 and 2 but no 0: if this is R's status coding "
-            "(1 = censored, 2 = event), recode it (event - 1, or read_cohort(event_codes=)); "
-            "here 1 is the event and 2 a competing event counted as censored", UserWarning,
-            stacklevel=3)
-    t = np.add(t, 0.0, dtype=float)  # a float copy; -0.0 -> 0.0
-    if gcodes is None:
-        gcodes = np.zeros(len(t), dtype=np.int64)
-    return _Data(t, died, gcodes, labels, scodes, slabels, n_dropped, n_comp)
-
-
-CONF_TYPES = ("log", "log-log", "plain")
+CONF_TYPES = ("log", "log-log", "plain", "logit")
 # R's tolerance in print.survfit's median rule (survival:::survmean, minmin)
 _MEDIAN_TOL = np.finfo(float).eps ** 0.5
 
@@ -222,59 +102,204 @@ def time_codes(time: np.ndarray, superset: bool = False) -> tuple[np.ndarray, np
 
 @dataclass
 class Cells:
-    """One row per distinct (group, time), sorted by group then time."""
+    """One row per distinct (group, time) with at least one row, sorted by group then time.
+
+    Counts are integers, or floats (sums of weights) when the counts were weighted.
+    """
 
     gcode: np.ndarray
     time: np.ndarray
     n_risk: np.ndarray
     n_event: np.ndarray
     n_censor: np.ndarray
-    starts: np.ndarray  # first row of each group; starts[G] == number of rows
+    starts: np.ndarray  # first cell of each group; starts[G] == number of cells
 
 
-def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_groups: int) -> Cells:
-    """Count subjects, events and censorings per distinct (group, time), with the risk sets."""
+def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = None,
+                n_groups: int = 1, weights: np.ndarray | None = None) -> Cells:
+    """Count subjects, events and censorings per distinct (group, time), with the risk sets.
+
+    ``died`` is 0/1 (1 = event); ``gcode`` holds group codes 0..n_groups-1 (None: one group).
+    With ``weights`` the counts are sums of weights (a cell is kept if it has a row, even of
+    weight 0). n_risk is the (weighted) number with time >= t in the group.
+
+    Examples
+    --------
+    >>> c = count_cells(np.array([2.0, 1.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
+    >>> c.time.tolist(), c.n_risk.tolist(), c.n_event.tolist(), c.n_censor.tolist()
+    ([1.0, 2.0, 3.0], [4, 3, 1], [1, 1, 0], [0, 1, 1])
+    """
     tc, uniq = time_codes(time, superset=True)
     n_times = len(uniq)
-    key = tc if n_groups == 1 else gcode.astype(np.int64) * n_times + tc
+    if gcode is None or n_groups == 1:
+        key = tc
+    else:
+        key = gcode.astype(np.intp) * n_times + tc
     size = n_groups * n_times
+    w_died = died if weights is None else weights * died
     if size <= max(4 * len(time), 1 << 22):
-        cnt = np.bincount(key, minlength=size)
-        ev = np.bincount(key, weights=died, minlength=size)
-        cells = np.flatnonzero(cnt)
-        cnt, ev = cnt[cells], ev[cells]
+        rows = np.bincount(key, minlength=size)
+        cells = np.flatnonzero(rows)
+        cnt = rows[cells] if weights is None else np.bincount(key, weights, size)[cells]
+        ev = np.bincount(key, weights=w_died, minlength=size)[cells]
     else:  # many groups x many distinct times: sort the occupied cells only
         cells, inv = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inv)
-        ev = np.bincount(inv, weights=died)
+        cnt = np.bincount(inv) if weights is None else np.bincount(inv, weights=weights)
+        ev = np.bincount(inv, weights=w_died)
     cg = cells // n_times
-    n_event = ev.astype(np.int64)
+    n_event = ev.astype(np.int64) if weights is None else ev
     starts = np.searchsorted(cg, np.arange(n_groups + 1))
-    n_risk = np.empty(len(cells), dtype=np.int64)
+    n_risk = np.empty(len(cells), dtype=cnt.dtype)
     for g in range(n_groups):
         sl = slice(starts[g], starts[g + 1])
         n_risk[sl] = np.cumsum(cnt[sl][::-1])[::-1]
     return Cells(cg, uniq[cells % n_times], n_risk, n_event, cnt - n_event, starts)
 
 
-def km_curves(cells: Cells) -> dict[str, np.ndarray]:
-    """Kaplan-Meier, Greenwood standard error (log scale) and Nelson-Aalen, per group."""
-    n = cells.n_risk.astype(float)
-    d = cells.n_event.astype(float)
-    surv = np.empty_like(n)
-    gw = np.empty_like(n)
-    cumhaz = np.empty_like(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = 1.0 - d / n
-        hz = d / n
-        # Greenwood: d / (n (n - d)); infinite when everyone left dies (surv 0), as R
-        gterm = np.where(d > 0, d / (n * (n - d)), 0.0)
-    for g in range(len(cells.starts) - 1):
-        sl = slice(cells.starts[g], cells.starts[g + 1])
-        surv[sl] = np.cumprod(step[sl])
-        gw[sl] = np.cumsum(gterm[sl])
-        cumhaz[sl] = np.cumsum(hz[sl])
-    return {"surv": surv, "se_log": np.sqrt(gw), "cumhaz": cumhaz}
+def _step_value(grid: np.ndarray, values: np.ndarray, x: Any, left: bool,
+                start: float) -> np.ndarray:
+    """Right-continuous step function (``start`` before the first grid time) at ``x``."""
+    xa = np.asarray(x, dtype=float)
+    idx = np.searchsorted(grid, xa, side="left" if left else "right") - 1
+    out = np.where(idx >= 0, np.append(values, start)[idx], start)
+    return np.where(np.isnan(xa), np.nan, out)
+
+
+@dataclass(frozen=True, eq=False)
+class ProductLimit:
+    """A product-limit curve over its sorted distinct times (see :func:`product_limit`).
+
+    Attributes
+    ----------
+    time : ndarray of float
+        Sorted distinct times with at least one row (events and censorings).
+    n_risk, n_event, n_censor : ndarray
+        Risk set, events and censorings at each time (integers, or sums of weights). For a
+        censoring curve (``reverse=True``) n_event counts censorings, n_censor counts events,
+        and n_risk is the risk set used, i.e. the number with time >= t less the events at t.
+    surv : ndarray of float
+        The right-continuous curve S(t) = prod over times <= t of (1 - n_event / n_risk).
+    var_log : ndarray of float
+        Greenwood's sum of n_event / (n_risk (n_risk - n_event)): the variance of log S(t)
+        (and of the Nelson-Aalen hazard, as R ``survfit()$std.err``); inf once S reaches 0.
+    cumhaz : ndarray of float
+        Nelson-Aalen cumulative hazard, sum of n_event / n_risk.
+    reverse : bool
+        True for the censoring curve G.
+    """
+
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    surv: np.ndarray
+    var_log: np.ndarray
+    cumhaz: np.ndarray
+    reverse: bool = False
+
+    @classmethod
+    def from_counts(cls, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
+                    n_censor: np.ndarray, reverse: bool = False) -> ProductLimit:
+        """The curve from counts per sorted distinct time (the kernel itself).
+
+        Examples
+        --------
+        >>> pl = ProductLimit.from_counts(np.array([1.0, 2.0]), np.array([4, 2]),
+        ...                               np.array([1, 1]), np.array([1, 1]))
+        >>> pl.surv.tolist(), pl.cumhaz.tolist()
+        ([0.75, 0.375], [0.25, 0.75])
+        """
+        n = np.asarray(n_risk, dtype=float)
+        d = np.asarray(n_event, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(d > 0, 1.0 - d / n, 1.0)
+            hazard = np.where(d > 0, d / n, 0.0)
+            # Greenwood: d / (n (n - d)); infinite when everyone left has the event, as R
+            green = np.where(d > 0, d / (n * (n - d)), 0.0)
+        return cls(np.asarray(time, dtype=float), np.asarray(n_risk), np.asarray(n_event),
+                   np.asarray(n_censor), np.cumprod(step), np.cumsum(green),
+                   np.cumsum(hazard), reverse)
+
+    @property
+    def se_log(self) -> np.ndarray:
+        """Standard error of log S(t), sqrt(var_log) (R ``survfit()$std.err``)."""
+        return np.sqrt(self.var_log)
+
+    def at(self, x: Any, left: bool = False) -> np.ndarray:
+        """S(x), or S(x-) (the value just before x) with ``left=True``; 1 before the first time.
+
+        Examples
+        --------
+        >>> pl = product_limit(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
+        >>> pl.at([0.5, 2.0, 9.0]).tolist(), pl.at(2.0, left=True).tolist()
+        ([1.0, 0.5, 0.5], 0.75)
+        """
+        return _step_value(self.time, self.surv, x, left, 1.0)
+
+    def cumhaz_at(self, x: Any, left: bool = False) -> np.ndarray:
+        """Nelson-Aalen H(x) (or H(x-) with ``left=True``); 0 before the first time.
+
+        Examples
+        --------
+        >>> product_limit(np.array([1.0, 2.0]), np.array([1, 1])).cumhaz_at([1.5, 5]).tolist()
+        [0.5, 1.5]
+        """
+        return _step_value(self.time, self.cumhaz, x, left, 0.0)
+
+
+def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | None = None, *,
+                  reverse: bool = False) -> ProductLimit:
+    """Kaplan-Meier curve of one sample, or the censoring curve G with ``reverse=True``.
+
+    Parameters
+    ----------
+    time : ndarray of float
+        Follow-up times, already checked (>= 0, no NaN) and with near-ties merged by
+        ``lms_prognosis._survdata.survival_data``; compared exactly here.
+    status : ndarray
+        1 (or True, any non-zero) = event, 0 = censored. For one cause of several, pass
+        ``SurvData.status(cause)``.
+    weights : ndarray of float, optional
+        Case weights: counts become sums of weights (R ``survfit(weights=)``).
+    reverse : bool, default False
+        The censoring curve: censorings are the events. At a time with both events and
+        censorings the events leave the risk set first, so the step there is
+        1 - c / (n - d): R ``prodlim(..., reverse = TRUE)`` (the curve ``riskRegression``
+        uses for IPCW) and the censoring curve inside R ``concordance()`` (``fastkm1``).
+        R ``survfit(Surv(time, 1 - status) ~ 1)`` keeps the tied events in the risk set
+        (1 - c / n) and so differs at such ties.
+
+    Returns
+    -------
+    ProductLimit
+        Curve over the sorted distinct times: ``surv`` (right-continuous), ``var_log``
+        (Greenwood), ``cumhaz`` (Nelson-Aalen); ``.at(x, left=)`` and ``.cumhaz_at(x)``.
+
+    Notes
+    -----
+    As R ``survfit`` (survival 3.5): S(t) = prod_{t_i <= t} (1 - d_i / n_i) with n_i the number
+    with time >= t_i; var log S(t) = sum d_i / (n_i (n_i - d_i)) (Greenwood); H(t) = sum
+    d_i / n_i (Nelson-Aalen). Checked against R in ``tests/reference/km_logrank.R``.
+
+    Examples
+    --------
+    >>> t = np.array([1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0, 6.0, 6.0])
+    >>> d = np.array([1, 1, 0, 0, 1, 0, 1, 0, 1, 0])
+    >>> product_limit(t, d).surv.round(4).tolist()
+    [0.9, 0.8, 0.6667, 0.5333, 0.5333, 0.2667]
+    >>> g = product_limit(t, d, reverse=True)  # prodlim(Hist(t, d) ~ 1, reverse = TRUE)
+    >>> g.n_risk.tolist(), g.surv.round(4).tolist()
+    ([9, 8, 5, 4, 3, 1], [1.0, 0.75, 0.75, 0.5625, 0.375, 0.0])
+    """
+    time = np.asarray(time, dtype=float)
+    died = (np.asarray(status) != 0).astype(float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    c = count_cells(time, 1.0 - died if reverse else died, weights=w)
+    if not reverse:
+        return ProductLimit.from_counts(c.time, c.n_risk, c.n_event, c.n_censor)
+    # censorings are the events; the events at t (c.n_censor here) leave the risk set first
+    return ProductLimit.from_counts(c.time, c.n_risk - c.n_censor, c.n_event, c.n_censor,
+                                    reverse=True)
 
 
 def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
@@ -283,7 +308,14 @@ def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
 
     ``se_log`` is the standard error of the cumulative hazard (R ``survfit()$std.err``).
     ``plain`` clips to [0, 1]; ``log`` clips the upper limit at 1 and is NaN where surv is 0;
-    ``log-log`` is NaN where surv is 0 or 1.
+    ``log-log`` is NaN where surv is 0 or 1; ``logit`` (R ``conf.type = "logit"``) is NaN where
+    surv is 0, and where surv is 1 with se 0.
+
+    Examples
+    --------
+    >>> lo, hi = conf_int(np.array([0.8]), np.array([0.1]), "logit", 0.95)
+    >>> round(float(lo[0]), 6), round(float(hi[0]), 6)
+    (0.600203, 0.914219)
     """
     z = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,6 +331,12 @@ def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
             se2 = z * se_log / np.log(xx)
             loglog = np.log(-np.log(xx))
             return np.exp(-np.exp(loglog - se2)), np.exp(-np.exp(loglog + se2))
+        if conf_type == "logit":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = z * se_log * (1.0 + xx / (1.0 - xx))
+            logit = np.log(surv / (1.0 - surv))
+            return (1.0 - 1.0 / (1.0 + np.exp(logit - se2)),
+                    1.0 - 1.0 / (1.0 + np.exp(logit + se2)))
     raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
 
 

@@ -26,8 +26,9 @@ import pandas as pd
 
 from lms_prognosis import _survfit as _km
 from lms_prognosis._format import format_number, format_p
-from lms_prognosis._survfit import SurvivalDataError, prepare_survival
+from lms_prognosis.exceptions import SurvivalDataError
 from lms_prognosis.nonparametric import _logrank
+from lms_prognosis.nonparametric._data import prepare_survival
 
 __all__ = ["KMResult", "LogRankResult", "SurvivalDataError", "kaplan_meier", "logrank_test"]
 
@@ -218,6 +219,16 @@ class KMResult:
         return _frame_html(self._title(), notes, self._summary_frame())
 
 
+def _group_curves(cells: _km.Cells) -> dict[str, np.ndarray]:
+    """The product-limit kernel per group, concatenated in cell order."""
+    parts = [_km.ProductLimit.from_counts(cells.time[sl], cells.n_risk[sl], cells.n_event[sl],
+                                          cells.n_censor[sl])
+             for sl in (slice(cells.starts[g], cells.starts[g + 1])
+                        for g in range(len(cells.starts) - 1))]
+    return {name: np.concatenate([getattr(p, name) for p in parts])
+            for name in ("surv", "se_log", "cumhaz")}
+
+
 def kaplan_meier(df: pd.DataFrame, time: str = "time", event: str = "event",
                  group: str | None = None, conf_type: str = "log",
                  conf_level: float = 0.95) -> KMResult:
@@ -293,7 +304,7 @@ def kaplan_meier(df: pd.DataFrame, time: str = "time", event: str = "event",
         raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     data = prepare_survival(df, time, event, group)
     cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels))
-    curves = _km.km_curves(cells)
+    curves = _group_curves(cells)
     lower, upper = _km.conf_int(curves["surv"], curves["se_log"], conf_type, conf_level)
     with np.errstate(invalid="ignore"):
         std_err = curves["surv"] * curves["se_log"]

@@ -225,7 +225,7 @@ def test_argument_errors() -> None:
     with pytest.raises(SurvivalDataError, match="not found"):
         kaplan_meier(df, time="futime")
     with pytest.raises(SurvivalDataError, match="conf_type"):
-        kaplan_meier(df, conf_type="logit")
+        kaplan_meier(df, conf_type="arcsin")
     with pytest.raises(SurvivalDataError, match="conf_level"):
         kaplan_meier(df, conf_level=95)
     with pytest.raises(SurvivalDataError, match="trend=True"):
