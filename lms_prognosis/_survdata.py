@@ -42,6 +42,7 @@ EVENT_CODES = {0: "censored", 1: "event of interest", 2: "competing event"}
 #: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``
 TIMEFIX_TOLERANCE = float(np.finfo(float).eps) ** 0.5
 _MAX_ROWS_NAMED = 5
+_CHUNK = 1 << 15  # values per pass of the grid check (fits the L2 cache)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,9 +169,23 @@ def _numeric(col: pd.Series, role: str, name: str) -> np.ndarray:
 
 
 def _event_values(col: pd.Series, name: str) -> np.ndarray:
-    """Event codes as float (NaN = missing), refusing R's 1/2 status, text and other codes."""
+    """Event codes (NaN = missing), refusing R's 1/2 status, text and other codes.
+
+    A numeric column whose values are all 0, 1 or 2 (the usual case) is checked with two
+    passes (min and max) and returned as is; anything else goes through :func:`_event_codes`.
+    """
     if isinstance(col.dtype, np.dtype) and col.dtype.kind == "b":
         return col.to_numpy(dtype=float)
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf" and len(col):
+        arr = col.to_numpy()
+        lo, hi = arr.min(), arr.max()  # NaN if any value is missing: the slow path
+        if 0 <= lo and hi <= 2 and not (lo >= 1 and hi == 2) and (
+                arr.dtype.kind in "iu" or np.array_equal(arr, np.rint(arr))):
+            return arr
+    return _event_codes(col, name)
+
+
+def _event_codes(col: pd.Series, name: str) -> np.ndarray:
     numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     text = np.isnan(numeric) & col.notna().to_numpy()
     if text.any():
@@ -216,7 +231,19 @@ def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.
             miss[name] = m
 
 
+def _nan_mask(values: np.ndarray) -> np.ndarray | None:
+    """Where ``values`` is NaN, or None when nothing is (one pass: NaN propagates in min)."""
+    if values.dtype.kind != "f" or values.size == 0 or not np.isnan(values.min()):
+        return None
+    return np.isnan(values)
+
+
 def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str) -> None:
+    if t.size == 0:
+        return
+    lo, hi = t.min(), t.max()  # NaN if a value is missing: the full check below
+    if hi < np.inf and (0 <= lo if role == "time" else -np.inf < lo):
+        return
     with np.errstate(invalid="ignore"):
         inf = np.isinf(t)
         neg = t < 0
@@ -243,23 +270,64 @@ def _dropped_table(df: pd.DataFrame, miss: dict[str, np.ndarray]) -> pd.DataFram
 
 
 def _on_coarse_grid(values: np.ndarray, tolerance: float) -> bool:
-    """True if every value is k / s for an integer k (s = 1, 10 or 100) with gaps >= 1 / s
-    so large that R's tolerance cannot tie two of them: then there is nothing to merge and
-    no sort is needed (whole days, months rounded to 0.1 or 0.01)."""
+    """True if nothing can be merged because every value is a multiple of a coarse step.
+
+    That is, every value is exactly the double nearest k / s for an integer k (s = 1, 10 or
+    100: whole days, months rounded to 0.1 or 0.01), and 1 / s is more than twice R's
+    tolerance both absolutely and relative to the largest value (the mean R divides by is no
+    larger). Two distinct such values then differ by about 1 / s, so no two can be tied and
+    :func:`timefix` needs no sort. Checking ``values == rint(values * s) / s`` (not merely
+    that ``values * s`` is whole) matters: 1.7 and the next double above it both give 17.0
+    when multiplied by 10, yet R merges them.
+    """
     if values.size == 0:
         return True
-    top = float(np.max(np.abs(values)))
-    for s in (1.0, 10.0, 100.0):
-        gap = 1.0 / s
-        if gap <= tolerance or gap / max(top, 1e-300) <= tolerance:
-            continue
-        head = values[:256] * s
-        if not np.array_equal(np.rint(head), head):
-            continue
-        scaled = values * s
-        if np.array_equal(np.rint(scaled), scaled):
-            return True
-    return False
+    top = float(max(-values.min(), values.max()))
+    steps = [s for s in (1.0, 10.0, 100.0)
+             if 1.0 / s > 2 * tolerance and 1.0 / s > 2 * tolerance * top]
+    buf = np.empty(min(values.size, _CHUNK))
+    return any(all(_is_nearest(values[i:i + _CHUNK], s, buf)
+                   for i in range(0, values.size, _CHUNK)) for s in steps)
+
+
+def _is_nearest(chunk: np.ndarray, step: float, buf: np.ndarray) -> bool:
+    """Whether every value of ``chunk`` is the double nearest k / step (k whole)."""
+    out = buf[:chunk.size]  # a reused buffer that stays in cache: no 8 MB temporaries
+    if step == 1.0:
+        np.rint(chunk, out=out)
+    else:
+        np.multiply(chunk, step, out=out)
+        np.rint(out, out=out)
+        np.divide(out, step, out=out)
+    return bool(np.array_equal(out, chunk))
+
+
+def _r_mean(x: np.ndarray) -> float:
+    """R's ``mean`` of a double vector: a long-double sum, then one refinement pass."""
+    n = x.size
+    m = np.sum(x, dtype=np.longdouble) / n
+    if np.isfinite(m):
+        m += np.sum(x - m, dtype=np.longdouble) / n
+    return float(m)
+
+
+def _merge_targets(sorted_values: np.ndarray, tolerance: float
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct values R's ``aeqSurv`` replaces and what it replaces each by, or None."""
+    v = sorted_values
+    distinct = np.empty(v.size, dtype=bool)
+    distinct[:1] = True
+    np.not_equal(v[1:], v[:-1], out=distinct[1:])
+    y = v[distinct]
+    if y.size < 2:
+        return None
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / _r_mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return None
+    cuts = y[np.r_[True, ~tied]]
+    moved = y[1:][tied]  # sorted and distinct: every value that is not the first of its run
+    return moved, cuts[np.searchsorted(cuts, moved, side="right") - 1]
 
 
 def timefix(time: np.ndarray, start: np.ndarray | None = None,
@@ -268,9 +336,13 @@ def timefix(time: np.ndarray, start: np.ndarray | None = None,
 
     The distinct finite values of ``time`` (and ``start``) are sorted; a value closer to the
     one before it than ``tolerance``, absolutely or relative to the mean absolute distinct
-    value, is replaced by the first value of its run. So 0.1 + 0.2 and 0.3 are one tie, as in
-    R's ``survfit``, ``survdiff``, ``coxph`` and ``concordance``. Returns the new arrays (the
-    inputs themselves when nothing changes) and the number of values changed.
+    value, is replaced by the first value of its run (so a chain of small gaps is one run, as
+    in R). So 0.1 + 0.2 and 0.3 are one tie, as in R's ``survfit``, ``survdiff``, ``coxph``
+    and ``concordance``. Returns the new arrays (the inputs themselves when nothing changes)
+    and the number of values changed. ``tests/reference/timefix.R`` pins this to R.
+    Missing and infinite values are left as they are (R's ``findInterval`` would move an
+    infinite time onto the largest finite one when anything is merged; :func:`survival_data`
+    refuses infinite times before this runs).
 
     Raises :class:`SurvivalDataError` if merging makes a ``(start, stop]`` interval empty, as
     R's "aeqSurv exception".
@@ -282,31 +354,29 @@ def timefix(time: np.ndarray, start: np.ndarray | None = None,
     ([0.3, 0.3, 1.0], 1)
     """
     both = time if start is None else np.concatenate([start, time])
-    finite = both[np.isfinite(both)]
+    if both.size == 0:
+        return time, start, 0
+    lo, hi = both.min(), both.max()
+    finite = both if np.isfinite(lo) and np.isfinite(hi) else both[np.isfinite(both)]
     if _on_coarse_grid(finite, tolerance):
         return time, start, 0
-    y = np.asarray(pd.unique(finite))
-    y.sort()
-    if y.size < 2:
+    merge = _merge_targets(np.sort(finite), tolerance)
+    if merge is None:
         return time, start, 0
-    dy = np.diff(y)
-    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
-    if not tied.any():
-        return time, start, 0
-    cuts = y[np.r_[True, ~tied]]
+    lookup = pd.Index(merge[0])
 
-    def snap(x: np.ndarray) -> np.ndarray:
+    def snap(x: np.ndarray) -> tuple[np.ndarray, int]:
+        where = lookup.get_indexer(x)
+        hit = where >= 0
         out = x.copy()
-        ok = np.isfinite(x)
-        out[ok] = cuts[np.searchsorted(cuts, x[ok], side="right") - 1]
-        return out
+        out[hit] = merge[1][where[hit]]
+        return out, int(np.count_nonzero(hit))
 
-    new_time = snap(time)
-    changed = int(np.count_nonzero(new_time != time))
+    new_time, changed = snap(time)
     new_start = None
     if start is not None:
-        new_start = snap(start)
-        changed += int(np.count_nonzero(new_start != start))
+        new_start, changed_start = snap(start)
+        changed += changed_start
         if np.any(new_start >= new_time):
             raise SurvivalDataError(
                 "a (start, stop] interval has length 0 once times equal up to rounding error "
@@ -388,14 +458,15 @@ def survival_data(df: Any, time: str = "time", event: str = "event", *,
     w = None if weights is None else _numeric(frame[weights], "weights", weights)
     miss: dict[str, np.ndarray] = {}
     for name, arr in ((time, t), (event, e), (start, s), (weights, w)):
-        if name is not None and arr is not None and np.isnan(arr).any():
-            miss[name] = np.isnan(arr)
+        nan = None if name is None or arr is None else _nan_mask(arr)
+        if name is not None and nan is not None:
+            miss[name] = nan
     _collect_missing(frame, cols, miss)
     extras = _extra_columns(extra, len(frame), index)
     for name, values in extras.items():
-        m = pd.isna(values)
-        if np.any(m):
-            miss[name] = np.asarray(m)
+        gone = values.isna().to_numpy()
+        if gone.any():
+            miss[name] = gone
     _check_values(t, s, w, index, time, start, weights)
     return _assemble(frame, cols, extras, miss, t, e, s, w, apply_timefix)
 
