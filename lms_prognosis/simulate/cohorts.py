@@ -1,4 +1,4 @@
-"""Calibrated synthetic LMS cohorts with known truth, the shipped cohort, and study planning.
+"""Calibrated synthetic LMS cohorts with known truth, and the shipped synthetic cohort.
 
 ``simulate_cohort`` draws covariates as in the domain brief (section 6.1), derives the FNCLCC
 grade from its components (section 3.3), and draws disease-specific death times from a Weibull
@@ -20,19 +20,19 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from lms_prognosis.cohort.reader import Cohort
+from lms_prognosis.cohort import Cohort, read_cohort
+from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.literature import data as _lit
-from lms_prognosis.literature.models import model_design
-from lms_prognosis.simulate.planning import power_simulation, schoenfeld_events
+from lms_prognosis.literature.design import model_design
 
-__all__ = ["simulate_cohort", "load_synthetic", "Truth", "power_simulation",
-           "schoenfeld_events", "SITE_PARAMETERS"]
+__all__ = ["simulate_cohort", "load_synthetic", "Truth", "SITE_PARAMETERS", "SYNTHETIC_CALL"]
 
 SITES = ("extremity", "trunk", "retroperitoneum", "uterus", "head_neck", "other")
 _SIX = f"{_lit.DOMAIN_BRIEF} section 6.1"
@@ -97,7 +97,7 @@ class Truth:
     endpoint: str
     log_hr: pd.Series
     covariates: list[str]
-    baseline: dict[str, float | str]
+    baseline: dict[str, Any]
     survival: pd.DataFrame
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
@@ -162,6 +162,12 @@ def _site_parameter(site_codes: np.ndarray, profile: str, key: str) -> np.ndarra
     return np.asarray(rows, float)[site_codes]
 
 
+def _categorical(codes: np.ndarray, levels: tuple[str, ...]) -> pd.Categorical[str]:
+    """Categorical from integer codes (all in range by construction, so not re-validated)."""
+    return pd.Categorical.from_codes(codes.astype(np.int8), categories=pd.Index(list(levels)),
+                                     validate=False)
+
+
 def _covariates(n: int, profile: str, rng: np.random.Generator
                 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Canonical covariate frame and the model-design indicators (same as model_design)."""
@@ -170,9 +176,10 @@ def _covariates(n: int, profile: str, rng: np.random.Generator
     site = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(SITES) - 1)
     p = functools.partial(_site_parameter, site, profile)
     age_ms, size_ms = p("age"), p("size")
-    age = np.round(_truncnorm(rng, age_ms[:, 0], age_ms[:, 1], *AGE_RANGE, n), 1)
+    age = np.round(_truncnorm(rng, age_ms[:, 0], age_ms[:, 1], AGE_RANGE[0], AGE_RANGE[1], n), 1)
     male = rng.random(n) < p("p_male")
-    lsize = _truncnorm(rng, np.log(size_ms[:, 0]), size_ms[:, 1], *np.log(SIZE_RANGE), n)
+    lsize = _truncnorm(rng, np.log(size_ms[:, 0]), size_ms[:, 1], math.log(SIZE_RANGE[0]),
+                       math.log(SIZE_RANGE[1]), n)
     size = np.clip(np.round(np.exp(lsize), 1), *SIZE_RANGE)
     deep = rng.random(n) < p("p_deep")
     # FNCLCC components (domain 3.3): differentiation + mitotic score + necrosis score
@@ -193,18 +200,17 @@ def _covariates(n: int, profile: str, rng: np.random.Generator
               "necrosis_any": necrosis > 0, "size_gt_5": size > 5, "deep": deep,
               "grade[2]": grade == 2, "grade[3]": grade == 3, "margin_positive": r1}
     design.update({f"site_{s}": site == k for k, s in enumerate(SITES) if k > 0})
-    cat = pd.Categorical.from_codes
     frame = pd.DataFrame({
         "age": age,
-        "sex": cat(male.astype(np.int8), ["female", "male"]),
-        "site": cat(site.astype(np.int8), list(SITES)),
+        "sex": _categorical(male, ("female", "male")),
+        "site": _categorical(site, SITES),
         "size_cm": size,
-        "depth": cat(deep.astype(np.int8), ["superficial", "deep"]),
-        "grade": cat((grade - 1).astype(np.int8), ["1", "2", "3"]),
-        "necrosis": cat(necrosis.astype(np.int8), ["none", "<50%", ">=50%"]),
+        "depth": _categorical(deep, ("superficial", "deep")),
+        "grade": _categorical(grade - 1, ("1", "2", "3")),
+        "necrosis": _categorical(necrosis, ("none", "<50%", ">=50%")),
         "vascular_invasion": pd.array(vi, dtype="boolean"),
         "aneuploidy": pd.array(aneu, dtype="boolean"),
-        "margin": cat(r1.astype(np.int8), ["R0", "R1", "R2"]),
+        "margin": _categorical(r1, ("R0", "R1", "R2")),
         "mitoses_per_10hpf": mit.astype(float),
         "fnclcc_differentiation": diff.astype(np.int64),
     })
@@ -215,21 +221,21 @@ def _log_hr(model: str, hazard_ratios: dict[str, float] | None) -> pd.Series:
     key = {"default": "lms_default", "lms_default": "lms_default",
            "gustafson1992": "gustafson1992"}.get(model)
     if key is None:
-        raise ValueError(f"model must be 'default' or 'gustafson1992', not {model!r}")
+        raise LMSPrognosisError(f"model must be 'default' or 'gustafson1992', not {model!r}")
     b = pd.Series({r.term: math.log(r.value) for r in _lit.FACTORS if r.model == key})
     for term, hr in (hazard_ratios or {}).items():
         if term not in b.index:
-            raise ValueError(f"unknown term {term!r} for model {model!r}; terms: {list(b.index)}")
+            raise LMSPrognosisError(f"unknown term {term!r} for model {model!r}; terms: {list(b.index)}")
         if not hr > 0:
-            raise ValueError(f"hazard ratio for {term!r} must be > 0, got {hr!r}")
+            raise LMSPrognosisError(f"hazard ratio for {term!r} must be > 0, got {hr!r}")
         b[term] = math.log(hr)
     return b
 
 
 def _linear_predictor(design: dict[str, np.ndarray], log_hr: pd.Series) -> np.ndarray:
     lp = np.zeros(len(design["deep"]))
-    for term, b in log_hr.items():
-        lp += b * design[term]
+    for term, b in zip(log_hr.index, log_hr.to_numpy(), strict=True):
+        lp += b * design[str(term)]
     return lp
 
 
@@ -341,27 +347,12 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
     [('age_ge_60', 8.0), ('aneuploidy', 4.0), ('necrosis_any', 3.0), ('vascular_invasion', 4.0)]
     """
     n = _check_n(n)
-    if profile not in SITE_SHARES:
-        raise ValueError(f"profile must be 'somatic' or 'all_site', not {profile!r}")
-    if endpoint not in ("DSS", "OS"):
-        raise ValueError(f"endpoint must be 'DSS' or 'OS', not {endpoint!r}")
-    if competing_risks and endpoint == "OS":
-        raise ValueError("competing_risks=True needs endpoint='DSS' (OS counts every death)")
-    for name, v in (("accrual_years", accrual_years), ("follow_up_years", follow_up_years),
-                    ("loss_rate", loss_rate)):
-        if not (v >= 0 and math.isfinite(v)):
-            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-    if not 0 < target_5y_dss < 1:
-        raise ValueError(f"target_5y_dss must be in (0, 1), got {target_5y_dss!r}")
+    marker = _check_arguments(profile, endpoint, competing_risks, accrual_years,
+                              follow_up_years, loss_rate, target_5y_dss, marker_hr,
+                              marker_prevalence)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     log_hr = _log_hr(model, hazard_ratios)
     overrides = tuple(sorted((hazard_ratios or {}).items()))
-    marker = None
-    if marker_hr is not None:
-        if not (marker_hr > 0 and math.isfinite(marker_hr)) or not 0 < marker_prevalence < 1:
-            raise ValueError("marker_hr must be > 0 and marker_prevalence in (0, 1), got "
-                             f"{marker_hr!r} and {marker_prevalence!r}")
-        marker = (float(marker_hr), float(marker_prevalence))
     scale = _baseline_scale(model, overrides, float(target_5y_dss), float(shape), marker)
 
     cov, design = _covariates(n, profile, rng)
@@ -371,35 +362,21 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
         cov["marker"] = pd.array(has_marker, dtype="boolean")
         log_hr = pd.concat([log_hr, pd.Series({"marker": math.log(marker[0])})])
         lp = lp + log_hr["marker"] * has_marker
-    t_dss = scale * (rng.standard_exponential(n) * np.exp(-lp)) ** (1.0 / shape)
-    entry = rng.random(n) * accrual_years * 12.0
-    admin = (accrual_years + follow_up_years) * 12.0 - entry
-    lost = (rng.standard_exponential(n) / loss_rate * 12.0 if loss_rate > 0
-            else np.full(n, np.inf))
-    censor = np.minimum(admin, lost)
-    other = endpoint == "OS" or competing_risks
-    if other:
-        e = rng.standard_exponential(n)
-        h_age = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (cov["age"].to_numpy() - 60.0))
-        t_oth = np.log1p(GOMPERTZ_B * e / h_age) / GOMPERTZ_B * 12.0
-    else:
-        t_oth = np.full(n, np.inf)
-    time = np.minimum(np.minimum(t_dss, t_oth), censor)
-    event = np.where(t_dss <= np.minimum(t_oth, censor), 1, 0)
-    event = np.where((t_oth < t_dss) & (t_oth <= censor), 2 if competing_risks else 1, event)
+    time, event = _outcomes(rng, lp, cov["age"].to_numpy(), scale, shape, accrual_years,
+                            follow_up_years, loss_rate, endpoint, competing_risks)
 
     width = max(6, len(str(n)))
     ids = np.char.add("SIM-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
     data = pd.concat([pd.DataFrame({"patient_id": ids.astype(object),
-                                    "time": time, "event": event.astype(np.int64)}), cov], axis=1)
+                                    "time": time, "event": event}), cov], axis=1)
+    params = dict(n=n, profile=profile, model=model,
+                  seed=seed if not isinstance(seed, np.random.Generator) else "<Generator>",
+                  accrual_years=accrual_years, follow_up_years=follow_up_years,
+                  endpoint=endpoint, competing_risks=competing_risks, loss_rate=loss_rate,
+                  target_5y_dss=target_5y_dss, shape=shape, hazard_ratios=hazard_ratios,
+                  marker_hr=marker_hr, marker_prevalence=marker_prevalence)
     truth = _truth(data, lp, log_hr, scale, shape, model, profile, endpoint, target_5y_dss,
-                   dict(n=n, profile=profile, model=model, seed=seed if not isinstance(
-                       seed, np.random.Generator) else "<Generator>",
-                        accrual_years=accrual_years, follow_up_years=follow_up_years,
-                        endpoint=endpoint, competing_risks=competing_risks,
-                        loss_rate=loss_rate, target_5y_dss=target_5y_dss, shape=shape,
-                        hazard_ratios=hazard_ratios, marker_hr=marker_hr,
-                        marker_prevalence=marker_prevalence))
+                   params)
     source = (f"simulate_cohort(n={n}, profile={profile!r}, model={model!r}, seed={seed!r}, "
               f"endpoint={endpoint!r}, competing_risks={competing_risks})")
     excl = pd.DataFrame(columns=["row", "patient_id", "column", "value", "reason"])
@@ -411,11 +388,60 @@ def simulate_cohort(n: int, profile: str = "somatic", model: str = "default", se
                   truth=truth, notes=notes)
 
 
+def _check_arguments(profile: str, endpoint: str, competing_risks: bool, accrual_years: float,
+                     follow_up_years: float, loss_rate: float, target_5y_dss: float,
+                     marker_hr: float | None, marker_prevalence: float
+                     ) -> tuple[float, float] | None:
+    """Refuse impossible arguments; return the marker's (HR, prevalence) or None."""
+    if profile not in SITE_SHARES:
+        raise LMSPrognosisError(f"profile must be 'somatic' or 'all_site', not {profile!r}")
+    if endpoint not in ("DSS", "OS"):
+        raise LMSPrognosisError(f"endpoint must be 'DSS' or 'OS', not {endpoint!r}")
+    if competing_risks and endpoint == "OS":
+        raise LMSPrognosisError("competing_risks=True needs endpoint='DSS' (OS counts every death)")
+    for name, v in (("accrual_years", accrual_years), ("follow_up_years", follow_up_years),
+                    ("loss_rate", loss_rate)):
+        if not (v >= 0 and math.isfinite(v)):
+            raise LMSPrognosisError(f"{name} must be a finite number >= 0, got {v!r}")
+    if not 0 < target_5y_dss < 1:
+        raise LMSPrognosisError(f"target_5y_dss must be in (0, 1), got {target_5y_dss!r}")
+    if marker_hr is None:
+        return None
+    if not (marker_hr > 0 and math.isfinite(marker_hr)) or not 0 < marker_prevalence < 1:
+        raise LMSPrognosisError("marker_hr must be > 0 and marker_prevalence in (0, 1), got "
+                         f"{marker_hr!r} and {marker_prevalence!r}")
+    return float(marker_hr), float(marker_prevalence)
+
+
+def _outcomes(rng: np.random.Generator, lp: np.ndarray, age: np.ndarray, scale: float,
+              shape: float, accrual_years: float, follow_up_years: float, loss_rate: float,
+              endpoint: str, competing_risks: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Observed time (months) and event code: Weibull PH disease-specific death (Bender 2005),
+    Gompertz other-cause death, uniform accrual with administrative end, exponential loss."""
+    n = lp.shape[0]
+    t_dss = scale * (rng.standard_exponential(n) * np.exp(-lp)) ** (1.0 / shape)
+    entry = rng.random(n) * accrual_years * 12.0
+    admin = (accrual_years + follow_up_years) * 12.0 - entry
+    lost = (rng.standard_exponential(n) / loss_rate * 12.0 if loss_rate > 0
+            else np.full(n, np.inf))
+    censor = np.minimum(admin, lost)
+    if endpoint == "OS" or competing_risks:
+        e = rng.standard_exponential(n)
+        h_age = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (age - 60.0))
+        t_oth = np.log1p(GOMPERTZ_B * e / h_age) / GOMPERTZ_B * 12.0
+    else:
+        t_oth = np.full(n, np.inf)
+    time = np.minimum(np.minimum(t_dss, t_oth), censor)
+    event = np.where(t_dss <= np.minimum(t_oth, censor), 1, 0)
+    event = np.where((t_oth < t_dss) & (t_oth <= censor), 2 if competing_risks else 1, event)
+    return time, event.astype(np.int64)
+
+
 def _check_n(n: Any) -> int:
     if isinstance(n, float) and n.is_integer():
         n = int(n)
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+        raise LMSPrognosisError(f"n must be a positive integer, got {n!r}")
     return int(n)
 
 
@@ -440,53 +466,36 @@ def _truth(data: pd.DataFrame, lp: np.ndarray, log_hr: pd.Series, scale: float, 
                  surv, params)
 
 
-SYNTHETIC_CALL = dict(n=500, profile="somatic", model="default", seed=2026)
+#: the call that made the shipped cohort ``lms_prognosis/data/synthetic_somatic_500.csv``
+SYNTHETIC_CALL: dict[str, Any] = dict(n=500, profile="somatic", model="default", seed=2026)
+SYNTHETIC_FILE = "data/synthetic_somatic_500.csv"
 
 
 def load_synthetic() -> Cohort:
     """The shipped synthetic cohort: 500 somatic patients, ``simulate_cohort(**SYNTHETIC_CALL)``.
 
     Read from package data (``lms_prognosis/data/synthetic_somatic_500.csv``) through
-    :func:`lms_prognosis.read_cohort` when cohort.py provides it (otherwise read directly with
-    the canonical dtypes, noted in ``Cohort.notes``). The truth is re-attached by re-running the
-    recorded call when the regenerated data match the file.
+    :func:`lms_prognosis.read_cohort`, so it carries the same checks, dtypes and audit as any
+    cohort a user reads. The truth is re-attached by re-running the recorded call when the
+    regenerated times match the file (to 1e-3 months, the file's rounding).
+
+    Returns
+    -------
+    Cohort
+        Endpoint DSS; ``truth`` is the :class:`Truth` of the recorded call.
 
     Examples
     --------
     >>> c = load_synthetic()
-    >>> len(c.data), c.endpoint
-    (500, 'DSS')
+    >>> len(c.data), c.endpoint, c.truth is not None
+    (500, 'DSS', True)
     """
-    from importlib import resources  # noqa: PLC0415
-
-    from lms_prognosis.cohort import reader as _cohort  # noqa: PLC0415
-
-    ref = resources.files("lms_prognosis").joinpath("data/synthetic_somatic_500.csv")
+    ref = resources.files("lms_prognosis").joinpath(SYNTHETIC_FILE)
     with resources.as_file(ref) as path:
         frame = pd.read_csv(path, dtype={"patient_id": str, "grade": str})
-        read = getattr(_cohort, "read_cohort", None)
-        if read is not None:
-            coh = read(frame, endpoint="DSS")
-            coh.source = "lms_prognosis/data/synthetic_somatic_500.csv"
-        else:
-            coh = Cohort(data=_canonical(frame), exclusions=pd.DataFrame(
-                columns=["row", "patient_id", "column", "value", "reason"]), endpoint="DSS",
-                source="lms_prognosis/data/synthetic_somatic_500.csv", n_read=len(frame),
-                notes=["read directly (cohort.read_cohort not available)"])
+    coh = read_cohort(frame, endpoint="DSS")
+    coh.source = f"lms_prognosis/{SYNTHETIC_FILE}"
     sim = simulate_cohort(**SYNTHETIC_CALL)
     if np.allclose(sim.data["time"].to_numpy(), coh.data["time"].to_numpy(float), atol=1e-3):
         coh.truth = sim.truth
     return coh
-
-
-def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    df = frame.copy()
-    cats = {"sex": ["female", "male"], "site": list(SITES), "depth": ["superficial", "deep"],
-            "grade": ["1", "2", "3"], "necrosis": ["none", "<50%", ">=50%"],
-            "margin": ["R0", "R1", "R2"]}
-    for col, levels in cats.items():
-        df[col] = pd.Categorical(df[col].astype("string"), categories=levels)
-    for col in ("vascular_invasion", "aneuploidy"):
-        df[col] = df[col].astype("boolean")
-    df["event"] = df["event"].astype(np.int64)
-    return df

@@ -1,6 +1,7 @@
 """Study planning: power by repeated seeded simulation, next to Schoenfeld's closed form.
 
-Re-exported from :mod:`lms_prognosis.simulate.cohorts`.
+Each replicate draws a cohort with :func:`lms_prognosis.simulate.cohorts.simulate_cohort` and
+fits it with :func:`lms_prognosis.fit_cox`; this module depends on both, neither depends on it.
 """
 
 from __future__ import annotations
@@ -8,11 +9,24 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import stats
+from tqdm.auto import tqdm
+
+from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning, LMSPrognosisError
+from lms_prognosis.simulate.cohorts import Truth, simulate_cohort
+
+__all__ = ["power_simulation", "schoenfeld_events", "schoenfeld_power"]
+
+#: replicate outcomes: a p-value; no fit possible (no events, or the factor is constant);
+#: the fit refused the data (CoxError); the fit ran but did not converge or diverged
+OK, DEGENERATE, FAILED, NOT_CONVERGED = "ok", "degenerate", "failed", "not converged"
 
 
 def schoenfeld_events(hr: float, alpha: float = 0.05, power: float = 0.8,
@@ -51,10 +65,10 @@ def schoenfeld_events(hr: float, alpha: float = 0.05, power: float = 0.8,
     65.3
     """
     if not (hr > 0 and hr != 1 and math.isfinite(hr)):
-        raise ValueError(f"hr must be a positive number other than 1, got {hr!r}")
+        raise LMSPrognosisError(f"hr must be a positive number other than 1, got {hr!r}")
     for name, v in (("alpha", alpha), ("power", power), ("prevalence", prevalence)):
         if not 0 < v < 1:
-            raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+            raise LMSPrognosisError(f"{name} must be in (0, 1), got {v!r}")
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     return float(z**2 / (prevalence * (1 - prevalence) * math.log(hr) ** 2))
 
@@ -72,33 +86,62 @@ def schoenfeld_power(hr: float, events: float, alpha: float = 0.05,
     return float(stats.norm.cdf(z - stats.norm.ppf(1 - alpha / 2)))
 
 
-def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> float:
-    """Wald p-value of ``term`` in a Cox fit (Efron ties) of ``covariates``."""
-    from lms_prognosis.cox.fit import fit_cox  # noqa: PLC0415  (cox imports nothing from here)
+@dataclass(frozen=True)
+class _Replicate:
+    n: int
+    events: int
+    p: float
+    prevalence: float
+    status: str
+    message: str = ""
 
-    hr = fit_cox(df, covariates, time="time", event="event").hazard_ratios
-    return float(hr.set_index("term").loc[term, "p"])
+
+def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> tuple[float, str, str]:
+    """Wald p of ``term`` in a Cox fit (Efron ties), with the replicate's status.
+
+    Only what a small simulated cohort is expected to produce is caught: a :class:`CoxError`
+    (data a Cox model cannot be fitted to: p is NaN, status "failed") and a non-converging or
+    diverging fit (a :class:`ConvergenceWarning`, or a :class:`CoxWarning` on convergence or
+    separation: the p-value is kept, status "not converged"). Warnings about few events per
+    variable are the point of the exercise and are ignored. Anything else is a bug and raises.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hr = fit_cox(df, covariates, time="time", event="event").hazard_ratios
+        except CoxError as err:
+            return math.nan, FAILED, f"CoxError: {err}"
+    row = hr.loc[hr["term"] == term, "p"]
+    if row.empty:  # dropped by fit_cox as constant or collinear, with a CoxWarning
+        why = "; ".join(str(w.message) for w in caught if issubclass(w.category, CoxWarning))
+        return math.nan, FAILED, f"{term} not estimable: {why}"
+    p = float(row.iloc[0])
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning) or (
+                issubclass(w.category, CoxWarning)
+                and any(k in str(w.message) for k in ("converge", "diverging", "separation"))):
+            return p, NOT_CONVERGED, f"{w.category.__name__}: {w.message}"
+    return p, OK, ""
 
 
 def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, prevalence: float,
-         adjust: bool, kwargs: dict[str, Any]) -> tuple[int, int, float, float]:
-    from lms_prognosis.simulate.cohorts import simulate_cohort  # noqa: PLC0415
-
-    effect = (dict(marker_hr=hr, marker_prevalence=prevalence) if factor == "marker"
-              else dict(hazard_ratios={factor: hr}))
+         adjust: bool, kwargs: dict[str, Any]) -> _Replicate:
+    effect: dict[str, Any] = (dict(marker_hr=hr, marker_prevalence=prevalence)
+                              if factor == "marker" else dict(hazard_ratios={factor: hr}))
     coh = simulate_cohort(n, seed=np.random.default_rng(seed), **effect, **kwargs)
-    df = coh.truth.design_frame(coh.data)
+    truth = coh.truth
+    if not isinstance(truth, Truth):
+        raise TypeError("simulate_cohort returned a cohort without its truth")
+    df = truth.design_frame(coh.data)
     df["event"] = (df["event"] == 1).astype(int)
     events = int(df["event"].sum())
     prev = float(df[factor].astype(float).mean())
-    covs = coh.truth.covariates if adjust else [factor]
-    try:
-        with warnings.catch_warnings():  # few events per variable is the point of the exercise
-            warnings.simplefilter("ignore")
-            p = _fit_p(df, covs, factor) if events > 0 and 0 < prev < 1 else math.nan
-    except Exception:  # noqa: BLE001  a non-converging fit counts as "not rejected"
-        p = math.nan
-    return n, events, p, prev
+    if events == 0 or not 0 < prev < 1:
+        return _Replicate(n, events, math.nan, prev, DEGENERATE,
+                          f"{events} events, {factor} prevalence {prev:g}")
+    covs = truth.covariates if adjust else [factor]
+    p, status, message = _fit_p(df, covs, factor)
+    return _Replicate(n, events, p, prev, status, message)
 
 
 def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800),
@@ -154,9 +197,19 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     -------
     DataFrame
         One row per n: n, n_sim, events_mean, prevalence, power, mc_se (Monte Carlo SE =
-        sqrt(power (1 - power) / n_sim)), n_failed (fits that did not give a p-value),
-        schoenfeld_power (closed form at events_mean and the simulated prevalence),
+        sqrt(power (1 - power) / n_sim)), n_failed (replicates without a p-value: no events,
+        a constant factor, or a :class:`~lms_prognosis.CoxError` from the fit; counted as not
+        rejected), n_not_converged (fits that ran with a convergence or separation warning;
+        their p-value is used), schoenfeld_power (closed form at events_mean and the simulated prevalence),
         schoenfeld_events (events needed for ``power``). Event codes >= 2 count as censored.
+        ``.attrs["replicates"]`` has one row per replicate (n, events, p, prevalence, status,
+        message), so a failed or non-converged replicate can be inspected.
+
+    Raises
+    ------
+    ValueError
+        ``n_sim`` < 1, or arguments :func:`simulate_cohort` refuses. Any other error in a
+        replicate is raised, never counted as "not rejected".
 
     Notes
     -----
@@ -170,11 +223,8 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     >>> tab[["n", "n_sim"]].to_numpy().tolist()
     [[150, 4]]
     """
-    from joblib import Parallel, delayed  # noqa: PLC0415
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
     if n_sim < 1:
-        raise ValueError(f"n_sim must be >= 1, got {n_sim!r}")
+        raise LMSPrognosisError(f"n_sim must be >= 1, got {n_sim!r}")
     sizes = [int(n) for n in n_patients]
     children = np.random.SeedSequence(seed).spawn(len(sizes) * n_sim)
     jobs = [(n, children[i * n_sim + j]) for i, n in enumerate(sizes) for j in range(n_sim)]
@@ -182,17 +232,25 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     gen = par(delayed(_one)(n, s, hr, factor, prevalence, adjust, simulate_kwargs)
               for n, s in jobs)
     res = list(tqdm(gen, total=len(jobs), desc=f"power HR {hr:g}", disable=not progress))
-    df = pd.DataFrame(res, columns=["n", "events", "p", "prevalence"])
-    rows = []
-    for n, g in df.groupby("n", sort=False):
-        pw = float((g["p"] < alpha).mean())
-        ev, prev = float(g["events"].mean()), float(g["prevalence"].mean())
-        rows.append({"n": n, "n_sim": len(g), "events_mean": ev, "prevalence": prev,
-                     "power": pw, "mc_se": math.sqrt(pw * (1 - pw) / len(g)),
-                     "n_failed": int(g["p"].isna().sum()),
-                     "schoenfeld_power": schoenfeld_power(hr, ev, alpha, prev),
-                     "schoenfeld_events": schoenfeld_events(hr, alpha, power, prev)})
-    out = pd.DataFrame(rows)
+    reps = pd.DataFrame([vars(r) for r in res],
+                        columns=["n", "events", "p", "prevalence", "status", "message"])
+    out = pd.DataFrame([_summary_row(n, reps[reps["n"] == n], hr, alpha, power)
+                        for n in dict.fromkeys(sizes)])
     out.attrs.update(hr=hr, alpha=alpha, factor=factor, adjust=adjust, seed=seed,
-                     fit="lms_prognosis.fit_cox (Efron ties), two-sided Wald test")
+                     fit="lms_prognosis.fit_cox (Efron ties), two-sided Wald test",
+                     replicates=reps)
     return out
+
+
+def _summary_row(n: int, g: pd.DataFrame, hr: float, alpha: float, power: float
+                 ) -> dict[str, Any]:
+    """One row of the power table from the replicates of one cohort size."""
+    pw = float((g["p"] < alpha).mean())  # a replicate without a p-value is not a rejection
+    ev, prev = float(g["events"].mean()), float(g["prevalence"].mean())
+    status = g["status"]
+    return {"n": n, "n_sim": len(g), "events_mean": ev, "prevalence": prev, "power": pw,
+            "mc_se": math.sqrt(pw * (1 - pw) / len(g)),
+            "n_failed": int(status.isin([DEGENERATE, FAILED]).sum()),
+            "n_not_converged": int((status == NOT_CONVERGED).sum()),
+            "schoenfeld_power": schoenfeld_power(hr, ev, alpha, prev),
+            "schoenfeld_events": schoenfeld_events(hr, alpha, power, prev)}

@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lms_prognosis.literature.models import model_design
-from lms_prognosis.simulate.cohorts import (
+from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.exceptions import ConvergenceWarning, CoxError, LMSPrognosisError
+from lms_prognosis.literature.design import model_design
+from lms_prognosis.simulate import (
     SYNTHETIC_CALL,
     load_synthetic,
+    planning,
     power_simulation,
     schoenfeld_events,
     simulate_cohort,
@@ -19,24 +22,8 @@ from lms_prognosis.simulate.cohorts import (
 
 
 def _fit(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    """term, coef, se from lms_prognosis.fit_cox, or lifelines while fit_cox is unavailable."""
-    try:
-        from lms_prognosis.cox.fit import fit_cox
-    except ImportError:
-        fit_cox = None
-    if fit_cox is not None:
-        return fit_cox(df, covariates).hazard_ratios.set_index("term")[["coef", "se"]]
-    from lifelines import CoxPHFitter
-
-    x = df[["time", "event"]].copy()
-    for c in covariates:
-        if c == "grade":
-            for k in ("2", "3"):
-                x[f"grade[{k}]"] = (df["grade"] == k).astype(float)
-        else:
-            x[c] = df[c].astype(float)
-    cph = CoxPHFitter().fit(x, "time", "event")
-    return pd.DataFrame({"coef": cph.params_, "se": cph.standard_errors_})
+    """term, coef, se of lms_prognosis.fit_cox."""
+    return fit_cox(df, covariates).hazard_ratios.set_index("term")[["coef", "se"]]
 
 
 @pytest.mark.parametrize("model", ["default", "gustafson1992"])
@@ -130,7 +117,7 @@ def test_censoring_and_endpoints():
                                     dict(n=10, accrual_years=-1),
                                     dict(n=10, hazard_ratios={"nonsense": 2.0})])
 def test_bad_arguments_raise_value_error(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(LMSPrognosisError):
         simulate_cohort(**kwargs)
 
 
@@ -198,3 +185,88 @@ def test_cli_simulate_writes_the_same_cohort(tmp_path, capsys):
     assert "true hazard ratios" in capsys.readouterr().out
     assert main(["simulate", "--n", "120", "--out", str(out)]) == 2  # exists, no --force
     assert main(["simulate", "--n", "0", "--out", str(tmp_path / "d.csv")]) == 2
+
+
+def _small_power(**kw):
+    return power_simulation(2.0, n_patients=[120], n_sim=3, n_jobs=1, seed=5, progress=False,
+                            **kw)
+
+
+def test_power_simulation_counts_cox_errors_as_failed_not_hidden(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise CoxError("no events among the complete cases")
+
+    monkeypatch.setattr(planning, "fit_cox", refuse)
+    row = _small_power().iloc[0]
+    assert row["n_failed"] == 3 and row["power"] == 0 and row["n_not_converged"] == 0
+
+
+def test_power_simulation_reports_non_convergence_and_keeps_p(monkeypatch):
+    def warn_then_fit(*args, **kwargs):
+        import warnings
+
+        warnings.warn("did not converge", ConvergenceWarning, stacklevel=2)
+        return fit_cox(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "fit_cox", warn_then_fit)
+    tab = _small_power()
+    reps = tab.attrs["replicates"]
+    assert tab.iloc[0]["n_not_converged"] == 3 and tab.iloc[0]["n_failed"] == 0
+    assert reps["p"].notna().all() and (reps["status"] == planning.NOT_CONVERGED).all()
+    assert reps["message"].str.contains("ConvergenceWarning").all()
+
+
+def test_power_simulation_raises_a_bug_instead_of_counting_it(monkeypatch):
+    def bug(*args, **kwargs):
+        raise IndexError("a bug, not a degenerate replicate")
+
+    monkeypatch.setattr(planning, "fit_cox", bug)
+    with pytest.raises(IndexError, match="a bug"):
+        _small_power()
+
+
+def test_power_simulation_degenerate_replicate_is_failed():
+    # a 1% marker in 30 patients is usually absent: no p-value, counted as failed
+    tab = power_simulation(2.0, n_patients=[30], n_sim=6, n_jobs=1, seed=2, prevalence=0.01,
+                           progress=False)
+    reps = tab.attrs["replicates"]
+    degenerate = reps["status"] == planning.DEGENERATE
+    assert degenerate.any() and reps.loc[degenerate, "p"].isna().all()
+    assert tab.iloc[0]["n_failed"] == int(reps["status"].isin(
+        [planning.DEGENERATE, planning.FAILED]).sum())
+
+
+def _imports(path):
+    """(module imported, names, inside a function?) for every import statement of a file."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    local = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef,
+                                                              ast.AsyncFunctionDef))
+             for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            out.append((node.module or "", [a.name for a in node.names], id(node) in local))
+        elif isinstance(node, ast.Import):
+            out.extend((a.name, [], id(node) in local) for a in node.names)
+    return out
+
+
+def test_simulate_has_no_cycle_no_local_import_and_no_foreign_private_name():
+    from pathlib import Path
+
+    import lms_prognosis.simulate as pkg
+
+    folder = Path(pkg.__file__).parent
+    for path in folder.glob("*.py"):
+        for module, names, local in _imports(path):
+            assert not local, (path.name, module)
+            if module.startswith("lms_prognosis.") and not module.startswith(
+                    "lms_prognosis.simulate"):
+                private = [n for n in names if n.startswith("_")]
+                parts = module.split(".")
+                assert not private and not any(
+                    p.startswith("_") for p in parts[2:]), (path.name, module, names)
+    cohort_imports = {m for m, _, _ in _imports(folder / "cohorts.py")}
+    assert "lms_prognosis.simulate.planning" not in cohort_imports
