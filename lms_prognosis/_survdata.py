@@ -322,7 +322,8 @@ def _merge_targets(sorted_values: np.ndarray, tolerance: float
     if y.size < 2:
         return None
     dy = np.diff(y)
-    tied = (dy <= tolerance) | (dy / _r_mean(np.abs(y)) <= tolerance)
+    with np.errstate(divide="ignore"):  # a mean of 0 (subnormal values) ties by dy alone
+        tied = (dy <= tolerance) | (dy / _r_mean(np.abs(y)) <= tolerance)
     if not tied.any():
         return None
     cuts = y[np.r_[True, ~tied]]
