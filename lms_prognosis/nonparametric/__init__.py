@@ -1,11 +1,14 @@
-"""Nonparametric estimators: Kaplan-Meier and the log-rank family, with R ``survival`` conventions."""
+"""Nonparametric estimators: Kaplan-Meier and the log-rank family, with R ``survival`` conventions.
 
-from lms_prognosis.nonparametric.km import (
-    KMResult,
-    LogRankResult,
-    SurvivalDataError,
-    kaplan_meier,
-    logrank_test,
-)
+:func:`kaplan_meier` (:mod:`~lms_prognosis.nonparametric.km`) and :func:`logrank_test`
+(:mod:`~lms_prognosis.nonparametric.logrank`) check their input with the one survival-input
+check and compute with the shared product-limit kernel (``lms_prognosis._survfit``).
+``SurvivalDataError`` is re-exported from :mod:`lms_prognosis.exceptions` for code written
+against 0.1.
+"""
+
+from lms_prognosis.exceptions import SurvivalDataError
+from lms_prognosis.nonparametric.km import KMResult, kaplan_meier
+from lms_prognosis.nonparametric.logrank import LogRankResult, logrank_test
 
 __all__ = ["KMResult", "LogRankResult", "SurvivalDataError", "kaplan_meier", "logrank_test"]

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lms_prognosis.nonparametric.km import (
+from lms_prognosis.exceptions import ColumnNotFoundError
+from lms_prognosis.nonparametric import (
     KMResult,
     LogRankResult,
     SurvivalDataError,
@@ -57,7 +58,7 @@ def labels(values) -> list[str]:
 def fit_km(case: dict) -> KMResult:
     args = case["args"]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # rows with a missing group (R drops them)
+        warnings.simplefilter("error")  # rows with a missing group are reported, not warned
         return kaplan_meier(load(case["data"]), group=args["group"],
                             conf_type=args["conf_type"], conf_level=args["conf_level"])
 
@@ -120,7 +121,7 @@ def test_median_special_cases_are_covered() -> None:
 def logrank_from(case: dict, **extra) -> LogRankResult:
     args = case["args"]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error")
         return logrank_test(load(case["data"]), group=args["group"],
                             strata=args.get("strata"), rho=args["rho"], **extra)
 
@@ -169,25 +170,40 @@ def test_competing_event_code_2_is_censored() -> None:
     ref = REF["km"]["pbc_death_log"]["result"]
     close(km.table["surv"], ref["surv"], "transplant (code 2) censored")
     close(km.table["n_censor"], ref["n_censor"], "code 2 counted as censored")
-    with pytest.warns(UserWarning, match="missing group"):
-        lr = logrank_test(pbc, event="event_cr", group="trt")
+    lr = logrank_test(pbc, event="event_cr", group="trt")  # rows 313-418: trt missing
     close(lr.chisq, REF["logrank"]["pbc_trt"]["result"]["chisq"], "logrank with code 2")
+    assert lr.n == REF["logrank"]["pbc_trt"]["result"]["n"][0] + \
+        REF["logrank"]["pbc_trt"]["result"]["n"][1]
+    assert lr.n_dropped == 106 and set(lr.dropped["column"]) == {"trt"}
+    assert "106 rows left out" in repr(lr)
 
 
-def test_r_status_coding_warns() -> None:
-    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 2, 2, 1]})
-    with pytest.warns(UserWarning, match="R's status coding"):
+def test_r_status_coding_is_refused() -> None:
+    # the issue: R's 1/2 status was warned about and then analysed with every censored
+    # patient as a death; now it is refused with the fix, by both entry points
+    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 2, 2, 1], "g": ["a", "b", "a", "b"]})
+    with pytest.raises(SurvivalDataError, match=r"event_codes=\{1: 0, 2: 1\}"):
         kaplan_meier(df)
+    with pytest.raises(SurvivalDataError, match="R's Surv status"):
+        logrank_test(df, group="g")
+
+
+@pytest.mark.parametrize(("event", "match"), [([1, 7, 0], r"code\(s\) \[7\]"),
+                                              (["dead", "alive", "dead"], "text codes")])
+def test_other_event_codes_are_refused(event, match) -> None:
+    df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "event": event, "g": ["a", "b", "a"]})
+    with pytest.raises(SurvivalDataError, match=match):
+        kaplan_meier(df)
+    with pytest.raises(SurvivalDataError, match=match):
+        logrank_test(df, group="g")
 
 
 @pytest.mark.parametrize(("time", "event", "match"), [
     ([1.0, -2.0, 3.0], [1, 0, 1], "negative"),
-    ([1.0, np.nan, 3.0], [1, 0, 1], "missing"),
     ([1.0, np.inf, 3.0], [1, 0, 1], "infinite"),
-    ([1.0, 2.0, 3.0], [1, np.nan, 1], "event column"),
     ([1.0, 2.0, 3.0], [1, -1, 1], "event column"),
     ([1.0, 2.0, 3.0], [1, 0.5, 1], "event column"),
-    (["1", "x", "3"], [1, 0, 1], "non-numeric"),
+    (["1", "x", "3"], [1, 0, 1], "not a number"),
 ])
 def test_bad_time_or_event_raises(time, event, match) -> None:
     df = pd.DataFrame({"time": time, "event": event}, index=["p1", "p2", "p3"])
@@ -196,6 +212,21 @@ def test_bad_time_or_event_raises(time, event, match) -> None:
     assert "p2" in str(err.value)  # names the row
     with pytest.raises(SurvivalDataError, match=match):
         logrank_test(df.assign(g=["a", "b", "a"]), group="g")
+
+
+@pytest.mark.parametrize(("time", "event", "column"), [
+    ([1.0, np.nan, 3.0, 4.0], [1, 0, 1, 0], "time"),
+    ([1.0, 2.0, 3.0, 4.0], [1, np.nan, 1, 0], "event"),
+])
+def test_missing_time_or_event_rows_are_left_out_and_reported(time, event, column) -> None:
+    df = pd.DataFrame({"time": time, "event": event, "g": ["a", "b", "a", "b"]},
+                      index=["p1", "p2", "p3", "p4"])
+    km = kaplan_meier(df)
+    assert km.n == 3 and km.n_dropped == 1
+    assert km.dropped[["row", "column", "reason"]].values.tolist() == [["p2", column, "missing"]]
+    pd.testing.assert_frame_equal(km.table, kaplan_meier(df.drop(index="p2")).table)
+    lr = logrank_test(df, group="g")
+    assert lr.n == 3 and lr.dropped["row"].tolist() == ["p2"]
 
 
 def test_unused_categories_are_dropped_as_in_r() -> None:
@@ -216,14 +247,16 @@ def test_no_rows_and_one_group_raise() -> None:
     df = pd.DataFrame({"time": [1, 2], "event": [1, 1], "g": ["a", "a"]})
     with pytest.raises(SurvivalDataError, match="at least two"):
         logrank_test(df, group="g")
-    with pytest.warns(UserWarning), pytest.raises(SurvivalDataError, match="no rows"):
+    with pytest.raises(SurvivalDataError, match="no rows"):
         kaplan_meier(df.assign(g=np.nan), group="g")
 
 
 def test_argument_errors() -> None:
     df = load("ovarian")
-    with pytest.raises(SurvivalDataError, match="not found"):
+    with pytest.raises(ColumnNotFoundError, match="'futime' is not in the data"):
         kaplan_meier(df, time="futime")
+    with pytest.raises(ColumnNotFoundError, match="'arm'"):
+        logrank_test(df, group="arm")
     with pytest.raises(SurvivalDataError, match="conf_type"):
         kaplan_meier(df, conf_type="arcsin")
     with pytest.raises(SurvivalDataError, match="conf_level"):
@@ -240,13 +273,17 @@ def test_argument_errors() -> None:
         kaplan_meier(df).logrank()
 
 
-def test_missing_group_rows_dropped_with_warning() -> None:
+def test_missing_group_rows_left_out_and_reported() -> None:
     lung = load("lung_tied")
-    with pytest.warns(UserWarning, match="1 rows with missing group 'ph.ecog'"):
-        km = kaplan_meier(lung, group="ph.ecog")
-    assert km.n_dropped == 1
+    km = kaplan_meier(lung, group="ph.ecog")
+    assert km.n_dropped == 1 and km.n == len(lung) - 1
+    row = int(np.flatnonzero(lung["ph.ecog"].isna())[0])
+    assert km.dropped[["row", "column", "reason"]].values.tolist() == [[row, "ph.ecog",
+                                                                        "missing"]]
     assert km.groups == [0, 1, 2, 3]
-    assert "left out" in repr(km)
+    assert "1 row left out (missing ph.ecog: 1)" in repr(km)
+    lr = km.logrank()
+    assert lr.n == km.n and lr.dropped.equals(km.dropped)
 
 
 # ---- result objects --------------------------------------------------------------------------
@@ -266,6 +303,45 @@ def test_result_objects_read_well() -> None:
     assert single.groups == ["all"] and single.group is None
     strat = logrank_from(REF["logrank"]["veteran_celltype_strata_trt"])
     assert "stratified by trt" in strat.method
+
+
+def test_results_keep_copies_not_the_callers_frame() -> None:
+    # the issue: KMResult kept the caller's frame, so editing it changed km.logrank()
+    lung = load("lung")
+    km = kaplan_meier(lung, group="sex")
+    before_table = km.table.copy()
+    before = km.logrank()
+    lung["time"] = lung["time"][::-1].to_numpy()
+    lung["sex"] = 1
+    lung.loc[0, "event"] = np.nan
+    after = km.logrank()
+    assert after.chisq == before.chisq and after.n == before.n == 228
+    pd.testing.assert_frame_equal(after.table, before.table)
+    pd.testing.assert_frame_equal(km.table, before_table)
+    close(after.chisq, REF["logrank"]["lung_sex"]["result"]["chisq"], "after editing the frame")
+    assert not any(isinstance(v, pd.DataFrame) and v is lung for v in vars(km).values())
+
+
+def test_result_contract() -> None:
+    km = kaplan_meier(load("lung"), group="sex")
+    frame = km.to_frame()
+    pd.testing.assert_frame_equal(frame, km.table)
+    frame.loc[0, "surv"] = -1.0  # to_frame is a copy
+    assert km.table.loc[0, "surv"] != -1.0
+    assert km.n == 228 and km.dropped.empty and list(km.dropped.columns) == [
+        "row", "column", "value", "reason"]
+    lr = logrank_test(load("lung"), group="sex")
+    assert lr.n == 228 and lr.dropped.empty
+    pd.testing.assert_frame_equal(lr.to_frame(), lr.table)
+    with pytest.raises(SurvivalDataError, match="strata='inst'"):
+        km.logrank(strata="inst")
+
+
+def test_ordered_flag_for_plots() -> None:
+    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 1],
+                       "grade": pd.Categorical(["1", "2", "3", "1"], ordered=True)})
+    assert kaplan_meier(df, group="grade").ordered
+    assert not kaplan_meier(df.assign(grade=df.grade.astype(str)), group="grade").ordered
 
 
 def test_at_accepts_scalar_and_nan() -> None:
@@ -320,14 +396,14 @@ def test_pandas_nullable_and_boolean_columns() -> None:
     df = pd.DataFrame({"time": pd.array([1, 2, 3, 4, 5, 6], dtype="Float64"),
                        "event": pd.array([1, 0, 1, 1, 0, 1], dtype="Int64"),
                        "vi": pd.array([True, False, None, True, False, True], dtype="boolean")})
-    with pytest.warns(UserWarning, match="1 rows with missing group 'vi'"):
-        km = kaplan_meier(df, group="vi")
+    km = kaplan_meier(df, group="vi")
+    assert km.dropped["column"].tolist() == ["vi"]
     assert km.groups == [False, True]
     plain = df.astype({"time": float, "event": int}).dropna()
     plain = plain.assign(vi=plain.vi.astype(bool))
     pd.testing.assert_frame_equal(km.table, kaplan_meier(plain, group="vi").table)
-    with pytest.raises(SurvivalDataError, match="missing"):
-        kaplan_meier(df.assign(time=pd.array([1, None, 3, 4, 5, 6], dtype="Float64")))
+    no_time = kaplan_meier(df.assign(time=pd.array([1, None, 3, 4, 5, 6], dtype="Float64")))
+    assert no_time.n == 5 and no_time.dropped["column"].tolist() == ["time"]
 
 
 # ---- invariants on random data, against brute-force definitions -----------------------------
@@ -339,10 +415,16 @@ survival_frames = st.integers(min_value=1, max_value=40).flatmap(lambda n: st.bu
     st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n)))
 
 
-@pytest.mark.filterwarnings("ignore:event column 'event' has codes 1 and 2")
+def r_status_like(df: pd.DataFrame) -> bool:
+    """1 and 2 but no 0: refused as R's status coding (tested above)."""
+    codes = set(df.event)
+    return 2 in codes and 0 not in codes
+
+
 @settings(max_examples=60, deadline=None)
 @given(df=survival_frames, times=st.lists(st.integers(0, 14).map(lambda v: v / 2), max_size=5))
 def test_km_matches_its_definition(df: pd.DataFrame, times: list[float]) -> None:
+    assume(not r_status_like(df))
     km = kaplan_meier(df, group="g")
     assert km.groups == sorted(df.g.unique())
     for label in km.groups:
@@ -369,12 +451,10 @@ def test_km_matches_its_definition(df: pd.DataFrame, times: list[float]) -> None
             prev = r.time
 
 
-@pytest.mark.filterwarnings("ignore:event column 'event' has codes 1 and 2")
 @settings(max_examples=40, deadline=None)
 @given(df=survival_frames)
 def test_logrank_invariants(df: pd.DataFrame) -> None:
-    if df.g.nunique() < 2:
-        return
+    assume(df.g.nunique() >= 2 and not r_status_like(df))
     lr = logrank_test(df, group="g")
     # O - E sums to zero; V is symmetric with rows summing to zero
     assert abs(lr.table.o_minus_e.sum()) < 1e-9
