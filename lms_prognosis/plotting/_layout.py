@@ -8,15 +8,15 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.gridspec import SubplotSpec
 
 from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting.style import get_palette
 
 
-def panel_spec(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, SubplotSpec,
-                                                                          Axes | None]:
+def panel_spec(ax: Axes | None, figsize: tuple[float, float],
+               ) -> tuple[Figure | SubFigure, SubplotSpec, Axes | None]:
     """The figure and the SubplotSpec a composite plot fills.
 
     Without ``ax`` a new constrained-layout figure is made. With ``ax`` its SubplotSpec is
@@ -30,7 +30,10 @@ def panel_spec(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, S
     if spec is None:
         raise PlotError("the Axes given must come from a grid (plt.subplots, add_subplot or "
                         "subfigures); Axes placed with add_axes have no SubplotSpec to split")
-    return ax.figure, spec, ax
+    parent = ax.get_figure(root=False)
+    if parent is None:
+        raise PlotError("the Axes given is not in a figure")
+    return parent, spec, ax
 
 
 def colour_map(groups: Sequence[Any], palette: Any) -> dict[Any, str]:

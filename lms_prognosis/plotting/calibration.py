@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from lms_prognosis._format import format_number
-from lms_prognosis.plotting._layout import PlotError, panel_spec
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting._layout import panel_spec
+from lms_prognosis.plotting._result import PlotResult, root_figure
 
 
 def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
@@ -43,7 +44,7 @@ def _metric_lines(cal: Any) -> list[str]:
 def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = None,
                      colour: str = "#0072B2", smooth_colour: str = "#D55E00",
                      quantity: str = "event probability", lims: tuple[float, float] = (0.0, 1.0),
-                     bins: int = 40, figsize: tuple[float, float] = (4.6, 5.2)) -> Figure:
+                     bins: int = 40, figsize: tuple[float, float] = (4.6, 5.2)) -> PlotResult:
     """Calibration at a time point: grouped observed vs predicted with CIs, smooth, diagonal.
 
     Parameters
@@ -72,9 +73,10 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
 
     Returns
     -------
-    Figure
-        With ``fig.calibration_axes`` (``"main"``, ``"hist"``) and ``fig.calibration_data``
-        (the grouped table and smooth drawn, and the annotation text).
+    PlotResult
+        The figure with ``.axes`` (``"main"``, and ``"hist"`` when the predictions are
+        drawn), ``.table`` (the grouped table drawn) and ``.annotation`` (the ICI/E50/E90
+        text printed).
 
     Notes
     -----
@@ -95,8 +97,8 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
     ...                     "upper": [0.6, 0.9]})
     >>> cal = SimpleNamespace(table=tab, smooth=None, ici=0.03, e50=0.02, e90=0.05,
     ...                       time_point=60)
-    >>> fig = plot_calibration(cal)
-    >>> fig.calibration_data["annotation"]
+    >>> res = plot_calibration(cal)
+    >>> res.annotation
     'ICI 0.030\\nE50 0.020\\nE90 0.050'
     """
     tab = getattr(cal, "table", None)
@@ -148,7 +150,7 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
                   linespacing=1.3)
     main.legend(loc="lower right")
     xlab = f"Predicted {quantity}{when}"
-    if hax is not None:
+    if hax is not None and preds is not None:
         hax.hist(preds[np.isfinite(preds)], bins=bins, range=lims, color="0.55", lw=0)
         hax.set_xlabel(xlab)
         hax.set_yticks([])
@@ -158,8 +160,6 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         main.tick_params(axis="x", labelbottom=False)
     else:
         main.set_xlabel(xlab)
-    fig.calibration_axes = {"main": main, "hist": hax}
-    fig.calibration_data = {"table": tab, "smooth": smooth, "annotation": note,
-                            "n_predictions": None if preds is None else int(np.isfinite(
-                                preds).sum())}
-    return fig
+    axes = {"main": main} if hax is None else {"main": main, "hist": hax}
+    return PlotResult(figure=root_figure(fig), kind="calibration", axes=axes,
+                      table=tab.copy(), annotation=note)

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from lms_prognosis._provenance import provenance as _provenance_record
 from lms_prognosis._version import __version__
 from lms_prognosis.exceptions import ExportError
+from lms_prognosis.plotting._result import as_figure
 from lms_prognosis.plotting.style import MM_PER_INCH, get_preset
 
 FORMATS = ("pdf", "svg", "png", "tif", "tiff")
@@ -91,8 +92,9 @@ def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None 
 
     Parameters
     ----------
-    fig : matplotlib Figure (or Axes)
-        The figure (an Axes is accepted and its figure saved).
+    fig : PlotResult, Figure or Axes
+        What a ``plot_*`` function returned, a matplotlib Figure, or an Axes (its figure is
+        saved).
     path : str or Path
         Output path. Its suffix gives the format unless ``formats`` is given, in which case
         the suffix is replaced by each format (``"fig1"`` with ``formats=("pdf", "png")``
@@ -137,9 +139,10 @@ def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None 
     ['.pdf', '.png']
     >>> plt.close(fig)
     """
-    figure = fig if isinstance(fig, Figure) else getattr(fig, "figure", None)
-    if not isinstance(figure, Figure):
-        raise ExportError(f"expected a matplotlib Figure or Axes, got {type(fig).__name__}")
+    figure = as_figure(fig)
+    if figure is None:
+        raise ExportError(f"expected a PlotResult, a matplotlib Figure or an Axes, got "
+                          f"{type(fig).__name__}")
     targets = _targets(path, formats)
     p = get_preset(preset)
     res = int(dpi if dpi is not None else p["dpi"])
@@ -160,7 +163,7 @@ def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None 
                 _write(figure, target, fmt, res, prov, software, title)
                 written.append(target)
     finally:
-        figure.set_size_inches(old_size)
+        figure.set_size_inches(float(old_size[0]), float(old_size[1]))
     return written
 
 
@@ -172,6 +175,7 @@ def _keywords(prov: str) -> str:
 
 def _write(figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software: str,
            title: str) -> None:
+    meta: dict[str, Any]
     if fmt == "pdf":
         meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov),
                 "Creator": software}

@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from lms_prognosis._format import format_hr, format_p
-from lms_prognosis.plotting._layout import PlotError, panel_spec
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting._layout import panel_spec
+from lms_prognosis.plotting._result import PlotResult, root_figure
 
 _NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
 
@@ -71,7 +72,7 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
                 labels: Mapping[str, str] | None = None, colour: str = "#0072B2",
                 xlabel: str = "Hazard ratio (95% CI)", titles: tuple[str, str] = (
                     "Univariable", "Multivariable"), xlim: tuple[float, float] | None = None,
-                figsize: tuple[float, float] | None = None) -> Figure:
+                figsize: tuple[float, float] | None = None) -> PlotResult:
     """Forest plot: one row per term, HR with CI on a log axis, and text columns.
 
     Parameters
@@ -99,9 +100,9 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
 
     Returns
     -------
-    Figure
-        With ``fig.forest_table``: the rows drawn (term, label, y, and per model hr, lower,
-        upper, p and the printed ``text``/``p_text``); ``fig.forest_axes`` maps
+    PlotResult
+        The figure with ``.table``: the rows drawn (term, label, y, and per model hr, lower,
+        upper, p and the printed ``text``/``p_text``); ``.axes`` maps
         ``"<model>:plot|hr|p"`` to the Axes.
 
     Notes
@@ -114,8 +115,8 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
     --------
     >>> t = pd.DataFrame({"term": ["age", "grade[3]"], "hr": [1.02, 2.4],
     ...                   "lower": [1.0, 1.5], "upper": [1.04, 3.9], "p": [0.04, 0.0002]})
-    >>> fig = plot_forest(t)
-    >>> fig.forest_table[["term", "multivariable_text"]].values.tolist()
+    >>> res = plot_forest(t)
+    >>> res.table[["term", "multivariable_text"]].values.tolist()
     [['age', '1.02 (1.00–1.04)'], ['grade[3]', '2.40 (1.50–3.90)']]
     """
     multi = hr_frame(hr_table_or_cox)
@@ -171,9 +172,7 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
         else:
             pax.tick_params(axis="y", left=False, labelleft=False)
         pax.set_ylim(-0.7, n - 0.3)
-    fig.forest_table = table
-    fig.forest_axes = axes
-    return fig
+    return PlotResult(figure=root_figure(fig), kind="forest", axes=axes, table=table)
 
 
 def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float],
@@ -191,7 +190,7 @@ def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, flo
     ax.set_xscale("log")
     ax.set_xlim(*lims)
     ticks = _NICE[(_NICE >= lims[0]) & (_NICE <= lims[1])]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel(xlabel)

@@ -15,22 +15,20 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.text import Text
 
 from lms_prognosis._format import format_p
-from lms_prognosis.plotting._layout import (
-    PlotError,
-    colour_map,
-    month_ticks,
-    panel_spec,
-    stack_hspace,
-)
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting._layout import colour_map, month_ticks, panel_spec, stack_hspace
+from lms_prognosis.plotting._result import PlotResult, root_figure
 
 ROW_TITLES = {
     "n_risk": "Number at risk",
     "n_event": "Events (since previous time)",
     "n_censor": "Censored (since previous time)",
 }
+AT_RISK_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor"]
 
 
 @dataclass(repr=False)
@@ -43,7 +41,7 @@ class KMPanel:
         The survival-curve Axes.
     tables : dict
         Table Axes by row kind (``"n_risk"``, ``"n_event"``, ``"n_censor"``).
-    at_risk : DataFrame
+    at_risk : DataFrame or None
         ``km.at_risk(ticks)`` exactly as drawn (group, time, n_risk, n_event, n_censor).
     ticks : ndarray
         The x positions (months) of the curve ticks and table columns.
@@ -51,6 +49,8 @@ class KMPanel:
         The log-rank result whose p is printed.
     medians : DataFrame or None
         ``km.median()`` when median lines were drawn.
+    texts : dict
+        The table's Text artists by row kind, in the row order of ``at_risk``.
     """
 
     curve: Axes
@@ -59,11 +59,12 @@ class KMPanel:
     ticks: np.ndarray
     logrank: Any = None
     medians: pd.DataFrame | None = None
-    texts: dict[str, list[Any]] = field(default_factory=dict)
+    texts: dict[str, list[Text]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return (f"KMPanel(groups={list(self.at_risk['group'].unique()) if self.at_risk is not None else []}, "
-                f"ticks={self.ticks.tolist()}, tables={list(self.tables)})")
+        groups = [] if self.at_risk is None else list(self.at_risk["group"].unique())
+        return (f"KMPanel(groups={groups}, ticks={self.ticks.tolist()}, "
+                f"tables={list(self.tables)})")
 
 
 def _labels(km: Any, labels: Any) -> dict[Any, str]:
@@ -84,27 +85,16 @@ def _labels(km: Any, labels: Any) -> dict[Any, str]:
 
 
 def _logrank(km: Any, logrank: Any) -> Any:
+    """The log-rank result to print: the caller's, or the KMResult's own test."""
     if logrank is None or logrank is False or len(km.groups) < 2:
         return None
     if isinstance(logrank, str):
         if logrank != "auto":
             raise PlotError(f"logrank must be None, 'auto' or a log-rank result, got {logrank!r}")
-        if len(km.groups) > 2 and _ordered_groups(km):
-            return km.logrank(trend=True)
-        return km.logrank()
+        # an ordered grouping (grade 1 < 2 < 3) gets the 1-df test for trend
+        trend = len(km.groups) > 2 and bool(getattr(km, "ordered", False))
+        return km.logrank(trend=True) if trend else km.logrank()
     return logrank
-
-
-def _ordered_groups(km: Any) -> bool:
-    """True when the grouping column is an ordered categorical (grade 1 < 2 < 3)."""
-    flag = getattr(km, "ordered", None)
-    if flag is not None:
-        return bool(flag)
-    data = getattr(km, "_df", None)  # KMResult keeps its input; no public flag yet
-    if data is None or getattr(km, "group", None) not in getattr(data, "columns", ()):
-        return False
-    dtype = data[km.group].dtype
-    return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
 
 
 def _logrank_text(lr: Any) -> str:
@@ -114,6 +104,55 @@ def _logrank_text(lr: Any) -> str:
     return f"{name} {format_p(float(lr.p))}"
 
 
+def _ticks(km: Any, xticks: Sequence[float] | None, xmax: float | None,
+           ) -> tuple[np.ndarray, float]:
+    tab = km.table
+    tmax = float(np.nanmax(tab["time"])) if len(tab) else 0.0
+    ticks = np.asarray(xticks if xticks is not None else month_ticks(tmax), float)
+    right = float(xmax if xmax is not None else max(tmax, ticks.max()))
+    return ticks[(ticks >= 0) & (ticks <= right + 1e-9)], right
+
+
+def _layout(ax: Axes | None, figsize: tuple[float, float], rows: list[str], n_groups: int,
+            table_height: float | None) -> tuple[Figure | SubFigure, Axes, dict[str, Axes]]:
+    """The curve Axes and one table Axes per row, stacked in the caller's grid cell."""
+    fig, spec, cax = panel_spec(ax, figsize)
+    if not rows:
+        return fig, cax if cax is not None else fig.add_subplot(spec), {}
+    h = table_height if table_height is not None else 0.07 * (n_groups + 1.8)
+    # room for the curve's tick labels + x label + the table title
+    gap = 4.4 * mpl.font_manager.FontProperties(
+        size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
+    sub = spec.subgridspec(1 + len(rows), 1, height_ratios=[1.0] + [h] * len(rows),
+                           hspace=stack_hspace(fig, spec, 1 + len(rows), gap))
+    if cax is None:
+        cax = fig.add_subplot(sub[0])
+    else:
+        cax.set_subplotspec(sub[0])
+    return fig, cax, {r: fig.add_subplot(sub[i + 1], sharex=cax) for i, r in enumerate(rows)}
+
+
+def _annotate(cax: Axes, lr_text: str | None, legend: bool, n_groups: int) -> None:
+    if legend and n_groups > 1:
+        # the p-value heads the legend, so the two never collide; "best" keeps both off
+        # the curves (high-survival cohorts leave the top right crowded)
+        leg = cax.legend(loc="best", handlelength=1.5, title=lr_text, alignment="left",
+                         framealpha=0.85, edgecolor="none")
+        if lr_text:
+            leg.get_title().set_fontsize(mpl.rcParams["legend.fontsize"])
+    elif lr_text:
+        cax.text(0.03, 0.04, lr_text, transform=cax.transAxes, ha="left", va="bottom",
+                 zorder=5, bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
+
+
+def _draw_medians(cax: Axes, km: Any, colours: dict[Any, str]) -> pd.DataFrame:
+    medians = km.median()
+    for g, m in zip(medians["group"], medians["median"], strict=True):
+        if np.isfinite(m) and g in colours:
+            cax.plot([0, m, m], [0.5, 0.5, 0], ls=":", lw=0.8, color=colours[g], zorder=1)
+    return medians
+
+
 def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
             at_risk_rows: Sequence[str] = ("n_risk",), ci: bool = True,
             censor_marks: bool = True, median_lines: bool = False, logrank: Any = "auto",
@@ -121,7 +160,7 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
             ylabel: str = "Survival probability", xticks: Sequence[float] | None = None,
             xmax: float | None = None, title: str | None = None, legend: bool = True,
             ci_alpha: float = 0.15, table_height: float | None = None,
-            figsize: tuple[float, float] = (6.0, 4.8)) -> Figure:
+            figsize: tuple[float, float] = (6.0, 4.8)) -> PlotResult:
     """Kaplan-Meier curves by group with CI bands, censor marks and an aligned at-risk table.
 
     Parameters
@@ -147,7 +186,8 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
     logrank : "auto", None or a LogRankResult
         ``"auto"`` prints the p-value of ``km.logrank()`` when there are groups, or of
         ``km.logrank(trend=True)`` (1-df test for trend) when there are more than two groups
-        and the group column is an ordered categorical; a result object prints its ``.p``.
+        and ``km.ordered`` says the group column is an ordered categorical; a result object
+        prints its ``.p``.
     palette : str, list or dict
         Palette name (``"okabe_ito"`` default, ``"tol_bright"``, ``"grey"``), colours, or a
         group-to-colour dict.
@@ -171,10 +211,12 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
 
     Returns
     -------
-    Figure
-        The figure. ``fig.km_panels`` lists a :class:`KMPanel` per call on that figure
-        (curve Axes, table Axes, the at-risk DataFrame drawn, log-rank result); the latest
-        at-risk data is also ``fig.at_risk_table`` and ``ax.km_panel`` on the curve Axes.
+    PlotResult
+        The figure (use it as a Figure: ``savefig``, ``save_figure``, ``plt.close``) with
+        ``.at_risk`` (``km.at_risk(ticks)`` exactly as drawn; also ``.table``),
+        ``.axes`` (``"curve"`` and one per table row), ``.panels`` (one :class:`KMPanel`:
+        Axes, ticks, log-rank result, medians, table texts) and ``.annotation`` (the
+        log-rank text printed).
 
     Notes
     -----
@@ -189,43 +231,23 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
     >>> df = pd.DataFrame({"time": [3, 5, 8, 12, 20, 25, 30, 34, 41, 50],
     ...                    "event": [1, 1, 1, 0, 1, 0, 1, 1, 0, 0],
     ...                    "grade": list("2323232323")})
-    >>> fig = plot_km(kaplan_meier(df, group="grade"), xticks=[0, 12, 24, 36, 48],
+    >>> res = plot_km(kaplan_meier(df, group="grade"), xticks=[0, 12, 24, 36, 48],
     ...               at_risk_rows=("n_risk", "n_event"))
-    >>> fig.at_risk_table.query("group == '2'")["n_risk"].tolist()
+    >>> res.at_risk.query("group == '2'")["n_risk"].tolist()
     [5, 3, 2, 1, 0]
+    >>> sorted(res.axes)
+    ['curve', 'n_event', 'n_risk']
     """
     groups = list(km.groups)
-    tab = km.table
     rows = list(at_risk_rows) if at_risk else []
     bad = [r for r in rows if r not in ROW_TITLES]
     if bad:
         raise PlotError(f"unknown at_risk_rows {bad}; choose from {list(ROW_TITLES)}")
     colours = colour_map(groups, palette)
     names = _labels(km, labels)
+    ticks, right = _ticks(km, xticks, xmax)
 
-    tmax = float(np.nanmax(tab["time"])) if len(tab) else 0.0
-    ticks = np.asarray(xticks if xticks is not None else month_ticks(tmax), float)
-    right = float(xmax if xmax is not None else max(tmax, ticks.max()))
-    ticks = ticks[(ticks >= 0) & (ticks <= right + 1e-9)]
-
-    fig, spec, cax = panel_spec(ax, figsize)
-    tables: dict[str, Axes] = {}
-    if rows:
-        h = table_height if table_height is not None else 0.07 * (len(groups) + 1.8)
-        # room for the curve's tick labels + x label + the table title
-        gap = 4.4 * mpl.font_manager.FontProperties(
-            size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
-        sub = spec.subgridspec(1 + len(rows), 1, height_ratios=[1.0] + [h] * len(rows),
-                               hspace=stack_hspace(fig, spec, 1 + len(rows), gap))
-        if cax is None:
-            cax = fig.add_subplot(sub[0])
-        else:
-            cax.set_subplotspec(sub[0])
-        for i, r in enumerate(rows):
-            tables[r] = fig.add_subplot(sub[i + 1], sharex=cax)
-    elif cax is None:
-        cax = fig.add_subplot(spec)
-
+    fig, cax, tables = _layout(ax, figsize, rows, len(groups), table_height)
     _draw_curves(cax, km, groups, colours, names, ci, censor_marks, ci_alpha)
     cax.set_xlim(0, right)
     cax.set_ylim(0, 1.03)
@@ -235,40 +257,18 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
     cax.set_ylabel(ylabel)
     if title:
         cax.set_title(title, loc="left")
-
-    medians = None
-    if median_lines:
-        medians = km.median()
-        for g, m in zip(medians["group"], medians["median"], strict=True):
-            if np.isfinite(m) and g in colours:
-                cax.plot([0, m, m], [0.5, 0.5, 0], ls=":", lw=0.8, color=colours[g],
-                         zorder=1)
-
+    medians = _draw_medians(cax, km, colours) if median_lines else None
     lr = _logrank(km, logrank)
     lr_text = _logrank_text(lr) if lr is not None else None
-    if legend and len(groups) > 1:
-        # the p-value heads the legend, so the two never collide; "best" keeps both off
-        # the curves (high-survival cohorts leave the top right crowded)
-        leg = cax.legend(loc="best", handlelength=1.5, title=lr_text, alignment="left",
-                         framealpha=0.85, edgecolor="none")
-        if lr_text:
-            leg.get_title().set_fontsize(mpl.rcParams["legend.fontsize"])
-    elif lr_text:
-        cax.text(0.03, 0.04, lr_text, transform=cax.transAxes, ha="left", va="bottom",
-                 zorder=5, bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
+    _annotate(cax, lr_text, legend, len(groups))
 
-    ar = None
-    texts: dict[str, list[Any]] = {}
-    if rows:
-        ar = km.at_risk(ticks)
-        for r, tax in tables.items():
-            texts[r] = _draw_table(tax, ar, r, groups, colours, names)
+    ar = km.at_risk(ticks) if rows else None
+    texts = {r: _draw_table(tax, ar, r, groups, colours, names) for r, tax in tables.items()}
     panel = KMPanel(curve=cax, tables=tables, at_risk=ar, ticks=ticks, logrank=lr,
                     medians=medians, texts=texts)
-    cax.km_panel = panel
-    fig.km_panels = [*getattr(fig, "km_panels", []), panel]
-    fig.at_risk_table = ar
-    return fig
+    return PlotResult(figure=root_figure(fig), kind="km", axes={"curve": cax, **tables},
+                      table=ar if ar is not None else pd.DataFrame(columns=AT_RISK_COLUMNS),
+                      at_risk=ar, panels=[panel], annotation=lr_text)
 
 
 def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
@@ -293,18 +293,18 @@ def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
                     color=colours[g], zorder=4)
 
 
-def _draw_table(tax: Axes, ar: pd.DataFrame, row: str, groups: list[Any],
-                colours: dict[Any, str], names: dict[Any, str]) -> list[Any]:
+def _draw_table(tax: Axes, ar: pd.DataFrame | None, row: str, groups: list[Any],
+                colours: dict[Any, str], names: dict[Any, str]) -> list[Text]:
+    if ar is None:
+        raise PlotError("no at-risk table to draw")
     ypos = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
     size = mpl.rcParams["xtick.labelsize"]
-    texts = []
+    texts: list[Text] = []
     for g, t, v in zip(ar["group"], ar["time"], ar[row], strict=True):
         if g not in ypos:
             continue
-        txt = tax.text(float(t), ypos[g], f"{int(v)}", ha="center", va="center",
-                       color=colours[g], fontsize=size)
-        txt.lms_value = (g, float(t), int(v))
-        texts.append(txt)
+        texts.append(tax.text(float(t), ypos[g], f"{int(v)}", ha="center", va="center",
+                              color=colours[g], fontsize=size))
     tax.set_ylim(-0.6, len(groups) - 0.4)
     tax.set_yticks([ypos[g] for g in groups], [names[g] for g in groups])
     for lab, g in zip(tax.get_yticklabels(), groups, strict=True):

@@ -9,16 +9,11 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from lms_prognosis._format import EN_DASH, format_percent
-from lms_prognosis.plotting._layout import (
-    PlotError,
-    colour_map,
-    month_ticks,
-    panel_spec,
-    stack_hspace,
-)
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting._layout import colour_map, month_ticks, panel_spec, stack_hspace
+from lms_prognosis.plotting._result import PlotResult, root_figure
 
 
 def _patients(patients: Any) -> pd.DataFrame:
@@ -42,7 +37,7 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
                  ci: bool = True, palette: Any = "okabe_ito", xlabel: str = "Time (months)",
                  ylabel: str = "Predicted survival probability", mark_ticks: bool = False,
                  table_height: float | None = None,
-                 figsize: tuple[float, float] = (6.0, 4.6)) -> Figure:
+                 figsize: tuple[float, float] = (6.0, 4.6)) -> PlotResult:
     """Predicted survival curves of individual patients, with survival at the horizons.
 
     Parameters
@@ -77,9 +72,9 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
 
     Returns
     -------
-    Figure
-        With ``fig.patient_survival``: the prediction frame drawn at the horizons
-        (patient, time, surv, lower, upper, label); ``fig.patient_axes`` (curve, table).
+    PlotResult
+        The figure with ``.table``: the predictions drawn at the horizons (patient, time,
+        surv, lower, upper, label), and ``.axes`` (``"curve"``, ``"table"``).
 
     Notes
     -----
@@ -95,8 +90,8 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     ...                    "event": (rng.random(80) < 0.6).astype(int),
     ...                    "size_cm": rng.uniform(2, 20, 80).round(1)})
     >>> cox = fit_cox(df, ["size_cm"])
-    >>> fig = plot_patient(cox, df.iloc[[0, 9]], times=(12, 36))
-    >>> fig.patient_survival["time"].tolist()
+    >>> res = plot_patient(cox, df.iloc[[0, 9]], times=(12, 36))
+    >>> res.table["time"].tolist()
     [12.0, 36.0, 12.0, 36.0]
     """
     new = _patients(patients)
@@ -173,6 +168,5 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
     tax.set_title(f"{what} at " + ", ".join(_horizon_text(t) for t in hz), loc="left",
                   fontsize="medium", pad=2)
-    fig.patient_axes = {"curve": ax, "table": tax}
-    fig.patient_survival = pd.concat(rows, ignore_index=True)
-    return fig
+    return PlotResult(figure=root_figure(fig), kind="patient", axes={"curve": ax, "table": tax},
+                      table=pd.concat(rows, ignore_index=True))

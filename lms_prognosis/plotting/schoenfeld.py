@@ -8,10 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 
 from lms_prognosis._format import format_p
-from lms_prognosis.plotting._layout import PlotError, lowess
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting._layout import lowess
+from lms_prognosis.plotting._result import PlotResult, root_figure
 
 
 def _reference_lines(fit: Any, terms: list[str]) -> dict[str, float]:
@@ -43,8 +46,8 @@ def _spread_ticks(tt: np.ndarray, tx: np.ndarray, n: int = 5) -> np.ndarray:
 def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = None,
                     ncols: int | None = None, frac: float = 2 / 3,
                     colour: str = "#0072B2", smooth_colour: str = "#D55E00",
-                    panel_size: tuple[float, float] = (3.2, 2.6), fig: Figure | None = None,
-                    ) -> Figure:
+                    panel_size: tuple[float, float] = (3.2, 2.6),
+                    fig: Figure | SubFigure | None = None) -> PlotResult:
     """Scaled Schoenfeld residuals of each term against transformed time (R ``plot(cox.zph)``).
 
     Parameters
@@ -71,8 +74,9 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
 
     Returns
     -------
-    Figure
-        With ``fig.schoenfeld_axes`` (term -> Axes) and ``fig.schoenfeld_p`` (term -> p).
+    PlotResult
+        The figure with ``.axes`` (term -> Axes) and ``.table`` (term, p of the score test
+        printed, reference line drawn or NaN).
 
     Notes
     -----
@@ -94,8 +98,8 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
     ...                    "event": (rng.random(80) < 0.6).astype(int),
     ...                    "size_cm": rng.uniform(2, 20, 80).round(1)})
     >>> cox = fit_cox(df, ["size_cm"])
-    >>> fig = plot_schoenfeld(cox.check_ph(), fit=cox)
-    >>> list(fig.schoenfeld_axes)
+    >>> res = plot_schoenfeld(cox.check_ph(), fit=cox)
+    >>> list(res.axes)
     ['size_cm']
     """
     res = ph.residuals
@@ -120,7 +124,7 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
     transform = getattr(ph, "transform", "km")
     first = res[res["term"] == chosen[0]].sort_values("time")
     tt, tx = first["time"].to_numpy(float), first["transformed_time"].to_numpy(float)
-    out_axes = {}
+    out_axes: dict[str, Axes] = {}
     for k, (ax, term) in enumerate(zip(axes.flat, chosen, strict=False)):
         r = res[res["term"] == term]
         x, y = r["transformed_time"].to_numpy(float), r["residual"].to_numpy(float)
@@ -146,6 +150,6 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
         out_axes[term] = ax
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.schoenfeld_axes = out_axes
-    fig.schoenfeld_p = {t: p_by_term.get(t) for t in chosen}
-    return fig
+    table = pd.DataFrame({"term": chosen, "p": [p_by_term.get(t, np.nan) for t in chosen],
+                          "reference": [refs.get(t, np.nan) for t in chosen]})
+    return PlotResult(figure=root_figure(fig), kind="schoenfeld", axes=out_axes, table=table)

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import matplotlib as mpl
+from matplotlib.rcsetup import cycler
 
 from lms_prognosis.exceptions import StyleError
 
@@ -183,7 +184,7 @@ def style_rc(preset: str | dict[str, Any] | None = None) -> dict[str, Any]:
         "pdf.fonttype": 42,  # TrueType, editable text in PDF (journals ask for it)
         "ps.fonttype": 42,
         "svg.fonttype": "none",  # text stays text in SVG
-        "axes.prop_cycle": mpl.cycler(color=get_palette("okabe_ito")),
+        "axes.prop_cycle": cycler(color=get_palette("okabe_ito")),
     }
 
 
@@ -210,5 +211,6 @@ def journal_style(preset: str | dict[str, Any] | None = None) -> Iterator[dict[s
     True
     """
     p = get_preset(preset)
-    with mpl.rc_context(style_rc(p)):
+    rc: Any = style_rc(p)  # keys checked by matplotlib at run time
+    with mpl.rc_context(rc):
         yield p

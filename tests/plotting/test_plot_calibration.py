@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
+from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting import plot_calibration
 
 
 def test_points_smooth_diagonal_and_histogram(calib):
-    fig = plot_calibration(calib)
-    main, hist = fig.calibration_axes["main"], fig.calibration_axes["hist"]
+    res = plot_calibration(calib)
+    main, hist = res.axes["main"], res.axes["hist"]
     (bars,) = main.containers
     np.testing.assert_allclose(bars.lines[0].get_xdata(), calib.table["predicted"])
     np.testing.assert_allclose(bars.lines[0].get_ydata(), calib.table["observed"])
@@ -20,9 +23,10 @@ def test_points_smooth_diagonal_and_histogram(calib):
     counts = sum(p.get_height() for p in hist.patches)
     assert counts == len(calib.patients)
     assert hist.get_shared_x_axes().joined(hist, main)
-    fig.canvas.draw()
+    res.canvas.draw()
     assert hist.get_position().y1 <= main.get_position().y0
-    note = fig.calibration_data["annotation"]
+    pd.testing.assert_frame_equal(res.table, calib.table)
+    note = res.annotation
     for key in ("ICI", "E50", "E90"):
         assert key in note
     assert f"{calib.ici:.3f}" in note
@@ -33,5 +37,12 @@ def test_without_predictions_no_histogram(calib):
 
     cal = SimpleNamespace(table=calib.table, smooth=calib.smooth, ici=calib.ici,
                           e50=calib.e50, e90=calib.e90, time_point=calib.time_point)
-    fig = plot_calibration(cal)
-    assert fig.calibration_axes["hist"] is None
+    res = plot_calibration(cal)
+    assert list(res.axes) == ["main"]
+
+
+def test_table_without_columns_is_a_plot_error():
+    from types import SimpleNamespace
+
+    with pytest.raises(PlotError, match="predicted"):
+        plot_calibration(SimpleNamespace(table=pd.DataFrame({"x": [1.0]})))

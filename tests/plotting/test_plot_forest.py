@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lms_prognosis import published_model
 from lms_prognosis._format import format_hr, format_p
+from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting import plot_forest
-from lms_prognosis.plotting._layout import PlotError
 
 
 def _rows(ax):
@@ -16,11 +17,11 @@ def _rows(ax):
 
 
 def test_one_row_per_term_from_cox(cox):
-    fig = plot_forest(cox)
+    res = plot_forest(cox)
     terms = cox.hazard_ratios["term"].tolist()
-    tab = fig.forest_table
+    tab = res.table
     assert tab["term"].tolist() == terms
-    pax = fig.forest_axes["multivariable:plot"]
+    pax = res.axes["multivariable:plot"]
     assert len(pax.get_yticks()) == len(terms)
     (bars,) = _rows(pax)
     np.testing.assert_allclose(bars.lines[0].get_xdata(), cox.hazard_ratios["hr"])
@@ -28,10 +29,11 @@ def test_one_row_per_term_from_cox(cox):
     assert any(np.allclose(ln.get_xdata(), 1.0) for ln in pax.get_lines()
                if len(ln.get_xdata()) == 2)  # reference line at HR = 1
     hr = cox.hazard_ratios
-    texts = [t.get_text() for t in fig.forest_axes["multivariable:hr"].texts]
+    texts = [t.get_text() for t in res.axes["multivariable:hr"].texts]
     assert texts == [format_hr(*r) for r in hr[["hr", "lower", "upper"]].to_numpy()]
-    ptexts = [t.get_text() for t in fig.forest_axes["multivariable:p"].texts]
+    ptexts = [t.get_text() for t in res.axes["multivariable:p"].texts]
     assert ptexts == [format_p(p, prefix=False) for p in hr["p"]]
+    assert tab["multivariable_text"].tolist() == texts  # the table is what is printed
 
 
 def test_univariable_and_multivariable_side_by_side(cox, cohort_df):
@@ -39,13 +41,13 @@ def test_univariable_and_multivariable_side_by_side(cox, cohort_df):
     uni[["hr", "lower", "upper"]] *= 1.1
     extra = pd.DataFrame({"term": ["site[trunk]"], "hr": [0.8], "lower": [0.5],
                           "upper": [1.3], "p": [0.4]})
-    fig = plot_forest(cox, univariable=pd.concat([uni, extra]))
-    tab = fig.forest_table
+    res = plot_forest(cox, univariable=pd.concat([uni, extra]))
+    tab = res.table
     assert len(tab) == len(cox.hazard_ratios) + 1  # union of terms, one row each
     assert tab["term"].iloc[-1] == "site[trunk]"
     assert np.isnan(tab["multivariable_hr"].iloc[-1])
-    up, mp = fig.forest_axes["univariable:plot"], fig.forest_axes["multivariable:plot"]
-    fig.canvas.draw()
+    up, mp = res.axes["univariable:plot"], res.axes["multivariable:plot"]
+    res.canvas.draw()
     assert up.get_position().x1 < mp.get_position().x0  # side by side
     assert up.get_xlim() == mp.get_xlim()  # one HR scale for both panels
     # rows line up across panels: same y for the same term
@@ -55,12 +57,11 @@ def test_univariable_and_multivariable_side_by_side(cox, cohort_df):
 def test_published_model_and_plain_table():
     t = pd.DataFrame({"factor": ["a", "b"], "hr": [2.0, 0.5], "lower": [1.2, 0.3],
                       "upper": [3.1, 0.9]})
-    fig = plot_forest(t)
-    assert fig.forest_table["multivariable_p_text"].tolist() == ["", ""]
-    lp = pytest.importorskip("lms_prognosis.literature.models")
-    model = lp.published_model("lms_default")
-    fig = plot_forest(model)
-    assert len(fig.forest_table) == len(model.factors)
+    res = plot_forest(t)
+    assert res.table["multivariable_p_text"].tolist() == ["", ""]
+    model = published_model("lms_default")
+    res = plot_forest(model)
+    assert len(res.table) == len(model.factors)
 
 
 def test_bad_table():
@@ -73,13 +74,13 @@ def test_in_grid_cell(cox):
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
     out = plot_forest(cox, ax=axes[1])
-    assert out is fig and out.forest_axes["multivariable:plot"] is axes[1]
+    assert out.figure is fig and out.axes["multivariable:plot"] is axes[1]
 
 
 def test_infinite_limits_are_clipped_not_fatal():
     t = pd.DataFrame({"term": ["a", "b"], "hr": [2.0, np.inf], "lower": [0.0, 1.0],
                       "upper": [np.inf, np.inf], "p": [0.9, 0.99]})
-    fig = plot_forest(t)
-    lo, hi = fig.forest_axes["multivariable:plot"].get_xlim()
+    res = plot_forest(t)
+    lo, hi = res.axes["multivariable:plot"].get_xlim()
     assert np.isfinite(lo) and np.isfinite(hi) and lo > 0
-    assert fig.forest_table["multivariable_text"].iloc[0].startswith("2.00")
+    assert res.table["multivariable_text"].iloc[0].startswith("2.00")

@@ -7,14 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lms_prognosis.plotting import plot_km
-from lms_prognosis.plotting._layout import PlotError
+from lms_prognosis._format import format_p
+from lms_prognosis.exceptions import PlotError
+from lms_prognosis.plotting import PlotResult, plot_km
 
 
 def _drawn(panel, row="n_risk") -> pd.DataFrame:
-    vals = [t.lms_value for t in panel.texts[row]]
-    # the text on screen is the value: check the string too
-    assert [t.get_text() for t in panel.texts[row]] == [str(v) for _, _, v in vals]
+    """Read the table back from the Text artists: group (from the row), time (x), value."""
+    groups = list(pd.unique(panel.at_risk["group"]))
+    vals = [(groups[len(groups) - 1 - int(round(t.get_position()[1]))],
+             float(t.get_position()[0]), int(t.get_text())) for t in panel.texts[row]]
     return pd.DataFrame(vals, columns=["group", "time", row])
 
 
@@ -31,7 +33,7 @@ def _check_alignment(fig, panel, draw=True):
         assert tax.get_xlim() == cax.get_xlim()
         assert tax.get_shared_x_axes().joined(tax, cax)
         for txt in panel.texts[row]:
-            _, t, _ = txt.lms_value
+            t = float(txt.get_position()[0])
             # data -> display through each Axes' own transform
             x_table = tax.transData.transform((t, 0))[0]
             x_curve = cax.transData.transform((t, 0))[0]
@@ -46,8 +48,9 @@ def _check_alignment(fig, panel, draw=True):
 
 
 def test_numbers_drawn_equal_km_at_risk(km_grade):
-    fig = plot_km(km_grade, at_risk_rows=("n_risk", "n_event", "n_censor"))
-    panel = fig.km_panels[-1]
+    res = plot_km(km_grade, at_risk_rows=("n_risk", "n_event", "n_censor"))
+    assert isinstance(res, PlotResult) and res.kind == "km"
+    (panel,) = res.panels
     expected = km_grade.at_risk(panel.ticks)
     for row in ("n_risk", "n_event", "n_censor"):
         got = _drawn(panel, row)
@@ -55,39 +58,43 @@ def test_numbers_drawn_equal_km_at_risk(km_grade):
         pd.testing.assert_frame_equal(got.astype({"time": float, row: int}),
                                       exp.astype({"time": float, row: int}),
                                       check_dtype=False)
-    pd.testing.assert_frame_equal(fig.at_risk_table, expected)
+    pd.testing.assert_frame_equal(res.at_risk, expected)
+    pd.testing.assert_frame_equal(res.table, expected)
     assert set(panel.tables) == {"n_risk", "n_event", "n_censor"}
+    assert res.axes == {"curve": panel.curve, **panel.tables}
 
 
 def test_table_aligned_with_curve_ticks(km_grade):
-    fig = plot_km(km_grade, xticks=[0, 12, 36, 60, 90])
-    _check_alignment(fig, fig.km_panels[-1])
-    np.testing.assert_allclose(fig.at_risk_table["time"].unique(), [0, 12, 36, 60, 90])
+    res = plot_km(km_grade, xticks=[0, 12, 36, 60, 90])
+    _check_alignment(res.figure, res.panels[0])
+    np.testing.assert_allclose(res.at_risk["time"].unique(), [0, 12, 36, 60, 90])
 
 
 def test_alignment_in_2x2_grid(km_grade, km_all):
     fig, axes = plt.subplots(2, 2, figsize=(9, 8), layout="constrained")
     kms = [km_grade, km_all, km_all, km_grade]
+    panels = []
     for ax, km in zip(axes.flat, kms, strict=True):
         out = plot_km(km, ax=ax, at_risk_rows=("n_risk", "n_event"))
-        assert out is fig
-        assert ax.km_panel.curve is ax  # caller's Axes is the curve panel
-    assert len(fig.km_panels) == 4
+        assert out.figure is fig
+        assert out.axes["curve"] is ax  # caller's Axes is the curve panel
+        panels += out.panels
+    assert not hasattr(fig, "km_panels")  # nothing attached to matplotlib objects
     fig.canvas.draw()
-    for panel, km in zip(fig.km_panels, kms, strict=True):
+    for panel, km in zip(panels, kms, strict=True):
         _check_alignment(fig, panel, draw=False)
         pd.testing.assert_frame_equal(panel.at_risk, km.at_risk(panel.ticks))
     # each table stays inside its own grid cell: top-row tables above bottom-row curves
-    top, bottom = fig.km_panels[0], fig.km_panels[2]
+    top, bottom = panels[0], panels[2]
     lowest_top_table = min(t.get_position().y0 for t in top.tables.values())
     assert lowest_top_table > bottom.curve.get_position().y1
     # left and right columns do not overlap
-    assert fig.km_panels[0].curve.get_position().x1 < fig.km_panels[1].curve.get_position().x0
+    assert panels[0].curve.get_position().x1 < panels[1].curve.get_position().x0
 
 
 def test_censor_marks_at_censoring_times(km_grade):
-    fig = plot_km(km_grade, at_risk=False, ci=False, logrank=None)
-    ax = fig.km_panels[-1].curve
+    res = plot_km(km_grade, at_risk=False, ci=False, logrank=None)
+    ax = res.axes["curve"]
     marks = [ln for ln in ax.get_lines() if ln.get_marker() == "|"]
     assert len(marks) == len(km_grade.groups)
     tab = km_grade.table
@@ -95,30 +102,41 @@ def test_censor_marks_at_censoring_times(km_grade):
         exp = tab[(tab["group"] == g) & (tab["n_censor"] > 0)]
         np.testing.assert_allclose(ln.get_xdata(), exp["time"])
         np.testing.assert_allclose(ln.get_ydata(), exp["surv"])
-    assert fig.km_panels[-1].tables == {}
+    assert res.panels[0].tables == {}
+    assert res.at_risk is None and res.table.empty
 
 
 def test_logrank_p_printed_from_result(km_grade):
     class Fake:
         p, chisq, df, method = 0.0432, 6.3, 2, "Log-rank test for trend"
 
-    fig = plot_km(km_grade, logrank=Fake())
-    ax = fig.km_panels[-1].curve
+    res = plot_km(km_grade, logrank=Fake())
+    ax = res.axes["curve"]
     assert ax.get_legend().get_title().get_text() == "Log-rank test for trend p = 0.043"
-    fig = plot_km(km_grade, logrank=Fake(), legend=False)
-    texts = [t.get_text() for t in fig.km_panels[-1].curve.texts]
+    assert res.annotation == "Log-rank test for trend p = 0.043"
+    res = plot_km(km_grade, logrank=Fake(), legend=False)
+    texts = [t.get_text() for t in res.axes["curve"].texts]
     assert "Log-rank test for trend p = 0.043" in texts
-    fig2 = plot_km(km_grade, logrank=None)
-    assert not any("Log-rank" in t.get_text() for t in fig2.km_panels[-1].curve.texts)
-    assert fig2.km_panels[-1].curve.get_legend().get_title().get_text() == ""
+    res2 = plot_km(km_grade, logrank=None)
+    assert not any("Log-rank" in t.get_text() for t in res2.axes["curve"].texts)
+    assert res2.axes["curve"].get_legend().get_title().get_text() == ""
+    assert res2.annotation is None
+
+
+def test_logrank_auto_is_the_km_results_own_test(km_grade):
+    res = plot_km(km_grade, at_risk=False)
+    lr = km_grade.logrank()
+    assert res.panels[0].logrank.p == pytest.approx(lr.p, rel=1e-12)
+    assert res.annotation == f"Log-rank {format_p(lr.p)}"
 
 
 def test_single_group_has_no_logrank_and_no_legend(km_all):
-    fig = plot_km(km_all, median_lines=True)
-    ax = fig.km_panels[-1].curve
+    res = plot_km(km_all, median_lines=True)
+    ax = res.axes["curve"]
     assert ax.get_legend() is None
-    assert fig.km_panels[-1].logrank is None
-    assert [t.get_text() for t in fig.km_panels[-1].tables["n_risk"].get_yticklabels()] == [
+    assert res.panels[0].logrank is None
+    pd.testing.assert_frame_equal(res.panels[0].medians, km_all.median())
+    assert [t.get_text() for t in res.axes["n_risk"].get_yticklabels()] == [
         "All patients"]
 
 
@@ -137,10 +155,10 @@ def test_ordered_groups_get_the_trend_test(cohort_df):
     from lms_prognosis import kaplan_meier
 
     df = cohort_df.assign(grade=cohort_df["grade"].cat.as_ordered())
-    fig = plot_km(kaplan_meier(df, group="grade"), at_risk=False)
-    lr = fig.km_panels[-1].logrank
+    res = plot_km(kaplan_meier(df, group="grade"), at_risk=False)
+    lr = res.panels[0].logrank
     assert lr.trend
-    title = fig.km_panels[-1].curve.get_legend().get_title().get_text()
+    title = res.axes["curve"].get_legend().get_title().get_text()
     assert title.startswith("Log-rank test for trend p")
 
 
@@ -148,11 +166,11 @@ def test_table_clears_curve_labels_without_layout_engine(km_grade):
     # a caller's plain figure (no constrained layout): the table must not overlap the
     # curve's tick labels and x label, and we must not re-lay out their figure
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    plot_km(km_grade, ax=axes[0], at_risk_rows=("n_risk", "n_censor"))
+    res = plot_km(km_grade, ax=axes[0], at_risk_rows=("n_risk", "n_censor"))
     assert fig.get_layout_engine() is None
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
-    panel = fig.km_panels[-1]
+    (panel,) = res.panels
     bottom_of_curve = min(panel.curve.xaxis.label.get_window_extent(r).y0,
                           min(t.get_window_extent(r).y0
                               for t in panel.curve.get_xticklabels()))

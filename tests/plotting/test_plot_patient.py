@@ -11,12 +11,12 @@ from lms_prognosis.plotting import plot_patient
 
 def test_horizon_values_equal_model_prediction(cox, cohort_df):
     pts = cox.data.iloc[[0, 3]]
-    fig = plot_patient(cox, pts, times=(12, 36, 60))
-    got = fig.patient_survival
+    res = plot_patient(cox, pts, times=(12, 36, 60))
+    got = res.table
     exp = cox.predict_survival(pts, [12, 36, 60])
     np.testing.assert_allclose(got["surv"], exp["surv"], rtol=1e-12)
     assert got["patient"].tolist() == exp["patient"].tolist()
-    curve, table = fig.patient_axes["curve"], fig.patient_axes["table"]
+    curve, table = res.axes["curve"], res.axes["table"]
     texts = [t.get_text() for t in table.texts]
     assert len(texts) == 6
     assert all(t.startswith(format_percent(s, 0)) for t, s in zip(texts, exp["surv"],
@@ -25,7 +25,7 @@ def test_horizon_values_equal_model_prediction(cox, cohort_df):
     markers = [ln for ln in curve.get_lines() if ln.get_marker() == "o"]
     assert len(markers) == 2
     np.testing.assert_allclose(markers[0].get_xdata(), [12, 36, 60])
-    fig.canvas.draw()
+    res.canvas.draw()
     for t in table.texts:
         x = t.get_position()[0]
         assert abs(table.transData.transform((x, 0))[0]
@@ -33,8 +33,8 @@ def test_horizon_values_equal_model_prediction(cox, cohort_df):
 
 
 def test_single_patient_series(cox):
-    fig = plot_patient(cox, cox.data.iloc[5], times=(60,))
-    assert len(fig.patient_survival) == 1
+    res = plot_patient(cox, cox.data.iloc[5], times=(60,))
+    assert len(res.table) == 1
 
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
@@ -43,8 +43,8 @@ def test_published_model_without_ci(cohort_df):
 
     model = published_model("lms_default")
     pts = cohort_df.iloc[[0, 1]]
-    fig = plot_patient(model, pts, times=(12, 60), tmax=120, grid=np.linspace(0, 120, 25))
+    res = plot_patient(model, pts, times=(12, 60), tmax=120, grid=np.linspace(0, 120, 25))
     exp = model.predict_survival(pts, [12, 60])
-    np.testing.assert_allclose(fig.patient_survival["surv"], exp["surv"])
-    assert "lower" not in fig.patient_survival  # no CI to draw or print
-    assert all("(" not in t.get_text() for t in fig.patient_axes["table"].texts)
+    np.testing.assert_allclose(res.table["surv"], exp["surv"])
+    assert "lower" not in res.table  # no CI to draw or print
+    assert all("(" not in t.get_text() for t in res.axes["table"].texts)
