@@ -8,6 +8,7 @@ object, so the PDF says exactly what the HTML says.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -66,14 +67,17 @@ class Section:
 
     id: str
     title: str
-    blocks: list[Paragraph | Table | Figure | Grid | Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     level: int = 1
 
-    def add(self, block: Paragraph | Table | Figure | Grid | Section
-            ) -> Paragraph | Table | Figure | Grid | Section:
+    def add(self, block: Block) -> Block:
         """Append a block and return it."""
         self.blocks.append(block)
         return block
+
+
+#: anything a section holds
+Block = Paragraph | Table | Figure | Grid | Section
 
 
 @dataclass
@@ -84,10 +88,10 @@ class Document:
     subtitle: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
 
-    def walk(self):
+    def walk(self) -> Iterator[Block]:
         """Yield every block (sections included), depth first."""
 
-        def _walk(blocks):
+        def _walk(blocks: Sequence[Block]) -> Iterator[Block]:
             for b in blocks:
                 yield b
                 if isinstance(b, Section):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from lms_prognosis._provenance import hash_frame
+from lms_prognosis._versions import versions
+from lms_prognosis.literature import published_model
+from lms_prognosis.report._context import ENDPOINT_NAMES, R_REFERENCE, Context
 from lms_prognosis.report._document import Paragraph, Section
 
 #: Method references cited by the methods paragraph (the statistical conventions used).
@@ -33,7 +35,7 @@ METHOD_REFERENCES: tuple[str, ...] = (
 )
 
 
-def _sources(ctx: Any) -> tuple[list[str], int]:
+def _sources(ctx: Context) -> tuple[list[str], int]:
     """The published model's sources, numbered as in its factor table ([1], [2], ...), plus
     Gustafson et al. 1992 (where the report's factors come from); returns (sources, its number).
     """
@@ -41,21 +43,12 @@ def _sources(ctx: Any) -> tuple[list[str], int]:
     for i, s in enumerate(sources, 1):
         if s.startswith("Gustafson P, Rydholm A"):
             return sources, i
-    try:
-        from lms_prognosis.literature.models import published_model
-
-        sources.append(str(published_model("gustafson1992").factors["source"].iloc[0]))
-    except (ImportError, KeyError, ValueError):  # pragma: no cover - literature always ships it
-        sources.append("Gustafson P, Rydholm A, Willen H, Akerman M, Baldetorp B, Ferno M. Soft "
-                       "tissue leiomyosarcoma. Cancer 1992;70(1):114-119.")
+    sources.append(str(published_model("gustafson1992").factors["source"].iloc[0]))
     return sources, len(sources)
 
 
-def methods_section(ctx: Any) -> Section:
+def methods_section(ctx: Context) -> Section:
     """Methods paragraph: the conventions (as R survival) and the sources, with references."""
-    from lms_prognosis.report._sections import ENDPOINT_NAMES
-    from lms_prognosis.report.build import R_REFERENCE
-
     c = ctx.cohort
     tp = ", ".join(f"{t:g}" for t in ctx.time_points)
     pm = ctx.results.get("published_model")
@@ -113,12 +106,8 @@ def methods_section(ctx: Any) -> Section:
     return sec
 
 
-def software_section(ctx: Any) -> Section:
+def software_section(ctx: Context) -> Section:
     """Software versions (lms_prognosis, Python, dependencies) and the R reference."""
-    from lms_prognosis._provenance import hash_frame
-    from lms_prognosis._versions import versions
-    from lms_prognosis.report.build import R_REFERENCE
-
     v = versions()
     rows = [(k, str(val)) for k, val in v.items()]
     rows.append(("R reference (tests)", R_REFERENCE))

@@ -1,21 +1,30 @@
 """Table 1: patient characteristics, overall and by group, with tests and SMDs.
 
-Written on scipy rather than the ``tableone`` package: the rules are few, stated below, and
-the cells go through :mod:`lms_prognosis._format` like every other number in the package.
+The cells are formatted here (through :mod:`lms_prognosis._format`, like every other number in
+the package); the tests and standardised mean differences are computed by
+:mod:`lms_prognosis._compare`, which is pure statistics.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._compare import (
+    NO_TEST,
+    GroupTest,
+    compare_categorical,
+    compare_continuous,
+    max_smd_categorical,
+    max_smd_continuous,
+)
 from lms_prognosis._format import format_number, format_p
+from lms_prognosis._results import Result
+from lms_prognosis.exceptions import ColumnNotFoundError
 from lms_prognosis.report.export import TableExportMixin
 
 #: Display names of the canonical cohort columns and of the report's derived factors.
@@ -44,7 +53,7 @@ _NOT_VARIABLES = {"patient_id", "time", "event"}
 
 
 @dataclass(repr=False)
-class TableOneResult(TableExportMixin):
+class TableOneResult(TableExportMixin, Result):
     """Table 1 as a formatted table plus the statistics behind it.
 
     Attributes
@@ -53,11 +62,13 @@ class TableOneResult(TableExportMixin):
         Columns ``variable``, ``level``, ``Overall``, one column per group (when ``by``),
         ``Missing``, and with groups ``p``, ``test``, ``SMD``. Cells are formatted strings.
     stats : DataFrame
-        One row per variable: variable, kind ("continuous"/"categorical"), n_missing, test,
-        statistic, p, smd (numbers, unformatted).
+        One row per variable: variable, label, kind ("continuous"/"categorical"), n_missing,
+        test, statistic, p, smd (numbers, unformatted).
     by : str or None
     groups : list of str
     """
+
+    _title: ClassVar[str] = "Table 1"
 
     table: pd.DataFrame
     stats: pd.DataFrame
@@ -67,9 +78,9 @@ class TableOneResult(TableExportMixin):
     note: str | None = None
     group_column: str | None = "variable"
 
-    def __repr__(self) -> str:
-        head = f"TableOneResult (by={self.by!r}, {len(self.stats)} variables)"
-        return head + "\n" + self.table.to_string(index=False)
+    def _heading(self) -> str:
+        by = f" by {self.by}" if self.by else ""
+        return f"Table 1{by} ({len(self.stats)} variables)"
 
 
 def _is_continuous(s: pd.Series, categorical: set[str]) -> bool:
@@ -94,9 +105,10 @@ def _cont_cells(x: pd.Series, digits: int) -> tuple[str, str]:
     if x.empty:
         return "", ""
     q1, med, q3 = np.percentile(x, [25, 50, 75])
-    sd = x.std(ddof=1) if len(x) > 1 else float("nan")
-    median = f"{format_number(med, digits)} [{format_number(q1, digits)}, {format_number(q3, digits)}]"
-    mean = f"{format_number(x.mean(), digits)} ({format_number(sd, digits)})"
+    sd = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
+    median = (f"{format_number(med, digits)} [{format_number(q1, digits)}, "
+              f"{format_number(q3, digits)}]")
+    mean = f"{format_number(float(x.mean()), digits)} ({format_number(sd, digits)})"
     return median, mean
 
 
@@ -105,57 +117,19 @@ def _count_cell(n: int, total: int, digits: int) -> str:
     return f"{n} ({format_number(pct, digits)})"
 
 
-def _smd_continuous(a: np.ndarray, b: np.ndarray) -> float:
-    va, vb = np.var(a, ddof=1), np.var(b, ddof=1)
-    denom = math.sqrt((va + vb) / 2.0)
-    if not np.isfinite(denom) or denom == 0:
-        return float("nan")
-    return abs(float(np.mean(a) - np.mean(b))) / denom
+@dataclass
+class _Groups:
+    """The grouping of Table 1: column names and boolean row masks (empty without ``by``)."""
+
+    names: list[str]
+    masks: list[np.ndarray]
+    values: list[Any]
+    tests: bool
 
 
-def _smd_categorical(pa: np.ndarray, pb: np.ndarray) -> float:
-    """Yang & Dalton (2012) multi-level SMD on level proportions (first level dropped)."""
-    p, q = pa[1:], pb[1:]
-    if p.size == 0:
-        return float("nan")
-    cov = (np.diag(p) - np.outer(p, p) + np.diag(q) - np.outer(q, q)) / 2.0
-    d = p - q
-    if not np.any(d):
-        return 0.0
-    try:
-        val = float(d @ np.linalg.pinv(cov) @ d)
-    except np.linalg.LinAlgError:  # pragma: no cover
-        return float("nan")
-    return math.sqrt(max(val, 0.0))
-
-
-def _test_continuous(samples: list[np.ndarray]) -> tuple[str, float, float]:
-    samples = [s for s in samples if len(s) > 0]
-    if len(samples) < 2:
-        return "", float("nan"), float("nan")
-    if len(samples) == 2:
-        r = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
-        return "Mann-Whitney U", float(r.statistic), float(r.pvalue)
-    r = stats.kruskal(*samples)
-    return "Kruskal-Wallis", float(r.statistic), float(r.pvalue)
-
-
-def _test_categorical(counts: np.ndarray) -> tuple[str, float, float]:
-    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
-    if counts.shape[0] < 2 or counts.shape[1] < 2:
-        return "", float("nan"), float("nan")
-    chi2, p, _, expected = stats.chi2_contingency(counts, correction=True)
-    if counts.shape == (2, 2) and expected.min() < 5:
-        r = stats.fisher_exact(counts)
-        return "Fisher exact", float(r.statistic), float(r.pvalue)
-    return "chi-square", float(chi2), float(p)
-
-
-def _frame_and_defaults(data: Any, variables: list[str] | None, by: str | None
-                        ) -> tuple[pd.DataFrame, list[str], str | None]:
-    source = None
+def _frame_and_defaults(data: Any, variables: Sequence[str] | None, by: str | None
+                        ) -> tuple[pd.DataFrame, list[str]]:
     if hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
-        source = getattr(data, "source", None)
         frame = data.data
         default = [v for v in COHORT_VARIABLES if v in frame.columns]
     elif isinstance(data, pd.DataFrame):
@@ -168,12 +142,74 @@ def _frame_and_defaults(data: Any, variables: list[str] | None, by: str | None
         variables = [v for v in default if v != by and frame[v].notna().any()]
     missing = [v for v in [*variables, *([by] if by else [])] if v not in frame.columns]
     if missing:
-        raise ValueError(f"table_one: column(s) not in the data: {missing}")
-    return frame, list(variables), source
+        raise ColumnNotFoundError(f"table_one: column(s) not in the data: {missing}; columns "
+                                  f"are {', '.join(map(str, frame.columns))}")
+    return frame, list(variables)
 
 
-def table_one(data: Any, by: str | None = None, variables: list[str] | None = None,
-              categorical: list[str] | None = None, labels: dict[str, str] | None = None,
+def _groups(frame: pd.DataFrame, by: str | None, labels: dict[str, str], tests: bool
+            ) -> _Groups:
+    if by is None:
+        return _Groups([], [], [], False)
+    col = frame[by]
+    values = [False, True] if pd.api.types.is_bool_dtype(col.dtype) else [
+        g for g in _levels(col) if (col == g).any()]
+    masks = [(col == g).fillna(False).to_numpy(dtype=bool) for g in values]
+    names = [f"{labels.get(by, by)}: {g}" for g in values]
+    return _Groups(names, masks, values, tests and len(values) >= 2)
+
+
+def _continuous_rows(s: pd.Series, label: str, groups: _Groups, digits: int
+                     ) -> tuple[list[dict[str, str]], GroupTest, float]:
+    """Median [IQR] and mean (SD) rows, the rank test and the largest pairwise SMD."""
+    x = pd.to_numeric(s, errors="coerce")
+    med, mean = _cont_cells(x, digits)
+    r1 = {"variable": label, "level": "median [IQR]", "Overall": med}
+    r2 = {"variable": label, "level": "mean (SD)", "Overall": mean}
+    samples = []
+    for name, m in zip(groups.names, groups.masks, strict=True):
+        r1[name], r2[name] = _cont_cells(x[m], digits)
+        samples.append(x[m].dropna().to_numpy(dtype=float))
+    if not groups.tests:
+        return [r1, r2], NO_TEST, float("nan")
+    return [r1, r2], compare_continuous(samples), max_smd_continuous(samples)
+
+
+def _categorical_rows(s: pd.Series, label: str, groups: _Groups, digits: int
+                      ) -> tuple[list[dict[str, str]], GroupTest, float]:
+    """n (%) rows per level, the chi-square or Fisher test and the largest pairwise SMD."""
+    observed = s.dropna()
+    rows = []
+    for level in _levels(s):
+        row = {"variable": label, "level": "yes" if level is True else str(level),
+               "Overall": _count_cell(int((observed == level).sum()), len(observed), digits)}
+        for name, m in zip(groups.names, groups.masks, strict=True):
+            g = s[m].dropna()
+            row[name] = _count_cell(int((g == level).sum()), len(g), digits)
+        rows.append(row)
+    if not groups.tests:
+        return rows, NO_TEST, float("nan")
+    all_levels = [False, True] if pd.api.types.is_bool_dtype(s.dtype) else _levels(s)
+    counts = np.array([[int((s[m] == lv).sum()) for m in groups.masks] for lv in all_levels])
+    return rows, compare_categorical(counts), max_smd_categorical(counts)
+
+
+def _note(groups: _Groups, frame: pd.DataFrame, by: str | None, labels: dict[str, str]) -> str:
+    note = ("Continuous: median [IQR] and mean (SD); categorical: n (% of non-missing). "
+            "Missing: number of missing values.")
+    if groups.tests:
+        note += (" p: Mann-Whitney U (2 groups) or Kruskal-Wallis (>2) for continuous; "
+                 "chi-square (Yates for 2x2) or Fisher exact (2x2 with an expected count < 5) "
+                 "for categorical. SMD: standardised mean difference"
+                 + (", maximum over pairs of groups." if len(groups.values) > 2 else "."))
+    if by is not None and frame[by].isna().any():
+        note += (f" {int(frame[by].isna().sum())} patients with missing {labels.get(by, by)} "
+                 "are counted in Overall only.")
+    return note
+
+
+def table_one(data: Any, by: str | None = None, variables: Sequence[str] | None = None,
+              categorical: Sequence[str] | None = None, labels: dict[str, str] | None = None,
               digits: int = 1, tests: bool = True) -> TableOneResult:
     """Table 1: characteristics overall and by group, with tests and standardised differences.
 
@@ -206,7 +242,7 @@ def table_one(data: Any, by: str | None = None, variables: list[str] | None = No
     booleans show one row, the count of True ("yes"). The *Missing* column counts missing
     values per variable.
 
-    Tests (two-sided, scipy): continuous, Mann-Whitney U for two groups and Kruskal-Wallis
+    Tests (two-sided; computed by ``lms_prognosis._compare``): continuous, Mann-Whitney U for two groups and Kruskal-Wallis
     for more; categorical, Pearson's chi-square (Yates continuity correction for 2x2, as R
     ``chisq.test``), or Fisher's exact test for a 2x2 table with an expected count below 5.
 
@@ -235,92 +271,35 @@ def table_one(data: Any, by: str | None = None, variables: list[str] | None = No
     >>> t.stats[["variable", "test"]].values.tolist()
     [['age', 'Mann-Whitney U'], ['deep', 'Fisher exact']]
     """
-    frame, variables, _ = _frame_and_defaults(data, variables, by)
+    frame, variables = _frame_and_defaults(data, variables, by)
     categorical_set = set(categorical or [])
     labels = {**DEFAULT_LABELS, **(labels or {})}
-
-    groups: list[Any] = []
-    masks: list[np.ndarray] = []
-    if by is not None:
-        gcol = frame[by]
-        groups = [g for g in _levels(gcol) if (gcol == g).any()] if not pd.api.types.is_bool_dtype(
-            gcol.dtype) else [False, True]
-        masks = [(gcol == g).fillna(False).to_numpy(dtype=bool) for g in groups]
-    group_names = [f"{labels.get(by, by)}: {g}" for g in groups] if by else []
-    show_tests = bool(by) and tests and len(groups) >= 2
-
-    rows: list[dict[str, Any]] = []
-    stat_rows: list[dict[str, Any]] = []
+    groups = _groups(frame, by, labels, tests)
     n_row = {"variable": "n", "level": "", "Overall": str(len(frame))}
-    for name, m in zip(group_names, masks, strict=True):
-        n_row[name] = str(int(m.sum()))
-    rows.append(n_row)
-
+    n_row.update({name: str(int(m.sum())) for name, m in zip(groups.names, groups.masks,
+                                                              strict=True)})
+    rows: list[dict[str, str]] = [n_row]
+    stat_rows: list[dict[str, Any]] = []
     for var in variables:
-        s = frame[var]
-        n_missing = int(s.isna().sum())
-        label = labels.get(var, var)
+        s, label = frame[var], labels.get(var, var)
         cont = _is_continuous(s, categorical_set)
-        test, statistic, p, smd = "", float("nan"), float("nan"), float("nan")
-        if cont:
-            x = pd.to_numeric(s, errors="coerce")
-            med, mean = _cont_cells(x, digits)
-            r1 = {"variable": label, "level": "median [IQR]", "Overall": med}
-            r2 = {"variable": label, "level": "mean (SD)", "Overall": mean}
-            samples = []
-            for gname, m in zip(group_names, masks, strict=True):
-                r1[gname], r2[gname] = _cont_cells(x[m], digits)
-                samples.append(x[m].dropna().to_numpy(dtype=float))
-            if show_tests:
-                test, statistic, p = _test_continuous(samples)
-                pair = [_smd_continuous(a, b) for a, b in itertools.combinations(samples, 2)
-                        if len(a) > 1 and len(b) > 1]
-                smd = max(pair) if pair else float("nan")
-            new = [r1, r2]
-        else:
-            levels = _levels(s)
-            all_levels = levels if not pd.api.types.is_bool_dtype(s.dtype) else [False, True]
-            observed = s.dropna()
-            new = []
-            for level in levels:
-                shown = "yes" if level is True else str(level)
-                r = {"variable": label, "level": shown,
-                     "Overall": _count_cell(int((observed == level).sum()), len(observed), digits)}
-                for gname, m in zip(group_names, masks, strict=True):
-                    g = s[m].dropna()
-                    r[gname] = _count_cell(int((g == level).sum()), len(g), digits)
-                new.append(r)
-            if show_tests:
-                counts = np.array([[int((s[m] == lv).sum()) for m in masks] for lv in all_levels])
-                test, statistic, p = _test_categorical(counts)
-                props = [c / c.sum() if c.sum() else np.full(len(c), np.nan) for c in counts.T]
-                pair = [_smd_categorical(a, b) for a, b in itertools.combinations(props, 2)
-                        if np.isfinite(a).all() and np.isfinite(b).all()]
-                smd = max(pair) if pair else float("nan")
+        make = _continuous_rows if cont else _categorical_rows
+        new, test, smd = make(s, label, groups, digits)
+        n_missing = int(s.isna().sum())
         new[0]["Missing"] = str(n_missing) if n_missing else ""
-        if show_tests:
-            new[0]["p"] = format_p(p, prefix=False) if np.isfinite(p) else ""
-            new[0]["test"] = test
+        if groups.tests:
+            new[0]["p"] = format_p(test.p, prefix=False) if np.isfinite(test.p) else ""
+            new[0]["test"] = test.test
             new[0]["SMD"] = format_number(smd, 3)
         rows.extend(new)
         stat_rows.append({"variable": var, "label": label,
                           "kind": "continuous" if cont else "categorical",
-                          "n_missing": n_missing, "test": test, "statistic": statistic, "p": p,
-                          "smd": smd})
-
-    columns = ["variable", "level", "Overall", *group_names, "Missing"]
-    if show_tests:
+                          "n_missing": n_missing, "test": test.test,
+                          "statistic": test.statistic, "p": test.p, "smd": smd})
+    columns = ["variable", "level", "Overall", *groups.names, "Missing"]
+    if groups.tests:
         columns += ["p", "test", "SMD"]
     table = pd.DataFrame(rows).reindex(columns=columns).fillna("")
-    note = ("Continuous: median [IQR] and mean (SD); categorical: n (% of non-missing). "
-            "Missing: number of missing values.")
-    if show_tests:
-        note += (" p: Mann-Whitney U (2 groups) or Kruskal-Wallis (>2) for continuous; "
-                 "chi-square (Yates for 2x2) or Fisher exact (2x2 with an expected count < 5) "
-                 "for categorical. SMD: standardised mean difference"
-                 + (", maximum over pairs of groups." if len(groups) > 2 else "."))
-    if by is not None and frame[by].isna().any():
-        note += f" {int(frame[by].isna().sum())} patients with missing {labels.get(by, by)} " \
-                "are counted in Overall only."
     return TableOneResult(table=table, stats=pd.DataFrame(stat_rows), by=by,
-                          groups=[str(g) for g in groups], note=note)
+                          groups=[str(g) for g in groups.values],
+                          note=_note(groups, frame, by, labels))

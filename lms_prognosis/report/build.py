@@ -20,25 +20,34 @@ from __future__ import annotations
 import json
 import time as _time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from numpy.linalg import LinAlgError
+from tqdm.auto import tqdm
 
 from lms_prognosis._provenance import hash_file, hash_frame, provenance
-from lms_prognosis.exceptions import ReportExistsError
-from lms_prognosis.report._document import Document, Figure, Paragraph, Section, Table
-from lms_prognosis.report.export import table_to_docx
+from lms_prognosis._version import __version__
+from lms_prognosis._versions import versions
+from lms_prognosis.cohort import Cohort, read_cohort
+from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExistsError
+from lms_prognosis.literature import published_model
+from lms_prognosis.report import _sections
+from lms_prognosis.report._context import R_REFERENCE, Context
+from lms_prognosis.report._document import Document, Paragraph, Section
+from lms_prognosis.report._writer import Writer
+from lms_prognosis.report.html import write_html
+from lms_prognosis.report.pdf import write_pdf
 
-#: R and survival versions that produced the reference fixtures in tests/reference/
-#: (the versions the Python results were checked against).
-R_REFERENCE = "R 4.2.2 with survival 3.5.3"
+__all__ = ["write_report", "Report", "ReportExistsError", "R_REFERENCE", "REPORT_FILES"]
 
 REPORT_FILES = ("report.html", "report.pdf", "manifest.json", "exclusions.csv",
                 "per_patient_risk.csv")
+
+#: a section: (progress label, function name in report._sections, HTML id, title)
+SectionStep = tuple[str, Callable[[Context], Section], str, str]
 
 
 @dataclass(repr=False)
@@ -76,52 +85,6 @@ class Report:
                 f"<a href='{self.pdf}'>report.pdf</a>, {len(self.files)} files.</p>")
 
 
-class _Writer:
-    """Writes figures and tables into the output folder and remembers every file."""
-
-    def __init__(self, out_dir: Path, prov: dict[str, Any]) -> None:
-        self.out_dir = out_dir
-        self.prov = prov
-        self.files: list[Path] = []
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        (out_dir / "tables").mkdir(parents=True, exist_ok=True)
-
-    def figure(self, fig: Any, name: str, caption: str, dpi: int = 150,
-               width: float = 0.75) -> Figure:
-        """Save ``fig`` as figures/<name>.png and .pdf (plotting.save_figure); return the block."""
-        import matplotlib.pyplot as plt
-
-        from lms_prognosis.plotting import save_figure
-
-        figure = fig if hasattr(fig, "savefig") else fig.figure
-        paths = save_figure(figure, self.out_dir / "figures" / name, formats=("png", "pdf"),
-                            dpi=dpi, provenance=self.prov, title=caption)
-        plt.close(figure)
-        self.files.extend(Path(p) for p in paths)
-        png = next(Path(p) for p in paths if str(p).endswith(".png")).read_bytes()
-        return Figure(id=f"fig-{name}", caption=caption, png=png, alt=caption, width=width)
-
-    def table(self, frame: pd.DataFrame, name: str, caption: str, note: str | None = None,
-              group_column: str | None = None, max_rows: int | None = None,
-              csv_frame: pd.DataFrame | None = None, docx: bool = False) -> Table:
-        """Write tables/<name>.csv (``csv_frame`` or ``frame``), optionally .docx; return the block."""
-        path = self.out_dir / "tables" / f"{name}.csv"
-        (frame if csv_frame is None else csv_frame).to_csv(path, index=False, encoding="utf-8")
-        self.files.append(path)
-        if docx:
-            dpath = path.with_suffix(".docx")
-            table_to_docx(frame, dpath, caption, note, group_column)
-            self.files.append(dpath)
-        return Table(id=f"tab-{name}", caption=caption, frame=frame, note=note,
-                     group_column=group_column, max_rows=max_rows)
-
-    def csv(self, frame: pd.DataFrame, relpath: str) -> Path:
-        path = self.out_dir / relpath
-        frame.to_csv(path, index=False, encoding="utf-8")
-        self.files.append(path)
-        return path
-
-
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportExistsError(f"output path {out_dir} exists and is not a folder")
@@ -146,11 +109,9 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Any:
+def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Cohort:
     if hasattr(cohort, "data") and hasattr(cohort, "exclusions"):
-        return cohort
-    from lms_prognosis.cohort.reader import read_cohort
-
+        return cohort  # type: ignore[no-any-return]
     kwargs: dict[str, Any] = {"time_unit": time_unit}
     if endpoint is not None:
         kwargs["endpoint"] = endpoint
@@ -159,8 +120,6 @@ def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Any:
 
 def _manifest(out_dir: Path, cohort: Any, files: list[Path], params: dict[str, Any],
               sections: list[str], timings: dict[str, float]) -> dict[str, Any]:
-    from lms_prognosis._versions import versions
-
     source = str(getattr(cohort, "source", ""))
     inp: dict[str, Any] = {
         "source": source,
@@ -200,7 +159,8 @@ def _n_excluded(cohort: Any) -> int:
 _REPORTED = ("rows dropped for missing values",)  # already reported in the report itself
 
 
-def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Any) -> None:
+def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context
+                  ) -> None:
     """Show the warnings a section raised in the report (and in the manifest)."""
     seen: list[str] = []
     for w in caught:
@@ -254,12 +214,20 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
     ReportExistsError
         ``out_dir`` is not empty and ``force`` is False (a ``FileExistsError`` and a
         ``ValueError``).
+    ReportError
+        ``time_points`` not all positive.
 
     Notes
     -----
     Nothing is estimated here: every number comes from the statistics modules and every
     figure from :mod:`lms_prognosis.plotting`; the conventions (R ``survival``'s) are stated
     in the report's methods section.
+
+    A section that cannot be computed for a reason in the data (an
+    :class:`~lms_prognosis.LMSPrognosisError`, e.g. no covariate that varies for the Cox
+    model) is replaced by a sentence saying why, and listed in ``Report.errors`` and the
+    manifest; the other sections are written. Any other exception is an internal error and
+    propagates: it is never turned into a note.
 
     Examples
     --------
@@ -271,87 +239,101 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
     report.html report.pdf manifest.json {}
     summary, table-one, km, cox, ph, validation, risk, methods, software
     """
-    from tqdm.auto import tqdm
-
-    from lms_prognosis._version import __version__
-    from lms_prognosis.report import _sections as S
-    from lms_prognosis.report.html import write_html
-    from lms_prognosis.report.pdf import write_pdf
-
     out_dir = Path(out_dir)
-    time_points = tuple(float(t) for t in time_points)
-    if not time_points or any(t <= 0 for t in time_points):
-        raise ValueError(f"time_points must be positive months, got {time_points}")
+    time_points = _check_time_points(time_points)
+    published_model(model)  # an unknown model name is the caller's mistake: raise before work
     _prepare_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
     params = {"model": model, "covariates": list(covariates) if covariates else None,
               "time_points": list(time_points), "force": force, "time_unit": time_unit,
               "table_one_by": table_one_by}
     prov = provenance(cohort.data, params)
-    writer = _Writer(out_dir, prov)
-    ctx = S.Context(cohort=cohort, writer=writer, model_name=model,
-                    covariates=list(covariates) if covariates else None,
-                    time_points=time_points, table_one_by=table_one_by)
-
-    steps = [("data summary", S.section_summary, "summary", "Data summary"),
-             ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
-             ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
-             ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
-             ("PH check", S.section_ph, "ph", "Proportional hazards check"),
-             ("published model", S.section_validation, "validation", f"Published model: {model}"),
-             ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
-             ("methods", S.section_methods, "methods", "Methods"),
-             ("software", S.section_software, "software", "Software versions")]
+    writer = Writer(out_dir, prov)
+    ctx = Context(cohort=cohort, writer=writer, model_name=model,
+                  covariates=list(covariates) if covariates else None,
+                  time_points=time_points, table_one_by=table_one_by)
+    steps = section_steps(model)
     timings: dict[str, float] = {}
-    sections: list[Section] = []
-    bar = tqdm(total=len(steps) + 3, desc="report", unit="step", disable=not progress,
-               leave=True)
-    try:
-        for name, fn, sid, stitle in steps:
-            bar.set_description(f"report: {name}")
-            t0 = _time.perf_counter()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    section = fn(ctx)
-                except (ValueError, ArithmeticError, LinAlgError) as exc:
-                    # a statistical failure on this cohort (e.g. a Cox fit that cannot
-                    # converge): the report says so and goes on with the other sections
-                    msg = f"{type(exc).__name__}: {exc}"
-                    section = Section(sid, stitle, [Paragraph(
-                        f"This section could not be produced for this cohort ({msg}).",
-                        kind="note")])
-                    ctx.results.setdefault("errors", {})[sid] = msg
-            _add_warnings(section, caught, ctx)
-            sections.append(section)
-            timings[name] = _time.perf_counter() - t0
-            bar.update(1)
+    with tqdm(total=len(steps) + 3, desc="report", unit="step", disable=not progress,
+              leave=True) as bar:
+        sections = []
+        for step in steps:
+            with _timed(bar, step[0], timings):
+                sections.append(_run_section(ctx, step))
         doc = Document(
             title=title or "Leiomyosarcoma prognosis report",
             subtitle=[f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
                       f"{len(cohort.data)} patients",
                       f"lms_prognosis {__version__}, {prov['created']}"],
             sections=sections)
-        bar.set_description("report: HTML")
-        t0 = _time.perf_counter()
-        html = write_html(doc, out_dir / "report.html")
-        timings["HTML"] = _time.perf_counter() - t0
-        bar.update(1)
-        bar.set_description("report: PDF")
-        t0 = _time.perf_counter()
-        pdf = write_pdf(doc, out_dir / "report.pdf")
-        timings["PDF"] = _time.perf_counter() - t0
-        bar.update(1)
+        with _timed(bar, "HTML", timings):
+            html = write_html(doc, out_dir / "report.html")
+        with _timed(bar, "PDF", timings):
+            pdf = write_pdf(doc, out_dir / "report.pdf")
         bar.set_description("report: manifest")
         files = [html, pdf, *writer.files]
-        section_ids = [s.id for s in sections]
-        manifest = out_dir / "manifest.json"
+        section_ids = [sec.id for sec in sections]
         rec = _manifest(out_dir, cohort, files, params, section_ids, timings)
         rec["warnings"] = ctx.results.get("warnings", {})
         rec["errors"] = ctx.results.get("errors", {})
+        manifest = out_dir / "manifest.json"
         manifest.write_text(json.dumps(rec, indent=2, ensure_ascii=False), encoding="utf-8")
         bar.update(1)
-    finally:
-        bar.close()
     return Report(out_dir=out_dir, html=html, pdf=pdf, manifest=manifest, files=files,
                   sections=section_ids, timings=timings, errors=ctx.results.get("errors", {}))
+
+
+def _check_time_points(time_points: Sequence[float]) -> tuple[float, ...]:
+    points = tuple(float(t) for t in time_points)
+    if not points or any(not t > 0 for t in points):
+        raise ReportError(f"time_points must be positive months, got {points}")
+    return points
+
+
+def section_steps(model: str) -> list[SectionStep]:
+    """The report's sections in order: (progress label, function, HTML id, title).
+
+    The functions are looked up in :mod:`lms_prognosis.report._sections` when the report is
+    written, so a test can replace one.
+    """
+    S = _sections
+    return [("data summary", S.section_summary, "summary", "Data summary"),
+            ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
+            ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
+            ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
+            ("PH check", S.section_ph, "ph", "Proportional hazards check"),
+            ("published model", S.section_validation, "validation", f"Published model: {model}"),
+            ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
+            ("methods", S.section_methods, "methods", "Methods"),
+            ("software", S.section_software, "software", "Software versions")]
+
+
+@contextmanager
+def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
+    """Time one step into ``timings[name]`` and advance the progress bar."""
+    bar.set_description(f"report: {name}")
+    t0 = _time.perf_counter()
+    yield
+    timings[name] = _time.perf_counter() - t0
+    bar.update(1)
+
+
+def _run_section(ctx: Context, step: SectionStep) -> Section:
+    """Build one section, its warnings shown in it.
+
+    A reason in the data (an :class:`~lms_prognosis.LMSPrognosisError`, e.g. a Cox model with
+    no covariate that varies) replaces the section by a note and is listed in the manifest's
+    ``errors``; any other exception is a bug and propagates (design.md section 4).
+    """
+    _, fn, sid, title = step
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            section = fn(ctx)
+        except LMSPrognosisError as exc:
+            msg = f"{type(exc).__name__}: {exc}"
+            section = Section(sid, title, [Paragraph(
+                f"This section could not be produced for this cohort ({msg}).", kind="note")])
+            ctx.results.setdefault("errors", {})[sid] = msg
+    _add_warnings(section, caught, ctx)
+    return section

@@ -19,12 +19,15 @@ Age & $<$60 & 3 \\\\
 
 from __future__ import annotations
 
-import html as _html
 from pathlib import Path
+from typing import Any
 
+import docx
 import pandas as pd
+from docx.shared import Pt
 
 from lms_prognosis.report._document import Table, column_alignments, display_frame
+from lms_prognosis.report._templates import render_table
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -102,32 +105,14 @@ def table_to_latex(frame: pd.DataFrame, caption: str = "", note: str | None = No
 def table_to_html(frame: pd.DataFrame, caption: str = "", note: str | None = None,
                   group_column: str | None = None, id: str | None = None,
                   max_rows: int | None = None, path: str | Path | None = None) -> str:
-    """Render an HTML ``<table>`` (escaped; caption and footnote included); optionally write it."""
-    tab = _as_table(frame, caption, note, group_column)
+    """Render an HTML ``<table>`` (escaped; caption and footnote included); optionally write it.
+
+    The markup is the ``table`` macro of the report's ``table.html.j2`` template, so a table
+    reads the same in a notebook and in the report.
+    """
+    tab = _as_table(frame, caption, note, group_column, id=id or "")
     tab.max_rows = max_rows
-    df, hidden = display_frame(tab)
-    esc = _html.escape
-    out = [f'<table class="data"{f" id={chr(34)}{esc(id)}{chr(34)}" if id else ""}>']
-    if caption:
-        out.append(f"<caption>{esc(caption)}</caption>")
-    cls = ["" if a == "left" else ' class="num"' for a in column_alignments(df)]
-    out.append("<thead><tr>" + "".join(f"<th{k}>{esc(str(c))}</th>"
-                                       for k, c in zip(cls, df.columns, strict=True))
-               + "</tr></thead>")
-    out.append("<tbody>")
-    for row in df.itertuples(index=False):
-        cells = "".join(f"<td{k}>{esc(v)}</td>" for k, v in zip(cls, row, strict=True))
-        out.append(f"<tr>{cells}</tr>")
-    out.append("</tbody>")
-    foot = []
-    if hidden:
-        foot.append(f"{hidden} more rows not shown.")
-    if note:
-        foot.append(note)
-    if foot:
-        out.append(f'<tfoot><tr><td colspan="{df.shape[1]}">{esc(" ".join(foot))}</td></tr></tfoot>')
-    out.append("</table>")
-    text = "\n".join(out)
+    text = render_table(tab)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -135,14 +120,11 @@ def table_to_html(frame: pd.DataFrame, caption: str = "", note: str | None = Non
 
 def table_to_docx(frame: pd.DataFrame, path: str | Path, caption: str = "",
                   note: str | None = None, group_column: str | None = None,
-                  document=None) -> None:
+                  document: Any = None) -> None:
     """Write the table to a Word document with python-docx (or append it to ``document``).
 
     A journal-style table: bold header row, caption above, footnote below in 8 pt.
     """
-    import docx
-    from docx.shared import Pt
-
     df, _ = display_frame(_as_table(frame, caption, note, group_column))
     doc = document if document is not None else docx.Document()
     if caption:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import typst
+
 from lms_prognosis.report._document import (
+    Block,
     Document,
     Figure,
     Grid,
@@ -86,7 +89,7 @@ def _table_typst(block: Table) -> list[str]:
     return out
 
 
-def _block_typst(block, images: dict[str, str], out: list[str]) -> None:
+def _block_typst(block: Block, images: dict[str, str], out: list[str]) -> None:
     s = typst_string
     if isinstance(block, Section):
         out.append(f"#heading(level: {min(block.level, 3)}, {s(block.title)}) <{block.id}>")
@@ -139,8 +142,6 @@ def render_typst(doc: Document, images: dict[str, str]) -> str:
 
 def render_pdf(doc: Document) -> bytes:
     """Compile the report to PDF bytes (figures are written to a temporary folder first)."""
-    import typst
-
     with tempfile.TemporaryDirectory(prefix="lms_report_") as tmp:
         images: dict[str, str] = {}
         for i, block in enumerate(b for b in doc.walk() if isinstance(b, Figure)):

@@ -7,12 +7,16 @@ Word (see :mod:`lms_prognosis.report.export`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._results import Result
+from lms_prognosis.cox.univariable import fit_univariable
+from lms_prognosis.exceptions import ReportError
 from lms_prognosis.report._tableone import (
     DEFAULT_LABELS,
     TableOneResult,
@@ -20,11 +24,14 @@ from lms_prognosis.report._tableone import (
 )
 from lms_prognosis.report.export import TableExportMixin
 
+if TYPE_CHECKING:
+    from lms_prognosis.cox.fit import CoxResult
+
 __all__ = ["table_one", "hr_table", "TableOneResult", "HRTableResult", "DEFAULT_LABELS"]
 
 
 @dataclass(repr=False)
-class HRTableResult(TableExportMixin):
+class HRTableResult(TableExportMixin, Result):
     """Hazard ratios as papers print them: univariable and multivariable columns.
 
     Attributes
@@ -38,18 +45,32 @@ class HRTableResult(TableExportMixin):
         ("univariable"/"multivariable"), hr, lower, upper, p, n, n_events.
     multivariable : CoxResult
     univariable : dict of str to CoxResult
+    n, dropped
+        Those of the multivariable fit (patients used, rows left out).
     """
+
+    _title: ClassVar[str] = "Hazard ratios (Cox proportional hazards model)"
 
     table: pd.DataFrame
     terms: pd.DataFrame
-    multivariable: Any
-    univariable: dict[str, Any] = field(default_factory=dict)
+    multivariable: CoxResult
+    univariable: dict[str, CoxResult] = field(default_factory=dict)
     caption: str = "Hazard ratios (Cox proportional hazards model)"
     note: str | None = None
     group_column: str | None = "variable"
 
-    def __repr__(self) -> str:
-        return f"HRTableResult ({len(self.table)} rows)\n{self.table.to_string(index=False)}"
+    @property
+    def n(self) -> int:
+        """Patients in the multivariable fit."""
+        return int(self.multivariable.n)
+
+    @property
+    def dropped(self) -> pd.DataFrame:
+        """Rows the multivariable fit left out."""
+        return self.multivariable.dropped
+
+    def _summary_lines(self) -> list[str]:
+        return [f"multivariable model: n = {self.n}, {self.multivariable.n_events} events"]
 
 
 def _levels(cox: Any, covariate: str) -> list[str] | None:
@@ -106,19 +127,20 @@ def _fmt(row: pd.Series) -> tuple[str, str]:
     return format_hr(row["hr"], row["lower"], row["upper"]), format_p(row["p"], prefix=False)
 
 
-def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
-             data: pd.DataFrame | None = None, labels: dict[str, str] | None = None,
-             level_labels: dict[str, dict[str, str]] | None = None) -> HRTableResult:
+def hr_table(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult] = None,
+             data: pd.DataFrame | None = None, labels: Mapping[str, str] | None = None,
+             level_labels: Mapping[str, Mapping[str, str]] | None = None) -> HRTableResult:
     """Build the hazard-ratio table of a Cox fit, optionally with univariable columns.
 
     Parameters
     ----------
     cox : CoxResult
         The multivariable fit (from :func:`lms_prognosis.fit_cox`).
-    univariable : None, "auto" or dict
-        None: multivariable columns only. ``"auto"``: each covariate is refitted alone with
-        :func:`lms_prognosis.fit_cox` (same time, event, ties and strata) on ``data``. A dict
-        maps covariate -> an already fitted univariable CoxResult.
+    univariable : None, "auto" or mapping
+        None: multivariable columns only. ``"auto"``: each covariate is refitted alone by
+        :func:`lms_prognosis.cox.univariable.fit_univariable` (same time, event, ties and
+        strata) on ``data``. A mapping (a dict, or the result of ``fit_univariable``) gives
+        covariate -> an already fitted univariable CoxResult.
     data : DataFrame, optional
         Data for the univariable fits; default ``cox.data`` (the multivariable complete cases,
         so both columns describe the same patients). Pass the full frame to let each
@@ -150,24 +172,8 @@ def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
     >>> t.table.loc[t.table["level"] == "1", "Multivariable HR (95% CI)"].item()
     '1 (reference)'
     """
+    uni_fits = _univariable_fits(cox, univariable, data)
     multi = _rows(cox, "multivariable")
-    uni_fits: dict[str, Any] = {}
-    if isinstance(univariable, str):
-        if univariable != "auto":
-            raise ValueError(f"univariable must be None, 'auto' or a dict, not {univariable!r}")
-        from lms_prognosis.cox.fit import fit_cox
-
-        frame = cox.data if data is None else data
-        for covariate in cox.covariates:
-            uni_fits[covariate] = fit_cox(frame, [covariate], time=cox.time, event=cox.event,
-                                          ties=cox.ties, strata=cox.strata)
-    elif isinstance(univariable, dict):
-        uni_fits = dict(univariable)
-    elif univariable is not None:
-        raise ValueError("univariable must be None, 'auto' or a dict of covariate -> CoxResult")
-
-    labels = {**DEFAULT_LABELS, **(labels or {})}
-    level_labels = level_labels or {}
     key = ["variable", "level"]
     table = multi[key].copy()
     terms = [multi]
@@ -175,22 +181,47 @@ def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
         uni = pd.concat([_rows(fit, "univariable") for fit in uni_fits.values()],
                         ignore_index=True)
         terms.insert(0, uni)
-        merged = table.merge(uni, on=key, how="left")
-        cells = merged.apply(_fmt, axis=1, result_type="expand")
+        cells = table.merge(uni, on=key, how="left").apply(_fmt, axis=1, result_type="expand")
         table["Univariable HR (95% CI)"] = cells[0].to_numpy()
         table["Univariable p"] = cells[1].to_numpy()
     cells = multi.apply(_fmt, axis=1, result_type="expand")
     table["Multivariable HR (95% CI)"] = cells[0].to_numpy()
     table["Multivariable p"] = cells[1].to_numpy()
+    table["level"] = [_level_label(v, lv, level_labels or {})
+                      for v, lv in zip(table["variable"], table["level"], strict=True)]
+    all_labels = {**DEFAULT_LABELS, **(labels or {})}
+    table["variable"] = table["variable"].map(lambda v: all_labels.get(v, v))
+    return HRTableResult(table=table.reset_index(drop=True),
+                         terms=pd.concat(terms, ignore_index=True), multivariable=cox,
+                         univariable=uni_fits, note=_hr_note(cox, univariable, data, uni_fits))
 
-    def _level(row: pd.Series) -> str:
-        custom = level_labels.get(row["variable"], {})
-        if row["level"] in custom:
-            return custom[row["level"]]
-        return {"False": "no", "True": "yes"}.get(row["level"], row["level"])
 
-    table["level"] = table.apply(_level, axis=1)
-    table["variable"] = table["variable"].map(lambda v: labels.get(v, v))
+def _univariable_fits(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult],
+                      data: pd.DataFrame | None) -> dict[str, CoxResult]:
+    if univariable is None:
+        return {}
+    if isinstance(univariable, str):
+        if univariable != "auto":
+            raise ReportError(f"univariable must be None, 'auto' or a dict, not {univariable!r}")
+        fits = fit_univariable(cox.data if data is None else data, cox.covariates,
+                               time=cox.time, event=cox.event, ties=cox.ties,
+                               strata=cox.strata, conf_level=cox.conf_level)
+        return dict(fits)
+    if isinstance(univariable, Mapping):
+        return dict(univariable)
+    raise ReportError("univariable must be None, 'auto' or a dict of covariate -> CoxResult")
+
+
+def _level_label(variable: str, level: str, level_labels: Mapping[str, Mapping[str, str]]
+                 ) -> str:
+    custom = level_labels.get(variable, {})
+    if level in custom:
+        return custom[level]
+    return {"False": "no", "True": "yes"}.get(level, level)
+
+
+def _hr_note(cox: CoxResult, univariable: object, data: pd.DataFrame | None,
+             uni_fits: Mapping[str, CoxResult]) -> str:
     note = (f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
             "HR (95% CI) from the Wald interval; p from the Wald test.")
     if uni_fits and isinstance(univariable, str):
@@ -199,6 +230,4 @@ def hr_table(cox: Any, univariable: None | str | dict[str, Any] = None,
                     "every patient with that covariate recorded."))
     elif uni_fits:
         note += " Univariable: each covariate fitted alone."
-    return HRTableResult(table=table.reset_index(drop=True),
-                         terms=pd.concat(terms, ignore_index=True),
-                         multivariable=cox, univariable=uni_fits, note=note)
+    return note
