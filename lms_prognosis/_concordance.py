@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lms_prognosis._survfit import product_limit
+
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
 SQRT_MAX = 1_500  # up to this many rows the square-root decomposition counts faster
 STACK_MAX = 30_000  # stack small data sets into one count up to this many rows in all
@@ -169,25 +171,25 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
 def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str,
                  ymax: float | None, unique: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``)."""
+    """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``).
+
+    S(t-) and G(t-) come from the one product-limit kernel (``product_limit``; G with
+    ``reverse=True``: deaths at t leave the risk set before the censorings at t, as
+    ``fastkm1``).
+    """
     utime, tidx = np.unique(time, return_inverse=True) if unique is None else unique
     nt = len(utime)
-    d = np.bincount(tidx, weights=w * event, minlength=nt)
-    c = np.bincount(tidx, weights=w * (1 - event), minlength=nt)
-    tot = np.bincount(tidx, weights=w, minlength=nt)
-    nrisk = np.cumsum(tot[::-1])[::-1]
     is_event_time = np.bincount(tidx, weights=event.astype(float), minlength=nt) > 0
     if timewt != "n" and event.sum() < 2:
         timewt = "n"
     if timewt == "n":
         wt = np.ones(nt)
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s_step = np.where(d > 0, 1.0 - d / nrisk, 1.0)
-            g_den = nrisk - d
-            g_step = np.where(c > 0, 1.0 - c / np.where(g_den > 0, g_den, 1.0), 1.0)
-        s_minus = np.concatenate([[1.0], np.cumprod(s_step)[:-1]])
-        g_minus = np.concatenate([[1.0], np.cumprod(g_step)[:-1]])
+        surv = product_limit(time, event, w)  # its times are utime
+        nrisk = surv.n_risk
+        s_minus = np.concatenate([[1.0], surv.surv[:-1]])
+        g_surv = product_limit(time, event, w, reverse=True).surv
+        g_minus = np.concatenate([[1.0], g_surv[:-1]])
         total = w.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             if timewt == "S":

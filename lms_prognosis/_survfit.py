@@ -260,7 +260,10 @@ def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | No
         1 (or True, any non-zero) = event, 0 = censored. For one cause of several, pass
         ``SurvData.status(cause)``.
     weights : ndarray of float, optional
-        Case weights: counts become sums of weights (R ``survfit(weights=)``).
+        Case weights: counts become sums of weights, and ``var_log`` is Greenwood's sum with
+        weighted counts, as R ``survfit(weights=, robust = FALSE)``. (For non-integer weights
+        R's default is the infinitesimal-jackknife variance, which this kernel does not
+        compute; ``surv`` and ``cumhaz`` are the same either way.)
     reverse : bool, default False
         The censoring curve: censorings are the events. At a time with both events and
         censorings the events leave the risk set first, so the step there is
@@ -279,7 +282,8 @@ def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | No
     -----
     As R ``survfit`` (survival 3.5): S(t) = prod_{t_i <= t} (1 - d_i / n_i) with n_i the number
     with time >= t_i; var log S(t) = sum d_i / (n_i (n_i - d_i)) (Greenwood); H(t) = sum
-    d_i / n_i (Nelson-Aalen). Checked against R in ``tests/reference/km_logrank.R``.
+    d_i / n_i (Nelson-Aalen). Checked against R in ``tests/reference/km_logrank.R`` and
+    ``tests/reference/survfit_kernel.R`` (weights, and ``prodlim`` for ``reverse=True``).
 
     Examples
     --------

@@ -1,7 +1,8 @@
 """Array engine behind :func:`lms_prognosis.logrank_test` (R ``survdiff`` conventions).
 
-Pure numpy on validated arrays; the public wrapper and result object live in
-:mod:`lms_prognosis.nonparametric.km`.
+Pure numpy on checked arrays (``lms_prognosis._survdata.survival_data``); the pooled
+Kaplan-Meier of the Fleming-Harrington weight is the shared product-limit kernel. The public
+function and result object live in :mod:`lms_prognosis.nonparametric.logrank`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import chi2
 
-from lms_prognosis._survfit import time_codes
+from lms_prognosis._survfit import ProductLimit, time_codes
 
 
 def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_groups: int,
@@ -45,8 +46,8 @@ def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_gro
         at_risk, dth, dt = at_risk[keep].astype(float), dth[keep], dt[keep]
         n = at_risk.sum(axis=1)
         if rho != 0:
-            km_after = np.cumprod(1.0 - dt / n)
-            w = np.concatenate([[1.0], km_after[:-1]]) ** rho
+            pooled = ProductLimit.from_counts(uniq[keep], n, dt, np.zeros_like(dt))
+            w = np.concatenate([[1.0], pooled.surv[:-1]]) ** rho  # S(t-)^rho
         else:
             w = np.ones_like(n)
         obs += w @ dth

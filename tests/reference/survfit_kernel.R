@@ -99,14 +99,19 @@ rev_case("lung", "lung")
 rev_case("lung_tied", "lung_tied")
 
 # ---- case weights ----------------------------------------------------------------------------
+# Greenwood with weighted counts is survfit(robust = FALSE); with non-integer weights R's
+# default is the infinitesimal-jackknife (robust) variance, stored beside it for reference.
 lung$w <- (lung$age %% 3 + 1) / 2
-wcall <- "fit <- survfit(Surv(time, event) ~ 1, data = lung, weights = w)"
+wcall <- "fit <- survfit(Surv(time, event) ~ 1, data = lung, weights = w, robust = FALSE)"
 fit <- run(wcall)
+rob <- survfit(Surv(time, event) ~ 1, data = lung, weights = w)
 out$weighted$lung <- list(
   call = paste0("lung$w <- (lung$age %% 3 + 1) / 2; ", wcall,
                 "; data.frame(fit$time, fit$n.risk, fit$n.event, fit$surv, fit$std.err, fit$cumhaz)"),
   result = list(time = fit$time, n_risk = fit$n.risk, n_event = fit$n.event, surv = fit$surv,
-                std_err_log = fit$std.err, cumhaz = fit$cumhaz))
+                std_err_log = fit$std.err, cumhaz = fit$cumhaz),
+  robust_call = "survfit(Surv(time, event) ~ 1, data = lung, weights = w)$std.err",
+  robust_std_err_log = rob$std.err)
 
 writeLines(toJSON(out, digits = NA, na = "null", auto_unbox = TRUE, null = "null", pretty = 1),
            "survfit_kernel.json")
