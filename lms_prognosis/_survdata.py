@@ -256,14 +256,17 @@ def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str) -> None:
             f"times must be >= 0 (check the dates of surgery and last contact)")
 
 
-def _dropped_table(df: pd.DataFrame, miss: dict[str, np.ndarray]) -> pd.DataFrame:
+def _dropped_table(df: pd.DataFrame, extras: Mapping[str, pd.Series],
+                   miss: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One line per missing cell, in row order; an ``extra`` wins over a column of its name."""
     if not miss:
         return empty_dropped()
     parts = []
     for order, (name, m) in enumerate(miss.items()):
         pos = np.flatnonzero(m)
+        source = extras[name] if name in extras else df[name]
         parts.append(pd.DataFrame({"_pos": pos, "_order": order, "row": df.index[pos],
-                                   "column": name, "value": df[name].iloc[pos].to_numpy(),
+                                   "column": name, "value": source.iloc[pos].to_numpy(),
                                    "reason": "missing"}))
     out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
     return out[list(DROPPED_COLUMNS)].reset_index(drop=True)
@@ -467,7 +470,7 @@ def survival_data(df: Any, time: str = "time", event: str = "event", *,
     for name, values in extras.items():
         gone = values.isna().to_numpy()
         if gone.any():
-            miss[name] = gone
+            miss[name] = gone | miss[name] if name in miss else gone
     _check_values(t, s, w, index, time, start, weights)
     return _assemble(frame, cols, extras, miss, t, e, s, w, apply_timefix)
 
@@ -506,8 +509,7 @@ def _check_values(t: np.ndarray, s: np.ndarray | None, w: np.ndarray | None, ind
 def _assemble(frame: pd.DataFrame, cols: list[str], extras: dict[str, pd.Series],
               miss: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
               s: np.ndarray | None, w: np.ndarray | None, apply_timefix: bool) -> SurvData:
-    dropped = _dropped_table(pd.concat([frame, pd.DataFrame(extras)], axis=1)
-                             if extras else frame, miss)
+    dropped = _dropped_table(frame, extras, miss)
     if miss:
         keep = ~np.logical_or.reduce(list(miss.values()))
         positions = np.flatnonzero(keep)

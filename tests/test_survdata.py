@@ -387,3 +387,11 @@ def test_every_row_is_analysed_or_dropped(rows: list[tuple[object, object, objec
     assert dropped_rows.isdisjoint(set(sd.index))
     assert set(sd.index) | dropped_rows == set(df.index)
     assert len(sd.dropped) == int(df.isna().sum().sum())
+
+
+def test_extra_named_like_a_column() -> None:
+    df = frame(risk=[0.1, np.nan, 0.3, 0.4, 0.5, 0.6])
+    risk = np.array([0.1, 0.2, 0.3, np.nan, 0.5, 0.6])
+    sd = survival_data(df, covariates=["risk"], extra={"risk": risk})
+    assert sd.dropped[["row", "column"]].values.tolist() == [[11, "risk"], [13, "risk"]]
+    assert sd.frame["risk"].tolist() == [0.1, 0.3, 0.5, 0.6]  # the extra's values
