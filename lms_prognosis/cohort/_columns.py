@@ -15,22 +15,14 @@ Every mapping that is not the identity is reported in ``Cohort.notes``.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-#: canonical columns in the order they appear in ``Cohort.data`` (design section 3)
-SCHEMA: tuple[str, ...] = (
-    "patient_id", "time", "event", "age", "sex", "site", "size_cm", "depth", "grade",
-    "necrosis", "vascular_invasion", "aneuploidy", "margin", "mitoses_per_10hpf",
-)
+from lms_prognosis.cohort.schema import SCHEMA, TIME_UNITS
+from lms_prognosis.exceptions import CohortError, ColumnNotFoundError
 
-#: time units accepted by ``time_unit=`` and their factor to months
-TIME_UNITS: dict[str, float] = {
-    "months": 1.0,
-    "days": 1.0 / 30.4375,
-    "weeks": 7.0 / 30.4375,
-    "years": 12.0,
-}
 _UNIT_SYNONYMS = {
     "months": "months", "month": "months", "mo": "months", "m": "months",
     "days": "days", "day": "days", "d": "days",
@@ -110,6 +102,15 @@ ALIASES = _build_aliases()
 _ENDPOINT_STEMS = {"os": "OS", "dss": "DSS", "mfs": "MFS", "lrfs": "LRFS"}
 
 
+class CohortColumnError(CohortError, ColumnNotFoundError):
+    """A column named or needed by ``read_cohort`` is not in the file.
+
+    Both a :class:`~lms_prognosis.CohortError` (the file as a whole cannot be used) and a
+    :class:`~lms_prognosis.ColumnNotFoundError` (the class every entry point raises for a
+    missing column), so either ``except`` catches it.
+    """
+
+
 @dataclass
 class ColumnPlan:
     """How the file's columns map to the schema (the result of :func:`plan_columns`)."""
@@ -119,51 +120,100 @@ class ColumnPlan:
     size_in_mm: bool = False
     endpoint_hint: str | None = None
     notes: list[str] = field(default_factory=list)
+    implied: dict[str, str | None] = field(default_factory=dict)  # canonical -> unit in name
 
     @property
     def time_factor(self) -> float:
         return TIME_UNITS[self.time_unit]
 
+    def take(self, canonical: str, column: str, unit: str | None, note: str | None) -> None:
+        self.source[canonical] = column
+        self.implied[canonical] = unit
+        if note:
+            self.notes.append(note)
 
-def plan_columns(columns: list[str], user: dict | None, time_unit: str | None,
-                 where: str, error: type[Exception]) -> ColumnPlan:
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for close matches of ``name`` (as ``require_columns`` says),
+    or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("OS_mnths", ["OS_months", "status"])
+    "; did you mean 'OS_months'?"
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def looks_like(canonical: str, names: list[str]) -> list[str]:
+    """Columns whose names are close to ``canonical`` or one of its aliases (typos such as
+    ``OS_mnths`` or ``evnt``), for the message when no column maps to ``canonical``.
+
+    Examples
+    --------
+    >>> looks_like("time", ["OS_mnths", "evnt", "age"])
+    ['OS_mnths']
+    """
+    keys = [canonical, *(k for k, (target, _) in ALIASES.items() if target == canonical)]
+    return [n for n in names
+            if difflib.get_close_matches(header_key(n), keys, n=1, cutoff=0.8)]
+
+
+def plan_columns(columns: list[str], user: Mapping[str, str] | None, time_unit: str | None,
+                 where: str) -> ColumnPlan:
     """Decide which file column feeds each canonical column, and in which unit.
 
-    ``where`` names the file in messages; ``error`` is the exception class to raise
-    (:class:`~lms_prognosis.cohort.CohortError`).
+    ``where`` names the file in messages. Raises :class:`CohortError` (or
+    :class:`CohortColumnError`) if the mapping is ambiguous or names a column not in the file.
+
+    Examples
+    --------
+    >>> plan = plan_columns(["id", "OS_days", "Status"], None, None, "<frame>")
+    >>> plan.source, plan.time_unit, plan.endpoint_hint
+    ({'patient_id': 'id', 'time': 'OS_days', 'event': 'Status'}, 'days', 'OS')
     """
     plan = ColumnPlan()
     names = [str(c) for c in columns]
-    taken: set[str] = set()
-    implied_unit: dict[str, str | None] = {}
-
-    for src, target in _user_pairs(names, user, where, error, plan.notes):
+    for src, target in _user_pairs(names, user, where, plan.notes):
         canonical = "size_cm" if target == SIZE_MM else target
         if canonical in plan.source:
-            raise error(f"{where}: columns= maps both {plan.source[canonical]!r} and {src!r} "
-                        f"to {canonical!r}; keep one")
-        plan.source[canonical] = src
-        taken.add(src)
-        implied_unit[canonical] = "mm" if target == SIZE_MM else None
-        plan.notes.append(f"column {src!r} read as {canonical!r} (columns= mapping)")
+            raise CohortError(f"{where}: columns= maps both {plan.source[canonical]!r} and "
+                              f"{src!r} to {canonical!r}; keep one")
+        plan.take(canonical, src, "mm" if target == SIZE_MM else None,
+                  f"column {src!r} read as {canonical!r} (columns= mapping)")
+    _exact_names(plan, names)
+    _alias_names(plan, names, where)
+    taken = set(plan.source.values())
+    for canonical, src in plan.source.items():
+        if canonical in names and src != canonical and canonical not in taken:
+            raise CohortError(f"{where}: column {canonical!r} would clash with {src!r} read as "
+                              f"{canonical!r}; rename or drop one of them")
+    _decide_units(plan, time_unit)
+    return plan
 
-    keys = {name: header_key(name) for name in names}
-    for canonical in SCHEMA:  # exact canonical names, ignoring case and spacing
+
+def _exact_names(plan: ColumnPlan, names: list[str]) -> None:
+    """Columns named as a canonical column, ignoring case and spacing (``Age`` -> ``age``)."""
+    taken = set(plan.source.values())
+    for canonical in SCHEMA:
         if canonical in plan.source:
             continue
-        hits = [n for n in names if n not in taken and keys[n] == canonical]
+        hits = [n for n in names if n not in taken and header_key(n) == canonical]
         if hits:
-            plan.source[canonical] = hits[0]
             taken.add(hits[0])
-            implied_unit[canonical] = None
-            if hits[0] != canonical:
-                plan.notes.append(f"column {hits[0]!r} read as {canonical!r}")
+            plan.take(canonical, hits[0], None,
+                      None if hits[0] == canonical else f"column {hits[0]!r} read as "
+                                                        f"{canonical!r}")
 
+
+def _alias_names(plan: ColumnPlan, names: list[str], where: str) -> None:
+    """Columns named by the alias table; two aliases for one canonical column are refused."""
+    taken = set(plan.source.values())
     candidates: dict[str, list[str]] = {}
     for name in names:
-        if name in taken or keys[name] not in ALIASES:
-            continue
-        candidates.setdefault(ALIASES[keys[name]][0], []).append(name)
+        if name not in taken and header_key(name) in ALIASES:
+            candidates.setdefault(ALIASES[header_key(name)][0], []).append(name)
     for canonical, hits in candidates.items():
         if canonical in plan.source:
             plan.notes.append(
@@ -171,58 +221,46 @@ def plan_columns(columns: list[str], user: dict | None, time_unit: str | None,
                 f"{plan.source[canonical]!r} was used; kept unchanged as extra columns")
             continue
         if len(hits) > 1:
-            raise error(f"{where}: columns {', '.join(map(repr, hits))} could all be "
-                        f"{canonical!r}; say which one with columns={{{hits[0]!r}: "
-                        f"{canonical!r}}}")
-        name = hits[0]
-        plan.source[canonical] = name
-        taken.add(name)
-        implied_unit[canonical] = ALIASES[keys[name]][1]
-        unit = implied_unit[canonical]
-        plan.notes.append(f"column {name!r} read as {canonical!r}"
-                          + (f" (name implies {unit})" if unit else ""))
-
-    for canonical in plan.source:
-        if canonical in names and plan.source[canonical] != canonical and canonical not in taken:
-            raise error(f"{where}: column {canonical!r} would clash with {plan.source[canonical]!r}"
-                        f" read as {canonical!r}; rename or drop one of them")
-
-    _decide_units(plan, implied_unit, time_unit, where, error)
-    return plan
+            raise CohortError(f"{where}: columns {', '.join(map(repr, hits))} could all be "
+                              f"{canonical!r}; say which one with columns={{{hits[0]!r}: "
+                              f"{canonical!r}}}")
+        unit = ALIASES[header_key(hits[0])][1]
+        plan.take(canonical, hits[0], unit, f"column {hits[0]!r} read as {canonical!r}"
+                  + (f" (name implies {unit})" if unit else ""))
 
 
-def _user_pairs(names: list[str], user: dict | None, where: str,
-                error: type[Exception], notes: list[str]) -> list[tuple[str, str]]:
+def _user_pairs(names: list[str], user: Mapping[str, str] | None, where: str,
+                notes: list[str]) -> list[tuple[str, str]]:
     if not user:
         return []
-    if not isinstance(user, dict):
-        raise error(f"columns= must be a dict {{'file column': 'canonical name'}}, "
-                    f"got {type(user).__name__}")
+    if not isinstance(user, Mapping):
+        raise CohortError(f"columns= must be a dict {{'file column': 'canonical name'}}, "
+                          f"got {type(user).__name__}")
     pairs = []
-    for key, value in user.items():
-        key, value = str(key), str(value)
+    for key, value in ((str(k), str(v)) for k, v in user.items()):
         if key in names and value in TARGETS:
             pairs.append((key, value))
         elif value in names and key in TARGETS and key not in names:
             notes.append(f"columns={{{key!r}: {value!r}}} read as {{{value!r}: {key!r}}}")
             pairs.append((value, key))
         elif key not in names:
-            raise error(f"{where}: columns= names {key!r}, which is not a column of the file "
-                        f"(columns: {', '.join(names)})")
+            raise CohortColumnError(f"{where}: columns= names {key!r}, which is not a column of "
+                                    f"the file{did_you_mean(key, names)} (columns: "
+                                    f"{', '.join(names)})")
         else:
-            raise error(f"{where}: columns= maps {key!r} to {value!r}, which is not a "
-                        f"canonical column ({', '.join(TARGETS)})")
+            raise CohortError(f"{where}: columns= maps {key!r} to {value!r}, which is not a "
+                              f"canonical column{did_you_mean(value, list(TARGETS))} "
+                              f"({', '.join(TARGETS)})")
     return pairs
 
 
-def _decide_units(plan: ColumnPlan, implied: dict[str, str | None], time_unit: str | None,
-                  where: str, error: type[Exception]) -> None:
-    name_unit = implied.get("time")
+def _decide_units(plan: ColumnPlan, time_unit: str | None) -> None:
+    name_unit = plan.implied.get("time")
     if time_unit is not None:
         unit = normalise_unit(time_unit)
         if unit is None:
-            raise error(f"time_unit={time_unit!r} is not a time unit; use one of "
-                        f"{', '.join(TIME_UNITS)}")
+            raise CohortError(f"time_unit={time_unit!r} is not a time unit; use one of "
+                              f"{', '.join(TIME_UNITS)}")
         if name_unit and name_unit != unit:
             plan.notes.append(f"column {plan.source['time']!r} suggests {name_unit}, but "
                               f"time_unit={time_unit!r} was given and is used")
@@ -231,9 +269,8 @@ def _decide_units(plan: ColumnPlan, implied: dict[str, str | None], time_unit: s
     plan.time_unit = unit
     if unit != "months" and "time" in plan.source:
         plan.notes.append(f"time converted from {unit} to months ({UNIT_FORMULA[unit]})")
-    if implied.get("size_cm") == "mm":
+    if plan.implied.get("size_cm") == "mm":
         plan.size_in_mm = True
         plan.notes.append(f"size in mm converted to cm ({plan.source['size_cm']!r} / 10)")
-    src = plan.source.get("time", "")
-    stem = header_key(src).split("_")[0]
+    stem = header_key(plan.source.get("time", "")).split("_")[0]
     plan.endpoint_hint = _ENDPOINT_STEMS.get(stem)

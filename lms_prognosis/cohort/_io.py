@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,9 @@ import pandas as pd
 #: cells read as missing in a CSV (pandas' defaults minus "None", a necrosis level)
 NA_TOKENS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
              "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends of pandas' C parser
+_SAW = re.compile(r"expected \d+ fields, saw (\d+)")
+_MAX_WIDENINGS = 8
 
 
 @dataclass
@@ -108,37 +112,51 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     return CsvFile(raw, encoding, sep, header, notes)
 
 
-def _parse(csv: CsvFile, dtype: dict[str, type], names: list[str]) -> pd.DataFrame:
+def _parse(csv: CsvFile, dtype: Mapping[str, type], names: list[str]
+           ) -> tuple[pd.DataFrame, list[str]]:
+    """Parse every record under ``names``; returns the frame and pandas' parser warnings."""
     # the header line is skipped and our (stripped, de-duplicated) names are used instead
-    return pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
-                       skiprows=1, names=names, decimal="," if csv.decimal_comma else ".",
-                       dtype=dtype,
-                       keep_default_na=False, na_values=NA_TOKENS, skip_blank_lines=False,
-                       index_col=False, on_bad_lines="warn", low_memory=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        df = pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
+                         skiprows=1, names=names, decimal="," if csv.decimal_comma else ".",
+                         dtype=dict(dtype), keep_default_na=False, na_values=NA_TOKENS,
+                         skip_blank_lines=False, index_col=False, on_bad_lines="warn",
+                         low_memory=False)
+    found = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
+    return df, found
 
 
-def read_csv_rows(csv: CsvFile, dtype: dict[str, type]) -> tuple[pd.DataFrame, BadLines]:
+def _widest_record(csv: CsvFile) -> int:
+    """Fields in the widest physical line, splitting lines as pandas does (at \\r and \\n
+    only, not at the other line breaks of ``str.splitlines`` such as U+2028)."""
+    text = csv.raw.decode(csv.encoding, errors="replace")
+    return max((line.count(csv.sep) for line in _LINE_BREAK.split(text)), default=0) + 1
+
+
+def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame, BadLines]:
     """Parse all records; records with more fields than the header are set apart.
 
     pandas either skips such a line (with a warning) or, when it is the first data line,
     silently drops the surplus fields of every line. Both are detected and the file is then
-    parsed again with spare columns, so that every record with surplus fields is reported
-    ("wrong number of fields") rather than skipped or truncated.
+    parsed again with spare columns, widened until pandas skips nothing (a quoted cell that
+    spans lines can hide a record's width from a line count), so that every record with
+    surplus fields is reported ("wrong number of fields") rather than skipped or truncated.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
-        df = _parse(csv, dtype, csv.header)
-    if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+    df, found = _parse(csv, dtype, csv.header)
+    if not found:
         return df, BadLines()
-    text = csv.raw.decode(csv.encoding, errors="replace")
     n_head = len(csv.header)
-    width = max((line.count(csv.sep) for line in text.splitlines()), default=0) + 1
-    spare = [f"\x00spare{i}" for i in range(max(width - n_head, 0))]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        df = _parse(csv, dtype, csv.header + spare)
-    if not spare:
-        return df, BadLines()
+    width = _widest_record(csv)
+    for _ in range(_MAX_WIDENINGS):
+        spare = [f"\x00spare{i}" for i in range(max(width - n_head, 1))]
+        df, found = _parse(csv, dtype, csv.header + spare)
+        if not found:
+            break
+        seen = [int(k) for message in found for k in _SAW.findall(message)]
+        width = max(max(seen, default=0), 2 * width)
+    else:
+        raise RuntimeError(f"records still skipped after {_MAX_WIDENINGS} re-reads: {found}")
     filled = df[spare].notna().to_numpy()
     surplus = filled.any(axis=1)
     saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
@@ -148,7 +166,8 @@ def read_csv_rows(csv: CsvFile, dtype: dict[str, type]) -> tuple[pd.DataFrame, B
            if id_column in df.columns else [""] * len(pos))
     bad = BadLines(lines=(pos + 2).tolist(),
                    messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]], ids=ids)
-    return df.loc[~surplus, csv.header].reset_index(drop=True), bad
+    kept = df.iloc[np.flatnonzero(~surplus)]
+    return kept[csv.header].reset_index(drop=True), bad
 
 
 def row_numbers(n_records: int, bad: BadLines, first: int = 2) -> np.ndarray:

@@ -13,7 +13,9 @@ exclusions log.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,8 +26,6 @@ WRONG_FIELDS = "wrong number of fields"
 MISSING_TIME = "missing time"
 NEGATIVE_TIME = "negative time"
 NON_NUMERIC_TIME = "non-numeric time"
-MISSING_EVENT = "missing event"
-EVENT_OUTSIDE_MAP = "event code outside the map"
 MISSING_ID = "missing patient id"
 DUPLICATE_ID = "duplicate patient id"
 IMPOSSIBLE_AGE = "impossible age"
@@ -34,20 +34,12 @@ IMPOSSIBLE_MITOSES = "impossible mitotic count"
 UNKNOWN_CATEGORY = "unknown category"
 NON_NUMERIC = "non-numeric {what}"
 
-R_STYLE_HINT = ("event codes are whole numbers: 0 censored, 1 event, 2.. competing causes; pass "
-                "event_codes= to map other codes (for R-style status, 1 censored and 2 event: "
-                "event_codes={1: 0, 2: 1})")
-COMPETING_NOTE = ("{n} row(s) with event codes {codes} read as competing causes (schema: 0 "
-                  "censored, 1 event, 2.. competing); they count as censored for the event of "
-                  "interest. Pass event_codes= if these codes mean something else")
-R_STYLE_NOTE = ("has codes 1 and 2 but no 0: this looks like R's status (1 censored, 2 event) "
-                "and cannot be read without saying so; pass event_codes={1: 0, 2: 1} if it "
-                "is R-style, or event_codes={1: 1, 2: 2} if 2 is a competing cause")
-TEXT_CODE_HINT = "text codes need event_codes=, e.g. event_codes={'dead': 1, 'alive': 0}"
-
 _MISSING = "\x00missing"  # marker: an explicit 'unknown'-like token, read as a missing value
 _MISSING_TOKENS = ("", "unknown", "unk", "unkn", "?", ".", "na", "n/a", "nan", "nk",
                    "notknown", "notreported", "notassessed", "missing", "<na>")
+
+
+_Level = TypeVar("_Level", str, bool)
 
 
 def _keys(tokens: tuple[str, ...]) -> frozenset[str]:
@@ -88,10 +80,13 @@ def value_key(value: object) -> str:
     return key
 
 
-def _table(pairs: dict[str, list[str]], missing: tuple[str, ...] = ()) -> dict[str, str]:
-    out = {value_key(t): _MISSING for t in (*_MISSING_TOKENS, *missing)}
+def _table(pairs: Mapping[_Level, Sequence[str]],
+           missing: tuple[str, ...] = ()) -> dict[str, _Level | str]:
+    """spelling key -> level (or the missing marker), for one column."""
+    out: dict[str, _Level | str] = {value_key(t): _MISSING for t in (*_MISSING_TOKENS, *missing)}
     for level, tokens in pairs.items():
-        for token in (level, *tokens):
+        out[value_key(level)] = level
+        for token in tokens:
             out[value_key(token)] = level
     return out
 
@@ -125,9 +120,9 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 }
 _BOOL_TOKENS = {True: ["yes", "y", "true", "t", "1", "present", "positive", "pos"],
                 False: ["no", "n", "false", "f", "0", "absent", "negative", "neg", "none"]}
-BOOLEANS: dict[str, dict[str, object]] = {
-    "vascular_invasion": _table(_BOOL_TOKENS),  # type: ignore[arg-type]
-    "aneuploidy": _table({True: [*_BOOL_TOKENS[True], "aneuploid"],  # type: ignore[dict-item]
+BOOLEANS: dict[str, dict[str, bool | str]] = {
+    "vascular_invasion": _table(_BOOL_TOKENS),
+    "aneuploidy": _table({True: [*_BOOL_TOKENS[True], "aneuploid"],
                           False: [*_BOOL_TOKENS[False], "diploid"]}),
 }
 
@@ -190,15 +185,14 @@ def _is_na(value: object) -> bool:
 class Parsed:
     """A normalised categorical or yes/no column."""
 
-    values: pd.Categorical | pd.arrays.BooleanArray
+    values: pd.Categorical[Any] | pd.arrays.BooleanArray
     problem: Problem | None  # cells that are not a recognisable spelling
     n_missing_tokens: int  # cells such as 'unknown' or 'GX', read as missing
     recoded: list[tuple[str, str]]  # (spelling as written, level) where the two differ
 
 
-def _lookup(s: pd.Series, column: str, table: dict, what: str) -> tuple[np.ndarray, list,
-                                                                         Problem | None, int,
-                                                                         list]:
+def _lookup(s: pd.Series, column: str, table: Mapping[str, Any], what: str
+            ) -> tuple[np.ndarray, list[Any], Problem | None, int, list[tuple[str, str]]]:
     """Look every distinct cell up once; returns per-row slots into ``found`` and the rest."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     found = [table.get(value_key(u)) for u in uniques] + [_MISSING]  # last slot: NA
@@ -217,16 +211,16 @@ def _lookup(s: pd.Series, column: str, table: dict, what: str) -> tuple[np.ndarr
 
 
 def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
-                   table: dict[str, str]) -> Parsed:
+                   table: Mapping[str, str]) -> Parsed:
     """Normalise one categorical column to a Categorical with the canonical levels."""
     codes, found, problem, n_tokens, recoded = _lookup(
         s, column, table, f"a {column} level ({', '.join(levels)})")
     slot = np.array([levels.index(f) if f in levels else -1 for f in found], dtype=np.int64)
-    return Parsed(pd.Categorical.from_codes(slot[codes], categories=list(levels)), problem,
+    return Parsed(pd.Categorical.from_codes(slot[codes], dtype=pd.CategoricalDtype(list(levels))), problem,
                   n_tokens, recoded)
 
 
-def parse_boolean(s: pd.Series, column: str, table: dict[str, object]) -> Parsed:
+def parse_boolean(s: pd.Series, column: str, table: Mapping[str, bool | str]) -> Parsed:
     """Normalise a yes/no column to pandas' nullable ``boolean`` dtype."""
     codes, found, problem, n_tokens, recoded = _lookup(
         s, column, table, f"a yes/no value for {column}")
@@ -235,96 +229,6 @@ def parse_boolean(s: pd.Series, column: str, table: dict[str, object]) -> Parsed
     plain = {"true", "false", "yes", "no", "1", "0"}  # too obvious to be worth a note
     recoded = [(raw, level) for raw, level in recoded if value_key(raw) not in plain]
     return Parsed(pd.arrays.BooleanArray(slot == 1, slot < 0), problem, n_tokens, recoded)
-
-
-def event_lookup(event_codes: dict, error: type[Exception]) -> tuple[dict[str, int],
-                                                                      dict[float, int]]:
-    """Split ``event_codes=`` into text keys and numeric keys (values: int codes >= 0)."""
-    if not isinstance(event_codes, dict) or not event_codes:
-        raise error("event_codes= must be a non-empty dict such as {'dead': 1, 'alive': 0} "
-                    "or {1: 0, 2: 1}")
-    text: dict[str, int] = {}
-    numeric: dict[float, int] = {}
-    for key, code in event_codes.items():
-        if isinstance(code, bool) or not isinstance(code, int | np.integer) or code < 0:
-            try:
-                as_float = float(code)
-            except (TypeError, ValueError):
-                as_float = -1.0
-            if isinstance(code, bool) or not as_float.is_integer() or as_float < 0:
-                raise error(f"event_codes= maps {key!r} to {code!r}; codes must be integers "
-                            ">= 0 (0 censored, 1 event, 2.. competing)")
-            code = int(as_float)
-        number = _as_number(key)
-        if number is not None:
-            numeric[number] = int(code)
-        text[value_key(key)] = int(code)
-    return text, numeric
-
-
-def _as_number(value: object) -> float | None:
-    if isinstance(value, bool | np.bool_):
-        return None
-    try:
-        x = float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
-    return x if np.isfinite(x) else None
-
-
-def parse_event(s: pd.Series, column: str, event_codes: dict | None, decimal_comma: bool,
-                error: type[Exception]) -> tuple[np.ndarray, list[Problem], list[str]]:
-    """Return int codes (-1 where unusable), the problems (missing / outside the map) and
-    notes (an R-style 1/2 column read without ``event_codes=``)."""
-    if event_codes is None:
-        v, missing, _ = parse_numeric(s, decimal_comma)
-        with np.errstate(invalid="ignore"):
-            ok = ~missing & (v >= 0) & (v == np.floor(v)) & (v < 1000)
-        codes = np.where(ok, v, -1).astype(np.int64)
-        bad = ~missing & ~ok
-        problems = []
-        notes = []
-        if ok.any() and not (codes == 0).any() and (codes == 2).any():
-            notes.append(R_STYLE_NOTE)  # 1/2 with no 0: the caller refuses the column
-        if missing.any():
-            problems.append(Problem(np.flatnonzero(missing), column, MISSING_EVENT))
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            reason = np.where(np.isnan(v[pos]), f"{EVENT_OUTSIDE_MAP}: {TEXT_CODE_HINT}",
-                              f"{EVENT_OUTSIDE_MAP}: {R_STYLE_HINT}").astype(object)
-            problems.append(Problem(pos, column, reason))
-        competing = codes >= 2
-        if competing.any():
-            found = ", ".join(str(c) for c in np.unique(codes[competing]))
-            notes.append(COMPETING_NOTE.format(n=int(competing.sum()), codes=found))
-        return codes, problems, notes
-
-    text, numeric = event_lookup(event_codes, error)
-    factor_codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    n = len(uniques)
-    mapped = np.full(n + 1, -1, dtype=np.int64)
-    is_missing = np.zeros(n + 1, dtype=bool)
-    is_missing[n] = True
-    for i, u in enumerate(uniques):
-        key = value_key(u)
-        number = _as_number(u)
-        if number is not None and number in numeric:
-            mapped[i] = numeric[number]
-        elif key in text:
-            mapped[i] = text[key]
-        elif key == "":
-            is_missing[i] = True
-    codes = mapped[factor_codes]
-    missing = is_missing[factor_codes]
-    bad = ~missing & (codes < 0)
-    problems = []
-    if missing.any():
-        problems.append(Problem(np.flatnonzero(missing), column, MISSING_EVENT))
-    if bad.any():
-        keys = ", ".join(repr(k) for k in event_codes)
-        problems.append(Problem(np.flatnonzero(bad), column,
-                                f"{EVENT_OUTSIDE_MAP}: not one of the event_codes= keys ({keys})"))
-    return codes, problems, []
 
 
 def parse_ids(s: pd.Series) -> pd.Series:

@@ -1,8 +1,8 @@
-"""Cohort schema, reading and row accounting.
+"""Reading a cohort file or frame into the schema, accounting for every row.
 
 :func:`read_cohort` turns a CSV file, an ``.xlsx`` workbook or a DataFrame into a
 :class:`Cohort`: a frame in the canonical schema of design section 3 (time in months, event
-0/1/2..), plus a log of every row that was *not* kept and why. A bad row never raises; only a
+0 censored, 1 event, 2 competing), plus a log of every row that was *not* kept and why. A bad row never raises; only a
 file that cannot be used as a whole raises :class:`CohortError`.
 
 Examples
@@ -22,8 +22,8 @@ Examples
 
 from __future__ import annotations
 
-import html
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,15 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
-from lms_prognosis.cohort._columns import SCHEMA, ColumnPlan, plan_columns
+from lms_prognosis.cohort._columns import CohortColumnError, ColumnPlan, looks_like, plan_columns
+from lms_prognosis.cohort._events import (
+    NO_CENSORED_NOTE,
+    R_STATUS,
+    EventColumn,
+    event_lookup,
+    looks_like_r_status,
+    parse_event,
+)
 from lms_prognosis.cohort._io import (
     BadLines,
     is_xlsx,
@@ -42,17 +50,15 @@ from lms_prognosis.cohort._io import (
     read_xlsx,
     row_numbers,
 )
+from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
+from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
 from lms_prognosis.exceptions import CohortError
 
-__all__ = ["Cohort", "CohortError", "read_cohort", "ENDPOINTS", "SCHEMA", "LEVELS",
-           "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
+__all__ = ["Cohort", "CohortError", "CohortColumnError", "read_cohort", "empty_exclusions",
+           "ENDPOINTS", "SCHEMA", "LEVELS", "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
 
-ENDPOINTS = ("DSS", "OS", "MFS", "LRFS")
 #: canonical category levels, in the order of ``pandas.Categorical.categories``
 LEVELS: dict[str, tuple[str, ...]] = {k: v[0] for k, v in _v.CATEGORIES.items()}
-EXCLUSION_COLUMNS = ("row", "patient_id", "column", "value", "reason")
-#: a small messy cohort shipped with the package, to try ``read_cohort`` and ``check`` on
-EXAMPLE_MESSY_COHORT = Path(__file__).parents[1] / "data" / "example_messy_cohort.csv"
 
 _NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, explanation)
     "age": (_v.IMPOSSIBLE_AGE, 0.0, 120.0, True, "outside 0-120 years"),
@@ -60,134 +66,26 @@ _NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, ex
     "mitoses_per_10hpf": (_v.IMPOSSIBLE_MITOSES, 0.0, np.inf, True, "must be >= 0"),
 }
 _NUMERIC_NAMES = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitotic count"}
+_LOOKED_FOR = {"time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
+               "event": "'event', 'status', 'vital_status', 'censor'"}
 
 
-def empty_exclusions() -> pd.DataFrame:
-    """An exclusions log with no rows (for cohorts that lost none)."""
-    return pd.DataFrame({"row": pd.Series(dtype="int64"),
-                         **{c: pd.Series(dtype=object) for c in EXCLUSION_COLUMNS[1:]}})
+@dataclass
+class _Raw:
+    """A file or frame read but not yet checked: cells as found, and where each row was."""
 
-
-def _reason_kind(reason: object) -> str:
-    return str(reason).split(": ", 1)[0]
-
-
-@dataclass(repr=False)
-class Cohort:
-    """A validated cohort: canonical frame, exclusions log, endpoint, optional truth.
-
-    Attributes
-    ----------
-    data : DataFrame
-        Kept rows in the canonical schema (design section 3): ``patient_id``, ``time``
-        (months), ``event`` (int: 0 censored, 1 event, 2.. competing), covariates as found,
-        then the input's other columns untouched. Only schema columns present in the input
-        appear. Categoricals carry all canonical levels; yes/no columns are ``boolean``.
-    exclusions : DataFrame
-        One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
-        ``value`` (as written), ``reason``. A row with several problems has several lines.
-        ``row`` is the line number in the file with the header as line 1 (so the first data
-        row is 2; an .xlsx row is its spreadsheet row), or the 1-based position in a DataFrame.
-    endpoint : str
-        ``"DSS"``, ``"OS"``, ``"MFS"`` or ``"LRFS"``.
-    source : str
-        The file read, or ``"<DataFrame>"``.
-    n_read : int
-        Data rows read (kept + excluded).
-    truth : object or None
-        The generating truth of a simulated cohort.
-    notes : list of str
-        Every mapping, conversion and assumption applied while reading.
-    """
-
-    data: pd.DataFrame
-    exclusions: pd.DataFrame
-    endpoint: str = "DSS"
-    source: str = "<frame>"
-    n_read: int = 0
-    truth: Any | None = None
+    frame: pd.DataFrame
+    rows: np.ndarray  # row number of each record (file line, spreadsheet row or position)
+    plan: ColumnPlan
+    where: str
+    bad: BadLines = field(default_factory=BadLines)
+    decimal_comma: bool = False
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def n_excluded(self) -> int:
-        """Rows excluded (a row with several problems counts once)."""
-        if self.exclusions is None or "row" not in self.exclusions or self.exclusions.empty:
-            return 0
-        return int(self.exclusions["row"].nunique())
 
-    def summary(self) -> pd.DataFrame:
-        """Rows read, kept and excluded, then rows excluded by reason.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``item``, ``n``, ``percent`` (of rows read). A row excluded for two
-            different reasons counts once in "rows excluded" and once under each reason.
-
-        Examples
-        --------
-        >>> cohort = read_cohort(EXAMPLE_MESSY_COHORT)
-        >>> cohort.summary().iloc[:3]
-                    item   n  percent
-        0      rows read  30    100.0
-        1      rows kept  18     60.0
-        2  rows excluded  12     40.0
-        """
-        kept = len(self.data)
-        excluded = self.n_excluded
-        n_read = self.n_read or kept + excluded
-        items = [("rows read", n_read), ("rows kept", kept), ("rows excluded", excluded)]
-        if excluded:
-            ex = self.exclusions.assign(kind=self.exclusions["reason"].map(_reason_kind))
-            by_kind = ex.drop_duplicates(["row", "kind"]).groupby("kind", sort=False).size()
-            items += [(f"excluded: {kind}", int(n)) for kind, n in by_kind.items()]
-        out = pd.DataFrame(items, columns=["item", "n"])
-        out["percent"] = (100.0 * out["n"] / n_read).round(1) if n_read else np.nan
-        return out
-
-    def __repr__(self) -> str:
-        data = self.data
-        lines = [f"Cohort ({self.endpoint}) from {self.source!r}",
-                 f"  rows read {self.n_read or len(data) + self.n_excluded}, kept {len(data)}, "
-                 f"excluded {self.n_excluded}"]
-        if "event" in data and "time" in data and len(data):
-            ev = data["event"]
-            time = data["time"]
-            lines.append(f"  events {int((ev == 1).sum())}, competing {int((ev >= 2).sum())}, "
-                         f"censored {int((ev == 0).sum())}; time (months) median "
-                         f"{time.median():.1f}, range {time.min():.1f}-{time.max():.1f}")
-        schema = [c for c in data.columns if c in SCHEMA]
-        extra = [str(c) for c in data.columns if c not in SCHEMA]
-        lines.append(f"  columns: {', '.join(schema)}"
-                     + (f" (+ {len(extra)} other: {', '.join(extra[:5])}"
-                        f"{', ...' if len(extra) > 5 else ''})" if extra else ""))
-        if self.n_excluded:
-            s = self.summary()
-            by = s[s["item"].str.startswith("excluded: ")]
-            lines.append("  excluded by reason: " + "; ".join(
-                f"{item[10:]} {n}" for item, n in zip(by["item"], by["n"], strict=True)))
-        if self.truth is not None:
-            lines.append("  simulated: ground truth in .truth")
-        if self.notes:
-            lines.append(f"  notes ({len(self.notes)}): see .notes")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        head = html.escape(self.__repr__().splitlines()[0])
-        parts = [f"<div><strong>{head}</strong>", self.summary().to_html(index=False)]
-        if self.n_excluded:
-            ex = self.exclusions
-            parts.append(f"<p>Exclusions ({len(ex)} lines"
-                         + (", first 20 shown" if len(ex) > 20 else "") + ")</p>")
-            parts.append(ex.head(20).to_html(index=False))
-        if self.notes:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-                         + "</ul>")
-        return "".join(parts) + "</div>"
-
-
-def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str | None = None,
-                columns: dict[str, str] | None = None, event_codes: dict | None = None,
+def read_cohort(path_or_frame: str | os.PathLike[str] | pd.DataFrame,
+                time_unit: str | None = None, columns: Mapping[str, str] | None = None,
+                event_codes: Mapping[Any, int | None] | None = None,
                 endpoint: str = "DSS") -> Cohort:
     """Read a cohort (CSV, .xlsx or DataFrame) into the canonical schema, accounting for rows.
 
@@ -205,8 +103,10 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
         ``{"file column": "canonical column"}`` for names the alias table does not know;
         ``"size_mm"`` as target reads a size in millimetres.
     event_codes : dict, optional
-        How to read the event column, e.g. ``{"dead": 1, "alive": 0}`` or R's
-        ``{1: 0, 2: 1}``. Without it only the integers 0 and 1 are accepted.
+        How to read the event column, e.g. ``{"dead": 1, "alive": 0}``, R's status
+        ``{1: 0, 2: 1}`` or ``{9: None}`` (9 means unknown: a missing event). Values are the
+        schema's codes 0 (censored), 1 (event of interest) and 2 (competing event), or None.
+        Without it only the codes 0, 1 and 2 are read.
     endpoint : {"DSS", "OS", "MFS", "LRFS"}
         What ``event == 1`` means.
 
@@ -220,26 +120,29 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     ------
     CohortError
         Only if the input as a whole cannot be used: file missing or unreadable, empty,
-        header only, no time or event column, ambiguous columns, no usable row. The message
-        names the file and the column.
+        header only, no time or event column (then also a ``ColumnNotFoundError``), ambiguous
+        columns, R's 1/2 status without ``event_codes=``, no usable row. The message names the
+        file and the column and says what to pass. ``CohortError`` is a
+        ``SurvivalDataError``, the class every estimator raises for the same input.
 
     Notes
     -----
-    Event coding follows the package convention: 0 censored, 1 event of interest, 2..
-    competing causes (e.g. 2 = death from other causes in a DSS analysis); codes >= 2 are kept
-    and counted in ``notes``, and analyses of the event of interest treat them as censored.
-    Negative, fractional or text codes without ``event_codes=`` are excluded ("event code
-    outside the map"). R's ``Surv(time, status)`` with status 1 = censored, 2 = event is read
-    only through ``event_codes={1: 0, 2: 1}``. R's ``Surv()`` guesses
-    1/2 coding when ``max(status) == 2``; this function does not guess: a column holding 1 and 2
-    but no 0 raises ``CohortError`` asking for ``event_codes=``.
+    Event codes are read by the rules of the one survival-input check
+    (``lms_prognosis._survdata``), so a cohort read here is accepted by every estimator:
+    0 censored, 1 event of interest, 2 competing event (e.g. death from other causes in a DSS
+    analysis; counted in ``notes``, and censored for the event of interest). Any other code
+    (3, 9, -1, 1.5) and any text code excludes its row ("event code outside the map") unless
+    ``event_codes=`` declares it. R's ``Surv()`` guesses 1/2 coding when
+    ``max(status) == 2``; this function does not guess: a column whose codes are 1 and 2 with
+    no 0 raises ``CohortError`` asking for ``event_codes={1: 0, 2: 1}``, as the estimators
+    do. So does a file whose censored rows were all excluded, leaving codes 1 and 2 only.
 
     Row numbers in ``exclusions["row"]``: the line in the file with the header as line 1, so
     the first data row is 2 (exactly the line number unless a quoted cell spans lines); the
     spreadsheet row for ``.xlsx``; the 1-based position for a DataFrame.
 
     Rows are excluded (never raised on) for: missing, non-numeric or negative time; missing
-    event or event code outside the map; missing or duplicate patient id (the first row with
+    event (or one declared unknown) or event code outside the map; missing or duplicate patient id (the first row with
     an id is kept, later ones name it); age outside 0-120; size <= 0 or > 60 cm; negative
     mitotic count; non-numeric age/size/mitotic count; a categorical value that is not
     recognisable; an empty row between records (empty lines after the last record are not
@@ -267,33 +170,24 @@ def read_cohort(path_or_frame: str | os.PathLike | pd.DataFrame, time_unit: str 
     if endpoint_ not in ENDPOINTS:
         raise CohortError(f"endpoint={endpoint!r} is not one of {', '.join(ENDPOINTS)}")
     if event_codes is not None:
-        _v.event_lookup(event_codes, CohortError)  # check the mapping before any reading
-    frame, rows, plan, bad, where, decimal_comma, notes = _load(path_or_frame, time_unit,
-                                                                 columns)
-    cohort = _build(frame, rows, plan, bad, where, decimal_comma, event_codes)
+        event_lookup(event_codes, CohortError)  # check the mapping before any reading
+    raw = _load(path_or_frame, time_unit, columns)
+    cohort = _build(raw, event_codes)
     cohort.endpoint = endpoint_
-    cohort.notes = notes + plan.notes + cohort.notes
-    if plan.endpoint_hint and plan.endpoint_hint != endpoint_:
-        cohort.notes.append(f"time column {plan.source['time']!r} suggests endpoint "
-                            f"{plan.endpoint_hint}, but endpoint={endpoint_!r} is used; pass "
-                            f"endpoint={plan.endpoint_hint!r} if that is what the data are")
+    cohort.event_codes = None if event_codes is None else dict(event_codes)
+    cohort.notes = raw.notes + raw.plan.notes + cohort.notes
+    hint = raw.plan.endpoint_hint
+    if hint and hint != endpoint_:
+        cohort.notes.append(f"time column {raw.plan.source['time']!r} suggests endpoint "
+                            f"{hint}, but endpoint={endpoint_!r} is used; pass "
+                            f"endpoint={hint!r} if that is what the data are")
     return cohort
 
 
-def _load(path_or_frame: Any, time_unit: str | None, columns: dict | None):
+def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] | None
+          ) -> _Raw:
     if isinstance(path_or_frame, pd.DataFrame):
-        where = "<DataFrame>"
-        frame = path_or_frame
-        if frame.shape[1] == 0:
-            raise CohortError(f"{where}: the frame has no columns")
-        frame = frame.rename(columns=lambda c: str(c).strip())
-        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
-        if duplicated:
-            raise CohortError(f"{where}: column name(s) {', '.join(map(repr, duplicated))} "
-                              "appear more than once")
-        plan = plan_columns(list(frame.columns), columns, time_unit, where, CohortError)
-        return (frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, BadLines(), where,
-                False, [])
+        return _load_frame(path_or_frame, time_unit, columns)
     if not isinstance(path_or_frame, str | os.PathLike):
         raise CohortError(f"read_cohort needs a file path or a DataFrame, got "
                           f"{type(path_or_frame).__name__}")
@@ -308,47 +202,74 @@ def _load(path_or_frame: Any, time_unit: str | None, columns: dict | None):
         frame = read_xlsx(raw, where, CohortError)
         if frame.shape[1] == 0:
             raise CohortError(f"{where}: the workbook's first sheet is empty")
-        plan = plan_columns(list(frame.columns), columns, time_unit, where, CohortError)
-        return (frame, np.arange(2, len(frame) + 2, dtype=np.int64), plan, BadLines(), where,
-                False, [])
+        plan = plan_columns(list(frame.columns), columns, time_unit, where)
+        return _Raw(frame, np.arange(2, len(frame) + 2, dtype=np.int64), plan, where)
     csv = open_csv(raw, where, CohortError)
-    plan = plan_columns(csv.header, columns, time_unit, where, CohortError)
+    plan = plan_columns(csv.header, columns, time_unit, where)
     dtype = {plan.source["patient_id"]: str} if "patient_id" in plan.source else {}
     frame, bad = read_csv_rows(csv, dtype)
-    return (frame, row_numbers(len(frame), bad), plan, bad, where, csv.decimal_comma,
-            csv.notes)
+    return _Raw(frame, row_numbers(len(frame), bad), plan, where, bad, csv.decimal_comma,
+                csv.notes)
 
 
-def _require(plan: ColumnPlan, frame: pd.DataFrame, where: str) -> None:
-    hints = {"time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
-             "event": "'event', 'status', 'vital_status', 'censor'"}
+def _load_frame(frame: pd.DataFrame, time_unit: str | None,
+                columns: Mapping[str, str] | None) -> _Raw:
+    where = "<DataFrame>"
+    if frame.shape[1] == 0:
+        raise CohortError(f"{where}: the frame has no columns")
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise CohortError(f"{where}: column name(s) {', '.join(map(repr, duplicated))} "
+                          "appear more than once")
+    plan = plan_columns(list(frame.columns), columns, time_unit, where)
+    return _Raw(frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, where)
+
+
+def _require(raw: _Raw) -> None:
+    """Refuse a file without a time or event column, naming columns that look like one."""
+    names = [str(c) for c in raw.frame.columns]
     for name in ("time", "event"):
-        if name not in plan.source:
-            raise CohortError(
-                f"{where}: no {name!r} column (looked for {hints[name]} and similar); name "
-                f"yours with columns={{'<your column>': {name!r}}}. Columns found: "
-                f"{', '.join(map(str, frame.columns))}")
+        if name in raw.plan.source:
+            continue
+        close = looks_like(name, names)
+        fix = (f"; {' or '.join(map(repr, close))} looks like it: pass "
+               f"columns={{{close[0]!r}: {name!r}}}" if close else
+               f"; name yours with columns={{'<your column>': {name!r}}}")
+        raise CohortColumnError(f"{raw.where}: no {name!r} column (looked for "
+                                f"{_LOOKED_FOR[name]} and similar){fix}. Columns found: "
+                                f"{', '.join(names)}")
 
 
-def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLines, where: str,
-           decimal_comma: bool, event_codes: dict | None) -> Cohort:
-    n = len(frame)
-    if n == 0 and not bad.lines:
-        raise CohortError(f"{where}: has a header but no data rows")
-    _require(plan, frame, where)
-    src = plan.source
+def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Drop empty lines after the last record (they are not rows; said in the notes).
+
+    An empty line before a record is a row ("empty row"), also when that record is a line
+    with surplus fields that is set apart in ``raw.bad``. Returns frame, rows and the mask
+    of empty rows."""
+    frame, rows = raw.frame, raw.rows
+    if len(frame) == 0 and not raw.bad.lines:
+        raise CohortError(f"{raw.where}: has a header but no data rows")
+    _require(raw)
+    empty = _empty_rows(frame, raw.plan.source["time"])
+    if not len(frame) or not empty[-1]:
+        return frame, rows, empty
+    filled = ~empty | (rows < max(raw.bad.lines, default=0))
+    cut = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    if cut == len(frame):
+        return frame, rows, empty
+    notes.append(f"{len(frame) - cut} empty line(s) at the end of the input ignored")
+    if cut == 0 and not raw.bad.lines:
+        raise CohortError(f"{raw.where}: has a header but no data rows")
+    return frame.iloc[:cut], rows[:cut], empty[:cut]
+
+
+def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
     notes: list[str] = []
-    problems: list[_v.Problem] = []
+    frame, rows, empty = _trim(raw, notes)
+    src = raw.plan.source
     out: dict[str, Any] = {}
-    empty = _empty_rows(frame, src["time"])
-    if n and empty[-1]:  # blank lines after the last record are not data rows
-        filled = np.flatnonzero(~empty)
-        cut = int(filled[-1]) + 1 if filled.size else 0
-        notes.append(f"{n - cut} empty line(s) at the end of the input ignored")
-        frame, rows, empty, n = frame.iloc[:cut], rows[:cut], empty[:cut], cut
-        if n == 0 and not bad.lines:
-            raise CohortError(f"{where}: has a header but no data rows")
-
+    problems: list[_v.Problem] = []
     if "patient_id" in src:
         out["patient_id"], found = _patient_ids(frame[src["patient_id"]], src["patient_id"],
                                                 rows, empty)
@@ -356,46 +277,66 @@ def _build(frame: pd.DataFrame, rows: np.ndarray, plan: ColumnPlan, bad: BadLine
     else:
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
-
-    t, miss, nonnum = _v.parse_numeric(frame[src["time"]], decimal_comma)
+    t, miss, nonnum = _v.parse_numeric(frame[src["time"]], raw.decimal_comma)
     problems += _flag(src["time"], [(miss, _v.MISSING_TIME), (nonnum, _v.NON_NUMERIC_TIME),
                                     (~miss & ~nonnum & (t < 0), _v.NEGATIVE_TIME)])
-    out["time"] = t * plan.time_factor
-
-    codes, event_problems, event_notes = _v.parse_event(
-        frame[src["event"]], src["event"], event_codes, decimal_comma, CohortError)
-    problems += event_problems
-    if _v.R_STYLE_NOTE in event_notes:
-        # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
-        # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
-        raise CohortError(f"{where}: event column {src['event']!r} {_v.R_STYLE_NOTE}")
-    notes += event_notes  # competing-cause codes: said in notes, shown by repr and `check`
-    out["event"] = codes
-
+    out["time"] = t * raw.plan.time_factor
+    events = _events(frame, raw, event_codes)
+    problems += events.problems
+    notes += events.notes  # competing events: said in notes, shown by repr and `check`
+    out["event"] = events.codes
     for name in SCHEMA[3:]:
         if name in src:
-            out[name], found = _covariate(frame[src[name]], name, src[name], decimal_comma,
-                                          plan, notes)
+            out[name], found = _covariate(frame[src[name]], name, src[name],
+                                          raw.decimal_comma, raw.plan, notes)
             problems += found
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-
-    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty, bad)
-    kept = ~excluded
-    n_read = n + len(bad.lines)
-    if not kept.any():
-        counts = exclusions.drop_duplicates("row")["reason"].map(_reason_kind).value_counts()
-        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
-        raise CohortError(f"{where}: no usable row: all {n_read} rows were excluded ({detail})",
-                          exclusions=exclusions)
-    data = pd.DataFrame({name: values[kept] for name, values in out.items()})
+    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty,
+                                       raw.bad)
+    n_read = len(frame) + len(raw.bad.lines)
+    _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
+    data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
     data["event"] = data["event"].astype("int64")
     extras = [c for c in frame.columns if c not in set(src.values())]
     if extras:
-        rest = frame.loc[kept, extras].reset_index(drop=True)
+        rest = frame.loc[~excluded, extras].reset_index(drop=True)
         data = pd.concat([data, rest], axis=1)
-    return Cohort(data=data, exclusions=exclusions, source=where, n_read=n_read, notes=notes)
+    return Cohort(data=data, exclusions=exclusions, source=raw.where, n_read=n_read,
+                  notes=notes)
+
+
+def _events(frame: pd.DataFrame, raw: _Raw, event_codes: Mapping[Any, int | None] | None
+            ) -> EventColumn:
+    """The event column read as the one survival-input check reads it (0/1/2)."""
+    column = raw.plan.source["event"]
+    events = parse_event(frame[column], column, event_codes, raw.decimal_comma, CohortError)
+    if not events.declared and looks_like_r_status(events.codes):
+        # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
+        # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
+        raise CohortError(f"{raw.where}: event column {column!r} {R_STATUS}")
+    return events
+
+
+def _check_kept(events: EventColumn, kept: np.ndarray, exclusions: pd.DataFrame, n_read: int,
+                where: str, notes: list[str]) -> None:
+    """Refuse a cohort no analysis could use: no row kept, or (codes not declared) no
+    censored row left beside competing events, which every entry point reads as R's status."""
+    if not kept.any():
+        counts = exclusions.drop_duplicates("row")["reason"].map(reason_kind).value_counts()
+        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        raise CohortError(f"{where}: no usable row: all {n_read} rows were excluded ({detail})",
+                          exclusions=exclusions)
+    if not looks_like_r_status(events.codes[kept]):
+        return
+    if events.declared:
+        notes.append(NO_CENSORED_NOTE)
+        return
+    raise CohortError(f"{where}: no censored row is left once the excluded rows are left out: "
+                      f"the rows kept have event codes 1 and 2 only, which every analysis "
+                      f"refuses as R's 1/2 status; correct the excluded rows (see the "
+                      f"exclusions)", exclusions=exclusions)
 
 
 def _patient_ids(s: pd.Series, column: str, rows: np.ndarray,
