@@ -1,21 +1,29 @@
 """Model evaluation: discrimination, calibration, Brier score, time-dependent AUC, decision
-curves, internal (bootstrap) and external validation."""
+curves, internal (bootstrap) and external validation.
 
-from lms_prognosis.evaluate.metrics import (
+One module per concept (``concordance``, ``prediction_error``, ``calibration``, ``decision``,
+``validation``); every function checks its survival input through the package's one check
+(``lms_prognosis._survdata.survival_data``) and returns a result with ``.table``, ``.n``,
+``.dropped`` and ``.to_frame()``.
+"""
+
+from lms_prognosis.evaluate.calibration import CalibrationResult, calibration
+from lms_prognosis.evaluate.concordance import ConcordanceResult, concordance
+from lms_prognosis.evaluate.decision import DecisionCurveResult, decision_curve
+from lms_prognosis.evaluate.prediction_error import (
     BrierResult,
-    CalibrationResult,
-    ConcordanceResult,
-    DecisionCurveResult,
-    ExternalValidationResult,
     TimeAUCResult,
-    ValidationResult,
     brier_score,
-    calibration,
-    concordance,
-    decision_curve,
-    external_validation,
     time_dependent_auc,
+)
+from lms_prognosis.evaluate.validation import (
+    ExternalValidationResult,
+    ValidationResult,
+    external_validation,
     validate,
 )
 
-__all__ = ["BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult", "ExternalValidationResult", "TimeAUCResult", "ValidationResult", "brier_score", "calibration", "concordance", "decision_curve", "external_validation", "time_dependent_auc", "validate"]
+__all__ = ["BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult",
+           "ExternalValidationResult", "TimeAUCResult", "ValidationResult", "brier_score",
+           "calibration", "concordance", "decision_curve", "external_validation",
+           "time_dependent_auc", "validate"]

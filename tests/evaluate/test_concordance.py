@@ -91,12 +91,13 @@ def test_no_comparable_pair() -> None:
 
 def test_r_status_coding_refused_and_missing_counted() -> None:
     d = pd.DataFrame({"time": [1, 2, 3, 4], "event": [2, 1, 2, 1], "risk": [4, 3, 2, 1]})
-    with pytest.raises(ValueError, match="1/2"):
+    with pytest.raises(lp.SurvivalDataError, match="R's Surv status"):
         lp.concordance(d, "risk")
     d = pd.DataFrame({"time": [1, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0],
                       "risk": [5, np.nan, 3, 2, 1]})
     res = lp.concordance(d, "risk")
     assert res.n == 4 and res.n_dropped == 1
+    assert res.dropped[["row", "column", "reason"]].values.tolist() == [[1, "risk", "missing"]]
     assert "c" in res.table.columns and "Concordance" in repr(res)
 
 

@@ -26,6 +26,7 @@ tiny_risk <- cbind(c(0.9, 0.7, 0.2, 0.6, 0.3, 0.3, 0.5, 0.4, 0.1, 0.2, 0.45, 0.0
 
 cases <- list()
 add_case <- function(name, data, model_call, score_call, times, covariates) {
+  data <- as.data.frame(data)  # Score turns a data.frame into a data.table by reference
   fit <- eval(parse(text = model_call))
   sc <- eval(parse(text = score_call))
   risk <- if (is.matrix(fit)) fit else predictRisk(fit, newdata = data, times = times)
@@ -37,7 +38,7 @@ add_case <- function(name, data, model_call, score_call, times, covariates) {
     model_call = model_call,
     call = score_call,
     covariates = covariates,
-    data = data[, c("time", "event", covariates), drop = FALSE],
+    data = as.list(as.data.frame(data)[, c("time", "event", covariates), drop = FALSE]),
     times = times,
     predicted_risk = unname(risk),
     brier = brier$Brier,
