@@ -127,6 +127,17 @@ class NomogramScales(Result):
     lp_reference : float
         Linear predictor of the reference patient (as ``predict_risk`` reports it for a
         CoxResult; the sum of its log HRs for a published model).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lms_prognosis import published_model
+    >>> sc = nomogram_scales(published_model("lms_default"), times=(60,))
+    >>> patient = pd.DataFrame({v: [sc.reference[v]] for v in sc.reference})
+    >>> float(sc.total_points(patient).iloc[0])
+    0.0
+    >>> bool(sc.predict_survival(0.0, 60.0) == sc.baseline[60.0])
+    True
     """
 
     points: pd.DataFrame

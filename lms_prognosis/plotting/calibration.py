@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from lms_prognosis._format import format_number
+from lms_prognosis._survdata import require_columns
 from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting._layout import panel_spec
 from lms_prognosis.plotting._result import PlotResult, root_figure
@@ -24,9 +25,9 @@ def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
     if predictions is None:
         return None
     if isinstance(predictions, pd.DataFrame):
-        col = next((c for c in ("predicted", "surv", "prediction") if c in predictions), None)
-        if col is None:
-            return None
+        col = next((c for c in ("predicted", "surv", "prediction") if c in predictions),
+                   "predicted")
+        require_columns(predictions, [col], "predictions")
         predictions = predictions[col]
     return np.asarray(predictions, float)
 
@@ -58,7 +59,8 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         with the histogram of the per-patient predictions (sharing x).
     predictions : array or DataFrame, optional
         Per-patient predictions for the histogram when ``cal`` does not carry them
-        (``cal.patients["predicted"]``); without either the histogram is left out.
+        (``cal.patients["predicted"]``); without either the histogram is left out. A
+        DataFrame needs a ``predicted`` (or ``surv``, ``prediction``) column.
     colour, smooth_colour : str
         Colours of the grouped points and of the smooth curve.
     quantity : str

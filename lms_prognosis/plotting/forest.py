@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._survdata import require_columns
 from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting._layout import panel_spec
 from lms_prognosis.plotting._result import PlotResult, root_figure
@@ -21,6 +22,9 @@ _NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
 def hr_frame(obj: Any) -> pd.DataFrame:
     """A tidy frame ``term, hr, lower, upper, p`` from an HR table, a CoxResult or a
     PublishedModel (``.factors``; p left empty when the source gives none).
+
+    A table without ``term`` (or ``factor``), ``hr``, ``lower`` or ``upper`` is a
+    :class:`~lms_prognosis.exceptions.ColumnNotFoundError`.
 
     Examples
     --------
@@ -40,9 +44,7 @@ def hr_frame(obj: Any) -> pd.DataFrame:
                         f"{type(obj).__name__}")
     if "term" not in df.columns and "factor" in df.columns:
         df = df.rename(columns={"factor": "term"})
-    missing = [c for c in ("term", "hr", "lower", "upper") if c not in df.columns]
-    if missing:
-        raise PlotError(f"HR table lacks columns {missing} (has {list(df.columns)})")
+    require_columns(df, ("term", "hr", "lower", "upper"), "HR table")
     if "p" not in df.columns:
         df["p"] = np.nan
     df = df[["term", "hr", "lower", "upper", "p"]].reset_index(drop=True)

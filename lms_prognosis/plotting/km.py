@@ -51,6 +51,16 @@ class KMPanel:
         ``km.median()`` when median lines were drawn.
     texts : dict
         The table's Text artists by row kind, in the row order of ``at_risk``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lms_prognosis import kaplan_meier
+    >>> df = pd.DataFrame({"time": [2, 4, 6, 9, 13, 15], "event": [1, 0, 1, 1, 0, 1]})
+    >>> (panel,) = plot_km(kaplan_meier(df), xticks=[0, 6, 12]).panels
+    >>> [t.get_text() for t in panel.texts["n_risk"]] == [
+    ...     str(v) for v in panel.at_risk["n_risk"]]
+    True
     """
 
     curve: Axes

@@ -34,6 +34,15 @@ class Nomogram:
         position]; for survival axes ``value`` is S and ``total`` the total points).
     scales : NomogramScales
         The scales drawn (from :func:`~lms_prognosis.cox.nomogram.nomogram_scales`).
+
+    Examples
+    --------
+    >>> from lms_prognosis import published_model
+    >>> nomo = plot_nomogram(published_model("lms_default"), times=(60,)).nomogram
+    >>> [a["name"] for a in nomo.axes][:2]
+    ['Points', 'age >= 60 years']
+    >>> round(nomo.max_total) == round(nomo.scales.max_total)
+    True
     """
 
     axes: list[dict[str, Any]]

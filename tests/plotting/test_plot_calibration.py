@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lms_prognosis.exceptions import PlotError
+from lms_prognosis.exceptions import ColumnNotFoundError, PlotError
 from lms_prognosis.plotting import plot_calibration
 
 
@@ -41,8 +41,10 @@ def test_without_predictions_no_histogram(calib):
     assert list(res.axes) == ["main"]
 
 
-def test_table_without_columns_is_a_plot_error():
+def test_table_without_columns_is_a_plot_error(calib):
     from types import SimpleNamespace
 
     with pytest.raises(PlotError, match="predicted"):
         plot_calibration(SimpleNamespace(table=pd.DataFrame({"x": [1.0]})))
+    with pytest.raises(ColumnNotFoundError, match="predictions column 'predicted'"):
+        plot_calibration(calib, predictions=pd.DataFrame({"risk": [0.1, 0.2]}))

@@ -8,7 +8,7 @@ import pytest
 
 from lms_prognosis import published_model
 from lms_prognosis._format import format_hr, format_p
-from lms_prognosis.exceptions import PlotError
+from lms_prognosis.exceptions import ColumnNotFoundError, PlotError
 from lms_prognosis.plotting import plot_forest
 
 
@@ -65,8 +65,11 @@ def test_published_model_and_plain_table():
 
 
 def test_bad_table():
-    with pytest.raises(PlotError, match="lacks columns"):
+    with pytest.raises(ColumnNotFoundError, match="'lower'"):
         plot_forest(pd.DataFrame({"term": ["a"], "hr": [1.0]}))
+    with pytest.raises(PlotError, match="duplicated"):
+        plot_forest(pd.DataFrame({"term": ["a", "a"], "hr": [1.0, 2.0], "lower": [0.5, 1.0],
+                                  "upper": [2.0, 4.0]}))
 
 
 def test_in_grid_cell(cox):
