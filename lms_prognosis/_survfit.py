@@ -134,7 +134,8 @@ def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = N
     if gcode is None or n_groups == 1:
         key = tc
     else:
-        key = gcode.astype(np.intp) * n_times + tc
+        key = np.multiply(gcode, n_times, dtype=np.intp)
+        key += tc
     size = n_groups * n_times
     w_died = died if weights is None else weights * died
     if size <= max(4 * len(time), 1 << 22):

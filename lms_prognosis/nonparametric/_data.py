@@ -63,7 +63,8 @@ def group_codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
     if arr.dtype.kind in "iu" and len(arr):
         lo = int(arr.min())
         if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
-            shifted = arr.astype(np.intp) - lo if lo else arr.astype(np.intp, copy=False)
+            shifted = np.subtract(arr, lo, dtype=np.intp) if lo else arr.astype(np.intp,
+                                                                                copy=False)
             present = np.bincount(shifted) > 0
             codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
             return codes.astype(np.int64, copy=False), [int(v) + lo
