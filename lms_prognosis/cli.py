@@ -3,18 +3,24 @@
 Exit codes (design section 4):
 
 - 0: success;
-- 2: usage error or unusable input, with one clear line on standard error (argparse's own
-  errors included);
+- 2: usage error, unusable input (any :class:`~lms_prognosis.LMSPrognosisError`, its fix
+  given in command-line syntax: ``--event-codes 1=0,2=1``, not ``event_codes={1: 0, 2: 1}``) or
+  an output path that cannot be written, with one clear line on standard error (argparse's
+  own errors included);
 - 1: unexpected internal error: one short line naming a file where the full traceback was
   written. A user never sees a traceback.
+
+Start-up: ``lms-prognosis --help`` loads neither pandas nor the statistics; each command
+imports what it needs when it runs (the only function-local imports here, each marked).
 
 Adding a command
 ----------------
 Each command is two small functions: ``_register_<name>(subparsers)`` adds its parser (with
 ``set_defaults(func=_cmd_<name>)``) and ``_cmd_<name>(args) -> int`` does the work and returns
 the exit code. Append the registration function to :data:`COMMANDS`. Raise
-:class:`UsageError` (or let :class:`~lms_prognosis.cohort.CohortError` through) for problems
-the user can fix; :func:`main` turns them into exit code 2.
+:class:`UsageError` (or let any :class:`~lms_prognosis.LMSPrognosisError` through) for
+problems the user can fix; :func:`main` turns them into exit code 2. Write files inside
+``with _writing(...)`` so that a path that cannot be written is exit 2, not an internal error.
 
 Examples
 --------
@@ -29,24 +35,35 @@ lms-prognosis check: ...example_messy_cohort.csv (endpoint DSS)
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 import tempfile
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lms_prognosis._format import format_number
 from lms_prognosis._version import __version__
-from lms_prognosis.cohort.reader import ENDPOINTS, EXAMPLE_MESSY_COHORT, CohortError
+from lms_prognosis._versions import versions
+from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT
+from lms_prognosis.cohort.schema import TIME_UNITS as _UNIT_FACTORS
+from lms_prognosis.exceptions import CohortError, LMSPrognosisError
 
 PROG = "lms-prognosis"
-TIME_UNITS = ("months", "days", "weeks", "years")
+TIME_UNITS = tuple(_UNIT_FACTORS)
+_UNKNOWN_EVENT = ("none", "unknown", "missing", "na")
 
 
-class UsageError(Exception):
-    """A problem the user can fix (bad arguments, unusable input): exit code 2."""
+class UsageError(LMSPrognosisError):
+    """A problem the user can fix (bad arguments, unusable input): exit code 2.
+
+    Its message is already in command-line syntax and names the command.
+    """
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,24 +90,29 @@ _EXAMPLES = {"event codes": "dead=1,alive=0 or 1=0,2=1",
              "column mappings": "OS_m=time,size=size_mm"}
 
 
-def event_codes_arg(text: str) -> dict[str, int]:
+def event_codes_arg(text: str) -> dict[str, int | None]:
     """Parse ``--event-codes dead=1,alive=0`` into ``{"dead": 1, "alive": 0}``.
+
+    ``9=unknown`` (or ``none``, ``missing``, ``na``) reads code 9 as a missing event.
 
     Examples
     --------
     >>> event_codes_arg("dead=1,alive=0")
     {'dead': 1, 'alive': 0}
-    >>> event_codes_arg("1=0,2=1")
-    {'1': 0, '2': 1}
+    >>> event_codes_arg("1=0,2=1,9=unknown")
+    {'1': 0, '2': 1, '9': None}
     """
-    codes = {}
+    codes: dict[str, int | None] = {}
     for key, value in _pairs(text, "event codes"):
+        if value.lower() in _UNKNOWN_EVENT:
+            codes[key] = None
+            continue
         try:
             codes[key] = int(value)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"event code {value!r} for {key!r} is not an integer "
-                f"(0 censored, 1 event, 2.. competing)") from None
+                f"event code {value!r} for {key!r} is not 0 (censored), 1 (event), "
+                f"2 (competing event) or unknown") from None
     return codes
 
 
@@ -154,7 +176,7 @@ def _add_cohort_options(p: argparse.ArgumentParser) -> None:
 
 
 def _read_cohort(path: Path, args: argparse.Namespace) -> Any:
-    from lms_prognosis.cohort.reader import read_cohort
+    from lms_prognosis.cohort.reader import read_cohort  # lazy: pandas, not at start-up
 
     return read_cohort(path, time_unit=args.time_unit, columns=args.columns,
                        event_codes=args.event_codes, endpoint=args.endpoint)
@@ -175,8 +197,33 @@ def _check_exclusions_out(out: str | None, source: Path) -> None:
 
 def _write_exclusions(exclusions: Any, out: str | None) -> None:
     if out:
-        exclusions.to_csv(out, index=False)
+        with _writing("check", "--exclusions-out", out):
+            exclusions.to_csv(out, index=False)
         print(f"\nexclusions written to {out}")
+
+
+@contextmanager
+def _writing(command: str, flag: str, target: str | Path, *,
+             only_under: bool = False) -> Iterator[None]:
+    """Turn an ``OSError`` while writing ``target`` into exit code 2 (one line).
+
+    With ``only_under`` (a folder of outputs, e.g. a report) only errors on a path inside
+    ``target`` are the user's; any other ``OSError`` stays an internal error.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if only_under and not _is_under(exc.filename, Path(target)):
+            raise
+        raise UsageError(f"{PROG} {command}: error: {flag} {target}: cannot be written "
+                         f"({exc.strerror or exc})") from None
+
+
+def _is_under(filename: object, folder: Path) -> bool:
+    if not isinstance(filename, str | os.PathLike):
+        return False
+    path = Path(os.fspath(filename)).absolute()
+    return path == folder.absolute() or folder.absolute() in path.parents
 
 
 # ----------------------------------------------------------------------------- commands
@@ -199,8 +246,6 @@ def _register_check(subparsers: Any) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from lms_prognosis._format import format_number
-
     if args.example == bool(args.cohort):
         raise UsageError(f"{PROG} check: error: give one COHORT file or --example "
                          f"(see {PROG} check --help)")
@@ -249,7 +294,8 @@ def _register_simulate(subparsers: Any) -> None:
                     "covariates as the domain brief section 6.1, FNCLCC grade derived from its "
                     "components, Weibull disease-specific survival scaled to a 5-y DSS of 0.75. "
                     "The same seed gives the same file on any machine.")
-    p.add_argument("--n", type=int, default=500, help="number of patients (default 500)")
+    p.add_argument("--n", type=_positive_int, default=500,
+                   help="number of patients (default 500)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--profile", choices=("somatic", "all_site"), default="somatic",
                    help="somatic (extremity/trunk, default) or all_site")
@@ -259,9 +305,9 @@ def _register_simulate(subparsers: Any) -> None:
                    help="DSS (default) or OS (other-cause deaths added, all deaths = 1)")
     p.add_argument("--competing-risks", action="store_true",
                    help="with DSS: simulate other-cause deaths and code them event = 2")
-    p.add_argument("--accrual-years", type=float, default=5.0, metavar="Y",
+    p.add_argument("--accrual-years", type=_years_arg, default=5.0, metavar="Y",
                    help="uniform accrual period (default 5)")
-    p.add_argument("--follow-up-years", type=float, default=5.0, metavar="Y",
+    p.add_argument("--follow-up-years", type=_years_arg, default=5.0, metavar="Y",
                    help="follow-up after the last entry (default 5)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="cohort CSV to write")
     p.add_argument("--truth-out", metavar="FILE.csv", default=None,
@@ -270,20 +316,43 @@ def _register_simulate(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from lms_prognosis.simulate.cohorts import simulate_cohort
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
+
+def _years_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years >= 0")
+    return value
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from lms_prognosis.simulate.cohorts import simulate_cohort  # lazy: start-up time
+
+    if args.competing_risks and args.endpoint != "DSS":
+        raise UsageError(f"{PROG} simulate: error: --competing-risks needs --endpoint DSS "
+                         "(OS counts every death as the event)")
     out = _out_path(args.out, args.force, "simulate")
     truth_out = _out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
-    try:
-        cohort = simulate_cohort(args.n, profile=args.profile, model=args.model, seed=args.seed,
-                                 accrual_years=args.accrual_years,
-                                 follow_up_years=args.follow_up_years, endpoint=args.endpoint,
-                                 competing_risks=args.competing_risks)
-    except ValueError as exc:
-        raise UsageError(f"{PROG} simulate: error: {exc}") from None
-    cohort.data.to_csv(out, index=False)
+    cohort = simulate_cohort(args.n, profile=args.profile, model=args.model, seed=args.seed,
+                             accrual_years=args.accrual_years,
+                             follow_up_years=args.follow_up_years, endpoint=args.endpoint,
+                             competing_risks=args.competing_risks)
     truth = cohort.truth
+    if truth is None:
+        raise RuntimeError("simulate_cohort returned a cohort without its truth")
+    with _writing("simulate", "--out", out):
+        cohort.data.to_csv(out, index=False)
     events = cohort.data["event"].value_counts().to_dict()
     print(f"{PROG} simulate: {len(cohort.data)} patients written to {out}")
     print(f"call: {cohort.source}")
@@ -293,7 +362,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print("true hazard ratios: " + ", ".join(f"{t} {h:.2f}" for t, h in truth.hr.items()
                                               if t in truth.covariates or t.startswith("grade")))
     if truth_out is not None:
-        truth.survival.to_csv(truth_out, index=False)
+        with _writing("simulate", "--truth-out", truth_out):
+            truth.survival.to_csv(truth_out, index=False)
         print(f"truth written to {truth_out}")
     return 0
 
@@ -307,14 +377,24 @@ def _register_models(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_models)
 
 
+def _check_model(name: str, command: str) -> None:
+    """Refuse an unknown model name before any work, naming close matches."""
+    from lms_prognosis.literature.models import list_models  # lazy: start-up time
+
+    names = [str(n) for n in list_models()["name"]]
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UsageError(f"{PROG} {command}: error: unknown model {name!r}; {hint}available: "
+                         f"{', '.join(names)} (see {PROG} models)")
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature.models import list_models, published_model
+    from lms_prognosis.literature.models import list_models, published_model  # lazy
 
     if args.name:
-        try:
-            model = published_model(args.name)
-        except ValueError as exc:
-            raise UsageError(f"{PROG} models: error: {exc}") from None
+        _check_model(args.name, "models")
+        model = published_model(args.name)
         print(repr(model))
         print("\nSources")
         for s in dict.fromkeys(model.factors["source"]):
@@ -368,32 +448,36 @@ def _register_predict(subparsers: Any) -> None:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature.models import EndpointMismatchError, published_model
+    from lms_prognosis.literature.models import published_model  # lazy: start-up time
 
     out = _out_path(args.out, args.force, "predict")
     path = Path(args.cohort)
     if out.exists() and path.exists() and os.path.samefile(out, path):
         raise UsageError(f"{PROG} predict: error: --out {args.out} is the input file "
                          "(input files are never written)")
-    try:
-        model = published_model(args.model)
-    except ValueError as exc:
-        raise UsageError(f"{PROG} predict: error: {exc}") from None
+    _check_model(args.model, "predict")
+    model = published_model(args.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cohort = _read_cohort(path, args)
-        try:
-            if args.recalibrate:
-                model = model.recalibrate(cohort, missing=args.missing,
-                                          allow_endpoint_mismatch=args.allow_endpoint_mismatch)
-            res = model.score(cohort, args.times, missing=args.missing,
-                              allow_endpoint_mismatch=args.allow_endpoint_mismatch)
-        except EndpointMismatchError as exc:
-            msg = str(exc).replace("allow_endpoint_mismatch=True", "--allow-endpoint-mismatch")
-            raise UsageError(f"{PROG} predict: error: {msg}") from None
-        except ValueError as exc:
-            raise UsageError(f"{PROG} predict: error: {exc}") from None
-    res.table.to_csv(out, index=False)
+        if args.recalibrate:
+            model = model.recalibrate(cohort, missing=args.missing,
+                                      allow_endpoint_mismatch=args.allow_endpoint_mismatch)
+        res = model.score(cohort, args.times, missing=args.missing,
+                          allow_endpoint_mismatch=args.allow_endpoint_mismatch)
+    with _writing("predict", "--out", out):
+        res.table.to_csv(out, index=False)
+    _print_predictions(model, cohort, res, out)
+    notes = [*res.notes, *(str(w.message) for w in caught)]
+    if cohort.n_excluded:
+        notes.append(f"{cohort.n_excluded} row(s) excluded on reading "
+                     f"(`{PROG} check {args.cohort}` lists them)")
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
+    return 0
+
+
+def _print_predictions(model: Any, cohort: Any, res: Any, out: Path) -> None:
     print(f"{PROG} predict: {model.name} on {cohort.source} (endpoint {cohort.endpoint})")
     print(f"{len(res.table)} patient(s) scored, written to {out}")
     print(f"baseline: {res.baseline}")
@@ -406,13 +490,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     print(f"caveat: {model.caveat}")
     if len(res.exclusions):
         _print_exclusions(res.exclusions, 20)
-    notes = [*res.notes, *(str(w.message) for w in caught)]
-    if cohort.n_excluded:
-        notes.append(f"{cohort.n_excluded} row(s) excluded on reading "
-                     f"(`{PROG} check {args.cohort}` lists them)")
-    for note in dict.fromkeys(notes):
-        print(f"note: {note}")
-    return 0
 
 
 def _register_report(subparsers: Any) -> None:
@@ -444,8 +521,7 @@ def _register_report(subparsers: Any) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lms_prognosis.literature.models import published_model
-    from lms_prognosis.report import ReportExistsError, write_report
+    from lms_prognosis.report import write_report  # lazy: matplotlib and jinja2, start-up time
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -453,22 +529,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{PROG} report: error: --out {args.out} is not empty; use --force "
                          "to overwrite the report in it")
-    try:
-        published_model(args.model)
-    except ValueError as exc:
-        raise UsageError(f"{PROG} report: error: {exc}") from None
+    _check_model(args.model, "report")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what a warning says is in cohort.notes (and the report)
         cohort = _read_cohort(Path(args.cohort), args)
     if args.table_one_by and args.table_one_by not in cohort.data.columns:
         raise UsageError(f"{PROG} report: error: --table-one-by {args.table_one_by}: no such "
                          f"column; columns are {', '.join(map(str, cohort.data.columns))}")
-    try:
+    with _writing("report", "--out", out, only_under=True):
         rep = write_report(cohort, out, model=args.model, time_points=args.times,
                            force=args.force, progress=not args.quiet,
                            table_one_by=args.table_one_by)
-    except ReportExistsError as exc:
-        raise UsageError(f"{PROG} report: error: {exc}") from None
     print(f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "
           f"{len(cohort.data)} patients, {cohort.n_excluded} row(s) excluded)")
     print(f"{len(rep.files)} files written to {rep.out_dir} in {sum(rep.timings.values()):.1f} s")
@@ -498,36 +569,94 @@ def _one_line(message: str) -> None:
     print(" ".join(str(message).split()), file=sys.stderr)
 
 
+def _flag_pairs(body: str) -> str:
+    """``1: 0, 'dead': 1`` (a Python dict's inside) as ``1=0,dead=1``."""
+    pairs = [p.split(":", 1) for p in body.split(",") if ":" in p]
+    return ",".join(f"{k.strip().strip(chr(39) + chr(34))}={v.strip().strip(chr(39) + chr(34))}"
+                    for k, v in pairs)
+
+
+_KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),
+    (re.compile(r"event_codes=\{([^{}]*)\}"),
+     lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
+    (re.compile(r"columns=\{([^{}]*)\}"), lambda m: f"--columns {_flag_pairs(m.group(1))}"),
+    (re.compile(r"\b(time_unit|endpoint|missing|table_one_by)=(['\"]?)([\w-]*)\2"),
+     lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip()),
+    (re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
+     lambda m: f"--{m.group(1).replace('_', '-')}"),
+]
+
+
+def cli_syntax(message: str) -> str:
+    """A package message with its Python keywords as the command's flags.
+
+    Examples
+    --------
+    >>> cli_syntax("pass event_codes={1: 0, 2: 1} if it is R's status")
+    "pass --event-codes 1=0,2=1 if it is R's status"
+    >>> cli_syntax("name yours with columns={'OS_m': 'time'}; or time_unit='days'")
+    'name yours with --columns OS_m=time; or --time-unit days'
+    >>> cli_syntax("pass allow_endpoint_mismatch=True to proceed")
+    'pass --allow-endpoint-mismatch to proceed'
+    """
+    for pattern, flag in _KEYWORD_TO_FLAG:
+        message = pattern.sub(flag, message)
+    return message
+
+
 def _write_traceback() -> str:
     """Write the current exception's traceback (and versions) to a temporary file."""
     fd, path = tempfile.mkstemp(prefix="lms-prognosis-error-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"{PROG} {__version__}\nargv: {sys.argv!r}\n\n{traceback.format_exc()}")
         try:
-            from lms_prognosis._versions import versions
-
             fh.write("\n" + "\n".join(f"{k}: {v}" for k, v in versions().items()) + "\n")
-        except Exception:  # the report must not fail while reporting
-            pass
+        except Exception as exc:  # the versions are a courtesy: say why they are missing
+            fh.write(f"\n(versions not available: {type(exc).__name__}: {exc})\n")
     return path
 
 
+def _internal_error(exc: BaseException) -> int:
+    try:
+        where = f"the full traceback is in {_write_traceback()}"
+    except OSError:
+        where = "the traceback could not be written to a file"
+    _one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. "
+              "Please report it.")
+    return 1
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    return sorted(name for action in parser._actions
+                  if isinstance(action, argparse._SubParsersAction)
+                  for name in action.choices)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 usage/input, 1 internal)."""
+    """Run the command line; returns the exit code (0 ok, 2 usage/input/output, 1 internal).
+
+    Examples
+    --------
+    >>> main(["check", "--example", "--event-codes", "dead=1,alive=yes"])
+    2
+    """
+    command = ""
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            names = ", ".join(sorted(parser._subparsers._group_actions[0].choices))  # type: ignore[union-attr]
-            raise UsageError(f"{PROG}: error: choose a command ({names}); see {PROG} --help")
+            raise UsageError(f"{PROG}: error: choose a command "
+                             f"({', '.join(_command_names(parser))}); see {PROG} --help")
+        command = f" {args.command}"
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else 0
     except UsageError as exc:
         _one_line(str(exc))
         return 2
-    except CohortError as exc:
-        _one_line(f"{PROG}: error: {exc}")
+    except LMSPrognosisError as exc:  # unusable input or options: the user can fix it
+        _one_line(f"{PROG}{command}: error: {cli_syntax(str(exc))}")
         return 2
     except KeyboardInterrupt:
         _one_line(f"{PROG}: interrupted")
@@ -537,10 +666,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
-        try:
-            where = f"the full traceback is in {_write_traceback()}"
-        except Exception:
-            where = "the traceback could not be written to a file"
-        _one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. "
-                  "Please report it.")
-        return 1
+        return _internal_error(exc)

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 import lms_prognosis.cohort.reader
-from lms_prognosis.cli import build_parser, main
+from lms_prognosis.cli import UsageError, _writing, build_parser, cli_syntax, main
 from lms_prognosis.cohort.reader import EXAMPLE_MESSY_COHORT, read_cohort
+from lms_prognosis.exceptions import LMSPrognosisError
 
 GOOD = ("patient_id,time,event,age,grade\n"
         "a,12,1,60,2\nb,-1,0,70,3\nc,24,0,,G1\n")
@@ -56,7 +57,7 @@ def test_module_missing_file_exits_2_with_one_line(tmp_path):
     result = run("check", str(tmp_path / "missing.csv"))
     assert result.returncode == 2
     line = one_clear_line(result.stderr)
-    assert line.startswith("lms-prognosis: error: ") and "missing.csv: no such file" in line
+    assert line.startswith("lms-prognosis check: error: ") and "missing.csv: no such file" in line
 
 
 def test_module_usage_error_exits_2_with_one_line(cohort_csv):
@@ -94,8 +95,7 @@ def test_module_internal_error_exits_1_without_traceback(cohort_csv):
 
 def test_console_script_if_installed(cohort_csv):
     script = Path(sys.executable).with_name("lms-prognosis")
-    if not script.exists():
-        pytest.skip("console script not installed in this environment")
+    assert script.exists(), "the package is installed with its console script"
     result = subprocess.run([str(script), "check", str(cohort_csv)], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -221,3 +221,69 @@ def test_parser_has_one_subparser_per_command():
     parser = build_parser()
     (action,) = [a for a in parser._actions if a.dest == "command"]
     assert set(action.choices) >= {"check"}
+
+
+# --------------------------------------------------------------------------- contract
+
+def test_usage_error_is_a_package_error():
+    assert issubclass(UsageError, LMSPrognosisError)
+
+
+def test_r_status_is_refused_with_the_fix_as_a_flag(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text("time,status\n10,1\n20,2\n30,2\n")
+    assert main(["check", str(path)]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line.startswith("lms-prognosis check: error: ")
+    assert "--event-codes 1=0,2=1" in line and "event_codes=" not in line
+
+
+def test_missing_time_column_suggests_the_flag(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    path.write_text("OS_mnths,event\n10,1\n")
+    assert main(["check", str(path)]) == 2
+    assert "--columns OS_mnths=time" in one_clear_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("target", ["dir", "/dev/full"])
+def test_output_that_cannot_be_written_exits_2(cohort_csv, tmp_path, capsys, target):
+    out = str(tmp_path) if target == "dir" else target  # a folder; a full disk
+    assert main(["check", str(cohort_csv), "--exclusions-out", out]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line.startswith(f"lms-prognosis check: error: --exclusions-out {out}: cannot be "
+                           "written (")
+
+
+def test_simulate_out_that_is_a_folder_exits_2(tmp_path, capsys):
+    assert main(["simulate", "--n", "20", "--out", str(tmp_path), "--force"]) == 2
+    assert "cannot be written" in one_clear_line(capsys.readouterr().err)
+
+
+def test_os_error_elsewhere_than_the_output_folder_stays_internal(tmp_path):
+    with pytest.raises(FileNotFoundError), _writing("report", "--out", tmp_path / "out",
+                                                   only_under=True):
+        open(tmp_path / "elsewhere" / "template.html")
+    with pytest.raises(UsageError, match="--out .*out: cannot be written"), _writing(
+            "report", "--out", tmp_path / "out", only_under=True):
+        open(tmp_path / "out" / "missing" / "report.html", "w")
+
+
+def test_unknown_model_names_close_matches(capsys):
+    assert main(["models", "gustafson1993"]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "unknown model 'gustafson1993'; did you mean gustafson1992?" in line
+
+
+def test_cli_syntax_leaves_other_text_alone():
+    text = "follow-up times must be >= 0 (check the dates of surgery and last contact)"
+    assert cli_syntax(text) == text
+    assert cli_syntax("read the file with lp.read_cohort(..., event_codes={1: 0, 2: 1})") == (
+        "read the file with --event-codes 1=0,2=1")
+
+
+def test_help_does_not_load_pandas():
+    code = ("import sys\nfrom lms_prognosis.cli import main\nmain(['--help'])\n"
+            "print('pandas' in sys.modules, 'lms_prognosis.cohort.reader' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
