@@ -1,7 +1,27 @@
-"""Cox proportional hazards models: fitting (``fit``), the design matrix (``design``), the
-Newton-Raphson engine (``engine``), the Breslow/Efron baseline and per-patient survival
-(``baseline``), and the proportional-hazards test (``zph``)."""
+"""Cox proportional hazards models.
 
-from lms_prognosis.cox.fit import CoxError, CoxResult, CoxWarning, PHTest, fit_cox
+``fit_cox`` (:mod:`~lms_prognosis.cox.fit`) returns a :class:`CoxResult`
+(:mod:`~lms_prognosis.cox.result`). The kernels behind it are the package's only ones for their
+concept, and other subpackages import them from here:
 
-__all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest"]
+* :func:`~lms_prognosis.cox.design.design_matrix` -- treatment-contrast coding with the
+  constant / collinear checks;
+* :func:`~lms_prognosis.cox.engine.newton_raphson` on :func:`~lms_prognosis.cox.engine.prepare`
+  -- R ``coxph``'s solver and convergence rule;
+* :func:`~lms_prognosis.cox.baseline.baseline_hazard` -- the Breslow / Efron baseline hazard,
+  also for a fixed linear predictor (offset);
+* :func:`~lms_prognosis.cox.slope.calibration_slope` -- R ``coxph(Surv ~ lp)``;
+* :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``.
+"""
+
+from lms_prognosis.cox.baseline import BaselineHazard, baseline_hazard
+from lms_prognosis.cox.design import Design, design_matrix
+from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.cox.result import CoxResult
+from lms_prognosis.cox.slope import CalibrationSlope, calibration_slope
+from lms_prognosis.cox.zph import PHTest
+from lms_prognosis.exceptions import CoxError, CoxWarning
+
+__all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest", "design_matrix",
+           "Design", "calibration_slope", "CalibrationSlope", "baseline_hazard",
+           "BaselineHazard"]

@@ -1,4 +1,8 @@
-"""Per-patient survival after a Cox fit, as R ``survfit.coxph`` + ``summary(, times=)``.
+"""The Breslow/Efron baseline hazard and per-patient survival after a Cox fit.
+
+The one baseline-hazard implementation of the package: :func:`baseline` (on a prepared fit),
+:func:`baseline_hazard` (for a fixed linear predictor given as an offset, e.g. recalibrating
+a published model) and :func:`predict_survival` (R ``survfit.coxph`` + ``summary(, times=)``).
 
 The baseline cumulative hazard is R's ``agsurv``: for an Efron fit the Efron-corrected
 (Fleming-Harrington type) increment ``sum_k 1 / (S0 - k/d D0)`` at a time with d tied events
@@ -15,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survfit import conf_int  # one survfit_confint for KM and Cox
-from lms_prognosis.cox.engine import Prepared, _rev_block_cumsum, efron_event_sums
+from lms_prognosis.cox.engine import Prepared, efron_event_sums, prepare, rev_block_cumsum
+from lms_prognosis.exceptions import CoxError
+
+__all__ = ["Baseline", "baseline", "BaselineHazard", "baseline_hazard", "predict_survival"]
 
 
 @dataclass
@@ -30,10 +37,24 @@ class Baseline:
 
 
 def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
-    """R ``agsurv`` (survtype = vartype = 3 for Efron, 2 for Breslow), vectorised."""
+    """R ``agsurv`` (survtype = vartype = 3 for Efron, 2 for Breslow), vectorised.
+
+    The cumulative hazard is that of a patient with centred covariates 0 and offset 0 (the
+    offset of ``prep``, if any, enters the risk sets).
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 1, 0]),
+    ...                np.zeros((4, 0)), efron=False)
+    >>> base = baseline(prep, np.zeros(0))
+    >>> base.time.tolist(), base.cumhaz.round(4).tolist()  # descending time: d / n at risk
+    ([3.0, 2.0, 1.0], [0.9167, 0.9167, 0.25])
+    """
     x = prep.x
     p = x.shape[1]
     eta = x @ beta if p else np.zeros(x.shape[0])
+    if prep.offset is not None:
+        eta = eta + prep.offset
     w = np.exp(eta)
     wx = x * w[:, None]
     nblock = prep.block_end.shape[0]
@@ -50,13 +71,110 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
         c = np.add.reduceat(inv2, starts)
         e = np.add.reduceat(f * inv2, starts)
         xb[prep.eblock] = s1 * c[:, None] - d1 * e[:, None]
-    cumhaz = _rev_block_cumsum(haz, prep)
-    cumvar = _rev_block_cumsum(var, prep)
-    xbar = np.column_stack([_rev_block_cumsum(xb[:, j], prep) for j in range(p)]) if p \
+    cumhaz = rev_block_cumsum(haz, prep)
+    cumvar = rev_block_cumsum(var, prep)
+    xbar = np.column_stack([rev_block_cumsum(xb[:, j], prep) for j in range(p)]) if p \
         else np.zeros((nblock, 0))
     bt = prep.time[prep.block_end]
     bs = prep.stratum[prep.block_end]
     return Baseline(time=bt, stratum=bs, cumhaz=cumhaz, cumvar=cumvar, xbar=xbar)
+
+
+@dataclass(frozen=True, eq=False)
+class BaselineHazard:
+    """Baseline cumulative hazard of :func:`baseline_hazard`, ascending time per stratum.
+
+    Attributes
+    ----------
+    time : ndarray
+        Distinct times (events and censorings), ascending within each stratum.
+    cumhaz : ndarray
+        H0(t) for a patient whose linear predictor is 0.
+    var : ndarray
+        Cumulative sum of the hazard-increment variances (R ``agsurv``'s ``varhaz``).
+    stratum : ndarray of int
+        Stratum code of each row (all 0 without strata).
+    """
+
+    time: np.ndarray
+    cumhaz: np.ndarray
+    var: np.ndarray
+    stratum: np.ndarray
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """stratum, time, cumhaz, surv (exp(-cumhaz))."""
+        return pd.DataFrame({"stratum": self.stratum, "time": self.time,
+                             "cumhaz": self.cumhaz, "surv": np.exp(-self.cumhaz)})
+
+    def at(self, times: np.ndarray | list[float] | float, stratum: int = 0) -> np.ndarray:
+        """H0 at ``times`` in one stratum: 0 before the first time, NaN after the last one.
+
+        Examples
+        --------
+        >>> h = baseline_hazard(np.array([1.0, 2.0, 3.0]), np.array([1, 1, 0]))
+        >>> h.at([0.5, 2.5, 4.0]).round(3).tolist()
+        [0.0, 0.833, nan]
+        """
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        rows = self.stratum == stratum
+        bt, bh = self.time[rows], self.cumhaz[rows]
+        pos = np.searchsorted(bt, t, side="right") - 1
+        out = np.where(pos >= 0, bh[np.maximum(pos, 0)], 0.0)
+        return np.where(t > (bt[-1] if bt.size else -np.inf), np.nan, out)
+
+
+def baseline_hazard(time: np.ndarray, event: np.ndarray, lp: np.ndarray | None = None, *,
+                    ties: str = "breslow", stratum: np.ndarray | None = None
+                    ) -> BaselineHazard:
+    """Baseline cumulative hazard for a fixed linear predictor (Breslow or Efron).
+
+    The hazard of a patient with linear predictor 0 when every patient's risk is
+    ``exp(lp)``: the linear predictor is an offset, not re-estimated. This recalibrates a
+    published model's baseline to a local cohort.
+
+    Parameters
+    ----------
+    time, event : ndarray
+        Follow-up and event code (1 = event, other codes censored), already checked by
+        ``lms_prognosis._survdata.survival_data`` (near-ties merged).
+    lp : ndarray, optional
+        Fixed linear predictor per patient (default 0: the Nelson-Aalen / Fleming-Harrington
+        estimate).
+    ties : {"breslow", "efron"}
+        Breslow's increments ``d / sum exp(lp)``, or Efron's ``sum_k 1 / (S0 - k/d D0)``.
+    stratum : ndarray of int, optional
+        Stratum code per patient: one baseline per stratum.
+
+    Returns
+    -------
+    BaselineHazard
+
+    Notes
+    -----
+    As R ``survfit(coxph(Surv(time, event) ~ offset(lp), ties = ties), newdata =
+    data.frame(lp = 0))$cumhaz`` (``ctype`` 1 for Breslow, 2 for Efron), pinned by
+    ``tests/reference/cox_kernels.R``.
+
+    Examples
+    --------
+    >>> h = baseline_hazard(np.array([1.0, 2.0, 2.0, 4.0]), np.array([1, 1, 1, 0]),
+    ...                     np.array([0.5, 0.0, -0.5, 0.2]))
+    >>> h.time.tolist(), h.cumhaz.round(4).tolist()
+    ([1.0, 2.0, 4.0], [0.2234, 0.9306, 0.9306])
+    """
+    if ties not in ("breslow", "efron"):
+        raise CoxError(f"ties must be 'breslow' or 'efron', got {ties!r}")
+    time = np.asarray(time, dtype=float)
+    n = time.shape[0]
+    off = None if lp is None else np.asarray(lp, dtype=float)
+    prep = prepare(time, np.asarray(event), np.zeros((n, 0)),
+                   None if stratum is None else np.asarray(stratum, dtype=np.int64),
+                   ties == "efron", offset=off)
+    base = baseline(prep, np.zeros(0))
+    asc = np.lexsort((base.time, base.stratum))
+    return BaselineHazard(time=base.time[asc], cumhaz=base.cumhaz[asc], var=base.cumvar[asc],
+                          stratum=base.stratum[asc])
 
 
 def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.ndarray,

@@ -1,25 +1,45 @@
-"""Design matrix and data checks for :mod:`lms_prognosis.cox.fit` (private).
+"""The design matrix of a Cox model: the one implementation for the whole package.
 
-Treatment contrasts with the first level as reference (R's default ``contr.treatment``);
-booleans as True vs False; complete cases with the dropped rows reported; constant and
-aliased columns dropped with a warning; the separation / monotone-likelihood warnings.
+:func:`design_matrix` turns covariate columns into numeric design columns the way
+``fit_cox`` does (and ``validate``'s bootstrap refits, which must code the data identically):
+
+* numeric columns enter as they are; booleans as True vs False (1/0);
+* categorical, text and mixed columns get treatment contrasts with the first level as the
+  reference (R's default ``contr.treatment``): a Categorical's first category, else the
+  sorted first value; the terms are named ``covariate[level]``;
+* a level with no patient is left out, a column that is constant is dropped, and a column that
+  is a linear combination of the others (collinear, R gives it an NA coefficient) is dropped,
+  each with a :class:`~lms_prognosis.exceptions.CoxWarning` naming it.
+
+The :class:`Design` it returns codes new data the same way (:meth:`Design.transform`), so
+predictions use the fitted levels and reference.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cox import engine as _engine
+from lms_prognosis.cox._cholesky import cholesky2
 from lms_prognosis.exceptions import CoxError, CoxWarning
+
+__all__ = ["Term", "Design", "design_matrix", "design_columns", "make_terms", "strata_keys",
+           "strata_order", "aliased_keep"]
+
+_CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
+ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
 
 
 @dataclass
-class _Term:
+class Term:
+    """One covariate of the model and the design columns it becomes."""
+
     covariate: str
     kind: str  # "numeric", "bool", "factor"
     levels: list[Any] = field(default_factory=list)  # factor: all levels, reference first
@@ -27,18 +47,8 @@ class _Term:
 
 
 # ---------------------------------------------------------------------------------------------
-# design matrix
+# coding
 # ---------------------------------------------------------------------------------------------
-
-def _isna(s: pd.Series) -> np.ndarray:
-    """Missing-value mask, with a fast path for numpy numeric columns."""
-    if isinstance(s.dtype, np.dtype):
-        if s.dtype.kind == "f":
-            return np.isnan(s.to_numpy())
-        if s.dtype.kind in "iub":
-            return np.zeros(len(s), dtype=bool)
-    return s.isna().to_numpy()
-
 
 def _kind(s: pd.Series) -> str:
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
@@ -49,7 +59,8 @@ def _kind(s: pd.Series) -> str:
             or pd.api.types.is_string_dtype(s.dtype):
         if pd.api.types.is_object_dtype(s.dtype):
             vals = s.dropna()
-            if len(vals) and vals.map(type).eq(bool).all():
+            if len(vals) and isinstance(vals.iloc[0], (bool, np.bool_)) \
+                    and all(isinstance(v, (bool, np.bool_)) for v in vals):
                 return "bool"
         return "factor"
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -58,14 +69,27 @@ def _kind(s: pd.Series) -> str:
                    "booleans or categories")
 
 
-def _levels(s: pd.Series) -> list[Any]:
+def levels_of(s: pd.Series) -> list[Any]:
+    """Levels in R's order: a Categorical's categories, else the sorted distinct values."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return list(s.cat.categories)
     return sorted(s.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
 
 
-def _design_columns(df: pd.DataFrame, terms: list[_Term]) -> list[np.ndarray]:
-    """One float array per design column (treatment contrasts for factors)."""
+def _factor_codes(s: pd.Series, term: Term) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == list(term.levels):
+        return np.asarray(s.cat.codes.to_numpy())
+    values = s.astype(object)
+    known = values.isin(term.levels).to_numpy() | values.isna().to_numpy()
+    if not known.all():
+        bad = sorted({str(v) for v in values[~known]})
+        raise CoxError(f"{term.covariate}: level(s) {bad} were not in the fitted data "
+                       f"(levels {term.levels})")
+    return np.asarray(pd.Categorical(values, categories=term.levels).codes)
+
+
+def design_columns(df: pd.DataFrame, terms: Sequence[Term]) -> list[np.ndarray]:
+    """One float array per design column (treatment contrasts for factors; NaN if missing)."""
     cols: list[np.ndarray] = []
     for term in terms:
         s = df[term.covariate]
@@ -74,17 +98,7 @@ def _design_columns(df: pd.DataFrame, terms: list[_Term]) -> list[np.ndarray]:
         elif term.kind == "bool":
             cols.append(s.astype("boolean").to_numpy(dtype=float, na_value=np.nan))
         else:
-            if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == \
-                    list(term.levels):
-                codes = s.cat.codes.to_numpy()
-            else:
-                values = s.astype(object)
-                known = values.isin(term.levels).to_numpy() | values.isna().to_numpy()
-                if not known.all():
-                    bad = sorted({str(v) for v in values[~known]})
-                    raise CoxError(f"{term.covariate}: level(s) {bad} were not in the fitted "
-                                   f"data (levels {term.levels})")
-                codes = pd.Categorical(values, categories=term.levels).codes
+            codes = _factor_codes(s, term)
             for j in range(1, len(term.levels)):
                 col = (codes == j).astype(float)
                 col[codes < 0] = np.nan
@@ -92,202 +106,288 @@ def _design_columns(df: pd.DataFrame, terms: list[_Term]) -> list[np.ndarray]:
     return cols
 
 
-def _design(df: pd.DataFrame, terms: list[_Term]) -> np.ndarray:
-    cols = _design_columns(df, terms)
-    if not cols:
-        return np.zeros((len(df), 0))
-    return np.column_stack(cols)
-
-
-def _strata_order(df: pd.DataFrame, strata: list[str], keys: list[Any]) -> list[Any]:
-    """Distinct strata in R's order: category order for a Categorical, else sorted."""
-    pos = []
-    for c in strata:
-        lv = _levels(df[c])
-        pos.append({v: i for i, v in enumerate(lv)})
-    present = set(keys)
-    if len(strata) == 1:
-        return sorted(present, key=lambda k: pos[0][k])
-    return sorted(present, key=lambda k: tuple(pos[i][v] for i, v in enumerate(k)))
-
-
-def _strata_keys(df: pd.DataFrame, strata: list[str]) -> list[Any]:
-    if len(strata) == 1:
-        return df[strata[0]].tolist()
-    return list(zip(*(df[c].tolist() for c in strata), strict=True))
-
-
-def _dropped_table(df: pd.DataFrame, needed: list[str], miss: np.ndarray, bad: np.ndarray
-                   ) -> pd.DataFrame:
-    idx = np.flatnonzero(bad)
-    which = [", ".join(c for c, m in zip(needed, miss[i], strict=True) if m) for i in idx]
-    out = {"row": df.index[idx]}
-    if "patient_id" in df.columns:
-        out["patient_id"] = df["patient_id"].to_numpy()[idx]
-    out["column"] = which
-    out["reason"] = [f"missing value in {w} (complete-case analysis)" for w in which]
-    return pd.DataFrame(out)
-
-
-def _make_terms(data: pd.DataFrame, covs: list[str]) -> list[_Term]:
+def make_terms(df: pd.DataFrame, covariates: Sequence[str], stacklevel: int = 2
+               ) -> list[Term]:
+    """The terms of ``covariates`` in ``df``; factor levels absent from ``df`` are left out
+    with a warning."""
     terms = []
-    for c in covs:
-        kind = _kind(data[c])
-        if kind == "factor":
-            levels = _levels(data[c])
-            present = set(data[c].astype(object).unique().tolist())
-            unused = [lv for lv in levels if lv not in present]
-            if unused:
-                warnings.warn(f"{c}: level(s) {unused} have no patients among the complete "
-                              f"cases and were left out", CoxWarning, stacklevel=3)
-                levels = [lv for lv in levels if lv in present]
-            names = [f"{c}[{lv}]" for lv in levels[1:]]
-            terms.append(_Term(c, kind, levels, names))
-        else:
-            terms.append(_Term(c, kind, [], [c]))
+    for c in covariates:
+        kind = _kind(df[c])
+        if kind != "factor":
+            terms.append(Term(c, kind, [], [c]))
+            continue
+        levels = levels_of(df[c])
+        present = set(df[c].dropna().astype(object).unique().tolist())
+        unused = [lv for lv in levels if lv not in present]
+        if unused:
+            warnings.warn(f"{c}: level(s) {unused} have no patients among the complete cases "
+                          f"and were left out", CoxWarning, stacklevel=stacklevel)
+            levels = [lv for lv in levels if lv in present]
+        terms.append(Term(c, kind, levels, [f"{c}[{lv}]" for lv in levels[1:]]))
     return terms
 
 
-def _only_unit_values(c: np.ndarray) -> bool:
-    lo, hi = c.min(), c.max()
+# ---------------------------------------------------------------------------------------------
+# the design
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Design:
+    """Numeric design columns of a set of covariates (see :func:`design_matrix`).
+
+    Attributes
+    ----------
+    columns : list of ndarray
+        One float array per design column, in the caller's row order.
+    names : list of str
+        Term names: ``covariate`` for numbers and booleans, ``covariate[level]`` for the
+        non-reference levels of a factor.
+    terms : list of Term
+        The covariates kept, with their kind and levels (reference first).
+    center : ndarray
+        Column means over the complete rows (the engine centres on them).
+    means : ndarray
+        R's ``coxph()$means``: as ``center`` except that columns whose values are all in
+        {-1, 0, 1} (dummies, booleans, 0/1 numbers) get 0, i.e. their reference value (R's
+        ``nocenter = c(-1, 0, 1)``).
+    """
+
+    columns: list[np.ndarray]
+    names: list[str]
+    terms: list[Term]
+    center: np.ndarray
+    means: np.ndarray
+
+    @cached_property
+    def x(self) -> np.ndarray:
+        """The (n, p) design matrix."""
+        if not self.columns:
+            return np.zeros((0, 0))
+        return np.column_stack(self.columns)
+
+    @property
+    def covariates(self) -> list[str]:
+        """The covariates kept (a dropped constant or collinear covariate is not listed)."""
+        return [t.covariate for t in self.terms]
+
+    @property
+    def term_columns(self) -> list[tuple[str, list[int]]]:
+        """(covariate, indices of its design columns) for each term."""
+        out = []
+        j = 0
+        for t in self.terms:
+            out.append((t.covariate, list(range(j, j + len(t.names)))))
+            j += len(t.names)
+        return out
+
+    def select(self, keep: Sequence[int]) -> Design:
+        """The design with only the columns ``keep`` (a term with none left goes)."""
+        bad = {nm for i, nm in enumerate(self.names) if i not in set(keep)}
+        idx = list(keep)
+        return Design(columns=[self.columns[j] for j in idx],
+                      names=[self.names[j] for j in idx],
+                      terms=drop_term_columns(self.terms, bad), center=self.center[idx],
+                      means=self.means[idx])
+
+    def transform(self, newdata: pd.DataFrame) -> np.ndarray:
+        """Code ``newdata`` as the fitted data: (m, p) matrix, NaN where a value is missing.
+
+        Raises :class:`~lms_prognosis.exceptions.CoxError` for a level not seen in the
+        fitted data or a covariate missing from ``newdata``.
+        """
+        if not isinstance(newdata, pd.DataFrame):
+            raise CoxError("newdata must be a pandas DataFrame")
+        missing = [t.covariate for t in self.terms if t.covariate not in newdata.columns]
+        if missing:
+            raise CoxError(f"newdata lacks the model covariate(s) {missing}")
+        cols = design_columns(newdata, self.terms)
+        return np.column_stack(cols) if cols else np.zeros((len(newdata), 0))
+
+
+def design_matrix(df: pd.DataFrame, covariates: Sequence[str], *, drop_constant: bool = True,
+                  drop_collinear: bool = True, stacklevel: int = 2) -> Design:
+    """Design matrix of ``covariates`` with treatment contrasts, as ``fit_cox`` builds it.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows to analyse, normally the complete cases (``SurvData.frame`` of
+        ``lms_prognosis._survdata.survival_data``). A row with a missing value gives NaN in
+        its design row and is ignored by the checks below.
+    covariates : sequence of str
+        Columns of ``df``.
+    drop_constant : bool, default True
+        Drop (with a CoxWarning) a covariate whose design columns are all constant.
+    drop_collinear : bool, default True
+        Drop (with a CoxWarning) design columns that are linear combinations of earlier ones
+        (a pivot below 1e-10 in the Cholesky factor of their correlation matrix).
+    stacklevel : int
+        For the warnings (2 = the caller of this function).
+
+    Returns
+    -------
+    Design
+        ``.x`` (n, p), ``.names``, ``.terms``, ``.center``, ``.means``, ``.transform()``.
+
+    Raises
+    ------
+    CoxError
+        A column of an unsupported type, or no covariate left after dropping.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"age": [61.0, 45, 70, 52, 66], "grade": ["2", "1", "3", "2", "1"],
+    ...                    "deep": [True, False, True, False, False]})
+    >>> d = design_matrix(df, ["age", "grade", "deep"])
+    >>> d.names
+    ['age', 'grade[2]', 'grade[3]', 'deep']
+    >>> d.x[0].tolist(), d.means.tolist()
+    ([61.0, 1.0, 0.0, 1.0], [58.8, 0.0, 0.0, 0.0])
+    >>> d.transform(pd.DataFrame({"age": [50.0], "grade": ["3"], "deep": [False]})).tolist()
+    [[50.0, 0.0, 1.0, 0.0]]
+    """
+    covs = list(covariates)
+    if len(set(covs)) != len(covs):
+        raise CoxError(f"covariates listed twice: {covs}")
+    terms = make_terms(df, covs, stacklevel + 1)
+    cols = design_columns(df, terms)
+    lo = np.array([c.min() for c in cols]) if cols else np.zeros(0)
+    complete = None
+    if np.isnan(lo).any():  # NaN propagates in min: some row has a missing value
+        complete = ~np.logical_or.reduce([np.isnan(c) for c in cols])
+        lo = np.array([c[complete].min() for c in cols])
+    hi = np.array([(c if complete is None else c[complete]).max() for c in cols])
+    if drop_constant:
+        terms, keep = _drop_constant(terms, lo, hi, int(len(df) if complete is None
+                                                        else complete.sum()), stacklevel + 1)
+        cols, lo, hi = [cols[j] for j in keep], lo[keep], hi[keep]
+    center = np.array([(c if complete is None else c[complete]).mean() for c in cols])
+    if drop_collinear and len(cols) > 1:
+        keep = aliased_keep(_centred_gram(cols, center, complete))
+        if len(keep) < len(cols):
+            terms = _drop_aliased(terms, keep, stacklevel + 1)
+            cols, lo, hi, center = [cols[j] for j in keep], lo[keep], hi[keep], center[keep]
+    names = [nm for t in terms for nm in t.names]
+    if not names:
+        raise CoxError("no covariate left to fit (all were constant)")
+    kinds = [t.kind for t in terms for _ in t.names]
+    unit = [k != "numeric" or _only_unit_values(c, a, b, complete)
+            for k, c, a, b in zip(kinds, cols, lo, hi, strict=True)]
+    return Design(columns=cols, names=names, terms=terms, center=center,
+                  means=np.where(unit, 0.0, center))
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+# ---------------------------------------------------------------------------------------------
+
+def _only_unit_values(c: np.ndarray, lo: float, hi: float, complete: np.ndarray | None
+                      ) -> bool:
     if lo < -1 or hi > 1:
         return False
-    return bool(np.all((c == 0) | (c == 1) | (c == -1)))
+    v = c if complete is None else c[complete]
+    return bool(np.all((v == 0) | (v == 1) | (v == -1)))
 
 
-def _drop_constant(terms: list[_Term], cols: list[np.ndarray]
-                   ) -> tuple[list[_Term], list[np.ndarray]]:
-    keep_terms, keep_cols = [], []
+def _drop_constant(terms: list[Term], lo: np.ndarray, hi: np.ndarray, n: int,
+                   stacklevel: int) -> tuple[list[Term], list[int]]:
+    """Terms whose design columns all have one value are dropped with a warning."""
+    kept_terms: list[Term] = []
+    keep: list[int] = []
     j = 0
-    n = len(cols[0]) if cols else 0
     for t in terms:
         k = len(t.names)
-        block = cols[j:j + k]
-        if k == 0 or all(c.min() == c.max() for c in block):
+        if k == 0 or bool(np.all(lo[j:j + k] == hi[j:j + k])):
             value = t.levels[0] if t.kind == "factor" and t.levels else \
-                (block[0][0] if k else "")
+                (lo[j] if k else "")
             warnings.warn(f"{t.covariate} is constant (= {value}) among the {n} complete "
-                          f"cases and was dropped from the model", CoxWarning, stacklevel=3)
+                          f"cases and was dropped from the model", CoxWarning,
+                          stacklevel=stacklevel)
         else:
-            keep_terms.append(t)
-            keep_cols.extend(block)
+            kept_terms.append(t)
+            keep.extend(range(j, j + k))
         j += k
-    return keep_terms, keep_cols
+    return kept_terms, keep
 
 
-def _aliased_keep(names: list[str], xt: np.ndarray) -> list[int]:
-    """Columns to keep: a column that is a linear combination of earlier ones is aliased."""
-    gram = xt @ xt.T
+def _centred_gram(cols: list[np.ndarray], center: np.ndarray,
+                  complete: np.ndarray | None) -> np.ndarray:
+    """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
+    p = len(cols)
+    if complete is not None:
+        cols = [c[complete] for c in cols]
+    n = cols[0].shape[0]
+    gram = np.zeros((p, p))
+    blk = np.empty((p, min(n, _CHUNK)))
+    for i in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - i)
+        for j, c in enumerate(cols):
+            np.subtract(c[i:i + m], center[j], out=blk[j, :m])
+        b = blk[:, :m]
+        gram += b @ b.T
+    return gram
+
+
+def aliased_keep(gram: np.ndarray) -> list[int]:
+    """Columns to keep given the centred Gram matrix: a column that is a linear combination
+    of earlier ones (pivot of the correlation matrix below 1e-10) is aliased.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]])
+    >>> xc = x - x.mean(axis=0)
+    >>> aliased_keep(xc.T @ xc)
+    [0, 2]
+    """
     sd = np.sqrt(np.diag(gram))
     corr = gram / np.outer(sd, sd)
     try:
-        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > 1e-10:
-            return list(range(len(names)))
+        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > ALIAS_TOLERANCE:
+            return list(range(gram.shape[0]))
     except np.linalg.LinAlgError:
         pass
-    fac, _ = _engine.cholesky2(corr, 1e-10)
-    return [i for i in range(len(names)) if fac[i, i] != 0]
+    fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
+    return [i for i in range(gram.shape[0]) if fac[i, i] != 0]
 
 
-def _drop_aliased(terms: list[_Term], names: list[str], keep: list[int],
-                  warn: bool = True) -> tuple[list[_Term], list[str]]:
+def _drop_aliased(terms: list[Term], keep: list[int], stacklevel: int) -> list[Term]:
+    names = [nm for t in terms for nm in t.names]
     bad = [nm for i, nm in enumerate(names) if i not in set(keep)]
-    if warn:
-        warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) "
-                      f"and were dropped (R gives them NA coefficients); remove the "
-                      f"redundant covariate", CoxWarning, stacklevel=3)
+    warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) and "
+                  f"were dropped (R gives them NA coefficients); remove the redundant "
+                  f"covariate", CoxWarning, stacklevel=stacklevel)
+    return drop_term_columns(terms, set(bad))
+
+
+def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
+    """``terms`` without the design columns named in ``bad`` (a term with none left goes)."""
     new_terms = []
     for t in terms:
-        t2 = _Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
+        t2 = Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
         if t2.names:
             if t.kind == "factor" and len(t2.names) < len(t.names):
                 t2.levels = [t.levels[0]] + [lv for lv, nm in zip(t.levels[1:], t.names,
                                                                   strict=True)
                                              if nm not in bad]
             new_terms.append(t2)
-    return new_terms, [names[i] for i in keep]
+    return new_terms
 
 
-def _check_problems(nr: _engine.NRResult, terms: list[_Term], names: list[str],
-                    cols: list[np.ndarray], ev: np.ndarray) -> None:
-    if not nr.converged:
-        warnings.warn(f"the Cox fit did not converge in {nr.iterations} iterations "
-                      "(R: 'Ran out of iterations and did not converge'); check for "
-                      "separation, rescale covariates or reduce the model",
-                      CoxWarning, stacklevel=3)
-    with np.errstate(invalid="ignore", over="ignore"):
-        infs = np.abs(nr.u @ nr.var)
-    if nr.converged:  # R coxph.fit's rule ("Loglik converged before variable ...")
-        flagged = (infs > _engine.EPS) & (infs > _engine.TOLER_INF * np.abs(nr.beta))
-    else:  # R checks nothing here; we flag a pending Newton step larger than the SE
-        with np.errstate(invalid="ignore"):
-            flagged = infs > np.sqrt(np.abs(np.diag(nr.var)))
-    flagged |= ~np.isfinite(infs) | ~np.isfinite(nr.beta) | (np.diag(nr.var) == 0)
-    # a factor level / boolean with no events is certain separation (beta -> -inf)
-    term_of = {nm: t for t in terms for nm in t.names}
-    for j, nm in enumerate(names):
-        t = term_of[nm]
-        if t.kind in ("factor", "bool"):
-            in_level = cols[j] == 1
-            if ev[in_level].sum() == 0 or ev[~in_level].sum() == 0:
-                flagged[j] = True
-    for j in np.flatnonzero(flagged):
-        nm = names[j]
-        t = term_of[nm]
-        if t.kind in ("factor", "bool"):
-            in_level = cols[j] == 1
-            level = nm[len(t.covariate) + 1:-1] if t.kind == "factor" else "True"
-            if ev[in_level].sum() == 0:
-                msg = (f"{nm} has no events in level {level!r}: the hazard ratio is infinite "
-                       f"(separation); merge levels or drop {t.covariate}")
-            elif ev[~in_level].sum() == 0:
-                msg = (f"{nm}: every event is in level {level!r}: the hazard ratio is "
-                       f"infinite (separation); merge levels or drop {t.covariate}")
-            else:
-                msg = (f"{nm}: the coefficient is diverging (monotone likelihood), the hazard "
-                       f"ratio may be infinite (separation); merge levels or drop "
-                       f"{t.covariate}")
-        else:
-            msg = (f"{nm}: the coefficient is diverging (monotone likelihood, R: 'coefficient "
-                   f"may be infinite'): the covariate (nearly) perfectly orders who has the event "
-                   f"first; drop it, categorise it or check its coding ({t.covariate})")
-        warnings.warn(msg, CoxWarning, stacklevel=3)
+# ---------------------------------------------------------------------------------------------
+# strata
+# ---------------------------------------------------------------------------------------------
+
+def strata_keys(df: pd.DataFrame, strata: list[str]) -> list[Any]:
+    """The stratum of each row: its value, or a tuple of values for several columns."""
+    if len(strata) == 1:
+        return df[strata[0]].tolist()
+    return list(zip(*(df[c].tolist() for c in strata), strict=True))
 
 
-def _constant_within_strata(names: list[str], prep: _engine.Prepared, strata: list[str]
-                            ) -> set[int]:
-    """Columns with no variation inside any stratum: not estimable (R: NA), dropped."""
-    starts = np.flatnonzero(np.r_[True, prep.stratum[1:] != prep.stratum[:-1]])
-    out = set()
-    for j, nm in enumerate(names):
-        row = prep.xt[j]
-        if np.all(np.maximum.reduceat(row, starts) == np.minimum.reduceat(row, starts)):
-            warnings.warn(f"{nm} is constant within every stratum of {strata}: its effect "
-                          f"cannot be estimated in a stratified model (R gives NA); it was "
-                          f"dropped", CoxWarning, stacklevel=3)
-            out.add(j)
-    return out
-
-
-def timefix(time: np.ndarray, desc_order: np.ndarray | None = None,
-            tolerance: float = float(np.finfo(float).eps) ** 0.5) -> np.ndarray:
-    """Merge times that differ only by rounding error, as R ``aeqSurv`` (``timefix = TRUE``).
-
-    Distinct times closer than ``tolerance`` (absolutely, or relative to the mean absolute
-    distinct time) are replaced by the smallest of their run, so that, e.g., 0.1 + 0.2 and
-    0.3 form one tie as they do in R's ``coxph``. ``desc_order``, if given, sorts ``time``
-    in descending order.
-    """
-    if desc_order is None:
-        y = np.unique(time[np.isfinite(time)])
-    else:  # the caller has sorted the times already (descending): no second sort
-        ts = time[desc_order][::-1]
-        y = ts[np.r_[True, ts[1:] != ts[:-1]]]
-    if y.size < 2:
-        return time
-    dy = np.diff(y)
-    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
-    if not tied.any():
-        return time
-    cuts = y[np.r_[True, ~tied]]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+def strata_order(df: pd.DataFrame, strata: list[str], keys: list[Any]) -> list[Any]:
+    """Distinct strata in R's order: category order for a Categorical, else sorted."""
+    pos = [{v: i for i, v in enumerate(levels_of(df[c]))} for c in strata]
+    present = set(keys)
+    if len(strata) == 1:
+        return sorted(present, key=lambda k: pos[0][k])
+    return sorted(present, key=lambda k: tuple(pos[i][v] for i, v in enumerate(k)))

@@ -1,28 +1,49 @@
 """Newton-Raphson engine for the Cox model: R ``coxph`` (``coxfit6``) in vectorised numpy.
 
+The one Cox solver of the package: ``fit_cox``, the calibration slope
+(:func:`lms_prognosis.cox.slope.calibration_slope`) and the bootstrap refits of ``validate`` all
+call :func:`newton_raphson` on a :class:`Prepared` from :func:`prepare`.
+
 The data are sorted once, by stratum and by time descending. Everything the partial
 likelihood needs is then a cumulative sum over rows (the risk sets) read off at the ends of
 the unique-time blocks, plus a few sums over the tied events of each block (the Efron
 correction, vectorised over all events at once). One iteration costs O(n p^2) with no
 Python loop over individuals; the only loops are over the p columns of small matrices.
 
-Conventions follow R's ``survival`` 3.x (``coxph.fit`` / ``coxfit6.c``): start at beta = 0;
-Newton-Raphson with step halving when the log-likelihood decreases; convergence when
-``|1 - loglik_old / loglik_new| <= eps`` (``eps = 1e-9``) outside a halving step; at most
-``iter_max = 20`` iterations; the information matrix is factored by R's ``cholesky2`` (an
-LDL' decomposition in which a pivot below ``toler_chol`` times the largest diagonal is set to
-zero, so an aliased direction gets a zero step rather than a NaN).
+Conventions follow R's ``survival`` 3.x (``coxph.fit`` / ``coxfit6.c``): start at beta = 0
+(or at ``init``); Newton-Raphson with step halving when the log-likelihood decreases;
+convergence when ``|1 - loglik_old / loglik_new| <= eps`` (``eps = 1e-9``) outside a halving
+step; at most ``iter_max = 20`` iterations, after which a
+:class:`~lms_prognosis.exceptions.ConvergenceWarning` says so (R: "Ran out of iterations and did
+not converge"); the information matrix is factored by R's ``cholesky2`` (an LDL'
+decomposition in which a pivot below ``toler_chol`` times the largest diagonal is set to zero,
+so an aliased direction gets a zero step rather than a NaN). An ``offset`` (a fixed part of
+the linear predictor, R's ``offset()``) is added to ``x beta`` everywhere.
+
+Inputs are arrays already checked by ``lms_prognosis._survdata.survival_data`` (times >= 0,
+near-ties merged as R's ``aeqSurv``); event code 1 is the event, any other code is censored.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
+from lms_prognosis.exceptions import ConvergenceWarning
+
+__all__ = ["EPS", "ITER_MAX", "TOLER_CHOL", "TOLER_INF", "Prepared", "NRResult", "sort_order",
+           "prepare", "prepare_sorted", "loglik_derivs", "linear_predictor",
+           "efron_event_sums", "rev_block_cumsum", "newton_raphson", "cholesky2", "chsolve2",
+           "chinv2"]
+
+#: R ``coxph.control(eps = 1e-9)``: convergence on the relative change of the log-likelihood
 EPS = 1e-9
-TOLER_CHOL = np.finfo(float).eps ** 0.75
+#: R ``coxph.control(toler.inf = sqrt(eps))``: the "coefficient may be infinite" check
 TOLER_INF = EPS**0.5
+#: R ``coxph.control(iter.max = 20)``
 ITER_MAX = 20
 
 
@@ -51,6 +72,7 @@ class Prepared:
     xt1_death: np.ndarray  # (p + 1, D) the same for the events
     xdeath_sum: np.ndarray  # (p,) sum of x over events
     efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
+    offset: np.ndarray | None = None  # (n,) sorted fixed part of the linear predictor
 
     @property
     def xt(self) -> np.ndarray:
@@ -76,37 +98,96 @@ class Prepared:
 
 
 def sort_order(time: np.ndarray, stratum: np.ndarray | None) -> np.ndarray:
-    """Row order by stratum, then time descending."""
+    """Row order by stratum, then time descending (the engine's layout).
+
+    Examples
+    --------
+    >>> sort_order(np.array([2.0, 5.0, 1.0]), None).tolist()
+    [1, 0, 2]
+    """
     if stratum is None:
         return np.argsort(-time)
     return np.lexsort((-time, stratum))
 
 
 def prepare(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-            stratum: np.ndarray | None, efron: bool) -> Prepared:
-    """Sort by (stratum, -time) and index the blocks of tied times (``x``: (n, p), centred)."""
-    order = sort_order(time, stratum)
+            stratum: np.ndarray | None = None, efron: bool = True, *,
+            offset: np.ndarray | None = None, order: np.ndarray | None = None) -> Prepared:
+    """Sort the data and index the blocks of tied times, once per fit.
+
+    Parameters
+    ----------
+    time, event : ndarray
+        Follow-up time and event code (1 = event, any other code censored), one per row.
+    x : ndarray, shape (n, p)
+        Covariates, centred (R centres them too; the coefficients do not change).
+    stratum : ndarray of int, optional
+        Stratum code per row (separate baseline hazards).
+    efron : bool, default True
+        Efron's tie correction (R's default); False for Breslow.
+    offset : ndarray, optional
+        A fixed part of the linear predictor, per row (R ``offset()``).
+    order : ndarray of int, optional
+        :func:`sort_order` of these rows, if already known (saves a sort, e.g. when the same
+        rows are refitted with other covariates).
+
+    Returns
+    -------
+    Prepared
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([4.0, 2.0, 2.0, 7.0]), np.array([1, 1, 0, 1]),
+    ...                np.array([[0.5], [-1.0], [0.0], [0.5]]))
+    >>> prep.time.tolist(), prep.event.tolist()
+    ([7.0, 4.0, 2.0, 2.0], [True, True, True, False])
+    """
+    if order is None:
+        order = sort_order(time, stratum)
     xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
-    return prepare_sorted(order, time, event, xt, stratum, efron)
+    return prepare_sorted(order, time, event, xt, stratum, efron, offset=offset)
 
 
 def prepare_sorted(order: np.ndarray, time: np.ndarray, event: np.ndarray, xt: np.ndarray,
-                   stratum: np.ndarray | None, efron: bool) -> Prepared:
-    """Index the blocks given the sort ``order`` and the already sorted, centred ``xt``."""
+                   stratum: np.ndarray | None, efron: bool, *,
+                   offset: np.ndarray | None = None, with_ones: bool = False) -> Prepared:
+    """:func:`prepare` given the sort ``order`` and the already sorted, centred ``xt`` (p, n).
+
+    ``time``, ``event``, ``stratum`` and ``offset`` are in the caller's row order. With
+    ``with_ones`` the first row of ``xt`` is already a row of ones (the engine's layout, so no
+    copy is made).
+    """
     n = time.shape[0]
     t = time[order]
     s = np.zeros(n, dtype=np.int64) if stratum is None else stratum[order]
-    ev = event[order].astype(bool)
+    ev = np.asarray(event)[order] == 1
+    blocks = _blocks(t, s, stratum is not None)
+    deaths = _deaths(ev, blocks["block_of_row"], efron)
+    if with_ones:
+        xt1 = xt
+    else:
+        xt1 = np.empty((xt.shape[0] + 1, n))
+        xt1[0] = 1.0
+        xt1[1:] = xt
+    xt1_death = np.take(xt1, deaths["death_rows"], axis=1)
+    off = None if offset is None else np.asarray(offset, dtype=float)[order]
+    return Prepared(order=order, xt1=xt1, time=t, event=ev, stratum=s, **blocks, **deaths,
+                    xt1_death=xt1_death, xdeath_sum=xt1_death[1:].sum(axis=1),
+                    efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)), offset=off)
+
+
+def _blocks(t: np.ndarray, s: np.ndarray, stratified: bool) -> dict[str, np.ndarray]:
+    """Blocks of tied (stratum, time) in the sorted rows, and the stratum boundaries."""
+    n = t.shape[0]
     new_block = np.empty(n, dtype=bool)
     new_block[0] = True
     np.not_equal(t[1:], t[:-1], out=new_block[1:])
-    if stratum is not None:
+    if stratified:
         new_block[1:] |= s[1:] != s[:-1]
     block_start = np.flatnonzero(new_block)
     block_end = np.append(block_start[1:] - 1, n - 1)
     block_of_row = np.cumsum(new_block) - 1
-    # stratum boundaries, in rows and in blocks
-    if stratum is None:
+    if not stratified:
         nb = block_start.size
         prev_end = np.full(nb, -1)
         prev_block = np.full(nb, -1)
@@ -121,37 +202,33 @@ def prepare_sorted(order: np.ndarray, time: np.ndarray, event: np.ndarray, xt: n
         last_by_s = np.append(block_of_row[strat_start_rows[1:] - 1], block_of_row[-1])
         strat_last_block = last_by_s[strat_of_block]
         prev_block = np.where(prev_end >= 0, block_of_row[np.maximum(prev_end, 0)], -1)
+    return {"block_start": block_start, "block_end": block_end, "block_of_row": block_of_row,
+            "prev_end": prev_end, "prev_block": prev_block,
+            "strat_last_block": strat_last_block}
 
+
+def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, np.ndarray]:
+    """The events, their blocks and the Efron step fraction k / d of each."""
     death_rows = np.flatnonzero(ev)
     death_block = block_of_row[death_rows]
-    if death_rows.size:
-        newb = np.empty(death_rows.size, dtype=bool)
-        newb[0] = True
-        newb[1:] = death_block[1:] != death_block[:-1]
-        eblock_start = np.flatnonzero(newb)
-        eblock = death_block[eblock_start]
-        ndeath = np.diff(np.append(eblock_start, death_rows.size))
-        k_block = np.cumsum(newb) - 1
-        if efron:
-            k = np.arange(death_rows.size) - eblock_start[k_block]
-            k_frac = k / ndeath[k_block]
-        else:
-            k_frac = np.zeros(death_rows.size)
+    if not death_rows.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return {"death_rows": death_rows, "death_block": death_block, "eblock": empty,
+                "eblock_start": empty, "ndeath": empty, "k_block": empty,
+                "k_frac": np.zeros(0)}
+    newb = np.empty(death_rows.size, dtype=bool)
+    newb[0] = True
+    newb[1:] = death_block[1:] != death_block[:-1]
+    eblock_start = np.flatnonzero(newb)
+    ndeath = np.diff(np.append(eblock_start, death_rows.size))
+    k_block = np.cumsum(newb) - 1
+    if efron:
+        k_frac = (np.arange(death_rows.size) - eblock_start[k_block]) / ndeath[k_block]
     else:
-        eblock_start = eblock = ndeath = k_block = np.zeros(0, dtype=np.int64)
-        k_frac = np.zeros(0)
-    xt1 = np.empty((xt.shape[0] + 1, n))
-    xt1[0] = 1.0
-    xt1[1:] = xt
-    xt1_death = np.take(xt1, death_rows, axis=1)
-    return Prepared(order=order, xt1=xt1, time=t, event=ev, stratum=s, block_start=block_start,
-                    block_end=block_end, block_of_row=block_of_row, prev_end=prev_end,
-                    prev_block=prev_block, strat_last_block=strat_last_block,
-                    death_rows=death_rows, death_block=death_block, eblock=eblock,
-                    eblock_start=eblock_start, ndeath=ndeath, k_block=k_block,
-                    k_frac=k_frac, xt1_death=xt1_death,
-                    xdeath_sum=xt1_death[1:].sum(axis=1),
-                    efron_ties=bool(efron and np.any(ndeath > 1)))
+        k_frac = np.zeros(death_rows.size)
+    return {"death_rows": death_rows, "death_block": death_block,
+            "eblock": death_block[eblock_start], "eblock_start": eblock_start,
+            "ndeath": ndeath, "k_block": k_block, "k_frac": k_frac}
 
 
 def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
@@ -179,7 +256,7 @@ def efron_event_sums(w: np.ndarray, wx: np.ndarray, prep: Prepared
     return s0, s1, d0, d1, inv
 
 
-def _rev_block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
+def rev_block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
     """For each block b: sum of ``values`` over blocks b..(last block of b's stratum)."""
     rc = np.cumsum(values[::-1])[::-1]
     nxt = prep.strat_last_block + 1
@@ -211,7 +288,7 @@ def _block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
 
 
 def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
-    """x @ beta.
+    """x @ beta in the sorted row order (without the offset).
 
     ``exact``: a loop over the p columns, so identical rows give bit-identical results (BLAS
     kernels may round the edge rows differently, which would break ties in the linear
@@ -227,6 +304,43 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     return eta
 
 
+def _eta(prep: Prepared, beta: np.ndarray) -> np.ndarray:
+    eta = linear_predictor(prep, beta, exact=False)
+    return eta if prep.offset is None else eta + prep.offset
+
+
+@dataclass
+class _TieSums:
+    """Per event block: the Efron sums of r_k = S0 / s0k (see :func:`loglik_derivs`)."""
+
+    ra: np.ndarray  # sum_k r_k
+    c: np.ndarray  # sum_k r_k^2
+    rb: np.ndarray | None  # sum_k f r_k (None when there are no Efron terms)
+    e: np.ndarray | None  # sum_k f r_k^2
+    ff: np.ndarray | None  # sum_k f^2 r_k^2
+    log_s0: float  # sum_k log s0k
+
+
+def _tie_sums(prep: Prepared, s0: np.ndarray, d0: np.ndarray) -> _TieSums:
+    if not prep.efron_ties:  # Breslow, or Efron without tied events: r = 1, f = 0
+        ra = prep.ndeath.astype(float)
+        with np.errstate(divide="ignore"):
+            return _TieSums(ra, ra, None, None, None, float(np.log(s0) @ ra))
+    f = prep.k_frac
+    s0b = s0[prep.k_block]
+    s0k = s0b - f * d0[prep.k_block]
+    r = s0b / s0k
+    stk = np.empty((5, r.size))
+    stk[0] = r
+    np.multiply(f, r, out=stk[1])
+    np.multiply(r, r, out=stk[2])
+    np.multiply(f, stk[2], out=stk[3])
+    np.multiply(f, stk[3], out=stk[4])
+    ra, rb, c, e, ff = np.add.reduceat(stk, prep.eblock_start, axis=1)
+    with np.errstate(divide="ignore"):
+        return _TieSums(ra, c, rb, e, ff, float(np.log(s0k).sum()))
+
+
 def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
                   ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Partial log-likelihood, score and information at ``beta`` (Efron or Breslow).
@@ -240,220 +354,165 @@ def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
         I      = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')
 
     with ``v_i = w_i (sum_{g: t_g <= t_i} sum_k 1/s0k - [event] sum_k f/s0k)`` and
-    ``C, E, F = sum_k r_k^2 (1, f, f^2)``.
+    ``C, E, F = sum_k r_k^2 (1, f, f^2)``. ``eta = x beta + offset``.
     """
     p = prep.xt.shape[0]
-    eta = linear_predictor(prep, beta, exact=False)
+    eta = _eta(prep, beta)
     shift = _shift(eta)
     w = np.exp(eta - shift)
-    bs = prep.block_start
     # risk-set sums of w and w x in one pass: row 0 of xt1 is ones
-    sums = _block_cumsum(np.add.reduceat(prep.xt1 * w, bs, axis=1).T, prep)[prep.eblock]
+    sums = _block_cumsum(np.add.reduceat(prep.xt1 * w, prep.block_start, axis=1).T,
+                         prep)[prep.eblock]
     s0 = sums[:, 0]
-    s1 = sums[:, 1:]
     dw = w[prep.death_rows]
-    starts = prep.eblock_start
-    if starts.size:
-        dsum = np.add.reduceat(prep.xt1_death * dw, starts, axis=1).T
+    if prep.eblock_start.size:
+        dsum = np.add.reduceat(prep.xt1_death * dw, prep.eblock_start, axis=1).T
     else:
         dsum = np.zeros((0, p + 1))
-    d0 = dsum[:, 0]
-    d1 = dsum[:, 1:]
-    kb = prep.k_block
-    m = s1 / s0[:, None]
-    nn = d1 / s0[:, None]
-    if prep.efron_ties:
-        f = prep.k_frac
-        s0b = s0[kb]
-        s0k = s0b - f * d0[kb]
-        r = s0b / s0k
-        stk = np.empty((5, r.size))
-        stk[0] = r
-        np.multiply(f, r, out=stk[1])
-        np.multiply(r, r, out=stk[2])
-        np.multiply(f, stk[2], out=stk[3])
-        np.multiply(f, stk[3], out=stk[4])
-        ra, rb, c, e, ff = np.add.reduceat(stk, starts, axis=1)
-        with np.errstate(divide="ignore"):
-            logs0 = np.log(s0k).sum()
-    else:  # Breslow, or Efron without tied events: r = 1, f = 0
-        ra = c = prep.ndeath.astype(float)
-        rb = e = ff = None
-        with np.errstate(divide="ignore"):
-            logs0 = float(np.log(s0) @ ra)
-    loglik = float(eta[prep.death_rows].sum() - shift * dw.size - logs0)
-    u = prep.xdeath_sum - m.T @ ra
-    if rb is not None:
-        u += nn.T @ rb
+    m = sums[:, 1:] / s0[:, None]
+    nn = dsum[:, 1:] / s0[:, None]
+    ts = _tie_sums(prep, s0, dsum[:, 0])
+    loglik = float(eta[prep.death_rows].sum() - shift * dw.size - ts.log_s0)
+    u = prep.xdeath_sum - m.T @ ts.ra
+    if ts.rb is not None:
+        u += nn.T @ ts.rb
     if not need_info:
         return loglik, u, None
-    a_block = np.zeros(bs.size)
-    a_block[prep.eblock] = ra / s0
-    v = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
-    if rb is not None:
-        v[prep.death_rows] -= (rb / s0)[kb]
+    return loglik, u, _information(prep, w, s0, m, nn, ts)
+
+
+def _information(prep: Prepared, w: np.ndarray, s0: np.ndarray, m: np.ndarray,
+                 nn: np.ndarray, ts: _TieSums) -> np.ndarray:
+    a_block = np.zeros(prep.block_start.size)
+    a_block[prep.eblock] = ts.ra / s0
+    v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+    if ts.rb is not None:
+        v[prep.death_rows] -= (ts.rb / s0)[prep.k_block]
     v *= w
     np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
     y = prep.xt * np.sqrt(v)
     info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
-    info -= (m * c[:, None]).T @ m
-    if rb is not None:
-        cross = (m * e[:, None]).T @ nn
+    info -= (m * ts.c[:, None]).T @ m
+    if ts.rb is not None and ts.e is not None and ts.ff is not None:
+        cross = (m * ts.e[:, None]).T @ nn
         info += cross + cross.T
-        info -= (nn * ff[:, None]).T @ nn
-    return loglik, u, info
-
-
-# ---- R's cholesky2 / chsolve2 / chinv2 -----------------------------------------------------
-
-def cholesky2(a: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int]:
-    """LDL' factorisation as R ``survival``'s ``cholesky2``: returns (factor, rank*sign).
-
-    The lower triangle holds L (unit diagonal implied), the diagonal holds D; a pivot below
-    ``toler`` times the largest diagonal element (or not finite) is set to zero.
-    """
-    m = np.array(a, dtype=float, copy=True)
-    n = m.shape[0]
-    eps = max((m[i, i] for i in range(n)), default=0.0)
-    eps = toler if eps == 0 else eps * toler
-    rank = 0
-    nonneg = 1
-    for i in range(n):
-        pivot = m[i, i]
-        if not np.isfinite(pivot) or pivot < eps:
-            m[i, i] = 0.0
-            if pivot < -8 * eps:
-                nonneg = -1
-            continue
-        rank += 1
-        if i + 1 < n:
-            col = m[i + 1:, i] / pivot
-            m[i + 1:, i] = col
-            m[i + 1:, i + 1:] -= np.outer(col, col) * pivot
-    return m, rank * nonneg
-
-
-def chsolve2(m: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Solve with the factor from :func:`cholesky2` (a zero pivot gives a zero component)."""
-    n = m.shape[0]
-    y = np.array(y, dtype=float, copy=True)
-    for i in range(1, n):
-        y[i] -= m[i, :i] @ y[:i]
-    for i in range(n - 1, -1, -1):
-        if m[i, i] == 0:
-            y[i] = 0.0
-        else:
-            y[i] = y[i] / m[i, i] - m[i + 1:, i] @ y[i + 1:]
-    return y
-
-
-def chinv2(m: np.ndarray) -> np.ndarray:
-    """Inverse from the :func:`cholesky2` factor; rows/columns of zero pivots are zero."""
-    n = m.shape[0]
-    if n == 0:
-        return np.zeros((0, 0))
-    lower = np.tril(m, -1) + np.eye(n)
-    d = np.diag(m).copy()
-    linv = np.linalg.solve(lower, np.eye(n))
-    dinv = np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
-    out = linv.T @ (dinv[:, None] * linv)
-    zero = d == 0
-    out[zero, :] = 0.0
-    out[:, zero] = 0.0
-    return out
+        info -= (nn * ts.ff[:, None]).T @ nn
+    return info
 
 
 @dataclass
 class NRResult:
-    """What the Newton-Raphson loop returns (all on the centred covariate scale)."""
+    """What :func:`newton_raphson` returns (all on the centred covariate scale).
+
+    Attributes
+    ----------
+    beta, var : ndarray
+        Estimate and its variance (inverse information, R ``cholesky2`` / ``chinv2``).
+    loglik0, loglik : float
+        Log partial likelihood at the start (``init``; 0 by default) and at ``beta``.
+    score_test : float
+        Score test of beta = ``init`` (R ``fit$score``).
+    u : ndarray
+        Score at ``beta`` (R ``coxfit$u``).
+    iterations : int
+        Newton-Raphson iterations (R ``fit$iter``).
+    converged : bool
+        False when ``iter_max`` was reached first (a ConvergenceWarning was issued).
+    rank : int
+        Rank of the information matrix.
+    """
 
     beta: np.ndarray
     var: np.ndarray
     loglik0: float
     loglik: float
     score_test: float
-    u: np.ndarray  # score at the final beta (R's coxfit$u)
+    u: np.ndarray
     iterations: int
     converged: bool
     rank: int
 
 
-class _Factor:
-    """Factorisation of the information matrix with R ``cholesky2`` semantics.
+def newton_raphson(prep: Prepared, init: np.ndarray | None = None, *, eps: float = EPS,
+                   iter_max: int = ITER_MAX, toler_chol: float = TOLER_CHOL,
+                   warn: bool = True, stacklevel: int = 2) -> NRResult:
+    """Maximise the partial likelihood exactly as R ``coxph`` (``coxfit6``) does.
 
-    Full rank (every pivot above ``toler`` times the largest diagonal): LAPACK's Cholesky.
-    Otherwise R's LDL' with zeroed pivots (aliased or diverging directions get no step).
+    Parameters
+    ----------
+    prep : Prepared
+        The data (:func:`prepare`).
+    init : ndarray, optional
+        Starting coefficients (R ``coxph(init=)``); default 0.
+    eps : float, default 1e-9
+        Converged when ``|1 - loglik_old / loglik_new| <= eps`` outside a step-halving.
+    iter_max : int, default 20
+        Iteration limit; 0 evaluates at ``init`` only.
+    toler_chol : float
+        Pivot tolerance of R's ``cholesky2``.
+    warn : bool, default True
+        Warn (:class:`~lms_prognosis.exceptions.ConvergenceWarning`) when ``iter_max`` is
+        reached before convergence, as R does.
+    stacklevel : int
+        Passed to :func:`warnings.warn` (2 = the caller of this function).
+
+    Returns
+    -------
+    NRResult
+
+    Notes
+    -----
+    A step that lowers the log-likelihood (or leaves the double range) is halved towards
+    the last accepted point; the convergence test is not applied to a halved step. If the
+    limit is reached while halving a non-finite step, the last finite point is returned.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 0, 1, 1, 0]),
+    ...                np.array([[1.0], [0.2], [0.5], [-0.4], [-1.2], [0.1]]))
+    >>> nr = newton_raphson(prep)
+    >>> nr.converged, nr.iterations, round(float(nr.beta[0]), 4)
+    (True, 4, 0.5478)
     """
-
-    def __init__(self, info: np.ndarray, toler: float) -> None:
-        self.info = info
-        self.ldl: np.ndarray | None = None
-        p = info.shape[0]
-        try:
-            chol = np.linalg.cholesky(info)
-            piv = np.diag(chol) ** 2
-            top = max(float(np.max(np.diag(info))), 0.0) if p else 0.0
-            ok = p == 0 or (np.all(np.isfinite(piv)) and np.all(piv >= toler * top)
-                            and top > 0)
-        except np.linalg.LinAlgError:
-            ok = False
-        if ok:
-            self.rank = p
-        else:
-            self.ldl, self.rank = cholesky2(info, toler)
-
-    def solve(self, u: np.ndarray) -> np.ndarray:
-        if self.ldl is None:
-            return np.linalg.solve(self.info, u)
-        return chsolve2(self.ldl, u)
-
-    def inverse(self) -> np.ndarray:
-        if self.ldl is None:
-            inv = np.linalg.inv(self.info)
-            return (inv + inv.T) / 2
-        return chinv2(self.ldl)
-
-
-def newton_raphson(prep: Prepared, eps: float = EPS, iter_max: int = ITER_MAX,
-                   toler_chol: float = TOLER_CHOL) -> NRResult:
-    """Fit by Newton-Raphson from beta = 0 exactly as R ``coxfit6`` does."""
     p = prep.xt.shape[0]
-    beta = np.zeros(p)
+    beta = np.zeros(p) if init is None else np.array(init, dtype=float).reshape(p)
     loglik0, u, info = loglik_derivs(beta, prep)
-    fac = _Factor(info, toler_chol)
+    fac = Factor(np.asarray(info), toler_chol)
     step = fac.solve(u)
     score_test = float(u @ step)
     if iter_max == 0:
         return NRResult(beta, fac.inverse(), loglik0, loglik0, score_test, u, 0, True,
                         fac.rank)
-    old = loglik0
+    old = newlk = loglik0
     newbeta = beta + step
     halving = False
-    newlk = loglik0
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
     for it in range(1, iter_max + 1):
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             newlk, u, info = loglik_derivs(newbeta, prep)
+        info = np.asarray(info)
         if not np.isfinite(newlk) or not np.all(np.isfinite(info)):
             newlk = -np.inf  # outside the double range: treat as a failed step (halve)
             info = np.nan_to_num(info)
-        fac = _Factor(info, toler_chol)
+        fac = Factor(info, toler_chol)
         if abs(1 - old / newlk) <= eps and not halving:
             return NRResult(newbeta, fac.inverse(), loglik0, newlk, score_test, u, it, True,
                             fac.rank)
         if it == iter_max:
             break
-        if newlk < old:
-            halving = True
+        halving = newlk < old
+        if halving:
             newbeta = (newbeta + beta) / 2
         else:
-            halving = False
             old = newlk
             kept = (newbeta, newlk, u, fac)
-            step = fac.solve(u)
-            beta = newbeta
-            newbeta = newbeta + step
+            beta, newbeta = newbeta, newbeta + fac.solve(u)
     if not np.isfinite(newlk):
         newbeta, newlk, u, fac = kept
+    if warn:
+        warnings.warn(f"the Cox fit did not converge in {iter_max} iterations (R: 'Ran out of "
+                      f"iterations and did not converge'); check for separation (a covariate "
+                      f"that orders the events perfectly), rescale covariates or reduce the "
+                      f"model", ConvergenceWarning, stacklevel=stacklevel)
     return NRResult(newbeta, fac.inverse(), loglik0, newlk, score_test, u, iter_max, False,
                     fac.rank)

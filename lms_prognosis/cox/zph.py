@@ -17,10 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis.cox.engine import Prepared, _rev_block_cumsum, efron_event_sums
+from lms_prognosis._survfit import product_limit
+from lms_prognosis.cox.engine import Prepared, efron_event_sums, rev_block_cumsum
+from lms_prognosis.exceptions import CoxError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from lms_prognosis.cox.fit import CoxResult
+if TYPE_CHECKING:  # type-only: result.py imports this module at run time
+    from lms_prognosis.cox.result import CoxResult
+
+__all__ = ["PHTest", "cox_zph", "TRANSFORMS"]
 
 TRANSFORMS = ("km", "rank", "identity")
 
@@ -65,13 +69,7 @@ def _transformed_time(time: np.ndarray, event: np.ndarray, transform: str) -> np
     if transform == "rank":
         return stats.rankdata(time, method="average")
     # km: 1 - S(t-) of the pooled Kaplan-Meier (R: findInterval(..., left.open = TRUE))
-    ut, inv = np.unique(time, return_inverse=True)
-    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
-    n_at = np.bincount(inv, minlength=ut.size)
-    at_risk = np.cumsum(n_at[::-1])[::-1]
-    surv = np.cumprod(1.0 - d / at_risk)
-    s_before = np.concatenate([[1.0], surv[:-1]])
-    return 1.0 - s_before[inv]
+    return 1.0 - product_limit(time, event).at(time, left=True)
 
 
 def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.ndarray,
@@ -84,7 +82,7 @@ def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.nda
     b = np.add.reduceat(hk * prep.k_frac * inv, starts)
     a_block = np.zeros(prep.block_end.shape[0])
     a_block[prep.eblock] = a
-    cum_a = _rev_block_cumsum(a_block, prep)[prep.block_of_row]
+    cum_a = rev_block_cumsum(a_block, prep)[prep.block_of_row]
     info = wx.T @ (x * cum_a[:, None])
     info -= wx[prep.death_rows].T @ (x[prep.death_rows] * b[kb][:, None])
     info -= (xbar_k * hk[:, None]).T @ xbar_k
@@ -94,7 +92,7 @@ def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.nda
 def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     """Compute R's ``cox.zph(fit, transform=)`` for a fitted :class:`CoxResult`."""
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        raise CoxError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     prep = fit._prep
     x = prep.x
     p = x.shape[1]

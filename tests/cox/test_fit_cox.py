@@ -16,6 +16,7 @@ import pytest
 
 from lms_prognosis.cox import engine as _cox_engine
 from lms_prognosis.cox.fit import CoxError, CoxWarning, fit_cox
+from lms_prognosis.exceptions import ColumnNotFoundError, ConvergenceWarning, SurvivalDataError
 
 REF = Path(__file__).parents[1] / "reference"
 CASES = json.loads((REF / "cox.json").read_text())["cases"]
@@ -74,7 +75,7 @@ def test_coefficients_and_tests(fits, name):
     assert fit.iterations == case["iter"]["value"]
     assert fit.n == case["n"]["value"]
     assert fit.n_events == case["nevent"]["value"]
-    assert list(fit.dropped["row"]) == list(np.atleast_1d(case["dropped_rows"]["value"]))
+    assert list(fit.dropped["row"].unique()) == list(np.atleast_1d(case["dropped_rows"]["value"]))
     _close(fit._means, case["means"]["value"], rtol=1e-12)
 
 
@@ -168,17 +169,20 @@ def test_term_names_and_reference_level():
     assert "CoxResult" in repr(fit) and "<table" in fit._repr_html_()
 
 
-def test_dropped_rows_reported_with_patient_id():
+def test_dropped_rows_reported_one_line_per_missing_cell():
+    """The package's one .dropped contract (row, column, value, reason), as SurvData.dropped."""
     df = _toy()
     df.loc[[3, 7], "age"] = np.nan
     df.loc[7, "grade"] = np.nan
     with pytest.warns(CoxWarning, match="2 of 200 rows dropped"):
         fit = fit_cox(df, ["age", "grade"])
     d = fit.dropped
-    assert list(d["row"]) == [3, 7]
-    assert list(d["patient_id"]) == ["P3", "P7"]
-    assert d.loc[1, "column"] == "age, grade"
-    assert fit.n + len(d) == len(df)
+    assert list(d.columns) == ["row", "column", "value", "reason"]
+    assert list(d["row"]) == [3, 7, 7]
+    assert list(d["column"]) == ["age", "age", "grade"]
+    assert set(d["reason"]) == {"missing"}
+    assert fit.n + d["row"].nunique() == len(df)
+    assert "2 rows left out" in repr(fit)
 
 
 def test_level_without_events_warns_separation():
@@ -198,11 +202,13 @@ def test_monotone_likelihood_numeric():
     x = rng.normal(size=n)
     df = pd.DataFrame({"time": np.argsort(np.argsort(-x)) + 1.0, "event": 1, "x": x,
                        "z": rng.normal(size=n)})
-    with pytest.warns(CoxWarning) as rec:
+    with pytest.warns((CoxWarning, ConvergenceWarning)) as rec:
         fit = fit_cox(df, ["x", "z"])
     msgs = " | ".join(str(r.message) for r in rec)
     assert "x: the coefficient is diverging" in msgs
-    assert "did not converge" in msgs
+    assert any(r.category is ConvergenceWarning and "did not converge" in str(r.message)
+               and "Ran out of iterations" in str(r.message) for r in rec)
+    assert not fit.converged
     assert "z: the coefficient" not in msgs
     assert np.isfinite(fit.loglik[1]) and np.isfinite(fit.coef).all()
 
@@ -231,13 +237,15 @@ def test_few_events_per_variable_warns():
 
 def test_errors_are_clear():
     df = _toy()
-    with pytest.raises(CoxError, match="not in the data"):
+    with pytest.raises(ColumnNotFoundError, match="'nope' is not in the data"):
         fit_cox(df, ["nope"])
     with pytest.raises(CoxError, match="ties"):
         fit_cox(df, ["age"], ties="exact")
     bad = df.assign(time=-df["time"])
-    with pytest.raises(CoxError, match=">= 0"):
+    with pytest.raises(SurvivalDataError, match=">= 0"):
         fit_cox(bad, ["age"])
+    with pytest.raises(CoxError, match="listed twice"):
+        fit_cox(df, ["age", "age"])
     with pytest.raises(CoxError, match="no events"):
         fit_cox(df.assign(event=0), ["age"])
     fit = fit_cox(df, ["age", "grade"])

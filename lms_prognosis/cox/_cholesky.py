@@ -1,0 +1,117 @@
+"""R ``survival``'s ``cholesky2`` / ``chsolve2`` / ``chinv2`` and the factorisation the Cox
+Newton-Raphson uses (private to :mod:`lms_prognosis.cox`).
+
+``cholesky2`` is an LDL' decomposition in which a pivot below ``toler`` times the largest
+diagonal element is set to zero, so that an aliased (or diverging) direction gets a zero
+Newton step and a zero variance instead of a NaN, exactly as R's ``coxph``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["TOLER_CHOL", "cholesky2", "chsolve2", "chinv2", "Factor"]
+
+#: R ``coxph.control(toler.chol = .Machine$double.eps^0.75)``
+TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
+
+
+def cholesky2(a: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int]:
+    """LDL' factorisation as R ``survival``'s ``cholesky2``: returns (factor, rank*sign).
+
+    The lower triangle holds L (unit diagonal implied), the diagonal holds D; a pivot below
+    ``toler`` times the largest diagonal element (or not finite) is set to zero.
+
+    Examples
+    --------
+    >>> fac, rank = cholesky2(np.array([[4.0, 2.0], [2.0, 1.0]]))  # rank 1: one pivot zeroed
+    >>> rank, float(fac[1, 1])
+    (1, 0.0)
+    """
+    m = np.array(a, dtype=float, copy=True)
+    n = m.shape[0]
+    eps = max((m[i, i] for i in range(n)), default=0.0)
+    eps = toler if eps == 0 else eps * toler
+    rank = 0
+    nonneg = 1
+    for i in range(n):
+        pivot = m[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            m[i, i] = 0.0
+            if pivot < -8 * eps:
+                nonneg = -1
+            continue
+        rank += 1
+        if i + 1 < n:
+            col = m[i + 1:, i] / pivot
+            m[i + 1:, i] = col
+            m[i + 1:, i + 1:] -= np.outer(col, col) * pivot
+    return m, rank * nonneg
+
+
+def chsolve2(m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Solve with the factor from :func:`cholesky2` (a zero pivot gives a zero component)."""
+    n = m.shape[0]
+    y = np.array(y, dtype=float, copy=True)
+    for i in range(1, n):
+        y[i] -= m[i, :i] @ y[:i]
+    for i in range(n - 1, -1, -1):
+        if m[i, i] == 0:
+            y[i] = 0.0
+        else:
+            y[i] = y[i] / m[i, i] - m[i + 1:, i] @ y[i + 1:]
+    return y
+
+
+def chinv2(m: np.ndarray) -> np.ndarray:
+    """Inverse from the :func:`cholesky2` factor; rows/columns of zero pivots are zero."""
+    n = m.shape[0]
+    if n == 0:
+        return np.zeros((0, 0))
+    lower = np.tril(m, -1) + np.eye(n)
+    d = np.diag(m).copy()
+    linv = np.linalg.solve(lower, np.eye(n))
+    dinv = np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
+    out = linv.T @ (dinv[:, None] * linv)
+    zero = d == 0
+    out[zero, :] = 0.0
+    out[:, zero] = 0.0
+    return out
+
+
+class Factor:
+    """Factorisation of the information matrix with R ``cholesky2`` semantics.
+
+    Full rank (every pivot above ``toler`` times the largest diagonal): LAPACK's Cholesky.
+    Otherwise R's LDL' with zeroed pivots (aliased or diverging directions get no step).
+    """
+
+    def __init__(self, info: np.ndarray, toler: float) -> None:
+        self.info = info
+        self.ldl: np.ndarray | None = None
+        p = info.shape[0]
+        try:
+            chol = np.linalg.cholesky(info)
+            piv = np.diag(chol) ** 2
+            top = max(float(np.max(np.diag(info))), 0.0) if p else 0.0
+            ok = p == 0 or (np.all(np.isfinite(piv)) and np.all(piv >= toler * top)
+                            and top > 0)
+        except np.linalg.LinAlgError:
+            ok = False
+        if ok:
+            self.rank = p
+        else:
+            self.ldl, self.rank = cholesky2(info, toler)
+
+    def solve(self, u: np.ndarray) -> np.ndarray:
+        """The Newton step ``info^-1 u`` (zero along a zeroed pivot)."""
+        if self.ldl is None:
+            return np.linalg.solve(self.info, u)
+        return chsolve2(self.ldl, u)
+
+    def inverse(self) -> np.ndarray:
+        """``info^-1`` (R ``chinv2``: rows and columns of zeroed pivots are 0)."""
+        if self.ldl is None:
+            inv = np.linalg.inv(self.info)
+            return (inv + inv.T) / 2
+        return chinv2(self.ldl)

@@ -1,0 +1,151 @@
+"""Calibration slope: the Cox coefficient of the outcome on a linear predictor.
+
+The one calibration-slope implementation of the package (``calibration``, ``validate`` and
+the recalibration of published models call it): R ``coxph(Surv(time, event) ~ lp)``, fitted by
+the package's one Newton-Raphson solver (:func:`lms_prognosis.cox.engine.newton_raphson`).
+A slope of 1 means the predictor's spread is right; below 1, predictions are too extreme
+(overfitting); above 1, too modest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lms_prognosis._results import Result
+from lms_prognosis.cox.engine import EPS, ITER_MAX, newton_raphson, prepare
+from lms_prognosis.exceptions import CoxError
+
+__all__ = ["CalibrationSlope", "calibration_slope"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CalibrationSlope(Result):
+    """Result of :func:`calibration_slope`.
+
+    Attributes
+    ----------
+    slope, se : float
+        Coefficient of the linear predictor and its standard error (R ``coef``, ``sqrt(vcov)``).
+    loglik : tuple of float
+        Log partial likelihood at ``init`` and at the estimate (R ``fit$loglik``).
+    iterations : int
+        Newton-Raphson iterations (R ``fit$iter``).
+    converged : bool
+        False if the iteration limit was reached (a ConvergenceWarning was issued).
+    n, n_events : int
+        Patients and events used.
+    conf_level : float
+        Level of ``lower`` and ``upper``.
+    """
+
+    slope: float
+    se: float
+    loglik: tuple[float, float]
+    iterations: int
+    converged: bool
+    n: int
+    n_events: int
+    conf_level: float = 0.95
+    _title: ClassVar[str] = "Calibration slope (Cox regression on the linear predictor)"
+
+    @property
+    def lower(self) -> float:
+        """Lower Wald confidence limit at ``conf_level``."""
+        return self.slope - self._z * self.se
+
+    @property
+    def upper(self) -> float:
+        """Upper Wald confidence limit at ``conf_level``."""
+        return self.slope + self._z * self.se
+
+    @property
+    def _z(self) -> float:
+        return float(stats.norm.ppf(0.5 + self.conf_level / 2))
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row: slope, se, lower, upper, n, n_events."""
+        return pd.DataFrame({"slope": [self.slope], "se": [self.se], "lower": [self.lower],
+                             "upper": [self.upper], "n": [self.n],
+                             "n_events": [self.n_events]})
+
+
+def calibration_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *,
+                      ties: str = "efron", init: float = 0.0,
+                      order: np.ndarray | None = None, eps: float = EPS,
+                      iter_max: int = ITER_MAX, conf_level: float = 0.95
+                      ) -> CalibrationSlope:
+    """Calibration slope of a linear predictor: R ``coxph(Surv(time, event) ~ lp)``.
+
+    Parameters
+    ----------
+    time, event : ndarray
+        Follow-up and event code (1 = event; other codes, e.g. a competing event 2, count as
+        censored), already checked by ``lms_prognosis._survdata.survival_data`` (so near-ties
+        are merged as R's ``aeqSurv``).
+    lp : ndarray
+        Linear predictor (log relative hazard) per patient; only differences matter.
+    ties : {"efron", "breslow"}
+        Tie handling (R's default, Efron).
+    init : float, default 0
+        Starting value (R ``coxph(init=)``). R starts at 0; a bootstrap can start at 1, the
+        slope of a perfectly calibrated predictor, to save iterations.
+    order : ndarray of int, optional
+        ``lms_prognosis.cox.engine.sort_order(time, None)``, if known (saves a sort when the
+        same patients are evaluated many times).
+    eps, iter_max : float, int
+        R ``coxph.control(eps = 1e-9, iter.max = 20)``: one convergence rule for every Cox fit.
+    conf_level : float, default 0.95
+        Level of the Wald interval (``lower``, ``upper``).
+
+    Returns
+    -------
+    CalibrationSlope
+
+    Warns
+    -----
+    ConvergenceWarning
+        The iteration limit was reached before convergence (R: "Ran out of iterations").
+
+    Notes
+    -----
+    The linear predictor is centred before fitting, as R centres covariates; the slope does
+    not depend on it. Pinned to R in ``tests/reference/cox_kernels.R``.
+
+    References
+    ----------
+    Van Houwelingen HC. Validation, calibration, revision and combination of prognostic
+    survival models. Stat Med 2000;19:3401-15.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> lp = rng.normal(size=300)
+    >>> t = rng.exponential(np.exp(-0.5 * lp))  # the true slope is 0.5
+    >>> fit = calibration_slope(t, np.ones(300, dtype=int), lp)
+    >>> round(fit.slope, 3), round(fit.se, 3), fit.iterations
+    (0.549, 0.064, 3)
+    """
+    if ties not in ("efron", "breslow"):
+        raise CoxError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event)
+    x = np.asarray(lp, dtype=float).reshape(-1)
+    if not (t.shape[0] == e.shape[0] == x.shape[0]):
+        raise CoxError(f"time, event and lp must have one value per patient (lengths "
+                       f"{t.shape[0]}, {e.shape[0]}, {x.shape[0]})")
+    n_events = int(np.count_nonzero(e == 1))
+    if n_events == 0:
+        raise CoxError("no events: the calibration slope cannot be estimated")
+    prep = prepare(t, e, (x - x.mean())[:, None], None, ties == "efron", order=order)
+    nr = newton_raphson(prep, np.array([init], dtype=float), eps=eps, iter_max=iter_max,
+                        stacklevel=3)
+    return CalibrationSlope(slope=float(nr.beta[0]), se=float(np.sqrt(nr.var[0, 0])),
+                            loglik=(nr.loglik0, nr.loglik), iterations=nr.iterations,
+                            converged=nr.converged, n=int(t.shape[0]), n_events=n_events,
+                            conf_level=conf_level)

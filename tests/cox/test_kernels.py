@@ -1,0 +1,206 @@
+"""The Cox kernels other subpackages share, against R (tests/reference/cox_kernels.R -> .json).
+
+calibration_slope = coxph(Surv ~ lp); newton_raphson with init= and running out of
+iterations; baseline_hazard = survfit(coxph(Surv ~ offset(lp))) at lp = 0; design_matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lms_prognosis.cox import engine
+from lms_prognosis.cox.baseline import baseline_hazard
+from lms_prognosis.cox.design import design_matrix
+from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.cox.slope import calibration_slope
+from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning
+
+REF = json.loads((Path(__file__).parents[1] / "reference" / "cox_kernels.json").read_text())
+RTOL = 1e-6  # iterative results, as tests/cox/test_fit_cox.py
+
+
+@pytest.mark.parametrize("name", list(REF["slope"]))
+def test_calibration_slope_matches_coxph(name):
+    case = REF["slope"][name]
+    fit = calibration_slope(np.array(case["time"]), np.array(case["event"]),
+                            np.array(case["lp"]), ties=case["ties"], init=case["init"])
+    np.testing.assert_allclose(fit.slope, case["coef"], rtol=RTOL)
+    np.testing.assert_allclose(fit.se, case["se"], rtol=RTOL)
+    np.testing.assert_allclose(fit.loglik, case["loglik"], rtol=1e-9)
+    assert fit.iterations == case["iter"]
+    assert (fit.n, fit.n_events) == (case["n"], case["nevent"])
+    assert fit.converged
+    assert list(fit.table.columns) == ["slope", "se", "lower", "upper", "n", "n_events"]
+    assert fit.lower < fit.slope < fit.upper
+    assert "Calibration slope" in repr(fit)
+
+
+def test_calibration_slope_reuses_a_sort_order_and_counts_code_2_as_censored():
+    case = REF["slope"]["lung_efron"]
+    t, e, lp = (np.array(case[k]) for k in ("time", "event", "lp"))
+    order = engine.sort_order(t, None)
+    a = calibration_slope(t, e, lp, order=order)
+    e2 = np.where(e == 0, 2, e)  # competing events are censored for the event of interest
+    b = calibration_slope(t, e2, lp)
+    assert a.slope == pytest.approx(case["coef"], rel=RTOL)
+    assert b.slope == a.slope
+
+
+def test_calibration_slope_errors():
+    with pytest.raises(CoxError, match="no events"):
+        calibration_slope(np.array([1.0, 2.0]), np.array([0, 0]), np.array([0.1, 0.2]))
+    with pytest.raises(CoxError, match="one value per patient"):
+        calibration_slope(np.array([1.0, 2.0]), np.array([1, 0]), np.array([0.1]))
+
+
+def _pbc_prep():
+    nd = REF["newton_data"]
+    x = np.column_stack(nd["x"])
+    return engine.prepare(np.array(nd["time"]), np.array(nd["event"]), x - x.mean(axis=0))
+
+
+@pytest.mark.parametrize("name", ["pbc_from0", "pbc_init"])
+def test_newton_raphson_from_a_start_value(name):
+    case = REF["newton"][name]
+    nr = engine.newton_raphson(_pbc_prep(), np.array(case["init"]), iter_max=case["iter_max"])
+    np.testing.assert_allclose(nr.beta, case["coef"], rtol=RTOL)
+    np.testing.assert_allclose(np.sqrt(np.diag(nr.var)), case["se"], rtol=RTOL)
+    np.testing.assert_allclose([nr.loglik0, nr.loglik], case["loglik"], rtol=1e-9)
+    np.testing.assert_allclose(nr.score_test, case["score"], rtol=RTOL)
+    assert nr.iterations == case["iter"] and nr.converged
+
+
+def test_newton_raphson_out_of_iterations_warns_like_r():
+    case = REF["newton"]["pbc_two_iterations"]
+    assert "Ran out of iterations" in case["warning"]
+    with pytest.warns(ConvergenceWarning, match="Ran out of iterations"):
+        nr = engine.newton_raphson(_pbc_prep(), iter_max=case["iter_max"])
+    np.testing.assert_allclose(nr.beta, case["coef"], rtol=1e-12)
+    np.testing.assert_allclose([nr.loglik0, nr.loglik], case["loglik"], rtol=1e-12)
+    assert not nr.converged
+    # R's fit$iter is iter.max + 1 here (its loop counter); we report the iterations run
+    assert nr.iterations == case["iter"] - 1 == case["iter_max"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine.newton_raphson(_pbc_prep(), iter_max=case["iter_max"], warn=False)
+
+
+def test_newton_raphson_with_offset_equals_fixed_coefficient():
+    """An offset is a covariate whose coefficient is held at 1."""
+    nd = REF["newton_data"]
+    t, e = np.array(nd["time"]), np.array(nd["event"])
+    x = np.column_stack(nd["x"])
+    xc = x - x.mean(axis=0)
+    full = engine.newton_raphson(engine.prepare(t, e, xc))
+    off = full.beta[3] * xc[:, 3]
+    part = engine.newton_raphson(engine.prepare(t, e, xc[:, :3], offset=off))
+    np.testing.assert_allclose(part.beta, full.beta[:3], rtol=1e-7)
+    assert part.loglik == pytest.approx(full.loglik, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", list(REF["baseline"]))
+def test_baseline_hazard_with_offset_matches_survfit(name):
+    case = REF["baseline"][name]
+    st = None if case["strata"] is None else np.array(case["stratum_codes"], dtype=np.int64)
+    h = baseline_hazard(np.array(case["time"]), np.array(case["event"]), np.array(case["lp"]),
+                        ties=case["ties"], stratum=st)
+    np.testing.assert_array_equal(h.time, case["out_time"])
+    np.testing.assert_array_equal(h.stratum, case["out_stratum"])
+    np.testing.assert_allclose(h.cumhaz, case["cumhaz"], rtol=1e-12)
+    np.testing.assert_allclose(np.sqrt(h.var), case["std_err"], rtol=1e-12)
+    first = h.time[h.stratum == 0]
+    before, after = h.at([first[0] - 1, first[-1] + 1])
+    assert before == 0.0 and np.isnan(after)
+    assert list(h.table.columns) == ["stratum", "time", "cumhaz", "surv"]
+
+
+def test_baseline_hazard_without_lp_is_nelson_aalen():
+    t = np.array([1.0, 2.0, 2.0, 3.0, 5.0])
+    e = np.array([1, 1, 0, 1, 0])
+    h = baseline_hazard(t, e)
+    np.testing.assert_allclose(h.cumhaz, np.cumsum([1 / 5, 1 / 4, 1 / 2, 0]), rtol=1e-15)
+    with pytest.raises(CoxError, match="ties"):
+        baseline_hazard(t, e, ties="exact")
+
+
+def test_docstring_toy_is_r():
+    """The numbers in the docstrings of CoxResult are R's (cox_kernels.R, 'toy')."""
+    toy = REF["toy"]
+    df = pd.DataFrame({"time": [5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
+                       "event": [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                       "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoxWarning)
+        fit = fit_cox(df, ["age"])
+    np.testing.assert_allclose(fit.coef, toy["coef"], rtol=RTOL)
+    lp = fit.predict_risk(pd.DataFrame({"age": [50, 70]}))["linear_predictor"]
+    np.testing.assert_allclose(lp, toy["lp"], rtol=RTOL)
+    s = fit.predict_survival(pd.DataFrame({"age": [50]}), [24]).iloc[0]
+    for col, key in [("surv", "surv24"), ("std_err", "std_err24"), ("lower", "lower24"),
+                     ("upper", "upper24"), ("cumhaz", "cumhaz24")]:
+        np.testing.assert_allclose(s[col], toy[key], rtol=RTOL)
+    ph = fit.check_ph().table
+    np.testing.assert_allclose(ph["chisq"], toy["zph_chisq"], rtol=RTOL)
+    np.testing.assert_allclose(ph["p"], toy["zph_p"], rtol=RTOL)
+
+
+# ---- design_matrix: the one design matrix -----------------------------------------------------
+
+def _frame(n=60, seed=4):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"age": rng.normal(60, 10, n).round(),
+                         "grade": pd.Categorical(rng.choice(["1", "2", "3"], n),
+                                                 categories=["1", "2", "3"]),
+                         "site": rng.choice(["uterus", "trunk"], n),
+                         "deep": rng.random(n) < 0.5, "ones": 1.0})
+
+
+def test_design_matrix_codes_like_fit_cox():
+    df = _frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = design_matrix(df, ["age", "grade", "site", "deep"])
+    assert d.names == ["age", "grade[2]", "grade[3]", "site[uterus]", "deep"]
+    assert d.covariates == ["age", "grade", "site", "deep"]
+    assert d.x.shape == (60, 5)
+    np.testing.assert_array_equal(d.x[:, 1], (df["grade"] == "2").to_numpy(float))
+    np.testing.assert_array_equal(d.x[:, 3], (df["site"] == "uterus").to_numpy(float))
+    np.testing.assert_allclose(d.center, d.x.mean(axis=0), rtol=1e-15)
+    assert d.means[0] == d.center[0] and not d.means[1:].any()
+    np.testing.assert_array_equal(d.transform(df), d.x)
+    assert d.term_columns == [("age", [0]), ("grade", [1, 2]), ("site", [3]), ("deep", [4])]
+    with pytest.raises(CoxError, match="not in the fitted data"):
+        d.transform(df.assign(site="head"))
+    with pytest.raises(CoxError, match="lacks"):
+        d.transform(df.drop(columns="age"))
+
+
+def test_design_matrix_drops_constant_and_collinear_with_warnings():
+    df = _frame()
+    df["age2"] = 2 * df["age"] - 3
+    with pytest.warns(CoxWarning) as rec:
+        d = design_matrix(df, ["age", "ones", "age2", "grade"])
+    msgs = " | ".join(str(r.message) for r in rec)
+    assert "ones is constant" in msgs and "['age2'] are linear combinations" in msgs
+    assert d.names == ["age", "grade[2]", "grade[3]"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kept = design_matrix(df, ["age", "ones", "age2"], drop_constant=False,
+                             drop_collinear=False)
+    assert kept.names == ["age", "ones", "age2"]
+    with pytest.raises(CoxError, match="no covariate left"), pytest.warns(CoxWarning):
+        design_matrix(df, ["ones"])
+
+
+def test_design_matrix_ignores_incomplete_rows_in_its_checks():
+    df = _frame()
+    df.loc[[0, 5], "age"] = np.nan
+    d = design_matrix(df, ["age", "deep"])
+    assert np.isnan(d.x[[0, 5], 0]).all()
+    assert d.center[0] == pytest.approx(df["age"].mean(), rel=1e-14)
