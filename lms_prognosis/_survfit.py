@@ -187,6 +187,12 @@ class ProductLimit:
         Nelson-Aalen cumulative hazard, sum of n_event / n_risk.
     reverse : bool
         True for the censoring curve G.
+
+    Examples
+    --------
+    >>> pl = product_limit(np.array([2.0, 1.0, 2.0]), np.array([1, 0, 1]))
+    >>> pl.time.tolist(), pl.n_risk.tolist(), pl.surv.tolist()
+    ([1.0, 2.0], [3, 2], [1.0, 0.0])
     """
 
     time: np.ndarray
@@ -354,6 +360,14 @@ def at_times(time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray, n_censor
     time <= t), or the start (surv 1, std_err 0, CI 1, cumhaz 0) before the first row;
     n_risk is the number with time >= t (0 past the end); n_event / n_censor are counted in
     (previous requested time, t]. Without ``extend`` times after the last row are dropped.
+
+    Examples
+    --------
+    >>> tt, out = at_times(np.array([1.0, 2.0]), np.array([3, 2]), np.array([1, 1]),
+    ...                    np.array([0, 1]), {"surv": np.array([2 / 3, 1 / 3])},
+    ...                    np.array([0.0, 1.5, 5.0]), extend=True)
+    >>> tt.tolist(), out["n_risk"].tolist(), out["surv"].round(3).tolist()
+    ([0.0, 1.5, 5.0], [3, 2, 0], [1.0, 0.667, 0.333])
     """
     if not extend:
         times = times[times <= time[-1]]

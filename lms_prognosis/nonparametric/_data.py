@@ -20,7 +20,15 @@ from lms_prognosis._survdata import survival_data
 
 @dataclass(frozen=True, eq=False)
 class GroupedData:
-    """Checked arrays for the engines: time, 0/1 event indicator, group and stratum codes."""
+    """Checked arrays for the engines: time, 0/1 event indicator, group and stratum codes.
+
+    Examples
+    --------
+    >>> d = prepare(pd.DataFrame({"time": [1.0, 2.0, 3.0], "event": [1, 2, 0],
+    ...                           "g": ["b", "a", None]}), "time", "event", "g")
+    >>> d.n, d.died.tolist(), d.gcode.tolist(), d.labels, d.dropped["column"].tolist()
+    (2, [1.0, 0.0], [1, 0], ['a', 'b'], ['g'])
+    """
 
     time: np.ndarray
     died: np.ndarray
@@ -82,7 +90,8 @@ def prepare(df: Any, time: str, event: str, group: str | None,
     """Check survival input once (``survival_data``) and code group and strata.
 
     Event code 1 is the event; 0 and 2 (a competing event) are censored for the curve of the
-    event of interest, as R ``Surv(time, event == 1)``.
+    event of interest, as R ``Surv(time, event == 1)``. See :class:`GroupedData` for an
+    example.
     """
     sd = survival_data(df, time, event, group=group, strata=strata)
     labels: list[Any] = ["all"]

@@ -23,6 +23,13 @@ def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_gro
     stratum): O_g += w d_g, E_g += w d n_g / n, and, for n > 1,
     V_gh += w^2 d (n - d) / (n (n - 1)) * n_g (delta_gh - n_h / n), as R's C routine
     ``survdiff2``.
+
+    Examples
+    --------
+    >>> obs, exp, var = survdiff_arrays(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 1.0]),
+    ...                                 np.array([0, 1, 0, 1]), 2, None, 1, 0.0)
+    >>> obs.tolist(), exp.round(4).tolist()
+    ([1.0, 2.0], [0.8333, 2.1667])
     """
     obs = np.zeros(n_groups)
     exp = np.zeros(n_groups)
@@ -64,6 +71,13 @@ def overall_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[fl
 
     Groups with expected 0 are left out; the first remaining group is dropped and
     chisq = u' V^-1 u on the rest (u = O - E).
+
+    Examples
+    --------
+    >>> stat, df, p = overall_chisq(np.array([3.0, 1.0]), np.array([2.0, 2.0]),
+    ...                             np.array([[1.0, -1.0], [-1.0, 1.0]]))
+    >>> stat, df, round(p, 4)
+    (1.0, 1, 0.3173)
     """
     use = exp > 0
     df = int(use.sum()) - 1
@@ -83,6 +97,12 @@ def trend_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray,
     """Test for trend: chisq = (w'(O - E))^2 / (w' V w) on 1 df.
 
     Returns (chisq, p, statistic w'(O - E), its variance w' V w).
+
+    Examples
+    --------
+    >>> v = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    >>> trend_chisq(np.array([3.0, 1.0]), np.array([2.0, 2.0]), v, np.array([1.0, 2.0]))[0]
+    1.0
     """
     u = float(scores @ (obs - exp))
     v = float(scores @ var @ scores)

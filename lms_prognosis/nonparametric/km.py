@@ -68,6 +68,13 @@ class KMResult(Result):
     The result keeps its own copy of the arrays it was computed from (time, event, group
     codes), never the caller's frame: editing the frame afterwards changes neither
     ``.table`` nor ``.logrank()``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"time": [1.0, 2.0, None, 4.0], "event": [1, 0, 1, 1]})
+    >>> km = kaplan_meier(df)
+    >>> km.n, km.dropped[["row", "column", "reason"]].values.tolist()
+    (3, [[2, 'time', 'missing']])
     """
 
     _title: ClassVar[str] = "Kaplan-Meier"

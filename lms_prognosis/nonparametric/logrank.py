@@ -50,6 +50,14 @@ class LogRankResult(Result):
         Rows analysed.
     dropped : DataFrame
         Rows left out (row, column, value, reason): a missing time, event, group or stratum.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"time": [1, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0],
+    ...                    "g": ["a", "b", "a", "b", None]})
+    >>> lr = logrank_test(df, group="g")
+    >>> lr.n, lr.n_dropped, lr.to_frame().columns.tolist()[:4]
+    (4, 1, ['group', 'n', 'observed', 'expected'])
     """
 
     chisq: float
@@ -116,7 +124,15 @@ def logrank_from_data(data: GroupedData, group: str, strata: str | None, rho: fl
                       trend: bool = False,
                       scores: Sequence[float] | Mapping[Any, float] | None = None
                       ) -> LogRankResult:
-    """The log-rank test on checked arrays (shared by :func:`logrank_test` and ``KMResult``)."""
+    """The log-rank test on checked arrays (shared by :func:`logrank_test` and ``KMResult``).
+
+    Examples
+    --------
+    >>> from lms_prognosis.nonparametric._data import prepare
+    >>> df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 1], "g": [0, 1, 0, 1]})
+    >>> round(logrank_from_data(prepare(df, "time", "event", "g"), "g", None).chisq, 4)
+    0.0588
+    """
     if not np.isfinite(rho):
         raise SurvivalDataError(f"rho must be a finite number, got {rho!r}")
     if scores is not None and not trend:
