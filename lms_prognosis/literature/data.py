@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
+
+from lms_prognosis.exceptions import ModelError
 
 EVIDENCE_MARKERS = ("[V]", "[V2]", "[U]", "[D]")
 
@@ -133,7 +136,8 @@ class Factor:
         """The value as a hazard ratio (NaN for points)."""
         return self.value if self.measure in ("HR", "RR") else math.nan
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a dict, with ``hr`` added."""
         d = asdict(self)
         d["hr"] = self.hr
         return d
@@ -284,7 +288,7 @@ BASELINE: tuple[Constant, ...] = (
 
 # Risk-group cut-points on the linear predictor: tertiles of the linear predictor in the
 # reference somatic population simulated by lms_prognosis.simulate.simulate_cohort(200_000,
-# profile="somatic", seed=20261124) (see tests/test_literature.py, which recomputes them).
+# profile="somatic", seed=20261124) (tests/literature/test_models.py recomputes them).
 CUTPOINTS: tuple[Constant, ...] = (
     Constant("lp_tertile_1[lms_default]", 2.0919, "[D]",
              "tertiles of the lms_default linear predictor, simulate_cohort(200000, "
@@ -303,7 +307,7 @@ CUTPOINTS: tuple[Constant, ...] = (
     Constant("chapel_high_from", 6.0, "[V]", CHAPEL_2022, note="intermediate 3-5, high 6-13"),
 )
 
-MODEL_INFO: dict[str, dict] = {
+MODEL_INFO: dict[str, dict[str, Any]] = {
     "gustafson1992": dict(
         title="Gustafson 1992 multivariate model (as published)", kind="cox", endpoint="DSS",
         population=_GPOP, n=48, source=GUSTAFSON_1992,
@@ -332,14 +336,32 @@ MODEL_INFO: dict[str, dict] = {
 }
 
 
-def all_records() -> tuple:
-    """Every numeric record (factors, prevalences, baseline numbers, cut-points)."""
+def all_records() -> tuple[Factor | Constant, ...]:
+    """Every numeric record (factors, prevalences, baseline numbers, cut-points).
+
+    Examples
+    --------
+    >>> all(r.source for r in all_records())
+    True
+    """
     return FACTORS + PREVALENCES + BASELINE + CUTPOINTS
 
 
 def constant(name: str) -> float:
-    """Look up a constant's value by name."""
+    """Look up a constant's value by name (its source is on the record).
+
+    Raises
+    ------
+    ModelError
+        No constant has that name.
+
+    Examples
+    --------
+    >>> constant("weibull_shape")
+    0.8
+    """
     for rec in PREVALENCES + BASELINE + CUTPOINTS:
         if rec.name == name:
             return rec.value
-    raise KeyError(name)
+    known = [r.name for r in PREVALENCES + BASELINE + CUTPOINTS]
+    raise ModelError(f"no literature constant {name!r}; known: {known}")

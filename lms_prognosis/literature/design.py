@@ -17,6 +17,13 @@ SITES = ("trunk", "retroperitoneum", "uterus", "head_neck", "other")  # vs extre
 
 
 def column(data: pd.DataFrame, name: str) -> pd.Series:
+    """A column of ``data``, or an all-missing one when the column is absent.
+
+    Examples
+    --------
+    >>> column(pd.DataFrame({"age": [61.0]}), "grade").isna().tolist()
+    [True]
+    """
     if name in data.columns:
         return data[name]
     return pd.Series(np.nan, index=data.index, dtype=float)
@@ -31,14 +38,22 @@ def _norm(v: Any) -> str | None:
 
 
 def normalised_text(s: pd.Series) -> np.ndarray:
-    """Normalised text of every value (vectorised through factorize)."""
+    """Normalised text of every value (vectorised through factorize).
+
+    Examples
+    --------
+    >>> normalised_text(pd.Series([" Uterus", 2.0, None])).tolist()
+    ['uterus', '2', None]
+    """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return np.array([_norm(u) for u in uniques] + [None], dtype=object)[codes]
 
 
 def _as_float(s: pd.Series, mapping: dict[str, float]) -> np.ndarray:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    vals = np.array([mapping.get(_norm(u), math.nan) for u in uniques] + [math.nan], float)
+    texts = [_norm(u) for u in uniques]
+    vals = np.array([math.nan if t is None else mapping.get(t, math.nan) for t in texts]
+                    + [math.nan], dtype=np.float64)
     return vals[codes]
 
 

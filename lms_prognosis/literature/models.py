@@ -42,124 +42,42 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_number
-from lms_prognosis.exceptions import EndpointMismatchError
+from lms_prognosis._results import DROPPED_COLUMNS
+from lms_prognosis._survdata import SurvData, as_frame, survival_data
+from lms_prognosis.cox.slope import calibration_slope
+from lms_prognosis.exceptions import DataWarning, EndpointMismatchError, ModelError
+from lms_prognosis.literature import _scoring
 from lms_prognosis.literature import data as _lit
-from lms_prognosis.literature.design import SITES as _SITES
-from lms_prognosis.literature.design import column as _col
+from lms_prognosis.literature.baseline import Baseline, offset_baseline, weibull_baseline
 from lms_prognosis.literature.design import model_design
-from lms_prognosis.literature.design import normalised_text as _text
+from lms_prognosis.literature.results import ModelApplication, Recalibration
 
-__all__ = ["PublishedModel", "ModelApplication", "Baseline", "published_model", "list_models",
-           "model_design", "EndpointMismatchError"]
+__all__ = ["PublishedModel", "ModelApplication", "Recalibration", "Baseline",
+           "published_model", "list_models", "model_design", "EndpointMismatchError"]
 
 _EXCL_COLUMNS = ["row", "patient_id", "column", "value", "reason"]
 
 
-@dataclass(frozen=True)
-class _Group:
-    """A factor as the user sees it: one input column, one or more terms, marginal levels."""
-
-    name: str
-    column: str
-    terms: tuple[str, ...]
-    levels: tuple[tuple[float, tuple[float, ...]], ...] | None  # (prevalence, term values)
-
-
-def _binary(term: str, column: str) -> _Group:
-    p = _lit.constant(term)
-    return _Group(term, column, (term,), ((1 - p, (0.0,)), (p, (1.0,))))
-
-
-_COX_GROUPS: tuple[_Group, ...] = (
-    _binary("age_ge_60", "age"),
-    _binary("vascular_invasion", "vascular_invasion"),
-    _binary("aneuploidy", "aneuploidy"),
-    _binary("necrosis_any", "necrosis"),
-    _binary("size_gt_5", "size_cm"),
-    _binary("deep", "depth"),
-    _Group("grade", "grade", ("grade[2]", "grade[3]"),
-           tuple((_lit.constant(f"grade[{k}]"), (float(k == 2), float(k == 3))) for k in (1, 2, 3))),
-    _binary("margin_positive", "margin"),
-    _Group("site", "site", tuple(f"site_{s}" for s in _SITES),
-           ((_lit.constant("site_extremity"), (0.0,) * 5),
-            (_lit.constant("site_trunk"), (1.0, 0.0, 0.0, 0.0, 0.0)))),
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Baseline
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Baseline:
-    """Baseline cumulative hazard H0(t) (t in months) for the reference patient (LP = 0).
-
-    ``kind`` is "weibull" (literature, H0(t) = (t / scale)^shape), "breslow" (refitted on a
-    cohort with the published linear predictor as offset), "groups" (published survival by
-    risk group only) or "none".
-    """
-
-    kind: str
-    label: str
-    shape: float = math.nan
-    scale: float = math.nan
-    times: tuple[float, ...] = ()
-    cumhaz: tuple[float, ...] = ()
-    group_surv: dict[str, dict[float, float]] = field(default_factory=dict)
-
-    def cumhaz_at(self, t: Sequence[float] | np.ndarray) -> np.ndarray:
-        """H0 at times ``t`` (NaN past the last follow-up time for a refitted baseline)."""
-        t = np.asarray(t, float)
-        if self.kind == "weibull":
-            return (t / self.scale) ** self.shape
-        if self.kind == "breslow":
-            times, ch = np.asarray(self.times), np.asarray(self.cumhaz)
-            idx = np.searchsorted(times, t, side="right") - 1
-            h = np.where(idx >= 0, ch[np.clip(idx, 0, None)], 0.0)
-            return np.where(t > self.times[-1], np.nan, h)
-        return np.full(t.shape, np.nan)
-
-
-def _weibull_baseline(model: str) -> Baseline:
-    k = _lit.constant("weibull_shape")
-    s5 = _lit.constant(f"S0_60m[{model}]")
-    scale = 60.0 / (-math.log(s5)) ** (1 / k)
-    label = (f"literature Weibull [D]: H0(t) = (t/{scale:.0f} months)^{k:g}, reference-patient "
-             f"S0(60 months) = {s5:g} (domain section 6.3)")
-    return Baseline("weibull", label, shape=k, scale=scale)
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-@dataclass(repr=False)
-class ModelApplication:
-    """A published model applied to a cohort: per-patient risks plus who was excluded, and why."""
-
-    model: str
-    table: pd.DataFrame
-    exclusions: pd.DataFrame
-    baseline: str
-    missing: str
-    notes: list[str] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        lines = [f"ModelApplication({self.model}): {len(self.table)} patients scored, "
-                 f"{self.exclusions['row'].nunique() if len(self.exclusions) else 0} excluded "
-                 f"(missing={self.missing!r})", f"baseline: {self.baseline}"]
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines + [self.table.head(10).to_string()])
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.__repr__()}</pre>" + self.table.head(20).to_html()
-
-
 def _cohort_parts(cohort: Any) -> tuple[pd.DataFrame, str | None, str]:
-    if isinstance(cohort, pd.DataFrame):
-        return cohort, None, "<frame>"
-    data = getattr(cohort, "data", None)
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError("expected a Cohort (with .data) or a pandas DataFrame")
-    return data, getattr(cohort, "endpoint", None), getattr(cohort, "source", "<cohort>")
+    """The frame, the endpoint (None for a bare DataFrame) and a name for the source."""
+    data = as_frame(cohort)
+    if data is cohort:
+        return data, None, "<frame>"
+    return data, getattr(cohort, "endpoint", None), str(getattr(cohort, "source", "<cohort>"))
+
+
+def _outcome(data: pd.DataFrame, time: str | None, event: str | None) -> SurvData | None:
+    """The one survival-input check on the outcome columns, if the frame has any.
+
+    ``time=None`` (or neither column in the frame) means: score without an outcome. A frame
+    whose index has repeated labels is checked by position (its ``dropped`` rows are then
+    positions, which :func:`_dropped` expects).
+    """
+    if time is None or event is None or (time not in data.columns
+                                         and event not in data.columns):
+        return None
+    return survival_data(data if data.index.is_unique else data.reset_index(drop=True), time,
+                         event)
 
 
 @dataclass(repr=False)
@@ -183,6 +101,7 @@ class PublishedModel:
     calibration_slope: float | None = None
     calibration_slope_se: float | None = None
     notes: list[str] = field(default_factory=list)
+    recalibration: Recalibration | None = None
 
     # ---- description ------------------------------------------------------------------------
     @property
@@ -242,81 +161,64 @@ class PublishedModel:
         return f"<pre>{self.__repr__()}</pre>" + self.factors.drop(columns=["source"]).to_html()
 
     # ---- scoring -----------------------------------------------------------------------------
-    def _groups(self) -> list[_Group]:
-        terms = {r.term for r in self.records}
-        if self.kind == "cox":
-            return [g for g in _COX_GROUPS if terms & set(g.terms)]
-        inputs = {"sin_size": "size_cm", "sin_vascular": "vascular_invasion",
-                  "sin_necrosis": "necrosis", "chapel_necrosis": "necrosis",
-                  "chapel_mitoses": "mitoses_per_2_4mm2", "chapel_atypical": "atypical_mitoses",
-                  "chapel_lvi": "vascular_invasion", "chapel_serosa": "serosal_abutment"}
-        return [_Group(r.term, inputs[r.term], (r.term,), None) for r in self.records]
-
-    def _term_values(self, design: pd.DataFrame) -> pd.DataFrame:
-        if self.kind == "cox":
-            return design
-        cut_size = _lit.constant("sin_size_cut_cm")
-        cut_mit = _lit.constant("chapel_mitoses_cut")
-        size, mit = design["size_cm"].to_numpy(), design["mitoses_per_2_4mm2"].to_numpy()
-        return pd.DataFrame({
-            "sin_size": np.where(np.isnan(size), np.nan, (size >= cut_size).astype(float)),
-            "sin_vascular": design["vascular_invasion"],
-            "sin_necrosis": design["necrosis_any"],
-            "chapel_necrosis": design["necrosis_any"],
-            "chapel_mitoses": np.where(np.isnan(mit), np.nan, (mit > cut_mit).astype(float)),
-            "chapel_atypical": design["atypical_mitoses"],
-            "chapel_lvi": design["vascular_invasion"],
-            "chapel_serosa": design["serosal_abutment"]}, index=design.index)
-
     def score(self, cohort: Any, horizons: Sequence[float] = (12, 36, 60),
-              missing: str = "exclude", allow_endpoint_mismatch: bool = False
-              ) -> ModelApplication:
-        """Score a cohort; like :meth:`apply` but also returns the exclusions table and notes."""
-        if missing not in ("exclude", "marginalise"):
-            raise ValueError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
-        if missing == "marginalise" and self.kind != "cox":
-            raise ValueError(f"{self.name} is a points system: no published prevalences to "
-                             "marginalise over; use missing='exclude'")
+              missing: str = "exclude", allow_endpoint_mismatch: bool = False, *,
+              time: str | None = "time", event: str | None = "event") -> ModelApplication:
+        """Score a cohort: per-patient risks, the rows left out and why (a result).
+
+        Parameters are those of :meth:`apply`.
+
+        Returns
+        -------
+        ModelApplication
+            ``.table`` (as :meth:`apply` returns), ``.n``, ``.dropped`` (row, column, value,
+            reason), ``.notes``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"time": [5.0, 9.0], "event": [1, 0], "age": [70.0, 50.0],
+        ...                    "vascular_invasion": [True, None], "aneuploidy": [False, False],
+        ...                    "necrosis": ["none", "none"]})
+        >>> res = published_model("gustafson1992").score(df, horizons=[60])
+        >>> res.n, res.table["surv_60m"].round(3).tolist()  # 0.992 ** (8 * 4)
+        (1, [0.773])
+        >>> res.dropped
+           row             column value   reason
+        0    1  vascular_invasion  None  missing
+        """
         data, endpoint, _ = _cohort_parts(cohort)
-        notes = self._check_endpoint(endpoint, allow_endpoint_mismatch)
-        design = model_design(data)
-        values = self._term_values(design)
-        coef = self.coefficients
-        lp = np.zeros(len(data))
-        bad: dict[int, list[tuple[str, Any, str]]] = {}
+        outcome = _outcome(data, time, event)
+        return self._score(data, endpoint, tuple(horizons), missing, allow_endpoint_mismatch,
+                           outcome)[0]
+
+    def _score(self, data: pd.DataFrame, endpoint: str | None, horizons: tuple[float, ...],
+               missing: str, allow: bool, outcome: SurvData | None
+               ) -> tuple[ModelApplication, np.ndarray]:
+        """The result and the boolean mask of the rows scored."""
+        if missing not in ("exclude", "marginalise"):
+            raise ModelError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
+        if missing == "marginalise" and self.kind != "cox":
+            raise ModelError(f"{self.name} is a points system: no published prevalences to "
+                             "marginalise over; use missing='exclude'")
+        notes = self._check_endpoint(endpoint, allow)
+        if outcome is None:
+            notes.append("no time/event columns given: follow-up not checked")
+        lp, problems, more = _scoring.linear_predictor(self.name, self.kind, self.coefficients,
+                                                      data, missing)
+        keep = np.ones(len(data), dtype=bool)
+        keep[[p.position for p in problems]] = False
+        if outcome is not None:
+            scored = np.zeros(len(data), dtype=bool)
+            scored[outcome.positions] = True
+            keep &= scored
         pid = (data["patient_id"].astype(str).to_numpy() if "patient_id" in data.columns
-               else np.array([f"row-{i + 1}" for i in range(len(data))]))
-        raw = {g.column: _col(data, g.column).to_numpy() for g in self._groups()}
-        if self.name == "chapel2022":
-            site = _text(_col(data, "site"))
-            for i in np.flatnonzero(site != "uterus"):
-                bad.setdefault(i, []).append(
-                    ("site", site[i], "Chapel 2022 score is for stage I uterine LMS only"))
-        for g in self._groups():
-            terms = [t for t in g.terms if t in coef.index]
-            x = values[terms].to_numpy(float)
-            b = coef[terms].to_numpy()
-            contrib = x @ b
-            miss = np.isnan(x).any(axis=1)
-            if miss.any() and missing == "marginalise":
-                pos = [g.terms.index(t) for t in terms]
-                marg = math.log(sum(p * math.exp(sum(v[j] * bj for j, bj in zip(pos, b, strict=True)))
-                                    for p, v in g.levels))
-                contrib = np.where(miss, marg, contrib)
-                notes.append(f"{int(miss.sum())} patient(s) with missing {g.column}: "
-                             f"{g.name} marginalised over its prevalence (domain 6.1)")
-            elif miss.any():
-                for i in np.flatnonzero(miss):
-                    bad.setdefault(i, []).append(
-                        (g.column, raw[g.column][i], f"missing {g.column} (needed for {g.name} "
-                                                     f"in {self.name})"))
-            lp = lp + np.where(miss & (missing == "exclude"), 0.0, contrib)
-        keep = np.array([i not in bad for i in range(len(data))], bool)
-        excl = pd.DataFrame(
-            [{"row": i + 1, "patient_id": pid[i], "column": c, "value": v, "reason": r}
-             for i in sorted(bad) for c, v, r in bad[i]], columns=_EXCL_COLUMNS)
+               else np.array([f"row-{i + 1}" for i in range(len(data))], dtype=object))
+        dropped, exclusions = _dropped(data.index, pid, problems, outcome)
         table = self._table(pid[keep], lp[keep], data.index[keep], horizons)
-        return ModelApplication(self.name, table, excl, self.baseline.label, missing, notes)
+        res = ModelApplication(self.name, table, dropped, self.baseline.label, missing,
+                               [*notes, *more], exclusions)
+        return res, keep
 
     def _table(self, pid: np.ndarray, lp: np.ndarray, index: pd.Index,
                horizons: Sequence[float]) -> pd.DataFrame:
@@ -330,17 +232,18 @@ class PublishedModel:
         cols["baseline"] = self.baseline.kind
         return pd.DataFrame(cols, index=index)
 
-    def _group_of(self, lp: np.ndarray) -> pd.Categorical:
+    def _group_of(self, lp: np.ndarray) -> pd.Categorical[str]:
         c = _lit.constant
         if self.name == "sin2003":
-            codes = (lp >= c("sin_high_from")).astype(int)
-            return pd.Categorical.from_codes(codes, ["low", "high"])
+            codes = (lp >= c("sin_high_from")).astype(np.int8)
+            return _categorical(codes, ["low", "high"])
         if self.name == "chapel2022":
-            codes = (lp >= c("chapel_intermediate_from")).astype(int) + (lp >= c("chapel_high_from"))
-            return pd.Categorical.from_codes(codes, ["low", "intermediate", "high"])
+            codes = ((lp >= c("chapel_intermediate_from")).astype(np.int8)
+                     + (lp >= c("chapel_high_from")))
+            return _categorical(codes, ["low", "intermediate", "high"])
         c1, c2 = c(f"lp_tertile_1[{self.name}]"), c(f"lp_tertile_2[{self.name}]")
-        codes = (lp > c1 + 1e-9).astype(int) + (lp > c2 + 1e-9)
-        return pd.Categorical.from_codes(codes, ["low", "intermediate", "high"])
+        codes = (lp > c1 + 1e-9).astype(np.int8) + (lp > c2 + 1e-9)
+        return _categorical(codes, ["low", "intermediate", "high"])
 
     def _surv(self, eff: np.ndarray, group: np.ndarray, t: float) -> np.ndarray:
         if self.baseline.kind == "groups":
@@ -357,11 +260,12 @@ class PublishedModel:
                f"{self.endpoint}: published effects are not interchangeable across endpoints")
         if not allow:
             raise EndpointMismatchError(msg + "; pass allow_endpoint_mismatch=True to proceed")
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warnings.warn(msg, DataWarning, stacklevel=4)
         return [msg]
 
     def apply(self, cohort: Any, horizons: Sequence[float] = (12, 36, 60),
-              missing: str = "exclude", allow_endpoint_mismatch: bool = False) -> pd.DataFrame:
+              missing: str = "exclude", allow_endpoint_mismatch: bool = False, *,
+              time: str | None = "time", event: str | None = "event") -> pd.DataFrame:
         """Per-patient linear predictor, relative risk, risk group and survival at horizons.
 
         Parameters
@@ -371,46 +275,101 @@ class PublishedModel:
         horizons : sequence of float
             Months at which survival is given (columns ``surv_<h>m``).
         missing : {"exclude", "marginalise"}
-            Default ``"exclude"``: a patient missing any model input is left out and listed in
-            ``.attrs["exclusions"]`` (a list of row records; :meth:`score` returns the same as
-            a DataFrame) with the reason. ``"marginalise"``: the factor's
+            Default ``"exclude"``: a patient missing any model input is left out and listed
+            in ``.attrs["dropped"]`` with the reason. ``"marginalise"``: the factor's
             contribution is replaced by log(sum_k p_k exp(beta_k)) over its prevalence p_k in
             the somatic population (domain section 6.1), ignoring its correlation with other
             factors (cox models only).
         allow_endpoint_mismatch : bool
-            The cohort's endpoint must equal the model's unless True (then a warning).
+            The cohort's endpoint must equal the model's unless True (then a
+            :class:`~lms_prognosis.DataWarning`).
+        time, event : str or None
+            Follow-up and event columns. When the frame has them they go through the
+            package's one survival-input check: R's 1/2 status, text or undeclared event
+            codes and negative times are refused (:class:`~lms_prognosis.SurvivalDataError`),
+            and a row with missing follow-up is left out and reported, as everywhere else.
+            ``time=None`` (or a frame with neither column) scores without an outcome.
 
         Returns
         -------
         DataFrame
             patient_id, linear_predictor (sum of log HRs vs the reference patient; points for
             points systems), relative_risk (exp(LP) vs the reference patient), risk_group,
-            surv_<h>m, baseline (which baseline was used). ``.attrs`` holds ``exclusions``
-            (records: row, patient_id, column, value, reason), ``baseline_label``, ``notes``.
+            surv_<h>m, baseline (which baseline was used). ``.attrs`` holds ``dropped``
+            (records: row, column, value, reason), ``n``, ``baseline_label``, ``notes``, and
+            ``exclusions`` (deprecated: the 0.1 records with 1-based row and patient_id).
+            :meth:`score` returns the same as a result object.
+
+        Raises
+        ------
+        SurvivalDataError
+            Unusable follow-up (R's 1/2 status, text or undeclared event codes, negative
+            times).
+        EndpointMismatchError
+            The cohort's endpoint is not the model's.
 
         Notes
         -----
         S(t | x) = exp(-H0(t) exp(LP)). H0 is the literature Weibull of domain section 6.3 (a
         derived [D] baseline) unless the model was recalibrated. Risk groups: see
         ``model.risk_groups``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"time": [5.0, 9.0], "event": [2, 1], "age": [70.0, 50.0],
+        ...                    "vascular_invasion": [True, False],
+        ...                    "aneuploidy": [False, False], "necrosis": ["none", "none"]})
+        >>> try:  # R's 1/2 status is refused, as by every entry point
+        ...     published_model("gustafson1992").apply(df)
+        ... except Exception as err:
+        ...     print(type(err).__name__)
+        SurvivalDataError
         """
-        res = self.score(cohort, horizons, missing, allow_endpoint_mismatch)
+        res = self.score(cohort, horizons, missing, allow_endpoint_mismatch, time=time,
+                         event=event)
         out = res.table.reset_index(drop=True)
-        out.attrs.update(exclusions=res.exclusions.to_dict("records"),
+        out.attrs.update(dropped=res.dropped.to_dict("records"), n=res.n,
+                         exclusions=res.exclusions.to_dict("records"),
                          baseline_label=res.baseline, notes=list(res.notes))
         return out
 
     def predict_risk(self, newdata: Any, missing: str = "exclude") -> pd.DataFrame:
-        """Linear predictor and relative risk indexed like ``newdata`` (NaN if excluded)."""
+        """Linear predictor and relative risk indexed like ``newdata`` (NaN if left out).
+
+        No outcome is needed (or checked): this is prediction for new patients; the
+        evaluation functions check the outcome themselves.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> new = pd.DataFrame({"age": [70.0], "vascular_invasion": [True],
+        ...                     "aneuploidy": [False], "necrosis": ["none"]})
+        >>> published_model("gustafson1992").predict_risk(new)["relative_risk"].tolist()
+        [32.0]
+        """
         data, _, _ = _cohort_parts(newdata)
-        res = self.score(data, (), missing, allow_endpoint_mismatch=True)
+        res, _ = self._score(data, None, (), missing, True, None)
         return res.table[["linear_predictor", "relative_risk"]].reindex(data.index)
 
     def predict_survival(self, cohort: Any, times: Sequence[float], missing: str = "exclude",
                          allow_endpoint_mismatch: bool = False) -> pd.DataFrame:
         """Long table: patient (the frame's index), patient_id, time, surv, std_err, lower,
-        upper, cumhaz. No CIs: published values carry no usable variance (NaN)."""
-        res = self.score(cohort, tuple(times), missing, allow_endpoint_mismatch)
+        upper, cumhaz. No CIs: published values carry no usable variance (NaN).
+
+        No outcome is needed (or checked), as for :meth:`predict_risk`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> new = pd.DataFrame({"age": [50.0], "vascular_invasion": [False],
+        ...                     "aneuploidy": [False], "necrosis": ["none"]})
+        >>> published_model("gustafson1992").predict_survival(new, [60])["surv"].round(3).tolist()
+        [0.992]
+        """
+        data, endpoint, _ = _cohort_parts(cohort)
+        res, _ = self._score(data, endpoint, tuple(times), missing, allow_endpoint_mismatch,
+                             None)
         tab = res.table
         rows = []
         for t in times:
@@ -422,61 +381,103 @@ class PublishedModel:
                                                               kind="stable").reset_index(drop=True)
 
     def recalibrate(self, cohort: Any, missing: str = "exclude",
-                    allow_endpoint_mismatch: bool = False) -> PublishedModel:
+                    allow_endpoint_mismatch: bool = False, *, time: str = "time",
+                    event: str = "event", ties: str = "breslow") -> PublishedModel:
         """Refit the baseline on a local cohort, keeping the published linear predictor.
 
-        The baseline cumulative hazard is the Breslow estimator with the published linear
-        predictor as a fixed offset, H0(t) = sum_{t_i <= t} d_i / sum_{j: t_j >= t_i}
-        exp(LP_j) (Breslow handling of ties; event codes >= 2 count as censored). The
-        calibration slope is the coefficient of a Cox model (Efron ties) of the outcome on the
-        linear predictor: 1 = effects transport, < 1 = too extreme. For points systems the
-        per-point log HR is estimated by that Cox fit (reported as the slope) and used as the
-        offset's coefficient.
+        The baseline cumulative hazard is that of a Cox model with the published linear
+        predictor as a fixed offset (Breslow by default: H0(t) = sum_{t_i <= t} d_i /
+        sum_{j: t_j >= t_i} exp(LP_j); ``ties="efron"`` for Efron's correction), by the
+        package's one baseline kernel. The calibration slope is the coefficient of a Cox
+        model (Efron ties) of the outcome on the linear predictor: 1 = effects transport,
+        < 1 = too extreme. For points systems the per-point log HR is estimated by that fit
+        (reported as the slope) and used as the offset's coefficient. Event code 1 is the
+        event; a competing event (2) counts as censored.
+
+        Parameters
+        ----------
+        cohort : Cohort or DataFrame
+            Needs the follow-up columns ``time`` and ``event``; they go through the one
+            survival-input check (R's 1/2 status refused, missing follow-up left out and
+            reported, near-tied times merged as R's ``aeqSurv``).
+        missing, allow_endpoint_mismatch
+            As for :meth:`apply`.
+        time, event : str
+            Follow-up and event columns.
+        ties : {"breslow", "efron"}
+            Tie handling of the refitted baseline.
 
         Returns
         -------
         PublishedModel
-            Same factors; ``baseline`` refitted (kind "breslow"); ``calibration_slope`` set.
+            Same factors; ``baseline`` refitted (kind ``ties``); ``calibration_slope`` set;
+            ``recalibration`` is a :class:`Recalibration` result (n, events, ``.dropped``).
+
+        Notes
+        -----
+        As R ``survfit(coxph(Surv(time, event == 1) ~ offset(lp), ties = ties), newdata =
+        data.frame(lp = 0))`` and ``coxph(Surv(time, event == 1) ~ lp)``, pinned by
+        ``tests/reference/literature.R``.
+
+        Examples
+        --------
+        >>> from lms_prognosis.simulate import simulate_cohort
+        >>> m = published_model("lms_default").recalibrate(simulate_cohort(2000, seed=4))
+        >>> m.baseline.kind, m.recalibration.n, round(m.calibration_slope, 2)
+        ('breslow', 2000, 0.97)
         """
-        data, _, source = _cohort_parts(cohort)
-        res = self.score(cohort, (), missing, allow_endpoint_mismatch)
-        idx = res.table.index
-        time = pd.to_numeric(data.loc[idx, "time"]).to_numpy(float)
-        event = (pd.to_numeric(data.loc[idx, "event"]).to_numpy() == 1).astype(int)
+        data, endpoint, source = _cohort_parts(cohort)
+        outcome = survival_data(data, time, event)
+        res, keep = self._score(data, endpoint, (), missing, allow_endpoint_mismatch, outcome)
+        t_all = np.full(len(data), np.nan)
+        e_all = np.zeros(len(data), dtype=np.int8)
+        t_all[outcome.positions], e_all[outcome.positions] = outcome.time, outcome.event
+        t, e = t_all[keep], e_all[keep]
         lp = res.table["linear_predictor"].to_numpy(float)
-        slope, se, how = _cox_slope(time, event, lp)
-        off = lp * slope if self.kind == "points" else lp
-        times, ch = _breslow_offset(time, event, off)
+        fit = calibration_slope(t, e, lp)
+        off = lp * fit.slope if self.kind == "points" else lp
         what = ("the estimated per-point log HR x points" if self.kind == "points"
                 else "the published linear predictor")
-        label = (f"Breslow estimator with {what} as offset, refitted on {source} (n = "
-                 f"{len(lp)}, events = {int(event.sum())}); slope by {how}")
+        label = (f"{ties.capitalize()} estimator with {what} as offset, refitted on {source} "
+                 f"(n = {len(lp)}, events = {fit.n_events}); calibration slope by Cox "
+                 f"regression on the linear predictor (lms_prognosis.cox.slope)")
+        base = offset_baseline(t, e, off, label, ties=ties)
+        recal = Recalibration(
+            table=pd.DataFrame({"time": base.times, "cumhaz": base.cumhaz,
+                                "surv": np.exp(-np.asarray(base.cumhaz))}),
+            slope=fit.slope, slope_se=fit.se, n=len(lp), n_events=fit.n_events,
+            dropped=res.dropped, ties=ties, source=source)
         notes = [*self.notes, *res.notes]
-        if len(res.exclusions):
-            notes.append(f"recalibration excluded {res.exclusions['row'].nunique()} patient(s)")
-        return dataclasses.replace(
-            self, baseline=Baseline("breslow", label, times=tuple(times), cumhaz=tuple(ch)),
-            calibration_slope=slope, calibration_slope_se=se, notes=notes)
+        if res.dropped.shape[0]:
+            notes.append(f"recalibration left out {res.dropped['row'].nunique()} patient(s); "
+                         f"see .recalibration.dropped")
+        return dataclasses.replace(self, baseline=base, calibration_slope=fit.slope,
+                                   calibration_slope_se=fit.se, notes=notes,
+                                   recalibration=recal)
 
 
-def _breslow_offset(time: np.ndarray, event: np.ndarray, lp: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(time, kind="stable")
-    t, d, r = time[order], event[order], np.exp(lp[order])
-    risk = np.cumsum(r[::-1])[::-1]  # sum over j with t_j >= t_i (sorted, ties: first index)
-    ut, first = np.unique(t, return_index=True)
-    dk = np.add.reduceat(d, first)
-    inc = dk / risk[first]
-    ch = np.cumsum(inc)
-    return ut, ch
+def _categorical(codes: np.ndarray, levels: list[str]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.astype(np.int8), categories=pd.Index(levels))
 
 
-def _cox_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[float, float, str]:
-    from lms_prognosis.cox.fit import fit_cox  # noqa: PLC0415  (cox imports nothing from here)
-
-    df = pd.DataFrame({"time": time, "event": event, "lp": lp})
-    hr = fit_cox(df, ["lp"], time="time", event="event").hazard_ratios.set_index("term")
-    return float(hr.loc["lp", "coef"]), float(hr.loc["lp", "se"]), "lms_prognosis.fit_cox"
+def _dropped(index: pd.Index, pid: np.ndarray, problems: list[_scoring.Problem],
+             outcome: SurvData | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows left out, one line per reason, in the shared format (row = the caller's index
+    label) and in the deprecated 0.1 format (1-based row, patient_id)."""
+    recs = [(p.position, p.column, p.value, p.reason) for p in problems]
+    if outcome is not None and outcome.dropped.shape[0]:
+        od = outcome.dropped
+        pos = (index.get_indexer(pd.Index(od["row"])) if index.is_unique
+               else od["row"].to_numpy(dtype=np.int64))
+        recs += list(zip(pos.tolist(), od["column"], od["value"], od["reason"], strict=True))
+    recs.sort(key=lambda r: r[0])  # stable: one row's reasons keep their order
+    dropped = pd.DataFrame([(index[p], c, v, r) for p, c, v, r in recs],
+                           columns=list(DROPPED_COLUMNS))
+    if not recs:
+        dropped = dropped.astype(object)
+    excl = pd.DataFrame([(p + 1, pid[p], c, v, r) for p, c, v, r in recs],
+                        columns=_EXCL_COLUMNS)
+    return dropped, excl
 
 
 def published_model(name: str) -> PublishedModel:
@@ -495,11 +496,11 @@ def published_model(name: str) -> PublishedModel:
              "gustafson": "gustafson1992"}
     key = alias.get(name, name)
     if key not in _lit.MODEL_INFO:
-        raise ValueError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
+        raise ModelError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
     info = _lit.MODEL_INFO[key]
     recs = tuple(r for r in _lit.FACTORS if r.model == key)
     if info["kind"] == "cox":
-        base = _weibull_baseline(key)
+        base = weibull_baseline(key)
     elif key == "sin2003":
         base = Baseline("groups", "published 5-y MFS by SIN group (midpoint of the observer "
                         "range 0.80-0.85 low, 0.43-0.48 high) [V]; other horizons not published",

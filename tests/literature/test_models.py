@@ -1,22 +1,38 @@
-"""Tests of lms_prognosis.literature.models: sources, hand-computed predictors, missing data,
-endpoints, recalibration."""
+"""Tests of lms_prognosis.literature: sources, hand-computed predictors, missing data,
+endpoints, the survival-input contract, and recalibration against R
+(tests/reference/literature.json)."""
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from lms_prognosis.literature import data as lit
-from lms_prognosis.literature.models import (
+from lms_prognosis._results import DROPPED_COLUMNS, Result
+from lms_prognosis.exceptions import (
+    ColumnNotFoundError,
+    DataWarning,
     EndpointMismatchError,
+    ModelError,
+    SurvivalDataError,
+)
+from lms_prognosis.literature import (
+    ModelApplication,
+    Recalibration,
     list_models,
     published_model,
 )
-from lms_prognosis.simulate.cohorts import simulate_cohort
+from lms_prognosis.literature import data as lit
+from lms_prognosis.simulate import load_synthetic, simulate_cohort
+
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
+REF = json.loads((REF_DIR / "literature.json").read_text(encoding="utf-8"))
+RTOL = 1e-9
 
 
 def test_every_number_carries_a_source_and_evidence_marker():
@@ -87,13 +103,20 @@ def test_missing_exclude_is_default_and_reports_reason():
     df.loc[1, "age"] = np.nan
     m = published_model("gustafson1992")
     res = m.score(df)
-    assert res.missing == "exclude"
+    assert res.missing == "exclude" and res.n == 3
     assert res.table["patient_id"].tolist() == ["p1", "p3", "p4"]
+    d = res.dropped
+    assert tuple(d.columns) == DROPPED_COLUMNS
+    assert d["row"].tolist() == [1] and d["column"].tolist() == ["age"]
+    assert d["reason"].tolist() == ["missing"] and pd.isna(d["value"].iloc[0])
+    assert any("missing age left out" in n for n in res.notes)
+    # deprecated 0.1 format kept: 1-based position and patient_id
     ex = res.exclusions
     assert list(ex.columns) == ["row", "patient_id", "column", "value", "reason"]
-    assert ex["patient_id"].tolist() == ["p2"] and ex["column"].tolist() == ["age"]
-    assert "missing age" in ex["reason"].iloc[0]
-    assert m.apply(df).attrs["exclusions"][0]["patient_id"] == "p2"
+    assert ex["patient_id"].tolist() == ["p2"] and ex["row"].tolist() == [2]
+    out = m.apply(df)
+    assert out.attrs["dropped"][0]["row"] == 1 and out.attrs["n"] == 3
+    assert out.attrs["exclusions"][0]["patient_id"] == "p2"
 
 
 def test_missing_marginalise_uses_prevalence():
@@ -103,14 +126,14 @@ def test_missing_marginalise_uses_prevalence():
     # age >= 60 prevalence 0.58 (domain 6.1): log(0.42 + 0.58 * 8) + log(4)
     expected = math.log(0.42 + 0.58 * 8) + math.log(4)
     assert math.isclose(res.table["linear_predictor"].iloc[0], expected, rel_tol=1e-12)
-    assert len(res.exclusions) == 0 and any("marginalised" in n for n in res.notes)
+    assert len(res.dropped) == 0 and any("marginalised" in n for n in res.notes)
     # grade missing in lms_default: log(0.20 + 0.35 * 1.8 + 0.45 * 3.0)
     g = pd.DataFrame({"age": [50.0], "vascular_invasion": [False], "aneuploidy": [False],
                       "necrosis": ["none"], "size_cm": [3.0], "depth": ["superficial"],
                       "grade": [None], "margin": ["R0"], "site": ["extremity"]})
     lp = published_model("lms_default").apply(g, missing="marginalise")["linear_predictor"]
     assert math.isclose(lp.iloc[0], math.log(0.20 + 0.35 * 1.8 + 0.45 * 3.0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ModelError, match="points system"):
         published_model("sin2003").apply(g, missing="marginalise")
 
 
@@ -122,7 +145,8 @@ def test_endpoint_mismatch_refused_unless_allowed():
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         out = m.apply(coh, allow_endpoint_mismatch=True)
-    assert len(out) == 300 and any("not interchangeable" in str(x.message) for x in w)
+    assert len(out) == 300 and any("not interchangeable" in str(x.message)
+                                   and issubclass(x.category, DataWarning) for x in w)
 
 
 def test_points_systems_sin_and_chapel():
@@ -141,15 +165,16 @@ def test_points_systems_sin_and_chapel():
     assert res.table["patient_id"].tolist() == ["u1"]
     assert res.table["linear_predictor"].iloc[0] == 8.0
     assert res.table["risk_group"].astype(str).iloc[0] == "high"
-    reasons = res.exclusions.set_index("patient_id")["reason"]
-    assert "mitoses_per_2_4mm2" in reasons["u2"] and "uterine" in reasons["t1"]
+    d = res.dropped.set_index("row")
+    assert d.loc[1, "column"] == "mitoses_per_2_4mm2" and d.loc[1, "reason"] == "missing"
+    assert d.loc[2, "column"] == "site" and "uterine" in d.loc[2, "reason"]
 
 
 def test_list_models_and_unknown_name():
     tab = list_models()
     assert {"gustafson1992", "lms_default", "sin2003", "chapel2022"} == set(tab["name"])
     assert tab["source"].str.len().gt(20).all() and tab["baseline"].str.len().gt(10).all()
-    with pytest.raises(ValueError, match="unknown model"):
+    with pytest.raises(ModelError, match="unknown model"):
         published_model("nope")
 
 
@@ -161,18 +186,33 @@ def test_risk_group_cut_points_are_tertiles_of_the_reference_population():
         assert abs(q[1] - lit.constant(f"lp_tertile_2[{key}]")) < 1e-3
 
 
-def test_breslow_offset_baseline_equals_nelson_aalen_when_lp_is_zero():
-    from lifelines import NelsonAalenFitter
+def _reference_frame(name: str) -> pd.DataFrame:
+    df = load_synthetic().data.copy()
+    if name == "tied":
+        df["time"] = np.where(np.round(df["time"]) == 0, 0.5, np.round(df["time"]))
+    elif name == "missing_age":
+        df.loc[df.index[9::10], "age"] = np.nan
+    return df
 
-    from lms_prognosis.literature.models import _breslow_offset
 
-    rng = np.random.default_rng(1)
-    t = np.round(rng.exponential(10, 200), 1)
-    e = (rng.random(200) < 0.7).astype(int)
-    times, ch = _breslow_offset(t, e, np.zeros(200))
-    na = NelsonAalenFitter(nelson_aalen_smoothing=False).fit(t, e)
-    ref = na.cumulative_hazard_.iloc[:, 0].reindex(times).to_numpy()
-    np.testing.assert_allclose(ch, ref, rtol=1e-10)
+@pytest.mark.parametrize("key", [k for k in REF if k != "meta"])
+def test_recalibration_equals_r(key):
+    ref = REF[key]
+    df = _reference_frame(ref["data"])
+    m = published_model(ref["model"]).recalibrate(df, ties=ref["ties"])
+    rec = m.recalibration
+    assert isinstance(rec, Recalibration)
+    assert (rec.n, rec.n_events) == (ref["n"], ref["n_events"])
+    np.testing.assert_allclose(m.baseline.cumhaz_at(ref["time"]), ref["cumhaz"], rtol=RTOL,
+                               err_msg=ref["baseline_call"])
+    np.testing.assert_allclose([m.calibration_slope, m.calibration_slope_se],
+                               [ref["slope"], ref["slope_se"]], rtol=RTOL,
+                               err_msg=ref["slope_call"])
+    lp = m.apply(df, horizons=())["linear_predictor"].to_numpy()
+    np.testing.assert_allclose(lp[:5], ref["lp_first"], rtol=1e-12)
+    if ref["data"] == "missing_age":
+        assert rec.dropped["column"].eq("age").all() and len(rec.dropped) == 50
+        assert rec.dropped["row"].tolist() == list(range(9, 500, 10))
 
 
 def test_recalibrate_recovers_true_baseline_and_slope():
@@ -215,3 +255,98 @@ def test_cli_models_and_predict(tmp_path, capsys):
                  "--force"]) == 2
     assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out), "--force",
                  "--allow-endpoint-mismatch"]) == 0
+
+
+# ---------------------------------------------------------------- the survival-input contract
+_BAD_OUTCOMES = {
+    "R status": ("event", [1, 2, 2, 1]),
+    "text events": ("event", ["dead", "alive", "dead", "alive"]),
+    "code 7": ("event", [1, 0, 7, 0]),
+    "negative time": ("time", [12.0, -3.0, 50.0, 70.0]),
+}
+
+
+@pytest.mark.parametrize("what", list(_BAD_OUTCOMES))
+@pytest.mark.parametrize("entry", ["apply", "score", "recalibrate"])
+def test_bad_follow_up_is_refused_like_everywhere_else(what, entry):
+    col, values = _BAD_OUTCOMES[what]
+    df = _hand_frame()
+    df[col] = values
+    m = published_model("gustafson1992")
+    with pytest.raises(SurvivalDataError):
+        getattr(m, entry)(df)
+
+
+def test_missing_follow_up_is_left_out_and_reported_with_covariates():
+    df = _hand_frame()
+    df.loc[0, "time"] = np.nan
+    df.loc[2, "event"] = np.nan
+    df.loc[2, "age"] = np.nan
+    res = published_model("gustafson1992").score(df)
+    assert res.n == 2 and res.table["patient_id"].tolist() == ["p2", "p4"]
+    assert res.dropped[["row", "column"]].to_numpy().tolist() == [
+        [0, "time"], [2, "age"], [2, "event"]]
+    assert (res.dropped["reason"] == "missing").all()
+    # a frame without follow-up scores every patient, and says the outcome was not checked
+    bare = _hand_frame().drop(columns=["time", "event"])
+    res2 = published_model("gustafson1992").score(bare)
+    assert res2.n == 4 and any("follow-up not checked" in n for n in res2.notes)
+    # only one of the two columns is an error that names the column
+    with pytest.raises(ColumnNotFoundError, match="event"):
+        published_model("gustafson1992").score(_hand_frame().drop(columns=["event"]))
+    # prediction for new patients never needs an outcome
+    lp = published_model("gustafson1992").predict_risk(df)
+    assert lp["linear_predictor"].notna().tolist() == [True, True, False, True]
+
+
+def test_recalibration_reports_rows_left_out_and_competing_events_count_as_censored():
+    coh = simulate_cohort(1500, seed=8, competing_risks=True)
+    df = coh.data.copy()
+    df.loc[df.index[:7], "time"] = np.nan
+    m = published_model("lms_default").recalibrate(df)
+    rec = m.recalibration
+    assert rec.n == 1493 and rec.dropped["column"].eq("time").all()
+    assert rec.n_events == int((df["event"].iloc[7:] == 1).sum())
+    assert any("left out 7" in n for n in m.notes)
+    assert "7 rows left out" in repr(rec)
+
+
+def test_results_follow_the_one_contract():
+    res = published_model("gustafson1992").score(_hand_frame())
+    assert isinstance(res, ModelApplication) and isinstance(res, Result)
+    frame = res.to_frame()
+    frame.loc[:, "relative_risk"] = 0.0
+    assert (res.table["relative_risk"] > 0).all()  # to_frame is a copy
+    assert "gustafson1992" in repr(res) and "<table" in res._repr_html_()
+    m = published_model("gustafson1992").recalibrate(load_synthetic())
+    rec = m.recalibration
+    assert isinstance(rec, Result) and list(rec.table.columns) == ["time", "cumhaz", "surv"]
+    assert "calibration slope" in repr(rec) and "<table" in rec._repr_html_()
+
+
+def test_results_keep_copies_not_the_callers_frame():
+    df = _hand_frame()
+    res = published_model("gustafson1992").score(df)
+    df.loc[:, "age"] = 20.0
+    df.loc[:, "patient_id"] = "x"
+    assert res.table["patient_id"].tolist() == ["p1", "p2", "p3", "p4"]
+    np.testing.assert_allclose(res.table["relative_risk"], [96.0, 4.0, 384.0, 1.0])
+
+
+def test_literature_has_no_local_import_and_no_foreign_private_name():
+    import ast
+
+    import lms_prognosis.literature as pkg
+
+    for path in Path(pkg.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for f in ast.walk(tree):
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert not any(isinstance(n, (ast.Import, ast.ImportFrom))
+                               for n in ast.walk(f)), (path.name, f.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "lms_prognosis.") and not node.module.startswith("lms_prognosis.literature"):
+                parts = node.module.split(".")[2:]
+                names = [a.name for a in node.names]
+                assert not any(p.startswith("_") for p in parts + names), (path.name, node.module)
