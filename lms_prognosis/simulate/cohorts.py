@@ -21,12 +21,13 @@ import functools
 import math
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from lms_prognosis._results import Result
 from lms_prognosis.cohort import Cohort, read_cohort
 from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.literature import data as _lit
@@ -82,15 +83,24 @@ REFERENCE_SEED, REFERENCE_N = 20261124, 200_000
 # --------------------------------------------------------------------------------------------
 # Truth
 # --------------------------------------------------------------------------------------------
-@dataclass(repr=False)
-class Truth:
+@dataclass(repr=False, eq=False)
+class Truth(Result):
     """What generated a simulated cohort: true effects, baseline and per-patient survival.
 
     ``log_hr``/``hr`` are indexed by the term names ``fit_cox`` produces on
     :meth:`design_frame` (e.g. ``age_ge_60``, ``grade[2]``); ``survival`` has patient_id,
     linear_predictor and the true disease-specific survival ``surv_12m``, ``surv_36m``,
-    ``surv_60m`` (net of other causes; for endpoint OS also ``os_surv_*``).
+    ``surv_60m`` (net of other causes; for endpoint OS also ``os_surv_*``). ``table`` is
+    term, log_hr, hr.
+
+    Examples
+    --------
+    >>> t = simulate_cohort(100, seed=1).truth
+    >>> t.table.loc[t.table["term"] == "grade[3]", "hr"].round(2).tolist()
+    [3.0]
     """
+
+    _title: ClassVar[str] = "Truth"
 
     model: str
     profile: str
@@ -104,19 +114,29 @@ class Truth:
 
     @property
     def hr(self) -> pd.Series:
-        return np.exp(self.log_hr)
+        """True hazard ratios by term."""
+        return pd.Series(np.exp(self.log_hr.to_numpy(float)), index=self.log_hr.index)
 
     @property
     def linear_predictor(self) -> np.ndarray:
+        """True linear predictor of every patient."""
         return self.survival["linear_predictor"].to_numpy()
 
     @property
     def table(self) -> pd.DataFrame:
+        """term, log_hr, hr."""
         return pd.DataFrame({"term": self.log_hr.index, "log_hr": self.log_hr.to_numpy(),
                              "hr": self.hr.to_numpy()})
 
     def design_frame(self, data: pd.DataFrame) -> pd.DataFrame:
-        """time, event and the model covariates (booleans, categorical grade) for ``fit_cox``."""
+        """time, event and the model covariates (booleans, categorical grade) for ``fit_cox``.
+
+        Examples
+        --------
+        >>> c = simulate_cohort(50, seed=2)
+        >>> list(c.truth.design_frame(c.data).columns)[:4]
+        ['time', 'event', 'age_ge_60', 'vascular_invasion']
+        """
         d = model_design(data)
         out = pd.DataFrame({"time": data["time"].to_numpy(), "event": data["event"].to_numpy()},
                            index=data.index)
@@ -129,17 +149,13 @@ class Truth:
                 out[cov] = d[cov].astype("boolean")
         return out
 
-    def __repr__(self) -> str:
-        s = self.survival
-        lines = [f"Truth: model={self.model!r}, profile={self.profile!r}, endpoint="
-                 f"{self.endpoint}, n={len(s)}",
-                 f"  baseline: {self.baseline['description']}",
-                 f"  mean true 5-y DSS in this sample: {s['surv_60m'].mean():.3f}"]
-        lines += [f"    {t:<22} HR {h:.2f}" for t, h in self.hr.items()]
-        return "\n".join(lines)
+    def _heading(self) -> str:
+        return (f"Truth: model={self.model!r}, profile={self.profile!r}, endpoint="
+                f"{self.endpoint}, n={len(self.survival)}")
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.__repr__()}</pre>" + self.table.to_html(index=False)
+    def _summary_lines(self) -> list[str]:
+        return [f"baseline: {self.baseline['description']}",
+                f"mean true 5-y DSS in this sample: {self.survival['surv_60m'].mean():.3f}"]
 
 
 # --------------------------------------------------------------------------------------------
