@@ -20,7 +20,7 @@ Each command is two small functions: ``_register_<name>(subparsers)`` adds its p
 the exit code. Append the registration function to :data:`COMMANDS`. Raise
 :class:`UsageError` (or let any :class:`~lms_prognosis.LMSPrognosisError` through) for
 problems the user can fix; :func:`main` turns them into exit code 2. Write files inside
-``with _writing(...)`` so that a path that cannot be written is exit 2, not an internal error.
+``with writing(...)`` so that a path that cannot be written is exit 2, not an internal error.
 
 Examples
 --------
@@ -37,129 +37,39 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import re
 import sys
-import tempfile
-import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lms_prognosis._cli_support import (
+    PROG,
+    TIME_UNITS,
+    Parser,
+    UsageError,
+    cli_syntax,
+    columns_arg,
+    command_names,
+    endpoint_arg,
+    event_codes_arg,
+    internal_error,
+    one_line,
+    out_path,
+    positive_int,
+    print_exclusions,
+    text_table,
+    times_arg,
+    writing,
+    years_arg,
+)
 from lms_prognosis._format import format_number
 from lms_prognosis._version import __version__
-from lms_prognosis._versions import versions
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT
-from lms_prognosis.cohort.schema import TIME_UNITS as _UNIT_FACTORS
 from lms_prognosis.exceptions import CohortError, LMSPrognosisError
 
-PROG = "lms-prognosis"
-TIME_UNITS = tuple(_UNIT_FACTORS)
-_UNKNOWN_EVENT = ("none", "unknown", "missing", "na")
-
-
-class UsageError(LMSPrognosisError):
-    """A problem the user can fix (bad arguments, unusable input): exit code 2.
-
-    Its message is already in command-line syntax and names the command.
-    """
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors as one line (raised, so ``main`` decides the exit)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
-
-
-# ----------------------------------------------------------------------------- argument types
-
-def _pairs(text: str, what: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in text.split(","):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a list of {what} (expected e.g. {_EXAMPLES[what]})")
-        pairs.append((key.strip(), value.strip()))
-    return pairs
-
-
-_EXAMPLES = {"event codes": "dead=1,alive=0 or 1=0,2=1",
-             "column mappings": "OS_m=time,size=size_mm"}
-
-
-def event_codes_arg(text: str) -> dict[str, int | None]:
-    """Parse ``--event-codes dead=1,alive=0`` into ``{"dead": 1, "alive": 0}``.
-
-    ``9=unknown`` (or ``none``, ``missing``, ``na``) reads code 9 as a missing event.
-
-    Examples
-    --------
-    >>> event_codes_arg("dead=1,alive=0")
-    {'dead': 1, 'alive': 0}
-    >>> event_codes_arg("1=0,2=1,9=unknown")
-    {'1': 0, '2': 1, '9': None}
-    """
-    codes: dict[str, int | None] = {}
-    for key, value in _pairs(text, "event codes"):
-        if value.lower() in _UNKNOWN_EVENT:
-            codes[key] = None
-            continue
-        try:
-            codes[key] = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"event code {value!r} for {key!r} is not 0 (censored), 1 (event), "
-                f"2 (competing event) or unknown") from None
-    return codes
-
-
-def columns_arg(text: str) -> dict[str, str]:
-    """Parse ``--columns OS_m=time,size=size_mm`` into a ``columns=`` mapping.
-
-    Examples
-    --------
-    >>> columns_arg("OS_m=time")
-    {'OS_m': 'time'}
-    """
-    return dict(_pairs(text, "column mappings"))
-
-
-def _endpoint_arg(text: str) -> str:
-    value = text.strip().upper()
-    if value not in ENDPOINTS:
-        raise argparse.ArgumentTypeError(f"invalid endpoint {text!r} (choose from "
-                                         f"{', '.join(ENDPOINTS)})")
-    return value
-
-
-# ----------------------------------------------------------------------------- output helpers
-
-def _text_table(df: Any, numeric: Sequence[str] = ()) -> str:
-    """A plain-text table: text left-aligned, the ``numeric`` columns right-aligned."""
-    cols = [str(c) for c in df.columns]
-    cells = [[("" if v is None else str(v)) for v in row] for row in df.itertuples(index=False)]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
-
-    def line(values: Sequence[str]) -> str:
-        out = [v.rjust(w) if c in numeric else v.ljust(w)
-               for v, w, c in zip(values, widths, cols, strict=True)]
-        return "  ".join(out).rstrip()
-
-    return "\n".join([line(cols), *(line(r) for r in cells)])
-
-
-def _print_exclusions(exclusions: Any, max_rows: int) -> None:
-    n_rows = exclusions["row"].nunique()
-    print(f"\nExclusions ({len(exclusions)} problem(s) in {n_rows} row(s); row = line in the "
-          "file, header = line 1)")
-    shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
-    print(_text_table(shown, numeric=("row",)))
-    if len(shown) < len(exclusions):
-        print(f"... {len(exclusions) - len(shown)} more; --max-rows 0 shows all, "
-              "--exclusions-out FILE.csv writes all")
+__all__ = ["main", "build_parser", "UsageError", "COMMANDS", "PROG", "cli_syntax",
+           "event_codes_arg", "columns_arg"]
 
 
 def _add_cohort_options(p: argparse.ArgumentParser) -> None:
@@ -167,7 +77,7 @@ def _add_cohort_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-unit", choices=TIME_UNITS, default=None,
                    help="unit of the time column (default: months, or what its name says, "
                         "e.g. OS_days)")
-    p.add_argument("--endpoint", type=_endpoint_arg, default="DSS",
+    p.add_argument("--endpoint", type=endpoint_arg, default="DSS",
                    help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)")
     p.add_argument("--event-codes", type=event_codes_arg, default=None, metavar="CODES",
                    help="how to read the event column, e.g. dead=1,alive=0 or R-style 1=0,2=1")
@@ -197,33 +107,9 @@ def _check_exclusions_out(out: str | None, source: Path) -> None:
 
 def _write_exclusions(exclusions: Any, out: str | None) -> None:
     if out:
-        with _writing("check", "--exclusions-out", out):
+        with writing("check", "--exclusions-out", out):
             exclusions.to_csv(out, index=False)
         print(f"\nexclusions written to {out}")
-
-
-@contextmanager
-def _writing(command: str, flag: str, target: str | Path, *,
-             only_under: bool = False) -> Iterator[None]:
-    """Turn an ``OSError`` while writing ``target`` into exit code 2 (one line).
-
-    With ``only_under`` (a folder of outputs, e.g. a report) only errors on a path inside
-    ``target`` are the user's; any other ``OSError`` stays an internal error.
-    """
-    try:
-        yield
-    except OSError as exc:
-        if only_under and not _is_under(exc.filename, Path(target)):
-            raise
-        raise UsageError(f"{PROG} {command}: error: {flag} {target}: cannot be written "
-                         f"({exc.strerror or exc})") from None
-
-
-def _is_under(filename: object, folder: Path) -> bool:
-    if not isinstance(filename, str | os.PathLike):
-        return False
-    path = Path(os.fspath(filename)).absolute()
-    return path == folder.absolute() or folder.absolute() in path.parents
 
 
 # ----------------------------------------------------------------------------- commands
@@ -257,15 +143,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
             cohort = _read_cohort(path, args)
     except CohortError as exc:
         if exc.exclusions is not None and len(exc.exclusions):
-            _print_exclusions(exc.exclusions, args.max_rows)
+            print_exclusions(exc.exclusions, args.max_rows)
             _write_exclusions(exc.exclusions, args.exclusions_out)
         raise
     print(f"{PROG} check: {cohort.source} (endpoint {cohort.endpoint})\n")
     summary = cohort.summary()
     summary["percent"] = [format_number(p, 1) + "%" for p in summary["percent"]]
-    print(_text_table(summary, numeric=("n", "percent")))
+    print(text_table(summary, numeric=("n", "percent")))
     if cohort.n_excluded:
-        _print_exclusions(cohort.exclusions, args.max_rows)
+        print_exclusions(cohort.exclusions, args.max_rows)
     else:
         print("\nNo exclusions: every row was kept.")
     if cohort.notes:
@@ -276,17 +162,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _out_path(out: str, force: bool, command: str) -> Path:
-    target = Path(out)
-    if not target.parent.exists():
-        raise UsageError(f"{PROG} {command}: error: --out {out}: directory {target.parent} "
-                         "does not exist")
-    if target.exists() and not force:
-        raise UsageError(f"{PROG} {command}: error: --out {out} exists; use --force to "
-                         "overwrite it")
-    return target
-
-
 def _register_simulate(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "simulate", help="write a synthetic LMS cohort whose true model is known",
@@ -294,7 +169,7 @@ def _register_simulate(subparsers: Any) -> None:
                     "covariates as the domain brief section 6.1, FNCLCC grade derived from its "
                     "components, Weibull disease-specific survival scaled to a 5-y DSS of 0.75. "
                     "The same seed gives the same file on any machine.")
-    p.add_argument("--n", type=_positive_int, default=500,
+    p.add_argument("--n", type=positive_int, default=500,
                    help="number of patients (default 500)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--profile", choices=("somatic", "all_site"), default="somatic",
@@ -305,9 +180,9 @@ def _register_simulate(subparsers: Any) -> None:
                    help="DSS (default) or OS (other-cause deaths added, all deaths = 1)")
     p.add_argument("--competing-risks", action="store_true",
                    help="with DSS: simulate other-cause deaths and code them event = 2")
-    p.add_argument("--accrual-years", type=_years_arg, default=5.0, metavar="Y",
+    p.add_argument("--accrual-years", type=years_arg, default=5.0, metavar="Y",
                    help="uniform accrual period (default 5)")
-    p.add_argument("--follow-up-years", type=_years_arg, default=5.0, metavar="Y",
+    p.add_argument("--follow-up-years", type=years_arg, default=5.0, metavar="Y",
                    help="follow-up after the last entry (default 5)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="cohort CSV to write")
     p.add_argument("--truth-out", metavar="FILE.csv", default=None,
@@ -316,34 +191,14 @@ def _register_simulate(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
-
-def _years_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years >= 0")
-    return value
-
-
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from lms_prognosis.simulate.cohorts import simulate_cohort  # lazy: start-up time
 
     if args.competing_risks and args.endpoint != "DSS":
         raise UsageError(f"{PROG} simulate: error: --competing-risks needs --endpoint DSS "
                          "(OS counts every death as the event)")
-    out = _out_path(args.out, args.force, "simulate")
-    truth_out = _out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
+    out = out_path(args.out, args.force, "simulate")
+    truth_out = out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
     cohort = simulate_cohort(args.n, profile=args.profile, model=args.model, seed=args.seed,
                              accrual_years=args.accrual_years,
                              follow_up_years=args.follow_up_years, endpoint=args.endpoint,
@@ -351,7 +206,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     truth = cohort.truth
     if truth is None:
         raise RuntimeError("simulate_cohort returned a cohort without its truth")
-    with _writing("simulate", "--out", out):
+    with writing("simulate", "--out", out):
         cohort.data.to_csv(out, index=False)
     events = cohort.data["event"].value_counts().to_dict()
     print(f"{PROG} simulate: {len(cohort.data)} patients written to {out}")
@@ -362,7 +217,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print("true hazard ratios: " + ", ".join(f"{t} {h:.2f}" for t, h in truth.hr.items()
                                               if t in truth.covariates or t.startswith("grade")))
     if truth_out is not None:
-        with _writing("simulate", "--truth-out", truth_out):
+        with writing("simulate", "--truth-out", truth_out):
             truth.survival.to_csv(truth_out, index=False)
         print(f"truth written to {truth_out}")
     return 0
@@ -402,25 +257,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
         return 0
     tab = list_models()
     tab["n"] = ["-" if n is None or n != n else str(int(n)) for n in tab["n"]]
-    print(_text_table(tab[["name", "kind", "endpoint", "n", "n_factors", "title"]],
+    print(text_table(tab[["name", "kind", "endpoint", "n", "n_factors", "title"]],
                       numeric=("n", "n_factors")))
     print("\nSources and caveats")
     for row in tab.itertuples(index=False):
         print(f"- {row.name}: {row.source}\n  caveat: {row.caveat}")
     print(f"\n{PROG} models NAME shows one model's factors and baseline.")
     return 0
-
-
-def _times_arg(text: str) -> list[float]:
-    try:
-        times = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of months, e.g. 12,36,60"
-                                         ) from None
-    if not times or any(not t > 0 for t in times):
-        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, "
-                                         "e.g. 12,36,60")
-    return times
 
 
 def _register_predict(subparsers: Any) -> None:
@@ -432,7 +275,7 @@ def _register_predict(subparsers: Any) -> None:
                     "excluded with a reason (or --missing marginalise).")
     p.add_argument("cohort", metavar="COHORT", help="cohort file (.csv or .xlsx)")
     p.add_argument("--model", default="lms_default", help="model name (default lms_default)")
-    p.add_argument("--times", type=_times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
+    p.add_argument("--times", type=times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
                    help="months for survival (default 12,36,60)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="per-patient CSV to write")
     p.add_argument("--missing", choices=("exclude", "marginalise"), default="exclude",
@@ -450,7 +293,7 @@ def _register_predict(subparsers: Any) -> None:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from lms_prognosis.literature.models import published_model  # lazy: start-up time
 
-    out = _out_path(args.out, args.force, "predict")
+    out = out_path(args.out, args.force, "predict")
     path = Path(args.cohort)
     if out.exists() and path.exists() and os.path.samefile(out, path):
         raise UsageError(f"{PROG} predict: error: --out {args.out} is the input file "
@@ -465,7 +308,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                                       allow_endpoint_mismatch=args.allow_endpoint_mismatch)
         res = model.score(cohort, args.times, missing=args.missing,
                           allow_endpoint_mismatch=args.allow_endpoint_mismatch)
-    with _writing("predict", "--out", out):
+    with writing("predict", "--out", out):
         res.table.to_csv(out, index=False)
     _print_predictions(model, cohort, res, out)
     notes = [*res.notes, *(str(w.message) for w in caught)]
@@ -489,7 +332,7 @@ def _print_predictions(model: Any, cohort: Any, res: Any, out: Path) -> None:
               f"(SE {model.calibration_slope_se:.3f})")
     print(f"caveat: {model.caveat}")
     if len(res.exclusions):
-        _print_exclusions(res.exclusions, 20)
+        print_exclusions(res.exclusions, 20)
 
 
 def _register_report(subparsers: Any) -> None:
@@ -509,7 +352,7 @@ def _register_report(subparsers: Any) -> None:
     p.add_argument("--model", default="lms_default",
                    help="published model to validate (see `lms-prognosis models`; "
                         "default lms_default)")
-    p.add_argument("--times", type=_times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
+    p.add_argument("--times", type=times_arg, default=[12.0, 36.0, 60.0], metavar="T1,T2",
                    help="months for survival tables and per-patient risk (default 12,36,60)")
     _add_cohort_options(p)
     p.add_argument("--force", action="store_true",
@@ -536,7 +379,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.table_one_by and args.table_one_by not in cohort.data.columns:
         raise UsageError(f"{PROG} report: error: --table-one-by {args.table_one_by}: no such "
                          f"column; columns are {', '.join(map(str, cohort.data.columns))}")
-    with _writing("report", "--out", out, only_under=True):
+    with writing("report", "--out", out, only_under=True):
         rep = write_report(cohort, out, model=args.model, time_points=args.times,
                            force=args.force, progress=not args.quiet,
                            table_one_by=args.table_one_by)
@@ -555,82 +398,21 @@ COMMANDS: list[Callable[[Any], None]] = [_register_check, _register_simulate,
 # ----------------------------------------------------------------------------- entry point
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``lms-prognosis`` parser with every registered command."""
-    parser = _Parser(prog=PROG, description="Prognosis research in leiomyosarcoma.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                       parser_class=_Parser)
-    for register in COMMANDS:
-        register(subparsers)
-    return parser
-
-
-def _one_line(message: str) -> None:
-    print(" ".join(str(message).split()), file=sys.stderr)
-
-
-def _flag_pairs(body: str) -> str:
-    """``1: 0, 'dead': 1`` (a Python dict's inside) as ``1=0,dead=1``."""
-    pairs = [p.split(":", 1) for p in body.split(",") if ":" in p]
-    return ",".join(f"{k.strip().strip(chr(39) + chr(34))}={v.strip().strip(chr(39) + chr(34))}"
-                    for k, v in pairs)
-
-
-_KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),
-    (re.compile(r"event_codes=\{([^{}]*)\}"),
-     lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
-    (re.compile(r"columns=\{([^{}]*)\}"), lambda m: f"--columns {_flag_pairs(m.group(1))}"),
-    (re.compile(r"\b(time_unit|endpoint|missing|table_one_by)=(['\"]?)([\w-]*)\2"),
-     lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip()),
-    (re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
-     lambda m: f"--{m.group(1).replace('_', '-')}"),
-]
-
-
-def cli_syntax(message: str) -> str:
-    """A package message with its Python keywords as the command's flags.
+    """The ``lms-prognosis`` parser with every registered command.
 
     Examples
     --------
-    >>> cli_syntax("pass event_codes={1: 0, 2: 1} if it is R's status")
-    "pass --event-codes 1=0,2=1 if it is R's status"
-    >>> cli_syntax("name yours with columns={'OS_m': 'time'}; or time_unit='days'")
-    'name yours with --columns OS_m=time; or --time-unit days'
-    >>> cli_syntax("pass allow_endpoint_mismatch=True to proceed")
-    'pass --allow-endpoint-mismatch to proceed'
+    >>> args = build_parser().parse_args(["simulate", "--out", "cohort.csv"])
+    >>> args.command, args.n, args.seed
+    ('simulate', 500, 1)
     """
-    for pattern, flag in _KEYWORD_TO_FLAG:
-        message = pattern.sub(flag, message)
-    return message
-
-
-def _write_traceback() -> str:
-    """Write the current exception's traceback (and versions) to a temporary file."""
-    fd, path = tempfile.mkstemp(prefix="lms-prognosis-error-", suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"{PROG} {__version__}\nargv: {sys.argv!r}\n\n{traceback.format_exc()}")
-        try:
-            fh.write("\n" + "\n".join(f"{k}: {v}" for k, v in versions().items()) + "\n")
-        except Exception as exc:  # the versions are a courtesy: say why they are missing
-            fh.write(f"\n(versions not available: {type(exc).__name__}: {exc})\n")
-    return path
-
-
-def _internal_error(exc: BaseException) -> int:
-    try:
-        where = f"the full traceback is in {_write_traceback()}"
-    except OSError:
-        where = "the traceback could not be written to a file"
-    _one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. "
-              "Please report it.")
-    return 1
-
-
-def _command_names(parser: argparse.ArgumentParser) -> list[str]:
-    return sorted(name for action in parser._actions
-                  if isinstance(action, argparse._SubParsersAction)
-                  for name in action.choices)
+    parser = Parser(prog=PROG, description="Prognosis research in leiomyosarcoma.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=Parser)
+    for register in COMMANDS:
+        register(subparsers)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -647,23 +429,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(f"{PROG}: error: choose a command "
-                             f"({', '.join(_command_names(parser))}); see {PROG} --help")
+                             f"({', '.join(command_names(parser))}); see {PROG} --help")
         command = f" {args.command}"
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else 0
     except UsageError as exc:
-        _one_line(str(exc))
+        one_line(str(exc))
         return 2
     except LMSPrognosisError as exc:  # unusable input or options: the user can fix it
-        _one_line(f"{PROG}{command}: error: {cli_syntax(str(exc))}")
+        one_line(f"{PROG}{command}: error: {cli_syntax(str(exc))}")
         return 2
     except KeyboardInterrupt:
-        _one_line(f"{PROG}: interrupted")
+        one_line(f"{PROG}: interrupted")
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
-        return _internal_error(exc)
+        return internal_error(exc)

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 import lms_prognosis.cohort.reader
-from lms_prognosis.cli import UsageError, _writing, build_parser, cli_syntax, main
+from lms_prognosis._cli_support import writing
+from lms_prognosis.cli import UsageError, build_parser, cli_syntax, main
 from lms_prognosis.cohort.reader import EXAMPLE_MESSY_COHORT, read_cohort
 from lms_prognosis.exceptions import LMSPrognosisError
 
@@ -260,10 +261,10 @@ def test_simulate_out_that_is_a_folder_exits_2(tmp_path, capsys):
 
 
 def test_os_error_elsewhere_than_the_output_folder_stays_internal(tmp_path):
-    with pytest.raises(FileNotFoundError), _writing("report", "--out", tmp_path / "out",
+    with pytest.raises(FileNotFoundError), writing("report", "--out", tmp_path / "out",
                                                    only_under=True):
         open(tmp_path / "elsewhere" / "template.html")
-    with pytest.raises(UsageError, match="--out .*out: cannot be written"), _writing(
+    with pytest.raises(UsageError, match="--out .*out: cannot be written"), writing(
             "report", "--out", tmp_path / "out", only_under=True):
         open(tmp_path / "out" / "missing" / "report.html", "w")
 

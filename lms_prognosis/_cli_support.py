@@ -1,0 +1,345 @@
+"""What the command line's commands share: argument types, plain-text output, the mapping of
+package messages to command-line syntax, and the exit-code helpers.
+
+Private helper of :mod:`lms_prognosis.cli` (kept apart so that ``cli.py`` holds the commands
+and stays short). Nothing here imports pandas: ``lms-prognosis --help`` starts fast.
+
+Examples
+--------
+>>> columns_arg("OS_m=time,size=size_mm")
+{'OS_m': 'time', 'size': 'size_mm'}
+>>> cli_syntax("pass event_codes={1: 0, 2: 1}")
+'pass --event-codes 1=0,2=1'
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+from lms_prognosis._version import __version__
+from lms_prognosis._versions import versions
+from lms_prognosis.cohort.schema import ENDPOINTS
+from lms_prognosis.cohort.schema import TIME_UNITS as _UNIT_FACTORS
+from lms_prognosis.exceptions import LMSPrognosisError
+
+PROG = "lms-prognosis"
+
+
+TIME_UNITS = tuple(_UNIT_FACTORS)
+
+
+_UNKNOWN_EVENT = ("none", "unknown", "missing", "na")
+
+
+class UsageError(LMSPrognosisError):
+    """A problem the user can fix (bad arguments, unusable input): exit code 2.
+
+    Its message is already in command-line syntax and names the command.
+    """
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line (raised, so ``main`` decides the exit)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise :class:`UsageError` (one line) instead of printing usage and exiting."""
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _pairs(text: str, what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a list of {what} (expected e.g. {_EXAMPLES[what]})")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+_EXAMPLES = {"event codes": "dead=1,alive=0 or 1=0,2=1",
+             "column mappings": "OS_m=time,size=size_mm"}
+
+
+def event_codes_arg(text: str) -> dict[str, int | None]:
+    """Parse ``--event-codes dead=1,alive=0`` into ``{"dead": 1, "alive": 0}``.
+
+    ``9=unknown`` (or ``none``, ``missing``, ``na``) reads code 9 as a missing event.
+
+    Examples
+    --------
+    >>> event_codes_arg("dead=1,alive=0")
+    {'dead': 1, 'alive': 0}
+    >>> event_codes_arg("1=0,2=1,9=unknown")
+    {'1': 0, '2': 1, '9': None}
+    """
+    codes: dict[str, int | None] = {}
+    for key, value in _pairs(text, "event codes"):
+        if value.lower() in _UNKNOWN_EVENT:
+            codes[key] = None
+            continue
+        try:
+            codes[key] = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"event code {value!r} for {key!r} is not 0 (censored), 1 (event), "
+                f"2 (competing event) or unknown") from None
+    return codes
+
+
+def columns_arg(text: str) -> dict[str, str]:
+    """Parse ``--columns OS_m=time,size=size_mm`` into a ``columns=`` mapping.
+
+    Examples
+    --------
+    >>> columns_arg("OS_m=time")
+    {'OS_m': 'time'}
+    """
+    return dict(_pairs(text, "column mappings"))
+
+
+def endpoint_arg(text: str) -> str:
+    """Parse ``--endpoint``: one of DSS, OS, MFS, LRFS in any case.
+
+    Examples
+    --------
+    >>> endpoint_arg("os")
+    'OS'
+    """
+    value = text.strip().upper()
+    if value not in ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"invalid endpoint {text!r} (choose from "
+                                         f"{', '.join(ENDPOINTS)})")
+    return value
+
+
+def text_table(df: Any, numeric: Sequence[str] = ()) -> str:
+    """A plain-text table: text left-aligned, the ``numeric`` columns right-aligned.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(text_table(pd.DataFrame({"item": ["rows read"], "n": [30]}), numeric=("n",)))
+    item        n
+    rows read  30
+    """
+    cols = [str(c) for c in df.columns]
+    cells = [[("" if v is None else str(v)) for v in row] for row in df.itertuples(index=False)]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+
+    def line(values: Sequence[str]) -> str:
+        out = [v.rjust(w) if c in numeric else v.ljust(w)
+               for v, w, c in zip(values, widths, cols, strict=True)]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(cols), *(line(r) for r in cells)])
+
+
+def print_exclusions(exclusions: Any, max_rows: int) -> None:
+    """Print an exclusions log (at most ``max_rows`` lines; 0 prints all).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print_exclusions(pd.DataFrame({"row": [3], "reason": ["negative time"]}), 10)
+    <BLANKLINE>
+    Exclusions (1 problem(s) in 1 row(s); row = line in the file, header = line 1)
+    row  reason
+      3  negative time
+    """
+    n_rows = exclusions["row"].nunique()
+    print(f"\nExclusions ({len(exclusions)} problem(s) in {n_rows} row(s); row = line in the "
+          "file, header = line 1)")
+    shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
+    print(text_table(shown, numeric=("row",)))
+    if len(shown) < len(exclusions):
+        print(f"... {len(exclusions) - len(shown)} more; --max-rows 0 shows all, "
+              "--exclusions-out FILE.csv writes all")
+
+
+@contextmanager
+def writing(command: str, flag: str, target: str | Path, *,
+             only_under: bool = False) -> Iterator[None]:
+    """Turn an ``OSError`` while writing ``target`` into exit code 2 (one line).
+
+    With ``only_under`` (a folder of outputs, e.g. a report) only errors on a path inside
+    ``target`` are the user's; any other ``OSError`` stays an internal error.
+
+    Examples
+    --------
+    >>> with writing("check", "--exclusions-out", "/dev/full"):
+    ...     with open("/dev/full", "w") as fh:
+    ...         _ = fh.write("x")
+    Traceback (most recent call last):
+    ...
+    lms_prognosis._cli_support.UsageError: lms-prognosis check: error: --exclusions-out \
+/dev/full: cannot be written (No space left on device)
+    """
+    try:
+        yield
+    except OSError as exc:
+        if only_under and not _is_under(exc.filename, Path(target)):
+            raise
+        raise UsageError(f"{PROG} {command}: error: {flag} {target}: cannot be written "
+                         f"({exc.strerror or exc})") from None
+
+
+def _is_under(filename: object, folder: Path) -> bool:
+    if not isinstance(filename, str | os.PathLike):
+        return False
+    path = Path(os.fspath(filename)).absolute()
+    return path == folder.absolute() or folder.absolute() in path.parents
+
+
+def out_path(out: str, force: bool, command: str) -> Path:
+    """Check an ``--out`` file: its folder exists, and it does not unless ``--force``.
+
+    Examples
+    --------
+    >>> out_path("no-such-folder/x.csv", False, "simulate")
+    Traceback (most recent call last):
+    ...
+    lms_prognosis._cli_support.UsageError: lms-prognosis simulate: error: --out \
+no-such-folder/x.csv: directory no-such-folder does not exist
+    """
+    target = Path(out)
+    if not target.parent.exists():
+        raise UsageError(f"{PROG} {command}: error: --out {out}: directory {target.parent} "
+                         "does not exist")
+    if target.exists() and not force:
+        raise UsageError(f"{PROG} {command}: error: --out {out} exists; use --force to "
+                         "overwrite it")
+    return target
+
+
+def positive_int(text: str) -> int:
+    """Parse a whole number >= 1 (``--n``).
+
+    Examples
+    --------
+    >>> positive_int("500")
+    500
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def years_arg(text: str) -> float:
+    """Parse a finite number of years >= 0 (``--accrual-years``).
+
+    Examples
+    --------
+    >>> years_arg("2.5")
+    2.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years >= 0")
+    return value
+
+
+def times_arg(text: str) -> list[float]:
+    """Parse ``--times 12,36,60``: positive months.
+
+    Examples
+    --------
+    >>> times_arg("12,36,60")
+    [12.0, 36.0, 60.0]
+    """
+    try:
+        times = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of months, e.g. 12,36,60"
+                                         ) from None
+    if not times or any(not t > 0 for t in times):
+        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, "
+                                         "e.g. 12,36,60")
+    return times
+
+
+def one_line(message: str) -> None:
+    """Print ``message`` to standard error as one line (the exit-2 and exit-1 message)."""
+    print(" ".join(str(message).split()), file=sys.stderr)
+
+
+def _flag_pairs(body: str) -> str:
+    """``1: 0, 'dead': 1`` (a Python dict's inside) as ``1=0,dead=1``."""
+    pairs = [p.split(":", 1) for p in body.split(",") if ":" in p]
+    return ",".join(f"{k.strip().strip(chr(39) + chr(34))}={v.strip().strip(chr(39) + chr(34))}"
+                    for k, v in pairs)
+
+
+_KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),
+    (re.compile(r"event_codes=\{([^{}]*)\}"),
+     lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
+    (re.compile(r"columns=\{([^{}]*)\}"), lambda m: f"--columns {_flag_pairs(m.group(1))}"),
+    (re.compile(r"\b(time_unit|endpoint|missing|table_one_by)=(['\"]?)([\w-]*)\2"),
+     lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip()),
+    (re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
+     lambda m: f"--{m.group(1).replace('_', '-')}"),
+]
+
+
+def cli_syntax(message: str) -> str:
+    """A package message with its Python keywords as the command's flags.
+
+    Examples
+    --------
+    >>> cli_syntax("pass event_codes={1: 0, 2: 1} if it is R's status")
+    "pass --event-codes 1=0,2=1 if it is R's status"
+    >>> cli_syntax("name yours with columns={'OS_m': 'time'}; or time_unit='days'")
+    'name yours with --columns OS_m=time; or --time-unit days'
+    >>> cli_syntax("pass allow_endpoint_mismatch=True to proceed")
+    'pass --allow-endpoint-mismatch to proceed'
+    """
+    for pattern, flag in _KEYWORD_TO_FLAG:
+        message = pattern.sub(flag, message)
+    return message
+
+
+def _write_traceback() -> str:
+    """Write the current exception's traceback (and versions) to a temporary file."""
+    fd, path = tempfile.mkstemp(prefix="lms-prognosis-error-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{PROG} {__version__}\nargv: {sys.argv!r}\n\n{traceback.format_exc()}")
+        try:
+            fh.write("\n" + "\n".join(f"{k}: {v}" for k, v in versions().items()) + "\n")
+        except Exception as exc:  # the versions are a courtesy: say why they are missing
+            fh.write(f"\n(versions not available: {type(exc).__name__}: {exc})\n")
+    return path
+
+
+def internal_error(exc: BaseException) -> int:
+    """Report an unexpected exception: one line naming the traceback file; exit code 1."""
+    try:
+        where = f"the full traceback is in {_write_traceback()}"
+    except OSError:
+        where = "the traceback could not be written to a file"
+    one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. "
+              "Please report it.")
+    return 1
+
+
+def command_names(parser: argparse.ArgumentParser) -> list[str]:
+    """The names of the parser's commands, sorted."""
+    return sorted(name for action in parser._actions
+                  if isinstance(action, argparse._SubParsersAction)
+                  for name in action.choices)
