@@ -118,6 +118,14 @@ def linear_predictor(name: str, kind: str, coef: pd.Series, data: pd.DataFrame, 
 
     A row with a problem gets a linear predictor too (its missing factors count 0); the
     caller leaves it out.
+
+    Examples
+    --------
+    >>> coef = pd.Series({"age_ge_60": math.log(8.0)})
+    >>> lp, problems, notes = linear_predictor("m", "cox", coef,
+    ...                                        pd.DataFrame({"age": [70.0, None]}), "exclude")
+    >>> lp.round(3).tolist(), [(p.position, p.column, p.reason) for p in problems]
+    ([2.079, 0.0], [(1, 'age', 'missing')])
     """
     values = term_values(kind, model_design(data))
     lp = np.zeros(len(data))

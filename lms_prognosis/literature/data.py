@@ -114,6 +114,12 @@ class Factor:
     ``value`` is a hazard ratio / relative risk (``measure`` "RR" or "HR") or points
     (``measure`` "points"). ``term`` is the model-design name used by
     :func:`lms_prognosis.literature.model_design`.
+
+    Examples
+    --------
+    >>> f = next(r for r in FACTORS if r.model == "gustafson1992")
+    >>> f.factor, f.hr, f.evidence, "Cancer 1992" in f.source
+    ('age >= 60 years', 8.0, '[V]', True)
     """
 
     model: str

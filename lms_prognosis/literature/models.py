@@ -85,7 +85,14 @@ class PublishedModel:
     """A published (or proposed) prognostic model with its factors, sources and baseline.
 
     Use :func:`published_model` to get one. ``apply`` scores a cohort; ``recalibrate`` refits
-    the baseline (and reports the calibration slope) on a local cohort.
+    the baseline (and reports the calibration slope) on a local cohort. Every number it uses
+    is a record of :mod:`lms_prognosis.literature.data` with its source and evidence marker.
+
+    Examples
+    --------
+    >>> m = published_model("gustafson1992")
+    >>> m.kind, m.endpoint, m.n, m.coefficients.round(3).to_dict()["age_ge_60"]
+    ('cox', 'DSS', 48, 2.079)
     """
 
     name: str
@@ -118,6 +125,7 @@ class PublishedModel:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The factors table (as :attr:`factors`)."""
         return self.factors
 
     @property

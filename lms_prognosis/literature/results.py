@@ -104,6 +104,14 @@ class Recalibration(Result):
         Tie handling of the baseline (``"breslow"`` or ``"efron"``).
     source : str
         The cohort the baseline was refitted on.
+
+    Examples
+    --------
+    >>> from lms_prognosis.literature import published_model
+    >>> from lms_prognosis.simulate import load_synthetic
+    >>> rec = published_model("lms_default").recalibrate(load_synthetic()).recalibration
+    >>> rec.n, rec.n_events, round(rec.slope, 3)
+    (500, 136, 1.018)
     """
 
     _title: ClassVar[str] = "Recalibration"
