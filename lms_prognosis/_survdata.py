@@ -325,8 +325,12 @@ def _merge_targets(sorted_values: np.ndarray, tolerance: float
     if y.size < 2:
         return None
     dy = np.diff(y)
-    with np.errstate(divide="ignore"):  # a mean of 0 (subnormal values) ties by dy alone
-        tied = (dy <= tolerance) | (dy / _r_mean(np.abs(y)) <= tolerance)
+    size = np.abs(y)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a mean of 0: dy alone decides
+        ratio = dy / np.mean(size)
+        if np.any(np.abs(ratio - tolerance) <= 1e-12 * tolerance):
+            ratio = dy / _r_mean(size)  # borderline: R's long-double mean decides
+    tied = (dy <= tolerance) | (ratio <= tolerance)
     if not tied.any():
         return None
     cuts = y[np.r_[True, ~tied]]
