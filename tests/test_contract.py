@@ -81,6 +81,9 @@ REFUSALS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], str]] = {
 }
 
 
+ROW_NAMED = {"code_7": 3, "negative_time": 5}  # case -> position of the one bad row
+
+
 def missing_time(df: pd.DataFrame) -> pd.DataFrame:
     return _set(df, "time", np.nan, BAD_POSITIONS)
 
@@ -207,6 +210,9 @@ def test_same_refusal_everywhere(entry: str, case: str, base: pd.DataFrame, cox_
     with pytest.raises(lp.SurvivalDataError) as err:
         call(entry, df, cox_clean, gustafson)
     assert phrase in str(err.value), f"{entry} refused {case} without the fix: {err.value}"
+    if case in ROW_NAMED:  # the message names the caller's row label, not a position
+        label = base.index[ROW_NAMED[case]]
+        assert f"[{label}]" in str(err.value), f"{entry}: {err.value}"
     pd.testing.assert_frame_equal(df, before)  # the caller's frame is never changed
 
 
