@@ -23,8 +23,16 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-__all__ = ["GroupTest", "compare_continuous", "compare_categorical", "smd_continuous",
-           "smd_categorical", "max_smd_continuous", "max_smd_categorical", "NO_TEST"]
+__all__ = [
+    "GroupTest",
+    "compare_continuous",
+    "compare_categorical",
+    "smd_continuous",
+    "smd_categorical",
+    "max_smd_continuous",
+    "max_smd_categorical",
+    "NO_TEST",
+]
 
 #: a Fisher test replaces the chi-square test of a 2x2 table with an expected count below this
 FISHER_BELOW = 5.0
@@ -172,8 +180,11 @@ def max_smd_continuous(samples: Sequence[npt.ArrayLike]) -> float:
     3.0
     """
     groups = [np.asarray(s, dtype=float) for s in samples]
-    pairs = [smd_continuous(a, b) for a, b in itertools.combinations(groups, 2)
-             if a.size > 1 and b.size > 1]
+    pairs = [
+        smd_continuous(a, b)
+        for a, b in itertools.combinations(groups, 2)
+        if a.size > 1 and b.size > 1
+    ]
     return max(pairs) if pairs else float("nan")
 
 

@@ -53,8 +53,9 @@ class UnivariableResult(Result, Mapping[str, CoxResult]):
     @property
     def table(self) -> pd.DataFrame:
         """Hazard ratios of every fit, one row per term, with the fit's n and n_events."""
-        parts = [fit.hazard_ratios.assign(n=fit.n, n_events=fit.n_events)
-                 for fit in self.fits.values()]
+        parts = [
+            fit.hazard_ratios.assign(n=fit.n, n_events=fit.n_events) for fit in self.fits.values()
+        ]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     @property
@@ -78,10 +79,16 @@ class UnivariableResult(Result, Mapping[str, CoxResult]):
         return [f"{len(self.fits)} covariates, each fitted alone"]
 
 
-def fit_univariable(df: Any, covariates: Sequence[str], time: str = "time",
-                    event: str = "event", *, ties: str = "efron",
-                    strata: Sequence[str] | str | None = None,
-                    conf_level: float = 0.95) -> UnivariableResult:
+def fit_univariable(
+    df: Any,
+    covariates: Sequence[str],
+    time: str = "time",
+    event: str = "event",
+    *,
+    ties: str = "efron",
+    strata: Sequence[str] | str | None = None,
+    conf_level: float = 0.95,
+) -> UnivariableResult:
     """Fit one Cox model per covariate (the univariable columns of a hazard-ratio table).
 
     Parameters
@@ -125,7 +132,16 @@ def fit_univariable(df: Any, covariates: Sequence[str], time: str = "time",
     True
     """
     frame = as_frame(df)
-    fits = {covariate: fit_cox(frame, [covariate], time=time, event=event, ties=ties,
-                               strata=strata, conf_level=conf_level)
-            for covariate in dict.fromkeys(covariates)}
+    fits = {
+        covariate: fit_cox(
+            frame,
+            [covariate],
+            time=time,
+            event=event,
+            ties=ties,
+            strata=strata,
+            conf_level=conf_level,
+        )
+        for covariate in dict.fromkeys(covariates)
+    }
     return UnivariableResult(fits=fits)

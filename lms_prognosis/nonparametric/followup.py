@@ -60,14 +60,27 @@ class FollowUpResult(Result):
     @property
     def table(self) -> pd.DataFrame:
         """One row: n, n_censored, median, lower, upper, conf_type, conf_level."""
-        return pd.DataFrame({"n": [self.n], "n_censored": [self.n_censored],
-                             "median": [self.median], "lower": [self.lower],
-                             "upper": [self.upper], "conf_type": [self.conf_type],
-                             "conf_level": [self.conf_level]})
+        return pd.DataFrame(
+            {
+                "n": [self.n],
+                "n_censored": [self.n_censored],
+                "median": [self.median],
+                "lower": [self.lower],
+                "upper": [self.upper],
+                "conf_type": [self.conf_type],
+                "conf_level": [self.conf_level],
+            }
+        )
 
 
-def median_follow_up(df: Any, time: str = "time", event: str = "event", *,
-                     conf_type: str = "log", conf_level: float = 0.95) -> FollowUpResult:
+def median_follow_up(
+    df: Any,
+    time: str = "time",
+    event: str = "event",
+    *,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+) -> FollowUpResult:
     """Median follow-up by the reverse Kaplan-Meier method, as R ``survfit``.
 
     Parameters
@@ -127,7 +140,14 @@ def median_follow_up(df: Any, time: str = "time", event: str = "event", *,
     frame = pd.DataFrame({"time": data.time, "event": reverse})
     km = kaplan_meier(frame, conf_type=conf_type, conf_level=conf_level)
     row = km.median().iloc[0]
-    return FollowUpResult(median=float(row["median"]), lower=float(row["lower"]),
-                          upper=float(row["upper"]), n=data.n,
-                          n_censored=int(reverse.sum()), conf_type=conf_type,
-                          conf_level=float(conf_level), km=km, dropped=data.dropped.copy())
+    return FollowUpResult(
+        median=float(row["median"]),
+        lower=float(row["lower"]),
+        upper=float(row["upper"]),
+        n=data.n,
+        n_censored=int(reverse.sum()),
+        conf_type=conf_type,
+        conf_level=float(conf_level),
+        km=km,
+        dropped=data.dropped.copy(),
+    )

@@ -15,5 +15,12 @@ from lms_prognosis.exceptions import ReportExistsError
 from lms_prognosis.report.build import Report, write_report
 from lms_prognosis.report.tables import HRTableResult, TableOneResult, hr_table, table_one
 
-__all__ = ["table_one", "hr_table", "write_report", "TableOneResult", "HRTableResult",
-           "Report", "ReportExistsError"]
+__all__ = [
+    "table_one",
+    "hr_table",
+    "write_report",
+    "TableOneResult",
+    "HRTableResult",
+    "Report",
+    "ReportExistsError",
+]

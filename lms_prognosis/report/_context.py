@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 #: (the versions the Python results were checked against).
 R_REFERENCE = "R 4.2.2 with survival 3.5.3"
 
-ENDPOINT_NAMES = {"DSS": "disease-specific survival", "OS": "overall survival",
-                  "MFS": "metastasis-free survival", "LRFS": "local-recurrence-free survival"}
+ENDPOINT_NAMES = {
+    "DSS": "disease-specific survival",
+    "OS": "overall survival",
+    "MFS": "metastasis-free survival",
+    "LRFS": "local-recurrence-free survival",
+}
 FACTOR_LABELS = {f.column: f.label for f in REPORT_FACTORS}
 
 
@@ -63,4 +67,3 @@ def surv_cell(s: Any, lo: Any, hi: Any) -> str:
     if s is None or pd.isna(s):
         return ""
     return f"{format_number(float(s))} {format_ci(float(lo), float(hi))}"
-

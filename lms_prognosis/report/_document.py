@@ -119,7 +119,7 @@ def display_frame(table: Table) -> tuple[pd.DataFrame, int]:
 
 
 def column_alignments(df: pd.DataFrame) -> list[str]:
-    """"right" for columns whose non-empty cells all look numeric, else "left"."""
+    """ "right" for columns whose non-empty cells all look numeric, else "left"."""
     out = []
     for col in df.columns:
         cells = [str(v) for v in df[col] if str(v) != ""]

@@ -87,22 +87,27 @@ def derive_factors(data: pd.DataFrame) -> pd.DataFrame:
     out = data.copy()
     # the cut-points live in one place, literature.model_design (also used by the models)
     design = model_design(data)
-    binaries = (("age", "age_ge_60", "age_ge_60", ("<60", f"{GE}60")),
-                ("size_cm", "size_gt_5", "size_gt_5cm", (f"{LE}5 cm", ">5 cm")),
-                ("necrosis", "necrosis_any", "necrosis_any", ("none", "present")),
-                ("vascular_invasion", "vascular_invasion", "vascular_invasion",
-                 ("absent", "present")),
-                ("aneuploidy", "aneuploidy", "aneuploidy", ("diploid", "aneuploid")))
+    binaries = (
+        ("age", "age_ge_60", "age_ge_60", ("<60", f"{GE}60")),
+        ("size_cm", "size_gt_5", "size_gt_5cm", (f"{LE}5 cm", ">5 cm")),
+        ("necrosis", "necrosis_any", "necrosis_any", ("none", "present")),
+        ("vascular_invasion", "vascular_invasion", "vascular_invasion", ("absent", "present")),
+        ("aneuploidy", "aneuploidy", "aneuploidy", ("diploid", "aneuploid")),
+    )
     for source, term, column, levels in binaries:
         if source in out:
             x = design[term]
             out[column] = _binary(x == 1, x.notna(), levels)
     if "depth" in out:
-        out["depth"] = pd.Categorical(out["depth"].astype("string").to_numpy(dtype=object,
-                                                                            na_value=np.nan),
-                                      categories=["superficial", "deep"], ordered=False)
+        out["depth"] = pd.Categorical(
+            out["depth"].astype("string").to_numpy(dtype=object, na_value=np.nan),
+            categories=["superficial", "deep"],
+            ordered=False,
+        )
     if "grade" in out:
-        out["grade"] = pd.Categorical(out["grade"].astype("string").to_numpy(dtype=object,
-                                                                            na_value=np.nan),
-                                      categories=["1", "2", "3"], ordered=False)
+        out["grade"] = pd.Categorical(
+            out["grade"].astype("string").to_numpy(dtype=object, na_value=np.nan),
+            categories=["1", "2", "3"],
+            ordered=False,
+        )
     return out

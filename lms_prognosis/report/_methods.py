@@ -67,7 +67,7 @@ def methods_section(ctx: Context) -> Section:
         "first level being the reference. "
         "Survival was estimated by the Kaplan\u2013Meier method with Greenwood's variance and "
         "pointwise 95% confidence intervals on the log scale (R survfit's default "
-        "conf.type = \"log\"); the cumulative hazard is the Nelson\u2013Aalen estimator and the "
+        'conf.type = "log"); the cumulative hazard is the Nelson\u2013Aalen estimator and the '
         "number at risk at time t counts the patients followed for at least t. Median "
         "follow-up is the reverse Kaplan\u2013Meier median. Groups were compared with the "
         "log-rank test, and grade with the log-rank test for trend (scores 1, 2, 3). "
@@ -114,7 +114,12 @@ def software_section(ctx: Context) -> Section:
     rows.append(("input data SHA-256", hash_frame(ctx.cohort.data)))
     frame = pd.DataFrame(rows, columns=["software", "version"])
     sec = Section("software", "Software versions")
-    sec.add(ctx.writer.table(frame, "software_versions", "Software versions",
-                             note="The same record, with every output file's SHA-256, is in "
-                             "manifest.json."))
+    sec.add(
+        ctx.writer.table(
+            frame,
+            "software_versions",
+            "Software versions",
+            note="The same record, with every output file's SHA-256, is in manifest.json.",
+        )
+    )
     return sec

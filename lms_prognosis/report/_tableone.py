@@ -47,8 +47,19 @@ DEFAULT_LABELS: dict[str, str] = {
 }
 
 #: Canonical columns summarised by default for a Cohort (those present are used).
-COHORT_VARIABLES = ("age", "sex", "site", "size_cm", "depth", "grade", "necrosis",
-                    "vascular_invasion", "aneuploidy", "margin", "mitoses_per_10hpf")
+COHORT_VARIABLES = (
+    "age",
+    "sex",
+    "site",
+    "size_cm",
+    "depth",
+    "grade",
+    "necrosis",
+    "vascular_invasion",
+    "aneuploidy",
+    "margin",
+    "mitoses_per_10hpf",
+)
 _NOT_VARIABLES = {"patient_id", "time", "event"}
 
 
@@ -106,8 +117,9 @@ def _cont_cells(x: pd.Series, digits: int) -> tuple[str, str]:
         return "", ""
     q1, med, q3 = np.percentile(x, [25, 50, 75])
     sd = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
-    median = (f"{format_number(med, digits)} [{format_number(q1, digits)}, "
-              f"{format_number(q3, digits)}]")
+    median = (
+        f"{format_number(med, digits)} [{format_number(q1, digits)}, {format_number(q3, digits)}]"
+    )
     mean = f"{format_number(float(x.mean()), digits)} ({format_number(sd, digits)})"
     return median, mean
 
@@ -127,8 +139,9 @@ class _Groups:
     tests: bool
 
 
-def _frame_and_defaults(data: Any, variables: Sequence[str] | None, by: str | None
-                        ) -> tuple[pd.DataFrame, list[str]]:
+def _frame_and_defaults(
+    data: Any, variables: Sequence[str] | None, by: str | None
+) -> tuple[pd.DataFrame, list[str]]:
     if hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
         frame = data.data
         default = [v for v in COHORT_VARIABLES if v in frame.columns]
@@ -136,31 +149,37 @@ def _frame_and_defaults(data: Any, variables: Sequence[str] | None, by: str | No
         frame = data
         default = [c for c in frame.columns if c not in _NOT_VARIABLES]
     else:
-        raise TypeError("table_one expects a Cohort or a pandas DataFrame, "
-                        f"not {type(data).__name__}")
+        raise TypeError(
+            f"table_one expects a Cohort or a pandas DataFrame, not {type(data).__name__}"
+        )
     if variables is None:
         variables = [v for v in default if v != by and frame[v].notna().any()]
     missing = [v for v in [*variables, *([by] if by else [])] if v not in frame.columns]
     if missing:
-        raise ColumnNotFoundError(f"table_one: column(s) not in the data: {missing}; columns "
-                                  f"are {', '.join(map(str, frame.columns))}")
+        raise ColumnNotFoundError(
+            f"table_one: column(s) not in the data: {missing}; columns "
+            f"are {', '.join(map(str, frame.columns))}"
+        )
     return frame, list(variables)
 
 
-def _groups(frame: pd.DataFrame, by: str | None, labels: dict[str, str], tests: bool
-            ) -> _Groups:
+def _groups(frame: pd.DataFrame, by: str | None, labels: dict[str, str], tests: bool) -> _Groups:
     if by is None:
         return _Groups([], [], [], False)
     col = frame[by]
-    values = [False, True] if pd.api.types.is_bool_dtype(col.dtype) else [
-        g for g in _levels(col) if (col == g).any()]
+    values = (
+        [False, True]
+        if pd.api.types.is_bool_dtype(col.dtype)
+        else [g for g in _levels(col) if (col == g).any()]
+    )
     masks = [(col == g).fillna(False).to_numpy(dtype=bool) for g in values]
     names = [f"{labels.get(by, by)}: {g}" for g in values]
     return _Groups(names, masks, values, tests and len(values) >= 2)
 
 
-def _continuous_rows(s: pd.Series, label: str, groups: _Groups, digits: int
-                     ) -> tuple[list[dict[str, str]], GroupTest, float]:
+def _continuous_rows(
+    s: pd.Series, label: str, groups: _Groups, digits: int
+) -> tuple[list[dict[str, str]], GroupTest, float]:
     """Median [IQR] and mean (SD) rows, the rank test and the largest pairwise SMD."""
     x = pd.to_numeric(s, errors="coerce")
     med, mean = _cont_cells(x, digits)
@@ -175,14 +194,18 @@ def _continuous_rows(s: pd.Series, label: str, groups: _Groups, digits: int
     return [r1, r2], compare_continuous(samples), max_smd_continuous(samples)
 
 
-def _categorical_rows(s: pd.Series, label: str, groups: _Groups, digits: int
-                      ) -> tuple[list[dict[str, str]], GroupTest, float]:
+def _categorical_rows(
+    s: pd.Series, label: str, groups: _Groups, digits: int
+) -> tuple[list[dict[str, str]], GroupTest, float]:
     """n (%) rows per level, the chi-square or Fisher test and the largest pairwise SMD."""
     observed = s.dropna()
     rows = []
     for level in _levels(s):
-        row = {"variable": label, "level": "yes" if level is True else str(level),
-               "Overall": _count_cell(int((observed == level).sum()), len(observed), digits)}
+        row = {
+            "variable": label,
+            "level": "yes" if level is True else str(level),
+            "Overall": _count_cell(int((observed == level).sum()), len(observed), digits),
+        }
         for name, m in zip(groups.names, groups.masks, strict=True):
             g = s[m].dropna()
             row[name] = _count_cell(int((g == level).sum()), len(g), digits)
@@ -195,22 +218,34 @@ def _categorical_rows(s: pd.Series, label: str, groups: _Groups, digits: int
 
 
 def _note(groups: _Groups, frame: pd.DataFrame, by: str | None, labels: dict[str, str]) -> str:
-    note = ("Continuous: median [IQR] and mean (SD); categorical: n (% of non-missing). "
-            "Missing: number of missing values.")
+    note = (
+        "Continuous: median [IQR] and mean (SD); categorical: n (% of non-missing). "
+        "Missing: number of missing values."
+    )
     if groups.tests:
-        note += (" p: Mann-Whitney U (2 groups) or Kruskal-Wallis (>2) for continuous; "
-                 "chi-square (Yates for 2x2) or Fisher exact (2x2 with an expected count < 5) "
-                 "for categorical. SMD: standardised mean difference"
-                 + (", maximum over pairs of groups." if len(groups.values) > 2 else "."))
+        note += (
+            " p: Mann-Whitney U (2 groups) or Kruskal-Wallis (>2) for continuous; "
+            "chi-square (Yates for 2x2) or Fisher exact (2x2 with an expected count < 5) "
+            "for categorical. SMD: standardised mean difference"
+            + (", maximum over pairs of groups." if len(groups.values) > 2 else ".")
+        )
     if by is not None and frame[by].isna().any():
-        note += (f" {int(frame[by].isna().sum())} patients with missing {labels.get(by, by)} "
-                 "are counted in Overall only.")
+        note += (
+            f" {int(frame[by].isna().sum())} patients with missing {labels.get(by, by)} "
+            "are counted in Overall only."
+        )
     return note
 
 
-def table_one(data: Any, by: str | None = None, variables: Sequence[str] | None = None,
-              categorical: Sequence[str] | None = None, labels: dict[str, str] | None = None,
-              digits: int = 1, tests: bool = True) -> TableOneResult:
+def table_one(
+    data: Any,
+    by: str | None = None,
+    variables: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+    digits: int = 1,
+    tests: bool = True,
+) -> TableOneResult:
     """Table 1: characteristics overall and by group, with tests and standardised differences.
 
     Parameters
@@ -276,8 +311,9 @@ def table_one(data: Any, by: str | None = None, variables: Sequence[str] | None 
     labels = {**DEFAULT_LABELS, **(labels or {})}
     groups = _groups(frame, by, labels, tests)
     n_row = {"variable": "n", "level": "", "Overall": str(len(frame))}
-    n_row.update({name: str(int(m.sum())) for name, m in zip(groups.names, groups.masks,
-                                                              strict=True)})
+    n_row.update(
+        {name: str(int(m.sum())) for name, m in zip(groups.names, groups.masks, strict=True)}
+    )
     rows: list[dict[str, str]] = [n_row]
     stat_rows: list[dict[str, Any]] = []
     for var in variables:
@@ -292,14 +328,26 @@ def table_one(data: Any, by: str | None = None, variables: Sequence[str] | None 
             new[0]["test"] = test.test
             new[0]["SMD"] = format_number(smd, 3)
         rows.extend(new)
-        stat_rows.append({"variable": var, "label": label,
-                          "kind": "continuous" if cont else "categorical",
-                          "n_missing": n_missing, "test": test.test,
-                          "statistic": test.statistic, "p": test.p, "smd": smd})
+        stat_rows.append(
+            {
+                "variable": var,
+                "label": label,
+                "kind": "continuous" if cont else "categorical",
+                "n_missing": n_missing,
+                "test": test.test,
+                "statistic": test.statistic,
+                "p": test.p,
+                "smd": smd,
+            }
+        )
     columns = ["variable", "level", "Overall", *groups.names, "Missing"]
     if groups.tests:
         columns += ["p", "test", "SMD"]
     table = pd.DataFrame(rows).reindex(columns=columns).fillna("")
-    return TableOneResult(table=table, stats=pd.DataFrame(stat_rows), by=by,
-                          groups=[str(g) for g in groups.values],
-                          note=_note(groups, frame, by, labels))
+    return TableOneResult(
+        table=table,
+        stats=pd.DataFrame(stat_rows),
+        by=by,
+        groups=[str(g) for g in groups.values],
+        note=_note(groups, frame, by, labels),
+    )

@@ -51,13 +51,21 @@ def table_view(table: Table) -> TableView:
     df, hidden = display_frame(table)
     classes = ["" if a == "left" else "num" for a in column_alignments(df)]
     header = [(str(c), k) for c, k in zip(df.columns, classes, strict=True)]
-    rows = [[(str(v), k) for v, k in zip(row, classes, strict=True)]
-            for row in df.itertuples(index=False)]
+    rows = [
+        [(str(v), k) for v, k in zip(row, classes, strict=True)]
+        for row in df.itertuples(index=False)
+    ]
     foot = [f"{hidden} more rows not shown."] if hidden else []
     if table.note:
         foot.append(table.note)
-    return TableView(id=table.id or None, caption=table.caption, header=header, rows=rows,
-                     foot=" ".join(foot), ncol=df.shape[1])
+    return TableView(
+        id=table.id or None,
+        caption=table.caption,
+        header=header,
+        rows=rows,
+        foot=" ".join(foot),
+        ncol=df.shape[1],
+    )
 
 
 def _data_uri(png: bytes) -> str:
@@ -71,15 +79,21 @@ def _refuse(block: object) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("lms_prognosis", "report/templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.tests.update({
-        "section": lambda b: isinstance(b, Section),
-        "paragraph": lambda b: isinstance(b, Paragraph),
-        "table_block": lambda b: isinstance(b, Table),
-        "grid": lambda b: isinstance(b, Grid),
-        "figure_block": lambda b: isinstance(b, Figure),
-    })
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.tests.update(
+        {
+            "section": lambda b: isinstance(b, Section),
+            "paragraph": lambda b: isinstance(b, Paragraph),
+            "table_block": lambda b: isinstance(b, Table),
+            "grid": lambda b: isinstance(b, Grid),
+            "figure_block": lambda b: isinstance(b, Figure),
+        }
+    )
     env.filters.update({"data_uri": _data_uri, "table_view": table_view, "refuse": _refuse})
     return env
 

@@ -28,13 +28,13 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+import lms_prognosis.report._sections as _sections
 from lms_prognosis._provenance import hash_file, hash_frame, provenance
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import versions
 from lms_prognosis.cohort import Cohort, read_cohort
 from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExistsError
 from lms_prognosis.literature import published_model
-from lms_prognosis.report import _sections
 from lms_prognosis.report._context import R_REFERENCE, Context
 from lms_prognosis.report._document import Document, Paragraph, Section
 from lms_prognosis.report._writer import Writer
@@ -43,8 +43,13 @@ from lms_prognosis.report.pdf import write_pdf
 
 __all__ = ["write_report", "Report", "ReportExistsError", "R_REFERENCE", "REPORT_FILES"]
 
-REPORT_FILES = ("report.html", "report.pdf", "manifest.json", "exclusions.csv",
-                "per_patient_risk.csv")
+REPORT_FILES = (
+    "report.html",
+    "report.pdf",
+    "manifest.json",
+    "exclusions.csv",
+    "per_patient_risk.csv",
+)
 
 #: a section: (progress label, function name in report._sections, HTML id, title)
 SectionStep = tuple[str, Callable[[Context], Section], str, str]
@@ -77,12 +82,16 @@ class Report:
     errors: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return (f"Report({self.out_dir}: {len(self.files)} files, sections "
-                f"{', '.join(self.sections)}; {sum(self.timings.values()):.1f} s)")
+        return (
+            f"Report({self.out_dir}: {len(self.files)} files, sections "
+            f"{', '.join(self.sections)}; {sum(self.timings.values()):.1f} s)"
+        )
 
     def _repr_html_(self) -> str:
-        return (f"<p>Report in <code>{self.out_dir}</code>: <a href='{self.html}'>report.html</a>, "
-                f"<a href='{self.pdf}'>report.pdf</a>, {len(self.files)} files.</p>")
+        return (
+            f"<p>Report in <code>{self.out_dir}</code>: <a href='{self.html}'>report.html</a>, "
+            f"<a href='{self.pdf}'>report.pdf</a>, {len(self.files)} files.</p>"
+        )
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
@@ -93,7 +102,8 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
             n = sum(1 for _ in out_dir.iterdir())
             raise ReportExistsError(
                 f"output folder {out_dir} is not empty ({n} entries); pass force=True "
-                "(--force on the command line) to overwrite the report in it")
+                "(--force on the command line) to overwrite the report in it"
+            )
         # remove only what an earlier report wrote (its manifest says which files)
         old = out_dir / "manifest.json"
         if old.exists():
@@ -111,15 +121,21 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
 
 def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Cohort:
     if hasattr(cohort, "data") and hasattr(cohort, "exclusions"):
-        return cohort  # type: ignore[no-any-return]
+        return cohort
     kwargs: dict[str, Any] = {"time_unit": time_unit}
     if endpoint is not None:
         kwargs["endpoint"] = endpoint
     return read_cohort(cohort, **kwargs)
 
 
-def _manifest(out_dir: Path, cohort: Any, files: list[Path], params: dict[str, Any],
-              sections: list[str], timings: dict[str, float]) -> dict[str, Any]:
+def _manifest(
+    out_dir: Path,
+    cohort: Any,
+    files: list[Path],
+    params: dict[str, Any],
+    sections: list[str],
+    timings: dict[str, float],
+) -> dict[str, Any]:
     source = str(getattr(cohort, "source", ""))
     inp: dict[str, Any] = {
         "source": source,
@@ -133,19 +149,29 @@ def _manifest(out_dir: Path, cohort: Any, files: list[Path], params: dict[str, A
         inp["file_sha256"] = hash_file(source)
     entries = []
     for p in files:
-        entries.append({"path": p.relative_to(out_dir).as_posix(), "sha256": hash_file(p),
-                        "bytes": p.stat().st_size})
+        entries.append(
+            {
+                "path": p.relative_to(out_dir).as_posix(),
+                "sha256": hash_file(p),
+                "bytes": p.stat().st_size,
+            }
+        )
     rec = provenance(parameters=params)
-    rec.update({
-        "input": inp,
-        "versions": versions(),
-        "r_reference": R_REFERENCE,
-        "exclusions": {"file": "exclusions.csv", "n_rows": _n_excluded(cohort),
-                       "n_entries": len(cohort.exclusions)},
-        "sections": sections,
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-        "files": entries,
-    })
+    rec.update(
+        {
+            "input": inp,
+            "versions": versions(),
+            "r_reference": R_REFERENCE,
+            "exclusions": {
+                "file": "exclusions.csv",
+                "n_rows": _n_excluded(cohort),
+                "n_entries": len(cohort.exclusions),
+            },
+            "sections": sections,
+            "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "files": entries,
+        }
+    )
     return rec
 
 
@@ -159,8 +185,7 @@ def _n_excluded(cohort: Any) -> int:
 _REPORTED = ("rows dropped for missing values",)  # already reported in the report itself
 
 
-def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context
-                  ) -> None:
+def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context) -> None:
     """Show the warnings a section raised in the report (and in the manifest)."""
     seen: list[str] = []
     for w in caught:
@@ -172,12 +197,20 @@ def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: 
     ctx.results.setdefault("warnings", {})[section.id] = seen
 
 
-def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
-                 covariates: Sequence[str] | None = None,
-                 time_points: Sequence[float] = (12, 36, 60), force: bool = False,
-                 progress: bool = True, *, time_unit: str = "months",
-                 endpoint: str | None = None, title: str | None = None,
-                 table_one_by: str | None = None) -> Report:
+def write_report(
+    cohort: Any,
+    out_dir: str | Path,
+    model: str = "lms_default",
+    covariates: Sequence[str] | None = None,
+    time_points: Sequence[float] = (12, 36, 60),
+    force: bool = False,
+    progress: bool = True,
+    *,
+    time_unit: str = "months",
+    endpoint: str | None = None,
+    title: str | None = None,
+    table_one_by: str | None = None,
+) -> Report:
     """Write the complete report for a cohort: HTML, PDF, every figure and table, a manifest.
 
     Parameters
@@ -244,28 +277,42 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
     _prepare_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
-    params = {"model": model, "covariates": list(covariates) if covariates else None,
-              "time_points": list(time_points), "force": force, "time_unit": time_unit,
-              "table_one_by": table_one_by}
+    params = {
+        "model": model,
+        "covariates": list(covariates) if covariates else None,
+        "time_points": list(time_points),
+        "force": force,
+        "time_unit": time_unit,
+        "table_one_by": table_one_by,
+    }
     prov = provenance(cohort.data, params)
     writer = Writer(out_dir, prov)
-    ctx = Context(cohort=cohort, writer=writer, model_name=model,
-                  covariates=list(covariates) if covariates else None,
-                  time_points=time_points, table_one_by=table_one_by)
+    ctx = Context(
+        cohort=cohort,
+        writer=writer,
+        model_name=model,
+        covariates=list(covariates) if covariates else None,
+        time_points=time_points,
+        table_one_by=table_one_by,
+    )
     steps = section_steps(model)
     timings: dict[str, float] = {}
-    with tqdm(total=len(steps) + 3, desc="report", unit="step", disable=not progress,
-              leave=True) as bar:
+    with tqdm(
+        total=len(steps) + 3, desc="report", unit="step", disable=not progress, leave=True
+    ) as bar:
         sections = []
         for step in steps:
             with _timed(bar, step[0], timings):
                 sections.append(_run_section(ctx, step))
         doc = Document(
             title=title or "Leiomyosarcoma prognosis report",
-            subtitle=[f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
-                      f"{len(cohort.data)} patients",
-                      f"lms_prognosis {__version__}, {prov['created']}"],
-            sections=sections)
+            subtitle=[
+                f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
+                f"{len(cohort.data)} patients",
+                f"lms_prognosis {__version__}, {prov['created']}",
+            ],
+            sections=sections,
+        )
         with _timed(bar, "HTML", timings):
             html = write_html(doc, out_dir / "report.html")
         with _timed(bar, "PDF", timings):
@@ -279,8 +326,16 @@ def write_report(cohort: Any, out_dir: str | Path, model: str = "lms_default",
         manifest = out_dir / "manifest.json"
         manifest.write_text(json.dumps(rec, indent=2, ensure_ascii=False), encoding="utf-8")
         bar.update(1)
-    return Report(out_dir=out_dir, html=html, pdf=pdf, manifest=manifest, files=files,
-                  sections=section_ids, timings=timings, errors=ctx.results.get("errors", {}))
+    return Report(
+        out_dir=out_dir,
+        html=html,
+        pdf=pdf,
+        manifest=manifest,
+        files=files,
+        sections=section_ids,
+        timings=timings,
+        errors=ctx.results.get("errors", {}),
+    )
 
 
 def _check_time_points(time_points: Sequence[float]) -> tuple[float, ...]:
@@ -297,15 +352,17 @@ def section_steps(model: str) -> list[SectionStep]:
     written, so a test can replace one.
     """
     S = _sections
-    return [("data summary", S.section_summary, "summary", "Data summary"),
-            ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
-            ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
-            ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
-            ("PH check", S.section_ph, "ph", "Proportional hazards check"),
-            ("published model", S.section_validation, "validation", f"Published model: {model}"),
-            ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
-            ("methods", S.section_methods, "methods", "Methods"),
-            ("software", S.section_software, "software", "Software versions")]
+    return [
+        ("data summary", S.section_summary, "summary", "Data summary"),
+        ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
+        ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
+        ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
+        ("PH check", S.section_ph, "ph", "Proportional hazards check"),
+        ("published model", S.section_validation, "validation", f"Published model: {model}"),
+        ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
+        ("methods", S.section_methods, "methods", "Methods"),
+        ("software", S.section_software, "software", "Software versions"),
+    ]
 
 
 @contextmanager
@@ -332,8 +389,15 @@ def _run_section(ctx: Context, step: SectionStep) -> Section:
             section = fn(ctx)
         except LMSPrognosisError as exc:
             msg = f"{type(exc).__name__}: {exc}"
-            section = Section(sid, title, [Paragraph(
-                f"This section could not be produced for this cohort ({msg}).", kind="note")])
+            section = Section(
+                sid,
+                title,
+                [
+                    Paragraph(
+                        f"This section could not be produced for this cohort ({msg}).", kind="note"
+                    )
+                ],
+            )
             ctx.results.setdefault("errors", {})[sid] = msg
     _add_warnings(section, caught, ctx)
     return section

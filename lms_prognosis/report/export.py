@@ -64,8 +64,13 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
-def _as_table(frame: pd.DataFrame, caption: str = "", note: str | None = None,
-              group_column: str | None = None, id: str = "table") -> Table:
+def _as_table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    note: str | None = None,
+    group_column: str | None = None,
+    id: str = "table",
+) -> Table:
     return Table(id=id, caption=caption, frame=frame, note=note, group_column=group_column)
 
 
@@ -77,9 +82,14 @@ def table_to_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | N
     return None
 
 
-def table_to_latex(frame: pd.DataFrame, caption: str = "", note: str | None = None,
-                   group_column: str | None = None, label: str | None = None,
-                   path: str | Path | None = None) -> str:
+def table_to_latex(
+    frame: pd.DataFrame,
+    caption: str = "",
+    note: str | None = None,
+    group_column: str | None = None,
+    label: str | None = None,
+    path: str | Path | None = None,
+) -> str:
     """Render a booktabs LaTeX table (needs ``\\usepackage{booktabs}``); optionally write it."""
     df, _ = display_frame(_as_table(frame, caption, note, group_column))
     align = "".join(a[0] for a in column_alignments(df))
@@ -88,8 +98,12 @@ def table_to_latex(frame: pd.DataFrame, caption: str = "", note: str | None = No
         lines.append(r"\caption{" + latex_escape(caption) + "}")
     if label:
         lines.append(r"\label{" + label + "}")
-    lines += [r"\begin{tabular}{" + align + "}", r"\toprule",
-              " & ".join(latex_escape(c) for c in df.columns) + r" \\", r"\midrule"]
+    lines += [
+        r"\begin{tabular}{" + align + "}",
+        r"\toprule",
+        " & ".join(latex_escape(c) for c in df.columns) + r" \\",
+        r"\midrule",
+    ]
     for row in df.itertuples(index=False):
         lines.append(" & ".join(latex_escape(v) for v in row) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
@@ -102,9 +116,15 @@ def table_to_latex(frame: pd.DataFrame, caption: str = "", note: str | None = No
     return text
 
 
-def table_to_html(frame: pd.DataFrame, caption: str = "", note: str | None = None,
-                  group_column: str | None = None, id: str | None = None,
-                  max_rows: int | None = None, path: str | Path | None = None) -> str:
+def table_to_html(
+    frame: pd.DataFrame,
+    caption: str = "",
+    note: str | None = None,
+    group_column: str | None = None,
+    id: str | None = None,
+    max_rows: int | None = None,
+    path: str | Path | None = None,
+) -> str:
     """Render an HTML ``<table>`` (escaped; caption and footnote included); optionally write it.
 
     The markup is the ``table`` macro of the report's ``table.html.j2`` template, so a table
@@ -118,9 +138,14 @@ def table_to_html(frame: pd.DataFrame, caption: str = "", note: str | None = Non
     return text
 
 
-def table_to_docx(frame: pd.DataFrame, path: str | Path, caption: str = "",
-                  note: str | None = None, group_column: str | None = None,
-                  document: Any = None) -> None:
+def table_to_docx(
+    frame: pd.DataFrame,
+    path: str | Path,
+    caption: str = "",
+    note: str | None = None,
+    group_column: str | None = None,
+    document: Any = None,
+) -> None:
     """Write the table to a Word document with python-docx (or append it to ``document``).
 
     A journal-style table: bold header row, caption above, footnote below in 8 pt.
@@ -172,8 +197,9 @@ class TableExportMixin:
 
     def to_latex(self, path: str | Path | None = None, label: str | None = None) -> str:
         """Return (and optionally write) the table as a booktabs LaTeX table."""
-        return table_to_latex(self.table, self.caption, self.note, self.group_column,
-                              label=label, path=path)
+        return table_to_latex(
+            self.table, self.caption, self.note, self.group_column, label=label, path=path
+        )
 
     def to_html(self, path: str | Path | None = None) -> str:
         """Return (and optionally write) the table as an HTML ``<table>``."""

@@ -52,8 +52,14 @@ _PREAMBLE = """#set document(title: {title})
 
 def typst_string(text: str) -> str:
     """Return ``text`` as a typst string literal (safe for any characters)."""
-    body = (str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            .replace("\r", "").replace("\t", " "))
+    body = (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "")
+        .replace("\t", " ")
+    )
     return f'"{body}"'
 
 
@@ -61,13 +67,19 @@ def _table_typst(block: Table) -> list[str]:
     df, hidden = display_frame(block)
     s = typst_string
     ncol = df.shape[1]
+    if ncol == 0:  # nothing to draw: the caption and a word instead of an invalid #table
+        return [
+            f'#text(weight: "bold", size: 9.5pt, {s(block.caption)}) <{block.id}>',
+            f"#par({s('(no rows)')})",
+            "",
+        ]
     size = "7.5pt" if ncol > 6 else "8.5pt"
     # short tables stay on one page with their caption; long ones may break (header repeats)
     breakable = "true" if len(df) > 12 else "false"
     out = [f"#block(breakable: {breakable}, width: 100%)["]
-    out.append(f"#text(weight: \"bold\", size: 9.5pt, {s(block.caption)}) <{block.id}>")
+    out.append(f'#text(weight: "bold", size: 9.5pt, {s(block.caption)}) <{block.id}>')
     aligns = ", ".join(column_alignments(df))
-    cells = ", ".join(f"text(weight: \"bold\", {s(c)})" for c in df.columns)
+    cells = ", ".join(f'text(weight: "bold", {s(c)})' for c in df.columns)
     out.append(f"#text(size: {size})[#table(columns: {ncol}, align: ({aligns},), stroke: none,")
     out.append("  inset: (x: 4pt, y: 2.5pt),")
     out.append("  table.hline(stroke: 1pt),")
@@ -104,15 +116,21 @@ def _block_typst(block: Block, images: dict[str, str], out: list[str]) -> None:
     elif isinstance(block, Table):
         out += _table_typst(block)
     elif isinstance(block, Grid):
-        cells = ", ".join(f"[#figure(image({s(images[f.id])}, width: 100%), "
-                          f"caption: {s(f.caption)}) <{f.id}>]" for f in block.figures)
-        out.append(f"#grid(columns: {block.columns}, column-gutter: 14pt, row-gutter: 12pt, "
-                   f"{cells}) <{block.id}>")
+        cells = ", ".join(
+            f"[#figure(image({s(images[f.id])}, width: 100%), caption: {s(f.caption)}) <{f.id}>]"
+            for f in block.figures
+        )
+        out.append(
+            f"#grid(columns: {block.columns}, column-gutter: 14pt, row-gutter: 12pt, "
+            f"{cells}) <{block.id}>"
+        )
         out.append("")
     elif isinstance(block, Figure):
-        out.append(f"#figure(image({s(images[block.id])}, width: {100 * block.width:.0f}%), "
-                   f"caption: {s(block.caption)})"
-                   f" <{block.id}>")
+        out.append(
+            f"#figure(image({s(images[block.id])}, width: {100 * block.width:.0f}%), "
+            f"caption: {s(block.caption)})"
+            f" <{block.id}>"
+        )
         out.append("")
     else:  # pragma: no cover
         raise TypeError(f"cannot render block of type {type(block).__name__}")
@@ -129,11 +147,11 @@ def render_typst(doc: Document, images: dict[str, str]) -> str:
         Figure id -> image path relative to the typst root.
     """
     out = [_PREAMBLE.replace("{title}", typst_string(doc.title)).replace("{font}", FONT)]
-    out.append(f"#align(center, text(size: 17pt, weight: \"bold\", {typst_string(doc.title)}))")
+    out.append(f'#align(center, text(size: 17pt, weight: "bold", {typst_string(doc.title)}))')
     for line in doc.subtitle:
         out.append(f"#align(center, text(size: 9.5pt, fill: luma(60), {typst_string(line)}))")
     out.append("#v(0.6em)")
-    out.append("#outline(title: \"Contents\", depth: 1, indent: auto)")
+    out.append('#outline(title: "Contents", depth: 1, indent: auto)')
     out.append("")
     for section in doc.sections:
         _block_typst(section, images, out)
@@ -148,8 +166,9 @@ def render_pdf(doc: Document) -> bytes:
             name = f"figure-{i:03d}.png"
             (Path(tmp) / name).write_bytes(block.png)
             images[block.id] = name
-        source = render_typst(doc, images)
-        return typst.compile(source.encode("utf-8"), root=tmp, ignore_system_fonts=True)
+        main = Path(tmp) / "report.typ"
+        main.write_text(render_typst(doc, images), encoding="utf-8")
+        return typst.compile(main, root=Path(tmp), ignore_system_fonts=True)
 
 
 def write_pdf(doc: Document, path: str | Path) -> Path:

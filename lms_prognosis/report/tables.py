@@ -97,22 +97,54 @@ def _rows(cox: Any, model: str) -> pd.DataFrame:
         sub = hr[hr["covariate"] == covariate]
         if levels is None:  # numeric: one row, per unit
             for r in sub.itertuples(index=False):
-                rows.append(dict(variable=covariate, level="per unit", term=r.term, model=model,
-                                 hr=r.hr, lower=r.lower, upper=r.upper, p=r.p, reference=False))
+                rows.append(
+                    dict(
+                        variable=covariate,
+                        level="per unit",
+                        term=r.term,
+                        model=model,
+                        hr=r.hr,
+                        lower=r.lower,
+                        upper=r.upper,
+                        p=r.p,
+                        reference=False,
+                    )
+                )
             continue
         for i, level in enumerate(levels):
             if i == 0:
-                rows.append(dict(variable=covariate, level=level, term=None, model=model,
-                                 hr=1.0, lower=float("nan"), upper=float("nan"), p=float("nan"),
-                                 reference=True))
+                rows.append(
+                    dict(
+                        variable=covariate,
+                        level=level,
+                        term=None,
+                        model=model,
+                        hr=1.0,
+                        lower=float("nan"),
+                        upper=float("nan"),
+                        p=float("nan"),
+                        reference=True,
+                    )
+                )
                 continue
             term = covariate if levels == ["False", "True"] else f"{covariate}[{level}]"
             match = sub[sub["term"] == term]
             if match.empty:
                 continue
             r = match.iloc[0]
-            rows.append(dict(variable=covariate, level=level, term=term, model=model, hr=r.hr,
-                             lower=r.lower, upper=r.upper, p=r.p, reference=False))
+            rows.append(
+                dict(
+                    variable=covariate,
+                    level=level,
+                    term=term,
+                    model=model,
+                    hr=r.hr,
+                    lower=r.lower,
+                    upper=r.upper,
+                    p=r.p,
+                    reference=False,
+                )
+            )
     out = pd.DataFrame(rows)
     out["n"] = cox.n
     out["n_events"] = cox.n_events
@@ -127,9 +159,13 @@ def _fmt(row: pd.Series) -> tuple[str, str]:
     return format_hr(row["hr"], row["lower"], row["upper"]), format_p(row["p"], prefix=False)
 
 
-def hr_table(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult] = None,
-             data: pd.DataFrame | None = None, labels: Mapping[str, str] | None = None,
-             level_labels: Mapping[str, Mapping[str, str]] | None = None) -> HRTableResult:
+def hr_table(
+    cox: CoxResult,
+    univariable: None | str | Mapping[str, CoxResult] = None,
+    data: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+    level_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> HRTableResult:
     """Build the hazard-ratio table of a Cox fit, optionally with univariable columns.
 
     Parameters
@@ -178,8 +214,7 @@ def hr_table(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult] =
     table = multi[key].copy()
     terms = [multi]
     if uni_fits:
-        uni = pd.concat([_rows(fit, "univariable") for fit in uni_fits.values()],
-                        ignore_index=True)
+        uni = pd.concat([_rows(fit, "univariable") for fit in uni_fits.values()], ignore_index=True)
         terms.insert(0, uni)
         cells = table.merge(uni, on=key, how="left").apply(_fmt, axis=1, result_type="expand")
         table["Univariable HR (95% CI)"] = cells[0].to_numpy()
@@ -187,47 +222,65 @@ def hr_table(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult] =
     cells = multi.apply(_fmt, axis=1, result_type="expand")
     table["Multivariable HR (95% CI)"] = cells[0].to_numpy()
     table["Multivariable p"] = cells[1].to_numpy()
-    table["level"] = [_level_label(v, lv, level_labels or {})
-                      for v, lv in zip(table["variable"], table["level"], strict=True)]
+    table["level"] = [
+        _level_label(v, lv, level_labels or {})
+        for v, lv in zip(table["variable"], table["level"], strict=True)
+    ]
     all_labels = {**DEFAULT_LABELS, **(labels or {})}
     table["variable"] = table["variable"].map(lambda v: all_labels.get(v, v))
-    return HRTableResult(table=table.reset_index(drop=True),
-                         terms=pd.concat(terms, ignore_index=True), multivariable=cox,
-                         univariable=uni_fits, note=_hr_note(cox, univariable, data, uni_fits))
+    return HRTableResult(
+        table=table.reset_index(drop=True),
+        terms=pd.concat(terms, ignore_index=True),
+        multivariable=cox,
+        univariable=uni_fits,
+        note=_hr_note(cox, univariable, data, uni_fits),
+    )
 
 
-def _univariable_fits(cox: CoxResult, univariable: None | str | Mapping[str, CoxResult],
-                      data: pd.DataFrame | None) -> dict[str, CoxResult]:
+def _univariable_fits(
+    cox: CoxResult, univariable: None | str | Mapping[str, CoxResult], data: pd.DataFrame | None
+) -> dict[str, CoxResult]:
     if univariable is None:
         return {}
     if isinstance(univariable, str):
         if univariable != "auto":
             raise ReportError(f"univariable must be None, 'auto' or a dict, not {univariable!r}")
-        fits = fit_univariable(cox.data if data is None else data, cox.covariates,
-                               time=cox.time, event=cox.event, ties=cox.ties,
-                               strata=cox.strata, conf_level=cox.conf_level)
+        fits = fit_univariable(
+            cox.data if data is None else data,
+            cox.covariates,
+            time=cox.time,
+            event=cox.event,
+            ties=cox.ties,
+            strata=cox.strata,
+            conf_level=cox.conf_level,
+        )
         return dict(fits)
     if isinstance(univariable, Mapping):
         return dict(univariable)
     raise ReportError("univariable must be None, 'auto' or a dict of covariate -> CoxResult")
 
 
-def _level_label(variable: str, level: str, level_labels: Mapping[str, Mapping[str, str]]
-                 ) -> str:
+def _level_label(variable: str, level: str, level_labels: Mapping[str, Mapping[str, str]]) -> str:
     custom = level_labels.get(variable, {})
     if level in custom:
         return custom[level]
     return {"False": "no", "True": "yes"}.get(level, level)
 
 
-def _hr_note(cox: CoxResult, univariable: object, data: pd.DataFrame | None,
-             uni_fits: Mapping[str, CoxResult]) -> str:
-    note = (f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
-            "HR (95% CI) from the Wald interval; p from the Wald test.")
+def _hr_note(
+    cox: CoxResult,
+    univariable: object,
+    data: pd.DataFrame | None,
+    uni_fits: Mapping[str, CoxResult],
+) -> str:
+    note = (
+        f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
+        "HR (95% CI) from the Wald interval; p from the Wald test."
+    )
     if uni_fits and isinstance(univariable, str):
-        note += (" Univariable: each covariate fitted alone, on "
-                 + ("the same patients." if data is None else
-                    "every patient with that covariate recorded."))
+        note += " Univariable: each covariate fitted alone, on " + (
+            "the same patients." if data is None else "every patient with that covariate recorded."
+        )
     elif uni_fits:
         note += " Univariable: each covariate fitted alone."
     return note

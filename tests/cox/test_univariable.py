@@ -54,5 +54,7 @@ def test_a_mapping_accepted_by_hr_table(df):
     uni = _quiet(fit_univariable, d, ["age", "size_cm"])
     by_auto = _quiet(lp.hr_table, cox, univariable="auto")
     by_result = _quiet(lp.hr_table, cox, univariable=uni)
-    assert by_auto.table["Univariable HR (95% CI)"].tolist() == \
-        by_result.table["Univariable HR (95% CI)"].tolist()
+    assert (
+        by_auto.table["Univariable HR (95% CI)"].tolist()
+        == by_result.table["Univariable HR (95% CI)"].tolist()
+    )

@@ -40,8 +40,7 @@ def _close(ours: float, r: float | None) -> bool:
 @pytest.mark.parametrize("case", CASES)
 def test_median_follow_up_matches_r(case):
     ref = REF[case]
-    fu = median_follow_up(_data(ref["data"]), event=ref["event_column"],
-                          conf_type=ref["conf_type"])
+    fu = median_follow_up(_data(ref["data"]), event=ref["event_column"], conf_type=ref["conf_type"])
     assert fu.n == ref["n"], ref["call"]
     assert fu.n_censored == ref["n_censored"], ref["call"]
     for key in ("median", "lower", "upper"):
@@ -57,8 +56,7 @@ def test_competing_events_end_follow_up():
 
 
 def test_result_contract_and_dropped_rows():
-    df = pd.DataFrame({"time": [2.0, 4.0, np.nan, 7.0, 9.0, 12.0],
-                       "event": [1, 0, 0, 0, 0, 1]})
+    df = pd.DataFrame({"time": [2.0, 4.0, np.nan, 7.0, 9.0, 12.0], "event": [1, 0, 0, 0, 0, 1]})
     fu = median_follow_up(df)
     assert isinstance(fu, FollowUpResult)
     assert fu.n == 5

@@ -19,17 +19,49 @@ from lms_prognosis.report._sections import per_patient_table
 # HTML ids of the sections the issue asks for (data summary + exclusions, Table 1, KM overall
 # and by each factor with tests, Cox + forest, PH check, published model validation,
 # per-patient risk, methods, software versions)
-SECTION_IDS = ["summary", "exclusions", "table-one", "km", "km-overall", "km-factors",
-               "km-grid", "km-tests", "cox", "ph", "validation", "recalibration",
-               "risk", "methods",
-               "references", "software"]
-FIGURE_IDS = ["fig-km_overall", "fig-km_age_ge_60", "fig-km_necrosis_any",
-              "fig-km_vascular_invasion", "fig-km_aneuploidy", "fig-km_size_gt_5cm",
-              "fig-km_depth", "fig-km_grade", "fig-forest", "fig-schoenfeld", "fig-calibration",
-              "fig-calibration_recalibrated"]
-TABLE_IDS = ["tab-data_summary", "tab-table1", "tab-logrank_tests", "tab-survival_by_factor",
-             "tab-hazard_ratios", "tab-ph_test", "tab-published_model_factors",
-             "tab-per_patient_risk_first", "tab-software_versions"]
+SECTION_IDS = [
+    "summary",
+    "exclusions",
+    "table-one",
+    "km",
+    "km-overall",
+    "km-factors",
+    "km-grid",
+    "km-tests",
+    "cox",
+    "ph",
+    "validation",
+    "recalibration",
+    "risk",
+    "methods",
+    "references",
+    "software",
+]
+FIGURE_IDS = [
+    "fig-km_overall",
+    "fig-km_age_ge_60",
+    "fig-km_necrosis_any",
+    "fig-km_vascular_invasion",
+    "fig-km_aneuploidy",
+    "fig-km_size_gt_5cm",
+    "fig-km_depth",
+    "fig-km_grade",
+    "fig-forest",
+    "fig-schoenfeld",
+    "fig-calibration",
+    "fig-calibration_recalibrated",
+]
+TABLE_IDS = [
+    "tab-data_summary",
+    "tab-table1",
+    "tab-logrank_tests",
+    "tab-survival_by_factor",
+    "tab-hazard_ratios",
+    "tab-ph_test",
+    "tab-published_model_factors",
+    "tab-per_patient_risk_first",
+    "tab-software_versions",
+]
 
 
 class _Collect(HTMLParser):
@@ -77,11 +109,29 @@ def parsed(html) -> _Collect:
 def test_every_section_present(report, parsed):
     for sid in SECTION_IDS:
         assert sid in parsed.ids, f"section {sid} missing"
-    assert report.sections == ["summary", "table-one", "km", "cox", "ph", "validation", "risk",
-                               "methods", "software"]
+    assert report.sections == [
+        "summary",
+        "table-one",
+        "km",
+        "cox",
+        "ph",
+        "validation",
+        "risk",
+        "methods",
+        "software",
+    ]
     heads = " | ".join(parsed.headings)
-    for words in ("Data summary", "Table 1", "Kaplan", "Cox", "Proportional hazards",
-                  "Published model", "Per-patient risk", "Methods", "Software versions"):
+    for words in (
+        "Data summary",
+        "Table 1",
+        "Kaplan",
+        "Cox",
+        "Proportional hazards",
+        "Published model",
+        "Per-patient risk",
+        "Methods",
+        "Software versions",
+    ):
         assert words in heads
 
 
@@ -101,8 +151,15 @@ def test_figures_embedded_and_tables_present(html, parsed):
 
 def test_html_content(html, cohort):
     assert "Gustafson" in html  # the published sources are cited
-    for conv in ("Efron", "Greenwood", "log scale", "cox.zph", "concordance()",
-                 "survival 3.5.3", "Harrell"):
+    for conv in (
+        "Efron",
+        "Greenwood",
+        "log scale",
+        "cox.zph",
+        "concordance()",
+        "survival 3.5.3",
+        "Harrell",
+    ):
         assert conv in html, conv
     assert "1 (reference)" in html
     assert "log-rank test for trend" in html.lower() or "trend" in html
@@ -163,16 +220,27 @@ def test_per_patient_table_helper_uses_index(cohort):
 def test_manifest_lists_every_file_with_hash(report, cohort):
     man = json.loads(report.manifest.read_text(encoding="utf-8"))
     listed = {e["path"]: e for e in man["files"]}
-    on_disk = {p.relative_to(report.out_dir).as_posix() for p in report.out_dir.rglob("*")
-               if p.is_file()} - {"manifest.json"}
+    on_disk = {
+        p.relative_to(report.out_dir).as_posix() for p in report.out_dir.rglob("*") if p.is_file()
+    } - {"manifest.json"}
     assert set(listed) == on_disk
     for rel, entry in listed.items():
         assert entry["sha256"] == hash_file(report.out_dir / rel), rel
         assert entry["bytes"] == (report.out_dir / rel).stat().st_size
-    for required in ("report.html", "report.pdf", "exclusions.csv", "per_patient_risk.csv",
-                     "tables/table1.csv", "tables/table1.docx", "tables/hazard_ratios.csv",
-                     "tables/hazard_ratios.docx", "figures/km_overall.png",
-                     "figures/km_overall.pdf", "figures/forest.pdf", "figures/calibration.png"):
+    for required in (
+        "report.html",
+        "report.pdf",
+        "exclusions.csv",
+        "per_patient_risk.csv",
+        "tables/table1.csv",
+        "tables/table1.docx",
+        "tables/hazard_ratios.csv",
+        "tables/hazard_ratios.docx",
+        "figures/km_overall.png",
+        "figures/km_overall.pdf",
+        "figures/forest.pdf",
+        "figures/calibration.png",
+    ):
         assert required in listed, required
     assert man["input"]["data_sha256"] == hash_frame(cohort.data)
     assert man["parameters"]["model"] == "lms_default"
@@ -212,8 +280,17 @@ def test_force_removes_only_files_of_the_old_report(tmp_path):
     (out / "figures" / "km.png").write_bytes(b"x")
     (out / "report.html").write_text("old")
     (out / "notes.txt").write_text("mine")
-    (out / "manifest.json").write_text(json.dumps({"files": [
-        {"path": "figures/km.png"}, {"path": "report.html"}, {"path": "../outside.txt"}]}))
+    (out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "files": [
+                    {"path": "figures/km.png"},
+                    {"path": "report.html"},
+                    {"path": "../outside.txt"},
+                ]
+            }
+        )
+    )
     (tmp_path / "outside.txt").write_text("never touched")
     with pytest.raises(ReportExistsError):
         _prepare_out_dir(out, force=False)
@@ -228,7 +305,6 @@ def test_force_removes_only_files_of_the_old_report(tmp_path):
 def test_bad_arguments(tmp_path, cohort):
     with pytest.raises(ValueError, match="time_points"):
         write_report(cohort, tmp_path / "x", time_points=(0, 12), progress=False)
-
 
 
 # ------------------------------------------------------------------------------ command line
@@ -249,8 +325,9 @@ def test_cli_report_usage_errors(tmp_path, capsys):
     assert "nope" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b")]) == 2
     assert main(["report", str(shipped)]) == 2  # --out is required
-    assert main(["report", str(shipped), "--out", str(tmp_path / "c"), "--table-one-by",
-                 "nope"]) == 2
+    assert (
+        main(["report", str(shipped), "--out", str(tmp_path / "c"), "--table-one-by", "nope"]) == 2
+    )
     assert "--table-one-by nope: no such column" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
@@ -264,14 +341,32 @@ def test_cli_report_passes_arguments(tmp_path, monkeypatch, capsys):
 
     def fake_write_report(cohort, out_dir, **kwargs):
         seen.update(kwargs, cohort=cohort, out_dir=out_dir)
-        return Report(out_dir=Path(out_dir), html=Path(out_dir) / "report.html",
-                      pdf=Path(out_dir) / "report.pdf", manifest=Path(out_dir) / "manifest.json")
+        return Report(
+            out_dir=Path(out_dir),
+            html=Path(out_dir) / "report.html",
+            pdf=Path(out_dir) / "report.pdf",
+            manifest=Path(out_dir) / "manifest.json",
+        )
 
     monkeypatch.setattr(report_pkg, "write_report", fake_write_report)
     shipped = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
-    code = main(["report", str(shipped), "--out", str(tmp_path / "o"), "--model",
-                 "gustafson1992", "--times", "12,60", "--endpoint", "os", "--quiet",
-                 "--table-one-by", "grade"])
+    code = main(
+        [
+            "report",
+            str(shipped),
+            "--out",
+            str(tmp_path / "o"),
+            "--model",
+            "gustafson1992",
+            "--times",
+            "12,60",
+            "--endpoint",
+            "os",
+            "--quiet",
+            "--table-one-by",
+            "grade",
+        ]
+    )
     assert code == 0
     assert seen["model"] == "gustafson1992"
     assert seen["table_one_by"] == "grade"
@@ -317,8 +412,14 @@ def test_table_one_by_a_column_in_the_report(tmp_path):
 
     cohort = lp.simulate_cohort(150, seed=3)
     writer = type("W", (), {"table": lambda self, df, *a, **k: df})()
-    ctx = S.Context(cohort=cohort, writer=writer, model_name="lms_default", covariates=None,
-                    time_points=(12.0,), table_one_by="grade")
+    ctx = S.Context(
+        cohort=cohort,
+        writer=writer,
+        model_name="lms_default",
+        covariates=None,
+        time_points=(12.0,),
+        table_one_by="grade",
+    )
     S.section_table_one(ctx)
     t1 = ctx.results["table_one"].table
     assert {"FNCLCC grade: 1", "FNCLCC grade: 2", "FNCLCC grade: 3", "p", "SMD"} <= set(t1.columns)

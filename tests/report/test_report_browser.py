@@ -54,9 +54,18 @@ def chromium_or_skip() -> str:
 
 
 def chromium_args(binary: str, profile: Path) -> list[str]:
-    return [binary, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--no-first-run",
-            "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}"]
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +81,10 @@ def test_every_image_loads_in_chromium(report_dir, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
     cmd = chromium_args(binary, tmp_path / "profile") + [
-        "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()]
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        probe.as_uri(),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     m = re.search(r'<pre id="img-probe">(.*?)</pre>', r.stdout, re.S)
@@ -87,8 +99,11 @@ def test_screenshot_renders(report_dir, tmp_path):
     binary = chromium_or_skip()
     shot = tmp_path / "shot.png"
     cmd = chromium_args(binary, tmp_path / "profile") + [
-        f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars",
-        (report_dir / "report.html").as_uri()]
+        f"--screenshot={shot}",
+        "--window-size=1200,1600",
+        "--hide-scrollbars",
+        (report_dir / "report.html").as_uri(),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     data = shot.read_bytes()

@@ -26,17 +26,21 @@ from lms_prognosis.report.export import (
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 120
-    return pd.DataFrame({
-        "patient_id": [f"p{i}" for i in range(n)],
-        "time": rng.exponential(40, n),
-        "event": rng.integers(0, 2, n),
-        "age": rng.normal(63, 14, n).round(1),
-        "sex": pd.Categorical(rng.choice(["female", "male"], n), categories=["female", "male"]),
-        "grade": pd.Categorical(rng.choice(["1", "2", "3", None], n, p=[.2, .35, .4, .05]),
-                                categories=["1", "2", "3"]),
-        "deep": pd.array(rng.random(n) < 0.6, dtype="boolean"),
-        "arm": rng.choice(["a", "b", "c"], n),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(n)],
+            "time": rng.exponential(40, n),
+            "event": rng.integers(0, 2, n),
+            "age": rng.normal(63, 14, n).round(1),
+            "sex": pd.Categorical(rng.choice(["female", "male"], n), categories=["female", "male"]),
+            "grade": pd.Categorical(
+                rng.choice(["1", "2", "3", None], n, p=[0.2, 0.35, 0.4, 0.05]),
+                categories=["1", "2", "3"],
+            ),
+            "deep": pd.array(rng.random(n) < 0.6, dtype="boolean"),
+            "arm": rng.choice(["a", "b", "c"], n),
+        }
+    )
 
 
 def test_table_one_overall_cells(frame):
@@ -78,8 +82,9 @@ def test_table_one_tests_two_groups_match_scipy(frame):
 
 
 def test_table_one_binary_smd_and_fisher():
-    df = pd.DataFrame({"x": [True] * 3 + [False] * 7 + [True] * 8 + [False] * 2,
-                       "g": ["a"] * 10 + ["b"] * 10})
+    df = pd.DataFrame(
+        {"x": [True] * 3 + [False] * 7 + [True] * 8 + [False] * 2, "g": ["a"] * 10 + ["b"] * 10}
+    )
     t = table_one(df, by="g")
     st = t.stats.set_index("variable")
     assert st.loc["x", "test"] == "Fisher exact"
@@ -95,8 +100,11 @@ def test_table_one_three_groups_kruskal_and_max_smd(frame):
     samples = [frame.loc[frame.arm == g, "age"] for g in ("a", "b", "c")]
     assert st.loc["age", "test"] == "Kruskal-Wallis"
     assert st.loc["age", "p"] == pytest.approx(stats.kruskal(*samples).pvalue, rel=1e-12)
-    pair = [abs(x.mean() - y.mean()) / np.sqrt((x.var() + y.var()) / 2)
-            for i, x in enumerate(samples) for y in samples[i + 1:]]
+    pair = [
+        abs(x.mean() - y.mean()) / np.sqrt((x.var() + y.var()) / 2)
+        for i, x in enumerate(samples)
+        for y in samples[i + 1 :]
+    ]
     assert st.loc["age", "smd"] == pytest.approx(max(pair), rel=1e-12)
     assert "maximum over pairs" in t.note
 
@@ -139,8 +147,9 @@ def test_exports(tmp_path, frame):
 
 
 def test_export_functions_escape(tmp_path):
-    df = pd.DataFrame({"variable": ["a_b", "a_b"], "level": ["<5 & 50%", "≥60"],
-                       "x": ["1.84 (1.21–2.79)", "<b>"]})
+    df = pd.DataFrame(
+        {"variable": ["a_b", "a_b"], "level": ["<5 & 50%", "≥60"], "x": ["1.84 (1.21–2.79)", "<b>"]}
+    )
     assert "a\\_b" in table_to_latex(df, group_column="variable")
     assert table_to_latex(df, group_column="variable").count("a\\_b") == 1  # repeated blanked
     assert "&lt;b&gt;" in table_to_html(df) and "<b>" not in table_to_html(df)
@@ -151,13 +160,19 @@ def test_export_functions_escape(tmp_path):
 
 
 def test_derive_factors_levels_and_missing():
-    df = pd.DataFrame({"age": [30, 60, np.nan], "size_cm": [5, 6, np.nan],
-                       "necrosis": pd.Categorical(["none", "<50%", None],
-                                                  categories=["none", "<50%", ">=50%"]),
-                       "vascular_invasion": pd.array([True, False, None], dtype="boolean"),
-                       "aneuploidy": pd.array([False, True, None], dtype="boolean"),
-                       "depth": ["deep", "superficial", None],
-                       "grade": pd.Categorical(["1", None, "3"], categories=["1", "2", "3"])})
+    df = pd.DataFrame(
+        {
+            "age": [30, 60, np.nan],
+            "size_cm": [5, 6, np.nan],
+            "necrosis": pd.Categorical(
+                ["none", "<50%", None], categories=["none", "<50%", ">=50%"]
+            ),
+            "vascular_invasion": pd.array([True, False, None], dtype="boolean"),
+            "aneuploidy": pd.array([False, True, None], dtype="boolean"),
+            "depth": ["deep", "superficial", None],
+            "grade": pd.Categorical(["1", None, "3"], categories=["1", "2", "3"]),
+        }
+    )
     out = derive_factors(df)
     assert list(out["age_ge_60"].cat.categories) == ["<60", "≥60"]
     assert out["age_ge_60"].tolist()[:2] == ["<60", "≥60"] and pd.isna(out["age_ge_60"][2])
@@ -196,8 +211,14 @@ def test_table_one_cells_match_r(ref, shipped):
     assert cell == f"{med:.1f} [{q1:.1f}, {q3:.1f}]"
     mean_sd = t.table.loc[t.table.level == "mean (SD)", "Overall"].item()
     assert mean_sd == f"{ref['age_mean']['value']:.1f} ({ref['age_sd']['value']:.1f})"
-    counts = [int(t.table.loc[(t.table.variable == "FNCLCC grade") & (t.table.level == g),
-                              "Overall"].item().split()[0]) for g in ("1", "2", "3")]
+    counts = [
+        int(
+            t.table.loc[(t.table.variable == "FNCLCC grade") & (t.table.level == g), "Overall"]
+            .item()
+            .split()[0]
+        )
+        for g in ("1", "2", "3")
+    ]
     assert counts == ref["grade_counts"]["value"]
     by = table_one(shipped, by="sex", variables=["size_cm"], digits=3)
     q1, med, q3 = ref["size_quartiles_female"]["value"]
@@ -205,13 +226,16 @@ def test_table_one_cells_match_r(ref, shipped):
     assert cell == f"{med:.3f} [{q1:.3f}, {q3:.3f}]"
 
 
-@pytest.mark.parametrize("var, key, test", [
-    ("age", "p_age_by_sex_wilcox", "Mann-Whitney U"),
-    ("size_cm", "p_size_by_sex_wilcox", "Mann-Whitney U"),
-    ("grade", "p_grade_by_sex_chisq", "chi-square"),
-    ("depth", "p_depth_by_sex_chisq_yates", "chi-square"),
-    ("necrosis", "p_necrosis_by_sex_chisq", "chi-square"),
-])
+@pytest.mark.parametrize(
+    "var, key, test",
+    [
+        ("age", "p_age_by_sex_wilcox", "Mann-Whitney U"),
+        ("size_cm", "p_size_by_sex_wilcox", "Mann-Whitney U"),
+        ("grade", "p_grade_by_sex_chisq", "chi-square"),
+        ("depth", "p_depth_by_sex_chisq_yates", "chi-square"),
+        ("necrosis", "p_necrosis_by_sex_chisq", "chi-square"),
+    ],
+)
 def test_table_one_p_values_match_r(ref, shipped, var, key, test):
     st = table_one(shipped, by="sex", variables=[var]).stats.iloc[0]
     assert st["test"] == test
@@ -229,8 +253,10 @@ def test_table_one_kruskal_and_fisher_match_r(ref, shipped):
     assert st["p"] == pytest.approx(ref["p_small_vi_by_depth_fisher"]["value"], rel=1e-7)
 
 
-@pytest.mark.parametrize("var, key", [("age", "smd_age_by_sex"), ("grade", "smd_grade_by_sex"),
-                                      ("necrosis", "smd_necrosis_by_sex")])
+@pytest.mark.parametrize(
+    "var, key",
+    [("age", "smd_age_by_sex"), ("grade", "smd_grade_by_sex"), ("necrosis", "smd_necrosis_by_sex")],
+)
 def test_table_one_smd_match_r(ref, shipped, var, key):
     st = table_one(shipped, by="sex", variables=[var]).stats.iloc[0]
     assert st["smd"] == pytest.approx(ref[key]["value"], rel=1e-9), ref[key]["call"]

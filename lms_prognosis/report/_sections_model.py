@@ -1,0 +1,384 @@
+"""The report's model sections: the multivariable Cox model (with its univariable columns and
+forest plot), the proportional-hazards check, the published model's validation and the
+per-patient risks.
+
+Like :mod:`lms_prognosis.report._sections`, every ``section_*`` function takes the
+:class:`~lms_prognosis.report._context.Context` and returns one
+:class:`~lms_prognosis.report._document.Section`; the numbers come from
+:mod:`lms_prognosis.cox`, :mod:`lms_prognosis.evaluate` and :mod:`lms_prognosis.literature`.
+A reason in the data is an :class:`~lms_prognosis.LMSPrognosisError`; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lms_prognosis._format import format_hr, format_number, format_p
+from lms_prognosis.cox.fit import CoxResult, fit_cox
+from lms_prognosis.evaluate import calibration, external_validation
+from lms_prognosis.exceptions import CoxError, LMSPrognosisError, ReportError
+from lms_prognosis.literature import published_model
+from lms_prognosis.plotting import plot_calibration, plot_forest, plot_schoenfeld
+from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cell
+from lms_prognosis.report._document import Paragraph, Section, Table
+from lms_prognosis.report._factors import REPORT_FACTORS
+from lms_prognosis.report.tables import HRTableResult, hr_table
+
+__all__ = [
+    "section_cox",
+    "section_ph",
+    "section_validation",
+    "section_risk",
+    "per_patient_table",
+    "forest_labels",
+]
+
+PER_PATIENT_ROWS = 25  # rows of the per-patient table shown in the report (all in the CSV)
+
+
+# -------------------------------------------------------------------------------- Cox model
+def _cox_covariates(ctx: Context, sec: Section) -> list[str]:
+    """The model's covariates: the caller's, else the report factors that vary here."""
+    d = ctx.data
+    if ctx.covariates:
+        return list(ctx.covariates)
+    covariates = [
+        f.column for f in REPORT_FACTORS if f.column in d and d[f.column].dropna().nunique() >= 2
+    ]
+    left_out = [f.label for f in REPORT_FACTORS if f.column not in covariates]
+    if left_out:
+        sec.add(
+            Paragraph(
+                f"Not in the model (absent, all missing or constant in this "
+                f"cohort): {', '.join(left_out)}.",
+                kind="note",
+            )
+        )
+    if not covariates:
+        raise CoxError(
+            "no covariate for the Cox model: every report factor is absent, all "
+            "missing or constant in this cohort"
+        )
+    return covariates
+
+
+def _cox_text(cox: CoxResult, n_drop: int) -> str:
+    tests = cox.tests.set_index("test")
+    text = (
+        f"{cox.n} patients with complete data ({cox.n_events} events) entered the model; "
+        f"{n_drop} were left out for a missing covariate (listed in tables/cox_dropped.csv). "
+        f"Harrell's C = {format_number(cox.concordance, 3)} "
+        f"(SE {format_number(cox.concordance_se, 3)})."
+    )
+    if "likelihood ratio" in tests.index:
+        stat, df, p = (
+            float(v)
+            for v in tests.loc["likelihood ratio", ["statistic", "df", "p"]].to_numpy(float)
+        )
+        text += (
+            f" Likelihood-ratio test: \u03c7\u00b2 = {format_number(stat)} on {int(df)} df, "
+            f"{format_p(p)}."
+        )
+    return text
+
+
+def section_cox(ctx: Context) -> Section:
+    """Multivariable Cox model: HR table (with univariable columns) and forest plot."""
+    d, w = ctx.data, ctx.writer
+    sec = Section("cox", "Multivariable Cox model")
+    cox = fit_cox(d, _cox_covariates(ctx, sec))
+    ctx.results["cox"] = cox
+    hrt = hr_table(cox, univariable="auto", data=d, labels=FACTOR_LABELS)
+    ctx.results["hr_table"] = hrt
+    dropped = cox.dropped if cox.dropped is not None else pd.DataFrame()
+    sec.add(Paragraph(_cox_text(cox, len(dropped))))
+    w.csv(
+        dropped if len(dropped) else pd.DataFrame(columns=["row", "column", "reason"]),
+        "tables/cox_dropped.csv",
+    )
+    sec.add(
+        w.table(
+            hrt.table,
+            "hazard_ratios",
+            f"Hazard ratios for {ctx.endpoint_name('the endpoint')}",
+            note=hrt.note,
+            group_column="variable",
+            docx=True,
+        )
+    )
+    w.csv(hrt.terms, "tables/hazard_ratios_terms.csv")
+    hr = cox.hazard_ratios
+    if not np.isfinite(hr[["hr", "lower", "upper"]].to_numpy(dtype=float)).all():
+        sec.add(
+            Paragraph(
+                "Forest plot not drawn: some hazard ratios or confidence limits are "
+                "not finite (too few events or separation in this cohort).",
+                kind="note",
+            )
+        )
+        return sec
+    uni = pd.concat([f.hazard_ratios for f in hrt.univariable.values()], ignore_index=True)
+    fig = plot_forest(cox, univariable=uni, labels=forest_labels(hrt))
+    sec.add(
+        w.figure(
+            fig,
+            "forest",
+            "Forest plot of the univariable and multivariable hazard ratios (95% CI, log scale).",
+            width=0.95,
+        )
+    )
+    return sec
+
+
+def _cox(ctx: Context) -> CoxResult:
+    if "cox" not in ctx.results:
+        raise ReportError("the multivariable Cox model could not be fitted (see above)")
+    cox: CoxResult = ctx.results["cox"]
+    return cox
+
+
+def forest_labels(hrt: HRTableResult) -> dict[str, str]:
+    """Row labels of the forest plot by term: "<factor label>: <level>" (level once)."""
+    labels: dict[str, str] = {}
+    multi = hrt.terms[hrt.terms["model"] == "multivariable"].reset_index(drop=True)
+    for variable, level, term in zip(
+        multi["variable"], hrt.table["level"], multi["term"], strict=True
+    ):
+        if term is None or pd.isna(term):
+            continue
+        name = FACTOR_LABELS.get(variable, variable)
+        level = str(level)
+        labels[term] = name if level in name or level == "per unit" else f"{name}: {level}"
+    return labels
+
+
+# -------------------------------------------------------------------------------- PH check
+def section_ph(ctx: Context) -> Section:
+    """Proportional-hazards check: cox.zph score tests and scaled Schoenfeld residuals."""
+    cox, w = _cox(ctx), ctx.writer
+    ph = cox.check_ph(transform="km")
+    ctx.results["ph"] = ph
+    t = ph.table
+    frame = pd.DataFrame(
+        {
+            "term": [FACTOR_LABELS.get(x, x) for x in t["term"].astype(str)],
+            "chi-square": [format_number(float(x)) for x in t["chisq"]],
+            "df": [str(int(x)) for x in t["df"]],
+            "p": [format_p(float(x), prefix=False) for x in t["p"]],
+        }
+    )
+    sec = Section("ph", "Proportional hazards check")
+    sec.add(
+        w.table(
+            frame,
+            "ph_test",
+            "Score tests of proportional hazards (as R cox.zph, Kaplan\u2013Meier time transform)",
+            csv_frame=t,
+            note="A small p suggests that the hazard ratio changes over time.",
+        )
+    )
+    sec.add(
+        w.figure(
+            plot_schoenfeld(ph),
+            "schoenfeld",
+            "Scaled Schoenfeld residuals against "
+            "Kaplan\u2013Meier-transformed time, with a smooth; a flat line supports "
+            "proportional hazards.",
+            width=0.9,
+        )
+    )
+    return sec
+
+
+# ------------------------------------------------------------------------ published model
+def section_validation(ctx: Context) -> Section:
+    """The chosen published model applied to the cohort: C, calibration, recalibration."""
+    w, c = ctx.writer, ctx.cohort
+    pm = published_model(ctx.model_name)
+    ctx.results["published_model"] = pm
+    horizon = max(ctx.time_points)
+    sec = Section("validation", f"Published model: {pm.name}")
+    sec.add(_published_factors(ctx, pm))
+    try:
+        ev = external_validation(pm, c, time_point=horizon)
+    except LMSPrognosisError as exc:  # e.g. another endpoint, too few events for calibration
+        sec.add(Paragraph(f"Not validated on this cohort: {exc}", kind="note"))
+        return sec
+    ctx.results["validation"] = ev
+    sec.add(Paragraph(_validation_text(pm, ev, horizon)))
+    sec.add(
+        w.table(
+            _validation_frame(ev.table),
+            "validation",
+            f"Performance of {pm.name} on the cohort at {months(horizon)} months",
+            csv_frame=ev.table,
+        )
+    )
+    sec.add(
+        w.figure(
+            plot_calibration(ev.calibration),
+            "calibration",
+            f"Calibration of {pm.name} at {months(horizon)} months as published: "
+            "observed (Kaplan\u2013Meier) against predicted event probability by risk "
+            "group, with a smooth calibration curve.",
+            width=0.55,
+        )
+    )
+    w.csv(ev.calibration.table, "tables/calibration_groups.csv")
+    if ev.recalibrated is not None:
+        sec.add(_recalibration(ctx, pm, ev.recalibrated, horizon))
+    for note in getattr(pm, "notes", []) or []:
+        sec.add(Paragraph(str(note), kind="note"))
+    w.csv(pm.apply(c, horizons=ctx.time_points), "tables/published_model_risk.csv")
+    return sec
+
+
+def _published_factors(ctx: Context, pm: Any) -> Table:
+    """The model's factor table, its sources numbered [1], [2], ... (cited under Methods)."""
+    f = pm.factors
+    sources: list[str] = list(dict.fromkeys(f["source"].astype(str)))
+    ctx.results["sources"] = sources
+    nan = pd.Series(np.nan, index=f.index)
+    lower, upper = (f[c] if c in f else nan for c in ("lower", "upper"))
+    frame = pd.DataFrame(
+        {
+            "factor": f["factor"].astype(str),
+            "HR (95% CI)": [
+                _hr_or_point(hr, lo, hi) for hr, lo, hi in zip(f["hr"], lower, upper, strict=True)
+            ],
+            "endpoint": f["endpoint"].astype(str) if "endpoint" in f else "",
+            "source": [f"[{sources.index(s) + 1}]" for s in f["source"].astype(str)],
+        }
+    )
+    return ctx.writer.table(
+        frame,
+        "published_model_factors",
+        f"Factors of the model {pm.name}",
+        csv_frame=f,
+        note="Sources: see the references under Methods (full "
+        "text in tables/published_model_factors.csv).",
+    )
+
+
+def _recalibration(ctx: Context, pm: Any, rec: Any, horizon: float) -> Section:
+    cal2 = calibration(rec, ctx.cohort, time_point=horizon)
+    ctx.results["recalibrated_calibration"] = cal2
+    sub = Section("recalibration", "Recalibrated to the cohort", level=2)
+    sub.add(
+        Paragraph(
+            f"The baseline survival was refitted to this cohort (Breslow estimator with the "
+            f"published linear predictor as offset). Calibration slope "
+            f"{format_number(rec.calibration_slope)} (SE {format_number(rec.calibration_slope_se)}"
+            f"); after recalibration O/E {format_number(cal2.oe)}, ICI "
+            f"{format_number(cal2.ici, 3)}."
+        )
+    )
+    sub.add(
+        ctx.writer.figure(
+            plot_calibration(cal2),
+            "calibration_recalibrated",
+            f"Calibration of {pm.name} at {months(horizon)} months after "
+            "recalibration of the baseline to the cohort.",
+            width=0.55,
+        )
+    )
+    ctx.writer.csv(cal2.table, "tables/calibration_groups_recalibrated.csv")
+    return sub
+
+
+def _hr_or_point(hr: Any, lo: Any, hi: Any) -> str:
+    if pd.isna(lo) or pd.isna(hi):
+        return format_number(float(hr))
+    return format_hr(float(hr), float(lo), float(hi))
+
+
+def _validation_frame(table: pd.DataFrame) -> pd.DataFrame:
+    cells = []
+    for value, lo, hi in zip(table["value"], table["lower"], table["upper"], strict=True):
+        if pd.isna(lo) or pd.isna(hi):
+            cells.append(format_number(float(value), 3))
+        else:
+            cells.append(format_hr(float(value), float(lo), float(hi), digits=3))
+    return pd.DataFrame(
+        {
+            "statistic": table["statistic"].astype(str),
+            "estimate (95% CI)": cells,
+            "note": table["note"].fillna("").astype(str),
+        }
+    )
+
+
+def _validation_text(pm: Any, ev: Any, horizon: float) -> str:
+    conc, cal = ev.concordance, ev.calibration
+    return (
+        f"The published linear predictor of {pm.name} (endpoint {pm.endpoint}) was applied "
+        f"to the cohort: Harrell's C {format_number(conc.c, 3)} (SE "
+        f"{format_number(conc.se, 3)}). At {months(horizon)} months the observed/expected "
+        f"ratio is {format_number(cal.oe)} and the calibration slope "
+        f"{format_number(cal.slope)}; ICI {format_number(cal.ici, 3)}, E50 "
+        f"{format_number(cal.e50, 3)}, E90 {format_number(cal.e90, 3)}."
+    )
+
+
+# -------------------------------------------------------------------------- per-patient risk
+def section_risk(ctx: Context) -> Section:
+    """Per-patient predicted survival from the Cox model at the time points (+ CSV)."""
+    cox, w = _cox(ctx), ctx.writer
+    tp = list(ctx.time_points)
+    wide = per_patient_table(cox, ctx.data, tp)
+    w.csv(wide, "per_patient_risk.csv")
+    shown = pd.DataFrame({"patient": wide["patient_id"].astype(str)})
+    for t in tp:
+        m = months(t)
+        shown[f"S({m} mo) (95% CI)"] = [
+            surv_cell(s, lo, hi)
+            for s, lo, hi in zip(
+                wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"], strict=True
+            )
+        ]
+    sec = Section("risk", "Per-patient risk")
+    sec.add(
+        Paragraph(
+            f"Predicted survival probability (95% CI) at {', '.join(map(months, tp))} "
+            f"months for each of the {len(wide)} patients with complete covariates, "
+            "from the multivariable Cox model (risk of the event = 1 \u2212 survival)."
+        )
+    )
+    sec.add(
+        w.table(
+            shown,
+            "per_patient_risk_first",
+            "Predicted survival per patient",
+            max_rows=PER_PATIENT_ROWS,
+            note="All patients in per_patient_risk.csv.",
+        )
+    )
+    return sec
+
+
+def per_patient_table(cox: CoxResult, data: pd.DataFrame, times: list[float]) -> pd.DataFrame:
+    """Wide per-patient table from ``cox.predict_survival`` (one row per patient).
+
+    Columns: patient_id, then for each time t (months) ``surv_<t>m``, ``lower_<t>m``,
+    ``upper_<t>m``, ``risk_<t>m`` (= 1 - surv). Values are copied, not recomputed.
+    """
+    newdata = data.loc[cox.data.index] if set(cox.data.index) <= set(data.index) else cox.data
+    pred = cox.predict_survival(newdata, times)
+    ids = (
+        newdata["patient_id"]
+        if "patient_id" in newdata
+        else pd.Series(newdata.index, index=newdata.index)
+    )
+    out = pd.DataFrame({"patient_id": ids.to_numpy()})
+    for t in times:
+        m = months(t)
+        sub = pred[np.isclose(pred["time"].to_numpy(dtype=float), t)].set_index("patient")
+        sub = sub.reindex(newdata.index)
+        out[f"surv_{m}m"] = sub["surv"].to_numpy()
+        out[f"lower_{m}m"] = sub["lower"].to_numpy()
+        out[f"upper_{m}m"] = sub["upper"].to_numpy()
+        out[f"risk_{m}m"] = 1.0 - sub["surv"].to_numpy()
+    return out
