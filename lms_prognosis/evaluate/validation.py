@@ -16,7 +16,7 @@ from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis.cox.design import design_matrix
 from lms_prognosis.cox.engine import sort_order
 from lms_prognosis.cox.fit import fit_cox
-from lms_prognosis.evaluate._inputs import checked, model_predictions
+from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
 from lms_prognosis.evaluate._validation import (
     METRICS,
     dispatch,
@@ -143,8 +143,10 @@ def _general_job(fit_fn: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, tim
                  event: str, job: dict[str, Any]) -> tuple[dict[str, float], Any]:
     """The user's fit_fn: rows its apparent model cannot predict (a missing covariate) are
     left out and reported, then every replicate refits on the rows kept."""
-    lp = model_predictions(fit_fn(frame), frame, None)["lp"].to_numpy(float)
-    sd, _ = checked(frame, time, event, {"linear_predictor": lp})
+    model = fit_fn(frame)
+    lp = model_predictions(model, frame, None)["lp"].to_numpy(float)
+    sd, _ = checked(frame, time, event, {"linear_predictor": lp},
+                    covariates=model_columns(model, frame))
     data = frame.iloc[sd.positions].reset_index(drop=True)
     data[time] = sd.time
     data[event] = sd.event

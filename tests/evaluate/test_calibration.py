@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 from sksurv.metrics import brier_score as sk_brier
-from sksurv.metrics import cumulative_dynamic_auc, integrated_brier_score
 
 import lms_prognosis as lp
 from lms_prognosis.evaluate._calibration import rcs_basis
@@ -112,24 +111,6 @@ def _y(t, e):
     return y
 
 
-def test_brier_and_auc_equal_scikit_survival(sim) -> None:
-    d, lin = sim
-    train, test = d.iloc[:3000], d.iloc[3000:]
-    times = np.array([12.0, 24.0, 36.0, 60.0])
-    surv = np.column_stack([_true_surv(lin[3000:], t) for t in times])
-    ours = lp.brier_score(test, surv, times, train=train)
-    _, ref = sk_brier(_y(train.time, train.event), _y(test.time, test.event), surv, times)
-    assert np.allclose(ours.table["brier"], ref, rtol=1e-12)
-    ibs = integrated_brier_score(_y(train.time, train.event), _y(test.time, test.event), surv,
-                                 times)
-    assert ours.integrated == pytest.approx(ibs, rel=1e-12)
-    auc = lp.time_dependent_auc(test, lin[3000:], times, train=train)
-    ref_auc, ref_mean = cumulative_dynamic_auc(_y(train.time, train.event),
-                                               _y(test.time, test.event), lin[3000:], times)
-    assert np.allclose(auc.table["auc"], ref_auc, rtol=1e-12)
-    assert auc.mean_auc == pytest.approx(ref_mean, rel=1e-12)
-
-
 def test_test_follow_up_beyond_training_is_handled(sim) -> None:
     d, lin = sim
     train = d[d.time < 70].copy()  # short training follow-up
@@ -199,3 +180,14 @@ def test_hazard_regression_smoother(sim) -> None:
     rcs = lp.calibration(_true_surv(2 * lin, 60), d, time_point=60, method="rcs")
     assert bad.ici == pytest.approx(rcs.ici, abs=0.01)  # Austin et al.: the two agree
     assert bad.slope == rcs.slope and bad.oe == rcs.oe  # smoother-independent statistics
+
+
+def test_missing_covariates_of_a_model_are_reported() -> None:
+    d, _ = _weibull(800, 9)
+    fit = lp.fit_cox(d, ["x1", "x2"])
+    d.loc[d.index[:40], "x1"] = np.nan
+    cal = lp.calibration(fit, d, time_point=60)
+    assert cal.n == 760 and cal.n_dropped == 40
+    assert cal.dropped["column"].unique().tolist() == ["x1"]  # once, under the covariate
+    assert "40 rows left out" in repr(cal)
+    assert cal.table["n"].sum() == 760

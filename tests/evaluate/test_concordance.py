@@ -198,3 +198,29 @@ def test_risk_as_a_series_is_values_not_a_model():
     d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0],
                       "risk": [5, 3, 3, 3, 1]})
     assert conc(d, d["risk"]).c == conc(d, "risk").c == conc(d, d["risk"].to_numpy()).c
+
+
+def test_near_tied_times_are_one_time_as_in_fit_cox() -> None:
+    # R's timefix (aeqSurv): times that differ by rounding error are one time, in
+    # concordance exactly as in fit_cox, so the two C's of the same predictor agree
+    d = pd.read_csv(Path(__file__).parents[1] / "reference" / "data" / "lung_tied.csv")
+    d = d.dropna(subset=["age", "sex", "ph.ecog"]).reset_index(drop=True)
+    repeat = d["time"].duplicated().to_numpy()
+    near = d.assign(time=np.where(repeat, d["time"] + 1e-11, d["time"]))
+    fit = lp.fit_cox(near, ["age", "sex", "ph.ecog"])
+    lin = fit.predict_risk(near)["linear_predictor"].to_numpy()
+    res = lp.concordance(near, lin)
+    assert res.c == pytest.approx(fit.concordance, abs=1e-12)
+    assert res.c == pytest.approx(lp.concordance(d, lin).c, abs=1e-15)
+    assert res.counts["tied_time"] == lp.concordance(d, lin).counts["tied_time"] > 0
+
+
+@pytest.mark.parametrize("spoil", ["r_status", "text", "code_7", "negative"])
+def test_bad_survival_input_is_refused_as_everywhere(spoil: str) -> None:
+    d = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": [1, 0, 1, 0], "risk": [4, 3, 2, 1]})
+    bad = {"r_status": d.assign(event=d["event"] + 1),
+           "text": d.assign(event=["dead", "alive", "dead", "alive"]),
+           "code_7": d.assign(event=[1, 0, 7, 0]),
+           "negative": d.assign(time=[1.0, -2, 3, 4])}[spoil]
+    with pytest.raises(lp.SurvivalDataError):
+        lp.concordance(bad, "risk")

@@ -108,3 +108,25 @@ def test_stratified_cox_result_is_refitted(lung) -> None:
     res = lp.validate(fit, lung, n_bootstrap=3, metrics=("c", "slope"), progress=False)
     assert res.method == "refit with fit_fn"
     assert res.table["n_bootstrap"].tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("how", ["covariates", "callable"])
+def test_rows_with_missing_covariates_are_reported(how: str) -> None:
+    # issue 11: validate used to drop these rows and say nothing
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"x": rng.normal(size=500), "z": rng.normal(size=500)})
+    d["time"] = rng.exponential(np.exp(-d["x"]))
+    d["event"] = (rng.uniform(size=500) < 0.8).astype(int)
+    d.loc[d.index[::10], "z"] = np.nan
+    fit_fn = ["x", "z"] if how == "covariates" else (lambda df: lp.fit_cox(df, ["x", "z"]))
+    res = lp.validate(fit_fn, d, n_bootstrap=3, metrics=("c",), progress=False)
+    assert res.n == 450
+    assert res.dropped["row"].tolist() == d.index[::10].tolist()
+    assert set(res.dropped["column"]) == {"z"}
+    assert "50 rows left out" in repr(res)
+
+
+def test_text_events_refused_not_index_error(lung) -> None:
+    d = lung.assign(event=lung["event"].map({0: "alive", 1: "dead"}))
+    with pytest.raises(lp.SurvivalDataError, match="text codes"):
+        lp.validate(COVS, d, n_bootstrap=2, progress=False)
