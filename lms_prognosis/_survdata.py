@@ -156,6 +156,12 @@ def _numeric(col: pd.Series, role: str, name: str) -> np.ndarray:
     """A column as float64 (NaN = missing); text that is not a number is refused."""
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
         return col.to_numpy(dtype=float)
+    if pd.api.types.is_timedelta64_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(
+            col.dtype):
+        kind = "durations" if pd.api.types.is_timedelta64_dtype(col.dtype) else "dates"
+        raise SurvivalDataError(
+            f"{role} column {name!r} holds {kind}, not a number of months; convert it first, "
+            f"e.g. df[{name!r}] = (df['last_contact'] - df['surgery']).dt.days / 30.4375")
     values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     text = np.isnan(values) & col.notna().to_numpy()
     if text.any():

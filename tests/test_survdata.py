@@ -395,3 +395,20 @@ def test_extra_named_like_a_column() -> None:
     sd = survival_data(df, covariates=["risk"], extra={"risk": risk})
     assert sd.dropped[["row", "column"]].values.tolist() == [[11, "risk"], [13, "risk"]]
     assert sd.frame["risk"].tolist() == [0.1, 0.3, 0.5, 0.6]  # the extra's values
+
+
+@pytest.mark.parametrize("values", [pd.to_timedelta([1, 2, 3, 4, 5, 6], unit="D"),
+                                    pd.to_datetime(["2020-01-01"] * 6)])
+def test_durations_and_dates_are_not_silently_nanoseconds(values: object) -> None:
+    with pytest.raises(SurvivalDataError, match=r"not a number of months.*30\.4375"):
+        survival_data(frame(time=values))
+
+
+@pytest.mark.parametrize("events, codes", [
+    (pd.Series([0, 1, 1, 2, 0, 1], dtype="category"), [0, 1, 1, 2, 0, 1]),
+    (pd.Series([True, False, True, True, False, False], dtype=object), [1, 0, 1, 1, 0, 0]),
+    (pd.Series(["0", "1", "1", "2", "0", "1"], dtype="string"), [0, 1, 1, 2, 0, 1]),
+])
+def test_other_event_dtypes(events: pd.Series, codes: list[int]) -> None:
+    events.index = range(10, 16)
+    assert survival_data(frame(event=events)).event.tolist() == codes
