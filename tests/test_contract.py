@@ -26,6 +26,8 @@ import pandas as pd
 import pytest
 
 import lms_prognosis as lp
+from lms_prognosis.cox.univariable import fit_univariable
+from lms_prognosis.nonparametric import median_follow_up
 
 COVARIATES = ["age", "vascular_invasion", "aneuploidy", "necrosis"]  # gustafson1992's inputs
 GROUP = "vascular_invasion"  # the KM / log-rank group: a model covariate too
@@ -179,6 +181,9 @@ def entry_points(cox: Any, model: Any) -> dict[str, Callable[[pd.DataFrame], Any
             df, 1 - _surv(cox, df, [POINT])[:, 0], time_point=POINT),
         "validate_callable": lambda df: lp.validate(lambda d: lp.fit_cox(d, COVARIATES), df,
                                                     n_bootstrap=3, seed=1, progress=False),
+        # estimation moved out of report/ (issue 11, item 5): reverse-KM follow-up, univariable
+        "median_follow_up": lambda df: median_follow_up(df),
+        "fit_univariable": lambda df: fit_univariable(df, [GROUP]),
     }
 
 
@@ -186,11 +191,13 @@ ENTRY_POINTS = ["kaplan_meier", "logrank_test", "fit_cox", "concordance_array",
                 "concordance_column", "brier_score", "time_dependent_auc", "calibration",
                 "validate", "external_validation", "decision_curve", "published_model.apply",
                 "brier_score_array", "time_dependent_auc_array", "calibration_array",
-                "decision_curve_array", "validate_callable"]
+                "decision_curve_array", "validate_callable", "median_follow_up",
+                "fit_univariable"]
 # entry points that read the spoiled covariate themselves (so .dropped names that column);
 # the others get a risk or a prediction, whose missing rows must be the same rows
 READS_COVARIATE = {"kaplan_meier", "logrank_test", "fit_cox", "validate",
-                   "published_model.apply", "validate_callable"}
+                   "published_model.apply", "validate_callable", "fit_univariable"}
+NO_COVARIATE = {"median_follow_up"}  # uses time and event only
 
 
 def call(name: str, df: pd.DataFrame, cox: Any, model: Any) -> Any:
@@ -247,6 +254,9 @@ def test_same_rows_left_out_everywhere(entry: str, case: str, base: pd.DataFrame
     before = df.copy(deep=True)
     res = call(entry, df, cox_clean, gustafson)
     pd.testing.assert_frame_equal(df, before)
+    if case == "missing_covariate" and entry in NO_COVARIATE:
+        assert res.n == 500 and res.dropped.empty
+        return
     assert res.n == 497, f"{entry}: n = {res.n} on {case}"
     dropped = res.dropped
     assert list(dropped.columns) == ["row", "column", "value", "reason"]
