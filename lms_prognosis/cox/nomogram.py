@@ -22,7 +22,7 @@ from lms_prognosis._results import Result
 from lms_prognosis.exceptions import ColumnNotFoundError, ModelError
 
 if TYPE_CHECKING:
-    from lms_prognosis.cox.fit import CoxResult
+    from lms_prognosis.cox.result import CoxResult
     from lms_prognosis.literature.models import PublishedModel
 
 __all__ = ["NomogramScales", "nomogram_scales", "SURV_TICKS"]

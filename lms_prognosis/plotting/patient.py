@@ -31,6 +31,29 @@ def _horizon_text(t: float) -> str:
     return f"{t / 12:g} y" if t % 12 == 0 else f"{t:g} mo"
 
 
+def _tmax(model: Any, hz: np.ndarray) -> float:
+    """End of the time axis: the model's last follow-up time, else 1.25 x the last horizon."""
+    data = getattr(model, "data", None)
+    tcol = getattr(model, "time", "time")
+    if isinstance(data, pd.DataFrame) and isinstance(tcol, str) and tcol in data:
+        return float(data[tcol].max())
+    return float(hz.max() * 1.25) if hz.size else 120.0
+
+
+def _style_table(tax: Axes, names: list[str], colours: list[str], title: str) -> None:
+    """Row labels in the patients' colours, no spines or x ticks, a title on the left."""
+    n = len(names)
+    tax.set_ylim(-0.6, n - 0.4)
+    tax.set_yticks([n - 1 - k for k in range(n)], names)
+    for lab, colour in zip(tax.get_yticklabels(), colours, strict=True):
+        lab.set_color(colour)
+    tax.tick_params(axis="y", length=0)
+    tax.tick_params(axis="x", bottom=False, labelbottom=False)
+    for side in ("top", "right", "bottom", "left"):
+        tax.spines[side].set_visible(False)
+    tax.set_title(title, loc="left", fontsize="medium", pad=2)
+
+
 def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60),
                  ax: Axes | None = None, *, grid: Sequence[float] | None = None,
                  tmax: float | None = None, labels: Sequence[str] | None = None,
@@ -98,16 +121,9 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     if new.index.duplicated().any():
         raise PlotError("patients must have a unique index (it names the curves)")
     hz = np.asarray(sorted(times), float)
-    if tmax is None:
-        data = getattr(model, "data", None)
-        tcol = getattr(model, "time", "time")
-        if isinstance(data, pd.DataFrame) and isinstance(tcol, str) and tcol in data:
-            tmax = float(data[tcol].max())
-        else:
-            tmax = float(hz.max() * 1.25) if hz.size else 120.0
+    tmax = _tmax(model, hz) if tmax is None else float(tmax)
     g = np.linspace(0.0, tmax, 200) if grid is None else np.asarray(grid, float)
-    g = np.unique(np.r_[g, hz])
-    pred = model.predict_survival(new, g)
+    pred = model.predict_survival(new, np.unique(np.r_[g, hz]))
     need = {"patient", "time", "surv"}
     if not need <= set(pred.columns):
         raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
@@ -157,16 +173,8 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", title="Patient", alignment="left")
-    tax.set_ylim(-0.6, len(ids) - 0.4)
-    tax.set_yticks([len(ids) - 1 - k for k in range(len(ids))], [names[i] for i in ids])
-    for lab, pid in zip(tax.get_yticklabels(), ids, strict=True):
-        lab.set_color(colours[pid])
-    tax.tick_params(axis="y", length=0)
-    tax.tick_params(axis="x", bottom=False, labelbottom=False)
-    for side in ("top", "right", "bottom", "left"):
-        tax.spines[side].set_visible(False)
     what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
-    tax.set_title(f"{what} at " + ", ".join(_horizon_text(t) for t in hz), loc="left",
-                  fontsize="medium", pad=2)
+    _style_table(tax, [names[i] for i in ids], [colours[i] for i in ids],
+                 f"{what} at " + ", ".join(_horizon_text(t) for t in hz))
     return PlotResult(figure=root_figure(fig), kind="patient", axes={"curve": ax, "table": tax},
                       table=pd.concat(rows, ignore_index=True))
