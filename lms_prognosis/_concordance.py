@@ -173,9 +173,9 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``).
 
-    S(t-) and G(t-) come from the one product-limit kernel (``product_limit``; G with
-    ``reverse=True``: deaths at t leave the risk set before the censorings at t, as
-    ``fastkm1``).
+    S(t-) and G(t-) come from the one product-limit kernel (``product_limit`` and its
+    ``.censoring()``, i.e. ``reverse=True``: deaths at t leave the risk set before the
+    censorings at t, as ``fastkm1``).
     """
     utime, tidx = np.unique(time, return_inverse=True) if unique is None else unique
     nt = len(utime)
@@ -185,11 +185,10 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
     if timewt == "n":
         wt = np.ones(nt)
     else:
-        surv = product_limit(time, event, w)  # its times are utime
+        surv = product_limit(time, event, w, codes=(tidx, utime))  # its times are utime
         nrisk = surv.n_risk
         s_minus = np.concatenate([[1.0], surv.surv[:-1]])
-        g_surv = product_limit(time, event, w, reverse=True).surv
-        g_minus = np.concatenate([[1.0], g_surv[:-1]])
+        g_minus = np.concatenate([[1.0], surv.censoring().surv[:-1]])
         total = w.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             if timewt == "S":

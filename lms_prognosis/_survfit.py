@@ -26,6 +26,7 @@ cost is O(n) plus O(U log U) for U distinct times; counts per (group, time) cell
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -116,12 +117,15 @@ class Cells:
 
 
 def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = None,
-                n_groups: int = 1, weights: np.ndarray | None = None) -> Cells:
+                n_groups: int = 1, weights: np.ndarray | None = None,
+                codes: tuple[np.ndarray, np.ndarray] | None = None) -> Cells:
     """Count subjects, events and censorings per distinct (group, time), with the risk sets.
 
     ``died`` is 0/1 (1 = event); ``gcode`` holds group codes 0..n_groups-1 (None: one group).
     With ``weights`` the counts are sums of weights (a cell is kept if it has a row, even of
-    weight 0). n_risk is the (weighted) number with time >= t in the group.
+    weight 0). n_risk is the (weighted) number with time >= t in the group. ``codes`` =
+    (rank of each time, sorted distinct times), e.g. ``np.unique(time, return_inverse=True)``
+    reversed, skips finding the distinct times again.
 
     Examples
     --------
@@ -129,32 +133,46 @@ def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = N
     >>> c.time.tolist(), c.n_risk.tolist(), c.n_event.tolist(), c.n_censor.tolist()
     ([1.0, 2.0, 3.0], [4, 3, 1], [1, 1, 0], [0, 1, 1])
     """
-    tc, uniq = time_codes(time, superset=True)
+    tc, uniq = time_codes(time, superset=True) if codes is None else codes
     n_times = len(uniq)
     if gcode is None or n_groups == 1:
         key = tc
     else:
         key = np.multiply(gcode, n_times, dtype=np.intp)
         key += tc
-    size = n_groups * n_times
     w_died = died if weights is None else weights * died
-    if size <= max(4 * len(time), 1 << 22):
-        rows = np.bincount(key, minlength=size)
-        cells = np.flatnonzero(rows)
-        cnt = rows[cells] if weights is None else np.bincount(key, weights, size)[cells]
-        ev = np.bincount(key, weights=w_died, minlength=size)[cells]
-    else:  # many groups x many distinct times: sort the occupied cells only
-        cells, inv = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inv) if weights is None else np.bincount(inv, weights=weights)
-        ev = np.bincount(inv, weights=w_died)
-    cg = cells // n_times
+    cells, cnt, ev = _cell_counts(key, n_groups * n_times, weights, w_died)
+    if n_groups == 1:  # cells None: every time occupied, no indexing needed
+        times = uniq if cells is None else uniq[cells]
+        cg = np.zeros(len(times), dtype=np.intp)
+        starts = np.array([0, len(times)])
+    else:
+        cg, tcode = np.divmod(np.arange(n_groups * n_times) if cells is None else cells, n_times)
+        times = uniq[tcode]
+        starts = np.searchsorted(cg, np.arange(n_groups + 1))
     n_event = ev.astype(np.int64) if weights is None else ev
-    starts = np.searchsorted(cg, np.arange(n_groups + 1))
-    n_risk = np.empty(len(cells), dtype=cnt.dtype)
+    n_risk = np.empty(len(times), dtype=cnt.dtype)
     for g in range(n_groups):
         sl = slice(starts[g], starts[g + 1])
         n_risk[sl] = np.cumsum(cnt[sl][::-1])[::-1]
-    return Cells(cg, uniq[cells % n_times], n_risk, n_event, cnt - n_event, starts)
+    return Cells(cg, times, n_risk, n_event, cnt - n_event, starts)
+
+
+def _cell_counts(key: np.ndarray, size: int, weights: np.ndarray | None, w_died: np.ndarray
+                 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Occupied cells (None when all are), and the (weighted) rows and events in each."""
+    if size <= max(4 * len(key), 1 << 22):
+        rows = np.bincount(key, minlength=size)
+        cnt = rows if weights is None else np.bincount(key, weights, size)
+        ev = np.bincount(key, weights=w_died, minlength=size)
+        if rows.all():
+            return None, cnt, ev
+        cells = np.flatnonzero(rows)
+        return cells, cnt[cells], ev[cells]
+    # many groups x many distinct times: sort the occupied cells only
+    cells, inv = np.unique(key, return_inverse=True)
+    cnt = np.bincount(inv) if weights is None else np.bincount(inv, weights=weights)
+    return cells, cnt, np.bincount(inv, weights=w_died)
 
 
 def _step_value(grid: np.ndarray, values: np.ndarray, x: Any, left: bool,
@@ -200,8 +218,6 @@ class ProductLimit:
     n_event: np.ndarray
     n_censor: np.ndarray
     surv: np.ndarray
-    var_log: np.ndarray
-    cumhaz: np.ndarray
     reverse: bool = False
 
     @classmethod
@@ -217,15 +233,40 @@ class ProductLimit:
         ([0.75, 0.375], [0.25, 0.75])
         """
         n = np.asarray(n_risk, dtype=float)
-        d = np.asarray(n_event, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(d > 0, 1.0 - d / n, 1.0)
-            hazard = np.where(d > 0, d / n, 0.0)
-            # Greenwood: d / (n (n - d)); infinite when everyone left has the event, as R
-            green = np.where(d > 0, d / (n * (n - d)), 0.0)
+        hazard = np.divide(n_event, n, out=np.zeros(n.shape), where=n > 0)
         return cls(np.asarray(time, dtype=float), np.asarray(n_risk), np.asarray(n_event),
-                   np.asarray(n_censor), np.cumprod(step), np.cumsum(green),
-                   np.cumsum(hazard), reverse)
+                   np.asarray(n_censor), np.cumprod(1.0 - hazard), reverse)
+
+    @cached_property
+    def var_log(self) -> np.ndarray:
+        """Greenwood's sum of d / (n (n - d)) (computed on first use)."""
+        n = np.asarray(self.n_risk, dtype=float)
+        d = np.asarray(self.n_event, dtype=float)
+        with np.errstate(divide="ignore"):  # inf once everyone left has the event, as R
+            return np.cumsum(np.divide(d, n * (n - d), out=np.zeros(n.shape), where=d > 0))
+
+    @cached_property
+    def cumhaz(self) -> np.ndarray:
+        """Nelson-Aalen cumulative hazard, sum of d / n (computed on first use)."""
+        n = np.asarray(self.n_risk, dtype=float)
+        return np.cumsum(np.divide(self.n_event, n, out=np.zeros(n.shape), where=n > 0))
+
+    def censoring(self) -> ProductLimit:
+        """The censoring curve G of the same data, as ``product_limit(..., reverse=True)``.
+
+        Censorings become the events; the events at a time leave the risk set before the
+        censorings there (step 1 - c / (n - d)).
+
+        Examples
+        --------
+        >>> pl = product_limit(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
+        >>> pl.censoring().surv.tolist()
+        [1.0, 0.5, 0.0]
+        """
+        if self.reverse:
+            raise ValueError("censoring() is for a survival curve, not a censoring curve")
+        return ProductLimit.from_counts(self.time, self.n_risk - self.n_event, self.n_censor,
+                                        self.n_event, reverse=True)
 
     @property
     def se_log(self) -> np.ndarray:
@@ -255,7 +296,8 @@ class ProductLimit:
 
 
 def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | None = None, *,
-                  reverse: bool = False) -> ProductLimit:
+                  reverse: bool = False,
+                  codes: tuple[np.ndarray, np.ndarray] | None = None) -> ProductLimit:
     """Kaplan-Meier curve of one sample, or the censoring curve G with ``reverse=True``.
 
     Parameters
@@ -277,7 +319,11 @@ def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | No
         1 - c / (n - d): R ``prodlim(..., reverse = TRUE)`` (the curve ``riskRegression``
         uses for IPCW) and the censoring curve inside R ``concordance()`` (``fastkm1``).
         R ``survfit(Surv(time, 1 - status) ~ 1)`` keeps the tied events in the risk set
-        (1 - c / n) and so differs at such ties.
+        (1 - c / n) and so differs at such ties. ``.censoring()`` of the survival curve
+        gives the same G from the same counts.
+    codes : (ndarray of int, ndarray of float), optional
+        The rank of each time among the sorted distinct times, and those times (as
+        ``np.unique(time, return_inverse=True)``, swapped), when the caller has them already.
 
     Returns
     -------
@@ -305,12 +351,9 @@ def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | No
     time = np.asarray(time, dtype=float)
     died = (np.asarray(status) != 0).astype(float)
     w = None if weights is None else np.asarray(weights, dtype=float)
-    c = count_cells(time, 1.0 - died if reverse else died, weights=w)
-    if not reverse:
-        return ProductLimit.from_counts(c.time, c.n_risk, c.n_event, c.n_censor)
-    # censorings are the events; the events at t (c.n_censor here) leave the risk set first
-    return ProductLimit.from_counts(c.time, c.n_risk - c.n_censor, c.n_event, c.n_censor,
-                                    reverse=True)
+    c = count_cells(time, died, weights=w, codes=codes)
+    curve = ProductLimit.from_counts(c.time, c.n_risk, c.n_event, c.n_censor)
+    return curve.censoring() if reverse else curve
 
 
 def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
