@@ -292,6 +292,22 @@ def test_long_functions_are_measured() -> None:
         assert code > MAX_FUNCTION_LINES and total >= code, where
 
 
+def broad_excepts() -> list[str]:
+    """``except:``, ``except Exception`` and ``except BaseException`` handlers (reported)."""
+    out = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler):
+                continue
+            kinds = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            if any(k is None or (isinstance(k, ast.Name) and k.id in ("Exception",
+                                                                       "BaseException"))
+                   for k in kinds):
+                reraises = any(isinstance(n, ast.Raise) for n in ast.walk(node))
+                out.append(f"{name}:{node.lineno}" + (" (re-raises)" if reraises else ""))
+    return out
+
+
 def report() -> str:
     graph = import_graph()
     local = [i for i in ALL_IMPORTS if i.local]
@@ -308,8 +324,13 @@ def report() -> str:
                  f"{[f'{m} ({n})' for n, m in sizes if n >= MAX_MODULE_LINES] or 'none'}; "
                  f"longest {sizes[0][1]} ({sizes[0][0]})")
     longs = long_functions()
+    top = long_functions(0)[:3]
+    lines.append("longest functions: " + "; ".join(f"{w} {c} code lines" for c, _, w in top))
     lines.append(f"functions over {MAX_FUNCTION_LINES} code lines: {len(longs)}")
     lines += [f"  {code:4d} code / {total:4d} total  {where}" for code, total, where in longs]
+    broad = broad_excepts()
+    lines.append(f"broad except handlers: {len(broad)}")
+    lines += [f"  {b}" for b in broad]
     return "\n".join(lines)
 
 
