@@ -56,6 +56,14 @@ add_case("grid_trap_tenths",  # 1.7 and the next double: both give 17 when multi
          "time <- c(1.7, 1.7 + 2^-52, 2.5, 3.4)", right)
 add_case("grid_trap_hundredths",
          "time <- c(0.35, 0.35 + 2^-54, 1.25, 2)", right)
+# dy / mean(abs(y)) within a few ulps of the tolerance: the third value sets the mean so that
+# the first gap sits on the boundary; R's long-double mean decides, and so must ours
+for (k in c(-8, -2, -1, 0, 1, 2, 8)) {
+  add_case(paste0("relative_boundary_", k),
+           sprintf(paste("tol <- sqrt(.Machine$double.eps); y2 <- 1000 + tol * 2000;",
+                         "dy <- y2 - 1000; z <- 3 * dy / tol - 2000 - dy;",
+                         "z <- z + %d * 2^-41; time <- c(1000, y2, z)"), k), right)
+}
 add_case("grid_whole_days", "time <- c(0, 1, 1, 2, 30, 365, 3650)", right)
 add_case("no_near_ties", "time <- c(0.5, 1.25, 2.125, 3.0625, 10)", right)
 add_case("tolerance_argument",
