@@ -304,27 +304,19 @@ def write_report(
         for step in steps:
             with _timed(bar, step[0], timings):
                 sections.append(_run_section(ctx, step))
-        doc = Document(
-            title=title or "Leiomyosarcoma prognosis report",
-            subtitle=[
-                f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
-                f"{len(cohort.data)} patients",
-                f"lms_prognosis {__version__}, {prov['created']}",
-            ],
-            sections=sections,
-        )
+        subtitle = [
+            f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
+            f"{len(cohort.data)} patients",
+            f"lms_prognosis {__version__}, {prov['created']}",
+        ]
+        doc = Document(title or "Leiomyosarcoma prognosis report", subtitle, sections)
         with _timed(bar, "HTML", timings):
             html = write_html(doc, out_dir / "report.html")
         with _timed(bar, "PDF", timings):
             pdf = write_pdf(doc, out_dir / "report.pdf")
         bar.set_description("report: manifest")
         files = [html, pdf, *writer.files]
-        section_ids = [sec.id for sec in sections]
-        rec = _manifest(out_dir, cohort, files, params, section_ids, timings)
-        rec["warnings"] = ctx.results.get("warnings", {})
-        rec["errors"] = ctx.results.get("errors", {})
-        manifest = out_dir / "manifest.json"
-        manifest.write_text(json.dumps(rec, indent=2, ensure_ascii=False), encoding="utf-8")
+        manifest = _write_manifest(ctx, files, params, [sec.id for sec in sections], timings)
         bar.update(1)
     return Report(
         out_dir=out_dir,
@@ -332,10 +324,27 @@ def write_report(
         pdf=pdf,
         manifest=manifest,
         files=files,
-        sections=section_ids,
+        sections=[sec.id for sec in sections],
         timings=timings,
         errors=ctx.results.get("errors", {}),
     )
+
+
+def _write_manifest(
+    ctx: Context,
+    files: list[Path],
+    params: dict[str, Any],
+    section_ids: list[str],
+    timings: dict[str, float],
+) -> Path:
+    """manifest.json: provenance, parameters, versions, sections, warnings, errors, files."""
+    out_dir = ctx.writer.out_dir
+    rec = _manifest(out_dir, ctx.cohort, files, params, section_ids, timings)
+    rec["warnings"] = ctx.results.get("warnings", {})
+    rec["errors"] = ctx.results.get("errors", {})
+    manifest = out_dir / "manifest.json"
+    manifest.write_text(json.dumps(rec, indent=2, ensure_ascii=False), encoding="utf-8")
+    return manifest
 
 
 def _check_time_points(time_points: Sequence[float]) -> tuple[float, ...]:
