@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -112,6 +112,10 @@ class PlotResult:
 
     def __hash__(self) -> int:
         return hash(self.figure)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # pickle and copy rebuild a PlotResult (``__class__`` says Figure)
+        return (PlotResult, tuple(getattr(self, f.name) for f in fields(self)))
 
     # ---- display ----------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -177,6 +177,11 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
     return PlotResult(figure=root_figure(fig), kind="forest", axes=axes, table=table)
 
 
+def _g_label(value: float, _pos: int | None = None) -> str:
+    """Tick label of an HR (a module-level function, so the figure can be pickled)."""
+    return f"{value:g}"
+
+
 def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float],
                 colour: str, xlabel: str) -> None:
     ok = np.isfinite(f["hr"].to_numpy(float)) & (f["hr"].to_numpy(float) > 0)
@@ -194,7 +199,7 @@ def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, flo
     ticks = _NICE[(_NICE >= lims[0]) & (_NICE <= lims[1])]
     ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_g_label))
     ax.set_xlabel(xlabel)
     for side in ("left", "top", "right"):
         ax.spines[side].set_visible(False)

@@ -33,6 +33,18 @@ def test_report_flow_save_then_close(cox, tmp_path):
     assert num not in plt.get_fignums()
 
 
+def test_pickle_and_copy_give_a_plot_result(cox):
+    import copy
+    import pickle
+
+    res = plot_forest(cox)
+    again = pickle.loads(pickle.dumps(res))
+    assert type(again) is PlotResult and again.kind == "forest"
+    assert again.table.equals(res.table)
+    assert type(again.figure) is Figure
+    assert type(copy.copy(res)) is PlotResult
+
+
 def test_old_attribute_names_warn(km_grade):
     res = plot_km(km_grade)
     with pytest.warns(DeprecationWarning, match="use .panels"):
