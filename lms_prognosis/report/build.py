@@ -384,6 +384,13 @@ def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
     bar.update(1)
 
 
+def _sentence(exc: Exception) -> str:
+    """The error's message as a sentence for a reader (capital first letter, full stop)."""
+    text = str(exc).strip() or type(exc).__name__
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _run_section(ctx: Context, step: SectionStep) -> Section:
     """Build one section, its warnings shown in it.
 
@@ -403,7 +410,8 @@ def _run_section(ctx: Context, step: SectionStep) -> Section:
                 title,
                 [
                     Paragraph(
-                        f"This section could not be produced for this cohort ({msg}).", kind="note"
+                        f"This section could not be produced for this cohort: {_sentence(exc)}",
+                        kind="note",
                     )
                 ],
             )

@@ -51,6 +51,7 @@ def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
     ]
     html = rep.html.read_text(encoding="utf-8")
     assert html.count("could not be produced for this cohort") == 3
+    assert "produced for this cohort: No covariate for the Cox model" in html  # for a reader
     assert "No risk factor has two or more groups" in html
     man = json.loads(rep.manifest.read_text(encoding="utf-8"))
     assert man["errors"] == rep.errors
