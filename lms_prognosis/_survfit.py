@@ -33,8 +33,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["ProductLimit", "product_limit", "conf_int", "CONF_TYPES", "time_codes",
-           "count_cells", "Cells", "at_times", "median_rule"]
+__all__ = [
+    "ProductLimit",
+    "product_limit",
+    "conf_int",
+    "CONF_TYPES",
+    "time_codes",
+    "count_cells",
+    "Cells",
+    "at_times",
+    "median_rule",
+]
 
 CONF_TYPES = ("log", "log-log", "plain", "logit")
 # R's tolerance in print.survfit's median rule (survival:::survmean, minmin)
@@ -116,9 +125,14 @@ class Cells:
     starts: np.ndarray  # first cell of each group; starts[G] == number of cells
 
 
-def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = None,
-                n_groups: int = 1, weights: np.ndarray | None = None,
-                codes: tuple[np.ndarray, np.ndarray] | None = None) -> Cells:
+def count_cells(
+    time: np.ndarray,
+    died: np.ndarray,
+    gcode: np.ndarray | None = None,
+    n_groups: int = 1,
+    weights: np.ndarray | None = None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Cells:
     """Count subjects, events and censorings per distinct (group, time), with the risk sets.
 
     ``died`` is 0/1 (1 = event); ``gcode`` holds group codes 0..n_groups-1 (None: one group).
@@ -158,8 +172,9 @@ def count_cells(time: np.ndarray, died: np.ndarray, gcode: np.ndarray | None = N
     return Cells(cg, times, n_risk, n_event, cnt - n_event, starts)
 
 
-def _cell_counts(key: np.ndarray, size: int, weights: np.ndarray | None, w_died: np.ndarray
-                 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def _cell_counts(
+    key: np.ndarray, size: int, weights: np.ndarray | None, w_died: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Occupied cells (None when all are), and the (weighted) rows and events in each."""
     if size <= max(4 * len(key), 1 << 22):
         rows = np.bincount(key, minlength=size)
@@ -175,8 +190,9 @@ def _cell_counts(key: np.ndarray, size: int, weights: np.ndarray | None, w_died:
     return cells, cnt, np.bincount(inv, weights=w_died)
 
 
-def _step_value(grid: np.ndarray, values: np.ndarray, x: Any, left: bool,
-                start: float) -> np.ndarray:
+def _step_value(
+    grid: np.ndarray, values: np.ndarray, x: Any, left: bool, start: float
+) -> np.ndarray:
     """Right-continuous step function (``start`` before the first grid time) at ``x``."""
     xa = np.asarray(x, dtype=float)
     idx = np.searchsorted(grid, xa, side="left" if left else "right") - 1
@@ -221,8 +237,14 @@ class ProductLimit:
     reverse: bool = False
 
     @classmethod
-    def from_counts(cls, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
-                    n_censor: np.ndarray, reverse: bool = False) -> ProductLimit:
+    def from_counts(
+        cls,
+        time: np.ndarray,
+        n_risk: np.ndarray,
+        n_event: np.ndarray,
+        n_censor: np.ndarray,
+        reverse: bool = False,
+    ) -> ProductLimit:
         """The curve from counts per sorted distinct time (the kernel itself).
 
         Examples
@@ -234,8 +256,14 @@ class ProductLimit:
         """
         n = np.asarray(n_risk, dtype=float)
         hazard = np.divide(n_event, n, out=np.zeros(n.shape), where=n > 0)
-        return cls(np.asarray(time, dtype=float), np.asarray(n_risk), np.asarray(n_event),
-                   np.asarray(n_censor), np.cumprod(1.0 - hazard), reverse)
+        return cls(
+            np.asarray(time, dtype=float),
+            np.asarray(n_risk),
+            np.asarray(n_event),
+            np.asarray(n_censor),
+            np.cumprod(1.0 - hazard),
+            reverse,
+        )
 
     @cached_property
     def var_log(self) -> np.ndarray:
@@ -265,8 +293,9 @@ class ProductLimit:
         """
         if self.reverse:
             raise ValueError("censoring() is for a survival curve, not a censoring curve")
-        return ProductLimit.from_counts(self.time, self.n_risk - self.n_event, self.n_censor,
-                                        self.n_event, reverse=True)
+        return ProductLimit.from_counts(
+            self.time, self.n_risk - self.n_event, self.n_censor, self.n_event, reverse=True
+        )
 
     @property
     def se_log(self) -> np.ndarray:
@@ -295,9 +324,14 @@ class ProductLimit:
         return _step_value(self.time, self.cumhaz, x, left, 0.0)
 
 
-def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | None = None, *,
-                  reverse: bool = False,
-                  codes: tuple[np.ndarray, np.ndarray] | None = None) -> ProductLimit:
+def product_limit(
+    time: np.ndarray,
+    status: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    reverse: bool = False,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> ProductLimit:
     """Kaplan-Meier curve of one sample, or the censoring curve G with ``reverse=True``.
 
     Parameters
@@ -356,8 +390,9 @@ def product_limit(time: np.ndarray, status: np.ndarray, weights: np.ndarray | No
     return curve.censoring() if reverse else curve
 
 
-def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
-             conf_level: float) -> tuple[np.ndarray, np.ndarray]:
+def conf_int(
+    surv: np.ndarray, se_log: np.ndarray, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise CI as R ``survival:::survfit_confint`` (``logse = TRUE``).
 
     ``se_log`` is the standard error of the cumulative hazard (R ``survfit()$std.err``).
@@ -389,14 +424,22 @@ def conf_int(surv: np.ndarray, se_log: np.ndarray, conf_type: str,
             xx = np.where(surv == 0, np.nan, surv)
             se2 = z * se_log * (1.0 + xx / (1.0 - xx))
             logit = np.log(surv / (1.0 - surv))
-            return (1.0 - 1.0 / (1.0 + np.exp(logit - se2)),
-                    1.0 - 1.0 / (1.0 + np.exp(logit + se2)))
+            return (
+                1.0 - 1.0 / (1.0 + np.exp(logit - se2)),
+                1.0 - 1.0 / (1.0 + np.exp(logit + se2)),
+            )
     raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
 
 
-def at_times(time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray, n_censor: np.ndarray,
-             values: dict[str, np.ndarray], times: np.ndarray, extend: bool
-             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def at_times(
+    time: np.ndarray,
+    n_risk: np.ndarray,
+    n_event: np.ndarray,
+    n_censor: np.ndarray,
+    values: dict[str, np.ndarray],
+    times: np.ndarray,
+    extend: bool,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One group's curve at requested times, as R ``summary(survfit, times=, extend=)``.
 
     ``times`` must be sorted and finite. The value at t is the step function at t (rows with

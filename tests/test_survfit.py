@@ -37,10 +37,17 @@ def test_product_limit_is_survfit(name: str) -> None:
     df = data(case["data"])
     pl = product_limit(df["time"].to_numpy(float), df["event"].to_numpy())
     res = case["result"]
-    for ours, theirs in (("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"),
-                         ("n_censor", "n_censor"), ("surv", "surv"), ("cumhaz", "cumhaz")):
-        np.testing.assert_allclose(getattr(pl, ours), num(res[theirs]), rtol=RTOL,
-                                   err_msg=f"{ours} vs {case['call']}")
+    for ours, theirs in (
+        ("time", "time"),
+        ("n_risk", "n_risk"),
+        ("n_event", "n_event"),
+        ("n_censor", "n_censor"),
+        ("surv", "surv"),
+        ("cumhaz", "cumhaz"),
+    ):
+        np.testing.assert_allclose(
+            getattr(pl, ours), num(res[theirs]), rtol=RTOL, err_msg=f"{ours} vs {case['call']}"
+        )
     with np.errstate(invalid="ignore"):
         np.testing.assert_allclose(pl.surv * pl.se_log, num(res["std_err"]), rtol=RTOL)
 
@@ -66,8 +73,9 @@ def test_reverse_differs_from_survfit_of_flipped_status_only_at_ties() -> None:
     df = data("lung_tied")
     t, e = df["time"].to_numpy(float), df["event"].to_numpy()
     flipped = product_limit(t, 1 - e)  # the plain KM of the flipped status
-    np.testing.assert_allclose(flipped.surv, num(case["survfit"]["surv"]), rtol=RTOL,
-                               err_msg=case["survfit_call"])
+    np.testing.assert_allclose(
+        flipped.surv, num(case["survfit"]["surv"]), rtol=RTOL, err_msg=case["survfit_call"]
+    )
     assert not np.allclose(product_limit(t, e, reverse=True).surv, flipped.surv)
 
 
@@ -77,10 +85,17 @@ def test_weighted_is_survfit_weights() -> None:
     w = (df["age"] % 3 + 1) / 2
     pl = product_limit(df["time"].to_numpy(float), df["event"].to_numpy(), w.to_numpy())
     res = case["result"]
-    for ours, theirs in (("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"),
-                         ("surv", "surv"), ("se_log", "std_err_log"), ("cumhaz", "cumhaz")):
-        np.testing.assert_allclose(getattr(pl, ours), num(res[theirs]), rtol=RTOL,
-                                   err_msg=f"{ours} vs {case['call']}")
+    for ours, theirs in (
+        ("time", "time"),
+        ("n_risk", "n_risk"),
+        ("n_event", "n_event"),
+        ("surv", "surv"),
+        ("se_log", "std_err_log"),
+        ("cumhaz", "cumhaz"),
+    ):
+        np.testing.assert_allclose(
+            getattr(pl, ours), num(res[theirs]), rtol=RTOL, err_msg=f"{ours} vs {case['call']}"
+        )
     # R's default for non-integer weights is the robust (IJ) variance: not this kernel's
     assert not np.allclose(pl.se_log, num(case["robust_std_err_log"]), rtol=1e-3)
 
@@ -88,20 +103,22 @@ def test_weighted_is_survfit_weights() -> None:
 def test_at_and_cumhaz_at_step_conventions() -> None:
     pl = product_limit(np.array([1.0, 2.0, 2.0, 4.0]), np.array([1, 1, 0, 1]))
     # S = 0.75 on [1, 2), 0.5 on [2, 4), 0 from 4
-    assert pl.at([0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 9.0]).tolist() == [1, .75, .75, .5, .5, 0, 0]
-    assert pl.at([1.0, 2.0, 4.0], left=True).tolist() == [1, .75, .5]
+    assert pl.at([0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 9.0]).tolist() == [1, 0.75, 0.75, 0.5, 0.5, 0, 0]
+    assert pl.at([1.0, 2.0, 4.0], left=True).tolist() == [1, 0.75, 0.5]
     assert np.isnan(pl.at(np.nan))
     assert pl.at(2.0).shape == ()
-    np.testing.assert_allclose(pl.cumhaz_at([0.5, 1.0, 2.0, 5.0]), [0, .25, .25 + 1 / 3,
-                                                                     .25 + 1 / 3 + 1])
-    np.testing.assert_allclose(pl.cumhaz_at([2.0], left=True), [.25])
+    np.testing.assert_allclose(
+        pl.cumhaz_at([0.5, 1.0, 2.0, 5.0]), [0, 0.25, 0.25 + 1 / 3, 0.25 + 1 / 3 + 1]
+    )
+    np.testing.assert_allclose(pl.cumhaz_at([2.0], left=True), [0.25])
     with pytest.raises(AttributeError):
         pl.surv = np.zeros(3)  # type: ignore[misc]  # frozen
 
 
 def test_from_counts_is_the_kernel() -> None:
-    pl = ProductLimit.from_counts(np.array([1.0, 2.0, 3.0]), np.array([5, 3, 1]),
-                                  np.array([1, 0, 1]), np.array([1, 2, 0]))
+    pl = ProductLimit.from_counts(
+        np.array([1.0, 2.0, 3.0]), np.array([5, 3, 1]), np.array([1, 0, 1]), np.array([1, 2, 0])
+    )
     np.testing.assert_allclose(pl.surv, [0.8, 0.8, 0.0])
     np.testing.assert_allclose(pl.var_log, [1 / 20, 1 / 20, np.inf])
     np.testing.assert_allclose(pl.cumhaz, [0.2, 0.2, 1.2])
@@ -139,5 +156,9 @@ def test_matches_brute_force_definitions(t: list[float], data: st.DataObject) ->
             risk = float(wa[ta >= u].sum())
             ev, risk_used = (cens, risk - dead) if reverse else (dead, risk)
             surv *= 1 - ev / risk_used if ev > 0 else 1.0
-            np.testing.assert_allclose([pl.n_risk[i], pl.n_event[i], pl.surv[i]],
-                                       [risk_used, ev, surv], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                [pl.n_risk[i], pl.n_event[i], pl.surv[i]],
+                [risk_used, ev, surv],
+                rtol=1e-12,
+                atol=1e-14,
+            )

@@ -13,5 +13,12 @@ from lms_prognosis.nonparametric.followup import FollowUpResult, median_follow_u
 from lms_prognosis.nonparametric.km import KMResult, kaplan_meier
 from lms_prognosis.nonparametric.logrank import LogRankResult, logrank_test
 
-__all__ = ["FollowUpResult", "KMResult", "LogRankResult", "SurvivalDataError", "kaplan_meier",
-           "logrank_test", "median_follow_up"]
+__all__ = [
+    "FollowUpResult",
+    "KMResult",
+    "LogRankResult",
+    "SurvivalDataError",
+    "kaplan_meier",
+    "logrank_test",
+    "median_follow_up",
+]

@@ -71,22 +71,22 @@ def group_codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
     if arr.dtype.kind in "iu" and len(arr):
         lo = int(arr.min())
         if int(arr.max()) - lo < 2 * len(arr) + 65536:  # small integers: no hash, no sort
-            shifted = np.subtract(arr, lo, dtype=np.intp) if lo else arr.astype(np.intp,
-                                                                                copy=False)
+            shifted = np.subtract(arr, lo, dtype=np.intp) if lo else arr.astype(np.intp, copy=False)
             present = np.bincount(shifted) > 0
             codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
-            return codes.astype(np.int64, copy=False), [int(v) + lo
-                                                        for v in np.flatnonzero(present)]
+            return codes.astype(np.int64, copy=False), [
+                int(v) + lo for v in np.flatnonzero(present)
+            ]
     try:
         codes, uniques = pd.factorize(arr, sort=True)
     except TypeError:  # mixed types: sort by text
         codes, uniques = pd.factorize(col.astype(str).to_numpy(), sort=True)
-    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v
-                                    for v in uniques]
+    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
 
 
-def prepare(df: Any, time: str, event: str, group: str | None,
-            strata: str | None = None) -> GroupedData:
+def prepare(
+    df: Any, time: str, event: str, group: str | None, strata: str | None = None
+) -> GroupedData:
     """Check survival input once (``survival_data``) and code group and strata.
 
     Event code 1 is the event; 0 and 2 (a competing event) are censored for the curve of the
@@ -100,6 +100,13 @@ def prepare(df: Any, time: str, event: str, group: str | None,
     else:
         gcode, labels = group_codes(sd.frame[group])
     scode, slabels = (None, []) if strata is None else group_codes(sd.frame[strata])
-    return GroupedData(time=sd.time, died=sd.status(1), gcode=gcode, labels=labels,
-                       scode=scode, slabels=slabels, dropped=sd.dropped,
-                       n_competing=sd.n_competing)
+    return GroupedData(
+        time=sd.time,
+        died=sd.status(1),
+        gcode=gcode,
+        labels=labels,
+        scode=scode,
+        slabels=slabels,
+        dropped=sd.dropped,
+        n_competing=sd.n_competing,
+    )

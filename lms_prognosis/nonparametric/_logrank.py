@@ -13,9 +13,15 @@ from scipy.stats import chi2
 from lms_prognosis._survfit import ProductLimit, time_codes
 
 
-def survdiff_arrays(time: np.ndarray, died: np.ndarray, gcode: np.ndarray, n_groups: int,
-                    scode: np.ndarray | None, n_strata: int, rho: float
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def survdiff_arrays(
+    time: np.ndarray,
+    died: np.ndarray,
+    gcode: np.ndarray,
+    n_groups: int,
+    scode: np.ndarray | None,
+    n_strata: int,
+    rho: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected (both weighted when rho != 0) and the variance matrix, summed over strata.
 
     Within each stratum, at every distinct event time t with n at risk and d events
@@ -92,8 +98,9 @@ def overall_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[fl
     return stat, df, float(chi2.sf(stat, df))
 
 
-def trend_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray,
-                scores: np.ndarray) -> tuple[float, float, float, float]:
+def trend_chisq(
+    obs: np.ndarray, exp: np.ndarray, var: np.ndarray, scores: np.ndarray
+) -> tuple[float, float, float, float]:
     """Test for trend: chisq = (w'(O - E))^2 / (w' V w) on 1 df.
 
     Returns (chisq, p, statistic w'(O - E), its variance w' V w).

@@ -38,8 +38,18 @@ if TYPE_CHECKING:
 # LogRankResult and logrank_test live in nonparametric.logrank; re-exported for 0.1 imports
 __all__ = ["KMResult", "LogRankResult", "SurvivalDataError", "kaplan_meier", "logrank_test"]
 
-_KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower",
-               "upper", "cumhaz"]
+_KM_COLUMNS = [
+    "group",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "surv",
+    "std_err",
+    "lower",
+    "upper",
+    "cumhaz",
+]
 
 
 @dataclass(repr=False, eq=False)
@@ -165,9 +175,15 @@ class KMResult(Result):
         parts = []
         for g, label in enumerate(self.groups):
             sub = tab.iloc[self._group_rows(g)]
-            tt, out = _km.at_times(sub["time"].to_numpy(), sub["n_risk"].to_numpy(),
-                                   sub["n_event"].to_numpy(), sub["n_censor"].to_numpy(),
-                                   {v: sub[v].to_numpy() for v in values}, req, extend)
+            tt, out = _km.at_times(
+                sub["time"].to_numpy(),
+                sub["n_risk"].to_numpy(),
+                sub["n_event"].to_numpy(),
+                sub["n_censor"].to_numpy(),
+                {v: sub[v].to_numpy() for v in values},
+                req,
+                extend,
+            )
             part = pd.DataFrame({"group": [label] * len(tt), "time": tt, **out})
             parts.append(part[_KM_COLUMNS])
         res = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_KM_COLUMNS)
@@ -200,15 +216,25 @@ class KMResult(Result):
         for g, label in enumerate(self.groups):
             sub = self.table.iloc[self._group_rows(g)]
             t = sub["time"].to_numpy()
-            rows.append({"group": label, "n": int(sub["n_event"].sum() + sub["n_censor"].sum()),
-                         "events": int(sub["n_event"].sum()),
-                         "median": _km.median_rule(t, sub["surv"].to_numpy()),
-                         "lower": _km.median_rule(t, sub["lower"].to_numpy()),
-                         "upper": _km.median_rule(t, sub["upper"].to_numpy())})
+            rows.append(
+                {
+                    "group": label,
+                    "n": int(sub["n_event"].sum() + sub["n_censor"].sum()),
+                    "events": int(sub["n_event"].sum()),
+                    "median": _km.median_rule(t, sub["surv"].to_numpy()),
+                    "lower": _km.median_rule(t, sub["lower"].to_numpy()),
+                    "upper": _km.median_rule(t, sub["upper"].to_numpy()),
+                }
+            )
         return pd.DataFrame(rows, columns=["group", "n", "events", "median", "lower", "upper"])
 
-    def logrank(self, strata: str | None = None, rho: float = 0, trend: bool = False,
-                scores: Sequence[float] | Mapping[Any, float] | None = None) -> LogRankResult:
+    def logrank(
+        self,
+        strata: str | None = None,
+        rho: float = 0,
+        trend: bool = False,
+        scores: Sequence[float] | Mapping[Any, float] | None = None,
+    ) -> LogRankResult:
         """Log-rank test of the same rows and groups; see :func:`logrank_test`.
 
         Uses the copy of the data the curves were computed from (the same ``.n`` and
@@ -228,23 +254,34 @@ class KMResult(Result):
             raise SurvivalDataError(
                 "km.logrank() has only the time, event and group columns of the fit; for a "
                 f"stratified test call logrank_test(df, group={self.group!r}, "
-                f"strata={strata!r})")
-        return logrank_from_data(self._data, group=self.group, strata=None, rho=rho,
-                                 trend=trend, scores=scores)
+                f"strata={strata!r})"
+            )
+        return logrank_from_data(
+            self._data, group=self.group, strata=None, rho=rho, trend=trend, scores=scores
+        )
 
     def _summary_frame(self) -> pd.DataFrame:
         med = self.median()
         pct = f"{self.conf_level * 100:g}% CI"
-        return pd.DataFrame({
-            "group": med["group"].astype(str), "n": med["n"], "events": med["events"],
-            "median": [format_number(v, 1) or "NA" for v in med["median"]],
-            pct: [f"{format_number(lo, 1) or 'NA'}\u2013{format_number(hi, 1) or 'NA'}"
-                  for lo, hi in zip(med["lower"], med["upper"], strict=True)]})
+        return pd.DataFrame(
+            {
+                "group": med["group"].astype(str),
+                "n": med["n"],
+                "events": med["events"],
+                "median": [format_number(v, 1) or "NA" for v in med["median"]],
+                pct: [
+                    f"{format_number(lo, 1) or 'NA'}\u2013{format_number(hi, 1) or 'NA'}"
+                    for lo, hi in zip(med["lower"], med["upper"], strict=True)
+                ],
+            }
+        )
 
     def _heading(self) -> str:
         by = f" by {self.group}" if self.group else ""
-        return (f"Kaplan-Meier{by} (R survfit conventions; {self.conf_type} CI, "
-                f"{self.conf_level * 100:g}%; Greenwood variance)")
+        return (
+            f"Kaplan-Meier{by} (R survfit conventions; {self.conf_type} CI, "
+            f"{self.conf_level * 100:g}%; Greenwood variance)"
+        )
 
     def _display_frame(self) -> pd.DataFrame:
         return self._summary_frame()
@@ -252,16 +289,23 @@ class KMResult(Result):
 
 def _group_curves(cells: _km.Cells) -> dict[str, np.ndarray]:
     """The product-limit kernel per group, concatenated in cell order."""
-    parts = [_km.ProductLimit.from_counts(cells.time[sl], cells.n_risk[sl], cells.n_event[sl],
-                                          cells.n_censor[sl])
-             for sl in (slice(cells.starts[g], cells.starts[g + 1])
-                        for g in range(len(cells.starts) - 1))]
-    return {name: np.concatenate([getattr(p, name) for p in parts])
-            for name in ("surv", "se_log", "cumhaz")}
+    parts = [
+        _km.ProductLimit.from_counts(
+            cells.time[sl], cells.n_risk[sl], cells.n_event[sl], cells.n_censor[sl]
+        )
+        for sl in (
+            slice(cells.starts[g], cells.starts[g + 1]) for g in range(len(cells.starts) - 1)
+        )
+    ]
+    return {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in ("surv", "se_log", "cumhaz")
+    }
 
 
-def _km_table(data: GroupedData, conf_type: str, conf_level: float
-              ) -> tuple[pd.DataFrame, np.ndarray]:
+def _km_table(
+    data: GroupedData, conf_type: str, conf_level: float
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The survfit table of every group, and the first row of each group."""
     cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels))
     curves = _group_curves(cells)
@@ -270,10 +314,20 @@ def _km_table(data: GroupedData, conf_type: str, conf_level: float
         std_err = curves["surv"] * curves["se_log"]
     labels = np.empty(len(data.labels), dtype=object)
     labels[:] = data.labels
-    table = pd.DataFrame({
-        "group": labels[cells.gcode], "time": cells.time, "n_risk": cells.n_risk,
-        "n_event": cells.n_event, "n_censor": cells.n_censor, "surv": curves["surv"],
-        "std_err": std_err, "lower": lower, "upper": upper, "cumhaz": curves["cumhaz"]})
+    table = pd.DataFrame(
+        {
+            "group": labels[cells.gcode],
+            "time": cells.time,
+            "n_risk": cells.n_risk,
+            "n_event": cells.n_event,
+            "n_censor": cells.n_censor,
+            "surv": curves["surv"],
+            "std_err": std_err,
+            "lower": lower,
+            "upper": upper,
+            "cumhaz": curves["cumhaz"],
+        }
+    )
     return table, cells.starts
 
 
@@ -285,9 +339,14 @@ def _is_ordered(df: Any, group: str | None) -> bool:
     return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
 
 
-def kaplan_meier(df: pd.DataFrame | Cohort, time: str = "time", event: str = "event",
-                 group: str | None = None, conf_type: str = "log",
-                 conf_level: float = 0.95) -> KMResult:
+def kaplan_meier(
+    df: pd.DataFrame | Cohort,
+    time: str = "time",
+    event: str = "event",
+    group: str | None = None,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+) -> KMResult:
     """Kaplan-Meier survival curves with R ``survfit``'s conventions.
 
     Parameters
@@ -369,7 +428,17 @@ def kaplan_meier(df: pd.DataFrame | Cohort, time: str = "time", event: str = "ev
         raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     data = prepare(df, time, event, group)
     table, starts = _km_table(data, conf_type, float(conf_level))
-    return KMResult(table=table, groups=list(data.labels), group=group, time=time, event=event,
-                    conf_type=conf_type, conf_level=float(conf_level), n=data.n,
-                    dropped=data.dropped, ordered=_is_ordered(df, group), _data=data,
-                    _starts=starts)
+    return KMResult(
+        table=table,
+        groups=list(data.labels),
+        group=group,
+        time=time,
+        event=event,
+        conf_type=conf_type,
+        conf_level=float(conf_level),
+        n=data.n,
+        dropped=data.dropped,
+        ordered=_is_ordered(df, group),
+        _data=data,
+        _starts=starts,
+    )

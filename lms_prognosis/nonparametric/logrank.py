@@ -85,9 +85,16 @@ class LogRankResult(Result):
 
     def _summary_lines(self) -> list[str]:
         t = self.tests
-        return [f"{name}: chisq = {chisq:.2f} on {dof} df, {format_p(float(p))}"
-                for name, chisq, dof, p in zip(t["test"].tolist(), t["chisq"].tolist(),
-                                               t["df"].tolist(), t["p"].tolist(), strict=True)]
+        return [
+            f"{name}: chisq = {chisq:.2f} on {dof} df, {format_p(float(p))}"
+            for name, chisq, dof, p in zip(
+                t["test"].tolist(),
+                t["chisq"].tolist(),
+                t["df"].tolist(),
+                t["p"].tolist(),
+                strict=True,
+            )
+        ]
 
     def _display_frame(self) -> pd.DataFrame:
         tab = self.table.copy()
@@ -106,24 +113,38 @@ def _trend_scores(scores: Any, labels: list[Any]) -> np.ndarray:
     else:
         w = np.asarray(scores, dtype=float)
         if w.shape != (len(labels),):
-            raise SurvivalDataError(f"scores= needs one value per group {labels}, "
-                                    f"got {len(w)}")
+            raise SurvivalDataError(f"scores= needs one value per group {labels}, got {len(w)}")
     if not np.isfinite(w).all():
         raise SurvivalDataError("scores= must be finite numbers")
     return w
 
 
 def _method(group: str, strata: str | None, rho: float, trend: bool) -> str:
-    name = "Log-rank test" if rho == 0 else (
-        "Peto-Peto test (Fleming-Harrington rho = 1)" if rho == 1
-        else f"Fleming-Harrington test (rho = {rho:g})")
-    return name + (" for trend" if trend else "") + f" of {group}" + (f", stratified by {strata}" if strata else "")
+    name = (
+        "Log-rank test"
+        if rho == 0
+        else (
+            "Peto-Peto test (Fleming-Harrington rho = 1)"
+            if rho == 1
+            else f"Fleming-Harrington test (rho = {rho:g})"
+        )
+    )
+    return (
+        name
+        + (" for trend" if trend else "")
+        + f" of {group}"
+        + (f", stratified by {strata}" if strata else "")
+    )
 
 
-def logrank_from_data(data: GroupedData, group: str, strata: str | None, rho: float = 0,
-                      trend: bool = False,
-                      scores: Sequence[float] | Mapping[Any, float] | None = None
-                      ) -> LogRankResult:
+def logrank_from_data(
+    data: GroupedData,
+    group: str,
+    strata: str | None,
+    rho: float = 0,
+    trend: bool = False,
+    scores: Sequence[float] | Mapping[Any, float] | None = None,
+) -> LogRankResult:
     """The log-rank test on checked arrays (shared by :func:`logrank_test` and ``KMResult``).
 
     Examples
@@ -139,17 +160,27 @@ def logrank_from_data(data: GroupedData, group: str, strata: str | None, rho: fl
         raise SurvivalDataError("scores= is for the trend test: pass trend=True as well")
     k = len(data.labels)
     if k < 2:
-        raise SurvivalDataError(f"group column {group!r} has only one group {data.labels}: "
-                                "a log-rank test needs at least two")
+        raise SurvivalDataError(
+            f"group column {group!r} has only one group {data.labels}: "
+            "a log-rank test needs at least two"
+        )
     n_strata = len(data.slabels) if data.scode is not None else 1
-    obs, exp, var = _logrank.survdiff_arrays(data.time, data.died, data.gcode, k,
-                                             data.scode, n_strata, float(rho))
+    obs, exp, var = _logrank.survdiff_arrays(
+        data.time, data.died, data.gcode, k, data.scode, n_strata, float(rho)
+    )
     chisq, dof, p = _logrank.overall_chisq(obs, exp, var)
     method = _method(group, strata, float(rho), trend)
     tests = [{"test": f"{k}-group", "chisq": chisq, "df": dof, "p": p}]
-    table = pd.DataFrame({"group": data.labels,
-                          "n": np.bincount(data.gcode, minlength=k), "observed": obs,
-                          "expected": exp, "o_minus_e": obs - exp, "variance": np.diag(var)})
+    table = pd.DataFrame(
+        {
+            "group": data.labels,
+            "n": np.bincount(data.gcode, minlength=k),
+            "observed": obs,
+            "expected": exp,
+            "o_minus_e": obs - exp,
+            "variance": np.diag(var),
+        }
+    )
     w = None
     if trend:
         w = _trend_scores(scores, data.labels)
@@ -158,16 +189,34 @@ def logrank_from_data(data: GroupedData, group: str, strata: str | None, rho: fl
         table["score"] = w
         chisq, dof, p = t_chisq, 1, t_p
     var_df = pd.DataFrame(var, index=data.labels, columns=data.labels)
-    return LogRankResult(chisq=chisq, df=dof, p=p, method=method, table=table,
-                         variance=var_df, tests=pd.DataFrame(tests), group=group, strata=strata,
-                         rho=float(rho), trend=trend, scores=None if w is None else w.tolist(),
-                         n=data.n, dropped=data.dropped)
+    return LogRankResult(
+        chisq=chisq,
+        df=dof,
+        p=p,
+        method=method,
+        table=table,
+        variance=var_df,
+        tests=pd.DataFrame(tests),
+        group=group,
+        strata=strata,
+        rho=float(rho),
+        trend=trend,
+        scores=None if w is None else w.tolist(),
+        n=data.n,
+        dropped=data.dropped,
+    )
 
 
-def logrank_test(df: pd.DataFrame | Cohort, time: str = "time", event: str = "event",
-                 group: str = "group", strata: str | None = None, rho: float = 0,
-                 trend: bool = False,
-                 scores: Sequence[float] | Mapping[Any, float] | None = None) -> LogRankResult:
+def logrank_test(
+    df: pd.DataFrame | Cohort,
+    time: str = "time",
+    event: str = "event",
+    group: str = "group",
+    strata: str | None = None,
+    rho: float = 0,
+    trend: bool = False,
+    scores: Sequence[float] | Mapping[Any, float] | None = None,
+) -> LogRankResult:
     """Compare survival between groups: log-rank, Fleming-Harrington and trend, as R ``survdiff``.
 
     Parameters
@@ -237,5 +286,4 @@ def logrank_test(df: pd.DataFrame | Cohort, time: str = "time", event: str = "ev
     if scores is not None and not trend:
         raise SurvivalDataError("scores= is for the trend test: pass trend=True as well")
     data = prepare(df, time, event, group, strata)
-    return logrank_from_data(data, group=group, strata=strata, rho=rho, trend=trend,
-                             scores=scores)
+    return logrank_from_data(data, group=group, strata=strata, rho=rho, trend=trend, scores=scores)

@@ -48,7 +48,9 @@ def num(values: list) -> np.ndarray:
 
 
 def close(actual, desired, what: str) -> None:
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), num(desired), rtol=RTOL, err_msg=what)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), num(desired), rtol=RTOL, err_msg=what
+    )
 
 
 def labels(values) -> list[str]:
@@ -59,12 +61,25 @@ def fit_km(case: dict) -> KMResult:
     args = case["args"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # rows with a missing group are reported, not warned
-        return kaplan_meier(load(case["data"]), group=args["group"],
-                            conf_type=args["conf_type"], conf_level=args["conf_level"])
+        return kaplan_meier(
+            load(case["data"]),
+            group=args["group"],
+            conf_type=args["conf_type"],
+            conf_level=args["conf_level"],
+        )
 
 
-NUMERIC_KM = ["time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper",
-              "cumhaz"]
+NUMERIC_KM = [
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "surv",
+    "std_err",
+    "lower",
+    "upper",
+    "cumhaz",
+]
 
 
 @pytest.mark.parametrize("name", sorted(REF["km"]))
@@ -122,8 +137,13 @@ def logrank_from(case: dict, **extra) -> LogRankResult:
     args = case["args"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        return logrank_test(load(case["data"]), group=args["group"],
-                            strata=args.get("strata"), rho=args["rho"], **extra)
+        return logrank_test(
+            load(case["data"]),
+            group=args["group"],
+            strata=args.get("strata"),
+            rho=args["rho"],
+            **extra,
+        )
 
 
 @pytest.mark.parametrize("name", sorted(REF["logrank"]))
@@ -157,12 +177,12 @@ def test_trend_matches_survdiff_matrices(name: str) -> None:
 def test_trend_scores_as_mapping() -> None:
     case = REF["logrank"]["veteran_celltype_scores"]
     levels = LEVELS["veteran"]["celltype"]
-    lr = logrank_from(case, trend=True, scores=dict(zip(levels, case["trend_scores"],
-                                                        strict=True)))
+    lr = logrank_from(case, trend=True, scores=dict(zip(levels, case["trend_scores"], strict=True)))
     close(lr.chisq, case["trend"]["chisq"], "mapping scores")
 
 
 # ---- event codes, missing values, bad input ------------------------------------------------
+
 
 def test_competing_event_code_2_is_censored() -> None:
     pbc = load("pbc")  # event_cr: 0 censored, 1 dead, 2 transplant
@@ -172,8 +192,10 @@ def test_competing_event_code_2_is_censored() -> None:
     close(km.table["n_censor"], ref["n_censor"], "code 2 counted as censored")
     lr = logrank_test(pbc, event="event_cr", group="trt")  # rows 313-418: trt missing
     close(lr.chisq, REF["logrank"]["pbc_trt"]["result"]["chisq"], "logrank with code 2")
-    assert lr.n == REF["logrank"]["pbc_trt"]["result"]["n"][0] + \
-        REF["logrank"]["pbc_trt"]["result"]["n"][1]
+    assert (
+        lr.n
+        == REF["logrank"]["pbc_trt"]["result"]["n"][0] + REF["logrank"]["pbc_trt"]["result"]["n"][1]
+    )
     assert lr.n_dropped == 106 and set(lr.dropped["column"]) == {"trt"}
     assert "106 rows left out" in repr(lr)
 
@@ -188,8 +210,9 @@ def test_r_status_coding_is_refused() -> None:
         logrank_test(df, group="g")
 
 
-@pytest.mark.parametrize(("event", "match"), [([1, 7, 0], r"code\(s\) \[7\]"),
-                                              (["dead", "alive", "dead"], "text codes")])
+@pytest.mark.parametrize(
+    ("event", "match"), [([1, 7, 0], r"code\(s\) \[7\]"), (["dead", "alive", "dead"], "text codes")]
+)
 def test_other_event_codes_are_refused(event, match) -> None:
     df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "event": event, "g": ["a", "b", "a"]})
     with pytest.raises(SurvivalDataError, match=match):
@@ -198,13 +221,16 @@ def test_other_event_codes_are_refused(event, match) -> None:
         logrank_test(df, group="g")
 
 
-@pytest.mark.parametrize(("time", "event", "match"), [
-    ([1.0, -2.0, 3.0], [1, 0, 1], "negative"),
-    ([1.0, np.inf, 3.0], [1, 0, 1], "infinite"),
-    ([1.0, 2.0, 3.0], [1, -1, 1], "event column"),
-    ([1.0, 2.0, 3.0], [1, 0.5, 1], "event column"),
-    (["1", "x", "3"], [1, 0, 1], "not a number"),
-])
+@pytest.mark.parametrize(
+    ("time", "event", "match"),
+    [
+        ([1.0, -2.0, 3.0], [1, 0, 1], "negative"),
+        ([1.0, np.inf, 3.0], [1, 0, 1], "infinite"),
+        ([1.0, 2.0, 3.0], [1, -1, 1], "event column"),
+        ([1.0, 2.0, 3.0], [1, 0.5, 1], "event column"),
+        (["1", "x", "3"], [1, 0, 1], "not a number"),
+    ],
+)
 def test_bad_time_or_event_raises(time, event, match) -> None:
     df = pd.DataFrame({"time": time, "event": event}, index=["p1", "p2", "p3"])
     with pytest.raises(SurvivalDataError, match=match) as err:
@@ -214,13 +240,17 @@ def test_bad_time_or_event_raises(time, event, match) -> None:
         logrank_test(df.assign(g=["a", "b", "a"]), group="g")
 
 
-@pytest.mark.parametrize(("time", "event", "column"), [
-    ([1.0, np.nan, 3.0, 4.0], [1, 0, 1, 0], "time"),
-    ([1.0, 2.0, 3.0, 4.0], [1, np.nan, 1, 0], "event"),
-])
+@pytest.mark.parametrize(
+    ("time", "event", "column"),
+    [
+        ([1.0, np.nan, 3.0, 4.0], [1, 0, 1, 0], "time"),
+        ([1.0, 2.0, 3.0, 4.0], [1, np.nan, 1, 0], "event"),
+    ],
+)
 def test_missing_time_or_event_rows_are_left_out_and_reported(time, event, column) -> None:
-    df = pd.DataFrame({"time": time, "event": event, "g": ["a", "b", "a", "b"]},
-                      index=["p1", "p2", "p3", "p4"])
+    df = pd.DataFrame(
+        {"time": time, "event": event, "g": ["a", "b", "a", "b"]}, index=["p1", "p2", "p3", "p4"]
+    )
     km = kaplan_meier(df)
     assert km.n == 3 and km.n_dropped == 1
     assert km.dropped[["row", "column", "reason"]].values.tolist() == [["p2", column, "missing"]]
@@ -231,8 +261,13 @@ def test_missing_time_or_event_rows_are_left_out_and_reported(time, event, colum
 
 def test_unused_categories_are_dropped_as_in_r() -> None:
     # R: survfit(Surv(time, event) ~ factor(grade, levels = 1:3)) has strata grade=1, grade=3 only
-    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 0, 1, 1],
-                       "grade": pd.Categorical(["1", "3", "3", "1"], categories=["1", "2", "3"])})
+    df = pd.DataFrame(
+        {
+            "time": [1, 2, 3, 4],
+            "event": [1, 0, 1, 1],
+            "grade": pd.Categorical(["1", "3", "3", "1"], categories=["1", "2", "3"]),
+        }
+    )
     assert kaplan_meier(df, group="grade").groups == ["1", "3"]
     assert logrank_test(df, group="grade").df == 1
     with pytest.raises(SurvivalDataError, match="one value per group"):
@@ -278,8 +313,7 @@ def test_missing_group_rows_left_out_and_reported() -> None:
     km = kaplan_meier(lung, group="ph.ecog")
     assert km.n_dropped == 1 and km.n == len(lung) - 1
     row = int(np.flatnonzero(lung["ph.ecog"].isna())[0])
-    assert km.dropped[["row", "column", "reason"]].values.tolist() == [[row, "ph.ecog",
-                                                                        "missing"]]
+    assert km.dropped[["row", "column", "reason"]].values.tolist() == [[row, "ph.ecog", "missing"]]
     assert km.groups == [0, 1, 2, 3]
     assert "1 row left out (missing ph.ecog: 1)" in repr(km)
     lr = km.logrank()
@@ -288,13 +322,24 @@ def test_missing_group_rows_left_out_and_reported() -> None:
 
 # ---- result objects --------------------------------------------------------------------------
 
+
 def test_result_objects_read_well() -> None:
     km = kaplan_meier(load("lung"), group="sex")
     text = repr(km)
     assert "Kaplan-Meier by sex" in text and "log CI, 95%" in text and "310.0" in text
     assert "<table" in km._repr_html_()
-    assert list(km.table.columns) == ["group", "time", "n_risk", "n_event", "n_censor", "surv",
-                                      "std_err", "lower", "upper", "cumhaz"]
+    assert list(km.table.columns) == [
+        "group",
+        "time",
+        "n_risk",
+        "n_event",
+        "n_censor",
+        "surv",
+        "std_err",
+        "lower",
+        "upper",
+        "cumhaz",
+    ]
     lr = km.logrank(rho=1)
     close(lr.chisq, REF["logrank"]["lung_sex_rho1"]["result"]["chisq"], "km.logrank(rho=1)")
     assert lr.method.startswith("Peto-Peto")
@@ -328,8 +373,11 @@ def test_result_contract() -> None:
     pd.testing.assert_frame_equal(frame, km.table)
     frame.loc[0, "surv"] = -1.0  # to_frame is a copy
     assert km.table.loc[0, "surv"] != -1.0
-    assert km.n == 228 and km.dropped.empty and list(km.dropped.columns) == [
-        "row", "column", "value", "reason"]
+    assert (
+        km.n == 228
+        and km.dropped.empty
+        and list(km.dropped.columns) == ["row", "column", "value", "reason"]
+    )
     lr = logrank_test(load("lung"), group="sex")
     assert lr.n == 228 and lr.dropped.empty
     pd.testing.assert_frame_equal(lr.to_frame(), lr.table)
@@ -338,8 +386,13 @@ def test_result_contract() -> None:
 
 
 def test_ordered_flag_for_plots() -> None:
-    df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 1],
-                       "grade": pd.Categorical(["1", "2", "3", "1"], ordered=True)})
+    df = pd.DataFrame(
+        {
+            "time": [1, 2, 3, 4],
+            "event": [1, 1, 0, 1],
+            "grade": pd.Categorical(["1", "2", "3", "1"], ordered=True),
+        }
+    )
     assert kaplan_meier(df, group="grade").ordered
     assert not kaplan_meier(df.assign(grade=df.grade.astype(str)), group="grade").ordered
 
@@ -355,8 +408,9 @@ def test_logrank_without_events_in_a_group_counts_as_r() -> None:
     # a group nobody in which is at risk at any event time has expected 0: R drops it from df
     # R: survdiff(Surv(time, event) ~ g, data.frame(time = c(1, 2, 3, 0.2, 0.5),
     #   event = c(1, 1, 0, 0, 0), g = c("a", "b", "a", "c", "c")))  -> chisq 0.0588235294117648, 1 df
-    df = pd.DataFrame({"time": [1, 2, 3, 0.2, 0.5], "event": [1, 1, 0, 0, 0],
-                       "g": ["a", "b", "a", "c", "c"]})
+    df = pd.DataFrame(
+        {"time": [1, 2, 3, 0.2, 0.5], "event": [1, 1, 0, 0, 0], "g": ["a", "b", "a", "c", "c"]}
+    )
     lr = logrank_test(df, group="g")
     assert lr.df == 1
     assert lr.table["expected"].iloc[2] == 0
@@ -393,9 +447,13 @@ def test_time_codes_equal_np_unique(scale: float) -> None:
 
 def test_pandas_nullable_and_boolean_columns() -> None:
     # the cohort uses pandas' boolean dtype (vascular_invasion) and nullable integers
-    df = pd.DataFrame({"time": pd.array([1, 2, 3, 4, 5, 6], dtype="Float64"),
-                       "event": pd.array([1, 0, 1, 1, 0, 1], dtype="Int64"),
-                       "vi": pd.array([True, False, None, True, False, True], dtype="boolean")})
+    df = pd.DataFrame(
+        {
+            "time": pd.array([1, 2, 3, 4, 5, 6], dtype="Float64"),
+            "event": pd.array([1, 0, 1, 1, 0, 1], dtype="Int64"),
+            "vi": pd.array([True, False, None, True, False, True], dtype="boolean"),
+        }
+    )
     km = kaplan_meier(df, group="vi")
     assert km.dropped["column"].tolist() == ["vi"]
     assert km.groups == [False, True]
@@ -408,11 +466,14 @@ def test_pandas_nullable_and_boolean_columns() -> None:
 
 # ---- invariants on random data, against brute-force definitions -----------------------------
 
-survival_frames = st.integers(min_value=1, max_value=40).flatmap(lambda n: st.builds(
-    lambda t, e, g: pd.DataFrame({"time": t, "event": e, "g": g}),
-    st.lists(st.integers(0, 12).map(lambda v: v / 2), min_size=n, max_size=n),
-    st.lists(st.sampled_from([0, 1, 1, 2]), min_size=n, max_size=n),
-    st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n)))
+survival_frames = st.integers(min_value=1, max_value=40).flatmap(
+    lambda n: st.builds(
+        lambda t, e, g: pd.DataFrame({"time": t, "event": e, "g": g}),
+        st.lists(st.integers(0, 12).map(lambda v: v / 2), min_size=n, max_size=n),
+        st.lists(st.sampled_from([0, 1, 1, 2]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n),
+    )
+)
 
 
 def r_status_like(df: pd.DataFrame) -> bool:

@@ -20,14 +20,14 @@ from lms_prognosis.nonparametric import kaplan_meier, logrank_test
 REF_DIR = Path(__file__).parents[1] / "reference"
 REF = json.loads((REF_DIR / "survfit_kernel.json").read_text())
 RTOL = 1e-9
-COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper",
-           "cumhaz"]
+COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper", "cumhaz"]
 
 
 def near() -> pd.DataFrame:
     d = REF["near"]
-    return pd.DataFrame({"time": [float(t) for t in d["time_text"]], "event": d["event"],
-                         "arm": d["arm"]})
+    return pd.DataFrame(
+        {"time": [float(t) for t in d["time_text"]], "event": d["event"], "arm": d["arm"]}
+    )
 
 
 def load(name: str) -> pd.DataFrame:
@@ -44,23 +44,30 @@ def test_near_data_really_are_near_ties() -> None:
     assert len(np.unique(t)) == 14  # R's survfit has 11: three pairs merged
 
 
-@pytest.mark.parametrize(("name", "group", "conf_type", "conf_level"), [
-    ("near_all", None, "log", 0.95),
-    ("near_arm", "arm", "log", 0.95),
-    ("near_arm_loglog", "arm", "log-log", 0.95),
-    ("lung_sex_logit", "sex", "logit", 0.95),
-    ("lung_tied_logit_90", None, "logit", 0.9),
-])
-def test_km_matches_survfit(name: str, group: str | None, conf_type: str,
-                            conf_level: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "group", "conf_type", "conf_level"),
+    [
+        ("near_all", None, "log", 0.95),
+        ("near_arm", "arm", "log", 0.95),
+        ("near_arm_loglog", "arm", "log-log", 0.95),
+        ("lung_sex_logit", "sex", "logit", 0.95),
+        ("lung_tied_logit_90", None, "logit", 0.9),
+    ],
+)
+def test_km_matches_survfit(
+    name: str, group: str | None, conf_type: str, conf_level: float
+) -> None:
     case = REF["survfit"][name]
-    km = kaplan_meier(load(case["data"]), group=group, conf_type=conf_type,
-                      conf_level=conf_level)
+    km = kaplan_meier(load(case["data"]), group=group, conf_type=conf_type, conf_level=conf_level)
     res = case["result"]
     assert [str(g) for g in km.table["group"]] == [str(g) for g in res["group"]]
     for col in COLUMNS:
-        np.testing.assert_allclose(km.table[col].to_numpy(dtype=float), num(res[col]),
-                                   rtol=RTOL, err_msg=f"{name}: {col} vs {case['call']}")
+        np.testing.assert_allclose(
+            km.table[col].to_numpy(dtype=float),
+            num(res[col]),
+            rtol=RTOL,
+            err_msg=f"{name}: {col} vs {case['call']}",
+        )
 
 
 def test_merged_times_are_the_first_of_their_run() -> None:
@@ -84,6 +91,10 @@ def test_logrank_matches_survdiff(name: str, rho: float) -> None:
     res = case["result"]
     np.testing.assert_allclose(lr.chisq, res["chisq"], rtol=RTOL, err_msg=case["call"])
     for col, ref in (("n", "n"), ("observed", "observed"), ("expected", "expected")):
-        np.testing.assert_allclose(lr.table[col].to_numpy(dtype=float), num(res[ref]),
-                                   rtol=RTOL, err_msg=f"{col} vs {case['call']}")
+        np.testing.assert_allclose(
+            lr.table[col].to_numpy(dtype=float),
+            num(res[ref]),
+            rtol=RTOL,
+            err_msg=f"{col} vs {case['call']}",
+        )
     np.testing.assert_allclose(lr.variance.to_numpy().ravel(), np.ravel(res["var"]), rtol=RTOL)
