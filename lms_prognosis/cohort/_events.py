@@ -128,7 +128,18 @@ def _as_number(value: object) -> float | None:
 def parse_event(s: pd.Series, column: str, event_codes: Mapping[object, object] | None,
                 decimal_comma: bool, error: type[Exception]) -> EventColumn:
     """Read one event column: codes 0/1/2 (-1 where the row cannot be used), the problems
-    (missing event, code outside the map) and notes (competing events)."""
+    (missing event, code outside the map) and notes (competing events).
+
+    Examples
+    --------
+    >>> parsed = parse_event(pd.Series(["0", "1", "2", "7", ""]), "event", None, False,
+    ...                      ValueError)
+    >>> parsed.codes.tolist(), [p.positions.tolist() for p in parsed.problems]
+    ([0, 1, 2, -1, -1], [[4], [3]])
+    >>> parse_event(pd.Series(["dead", "alive"]), "status", {"dead": 1, "alive": 0}, False,
+    ...             ValueError).codes.tolist()
+    [1, 0]
+    """
     parsed = (_parse_plain(s, column, decimal_comma) if event_codes is None
               else _parse_declared(s, column, event_codes, error))
     competing = int(np.count_nonzero(parsed.codes == 2))

@@ -79,7 +79,14 @@ def is_xlsx(path: Path, raw: bytes) -> bool:
 
 
 def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
-    """Decode, sniff the separator and read the header of a CSV file."""
+    """Decode, sniff the separator and read the header of a CSV file.
+
+    Examples
+    --------
+    >>> csv = open_csv("time;event\\n12,5;1\\n".encode(), "<bytes>", ValueError)
+    >>> csv.sep, csv.header, csv.decimal_comma
+    (';', ['time', 'event'], True)
+    """
     notes: list[str] = []
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encoding = "utf-16"
@@ -142,6 +149,13 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     parsed again with spare columns, widened until pandas skips nothing (a quoted cell that
     spans lines can hide a record's width from a line count), so that every record with
     surplus fields is reported ("wrong number of fields") rather than skipped or truncated.
+
+    Examples
+    --------
+    >>> csv = open_csv(b"id,time\\na,1\\nb,2,x\\nc,3\\n", "<bytes>", ValueError)
+    >>> frame, bad = read_csv_rows(csv, {"id": str})
+    >>> frame["id"].tolist(), bad.lines, bad.messages
+    (['a', 'c'], [3], ['expected 2 fields, saw 3'])
     """
     df, found = _parse(csv, dtype, csv.header)
     if not found:
@@ -171,7 +185,13 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
 
 
 def row_numbers(n_records: int, bad: BadLines, first: int = 2) -> np.ndarray:
-    """Line numbers of the parsed records (header = line 1), skipping the bad lines."""
+    """Line numbers of the parsed records (header = line 1), skipping the bad lines.
+
+    Examples
+    --------
+    >>> row_numbers(3, BadLines(lines=[3])).tolist()
+    [2, 4, 5]
+    """
     if not bad.lines:
         return np.arange(first, first + n_records, dtype=np.int64)
     total = n_records + len(bad.lines)

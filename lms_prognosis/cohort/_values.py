@@ -128,7 +128,13 @@ BOOLEANS: dict[str, dict[str, bool | str]] = {
 
 
 def raw_text(values: pd.Series) -> list[str]:
-    """Cells as the user would read them ("" for missing, 12 not 12.0)."""
+    """Cells as the user would read them ("" for missing, 12 not 12.0).
+
+    Examples
+    --------
+    >>> raw_text(pd.Series([12.0, None, "G2", 1.5]))
+    ['12', '', 'G2', '1.5']
+    """
     out = []
     for v in values.tolist():
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
@@ -148,6 +154,13 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
     ``pandas.to_numeric`` after stripping spaces and, when ``decimal_comma``, reading ``12,5``
     as 12.5. Blank cells and explicit tokens such as ``unknown``, ``?``, ``.`` or ``-`` are
     missing; infinite values and other text are non-numeric.
+
+    Examples
+    --------
+    >>> v, missing, nonnum = parse_numeric(pd.Series(["12,5", " 3 ", "unknown", "about 4"]),
+    ...                                    decimal_comma=True)
+    >>> v.tolist()[:2], missing.tolist(), nonnum.tolist()
+    ([12.5, 3.0], [False, False, True, False], [False, False, False, True])
     """
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
@@ -212,7 +225,15 @@ def _lookup(s: pd.Series, column: str, table: Mapping[str, Any], what: str
 
 def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
                    table: Mapping[str, str]) -> Parsed:
-    """Normalise one categorical column to a Categorical with the canonical levels."""
+    """Normalise one categorical column to a Categorical with the canonical levels.
+
+    Examples
+    --------
+    >>> levels, table = CATEGORIES["grade"]
+    >>> parsed = parse_category(pd.Series(["G2", "III", "GX", "high"]), "grade", levels, table)
+    >>> parsed.values.tolist(), parsed.n_missing_tokens, parsed.problem.positions.tolist()
+    (['2', '3', nan, nan], 1, [3])
+    """
     codes, found, problem, n_tokens, recoded = _lookup(
         s, column, table, f"a {column} level ({', '.join(levels)})")
     slot = np.array([levels.index(f) if f in levels else -1 for f in found], dtype=np.int64)
@@ -221,7 +242,15 @@ def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
 
 
 def parse_boolean(s: pd.Series, column: str, table: Mapping[str, bool | str]) -> Parsed:
-    """Normalise a yes/no column to pandas' nullable ``boolean`` dtype."""
+    """Normalise a yes/no column to pandas' nullable ``boolean`` dtype.
+
+    Examples
+    --------
+    >>> table = BOOLEANS["vascular_invasion"]
+    >>> parse_boolean(pd.Series(["Present", "no", None]), "vascular_invasion",
+    ...               table).values.tolist()
+    [True, False, <NA>]
+    """
     codes, found, problem, n_tokens, recoded = _lookup(
         s, column, table, f"a yes/no value for {column}")
     slot = np.array([1 if f is True else 0 if f is False else -1 for f in found],
@@ -232,7 +261,15 @@ def parse_boolean(s: pd.Series, column: str, table: Mapping[str, bool | str]) ->
 
 
 def parse_ids(s: pd.Series) -> pd.Series:
-    """Patient ids as stripped strings (integer-valued numbers without decimals); NA kept."""
+    """Patient ids as stripped strings (integer-valued numbers without decimals); NA kept.
+
+    Examples
+    --------
+    >>> parse_ids(pd.Series([7.0, None, 12.0])).tolist()
+    ['7', None, '12']
+    >>> parse_ids(pd.Series([" 007", "", "B-2"])).tolist()
+    ['007', None, 'B-2']
+    """
     if pd.api.types.is_float_dtype(s.dtype):
         whole = s.notna() & (s % 1 == 0)
         text = s.astype("string")

@@ -29,13 +29,25 @@ __all__ = ["Cohort", "empty_exclusions", "reason_kind"]
 
 
 def empty_exclusions() -> pd.DataFrame:
-    """An exclusions log with no rows (for cohorts that lost none)."""
+    """An exclusions log with no rows (for cohorts that lost none).
+
+    Examples
+    --------
+    >>> empty_exclusions().columns.tolist()
+    ['row', 'patient_id', 'column', 'value', 'reason']
+    """
     return pd.DataFrame({"row": pd.Series(dtype="int64"),
                          **{c: pd.Series(dtype=object) for c in EXCLUSION_COLUMNS[1:]}})
 
 
 def reason_kind(reason: object) -> str:
-    """The stable kind of an exclusion reason: the text before ``": "``."""
+    """The stable kind of an exclusion reason: the text before ``": "``.
+
+    Examples
+    --------
+    >>> reason_kind("impossible age: outside 0-120 years")
+    'impossible age'
+    """
     return str(reason).split(": ", 1)[0]
 
 
