@@ -18,7 +18,7 @@ predictions use the fitted levels and reference.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -88,13 +88,17 @@ def _factor_codes(s: pd.Series, term: Term) -> np.ndarray:
     return np.asarray(pd.Categorical(values, categories=term.levels).codes)
 
 
-def design_columns(df: pd.DataFrame, terms: Sequence[Term]) -> list[np.ndarray]:
+def design_columns(df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[Term]
+                   ) -> list[np.ndarray]:
     """One float array per design column (treatment contrasts for factors; NaN if missing)."""
     cols: list[np.ndarray] = []
     for term in terms:
         s = df[term.covariate]
         if term.kind == "numeric":
-            cols.append(s.to_numpy(dtype=float, na_value=np.nan))
+            if isinstance(s.dtype, np.dtype) and s.dtype == np.float64:
+                cols.append(s.to_numpy())  # NaN is already NaN: no copy
+            else:
+                cols.append(s.to_numpy(dtype=float, na_value=np.nan))
         elif term.kind == "bool":
             cols.append(s.astype("boolean").to_numpy(dtype=float, na_value=np.nan))
         else:
@@ -106,18 +110,19 @@ def design_columns(df: pd.DataFrame, terms: Sequence[Term]) -> list[np.ndarray]:
     return cols
 
 
-def make_terms(df: pd.DataFrame, covariates: Sequence[str], stacklevel: int = 2
-               ) -> list[Term]:
+def make_terms(df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[str],
+               stacklevel: int = 2) -> list[Term]:
     """The terms of ``covariates`` in ``df``; factor levels absent from ``df`` are left out
     with a warning."""
     terms = []
     for c in covariates:
-        kind = _kind(df[c])
+        s = df[c]
+        kind = _kind(s)
         if kind != "factor":
             terms.append(Term(c, kind, [], [c]))
             continue
-        levels = levels_of(df[c])
-        present = set(df[c].dropna().astype(object).unique().tolist())
+        levels = levels_of(s)
+        present = set(s.dropna().astype(object).unique().tolist())
         unused = [lv for lv in levels if lv not in present]
         if unused:
             warnings.warn(f"{c}: level(s) {unused} have no patients among the complete cases "
@@ -138,7 +143,8 @@ class Design:
     Attributes
     ----------
     columns : list of ndarray
-        One float array per design column, in the caller's row order.
+        One float array per design column, in the caller's row order (a float64 column may
+        be a view of the frame's data, not a copy).
     names : list of str
         Term names: ``covariate`` for numbers and booleans, ``covariate[level]`` for the
         non-reference levels of a factor.
@@ -249,8 +255,9 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str], *, drop_constant:
     covs = list(covariates)
     if len(set(covs)) != len(covs):
         raise CoxError(f"covariates listed twice: {covs}")
-    terms = make_terms(df, covs, stacklevel + 1)
-    cols = design_columns(df, terms)
+    series = {c: df[c] for c in covs}  # one column lookup each
+    terms = make_terms(series, covs, stacklevel + 1)
+    cols = design_columns(series, terms)
     lo = np.array([c.min() for c in cols]) if cols else np.zeros(0)
     complete = None
     if np.isnan(lo).any():  # NaN propagates in min: some row has a missing value

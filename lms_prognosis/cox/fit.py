@@ -166,10 +166,10 @@ def fit_cox(df: Any, covariates: Sequence[str] | str, time: str = "time",
     _warn_separation(nr, design, ev)
     return CoxResult(
         covariates=design.covariates, time=time, event=event, strata=strata_cols, ties=ties,
-        conf_level=conf_level, n=sd.n, n_events=n_events, data=_data_copy(df, sd, time, event),
-        dropped=sd.dropped, iterations=nr.iterations, converged=nr.converged,
-        _design=design, _beta=nr.beta, _var=nr.var, _loglik=(nr.loglik0, nr.loglik),
-        _score=nr.score_test, _prep=prep, _strata_levels=levels)
+        conf_level=conf_level, n=sd.n, n_events=n_events, dropped=sd.dropped,
+        iterations=nr.iterations, converged=nr.converged, _design=design, _beta=nr.beta,
+        _var=nr.var, _loglik=(nr.loglik0, nr.loglik), _score=nr.score_test, _prep=prep,
+        _columns=sd.frame, _outcome=_outcome_copy(df, sd, time, event), _strata_levels=levels)
 
 
 def _check_arguments(covariates: Sequence[str] | str, strata: Sequence[str] | str | None,
@@ -187,13 +187,11 @@ def _check_arguments(covariates: Sequence[str] | str, strata: Sequence[str] | st
     return covs, strata_cols
 
 
-def _data_copy(df: Any, sd: SurvData, time: str, event: str) -> pd.DataFrame:
-    """time, event, covariates and strata of the rows analysed: a copy, never a view."""
+def _outcome_copy(df: Any, sd: SurvData, time: str, event: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The caller's time and event values of the rows analysed (copies: fancy indexing)."""
     frame = as_frame(df)
-    data = sd.frame  # survival_data's own copy, made for this call
-    data.insert(0, event, frame[event].to_numpy()[sd.positions])
-    data.insert(0, time, frame[time].to_numpy()[sd.positions])
-    return data
+    return frame[time].to_numpy()[sd.positions], frame[event].to_numpy()[sd.positions]
 
 
 def _strata_codes(frame: pd.DataFrame, strata: list[str] | None

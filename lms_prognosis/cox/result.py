@@ -72,7 +72,6 @@ class CoxResult(Result):
     conf_level: float
     n: int
     n_events: int
-    data: pd.DataFrame
     dropped: pd.DataFrame
     iterations: int
     converged: bool
@@ -82,8 +81,17 @@ class CoxResult(Result):
     _loglik: tuple[float, float] = field(repr=False)
     _score: float = field(repr=False)
     _prep: Prepared = field(repr=False)
+    _columns: pd.DataFrame = field(repr=False)  # covariates and strata: a copy, rows analysed
+    _outcome: tuple[np.ndarray, np.ndarray] = field(repr=False)  # time, event values (copies)
     _strata_levels: list[Any] | None = field(repr=False, default=None)
     _title: ClassVar[str] = "CoxResult"
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """time, event, covariate and strata columns of the rows analysed (a copy)."""
+        outcome = pd.DataFrame({self.time: self._outcome[0], self.event: self._outcome[1]},
+                               index=self._columns.index)
+        return pd.concat([outcome, self._columns], axis=1)
 
     # ---- coding (used by cox.zph and the tests) -------------------------------------------
     @property

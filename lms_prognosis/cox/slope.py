@@ -10,22 +10,21 @@ A slope of 1 means the predictor's spread is right; below 1, predictions are too
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._results import Result
 from lms_prognosis.cox.engine import EPS, ITER_MAX, newton_raphson, prepare
 from lms_prognosis.exceptions import CoxError
 
 __all__ = ["CalibrationSlope", "calibration_slope"]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class CalibrationSlope(Result):
-    """Result of :func:`calibration_slope`.
+@dataclass(frozen=True, eq=False)
+class CalibrationSlope:
+    """Result of :func:`calibration_slope` (a kernel's output: the user-facing results of
+    ``calibration`` and ``validate`` carry it).
 
     Attributes
     ----------
@@ -51,7 +50,6 @@ class CalibrationSlope(Result):
     n: int
     n_events: int
     conf_level: float = 0.95
-    _title: ClassVar[str] = "Calibration slope (Cox regression on the linear predictor)"
 
     @property
     def lower(self) -> float:

@@ -38,7 +38,7 @@ def test_calibration_slope_matches_coxph(name):
     assert fit.converged
     assert list(fit.table.columns) == ["slope", "se", "lower", "upper", "n", "n_events"]
     assert fit.lower < fit.slope < fit.upper
-    assert "Calibration slope" in repr(fit)
+    assert "CalibrationSlope(slope=" in repr(fit)
 
 
 def test_calibration_slope_reuses_a_sort_order_and_counts_code_2_as_censored():
