@@ -23,7 +23,19 @@ from lms_prognosis.evaluate.validation import (
     validate,
 )
 
-__all__ = ["BrierResult", "CalibrationResult", "ConcordanceResult", "DecisionCurveResult",
-           "ExternalValidationResult", "TimeAUCResult", "ValidationResult", "brier_score",
-           "calibration", "concordance", "decision_curve", "external_validation",
-           "time_dependent_auc", "validate"]
+__all__ = [
+    "BrierResult",
+    "CalibrationResult",
+    "ConcordanceResult",
+    "DecisionCurveResult",
+    "ExternalValidationResult",
+    "TimeAUCResult",
+    "ValidationResult",
+    "brier_score",
+    "calibration",
+    "concordance",
+    "decision_curve",
+    "external_validation",
+    "time_dependent_auc",
+    "validate",
+]

@@ -22,12 +22,16 @@ from lms_prognosis.exceptions import ConvergenceWarning
 __all__ = ["RCS_KNOT_QUANTILES", "km_at", "rcs_basis", "cox_smooth", "HazardSmoother"]
 
 #: Hmisc::rcspline.eval default knot quantiles (n >= 100), by number of knots
-RCS_KNOT_QUANTILES = {3: (0.10, 0.50, 0.90), 4: (0.05, 0.35, 0.65, 0.95),
-                      5: (0.05, 0.275, 0.50, 0.725, 0.95)}
+RCS_KNOT_QUANTILES = {
+    3: (0.10, 0.50, 0.90),
+    4: (0.05, 0.35, 0.65, 0.95),
+    5: (0.05, 0.275, 0.50, 0.725, 0.95),
+}
 
 
-def km_at(time: np.ndarray, event: np.ndarray, t: float, conf_level: float = 0.95
-          ) -> tuple[float, float, float, float]:
+def km_at(
+    time: np.ndarray, event: np.ndarray, t: float, conf_level: float = 0.95
+) -> tuple[float, float, float, float]:
     """Kaplan-Meier S(t), its standard error and R's log-transform CI (Greenwood).
 
     NaN when ``t`` is beyond the last observed time (R ``summary(survfit, times=)`` drops it),
@@ -65,16 +69,24 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     scale = (k[-1] - k[0]) ** 2
     cols = [x]
     for j in range(k.size - 2):
-        term = (np.clip(x - k[j], 0, None) ** 3
-                - np.clip(x - k[-2], 0, None) ** 3 * (k[-1] - k[j]) / (k[-1] - k[-2])
-                + np.clip(x - k[-1], 0, None) ** 3 * (k[-2] - k[j]) / (k[-1] - k[-2]))
+        term = (
+            np.clip(x - k[j], 0, None) ** 3
+            - np.clip(x - k[-2], 0, None) ** 3 * (k[-1] - k[j]) / (k[-1] - k[-2])
+            + np.clip(x - k[-1], 0, None) ** 3 * (k[-2] - k[j]) / (k[-1] - k[-2])
+        )
         cols.append(term / scale)
     return np.column_stack(cols)
 
 
-def cox_smooth(time: np.ndarray, event: np.ndarray, basis: np.ndarray, grid_basis: np.ndarray,
-               grid: np.ndarray, t: float, conf_level: float
-               ) -> tuple[np.ndarray, pd.DataFrame]:
+def cox_smooth(
+    time: np.ndarray,
+    event: np.ndarray,
+    basis: np.ndarray,
+    grid_basis: np.ndarray,
+    grid: np.ndarray,
+    t: float,
+    conf_level: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Austin et al.'s smoother: Cox of the outcome on ``basis`` (Efron ties).
 
     Returns each patient's observed event probability 1 - S(t | basis) and the curve on
@@ -88,16 +100,29 @@ def cox_smooth(time: np.ndarray, event: np.ndarray, basis: np.ndarray, grid_basi
     times = np.array([float(t)])
 
     def surv(z: np.ndarray, ci: bool) -> pd.DataFrame:
-        long = predict_survival(base, z, z @ nr.beta, np.zeros(len(z), dtype=np.int64), times,
-                                nr.var if ci else np.zeros_like(nr.var), "log", conf_level,
-                                pd.RangeIndex(len(z)))
+        long = predict_survival(
+            base,
+            z,
+            z @ nr.beta,
+            np.zeros(len(z), dtype=np.int64),
+            times,
+            nr.var if ci else np.zeros_like(nr.var),
+            "log",
+            conf_level,
+            pd.RangeIndex(len(z)),
+        )
         return long.sort_values("patient", kind="stable")
 
     observed = 1.0 - surv(basis - means, False)["surv"].to_numpy()
     g = surv(grid_basis - means, True)
-    curve = pd.DataFrame({"predicted": grid, "observed": 1.0 - g["surv"].to_numpy(),
-                          "lower": 1.0 - g["upper"].to_numpy(),
-                          "upper": 1.0 - g["lower"].to_numpy()})
+    curve = pd.DataFrame(
+        {
+            "predicted": grid,
+            "observed": 1.0 - g["surv"].to_numpy(),
+            "lower": 1.0 - g["upper"].to_numpy(),
+            "upper": 1.0 - g["lower"].to_numpy(),
+        }
+    )
     return observed, curve
 
 
@@ -137,8 +162,7 @@ class HazardSmoother:
         inter = (cll[:, None] * self.mid[None, :])[:, :, None]
         return np.concatenate([dummies, cov, inter], axis=2)
 
-    def _fit(self, t: np.ndarray, ev: np.ndarray, basis: np.ndarray, cll: np.ndarray
-             ) -> np.ndarray:
+    def _fit(self, t: np.ndarray, ev: np.ndarray, basis: np.ndarray, cll: np.ndarray) -> np.ndarray:
         expo = self._exposure(t)
         nj = self.mid.size
         d = np.zeros_like(expo)
@@ -156,9 +180,12 @@ class HazardSmoother:
             beta = beta + step
             if np.max(np.abs(step)) < 1e-9:
                 return beta
-        warnings.warn("the hazard-regression calibration smoother did not converge in 50 "
-                      "IRLS iterations; its curve may be inaccurate (use method='rcs')",
-                      ConvergenceWarning, stacklevel=4)
+        warnings.warn(
+            "the hazard-regression calibration smoother did not converge in 50 "
+            "IRLS iterations; its curve may be inaccurate (use method='rcs')",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
         return beta
 
     def surv(self, t: float, basis: np.ndarray, cll: np.ndarray) -> np.ndarray:

@@ -19,8 +19,15 @@ import pandas as pd
 from lms_prognosis._survdata import SurvData, as_frame, require_columns, survival_data
 from lms_prognosis.exceptions import LMSPrognosisError, ModelError
 
-__all__ = ["is_model", "model_columns", "model_predictions", "checked", "values_of",
-           "surv_matrix", "times_array"]
+__all__ = [
+    "is_model",
+    "model_columns",
+    "model_predictions",
+    "checked",
+    "values_of",
+    "surv_matrix",
+    "times_array",
+]
 
 
 def is_model(obj: Any) -> bool:
@@ -45,8 +52,11 @@ def model_columns(model: Any, frame: pd.DataFrame) -> list[str]:
     covs = getattr(model, "covariates", None) if is_model(model) else None
     if covs is None and is_model(model):
         factors = getattr(model, "factors", None)
-        covs = list(factors["factor"]) if isinstance(factors, pd.DataFrame) and \
-            "factor" in factors.columns else []
+        covs = (
+            list(factors["factor"])
+            if isinstance(factors, pd.DataFrame) and "factor" in factors.columns
+            else []
+        )
     return [c for c in (covs or []) if isinstance(c, str) and c in frame.columns]
 
 
@@ -71,8 +81,10 @@ def model_predictions(model: Any, df: Any, time_point: float | None) -> pd.DataF
     if isinstance(model, (np.ndarray, list, pd.Series)):
         s = np.asarray(model, dtype=float).ravel()
         if s.shape[0] != len(frame):
-            raise LMSPrognosisError(f"{s.shape[0]} predictions for {len(frame)} rows; give "
-                                    f"one predicted survival probability per row")
+            raise LMSPrognosisError(
+                f"{s.shape[0]} predictions for {len(frame)} rows; give "
+                f"one predicted survival probability per row"
+            )
         if np.any((s < 0) | (s > 1)):
             raise LMSPrognosisError("predicted survival probabilities must lie in [0, 1]")
         out["surv"] = s
@@ -104,15 +116,20 @@ def values_of(frame: pd.DataFrame, spec: Any, name: str) -> np.ndarray:
     """
     if isinstance(spec, str):
         require_columns(frame, [spec], name)
-        return pd.to_numeric(frame[spec], errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
+        return pd.to_numeric(frame[spec], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     arr = np.asarray(spec, dtype=float)
     return arr.ravel() if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1) else arr
 
 
-def checked(df: Any, time: str, event: str, values: Mapping[str, np.ndarray], *,
-            covariates: Sequence[str] = (), weights: str | None = None
-            ) -> tuple[SurvData, dict[str, np.ndarray]]:
+def checked(
+    df: Any,
+    time: str,
+    event: str,
+    values: Mapping[str, np.ndarray],
+    *,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+) -> tuple[SurvData, dict[str, np.ndarray]]:
     """The one survival check, with per-row predictions; returns the kept rows of each.
 
     ``values`` maps a name (as it appears in ``.dropped``) to an array with one row per row
@@ -129,19 +146,21 @@ def checked(df: Any, time: str, event: str, values: Mapping[str, np.ndarray], *,
     """
     frame = as_frame(df)
     require_columns(frame, covariates, "covariate")
-    cov_missing = frame[list(covariates)].isna().any(axis=1).to_numpy() if covariates \
-        else None
+    cov_missing = frame[list(covariates)].isna().any(axis=1).to_numpy() if covariates else None
     extra: dict[str, np.ndarray] = {}
     for name, arr in values.items():
         if arr.shape[0] != len(frame):
-            raise LMSPrognosisError(f"{name} has {arr.shape[0]} values but the data have "
-                                    f"{len(frame)} rows; give one value per row")
+            raise LMSPrognosisError(
+                f"{name} has {arr.shape[0]} values but the data have "
+                f"{len(frame)} rows; give one value per row"
+            )
         flag = arr if arr.ndim == 1 else np.where(np.isnan(arr).any(axis=1), np.nan, 0.0)
         if cov_missing is not None and cov_missing.any():
             flag = np.where(cov_missing, 0.0, flag)
         extra[name] = flag
-    sd = survival_data(frame, time, event, covariates=list(covariates), weights=weights,
-                       extra=extra)
+    sd = survival_data(
+        frame, time, event, covariates=list(covariates), weights=weights, extra=extra
+    )
     full = sd.n == len(frame)
     return sd, {k: (v if full else v[sd.positions]) for k, v in values.items()}
 
@@ -178,6 +197,8 @@ def surv_matrix(df: Any, predicted: Any, times: np.ndarray) -> np.ndarray:
     if mat.ndim == 1:
         mat = mat[:, None]
     if mat.shape != (len(frame), times.size):
-        raise LMSPrognosisError(f"predicted survival must have shape (n rows, n times) = "
-                                f"({len(frame)}, {times.size}), got {mat.shape}")
+        raise LMSPrognosisError(
+            f"predicted survival must have shape (n rows, n times) = "
+            f"({len(frame)}, {times.size}), got {mat.shape}"
+        )
     return mat

@@ -29,16 +29,31 @@ from lms_prognosis.evaluate._inputs import model_predictions
 from lms_prognosis.evaluate.prediction_error import ipcw_brier
 from lms_prognosis.exceptions import LMSPrognosisError
 
-__all__ = ["METRICS", "PARALLEL_MIN_WORK", "fit_lp", "metrics_of", "fast_replicate",
-           "general_replicate", "run_chunk", "dispatch", "summarise"]
+__all__ = [
+    "METRICS",
+    "PARALLEL_MIN_WORK",
+    "fit_lp",
+    "metrics_of",
+    "fast_replicate",
+    "general_replicate",
+    "run_chunk",
+    "dispatch",
+    "summarise",
+]
 
 METRICS = ("c", "dxy", "slope", "brier")
 PARALLEL_MIN_WORK = 1_000_000  # rows x replicates below which n_jobs > 1 runs in-process
 BOOT_EPS = 1e-7  # bootstrap refits: relative log-likelihood change (R coxph 1e-9 from 0)
 
 
-def fit_lp(x: np.ndarray, time: np.ndarray, event: np.ndarray, efron: bool, eps: float,
-           init: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, Any]:
+def fit_lp(
+    x: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    efron: bool,
+    eps: float,
+    init: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """Cox fit on ``x``: (beta, column means, prepared data) with the one engine."""
     if not np.any(event == 1):
         raise LMSPrognosisError("no events in the sample: the Cox model cannot be refitted")
@@ -56,27 +71,46 @@ def _surv_at(prep: Any, beta: np.ndarray, t: float, lp_centred: np.ndarray) -> n
     return np.asarray(np.exp(-h0 * np.exp(lp_centred)))
 
 
-def metrics_of(time: np.ndarray, event: np.ndarray, lp: np.ndarray, surv_t: np.ndarray | None,
-               time_point: float | None, want: Sequence[str], keys: np.ndarray | None,
-               slope_known: float | None = None, order: np.ndarray | None = None,
-               eps: float = 1e-9, efron: bool = True) -> dict[str, float]:
+def metrics_of(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray,
+    surv_t: np.ndarray | None,
+    time_point: float | None,
+    want: Sequence[str],
+    keys: np.ndarray | None,
+    slope_known: float | None = None,
+    order: np.ndarray | None = None,
+    eps: float = 1e-9,
+    efron: bool = True,
+) -> dict[str, float]:
     """C, Dxy, calibration slope and Brier score of ``lp`` (and ``surv_t``) on these rows."""
     out: dict[str, float] = {}
     if ("c" in want or "dxy" in want) and keys is not None:
         out["c"] = harrell_c(keys, event, lp)
         out["dxy"] = 2.0 * out["c"] - 1.0
     if "slope" in want:
-        out["slope"] = slope_known if slope_known is not None else calibration_slope(
-            time, event, lp, ties="efron" if efron else "breslow", init=1.0, order=order,
-            eps=eps).slope
+        out["slope"] = (
+            slope_known
+            if slope_known is not None
+            else calibration_slope(
+                time,
+                event,
+                lp,
+                ties="efron" if efron else "breslow",
+                init=1.0,
+                order=order,
+                eps=eps,
+            ).slope
+        )
     if "brier" in want and surv_t is not None and time_point is not None:
         out["brier"] = ipcw_brier(time, event, surv_t, time_point)
     return {k: v for k, v in out.items() if k in want}
 
 
-def fast_replicate(job: dict[str, Any], idx: np.ndarray | None,
-                   defer_c: list[Any] | None = None
-                   ) -> tuple[dict[str, float], dict[str, float]]:
+def fast_replicate(
+    job: dict[str, Any], idx: np.ndarray | None, defer_c: list[Any] | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """Fit on rows ``idx`` (None = all), evaluate on those rows (training) and on all rows
     (test). With ``defer_c`` (a list) the C index is left for one batched count: the (keys,
     event, lp, result dict) of both samples are appended."""
@@ -94,18 +128,28 @@ def fast_replicate(job: dict[str, Any], idx: np.ndarray | None,
     s_o = _surv_at(prep, beta, time_point, lp_o) if need_s else None
     kb = keys if idx is None else keys[idx]
     later = defer_c is not None and ("c" in want or "dxy" in want)
-    train = metrics_of(tb, eb, lp_b, s_b, time_point, want, None if later else kb,
-                       slope_known=1.0)
-    test = metrics_of(time, event, lp_o, s_o, time_point, want, None if later else keys,
-                      order=job["order"], eps=eps, efron=efron)
+    train = metrics_of(tb, eb, lp_b, s_b, time_point, want, None if later else kb, slope_known=1.0)
+    test = metrics_of(
+        time,
+        event,
+        lp_o,
+        s_o,
+        time_point,
+        want,
+        None if later else keys,
+        order=job["order"],
+        eps=eps,
+        efron=efron,
+    )
     if later and defer_c is not None:
         defer_c.append((kb, eb, lp_b, train))
         defer_c.append((keys, event, lp_o, test))
     return train, test
 
 
-def general_replicate(job: dict[str, Any], idx: np.ndarray | None
-                      ) -> tuple[dict[str, float], dict[str, float]]:
+def general_replicate(
+    job: dict[str, Any], idx: np.ndarray | None
+) -> tuple[dict[str, float], dict[str, float]]:
     """Refit with the user's ``fit_fn`` on rows ``idx`` and evaluate (training, test)."""
     df, time, event, keys = job["df"], job["time"], job["event"], job["keys"]
     boot = df if idx is None else df.iloc[idx].reset_index(drop=True)
@@ -118,13 +162,23 @@ def general_replicate(job: dict[str, Any], idx: np.ndarray | None
         e = event if rows is None else event[rows]
         k = keys if rows is None else keys[rows]
         s = pred["surv"].to_numpy(float)[ok] if "surv" in pred else None
-        res.append(metrics_of(t[ok], e[ok], pred["lp"].to_numpy(float)[ok], s,
-                              job["time_point"], job["want"], k[ok]))
+        res.append(
+            metrics_of(
+                t[ok],
+                e[ok],
+                pred["lp"].to_numpy(float)[ok],
+                s,
+                job["time_point"],
+                job["want"],
+                k[ok],
+            )
+        )
     return res[0], res[1]
 
 
-def run_chunk(job: dict[str, Any], seeds: list[np.random.SeedSequence]
-              ) -> list[tuple[dict[str, float], dict[str, float]] | None]:
+def run_chunk(
+    job: dict[str, Any], seeds: list[np.random.SeedSequence]
+) -> list[tuple[dict[str, float], dict[str, float]] | None]:
     """Replicates for ``seeds``; a refit that fails (no events in the sample, a singular
     information matrix) is None and counted by the caller."""
     out: list[Any] = []
@@ -156,8 +210,9 @@ def _n_workers(n_jobs: int | None, work: int) -> int:
     return 1 if work < PARALLEL_MIN_WORK else n  # start-up would cost more than it saves
 
 
-def dispatch(job: dict[str, Any], children: list[np.random.SeedSequence],
-             n_jobs: int | None, progress: bool) -> list[Any]:
+def dispatch(
+    job: dict[str, Any], children: list[np.random.SeedSequence], n_jobs: int | None, progress: bool
+) -> list[Any]:
     """Run the replicates in-process or on joblib workers (same result for any n_jobs)."""
     B = len(children)
     workers = _n_workers(n_jobs, job["n"] * B)
@@ -173,15 +228,17 @@ def dispatch(job: dict[str, Any], children: list[np.random.SeedSequence],
             results: Any = (run_chunk(job, ch) for ch in chunks)
         else:
             results = Parallel(n_jobs=workers, return_as="generator")(
-                delayed(run_chunk)(job, ch) for ch in chunks)
+                delayed(run_chunk)(job, ch) for ch in chunks
+            )
         for ch, res in zip(chunks, results, strict=True):
             out.extend(res)
             bar.update(len(ch))
     return out
 
 
-def summarise(want: Sequence[str], apparent: dict[str, float],
-              results: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def summarise(
+    want: Sequence[str], apparent: dict[str, float], results: list[Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """(table, replicates, n_failed) from the replicate results."""
     rows = []
     n_failed = 0
@@ -191,8 +248,7 @@ def summarise(want: Sequence[str], apparent: dict[str, float],
             continue
         for m in want:
             if m in res[0] and m in res[1]:
-                rows.append({"replicate": b, "metric": m, "training": res[0][m],
-                             "test": res[1][m]})
+                rows.append({"replicate": b, "metric": m, "training": res[0][m], "test": res[1][m]})
     reps = pd.DataFrame(rows, columns=["replicate", "metric", "training", "test"])
     table = []
     for m in want:
@@ -200,6 +256,15 @@ def summarise(want: Sequence[str], apparent: dict[str, float],
         tr, te = float(r["training"].mean()), float(r["test"].mean())
         opt = tr - te
         app = apparent.get(m, np.nan)
-        table.append({"metric": m, "apparent": app, "training": tr, "test": te,
-                      "optimism": opt, "corrected": app - opt, "n_bootstrap": len(r)})
+        table.append(
+            {
+                "metric": m,
+                "apparent": app,
+                "training": tr,
+                "test": te,
+                "optimism": opt,
+                "corrected": app - opt,
+                "n_bootstrap": len(r),
+            }
+        )
     return pd.DataFrame(table), reps, n_failed

@@ -82,25 +82,46 @@ class CalibrationResult(Result):
         return int(self.dropped["row"].nunique())
 
     def _heading(self) -> str:
-        return (f"Calibration at {self.time_point:g} months (event probability scale), "
-                f"n = {self.n}, events = {self.n_events}")
+        return (
+            f"Calibration at {self.time_point:g} months (event probability scale), "
+            f"n = {self.n}, events = {self.n_events}"
+        )
 
     def _summary_lines(self) -> list[str]:
-        return [f"O/E {self.oe:.3f} ({self.oe_ci[0]:.3f}-{self.oe_ci[1]:.3f}); slope "
-                f"{self.slope:.3f} ({self.slope_ci[0]:.3f}-{self.slope_ci[1]:.3f}); ICI "
-                f"{self.ici:.4f}, E50 {self.e50:.4f}, E90 {self.e90:.4f}"]
+        return [
+            f"O/E {self.oe:.3f} ({self.oe_ci[0]:.3f}-{self.oe_ci[1]:.3f}); slope "
+            f"{self.slope:.3f} ({self.slope_ci[0]:.3f}-{self.slope_ci[1]:.3f}); ICI "
+            f"{self.ici:.4f}, E50 {self.e50:.4f}, E90 {self.e90:.4f}"
+        ]
 
     @property
     def summary(self) -> pd.DataFrame:
         """One row: time_point, oe, slope, ici, e50, e90, emax, n, n_events."""
-        return pd.DataFrame([{"time_point": self.time_point, "oe": self.oe,
-                              "slope": self.slope, "ici": self.ici, "e50": self.e50,
-                              "e90": self.e90, "emax": self.emax, "n": self.n,
-                              "n_events": self.n_events}])
+        return pd.DataFrame(
+            [
+                {
+                    "time_point": self.time_point,
+                    "oe": self.oe,
+                    "slope": self.slope,
+                    "ici": self.ici,
+                    "e50": self.e50,
+                    "e90": self.e90,
+                    "emax": self.emax,
+                    "n": self.n,
+                    "n_events": self.n_events,
+                }
+            ]
+        )
 
 
-def _grouped(t: np.ndarray, ev: np.ndarray, p_pred: np.ndarray, groups: int,
-             time_point: float, conf_level: float) -> pd.DataFrame:
+def _grouped(
+    t: np.ndarray,
+    ev: np.ndarray,
+    p_pred: np.ndarray,
+    groups: int,
+    time_point: float,
+    conf_level: float,
+) -> pd.DataFrame:
     """Quantile groups of predicted risk: mean predicted and 1 - KM observed (with CI)."""
     g = min(int(groups), len(t))
     ranks = pd.Series(p_pred).rank(method="first").to_numpy()
@@ -109,15 +130,29 @@ def _grouped(t: np.ndarray, ev: np.ndarray, p_pred: np.ndarray, groups: int,
     for k in range(1, g + 1):
         m = grp == k
         s, _, lo, hi = km_at(t[m], ev[m], time_point, conf_level)
-        rows.append({"group": k, "n": int(m.sum()), "n_events": int(ev[m].sum()),
-                     "predicted": float(p_pred[m].mean()), "observed": 1.0 - s,
-                     "lower": 1.0 - hi, "upper": 1.0 - lo})
+        rows.append(
+            {
+                "group": k,
+                "n": int(m.sum()),
+                "n_events": int(ev[m].sum()),
+                "predicted": float(p_pred[m].mean()),
+                "observed": 1.0 - s,
+                "lower": 1.0 - hi,
+                "upper": 1.0 - lo,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _smoothed(t: np.ndarray, ev: np.ndarray, s_pred: np.ndarray, method: str, knots: int,
-              time_point: float, conf_level: float
-              ) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, str]:
+def _smoothed(
+    t: np.ndarray,
+    ev: np.ndarray,
+    s_pred: np.ndarray,
+    method: str,
+    knots: int,
+    time_point: float,
+    conf_level: float,
+) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, str]:
     """Austin, Harrell & van Klaveren (2020): a smoother of the outcome on
     rcs(cloglog(predicted risk)); returns per-patient observed risk, curve, knots, label."""
     p_pred = 1.0 - s_pred
@@ -136,16 +171,25 @@ def _smoothed(t: np.ndarray, ev: np.ndarray, s_pred: np.ndarray, method: str, kn
     else:
         hz = HazardSmoother(t, ev, basis, cll)
         obs = 1.0 - hz.surv(time_point, basis, cll)
-        smooth = pd.DataFrame({"predicted": grid,
-                               "observed": 1.0 - hz.surv(time_point, gb, gcll)})
-        label = (f"piecewise-exponential hazard regression on rcs ({kn.size} knots) of "
-                 f"cloglog(predicted risk) with a cloglog x log(time) term")
+        smooth = pd.DataFrame({"predicted": grid, "observed": 1.0 - hz.surv(time_point, gb, gcll)})
+        label = (
+            f"piecewise-exponential hazard regression on rcs ({kn.size} knots) of "
+            f"cloglog(predicted risk) with a cloglog x log(time) term"
+        )
     return obs, smooth, kn, label
 
 
-def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, groups: int = 5,
-                method: str = "rcs", knots: int = 3, time: str = "time", event: str = "event",
-                conf_level: float = 0.95) -> CalibrationResult:
+def calibration(
+    model: Any,
+    df: pd.DataFrame | Any,
+    time_point: float = 60,
+    groups: int = 5,
+    method: str = "rcs",
+    knots: int = 3,
+    time: str = "time",
+    event: str = "event",
+    conf_level: float = 0.95,
+) -> CalibrationResult:
     """Calibration of predicted risk at a horizon: grouped, smoothed, O/E and slope.
 
     Parameters
@@ -223,15 +267,18 @@ def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, grou
     frame = as_frame(df)
     pred = model_predictions(model, df, time_point)
     both = pred[["surv", "lp"]].to_numpy(float)
-    sd, vals = checked(frame, time, event, {"prediction": both},
-                       covariates=model_columns(model, frame))
+    sd, vals = checked(
+        frame, time, event, {"prediction": both}, covariates=model_columns(model, frame)
+    )
     t, ev = sd.time, sd.status(1)
     s_pred, lp = vals["prediction"][:, 0], vals["prediction"][:, 1]
     if ev.sum() < 2:
         raise LMSPrognosisError("calibration needs at least two events")
     if time_point > t.max():
-        raise LMSPrognosisError(f"time_point {time_point:g} is beyond the last follow-up time "
-                                f"({t.max():g}): the observed risk there is not estimable")
+        raise LMSPrognosisError(
+            f"time_point {time_point:g} is beyond the last follow-up time "
+            f"({t.max():g}): the observed risk there is not estimable"
+        )
     p_pred = 1.0 - s_pred
     table = _grouped(t, ev, p_pred, groups, time_point, conf_level)
     obs, smooth, kn, label = _smoothed(t, ev, s_pred, method, knots, time_point, conf_level)
@@ -240,12 +287,26 @@ def calibration(model: Any, df: pd.DataFrame | Any, time_point: float = 60, grou
     expected = float(p_pred.mean())
     oe = (1.0 - s_all) / expected
     slope = calibration_slope(t, ev, lp, conf_level=conf_level)
-    patients = pd.DataFrame({"predicted": p_pred, "observed": obs, "linear_predictor": lp},
-                            index=sd.index)
+    patients = pd.DataFrame(
+        {"predicted": p_pred, "observed": obs, "linear_predictor": lp}, index=sd.index
+    )
     return CalibrationResult(
-        table=table, smooth=smooth, patients=patients, ici=float(diff.mean()),
-        e50=float(np.median(diff)), e90=float(np.quantile(diff, 0.9)), emax=float(diff.max()),
-        oe=float(oe), oe_ci=(float((1.0 - hi_all) / expected), float((1.0 - lo_all) / expected)),
-        slope=slope.slope, slope_se=slope.se, slope_ci=(slope.lower, slope.upper),
-        time_point=float(time_point), n=sd.n, n_events=int(ev.sum()), method=label, knots=kn,
-        dropped=sd.dropped)
+        table=table,
+        smooth=smooth,
+        patients=patients,
+        ici=float(diff.mean()),
+        e50=float(np.median(diff)),
+        e90=float(np.quantile(diff, 0.9)),
+        emax=float(diff.max()),
+        oe=float(oe),
+        oe_ci=(float((1.0 - hi_all) / expected), float((1.0 - lo_all) / expected)),
+        slope=slope.slope,
+        slope_se=slope.se,
+        slope_ci=(slope.lower, slope.upper),
+        time_point=float(time_point),
+        n=sd.n,
+        n_events=int(ev.sum()),
+        method=label,
+        knots=kn,
+        dropped=sd.dropped,
+    )

@@ -85,9 +85,17 @@ class ConcordanceResult(Result):
     def table(self) -> pd.DataFrame:
         """One row: method, timewt, tau, c, se, lower, upper, n, n_events and the counts."""
         lo, hi = self.ci
-        row: dict[str, Any] = {"method": self.method, "timewt": self.timewt, "tau": self.tau,
-                               "c": self.c, "se": self.se, "lower": lo, "upper": hi,
-                               "n": self.n, "n_events": self.n_events}
+        row: dict[str, Any] = {
+            "method": self.method,
+            "timewt": self.timewt,
+            "tau": self.tau,
+            "c": self.c,
+            "se": self.se,
+            "lower": lo,
+            "upper": hi,
+            "n": self.n,
+            "n_events": self.n_events,
+        }
         row.update(self.counts)
         return pd.DataFrame([row])
 
@@ -105,11 +113,17 @@ def _weights(frame: pd.DataFrame, weights: Any) -> tuple[pd.DataFrame, str | Non
     return out, name
 
 
-def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray | Any,
-                time: str = "time", event: str = "event", method: str = "harrell",
-                tau: float | None = None, timewt: str | None = None,
-                weights: str | Sequence[float] | None = None,
-                conf_level: float = 0.95) -> ConcordanceResult:
+def concordance(
+    df: pd.DataFrame | Any,
+    risk: str | Sequence[float] | np.ndarray | Any,
+    time: str = "time",
+    event: str = "event",
+    method: str = "harrell",
+    tau: float | None = None,
+    timewt: str | None = None,
+    weights: str | Sequence[float] | None = None,
+    conf_level: float = 0.95,
+) -> ConcordanceResult:
     """Harrell's or Uno's concordance index with R ``concordance()`` conventions.
 
     Parameters
@@ -187,15 +201,29 @@ def concordance(df: pd.DataFrame | Any, risk: str | Sequence[float] | np.ndarray
         r = values_of(frame, risk, "risk")
     frame, wcol = _weights(frame, weights)
     sd, vals = checked(frame, time, event, {"risk": r}, covariates=covs, weights=wcol)
-    res = concordance_core(sd.time, sd.event, vals["risk"], weights=sd.weights, timewt=tw,
-                           ymax=tau)
+    res = concordance_core(sd.time, sd.event, vals["risk"], weights=sd.weights, timewt=tw, ymax=tau)
     if not res["npair"] > 0:
-        raise LMSPrognosisError("no comparable pair: concordance needs at least one event "
-                                "followed by a later time (after truncation at tau, if "
-                                "given)")
-    counts = {"concordant": res["concordant"], "discordant": res["discordant"],
-              "tied_risk": res["tied_x"], "tied_time": res["tied_y"],
-              "tied_both": res["tied_xy"]}
-    return ConcordanceResult(c=float(res["c"]), se=float(np.sqrt(res["var"])), counts=counts,
-                             method=method, timewt=tw, tau=tau, n=sd.n,
-                             n_events=sd.n_events, dropped=sd.dropped, conf_level=conf_level)
+        raise LMSPrognosisError(
+            "no comparable pair: concordance needs at least one event "
+            "followed by a later time (after truncation at tau, if "
+            "given)"
+        )
+    counts = {
+        "concordant": res["concordant"],
+        "discordant": res["discordant"],
+        "tied_risk": res["tied_x"],
+        "tied_time": res["tied_y"],
+        "tied_both": res["tied_xy"],
+    }
+    return ConcordanceResult(
+        c=float(res["c"]),
+        se=float(np.sqrt(res["var"])),
+        counts=counts,
+        method=method,
+        timewt=tw,
+        tau=tau,
+        n=sd.n,
+        n_events=sd.n_events,
+        dropped=sd.dropped,
+        conf_level=conf_level,
+    )

@@ -43,8 +43,9 @@ class DecisionCurveResult(Result):
     _title: ClassVar[str] = "Decision curve"
 
 
-def _net_benefit_rows(t: np.ndarray, e: np.ndarray, risk: np.ndarray, time_point: float,
-                      thresholds: np.ndarray) -> list[dict[str, float]]:
+def _net_benefit_rows(
+    t: np.ndarray, e: np.ndarray, risk: np.ndarray, time_point: float, thresholds: np.ndarray
+) -> list[dict[str, float]]:
     n = t.size
     s_all = km_at(t, e, time_point)[0]
     if not np.isfinite(s_all):
@@ -57,25 +58,39 @@ def _net_benefit_rows(t: np.ndarray, e: np.ndarray, risk: np.ndarray, time_point
         if npos:
             s_pos = km_at(t[pos], e[pos], time_point)[0]
             if not np.isfinite(s_pos):
-                warnings.warn(f"threshold {pt:g}: the high-risk group's follow-up ends before "
-                              f"{time_point:g}; net benefit not estimable", DataWarning,
-                              stacklevel=4)
+                warnings.warn(
+                    f"threshold {pt:g}: the high-risk group's follow-up ends before "
+                    f"{time_point:g}; net benefit not estimable",
+                    DataWarning,
+                    stacklevel=4,
+                )
             tp = (1.0 - s_pos) * npos / n
             fp = s_pos * npos / n
         else:
             tp = fp = 0.0
         nb = tp - fp * odds
         nb_all = (1.0 - s_all) - s_all * odds
-        rows.append({"threshold": float(pt), "net_benefit": nb, "treat_all": nb_all,
-                     "treat_none": 0.0, "n_positive": npos,
-                     "interventions_avoided_per_100": (nb - nb_all) / odds * 100
-                     if odds > 0 else np.nan})
+        rows.append(
+            {
+                "threshold": float(pt),
+                "net_benefit": nb,
+                "treat_all": nb_all,
+                "treat_none": 0.0,
+                "n_positive": npos,
+                "interventions_avoided_per_100": (nb - nb_all) / odds * 100 if odds > 0 else np.nan,
+            }
+        )
     return rows
 
 
-def decision_curve(df: pd.DataFrame | Any, predicted: Any, time_point: float,
-                   thresholds: Sequence[float] | np.ndarray | None = None,
-                   time: str = "time", event: str = "event") -> DecisionCurveResult:
+def decision_curve(
+    df: pd.DataFrame | Any,
+    predicted: Any,
+    time_point: float,
+    thresholds: Sequence[float] | np.ndarray | None = None,
+    time: str = "time",
+    event: str = "event",
+) -> DecisionCurveResult:
     """Decision curve analysis at a horizon (net benefit of treating by predicted risk).
 
     Parameters
@@ -133,5 +148,6 @@ def decision_curve(df: pd.DataFrame | Any, predicted: Any, time_point: float,
         risk = values_of(frame, predicted, "predicted").ravel()
     sd, vals = checked(frame, time, event, {"predicted": risk}, covariates=covs)
     rows = _net_benefit_rows(sd.time, sd.status(1), vals["predicted"], float(time_point), th)
-    return DecisionCurveResult(table=pd.DataFrame(rows), time_point=float(time_point), n=sd.n,
-                               dropped=sd.dropped)
+    return DecisionCurveResult(
+        table=pd.DataFrame(rows), time_point=float(time_point), n=sd.n, dropped=sd.dropped
+    )

@@ -35,8 +35,14 @@ from lms_prognosis.evaluate._inputs import (
 )
 from lms_prognosis.exceptions import LMSPrognosisError
 
-__all__ = ["BrierResult", "TimeAUCResult", "brier_score", "time_dependent_auc",
-           "censoring_weights", "ipcw_brier"]
+__all__ = [
+    "BrierResult",
+    "TimeAUCResult",
+    "brier_score",
+    "time_dependent_auc",
+    "censoring_weights",
+    "ipcw_brier",
+]
 
 
 @dataclass(repr=False)
@@ -95,8 +101,8 @@ class TimeAUCResult(Result):
 
 # --------------------------------------------------------------------------- weights
 
-def censoring_weights(g: ProductLimit, time: np.ndarray, t: float
-                      ) -> tuple[np.ndarray, float]:
+
+def censoring_weights(g: ProductLimit, time: np.ndarray, t: float) -> tuple[np.ndarray, float]:
     """Score's censoring probabilities: G(T_i-) for every row, and G(t) at the horizon.
 
     Examples
@@ -109,8 +115,9 @@ def censoring_weights(g: ProductLimit, time: np.ndarray, t: float
     return np.asarray(g.at(time, left=True), dtype=float), float(g.at(t))
 
 
-def ipcw_brier(time: np.ndarray, event: np.ndarray, surv_t: np.ndarray, t: float,
-               g: ProductLimit | None = None) -> float:
+def ipcw_brier(
+    time: np.ndarray, event: np.ndarray, surv_t: np.ndarray, t: float, g: ProductLimit | None = None
+) -> float:
     """IPCW Brier score at ``t`` with riskRegression::Score's weights.
 
     Cases (event 1 by ``t``) add S_i(t)^2 / G(T_i-), controls (time > ``t``) add
@@ -133,8 +140,9 @@ def ipcw_brier(time: np.ndarray, event: np.ndarray, surv_t: np.ndarray, t: float
     return float(np.sum(a + b) / time.size)
 
 
-def _auc_at(time: np.ndarray, event: np.ndarray, risk: np.ndarray, t: float,
-            g: ProductLimit) -> float:
+def _auc_at(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, t: float, g: ProductLimit
+) -> float:
     """Score's AUC at ``t``: cases weighted 1 / G(T_i-); controls (time > t) have equal
     weights 1 / G(t), which cancel; ties in risk count one half."""
     case = (time <= t) & (event == 1)
@@ -148,8 +156,14 @@ def _auc_at(time: np.ndarray, event: np.ndarray, risk: np.ndarray, t: float,
     return float(np.sum(w * (below + 0.5 * tied)) / (np.sum(w) * rc.size))
 
 
-def _censoring_curve(train: Any, time: str, event: str, test_time: np.ndarray,
-                     test_event: np.ndarray, times: np.ndarray) -> ProductLimit:
+def _censoring_curve(
+    train: Any,
+    time: str,
+    event: str,
+    test_time: np.ndarray,
+    test_event: np.ndarray,
+    times: np.ndarray,
+) -> ProductLimit:
     """G from ``train`` (default: the test rows), refusing horizons where it is not defined."""
     if train is None:
         t_tr, e_tr = test_time, test_event
@@ -165,14 +179,22 @@ def _censoring_curve(train: Any, time: str, event: str, test_time: np.ndarray,
             f"evaluation time(s) {times[bad].tolist()} are at or beyond the follow-up of the "
             f"data that estimate the censoring distribution (last time {last:g}, censoring "
             f"survival there {float(g.at(last)):.3g}); inverse probability of censoring "
-            f"weights are not defined there. Use earlier times.")
+            f"weights are not defined there. Use earlier times."
+        )
     return g
 
 
 # --------------------------------------------------------------------------- public
 
-def brier_score(df: pd.DataFrame | Any, predicted: Any, times: float | Sequence[float],
-                time: str = "time", event: str = "event", train: Any = None) -> BrierResult:
+
+def brier_score(
+    df: pd.DataFrame | Any,
+    predicted: Any,
+    times: float | Sequence[float],
+    time: str = "time",
+    event: str = "event",
+    train: Any = None,
+) -> BrierResult:
     """Inverse-probability-of-censoring weighted Brier score and integrated Brier score.
 
     Parameters
@@ -237,18 +259,26 @@ def brier_score(df: pd.DataFrame | Any, predicted: Any, times: float | Sequence[
     sd, vals = checked(frame, time, event, {"predicted": surv}, covariates=covs)
     s = vals["predicted"]
     g = _censoring_curve(train, time, event, sd.time, sd.event, t_arr)
-    scores = np.array([ipcw_brier(sd.time, sd.event, s[:, j], tt, g)
-                       for j, tt in enumerate(t_arr)])
+    scores = np.array([ipcw_brier(sd.time, sd.event, s[:, j], tt, g) for j, tt in enumerate(t_arr)])
     integrated = None
     if t_arr.size >= 2:
         integrated = float(np.trapezoid(scores, t_arr) / (t_arr[-1] - t_arr[0]))
-    return BrierResult(table=pd.DataFrame({"time": t_arr, "brier": scores}),
-                       integrated=integrated, n=sd.n, dropped=sd.dropped)
+    return BrierResult(
+        table=pd.DataFrame({"time": t_arr, "brier": scores}),
+        integrated=integrated,
+        n=sd.n,
+        dropped=sd.dropped,
+    )
 
 
-def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequence[float],
-                       time: str = "time", event: str = "event", train: Any = None
-                       ) -> TimeAUCResult:
+def time_dependent_auc(
+    df: pd.DataFrame | Any,
+    risk: Any,
+    times: float | Sequence[float],
+    time: str = "time",
+    event: str = "event",
+    train: Any = None,
+) -> TimeAUCResult:
     """Cumulative/dynamic time-dependent AUC with riskRegression::Score's weights.
 
     Parameters
@@ -310,8 +340,12 @@ def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequenc
     sd, vals = checked(frame, time, event, {"risk": r}, covariates=covs)
     g = _censoring_curve(train, time, event, sd.time, sd.event, t_arr)
     rr = vals["risk"]
-    auc = np.array([_auc_at(sd.time, sd.event, rr if rr.ndim == 1 else rr[:, j], tt, g)
-                    for j, tt in enumerate(t_arr)])
+    auc = np.array(
+        [
+            _auc_at(sd.time, sd.event, rr if rr.ndim == 1 else rr[:, j], tt, g)
+            for j, tt in enumerate(t_arr)
+        ]
+    )
     km = product_limit(sd.time, sd.event == 1)
     s_t = np.asarray(km.at(t_arr), dtype=float)
     if t_arr.size == 1:
@@ -319,5 +353,9 @@ def time_dependent_auc(df: pd.DataFrame | Any, risk: Any, times: float | Sequenc
     else:
         drop = -np.diff(np.r_[1.0, s_t])
         mean_auc = float(np.sum(auc * drop) / (1.0 - s_t[-1]))
-    return TimeAUCResult(table=pd.DataFrame({"time": t_arr, "auc": auc}), mean_auc=mean_auc,
-                         n=sd.n, dropped=sd.dropped)
+    return TimeAUCResult(
+        table=pd.DataFrame({"time": t_arr, "auc": auc}),
+        mean_auc=mean_auc,
+        n=sd.n,
+        dropped=sd.dropped,
+    )

@@ -106,23 +106,33 @@ def _fast_spec(fit_fn: Any) -> dict[str, Any] | None:
     if isinstance(fit_fn, (list, tuple)) and all(isinstance(c, str) for c in fit_fn):
         return {"covariates": list(fit_fn), "time": None, "event": None, "efron": True}
     covs = getattr(fit_fn, "covariates", None)
-    if covs is not None and hasattr(fit_fn, "ties") and not getattr(fit_fn, "strata", None) \
-            and hasattr(fit_fn, "predict_risk"):
-        return {"covariates": list(covs), "time": fit_fn.time, "event": fit_fn.event,
-                "efron": fit_fn.ties == "efron"}
+    if (
+        covs is not None
+        and hasattr(fit_fn, "ties")
+        and not getattr(fit_fn, "strata", None)
+        and hasattr(fit_fn, "predict_risk")
+    ):
+        return {
+            "covariates": list(covs),
+            "time": fit_fn.time,
+            "event": fit_fn.event,
+            "efron": fit_fn.ties == "efron",
+        }
     return None
 
 
 def _refit_like(fit: Any) -> Callable[[pd.DataFrame], Any]:
     def refit(data: pd.DataFrame) -> Any:
-        return fit_cox(data, fit.covariates, time=fit.time, event=fit.event, ties=fit.ties,
-                       strata=fit.strata)
+        return fit_cox(
+            data, fit.covariates, time=fit.time, event=fit.event, ties=fit.ties, strata=fit.strata
+        )
 
     return refit
 
 
-def _fast_job(spec: dict[str, Any], frame: pd.DataFrame, time: str, event: str,
-              job: dict[str, Any]) -> tuple[dict[str, float], Any]:
+def _fast_job(
+    spec: dict[str, Any], frame: pd.DataFrame, time: str, event: str, job: dict[str, Any]
+) -> tuple[dict[str, float], Any]:
     """Checked arrays and the design for the Cox fast path; returns apparent metrics and the
     survival check."""
     tcol = spec["time"] if spec["time"] not in (None, "time") else time
@@ -130,8 +140,14 @@ def _fast_job(spec: dict[str, Any], frame: pd.DataFrame, time: str, event: str,
     covs = [c for c in spec["covariates"] if c in frame.columns]
     sd = survival_data(frame, tcol, ecol, covariates=covs)
     design = design_matrix(frame.iloc[sd.positions], spec["covariates"], stacklevel=4)
-    job.update(fast=True, x=np.ascontiguousarray(design.x), time=sd.time,
-               event=sd.status(1).astype(np.int64), efron=spec["efron"], n=sd.n)
+    job.update(
+        fast=True,
+        x=np.ascontiguousarray(design.x),
+        time=sd.time,
+        event=sd.status(1).astype(np.int64),
+        efron=spec["efron"],
+        n=sd.n,
+    )
     job["keys"] = time_keys(job["time"], job["event"])
     job["order"] = sort_order(job["time"], None)
     apparent = fast_replicate(job, None)[0]
@@ -139,28 +155,47 @@ def _fast_job(spec: dict[str, Any], frame: pd.DataFrame, time: str, event: str,
     return apparent, sd
 
 
-def _general_job(fit_fn: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, time: str,
-                 event: str, job: dict[str, Any]) -> tuple[dict[str, float], Any]:
+def _general_job(
+    fit_fn: Callable[[pd.DataFrame], Any],
+    frame: pd.DataFrame,
+    time: str,
+    event: str,
+    job: dict[str, Any],
+) -> tuple[dict[str, float], Any]:
     """The user's fit_fn: rows its apparent model cannot predict (a missing covariate) are
     left out and reported, then every replicate refits on the rows kept."""
     model = fit_fn(frame)
     lp = model_predictions(model, frame, None)["lp"].to_numpy(float)
-    sd, _ = checked(frame, time, event, {"linear_predictor": lp},
-                    covariates=model_columns(model, frame))
+    sd, _ = checked(
+        frame, time, event, {"linear_predictor": lp}, covariates=model_columns(model, frame)
+    )
     data = frame.iloc[sd.positions].reset_index(drop=True)
     data[time] = sd.time
     data[event] = sd.event
-    job.update(fast=False, fit_fn=fit_fn, df=data, time=sd.time,
-               event=sd.status(1).astype(np.int64), n=sd.n)
+    job.update(
+        fast=False,
+        fit_fn=fit_fn,
+        df=data,
+        time=sd.time,
+        event=sd.status(1).astype(np.int64),
+        n=sd.n,
+    )
     job["keys"] = time_keys(job["time"], job["event"])
     return general_replicate(job, None)[1], sd
 
 
-def validate(fit_fn: Callable[[pd.DataFrame], Any] | Sequence[str] | Any,
-             df: pd.DataFrame | Any, n_bootstrap: int = 200, seed: int | Any = 1,
-             n_jobs: int | None = 1, metrics: Sequence[str] = ("c", "dxy", "slope", "brier"),
-             time_point: float | None = None, time: str = "time", event: str = "event",
-             progress: bool = True) -> ValidationResult:
+def validate(
+    fit_fn: Callable[[pd.DataFrame], Any] | Sequence[str] | Any,
+    df: pd.DataFrame | Any,
+    n_bootstrap: int = 200,
+    seed: int | Any = 1,
+    n_jobs: int | None = 1,
+    metrics: Sequence[str] = ("c", "dxy", "slope", "brier"),
+    time_point: float | None = None,
+    time: str = "time",
+    event: str = "event",
+    progress: bool = True,
+) -> ValidationResult:
     """Bootstrap optimism-corrected performance, as R ``rms::validate``.
 
     Parameters
@@ -234,29 +269,44 @@ def validate(fit_fn: Callable[[pd.DataFrame], Any] | Sequence[str] | Any,
     if n_bootstrap < 1:
         raise LMSPrognosisError("n_bootstrap must be >= 1")
     spec = _fast_spec(fit_fn)
-    if spec is None and not callable(fit_fn) and hasattr(fit_fn, "covariates") \
-            and getattr(fit_fn, "strata", None):
+    if (
+        spec is None
+        and not callable(fit_fn)
+        and hasattr(fit_fn, "covariates")
+        and getattr(fit_fn, "strata", None)
+    ):
         fit_fn = _refit_like(fit_fn)  # a stratified CoxResult: refit it with fit_cox
     job: dict[str, Any] = {"want": want, "time_point": time_point}
     if spec is not None:
         apparent, sd = _fast_job(spec, frame, time, event, job)
-        method = (f"cox fast path (Newton-Raphson engine), "
-                  f"{'Efron' if spec['efron'] else 'Breslow'} ties")
+        method = (
+            f"cox fast path (Newton-Raphson engine), {'Efron' if spec['efron'] else 'Breslow'} ties"
+        )
     elif callable(fit_fn):
         apparent, sd = _general_job(fit_fn, frame, time, event, job)
         method = "refit with fit_fn"
     else:
-        raise TypeError("fit_fn must be a callable (DataFrame -> model), a CoxResult, or a list "
-                        "of covariate names")
+        raise TypeError(
+            "fit_fn must be a callable (DataFrame -> model), a CoxResult, or a list "
+            "of covariate names"
+        )
     children = np.random.SeedSequence(seed).spawn(n_bootstrap)
-    table, reps, n_failed = summarise(want, apparent, dispatch(job, children, n_jobs,
-                                                                progress))
-    return ValidationResult(table=table, replicates=reps, n_failed=n_failed, seed=seed,
-                            time_point=time_point, method=method, n=sd.n, dropped=sd.dropped)
+    table, reps, n_failed = summarise(want, apparent, dispatch(job, children, n_jobs, progress))
+    return ValidationResult(
+        table=table,
+        replicates=reps,
+        n_failed=n_failed,
+        seed=seed,
+        time_point=time_point,
+        method=method,
+        n=sd.n,
+        dropped=sd.dropped,
+    )
 
 
-def external_validation(model: Any, cohort: pd.DataFrame | Any, time_point: float = 60,
-                        groups: int = 5) -> ExternalValidationResult:
+def external_validation(
+    model: Any, cohort: pd.DataFrame | Any, time_point: float = 60, groups: int = 5
+) -> ExternalValidationResult:
     """Validate a (published) model on a local cohort in one call.
 
     Parameters
@@ -304,19 +354,43 @@ def external_validation(model: Any, cohort: pd.DataFrame | Any, time_point: floa
     lo, hi = conc.ci
     na = {"lower": np.nan, "upper": np.nan}
     rows = [
-        {"statistic": "C (Harrell)", "value": conc.c, "lower": lo, "upper": hi,
-         "note": f"se {conc.se:.4f}; n = {conc.n}, events = {conc.n_events}"},
-        {"statistic": "O/E", "value": cal.oe, "lower": cal.oe_ci[0], "upper": cal.oe_ci[1],
-         "note": f"observed / expected event probability at {time_point:g} months"},
-        {"statistic": "calibration slope", "value": cal.slope, "lower": cal.slope_ci[0],
-         "upper": cal.slope_ci[1], "note": "Cox of outcome on the linear predictor"},
-        {"statistic": "ICI", "value": cal.ici, **na,
-         "note": "mean |observed - predicted| event probability (smoothed)"},
+        {
+            "statistic": "C (Harrell)",
+            "value": conc.c,
+            "lower": lo,
+            "upper": hi,
+            "note": f"se {conc.se:.4f}; n = {conc.n}, events = {conc.n_events}",
+        },
+        {
+            "statistic": "O/E",
+            "value": cal.oe,
+            "lower": cal.oe_ci[0],
+            "upper": cal.oe_ci[1],
+            "note": f"observed / expected event probability at {time_point:g} months",
+        },
+        {
+            "statistic": "calibration slope",
+            "value": cal.slope,
+            "lower": cal.slope_ci[0],
+            "upper": cal.slope_ci[1],
+            "note": "Cox of outcome on the linear predictor",
+        },
+        {
+            "statistic": "ICI",
+            "value": cal.ici,
+            **na,
+            "note": "mean |observed - predicted| event probability (smoothed)",
+        },
         {"statistic": "E50", "value": cal.e50, **na, "note": ""},
         {"statistic": "E90", "value": cal.e90, **na, "note": ""},
     ]
     recal = model.recalibrate(cohort) if hasattr(model, "recalibrate") else None
-    return ExternalValidationResult(table=pd.DataFrame(rows), concordance=conc,
-                                    calibration=cal, recalibrated=recal,
-                                    time_point=float(time_point), n=cal.n,
-                                    dropped=cal.dropped)
+    return ExternalValidationResult(
+        table=pd.DataFrame(rows),
+        concordance=conc,
+        calibration=cal,
+        recalibrated=recal,
+        time_point=float(time_point),
+        n=cal.n,
+        dropped=cal.dropped,
+    )

@@ -20,8 +20,7 @@ def _weibull(n: int, seed: int, follow: float = 120.0) -> tuple[pd.DataFrame, np
     lin = 0.8 * x1 + 0.9 * x2
     t = 80.0 * (rng.exponential(size=n) / np.exp(lin)) ** (1 / 1.3)
     c = rng.uniform(20, follow, size=n)
-    d = pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "x1": x1,
-                      "x2": x2})
+    d = pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "x1": x1, "x2": x2})
     return d, lin
 
 
@@ -41,12 +40,21 @@ def test_correct_model_is_calibrated(sim) -> None:
     assert cal.ici < 0.02
     assert abs(cal.oe - 1) < 0.08
     assert cal.e50 <= cal.e90 <= cal.emax
-    assert list(cal.table.columns[:7]) == ["group", "n", "n_events", "predicted", "observed",
-                                           "lower", "upper"]
+    assert list(cal.table.columns[:7]) == [
+        "group",
+        "n",
+        "n_events",
+        "predicted",
+        "observed",
+        "lower",
+        "upper",
+    ]
     assert cal.table["n"].sum() == len(d)
     # every group's observed risk inside its CI and near the predicted risk
-    assert np.all((cal.table["lower"] <= cal.table["observed"])
-                  & (cal.table["observed"] <= cal.table["upper"]))
+    assert np.all(
+        (cal.table["lower"] <= cal.table["observed"])
+        & (cal.table["observed"] <= cal.table["upper"])
+    )
     assert np.max(np.abs(cal.table["observed"] - cal.table["predicted"])) < 0.06
     assert "Calibration at 60 months" in repr(cal)
 
@@ -117,8 +125,9 @@ def test_test_follow_up_beyond_training_is_handled(sim) -> None:
     train.loc[train.time.idxmax(), "event"] = 1  # G > 0 at the end: sksurv refuses later times
     test = d.iloc[:1000]
     with pytest.raises(ValueError):  # scikit-survival's confusing IPCW error
-        sk_brier(_y(train.time, train.event), _y(test.time, test.event),
-                 _true_surv(lin[:1000], 36), 36)
+        sk_brier(
+            _y(train.time, train.event), _y(test.time, test.event), _true_surv(lin[:1000], 36), 36
+        )
     res = lp.brier_score(test, _true_surv(lin[:1000], 36), 36, train=train)
     assert 0 < res.table["brier"].iloc[0] < 0.25
     auc = lp.time_dependent_auc(test, lin[:1000], [24, 36], train=train)
@@ -134,8 +143,13 @@ def test_decision_curve_by_hand() -> None:
     # TP = 1 * 3/6 = 0.5, FP = 0 -> net benefit 0.5.
     # treat all: KM(9) of everyone = (1 - 1/6)(1 - 1/5)(1 - 1/3) = 4/9;
     # NB_all = (1 - 4/9) - (4/9) * 1 = 1/9
-    d = pd.DataFrame({"time": [2.0, 4, 6, 8, 10, 12], "event": [1, 1, 0, 1, 0, 0],
-                      "risk": [0.9, 0.8, 0.3, 0.6, 0.2, 0.1]})
+    d = pd.DataFrame(
+        {
+            "time": [2.0, 4, 6, 8, 10, 12],
+            "event": [1, 1, 0, 1, 0, 0],
+            "risk": [0.9, 0.8, 0.3, 0.6, 0.2, 0.1],
+        }
+    )
     dc = lp.decision_curve(d, "risk", 9, thresholds=[0.5, 0.95])
     row = dc.table.iloc[0]
     assert row["net_benefit"] == pytest.approx(0.5)

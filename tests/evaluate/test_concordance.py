@@ -50,8 +50,7 @@ def test_tiny_by_hand() -> None:
     #   -> obs 3 and 4 tied on risk, obs 5 concordant: 1 concordant, 2 tied_risk
     # event at t=3 (risk 3): risk set {5}: 1 concordant
     # C = (6 + 2/2) / (6 + 0 + 2) = 0.875
-    d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0],
-                      "risk": [5, 3, 3, 3, 1]})
+    d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0], "risk": [5, 3, 3, 3, 1]})
     res = lp.concordance(d, "risk")
     assert res.counts["concordant"] == 6
     assert res.counts["discordant"] == 0
@@ -66,8 +65,13 @@ def test_tied_event_times_by_hand() -> None:
     # C = (1 + 1/2) / 2 = 0.75
     d = pd.DataFrame({"time": [2, 2, 3], "event": [1, 1, 1], "risk": [2, 1, 1]})
     res = lp.concordance(d, "risk")
-    assert res.counts == {"concordant": 1, "discordant": 0, "tied_risk": 1, "tied_time": 1,
-                          "tied_both": 0}
+    assert res.counts == {
+        "concordant": 1,
+        "discordant": 0,
+        "tied_risk": 1,
+        "tied_time": 1,
+        "tied_both": 0,
+    }
     assert res.c == pytest.approx(0.75)
     assert res.c == pytest.approx(CASES["tiny2_n"]["concordance"])
 
@@ -93,8 +97,9 @@ def test_r_status_coding_refused_and_missing_counted() -> None:
     d = pd.DataFrame({"time": [1, 2, 3, 4], "event": [2, 1, 2, 1], "risk": [4, 3, 2, 1]})
     with pytest.raises(lp.SurvivalDataError, match="R's Surv status"):
         lp.concordance(d, "risk")
-    d = pd.DataFrame({"time": [1, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0],
-                      "risk": [5, np.nan, 3, 2, 1]})
+    d = pd.DataFrame(
+        {"time": [1, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0], "risk": [5, np.nan, 3, 2, 1]}
+    )
     res = lp.concordance(d, "risk")
     assert res.n == 4 and res.n_dropped == 1
     assert res.dropped[["row", "column", "reason"]].values.tolist() == [[1, "risk", "missing"]]
@@ -134,8 +139,18 @@ def _naive_counts(time, event, risk, w):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers(0, 4),
-                          st.sampled_from([0.5, 1.0, 2.0])), min_size=2, max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 2),
+            st.integers(0, 4),
+            st.sampled_from([0.5, 1.0, 2.0]),
+        ),
+        min_size=2,
+        max_size=30,
+    )
+)
 def test_counts_equal_brute_force(rows) -> None:
     time = np.array([r[0] for r in rows], float)
     event = np.array([r[1] for r in rows])
@@ -161,8 +176,9 @@ def test_bootstrap_fast_c_equals_full(n: int) -> None:
     assert harrell_c(time_keys(t, e), e, r) == pytest.approx(ref, abs=1e-12, nan_ok=True)
     idx = rng.integers(0, n, n)  # bootstrap sample indexing the keys of the original data
     ref_b = concordance_core(t[idx], e[idx], r[idx])["c"]
-    assert harrell_c(time_keys(t, e)[idx], e[idx], r[idx]) == pytest.approx(ref_b, abs=1e-12,
-                                                                         nan_ok=True)
+    assert harrell_c(time_keys(t, e)[idx], e[idx], r[idx]) == pytest.approx(
+        ref_b, abs=1e-12, nan_ok=True
+    )
 
 
 def test_batched_c_equals_one_at_a_time() -> None:
@@ -195,8 +211,7 @@ def test_risk_as_a_series_is_values_not_a_model():
 
     from lms_prognosis.evaluate.metrics import concordance as conc
 
-    d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0],
-                      "risk": [5, 3, 3, 3, 1]})
+    d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0], "risk": [5, 3, 3, 3, 1]})
     assert conc(d, d["risk"]).c == conc(d, "risk").c == conc(d, d["risk"].to_numpy()).c
 
 
@@ -218,9 +233,11 @@ def test_near_tied_times_are_one_time_as_in_fit_cox() -> None:
 @pytest.mark.parametrize("spoil", ["r_status", "text", "code_7", "negative"])
 def test_bad_survival_input_is_refused_as_everywhere(spoil: str) -> None:
     d = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": [1, 0, 1, 0], "risk": [4, 3, 2, 1]})
-    bad = {"r_status": d.assign(event=d["event"] + 1),
-           "text": d.assign(event=["dead", "alive", "dead", "alive"]),
-           "code_7": d.assign(event=[1, 0, 7, 0]),
-           "negative": d.assign(time=[1.0, -2, 3, 4])}[spoil]
+    bad = {
+        "r_status": d.assign(event=d["event"] + 1),
+        "text": d.assign(event=["dead", "alive", "dead", "alive"]),
+        "code_7": d.assign(event=[1, 0, 7, 0]),
+        "negative": d.assign(time=[1.0, -2, 3, 4]),
+    }[spoil]
     with pytest.raises(lp.SurvivalDataError):
         lp.concordance(bad, "risk")

@@ -72,8 +72,14 @@ def test_scikit_survival_differs_only_at_event_censoring_ties() -> None:
     ours = lp.brier_score(d, 1.0 - risk, times).table["brier"].to_numpy()
     assert np.all(np.abs(sk - ours) > 1e-3)
     sk_auc = [cumulative_dynamic_auc(y, y, risk[:, j], [t])[0][0] for j, t in enumerate(times)]
-    assert np.max(np.abs(np.asarray(sk_auc) - lp.time_dependent_auc(d, risk, times)
-                         .table["auc"].to_numpy())) > 1e-4
+    assert (
+        np.max(
+            np.abs(
+                np.asarray(sk_auc) - lp.time_dependent_auc(d, risk, times).table["auc"].to_numpy()
+            )
+        )
+        > 1e-4
+    )
 
 
 def _weibull(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -101,8 +107,9 @@ def test_without_ties_scikit_survival_agrees() -> None:
     _, ref = sk_brier(_y(train.time, train.event), _y(test.time, test.event), surv, times)
     assert np.allclose(ours.table["brier"], ref, rtol=1e-12)
     auc = lp.time_dependent_auc(test, lin[2000:], times, train=train)
-    ref_auc, ref_mean = cumulative_dynamic_auc(_y(train.time, train.event),
-                                               _y(test.time, test.event), lin[2000:], times)
+    ref_auc, ref_mean = cumulative_dynamic_auc(
+        _y(train.time, train.event), _y(test.time, test.event), lin[2000:], times
+    )
     assert np.allclose(auc.table["auc"], ref_auc, rtol=1e-12)
     assert auc.mean_auc == pytest.approx(ref_mean, rel=1e-12)
 

@@ -25,8 +25,9 @@ def lung() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def lung_validation(lung):
-    return lp.validate(COVS, lung, n_bootstrap=200, seed=1, metrics=("c", "dxy", "slope"),
-                       progress=False)
+    return lp.validate(
+        COVS, lung, n_bootstrap=200, seed=1, metrics=("c", "dxy", "slope"), progress=False
+    )
 
 
 def _band(values: list[float]) -> tuple[float, float]:
@@ -63,8 +64,9 @@ def test_seeded_and_same_for_any_n_jobs(lung, monkeypatch) -> None:
 
     monkeypatch.setattr(_validation, "PARALLEL_MIN_WORK", 0)  # force the worker processes
     a = lp.validate(COVS, lung, n_bootstrap=6, seed=7, metrics=("c", "slope"), progress=False)
-    b = lp.validate(COVS, lung, n_bootstrap=6, seed=7, metrics=("c", "slope"), progress=False,
-                    n_jobs=2)
+    b = lp.validate(
+        COVS, lung, n_bootstrap=6, seed=7, metrics=("c", "slope"), progress=False, n_jobs=2
+    )
     pd.testing.assert_frame_equal(a.table, b.table)
     c = lp.validate(COVS, lung, n_bootstrap=6, seed=8, metrics=("c", "slope"), progress=False)
     assert not np.allclose(a.table["test"], c.table["test"])
@@ -75,8 +77,9 @@ def test_general_path_equals_fast_path(lung) -> None:
     fit = lp.fit_cox(lung, COVS)
     from_fit = lp.validate(fit, lung, n_bootstrap=5, seed=3, time_point=365, progress=False)
     pd.testing.assert_frame_equal(fast.table, from_fit.table)
-    general = lp.validate(lambda d: lp.fit_cox(d, COVS), lung, n_bootstrap=5, seed=3,
-                          time_point=365, progress=False)
+    general = lp.validate(
+        lambda d: lp.fit_cox(d, COVS), lung, n_bootstrap=5, seed=3, time_point=365, progress=False
+    )
     assert np.allclose(general.table["corrected"], fast.table["corrected"], atol=1e-5)
     assert general.table.set_index("metric").loc["brier", "apparent"] > 0
 
