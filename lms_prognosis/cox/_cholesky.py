@@ -50,7 +50,14 @@ def cholesky2(a: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int
 
 
 def chsolve2(m: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Solve with the factor from :func:`cholesky2` (a zero pivot gives a zero component)."""
+    """Solve with the factor from :func:`cholesky2` (a zero pivot gives a zero component).
+
+    Examples
+    --------
+    >>> fac, _ = cholesky2(np.array([[4.0, 2.0], [2.0, 3.0]]))
+    >>> chsolve2(fac, np.array([2.0, 5.0])).tolist()
+    [-0.5, 2.0]
+    """
     n = m.shape[0]
     y = np.array(y, dtype=float, copy=True)
     for i in range(1, n):
@@ -64,7 +71,14 @@ def chsolve2(m: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def chinv2(m: np.ndarray) -> np.ndarray:
-    """Inverse from the :func:`cholesky2` factor; rows/columns of zero pivots are zero."""
+    """Inverse from the :func:`cholesky2` factor; rows/columns of zero pivots are zero.
+
+    Examples
+    --------
+    >>> fac, _ = cholesky2(np.array([[4.0, 2.0], [2.0, 1.0]]))  # aliased second column
+    >>> chinv2(fac).tolist()
+    [[0.25, 0.0], [0.0, 0.0]]
+    """
     n = m.shape[0]
     if n == 0:
         return np.zeros((0, 0))

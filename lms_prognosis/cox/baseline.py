@@ -185,6 +185,19 @@ def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.n
     ``strata`` holds each row's stratum code (all 0 when the fit is not stratified). A time
     before the first observed time gives surv 1 with standard error 0; a time after the last
     observed time of the stratum gives NaN (R's ``summary(..., times=)`` drops such times).
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0, 3.0]), np.array([1, 1, 0]), np.zeros((3, 0)),
+    ...                efron=False)
+    >>> base = baseline(prep, np.zeros(0))
+    >>> out = predict_survival(base, np.zeros((1, 0)), np.zeros(1), np.zeros(1, dtype=int),
+    ...                        np.array([1.5, 9.0]), np.zeros((0, 0)), "log", 0.95,
+    ...                        pd.Index(["A"]))
+    >>> out[["patient", "time", "surv"]].round(4)
+      patient  time    surv
+    0       A   1.5  0.7165
+    1       A   9.0     NaN
     """
     nrow = z.shape[0]
     nt = times.size

@@ -70,7 +70,13 @@ def _kind(s: pd.Series) -> str:
 
 
 def levels_of(s: pd.Series) -> list[Any]:
-    """Levels in R's order: a Categorical's categories, else the sorted distinct values."""
+    """Levels in R's order: a Categorical's categories, else the sorted distinct values.
+
+    Examples
+    --------
+    >>> levels_of(pd.Series(["R1", "R0", None, "R1"]))
+    ['R0', 'R1']
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         return list(s.cat.categories)
     return sorted(s.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
@@ -90,7 +96,14 @@ def _factor_codes(s: pd.Series, term: Term) -> np.ndarray:
 
 def design_columns(df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[Term]
                    ) -> list[np.ndarray]:
-    """One float array per design column (treatment contrasts for factors; NaN if missing)."""
+    """One float array per design column (treatment contrasts for factors; NaN if missing).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"margin": ["R1", "R0", None]})
+    >>> [c.tolist() for c in design_columns(df, make_terms(df, ["margin"]))]
+    [[1.0, 0.0, nan]]
+    """
     cols: list[np.ndarray] = []
     for term in terms:
         s = df[term.covariate]
@@ -113,7 +126,13 @@ def design_columns(df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[T
 def make_terms(df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[str],
                stacklevel: int = 2) -> list[Term]:
     """The terms of ``covariates`` in ``df``; factor levels absent from ``df`` are left out
-    with a warning."""
+    with a warning.
+
+    Examples
+    --------
+    >>> make_terms(pd.DataFrame({"age": [50.0], "deep": [True]}), ["age", "deep"])[1]
+    Term(covariate='deep', kind='bool', levels=[], names=['deep'])
+    """
     terms = []
     for c in covariates:
         s = df[c]
@@ -367,7 +386,14 @@ def _drop_aliased(terms: list[Term], keep: list[int], stacklevel: int) -> list[T
 
 
 def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
-    """``terms`` without the design columns named in ``bad`` (a term with none left goes)."""
+    """``terms`` without the design columns named in ``bad`` (a term with none left goes).
+
+    Examples
+    --------
+    >>> t = Term("grade", "factor", ["1", "2", "3"], ["grade[2]", "grade[3]"])
+    >>> drop_term_columns([t], {"grade[2]"})
+    [Term(covariate='grade', kind='factor', levels=['1', '3'], names=['grade[3]'])]
+    """
     new_terms = []
     for t in terms:
         t2 = Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
@@ -385,14 +411,27 @@ def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
 # ---------------------------------------------------------------------------------------------
 
 def strata_keys(df: pd.DataFrame, strata: list[str]) -> list[Any]:
-    """The stratum of each row: its value, or a tuple of values for several columns."""
+    """The stratum of each row: its value, or a tuple of values for several columns.
+
+    Examples
+    --------
+    >>> strata_keys(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), ["a", "b"])
+    [(1, 'x'), (2, 'y')]
+    """
     if len(strata) == 1:
         return df[strata[0]].tolist()
     return list(zip(*(df[c].tolist() for c in strata), strict=True))
 
 
 def strata_order(df: pd.DataFrame, strata: list[str], keys: list[Any]) -> list[Any]:
-    """Distinct strata in R's order: category order for a Categorical, else sorted."""
+    """Distinct strata in R's order: category order for a Categorical, else sorted.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"site": pd.Categorical(["b", "a", "b"], categories=["b", "a"])})
+    >>> strata_order(df, ["site"], strata_keys(df, ["site"]))
+    ['b', 'a']
+    """
     pos = [{v: i for i, v in enumerate(levels_of(df[c]))} for c in strata]
     present = set(keys)
     if len(strata) == 1:

@@ -156,6 +156,14 @@ def prepare_sorted(order: np.ndarray, time: np.ndarray, event: np.ndarray, xt: n
     ``time``, ``event``, ``stratum`` and ``offset`` are in the caller's row order. With
     ``with_ones`` the first row of ``xt`` is already a row of ones (the engine's layout, so no
     copy is made).
+
+    Examples
+    --------
+    >>> t, e = np.array([4.0, 2.0, 7.0]), np.array([1, 0, 1])
+    >>> order = sort_order(t, None)
+    >>> prep = prepare_sorted(order, t, e, np.array([[0.5, -1.0, 0.5]])[:, order], None, True)
+    >>> prep.block_start.tolist(), prep.death_rows.tolist()
+    ([0, 1, 2], [0, 1])
     """
     n = time.shape[0]
     t = time[order]
@@ -247,6 +255,14 @@ def efron_event_sums(w: np.ndarray, wx: np.ndarray, prep: Prepared
 
     ``inv[k] = 1 / (s0 - f_k d0)`` for the k-th death of its tied block (f_k = (k-1)/d for
     Efron, 0 for Breslow), the quantity the baseline hazard and the Schoenfeld residuals share.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 1, 0]), np.zeros((4, 0)))
+    >>> w = np.ones(4)
+    >>> s0, _, d0, _, inv = efron_event_sums(w, np.zeros((4, 0)), prep)
+    >>> s0.tolist(), d0.tolist(), inv.tolist()  # Efron at time 2: 1/3, then 1/(3 - 1)
+    ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
     """
     s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
     s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
@@ -257,7 +273,16 @@ def efron_event_sums(w: np.ndarray, wx: np.ndarray, prep: Prepared
 
 
 def rev_block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
-    """For each block b: sum of ``values`` over blocks b..(last block of b's stratum)."""
+    """For each block b: sum of ``values`` over blocks b..(last block of b's stratum).
+
+    Blocks are in descending time, so this is a sum over the times <= the block's time.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([3.0, 2.0, 1.0]), np.array([1, 1, 1]), np.zeros((3, 0)))
+    >>> rev_block_cumsum(np.array([1.0, 10.0, 100.0]), prep).tolist()
+    [111.0, 110.0, 100.0]
+    """
     rc = np.cumsum(values[::-1])[::-1]
     nxt = prep.strat_last_block + 1
     out = rc.copy()
@@ -293,6 +318,12 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     ``exact``: a loop over the p columns, so identical rows give bit-identical results (BLAS
     kernels may round the edge rows differently, which would break ties in the linear
     predictor) and no BLAS threads start on a busy machine. Otherwise BLAS for small n.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0]), np.array([1, 1]), np.array([[1.0], [-1.0]]))
+    >>> linear_predictor(prep, np.array([0.5])).tolist()  # sorted: time 2 first
+    [-0.5, 0.5]
     """
     n = prep.xt1.shape[1]
     if not exact and n <= 20000:
@@ -355,6 +386,14 @@ def loglik_derivs(beta: np.ndarray, prep: Prepared, need_info: bool = True
 
     with ``v_i = w_i (sum_{g: t_g <= t_i} sum_k 1/s0k - [event] sum_k f/s0k)`` and
     ``C, E, F = sum_k r_k^2 (1, f, f^2)``. ``eta = x beta + offset``.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0, 3.0]), np.array([1, 1, 0]),
+    ...                np.array([[1.0], [0.0], [-1.0]]))
+    >>> ll, u, info = loglik_derivs(np.zeros(1), prep)
+    >>> round(ll, 4), u.round(4).tolist(), info.round(4).tolist()  # -log 3 - log 2
+    (-1.7918, [1.5], [[0.9167]])
     """
     p = prep.xt.shape[0]
     eta = _eta(prep, beta)

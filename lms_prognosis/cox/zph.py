@@ -11,12 +11,13 @@ survival 2.x and lifelines' ``proportional_hazard_test`` report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lms_prognosis._results import Result
 from lms_prognosis._survfit import product_limit
 from lms_prognosis.cox.engine import Prepared, efron_event_sums, rev_block_cumsum
 from lms_prognosis.exceptions import CoxError
@@ -29,8 +30,8 @@ __all__ = ["PHTest", "cox_zph", "TRANSFORMS"]
 TRANSFORMS = ("km", "rank", "identity")
 
 
-@dataclass
-class PHTest:
+@dataclass(repr=False, eq=False)
+class PHTest(Result):
     """Result of :meth:`CoxResult.check_ph`: the ``cox.zph`` table and scaled residuals.
 
     Attributes
@@ -49,17 +50,16 @@ class PHTest:
     table: pd.DataFrame
     residuals: pd.DataFrame = field(repr=False)
     transform: str = "km"
+    _title: ClassVar[str] = "PHTest"
 
-    def __repr__(self) -> str:
-        lines = [f"PHTest (cox.zph score test, transform={self.transform!r})"]
-        for row in self.table.itertuples(index=False):
-            lines.append(f"  {row.term:<24} chisq={row.chisq:8.3f}  df={row.df:2d}  "
-                         f"p={row.p:.4g}")
-        return "\n".join(lines)
+    def _heading(self) -> str:
+        return f"PHTest (cox.zph score test, transform={self.transform!r})"
 
-    def _repr_html_(self) -> str:
-        return (f"<p>PH test (cox.zph, transform={self.transform})</p>"
-                + self.table.to_html(index=False))
+    def _display_frame(self) -> pd.DataFrame:
+        out = self.table.copy()
+        out["chisq"] = out["chisq"].map(lambda v: f"{v:.3f}")
+        out["p"] = out["p"].map(lambda v: f"{v:.4g}")
+        return out
 
 
 def _transformed_time(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
@@ -90,7 +90,22 @@ def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.nda
 
 
 def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
-    """Compute R's ``cox.zph(fit, transform=)`` for a fitted :class:`CoxResult`."""
+    """Compute R's ``cox.zph(fit, transform=)`` for a fitted :class:`CoxResult`.
+
+    The ``km`` transform is 1 - S(t-) of the pooled Kaplan-Meier curve of the fitted data
+    (``lms_prognosis._survfit.product_limit``, the package's one product-limit kernel).
+    Normally called as ``fit.check_ph(transform)``.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
+    >>> cox_zph(fit, "rank").table.round(3)
+         term  chisq  df      p
+    0     age  0.011   1  0.917
+    1   grade  0.131   2  0.937
+    2  GLOBAL  0.144   3  0.986
+    """
     if transform not in TRANSFORMS:
         raise CoxError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     prep = fit._prep
