@@ -12,16 +12,22 @@ concept, and other subpackages import them from here:
   also for a fixed linear predictor (offset);
 * :func:`~lms_prognosis.cox.slope.calibration_slope` -- R ``coxph(Surv ~ lp)``;
 * :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``.
+
+Also here: univariable fits (:func:`fit_univariable`) and the nomogram's scales
+(:func:`nomogram_scales`), so that reports and plots only draw and format.
 """
 
 from lms_prognosis.cox.baseline import BaselineHazard, baseline_hazard
 from lms_prognosis.cox.design import Design, design_matrix
 from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.cox.nomogram import NomogramScales, nomogram_scales
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.slope import CalibrationSlope, calibration_slope
+from lms_prognosis.cox.univariable import UnivariableResult, fit_univariable
 from lms_prognosis.cox.zph import PHTest
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
 __all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest", "design_matrix",
            "Design", "calibration_slope", "CalibrationSlope", "baseline_hazard",
-           "BaselineHazard"]
+           "BaselineHazard", "fit_univariable", "UnivariableResult", "nomogram_scales",
+           "NomogramScales"]
