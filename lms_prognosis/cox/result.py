@@ -193,12 +193,12 @@ class CoxResult(Result):
         return self._concordance[2]
 
     # ---- predictions --------------------------------------------------------------------
-    def predict_risk(self, newdata: pd.DataFrame) -> pd.DataFrame:
+    def predict_risk(self, newdata: Any) -> pd.DataFrame:
         """Linear predictor and relative risk for each row of ``newdata``.
 
         Parameters
         ----------
-        newdata : DataFrame
+        newdata : DataFrame or Cohort
             The model's covariates (same coding as the fitted data).
 
         Returns
@@ -228,6 +228,7 @@ class CoxResult(Result):
         0            -0.145          0.865
         1             1.018          2.768
         """
+        newdata = _frame(newdata)
         lp = (self._design.transform(newdata) - self._means) @ self._beta
         return pd.DataFrame({"linear_predictor": lp, "relative_risk": np.exp(lp)},
                             index=newdata.index)
@@ -236,13 +237,13 @@ class CoxResult(Result):
     def _baseline(self) -> _baseline.Baseline:
         return _baseline.baseline(self._prep, self._beta)
 
-    def predict_survival(self, newdata: pd.DataFrame, times: Sequence[float] | float,
+    def predict_survival(self, newdata: Any, times: Sequence[float] | float,
                          conf_type: str = "log") -> pd.DataFrame:
         """Survival curves with confidence intervals for new patients, as R ``survfit.coxph``.
 
         Parameters
         ----------
-        newdata : DataFrame
+        newdata : DataFrame or Cohort
             One row per patient with the model covariates (and the strata column(s) for a
             stratified fit).
         times : float or sequence of float
@@ -287,6 +288,7 @@ class CoxResult(Result):
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
+        newdata = _frame(newdata)
         z = self._design.transform(newdata) - self._center
         lp = z @ self._beta
         strata = self._newstrata(newdata)
@@ -363,3 +365,14 @@ class CoxResult(Result):
             label: [format_hr(h, lo, up) for h, lo, up in
                     zip(hr["hr"], hr["lower"], hr["upper"], strict=True)],
             "p": [format_p(p) for p in hr["p"]]})
+
+
+def _frame(newdata: Any) -> pd.DataFrame:
+    """``newdata`` as a DataFrame (a Cohort's ``.data``), or a CoxError."""
+    inner = getattr(newdata, "data", None)
+    if not isinstance(newdata, pd.DataFrame) and isinstance(inner, pd.DataFrame):
+        return inner
+    if not isinstance(newdata, pd.DataFrame):
+        raise CoxError(f"newdata must be a pandas DataFrame or a Cohort, got "
+                       f"{type(newdata).__name__}")
+    return newdata

@@ -90,6 +90,9 @@ def test_cohort_accepted_wherever_a_frame_is():
     b = _fit(cohort.data, ["age", "grade"])
     np.testing.assert_array_equal(a.coef.to_numpy(), b.coef.to_numpy())
     assert a.n == b.n
+    pd.testing.assert_frame_equal(a.predict_risk(cohort), a.predict_risk(cohort.data))
+    pd.testing.assert_frame_equal(a.predict_survival(cohort, [12, 60]),
+                                  a.predict_survival(cohort.data, [12, 60]))
 
 
 # ---- results own their data ---------------------------------------------------------------
