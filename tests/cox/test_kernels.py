@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import lms_prognosis as lp
 from lms_prognosis.cox import engine
 from lms_prognosis.cox.baseline import baseline_hazard
 from lms_prognosis.cox.design import design_matrix
@@ -204,3 +205,23 @@ def test_design_matrix_ignores_incomplete_rows_in_its_checks():
     d = design_matrix(df, ["age", "deep"])
     assert np.isnan(d.x[[0, 5], 0]).all()
     assert d.center[0] == pytest.approx(df["age"].mean(), rel=1e-14)
+
+
+def test_near_tied_times_merged_as_r_timefix():
+    """R's coxph and concordance merge t and t + 1e-11 (aeqSurv); so do fit_cox and
+    lp.concordance of the same linear predictor (the issue's 0.637135 vs 0.637048)."""
+    case = REF["near_ties"]
+    df = pd.DataFrame({"time": case["time"], "event": case["event"], "age": case["age"],
+                       "sex": case["sex"],
+                       "ph_ecog": pd.Categorical([str(int(v)) for v in case["ph_ecog"]])})
+    assert (df["time"] % 1 != 0).sum() == len(case["shifted"]) > 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoxWarning)
+        fit = fit_cox(df, ["age", "sex", "ph_ecog"])
+    np.testing.assert_allclose(fit.coef, case["coef"], rtol=RTOL)
+    np.testing.assert_allclose(fit.loglik, case["loglik"], rtol=1e-9)
+    np.testing.assert_allclose([fit.concordance, fit.concordance_se], case["concordance"],
+                               rtol=1e-9)
+    risk = fit.predict_risk(df)["linear_predictor"].to_numpy()
+    c = lp.concordance(df, risk)
+    np.testing.assert_allclose(c.c, case["lp_concordance"], rtol=1e-12)

@@ -113,6 +113,23 @@ baselines <- list(
   lung_sex_breslow = base_case("lung", "breslow", strata = "sex")
 )
 
+# ---- near-tied times: R's timefix merges t and t + 1e-11 in coxph and concordance --------------
+near <- lung[, c("time", "event", "age", "sex", "ph.ecog")]
+shifted <- which(near$event == 1 & duplicated(near$time[]) & seq_len(nrow(near)) %% 2 == 0)
+near$time[shifted] <- near$time[shifted] + 1e-11
+nfit <- coxph(Surv(time, event) ~ age + sex + factor(ph.ecog), data = near)
+cfit <- coxph(Surv(time, event) ~ age + sex + factor(ph.ecog), data = lung)
+near_out <- list(
+  call = paste("coxph(Surv(time, event) ~ age + sex + factor(ph.ecog), data = near) with",
+               "1e-11 added to the times of the rows in 'shifted' (tied events)"),
+  shifted = num(shifted - 1L), time = num(near$time), event = num(near$event),
+  age = num(near$age), sex = num(near$sex), ph_ecog = num(near$ph.ecog),
+  coef = num(coef(nfit)), loglik = num(nfit$loglik),
+  concordance = num(summary(nfit)$concordance),
+  clean_coef = num(coef(cfit)), clean_concordance = num(summary(cfit)$concordance),
+  lp_concordance = num(concordance(Surv(time, event) ~ lp, data = transform(
+    near, lp = nfit$linear.predictors), reverse = TRUE)$concordance))
+
 # ---- the docstring toy (lms_prognosis.cox.result examples) --------------------------------
 toy <- data.frame(time = c(5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60),
                   event = c(1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1),
@@ -138,7 +155,7 @@ meta <- list(
                 "survfit.coxph ctype 1 for breslow, 2 for efron; std_err is that of cumhaz.")
 )
 writeLines(toJSON(list(meta = meta, slope = slopes, newton = newton, newton_data = newton_data,
-                       baseline = baselines, toy = toy_out),
+                       baseline = baselines, near_ties = near_out, toy = toy_out),
                   auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null", na = "null"),
            "cox_kernels.json")
 cat("wrote cox_kernels.json\n")
