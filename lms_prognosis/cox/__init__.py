@@ -27,7 +27,20 @@ from lms_prognosis.cox.univariable import UnivariableResult, fit_univariable
 from lms_prognosis.cox.zph import PHTest
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
-__all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest", "design_matrix",
-           "Design", "calibration_slope", "CalibrationSlope", "baseline_hazard",
-           "BaselineHazard", "fit_univariable", "UnivariableResult", "nomogram_scales",
-           "NomogramScales"]
+__all__ = [
+    "fit_cox",
+    "CoxResult",
+    "CoxWarning",
+    "CoxError",
+    "PHTest",
+    "design_matrix",
+    "Design",
+    "calibration_slope",
+    "CalibrationSlope",
+    "baseline_hazard",
+    "BaselineHazard",
+    "fit_univariable",
+    "UnivariableResult",
+    "nomogram_scales",
+    "NomogramScales",
+]

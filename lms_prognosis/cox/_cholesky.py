@@ -43,9 +43,9 @@ def cholesky2(a: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int
             continue
         rank += 1
         if i + 1 < n:
-            col = m[i + 1:, i] / pivot
-            m[i + 1:, i] = col
-            m[i + 1:, i + 1:] -= np.outer(col, col) * pivot
+            col = m[i + 1 :, i] / pivot
+            m[i + 1 :, i] = col
+            m[i + 1 :, i + 1 :] -= np.outer(col, col) * pivot
     return m, rank * nonneg
 
 
@@ -66,7 +66,7 @@ def chsolve2(m: np.ndarray, y: np.ndarray) -> np.ndarray:
         if m[i, i] == 0:
             y[i] = 0.0
         else:
-            y[i] = y[i] / m[i, i] - m[i + 1:, i] @ y[i + 1:]
+            y[i] = y[i] / m[i, i] - m[i + 1 :, i] @ y[i + 1 :]
     return y
 
 
@@ -108,8 +108,7 @@ class Factor:
             chol = np.linalg.cholesky(info)
             piv = np.diag(chol) ** 2
             top = max(float(np.max(np.diag(info))), 0.0) if p else 0.0
-            ok = p == 0 or (np.all(np.isfinite(piv)) and np.all(piv >= toler * top)
-                            and top > 0)
+            ok = p == 0 or (np.all(np.isfinite(piv)) and np.all(piv >= toler * top) and top > 0)
         except np.linalg.LinAlgError:
             ok = False
         if ok:

@@ -73,8 +73,11 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
         xb[prep.eblock] = s1 * c[:, None] - d1 * e[:, None]
     cumhaz = rev_block_cumsum(haz, prep)
     cumvar = rev_block_cumsum(var, prep)
-    xbar = np.column_stack([rev_block_cumsum(xb[:, j], prep) for j in range(p)]) if p \
+    xbar = (
+        np.column_stack([rev_block_cumsum(xb[:, j], prep) for j in range(p)])
+        if p
         else np.zeros((nblock, 0))
+    )
     bt = prep.time[prep.block_end]
     bs = prep.stratum[prep.block_end]
     return Baseline(time=bt, stratum=bs, cumhaz=cumhaz, cumvar=cumvar, xbar=xbar)
@@ -104,8 +107,14 @@ class BaselineHazard:
     @property
     def table(self) -> pd.DataFrame:
         """stratum, time, cumhaz, surv (exp(-cumhaz))."""
-        return pd.DataFrame({"stratum": self.stratum, "time": self.time,
-                             "cumhaz": self.cumhaz, "surv": np.exp(-self.cumhaz)})
+        return pd.DataFrame(
+            {
+                "stratum": self.stratum,
+                "time": self.time,
+                "cumhaz": self.cumhaz,
+                "surv": np.exp(-self.cumhaz),
+            }
+        )
 
     def at(self, times: np.ndarray | list[float] | float, stratum: int = 0) -> np.ndarray:
         """H0 at ``times`` in one stratum: 0 before the first time, NaN after the last one.
@@ -124,9 +133,14 @@ class BaselineHazard:
         return np.where(t > (bt[-1] if bt.size else -np.inf), np.nan, out)
 
 
-def baseline_hazard(time: np.ndarray, event: np.ndarray, lp: np.ndarray | None = None, *,
-                    ties: str = "breslow", stratum: np.ndarray | None = None
-                    ) -> BaselineHazard:
+def baseline_hazard(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray | None = None,
+    *,
+    ties: str = "breslow",
+    stratum: np.ndarray | None = None,
+) -> BaselineHazard:
     """Baseline cumulative hazard for a fixed linear predictor (Breslow or Efron).
 
     The hazard of a patient with linear predictor 0 when every patient's risk is
@@ -168,18 +182,35 @@ def baseline_hazard(time: np.ndarray, event: np.ndarray, lp: np.ndarray | None =
     time = np.asarray(time, dtype=float)
     n = time.shape[0]
     off = None if lp is None else np.asarray(lp, dtype=float)
-    prep = prepare(time, np.asarray(event), np.zeros((n, 0)),
-                   None if stratum is None else np.asarray(stratum, dtype=np.int64),
-                   ties == "efron", offset=off)
+    prep = prepare(
+        time,
+        np.asarray(event),
+        np.zeros((n, 0)),
+        None if stratum is None else np.asarray(stratum, dtype=np.int64),
+        ties == "efron",
+        offset=off,
+    )
     base = baseline(prep, np.zeros(0))
     asc = np.lexsort((base.time, base.stratum))
-    return BaselineHazard(time=base.time[asc], cumhaz=base.cumhaz[asc], var=base.cumvar[asc],
-                          stratum=base.stratum[asc])
+    return BaselineHazard(
+        time=base.time[asc],
+        cumhaz=base.cumhaz[asc],
+        var=base.cumvar[asc],
+        stratum=base.stratum[asc],
+    )
 
 
-def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.ndarray,
-                     times: np.ndarray, var_beta: np.ndarray, conf_type: str,
-                     conf_level: float, index: pd.Index) -> pd.DataFrame:
+def predict_survival(
+    base: Baseline,
+    z: np.ndarray,
+    lp: np.ndarray,
+    strata: np.ndarray,
+    times: np.ndarray,
+    var_beta: np.ndarray,
+    conf_type: str,
+    conf_level: float,
+    index: pd.Index,
+) -> pd.DataFrame:
     """Survival for each row of ``z`` (centred design) at ``times``; long output.
 
     ``strata`` holds each row's stratum code (all 0 when the fit is not stratified). A time
@@ -223,8 +254,7 @@ def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.n
         zv = zr @ var_beta
         zvz = np.einsum("ij,ij->i", zv, zr)
         xvx = np.einsum("ij,jk,ik->i", xb, var_beta, xb)
-        quad = (h0 * h0)[None, :] * zvz[:, None] - 2 * h0[None, :] * (zv @ xb.T) \
-            + xvx[None, :]
+        quad = (h0 * h0)[None, :] * zvz[:, None] - 2 * h0[None, :] * (zv @ xb.T) + xvx[None, :]
         np.maximum(quad, 0.0, out=quad)  # a quadratic form in V: >= 0 up to rounding
         rr = risk[rows][:, None]
         cumhaz[rows] = np.where(inside, h0[None, :] * rr, np.nan)
@@ -236,12 +266,14 @@ def predict_survival(base: Baseline, z: np.ndarray, lp: np.ndarray, strata: np.n
     # before the first time of the curve R reports the starting values: 1 (1, 1)
     lower = np.where(before, 1.0, lower)
     upper = np.where(before, 1.0, upper)
-    return pd.DataFrame({
-        "patient": np.repeat(np.asarray(index), nt),
-        "time": np.tile(times, nrow),
-        "surv": surv.ravel(),
-        "std_err": (se_log * surv).ravel(),
-        "lower": lower.ravel(),
-        "upper": upper.ravel(),
-        "cumhaz": cumhaz.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "patient": np.repeat(np.asarray(index), nt),
+            "time": np.tile(times, nrow),
+            "surv": surv.ravel(),
+            "std_err": (se_log * surv).ravel(),
+            "lower": lower.ravel(),
+            "upper": upper.ravel(),
+            "cumhaz": cumhaz.ravel(),
+        }
+    )

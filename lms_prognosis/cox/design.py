@@ -29,8 +29,16 @@ import pandas as pd
 from lms_prognosis.cox._cholesky import cholesky2
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
-__all__ = ["Term", "Design", "design_matrix", "design_columns", "make_terms", "strata_keys",
-           "strata_order", "aliased_keep"]
+__all__ = [
+    "Term",
+    "Design",
+    "design_matrix",
+    "design_columns",
+    "make_terms",
+    "strata_keys",
+    "strata_order",
+    "aliased_keep",
+]
 
 _CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
 ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
@@ -50,23 +58,31 @@ class Term:
 # coding
 # ---------------------------------------------------------------------------------------------
 
+
 def _kind(s: pd.Series) -> str:
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
         return "numeric"
     if pd.api.types.is_bool_dtype(s.dtype):
         return "bool"
-    if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(s.dtype) \
-            or pd.api.types.is_string_dtype(s.dtype):
+    if (
+        isinstance(s.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(s.dtype)
+        or pd.api.types.is_string_dtype(s.dtype)
+    ):
         if pd.api.types.is_object_dtype(s.dtype):
             vals = s.dropna()
-            if len(vals) and isinstance(vals.iloc[0], (bool, np.bool_)) \
-                    and all(isinstance(v, (bool, np.bool_)) for v in vals):
+            if (
+                len(vals)
+                and isinstance(vals.iloc[0], (bool, np.bool_))
+                and all(isinstance(v, (bool, np.bool_)) for v in vals)
+            ):
                 return "bool"
         return "factor"
     if pd.api.types.is_numeric_dtype(s.dtype):
         return "numeric"
-    raise CoxError(f"covariate {s.name!r} has unsupported dtype {s.dtype}; use numbers, "
-                   "booleans or categories")
+    raise CoxError(
+        f"covariate {s.name!r} has unsupported dtype {s.dtype}; use numbers, booleans or categories"
+    )
 
 
 def levels_of(s: pd.Series) -> list[Any]:
@@ -89,13 +105,15 @@ def _factor_codes(s: pd.Series, term: Term) -> np.ndarray:
     known = values.isin(term.levels).to_numpy() | values.isna().to_numpy()
     if not known.all():
         bad = sorted({str(v) for v in values[~known]})
-        raise CoxError(f"{term.covariate}: level(s) {bad} were not in the fitted data "
-                       f"(levels {term.levels})")
+        raise CoxError(
+            f"{term.covariate}: level(s) {bad} were not in the fitted data (levels {term.levels})"
+        )
     return np.asarray(pd.Categorical(values, categories=term.levels).codes)
 
 
-def design_columns(df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[Term]
-                   ) -> list[np.ndarray]:
+def design_columns(
+    df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[Term]
+) -> list[np.ndarray]:
     """One float array per design column (treatment contrasts for factors; NaN if missing).
 
     Examples
@@ -123,8 +141,9 @@ def design_columns(df: pd.DataFrame | Mapping[str, pd.Series], terms: Sequence[T
     return cols
 
 
-def make_terms(df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[str],
-               stacklevel: int = 2) -> list[Term]:
+def make_terms(
+    df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[str], stacklevel: int = 2
+) -> list[Term]:
     """The terms of ``covariates`` in ``df``; factor levels absent from ``df`` are left out
     with a warning.
 
@@ -144,8 +163,12 @@ def make_terms(df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[
         present = set(s.dropna().astype(object).unique().tolist())
         unused = [lv for lv in levels if lv not in present]
         if unused:
-            warnings.warn(f"{c}: level(s) {unused} have no patients among the complete cases "
-                          f"and were left out", CoxWarning, stacklevel=stacklevel)
+            warnings.warn(
+                f"{c}: level(s) {unused} have no patients among the complete cases "
+                f"and were left out",
+                CoxWarning,
+                stacklevel=stacklevel,
+            )
             levels = [lv for lv in levels if lv in present]
         terms.append(Term(c, kind, levels, [f"{c}[{lv}]" for lv in levels[1:]]))
     return terms
@@ -154,6 +177,7 @@ def make_terms(df: pd.DataFrame | Mapping[str, pd.Series], covariates: Sequence[
 # ---------------------------------------------------------------------------------------------
 # the design
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class Design:
@@ -209,10 +233,13 @@ class Design:
         """The design with only the columns ``keep`` (a term with none left goes)."""
         bad = {nm for i, nm in enumerate(self.names) if i not in set(keep)}
         idx = list(keep)
-        return Design(columns=[self.columns[j] for j in idx],
-                      names=[self.names[j] for j in idx],
-                      terms=drop_term_columns(self.terms, bad), center=self.center[idx],
-                      means=self.means[idx])
+        return Design(
+            columns=[self.columns[j] for j in idx],
+            names=[self.names[j] for j in idx],
+            terms=drop_term_columns(self.terms, bad),
+            center=self.center[idx],
+            means=self.means[idx],
+        )
 
     def transform(self, newdata: pd.DataFrame) -> np.ndarray:
         """Code ``newdata`` as the fitted data: (m, p) matrix, NaN where a value is missing.
@@ -229,8 +256,14 @@ class Design:
         return np.column_stack(cols) if cols else np.zeros((len(newdata), 0))
 
 
-def design_matrix(df: pd.DataFrame, covariates: Sequence[str], *, drop_constant: bool = True,
-                  drop_collinear: bool = True, stacklevel: int = 2) -> Design:
+def design_matrix(
+    df: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    drop_constant: bool = True,
+    drop_collinear: bool = True,
+    stacklevel: int = 2,
+) -> Design:
     """Design matrix of ``covariates`` with treatment contrasts, as ``fit_cox`` builds it.
 
     Parameters
@@ -284,8 +317,9 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str], *, drop_constant:
         lo = np.array([c[complete].min() for c in cols])
     hi = np.array([(c if complete is None else c[complete]).max() for c in cols])
     if drop_constant:
-        terms, keep = _drop_constant(terms, lo, hi, int(len(df) if complete is None
-                                                        else complete.sum()), stacklevel + 1)
+        terms, keep = _drop_constant(
+            terms, lo, hi, int(len(df) if complete is None else complete.sum()), stacklevel + 1
+        )
         cols, lo, hi = [cols[j] for j in keep], lo[keep], hi[keep]
     center = np.array([(c if complete is None else c[complete]).mean() for c in cols])
     if drop_collinear and len(cols) > 1:
@@ -297,38 +331,44 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str], *, drop_constant:
     if not names:
         raise CoxError("no covariate left to fit (all were constant)")
     kinds = [t.kind for t in terms for _ in t.names]
-    unit = [k != "numeric" or _only_unit_values(c, a, b, complete)
-            for k, c, a, b in zip(kinds, cols, lo, hi, strict=True)]
-    return Design(columns=cols, names=names, terms=terms, center=center,
-                  means=np.where(unit, 0.0, center))
+    unit = [
+        k != "numeric" or _only_unit_values(c, a, b, complete)
+        for k, c, a, b in zip(kinds, cols, lo, hi, strict=True)
+    ]
+    return Design(
+        columns=cols, names=names, terms=terms, center=center, means=np.where(unit, 0.0, center)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # checks
 # ---------------------------------------------------------------------------------------------
 
-def _only_unit_values(c: np.ndarray, lo: float, hi: float, complete: np.ndarray | None
-                      ) -> bool:
+
+def _only_unit_values(c: np.ndarray, lo: float, hi: float, complete: np.ndarray | None) -> bool:
     if lo < -1 or hi > 1:
         return False
     v = c if complete is None else c[complete]
     return bool(np.all((v == 0) | (v == 1) | (v == -1)))
 
 
-def _drop_constant(terms: list[Term], lo: np.ndarray, hi: np.ndarray, n: int,
-                   stacklevel: int) -> tuple[list[Term], list[int]]:
+def _drop_constant(
+    terms: list[Term], lo: np.ndarray, hi: np.ndarray, n: int, stacklevel: int
+) -> tuple[list[Term], list[int]]:
     """Terms whose design columns all have one value are dropped with a warning."""
     kept_terms: list[Term] = []
     keep: list[int] = []
     j = 0
     for t in terms:
         k = len(t.names)
-        if k == 0 or bool(np.all(lo[j:j + k] == hi[j:j + k])):
-            value = t.levels[0] if t.kind == "factor" and t.levels else \
-                (lo[j] if k else "")
-            warnings.warn(f"{t.covariate} is constant (= {value}) among the {n} complete "
-                          f"cases and was dropped from the model", CoxWarning,
-                          stacklevel=stacklevel)
+        if k == 0 or bool(np.all(lo[j : j + k] == hi[j : j + k])):
+            value = t.levels[0] if t.kind == "factor" and t.levels else (lo[j] if k else "")
+            warnings.warn(
+                f"{t.covariate} is constant (= {value}) among the {n} complete "
+                f"cases and was dropped from the model",
+                CoxWarning,
+                stacklevel=stacklevel,
+            )
         else:
             kept_terms.append(t)
             keep.extend(range(j, j + k))
@@ -336,8 +376,9 @@ def _drop_constant(terms: list[Term], lo: np.ndarray, hi: np.ndarray, n: int,
     return kept_terms, keep
 
 
-def _centred_gram(cols: list[np.ndarray], center: np.ndarray,
-                  complete: np.ndarray | None) -> np.ndarray:
+def _centred_gram(
+    cols: list[np.ndarray], center: np.ndarray, complete: np.ndarray | None
+) -> np.ndarray:
     """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
     p = len(cols)
     if complete is not None:
@@ -348,7 +389,7 @@ def _centred_gram(cols: list[np.ndarray], center: np.ndarray,
     for i in range(0, n, _CHUNK):
         m = min(_CHUNK, n - i)
         for j, c in enumerate(cols):
-            np.subtract(c[i:i + m], center[j], out=blk[j, :m])
+            np.subtract(c[i : i + m], center[j], out=blk[j, :m])
         b = blk[:, :m]
         gram += b @ b.T
     return gram
@@ -379,9 +420,13 @@ def aliased_keep(gram: np.ndarray) -> list[int]:
 def _drop_aliased(terms: list[Term], keep: list[int], stacklevel: int) -> list[Term]:
     names = [nm for t in terms for nm in t.names]
     bad = [nm for i, nm in enumerate(names) if i not in set(keep)]
-    warnings.warn(f"{bad} are linear combinations of the other covariates (collinear) and "
-                  f"were dropped (R gives them NA coefficients); remove the redundant "
-                  f"covariate", CoxWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{bad} are linear combinations of the other covariates (collinear) and "
+        f"were dropped (R gives them NA coefficients); remove the redundant "
+        f"covariate",
+        CoxWarning,
+        stacklevel=stacklevel,
+    )
     return drop_term_columns(terms, set(bad))
 
 
@@ -399,9 +444,9 @@ def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
         t2 = Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
         if t2.names:
             if t.kind == "factor" and len(t2.names) < len(t.names):
-                t2.levels = [t.levels[0]] + [lv for lv, nm in zip(t.levels[1:], t.names,
-                                                                  strict=True)
-                                             if nm not in bad]
+                t2.levels = [t.levels[0]] + [
+                    lv for lv, nm in zip(t.levels[1:], t.names, strict=True) if nm not in bad
+                ]
             new_terms.append(t2)
     return new_terms
 
@@ -409,6 +454,7 @@ def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
 # ---------------------------------------------------------------------------------------------
 # strata
 # ---------------------------------------------------------------------------------------------
+
 
 def strata_keys(df: pd.DataFrame, strata: list[str]) -> list[Any]:
     """The stratum of each row: its value, or a tuple of values for several columns.

@@ -42,13 +42,20 @@ from lms_prognosis.exceptions import CoxError, CoxWarning
 __all__ = ["fit_cox", "CoxResult", "CoxWarning", "CoxError", "PHTest"]
 
 MIN_EVENTS_PER_VARIABLE = 10
-EPV_SOURCE = ("Peduzzi P et al. J Clin Epidemiol 1995;48:1503-10 (>= 10 events per variable "
-              "for Cox models)")
+EPV_SOURCE = (
+    "Peduzzi P et al. J Clin Epidemiol 1995;48:1503-10 (>= 10 events per variable for Cox models)"
+)
 
 
-def fit_cox(df: Any, covariates: Sequence[str] | str, time: str = "time",
-            event: str = "event", ties: str = "efron", strata: Sequence[str] | str | None = None,
-            conf_level: float = 0.95) -> CoxResult:
+def fit_cox(
+    df: Any,
+    covariates: Sequence[str] | str,
+    time: str = "time",
+    event: str = "event",
+    ties: str = "efron",
+    strata: Sequence[str] | str | None = None,
+    conf_level: float = 0.95,
+) -> CoxResult:
     """Fit a Cox proportional hazards model as R ``coxph``.
 
     Parameters
@@ -150,8 +157,12 @@ def fit_cox(df: Any, covariates: Sequence[str] | str, time: str = "time",
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
     sd = survival_data(df, time, event, covariates=covs, strata=strata_cols)
     if not sd.dropped.empty:
-        warnings.warn(f"{sd.dropped['row'].nunique()} of {sd.n_input} rows dropped for missing "
-                      f"values (see .dropped)", CoxWarning, stacklevel=2)
+        warnings.warn(
+            f"{sd.dropped['row'].nunique()} of {sd.n_input} rows dropped for missing "
+            f"values (see .dropped)",
+            CoxWarning,
+            stacklevel=2,
+        )
     ev = (sd.event == 1).astype(np.int8)
     n_events = int(ev.sum())
     if n_events == 0:
@@ -165,15 +176,35 @@ def fit_cox(df: Any, covariates: Sequence[str] | str, time: str = "time",
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
     return CoxResult(
-        covariates=design.covariates, time=time, event=event, strata=strata_cols, ties=ties,
-        conf_level=conf_level, n=sd.n, n_events=n_events, dropped=sd.dropped,
-        iterations=nr.iterations, converged=nr.converged, _design=design, _beta=nr.beta,
-        _var=nr.var, _loglik=(nr.loglik0, nr.loglik), _score=nr.score_test, _prep=prep,
-        _columns=sd.frame, _outcome=_outcome_copy(df, sd, time, event), _strata_levels=levels)
+        covariates=design.covariates,
+        time=time,
+        event=event,
+        strata=strata_cols,
+        ties=ties,
+        conf_level=conf_level,
+        n=sd.n,
+        n_events=n_events,
+        dropped=sd.dropped,
+        iterations=nr.iterations,
+        converged=nr.converged,
+        _design=design,
+        _beta=nr.beta,
+        _var=nr.var,
+        _loglik=(nr.loglik0, nr.loglik),
+        _score=nr.score_test,
+        _prep=prep,
+        _columns=sd.frame,
+        _outcome=_outcome_copy(df, sd, time, event),
+        _strata_levels=levels,
+    )
 
 
-def _check_arguments(covariates: Sequence[str] | str, strata: Sequence[str] | str | None,
-                     ties: str, conf_level: float) -> tuple[list[str], list[str] | None]:
+def _check_arguments(
+    covariates: Sequence[str] | str,
+    strata: Sequence[str] | str | None,
+    ties: str,
+    conf_level: float,
+) -> tuple[list[str], list[str] | None]:
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     strata_cols = [strata] if isinstance(strata, str) else (list(strata) if strata else None)
     if ties not in ("efron", "breslow"):
@@ -187,15 +218,15 @@ def _check_arguments(covariates: Sequence[str] | str, strata: Sequence[str] | st
     return covs, strata_cols
 
 
-def _outcome_copy(df: Any, sd: SurvData, time: str, event: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:
     """The caller's time and event values of the rows analysed (copies: fancy indexing)."""
     frame = as_frame(df)
     return frame[time].to_numpy()[sd.positions], frame[event].to_numpy()[sd.positions]
 
 
-def _strata_codes(frame: pd.DataFrame, strata: list[str] | None
-                  ) -> tuple[list[Any] | None, np.ndarray | None]:
+def _strata_codes(
+    frame: pd.DataFrame, strata: list[str] | None
+) -> tuple[list[Any] | None, np.ndarray | None]:
     """Distinct strata in R's order, and each row's stratum code."""
     if not strata:
         return None, None
@@ -205,8 +236,9 @@ def _strata_codes(frame: pd.DataFrame, strata: list[str] | None
     return levels, np.fromiter((lookup[k] for k in keys), dtype=np.int64, count=len(keys))
 
 
-def _prepare(design: Design, time: np.ndarray, event: np.ndarray, stratum: np.ndarray | None,
-             efron: bool) -> Prepared:
+def _prepare(
+    design: Design, time: np.ndarray, event: np.ndarray, stratum: np.ndarray | None, efron: bool
+) -> Prepared:
     """Sort once; the covariates go straight into the engine's sorted, centred layout."""
     order = sort_order(time, stratum)
     xt1 = np.empty((len(design.columns) + 1, time.shape[0]))
@@ -217,17 +249,22 @@ def _prepare(design: Design, time: np.ndarray, event: np.ndarray, stratum: np.nd
     return prepare_sorted(order, time, event, xt1, stratum, efron, with_ones=True)
 
 
-def _drop_flat_within_strata(design: Design, prep: Prepared, strata: list[str]
-                             ) -> tuple[Design, Prepared]:
+def _drop_flat_within_strata(
+    design: Design, prep: Prepared, strata: list[str]
+) -> tuple[Design, Prepared]:
     """Columns with no variation inside any stratum: not estimable (R: NA), dropped."""
     starts = np.flatnonzero(np.r_[True, prep.stratum[1:] != prep.stratum[:-1]])
     flat = []
     for j, nm in enumerate(design.names):
         row = prep.xt[j]
         if np.all(np.maximum.reduceat(row, starts) == np.minimum.reduceat(row, starts)):
-            warnings.warn(f"{nm} is constant within every stratum of {strata}: its effect "
-                          f"cannot be estimated in a stratified model (R gives NA); it was "
-                          f"dropped", CoxWarning, stacklevel=3)
+            warnings.warn(
+                f"{nm} is constant within every stratum of {strata}: its effect "
+                f"cannot be estimated in a stratified model (R gives NA); it was "
+                f"dropped",
+                CoxWarning,
+                stacklevel=3,
+            )
             flat.append(j)
     if not flat:
         return design, prep
@@ -240,10 +277,14 @@ def _drop_flat_within_strata(design: Design, prep: Prepared, strata: list[str]
 
 def _warn_events_per_variable(n_events: int, p: int) -> None:
     if n_events / p < MIN_EVENTS_PER_VARIABLE:
-        warnings.warn(f"only {n_events / p:.1f} events per coefficient ({n_events} events, "
-                      f"{p} coefficients): estimates may be biased and unstable; use fewer "
-                      f"covariates. Rule of thumb >= {MIN_EVENTS_PER_VARIABLE} "
-                      f"[{EPV_SOURCE}]", CoxWarning, stacklevel=3)
+        warnings.warn(
+            f"only {n_events / p:.1f} events per coefficient ({n_events} events, "
+            f"{p} coefficients): estimates may be biased and unstable; use fewer "
+            f"covariates. Rule of thumb >= {MIN_EVENTS_PER_VARIABLE} "
+            f"[{EPV_SOURCE}]",
+            CoxWarning,
+            stacklevel=3,
+        )
 
 
 def _diverging(nr: NRResult, design: Design, ev: np.ndarray) -> np.ndarray:
@@ -273,19 +314,27 @@ def _warn_separation(nr: NRResult, design: Design, ev: np.ndarray) -> None:
         t = term_of[nm]
         if t.kind in ("factor", "bool"):
             in_level = design.columns[j] == 1
-            level = nm[len(t.covariate) + 1:-1] if t.kind == "factor" else "True"
+            level = nm[len(t.covariate) + 1 : -1] if t.kind == "factor" else "True"
             if ev[in_level].sum() == 0:
-                msg = (f"{nm} has no events in level {level!r}: the hazard ratio is infinite "
-                       f"(separation); merge levels or drop {t.covariate}")
+                msg = (
+                    f"{nm} has no events in level {level!r}: the hazard ratio is infinite "
+                    f"(separation); merge levels or drop {t.covariate}"
+                )
             elif ev[~in_level].sum() == 0:
-                msg = (f"{nm}: every event is in level {level!r}: the hazard ratio is "
-                       f"infinite (separation); merge levels or drop {t.covariate}")
+                msg = (
+                    f"{nm}: every event is in level {level!r}: the hazard ratio is "
+                    f"infinite (separation); merge levels or drop {t.covariate}"
+                )
             else:
-                msg = (f"{nm}: the coefficient is diverging (monotone likelihood), the hazard "
-                       f"ratio may be infinite (separation); merge levels or drop "
-                       f"{t.covariate}")
+                msg = (
+                    f"{nm}: the coefficient is diverging (monotone likelihood), the hazard "
+                    f"ratio may be infinite (separation); merge levels or drop "
+                    f"{t.covariate}"
+                )
         else:
-            msg = (f"{nm}: the coefficient is diverging (monotone likelihood, R: 'coefficient "
-                   f"may be infinite'): the covariate (nearly) perfectly orders who has the event "
-                   f"first; drop it, categorise it or check its coding ({t.covariate})")
+            msg = (
+                f"{nm}: the coefficient is diverging (monotone likelihood, R: 'coefficient "
+                f"may be infinite'): the covariate (nearly) perfectly orders who has the event "
+                f"first; drop it, categorise it or check its coding ({t.covariate})"
+            )
         warnings.warn(msg, CoxWarning, stacklevel=3)

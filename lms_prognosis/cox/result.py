@@ -89,8 +89,9 @@ class CoxResult(Result):
     @cached_property
     def data(self) -> pd.DataFrame:
         """time, event, covariate and strata columns of the rows analysed (a copy)."""
-        outcome = pd.DataFrame({self.time: self._outcome[0], self.event: self._outcome[1]},
-                               index=self._columns.index)
+        outcome = pd.DataFrame(
+            {self.time: self._outcome[0], self.event: self._outcome[1]}, index=self._columns.index
+        )
         return pd.concat([outcome, self._columns], axis=1)
 
     # ---- coding (used by cox.zph and the tests) -------------------------------------------
@@ -142,11 +143,19 @@ class CoxResult(Result):
             lower = np.exp(self._beta - q * se)
             upper = np.exp(self._beta + q * se)
         cov = [t.covariate for t in self._terms for _ in t.names]
-        return pd.DataFrame({
-            "term": self._names, "covariate": cov, "coef": self._beta, "se": se,
-            "hr": np.exp(self._beta), "lower": lower, "upper": upper, "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-        })
+        return pd.DataFrame(
+            {
+                "term": self._names,
+                "covariate": cov,
+                "coef": self._beta,
+                "se": se,
+                "hr": np.exp(self._beta),
+                "lower": lower,
+                "upper": upper,
+                "z": z,
+                "p": 2 * stats.norm.sf(np.abs(z)),
+            }
+        )
 
     @property
     def table(self) -> pd.DataFrame:
@@ -161,8 +170,14 @@ class CoxResult(Result):
         fac, _ = cholesky2(self._var)
         wald = float(self._beta @ chsolve2(fac, self._beta))
         stat = np.array([lr, wald, self._score])
-        return pd.DataFrame({"test": ["likelihood ratio", "wald", "score"], "statistic": stat,
-                             "df": p, "p": stats.chi2.sf(stat, p)})
+        return pd.DataFrame(
+            {
+                "test": ["likelihood ratio", "wald", "score"],
+                "statistic": stat,
+                "df": p,
+                "p": stats.chi2.sf(stat, p),
+            }
+        )
 
     @cached_property
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
@@ -230,15 +245,17 @@ class CoxResult(Result):
         """
         newdata = _frame(newdata)
         lp = (self._design.transform(newdata) - self._means) @ self._beta
-        return pd.DataFrame({"linear_predictor": lp, "relative_risk": np.exp(lp)},
-                            index=newdata.index)
+        return pd.DataFrame(
+            {"linear_predictor": lp, "relative_risk": np.exp(lp)}, index=newdata.index
+        )
 
     @cached_property
     def _baseline(self) -> _baseline.Baseline:
         return _baseline.baseline(self._prep, self._beta)
 
-    def predict_survival(self, newdata: Any, times: Sequence[float] | float,
-                         conf_type: str = "log") -> pd.DataFrame:
+    def predict_survival(
+        self, newdata: Any, times: Sequence[float] | float, conf_type: str = "log"
+    ) -> pd.DataFrame:
         """Survival curves with confidence intervals for new patients, as R ``survfit.coxph``.
 
         Parameters
@@ -292,8 +309,9 @@ class CoxResult(Result):
         z = self._design.transform(newdata) - self._center
         lp = z @ self._beta
         strata = self._newstrata(newdata)
-        return _baseline.predict_survival(self._baseline, z, lp, strata, t, self._var,
-                                          conf_type, self.conf_level, newdata.index)
+        return _baseline.predict_survival(
+            self._baseline, z, lp, strata, t, self._var, conf_type, self.conf_level, newdata.index
+        )
 
     def _newstrata(self, newdata: pd.DataFrame) -> np.ndarray:
         if not self.strata:
@@ -305,8 +323,9 @@ class CoxResult(Result):
         codes = []
         for k in strata_keys(newdata, self.strata):
             if k not in lookup:
-                raise CoxError(f"stratum {k!r} was not in the fitted data "
-                               f"(strata {self._strata_levels})")
+                raise CoxError(
+                    f"stratum {k!r} was not in the fitted data (strata {self._strata_levels})"
+                )
             codes.append(lookup[k])
         return np.asarray(codes, dtype=np.int64)
 
@@ -360,11 +379,16 @@ class CoxResult(Result):
     def _display_frame(self) -> pd.DataFrame:
         hr = self.hazard_ratios
         label = f"HR ({round(100 * self.conf_level)}% CI)"
-        return pd.DataFrame({
-            "term": hr["term"],
-            label: [format_hr(h, lo, up) for h, lo, up in
-                    zip(hr["hr"], hr["lower"], hr["upper"], strict=True)],
-            "p": [format_p(p) for p in hr["p"]]})
+        return pd.DataFrame(
+            {
+                "term": hr["term"],
+                label: [
+                    format_hr(h, lo, up)
+                    for h, lo, up in zip(hr["hr"], hr["lower"], hr["upper"], strict=True)
+                ],
+                "p": [format_p(p) for p in hr["p"]],
+            }
+        )
 
 
 def _frame(newdata: Any) -> pd.DataFrame:
@@ -373,6 +397,7 @@ def _frame(newdata: Any) -> pd.DataFrame:
     if not isinstance(newdata, pd.DataFrame) and isinstance(inner, pd.DataFrame):
         return inner
     if not isinstance(newdata, pd.DataFrame):
-        raise CoxError(f"newdata must be a pandas DataFrame or a Cohort, got "
-                       f"{type(newdata).__name__}")
+        raise CoxError(
+            f"newdata must be a pandas DataFrame or a Cohort, got {type(newdata).__name__}"
+        )
     return newdata

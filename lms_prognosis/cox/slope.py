@@ -68,16 +68,30 @@ class CalibrationSlope:
     @property
     def table(self) -> pd.DataFrame:
         """One row: slope, se, lower, upper, n, n_events."""
-        return pd.DataFrame({"slope": [self.slope], "se": [self.se], "lower": [self.lower],
-                             "upper": [self.upper], "n": [self.n],
-                             "n_events": [self.n_events]})
+        return pd.DataFrame(
+            {
+                "slope": [self.slope],
+                "se": [self.se],
+                "lower": [self.lower],
+                "upper": [self.upper],
+                "n": [self.n],
+                "n_events": [self.n_events],
+            }
+        )
 
 
-def calibration_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *,
-                      ties: str = "efron", init: float = 0.0,
-                      order: np.ndarray | None = None, eps: float = EPS,
-                      iter_max: int = ITER_MAX, conf_level: float = 0.95
-                      ) -> CalibrationSlope:
+def calibration_slope(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray,
+    *,
+    ties: str = "efron",
+    init: float = 0.0,
+    order: np.ndarray | None = None,
+    eps: float = EPS,
+    iter_max: int = ITER_MAX,
+    conf_level: float = 0.95,
+) -> CalibrationSlope:
     """Calibration slope of a linear predictor: R ``coxph(Surv(time, event) ~ lp)``.
 
     Parameters
@@ -135,15 +149,24 @@ def calibration_slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *,
     e = np.asarray(event)
     x = np.asarray(lp, dtype=float).reshape(-1)
     if not (t.shape[0] == e.shape[0] == x.shape[0]):
-        raise CoxError(f"time, event and lp must have one value per patient (lengths "
-                       f"{t.shape[0]}, {e.shape[0]}, {x.shape[0]})")
+        raise CoxError(
+            f"time, event and lp must have one value per patient (lengths "
+            f"{t.shape[0]}, {e.shape[0]}, {x.shape[0]})"
+        )
     n_events = int(np.count_nonzero(e == 1))
     if n_events == 0:
         raise CoxError("no events: the calibration slope cannot be estimated")
     prep = prepare(t, e, (x - x.mean())[:, None], None, ties == "efron", order=order)
-    nr = newton_raphson(prep, np.array([init], dtype=float), eps=eps, iter_max=iter_max,
-                        stacklevel=3)
-    return CalibrationSlope(slope=float(nr.beta[0]), se=float(np.sqrt(nr.var[0, 0])),
-                            loglik=(nr.loglik0, nr.loglik), iterations=nr.iterations,
-                            converged=nr.converged, n=int(t.shape[0]), n_events=n_events,
-                            conf_level=conf_level)
+    nr = newton_raphson(
+        prep, np.array([init], dtype=float), eps=eps, iter_max=iter_max, stacklevel=3
+    )
+    return CalibrationSlope(
+        slope=float(nr.beta[0]),
+        se=float(np.sqrt(nr.var[0, 0])),
+        loglik=(nr.loglik0, nr.loglik),
+        iterations=nr.iterations,
+        converged=nr.converged,
+        n=int(t.shape[0]),
+        n_events=n_events,
+        conf_level=conf_level,
+    )

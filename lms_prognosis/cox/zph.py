@@ -72,8 +72,14 @@ def _transformed_time(time: np.ndarray, event: np.ndarray, transform: str) -> np
     return 1.0 - product_limit(time, event).at(time, left=True)
 
 
-def _weighted_info(prep: Prepared, x: np.ndarray, wx: np.ndarray, xbar_k: np.ndarray,
-                   inv: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _weighted_info(
+    prep: Prepared,
+    x: np.ndarray,
+    wx: np.ndarray,
+    xbar_k: np.ndarray,
+    inv: np.ndarray,
+    h: np.ndarray,
+) -> np.ndarray:
     """sum over event times of h_t * V_t (Efron / Breslow variance matrices)."""
     starts = prep.eblock_start
     kb = prep.k_block
@@ -152,17 +158,25 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     dt = prep.time[prep.death_rows]
     orig = prep.order[prep.death_rows]
     o = np.lexsort((orig, dt, prep.stratum[prep.death_rows]))
-    long = pd.DataFrame({
-        "time": np.tile(dt[o], len(terms)),
-        "transformed_time": np.tile(ttimes[prep.death_rows][o], len(terms)),
-        "term": np.repeat([t for t, _ in terms], o.size),
-        "residual": resid[o].T.ravel(),
-    })
+    long = pd.DataFrame(
+        {
+            "time": np.tile(dt[o], len(terms)),
+            "transformed_time": np.tile(ttimes[prep.death_rows][o], len(terms)),
+            "term": np.repeat([t for t, _ in terms], o.size),
+            "residual": resid[o].T.ravel(),
+        }
+    )
     return PHTest(table=table, residuals=long, transform=transform)
 
 
-def _scaled_residuals(fit: CoxResult, prep: Prepared, schoen: np.ndarray, i00: np.ndarray,
-                      terms: list[tuple[str, list[int]]], beta: np.ndarray) -> np.ndarray:
+def _scaled_residuals(
+    fit: CoxResult,
+    prep: Prepared,
+    schoen: np.ndarray,
+    i00: np.ndarray,
+    terms: list[tuple[str, list[int]]],
+    beta: np.ndarray,
+) -> np.ndarray:
     """Scaled Schoenfeld residuals exactly as the R code of ``cox.zph`` builds them."""
     p = schoen.shape[1]
     strat_codes, strat_of_row = np.unique(prep.stratum, return_inverse=True)

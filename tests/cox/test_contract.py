@@ -23,9 +23,15 @@ def _toy(n=200, seed=11):
     grade = rng.choice(["1", "2", "3"], n)
     t = rng.exponential(50 * np.exp(-0.03 * (age - 60) - 0.6 * (grade == "3")))
     c = rng.exponential(80, n)
-    return pd.DataFrame({"time": np.round(np.minimum(t, c), 1), "event": (t <= c).astype(int),
-                         "age": age, "grade": pd.Categorical(grade, categories=["1", "2", "3"]),
-                         "centre": rng.choice(["A", "B"], n)})
+    return pd.DataFrame(
+        {
+            "time": np.round(np.minimum(t, c), 1),
+            "event": (t <= c).astype(int),
+            "age": age,
+            "grade": pd.Categorical(grade, categories=["1", "2", "3"]),
+            "centre": rng.choice(["A", "B"], n),
+        }
+    )
 
 
 def _fit(df, covs=("age", "grade"), **kw):
@@ -35,6 +41,7 @@ def _fit(df, covs=("age", "grade"), **kw):
 
 
 # ---- refusals: the same exception and message as survival_data --------------------------------
+
 
 @pytest.mark.parametrize("bad", ["r_status", "text", "code7", "negative", "infinite"])
 def test_bad_input_refused_like_every_entry_point(bad):
@@ -91,11 +98,13 @@ def test_cohort_accepted_wherever_a_frame_is():
     np.testing.assert_array_equal(a.coef.to_numpy(), b.coef.to_numpy())
     assert a.n == b.n
     pd.testing.assert_frame_equal(a.predict_risk(cohort), a.predict_risk(cohort.data))
-    pd.testing.assert_frame_equal(a.predict_survival(cohort, [12, 60]),
-                                  a.predict_survival(cohort.data, [12, 60]))
+    pd.testing.assert_frame_equal(
+        a.predict_survival(cohort, [12, 60]), a.predict_survival(cohort.data, [12, 60])
+    )
 
 
 # ---- results own their data ---------------------------------------------------------------
+
 
 def test_result_keeps_a_copy_of_the_data():
     df = _toy()
@@ -129,6 +138,7 @@ def test_result_contract():
 
 
 # ---- near-ties: R's timefix everywhere ----------------------------------------------------
+
 
 def _near_tied(n=300, seed=5):
     """Tied event times where one of each pair is shifted by 1e-11 (rounding noise)."""

@@ -106,8 +106,7 @@ def test_predict_survival(fits, name, conf_type):
         nd[v] = pd.Categorical(nd[v], categories=py["levels"][v])
     ref = case["survfit"][conf_type]
     out = fit.predict_survival(nd, case["times"], conf_type=conf_type)
-    assert list(out.columns) == ["patient", "time", "surv", "std_err", "lower", "upper",
-                                 "cumhaz"]
+    assert list(out.columns) == ["patient", "time", "surv", "std_err", "lower", "upper", "cumhaz"]
     ntime = len(case["times"])
     for col in ["surv", "std_err", "lower", "upper", "cumhaz"]:
         ours = out[col].to_numpy().reshape(len(nd), ntime)  # patient-major
@@ -145,24 +144,30 @@ def test_check_ph(fits, name, transform):
 
 # ---- behaviour -----------------------------------------------------------------------------
 
+
 def _toy(n=200, seed=1):
     rng = np.random.default_rng(seed)
     age = rng.normal(60, 10, n)
     grade = rng.choice(["1", "2", "3"], n)
     t = rng.exponential(50 * np.exp(-0.03 * (age - 60) - 0.5 * (grade == "3")))
     c = rng.exponential(80, n)
-    return pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "time": np.minimum(t, c),
-                         "event": (t <= c).astype(int), "age": age,
-                         "grade": pd.Categorical(grade, categories=["1", "2", "3"]),
-                         "vascular_invasion": rng.random(n) < 0.4})
+    return pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(n)],
+            "time": np.minimum(t, c),
+            "event": (t <= c).astype(int),
+            "age": age,
+            "grade": pd.Categorical(grade, categories=["1", "2", "3"]),
+            "vascular_invasion": rng.random(n) < 0.4,
+        }
+    )
 
 
 def test_term_names_and_reference_level():
     df = _toy()
     fit = fit_cox(df, ["age", "grade", "vascular_invasion"])
     assert list(fit.coef.index) == ["age", "grade[2]", "grade[3]", "vascular_invasion"]
-    assert list(fit.hazard_ratios["covariate"]) == ["age", "grade", "grade",
-                                                     "vascular_invasion"]
+    assert list(fit.hazard_ratios["covariate"]) == ["age", "grade", "grade", "vascular_invasion"]
     ph = fit.check_ph()
     assert list(ph.table["term"]) == ["age", "grade", "vascular_invasion", "GLOBAL"]
     assert list(ph.table["df"]) == [1, 2, 1, 4]
@@ -191,8 +196,11 @@ def test_level_without_events_warns_separation():
     with pytest.warns(CoxWarning) as rec:
         fit = fit_cox(df, ["age", "grade"])
     msgs = [str(r.message) for r in rec]
-    assert any("grade[3] has no events in level '3': the hazard ratio is infinite "
-               "(separation); merge levels or drop grade" in m for m in msgs)
+    assert any(
+        "grade[3] has no events in level '3': the hazard ratio is infinite "
+        "(separation); merge levels or drop grade" in m
+        for m in msgs
+    )
     assert np.isfinite(fit.coef).all()  # R's large finite value, never NaN
 
 
@@ -200,14 +208,19 @@ def test_monotone_likelihood_numeric():
     rng = np.random.default_rng(3)
     n = 60
     x = rng.normal(size=n)
-    df = pd.DataFrame({"time": np.argsort(np.argsort(-x)) + 1.0, "event": 1, "x": x,
-                       "z": rng.normal(size=n)})
+    df = pd.DataFrame(
+        {"time": np.argsort(np.argsort(-x)) + 1.0, "event": 1, "x": x, "z": rng.normal(size=n)}
+    )
     with pytest.warns((CoxWarning, ConvergenceWarning)) as rec:
         fit = fit_cox(df, ["x", "z"])
     msgs = " | ".join(str(r.message) for r in rec)
     assert "x: the coefficient is diverging" in msgs
-    assert any(r.category is ConvergenceWarning and "did not converge" in str(r.message)
-               and "Ran out of iterations" in str(r.message) for r in rec)
+    assert any(
+        r.category is ConvergenceWarning
+        and "did not converge" in str(r.message)
+        and "Ran out of iterations" in str(r.message)
+        for r in rec
+    )
     assert not fit.converged
     assert "z: the coefficient" not in msgs
     assert np.isfinite(fit.loglik[1]) and np.isfinite(fit.coef).all()
@@ -299,14 +312,14 @@ def test_score_is_gradient_of_loglik(efron):
     df["time"] = np.round(df["time"])  # ties
     x = np.column_stack([df["age"], df["grade"] == "3"]).astype(float)
     x -= x.mean(axis=0)
-    prep = _cox_engine.prepare(df["time"].to_numpy(float), df["event"].to_numpy(), x, None,
-                               efron)
+    prep = _cox_engine.prepare(df["time"].to_numpy(float), df["event"].to_numpy(), x, None, efron)
     beta = np.array([0.02, 0.3])
     h = 1e-5
 
     def central(fun):
-        return np.column_stack([(fun(beta + h * e) - fun(beta - h * e)) / (2 * h)
-                                for e in np.eye(2)])
+        return np.column_stack(
+            [(fun(beta + h * e) - fun(beta - h * e)) / (2 * h) for e in np.eye(2)]
+        )
 
     loglik, score, info = _cox_engine.loglik_derivs(beta, prep)
     num_score = central(lambda b: np.atleast_1d(_cox_engine.loglik_derivs(b, prep, False)[0]))

@@ -29,8 +29,13 @@ RTOL = 1e-6  # iterative results, as tests/cox/test_fit_cox.py
 @pytest.mark.parametrize("name", list(REF["slope"]))
 def test_calibration_slope_matches_coxph(name):
     case = REF["slope"][name]
-    fit = calibration_slope(np.array(case["time"]), np.array(case["event"]),
-                            np.array(case["lp"]), ties=case["ties"], init=case["init"])
+    fit = calibration_slope(
+        np.array(case["time"]),
+        np.array(case["event"]),
+        np.array(case["lp"]),
+        ties=case["ties"],
+        init=case["init"],
+    )
     np.testing.assert_allclose(fit.slope, case["coef"], rtol=RTOL)
     np.testing.assert_allclose(fit.se, case["se"], rtol=RTOL)
     np.testing.assert_allclose(fit.loglik, case["loglik"], rtol=1e-9)
@@ -109,8 +114,13 @@ def test_newton_raphson_with_offset_equals_fixed_coefficient():
 def test_baseline_hazard_with_offset_matches_survfit(name):
     case = REF["baseline"][name]
     st = None if case["strata"] is None else np.array(case["stratum_codes"], dtype=np.int64)
-    h = baseline_hazard(np.array(case["time"]), np.array(case["event"]), np.array(case["lp"]),
-                        ties=case["ties"], stratum=st)
+    h = baseline_hazard(
+        np.array(case["time"]),
+        np.array(case["event"]),
+        np.array(case["lp"]),
+        ties=case["ties"],
+        stratum=st,
+    )
     np.testing.assert_array_equal(h.time, case["out_time"])
     np.testing.assert_array_equal(h.stratum, case["out_stratum"])
     np.testing.assert_allclose(h.cumhaz, case["cumhaz"], rtol=1e-12)
@@ -133,9 +143,13 @@ def test_baseline_hazard_without_lp_is_nelson_aalen():
 def test_docstring_toy_is_r():
     """The numbers in the docstrings of CoxResult are R's (cox_kernels.R, 'toy')."""
     toy = REF["toy"]
-    df = pd.DataFrame({"time": [5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
-                       "event": [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-                       "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39]})
+    df = pd.DataFrame(
+        {
+            "time": [5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
+            "event": [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoxWarning)
         fit = fit_cox(df, ["age"])
@@ -143,8 +157,13 @@ def test_docstring_toy_is_r():
     lp = fit.predict_risk(pd.DataFrame({"age": [50, 70]}))["linear_predictor"]
     np.testing.assert_allclose(lp, toy["lp"], rtol=RTOL)
     s = fit.predict_survival(pd.DataFrame({"age": [50]}), [24]).iloc[0]
-    for col, key in [("surv", "surv24"), ("std_err", "std_err24"), ("lower", "lower24"),
-                     ("upper", "upper24"), ("cumhaz", "cumhaz24")]:
+    for col, key in [
+        ("surv", "surv24"),
+        ("std_err", "std_err24"),
+        ("lower", "lower24"),
+        ("upper", "upper24"),
+        ("cumhaz", "cumhaz24"),
+    ]:
         np.testing.assert_allclose(s[col], toy[key], rtol=RTOL)
     ph = fit.check_ph().table
     np.testing.assert_allclose(ph["chisq"], toy["zph_chisq"], rtol=RTOL)
@@ -153,13 +172,18 @@ def test_docstring_toy_is_r():
 
 # ---- design_matrix: the one design matrix -----------------------------------------------------
 
+
 def _frame(n=60, seed=4):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"age": rng.normal(60, 10, n).round(),
-                         "grade": pd.Categorical(rng.choice(["1", "2", "3"], n),
-                                                 categories=["1", "2", "3"]),
-                         "site": rng.choice(["uterus", "trunk"], n),
-                         "deep": rng.random(n) < 0.5, "ones": 1.0})
+    return pd.DataFrame(
+        {
+            "age": rng.normal(60, 10, n).round(),
+            "grade": pd.Categorical(rng.choice(["1", "2", "3"], n), categories=["1", "2", "3"]),
+            "site": rng.choice(["uterus", "trunk"], n),
+            "deep": rng.random(n) < 0.5,
+            "ones": 1.0,
+        }
+    )
 
 
 def test_design_matrix_codes_like_fit_cox():
@@ -192,8 +216,7 @@ def test_design_matrix_drops_constant_and_collinear_with_warnings():
     assert d.names == ["age", "grade[2]", "grade[3]"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        kept = design_matrix(df, ["age", "ones", "age2"], drop_constant=False,
-                             drop_collinear=False)
+        kept = design_matrix(df, ["age", "ones", "age2"], drop_constant=False, drop_collinear=False)
     assert kept.names == ["age", "ones", "age2"]
     with pytest.raises(CoxError, match="no covariate left"), pytest.warns(CoxWarning):
         design_matrix(df, ["ones"])
@@ -211,17 +234,24 @@ def test_near_tied_times_merged_as_r_timefix():
     """R's coxph and concordance merge t and t + 1e-11 (aeqSurv); so do fit_cox and
     lp.concordance of the same linear predictor (the issue's 0.637135 vs 0.637048)."""
     case = REF["near_ties"]
-    df = pd.DataFrame({"time": case["time"], "event": case["event"], "age": case["age"],
-                       "sex": case["sex"],
-                       "ph_ecog": pd.Categorical([str(int(v)) for v in case["ph_ecog"]])})
+    df = pd.DataFrame(
+        {
+            "time": case["time"],
+            "event": case["event"],
+            "age": case["age"],
+            "sex": case["sex"],
+            "ph_ecog": pd.Categorical([str(int(v)) for v in case["ph_ecog"]]),
+        }
+    )
     assert (df["time"] % 1 != 0).sum() == len(case["shifted"]) > 10
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoxWarning)
         fit = fit_cox(df, ["age", "sex", "ph_ecog"])
     np.testing.assert_allclose(fit.coef, case["coef"], rtol=RTOL)
     np.testing.assert_allclose(fit.loglik, case["loglik"], rtol=1e-9)
-    np.testing.assert_allclose([fit.concordance, fit.concordance_se], case["concordance"],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        [fit.concordance, fit.concordance_se], case["concordance"], rtol=1e-9
+    )
     risk = fit.predict_risk(df)["linear_predictor"].to_numpy()
     c = lp.concordance(df, risk)
     np.testing.assert_allclose(c.c, case["lp_concordance"], rtol=1e-12)

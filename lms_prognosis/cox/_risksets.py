@@ -1,0 +1,322 @@
+"""The engine's data layout: Cox data sorted once, and sums over risk sets.
+
+Private to :mod:`lms_prognosis.cox`; :mod:`lms_prognosis.cox.engine` re-exports the public
+names (``Prepared``, ``prepare``, ``prepare_sorted``, ``sort_order``, ``efron_event_sums``,
+``rev_block_cumsum``), which is where other subpackages import them from.
+
+Rows are sorted by stratum, then time descending, so a risk set (everyone with time >= t in
+the stratum) is a prefix of the stratum's rows; tied (stratum, time) rows form a block and the
+events of a block share one Efron correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "Prepared",
+    "sort_order",
+    "prepare",
+    "prepare_sorted",
+    "efron_event_sums",
+    "rev_block_cumsum",
+    "block_cumsum",
+]
+
+
+@dataclass
+class Prepared:
+    """Sorted data and the block structure of the risk sets (built once per fit)."""
+
+    order: np.ndarray  # sorted position -> original row (x_sorted = x[order])
+    xt1: np.ndarray  # (p + 1, n): a row of ones, then the sorted, centred covariates
+    time: np.ndarray  # sorted time
+    event: np.ndarray  # sorted 0/1 (bool)
+    stratum: np.ndarray  # sorted stratum codes (int)
+    block_start: np.ndarray  # (G,) first row of each (stratum, time) block
+    block_end: np.ndarray  # (G,) last row of each block
+    block_of_row: np.ndarray  # (n,) block index of each sorted row
+    prev_end: np.ndarray  # (G,) last row of the previous stratum, or -1
+    prev_block: np.ndarray  # (G,) last block of the previous stratum, or -1
+    strat_last_block: np.ndarray  # (G,) last block of the same stratum
+    death_rows: np.ndarray  # sorted positions of the events
+    death_block: np.ndarray  # (D,) block of each event (non-decreasing)
+    eblock: np.ndarray  # (E,) blocks that hold at least one event
+    eblock_start: np.ndarray  # (E,) start of each event block within death_rows
+    ndeath: np.ndarray  # (E,) events per event block
+    k_block: np.ndarray  # (D,) event block (0..E-1) of each Efron step
+    k_frac: np.ndarray  # (D,) k / d of each Efron step (0 for Breslow)
+    xt1_death: np.ndarray  # (p + 1, D) the same for the events
+    xdeath_sum: np.ndarray  # (p,) sum of x over events
+    efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
+    offset: np.ndarray | None = None  # (n,) sorted fixed part of the linear predictor
+
+    @property
+    def xt(self) -> np.ndarray:
+        """(p, n) sorted, centred covariates (a view)."""
+        return self.xt1[1:]
+
+    @property
+    def xt_death(self) -> np.ndarray:
+        """(p, D) covariates of the events (a view)."""
+        return self.xt1_death[1:]
+
+    @property
+    def x(self) -> np.ndarray:
+        """(n, p) view of the sorted, centred covariates."""
+        return self.xt.T
+
+    def drop_columns(self, keep: list[int]) -> None:
+        """Keep only the covariates ``keep`` (after an aliasing check)."""
+        rows = [0] + [k + 1 for k in keep]
+        self.xt1 = np.ascontiguousarray(self.xt1[rows])
+        self.xt1_death = np.ascontiguousarray(self.xt1_death[rows])
+        self.xdeath_sum = self.xdeath_sum[keep]
+
+
+def sort_order(time: np.ndarray, stratum: np.ndarray | None) -> np.ndarray:
+    """Row order by stratum, then time descending (the engine's layout).
+
+    Examples
+    --------
+    >>> sort_order(np.array([2.0, 5.0, 1.0]), None).tolist()
+    [1, 0, 2]
+    """
+    if stratum is None:
+        return np.argsort(-time)
+    return np.lexsort((-time, stratum))
+
+
+def prepare(
+    time: np.ndarray,
+    event: np.ndarray,
+    x: np.ndarray,
+    stratum: np.ndarray | None = None,
+    efron: bool = True,
+    *,
+    offset: np.ndarray | None = None,
+    order: np.ndarray | None = None,
+) -> Prepared:
+    """Sort the data and index the blocks of tied times, once per fit.
+
+    Parameters
+    ----------
+    time, event : ndarray
+        Follow-up time and event code (1 = event, any other code censored), one per row.
+    x : ndarray, shape (n, p)
+        Covariates, centred (R centres them too; the coefficients do not change).
+    stratum : ndarray of int, optional
+        Stratum code per row (separate baseline hazards).
+    efron : bool, default True
+        Efron's tie correction (R's default); False for Breslow.
+    offset : ndarray, optional
+        A fixed part of the linear predictor, per row (R ``offset()``).
+    order : ndarray of int, optional
+        :func:`sort_order` of these rows, if already known (saves a sort, e.g. when the same
+        rows are refitted with other covariates).
+
+    Returns
+    -------
+    Prepared
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([4.0, 2.0, 2.0, 7.0]), np.array([1, 1, 0, 1]),
+    ...                np.array([[0.5], [-1.0], [0.0], [0.5]]))
+    >>> prep.time.tolist(), prep.event.tolist()
+    ([7.0, 4.0, 2.0, 2.0], [True, True, True, False])
+    """
+    if order is None:
+        order = sort_order(time, stratum)
+    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
+    return prepare_sorted(order, time, event, xt, stratum, efron, offset=offset)
+
+
+def prepare_sorted(
+    order: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    xt: np.ndarray,
+    stratum: np.ndarray | None,
+    efron: bool,
+    *,
+    offset: np.ndarray | None = None,
+    with_ones: bool = False,
+) -> Prepared:
+    """:func:`prepare` given the sort ``order`` and the already sorted, centred ``xt`` (p, n).
+
+    ``time``, ``event``, ``stratum`` and ``offset`` are in the caller's row order. With
+    ``with_ones`` the first row of ``xt`` is already a row of ones (the engine's layout, so no
+    copy is made).
+
+    Examples
+    --------
+    >>> t, e = np.array([4.0, 2.0, 7.0]), np.array([1, 0, 1])
+    >>> order = sort_order(t, None)
+    >>> prep = prepare_sorted(order, t, e, np.array([[0.5, -1.0, 0.5]])[:, order], None, True)
+    >>> prep.block_start.tolist(), prep.death_rows.tolist()
+    ([0, 1, 2], [0, 1])
+    """
+    n = time.shape[0]
+    t = time[order]
+    s = np.zeros(n, dtype=np.int64) if stratum is None else stratum[order]
+    ev = np.asarray(event)[order] == 1
+    blocks = _blocks(t, s, stratum is not None)
+    deaths = _deaths(ev, blocks["block_of_row"], efron)
+    if with_ones:
+        xt1 = xt
+    else:
+        xt1 = np.empty((xt.shape[0] + 1, n))
+        xt1[0] = 1.0
+        xt1[1:] = xt
+    xt1_death = np.take(xt1, deaths["death_rows"], axis=1)
+    off = None if offset is None else np.asarray(offset, dtype=float)[order]
+    return Prepared(
+        order=order,
+        xt1=xt1,
+        time=t,
+        event=ev,
+        stratum=s,
+        **blocks,
+        **deaths,
+        xt1_death=xt1_death,
+        xdeath_sum=xt1_death[1:].sum(axis=1),
+        efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)),
+        offset=off,
+    )
+
+
+def _blocks(t: np.ndarray, s: np.ndarray, stratified: bool) -> dict[str, np.ndarray]:
+    """Blocks of tied (stratum, time) in the sorted rows, and the stratum boundaries."""
+    n = t.shape[0]
+    new_block = np.empty(n, dtype=bool)
+    new_block[0] = True
+    np.not_equal(t[1:], t[:-1], out=new_block[1:])
+    if stratified:
+        new_block[1:] |= s[1:] != s[:-1]
+    block_start = np.flatnonzero(new_block)
+    block_end = np.append(block_start[1:] - 1, n - 1)
+    block_of_row = np.cumsum(new_block) - 1
+    if not stratified:
+        nb = block_start.size
+        prev_end = np.full(nb, -1)
+        prev_block = np.full(nb, -1)
+        strat_last_block = np.full(nb, nb - 1)
+    else:
+        new_strat = np.empty(n, dtype=bool)
+        new_strat[0] = True
+        new_strat[1:] = s[1:] != s[:-1]
+        strat_start_rows = np.flatnonzero(new_strat)
+        strat_of_block = (np.cumsum(new_strat) - 1)[block_start]
+        prev_end = (strat_start_rows - 1)[strat_of_block]
+        last_by_s = np.append(block_of_row[strat_start_rows[1:] - 1], block_of_row[-1])
+        strat_last_block = last_by_s[strat_of_block]
+        prev_block = np.where(prev_end >= 0, block_of_row[np.maximum(prev_end, 0)], -1)
+    return {
+        "block_start": block_start,
+        "block_end": block_end,
+        "block_of_row": block_of_row,
+        "prev_end": prev_end,
+        "prev_block": prev_block,
+        "strat_last_block": strat_last_block,
+    }
+
+
+def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, np.ndarray]:
+    """The events, their blocks and the Efron step fraction k / d of each."""
+    death_rows = np.flatnonzero(ev)
+    death_block = block_of_row[death_rows]
+    if not death_rows.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return {
+            "death_rows": death_rows,
+            "death_block": death_block,
+            "eblock": empty,
+            "eblock_start": empty,
+            "ndeath": empty,
+            "k_block": empty,
+            "k_frac": np.zeros(0),
+        }
+    newb = np.empty(death_rows.size, dtype=bool)
+    newb[0] = True
+    newb[1:] = death_block[1:] != death_block[:-1]
+    eblock_start = np.flatnonzero(newb)
+    ndeath = np.diff(np.append(eblock_start, death_rows.size))
+    k_block = np.cumsum(newb) - 1
+    if efron:
+        k_frac = (np.arange(death_rows.size) - eblock_start[k_block]) / ndeath[k_block]
+    else:
+        k_frac = np.zeros(death_rows.size)
+    return {
+        "death_rows": death_rows,
+        "death_block": death_block,
+        "eblock": death_block[eblock_start],
+        "eblock_start": eblock_start,
+        "ndeath": ndeath,
+        "k_block": k_block,
+        "k_frac": k_frac,
+    }
+
+
+def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Risk-set sums at every block from a row-wise cumulative sum (restarting per stratum)."""
+    out = cs[prep.block_end]
+    has_prev = prep.prev_end >= 0
+    if np.any(has_prev):
+        out = out.copy()
+        out[has_prev] -= cs[prep.prev_end[has_prev]]
+    return out
+
+
+def efron_event_sums(
+    w: np.ndarray, wx: np.ndarray, prep: Prepared
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per event block: risk-set sums s0, s1, death sums d0, d1; per Efron step 1/denominator.
+
+    ``inv[k] = 1 / (s0 - f_k d0)`` for the k-th death of its tied block (f_k = (k-1)/d for
+    Efron, 0 for Breslow), the quantity the baseline hazard and the Schoenfeld residuals share.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 1, 0]), np.zeros((4, 0)))
+    >>> w = np.ones(4)
+    >>> s0, _, d0, _, inv = efron_event_sums(w, np.zeros((4, 0)), prep)
+    >>> s0.tolist(), d0.tolist(), inv.tolist()  # Efron at time 2: 1/3, then 1/(3 - 1)
+    ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
+    """
+    s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
+    s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+    d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
+    d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
+    inv = 1.0 / (s0[prep.k_block] - prep.k_frac * d0[prep.k_block])
+    return s0, s1, d0, d1, inv
+
+
+def rev_block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """For each block b: sum of ``values`` over blocks b..(last block of b's stratum).
+
+    Blocks are in descending time, so this is a sum over the times <= the block's time.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([3.0, 2.0, 1.0]), np.array([1, 1, 1]), np.zeros((3, 0)))
+    >>> rev_block_cumsum(np.array([1.0, 10.0, 100.0]), prep).tolist()
+    [111.0, 110.0, 100.0]
+    """
+    rc = np.cumsum(values[::-1])[::-1]
+    nxt = prep.strat_last_block + 1
+    out = rc.copy()
+    inside = nxt < values.shape[0]
+    out[inside] -= rc[nxt[inside]]
+    return out
+
+
+def block_cumsum(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Risk-set sums from per-block sums: cumulative over blocks, restarting per stratum."""
+    cs = np.cumsum(values, axis=0)
+    has_prev = prep.prev_block >= 0
+    if has_prev.any():
+        cs[has_prev] -= cs[prep.prev_block[has_prev]]
+    return cs
