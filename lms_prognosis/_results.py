@@ -43,7 +43,8 @@ def dropped_note(dropped: pd.DataFrame | None) -> str:
         return ""
     n_rows = dropped["row"].nunique()
     why = (dropped["reason"].astype(str) + " " + dropped["column"].astype(str)).value_counts(
-        sort=False)
+        sort=False
+    )
     detail = ", ".join(f"{k}: {v}" for k, v in why.items())
     word = "row" if n_rows == 1 else "rows"
     return f"{n_rows} {word} left out ({detail}); see .dropped"
@@ -89,8 +90,7 @@ class Result:
         return lines
 
     def __repr__(self) -> str:
-        parts = [self._heading(), *self._notes(),
-                 self._display_frame().to_string(index=False)]
+        parts = [self._heading(), *self._notes(), self._display_frame().to_string(index=False)]
         return "\n".join(p for p in parts if p)
 
     def _repr_html_(self) -> str:

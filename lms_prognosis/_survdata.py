@@ -32,17 +32,22 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._results import DROPPED_COLUMNS, empty_dropped
+from lms_prognosis._timefix import TIMEFIX_TOLERANCE, timefix
 from lms_prognosis.exceptions import ColumnNotFoundError, SurvivalDataError
 
-__all__ = ["SurvData", "survival_data", "as_frame", "require_columns", "timefix",
-           "EVENT_CODES", "TIMEFIX_TOLERANCE"]
+__all__ = [
+    "SurvData",
+    "survival_data",
+    "as_frame",
+    "require_columns",
+    "timefix",
+    "EVENT_CODES",
+    "TIMEFIX_TOLERANCE",
+]
 
 #: the event codes of the schema (design.md section 3)
 EVENT_CODES = {0: "censored", 1: "event of interest", 2: "competing event"}
-#: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``
-TIMEFIX_TOLERANCE = float(np.finfo(float).eps) ** 0.5
 _MAX_ROWS_NAMED = 5
-_CHUNK = 1 << 15  # values per pass of the grid check (fits the L2 cache)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,8 +146,9 @@ def require_columns(df: pd.DataFrame, names: Iterable[Any], role: str = "column"
         close = difflib.get_close_matches(str(name), cols, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
         shown = cols if len(cols) <= 20 else [*cols[:20], "..."]
-        raise ColumnNotFoundError(f"{role} column {name!r} is not in the data{hint} "
-                                  f"Columns: {shown}")
+        raise ColumnNotFoundError(
+            f"{role} column {name!r} is not in the data{hint} Columns: {shown}"
+        )
 
 
 def _rows_text(index: pd.Index, bad: np.ndarray) -> str:
@@ -157,11 +163,13 @@ def _numeric(col: pd.Series, role: str, name: str) -> np.ndarray:
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
         return col.to_numpy(dtype=float)
     if pd.api.types.is_timedelta64_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(
-            col.dtype):
+        col.dtype
+    ):
         kind = "durations" if pd.api.types.is_timedelta64_dtype(col.dtype) else "dates"
         raise SurvivalDataError(
             f"{role} column {name!r} holds {kind}, not a number of months; convert it first, "
-            f"e.g. df[{name!r}] = (df['last_contact'] - df['surgery']).dt.days / 30.4375")
+            f"e.g. df[{name!r}] = (df['last_contact'] - df['surgery']).dt.days / 30.4375"
+        )
     values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     text = np.isnan(values) & col.notna().to_numpy()
     if text.any():
@@ -170,7 +178,8 @@ def _numeric(col: pd.Series, role: str, name: str) -> np.ndarray:
             f"{role} column {name!r} holds text that is not a number ({examples}, in "
             f"{_rows_text(col.index, text)}); convert it first, e.g. "
             f"df[{name!r}] = pd.to_numeric(df[{name!r}]), or read the file with "
-            f"lp.read_cohort(...), which converts units and reports every change")
+            f"lp.read_cohort(...), which converts units and reports every change"
+        )
     return values
 
 
@@ -185,8 +194,12 @@ def _event_values(col: pd.Series, name: str) -> np.ndarray:
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf" and len(col):
         arr = col.to_numpy()
         lo, hi = arr.min(), arr.max()  # NaN if any value is missing: the slow path
-        if 0 <= lo and hi <= 2 and not (lo >= 1 and hi == 2) and (
-                arr.dtype.kind in "iu" or np.array_equal(arr, np.rint(arr))):
+        if (
+            0 <= lo
+            and hi <= 2
+            and not (lo >= 1 and hi == 2)
+            and (arr.dtype.kind in "iu" or np.array_equal(arr, np.rint(arr)))
+        ):
             return arr
     return _event_codes(col, name)
 
@@ -201,7 +214,8 @@ def _event_codes(col: pd.Series, name: str) -> np.ndarray:
             f"event column {name!r} holds text codes {codes} ({_rows_text(col.index, text)}); "
             f"events must be 0 (censored), 1 (event) or 2 (competing event). Recode first, "
             f"e.g. df[{name!r}] = df[{name!r}].map({{{example}}}), or read the file with "
-            f"lp.read_cohort(..., event_codes={{{example}}})")
+            f"lp.read_cohort(..., event_codes={{{example}}})"
+        )
     present = set(np.unique(numeric[~np.isnan(numeric)]).tolist())
     if present and present <= {1.0, 2.0} and 2.0 in present:
         raise SurvivalDataError(
@@ -210,7 +224,8 @@ def _event_codes(col: pd.Series, name: str) -> np.ndarray:
             f"Recode it first: df[{name!r}] = df[{name!r}].map({{1: 0, 2: 1}}), or read the "
             f"file with lp.read_cohort(..., event_codes={{1: 0, 2: 1}}). If 1 really is the "
             f"event and 2 a competing event, no patient is censored: say so by recoding one "
-            f"patient, or pass the codes through read_cohort(event_codes={{1: 1, 2: 2}})")
+            f"patient, or pass the codes through read_cohort(event_codes={{1: 1, 2: 2}})"
+        )
     bad = ~np.isnan(numeric) & ~np.isin(numeric, (0.0, 1.0, 2.0))
     if bad.any():
         codes_bad = sorted({float(v) for v in numeric[bad][:200]})
@@ -220,12 +235,12 @@ def _event_codes(col: pd.Series, name: str) -> np.ndarray:
             f"event column {name!r} has code(s) {shown} in {_rows_text(col.index, bad)}; "
             f"codes are 0 (censored), 1 (event) and 2 (competing event). Declare what they "
             f"mean, e.g. df[{name!r}] = df[{name!r}].replace({{{mapping}}}), or "
-            f"lp.read_cohort(..., event_codes={{{mapping}}})")
+            f"lp.read_cohort(..., event_codes={{{mapping}}})"
+        )
     return numeric
 
 
-def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.ndarray]
-                     ) -> None:
+def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.ndarray]) -> None:
     for name in names:
         if name in miss:
             continue
@@ -254,16 +269,20 @@ def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str) -> None:
         inf = np.isinf(t)
         neg = t < 0
     if inf.any():
-        raise SurvivalDataError(f"{role} column {name!r} has infinite values in "
-                                f"{_rows_text(index, inf)}; use a finite follow-up time")
+        raise SurvivalDataError(
+            f"{role} column {name!r} has infinite values in "
+            f"{_rows_text(index, inf)}; use a finite follow-up time"
+        )
     if role == "time" and neg.any():
         raise SurvivalDataError(
             f"time column {name!r} has negative values in {_rows_text(index, neg)}; follow-up "
-            f"times must be >= 0 (check the dates of surgery and last contact)")
+            f"times must be >= 0 (check the dates of surgery and last contact)"
+        )
 
 
-def _dropped_table(df: pd.DataFrame, extras: Mapping[str, pd.Series],
-                   miss: dict[str, np.ndarray]) -> pd.DataFrame:
+def _dropped_table(
+    df: pd.DataFrame, extras: Mapping[str, pd.Series], miss: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """One line per missing cell, in row order; an ``extra`` wins over a column of its name."""
     if not miss:
         return empty_dropped()
@@ -271,131 +290,20 @@ def _dropped_table(df: pd.DataFrame, extras: Mapping[str, pd.Series],
     for order, (name, m) in enumerate(miss.items()):
         pos = np.flatnonzero(m)
         source = extras[name] if name in extras else df[name]
-        parts.append(pd.DataFrame({"_pos": pos, "_order": order, "row": df.index[pos],
-                                   "column": name, "value": source.iloc[pos].to_numpy(),
-                                   "reason": "missing"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_pos": pos,
+                    "_order": order,
+                    "row": df.index[pos],
+                    "column": name,
+                    "value": source.iloc[pos].to_numpy(),
+                    "reason": "missing",
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
     return out[list(DROPPED_COLUMNS)].reset_index(drop=True)
-
-
-def _on_coarse_grid(values: np.ndarray, tolerance: float) -> bool:
-    """True if nothing can be merged because every value is a multiple of a coarse step.
-
-    That is, every value is exactly the double nearest k / s for an integer k (s = 1, 10 or
-    100: whole days, months rounded to 0.1 or 0.01), and 1 / s is more than twice R's
-    tolerance both absolutely and relative to the largest value (the mean R divides by is no
-    larger). Two distinct such values then differ by about 1 / s, so no two can be tied and
-    :func:`timefix` needs no sort. Checking ``values == rint(values * s) / s`` (not merely
-    that ``values * s`` is whole) matters: 1.7 and the next double above it both give 17.0
-    when multiplied by 10, yet R merges them.
-    """
-    if values.size == 0:
-        return True
-    top = float(max(-values.min(), values.max()))
-    steps = [s for s in (1.0, 10.0, 100.0)
-             if 1.0 / s > 2 * tolerance and 1.0 / s > 2 * tolerance * top]
-    buf = np.empty(min(values.size, _CHUNK))
-    return any(all(_is_nearest(values[i:i + _CHUNK], s, buf)
-                   for i in range(0, values.size, _CHUNK)) for s in steps)
-
-
-def _is_nearest(chunk: np.ndarray, step: float, buf: np.ndarray) -> bool:
-    """Whether every value of ``chunk`` is the double nearest k / step (k whole)."""
-    out = buf[:chunk.size]  # a reused buffer that stays in cache: no 8 MB temporaries
-    if step == 1.0:
-        np.rint(chunk, out=out)
-    else:
-        np.multiply(chunk, step, out=out)
-        np.rint(out, out=out)
-        np.divide(out, step, out=out)
-    return bool(np.array_equal(out, chunk))
-
-
-def _r_mean(x: np.ndarray) -> float:
-    """R's ``mean`` of a double vector: a long-double sum, then one refinement pass."""
-    n = x.size
-    m = np.sum(x, dtype=np.longdouble) / n
-    if np.isfinite(m):
-        m += np.sum(x - m, dtype=np.longdouble) / n
-    return float(m)
-
-
-def _merge_targets(sorted_values: np.ndarray, tolerance: float
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The distinct values R's ``aeqSurv`` replaces and what it replaces each by, or None."""
-    v = sorted_values
-    distinct = np.empty(v.size, dtype=bool)
-    distinct[:1] = True
-    np.not_equal(v[1:], v[:-1], out=distinct[1:])
-    y = v[distinct]
-    if y.size < 2:
-        return None
-    dy = np.diff(y)
-    size = np.abs(y)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a mean of 0: dy alone decides
-        ratio = dy / np.mean(size)
-        if np.any(np.abs(ratio - tolerance) <= 1e-12 * tolerance):
-            ratio = dy / _r_mean(size)  # borderline: R's long-double mean decides
-    tied = (dy <= tolerance) | (ratio <= tolerance)
-    if not tied.any():
-        return None
-    cuts = y[np.r_[True, ~tied]]
-    moved = y[1:][tied]  # sorted and distinct: every value that is not the first of its run
-    return moved, cuts[np.searchsorted(cuts, moved, side="right") - 1]
-
-
-def timefix(time: np.ndarray, start: np.ndarray | None = None,
-            tolerance: float = TIMEFIX_TOLERANCE) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Merge times that differ only by rounding error, as R ``aeqSurv`` (``timefix = TRUE``).
-
-    The distinct finite values of ``time`` (and ``start``) are sorted; a value closer to the
-    one before it than ``tolerance``, absolutely or relative to the mean absolute distinct
-    value, is replaced by the first value of its run (so a chain of small gaps is one run, as
-    in R). So 0.1 + 0.2 and 0.3 are one tie, as in R's ``survfit``, ``survdiff``, ``coxph``
-    and ``concordance``. Returns the new arrays (the inputs themselves when nothing changes)
-    and the number of values changed. ``tests/reference/timefix.R`` pins this to R.
-    Missing and infinite values are left as they are (R's ``findInterval`` would move an
-    infinite time onto the largest finite one when anything is merged; :func:`survival_data`
-    refuses infinite times before this runs).
-
-    Raises :class:`SurvivalDataError` if merging makes a ``(start, stop]`` interval empty, as
-    R's "aeqSurv exception".
-
-    Examples
-    --------
-    >>> t, _, changed = timefix(np.array([0.1 + 0.2, 0.3, 1.0]))
-    >>> t.tolist(), changed
-    ([0.3, 0.3, 1.0], 1)
-    """
-    both = time if start is None else np.concatenate([start, time])
-    if both.size == 0:
-        return time, start, 0
-    lo, hi = both.min(), both.max()
-    finite = both if np.isfinite(lo) and np.isfinite(hi) else both[np.isfinite(both)]
-    if _on_coarse_grid(finite, tolerance):
-        return time, start, 0
-    merge = _merge_targets(np.sort(finite), tolerance)
-    if merge is None:
-        return time, start, 0
-    lookup = pd.Index(merge[0])
-
-    def snap(x: np.ndarray) -> tuple[np.ndarray, int]:
-        where = lookup.get_indexer(x)
-        hit = where >= 0
-        out = x.copy()
-        out[hit] = merge[1][where[hit]]
-        return out, int(np.count_nonzero(hit))
-
-    new_time, changed = snap(time)
-    new_start = None
-    if start is not None:
-        new_start, changed_start = snap(start)
-        changed += changed_start
-        if np.any(new_start >= new_time):
-            raise SurvivalDataError(
-                "a (start, stop] interval has length 0 once times equal up to rounding error "
-                "are merged (R's aeqSurv exception); check the start and stop times")
-    return new_time, new_start, changed
 
 
 def _names(value: str | Sequence[str] | None) -> list[str]:
@@ -406,12 +314,20 @@ def _names(value: str | Sequence[str] | None) -> list[str]:
     return [str(v) for v in value]
 
 
-def survival_data(df: Any, time: str = "time", event: str = "event", *,
-                  covariates: Sequence[str] = (), group: str | Sequence[str] | None = None,
-                  strata: str | Sequence[str] | None = None, start: str | None = None,
-                  weights: str | None = None, cluster: str | None = None,
-                  extra: Mapping[str, Any] | None = None,
-                  apply_timefix: bool = True) -> SurvData:
+def survival_data(
+    df: Any,
+    time: str = "time",
+    event: str = "event",
+    *,
+    covariates: Sequence[str] = (),
+    group: str | Sequence[str] | None = None,
+    strata: str | Sequence[str] | None = None,
+    start: str | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    apply_timefix: bool = True,
+) -> SurvData:
     """Check survival input once, the same way for every entry point.
 
     Parameters
@@ -485,20 +401,30 @@ def survival_data(df: Any, time: str = "time", event: str = "event", *,
     return _assemble(frame, cols, extras, miss, t, e, s, w, apply_timefix)
 
 
-def _extra_columns(extra: Mapping[str, Any] | None, n: int, index: pd.Index
-                   ) -> dict[str, pd.Series]:
+def _extra_columns(
+    extra: Mapping[str, Any] | None, n: int, index: pd.Index
+) -> dict[str, pd.Series]:
     out: dict[str, pd.Series] = {}
     for name, values in (extra or {}).items():
         series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
         if len(series) != n:
-            raise SurvivalDataError(f"{name} has {len(series)} values but the data have {n} "
-                                    f"rows; give one value per row")
+            raise SurvivalDataError(
+                f"{name} has {len(series)} values but the data have {n} "
+                f"rows; give one value per row"
+            )
         out[name] = pd.Series(series.to_numpy(), index=index, name=name)
     return out
 
 
-def _check_values(t: np.ndarray, s: np.ndarray | None, w: np.ndarray | None, index: pd.Index,
-                  time: str, start: str | None, weights: str | None) -> None:
+def _check_values(
+    t: np.ndarray,
+    s: np.ndarray | None,
+    w: np.ndarray | None,
+    index: pd.Index,
+    time: str,
+    start: str | None,
+    weights: str | None,
+) -> None:
     _check_time(t, index, time, "time")
     if s is not None and start is not None:
         _check_time(s, index, start, "start")
@@ -507,18 +433,29 @@ def _check_values(t: np.ndarray, s: np.ndarray | None, w: np.ndarray | None, ind
         if bad.any():
             raise SurvivalDataError(
                 f"start column {start!r} is not before time column {time!r} in "
-                f"{_rows_text(index, bad)}; each interval (start, stop] needs start < stop")
+                f"{_rows_text(index, bad)}; each interval (start, stop] needs start < stop"
+            )
     if w is not None and weights is not None:
         with np.errstate(invalid="ignore"):
             bad = (w < 0) | np.isinf(w)
         if bad.any():
-            raise SurvivalDataError(f"weights column {weights!r} has negative or infinite "
-                                    f"values in {_rows_text(index, bad)}; weights must be >= 0")
+            raise SurvivalDataError(
+                f"weights column {weights!r} has negative or infinite "
+                f"values in {_rows_text(index, bad)}; weights must be >= 0"
+            )
 
 
-def _assemble(frame: pd.DataFrame, cols: list[str], extras: dict[str, pd.Series],
-              miss: dict[str, np.ndarray], t: np.ndarray, e: np.ndarray,
-              s: np.ndarray | None, w: np.ndarray | None, apply_timefix: bool) -> SurvData:
+def _assemble(
+    frame: pd.DataFrame,
+    cols: list[str],
+    extras: dict[str, pd.Series],
+    miss: dict[str, np.ndarray],
+    t: np.ndarray,
+    e: np.ndarray,
+    s: np.ndarray | None,
+    w: np.ndarray | None,
+    apply_timefix: bool,
+) -> SurvData:
     dropped = _dropped_table(frame, extras, miss)
     if miss:
         keep = ~np.logical_or.reduce(list(miss.values()))
@@ -527,8 +464,10 @@ def _assemble(frame: pd.DataFrame, cols: list[str], extras: dict[str, pd.Series]
         keep = None
         positions = np.arange(len(frame))
     if positions.size == 0:
-        raise SurvivalDataError(f"no rows left to analyse: all {len(frame)} rows have a missing "
-                                f"value ({', '.join(miss) or 'empty data'})")
+        raise SurvivalDataError(
+            f"no rows left to analyse: all {len(frame)} rows have a missing "
+            f"value ({', '.join(miss) or 'empty data'})"
+        )
     sel = (lambda a: a) if keep is None else (lambda a: a[keep])
     t = np.add(sel(t), 0.0)  # a float copy; -0.0 -> 0.0
     s = None if s is None else np.add(sel(s), 0.0)
@@ -539,7 +478,14 @@ def _assemble(frame: pd.DataFrame, cols: list[str], extras: dict[str, pd.Series]
     kept = kept.copy()
     for name, values in extras.items():
         kept[name] = values.to_numpy() if keep is None else values.to_numpy()[keep]
-    return SurvData(time=t, event=sel(e).astype(np.int8), start=s,
-                    weights=None if w is None else sel(w).astype(float),
-                    frame=kept, positions=positions, dropped=dropped, n_input=len(frame),
-                    n_timefixed=n_fixed)
+    return SurvData(
+        time=t,
+        event=sel(e).astype(np.int8),
+        start=s,
+        weights=None if w is None else sel(w).astype(float),
+        frame=kept,
+        positions=positions,
+        dropped=dropped,
+        n_input=len(frame),
+        n_timefixed=n_fixed,
+    )

@@ -148,9 +148,13 @@ def _surv(model: Any, df: pd.DataFrame, times: list[float]) -> np.ndarray:
 
 def _applied(table: pd.DataFrame) -> SimpleNamespace:
     """``PublishedModel.apply`` returns a frame; its ``.attrs`` carry n and dropped."""
-    return SimpleNamespace(n=table.attrs.get("n"), table=table,
-                           dropped=pd.DataFrame(table.attrs.get("dropped", []),
-                                                columns=["row", "column", "value", "reason"]))
+    return SimpleNamespace(
+        n=table.attrs.get("n"),
+        table=table,
+        dropped=pd.DataFrame(
+            table.attrs.get("dropped", []), columns=["row", "column", "value", "reason"]
+        ),
+    )
 
 
 def entry_points(cox: Any, model: Any) -> dict[str, Callable[[pd.DataFrame], Any]]:
@@ -160,43 +164,68 @@ def entry_points(cox: Any, model: Any) -> dict[str, Callable[[pd.DataFrame], Any
         "logrank_test": lambda df: lp.logrank_test(df, group=GROUP),
         "fit_cox": lambda df: lp.fit_cox(df, COVARIATES),
         "concordance_array": lambda df: lp.concordance(df, _risk(cox, df)),
-        "concordance_column": lambda df: lp.concordance(df.assign(risk=_risk(cox, df)),
-                                                        "risk"),
+        "concordance_column": lambda df: lp.concordance(df.assign(risk=_risk(cox, df)), "risk"),
         "brier_score": lambda df: lp.brier_score(df, cox, times=HORIZONS),
         "time_dependent_auc": lambda df: lp.time_dependent_auc(df, cox, times=HORIZONS),
         "calibration": lambda df: lp.calibration(cox, df, time_point=POINT),
-        "validate": lambda df: lp.validate(COVARIATES, df, n_bootstrap=3, seed=1,
-                                           progress=False),
+        "validate": lambda df: lp.validate(COVARIATES, df, n_bootstrap=3, seed=1, progress=False),
         "external_validation": lambda df: lp.external_validation(model, df, time_point=POINT),
         "decision_curve": lambda df: lp.decision_curve(df, cox, time_point=POINT),
         "published_model.apply": lambda df: _applied(model.apply(df)),
         # the same functions given arrays or a refitting callable instead of a model
-        "brier_score_array": lambda df: lp.brier_score(df, _surv(cox, df, HORIZONS),
-                                                       times=HORIZONS),
-        "time_dependent_auc_array": lambda df: lp.time_dependent_auc(df, _risk(cox, df),
-                                                                     times=HORIZONS),
-        "calibration_array": lambda df: lp.calibration(_surv(cox, df, [POINT])[:, 0], df,
-                                                       time_point=POINT),
+        "brier_score_array": lambda df: lp.brier_score(
+            df, _surv(cox, df, HORIZONS), times=HORIZONS
+        ),
+        "time_dependent_auc_array": lambda df: lp.time_dependent_auc(
+            df, _risk(cox, df), times=HORIZONS
+        ),
+        "calibration_array": lambda df: lp.calibration(
+            _surv(cox, df, [POINT])[:, 0], df, time_point=POINT
+        ),
         "decision_curve_array": lambda df: lp.decision_curve(
-            df, 1 - _surv(cox, df, [POINT])[:, 0], time_point=POINT),
-        "validate_callable": lambda df: lp.validate(lambda d: lp.fit_cox(d, COVARIATES), df,
-                                                    n_bootstrap=3, seed=1, progress=False),
+            df, 1 - _surv(cox, df, [POINT])[:, 0], time_point=POINT
+        ),
+        "validate_callable": lambda df: lp.validate(
+            lambda d: lp.fit_cox(d, COVARIATES), df, n_bootstrap=3, seed=1, progress=False
+        ),
         # estimation moved out of report/ (issue 11, item 5): reverse-KM follow-up, univariable
         "median_follow_up": lambda df: median_follow_up(df),
         "fit_univariable": lambda df: fit_univariable(df, [GROUP]),
     }
 
 
-ENTRY_POINTS = ["kaplan_meier", "logrank_test", "fit_cox", "concordance_array",
-                "concordance_column", "brier_score", "time_dependent_auc", "calibration",
-                "validate", "external_validation", "decision_curve", "published_model.apply",
-                "brier_score_array", "time_dependent_auc_array", "calibration_array",
-                "decision_curve_array", "validate_callable", "median_follow_up",
-                "fit_univariable"]
+ENTRY_POINTS = [
+    "kaplan_meier",
+    "logrank_test",
+    "fit_cox",
+    "concordance_array",
+    "concordance_column",
+    "brier_score",
+    "time_dependent_auc",
+    "calibration",
+    "validate",
+    "external_validation",
+    "decision_curve",
+    "published_model.apply",
+    "brier_score_array",
+    "time_dependent_auc_array",
+    "calibration_array",
+    "decision_curve_array",
+    "validate_callable",
+    "median_follow_up",
+    "fit_univariable",
+]
 # entry points that read the spoiled covariate themselves (so .dropped names that column);
 # the others get a risk or a prediction, whose missing rows must be the same rows
-READS_COVARIATE = {"kaplan_meier", "logrank_test", "fit_cox", "validate",
-                   "published_model.apply", "validate_callable", "fit_univariable"}
+READS_COVARIATE = {
+    "kaplan_meier",
+    "logrank_test",
+    "fit_cox",
+    "validate",
+    "published_model.apply",
+    "validate_callable",
+    "fit_univariable",
+}
 NO_COVARIATE = {"median_follow_up"}  # uses time and event only
 
 
@@ -209,8 +238,9 @@ def call(name: str, df: pd.DataFrame, cox: Any, model: Any) -> Any:
 # ---------------------------------------------------------------- refusals
 @pytest.mark.parametrize("case", list(REFUSALS))
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-def test_same_refusal_everywhere(entry: str, case: str, base: pd.DataFrame, cox_clean: Any,
-                                 gustafson: Any) -> None:
+def test_same_refusal_everywhere(
+    entry: str, case: str, base: pd.DataFrame, cox_clean: Any, gustafson: Any
+) -> None:
     spoil, phrase = REFUSALS[case]
     df = spoil(base)
     before = df.copy(deep=True)
@@ -247,8 +277,9 @@ def test_read_cohort_excludes_a_bad_row(case: str, base: pd.DataFrame) -> None:
 # ---------------------------------------------------------------- rows left out
 @pytest.mark.parametrize("case", list(MISSING))
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-def test_same_rows_left_out_everywhere(entry: str, case: str, base: pd.DataFrame,
-                                       cox_clean: Any, gustafson: Any) -> None:
+def test_same_rows_left_out_everywhere(
+    entry: str, case: str, base: pd.DataFrame, cox_clean: Any, gustafson: Any
+) -> None:
     spoil, column = MISSING[case]
     df = spoil(base)
     before = df.copy(deep=True)
@@ -277,8 +308,9 @@ def _same(a: Any, b: Any, rtol: float = 1e-12) -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-def test_near_ties_as_exact_ties(entry: str, base: pd.DataFrame, cox_clean: Any,
-                                 gustafson: Any) -> None:
+def test_near_ties_as_exact_ties(
+    entry: str, base: pd.DataFrame, cox_clean: Any, gustafson: Any
+) -> None:
     exact = call(entry, exact_ties(base), cox_clean, gustafson)
     near = call(entry, near_ties(base), cox_clean, gustafson)
     assert near.n == exact.n == 500
@@ -301,24 +333,26 @@ def test_logrank_near_ties(base: pd.DataFrame) -> None:
     assert near.chisq == pytest.approx(exact.chisq, rel=1e-12)
 
 
-@pytest.mark.parametrize("make", [near_ties, exact_ties, lambda df: df],
-                         ids=["near_ties", "exact_ties", "continuous"])
-def test_cox_concordance_is_lp_concordance(make: Callable[[pd.DataFrame], pd.DataFrame],
-                                           base: pd.DataFrame) -> None:
+@pytest.mark.parametrize(
+    "make", [near_ties, exact_ties, lambda df: df], ids=["near_ties", "exact_ties", "continuous"]
+)
+def test_cox_concordance_is_lp_concordance(
+    make: Callable[[pd.DataFrame], pd.DataFrame], base: pd.DataFrame
+) -> None:
     df = make(base)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cox = lp.fit_cox(df, COVARIATES)
     lin = cox.predict_risk(df)["linear_predictor"]
     assert lp.concordance(df, lin.to_numpy()).c == pytest.approx(cox.concordance, abs=1e-12)
-    assert lp.concordance(df.assign(lp=lin), "lp").c == pytest.approx(cox.concordance,
-                                                                      abs=1e-12)
+    assert lp.concordance(df.assign(lp=lin), "lp").c == pytest.approx(cox.concordance, abs=1e-12)
 
 
 # ---------------------------------------------------------------- results own their data
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-def test_editing_the_frame_afterwards_changes_nothing(entry: str, base: pd.DataFrame,
-                                                      cox_clean: Any, gustafson: Any) -> None:
+def test_editing_the_frame_afterwards_changes_nothing(
+    entry: str, base: pd.DataFrame, cox_clean: Any, gustafson: Any
+) -> None:
     df = missing_time(base)
     res = call(entry, df, cox_clean, gustafson)
     table, shown, dropped = res.table.copy(), repr(res), res.dropped.copy()

@@ -70,13 +70,14 @@ def _resolve(module: str, node: ast.ImportFrom) -> str:
     base = module.split(".")
     if not is_package(module):
         base = base[:-1]
-    base = base[:len(base) - (node.level - 1)]
+    base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))
 
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(module: str) -> list[Imported]:
@@ -85,8 +86,9 @@ def imports_of(module: str) -> list[Imported]:
 
     def visit(node: ast.AST, local: bool, type_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            c_local = local or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                  ast.Lambda))
+            c_local = local or isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            )
             if isinstance(child, ast.If) and _is_type_checking(child.test):
                 for stmt in child.body:
                     visit(ast.Module(body=[stmt], type_ignores=[]), local, True)
@@ -96,8 +98,9 @@ def imports_of(module: str) -> list[Imported]:
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.name.split(".")[0] == PACKAGE:
-                        found.append(Imported(module, alias.name, (), child.lineno, local,
-                                              type_only))
+                        found.append(
+                            Imported(module, alias.name, (), child.lineno, local, type_only)
+                        )
             elif isinstance(child, ast.ImportFrom):
                 target = _resolve(module, child)
                 if target.split(".")[0] != PACKAGE:
@@ -110,8 +113,9 @@ def imports_of(module: str) -> list[Imported]:
                     else:
                         plain.append(alias.name)
                 if plain or not child.names:
-                    found.append(Imported(module, target, tuple(plain), child.lineno, local,
-                                          type_only))
+                    found.append(
+                        Imported(module, target, tuple(plain), child.lineno, local, type_only)
+                    )
             visit(child, c_local, type_only)
 
     visit(tree, False, False)
@@ -204,14 +208,20 @@ def _code_lines(node: ast.AST, source: list[str]) -> int:
     """Lines of a function without its docstring, blank lines and comment-only lines."""
     body = getattr(node, "body", [])
     skip: set[int] = set()
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         skip = set(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     end = node.end_lineno or node.lineno
-    return sum(1 for i in range(start, end + 1)
-               if i not in skip and source[i - 1].strip()
-               and not source[i - 1].strip().startswith("#"))
+    return sum(
+        1
+        for i in range(start, end + 1)
+        if i not in skip and source[i - 1].strip() and not source[i - 1].strip().startswith("#")
+    )
 
 
 def long_functions(limit: int = MAX_FUNCTION_LINES) -> list[tuple[int, int, str]]:
@@ -246,15 +256,19 @@ def test_the_private_rule_is_read() -> None:
     def imp(module: str, target: str, *names: str) -> Imported:
         return Imported(module, target, names, 1, False, False)
 
-    fine = [imp("lms_prognosis.cox.fit", "lms_prognosis._survdata", "survival_data"),
-            imp("lms_prognosis.cox.fit", "lms_prognosis.cox._cholesky", "cholesky2"),
-            imp("lms_prognosis.cox.fit", "lms_prognosis.evaluate", "concordance"),
-            imp("lms_prognosis.cli", "lms_prognosis._version", "__version__")]
+    fine = [
+        imp("lms_prognosis.cox.fit", "lms_prognosis._survdata", "survival_data"),
+        imp("lms_prognosis.cox.fit", "lms_prognosis.cox._cholesky", "cholesky2"),
+        imp("lms_prognosis.cox.fit", "lms_prognosis.evaluate", "concordance"),
+        imp("lms_prognosis.cli", "lms_prognosis._version", "__version__"),
+    ]
     assert private_crossings(fine) == []
-    wrong = [imp("lms_prognosis.report.build", "lms_prognosis.cox._cholesky", "cholesky2"),
-             imp("lms_prognosis.report.build", "lms_prognosis.cox.fit", "_helper"),
-             imp("lms_prognosis.cli", "lms_prognosis.cohort._io", "read"),
-             imp("lms_prognosis.cox.fit", "lms_prognosis._survdata", "_rows_text")]
+    wrong = [
+        imp("lms_prognosis.report.build", "lms_prognosis.cox._cholesky", "cholesky2"),
+        imp("lms_prognosis.report.build", "lms_prognosis.cox.fit", "_helper"),
+        imp("lms_prognosis.cli", "lms_prognosis.cohort._io", "read"),
+        imp("lms_prognosis.cox.fit", "lms_prognosis._survdata", "_rows_text"),
+    ]
     assert len(private_crossings(wrong)) == 4
 
 
@@ -263,11 +277,14 @@ def test_no_import_cycles() -> None:
     detail = []
     for comp in found:
         members = set(comp)
-        edges = [f"  {imp.module}:{imp.line} -> {imp.target}"
-                 + (" (inside a function)" if imp.local else "")
-                 for imp in ALL_IMPORTS
-                 if imp.module in members and not imp.type_only
-                 and ({imp.target} | set(_containing_packages(imp.target))) & members]
+        edges = [
+            f"  {imp.module}:{imp.line} -> {imp.target}"
+            + (" (inside a function)" if imp.local else "")
+            for imp in ALL_IMPORTS
+            if imp.module in members
+            and not imp.type_only
+            and ({imp.target} | set(_containing_packages(imp.target))) & members
+        ]
         detail.append(" <-> ".join(comp) + "\n" + "\n".join(sorted(set(edges))))
     assert not found, "import cycles:\n" + "\n".join(detail)
 
@@ -300,9 +317,10 @@ def broad_excepts() -> list[str]:
             if not isinstance(node, ast.ExceptHandler):
                 continue
             kinds = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
-            if any(k is None or (isinstance(k, ast.Name) and k.id in ("Exception",
-                                                                       "BaseException"))
-                   for k in kinds):
+            if any(
+                k is None or (isinstance(k, ast.Name) and k.id in ("Exception", "BaseException"))
+                for k in kinds
+            ):
                 reraises = any(isinstance(n, ast.Raise) for n in ast.walk(node))
                 out.append(f"{name}:{node.lineno}" + (" (re-raises)" if reraises else ""))
     return out
@@ -311,18 +329,24 @@ def broad_excepts() -> list[str]:
 def report() -> str:
     graph = import_graph()
     local = [i for i in ALL_IMPORTS if i.local]
-    lines = [f"{len(MODULES)} modules, {sum(len(v) for v in graph.values())} run-time import "
-             f"edges, cycles: {cycles(graph) or 'none'}",
-             f"function-local imports of the package: {len(local)}"]
+    lines = [
+        f"{len(MODULES)} modules, {sum(len(v) for v in graph.values())} run-time import "
+        f"edges, cycles: {cycles(graph) or 'none'}",
+        f"function-local imports of the package: {len(local)}",
+    ]
     lines += [f"  {i.module}:{i.line} -> {i.target}" for i in local]
     bad = private_crossings()
     lines.append(f"private names across subpackages: {len(bad)}")
     lines += [f"  {b}" for b in bad]
-    sizes = sorted(((len(p.read_text(encoding='utf-8').splitlines()), m)
-                    for m, p in MODULES.items()), reverse=True)
-    lines.append(f"modules >= {MAX_MODULE_LINES} lines: "
-                 f"{[f'{m} ({n})' for n, m in sizes if n >= MAX_MODULE_LINES] or 'none'}; "
-                 f"longest {sizes[0][1]} ({sizes[0][0]})")
+    sizes = sorted(
+        ((len(p.read_text(encoding="utf-8").splitlines()), m) for m, p in MODULES.items()),
+        reverse=True,
+    )
+    lines.append(
+        f"modules >= {MAX_MODULE_LINES} lines: "
+        f"{[f'{m} ({n})' for n, m in sizes if n >= MAX_MODULE_LINES] or 'none'}; "
+        f"longest {sizes[0][1]} ({sizes[0][0]})"
+    )
     longs = long_functions()
     top = long_functions(0)[:3]
     lines.append("longest functions: " + "; ".join(f"{w} {c} code lines" for c, _, w in top))

@@ -27,11 +27,14 @@ from lms_prognosis._results import DROPPED_COLUMNS, Result, dropped_note, empty_
 COVARIATES = ["age", "vascular_invasion", "aneuploidy", "necrosis"]
 EXPORTED = {name: getattr(lp, name) for name in lp.__all__ if name[0].isupper()}
 RESULT_NAMES = sorted(n for n in EXPORTED if n.endswith("Result"))
-ERROR_NAMES = sorted(n for n, v in EXPORTED.items()
-                     if inspect.isclass(v) and issubclass(v, Exception)
-                     and not issubclass(v, Warning))
-WARNING_NAMES = sorted(n for n, v in EXPORTED.items()
-                       if inspect.isclass(v) and issubclass(v, Warning))
+ERROR_NAMES = sorted(
+    n
+    for n, v in EXPORTED.items()
+    if inspect.isclass(v) and issubclass(v, Exception) and not issubclass(v, Warning)
+)
+WARNING_NAMES = sorted(
+    n for n, v in EXPORTED.items() if inspect.isclass(v) and issubclass(v, Warning)
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +58,13 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
         "KMResult": lambda: lp.kaplan_meier(df, group="grade"),
         "LogRankResult": lambda: lp.logrank_test(df, group="grade"),
         "CoxResult": lambda: cox,
-        "ConcordanceResult": lambda: lp.concordance(df, cox.predict_risk(df)[
-            "linear_predictor"].to_numpy()),
+        "ConcordanceResult": lambda: lp.concordance(
+            df, cox.predict_risk(df)["linear_predictor"].to_numpy()
+        ),
         "CalibrationResult": lambda: lp.calibration(cox, df, time_point=36),
-        "ValidationResult": lambda: lp.validate(COVARIATES, df, n_bootstrap=3, seed=1,
-                                                progress=False),
+        "ValidationResult": lambda: lp.validate(
+            COVARIATES, df, n_bootstrap=3, seed=1, progress=False
+        ),
         "ExternalValidationResult": lambda: lp.external_validation(model, df, time_point=36),
         "BrierResult": lambda: lp.brier_score(df, cox, times=[12, 36]),
         "TimeAUCResult": lambda: lp.time_dependent_auc(df, cox, times=[12, 36]),
@@ -70,12 +75,28 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
 
 
 # results computed from survival input, which report the rows they left out
-SURVIVAL_INPUT = {"KMResult", "LogRankResult", "CoxResult", "ConcordanceResult",
-                  "CalibrationResult", "ValidationResult", "ExternalValidationResult",
-                  "BrierResult", "TimeAUCResult", "DecisionCurveResult"}
-LEAVES_OUT_AGE = {"CoxResult", "ConcordanceResult", "CalibrationResult", "ValidationResult",
-                  "ExternalValidationResult", "BrierResult", "TimeAUCResult",
-                  "DecisionCurveResult"}
+SURVIVAL_INPUT = {
+    "KMResult",
+    "LogRankResult",
+    "CoxResult",
+    "ConcordanceResult",
+    "CalibrationResult",
+    "ValidationResult",
+    "ExternalValidationResult",
+    "BrierResult",
+    "TimeAUCResult",
+    "DecisionCurveResult",
+}
+LEAVES_OUT_AGE = {
+    "CoxResult",
+    "ConcordanceResult",
+    "CalibrationResult",
+    "ValidationResult",
+    "ExternalValidationResult",
+    "BrierResult",
+    "TimeAUCResult",
+    "DecisionCurveResult",
+}
 
 
 def test_every_exported_result_has_a_factory(df: pd.DataFrame, cox: Any) -> None:
@@ -134,9 +155,14 @@ PACKAGE_CLASSES = _package_classes()
 
 def test_every_public_result_class_is_exported() -> None:
     exported = set(EXPORTED.values())
-    missing = [where for where, cls in PACKAGE_CLASSES
-               if issubclass(cls, Result) and not cls.__name__.startswith("_")
-               and cls is not Result and cls not in exported]
+    missing = [
+        where
+        for where, cls in PACKAGE_CLASSES
+        if issubclass(cls, Result)
+        and not cls.__name__.startswith("_")
+        and cls is not Result
+        and cls not in exported
+    ]
     assert not missing, f"result classes not exported from lms_prognosis: {missing}"
 
 
@@ -153,11 +179,18 @@ def test_exported_warning_is_a_package_warning(name: str) -> None:
 
 def test_every_error_class_in_the_package_shares_the_base() -> None:
     assert len(ERROR_NAMES) >= 12
-    stray = [where for where, cls in PACKAGE_CLASSES
-             if issubclass(cls, Exception) and not issubclass(cls, Warning)
-             and not issubclass(cls, lp.LMSPrognosisError)]
-    stray += [where for where, cls in PACKAGE_CLASSES
-              if issubclass(cls, Warning) and not issubclass(cls, lp.LMSPrognosisWarning)]
+    stray = [
+        where
+        for where, cls in PACKAGE_CLASSES
+        if issubclass(cls, Exception)
+        and not issubclass(cls, Warning)
+        and not issubclass(cls, lp.LMSPrognosisError)
+    ]
+    stray += [
+        where
+        for where, cls in PACKAGE_CLASSES
+        if issubclass(cls, Warning) and not issubclass(cls, lp.LMSPrognosisWarning)
+    ]
     assert not stray, f"error or warning classes outside the hierarchy: {stray}"
 
 
@@ -179,9 +212,10 @@ class _Toy(Result):
 
 
 def test_mixin_repr_and_copy() -> None:
-    toy = _Toy(pd.DataFrame({"a": [1, 2]}),
-               pd.DataFrame({"row": ["p1"], "column": ["time"], "value": [None],
-                             "reason": ["missing"]}))
+    toy = _Toy(
+        pd.DataFrame({"a": [1, 2]}),
+        pd.DataFrame({"row": ["p1"], "column": ["time"], "value": [None], "reason": ["missing"]}),
+    )
     assert repr(toy).splitlines()[:2] == ["Toy", "1 row left out (missing time: 1); see .dropped"]
     assert "1 row left out" in toy._repr_html_() and "<th>a</th>" in toy._repr_html_()
     out = toy.to_frame()

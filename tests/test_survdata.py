@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lms_prognosis as lp
-from lms_prognosis import _survdata
+from lms_prognosis import _timefix
 from lms_prognosis._results import DROPPED_COLUMNS
 from lms_prognosis._survdata import TIMEFIX_TOLERANCE, SurvData, survival_data, timefix
 from lms_prognosis.exceptions import ColumnNotFoundError, LMSPrognosisError, SurvivalDataError
@@ -63,8 +63,9 @@ def test_text_events_refused() -> None:
     assert "[10, 11, 12, 13, 14] and 1 more" in msg  # the caller's index labels
 
 
-@pytest.mark.parametrize("codes", [[0, 1, 7, 0, 1, 0], [0.0, 1.0, 7.0, 0.0, 1.0, 0.0],
-                                   ["0", "1", "7", "0", "1", "0"]])
+@pytest.mark.parametrize(
+    "codes", [[0, 1, 7, 0, 1, 0], [0.0, 1.0, 7.0, 0.0, 1.0, 0.0], ["0", "1", "7", "0", "1", "0"]]
+)
 def test_code_seven_refused(codes: list[object]) -> None:
     with pytest.raises(SurvivalDataError, match=r"code\(s\) \[7\] in row \[12\]"):
         survival_data(frame(event=codes))
@@ -90,8 +91,13 @@ def test_float_codes_with_two_are_fine() -> None:
 
 @pytest.mark.parametrize("dtype", [bool, "boolean"])
 def test_booleans_are_zero_one(dtype: object) -> None:
-    sd = survival_data(frame(event=pd.Series([True, False, True, True, False, False],
-                                             dtype=dtype, index=range(10, 16))))
+    sd = survival_data(
+        frame(
+            event=pd.Series(
+                [True, False, True, True, False, False], dtype=dtype, index=range(10, 16)
+            )
+        )
+    )
     assert sd.event.tolist() == [1, 0, 1, 1, 0, 0]
 
 
@@ -102,8 +108,9 @@ def test_nullable_boolean_missing_is_dropped() -> None:
     assert sd.dropped[["row", "column"]].values.tolist() == [[11, "event"]]
 
 
-@pytest.mark.parametrize("events", [[1, 0, 1, 2, 0, 1], [1.0, 0.0, 1.0, 2.0, 0.0, 1.0],
-                                   ["1", "0", "1", "2", "0", "1"]])
+@pytest.mark.parametrize(
+    "events", [[1, 0, 1, 2, 0, 1], [1.0, 0.0, 1.0, 2.0, 0.0, 1.0], ["1", "0", "1", "2", "0", "1"]]
+)
 def test_same_codes_whatever_the_dtype(events: list[object]) -> None:
     assert survival_data(frame(event=events)).event.tolist() == [1, 0, 1, 2, 0, 1]
 
@@ -156,7 +163,7 @@ def test_weights() -> None:
 # ---------------------------------------------------------------- missing values
 def test_every_missing_cell_is_one_dropped_line() -> None:
     df = frame(
-        time=[3.0, np.nan, 7.0, 9.0, 11.0, 13.0, ],
+        time=[3.0, np.nan, 7.0, 9.0, 11.0, 13.0],
         event=[1, 0, None, 2, 0, 1],
         age=[50.0, np.nan, 61.0, 70.0, np.nan, 40.0],
         grade=["1", "2", "3", None, "2", "1"],
@@ -167,16 +174,27 @@ def test_every_missing_cell_is_one_dropped_line() -> None:
         w=[1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
     )
     risk = np.array([0.1, 0.2, 0.3, 0.4, np.nan, 0.6])
-    sd = survival_data(df, covariates=["age"], group="grade", strata="centre", start="t0",
-                       weights="w", cluster="surgeon", extra={"risk": risk})
+    sd = survival_data(
+        df,
+        covariates=["age"],
+        group="grade",
+        strata="centre",
+        start="t0",
+        weights="w",
+        cluster="surgeon",
+        extra={"risk": risk},
+    )
     assert list(sd.dropped.columns) == list(DROPPED_COLUMNS)
     got = sd.dropped[["row", "column", "reason"]].values.tolist()
     assert got == [
-        [11, "time", "missing"], [11, "age", "missing"],
+        [11, "time", "missing"],
+        [11, "age", "missing"],
         [12, "event", "missing"],
         [13, "grade", "missing"],
-        [14, "age", "missing"], [14, "risk", "missing"],
-        [15, "centre", "missing"], [15, "surgeon", "missing"],
+        [14, "age", "missing"],
+        [14, "risk", "missing"],
+        [15, "centre", "missing"],
+        [15, "surgeon", "missing"],
     ]
     assert sd.n == 1 and sd.n_input == 6
     assert sd.index.tolist() == [10] and sd.positions.tolist() == [0]
@@ -212,8 +230,11 @@ def test_no_usable_row() -> None:
 
 # ---------------------------------------------------------------- the caller's data
 def test_callers_frame_is_not_changed_and_results_own_their_data() -> None:
-    df = frame(time=[3.0, -0.0, 0.1 + 0.2, 0.3, np.nan, 13.0], age=[1.0, 2.0, 3.0, 4.0, 5.0, None],
-               event=[1.0, 0.0, 1.0, 2.0, 0.0, 1.0])
+    df = frame(
+        time=[3.0, -0.0, 0.1 + 0.2, 0.3, np.nan, 13.0],
+        age=[1.0, 2.0, 3.0, 4.0, 5.0, None],
+        event=[1.0, 0.0, 1.0, 2.0, 0.0, 1.0],
+    )
     before = df.copy(deep=True)
     sd = survival_data(df, covariates=["age"])
     pd.testing.assert_frame_equal(df, before)
@@ -241,25 +262,30 @@ def test_not_a_frame() -> None:
         survival_data([1, 2, 3])
 
 
-@pytest.mark.parametrize("kwargs, role, wrong, hint", [
-    ({"time": "tme"}, "time", "tme", "time"),
-    ({"event": "evnt"}, "event", "evnt", "event"),
-    ({"covariates": ["agee"]}, "covariate", "agee", "age"),
-    ({"group": "grde"}, "covariate", "grde", "grade"),
-    ({"strata": "grade_"}, "covariate", "grade_", "grade"),
-    ({"cluster": "ag"}, "covariate", "ag", "age"),
-    ({"start": "strt"}, "start", "strt", "start"),
-    ({"weights": "weight"}, "weights", "weight", "weights"),
-])
-def test_missing_column_names_a_close_match(kwargs: dict[str, object], role: str, wrong: str,
-                                            hint: str) -> None:
+@pytest.mark.parametrize(
+    "kwargs, role, wrong, hint",
+    [
+        ({"time": "tme"}, "time", "tme", "time"),
+        ({"event": "evnt"}, "event", "evnt", "event"),
+        ({"covariates": ["agee"]}, "covariate", "agee", "age"),
+        ({"group": "grde"}, "covariate", "grde", "grade"),
+        ({"strata": "grade_"}, "covariate", "grade_", "grade"),
+        ({"cluster": "ag"}, "covariate", "ag", "age"),
+        ({"start": "strt"}, "start", "strt", "start"),
+        ({"weights": "weight"}, "weights", "weight", "weights"),
+    ],
+)
+def test_missing_column_names_a_close_match(
+    kwargs: dict[str, object], role: str, wrong: str, hint: str
+) -> None:
     df = frame(age=[1.0] * 6, grade=["1"] * 6, start=[0.0] * 6, weights=[1.0] * 6)
     with pytest.raises(ColumnNotFoundError) as err:
         survival_data(df, **kwargs)  # type: ignore[arg-type]
     assert not isinstance(err.value, KeyError)
     assert isinstance(err.value, LMSPrognosisError)
-    assert str(err.value).startswith(f"{role} column {wrong!r} is not in the data; "
-                                     f"did you mean {hint!r}")
+    assert str(err.value).startswith(
+        f"{role} column {wrong!r} is not in the data; did you mean {hint!r}"
+    )
 
 
 def test_missing_column_without_a_close_match_lists_columns() -> None:
@@ -329,7 +355,7 @@ def test_grid_fast_path_refuses_the_next_double() -> None:
         v = k / step
         values = np.array([v, np.nextafter(v, np.inf)])
         assert np.nextafter(v, np.inf) * step == k  # the trap: both look whole
-        assert not _survdata._on_coarse_grid(values, TIMEFIX_TOLERANCE)
+        assert not _timefix._on_coarse_grid(values, TIMEFIX_TOLERANCE)
         assert timefix(values)[0].tolist() == [v, v]
 
 
@@ -339,8 +365,9 @@ def _grid_values() -> st.SearchStrategy[np.ndarray]:
     on the grid although R merges it with the multiple), else the multiple itself."""
     step = st.sampled_from([1.0, 10.0, 100.0])
     near = st.lists(st.sampled_from([0, 0, 1, 2]), min_size=1, max_size=3)
-    k = st.one_of(st.integers(0, 400), st.integers(0, 400), st.integers(0, 400),
-                  st.integers(0, 7 * 10**7))  # up to where the relative rule bites
+    k = st.one_of(
+        st.integers(0, 400), st.integers(0, 400), st.integers(0, 400), st.integers(0, 7 * 10**7)
+    )  # up to where the relative rule bites
 
     def neighbour(v: float, s: float, ulps: int) -> float:
         for direction in (np.inf, -np.inf):
@@ -353,8 +380,9 @@ def _grid_values() -> st.SearchStrategy[np.ndarray]:
 
     def build(args: tuple[float, list[tuple[int, list[int]]]]) -> np.ndarray:
         s, items = args
-        return np.array([neighbour(kk / s, s, u) if u else kk / s
-                         for kk, offsets in items for u in offsets])
+        return np.array(
+            [neighbour(kk / s, s, u) if u else kk / s for kk, offsets in items for u in offsets]
+        )
 
     return st.tuples(step, st.lists(st.tuples(k, near), min_size=1, max_size=8)).map(build)
 
@@ -363,17 +391,24 @@ def _grid_values() -> st.SearchStrategy[np.ndarray]:
 @given(_grid_values())
 def test_grid_fast_path_never_skips_a_merge(values: np.ndarray) -> None:
     fast = timefix(values)
-    with mock.patch.object(_survdata, "_on_coarse_grid", lambda v, tol: False):
+    with mock.patch.object(_timefix, "_on_coarse_grid", lambda v, tol: False):
         slow = timefix(values)
     assert np.array_equal(fast[0], slow[0])
     assert fast[2] == slow[2]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.one_of(st.none(), st.floats(0, 1e4)),
-                          st.one_of(st.none(), st.sampled_from([0, 1, 2])),
-                          st.one_of(st.none(), st.sampled_from(["a", "b"]))),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(0, 1e4)),
+            st.one_of(st.none(), st.sampled_from([0, 1, 2])),
+            st.one_of(st.none(), st.sampled_from(["a", "b"])),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_every_row_is_analysed_or_dropped(rows: list[tuple[object, object, object]]) -> None:
     df = pd.DataFrame(rows, columns=["time", "event", "g"], index=np.arange(len(rows)) * 3 + 1)
     df["time"] = df["time"].astype(float)
@@ -397,18 +432,22 @@ def test_extra_named_like_a_column() -> None:
     assert sd.frame["risk"].tolist() == [0.1, 0.3, 0.5, 0.6]  # the extra's values
 
 
-@pytest.mark.parametrize("values", [pd.to_timedelta([1, 2, 3, 4, 5, 6], unit="D"),
-                                    pd.to_datetime(["2020-01-01"] * 6)])
+@pytest.mark.parametrize(
+    "values", [pd.to_timedelta([1, 2, 3, 4, 5, 6], unit="D"), pd.to_datetime(["2020-01-01"] * 6)]
+)
 def test_durations_and_dates_are_not_silently_nanoseconds(values: object) -> None:
     with pytest.raises(SurvivalDataError, match=r"not a number of months.*30\.4375"):
         survival_data(frame(time=values))
 
 
-@pytest.mark.parametrize("events, codes", [
-    (pd.Series([0, 1, 1, 2, 0, 1], dtype="category"), [0, 1, 1, 2, 0, 1]),
-    (pd.Series([True, False, True, True, False, False], dtype=object), [1, 0, 1, 1, 0, 0]),
-    (pd.Series(["0", "1", "1", "2", "0", "1"], dtype="string"), [0, 1, 1, 2, 0, 1]),
-])
+@pytest.mark.parametrize(
+    "events, codes",
+    [
+        (pd.Series([0, 1, 1, 2, 0, 1], dtype="category"), [0, 1, 1, 2, 0, 1]),
+        (pd.Series([True, False, True, True, False, False], dtype=object), [1, 0, 1, 1, 0, 0]),
+        (pd.Series(["0", "1", "1", "2", "0", "1"], dtype="string"), [0, 1, 1, 2, 0, 1]),
+    ],
+)
 def test_other_event_dtypes(events: pd.Series, codes: list[int]) -> None:
     events.index = range(10, 16)
     assert survival_data(frame(event=events)).event.tolist() == codes
