@@ -243,8 +243,10 @@ def long_functions(limit: int = MAX_FUNCTION_LINES) -> list[tuple[int, int, str]
 def test_the_graph_is_read() -> None:
     assert len(MODULES) > 30
     graph = import_graph()
-    assert "lms_prognosis.exceptions" in graph["lms_prognosis.cohort.reader"]
-    assert "lms_prognosis.cohort" in graph["lms_prognosis.cli"]  # the package __init__ runs
+    targets = set().union(*graph.values())
+    assert {"lms_prognosis.exceptions", "lms_prognosis._survdata"} <= targets
+    # importing a.b.c from outside a.b runs a/b/__init__.py: such edges are in the graph
+    assert any(is_package(t) and not m.startswith(t + ".") for m in graph for t in graph[m])
     assert subpackage("lms_prognosis.cox.fit") == subpackage("lms_prognosis.cox") == "cox"
     assert subpackage("lms_prognosis._survdata") == subpackage("lms_prognosis.cli") == ""
     # the detector finds a cycle when there is one, and a function-local import is an edge
