@@ -29,8 +29,12 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     )
     from lms_prognosis.cox import (
         CoxResult,
+        NomogramScales,
         PHTest,
+        UnivariableResult,
         fit_cox,
+        fit_univariable,
+        nomogram_scales,
     )
     from lms_prognosis.evaluate import (
         BrierResult,
@@ -49,6 +53,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         validate,
     )
     from lms_prognosis.exceptions import (
+        CohortColumnError,
         CohortError,
         ColumnNotFoundError,
         ConvergenceWarning,
@@ -70,18 +75,22 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from lms_prognosis.literature import (
         ModelApplication,
         PublishedModel,
+        Recalibration,
         list_models,
         published_model,
     )
     from lms_prognosis.nonparametric import (
+        FollowUpResult,
         KMResult,
         LogRankResult,
         kaplan_meier,
         logrank_test,
+        median_follow_up,
     )
     from lms_prognosis.plotting import (
         KMPanel,
         Nomogram,
+        PlotResult,
         plot_calibration,
         plot_forest,
         plot_km,
@@ -107,6 +116,15 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
 
 # public name -> module that defines it (design.md section 4)
 _PUBLIC: dict[str, str] = {
+    "PlotResult": "plotting",
+    "NomogramScales": "cox",
+    "nomogram_scales": "cox",
+    "UnivariableResult": "cox",
+    "fit_univariable": "cox",
+    "FollowUpResult": "nonparametric",
+    "median_follow_up": "nonparametric",
+    "Recalibration": "literature",
+    "CohortColumnError": "exceptions",
     # errors and warnings (one hierarchy)
     "LMSPrognosisError": "exceptions",
     "SurvivalDataError": "exceptions",

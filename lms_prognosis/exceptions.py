@@ -30,6 +30,7 @@ __all__ = [
     "SurvivalDataError",
     "ColumnNotFoundError",
     "CohortError",
+    "CohortColumnError",
     "ModelError",
     "CoxError",
     "EndpointMismatchError",
@@ -75,6 +76,15 @@ class CohortError(SurvivalDataError):
     def __init__(self, message: str, exclusions: Any = None) -> None:
         super().__init__(message)
         self.exclusions = exclusions
+
+
+class CohortColumnError(CohortError, ColumnNotFoundError):
+    """A column named or needed by ``read_cohort`` is not in the file.
+
+    Both a :class:`~lms_prognosis.CohortError` (the file as a whole cannot be used) and a
+    :class:`~lms_prognosis.ColumnNotFoundError` (the class every entry point raises for a
+    missing column), so either ``except`` catches it.
+    """
 
 
 class ModelError(LMSPrognosisError):

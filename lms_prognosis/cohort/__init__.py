@@ -26,18 +26,17 @@ from lms_prognosis.cohort.schema import (
     SCHEMA,
     TIME_UNITS,
 )
-from lms_prognosis.exceptions import CohortError
+from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time these load lazily
     from lms_prognosis.cohort.cohort import Cohort
-    from lms_prognosis.cohort.reader import LEVELS, CohortColumnError, read_cohort
+    from lms_prognosis.cohort.reader import LEVELS, read_cohort
 
 __all__ = ["Cohort", "CohortError", "CohortColumnError", "read_cohort", "ENDPOINTS", "SCHEMA",
            "LEVELS", "TIME_UNITS", "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
 
 _LAZY = {"Cohort": "lms_prognosis.cohort.cohort", "read_cohort": "lms_prognosis.cohort.reader",
-         "LEVELS": "lms_prognosis.cohort.reader",
-         "CohortColumnError": "lms_prognosis.cohort.reader"}
+         "LEVELS": "lms_prognosis.cohort.reader"}
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lms_prognosis.cohort.schema import SCHEMA, TIME_UNITS
-from lms_prognosis.exceptions import CohortError, ColumnNotFoundError
+from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 _UNIT_SYNONYMS = {
     "months": "months", "month": "months", "mo": "months", "m": "months",
@@ -100,15 +100,6 @@ def _build_aliases() -> dict[str, tuple[str, str | None]]:
 
 ALIASES = _build_aliases()
 _ENDPOINT_STEMS = {"os": "OS", "dss": "DSS", "mfs": "MFS", "lrfs": "LRFS"}
-
-
-class CohortColumnError(CohortError, ColumnNotFoundError):
-    """A column named or needed by ``read_cohort`` is not in the file.
-
-    Both a :class:`~lms_prognosis.CohortError` (the file as a whole cannot be used) and a
-    :class:`~lms_prognosis.ColumnNotFoundError` (the class every entry point raises for a
-    missing column), so either ``except`` catches it.
-    """
 
 
 @dataclass

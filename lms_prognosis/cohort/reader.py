@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
-from lms_prognosis.cohort._columns import CohortColumnError, ColumnPlan, looks_like, plan_columns
+from lms_prognosis.cohort._columns import ColumnPlan, looks_like, plan_columns
 from lms_prognosis.cohort._events import (
     NO_CENSORED_NOTE,
     R_STATUS,
@@ -52,7 +52,7 @@ from lms_prognosis.cohort._io import (
 )
 from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
-from lms_prognosis.exceptions import CohortError
+from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 __all__ = ["Cohort", "CohortError", "CohortColumnError", "read_cohort", "empty_exclusions",
            "ENDPOINTS", "SCHEMA", "LEVELS", "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
