@@ -144,8 +144,12 @@ def text_table(df: Any, numeric: Sequence[str] = ()) -> str:
     return "\n".join([line(cols), *(line(r) for r in cells)])
 
 
-def print_exclusions(exclusions: Any, max_rows: int) -> None:
+def print_exclusions(exclusions: Any, max_rows: int, *, title: str = "Exclusions",
+                     rows: str = "row = line in the file, header = line 1") -> None:
     """Print an exclusions log (at most ``max_rows`` lines; 0 prints all).
+
+    ``rows`` says what the row numbers are: lines of the file for ``read_cohort``'s log, rows
+    of the cohort for the rows an analysis left out.
 
     Examples
     --------
@@ -157,8 +161,7 @@ def print_exclusions(exclusions: Any, max_rows: int) -> None:
       3  negative time
     """
     n_rows = exclusions["row"].nunique()
-    print(f"\nExclusions ({len(exclusions)} problem(s) in {n_rows} row(s); row = line in the "
-          "file, header = line 1)")
+    print(f"\n{title} ({len(exclusions)} problem(s) in {n_rows} row(s); {rows})")
     shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(exclusions):

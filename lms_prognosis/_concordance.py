@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survfit import product_limit
+from lms_prognosis.exceptions import SurvivalDataError
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
 SQRT_MAX = 1_500  # up to this many rows the square-root decomposition counts faster
@@ -201,7 +202,7 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
                 wt = 1.0 / nrisk
         bad = is_event_time & ~np.isfinite(wt)
         if bad.any():
-            raise ValueError("time weights are not finite (the censoring curve reached 0 "
+            raise SurvivalDataError("time weights are not finite (the censoring curve reached 0 "
                              "before an event time); use timewt='n' or a smaller tau")
     wt = np.where(is_event_time, wt, 0.0)
     if ymax is not None:

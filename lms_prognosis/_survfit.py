@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from lms_prognosis.exceptions import LMSPrognosisError
+
 __all__ = [
     "ProductLimit",
     "product_limit",
@@ -428,7 +430,7 @@ def conf_int(
                 1.0 - 1.0 / (1.0 + np.exp(logit - se2)),
                 1.0 - 1.0 / (1.0 + np.exp(logit + se2)),
             )
-    raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    raise LMSPrognosisError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
 
 
 def at_times(

@@ -331,8 +331,9 @@ def _print_predictions(model: Any, cohort: Any, res: Any, out: Path) -> None:
         print(f"calibration slope on this cohort: {model.calibration_slope:.3f} "
               f"(SE {model.calibration_slope_se:.3f})")
     print(f"caveat: {model.caveat}")
-    if len(res.exclusions):
-        print_exclusions(res.exclusions, 20)
+    if len(res.dropped):
+        print_exclusions(res.dropped, 20, title="Left out of the predictions",
+                         rows="row = row of the cohort as read, first = 0")
 
 
 def _register_report(subparsers: Any) -> None:
@@ -360,6 +361,9 @@ def _register_report(subparsers: Any) -> None:
     p.add_argument("--table-one-by", default=None, metavar="COLUMN",
                    help="split Table 1 by this column (e.g. grade), with tests and SMDs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 2 if any section could not be computed for a reason in the data "
+                        "(such sections are replaced by a sentence and listed on stderr)")
     p.set_defaults(func=_cmd_report)
 
 
@@ -387,6 +391,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
           f"{len(cohort.data)} patients, {cohort.n_excluded} row(s) excluded)")
     print(f"{len(rep.files)} files written to {rep.out_dir} in {sum(rep.timings.values()):.1f} s")
     print(f"  {rep.html}\n  {rep.pdf}\n  {rep.manifest}")
+    for section, message in rep.errors.items():
+        print(f"{PROG} report: section {section!r} not computed: {message}", file=sys.stderr)
+    if rep.errors and args.strict:
+        print(f"{PROG} report: error: {len(rep.errors)} section(s) not computed (--strict)",
+              file=sys.stderr)
+        return 2
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import lms_prognosis as lp
 import lms_prognosis.cohort.reader
 from lms_prognosis._cli_support import writing
 from lms_prognosis.cli import UsageError, build_parser, cli_syntax, main
@@ -288,3 +289,15 @@ def test_help_does_not_load_pandas():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
+
+
+def test_report_lists_sections_not_computed_on_stderr_and_strict_exits_2(tmp_path, capsys):
+    data = lp.simulate_cohort(80, seed=5).data[["patient_id", "time", "event", "sex"]]
+    path = tmp_path / "no_factors.csv"
+    data.to_csv(path, index=False)
+    argv = ["report", str(path), "--quiet", "--times", "12,36"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "section 'cox' not computed: CoxError: no covariate" in err
+    assert main([*argv, "--out", str(tmp_path / "b"), "--strict"]) == 2
+    assert "3 section(s) not computed (--strict)" in capsys.readouterr().err

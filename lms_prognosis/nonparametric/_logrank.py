@@ -11,6 +11,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from lms_prognosis._survfit import ProductLimit, time_codes
+from lms_prognosis.exceptions import SurvivalDataError
 
 
 def survdiff_arrays(
@@ -114,6 +115,7 @@ def trend_chisq(
     u = float(scores @ (obs - exp))
     v = float(scores @ var @ scores)
     if not v > 0:
-        raise ValueError("the trend statistic has zero variance: check the scores")
+        raise SurvivalDataError("the trend statistic has zero variance: every group has the same "
+                                "score; check the scores (or the groups)")
     stat = u * u / v
     return stat, float(chi2.sf(stat, 1)), u, v

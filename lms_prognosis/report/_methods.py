@@ -58,7 +58,8 @@ def methods_section(ctx: Context) -> Section:
     ties = getattr(cox, "ties", "efron")
     text = (
         f"The endpoint is {ENDPOINT_NAMES.get(c.endpoint, c.endpoint)} ({c.endpoint}); time is "
-        "in months. Event codes of 2 or more (competing causes) count as censored for the "
+        "in months. Competing events (event code 2, e.g. death from another cause) count as "
+        "censored for the "
         "endpoint. Rows that could not be used were excluded on reading and are listed with "
         "the reason in exclusions.csv; each model uses the complete cases over its covariates "
         "and reports the patients it left out. Age \u226560 years, vascular invasion, DNA "

@@ -69,7 +69,7 @@ def _cox_text(cox: CoxResult, n_drop: int) -> str:
     tests = cox.tests.set_index("test")
     text = (
         f"{cox.n} patients with complete data ({cox.n_events} events) entered the model; "
-        f"{n_drop} were left out for a missing covariate (listed in tables/cox_dropped.csv). "
+        f"{n_drop} were left out for a missing value (listed in tables/cox_dropped.csv). "
         f"Harrell's C = {format_number(cox.concordance, 3)} "
         f"(SE {format_number(cox.concordance_se, 3)})."
     )
@@ -94,9 +94,9 @@ def section_cox(ctx: Context) -> Section:
     hrt = hr_table(cox, univariable="auto", data=d, labels=FACTOR_LABELS)
     ctx.results["hr_table"] = hrt
     dropped = cox.dropped if cox.dropped is not None else pd.DataFrame()
-    sec.add(Paragraph(_cox_text(cox, len(dropped))))
+    sec.add(Paragraph(_cox_text(cox, int(dropped["row"].nunique()) if len(dropped) else 0)))
     w.csv(
-        dropped if len(dropped) else pd.DataFrame(columns=["row", "column", "reason"]),
+        dropped if len(dropped) else pd.DataFrame(columns=["row", "column", "value", "reason"]),
         "tables/cox_dropped.csv",
     )
     sec.add(
