@@ -27,7 +27,7 @@ near-ties merged as R's ``aeqSurv``); event code 1 is the event, any other code 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,7 +41,7 @@ from lms_prognosis.cox._risksets import (
     rev_block_cumsum,
     sort_order,
 )
-from lms_prognosis.exceptions import ConvergenceWarning
+from lms_prognosis.exceptions import ConvergenceWarning, CoxError
 
 __all__ = [
     "EPS",
@@ -53,6 +53,7 @@ __all__ = [
     "sort_order",
     "prepare",
     "prepare_sorted",
+    "with_covariates",
     "loglik_derivs",
     "linear_predictor",
     "efron_event_sums",
@@ -83,6 +84,37 @@ def _shift(eta: np.ndarray) -> float:
     return max(hi - 690.0, 0.5 * (hi + float(eta.min())))
 
 
+def with_covariates(prep: Prepared, x: np.ndarray) -> Prepared:
+    """The same rows as ``prep`` (sort order, blocks, events, offset) with covariates ``x``.
+
+    Saves the sort and the block indexing when the same patients are fitted many times with
+    other covariates (the calibration slope of each bootstrap model on the original data).
+    Equal to ``prepare`` of the same time, event, stratum and ties with ``x``.
+
+    Parameters
+    ----------
+    prep : Prepared
+        A layout of these rows (its covariates are not used).
+    x : ndarray, shape (n, p)
+        Centred covariates in the caller's row order (the order ``prepare`` was given).
+
+    Examples
+    --------
+    >>> t, e = np.array([4.0, 2.0, 7.0]), np.array([1, 0, 1])
+    >>> prep = with_covariates(prepare(t, e, np.zeros((3, 1))), np.array([[0.5], [-1.0], [0.5]]))
+    >>> prep.x.ravel().tolist(), prep.xdeath_sum.tolist()  # sorted: times 7, 4, 2
+    ([0.5, 0.5, -1.0], [1.0])
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] != prep.order.shape[0]:
+        raise CoxError(f"x must have shape (n, p) with n = {prep.order.shape[0]}")
+    xt1 = np.empty((x.shape[1] + 1, x.shape[0]))
+    xt1[0] = 1.0
+    xt1[1:] = x.T[:, prep.order]
+    xt1_death = np.take(xt1, prep.death_rows, axis=1)
+    return replace(prep, xt1=xt1, xt1_death=xt1_death, xdeath_sum=xt1_death[1:].sum(axis=1))
+
+
 def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
     """x @ beta in the sorted row order (without the offset).
 
@@ -111,36 +143,88 @@ def _eta(prep: Prepared, beta: np.ndarray) -> np.ndarray:
     return eta if prep.offset is None else eta + prep.offset
 
 
-@dataclass
-class _TieSums:
-    """Per event block: the Efron sums of r_k = S0 / s0k (see :func:`loglik_derivs`)."""
+class _Point:
+    """The partial likelihood at one ``beta``: the log-likelihood at once, score and
+    information on demand (the solver's convergence test needs only the first).
 
-    ra: np.ndarray  # sum_k r_k
-    c: np.ndarray  # sum_k r_k^2
-    rb: np.ndarray | None  # sum_k f r_k (None when there are no Efron terms)
-    e: np.ndarray | None  # sum_k f r_k^2
-    ff: np.ndarray | None  # sum_k f^2 r_k^2
-    log_s0: float  # sum_k log s0k
+    The risk-set sums of the weights and of the weighted covariates are separate passes,
+    so a point where the solver stops costs one pass over the rows instead of p + 1.
+    """
 
+    def __init__(self, prep: Prepared, beta: np.ndarray) -> None:
+        self.prep = prep
+        eta = _eta(prep, beta)
+        shift = _shift(eta)
+        self.w = w = np.exp(eta - shift)
+        self.s0 = block_cumsum(np.add.reduceat(w, prep.block_start), prep)[prep.eblock]
+        self.dw = dw = w[prep.death_rows]
+        self.d0 = np.add.reduceat(dw, prep.eblock_start) if dw.size else np.zeros(0)
+        self.r: np.ndarray | None = None  # Efron: r_k = S0 / s0k per event (tied blocks)
+        if prep.efron_ties:
+            s0b = self.s0[prep.k_block]
+            s0k = s0b - prep.k_frac * self.d0[prep.k_block]
+            self.r = s0b / s0k
+            with np.errstate(divide="ignore"):
+                log_s0 = float(np.log(s0k).sum())
+        else:  # Breslow, or Efron without tied events: r = 1
+            with np.errstate(divide="ignore"):
+                log_s0 = float(np.log(self.s0) @ prep.ndeath.astype(float))
+        self.loglik = float(eta[prep.death_rows].sum() - shift * dw.size - log_s0)
+        self._u: np.ndarray | None = None
 
-def _tie_sums(prep: Prepared, s0: np.ndarray, d0: np.ndarray) -> _TieSums:
-    if not prep.efron_ties:  # Breslow, or Efron without tied events: r = 1, f = 0
-        ra = prep.ndeath.astype(float)
-        with np.errstate(divide="ignore"):
-            return _TieSums(ra, ra, None, None, None, float(np.log(s0) @ ra))
-    f = prep.k_frac
-    s0b = s0[prep.k_block]
-    s0k = s0b - f * d0[prep.k_block]
-    r = s0b / s0k
-    stk = np.empty((5, r.size))
-    stk[0] = r
-    np.multiply(f, r, out=stk[1])
-    np.multiply(r, r, out=stk[2])
-    np.multiply(f, stk[2], out=stk[3])
-    np.multiply(f, stk[3], out=stk[4])
-    ra, rb, c, e, ff = np.add.reduceat(stk, prep.eblock_start, axis=1)
-    with np.errstate(divide="ignore"):
-        return _TieSums(ra, c, rb, e, ff, float(np.log(s0k).sum()))
+    def score(self) -> np.ndarray:
+        """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
+        if self._u is not None:
+            return self._u
+        prep = self.prep
+        p = prep.xt.shape[0]
+        sums = block_cumsum(np.add.reduceat(prep.xt * self.w, prep.block_start, axis=1).T, prep)
+        s0 = self.s0[:, None]
+        self.m = sums[prep.eblock] / s0
+        if self.dw.size:
+            dsum = np.add.reduceat(prep.xt_death * self.dw, prep.eblock_start, axis=1).T
+        else:
+            dsum = np.zeros((0, p))
+        self.nn = dsum / s0
+        if self.r is None:
+            self.ra = self.c = prep.ndeath.astype(float)
+            self.rb = self.e = self.ff = None
+            u = prep.xdeath_sum - self.m.T @ self.ra
+        else:
+            f, r = prep.k_frac, self.r
+            stk = np.empty((5, r.size))
+            stk[0] = r
+            np.multiply(f, r, out=stk[1])
+            np.multiply(r, r, out=stk[2])
+            np.multiply(f, stk[2], out=stk[3])
+            np.multiply(f, stk[3], out=stk[4])
+            self.ra, self.rb, self.c, self.e, self.ff = np.add.reduceat(
+                stk, prep.eblock_start, axis=1
+            )
+            u = prep.xdeath_sum - self.m.T @ self.ra
+            u += self.nn.T @ self.rb
+        self._u = u
+        return u
+
+    def information(self) -> np.ndarray:
+        """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
+        self.score()
+        prep, s0, m, nn = self.prep, self.s0, self.m, self.nn
+        a_block = np.zeros(prep.block_start.size)
+        a_block[prep.eblock] = self.ra / s0
+        v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+        if self.rb is not None:
+            v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
+        v *= self.w
+        np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
+        y = prep.xt * np.sqrt(v)
+        info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
+        info -= (m * self.c[:, None]).T @ m
+        if self.rb is not None and self.e is not None and self.ff is not None:
+            cross = (m * self.e[:, None]).T @ nn
+            info += cross + cross.T
+            info -= (nn * self.ff[:, None]).T @ nn
+        return info
 
 
 def loglik_derivs(
@@ -167,50 +251,8 @@ def loglik_derivs(
     >>> round(ll, 4), u.round(4).tolist(), info.round(4).tolist()  # -log 3 - log 2
     (-1.7918, [1.5], [[0.9167]])
     """
-    p = prep.xt.shape[0]
-    eta = _eta(prep, beta)
-    shift = _shift(eta)
-    w = np.exp(eta - shift)
-    # risk-set sums of w and w x in one pass: row 0 of xt1 is ones
-    sums = block_cumsum(np.add.reduceat(prep.xt1 * w, prep.block_start, axis=1).T, prep)[
-        prep.eblock
-    ]
-    s0 = sums[:, 0]
-    dw = w[prep.death_rows]
-    if prep.eblock_start.size:
-        dsum = np.add.reduceat(prep.xt1_death * dw, prep.eblock_start, axis=1).T
-    else:
-        dsum = np.zeros((0, p + 1))
-    m = sums[:, 1:] / s0[:, None]
-    nn = dsum[:, 1:] / s0[:, None]
-    ts = _tie_sums(prep, s0, dsum[:, 0])
-    loglik = float(eta[prep.death_rows].sum() - shift * dw.size - ts.log_s0)
-    u = prep.xdeath_sum - m.T @ ts.ra
-    if ts.rb is not None:
-        u += nn.T @ ts.rb
-    if not need_info:
-        return loglik, u, None
-    return loglik, u, _information(prep, w, s0, m, nn, ts)
-
-
-def _information(
-    prep: Prepared, w: np.ndarray, s0: np.ndarray, m: np.ndarray, nn: np.ndarray, ts: _TieSums
-) -> np.ndarray:
-    a_block = np.zeros(prep.block_start.size)
-    a_block[prep.eblock] = ts.ra / s0
-    v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
-    if ts.rb is not None:
-        v[prep.death_rows] -= (ts.rb / s0)[prep.k_block]
-    v *= w
-    np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
-    y = prep.xt * np.sqrt(v)
-    info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
-    info -= (m * ts.c[:, None]).T @ m
-    if ts.rb is not None and ts.e is not None and ts.ff is not None:
-        cross = (m * ts.e[:, None]).T @ nn
-        info += cross + cross.T
-        info -= (nn * ts.ff[:, None]).T @ nn
-    return info
+    pt = _Point(prep, beta)
+    return pt.loglik, pt.score(), pt.information() if need_info else None
 
 
 @dataclass
@@ -246,6 +288,17 @@ class NRResult:
     rank: int
 
 
+def _derivs(pt: _Point, loglik: float, toler_chol: float) -> tuple[np.ndarray, Factor, float]:
+    """Score and factored information at ``pt``; the log-likelihood becomes -inf when they
+    leave the double range (the solver then halves the step)."""
+    u = pt.score()
+    info = np.asarray(pt.information())
+    if not np.isfinite(loglik) or not np.all(np.isfinite(info)):
+        loglik = -np.inf
+        info = np.nan_to_num(info)
+    return u, Factor(info, toler_chol), loglik
+
+
 def newton_raphson(
     prep: Prepared,
     init: np.ndarray | None = None,
@@ -253,6 +306,7 @@ def newton_raphson(
     eps: float = EPS,
     iter_max: int = ITER_MAX,
     toler_chol: float = TOLER_CHOL,
+    need_var: bool = True,
     warn: bool = True,
     stacklevel: int = 2,
 ) -> NRResult:
@@ -270,6 +324,11 @@ def newton_raphson(
         Iteration limit; 0 evaluates at ``init`` only.
     toler_chol : float
         Pivot tolerance of R's ``cholesky2``.
+    need_var : bool, default True
+        False when only the estimate is wanted (bootstrap refits): the score and information
+        are computed only where a Newton step is taken from, not at a point the test accepts
+        or a halving rejects, so a converged result has ``var`` and ``u`` NaN. The
+        iterations, the convergence test and the estimate are the same.
     warn : bool, default True
         Warn (:class:`~lms_prognosis.exceptions.ConvergenceWarning`) when ``iter_max`` is
         reached before convergence, as R does.
@@ -285,6 +344,8 @@ def newton_raphson(
     A step that lowers the log-likelihood (or leaves the double range) is halved towards
     the last accepted point; the convergence test is not applied to a halved step. If the
     limit is reached while halving a non-finite step, the last finite point is returned.
+    With ``need_var=False`` the double-range check of the information matrix is made where
+    it is computed (at a point a step is taken from).
 
     Examples
     --------
@@ -293,11 +354,15 @@ def newton_raphson(
     >>> nr = newton_raphson(prep)
     >>> nr.converged, nr.iterations, round(float(nr.beta[0]), 4)
     (True, 4, 0.5478)
+    >>> fast = newton_raphson(prep, need_var=False)
+    >>> bool(fast.beta[0] == nr.beta[0]), bool(np.isnan(fast.var[0, 0]))
+    (True, True)
     """
     p = prep.xt.shape[0]
     beta = np.zeros(p) if init is None else np.array(init, dtype=float).reshape(p)
-    loglik0, u, info = loglik_derivs(beta, prep)
-    fac = Factor(np.asarray(info), toler_chol)
+    pt = _Point(prep, beta)
+    loglik0, u = pt.loglik, pt.score()
+    fac = Factor(np.asarray(pt.information()), toler_chol)
     step = fac.solve(u)
     score_test = float(u @ step)
     if iter_max == 0:
@@ -308,18 +373,24 @@ def newton_raphson(
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
     for it in range(1, iter_max + 1):
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            newlk, u, info = loglik_derivs(newbeta, prep)
-        info = np.asarray(info)
-        if not np.isfinite(newlk) or not np.all(np.isfinite(info)):
-            newlk = -np.inf  # outside the double range: treat as a failed step (halve)
-            info = np.nan_to_num(info)
-        fac = Factor(info, toler_chol)
+            pt = _Point(prep, newbeta)
+            newlk = pt.loglik if np.isfinite(pt.loglik) else -np.inf
+            if need_var:
+                u, fac, newlk = _derivs(pt, newlk, toler_chol)
         if abs(1 - old / newlk) <= eps and not halving:
+            if not need_var:
+                nan = np.full(p, np.nan)
+                return NRResult(
+                    newbeta, np.outer(nan, nan), loglik0, newlk, score_test, nan, it, True, p
+                )
             return NRResult(
                 newbeta, fac.inverse(), loglik0, newlk, score_test, u, it, True, fac.rank
             )
         if it == iter_max:
             break
+        if not need_var and newlk >= old:
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                u, fac, newlk = _derivs(pt, newlk, toler_chol)
         halving = newlk < old
         if halving:
             newbeta = (newbeta + beta) / 2
@@ -327,6 +398,9 @@ def newton_raphson(
             old = newlk
             kept = (newbeta, newlk, u, fac)
             beta, newbeta = newbeta, newbeta + fac.solve(u)
+    if not need_var:  # R: the variance at the last point evaluated
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            u, fac, newlk = _derivs(pt, newlk, toler_chol)
     if not np.isfinite(newlk):
         newbeta, newlk, u, fac = kept
     if warn:

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis.cox.engine import EPS, ITER_MAX, newton_raphson, prepare
+from lms_prognosis.cox.engine import (
+    EPS,
+    ITER_MAX,
+    Prepared,
+    newton_raphson,
+    prepare,
+    with_covariates,
+)
 from lms_prognosis.exceptions import CoxError
 
 __all__ = ["CalibrationSlope", "calibration_slope"]
@@ -88,9 +95,11 @@ def calibration_slope(
     ties: str = "efron",
     init: float = 0.0,
     order: np.ndarray | None = None,
+    layout: Prepared | None = None,
     eps: float = EPS,
     iter_max: int = ITER_MAX,
     conf_level: float = 0.95,
+    with_se: bool = True,
 ) -> CalibrationSlope:
     """Calibration slope of a linear predictor: R ``coxph(Surv(time, event) ~ lp)``.
 
@@ -110,10 +119,19 @@ def calibration_slope(
     order : ndarray of int, optional
         ``lms_prognosis.cox.engine.sort_order(time, None)``, if known (saves a sort when the
         same patients are evaluated many times).
+    layout : Prepared, optional
+        ``lms_prognosis.cox.engine.prepare(time, event, x, None, ties == "efron")`` of these
+        patients with any covariates ``x``, e.g. zeros: its sort and blocks are reused
+        (:func:`~lms_prognosis.cox.engine.with_covariates`), which saves the sort and the
+        block indexing of every call on the same patients (``order`` is then not needed).
     eps, iter_max : float, int
         R ``coxph.control(eps = 1e-9, iter.max = 20)``: one convergence rule for every Cox fit.
     conf_level : float, default 0.95
         Level of the Wald interval (``lower``, ``upper``).
+    with_se : bool, default True
+        False when only the slope is wanted (a bootstrap): the information matrix at the
+        estimate is not computed and ``se`` is NaN (``newton_raphson(need_var=False)``);
+        the slope is the same.
 
     Returns
     -------
@@ -156,9 +174,19 @@ def calibration_slope(
     n_events = int(np.count_nonzero(e == 1))
     if n_events == 0:
         raise CoxError("no events: the calibration slope cannot be estimated")
-    prep = prepare(t, e, (x - x.mean())[:, None], None, ties == "efron", order=order)
+    xc = (x - x.mean())[:, None]
+    if layout is None:
+        prep = prepare(t, e, xc, None, ties == "efron", order=order)
+    else:
+        _check_layout(layout, t.shape[0], n_events, ties)
+        prep = with_covariates(layout, xc)
     nr = newton_raphson(
-        prep, np.array([init], dtype=float), eps=eps, iter_max=iter_max, stacklevel=3
+        prep,
+        np.array([init], dtype=float),
+        eps=eps,
+        iter_max=iter_max,
+        need_var=with_se,
+        stacklevel=3,
     )
     return CalibrationSlope(
         slope=float(nr.beta[0]),
@@ -170,3 +198,20 @@ def calibration_slope(
         n_events=n_events,
         conf_level=conf_level,
     )
+
+
+def _check_layout(layout: Prepared, n: int, n_events: int, ties: str) -> None:
+    """Refuse a ``layout`` that cannot be these patients' (size, events, ties)."""
+    efron_steps = bool(np.any(layout.k_frac))
+    tied = bool(np.any(layout.ndeath > 1))
+    if (
+        layout.order.shape[0] != n
+        or layout.death_rows.shape[0] != n_events
+        or layout.offset is not None
+        or np.any(layout.stratum)
+        or (tied and efron_steps != (ties == "efron"))
+    ):
+        raise CoxError(
+            "layout must be prepare(time, event, x, None, ties == 'efron') of the same "
+            "patients (no strata, no offset)"
+        )

@@ -43,7 +43,6 @@ __all__ = [
 
 METRICS = ("c", "dxy", "slope", "brier")
 PARALLEL_MIN_WORK = 1_000_000  # rows x replicates below which n_jobs > 1 runs in-process
-WARM_STEPS = 4  # warm-started Newton steps before the full solver
 BOOT_EPS = 1e-7  # bootstrap refits: relative log-likelihood change (R coxph 1e-9 from 0)
 
 
@@ -57,28 +56,16 @@ def fit_lp(
 ) -> tuple[np.ndarray, np.ndarray, Any]:
     """Cox fit on ``x``: (beta, column means, prepared data) with the one engine.
 
-    From a warm start ``init`` (the full-data estimate) each Newton step is the engine's own
-    (``newton_raphson(..., iter_max=0)``: score and inverse information at a point); once a
-    step is below 1e-4 (1 + |beta|) it is added without another evaluation of the
-    log-likelihood (the error left is of the order of its square). After
-    ``WARM_STEPS`` larger steps, or a non-finite log-likelihood, the solver runs from
-    ``init`` to convergence at ``eps`` with R's rules (step halving).
+    ``newton_raphson`` with R's rules from ``init`` (the full-data estimate, for a bootstrap
+    refit); only the estimate is used, so the information matrix is not computed where the
+    solver stops (``need_var=False``).
     """
     if not np.any(event == 1):
         raise LMSPrognosisError("no events in the sample: the Cox model cannot be refitted")
     means = x.mean(axis=0)
     prep = prepare(time, event, x - means, None, efron)
-    if init is not None:
-        beta = np.asarray(init, dtype=float)
-        for _ in range(WARM_STEPS):
-            nr = newton_raphson(prep, beta, iter_max=0, warn=False)
-            if not np.isfinite(nr.loglik):
-                break
-            step = nr.var @ nr.u
-            if np.all(np.abs(step) <= 1e-4 * (1.0 + np.abs(beta))):
-                return beta + step, means, prep
-            beta = beta + step
-    return newton_raphson(prep, init, eps=eps, stacklevel=4).beta, means, prep
+    nr = newton_raphson(prep, init, eps=eps, need_var=False, stacklevel=4)
+    return nr.beta, means, prep
 
 
 def _surv_at(prep: Any, beta: np.ndarray, t: float, lp_centred: np.ndarray) -> np.ndarray:
@@ -98,7 +85,7 @@ def metrics_of(
     want: Sequence[str],
     keys: np.ndarray | None,
     slope_known: float | None = None,
-    order: np.ndarray | None = None,
+    layout: Any = None,
     eps: float = 1e-9,
     efron: bool = True,
 ) -> dict[str, float]:
@@ -117,8 +104,9 @@ def metrics_of(
                 lp,
                 ties="efron" if efron else "breslow",
                 init=1.0,
-                order=order,
+                layout=layout,
                 eps=eps,
+                with_se=False,
             ).slope
         )
     if "brier" in want and surv_t is not None and time_point is not None:
@@ -155,7 +143,7 @@ def fast_replicate(
         time_point,
         want,
         None if later else keys,
-        order=job["order"],
+        layout=job["layout"],
         eps=eps,
         efron=efron,
     )

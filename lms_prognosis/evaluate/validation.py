@@ -14,7 +14,7 @@ from lms_prognosis._concordance import time_keys
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis.cox.design import design_matrix
-from lms_prognosis.cox.engine import sort_order
+from lms_prognosis.cox.engine import prepare
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
 from lms_prognosis.evaluate._validation import (
@@ -149,7 +149,8 @@ def _fast_job(
         n=sd.n,
     )
     job["keys"] = time_keys(job["time"], job["event"])
-    job["order"] = sort_order(job["time"], None)
+    # the original patients' sort and blocks, reused by every test-sample slope
+    job["layout"] = prepare(job["time"], job["event"], np.zeros((sd.n, 1)), None, job["efron"])
     apparent = fast_replicate(job, None)[0]
     job["beta0"] = fit_lp(job["x"], job["time"], job["event"], job["efron"], 1e-9)[0]
     return apparent, sd
