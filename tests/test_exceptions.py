@@ -16,6 +16,7 @@ HIERARCHY = {
     "SurvivalDataError": ("LMSPrognosisError",),
     "ColumnNotFoundError": ("LMSPrognosisError",),
     "CohortError": ("SurvivalDataError",),
+    "CohortColumnError": ("CohortError", "ColumnNotFoundError"),
     "ModelError": ("LMSPrognosisError",),
     "CoxError": ("ModelError",),
     "EndpointMismatchError": ("ModelError",),
