@@ -26,8 +26,6 @@ import pandas as pd
 import pytest
 
 import lms_prognosis as lp
-from lms_prognosis.cox.univariable import fit_univariable
-from lms_prognosis.nonparametric import median_follow_up
 
 COVARIATES = ["age", "vascular_invasion", "aneuploidy", "necrosis"]  # gustafson1992's inputs
 GROUP = "vascular_invasion"  # the KM / log-rank group: a model covariate too
@@ -189,8 +187,8 @@ def entry_points(cox: Any, model: Any) -> dict[str, Callable[[pd.DataFrame], Any
             lambda d: lp.fit_cox(d, COVARIATES), df, n_bootstrap=3, seed=1, progress=False
         ),
         # estimation moved out of report/ (issue 11, item 5): reverse-KM follow-up, univariable
-        "median_follow_up": lambda df: median_follow_up(df),
-        "fit_univariable": lambda df: fit_univariable(df, [GROUP]),
+        "median_follow_up": lambda df: lp.median_follow_up(df),
+        "fit_univariable": lambda df: lp.fit_univariable(df, [GROUP]),
     }
 
 
