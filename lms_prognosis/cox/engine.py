@@ -34,7 +34,6 @@ import numpy as np
 from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
 from lms_prognosis.cox._risksets import (
     Prepared,
-    block_cumsum,
     efron_event_sums,
     prepare,
     prepare_sorted,
@@ -143,6 +142,23 @@ def _eta(prep: Prepared, beta: np.ndarray) -> np.ndarray:
     return eta if prep.offset is None else eta + prep.offset
 
 
+def _stratified(prep: Prepared) -> bool:
+    """More than one stratum (the last block's stratum has a previous one)."""
+    return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
+
+
+def _risk_set_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Sum of ``values`` (last axis: the sorted rows) over the risk set of each event block:
+    the rows of its stratum with time >= its time, from one cumulative sum over the rows."""
+    cs = np.cumsum(values, axis=-1)
+    out = cs[..., prep.block_end[prep.eblock]]
+    if _stratified(prep):
+        prev = prep.prev_end[prep.eblock]
+        has = prev >= 0
+        out[..., has] -= cs[..., prev[has]]
+    return out
+
+
 class _Point:
     """The partial likelihood at one ``beta``: the log-likelihood at once, score and
     information on demand (the solver's convergence test needs only the first).
@@ -156,7 +172,7 @@ class _Point:
         eta = _eta(prep, beta)
         shift = _shift(eta)
         self.w = w = np.exp(eta - shift)
-        self.s0 = block_cumsum(np.add.reduceat(w, prep.block_start), prep)[prep.eblock]
+        self.s0 = _risk_set_sums(w, prep)
         self.dw = dw = w[prep.death_rows]
         self.d0 = np.add.reduceat(dw, prep.eblock_start) if dw.size else np.zeros(0)
         self.r: np.ndarray | None = None  # Efron: r_k = S0 / s0k per event (tied blocks)
@@ -178,9 +194,8 @@ class _Point:
             return self._u
         prep = self.prep
         p = prep.xt.shape[0]
-        sums = block_cumsum(np.add.reduceat(prep.xt * self.w, prep.block_start, axis=1).T, prep)
         s0 = self.s0[:, None]
-        self.m = sums[prep.eblock] / s0
+        self.m = (_risk_set_sums(prep.xt * self.w, prep) / self.s0).T
         if self.dw.size:
             dsum = np.add.reduceat(prep.xt_death * self.dw, prep.eblock_start, axis=1).T
         else:
@@ -212,7 +227,10 @@ class _Point:
         prep, s0, m, nn = self.prep, self.s0, self.m, self.nn
         a_block = np.zeros(prep.block_start.size)
         a_block[prep.eblock] = self.ra / s0
-        v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+        if _stratified(prep):
+            v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+        else:  # the same sums without the stratum bookkeeping
+            v = np.cumsum(a_block[::-1])[::-1][prep.block_of_row]
         if self.rb is not None:
             v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
         v *= self.w

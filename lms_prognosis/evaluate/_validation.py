@@ -34,6 +34,7 @@ __all__ = [
     "PARALLEL_MIN_WORK",
     "fit_lp",
     "metrics_of",
+    "fast_apparent",
     "fast_replicate",
     "general_replicate",
     "run_chunk",
@@ -112,6 +113,18 @@ def metrics_of(
     if "brier" in want and surv_t is not None and time_point is not None:
         out["brier"] = ipcw_brier(time, event, surv_t, time_point)
     return {k: v for k, v in out.items() if k in want}
+
+
+def fast_apparent(job: dict[str, Any]) -> dict[str, float]:
+    """Apparent metrics of the full-data fit (R ``coxph`` rules); its estimate becomes
+    ``job["beta0"]``, the warm start of every bootstrap refit."""
+    x, time, event, want = job["x"], job["time"], job["event"], job["want"]
+    beta, means, prep = fit_lp(x, time, event, job["efron"], 1e-9)
+    job["beta0"] = beta
+    lp = (x - means) @ beta
+    tp = job["time_point"]
+    s = _surv_at(prep, beta, tp, lp) if "brier" in want and tp is not None else None
+    return metrics_of(time, event, lp, s, tp, want, job["keys"], slope_known=1.0)
 
 
 def fast_replicate(

@@ -20,8 +20,7 @@ from lms_prognosis.evaluate._inputs import checked, model_columns, model_predict
 from lms_prognosis.evaluate._validation import (
     METRICS,
     dispatch,
-    fast_replicate,
-    fit_lp,
+    fast_apparent,
     general_replicate,
     summarise,
 )
@@ -151,8 +150,7 @@ def _fast_job(
     job["keys"] = time_keys(job["time"], job["event"])
     # the original patients' sort and blocks, reused by every test-sample slope
     job["layout"] = prepare(job["time"], job["event"], np.zeros((sd.n, 1)), None, job["efron"])
-    apparent = fast_replicate(job, None)[0]
-    job["beta0"] = fit_lp(job["x"], job["time"], job["event"], job["efron"], 1e-9)[0]
+    apparent = fast_apparent(job)  # also sets job["beta0"]
     return apparent, sd
 
 

@@ -58,6 +58,43 @@ def test_calibration_slope_reuses_a_sort_order_and_counts_code_2_as_censored():
     assert b.slope == a.slope
 
 
+def test_calibration_slope_on_a_reused_layout_without_se_is_the_same_slope():
+    """The bootstrap's call: the patients' sort and blocks reused, no information matrix at
+    the estimate. Same slope as R and as the default call, bit for bit."""
+    for name in ("lung_efron", "lung_breslow"):
+        case = REF["slope"][name]
+        t, e, lp = (np.array(case[k]) for k in ("time", "event", "lp"))
+        ties = case["ties"]
+        layout = engine.prepare(t, e, np.zeros((t.size, 1)), None, ties == "efron")
+        full = calibration_slope(t, e, lp, ties=ties, init=case["init"])
+        fast = calibration_slope(
+            t, e, lp, ties=ties, init=case["init"], layout=layout, with_se=False
+        )
+        assert fast.slope == full.slope
+        assert fast.slope == pytest.approx(case["coef"], rel=RTOL)
+        assert fast.loglik == full.loglik and fast.iterations == full.iterations == case["iter"]
+        assert np.isnan(fast.se) and fast.converged
+        same = calibration_slope(t, e, lp, ties=ties, init=case["init"], layout=layout)
+        assert (same.slope, same.se) == (full.slope, full.se)
+
+
+def test_calibration_slope_refuses_a_layout_of_other_patients():
+    case = REF["slope"]["lung_efron"]
+    t, e, lp = (np.array(case[k]) for k in ("time", "event", "lp"))
+    zero = np.zeros((t.size, 1))
+    bad = {
+        "fewer rows": engine.prepare(t[1:], e[1:], zero[1:]),
+        "other events": engine.prepare(t, 1 - e, zero),
+        "strata": engine.prepare(t, e, zero, np.arange(t.size) % 2),
+        "offset": engine.prepare(t, e, zero, offset=np.ones(t.size)),
+        "breslow": engine.prepare(t, e, zero, None, False),
+    }
+    for what, layout in bad.items():
+        with pytest.raises(CoxError, match="layout must be"):
+            calibration_slope(t, e, lp, layout=layout)
+            pytest.fail(what)
+
+
 def test_calibration_slope_errors():
     with pytest.raises(CoxError, match="no events"):
         calibration_slope(np.array([1.0, 2.0]), np.array([0, 0]), np.array([0.1, 0.2]))
@@ -95,6 +132,63 @@ def test_newton_raphson_out_of_iterations_warns_like_r():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         engine.newton_raphson(_pbc_prep(), iter_max=case["iter_max"], warn=False)
+
+
+@pytest.mark.parametrize("name", ["pbc_from0", "pbc_init"])
+def test_newton_raphson_without_var_takes_the_same_iterations(name):
+    """need_var=False skips the score and information where R's test stops: the same
+    iterations, log-likelihoods and estimate (bit for bit), no variance."""
+    case = REF["newton"][name]
+    full = engine.newton_raphson(_pbc_prep(), np.array(case["init"]), iter_max=case["iter_max"])
+    fast = engine.newton_raphson(
+        _pbc_prep(), np.array(case["init"]), iter_max=case["iter_max"], need_var=False
+    )
+    assert np.array_equal(fast.beta, full.beta)
+    np.testing.assert_allclose(fast.beta, case["coef"], rtol=RTOL)
+    assert (fast.loglik0, fast.loglik) == (full.loglik0, full.loglik)
+    assert (fast.iterations, fast.converged) == (full.iterations, True)
+    assert fast.score_test == full.score_test
+    assert np.isnan(fast.var).all() and np.isnan(fast.u).all()
+
+
+def test_newton_raphson_without_var_out_of_iterations_keeps_r_variance():
+    case = REF["newton"]["pbc_two_iterations"]
+    with pytest.warns(ConvergenceWarning, match="Ran out of iterations"):
+        full = engine.newton_raphson(_pbc_prep(), iter_max=case["iter_max"])
+    with pytest.warns(ConvergenceWarning, match="Ran out of iterations"):
+        fast = engine.newton_raphson(_pbc_prep(), iter_max=case["iter_max"], need_var=False)
+    assert np.array_equal(fast.beta, full.beta) and np.array_equal(fast.var, full.var)
+    assert np.array_equal(fast.u, full.u) and fast.loglik == full.loglik
+    assert not fast.converged
+
+
+def test_newton_raphson_without_var_halves_like_r():
+    """Six times the estimate as the start: 13 iterations with step halvings on the way
+    (loglik -1827, -29778 halved, ..., -1526, -2374 halved, ...). The same path either way."""
+    prep = _pbc_prep()
+    init = 6 * np.array(REF["newton"]["pbc_from0"]["coef"])
+    full = engine.newton_raphson(prep, init)
+    fast = engine.newton_raphson(prep, init, need_var=False)
+    assert np.array_equal(fast.beta, full.beta) and fast.iterations == full.iterations
+    assert fast.loglik == full.loglik and full.converged and full.iterations > 10
+    np.testing.assert_allclose(fast.beta, REF["newton"]["pbc_from0"]["coef"], rtol=RTOL)
+
+
+def test_with_covariates_equals_prepare():
+    nd = REF["newton_data"]
+    t, e = np.array(nd["time"]), np.array(nd["event"])
+    x = np.column_stack(nd["x"])
+    xc = x - x.mean(axis=0)
+    for strata, efron in ((None, True), (np.arange(t.size) % 3, False)):
+        ref = engine.prepare(t, e, xc, strata, efron, offset=np.full(t.size, 0.5))
+        got = engine.with_covariates(
+            engine.prepare(t, e, xc[:, :1], strata, efron, offset=np.full(t.size, 0.5)), xc
+        )
+        for f in ("order", "xt1", "xt1_death", "xdeath_sum", "block_start", "k_frac", "offset"):
+            assert np.array_equal(getattr(got, f), getattr(ref, f)), f
+        assert got.efron_ties == ref.efron_ties
+    with pytest.raises(CoxError, match="shape"):
+        engine.with_covariates(ref, xc[1:])
 
 
 def test_newton_raphson_with_offset_equals_fixed_coefficient():
