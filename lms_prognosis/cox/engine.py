@@ -164,7 +164,10 @@ class _Point:
     information on demand (the solver's convergence test needs only the first).
 
     The risk-set sums of the weights and of the weighted covariates are separate passes,
-    so a point where the solver stops costs one pass over the rows instead of p + 1.
+    so a point where the solver stops costs one pass over the rows instead of p + 1. The
+    Efron sums over the events of a tied block are per-block sums (``np.bincount``) of
+    ``r_k = S0 / s0k`` and its products with ``f``: ``sum r, sum f r`` for the score,
+    ``sum r^2, sum f r^2, sum f^2 r^2`` for the information.
     """
 
     def __init__(self, prep: Prepared, beta: np.ndarray) -> None:
@@ -174,74 +177,68 @@ class _Point:
         self.w = w = np.exp(eta - shift)
         self.s0 = _risk_set_sums(w, prep)
         self.dw = dw = w[prep.death_rows]
-        self.d0 = np.add.reduceat(dw, prep.eblock_start) if dw.size else np.zeros(0)
-        self.r: np.ndarray | None = None  # Efron: r_k = S0 / s0k per event (tied blocks)
+        self.r: np.ndarray | None = None  # Efron with tied events: r_k per event
         if prep.efron_ties:
+            nblock = prep.eblock.size
+            d0 = np.bincount(prep.k_block, weights=dw, minlength=nblock)
             s0b = self.s0[prep.k_block]
-            s0k = s0b - prep.k_frac * self.d0[prep.k_block]
+            s0k = s0b - prep.k_frac * d0[prep.k_block]
             self.r = s0b / s0k
-            with np.errstate(divide="ignore"):
-                log_s0 = float(np.log(s0k).sum())
+            log_s0 = float(np.log(s0k).sum())
         else:  # Breslow, or Efron without tied events: r = 1
-            with np.errstate(divide="ignore"):
-                log_s0 = float(np.log(self.s0) @ prep.ndeath.astype(float))
+            log_s0 = float(np.log(self.s0) @ prep.ndeath.astype(float))
         self.loglik = float(eta[prep.death_rows].sum() - shift * dw.size - log_s0)
         self._u: np.ndarray | None = None
+
+    def _block_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-event ``values`` over each event block."""
+        return np.bincount(self.prep.k_block, weights=values, minlength=self.prep.eblock.size)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
         if self._u is not None:
             return self._u
         prep = self.prep
-        p = prep.xt.shape[0]
-        s0 = self.s0[:, None]
         self.m = (_risk_set_sums(prep.xt * self.w, prep) / self.s0).T
-        if self.dw.size:
-            dsum = np.add.reduceat(prep.xt_death * self.dw, prep.eblock_start, axis=1).T
-        else:
-            dsum = np.zeros((0, p))
-        self.nn = dsum / s0
         if self.r is None:
-            self.ra = self.c = prep.ndeath.astype(float)
-            self.rb = self.e = self.ff = None
-            u = prep.xdeath_sum - self.m.T @ self.ra
-        else:
-            f, r = prep.k_frac, self.r
-            stk = np.empty((5, r.size))
-            stk[0] = r
-            np.multiply(f, r, out=stk[1])
-            np.multiply(r, r, out=stk[2])
-            np.multiply(f, stk[2], out=stk[3])
-            np.multiply(f, stk[3], out=stk[4])
-            self.ra, self.rb, self.c, self.e, self.ff = np.add.reduceat(
-                stk, prep.eblock_start, axis=1
-            )
-            u = prep.xdeath_sum - self.m.T @ self.ra
-            u += self.nn.T @ self.rb
-        self._u = u
-        return u
+            self.ra = prep.ndeath.astype(float)
+            self._u = prep.xdeath_sum - self.m.T @ self.ra
+            return self._u
+        xd = prep.xt_death * self.dw
+        dsum = np.empty_like(xd, shape=(xd.shape[0], prep.eblock.size))
+        for j, row in enumerate(xd):
+            dsum[j] = self._block_sums(row)
+        self.nn = (dsum / self.s0).T
+        self.fr = prep.k_frac * self.r
+        self.ra, self.rb = self._block_sums(self.r), self._block_sums(self.fr)
+        self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
+        return self._u
 
     def information(self) -> np.ndarray:
         """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
         self.score()
-        prep, s0, m, nn = self.prep, self.s0, self.m, self.nn
+        prep, s0, m = self.prep, self.s0, self.m
         a_block = np.zeros(prep.block_start.size)
         a_block[prep.eblock] = self.ra / s0
         if _stratified(prep):
             v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
         else:  # the same sums without the stratum bookkeeping
             v = np.cumsum(a_block[::-1])[::-1][prep.block_of_row]
-        if self.rb is not None:
+        if self.r is not None:
             v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
         v *= self.w
         np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
         y = prep.xt * np.sqrt(v)
         info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
-        info -= (m * self.c[:, None]).T @ m
-        if self.rb is not None and self.e is not None and self.ff is not None:
-            cross = (m * self.e[:, None]).T @ nn
-            info += cross + cross.T
-            info -= (nn * self.ff[:, None]).T @ nn
+        if self.r is None:
+            info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
+            return info
+        fr, r, nn = self.fr, self.r, self.nn
+        c, e, ff = (self._block_sums(v2) for v2 in (r * r, fr * r, fr * fr))
+        info -= (m * c[:, None]).T @ m
+        cross = (m * e[:, None]).T @ nn
+        info += cross + cross.T
+        info -= (nn * ff[:, None]).T @ nn
         return info
 
 
@@ -269,7 +266,8 @@ def loglik_derivs(
     >>> round(ll, 4), u.round(4).tolist(), info.round(4).tolist()  # -log 3 - log 2
     (-1.7918, [1.5], [[0.9167]])
     """
-    pt = _Point(prep, beta)
+    with np.errstate(divide="ignore"):  # log(0) = -inf: outside the double range
+        pt = _Point(prep, beta)
     return pt.loglik, pt.score(), pt.information() if need_info else None
 
 
@@ -378,7 +376,8 @@ def newton_raphson(
     """
     p = prep.xt.shape[0]
     beta = np.zeros(p) if init is None else np.array(init, dtype=float).reshape(p)
-    pt = _Point(prep, beta)
+    with np.errstate(divide="ignore"):
+        pt = _Point(prep, beta)
     loglik0, u = pt.loglik, pt.score()
     fac = Factor(np.asarray(pt.information()), toler_chol)
     step = fac.solve(u)
@@ -389,35 +388,32 @@ def newton_raphson(
     newbeta = beta + step
     halving = False
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
-    for it in range(1, iter_max + 1):
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for it in range(1, iter_max + 1):
             pt = _Point(prep, newbeta)
             newlk = pt.loglik if np.isfinite(pt.loglik) else -np.inf
             if need_var:
                 u, fac, newlk = _derivs(pt, newlk, toler_chol)
-        if abs(1 - old / newlk) <= eps and not halving:
-            if not need_var:
-                nan = np.full(p, np.nan)
+            if abs(1 - old / newlk) <= eps and not halving:
+                if not need_var:
+                    nan = np.full(p, np.nan)
+                    var = np.outer(nan, nan)
+                    return NRResult(newbeta, var, loglik0, newlk, score_test, nan, it, True, p)
                 return NRResult(
-                    newbeta, np.outer(nan, nan), loglik0, newlk, score_test, nan, it, True, p
+                    newbeta, fac.inverse(), loglik0, newlk, score_test, u, it, True, fac.rank
                 )
-            return NRResult(
-                newbeta, fac.inverse(), loglik0, newlk, score_test, u, it, True, fac.rank
-            )
-        if it == iter_max:
-            break
-        if not need_var and newlk >= old:
-            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            if it == iter_max:
+                break
+            if not need_var and newlk >= old:
                 u, fac, newlk = _derivs(pt, newlk, toler_chol)
-        halving = newlk < old
-        if halving:
-            newbeta = (newbeta + beta) / 2
-        else:
-            old = newlk
-            kept = (newbeta, newlk, u, fac)
-            beta, newbeta = newbeta, newbeta + fac.solve(u)
-    if not need_var:  # R: the variance at the last point evaluated
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            halving = newlk < old
+            if halving:
+                newbeta = (newbeta + beta) / 2
+            else:
+                old = newlk
+                kept = (newbeta, newlk, u, fac)
+                beta, newbeta = newbeta, newbeta + fac.solve(u)
+        if not need_var:  # R: the variance at the last point evaluated
             u, fac, newlk = _derivs(pt, newlk, toler_chol)
     if not np.isfinite(newlk):
         newbeta, newlk, u, fac = kept
