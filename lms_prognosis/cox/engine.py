@@ -278,7 +278,8 @@ class NRResult:
     Attributes
     ----------
     beta, var : ndarray
-        Estimate and its variance (inverse information, R ``cholesky2`` / ``chinv2``).
+        Estimate and its variance (inverse information, R ``cholesky2`` / ``chinv2``; NaN
+        for a converged ``newton_raphson(need_var=False)``, as ``u``).
     loglik0, loglik : float
         Log partial likelihood at the start (``init``; 0 by default) and at ``beta``.
     score_test : float
@@ -302,6 +303,17 @@ class NRResult:
     iterations: int
     converged: bool
     rank: int
+
+
+def _warn_out_of_iterations(iter_max: int, stacklevel: int) -> None:
+    warnings.warn(
+        f"the Cox fit did not converge in {iter_max} iterations (R: 'Ran out of "
+        f"iterations and did not converge'); check for separation (a covariate "
+        f"that orders the events perfectly), rescale covariates or reduce the "
+        f"model",
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _derivs(pt: _Point, loglik: float, toler_chol: float) -> tuple[np.ndarray, Factor, float]:
@@ -341,10 +353,10 @@ def newton_raphson(
     toler_chol : float
         Pivot tolerance of R's ``cholesky2``.
     need_var : bool, default True
-        False when only the estimate is wanted (bootstrap refits): the score and information
-        are computed only where a Newton step is taken from, not at a point the test accepts
-        or a halving rejects, so a converged result has ``var`` and ``u`` NaN. The
-        iterations, the convergence test and the estimate are the same.
+        False when only the estimate is wanted (bootstrap refits): score and information
+        are computed only where a step is taken from, not where the test stops or a halving
+        rejects (only the log-likelihood decides there, as in R), so a converged result has
+        ``var`` and ``u`` NaN. Same iterations and estimate.
     warn : bool, default True
         Warn (:class:`~lms_prognosis.exceptions.ConvergenceWarning`) when ``iter_max`` is
         reached before convergence, as R does.
@@ -360,8 +372,8 @@ def newton_raphson(
     A step that lowers the log-likelihood (or leaves the double range) is halved towards
     the last accepted point; the convergence test is not applied to a halved step. If the
     limit is reached while halving a non-finite step, the last finite point is returned.
-    With ``need_var=False`` the double-range check of the information matrix is made where
-    it is computed (at a point a step is taken from).
+    With ``need_var=False`` the information is checked for the double range where it is
+    computed.
 
     Examples
     --------
@@ -418,14 +430,7 @@ def newton_raphson(
     if not np.isfinite(newlk):
         newbeta, newlk, u, fac = kept
     if warn:
-        warnings.warn(
-            f"the Cox fit did not converge in {iter_max} iterations (R: 'Ran out of "
-            f"iterations and did not converge'); check for separation (a covariate "
-            f"that orders the events perfectly), rescale covariates or reduce the "
-            f"model",
-            ConvergenceWarning,
-            stacklevel=stacklevel,
-        )
+        _warn_out_of_iterations(iter_max, stacklevel + 1)
     return NRResult(
         newbeta, fac.inverse(), loglik0, newlk, score_test, u, iter_max, False, fac.rank
     )

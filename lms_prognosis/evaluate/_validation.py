@@ -2,9 +2,12 @@
 
 Fast path: when the model is a Cox model given by its covariates (a list of column names or a
 fitted ``CoxResult``), the design matrix is built once (``lms_prognosis.cox.design``), every
-refit is the one Newton-Raphson solver (``lms_prognosis.cox.engine.newton_raphson``, warm
-started at the full-data estimate), the test-sample slope is the one
-``lms_prognosis.cox.slope.calibration_slope`` and the C index is the O(n log n) counting of
+refit is the one Newton-Raphson solver with R's convergence rule
+(``lms_prognosis.cox.engine.newton_raphson``, warm started at the full-data estimate, relative
+log-likelihood change 1e-7; only the estimate is kept, so no information matrix is computed
+where the solver stops), the test-sample slope is the one
+``lms_prognosis.cox.slope.calibration_slope`` (from 1, on the original patients' sort and
+blocks prepared once) and the C index is the O(n log n) counting of
 ``lms_prognosis._concordance``. Any other model goes through the user's ``fit_fn``.
 
 Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_data``.
