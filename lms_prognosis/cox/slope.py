@@ -202,14 +202,13 @@ def calibration_slope(
 
 def _check_layout(layout: Prepared, n: int, n_events: int, ties: str) -> None:
     """Refuse a ``layout`` that cannot be these patients' (size, events, ties)."""
-    efron_steps = bool(np.any(layout.k_frac))
     tied = bool(np.any(layout.ndeath > 1))
     if (
         layout.order.shape[0] != n
         or layout.death_rows.shape[0] != n_events
         or layout.offset is not None
-        or np.any(layout.stratum)
-        or (tied and efron_steps != (ties == "efron"))
+        or (layout.prev_end.size and layout.prev_end[-1] >= 0)  # more than one stratum
+        or (tied and layout.efron_ties != (ties == "efron"))
     ):
         raise CoxError(
             "layout must be prepare(time, event, x, None, ties == 'efron') of the same "
