@@ -21,6 +21,8 @@ R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``co
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,7 @@ def _runs(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     new[0] = True
     for k in keys:
         new[1:] |= k[1:] != k[:-1]
-    pos = np.arange(n)
+    pos: np.ndarray = np.arange(n)
     start = np.maximum.accumulate(np.where(new, pos, 0))
     end_flag = np.empty(n, dtype=bool)
     end_flag[:-1] = new[1:]
@@ -55,6 +57,64 @@ def _cum(v: np.ndarray) -> np.ndarray:
     out[0] = 0.0
     np.cumsum(v, out=out[1:])
     return out
+
+
+def _bitwise_sweep(u_sorted: np.ndarray, order0: np.ndarray, col0: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bit loop of :func:`dominance_sums`: for each element, the weight ``col0`` of the
+    elements after it in (p, u) order with a smaller ``u``; returns the sums, the weights, the
+    ranks and the original positions in the final (u, p) layout."""
+    n = len(u_sorted)
+    nbits = int(u_sorted.max()).bit_length() if n else 0
+    idx_t: Any = np.int32 if n < 2**31 - 1 else np.int64
+    col: np.ndarray = col0
+    acc: np.ndarray = np.zeros(n, dtype=col.dtype)
+    lay_u: np.ndarray = u_sorted.astype(idx_t)
+    lay_orig: np.ndarray = order0.astype(idx_t)
+    pos = np.arange(n, dtype=idx_t)
+    cw: np.ndarray = np.zeros(n + 1, dtype=col.dtype)
+    z: np.ndarray = np.zeros(n + 1, dtype=idx_t)
+    tmp: np.ndarray = np.empty(n, dtype=col.dtype)
+    inv: np.ndarray = np.empty(n, dtype=idx_t)
+    i1: np.ndarray = np.empty(n, dtype=idx_t)
+    i2: np.ndarray = np.empty(n, dtype=idx_t)
+    grp: np.ndarray = np.empty(n, dtype=idx_t)
+    zero: np.ndarray = np.empty(n, dtype=bool)
+    for k in range(nbits - 1, -1, -1):
+        np.right_shift(lay_u, k, out=grp)
+        np.bitwise_and(grp, 1, out=grp)
+        one: np.ndarray = grp.astype(bool)
+        np.logical_not(one, out=zero)
+        # groups (same u >> (k+1)) are contiguous; their bounds from the group sizes
+        np.right_shift(lay_u, k + 1, out=grp)
+        sizes = np.bincount(grp)
+        bounds: np.ndarray = np.zeros(len(sizes) + 1, dtype=idx_t)
+        np.cumsum(sizes, out=bounds[1:])
+        gs: np.ndarray = bounds.take(grp)
+        grp += 1
+        ge: np.ndarray = bounds.take(grp)
+        # bit-1 elements collect the bit-0 weight after them in their group
+        np.multiply(col, zero, out=tmp)
+        np.cumsum(tmp, out=cw[1:])
+        cw.take(ge, out=tmp)
+        tmp -= cw[1:]
+        tmp *= one
+        acc += tmp
+        # stable partition: bit-0 elements to gs + (zeros before), bit-1 after all zeros
+        np.cumsum(zero, out=z[1:])
+        zgs: np.ndarray = z.take(gs)
+        zb: np.ndarray = z[:-1] - zgs
+        np.subtract(pos, zb, out=i1)
+        z.take(ge, out=i2)
+        i2 -= zgs
+        i1 += i2
+        np.add(gs, zb, out=i2)
+        inv[np.where(zero, i2, i1)] = pos
+        lay_u = lay_u.take(inv)
+        lay_orig = lay_orig.take(inv)
+        col = col.take(inv)
+        acc = acc.take(inv)
+    return acc, col, lay_u, lay_orig
 
 
 def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
@@ -74,58 +134,11 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
     element with the bit set collects the weight of the bit-0 part of its group lying after it.
     """
     n = len(u)
-    nbits = int(u.max()).bit_length() if n else 0
     umax = int(u.max()) + 1 if n else 1
     order0 = np.argsort(p.astype(np.int64) * umax + u, kind="stable")  # p, then u ascending
-    idx_t = np.int32 if n < 2**31 - 1 else np.int64
     # both weight columns travel together as one complex array (one cumsum, one gather)
-    col = a[order0].astype(float) if b is None else a[order0] + 1j * b[order0]
-    acc = np.zeros(n, dtype=col.dtype)
-    lay_u = u[order0].astype(idx_t)
-    lay_orig = order0.astype(idx_t)
-    pos = np.arange(n, dtype=idx_t)
-    cw = np.zeros(n + 1, dtype=col.dtype)
-    z = np.zeros(n + 1, dtype=idx_t)
-    tmp = np.empty(n, dtype=col.dtype)
-    inv = np.empty(n, dtype=idx_t)
-    i1 = np.empty(n, dtype=idx_t)
-    i2 = np.empty(n, dtype=idx_t)
-    grp = np.empty(n, dtype=idx_t)
-    zero = np.empty(n, dtype=bool)
-    for k in range(nbits - 1, -1, -1):
-        np.right_shift(lay_u, k, out=grp)
-        np.bitwise_and(grp, 1, out=grp)
-        one = grp.astype(bool)
-        np.logical_not(one, out=zero)
-        # groups (same u >> (k+1)) are contiguous; their bounds from the group sizes
-        np.right_shift(lay_u, k + 1, out=grp)
-        sizes = np.bincount(grp)
-        bounds = np.zeros(len(sizes) + 1, dtype=idx_t)
-        np.cumsum(sizes, out=bounds[1:])
-        gs = bounds.take(grp)
-        grp += 1
-        ge = bounds.take(grp)
-        # bit-1 elements collect the bit-0 weight after them in their group
-        np.multiply(col, zero, out=tmp)
-        np.cumsum(tmp, out=cw[1:])
-        cw.take(ge, out=tmp)
-        tmp -= cw[1:]
-        tmp *= one
-        acc += tmp
-        # stable partition: bit-0 elements to gs + (zeros before), bit-1 after all zeros
-        np.cumsum(zero, out=z[1:])
-        zgs = z.take(gs)
-        zb = z[:-1] - zgs
-        np.subtract(pos, zb, out=i1)
-        z.take(ge, out=i2)
-        i2 -= zgs
-        i1 += i2
-        np.add(gs, zb, out=i2)
-        inv[np.where(zero, i2, i1)] = pos
-        lay_u = lay_u.take(inv)
-        lay_orig = lay_orig.take(inv)
-        col = col.take(inv)
-        acc = acc.take(inv)
+    col0: np.ndarray = a[order0].astype(float) if b is None else a[order0] + 1j * b[order0]
+    acc, col, lay_u, lay_orig = _bitwise_sweep(u[order0], order0, col0)
     accs = [acc] if b is None else [acc.real, acc.imag]
     cols = [col] if b is None else [col.real, col.imag]
     out: dict[str, np.ndarray] = {}
@@ -236,7 +249,7 @@ def concordance_core(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     # pairs of events at the same time (tied.y) and same time and risk (tied.xy)
     tied_y, tied_xy = _tied_event_pairs(tidx, u, ev, w, tw)
     npair = conc + disc + tied_x
-    out = {"concordant": conc, "discordant": disc, "tied_x": tied_x, "tied_y": tied_y - tied_xy,
+    out: dict[str, Any] = {"concordant": conc, "discordant": disc, "tied_x": tied_x, "tied_y": tied_y - tied_xy,
            "tied_xy": tied_xy, "npair": npair, "var": None, "c": np.nan}
     if npair <= 0:
         return out
