@@ -61,13 +61,16 @@ def _pairs(text: str, what: str) -> list[tuple[str, str]]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not a list of {what} (expected e.g. {_EXAMPLES[what]})")
+                f"{text!r} is not a list of {what} (expected e.g. {_EXAMPLES[what]})"
+            )
         pairs.append((key.strip(), value.strip()))
     return pairs
 
 
-_EXAMPLES = {"event codes": "dead=1,alive=0 or 1=0,2=1",
-             "column mappings": "OS_m=time,size=size_mm"}
+_EXAMPLES = {
+    "event codes": "dead=1,alive=0 or 1=0,2=1",
+    "column mappings": "OS_m=time,size=size_mm",
+}
 
 
 def event_codes_arg(text: str) -> dict[str, int | None]:
@@ -92,7 +95,8 @@ def event_codes_arg(text: str) -> dict[str, int | None]:
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"event code {value!r} for {key!r} is not 0 (censored), 1 (event), "
-                f"2 (competing event) or unknown") from None
+                f"2 (competing event) or unknown"
+            ) from None
     return codes
 
 
@@ -117,8 +121,9 @@ def endpoint_arg(text: str) -> str:
     """
     value = text.strip().upper()
     if value not in ENDPOINTS:
-        raise argparse.ArgumentTypeError(f"invalid endpoint {text!r} (choose from "
-                                         f"{', '.join(ENDPOINTS)})")
+        raise argparse.ArgumentTypeError(
+            f"invalid endpoint {text!r} (choose from {', '.join(ENDPOINTS)})"
+        )
     return value
 
 
@@ -137,15 +142,22 @@ def text_table(df: Any, numeric: Sequence[str] = ()) -> str:
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
 
     def line(values: Sequence[str]) -> str:
-        out = [v.rjust(w) if c in numeric else v.ljust(w)
-               for v, w, c in zip(values, widths, cols, strict=True)]
+        out = [
+            v.rjust(w) if c in numeric else v.ljust(w)
+            for v, w, c in zip(values, widths, cols, strict=True)
+        ]
         return "  ".join(out).rstrip()
 
     return "\n".join([line(cols), *(line(r) for r in cells)])
 
 
-def print_exclusions(exclusions: Any, max_rows: int, *, title: str = "Exclusions",
-                     rows: str = "row = line in the file, header = line 1") -> None:
+def print_exclusions(
+    exclusions: Any,
+    max_rows: int,
+    *,
+    title: str = "Exclusions",
+    rows: str = "row = line in the file, header = line 1",
+) -> None:
     """Print an exclusions log (at most ``max_rows`` lines; 0 prints all).
 
     ``rows`` says what the row numbers are: lines of the file for ``read_cohort``'s log, rows
@@ -165,13 +177,16 @@ def print_exclusions(exclusions: Any, max_rows: int, *, title: str = "Exclusions
     shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(exclusions):
-        print(f"... {len(exclusions) - len(shown)} more; --max-rows 0 shows all, "
-              "--exclusions-out FILE.csv writes all")
+        print(
+            f"... {len(exclusions) - len(shown)} more; --max-rows 0 shows all, "
+            "--exclusions-out FILE.csv writes all"
+        )
 
 
 @contextmanager
-def writing(command: str, flag: str, target: str | Path, *,
-             only_under: bool = False) -> Iterator[None]:
+def writing(
+    command: str, flag: str, target: str | Path, *, only_under: bool = False
+) -> Iterator[None]:
     """Turn an ``OSError`` while writing ``target`` into exit code 2 (one line).
 
     With ``only_under`` (a folder of outputs, e.g. a report) only errors on a path inside
@@ -192,8 +207,9 @@ def writing(command: str, flag: str, target: str | Path, *,
     except OSError as exc:
         if only_under and not _is_under(exc.filename, Path(target)):
             raise
-        raise UsageError(f"{PROG} {command}: error: {flag} {target}: cannot be written "
-                         f"({exc.strerror or exc})") from None
+        raise UsageError(
+            f"{PROG} {command}: error: {flag} {target}: cannot be written ({exc.strerror or exc})"
+        ) from None
 
 
 def _is_under(filename: object, folder: Path) -> bool:
@@ -216,11 +232,13 @@ no-such-folder/x.csv: directory no-such-folder does not exist
     """
     target = Path(out)
     if not target.parent.exists():
-        raise UsageError(f"{PROG} {command}: error: --out {out}: directory {target.parent} "
-                         "does not exist")
+        raise UsageError(
+            f"{PROG} {command}: error: --out {out}: directory {target.parent} does not exist"
+        )
     if target.exists() and not force:
-        raise UsageError(f"{PROG} {command}: error: --out {out} exists; use --force to "
-                         "overwrite it")
+        raise UsageError(
+            f"{PROG} {command}: error: --out {out} exists; use --force to overwrite it"
+        )
     return target
 
 
@@ -269,11 +287,11 @@ def times_arg(text: str) -> list[float]:
     try:
         times = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of months, e.g. 12,36,60"
-                                         ) from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of months, e.g. 12,36,60"
+        ) from None
     if not times or any(not t > 0 for t in times):
-        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, "
-                                         "e.g. 12,36,60")
+        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, e.g. 12,36,60")
     return times
 
 
@@ -285,19 +303,24 @@ def one_line(message: str) -> None:
 def _flag_pairs(body: str) -> str:
     """``1: 0, 'dead': 1`` (a Python dict's inside) as ``1=0,dead=1``."""
     pairs = [p.split(":", 1) for p in body.split(",") if ":" in p]
-    return ",".join(f"{k.strip().strip(chr(39) + chr(34))}={v.strip().strip(chr(39) + chr(34))}"
-                    for k, v in pairs)
+    return ",".join(
+        f"{k.strip().strip(chr(39) + chr(34))}={v.strip().strip(chr(39) + chr(34))}"
+        for k, v in pairs
+    )
 
 
 _KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),
-    (re.compile(r"event_codes=\{([^{}]*)\}"),
-     lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
+    (re.compile(r"event_codes=\{([^{}]*)\}"), lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
     (re.compile(r"columns=\{([^{}]*)\}"), lambda m: f"--columns {_flag_pairs(m.group(1))}"),
-    (re.compile(r"\b(time_unit|endpoint|missing|table_one_by)=(['\"]?)([\w-]*)\2"),
-     lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip()),
-    (re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
-     lambda m: f"--{m.group(1).replace('_', '-')}"),
+    (
+        re.compile(r"\b(time_unit|endpoint|missing|table_one_by)=(['\"]?)([\w-]*)\2"),
+        lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip(),
+    ),
+    (
+        re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
+        lambda m: f"--{m.group(1).replace('_', '-')}",
+    ),
 ]
 
 
@@ -336,13 +359,15 @@ def internal_error(exc: BaseException) -> int:
         where = f"the full traceback is in {_write_traceback()}"
     except OSError:
         where = "the traceback could not be written to a file"
-    one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. "
-              "Please report it.")
+    one_line(f"{PROG}: internal error ({type(exc).__name__}: {exc}); {where}. Please report it.")
     return 1
 
 
 def command_names(parser: argparse.ArgumentParser) -> list[str]:
     """The names of the parser's commands, sorted."""
-    return sorted(name for action in parser._actions
-                  if isinstance(action, argparse._SubParsersAction)
-                  for name in action.choices)
+    return sorted(
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    )

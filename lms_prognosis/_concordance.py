@@ -59,8 +59,9 @@ def _cum(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bitwise_sweep(u_sorted: np.ndarray, order0: np.ndarray, col0: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _bitwise_sweep(
+    u_sorted: np.ndarray, order0: np.ndarray, col0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The bit loop of :func:`dominance_sums`: for each element, the weight ``col0`` of the
     elements after it in (p, u) order with a smaller ``u``; returns the sums, the weights, the
     ranks and the original positions in the final (u, p) layout."""
@@ -117,8 +118,9 @@ def _bitwise_sweep(u_sorted: np.ndarray, order0: np.ndarray, col0: np.ndarray
     return acc, col, lay_u, lay_orig
 
 
-def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
-                   b: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def dominance_sums(
+    u: np.ndarray, p: np.ndarray, a: np.ndarray, b: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Weighted 2-D dominance sums for every element q (strict in both u and p).
 
     Returns ``a_lt_hi[q] = sum_j a_j [u_j < u_q][p_j > p_q]``, ``a_eq_hi`` (u_j == u_q),
@@ -182,9 +184,14 @@ def dominance_sums(u: np.ndarray, p: np.ndarray, a: np.ndarray,
     return out
 
 
-def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str,
-                 ymax: float | None, unique: tuple[np.ndarray, np.ndarray] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def time_weights(
+    time: np.ndarray,
+    event: np.ndarray,
+    w: np.ndarray,
+    timewt: str,
+    ymax: float | None,
+    unique: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``).
 
     S(t-) and G(t-) come from the one product-limit kernel (``product_limit`` and its
@@ -215,17 +222,25 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
                 wt = 1.0 / nrisk
         bad = is_event_time & ~np.isfinite(wt)
         if bad.any():
-            raise SurvivalDataError("time weights are not finite (the censoring curve reached 0 "
-                             "before an event time); use timewt='n' or a smaller tau")
+            raise SurvivalDataError(
+                "time weights are not finite (the censoring curve reached 0 "
+                "before an event time); use timewt='n' or a smaller tau"
+            )
     wt = np.where(is_event_time, wt, 0.0)
     if ymax is not None:
         wt = np.where(utime > ymax, 0.0, wt)
     return utime, wt[tidx]
 
 
-def concordance_core(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                     weights: np.ndarray | None = None, timewt: str = "n",
-                     ymax: float | None = None, std_err: bool = True) -> dict:
+def concordance_core(
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    weights: np.ndarray | None = None,
+    timewt: str = "n",
+    ymax: float | None = None,
+    std_err: bool = True,
+) -> dict:
     """Counts, concordance and IJ variance; ``risk`` larger = shorter survival.
 
     Returns a dict with ``concordant``, ``discordant``, ``tied_x``, ``tied_y``, ``tied_xy``,
@@ -249,8 +264,16 @@ def concordance_core(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     # pairs of events at the same time (tied.y) and same time and risk (tied.xy)
     tied_y, tied_xy = _tied_event_pairs(tidx, u, ev, w, tw)
     npair = conc + disc + tied_x
-    out: dict[str, Any] = {"concordant": conc, "discordant": disc, "tied_x": tied_x, "tied_y": tied_y - tied_xy,
-           "tied_xy": tied_xy, "npair": npair, "var": None, "c": np.nan}
+    out: dict[str, Any] = {
+        "concordant": conc,
+        "discordant": disc,
+        "tied_x": tied_x,
+        "tied_y": tied_y - tied_xy,
+        "tied_xy": tied_xy,
+        "npair": npair,
+        "var": None,
+        "c": np.nan,
+    }
     if npair <= 0:
         return out
     somer = (conc - disc) / npair
@@ -267,8 +290,9 @@ def concordance_core(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     return out
 
 
-def stratified_harrell(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                       stratum: np.ndarray) -> tuple[float, float, dict[str, int]]:
+def stratified_harrell(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, stratum: np.ndarray
+) -> tuple[float, float, dict[str, int]]:
     """Harrell's C and its IJ standard error with pairs formed within strata.
 
     As R ``concordance(fit)`` for a stratified ``coxph``: counts are summed over strata and the
@@ -285,8 +309,12 @@ def stratified_harrell(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
         tied_time += r["tied_y"] + r["tied_xy"]
         if "influence" in r:
             infl[rows] = r["influence"]
-    counts = {"concordant": int(round(conc)), "discordant": int(round(disc)),
-              "tied_risk": int(round(tied)), "tied_time": int(round(tied_time))}
+    counts = {
+        "concordant": int(round(conc)),
+        "discordant": int(round(disc)),
+        "tied_risk": int(round(tied)),
+        "tied_time": int(round(tied_time)),
+    }
     npair = conc + disc + tied
     if npair <= 0:
         return float("nan"), float("nan"), counts
@@ -295,8 +323,9 @@ def stratified_harrell(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     return (somer + 1) / 2, float(np.sqrt(np.sum(dfbeta**2) / 4)), counts
 
 
-def _tied_event_pairs(tidx: np.ndarray, u: np.ndarray, ev: np.ndarray, w: np.ndarray,
-                      tw: np.ndarray) -> tuple[float, float]:
+def _tied_event_pairs(
+    tidx: np.ndarray, u: np.ndarray, ev: np.ndarray, w: np.ndarray, tw: np.ndarray
+) -> tuple[float, float]:
     mask = ev == 1
     if not mask.any():
         return 0.0, 0.0
@@ -381,15 +410,18 @@ def harrell_c_batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> n
     conc = np.bincount(ds, weights=ev * lt, minlength=nd)
     tie = np.bincount(ds, weights=ev * eq, minlength=nd)
     n_after = n - np.cumsum(sizes)
-    disc = (np.bincount(ds, weights=ev * total, minlength=nd) - conc - tie
-            - np.bincount(ds, weights=ev, minlength=nd) * n_after)
+    disc = (
+        np.bincount(ds, weights=ev * total, minlength=nd)
+        - conc
+        - tie
+        - np.bincount(ds, weights=ev, minlength=nd) * n_after
+    )
     npair = conc + disc + tie
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(npair > 0, (conc + tie / 2.0) / npair, np.nan)
 
 
-def _elem_counts_sqrt(keys: np.ndarray, u: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _elem_counts_sqrt(keys: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per element: later-key elements with smaller u, equal u, and in all (sqrt blocks).
 
     Positions follow (key, u) ascending, so a later position with the same key never has a

@@ -37,8 +37,9 @@ def hash_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def provenance(data: pd.DataFrame | None = None, parameters: dict[str, Any] | None = None,
-               **extra: Any) -> dict[str, Any]:
+def provenance(
+    data: pd.DataFrame | None = None, parameters: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     """Build a provenance record: package version, time, data hash and parameters.
 
     Examples

@@ -33,8 +33,11 @@ def versions() -> dict[str, str]:
     """
     from lms_prognosis._version import __version__
 
-    out = {"lms_prognosis": __version__, "python": sys.version.split()[0],
-           "platform": platform.platform()}
+    out = {
+        "lms_prognosis": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
     for name in _DEPENDENCIES:
         try:
             out[name] = metadata.version(name)

@@ -32,11 +32,24 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time these load laz
     from lms_prognosis.cohort.cohort import Cohort
     from lms_prognosis.cohort.reader import LEVELS, read_cohort
 
-__all__ = ["Cohort", "CohortError", "CohortColumnError", "read_cohort", "ENDPOINTS", "SCHEMA",
-           "LEVELS", "TIME_UNITS", "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
+__all__ = [
+    "Cohort",
+    "CohortError",
+    "CohortColumnError",
+    "read_cohort",
+    "ENDPOINTS",
+    "SCHEMA",
+    "LEVELS",
+    "TIME_UNITS",
+    "EXCLUSION_COLUMNS",
+    "EXAMPLE_MESSY_COHORT",
+]
 
-_LAZY = {"Cohort": "lms_prognosis.cohort.cohort", "read_cohort": "lms_prognosis.cohort.reader",
-         "LEVELS": "lms_prognosis.cohort.reader"}
+_LAZY = {
+    "Cohort": "lms_prognosis.cohort.cohort",
+    "read_cohort": "lms_prognosis.cohort.reader",
+    "LEVELS": "lms_prognosis.cohort.reader",
+}
 
 
 def __getattr__(name: str) -> Any:

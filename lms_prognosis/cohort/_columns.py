@@ -24,10 +24,22 @@ from lms_prognosis.cohort.schema import SCHEMA, TIME_UNITS
 from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 _UNIT_SYNONYMS = {
-    "months": "months", "month": "months", "mo": "months", "m": "months",
-    "days": "days", "day": "days", "d": "days",
-    "weeks": "weeks", "week": "weeks", "wk": "weeks", "w": "weeks",
-    "years": "years", "year": "years", "yr": "years", "yrs": "years", "y": "years",
+    "months": "months",
+    "month": "months",
+    "mo": "months",
+    "m": "months",
+    "days": "days",
+    "day": "days",
+    "d": "days",
+    "weeks": "weeks",
+    "week": "weeks",
+    "wk": "weeks",
+    "w": "weeks",
+    "years": "years",
+    "year": "years",
+    "yr": "years",
+    "yrs": "years",
+    "y": "years",
 }
 UNIT_FORMULA = {
     "days": "months = days / 30.4375",
@@ -58,43 +70,148 @@ def _build_aliases() -> dict[str, tuple[str, str | None]]:
         for name in names:
             aliases[header_key(name)] = (canonical, unit)
 
-    add("patient_id", ["id", "patient", "patientid", "patient_no", "patient_number", "pid",
-                       "subject", "subject_id", "case_id", "record_id", "study_id"])
+    add(
+        "patient_id",
+        [
+            "id",
+            "patient",
+            "patientid",
+            "patient_no",
+            "patient_number",
+            "pid",
+            "subject",
+            "subject_id",
+            "case_id",
+            "record_id",
+            "study_id",
+        ],
+    )
     # follow-up time: <stem>[_<unit>]; a stem that names an endpoint hints at it
-    stems = ["os", "dss", "mfs", "lrfs", "os_time", "dss_time", "mfs_time", "lrfs_time",
-             "time", "followup", "follow_up", "fu", "fu_time", "followup_time",
-             "follow_up_time", "survival", "survival_time", "surv_time", "time_to_event",
-             "futime"]
-    suffixes = {"": None, "months": "months", "month": "months", "mo": "months",
-                "days": "days", "day": "days", "d": "days", "weeks": "weeks",
-                "wk": "weeks", "years": "years", "yrs": "years", "y": "years"}
+    stems = [
+        "os",
+        "dss",
+        "mfs",
+        "lrfs",
+        "os_time",
+        "dss_time",
+        "mfs_time",
+        "lrfs_time",
+        "time",
+        "followup",
+        "follow_up",
+        "fu",
+        "fu_time",
+        "followup_time",
+        "follow_up_time",
+        "survival",
+        "survival_time",
+        "surv_time",
+        "time_to_event",
+        "futime",
+    ]
+    suffixes = {
+        "": None,
+        "months": "months",
+        "month": "months",
+        "mo": "months",
+        "days": "days",
+        "day": "days",
+        "d": "days",
+        "weeks": "weeks",
+        "wk": "weeks",
+        "years": "years",
+        "yrs": "years",
+        "y": "years",
+    }
     for stem in stems:
         for suffix, unit in suffixes.items():
             if stem == "time" and suffix == "":
                 continue  # the canonical name itself
             add("time", [f"{stem}_{suffix}" if suffix else stem], unit)
-    add("event", ["status", "vital_status", "censor", "os_status", "dss_status",
-                  "mfs_status", "lrfs_status", "os_event", "dss_event", "mfs_event",
-                  "lrfs_event", "event_status", "fustat", "death", "dead", "died"])
-    add("age", ["age_at_diagnosis", "age_at_dx", "age_diagnosis", "age_years", "age_yrs",
-                "age_at_surgery"])
+    add(
+        "event",
+        [
+            "status",
+            "vital_status",
+            "censor",
+            "os_status",
+            "dss_status",
+            "mfs_status",
+            "lrfs_status",
+            "os_event",
+            "dss_event",
+            "mfs_event",
+            "lrfs_event",
+            "event_status",
+            "fustat",
+            "death",
+            "dead",
+            "died",
+        ],
+    )
+    add(
+        "age",
+        [
+            "age_at_diagnosis",
+            "age_at_dx",
+            "age_diagnosis",
+            "age_years",
+            "age_yrs",
+            "age_at_surgery",
+        ],
+    )
     add("sex", ["gender"])
-    add("site", ["tumor_site", "tumour_site", "primary_site", "location", "tumor_location",
-                 "tumour_location"])
-    add("size_cm", ["size", "tumor_size", "tumour_size", "tumor_size_cm", "tumour_size_cm",
-                    "max_size_cm", "diameter_cm"])
-    add("size_cm", ["size_mm", "tumor_size_mm", "tumour_size_mm", "max_size_mm",
-                    "diameter_mm"], "mm")
+    add(
+        "site",
+        [
+            "tumor_site",
+            "tumour_site",
+            "primary_site",
+            "location",
+            "tumor_location",
+            "tumour_location",
+        ],
+    )
+    add(
+        "size_cm",
+        [
+            "size",
+            "tumor_size",
+            "tumour_size",
+            "tumor_size_cm",
+            "tumour_size_cm",
+            "max_size_cm",
+            "diameter_cm",
+        ],
+    )
+    add(
+        "size_cm",
+        ["size_mm", "tumor_size_mm", "tumour_size_mm", "max_size_mm", "diameter_mm"],
+        "mm",
+    )
     add("depth", ["tumor_depth", "tumour_depth"])
-    add("grade", ["fnclcc_grade", "fnclcc", "tumor_grade", "tumour_grade",
-                  "histologic_grade", "histological_grade"])
+    add(
+        "grade",
+        [
+            "fnclcc_grade",
+            "fnclcc",
+            "tumor_grade",
+            "tumour_grade",
+            "histologic_grade",
+            "histological_grade",
+        ],
+    )
     add("necrosis", ["tumor_necrosis", "tumour_necrosis", "necrosis_extent"])
-    add("vascular_invasion", ["vasc_invasion", "vascular", "vascular_inv",
-                              "intratumoral_vascular_invasion"])
+    add(
+        "vascular_invasion",
+        ["vasc_invasion", "vascular", "vascular_inv", "intratumoral_vascular_invasion"],
+    )
     add("aneuploidy", ["aneuploid", "dna_aneuploidy", "ploidy"])
     add("margin", ["margins", "resection_margin", "margin_status", "surgical_margin"])
-    add("mitoses_per_10hpf", ["mitoses", "mitotic_count", "mitoses_10hpf", "mitoses_hpf",
-                              "mitotic_rate"])
+    add(
+        "mitoses_per_10hpf",
+        ["mitoses", "mitotic_count", "mitoses_10hpf", "mitoses_hpf", "mitotic_rate"],
+    )
     return aliases
 
 
@@ -147,12 +264,12 @@ def looks_like(canonical: str, names: list[str]) -> list[str]:
     ['OS_mnths']
     """
     keys = [canonical, *(k for k, (target, _) in ALIASES.items() if target == canonical)]
-    return [n for n in names
-            if difflib.get_close_matches(header_key(n), keys, n=1, cutoff=0.8)]
+    return [n for n in names if difflib.get_close_matches(header_key(n), keys, n=1, cutoff=0.8)]
 
 
-def plan_columns(columns: list[str], user: Mapping[str, str] | None, time_unit: str | None,
-                 where: str) -> ColumnPlan:
+def plan_columns(
+    columns: list[str], user: Mapping[str, str] | None, time_unit: str | None, where: str
+) -> ColumnPlan:
     """Decide which file column feeds each canonical column, and in which unit.
 
     ``where`` names the file in messages. Raises :class:`CohortError` (or
@@ -169,17 +286,25 @@ def plan_columns(columns: list[str], user: Mapping[str, str] | None, time_unit: 
     for src, target in _user_pairs(names, user, where, plan.notes):
         canonical = "size_cm" if target == SIZE_MM else target
         if canonical in plan.source:
-            raise CohortError(f"{where}: columns= maps both {plan.source[canonical]!r} and "
-                              f"{src!r} to {canonical!r}; keep one")
-        plan.take(canonical, src, "mm" if target == SIZE_MM else None,
-                  f"column {src!r} read as {canonical!r} (columns= mapping)")
+            raise CohortError(
+                f"{where}: columns= maps both {plan.source[canonical]!r} and "
+                f"{src!r} to {canonical!r}; keep one"
+            )
+        plan.take(
+            canonical,
+            src,
+            "mm" if target == SIZE_MM else None,
+            f"column {src!r} read as {canonical!r} (columns= mapping)",
+        )
     _exact_names(plan, names)
     _alias_names(plan, names, where)
     taken = set(plan.source.values())
     for canonical, src in plan.source.items():
         if canonical in names and src != canonical and canonical not in taken:
-            raise CohortError(f"{where}: column {canonical!r} would clash with {src!r} read as "
-                              f"{canonical!r}; rename or drop one of them")
+            raise CohortError(
+                f"{where}: column {canonical!r} would clash with {src!r} read as "
+                f"{canonical!r}; rename or drop one of them"
+            )
     _decide_units(plan, time_unit)
     return plan
 
@@ -193,9 +318,12 @@ def _exact_names(plan: ColumnPlan, names: list[str]) -> None:
         hits = [n for n in names if n not in taken and header_key(n) == canonical]
         if hits:
             taken.add(hits[0])
-            plan.take(canonical, hits[0], None,
-                      None if hits[0] == canonical else f"column {hits[0]!r} read as "
-                                                        f"{canonical!r}")
+            plan.take(
+                canonical,
+                hits[0],
+                None,
+                None if hits[0] == canonical else f"column {hits[0]!r} read as {canonical!r}",
+            )
 
 
 def _alias_names(plan: ColumnPlan, names: list[str], where: str) -> None:
@@ -209,24 +337,35 @@ def _alias_names(plan: ColumnPlan, names: list[str], where: str) -> None:
         if canonical in plan.source:
             plan.notes.append(
                 f"column(s) {', '.join(map(repr, hits))} also look like {canonical!r}, but "
-                f"{plan.source[canonical]!r} was used; kept unchanged as extra columns")
+                f"{plan.source[canonical]!r} was used; kept unchanged as extra columns"
+            )
             continue
         if len(hits) > 1:
-            raise CohortError(f"{where}: columns {', '.join(map(repr, hits))} could all be "
-                              f"{canonical!r}; say which one with columns={{{hits[0]!r}: "
-                              f"{canonical!r}}}")
+            raise CohortError(
+                f"{where}: columns {', '.join(map(repr, hits))} could all be "
+                f"{canonical!r}; say which one with columns={{{hits[0]!r}: "
+                f"{canonical!r}}}"
+            )
         unit = ALIASES[header_key(hits[0])][1]
-        plan.take(canonical, hits[0], unit, f"column {hits[0]!r} read as {canonical!r}"
-                  + (f" (name implies {unit})" if unit else ""))
+        plan.take(
+            canonical,
+            hits[0],
+            unit,
+            f"column {hits[0]!r} read as {canonical!r}"
+            + (f" (name implies {unit})" if unit else ""),
+        )
 
 
-def _user_pairs(names: list[str], user: Mapping[str, str] | None, where: str,
-                notes: list[str]) -> list[tuple[str, str]]:
+def _user_pairs(
+    names: list[str], user: Mapping[str, str] | None, where: str, notes: list[str]
+) -> list[tuple[str, str]]:
     if not user:
         return []
     if not isinstance(user, Mapping):
-        raise CohortError(f"columns= must be a dict {{'file column': 'canonical name'}}, "
-                          f"got {type(user).__name__}")
+        raise CohortError(
+            f"columns= must be a dict {{'file column': 'canonical name'}}, "
+            f"got {type(user).__name__}"
+        )
     pairs = []
     for key, value in ((str(k), str(v)) for k, v in user.items()):
         if key in names and value in TARGETS:
@@ -235,13 +374,17 @@ def _user_pairs(names: list[str], user: Mapping[str, str] | None, where: str,
             notes.append(f"columns={{{key!r}: {value!r}}} read as {{{value!r}: {key!r}}}")
             pairs.append((value, key))
         elif key not in names:
-            raise CohortColumnError(f"{where}: columns= names {key!r}, which is not a column of "
-                                    f"the file{did_you_mean(key, names)} (columns: "
-                                    f"{', '.join(names)})")
+            raise CohortColumnError(
+                f"{where}: columns= names {key!r}, which is not a column of "
+                f"the file{did_you_mean(key, names)} (columns: "
+                f"{', '.join(names)})"
+            )
         else:
-            raise CohortError(f"{where}: columns= maps {key!r} to {value!r}, which is not a "
-                              f"canonical column{did_you_mean(value, list(TARGETS))} "
-                              f"({', '.join(TARGETS)})")
+            raise CohortError(
+                f"{where}: columns= maps {key!r} to {value!r}, which is not a "
+                f"canonical column{did_you_mean(value, list(TARGETS))} "
+                f"({', '.join(TARGETS)})"
+            )
     return pairs
 
 
@@ -250,11 +393,14 @@ def _decide_units(plan: ColumnPlan, time_unit: str | None) -> None:
     if time_unit is not None:
         unit = normalise_unit(time_unit)
         if unit is None:
-            raise CohortError(f"time_unit={time_unit!r} is not a time unit; use one of "
-                              f"{', '.join(TIME_UNITS)}")
+            raise CohortError(
+                f"time_unit={time_unit!r} is not a time unit; use one of {', '.join(TIME_UNITS)}"
+            )
         if name_unit and name_unit != unit:
-            plan.notes.append(f"column {plan.source['time']!r} suggests {name_unit}, but "
-                              f"time_unit={time_unit!r} was given and is used")
+            plan.notes.append(
+                f"column {plan.source['time']!r} suggests {name_unit}, but "
+                f"time_unit={time_unit!r} was given and is used"
+            )
     else:
         unit = name_unit or "months"
     plan.time_unit = unit

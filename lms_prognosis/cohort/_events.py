@@ -33,17 +33,25 @@ R_STATUS_FIX = "event_codes={1: 0, 2: 1}"
 # reason texts: the part before ": " is the stable kind that Cohort.summary() counts
 MISSING_EVENT = "missing event"
 EVENT_OUTSIDE_MAP = "event code outside the map"
-NUMBER_HINT = (f"event codes are {CODES_TEXT}; declare other codes with event_codes=, e.g. "
-               f"event_codes={{9: None}} to read 9 as unknown (R's 1/2 status: {R_STATUS_FIX})")
+NUMBER_HINT = (
+    f"event codes are {CODES_TEXT}; declare other codes with event_codes=, e.g. "
+    f"event_codes={{9: None}} to read 9 as unknown (R's 1/2 status: {R_STATUS_FIX})"
+)
 TEXT_HINT = "text codes need event_codes=, e.g. event_codes={'dead': 1, 'alive': 0}"
-R_STATUS = ("has codes 1 and 2 but no 0: this looks like R's status (1 censored, 2 event), which "
-            f"read as given would analyse every censored patient as a death; pass {R_STATUS_FIX}"
-            " if it is R's status, or event_codes={1: 1, 2: 2} if 1 is the event, 2 a competing "
-            "event and no patient is censored")
-COMPETING_NOTE = ("{n} row(s) with event code 2 read as competing events (schema: "
-                  f"{CODES_TEXT}); they count as censored for the event of interest")
-NO_CENSORED_NOTE = ("no kept row is censored (codes 1 and 2 only), as declared with "
-                    "event_codes=; the estimators refuse such an event column unless told")
+R_STATUS = (
+    "has codes 1 and 2 but no 0: this looks like R's status (1 censored, 2 event), which "
+    f"read as given would analyse every censored patient as a death; pass {R_STATUS_FIX}"
+    " if it is R's status, or event_codes={1: 1, 2: 2} if 1 is the event, 2 a competing "
+    "event and no patient is censored"
+)
+COMPETING_NOTE = (
+    "{n} row(s) with event code 2 read as competing events (schema: "
+    f"{CODES_TEXT}); they count as censored for the event of interest"
+)
+NO_CENSORED_NOTE = (
+    "no kept row is censored (codes 1 and 2 only), as declared with "
+    "event_codes=; the estimators refuse such an event column unless told"
+)
 
 
 @dataclass
@@ -71,8 +79,9 @@ def looks_like_r_status(codes: np.ndarray) -> bool:
     return bool(counts[2]) and not counts[0] and not counts[3:].any()
 
 
-def event_lookup(event_codes: Mapping[object, object], error: type[Exception]
-                 ) -> tuple[dict[str, int | None], dict[float, int | None]]:
+def event_lookup(
+    event_codes: Mapping[object, object], error: type[Exception]
+) -> tuple[dict[str, int | None], dict[float, int | None]]:
     """Split ``event_codes=`` into text keys and numeric keys, checking every value.
 
     Values must be one of the schema's codes (0, 1, 2) or ``None`` (read as a missing event).
@@ -88,15 +97,18 @@ def event_lookup(event_codes: Mapping[object, object], error: type[Exception]
 2 (competing event), or None for a code that means unknown
     """
     if not isinstance(event_codes, Mapping) or not event_codes:
-        raise error("event_codes= must be a non-empty dict such as {'dead': 1, 'alive': 0} "
-                    "or {1: 0, 2: 1}")
+        raise error(
+            "event_codes= must be a non-empty dict such as {'dead': 1, 'alive': 0} or {1: 0, 2: 1}"
+        )
     text: dict[str, int | None] = {}
     numeric: dict[float, int | None] = {}
     for key, value in event_codes.items():
         code = _code(value)
         if code is False:
-            raise error(f"event_codes= maps {key!r} to {value!r}; codes are {CODES_TEXT}, or "
-                        "None for a code that means unknown")
+            raise error(
+                f"event_codes= maps {key!r} to {value!r}; codes are {CODES_TEXT}, or "
+                "None for a code that means unknown"
+            )
         number = _as_number(key)
         if number is not None:
             numeric[number] = code
@@ -110,8 +122,11 @@ def _code(value: object) -> int | None | bool:
         return None
     if isinstance(value, bool | np.bool_):
         return False
-    number = _as_number(value) if isinstance(value, str) else (
-        float(value) if isinstance(value, int | float | np.number) else None)
+    number = (
+        _as_number(value)
+        if isinstance(value, str)
+        else (float(value) if isinstance(value, int | float | np.number) else None)
+    )
     return int(number) if number is not None and number in CODES else False
 
 
@@ -125,8 +140,13 @@ def _as_number(value: object) -> float | None:
     return x if np.isfinite(x) else None
 
 
-def parse_event(s: pd.Series, column: str, event_codes: Mapping[object, object] | None,
-                decimal_comma: bool, error: type[Exception]) -> EventColumn:
+def parse_event(
+    s: pd.Series,
+    column: str,
+    event_codes: Mapping[object, object] | None,
+    decimal_comma: bool,
+    error: type[Exception],
+) -> EventColumn:
     """Read one event column: codes 0/1/2 (-1 where the row cannot be used), the problems
     (missing event, code outside the map) and notes (competing events).
 
@@ -140,8 +160,11 @@ def parse_event(s: pd.Series, column: str, event_codes: Mapping[object, object] 
     ...             ValueError).codes.tolist()
     [1, 0]
     """
-    parsed = (_parse_plain(s, column, decimal_comma) if event_codes is None
-              else _parse_declared(s, column, event_codes, error))
+    parsed = (
+        _parse_plain(s, column, decimal_comma)
+        if event_codes is None
+        else _parse_declared(s, column, event_codes, error)
+    )
     competing = int(np.count_nonzero(parsed.codes == 2))
     if competing:
         parsed.notes.append(COMPETING_NOTE.format(n=competing))
@@ -158,14 +181,18 @@ def _parse_plain(s: pd.Series, column: str, decimal_comma: bool) -> EventColumn:
         out.problems.append(Problem(np.flatnonzero(missing), column, MISSING_EVENT))
     if bad.any():
         pos = np.flatnonzero(bad)
-        reason = np.where(np.isnan(v[pos]), f"{EVENT_OUTSIDE_MAP}: {TEXT_HINT}",
-                          f"{EVENT_OUTSIDE_MAP}: {NUMBER_HINT}").astype(object)
+        reason = np.where(
+            np.isnan(v[pos]),
+            f"{EVENT_OUTSIDE_MAP}: {TEXT_HINT}",
+            f"{EVENT_OUTSIDE_MAP}: {NUMBER_HINT}",
+        ).astype(object)
         out.problems.append(Problem(pos, column, reason))
     return out
 
 
-def _parse_declared(s: pd.Series, column: str, event_codes: Mapping[object, object],
-                    error: type[Exception]) -> EventColumn:
+def _parse_declared(
+    s: pd.Series, column: str, event_codes: Mapping[object, object], error: type[Exception]
+) -> EventColumn:
     text, numeric = event_lookup(event_codes, error)
     factor_codes, uniques = pd.factorize(s, use_na_sentinel=True)
     n = len(uniques)
@@ -174,8 +201,11 @@ def _parse_declared(s: pd.Series, column: str, event_codes: Mapping[object, obje
     is_missing[n] = True
     for i, u in enumerate(uniques):
         key, number = value_key(u), _as_number(u)
-        found = (True, numeric[number]) if number is not None and number in numeric else (
-            (True, text[key]) if key in text else (False, None))
+        found = (
+            (True, numeric[number])
+            if number is not None and number in numeric
+            else ((True, text[key]) if key in text else (False, None))
+        )
         if found[0]:
             is_missing[i] = found[1] is None
             mapped[i] = -1 if found[1] is None else found[1]
@@ -189,7 +219,11 @@ def _parse_declared(s: pd.Series, column: str, event_codes: Mapping[object, obje
         out.problems.append(Problem(np.flatnonzero(missing), column, MISSING_EVENT))
     if bad.any():
         keys = ", ".join(repr(k) for k in event_codes)
-        out.problems.append(Problem(np.flatnonzero(bad), column,
-                                    f"{EVENT_OUTSIDE_MAP}: not one of the event_codes= keys "
-                                    f"({keys})"))
+        out.problems.append(
+            Problem(
+                np.flatnonzero(bad),
+                column,
+                f"{EVENT_OUTSIDE_MAP}: not one of the event_codes= keys ({keys})",
+            )
+        )
     return out

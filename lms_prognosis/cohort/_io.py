@@ -30,8 +30,26 @@ import numpy as np
 import pandas as pd
 
 #: cells read as missing in a CSV (pandas' defaults minus "None", a necrosis level)
-NA_TOKENS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-             "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"]
+NA_TOKENS = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "n/a",
+    "nan",
+    "null",
+]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends of pandas' C parser
 _SAW = re.compile(r"expected \d+ fields, saw (\d+)")
 _MAX_WIDENINGS = 8
@@ -111,25 +129,41 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     sep = max(counts, key=lambda k: (counts[k], k == ","))
     if sep != ",":
         notes.append(f"separator {sep!r} detected; decimal commas accepted in numeric columns")
-    header = [str(c) for c in pd.read_csv(io.BytesIO(raw), sep=sep, encoding=encoding,
-                                          nrows=0, index_col=False).columns]
+    header = [
+        str(c)
+        for c in pd.read_csv(
+            io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0, index_col=False
+        ).columns
+    ]
     stripped = [c.strip() for c in header]
     if len(set(stripped)) == len(stripped):  # pandas has already renamed duplicates
         header = stripped
     return CsvFile(raw, encoding, sep, header, notes)
 
 
-def _parse(csv: CsvFile, dtype: Mapping[str, type], names: list[str]
-           ) -> tuple[pd.DataFrame, list[str]]:
+def _parse(
+    csv: CsvFile, dtype: Mapping[str, type], names: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
     """Parse every record under ``names``; returns the frame and pandas' parser warnings."""
     # the header line is skipped and our (stripped, de-duplicated) names are used instead
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
-        df = pd.read_csv(io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
-                         skiprows=1, names=names, decimal="," if csv.decimal_comma else ".",
-                         dtype=dict(dtype), keep_default_na=False, na_values=NA_TOKENS,
-                         skip_blank_lines=False, index_col=False, on_bad_lines="warn",
-                         low_memory=False)
+        df = pd.read_csv(
+            io.BytesIO(csv.raw),
+            sep=csv.sep,
+            encoding=csv.encoding,
+            header=None,
+            skiprows=1,
+            names=names,
+            decimal="," if csv.decimal_comma else ".",
+            dtype=dict(dtype),
+            keep_default_na=False,
+            na_values=NA_TOKENS,
+            skip_blank_lines=False,
+            index_col=False,
+            on_bad_lines="warn",
+            low_memory=False,
+        )
     found = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
     return df, found
 
@@ -176,10 +210,16 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
     pos = np.flatnonzero(surplus)
     id_column = next(iter(dtype), None)  # read_cohort passes the id column's name only
-    ids = (["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
-           if id_column in df.columns else [""] * len(pos))
-    bad = BadLines(lines=(pos + 2).tolist(),
-                   messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]], ids=ids)
+    ids = (
+        ["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
+        if id_column in df.columns
+        else [""] * len(pos)
+    )
+    bad = BadLines(
+        lines=(pos + 2).tolist(),
+        messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]],
+        ids=ids,
+    )
     kept = df.iloc[np.flatnonzero(~surplus)]
     return kept[csv.header].reset_index(drop=True), bad
 
@@ -202,8 +242,14 @@ def row_numbers(n_records: int, bad: BadLines, first: int = 2) -> np.ndarray:
 def read_xlsx(raw: bytes, where: str, error: type[Exception]) -> pd.DataFrame:
     """Read the first sheet of an .xlsx workbook (header in row 1)."""
     try:
-        df = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype=object, engine="openpyxl",
-                           keep_default_na=False, na_values=NA_TOKENS)
+        df = pd.read_excel(
+            io.BytesIO(raw),
+            sheet_name=0,
+            dtype=object,
+            engine="openpyxl",
+            keep_default_na=False,
+            na_values=NA_TOKENS,
+        )
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise error(f"{where}: cannot be read as an .xlsx workbook ({exc})") from None
     df.columns = [str(c).strip() for c in df.columns]

@@ -35,8 +35,23 @@ UNKNOWN_CATEGORY = "unknown category"
 NON_NUMERIC = "non-numeric {what}"
 
 _MISSING = "\x00missing"  # marker: an explicit 'unknown'-like token, read as a missing value
-_MISSING_TOKENS = ("", "unknown", "unk", "unkn", "?", ".", "na", "n/a", "nan", "nk",
-                   "notknown", "notreported", "notassessed", "missing", "<na>")
+_MISSING_TOKENS = (
+    "",
+    "unknown",
+    "unk",
+    "unkn",
+    "?",
+    ".",
+    "na",
+    "n/a",
+    "nan",
+    "nk",
+    "notknown",
+    "notreported",
+    "notassessed",
+    "missing",
+    "<na>",
+)
 
 
 _Level = TypeVar("_Level", str, bool)
@@ -80,8 +95,9 @@ def value_key(value: object) -> str:
     return key
 
 
-def _table(pairs: Mapping[_Level, Sequence[str]],
-           missing: tuple[str, ...] = ()) -> dict[str, _Level | str]:
+def _table(
+    pairs: Mapping[_Level, Sequence[str]], missing: tuple[str, ...] = ()
+) -> dict[str, _Level | str]:
     """spelling key -> level (or the missing marker), for one column."""
     out: dict[str, _Level | str] = {value_key(t): _MISSING for t in (*_MISSING_TOKENS, *missing)}
     for level, tokens in pairs.items():
@@ -98,32 +114,60 @@ def _grade_tokens(n: int, roman: str) -> list[str]:
 
 #: canonical levels (in order) and the spellings accepted for each, per column
 CATEGORIES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    "sex": (("female", "male"), _table({
-        "female": ["f", "woman", "women", "fem"], "male": ["m", "man", "men"]})),
-    "site": (("extremity", "trunk", "retroperitoneum", "uterus", "head_neck", "other"), _table({
-        "extremity": ["extremities", "limb", "limbs", "lower extremity", "upper extremity",
-                      "lower limb", "upper limb"],
-        "trunk": ["truncal", "trunk wall"],
-        "retroperitoneum": ["retroperitoneal", "rp"],
-        "uterus": ["uterine"],
-        "head_neck": ["head and neck", "head & neck", "head/neck", "h&n"],
-        "other": ["others"]})),
+    "sex": (
+        ("female", "male"),
+        _table({"female": ["f", "woman", "women", "fem"], "male": ["m", "man", "men"]}),
+    ),
+    "site": (
+        ("extremity", "trunk", "retroperitoneum", "uterus", "head_neck", "other"),
+        _table(
+            {
+                "extremity": [
+                    "extremities",
+                    "limb",
+                    "limbs",
+                    "lower extremity",
+                    "upper extremity",
+                    "lower limb",
+                    "upper limb",
+                ],
+                "trunk": ["truncal", "trunk wall"],
+                "retroperitoneum": ["retroperitoneal", "rp"],
+                "uterus": ["uterine"],
+                "head_neck": ["head and neck", "head & neck", "head/neck", "h&n"],
+                "other": ["others"],
+            }
+        ),
+    ),
     "depth": (("superficial", "deep"), _table({"superficial": [], "deep": []})),
-    "grade": (("1", "2", "3"), _table({
-        "1": _grade_tokens(1, "i"), "2": _grade_tokens(2, "ii"), "3": _grade_tokens(3, "iii")},
-        missing=("gx", "x", "gradex"))),
-    "necrosis": (("none", "<50%", ">=50%"), _table({
-        "none": ["no", "absent", "0", "0%", "nil", "no necrosis"],
-        "<50%": ["<50", "< 50 %", "less than 50%"],
-        ">=50%": [">=50", ">50%", ">50", "≥50%", "≥50", "=>50%", "more than 50%"]})),
+    "grade": (
+        ("1", "2", "3"),
+        _table(
+            {"1": _grade_tokens(1, "i"), "2": _grade_tokens(2, "ii"), "3": _grade_tokens(3, "iii")},
+            missing=("gx", "x", "gradex"),
+        ),
+    ),
+    "necrosis": (
+        ("none", "<50%", ">=50%"),
+        _table(
+            {
+                "none": ["no", "absent", "0", "0%", "nil", "no necrosis"],
+                "<50%": ["<50", "< 50 %", "less than 50%"],
+                ">=50%": [">=50", ">50%", ">50", "≥50%", "≥50", "=>50%", "more than 50%"],
+            }
+        ),
+    ),
     "margin": (("R0", "R1", "R2"), _table({"R0": [], "R1": [], "R2": []})),
 }
-_BOOL_TOKENS = {True: ["yes", "y", "true", "t", "1", "present", "positive", "pos"],
-                False: ["no", "n", "false", "f", "0", "absent", "negative", "neg", "none"]}
+_BOOL_TOKENS = {
+    True: ["yes", "y", "true", "t", "1", "present", "positive", "pos"],
+    False: ["no", "n", "false", "f", "0", "absent", "negative", "neg", "none"],
+}
 BOOLEANS: dict[str, dict[str, bool | str]] = {
     "vascular_invasion": _table(_BOOL_TOKENS),
-    "aneuploidy": _table({True: [*_BOOL_TOKENS[True], "aneuploid"],
-                          False: [*_BOOL_TOKENS[False], "diploid"]}),
+    "aneuploidy": _table(
+        {True: [*_BOOL_TOKENS[True], "aneuploid"], False: [*_BOOL_TOKENS[False], "diploid"]}
+    ),
 }
 
 
@@ -146,8 +190,7 @@ def raw_text(values: pd.Series) -> list[str]:
     return out
 
 
-def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray]:
+def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (float values, missing mask, non-numeric mask) for one column.
 
     A numeric column (what ``read_csv`` inferred) is taken as is; a text column goes through
@@ -183,10 +226,10 @@ def parse_numeric(s: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nda
             texts = [t.replace(",", ".") for t in texts]
         blank = np.array([value_key(t) in _MISSING_KEYS for t in texts], dtype=bool)
         missing[failed[blank]] = True
-        retry = pd.Series([None if b else t for t, b in zip(texts, blank, strict=True)],
-                          dtype=object)
-        v[failed] = pd.to_numeric(retry, errors="coerce").to_numpy(dtype=float,
-                                                                   na_value=np.nan)
+        retry = pd.Series(
+            [None if b else t for t, b in zip(texts, blank, strict=True)], dtype=object
+        )
+        v[failed] = pd.to_numeric(retry, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return v, missing, ~missing & ~np.isfinite(v)
 
 
@@ -204,27 +247,34 @@ class Parsed:
     recoded: list[tuple[str, str]]  # (spelling as written, level) where the two differ
 
 
-def _lookup(s: pd.Series, column: str, table: Mapping[str, Any], what: str
-            ) -> tuple[np.ndarray, list[Any], Problem | None, int, list[tuple[str, str]]]:
+def _lookup(
+    s: pd.Series, column: str, table: Mapping[str, Any], what: str
+) -> tuple[np.ndarray, list[Any], Problem | None, int, list[tuple[str, str]]]:
     """Look every distinct cell up once; returns per-row slots into ``found`` and the rest."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     found = [table.get(value_key(u)) for u in uniques] + [_MISSING]  # last slot: NA
     unknown = np.array([f is None for f in found], dtype=bool)
     token = np.array([f == _MISSING for f in found], dtype=bool)
     token[-1] = False
-    recoded = [(str(u), str(f)) for u, f in zip(uniques, found, strict=False)
-               if f is not None and f != _MISSING and str(u) != str(f)]
+    recoded = [
+        (str(u), str(f))
+        for u, f in zip(uniques, found, strict=False)
+        if f is not None and f != _MISSING and str(u) != str(f)
+    ]
     problem = None
     if unknown.any():
         pos = np.flatnonzero(unknown[codes])
-        reason = np.array([f"{UNKNOWN_CATEGORY}: {v!r} is not {what}"
-                           for v in raw_text(s.iloc[pos])], dtype=object)
+        reason = np.array(
+            [f"{UNKNOWN_CATEGORY}: {v!r} is not {what}" for v in raw_text(s.iloc[pos])],
+            dtype=object,
+        )
         problem = Problem(pos, column, reason)
     return codes, found, problem, int(token[codes].sum()), recoded
 
 
-def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
-                   table: Mapping[str, str]) -> Parsed:
+def parse_category(
+    s: pd.Series, column: str, levels: tuple[str, ...], table: Mapping[str, str]
+) -> Parsed:
     """Normalise one categorical column to a Categorical with the canonical levels.
 
     Examples
@@ -235,10 +285,15 @@ def parse_category(s: pd.Series, column: str, levels: tuple[str, ...],
     (['2', '3', nan, nan], 1, [3])
     """
     codes, found, problem, n_tokens, recoded = _lookup(
-        s, column, table, f"a {column} level ({', '.join(levels)})")
+        s, column, table, f"a {column} level ({', '.join(levels)})"
+    )
     slot = np.array([levels.index(f) if f in levels else -1 for f in found], dtype=np.int64)
-    return Parsed(pd.Categorical.from_codes(slot[codes], dtype=pd.CategoricalDtype(list(levels))), problem,
-                  n_tokens, recoded)
+    return Parsed(
+        pd.Categorical.from_codes(slot[codes], dtype=pd.CategoricalDtype(list(levels))),
+        problem,
+        n_tokens,
+        recoded,
+    )
 
 
 def parse_boolean(s: pd.Series, column: str, table: Mapping[str, bool | str]) -> Parsed:
@@ -252,9 +307,11 @@ def parse_boolean(s: pd.Series, column: str, table: Mapping[str, bool | str]) ->
     [True, False, <NA>]
     """
     codes, found, problem, n_tokens, recoded = _lookup(
-        s, column, table, f"a yes/no value for {column}")
-    slot = np.array([1 if f is True else 0 if f is False else -1 for f in found],
-                    dtype=np.int8)[codes]
+        s, column, table, f"a yes/no value for {column}"
+    )
+    slot = np.array([1 if f is True else 0 if f is False else -1 for f in found], dtype=np.int8)[
+        codes
+    ]
     plain = {"true", "false", "yes", "no", "1", "0"}  # too obvious to be worth a note
     recoded = [(raw, level) for raw, level in recoded if value_key(raw) not in plain]
     return Parsed(pd.arrays.BooleanArray(slot == 1, slot < 0), problem, n_tokens, recoded)

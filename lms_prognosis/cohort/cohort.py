@@ -36,8 +36,12 @@ def empty_exclusions() -> pd.DataFrame:
     >>> empty_exclusions().columns.tolist()
     ['row', 'patient_id', 'column', 'value', 'reason']
     """
-    return pd.DataFrame({"row": pd.Series(dtype="int64"),
-                         **{c: pd.Series(dtype=object) for c in EXCLUSION_COLUMNS[1:]}})
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype="int64"),
+            **{c: pd.Series(dtype=object) for c in EXCLUSION_COLUMNS[1:]},
+        }
+    )
 
 
 def reason_kind(reason: object) -> str:
@@ -130,25 +134,37 @@ class Cohort:
 
     def __repr__(self) -> str:
         data = self.data
-        lines = [f"Cohort ({self.endpoint}) from {self.source!r}",
-                 f"  rows read {self.n_read or len(data) + self.n_excluded}, kept {len(data)}, "
-                 f"excluded {self.n_excluded}"]
+        lines = [
+            f"Cohort ({self.endpoint}) from {self.source!r}",
+            f"  rows read {self.n_read or len(data) + self.n_excluded}, kept {len(data)}, "
+            f"excluded {self.n_excluded}",
+        ]
         if "event" in data and "time" in data and len(data):
             ev = data["event"]
             time = data["time"]
-            lines.append(f"  events {int((ev == 1).sum())}, competing {int((ev == 2).sum())}, "
-                         f"censored {int((ev == 0).sum())}; time (months) median "
-                         f"{time.median():.1f}, range {time.min():.1f}-{time.max():.1f}")
+            lines.append(
+                f"  events {int((ev == 1).sum())}, competing {int((ev == 2).sum())}, "
+                f"censored {int((ev == 0).sum())}; time (months) median "
+                f"{time.median():.1f}, range {time.min():.1f}-{time.max():.1f}"
+            )
         schema = [c for c in data.columns if c in SCHEMA]
         extra = [str(c) for c in data.columns if c not in SCHEMA]
-        lines.append(f"  columns: {', '.join(schema)}"
-                     + (f" (+ {len(extra)} other: {', '.join(extra[:5])}"
-                        f"{', ...' if len(extra) > 5 else ''})" if extra else ""))
+        lines.append(
+            f"  columns: {', '.join(schema)}"
+            + (
+                f" (+ {len(extra)} other: {', '.join(extra[:5])}"
+                f"{', ...' if len(extra) > 5 else ''})"
+                if extra
+                else ""
+            )
+        )
         if self.n_excluded:
             s = self.summary()
             by = s[s["item"].str.startswith("excluded: ")]
-            lines.append("  excluded by reason: " + "; ".join(
-                f"{item[10:]} {n}" for item, n in zip(by["item"], by["n"], strict=True)))
+            lines.append(
+                "  excluded by reason: "
+                + "; ".join(f"{item[10:]} {n}" for item, n in zip(by["item"], by["n"], strict=True))
+            )
         if self.truth is not None:
             lines.append("  simulated: ground truth in .truth")
         if self.notes:
@@ -160,10 +176,14 @@ class Cohort:
         parts = [f"<div><strong>{head}</strong>", self.summary().to_html(index=False)]
         if self.n_excluded:
             ex = self.exclusions
-            parts.append(f"<p>Exclusions ({len(ex)} lines"
-                         + (", first 20 shown" if len(ex) > 20 else "") + ")</p>")
+            parts.append(
+                f"<p>Exclusions ({len(ex)} lines"
+                + (", first 20 shown" if len(ex) > 20 else "")
+                + ")</p>"
+            )
             parts.append(ex.head(20).to_html(index=False))
         if self.notes:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-                         + "</ul>")
+            parts.append(
+                "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>"
+            )
         return "".join(parts) + "</div>"

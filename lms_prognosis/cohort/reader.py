@@ -54,8 +54,18 @@ from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
 from lms_prognosis.exceptions import CohortColumnError, CohortError
 
-__all__ = ["Cohort", "CohortError", "CohortColumnError", "read_cohort", "empty_exclusions",
-           "ENDPOINTS", "SCHEMA", "LEVELS", "EXCLUSION_COLUMNS", "EXAMPLE_MESSY_COHORT"]
+__all__ = [
+    "Cohort",
+    "CohortError",
+    "CohortColumnError",
+    "read_cohort",
+    "empty_exclusions",
+    "ENDPOINTS",
+    "SCHEMA",
+    "LEVELS",
+    "EXCLUSION_COLUMNS",
+    "EXAMPLE_MESSY_COHORT",
+]
 
 #: canonical category levels, in the order of ``pandas.Categorical.categories``
 LEVELS: dict[str, tuple[str, ...]] = {k: v[0] for k, v in _v.CATEGORIES.items()}
@@ -66,8 +76,10 @@ _NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, ex
     "mitoses_per_10hpf": (_v.IMPOSSIBLE_MITOSES, 0.0, np.inf, True, "must be >= 0"),
 }
 _NUMERIC_NAMES = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitotic count"}
-_LOOKED_FOR = {"time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
-               "event": "'event', 'status', 'vital_status', 'censor'"}
+_LOOKED_FOR = {
+    "time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
+    "event": "'event', 'status', 'vital_status', 'censor'",
+}
 
 
 @dataclass
@@ -83,10 +95,13 @@ class _Raw:
     notes: list[str] = field(default_factory=list)
 
 
-def read_cohort(path_or_frame: str | os.PathLike[str] | pd.DataFrame,
-                time_unit: str | None = None, columns: Mapping[str, str] | None = None,
-                event_codes: Mapping[Any, int | None] | None = None,
-                endpoint: str = "DSS") -> Cohort:
+def read_cohort(
+    path_or_frame: str | os.PathLike[str] | pd.DataFrame,
+    time_unit: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    event_codes: Mapping[Any, int | None] | None = None,
+    endpoint: str = "DSS",
+) -> Cohort:
     """Read a cohort (CSV, .xlsx or DataFrame) into the canonical schema, accounting for rows.
 
     Parameters
@@ -178,19 +193,21 @@ def read_cohort(path_or_frame: str | os.PathLike[str] | pd.DataFrame,
     cohort.notes = raw.notes + raw.plan.notes + cohort.notes
     hint = raw.plan.endpoint_hint
     if hint and hint != endpoint_:
-        cohort.notes.append(f"time column {raw.plan.source['time']!r} suggests endpoint "
-                            f"{hint}, but endpoint={endpoint_!r} is used; pass "
-                            f"endpoint={hint!r} if that is what the data are")
+        cohort.notes.append(
+            f"time column {raw.plan.source['time']!r} suggests endpoint "
+            f"{hint}, but endpoint={endpoint_!r} is used; pass "
+            f"endpoint={hint!r} if that is what the data are"
+        )
     return cohort
 
 
-def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] | None
-          ) -> _Raw:
+def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] | None) -> _Raw:
     if isinstance(path_or_frame, pd.DataFrame):
         return _load_frame(path_or_frame, time_unit, columns)
     if not isinstance(path_or_frame, str | os.PathLike):
-        raise CohortError(f"read_cohort needs a file path or a DataFrame, got "
-                          f"{type(path_or_frame).__name__}")
+        raise CohortError(
+            f"read_cohort needs a file path or a DataFrame, got {type(path_or_frame).__name__}"
+        )
     path = Path(os.fspath(path_or_frame))
     where = str(path)
     raw = read_bytes(path, where, CohortError)
@@ -208,20 +225,21 @@ def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] 
     plan = plan_columns(csv.header, columns, time_unit, where)
     dtype = {plan.source["patient_id"]: str} if "patient_id" in plan.source else {}
     frame, bad = read_csv_rows(csv, dtype)
-    return _Raw(frame, row_numbers(len(frame), bad), plan, where, bad, csv.decimal_comma,
-                csv.notes)
+    return _Raw(frame, row_numbers(len(frame), bad), plan, where, bad, csv.decimal_comma, csv.notes)
 
 
-def _load_frame(frame: pd.DataFrame, time_unit: str | None,
-                columns: Mapping[str, str] | None) -> _Raw:
+def _load_frame(
+    frame: pd.DataFrame, time_unit: str | None, columns: Mapping[str, str] | None
+) -> _Raw:
     where = "<DataFrame>"
     if frame.shape[1] == 0:
         raise CohortError(f"{where}: the frame has no columns")
     frame = frame.rename(columns=lambda c: str(c).strip())
     duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if duplicated:
-        raise CohortError(f"{where}: column name(s) {', '.join(map(repr, duplicated))} "
-                          "appear more than once")
+        raise CohortError(
+            f"{where}: column name(s) {', '.join(map(repr, duplicated))} appear more than once"
+        )
     plan = plan_columns(list(frame.columns), columns, time_unit, where)
     return _Raw(frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, where)
 
@@ -233,12 +251,17 @@ def _require(raw: _Raw) -> None:
         if name in raw.plan.source:
             continue
         close = looks_like(name, names)
-        fix = (f"; {' or '.join(map(repr, close))} looks like it: pass "
-               f"columns={{{close[0]!r}: {name!r}}}" if close else
-               f"; name yours with columns={{'<your column>': {name!r}}}")
-        raise CohortColumnError(f"{raw.where}: no {name!r} column (looked for "
-                                f"{_LOOKED_FOR[name]} and similar){fix}. Columns found: "
-                                f"{', '.join(names)}")
+        fix = (
+            f"; {' or '.join(map(repr, close))} looks like it: pass "
+            f"columns={{{close[0]!r}: {name!r}}}"
+            if close
+            else f"; name yours with columns={{'<your column>': {name!r}}}"
+        )
+        raise CohortColumnError(
+            f"{raw.where}: no {name!r} column (looked for "
+            f"{_LOOKED_FOR[name]} and similar){fix}. Columns found: "
+            f"{', '.join(names)}"
+        )
 
 
 def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -271,15 +294,22 @@ def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
     out: dict[str, Any] = {}
     problems: list[_v.Problem] = []
     if "patient_id" in src:
-        out["patient_id"], found = _patient_ids(frame[src["patient_id"]], src["patient_id"],
-                                                rows, empty)
+        out["patient_id"], found = _patient_ids(
+            frame[src["patient_id"]], src["patient_id"], rows, empty
+        )
         problems += found
     else:
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
     t, miss, nonnum = _v.parse_numeric(frame[src["time"]], raw.decimal_comma)
-    problems += _flag(src["time"], [(miss, _v.MISSING_TIME), (nonnum, _v.NON_NUMERIC_TIME),
-                                    (~miss & ~nonnum & (t < 0), _v.NEGATIVE_TIME)])
+    problems += _flag(
+        src["time"],
+        [
+            (miss, _v.MISSING_TIME),
+            (nonnum, _v.NON_NUMERIC_TIME),
+            (~miss & ~nonnum & (t < 0), _v.NEGATIVE_TIME),
+        ],
+    )
     out["time"] = t * raw.plan.time_factor
     events = _events(frame, raw, event_codes)
     problems += events.problems
@@ -287,14 +317,14 @@ def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
     out["event"] = events.codes
     for name in SCHEMA[3:]:
         if name in src:
-            out[name], found = _covariate(frame[src[name]], name, src[name],
-                                          raw.decimal_comma, raw.plan, notes)
+            out[name], found = _covariate(
+                frame[src[name]], name, src[name], raw.decimal_comma, raw.plan, notes
+            )
             problems += found
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty,
-                                       raw.bad)
+    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty, raw.bad)
     n_read = len(frame) + len(raw.bad.lines)
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
     data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
@@ -303,12 +333,12 @@ def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
     if extras:
         rest = frame.loc[~excluded, extras].reset_index(drop=True)
         data = pd.concat([data, rest], axis=1)
-    return Cohort(data=data, exclusions=exclusions, source=raw.where, n_read=n_read,
-                  notes=notes)
+    return Cohort(data=data, exclusions=exclusions, source=raw.where, n_read=n_read, notes=notes)
 
 
-def _events(frame: pd.DataFrame, raw: _Raw, event_codes: Mapping[Any, int | None] | None
-            ) -> EventColumn:
+def _events(
+    frame: pd.DataFrame, raw: _Raw, event_codes: Mapping[Any, int | None] | None
+) -> EventColumn:
     """The event column read as the one survival-input check reads it (0/1/2)."""
     column = raw.plan.source["event"]
     events = parse_event(frame[column], column, event_codes, raw.decimal_comma, CohortError)
@@ -319,28 +349,40 @@ def _events(frame: pd.DataFrame, raw: _Raw, event_codes: Mapping[Any, int | None
     return events
 
 
-def _check_kept(events: EventColumn, kept: np.ndarray, exclusions: pd.DataFrame, n_read: int,
-                where: str, notes: list[str]) -> None:
+def _check_kept(
+    events: EventColumn,
+    kept: np.ndarray,
+    exclusions: pd.DataFrame,
+    n_read: int,
+    where: str,
+    notes: list[str],
+) -> None:
     """Refuse a cohort no analysis could use: no row kept, or (codes not declared) no
     censored row left beside competing events, which every entry point reads as R's status."""
     if not kept.any():
         counts = exclusions.drop_duplicates("row")["reason"].map(reason_kind).value_counts()
         detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
-        raise CohortError(f"{where}: no usable row: all {n_read} rows were excluded ({detail})",
-                          exclusions=exclusions)
+        raise CohortError(
+            f"{where}: no usable row: all {n_read} rows were excluded ({detail})",
+            exclusions=exclusions,
+        )
     if not looks_like_r_status(events.codes[kept]):
         return
     if events.declared:
         notes.append(NO_CENSORED_NOTE)
         return
-    raise CohortError(f"{where}: no censored row is left once the excluded rows are left out: "
-                      f"the rows kept have event codes 1 and 2 only, which every analysis "
-                      f"refuses as R's 1/2 status; correct the excluded rows (see the "
-                      f"exclusions)", exclusions=exclusions)
+    raise CohortError(
+        f"{where}: no censored row is left once the excluded rows are left out: "
+        f"the rows kept have event codes 1 and 2 only, which every analysis "
+        f"refuses as R's 1/2 status; correct the excluded rows (see the "
+        f"exclusions)",
+        exclusions=exclusions,
+    )
 
 
-def _patient_ids(s: pd.Series, column: str, rows: np.ndarray,
-                 empty: np.ndarray) -> tuple[np.ndarray, list[_v.Problem]]:
+def _patient_ids(
+    s: pd.Series, column: str, rows: np.ndarray, empty: np.ndarray
+) -> tuple[np.ndarray, list[_v.Problem]]:
     """Ids as text; missing ids and repeats of an earlier id (naming its row) are problems."""
     ids = _v.parse_ids(s)
     missing = ids.isna().to_numpy(dtype=bool)
@@ -352,14 +394,17 @@ def _patient_ids(s: pd.Series, column: str, rows: np.ndarray,
     dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
     if dup.any():
         pos = np.flatnonzero(dup)
-        reason = np.array([f"{_v.DUPLICATE_ID}: first seen in row {r}"
-                           for r in rows[first[codes[pos]]]], dtype=object)
+        reason = np.array(
+            [f"{_v.DUPLICATE_ID}: first seen in row {r}" for r in rows[first[codes[pos]]]],
+            dtype=object,
+        )
         problems.append(_v.Problem(pos, column, reason))
     return ids.to_numpy(dtype=object), problems
 
 
-def _covariate(s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan,
-               notes: list[str]) -> tuple[Any, list[_v.Problem]]:
+def _covariate(
+    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
+) -> tuple[Any, list[_v.Problem]]:
     """Parse one covariate column; notes get the spellings normalised and tokens missing."""
     if name in _NUMERIC_RULES:
         return _numeric_covariate(s, name, column, decimal_comma, plan, notes)
@@ -373,19 +418,23 @@ def _covariate(s: pd.Series, name: str, column: str, decimal_comma: bool, plan: 
         more = len(parsed.recoded) - 6
         notes.append(f"{column!r}: read {shown}" + (f" (+{more} more)" if more > 0 else ""))
     if parsed.n_missing_tokens:
-        notes.append(f"{column!r}: {parsed.n_missing_tokens} value(s) such as 'unknown'"
-                     + (" or 'GX'" if name == "grade" else "") + " read as missing")
+        notes.append(
+            f"{column!r}: {parsed.n_missing_tokens} value(s) such as 'unknown'"
+            + (" or 'GX'" if name == "grade" else "")
+            + " read as missing"
+        )
     return parsed.values, [] if parsed.problem is None else [parsed.problem]
 
 
 def _flag(column: str, checks: list[tuple[np.ndarray, str]]) -> list[_v.Problem]:
-    return [_v.Problem(np.flatnonzero(mask), column, reason)
-            for mask, reason in checks if mask.any()]
+    return [
+        _v.Problem(np.flatnonzero(mask), column, reason) for mask, reason in checks if mask.any()
+    ]
 
 
-def _numeric_covariate(s: pd.Series, name: str, column: str, decimal_comma: bool,
-                       plan: ColumnPlan, notes: list[str]) -> tuple[np.ndarray,
-                                                                    list[_v.Problem]]:
+def _numeric_covariate(
+    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
+) -> tuple[np.ndarray, list[_v.Problem]]:
     values, _, nonnum = _v.parse_numeric(s, decimal_comma)
     if name == "size_cm" and plan.size_in_mm:
         values = values / 10.0
@@ -396,12 +445,15 @@ def _numeric_covariate(s: pd.Series, name: str, column: str, decimal_comma: bool
     if name == "size_cm" and not plan.size_in_mm:
         finite = values[np.isfinite(values)]
         if finite.size and np.mean(finite > 60) > 0.5:
-            notes.append(f"most values of {column!r} exceed 60 cm; if they are millimetres "
-                         f"pass columns={{{column!r}: 'size_mm'}}")
-    why = why + (" (read in mm, converted to cm)" if name == "size_cm" and plan.size_in_mm
-                 else "")
-    return values, _flag(column, [(nonnum, _v.NON_NUMERIC.format(what=_NUMERIC_NAMES[name])),
-                                  (outside, f"{kind}: {why}")])
+            notes.append(
+                f"most values of {column!r} exceed 60 cm; if they are millimetres "
+                f"pass columns={{{column!r}: 'size_mm'}}"
+            )
+    why = why + (" (read in mm, converted to cm)" if name == "size_cm" and plan.size_in_mm else "")
+    return values, _flag(
+        column,
+        [(nonnum, _v.NON_NUMERIC.format(what=_NUMERIC_NAMES[name])), (outside, f"{kind}: {why}")],
+    )
 
 
 def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
@@ -413,16 +465,30 @@ def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
     return empty
 
 
-def _exclusions(frame: pd.DataFrame, rows: np.ndarray, ids: np.ndarray,
-                problems: list[_v.Problem], empty: np.ndarray,
-                bad: BadLines) -> tuple[pd.DataFrame, np.ndarray]:
+def _exclusions(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    ids: np.ndarray,
+    problems: list[_v.Problem],
+    empty: np.ndarray,
+    bad: BadLines,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Build the exclusions log (sorted by row) and the mask of excluded positions."""
     excluded = empty.copy()
     parts = []
     if empty.any():
         pos = np.flatnonzero(empty)
-        parts.append(pd.DataFrame({"row": rows[pos], "patient_id": "", "column": "",
-                                   "value": "", "reason": _v.EMPTY_ROW}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows[pos],
+                    "patient_id": "",
+                    "column": "",
+                    "value": "",
+                    "reason": _v.EMPTY_ROW,
+                }
+            )
+        )
     for p in problems:
         pos = p.positions
         reason = p.reason
@@ -433,16 +499,29 @@ def _exclusions(frame: pd.DataFrame, rows: np.ndarray, ids: np.ndarray,
         if not pos.size:
             continue
         excluded[pos] = True
-        parts.append(pd.DataFrame({
-            "row": rows[pos],
-            "patient_id": [("" if i is None or i is pd.NA else str(i)) for i in ids[pos]],
-            "column": p.column, "value": _v.raw_text(frame[p.column].iloc[pos]),
-            "reason": reason}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows[pos],
+                    "patient_id": [("" if i is None or i is pd.NA else str(i)) for i in ids[pos]],
+                    "column": p.column,
+                    "value": _v.raw_text(frame[p.column].iloc[pos]),
+                    "reason": reason,
+                }
+            )
+        )
     if bad.lines:
-        parts.append(pd.DataFrame({"row": bad.lines,
-                                   "patient_id": bad.ids or [""] * len(bad.lines), "column": "",
-                                   "value": "", "reason": [f"{_v.WRONG_FIELDS}: {m}"
-                                                           for m in bad.messages]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": bad.lines,
+                    "patient_id": bad.ids or [""] * len(bad.lines),
+                    "column": "",
+                    "value": "",
+                    "reason": [f"{_v.WRONG_FIELDS}: {m}" for m in bad.messages],
+                }
+            )
+        )
     if not parts:
         return empty_exclusions(), excluded
     log = pd.concat(parts, ignore_index=True)

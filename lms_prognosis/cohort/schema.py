@@ -18,8 +18,20 @@ __all__ = ["SCHEMA", "ENDPOINTS", "TIME_UNITS", "EXCLUSION_COLUMNS", "EXAMPLE_ME
 
 #: canonical columns in the order they appear in ``Cohort.data``
 SCHEMA: tuple[str, ...] = (
-    "patient_id", "time", "event", "age", "sex", "site", "size_cm", "depth", "grade",
-    "necrosis", "vascular_invasion", "aneuploidy", "margin", "mitoses_per_10hpf",
+    "patient_id",
+    "time",
+    "event",
+    "age",
+    "sex",
+    "site",
+    "size_cm",
+    "depth",
+    "grade",
+    "necrosis",
+    "vascular_invasion",
+    "aneuploidy",
+    "margin",
+    "mitoses_per_10hpf",
 )
 #: what ``event == 1`` means: disease-specific, overall, metastasis-free, local-recurrence-free
 ENDPOINTS: tuple[str, ...] = ("DSS", "OS", "MFS", "LRFS")

@@ -157,21 +157,34 @@ class NomogramScales(Result):
     def table(self) -> pd.DataFrame:
         """Every scale as one tidy frame: ``scale, kind, label, value, points, time``."""
         cov = self.points.rename(columns={"variable": "scale"}).assign(time=np.nan)
-        tot = pd.DataFrame({"scale": "Total points", "kind": "total",
-                            "label": [f"{p:g}" for p in self.total["points"]],
-                            "value": self.total["points"], "points": self.total["points"],
-                            "time": np.nan})
-        surv = pd.DataFrame({"scale": [_survival_name(t) for t in self.survival["time"]],
-                             "kind": "survival",
-                             "label": [f"{s:g}" for s in self.survival["surv"]],
-                             "value": self.survival["surv"], "points": self.survival["points"],
-                             "time": self.survival["time"]})
+        tot = pd.DataFrame(
+            {
+                "scale": "Total points",
+                "kind": "total",
+                "label": [f"{p:g}" for p in self.total["points"]],
+                "value": self.total["points"],
+                "points": self.total["points"],
+                "time": np.nan,
+            }
+        )
+        surv = pd.DataFrame(
+            {
+                "scale": [_survival_name(t) for t in self.survival["time"]],
+                "kind": "survival",
+                "label": [f"{s:g}" for s in self.survival["surv"]],
+                "value": self.survival["surv"],
+                "points": self.survival["points"],
+                "time": self.survival["time"],
+            }
+        )
         return pd.concat([cov, tot, surv], ignore_index=True)
 
     def _summary_lines(self) -> list[str]:
         base = ", ".join(f"S({t:g})={s:.3f}" for t, s in self.baseline.items())
-        return [f"{self.points_per_unit:.2f} points per unit of linear predictor; max total "
-                f"{self.max_total:.1f}; reference patient {base}"]
+        return [
+            f"{self.points_per_unit:.2f} points per unit of linear predictor; max total "
+            f"{self.max_total:.1f}; reference patient {base}"
+        ]
 
     def total_points(self, newdata: pd.DataFrame) -> pd.Series:
         """Total points of each row of ``newdata`` (reading the covariate scales)."""
@@ -179,15 +192,16 @@ class NomogramScales(Result):
         for v in self._vars:
             if v.name not in newdata:
                 raise ColumnNotFoundError(f"newdata lacks the model covariate {v.name!r}")
-            tot += [(v.effect(x) - v.min_effect) * self.points_per_unit
-                    for x in newdata[v.name]]
+            tot += [(v.effect(x) - v.min_effect) * self.points_per_unit for x in newdata[v.name]]
         return pd.Series(tot, index=newdata.index, name="total_points")
 
     def predict_survival(self, total: float | np.ndarray, time: float) -> np.ndarray:
         """Survival at ``time`` for ``total`` points: ``S_ref(time) ** exp(total / k)``."""
         if time not in self.baseline.index:
-            raise ModelError(f"no survival scale at {time:g} months; scales exist at "
-                             f"{[float(t) for t in self.baseline.index]}")
+            raise ModelError(
+                f"no survival scale at {time:g} months; scales exist at "
+                f"{[float(t) for t in self.baseline.index]}"
+            )
         s0 = float(self.baseline.loc[time])
         return np.asarray(s0 ** np.exp(np.asarray(total, float) / self.points_per_unit))
 
@@ -211,16 +225,22 @@ def _cox_variables(cox: Any) -> list[_Variable]:
             if pd.api.types.is_bool_dtype(s.dtype):
                 out.append(_Variable(c, "levels", levels=[False, True], effects=[0.0, b]))
             else:
-                out.append(_Variable(c, "numeric", coef=b, lo=float(s.min()),
-                                     hi=float(s.max())))
+                out.append(_Variable(c, "numeric", coef=b, lo=float(s.min()), hi=float(s.max())))
             continue
-        named = {t[len(c) + 1:-1]: float(b)
-                 for t, b in zip(rows["term"], rows["coef"], strict=True)}
-        cats = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
-                else sorted(s.dropna().unique().tolist(), key=str))
+        named = {
+            t[len(c) + 1 : -1]: float(b) for t, b in zip(rows["term"], rows["coef"], strict=True)
+        }
+        cats = (
+            list(s.cat.categories)
+            if isinstance(s.dtype, pd.CategoricalDtype)
+            else sorted(s.dropna().unique().tolist(), key=str)
+        )
         levels = [lv for lv in cats if str(lv) in named or lv == cats[0]]
-        out.append(_Variable(c, "levels", levels=levels,
-                             effects=[named.get(str(lv), 0.0) for lv in levels]))
+        out.append(
+            _Variable(
+                c, "levels", levels=levels, effects=[named.get(str(lv), 0.0) for lv in levels]
+            )
+        )
     return out
 
 
@@ -230,8 +250,9 @@ def _cox_reference(cox: Any, variables: list[_Variable]) -> pd.DataFrame:
     for v in variables:
         val, col = v.reference(), ref[v.name]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            ref[v.name] = pd.Categorical([val], categories=col.cat.categories,
-                                         ordered=col.cat.ordered)
+            ref[v.name] = pd.Categorical(
+                [val], categories=col.cat.categories, ordered=col.cat.ordered
+            )
         else:
             ref[v.name] = pd.Series([val], index=ref.index).astype(col.dtype)
     return ref
@@ -239,8 +260,10 @@ def _cox_reference(cox: Any, variables: list[_Variable]) -> pd.DataFrame:
 
 def _published_variables(model: Any) -> list[_Variable]:
     if getattr(model, "kind", "cox") != "cox":
-        raise ModelError(f"{model.name!r} is a points system, already its own nomogram; a "
-                         "nomogram is made for Cox models")
+        raise ModelError(
+            f"{model.name!r} is a points system, already its own nomogram; a "
+            "nomogram is made for Cox models"
+        )
     names = dict(zip(model.factors["term"], model.factors["factor"], strict=True))
     groups: dict[str, list[tuple[str | None, float]]] = {}
     for term, b in model.coefficients.items():
@@ -248,25 +271,35 @@ def _published_variables(model: Any) -> list[_Variable]:
         if "[" in term:
             key, lev = term.split("[", 1)[0], term.split("[", 1)[1].rstrip("]")
         elif term.startswith("site_"):  # site levels vs extremity (literature.model_design)
-            key, lev = "site", term[len("site_"):]
+            key, lev = "site", term[len("site_") :]
         else:
             key, lev = term, None
         groups.setdefault(key, []).append((lev, float(b)))
     out = []
     for key, items in groups.items():
         if items[0][0] is None:
-            out.append(_Variable(names.get(key, key), "levels", levels=["no", "yes"],
-                                 effects=[0.0, items[0][1]]))
+            out.append(
+                _Variable(
+                    names.get(key, key), "levels", levels=["no", "yes"], effects=[0.0, items[0][1]]
+                )
+            )
         else:
-            out.append(_Variable(key, "levels",
-                                 levels=[_PUBLISHED_REFERENCE.get(key, "reference")]
-                                 + [lv for lv, _ in items],
-                                 effects=[0.0] + [b for _, b in items]))
+            out.append(
+                _Variable(
+                    key,
+                    "levels",
+                    levels=[_PUBLISHED_REFERENCE.get(key, "reference")] + [lv for lv, _ in items],
+                    effects=[0.0] + [b for _, b in items],
+                )
+            )
     return out
 
 
-def _model_parts(model: Any, times: list[float], baseline: dict[float, float] | None,
-                 ) -> tuple[list[_Variable], dict[str, Any], pd.Series, float]:
+def _model_parts(
+    model: Any,
+    times: list[float],
+    baseline: dict[float, float] | None,
+) -> tuple[list[_Variable], dict[str, Any], pd.Series, float]:
     """Variables, reference patient, reference survival by time and reference LP."""
     given = pd.Series(baseline or {}, dtype=float)
     if hasattr(model, "hazard_ratios") and hasattr(model, "data"):
@@ -287,22 +320,45 @@ def _model_parts(model: Any, times: list[float], baseline: dict[float, float] | 
             return variables, reference, given, lp_ref
         h0 = np.asarray(model.baseline.cumhaz_at(times), float)
         return variables, reference, pd.Series(np.exp(-h0 * np.exp(lp_ref)), index=times), lp_ref
-    raise ModelError(f"a nomogram needs a CoxResult or a PublishedModel, got "
-                     f"{type(model).__name__}")
+    raise ModelError(
+        f"a nomogram needs a CoxResult or a PublishedModel, got {type(model).__name__}"
+    )
 
 
 def _variables_frame(variables: list[_Variable], k: float) -> pd.DataFrame:
     rows = []
     for v in variables:
         num = v.kind == "numeric"
-        ends = ((np.array([v.coef * v.lo, v.coef * v.hi]) - v.min_effect) * k if num
-                else np.array([np.nan, np.nan]))
-        rows.append({"variable": v.name, "kind": v.kind, "coef": v.coef if num else np.nan,
-                     "lower": v.lo if num else np.nan, "upper": v.hi if num else np.nan,
-                     "reference": v.reference(), "points_lower": float(ends.min()),
-                     "points_upper": float(ends.max())})
-    return pd.DataFrame(rows, columns=["variable", "kind", "coef", "lower", "upper",
-                                       "reference", "points_lower", "points_upper"])
+        ends = (
+            (np.array([v.coef * v.lo, v.coef * v.hi]) - v.min_effect) * k
+            if num
+            else np.array([np.nan, np.nan])
+        )
+        rows.append(
+            {
+                "variable": v.name,
+                "kind": v.kind,
+                "coef": v.coef if num else np.nan,
+                "lower": v.lo if num else np.nan,
+                "upper": v.hi if num else np.nan,
+                "reference": v.reference(),
+                "points_lower": float(ends.min()),
+                "points_upper": float(ends.max()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "variable",
+            "kind",
+            "coef",
+            "lower",
+            "upper",
+            "reference",
+            "points_lower",
+            "points_upper",
+        ],
+    )
 
 
 def _points_frame(variables: list[_Variable], k: float) -> pd.DataFrame:
@@ -316,15 +372,24 @@ def _points_frame(variables: list[_Variable], k: float) -> pd.DataFrame:
             vals = list(v.levels)
             pts = (np.asarray(v.effects, float) - v.min_effect) * k
             labels = [str(lv) for lv in vals]
-        parts.append(pd.DataFrame({"variable": v.name, "kind": v.kind, "label": labels,
-                                   "value": pd.Series(list(vals), dtype=object),
-                                   "points": pts}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "variable": v.name,
+                    "kind": v.kind,
+                    "label": labels,
+                    "value": pd.Series(list(vals), dtype=object),
+                    "points": pts,
+                }
+            )
+        )
     cols = ["variable", "kind", "label", "value", "points"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
-def _survival_frame(base: pd.Series, times: list[float], k: float, max_total: float,
-                    surv_ticks: Sequence[float]) -> pd.DataFrame:
+def _survival_frame(
+    base: pd.Series, times: list[float], k: float, max_total: float, surv_ticks: Sequence[float]
+) -> pd.DataFrame:
     parts = []
     s = np.asarray([u for u in surv_ticks if 0 < u < 1], float)
     for t in times:
@@ -336,9 +401,13 @@ def _survival_frame(base: pd.Series, times: list[float], k: float, max_total: fl
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
-def nomogram_scales(model: CoxResult | PublishedModel, times: Sequence[float] = (12, 36, 60),
-                    *, surv_ticks: Sequence[float] = SURV_TICKS,
-                    baseline: dict[float, float] | None = None) -> NomogramScales:
+def nomogram_scales(
+    model: CoxResult | PublishedModel,
+    times: Sequence[float] = (12, 36, 60),
+    *,
+    surv_ticks: Sequence[float] = SURV_TICKS,
+    baseline: dict[float, float] | None = None,
+) -> NomogramScales:
     """Points per covariate, total points and survival at ``times``: a nomogram as data.
 
     Parameters
@@ -408,8 +477,15 @@ def nomogram_scales(model: CoxResult | PublishedModel, times: Sequence[float] = 
     # no survival scale where the model gives no survival (e.g. beyond follow-up)
     t_list = [t for t in t_list if 0 < float(base.get(t, np.nan)) < 1]
     return NomogramScales(
-        points=_points_frame(variables, k), variables=_variables_frame(variables, k),
+        points=_points_frame(variables, k),
+        variables=_variables_frame(variables, k),
         total=pd.DataFrame({"points": tot, "linear_predictor": lp_ref + tot / k}),
         survival=_survival_frame(base, t_list, k, max_total, surv_ticks),
-        baseline=base, points_per_unit=k, max_total=max_total, reference=reference,
-        times=t_list, lp_reference=lp_ref, _vars=variables)
+        baseline=base,
+        points_per_unit=k,
+        max_total=max_total,
+        reference=reference,
+        times=t_list,
+        lp_reference=lp_ref,
+        _vars=variables,
+    )

@@ -11,5 +11,13 @@ from lms_prognosis.literature.design import model_design
 from lms_prognosis.literature.models import PublishedModel, list_models, published_model
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
-__all__ = ["PublishedModel", "ModelApplication", "Recalibration", "Baseline",
-           "published_model", "list_models", "model_design", "EndpointMismatchError"]
+__all__ = [
+    "PublishedModel",
+    "ModelApplication",
+    "Recalibration",
+    "Baseline",
+    "published_model",
+    "list_models",
+    "model_design",
+    "EndpointMismatchError",
+]

@@ -56,19 +56,35 @@ COX_GROUPS: tuple[Group, ...] = (
     _binary("necrosis_any", "necrosis"),
     _binary("size_gt_5", "size_cm"),
     _binary("deep", "depth"),
-    Group("grade", "grade", ("grade[2]", "grade[3]"),
-          tuple((_lit.constant(f"grade[{k}]"), (float(k == 2), float(k == 3))) for k in (1, 2, 3))),
+    Group(
+        "grade",
+        "grade",
+        ("grade[2]", "grade[3]"),
+        tuple((_lit.constant(f"grade[{k}]"), (float(k == 2), float(k == 3))) for k in (1, 2, 3)),
+    ),
     _binary("margin_positive", "margin"),
-    Group("site", "site", tuple(f"site_{s}" for s in SITES),
-          ((_lit.constant("site_extremity"), (0.0,) * 5),
-           (_lit.constant("site_trunk"), (1.0, 0.0, 0.0, 0.0, 0.0)))),
+    Group(
+        "site",
+        "site",
+        tuple(f"site_{s}" for s in SITES),
+        (
+            (_lit.constant("site_extremity"), (0.0,) * 5),
+            (_lit.constant("site_trunk"), (1.0, 0.0, 0.0, 0.0, 0.0)),
+        ),
+    ),
 )
 
 #: input column of each points-system term
-POINTS_INPUTS = {"sin_size": "size_cm", "sin_vascular": "vascular_invasion",
-                 "sin_necrosis": "necrosis", "chapel_necrosis": "necrosis",
-                 "chapel_mitoses": "mitoses_per_2_4mm2", "chapel_atypical": "atypical_mitoses",
-                 "chapel_lvi": "vascular_invasion", "chapel_serosa": "serosal_abutment"}
+POINTS_INPUTS = {
+    "sin_size": "size_cm",
+    "sin_vascular": "vascular_invasion",
+    "sin_necrosis": "necrosis",
+    "chapel_necrosis": "necrosis",
+    "chapel_mitoses": "mitoses_per_2_4mm2",
+    "chapel_atypical": "atypical_mitoses",
+    "chapel_lvi": "vascular_invasion",
+    "chapel_serosa": "serosal_abutment",
+}
 
 
 def groups(kind: str, terms: list[str]) -> list[Group]:
@@ -85,22 +101,30 @@ def term_values(kind: str, design: pd.DataFrame) -> pd.DataFrame:
     cut_size = _lit.constant("sin_size_cut_cm")
     cut_mit = _lit.constant("chapel_mitoses_cut")
     size, mit = design["size_cm"].to_numpy(), design["mitoses_per_2_4mm2"].to_numpy()
-    return pd.DataFrame({
-        "sin_size": np.where(np.isnan(size), np.nan, (size >= cut_size).astype(float)),
-        "sin_vascular": design["vascular_invasion"],
-        "sin_necrosis": design["necrosis_any"],
-        "chapel_necrosis": design["necrosis_any"],
-        "chapel_mitoses": np.where(np.isnan(mit), np.nan, (mit > cut_mit).astype(float)),
-        "chapel_atypical": design["atypical_mitoses"],
-        "chapel_lvi": design["vascular_invasion"],
-        "chapel_serosa": design["serosal_abutment"]}, index=design.index)
+    return pd.DataFrame(
+        {
+            "sin_size": np.where(np.isnan(size), np.nan, (size >= cut_size).astype(float)),
+            "sin_vascular": design["vascular_invasion"],
+            "sin_necrosis": design["necrosis_any"],
+            "chapel_necrosis": design["necrosis_any"],
+            "chapel_mitoses": np.where(np.isnan(mit), np.nan, (mit > cut_mit).astype(float)),
+            "chapel_atypical": design["atypical_mitoses"],
+            "chapel_lvi": design["vascular_invasion"],
+            "chapel_serosa": design["serosal_abutment"],
+        },
+        index=design.index,
+    )
 
 
 def _marginal(group: Group, terms: list[str], b: np.ndarray) -> float:
     """log sum_k p_k exp(x_k' b) over the factor's levels (independence assumed)."""
     pos = [group.terms.index(t) for t in terms]
-    return math.log(sum(p * math.exp(sum(v[j] * bj for j, bj in zip(pos, b, strict=True)))
-                        for p, v in group.levels))
+    return math.log(
+        sum(
+            p * math.exp(sum(v[j] * bj for j, bj in zip(pos, b, strict=True)))
+            for p, v in group.levels
+        )
+    )
 
 
 def _population(name: str, data: pd.DataFrame) -> list[Problem]:
@@ -108,12 +132,15 @@ def _population(name: str, data: pd.DataFrame) -> list[Problem]:
     if name != "chapel2022":
         return []
     site = normalised_text(column(data, "site"))
-    return [Problem(int(i), "site", site[i], f"{OUTSIDE} (Chapel 2022 is for stage I uterine "
-                                              f"LMS)") for i in np.flatnonzero(site != "uterus")]
+    return [
+        Problem(int(i), "site", site[i], f"{OUTSIDE} (Chapel 2022 is for stage I uterine LMS)")
+        for i in np.flatnonzero(site != "uterus")
+    ]
 
 
-def linear_predictor(name: str, kind: str, coef: pd.Series, data: pd.DataFrame, missing: str
-                     ) -> tuple[np.ndarray, list[Problem], list[str]]:
+def linear_predictor(
+    name: str, kind: str, coef: pd.Series, data: pd.DataFrame, missing: str
+) -> tuple[np.ndarray, list[Problem], list[str]]:
     """Linear predictor of every row, the problems that leave rows out, and notes.
 
     A row with a problem gets a linear predictor too (its missing factors count 0); the
@@ -139,13 +166,17 @@ def linear_predictor(name: str, kind: str, coef: pd.Series, data: pd.DataFrame, 
         miss = np.isnan(x).any(axis=1)
         if miss.any() and missing == "marginalise":
             contrib = np.where(miss, _marginal(g, terms, b), contrib)
-            notes.append(f"{int(miss.sum())} patient(s) with missing {g.column}: {g.name} "
-                         f"marginalised over its prevalence (domain 6.1)")
+            notes.append(
+                f"{int(miss.sum())} patient(s) with missing {g.column}: {g.name} "
+                f"marginalised over its prevalence (domain 6.1)"
+            )
         elif miss.any():
             raw = column(data, g.column).to_numpy()
             problems += [Problem(int(i), g.column, raw[i], MISSING) for i in np.flatnonzero(miss)]
-            notes.append(f"{int(miss.sum())} patient(s) with missing {g.column} left out "
-                         f"({g.name} is in {name})")
+            notes.append(
+                f"{int(miss.sum())} patient(s) with missing {g.column} left out "
+                f"({g.name} is in {name})"
+            )
             contrib = np.where(miss, 0.0, contrib)
         lp = lp + contrib
     return lp, problems, notes

@@ -74,13 +74,16 @@ def weibull_baseline(model: str) -> Baseline:
     k = _lit.constant("weibull_shape")
     s5 = _lit.constant(f"S0_60m[{model}]")
     scale = 60.0 / (-math.log(s5)) ** (1 / k)
-    label = (f"literature Weibull [D]: H0(t) = (t/{scale:.0f} months)^{k:g}, reference-patient "
-             f"S0(60 months) = {s5:g} (domain section 6.3)")
+    label = (
+        f"literature Weibull [D]: H0(t) = (t/{scale:.0f} months)^{k:g}, reference-patient "
+        f"S0(60 months) = {s5:g} (domain section 6.3)"
+    )
     return Baseline("weibull", label, shape=k, scale=scale)
 
 
-def offset_baseline(time: np.ndarray, event: np.ndarray, offset: np.ndarray, label: str,
-                    ties: str = "breslow") -> Baseline:
+def offset_baseline(
+    time: np.ndarray, event: np.ndarray, offset: np.ndarray, label: str, ties: str = "breslow"
+) -> Baseline:
     """Baseline refitted on a cohort with a fixed linear predictor (R ``offset()``).
 
     Parameters

@@ -52,8 +52,10 @@ def normalised_text(s: pd.Series) -> np.ndarray:
 def _as_float(s: pd.Series, mapping: dict[str, float]) -> np.ndarray:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     texts = [_norm(u) for u in uniques]
-    vals = np.array([math.nan if t is None else mapping.get(t, math.nan) for t in texts]
-                    + [math.nan], dtype=np.float64)
+    vals = np.array(
+        [math.nan if t is None else mapping.get(t, math.nan) for t in texts] + [math.nan],
+        dtype=np.float64,
+    )
     return vals[codes]
 
 
@@ -94,8 +96,9 @@ def model_design(data: pd.DataFrame) -> pd.DataFrame:
     out["age_ge_60"] = np.where(np.isnan(age), np.nan, (age >= 60).astype(float))
     out["vascular_invasion"] = _as_float(column(data, "vascular_invasion"), _TRUE)
     out["aneuploidy"] = _as_float(column(data, "aneuploidy"), _TRUE)
-    out["necrosis_any"] = _as_float(column(data, "necrosis"),
-                                    {"none": 0.0, "<50%": 1.0, ">=50%": 1.0})
+    out["necrosis_any"] = _as_float(
+        column(data, "necrosis"), {"none": 0.0, "<50%": 1.0, ">=50%": 1.0}
+    )
     size = pd.to_numeric(column(data, "size_cm"), errors="coerce").to_numpy(float)
     out["size_gt_5"] = np.where(np.isnan(size), np.nan, (size > 5).astype(float))
     out["deep"] = _as_float(column(data, "depth"), {"deep": 1.0, "superficial": 0.0})
@@ -108,8 +111,9 @@ def model_design(data: pd.DataFrame) -> pd.DataFrame:
     for s in SITES:
         out[f"site_{s}"] = np.where(known, (site == s).astype(float), np.nan)
     out["size_cm"] = size
-    out["mitoses_per_2_4mm2"] = pd.to_numeric(column(data, "mitoses_per_2_4mm2"),
-                                              errors="coerce").to_numpy(float)
+    out["mitoses_per_2_4mm2"] = pd.to_numeric(
+        column(data, "mitoses_per_2_4mm2"), errors="coerce"
+    ).to_numpy(float)
     out["atypical_mitoses"] = _as_float(column(data, "atypical_mitoses"), _TRUE)
     out["serosal_abutment"] = _as_float(column(data, "serosal_abutment"), _TRUE)
     return out

@@ -52,8 +52,16 @@ from lms_prognosis.literature.baseline import Baseline, offset_baseline, weibull
 from lms_prognosis.literature.design import model_design
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
-__all__ = ["PublishedModel", "ModelApplication", "Recalibration", "Baseline",
-           "published_model", "list_models", "model_design", "EndpointMismatchError"]
+__all__ = [
+    "PublishedModel",
+    "ModelApplication",
+    "Recalibration",
+    "Baseline",
+    "published_model",
+    "list_models",
+    "model_design",
+    "EndpointMismatchError",
+]
 
 _EXCL_COLUMNS = ["row", "patient_id", "column", "value", "reason"]
 
@@ -73,11 +81,9 @@ def _outcome(data: pd.DataFrame, time: str | None, event: str | None) -> SurvDat
     whose index has repeated labels is checked by position (its ``dropped`` rows are then
     positions, which :func:`_dropped` expects).
     """
-    if time is None or event is None or (time not in data.columns
-                                         and event not in data.columns):
+    if time is None or event is None or (time not in data.columns and event not in data.columns):
         return None
-    return survival_data(data if data.index.is_unique else data.reset_index(drop=True), time,
-                         event)
+    return survival_data(data if data.index.is_unique else data.reset_index(drop=True), time, event)
 
 
 @dataclass(repr=False)
@@ -119,8 +125,22 @@ class PublishedModel:
             d = r.as_dict()
             d["points"] = r.value if r.measure == "points" else math.nan
             rows.append(d)
-        cols = ["factor", "term", "hr", "points", "lower", "upper", "measure", "significant",
-                "endpoint", "population", "n", "evidence", "basis", "source"]
+        cols = [
+            "factor",
+            "term",
+            "hr",
+            "points",
+            "lower",
+            "upper",
+            "measure",
+            "significant",
+            "endpoint",
+            "population",
+            "n",
+            "evidence",
+            "basis",
+            "source",
+        ]
         return pd.DataFrame(rows)[cols]
 
     @property
@@ -143,35 +163,59 @@ class PublishedModel:
         if self.name == "chapel2022":
             return "low = 0-2, intermediate = 3-5, high = 6-13 points (published)"
         c1, c2 = c(f"lp_tertile_1[{self.name}]"), c(f"lp_tertile_2[{self.name}]")
-        return (f"low: LP <= {c1:.4f}; intermediate: {c1:.4f} < LP <= {c2:.4f}; high: LP > "
-                f"{c2:.4f} (tertiles of the LP in the simulated somatic population [D])")
+        return (
+            f"low: LP <= {c1:.4f}; intermediate: {c1:.4f} < LP <= {c2:.4f}; high: LP > "
+            f"{c2:.4f} (tertiles of the LP in the simulated somatic population [D])"
+        )
 
     def __repr__(self) -> str:
-        lines = [f"PublishedModel {self.name!r}: {self.title}",
-                 f"  endpoint: {self.endpoint}; population: {self.population}; n = {self.n}",
-                 f"  source: {self.source}"]
+        lines = [
+            f"PublishedModel {self.name!r}: {self.title}",
+            f"  endpoint: {self.endpoint}; population: {self.population}; n = {self.n}",
+            f"  source: {self.source}",
+        ]
         for r in self.records:
-            val = (f"{r.measure} {format_number(r.value)}" if r.measure != "points"
-                   else f"{r.value:g} point(s)")
-            sig = "" if r.significant is None else (
-                "  significant" if r.significant else "  NOT significant")
+            val = (
+                f"{r.measure} {format_number(r.value)}"
+                if r.measure != "points"
+                else f"{r.value:g} point(s)"
+            )
+            sig = (
+                ""
+                if r.significant is None
+                else ("  significant" if r.significant else "  NOT significant")
+            )
             lines.append(f"    {r.factor:<36} {val:<10} {r.evidence}{sig}")
-        lines += [f"  caveat: {self.caveat}", f"  risk groups: {self.risk_groups}",
-                  f"  baseline: {self.baseline.label}"]
+        lines += [
+            f"  caveat: {self.caveat}",
+            f"  risk groups: {self.risk_groups}",
+            f"  baseline: {self.baseline.label}",
+        ]
         if self.calibration_slope is not None:
-            what = ("per-point log HR estimated on the cohort" if self.kind == "points"
-                    else "calibration slope")
-            lines.append(f"  {what}: {self.calibration_slope:.3f} "
-                         f"(SE {self.calibration_slope_se:.3f})")
+            what = (
+                "per-point log HR estimated on the cohort"
+                if self.kind == "points"
+                else "calibration slope"
+            )
+            lines.append(
+                f"  {what}: {self.calibration_slope:.3f} (SE {self.calibration_slope_se:.3f})"
+            )
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
     def _repr_html_(self) -> str:
         return f"<pre>{self.__repr__()}</pre>" + self.factors.drop(columns=["source"]).to_html()
 
     # ---- scoring -----------------------------------------------------------------------------
-    def score(self, cohort: Any, horizons: Sequence[float] = (12, 36, 60),
-              missing: str = "exclude", allow_endpoint_mismatch: bool = False, *,
-              time: str | None = "time", event: str | None = "event") -> ModelApplication:
+    def score(
+        self,
+        cohort: Any,
+        horizons: Sequence[float] = (12, 36, 60),
+        missing: str = "exclude",
+        allow_endpoint_mismatch: bool = False,
+        *,
+        time: str | None = "time",
+        event: str | None = "event",
+    ) -> ModelApplication:
         """Score a cohort: per-patient risks, the rows left out and why (a result).
 
         Parameters are those of :meth:`apply`.
@@ -197,44 +241,63 @@ class PublishedModel:
         """
         data, endpoint, _ = _cohort_parts(cohort)
         outcome = _outcome(data, time, event)
-        return self._score(data, endpoint, tuple(horizons), missing, allow_endpoint_mismatch,
-                           outcome)[0]
+        return self._score(
+            data, endpoint, tuple(horizons), missing, allow_endpoint_mismatch, outcome
+        )[0]
 
-    def _score(self, data: pd.DataFrame, endpoint: str | None, horizons: tuple[float, ...],
-               missing: str, allow: bool, outcome: SurvData | None
-               ) -> tuple[ModelApplication, np.ndarray]:
+    def _score(
+        self,
+        data: pd.DataFrame,
+        endpoint: str | None,
+        horizons: tuple[float, ...],
+        missing: str,
+        allow: bool,
+        outcome: SurvData | None,
+    ) -> tuple[ModelApplication, np.ndarray]:
         """The result and the boolean mask of the rows scored."""
         if missing not in ("exclude", "marginalise"):
             raise ModelError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
         if missing == "marginalise" and self.kind != "cox":
-            raise ModelError(f"{self.name} is a points system: no published prevalences to "
-                             "marginalise over; use missing='exclude'")
+            raise ModelError(
+                f"{self.name} is a points system: no published prevalences to "
+                "marginalise over; use missing='exclude'"
+            )
         notes = self._check_endpoint(endpoint, allow)
         if outcome is None:
             notes.append("no time/event columns given: follow-up not checked")
-        lp, problems, more = _scoring.linear_predictor(self.name, self.kind, self.coefficients,
-                                                      data, missing)
+        lp, problems, more = _scoring.linear_predictor(
+            self.name, self.kind, self.coefficients, data, missing
+        )
         keep = np.ones(len(data), dtype=bool)
         keep[[p.position for p in problems]] = False
         if outcome is not None:
             scored = np.zeros(len(data), dtype=bool)
             scored[outcome.positions] = True
             keep &= scored
-        pid = (data["patient_id"].astype(str).to_numpy() if "patient_id" in data.columns
-               else np.array([f"row-{i + 1}" for i in range(len(data))], dtype=object))
+        pid = (
+            data["patient_id"].astype(str).to_numpy()
+            if "patient_id" in data.columns
+            else np.array([f"row-{i + 1}" for i in range(len(data))], dtype=object)
+        )
         dropped, exclusions = _dropped(data.index, pid, problems, outcome)
         table = self._table(pid[keep], lp[keep], data.index[keep], horizons)
-        res = ModelApplication(self.name, table, dropped, self.baseline.label, missing,
-                               [*notes, *more], exclusions)
+        res = ModelApplication(
+            self.name, table, dropped, self.baseline.label, missing, [*notes, *more], exclusions
+        )
         return res, keep
 
-    def _table(self, pid: np.ndarray, lp: np.ndarray, index: pd.Index,
-               horizons: Sequence[float]) -> pd.DataFrame:
+    def _table(
+        self, pid: np.ndarray, lp: np.ndarray, index: pd.Index, horizons: Sequence[float]
+    ) -> pd.DataFrame:
         eff = lp * (self.calibration_slope or 1.0) if self.kind == "points" else lp
         rr = np.exp(eff) if (self.kind == "cox" or self.calibration_slope) else np.nan * lp
         group = self._group_of(lp)
-        cols: dict[str, Any] = {"patient_id": pid, "linear_predictor": lp, "relative_risk": rr,
-                                "risk_group": group}
+        cols: dict[str, Any] = {
+            "patient_id": pid,
+            "linear_predictor": lp,
+            "relative_risk": rr,
+            "risk_group": group,
+        }
         for h in horizons:  # built in one go: one insert per horizon fragments the frame
             cols[f"surv_{h:g}m"] = self._surv(eff, np.asarray(group), float(h))
         cols["baseline"] = self.baseline.kind
@@ -246,8 +309,9 @@ class PublishedModel:
             codes = (lp >= c("sin_high_from")).astype(np.int8)
             return _categorical(codes, ["low", "high"])
         if self.name == "chapel2022":
-            codes = ((lp >= c("chapel_intermediate_from")).astype(np.int8)
-                     + (lp >= c("chapel_high_from")))
+            codes = (lp >= c("chapel_intermediate_from")).astype(np.int8) + (
+                lp >= c("chapel_high_from")
+            )
             return _categorical(codes, ["low", "intermediate", "high"])
         c1, c2 = c(f"lp_tertile_1[{self.name}]"), c(f"lp_tertile_2[{self.name}]")
         codes = (lp > c1 + 1e-9).astype(np.int8) + (lp > c2 + 1e-9)
@@ -264,16 +328,25 @@ class PublishedModel:
             return [f"no cohort endpoint given (a DataFrame): assumed {self.endpoint}"]
         if endpoint == self.endpoint:
             return []
-        msg = (f"cohort endpoint {endpoint} differs from the {self.name} model's endpoint "
-               f"{self.endpoint}: published effects are not interchangeable across endpoints")
+        msg = (
+            f"cohort endpoint {endpoint} differs from the {self.name} model's endpoint "
+            f"{self.endpoint}: published effects are not interchangeable across endpoints"
+        )
         if not allow:
             raise EndpointMismatchError(msg + "; pass allow_endpoint_mismatch=True to proceed")
         warnings.warn(msg, DataWarning, stacklevel=4)
         return [msg]
 
-    def apply(self, cohort: Any, horizons: Sequence[float] = (12, 36, 60),
-              missing: str = "exclude", allow_endpoint_mismatch: bool = False, *,
-              time: str | None = "time", event: str | None = "event") -> pd.DataFrame:
+    def apply(
+        self,
+        cohort: Any,
+        horizons: Sequence[float] = (12, 36, 60),
+        missing: str = "exclude",
+        allow_endpoint_mismatch: bool = False,
+        *,
+        time: str | None = "time",
+        event: str | None = "event",
+    ) -> pd.DataFrame:
         """Per-patient linear predictor, relative risk, risk group and survival at horizons.
 
         Parameters
@@ -334,12 +407,15 @@ class PublishedModel:
         ...     print(type(err).__name__)
         SurvivalDataError
         """
-        res = self.score(cohort, horizons, missing, allow_endpoint_mismatch, time=time,
-                         event=event)
+        res = self.score(cohort, horizons, missing, allow_endpoint_mismatch, time=time, event=event)
         out = res.table.reset_index(drop=True)
-        out.attrs.update(dropped=res.dropped.to_dict("records"), n=res.n,
-                         exclusions=res.exclusions.to_dict("records"),
-                         baseline_label=res.baseline, notes=list(res.notes))
+        out.attrs.update(
+            dropped=res.dropped.to_dict("records"),
+            n=res.n,
+            exclusions=res.exclusions.to_dict("records"),
+            baseline_label=res.baseline,
+            notes=list(res.notes),
+        )
         return out
 
     def predict_risk(self, newdata: Any, missing: str = "exclude") -> pd.DataFrame:
@@ -360,8 +436,13 @@ class PublishedModel:
         res, _ = self._score(data, None, (), missing, True, None)
         return res.table[["linear_predictor", "relative_risk"]].reindex(data.index)
 
-    def predict_survival(self, cohort: Any, times: Sequence[float], missing: str = "exclude",
-                         allow_endpoint_mismatch: bool = False) -> pd.DataFrame:
+    def predict_survival(
+        self,
+        cohort: Any,
+        times: Sequence[float],
+        missing: str = "exclude",
+        allow_endpoint_mismatch: bool = False,
+    ) -> pd.DataFrame:
         """Long table: patient (the frame's index), patient_id, time, surv, std_err, lower,
         upper, cumhaz. No CIs: published values carry no usable variance (NaN).
 
@@ -376,21 +457,41 @@ class PublishedModel:
         [0.992]
         """
         data, endpoint, _ = _cohort_parts(cohort)
-        res, _ = self._score(data, endpoint, tuple(times), missing, allow_endpoint_mismatch,
-                             None)
+        res, _ = self._score(data, endpoint, tuple(times), missing, allow_endpoint_mismatch, None)
         tab = res.table
         rows = []
         for t in times:
             s = tab[f"surv_{t:g}m"].to_numpy()
-            rows.append(pd.DataFrame({"patient": tab.index, "patient_id": tab["patient_id"],
-                                      "time": float(t), "surv": s, "std_err": np.nan,
-                                      "lower": np.nan, "upper": np.nan, "cumhaz": -np.log(s)}))
-        return pd.concat(rows, ignore_index=True).sort_values(["patient", "time"],
-                                                              kind="stable").reset_index(drop=True)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "patient": tab.index,
+                        "patient_id": tab["patient_id"],
+                        "time": float(t),
+                        "surv": s,
+                        "std_err": np.nan,
+                        "lower": np.nan,
+                        "upper": np.nan,
+                        "cumhaz": -np.log(s),
+                    }
+                )
+            )
+        return (
+            pd.concat(rows, ignore_index=True)
+            .sort_values(["patient", "time"], kind="stable")
+            .reset_index(drop=True)
+        )
 
-    def recalibrate(self, cohort: Any, missing: str = "exclude",
-                    allow_endpoint_mismatch: bool = False, *, time: str = "time",
-                    event: str = "event", ties: str = "breslow") -> PublishedModel:
+    def recalibrate(
+        self,
+        cohort: Any,
+        missing: str = "exclude",
+        allow_endpoint_mismatch: bool = False,
+        *,
+        time: str = "time",
+        event: str = "event",
+        ties: str = "breslow",
+    ) -> PublishedModel:
         """Refit the baseline on a local cohort, keeping the published linear predictor.
 
         The baseline cumulative hazard is that of a Cox model with the published linear
@@ -444,47 +545,74 @@ class PublishedModel:
         lp = res.table["linear_predictor"].to_numpy(float)
         fit = calibration_slope(t, e, lp)
         off = lp * fit.slope if self.kind == "points" else lp
-        what = ("the estimated per-point log HR x points" if self.kind == "points"
-                else "the published linear predictor")
-        label = (f"{ties.capitalize()} estimator with {what} as offset, refitted on {source} "
-                 f"(n = {len(lp)}, events = {fit.n_events}); calibration slope by Cox "
-                 f"regression on the linear predictor (lms_prognosis.cox.slope)")
+        what = (
+            "the estimated per-point log HR x points"
+            if self.kind == "points"
+            else "the published linear predictor"
+        )
+        label = (
+            f"{ties.capitalize()} estimator with {what} as offset, refitted on {source} "
+            f"(n = {len(lp)}, events = {fit.n_events}); calibration slope by Cox "
+            f"regression on the linear predictor (lms_prognosis.cox.slope)"
+        )
         base = offset_baseline(t, e, off, label, ties=ties)
         recal = Recalibration(
-            table=pd.DataFrame({"time": base.times, "cumhaz": base.cumhaz,
-                                "surv": np.exp(-np.asarray(base.cumhaz))}),
-            slope=fit.slope, slope_se=fit.se, n=len(lp), n_events=fit.n_events,
-            dropped=res.dropped, ties=ties, source=source)
+            table=pd.DataFrame(
+                {
+                    "time": base.times,
+                    "cumhaz": base.cumhaz,
+                    "surv": np.exp(-np.asarray(base.cumhaz)),
+                }
+            ),
+            slope=fit.slope,
+            slope_se=fit.se,
+            n=len(lp),
+            n_events=fit.n_events,
+            dropped=res.dropped,
+            ties=ties,
+            source=source,
+        )
         notes = [*self.notes, *res.notes]
         if res.dropped.shape[0]:
-            notes.append(f"recalibration left out {res.dropped['row'].nunique()} patient(s); "
-                         f"see .recalibration.dropped")
-        return dataclasses.replace(self, baseline=base, calibration_slope=fit.slope,
-                                   calibration_slope_se=fit.se, notes=notes,
-                                   recalibration=recal)
+            notes.append(
+                f"recalibration left out {res.dropped['row'].nunique()} patient(s); "
+                f"see .recalibration.dropped"
+            )
+        return dataclasses.replace(
+            self,
+            baseline=base,
+            calibration_slope=fit.slope,
+            calibration_slope_se=fit.se,
+            notes=notes,
+            recalibration=recal,
+        )
 
 
 def _categorical(codes: np.ndarray, levels: list[str]) -> pd.Categorical[str]:
     return pd.Categorical.from_codes(codes.astype(np.int8), categories=pd.Index(levels))
 
 
-def _dropped(index: pd.Index, pid: np.ndarray, problems: list[_scoring.Problem],
-             outcome: SurvData | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _dropped(
+    index: pd.Index, pid: np.ndarray, problems: list[_scoring.Problem], outcome: SurvData | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows left out, one line per reason, in the shared format (row = the caller's index
     label) and in the deprecated 0.1 format (1-based row, patient_id)."""
     recs = [(p.position, p.column, p.value, p.reason) for p in problems]
     if outcome is not None and outcome.dropped.shape[0]:
         od = outcome.dropped
-        pos = (index.get_indexer(pd.Index(od["row"])) if index.is_unique
-               else od["row"].to_numpy(dtype=np.int64))
+        pos = (
+            index.get_indexer(pd.Index(od["row"]))
+            if index.is_unique
+            else od["row"].to_numpy(dtype=np.int64)
+        )
         recs += list(zip(pos.tolist(), od["column"], od["value"], od["reason"], strict=True))
     recs.sort(key=lambda r: r[0])  # stable: one row's reasons keep their order
-    dropped = pd.DataFrame([(index[p], c, v, r) for p, c, v, r in recs],
-                           columns=list(DROPPED_COLUMNS))
+    dropped = pd.DataFrame(
+        [(index[p], c, v, r) for p, c, v, r in recs], columns=list(DROPPED_COLUMNS)
+    )
     if not recs:
         dropped = dropped.astype(object)
-    excl = pd.DataFrame([(p + 1, pid[p], c, v, r) for p, c, v, r in recs],
-                        columns=_EXCL_COLUMNS)
+    excl = pd.DataFrame([(p + 1, pid[p], c, v, r) for p, c, v, r in recs], columns=_EXCL_COLUMNS)
     return dropped, excl
 
 
@@ -500,8 +628,12 @@ def published_model(name: str) -> PublishedModel:
     2                  DNA aneuploidy  4.0        False
     3           tumour necrosis (any)  3.0        False
     """
-    alias = {"default": "lms_default", "sin": "sin2003", "chapel": "chapel2022",
-             "gustafson": "gustafson1992"}
+    alias = {
+        "default": "lms_default",
+        "sin": "sin2003",
+        "chapel": "chapel2022",
+        "gustafson": "gustafson1992",
+    }
     key = alias.get(name, name)
     if key not in _lit.MODEL_INFO:
         raise ModelError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
@@ -510,16 +642,32 @@ def published_model(name: str) -> PublishedModel:
     if info["kind"] == "cox":
         base = weibull_baseline(key)
     elif key == "sin2003":
-        base = Baseline("groups", "published 5-y MFS by SIN group (midpoint of the observer "
-                        "range 0.80-0.85 low, 0.43-0.48 high) [V]; other horizons not published",
-                        group_surv={"low": {60.0: _lit.constant("sin_5y_mfs[low]")},
-                                    "high": {60.0: _lit.constant("sin_5y_mfs[high]")}})
+        base = Baseline(
+            "groups",
+            "published 5-y MFS by SIN group (midpoint of the observer "
+            "range 0.80-0.85 low, 0.43-0.48 high) [V]; other horizons not published",
+            group_surv={
+                "low": {60.0: _lit.constant("sin_5y_mfs[low]")},
+                "high": {60.0: _lit.constant("sin_5y_mfs[high]")},
+            },
+        )
     else:
-        base = Baseline("none", "none published (score and groups only): use "
-                                "recalibrate(cohort) for absolute risks")
-    return PublishedModel(key, info["title"], info["kind"], info["endpoint"],
-                          info["population"], info["n"], info["source"], info["caveat"], recs,
-                          base)
+        base = Baseline(
+            "none",
+            "none published (score and groups only): use recalibrate(cohort) for absolute risks",
+        )
+    return PublishedModel(
+        key,
+        info["title"],
+        info["kind"],
+        info["endpoint"],
+        info["population"],
+        info["n"],
+        info["source"],
+        info["caveat"],
+        recs,
+        base,
+    )
 
 
 def list_models() -> pd.DataFrame:
@@ -533,8 +681,19 @@ def list_models() -> pd.DataFrame:
     rows = []
     for key in _lit.MODEL_INFO:
         m = published_model(key)
-        rows.append({"name": key, "title": m.title, "kind": m.kind, "endpoint": m.endpoint,
-                     "population": m.population, "n": m.n, "n_factors": len(m.records),
-                     "risk_groups": m.risk_groups, "baseline": m.baseline.label,
-                     "caveat": m.caveat, "source": m.source})
+        rows.append(
+            {
+                "name": key,
+                "title": m.title,
+                "kind": m.kind,
+                "endpoint": m.endpoint,
+                "population": m.population,
+                "n": m.n,
+                "n_factors": len(m.records),
+                "risk_groups": m.risk_groups,
+                "baseline": m.baseline.label,
+                "caveat": m.caveat,
+                "source": m.source,
+            }
+        )
     return pd.DataFrame(rows)

@@ -129,9 +129,11 @@ class Recalibration(Result):
         return f"{self._title} on {self.source}"
 
     def _summary_lines(self) -> list[str]:
-        return [f"n = {self.n}, events = {self.n_events}; baseline: {self.ties} with the "
-                f"linear predictor as offset",
-                f"calibration slope {self.slope:.3f} (SE {self.slope_se:.3f})"]
+        return [
+            f"n = {self.n}, events = {self.n_events}; baseline: {self.ties} with the "
+            f"linear predictor as offset",
+            f"calibration slope {self.slope:.3f} (SE {self.slope_se:.3f})",
+        ]
 
     def _display_frame(self) -> pd.DataFrame:
         return self.table.head(_SHOWN_ROWS)

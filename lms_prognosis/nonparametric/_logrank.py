@@ -115,7 +115,9 @@ def trend_chisq(
     u = float(scores @ (obs - exp))
     v = float(scores @ var @ scores)
     if not v > 0:
-        raise SurvivalDataError("the trend statistic has zero variance: every group has the same "
-                                "score; check the scores (or the groups)")
+        raise SurvivalDataError(
+            "the trend statistic has zero variance: every group has the same "
+            "score; check the scores (or the groups)"
+        )
     stat = u * u / v
     return stat, float(chi2.sf(stat, 1)), u, v

@@ -15,8 +15,10 @@ from lms_prognosis.exceptions import PlotError
 from lms_prognosis.plotting.style import get_palette
 
 
-def panel_spec(ax: Axes | None, figsize: tuple[float, float],
-               ) -> tuple[Figure | SubFigure, SubplotSpec, Axes | None]:
+def panel_spec(
+    ax: Axes | None,
+    figsize: tuple[float, float],
+) -> tuple[Figure | SubFigure, SubplotSpec, Axes | None]:
     """The figure and the SubplotSpec a composite plot fills.
 
     Without ``ax`` a new constrained-layout figure is made. With ``ax`` its SubplotSpec is
@@ -28,8 +30,10 @@ def panel_spec(ax: Axes | None, figsize: tuple[float, float],
         return fig, fig.add_gridspec(1, 1)[0], None
     spec = ax.get_subplotspec()
     if spec is None:
-        raise PlotError("the Axes given must come from a grid (plt.subplots, add_subplot or "
-                        "subfigures); Axes placed with add_axes have no SubplotSpec to split")
+        raise PlotError(
+            "the Axes given must come from a grid (plt.subplots, add_subplot or "
+            "subfigures); Axes placed with add_axes have no SubplotSpec to split"
+        )
     parent = ax.get_figure(root=False)
     if parent is None:
         raise PlotError("the Axes given is not in a figure")
@@ -68,8 +72,12 @@ def month_ticks(tmax: float, max_ticks: int = 8) -> np.ndarray:
     return np.linspace(0.0, tmax, max_ticks)
 
 
-def lowess(x: np.ndarray, y: np.ndarray, frac: float = 2 / 3, n_out: int = 80,
-           ) -> tuple[np.ndarray, np.ndarray]:
+def lowess(
+    x: np.ndarray,
+    y: np.ndarray,
+    frac: float = 2 / 3,
+    n_out: int = 80,
+) -> tuple[np.ndarray, np.ndarray]:
     """A small locally linear smoother (tricube weights, one pass, no robustness step).
 
     For display only (the trend line in residual plots): evaluated on ``n_out`` points

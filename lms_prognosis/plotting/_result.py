@@ -19,9 +19,14 @@ if TYPE_CHECKING:
 
 # attributes earlier versions attached to the Figure -> how to read them now
 _OLD_NAMES: dict[str, str] = {
-    "km_panels": "panels", "at_risk_table": "at_risk", "forest_table": "table",
-    "forest_axes": "axes", "patient_survival": "table", "patient_axes": "axes",
-    "schoenfeld_axes": "axes", "calibration_axes": "axes",
+    "km_panels": "panels",
+    "at_risk_table": "at_risk",
+    "forest_table": "table",
+    "forest_axes": "axes",
+    "patient_survival": "table",
+    "patient_axes": "axes",
+    "schoenfeld_axes": "axes",
+    "calibration_axes": "axes",
 }
 
 
@@ -98,8 +103,11 @@ class PlotResult:
             raise AttributeError(name)
         if name in _OLD_NAMES:
             new = _OLD_NAMES[name]
-            warnings.warn(f"fig.{name} is deprecated; the plot functions return a "
-                          f"PlotResult: use .{new}", DeprecationWarning, stacklevel=2)
+            warnings.warn(
+                f"fig.{name} is deprecated; the plot functions return a PlotResult: use .{new}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             return getattr(self, new)
         return getattr(self.figure, name)
 
@@ -120,8 +128,10 @@ class PlotResult:
     # ---- display ----------------------------------------------------------------------------
     def __repr__(self) -> str:
         w, h = self.figure.get_size_inches()
-        return (f"PlotResult(kind={self.kind!r}, figure={w:g}x{h:g} in, axes={list(self.axes)}, "
-                f"table={self.table.shape[0]} rows x {self.table.shape[1]} columns)")
+        return (
+            f"PlotResult(kind={self.kind!r}, figure={w:g}x{h:g} in, axes={list(self.axes)}, "
+            f"table={self.table.shape[0]} rows x {self.table.shape[1]} columns)"
+        )
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()

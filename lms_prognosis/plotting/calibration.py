@@ -25,8 +25,9 @@ def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
     if predictions is None:
         return None
     if isinstance(predictions, pd.DataFrame):
-        col = next((c for c in ("predicted", "surv", "prediction") if c in predictions),
-                   "predicted")
+        col = next(
+            (c for c in ("predicted", "surv", "prediction") if c in predictions), "predicted"
+        )
         require_columns(predictions, [col], "predictions")
         predictions = predictions[col]
     return np.asarray(predictions, float)
@@ -34,18 +35,31 @@ def _predictions(cal: Any, predictions: Any) -> np.ndarray | None:
 
 def _metric_lines(cal: Any) -> list[str]:
     out = []
-    for name, label, digits in (("ici", "ICI", 3), ("e50", "E50", 3), ("e90", "E90", 3),
-                                ("oe", "O/E", 2), ("slope", "Slope", 2)):
+    for name, label, digits in (
+        ("ici", "ICI", 3),
+        ("e50", "E50", 3),
+        ("e90", "E90", 3),
+        ("oe", "O/E", 2),
+        ("slope", "Slope", 2),
+    ):
         v = getattr(cal, name, None)
         if v is not None and np.isfinite(float(v)):
             out.append(f"{label} {format_number(float(v), digits)}")
     return out
 
 
-def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = None,
-                     colour: str = "#0072B2", smooth_colour: str = "#D55E00",
-                     quantity: str = "event probability", lims: tuple[float, float] = (0.0, 1.0),
-                     bins: int = 40, figsize: tuple[float, float] = (4.6, 5.2)) -> PlotResult:
+def plot_calibration(
+    cal: Any,
+    ax: Axes | None = None,
+    *,
+    predictions: Any = None,
+    colour: str = "#0072B2",
+    smooth_colour: str = "#D55E00",
+    quantity: str = "event probability",
+    lims: tuple[float, float] = (0.0, 1.0),
+    bins: int = 40,
+    figsize: tuple[float, float] = (4.6, 5.2),
+) -> PlotResult:
     """Calibration at a time point: grouped observed vs predicted with CIs, smooth, diagonal.
 
     Parameters
@@ -127,17 +141,39 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
     if smooth is not None and len(smooth):
         s = smooth.sort_values("predicted")
         if {"lower", "upper"} <= set(s.columns):
-            main.fill_between(s["predicted"], s["lower"], s["upper"], color=smooth_colour,
-                              alpha=0.15, lw=0, zorder=2)
-        main.plot(s["predicted"].to_numpy(float), s["observed"].to_numpy(float),
-                  color=smooth_colour, lw=1.3,
-                  label="Smoothed", zorder=3)
+            main.fill_between(
+                s["predicted"],
+                s["lower"],
+                s["upper"],
+                color=smooth_colour,
+                alpha=0.15,
+                lw=0,
+                zorder=2,
+            )
+        main.plot(
+            s["predicted"].to_numpy(float),
+            s["observed"].to_numpy(float),
+            color=smooth_colour,
+            lw=1.3,
+            label="Smoothed",
+            zorder=3,
+        )
     yerr = None
     if {"lower", "upper"} <= set(tab.columns):
         yerr = np.vstack([tab["observed"] - tab["lower"], tab["upper"] - tab["observed"]])
         yerr = np.clip(np.nan_to_num(yerr), 0, None)
-    main.errorbar(tab["predicted"].to_numpy(float), tab["observed"].to_numpy(float), yerr=yerr, fmt="o", color=colour,
-                  ms=4, lw=1, capsize=2, label="Grouped (95% CI)", zorder=4)
+    main.errorbar(
+        tab["predicted"].to_numpy(float),
+        tab["observed"].to_numpy(float),
+        yerr=yerr,
+        fmt="o",
+        color=colour,
+        ms=4,
+        lw=1,
+        capsize=2,
+        label="Grouped (95% CI)",
+        zorder=4,
+    )
     main.set_xlim(*lims)
     main.set_ylim(*lims)
     main.set_aspect("equal", adjustable="box") if hax is None else None
@@ -148,8 +184,7 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
     lines = _metric_lines(cal)
     note = "\n".join(lines)
     if lines:
-        main.text(0.04, 0.96, note, transform=main.transAxes, ha="left", va="top",
-                  linespacing=1.3)
+        main.text(0.04, 0.96, note, transform=main.transAxes, ha="left", va="top", linespacing=1.3)
     main.legend(loc="lower right")
     xlab = f"Predicted {quantity}{when}"
     if hax is not None and preds is not None:
@@ -157,11 +192,19 @@ def plot_calibration(cal: Any, ax: Axes | None = None, *, predictions: Any = Non
         hax.set_xlabel(xlab)
         hax.set_yticks([])
         hax.spines["left"].set_visible(False)
-        hax.text(0.99, 0.95, f"Predictions (n = {int(np.isfinite(preds).sum())})",
-                 transform=hax.transAxes, ha="right", va="top", fontsize="small")
+        hax.text(
+            0.99,
+            0.95,
+            f"Predictions (n = {int(np.isfinite(preds).sum())})",
+            transform=hax.transAxes,
+            ha="right",
+            va="top",
+            fontsize="small",
+        )
         main.tick_params(axis="x", labelbottom=False)
     else:
         main.set_xlabel(xlab)
     axes = {"main": main} if hax is None else {"main": main, "hist": hax}
-    return PlotResult(figure=root_figure(fig), kind="calibration", axes=axes,
-                      table=tab.copy(), annotation=note)
+    return PlotResult(
+        figure=root_figure(fig), kind="calibration", axes=axes, table=tab.copy(), annotation=note
+    )

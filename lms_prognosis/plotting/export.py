@@ -34,8 +34,11 @@ from lms_prognosis.plotting.style import MM_PER_INCH, get_preset
 FORMATS = ("pdf", "svg", "png", "tif", "tiff")
 
 
-def provenance_json(provenance: Mapping[str, Any] | None = None, data: Any = None,
-                    parameters: Mapping[str, Any] | None = None) -> str:
+def provenance_json(
+    provenance: Mapping[str, Any] | None = None,
+    data: Any = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> str:
     """The provenance record embedded by :func:`save_figure`, as compact JSON.
 
     Parameters
@@ -69,8 +72,10 @@ def _targets(path: str | Path, formats: Iterable[str] | str | None) -> list[tupl
     if formats is None:
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
-            raise ExportError(f"cannot tell the format of {str(path)!r}: give a suffix "
-                              f"({', '.join(FORMATS)}) or formats=")
+            raise ExportError(
+                f"cannot tell the format of {str(path)!r}: give a suffix "
+                f"({', '.join(FORMATS)}) or formats="
+            )
         return [(path, "tiff" if fmt == "tif" else fmt)]
     if isinstance(formats, str):
         formats = [formats]
@@ -83,11 +88,18 @@ def _targets(path: str | Path, formats: Iterable[str] | str | None) -> list[tupl
     return out
 
 
-def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None = None,
-                dpi: int | None = None, formats: Iterable[str] | str | None = None,
-                provenance: Mapping[str, Any] | None = None, data: Any = None,
-                parameters: Mapping[str, Any] | None = None, columns: int | None = None,
-                title: str | None = None) -> list[Path]:
+def save_figure(
+    fig: Any,
+    path: str | Path,
+    preset: str | dict[str, Any] | None = None,
+    dpi: int | None = None,
+    formats: Iterable[str] | str | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    data: Any = None,
+    parameters: Mapping[str, Any] | None = None,
+    columns: int | None = None,
+    title: str | None = None,
+) -> list[Path]:
     """Write a figure to PDF, SVG, PNG and/or TIFF with provenance in the file metadata.
 
     Parameters
@@ -141,8 +153,9 @@ def save_figure(fig: Any, path: str | Path, preset: str | dict[str, Any] | None 
     """
     figure = as_figure(fig)
     if figure is None:
-        raise ExportError(f"expected a PlotResult, a matplotlib Figure or an Axes, got "
-                          f"{type(fig).__name__}")
+        raise ExportError(
+            f"expected a PlotResult, a matplotlib Figure or an Axes, got {type(fig).__name__}"
+        )
     targets = _targets(path, formats)
     p = get_preset(preset)
     res = int(dpi if dpi is not None else p["dpi"])
@@ -173,20 +186,23 @@ def _keywords(prov: str) -> str:
     return "; ".join(f"{k}={rec[k]}" for k in keys if k in rec)
 
 
-def _write(figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software: str,
-           title: str) -> None:
+def _write(
+    figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software: str, title: str
+) -> None:
     meta: dict[str, Any]
     if fmt == "pdf":
-        meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov),
-                "Creator": software}
+        meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov), "Creator": software}
         figure.savefig(target, format="pdf", metadata=meta)
     elif fmt == "svg":
-        meta = {"Title": title, "Description": prov, "Creator": software,
-                "Keywords": ["lms_prognosis", _keywords(prov)]}
+        meta = {
+            "Title": title,
+            "Description": prov,
+            "Creator": software,
+            "Keywords": ["lms_prognosis", _keywords(prov)],
+        }
         figure.savefig(target, format="svg", metadata=meta)
     elif fmt == "png":
-        meta = {"Title": title, "Software": software, "Description": prov,
-                "lms_prognosis": prov}
+        meta = {"Title": title, "Software": software, "Description": prov, "lms_prognosis": prov}
         figure.savefig(target, format="png", dpi=dpi, metadata=meta)
     else:  # tiff through Pillow (a matplotlib dependency), RGB + LZW + dpi + description
         from PIL import Image
@@ -196,5 +212,10 @@ def _write(figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software
         buf.seek(0)
         with Image.open(buf) as im:
             rgb = im.convert("RGB")
-        rgb.save(target, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi),
-                 tiffinfo={270: prov, 305: software})
+        rgb.save(
+            target,
+            format="TIFF",
+            compression="tiff_lzw",
+            dpi=(dpi, dpi),
+            tiffinfo={270: prov, 305: software},
+        )

@@ -40,8 +40,9 @@ def hr_frame(obj: Any) -> pd.DataFrame:
     elif hasattr(obj, "factors"):
         df = obj.factors.copy()
     else:
-        raise PlotError(f"expected an HR table, a CoxResult or a PublishedModel, got "
-                        f"{type(obj).__name__}")
+        raise PlotError(
+            f"expected an HR table, a CoxResult or a PublishedModel, got {type(obj).__name__}"
+        )
     if "term" not in df.columns and "factor" in df.columns:
         df = df.rename(columns={"factor": "term"})
     require_columns(df, ("term", "hr", "lower", "upper"), "HR table")
@@ -61,8 +62,9 @@ def _label(term: str) -> str:
 
 
 def _limits(frames: list[pd.DataFrame]) -> tuple[float, float]:
-    vals = np.concatenate([f[["lower", "hr", "upper"]].to_numpy(float).ravel()
-                           for f in frames] + [np.array([1.0])])
+    vals = np.concatenate(
+        [f[["lower", "hr", "upper"]].to_numpy(float).ravel() for f in frames] + [np.array([1.0])]
+    )
     vals = vals[np.isfinite(vals) & (vals > 0)]  # an infinite CI limit is clipped, not scaled
     lo, hi = vals.min(), vals.max()
     lo = max(lo, 1e-3)
@@ -70,11 +72,18 @@ def _limits(frames: list[pd.DataFrame]) -> tuple[float, float]:
     return min(lo / 1.2, 0.45), max(hi * 1.2, 2.2)
 
 
-def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None = None, *,
-                labels: Mapping[str, str] | None = None, colour: str = "#0072B2",
-                xlabel: str = "Hazard ratio (95% CI)", titles: tuple[str, str] = (
-                    "Univariable", "Multivariable"), xlim: tuple[float, float] | None = None,
-                figsize: tuple[float, float] | None = None) -> PlotResult:
+def plot_forest(
+    hr_table_or_cox: Any,
+    univariable: Any = None,
+    ax: Axes | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    colour: str = "#0072B2",
+    xlabel: str = "Hazard ratio (95% CI)",
+    titles: tuple[str, str] = ("Univariable", "Multivariable"),
+    xlim: tuple[float, float] | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> PlotResult:
     """Forest plot: one row per term, HR with CI on a log axis, and text columns.
 
     Parameters
@@ -125,8 +134,9 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
     models = [("multivariable", multi)]
     if univariable is not None:
         models.insert(0, ("univariable", hr_frame(univariable)))
-    terms = list(multi["term"]) + [t for _, f in models for t in f["term"]
-                                   if t not in set(multi["term"])]
+    terms = list(multi["term"]) + [
+        t for _, f in models for t in f["term"] if t not in set(multi["term"])
+    ]
     terms = list(dict.fromkeys(terms))
     n = len(terms)
     y = {t: n - 1 - i for i, t in enumerate(terms)}
@@ -139,8 +149,9 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
     ratios = [3.0, 1.7, 0.75] * len(models)
     sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
 
-    table = pd.DataFrame({"term": terms, "label": [lab[t] for t in terms],
-                          "y": [y[t] for t in terms]})
+    table = pd.DataFrame(
+        {"term": terms, "label": [lab[t] for t in terms], "y": [y[t] for t in terms]}
+    )
     axes: dict[str, Axes] = {}
     first: Axes | None = None
     for k, (name, frame) in enumerate(models):
@@ -148,18 +159,20 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
             pax = given
             pax.set_subplotspec(sub[0])
         else:
-            pax = fig.add_subplot(sub[3 * k], sharey=first) if first else fig.add_subplot(
-                sub[3 * k])
+            pax = (
+                fig.add_subplot(sub[3 * k], sharey=first) if first else fig.add_subplot(sub[3 * k])
+            )
         first = first or pax
         hax = fig.add_subplot(sub[3 * k + 1], sharey=first)
         p_ax = fig.add_subplot(sub[3 * k + 2], sharey=first)
         axes.update({f"{name}:plot": pax, f"{name}:hr": hax, f"{name}:p": p_ax})
         f = frame.set_index("term").reindex(terms)
         _draw_panel(pax, f, [y[t] for t in terms], lims, colour, xlabel)
-        texts = [format_hr(h, lo, up) if np.isfinite(h) else ""
-                 for h, lo, up in zip(f["hr"], f["lower"], f["upper"], strict=True)]
-        ptexts = [format_p(p, prefix=False) if np.isfinite(p) else ""
-                  for p in f["p"].astype(float)]
+        texts = [
+            format_hr(h, lo, up) if np.isfinite(h) else ""
+            for h, lo, up in zip(f["hr"], f["lower"], f["upper"], strict=True)
+        ]
+        ptexts = [format_p(p, prefix=False) if np.isfinite(p) else "" for p in f["p"].astype(float)]
         _text_column(hax, [y[t] for t in terms], texts, "HR (95% CI)")
         _text_column(p_ax, [y[t] for t in terms], ptexts, "p")
         for c in ("hr", "lower", "upper", "p"):
@@ -167,8 +180,9 @@ def plot_forest(hr_table_or_cox: Any, univariable: Any = None, ax: Axes | None =
         table[f"{name}_text"] = texts
         table[f"{name}_p_text"] = ptexts
         if len(models) > 1:
-            pax.set_title(titles[0] if name == "univariable" else titles[1], loc="left",
-                          fontweight="bold")
+            pax.set_title(
+                titles[0] if name == "univariable" else titles[1], loc="left", fontweight="bold"
+            )
         if k == 0:
             pax.set_yticks([y[t] for t in terms], [lab[t] for t in terms])
         else:
@@ -182,8 +196,9 @@ def _g_label(value: float, _pos: int | None = None) -> str:
     return f"{value:g}"
 
 
-def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float],
-                colour: str, xlabel: str) -> None:
+def _draw_panel(
+    ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float], colour: str, xlabel: str
+) -> None:
     ok = np.isfinite(f["hr"].to_numpy(float)) & (f["hr"].to_numpy(float) > 0)
     hr, lo, up = (f[c].to_numpy(float)[ok] for c in ("hr", "lower", "upper"))
     # a CI limit at 0 or infinity (separation) runs to the axis edge
@@ -192,8 +207,7 @@ def _draw_panel(ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, flo
     yy = np.asarray(ys)[ok]
     ax.axvline(1.0, color="0.4", lw=0.8, ls="--", zorder=1)
     err = np.clip(np.nan_to_num(np.vstack([hr - lo, up - hr])), 0, None)
-    ax.errorbar(hr, yy, xerr=err, fmt="s", color=colour, ms=4, lw=1.1,
-                capsize=0, zorder=3)
+    ax.errorbar(hr, yy, xerr=err, fmt="s", color=colour, ms=4, lw=1.1, capsize=0, zorder=3)
     ax.set_xscale("log")
     ax.set_xlim(*lims)
     ticks = _NICE[(_NICE >= lims[0]) & (_NICE <= lims[1])]

@@ -73,8 +73,7 @@ class KMPanel:
 
     def __repr__(self) -> str:
         groups = [] if self.at_risk is None else list(self.at_risk["group"].unique())
-        return (f"KMPanel(groups={groups}, ticks={self.ticks.tolist()}, "
-                f"tables={list(self.tables)})")
+        return f"KMPanel(groups={groups}, ticks={self.ticks.tolist()}, tables={list(self.tables)})"
 
 
 def _labels(km: Any, labels: Any) -> dict[Any, str]:
@@ -114,8 +113,11 @@ def _logrank_text(lr: Any) -> str:
     return f"{name} {format_p(float(lr.p))}"
 
 
-def _ticks(km: Any, xticks: Sequence[float] | None, xmax: float | None,
-           ) -> tuple[np.ndarray, float]:
+def _ticks(
+    km: Any,
+    xticks: Sequence[float] | None,
+    xmax: float | None,
+) -> tuple[np.ndarray, float]:
     tab = km.table
     tmax = float(np.nanmax(tab["time"])) if len(tab) else 0.0
     ticks = np.asarray(xticks if xticks is not None else month_ticks(tmax), float)
@@ -123,18 +125,29 @@ def _ticks(km: Any, xticks: Sequence[float] | None, xmax: float | None,
     return ticks[(ticks >= 0) & (ticks <= right + 1e-9)], right
 
 
-def _layout(ax: Axes | None, figsize: tuple[float, float], rows: list[str], n_groups: int,
-            table_height: float | None) -> tuple[Figure | SubFigure, Axes, dict[str, Axes]]:
+def _layout(
+    ax: Axes | None,
+    figsize: tuple[float, float],
+    rows: list[str],
+    n_groups: int,
+    table_height: float | None,
+) -> tuple[Figure | SubFigure, Axes, dict[str, Axes]]:
     """The curve Axes and one table Axes per row, stacked in the caller's grid cell."""
     fig, spec, cax = panel_spec(ax, figsize)
     if not rows:
         return fig, cax if cax is not None else fig.add_subplot(spec), {}
     h = table_height if table_height is not None else 0.07 * (n_groups + 1.8)
     # room for the curve's tick labels + x label + the table title
-    gap = 4.4 * mpl.font_manager.FontProperties(
-        size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
-    sub = spec.subgridspec(1 + len(rows), 1, height_ratios=[1.0] + [h] * len(rows),
-                           hspace=stack_hspace(fig, spec, 1 + len(rows), gap))
+    gap = (
+        4.4
+        * mpl.font_manager.FontProperties(size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
+    )
+    sub = spec.subgridspec(
+        1 + len(rows),
+        1,
+        height_ratios=[1.0] + [h] * len(rows),
+        hspace=stack_hspace(fig, spec, 1 + len(rows), gap),
+    )
     if cax is None:
         cax = fig.add_subplot(sub[0])
     else:
@@ -146,13 +159,27 @@ def _annotate(cax: Axes, lr_text: str | None, legend: bool, n_groups: int) -> No
     if legend and n_groups > 1:
         # the p-value heads the legend, so the two never collide; "best" keeps both off
         # the curves (high-survival cohorts leave the top right crowded)
-        leg = cax.legend(loc="best", handlelength=1.5, title=lr_text, alignment="left",
-                         framealpha=0.85, edgecolor="none")
+        leg = cax.legend(
+            loc="best",
+            handlelength=1.5,
+            title=lr_text,
+            alignment="left",
+            framealpha=0.85,
+            edgecolor="none",
+        )
         if lr_text:
             leg.get_title().set_fontsize(mpl.rcParams["legend.fontsize"])
     elif lr_text:
-        cax.text(0.03, 0.04, lr_text, transform=cax.transAxes, ha="left", va="bottom",
-                 zorder=5, bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5})
+        cax.text(
+            0.03,
+            0.04,
+            lr_text,
+            transform=cax.transAxes,
+            ha="left",
+            va="bottom",
+            zorder=5,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5},
+        )
 
 
 def _draw_medians(cax: Axes, km: Any, colours: dict[Any, str]) -> pd.DataFrame:
@@ -163,14 +190,28 @@ def _draw_medians(cax: Axes, km: Any, colours: dict[Any, str]) -> pd.DataFrame:
     return medians
 
 
-def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
-            at_risk_rows: Sequence[str] = ("n_risk",), ci: bool = True,
-            censor_marks: bool = True, median_lines: bool = False, logrank: Any = "auto",
-            palette: Any = "okabe_ito", labels: Any = None, xlabel: str = "Time (months)",
-            ylabel: str = "Survival probability", xticks: Sequence[float] | None = None,
-            xmax: float | None = None, title: str | None = None, legend: bool = True,
-            ci_alpha: float = 0.15, table_height: float | None = None,
-            figsize: tuple[float, float] = (6.0, 4.8)) -> PlotResult:
+def plot_km(
+    km: Any,
+    ax: Axes | None = None,
+    *,
+    at_risk: bool = True,
+    at_risk_rows: Sequence[str] = ("n_risk",),
+    ci: bool = True,
+    censor_marks: bool = True,
+    median_lines: bool = False,
+    logrank: Any = "auto",
+    palette: Any = "okabe_ito",
+    labels: Any = None,
+    xlabel: str = "Time (months)",
+    ylabel: str = "Survival probability",
+    xticks: Sequence[float] | None = None,
+    xmax: float | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    ci_alpha: float = 0.15,
+    table_height: float | None = None,
+    figsize: tuple[float, float] = (6.0, 4.8),
+) -> PlotResult:
     """Kaplan-Meier curves by group with CI bands, censor marks and an aligned at-risk table.
 
     Parameters
@@ -274,15 +315,30 @@ def plot_km(km: Any, ax: Axes | None = None, *, at_risk: bool = True,
 
     ar = km.at_risk(ticks) if rows else None
     texts = {r: _draw_table(tax, ar, r, groups, colours, names) for r, tax in tables.items()}
-    panel = KMPanel(curve=cax, tables=tables, at_risk=ar, ticks=ticks, logrank=lr,
-                    medians=medians, texts=texts)
-    return PlotResult(figure=root_figure(fig), kind="km", axes={"curve": cax, **tables},
-                      table=ar if ar is not None else pd.DataFrame(columns=AT_RISK_COLUMNS),
-                      at_risk=ar, panels=[panel], annotation=lr_text)
+    panel = KMPanel(
+        curve=cax, tables=tables, at_risk=ar, ticks=ticks, logrank=lr, medians=medians, texts=texts
+    )
+    return PlotResult(
+        figure=root_figure(fig),
+        kind="km",
+        axes={"curve": cax, **tables},
+        table=ar if ar is not None else pd.DataFrame(columns=AT_RISK_COLUMNS),
+        at_risk=ar,
+        panels=[panel],
+        annotation=lr_text,
+    )
 
 
-def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
-                 names: dict[Any, str], ci: bool, censor_marks: bool, alpha: float) -> None:
+def _draw_curves(
+    ax: Axes,
+    km: Any,
+    groups: list[Any],
+    colours: dict[Any, str],
+    names: dict[Any, str],
+    ci: bool,
+    censor_marks: bool,
+    alpha: float,
+) -> None:
     tab = km.table
     for g in groups:
         sub = tab[tab["group"] == g].sort_values("time", kind="stable")
@@ -292,19 +348,36 @@ def _draw_curves(ax: Axes, km: Any, groups: list[Any], colours: dict[Any, str],
         if ci:
             lo = np.r_[1.0, sub["lower"].to_numpy(float)]
             hi = np.r_[1.0, sub["upper"].to_numpy(float)]
-            ax.fill_between(t, lo, hi, step="post", color=colours[g], alpha=alpha, lw=0,
-                            zorder=2)
+            ax.fill_between(t, lo, hi, step="post", color=colours[g], alpha=alpha, lw=0, zorder=2)
         if censor_marks:
             c = sub[sub["n_censor"] > 0]
             # marks scale with the font, so journal presets (7 pt) get finer marks
-            ms = 0.5 * mpl.font_manager.FontProperties(
-                size=mpl.rcParams["font.size"]).get_size_in_points()
-            ax.plot(c["time"], c["surv"], ls="none", marker="|", ms=ms, mew=0.7,
-                    color=colours[g], zorder=4)
+            ms = (
+                0.5
+                * mpl.font_manager.FontProperties(
+                    size=mpl.rcParams["font.size"]
+                ).get_size_in_points()
+            )
+            ax.plot(
+                c["time"],
+                c["surv"],
+                ls="none",
+                marker="|",
+                ms=ms,
+                mew=0.7,
+                color=colours[g],
+                zorder=4,
+            )
 
 
-def _draw_table(tax: Axes, ar: pd.DataFrame | None, row: str, groups: list[Any],
-                colours: dict[Any, str], names: dict[Any, str]) -> list[Text]:
+def _draw_table(
+    tax: Axes,
+    ar: pd.DataFrame | None,
+    row: str,
+    groups: list[Any],
+    colours: dict[Any, str],
+    names: dict[Any, str],
+) -> list[Text]:
     if ar is None:
         raise PlotError("no at-risk table to draw")
     ypos = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
@@ -313,8 +386,17 @@ def _draw_table(tax: Axes, ar: pd.DataFrame | None, row: str, groups: list[Any],
     for g, t, v in zip(ar["group"], ar["time"], ar[row], strict=True):
         if g not in ypos:
             continue
-        texts.append(tax.text(float(t), ypos[g], f"{int(v)}", ha="center", va="center",
-                              color=colours[g], fontsize=size))
+        texts.append(
+            tax.text(
+                float(t),
+                ypos[g],
+                f"{int(v)}",
+                ha="center",
+                va="center",
+                color=colours[g],
+                fontsize=size,
+            )
+        )
     tax.set_ylim(-0.6, len(groups) - 0.4)
     tax.set_yticks([ypos[g] for g in groups], [names[g] for g in groups])
     for lab, g in zip(tax.get_yticklabels(), groups, strict=True):

@@ -71,9 +71,11 @@ class Nomogram:
     def __repr__(self) -> str:
         names = ", ".join(a["name"] for a in self.axes)
         base = ", ".join(f"S({t:g})={s:.3f}" for t, s in self.baseline.items())
-        return (f"Nomogram({len(self.axes)} axes: {names}; {self.points_per_unit:.2f} points "
-                f"per unit of linear predictor; max total {self.max_total:.1f}; reference "
-                f"patient {base})")
+        return (
+            f"Nomogram({len(self.axes)} axes: {names}; {self.points_per_unit:.2f} points "
+            f"per unit of linear predictor; max total {self.max_total:.1f}; reference "
+            f"patient {base})"
+        )
 
     def _repr_html_(self) -> str:
         return f"<pre>{self.__repr__()}</pre>"
@@ -81,8 +83,10 @@ class Nomogram:
     @property
     def table(self) -> pd.DataFrame:
         """All ticks of all axes as one tidy frame (axis, kind, label, value, x)."""
-        return pd.concat([a["ticks"].assign(axis=a["name"], kind=a["kind"])
-                          for a in self.axes], ignore_index=True)
+        return pd.concat(
+            [a["ticks"].assign(axis=a["name"], kind=a["kind"]) for a in self.axes],
+            ignore_index=True,
+        )
 
     def total_points(self, newdata: pd.DataFrame) -> pd.Series:
         """Total points of each row of ``newdata`` (``scales.total_points``)."""
@@ -112,26 +116,38 @@ def _thin(ticks: pd.DataFrame, gap: float) -> pd.DataFrame:
 def _merge_levels(ticks: pd.DataFrame) -> pd.DataFrame:
     """Levels with the same points share one tick: ``"extremity, head_neck"``."""
     key = ticks["x"].round(9)
-    return (ticks.assign(_k=key).groupby("_k", sort=True)
-            .agg(label=("label", ", ".join), value=("value", "first"), x=("x", "first"))
-            .reset_index(drop=True))
+    return (
+        ticks.assign(_k=key)
+        .groupby("_k", sort=True)
+        .agg(label=("label", ", ".join), value=("value", "first"), x=("x", "first"))
+        .reset_index(drop=True)
+    )
 
 
-def _covariate_rows(scales: NomogramScales, labels: dict[str, str], min_gap: float,
-                    ) -> list[dict[str, Any]]:
+def _covariate_rows(
+    scales: NomogramScales,
+    labels: dict[str, str],
+    min_gap: float,
+) -> list[dict[str, Any]]:
     rows = []
     for v in scales.variables.to_dict("records"):
         pts = scales.points[scales.points["variable"] == v["variable"]]
-        ticks = pd.DataFrame({"label": pts["label"].to_numpy(), "value": pts["value"].to_numpy(),
-                              "x": pts["points"].to_numpy(float)})
+        ticks = pd.DataFrame(
+            {
+                "label": pts["label"].to_numpy(),
+                "value": pts["value"].to_numpy(),
+                "x": pts["points"].to_numpy(float),
+            }
+        )
         if v["kind"] == "numeric":
             ticks = _thin(ticks.sort_values("x").reset_index(drop=True), min_gap)
         else:
             ticks = _merge_levels(ticks)
-        row: dict[str, Any] = {"name": labels.get(str(v["variable"]), str(v["variable"])),
-                               "kind": "covariate",
-                               "ticks": ticks.sort_values("x", kind="stable")
-                               .reset_index(drop=True)}
+        row: dict[str, Any] = {
+            "name": labels.get(str(v["variable"]), str(v["variable"])),
+            "kind": "covariate",
+            "ticks": ticks.sort_values("x", kind="stable").reset_index(drop=True),
+        }
         if v["kind"] == "numeric":  # the line spans the observed range, not only the round values
             row["span"] = (float(v["points_lower"]), float(v["points_upper"]))
         rows.append(row)
@@ -141,24 +157,48 @@ def _covariate_rows(scales: NomogramScales, labels: dict[str, str], min_gap: flo
 def _outcome_rows(scales: NomogramScales, min_gap: float) -> list[dict[str, Any]]:
     scale = 100.0 / scales.max_total
     tot = scales.total["points"].to_numpy(float)
-    rows: list[dict[str, Any]] = [{"name": "Total points", "kind": "total", "ticks": pd.DataFrame(
-        {"label": [f"{a:g}" for a in tot], "value": tot, "x": tot * scale})}]
+    rows: list[dict[str, Any]] = [
+        {
+            "name": "Total points",
+            "kind": "total",
+            "ticks": pd.DataFrame(
+                {"label": [f"{a:g}" for a in tot], "value": tot, "x": tot * scale}
+            ),
+        }
+    ]
     for t in scales.times:
         sv = scales.survival[scales.survival["time"] == t]
-        ticks = pd.DataFrame({"label": [f"{u:g}" for u in sv["surv"]],
-                              "value": sv["surv"].to_numpy(float),
-                              "total": sv["points"].to_numpy(float),
-                              "x": sv["points"].to_numpy(float) * scale})
+        ticks = pd.DataFrame(
+            {
+                "label": [f"{u:g}" for u in sv["surv"]],
+                "value": sv["surv"].to_numpy(float),
+                "total": sv["points"].to_numpy(float),
+                "x": sv["points"].to_numpy(float) * scale,
+            }
+        )
         name = f"{t / 12:g}-year survival" if t % 12 == 0 else f"{t:g}-month survival"
-        rows.append({"name": name, "kind": "survival", "time": t,
-                     "ticks": _thin(ticks.sort_values("x").reset_index(drop=True), min_gap)})
+        rows.append(
+            {
+                "name": name,
+                "kind": "survival",
+                "time": t,
+                "ticks": _thin(ticks.sort_values("x").reset_index(drop=True), min_gap),
+            }
+        )
     return rows
 
 
-def plot_nomogram(model: Any, times: Sequence[float] = (12, 36, 60), ax: Axes | None = None,
-                  *, labels: dict[str, str] | None = None, surv_ticks: Sequence[float] = SURV_TICKS,
-                  baseline: dict[float, float] | None = None, min_gap: float = 3.0,
-                  figsize: tuple[float, float] | None = None) -> PlotResult:
+def plot_nomogram(
+    model: Any,
+    times: Sequence[float] = (12, 36, 60),
+    ax: Axes | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+    surv_ticks: Sequence[float] = SURV_TICKS,
+    baseline: dict[float, float] | None = None,
+    min_gap: float = 3.0,
+    figsize: tuple[float, float] | None = None,
+) -> PlotResult:
     """A points nomogram: Points, one axis per covariate, Total points, survival at ``times``.
 
     Parameters
@@ -205,21 +245,33 @@ def plot_nomogram(model: Any, times: Sequence[float] = (12, 36, 60), ax: Axes | 
     >>> [a["kind"] for a in res.nomogram.axes][-2:]
     ['total', 'survival']
     """
-    scales = (model if isinstance(model, NomogramScales)
-              else nomogram_scales(model, times, surv_ticks=surv_ticks, baseline=baseline))
+    scales = (
+        model
+        if isinstance(model, NomogramScales)
+        else nomogram_scales(model, times, surv_ticks=surv_ticks, baseline=baseline)
+    )
     pts = np.arange(0, 101, 10.0)
-    rows: list[dict[str, Any]] = [{"name": "Points", "kind": "points", "ticks": pd.DataFrame(
-        {"label": [f"{p:g}" for p in pts], "value": pts, "x": pts})}]
+    rows: list[dict[str, Any]] = [
+        {
+            "name": "Points",
+            "kind": "points",
+            "ticks": pd.DataFrame({"label": [f"{p:g}" for p in pts], "value": pts, "x": pts}),
+        }
+    ]
     rows += _covariate_rows(scales, labels or {}, min_gap)
     rows += _outcome_rows(scales, min_gap)
 
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize or (7.0, 0.42 * len(rows) + 0.5),
-                             layout="constrained")
+        _, ax = plt.subplots(figsize=figsize or (7.0, 0.42 * len(rows) + 0.5), layout="constrained")
     _draw(ax, rows, min_gap)
     nomo = Nomogram(rows, scales)
-    return PlotResult(figure=root_figure(ax.get_figure(root=True)), kind="nomogram",
-                      axes={"nomogram": ax}, table=nomo.table, nomogram=nomo)
+    return PlotResult(
+        figure=root_figure(ax.get_figure(root=True)),
+        kind="nomogram",
+        axes={"nomogram": ax},
+        table=nomo.table,
+        nomogram=nomo,
+    )
 
 
 def _ha(x: float, label: str) -> str:
@@ -252,8 +304,14 @@ def _draw(ax: Axes, rows: list[dict[str, Any]], min_gap: float) -> None:
             prev = None
             for lab, x in zip(tk["label"], xs, strict=True):
                 up = _fits(prev, x, lab, min_gap)
-                ax.text(x, y + 0.22 if up else y - 0.12, lab, ha=_ha(x, lab),
-                        va="bottom" if up else "top", fontsize="small")
+                ax.text(
+                    x,
+                    y + 0.22 if up else y - 0.12,
+                    lab,
+                    ha=_ha(x, lab),
+                    va="bottom" if up else "top",
+                    fontsize="small",
+                )
                 if up:
                     prev = (x, lab)
         else:

@@ -23,8 +23,9 @@ def _patients(patients: Any) -> pd.DataFrame:
         return patients
     if isinstance(patients, dict):
         return pd.DataFrame([patients])
-    raise PlotError(f"patients must be a DataFrame, a Series or a dict, got "
-                    f"{type(patients).__name__}")
+    raise PlotError(
+        f"patients must be a DataFrame, a Series or a dict, got {type(patients).__name__}"
+    )
 
 
 def _horizon_text(t: float) -> str:
@@ -54,13 +55,23 @@ def _style_table(tax: Axes, names: list[str], colours: list[str], title: str) ->
     tax.set_title(title, loc="left", fontsize="medium", pad=2)
 
 
-def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60),
-                 ax: Axes | None = None, *, grid: Sequence[float] | None = None,
-                 tmax: float | None = None, labels: Sequence[str] | None = None,
-                 ci: bool = True, palette: Any = "okabe_ito", xlabel: str = "Time (months)",
-                 ylabel: str = "Predicted survival probability", mark_ticks: bool = False,
-                 table_height: float | None = None,
-                 figsize: tuple[float, float] = (6.0, 4.6)) -> PlotResult:
+def plot_patient(
+    model: Any,
+    patients: Any,
+    times: Sequence[float] = (12, 36, 60),
+    ax: Axes | None = None,
+    *,
+    grid: Sequence[float] | None = None,
+    tmax: float | None = None,
+    labels: Sequence[str] | None = None,
+    ci: bool = True,
+    palette: Any = "okabe_ito",
+    xlabel: str = "Time (months)",
+    ylabel: str = "Predicted survival probability",
+    mark_ticks: bool = False,
+    table_height: float | None = None,
+    figsize: tuple[float, float] = (6.0, 4.6),
+) -> PlotResult:
     """Predicted survival curves of individual patients, with survival at the horizons.
 
     Parameters
@@ -128,15 +139,20 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     if not need <= set(pred.columns):
         raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
     ids = list(new.index)
-    names = dict(zip(ids, labels if labels is not None else [str(i) for i in ids],
-                     strict=True))
+    names = dict(zip(ids, labels if labels is not None else [str(i) for i in ids], strict=True))
     colours = colour_map(ids, palette)
 
     fig, spec, given = panel_spec(ax, figsize)
-    gap = 4.4 * mpl.font_manager.FontProperties(
-        size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
-    sub = spec.subgridspec(2, 1, height_ratios=[1.0, table_height or 0.07 * (len(ids) + 1.8)],
-                           hspace=stack_hspace(fig, spec, 2, gap))
+    gap = (
+        4.4
+        * mpl.font_manager.FontProperties(size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
+    )
+    sub = spec.subgridspec(
+        2,
+        1,
+        height_ratios=[1.0, table_height or 0.07 * (len(ids) + 1.8)],
+        hspace=stack_hspace(fig, spec, 2, gap),
+    )
     if given is None:
         ax = fig.add_subplot(sub[0])
     else:
@@ -144,25 +160,51 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
         ax.set_subplotspec(sub[0])
     tax = fig.add_subplot(sub[1], sharex=ax)
     rows = []
-    has_ci = (ci and {"lower", "upper"} <= set(pred.columns)
-              and bool(np.isfinite(pred[["lower", "upper"]].to_numpy(float)).any()))
+    has_ci = (
+        ci
+        and {"lower", "upper"} <= set(pred.columns)
+        and bool(np.isfinite(pred[["lower", "upper"]].to_numpy(float)).any())
+    )
     for k, pid in enumerate(ids):
         p = pred[pred["patient"] == pid].sort_values("time")
         at = p[np.isin(p["time"].to_numpy(float), hz)]
-        ax.step(p["time"], p["surv"], where="post", color=colours[pid], label=names[pid],
-                zorder=3)
+        ax.step(p["time"], p["surv"], where="post", color=colours[pid], label=names[pid], zorder=3)
         if has_ci:
-            ax.fill_between(p["time"], p["lower"], p["upper"], step="post",
-                            color=colours[pid], alpha=0.15, lw=0, zorder=2)
-        ax.plot(at["time"], at["surv"], ls="none", marker="o", ms=4.5, mfc="white",
-                mec=colours[pid], mew=1.2, zorder=4)
+            ax.fill_between(
+                p["time"],
+                p["lower"],
+                p["upper"],
+                step="post",
+                color=colours[pid],
+                alpha=0.15,
+                lw=0,
+                zorder=2,
+            )
+        ax.plot(
+            at["time"],
+            at["surv"],
+            ls="none",
+            marker="o",
+            ms=4.5,
+            mfc="white",
+            mec=colours[pid],
+            mew=1.2,
+            zorder=4,
+        )
         ypos = len(ids) - 1 - k
         for _, r in at.iterrows():
             txt = format_percent(r["surv"], 0)
             if has_ci:
                 txt += f" ({100 * r['lower']:.0f}{EN_DASH}{100 * r['upper']:.0f})"
-            tax.text(r["time"], ypos, txt, ha="center", va="center", color=colours[pid],
-                     fontsize=mpl.rcParams["xtick.labelsize"])
+            tax.text(
+                r["time"],
+                ypos,
+                txt,
+                ha="center",
+                va="center",
+                color=colours[pid],
+                fontsize=mpl.rcParams["xtick.labelsize"],
+            )
         keep = ["patient", "time", "surv"] + (["lower", "upper"] if has_ci else [])
         rows.append(at[keep].assign(label=names[pid]))
     for t in hz:
@@ -174,7 +216,15 @@ def plot_patient(model: Any, patients: Any, times: Sequence[float] = (12, 36, 60
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", title="Patient", alignment="left")
     what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
-    _style_table(tax, [names[i] for i in ids], [colours[i] for i in ids],
-                 f"{what} at " + ", ".join(_horizon_text(t) for t in hz))
-    return PlotResult(figure=root_figure(fig), kind="patient", axes={"curve": ax, "table": tax},
-                      table=pd.concat(rows, ignore_index=True))
+    _style_table(
+        tax,
+        [names[i] for i in ids],
+        [colours[i] for i in ids],
+        f"{what} at " + ", ".join(_horizon_text(t) for t in hz),
+    )
+    return PlotResult(
+        figure=root_figure(fig),
+        kind="patient",
+        axes={"curve": ax, "table": tax},
+        table=pd.concat(rows, ignore_index=True),
+    )

@@ -43,11 +43,18 @@ def _spread_ticks(tt: np.ndarray, tx: np.ndarray, n: int = 5) -> np.ndarray:
     return np.unique(np.asarray(nice, float))
 
 
-def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = None,
-                    ncols: int | None = None, frac: float = 2 / 3,
-                    colour: str = "#0072B2", smooth_colour: str = "#D55E00",
-                    panel_size: tuple[float, float] = (3.2, 2.6),
-                    fig: Figure | SubFigure | None = None) -> PlotResult:
+def plot_schoenfeld(
+    ph: Any,
+    terms: Sequence[str] | None = None,
+    *,
+    fit: Any = None,
+    ncols: int | None = None,
+    frac: float = 2 / 3,
+    colour: str = "#0072B2",
+    smooth_colour: str = "#D55E00",
+    panel_size: tuple[float, float] = (3.2, 2.6),
+    fig: Figure | SubFigure | None = None,
+) -> PlotResult:
     """Scaled Schoenfeld residuals of each term against transformed time (R ``plot(cox.zph)``).
 
     Parameters
@@ -145,11 +152,19 @@ def plot_schoenfeld(ph: Any, terms: Sequence[str] | None = None, *, fit: Any = N
             ax.set_xlabel("Time (months)")
         ax.set_ylabel("Beta(t)" if k % nc == 0 else "")
         p = p_by_term.get(term)
-        ax.set_title(f"{term}  ({format_p(float(p))})" if p is not None else term,
-                     loc="left", fontsize="medium")
+        ax.set_title(
+            f"{term}  ({format_p(float(p))})" if p is not None else term,
+            loc="left",
+            fontsize="medium",
+        )
         out_axes[term] = ax
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    table = pd.DataFrame({"term": chosen, "p": [p_by_term.get(t, np.nan) for t in chosen],
-                          "reference": [refs.get(t, np.nan) for t in chosen]})
+    table = pd.DataFrame(
+        {
+            "term": chosen,
+            "p": [p_by_term.get(t, np.nan) for t in chosen],
+            "reference": [refs.get(t, np.nan) for t in chosen],
+        }
+    )
     return PlotResult(figure=root_figure(fig), kind="schoenfeld", axes=out_axes, table=table)

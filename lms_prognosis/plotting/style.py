@@ -32,18 +32,25 @@ MM_PER_INCH = 25.4
 #: (blue, vermillion, green, purple, orange, sky blue, black, yellow: yellow last because it is
 #: hard to see on white). ``tol_bright`` is Paul Tol's "bright" qualitative scheme.
 PALETTES: dict[str, list[str]] = {
-    "okabe_ito": ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                  "#000000", "#F0E442"],
-    "tol_bright": ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
-                   "#BBBBBB"],
+    "okabe_ito": [
+        "#0072B2",
+        "#D55E00",
+        "#009E73",
+        "#CC79A7",
+        "#E69F00",
+        "#56B4E9",
+        "#000000",
+        "#F0E442",
+    ],
+    "tol_bright": ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB"],
     "grey": ["#000000", "#666666", "#999999", "#BBBBBB"],
 }
 
 PALETTE_SOURCES: dict[str, str] = {
     "okabe_ito": "Okabe M, Ito K. Color Universal Design (CUD): how to make figures and "
-                 "presentations that are friendly to colorblind people. 2008. jfly.uni-koeln.de/color",
+    "presentations that are friendly to colorblind people. 2008. jfly.uni-koeln.de/color",
     "tol_bright": "Tol P. Colour schemes. SRON technical note SRON/EPS/TN/09-002, 2021. "
-                  "personal.sron.nl/~pault",
+    "personal.sron.nl/~pault",
     "grey": "greyscale for print without colour",
 }
 
@@ -55,23 +62,53 @@ _SERIF = ["Times New Roman", "Times", "Liberation Serif", "Nimbus Roman", "DejaV
 #: ``width_mm`` = (single column, double column); ``dpi`` = raster resolution for figures with
 #: text (line art often needs 1000-1200 dpi; submit vector PDF/SVG where accepted).
 JOURNAL_PRESETS: dict[str, dict[str, Any]] = {
-    "default": {"width_mm": (89.0, 183.0), "font": "sans-serif", "font_size": 8.0,
-                "dpi": 300, "source": "lms_prognosis default (screen and draft)"},
-    "lancet": {"width_mm": (75.0, 154.0), "font": "serif", "font_size": 7.0, "dpi": 300,
-               "source": "The Lancet submission guidelines (approx.): columns 75/154 mm, "
-                         ">=300 dpi; figures are usually redrawn in house, editable formats "
-                         "preferred (use SVG/PDF)"},
-    "jco": {"width_mm": (84.0, 178.0), "font": "sans-serif", "font_size": 7.0, "dpi": 600,
-            "source": "Journal of Clinical Oncology figure guidelines (approx.): one column "
-                      ">=3.3 in, two columns 5-7 in, 600 dpi colour with text, Arial/Helvetica"},
-    "nejm": {"width_mm": (86.0, 178.0), "font": "sans-serif", "font_size": 7.0, "dpi": 300,
-             "source": "New England Journal of Medicine (approx.): about 3.4 in / 7 in columns; "
-                       "figures are redrawn by NEJM illustrators"},
-    "cancer": {"width_mm": (80.0, 180.0), "font": "sans-serif", "font_size": 7.0, "dpi": 600,
-               "source": "Cancer (Wiley/ACS) artwork guidelines (approx.): Wiley standard "
-                         "80/180 mm, 300 dpi halftone, 600 dpi combination art"},
-    "nature": {"width_mm": (89.0, 183.0), "font": "sans-serif", "font_size": 7.0, "dpi": 300,
-               "source": "Nature formatting guide (approx.): 89/183 mm, 5-7 pt sans-serif"},
+    "default": {
+        "width_mm": (89.0, 183.0),
+        "font": "sans-serif",
+        "font_size": 8.0,
+        "dpi": 300,
+        "source": "lms_prognosis default (screen and draft)",
+    },
+    "lancet": {
+        "width_mm": (75.0, 154.0),
+        "font": "serif",
+        "font_size": 7.0,
+        "dpi": 300,
+        "source": "The Lancet submission guidelines (approx.): columns 75/154 mm, "
+        ">=300 dpi; figures are usually redrawn in house, editable formats "
+        "preferred (use SVG/PDF)",
+    },
+    "jco": {
+        "width_mm": (84.0, 178.0),
+        "font": "sans-serif",
+        "font_size": 7.0,
+        "dpi": 600,
+        "source": "Journal of Clinical Oncology figure guidelines (approx.): one column "
+        ">=3.3 in, two columns 5-7 in, 600 dpi colour with text, Arial/Helvetica",
+    },
+    "nejm": {
+        "width_mm": (86.0, 178.0),
+        "font": "sans-serif",
+        "font_size": 7.0,
+        "dpi": 300,
+        "source": "New England Journal of Medicine (approx.): about 3.4 in / 7 in columns; "
+        "figures are redrawn by NEJM illustrators",
+    },
+    "cancer": {
+        "width_mm": (80.0, 180.0),
+        "font": "sans-serif",
+        "font_size": 7.0,
+        "dpi": 600,
+        "source": "Cancer (Wiley/ACS) artwork guidelines (approx.): Wiley standard "
+        "80/180 mm, 300 dpi halftone, 600 dpi combination art",
+    },
+    "nature": {
+        "width_mm": (89.0, 183.0),
+        "font": "sans-serif",
+        "font_size": 7.0,
+        "dpi": 300,
+        "source": "Nature formatting guide (approx.): 89/183 mm, 5-7 pt sans-serif",
+    },
 }
 
 
@@ -123,13 +160,15 @@ def get_preset(preset: str | dict[str, Any] | None) -> dict[str, Any]:
         return {**JOURNAL_PRESETS["default"], **preset}
     key = preset.lower()
     if key not in JOURNAL_PRESETS:
-        raise StyleError(f"unknown journal preset {preset!r}; choose one of "
-                         f"{sorted(JOURNAL_PRESETS)}")
+        raise StyleError(
+            f"unknown journal preset {preset!r}; choose one of {sorted(JOURNAL_PRESETS)}"
+        )
     return dict(JOURNAL_PRESETS[key])
 
 
-def figure_size(preset: str | dict[str, Any] | None = None, columns: int = 1,
-                aspect: float = 0.8) -> tuple[float, float]:
+def figure_size(
+    preset: str | dict[str, Any] | None = None, columns: int = 1, aspect: float = 0.8
+) -> tuple[float, float]:
     """Figure size in inches for a journal column width: ``(width, width * aspect)``.
 
     Parameters

@@ -13,5 +13,13 @@ from lms_prognosis.simulate.cohorts import (
 )
 from lms_prognosis.simulate.planning import power_simulation, schoenfeld_events, schoenfeld_power
 
-__all__ = ["simulate_cohort", "load_synthetic", "Truth", "power_simulation",
-           "schoenfeld_events", "schoenfeld_power", "SITE_PARAMETERS", "SYNTHETIC_CALL"]
+__all__ = [
+    "simulate_cohort",
+    "load_synthetic",
+    "Truth",
+    "power_simulation",
+    "schoenfeld_events",
+    "schoenfeld_power",
+    "SITE_PARAMETERS",
+    "SYNTHETIC_CALL",
+]

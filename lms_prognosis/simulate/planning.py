@@ -29,8 +29,9 @@ __all__ = ["power_simulation", "schoenfeld_events", "schoenfeld_power"]
 OK, DEGENERATE, FAILED, NOT_CONVERGED = "ok", "degenerate", "failed", "not converged"
 
 
-def schoenfeld_events(hr: float, alpha: float = 0.05, power: float = 0.8,
-                      prevalence: float = 0.5) -> float:
+def schoenfeld_events(
+    hr: float, alpha: float = 0.05, power: float = 0.8, prevalence: float = 0.5
+) -> float:
     """Number of events needed to detect ``hr`` for a binary factor (Schoenfeld 1983).
 
     Parameters
@@ -73,8 +74,9 @@ def schoenfeld_events(hr: float, alpha: float = 0.05, power: float = 0.8,
     return float(z**2 / (prevalence * (1 - prevalence) * math.log(hr) ** 2))
 
 
-def schoenfeld_power(hr: float, events: float, alpha: float = 0.05,
-                     prevalence: float = 0.5) -> float:
+def schoenfeld_power(
+    hr: float, events: float, alpha: float = 0.05, prevalence: float = 0.5
+) -> float:
     """Power of the two-sided test with ``events`` events (Schoenfeld's formula inverted).
 
     Examples
@@ -118,16 +120,27 @@ def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> tuple[float, s
     p = float(row.iloc[0])
     for w in caught:
         if issubclass(w.category, ConvergenceWarning) or (
-                issubclass(w.category, CoxWarning)
-                and any(k in str(w.message) for k in ("converge", "diverging", "separation"))):
+            issubclass(w.category, CoxWarning)
+            and any(k in str(w.message) for k in ("converge", "diverging", "separation"))
+        ):
             return p, NOT_CONVERGED, f"{w.category.__name__}: {w.message}"
     return p, OK, ""
 
 
-def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, prevalence: float,
-         adjust: bool, kwargs: dict[str, Any]) -> _Replicate:
-    effect: dict[str, Any] = (dict(marker_hr=hr, marker_prevalence=prevalence)
-                              if factor == "marker" else dict(hazard_ratios={factor: hr}))
+def _one(
+    n: int,
+    seed: np.random.SeedSequence,
+    hr: float,
+    factor: str,
+    prevalence: float,
+    adjust: bool,
+    kwargs: dict[str, Any],
+) -> _Replicate:
+    effect: dict[str, Any] = (
+        dict(marker_hr=hr, marker_prevalence=prevalence)
+        if factor == "marker"
+        else dict(hazard_ratios={factor: hr})
+    )
     coh = simulate_cohort(n, seed=np.random.default_rng(seed), **effect, **kwargs)
     truth = coh.truth
     if not isinstance(truth, Truth):
@@ -137,18 +150,28 @@ def _one(n: int, seed: np.random.SeedSequence, hr: float, factor: str, prevalenc
     events = int(df["event"].sum())
     prev = float(df[factor].astype(float).mean())
     if events == 0 or not 0 < prev < 1:
-        return _Replicate(n, events, math.nan, prev, DEGENERATE,
-                          f"{events} events, {factor} prevalence {prev:g}")
+        return _Replicate(
+            n, events, math.nan, prev, DEGENERATE, f"{events} events, {factor} prevalence {prev:g}"
+        )
     covs = truth.covariates if adjust else [factor]
     p, status, message = _fit_p(df, covs, factor)
     return _Replicate(n, events, p, prev, status, message)
 
 
-def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800),
-                     n_sim: int = 200, alpha: float = 0.05, seed: int = 1, n_jobs: int = -1,
-                     factor: str = "marker", prevalence: float = 0.5, adjust: bool = True,
-                     power: float = 0.8, progress: bool = True,
-                     **simulate_kwargs: Any) -> pd.DataFrame:
+def power_simulation(
+    hr: float,
+    n_patients: Sequence[int] = (100, 200, 400, 800),
+    n_sim: int = 200,
+    alpha: float = 0.05,
+    seed: int = 1,
+    n_jobs: int = -1,
+    factor: str = "marker",
+    prevalence: float = 0.5,
+    adjust: bool = True,
+    power: float = 0.8,
+    progress: bool = True,
+    **simulate_kwargs: Any,
+) -> pd.DataFrame:
     """Power to detect a factor's HR, by repeated seeded simulation of LMS cohorts.
 
     Each replicate simulates a cohort with :func:`simulate_cohort` (default: somatic profile,
@@ -229,28 +252,40 @@ def power_simulation(hr: float, n_patients: Sequence[int] = (100, 200, 400, 800)
     children = np.random.SeedSequence(seed).spawn(len(sizes) * n_sim)
     jobs = [(n, children[i * n_sim + j]) for i, n in enumerate(sizes) for j in range(n_sim)]
     par = Parallel(n_jobs=n_jobs, return_as="generator")
-    gen = par(delayed(_one)(n, s, hr, factor, prevalence, adjust, simulate_kwargs)
-              for n, s in jobs)
+    gen = par(delayed(_one)(n, s, hr, factor, prevalence, adjust, simulate_kwargs) for n, s in jobs)
     res = list(tqdm(gen, total=len(jobs), desc=f"power HR {hr:g}", disable=not progress))
-    reps = pd.DataFrame([vars(r) for r in res],
-                        columns=["n", "events", "p", "prevalence", "status", "message"])
-    out = pd.DataFrame([_summary_row(n, reps[reps["n"] == n], hr, alpha, power)
-                        for n in dict.fromkeys(sizes)])
-    out.attrs.update(hr=hr, alpha=alpha, factor=factor, adjust=adjust, seed=seed,
-                     fit="lms_prognosis.fit_cox (Efron ties), two-sided Wald test",
-                     replicates=reps)
+    reps = pd.DataFrame(
+        [vars(r) for r in res], columns=["n", "events", "p", "prevalence", "status", "message"]
+    )
+    out = pd.DataFrame(
+        [_summary_row(n, reps[reps["n"] == n], hr, alpha, power) for n in dict.fromkeys(sizes)]
+    )
+    out.attrs.update(
+        hr=hr,
+        alpha=alpha,
+        factor=factor,
+        adjust=adjust,
+        seed=seed,
+        fit="lms_prognosis.fit_cox (Efron ties), two-sided Wald test",
+        replicates=reps,
+    )
     return out
 
 
-def _summary_row(n: int, g: pd.DataFrame, hr: float, alpha: float, power: float
-                 ) -> dict[str, Any]:
+def _summary_row(n: int, g: pd.DataFrame, hr: float, alpha: float, power: float) -> dict[str, Any]:
     """One row of the power table from the replicates of one cohort size."""
     pw = float((g["p"] < alpha).mean())  # a replicate without a p-value is not a rejection
     ev, prev = float(g["events"].mean()), float(g["prevalence"].mean())
     status = g["status"]
-    return {"n": n, "n_sim": len(g), "events_mean": ev, "prevalence": prev, "power": pw,
-            "mc_se": math.sqrt(pw * (1 - pw) / len(g)),
-            "n_failed": int(status.isin([DEGENERATE, FAILED]).sum()),
-            "n_not_converged": int((status == NOT_CONVERGED).sum()),
-            "schoenfeld_power": schoenfeld_power(hr, ev, alpha, prev),
-            "schoenfeld_events": schoenfeld_events(hr, alpha, power, prev)}
+    return {
+        "n": n,
+        "n_sim": len(g),
+        "events_mean": ev,
+        "prevalence": prev,
+        "power": pw,
+        "mc_se": math.sqrt(pw * (1 - pw) / len(g)),
+        "n_failed": int(status.isin([DEGENERATE, FAILED]).sum()),
+        "n_not_converged": int((status == NOT_CONVERGED).sum()),
+        "schoenfeld_power": schoenfeld_power(hr, ev, alpha, prev),
+        "schoenfeld_events": schoenfeld_events(hr, alpha, power, prev),
+    }
