@@ -1,8 +1,10 @@
-"""What the command line's commands share: argument types, plain-text output, the mapping of
-package messages to command-line syntax, and the exit-code helpers.
+"""What the command line's commands share: argument types, the cohort options and reading,
+plain-text output, the mapping of package messages to command-line syntax, and the exit-code
+helpers.
 
-Private helper of :mod:`lms_prognosis.cli` (kept apart so that ``cli.py`` holds the commands
-and stays short). Nothing here imports pandas: ``lms-prognosis --help`` starts fast.
+Private helper of :mod:`lms_prognosis.cli` and :mod:`lms_prognosis._cli_models` (kept apart
+so that those hold the commands and stay short). Nothing here imports pandas at import time
+(reading a cohort imports it when it runs): ``lms-prognosis --help`` starts fast.
 
 Examples
 --------
@@ -293,6 +295,49 @@ def times_arg(text: str) -> list[float]:
     if not times or any(not t > 0 for t in times):
         raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, e.g. 12,36,60")
     return times
+
+
+def add_cohort_options(p: argparse.ArgumentParser) -> None:
+    """The options of read_cohort, shared by every command that reads a cohort file."""
+    p.add_argument(
+        "--time-unit",
+        choices=TIME_UNITS,
+        default=None,
+        help="unit of the time column (default: months, or what its name says, e.g. OS_days)",
+    )
+    p.add_argument(
+        "--endpoint",
+        type=endpoint_arg,
+        default="DSS",
+        help=f"what event 1 means: {', '.join(ENDPOINTS)} (default DSS)",
+    )
+    p.add_argument(
+        "--event-codes",
+        type=event_codes_arg,
+        default=None,
+        metavar="CODES",
+        help="how to read the event column, e.g. dead=1,alive=0 or R-style 1=0,2=1",
+    )
+    p.add_argument(
+        "--columns",
+        type=columns_arg,
+        default=None,
+        metavar="MAP",
+        help="column names to map, e.g. OS_m=time,size=size_mm",
+    )
+
+
+def read_cohort_file(path: Path, args: argparse.Namespace) -> Any:
+    """read_cohort with the options of :func:`add_cohort_options`."""
+    from lms_prognosis.cohort.reader import read_cohort  # lazy: pandas, not at start-up
+
+    return read_cohort(
+        path,
+        time_unit=args.time_unit,
+        columns=args.columns,
+        event_codes=args.event_codes,
+        endpoint=args.endpoint,
+    )
 
 
 def one_line(message: str) -> None:
