@@ -1,17 +1,21 @@
-"""Calibrated synthetic LMS cohorts with known truth (``cohorts``) and study planning
-(``planning``: events needed, power by simulation).
+"""Calibrated synthetic LMS cohorts with known truth, the shipped synthetic cohort, and study
+planning (events needed, power by simulation).
 
-``planning`` imports ``cohorts``; ``cohorts`` never imports ``planning``.
+One concept per module, each importing only the ones before it (no cycle):
+
+* ``covariates``: site mix, per-site covariate distributions, FNCLCC grade (domain 6.1, 3.3);
+* ``hazards``: true log-HRs, linear predictor, Weibull baseline calibration, Gompertz;
+* ``truth``: :class:`Truth`, what generated a cohort;
+* ``cohorts``: :func:`simulate_cohort` (outcomes, censoring, the ``Cohort``);
+* ``synthetic``: :func:`load_synthetic` and the call that made the shipped cohort;
+* ``planning``: :func:`power_simulation`, Schoenfeld's formula (imports ``cohorts``).
 """
 
-from lms_prognosis.simulate.cohorts import (
-    SITE_PARAMETERS,
-    SYNTHETIC_CALL,
-    Truth,
-    load_synthetic,
-    simulate_cohort,
-)
+from lms_prognosis.simulate.cohorts import simulate_cohort
+from lms_prognosis.simulate.covariates import SITE_PARAMETERS
 from lms_prognosis.simulate.planning import power_simulation, schoenfeld_events, schoenfeld_power
+from lms_prognosis.simulate.synthetic import SYNTHETIC_CALL, load_synthetic
+from lms_prognosis.simulate.truth import Truth
 
 __all__ = [
     "simulate_cohort",

@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning, LMSPrognosisError
-from lms_prognosis.simulate.cohorts import Truth, simulate_cohort
+from lms_prognosis.simulate.cohorts import simulate_cohort
+from lms_prognosis.simulate.truth import Truth
 
 __all__ = ["power_simulation", "schoenfeld_events", "schoenfeld_power"]
 

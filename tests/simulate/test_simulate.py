@@ -270,3 +270,19 @@ def test_simulate_has_no_cycle_no_local_import_and_no_foreign_private_name():
                     p.startswith("_") for p in parts[2:]), (path.name, module, names)
     cohort_imports = {m for m, _, _ in _imports(folder / "cohorts.py")}
     assert "lms_prognosis.simulate.planning" not in cohort_imports
+    # one concept per module, each importing only the ones before it (no cycle)
+    order = ["covariates", "hazards", "truth", "cohorts", "synthetic", "planning"]
+    assert sorted(order) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    for i, name in enumerate(order):
+        for module, _, _ in _imports(folder / f"{name}.py"):
+            if module.startswith("lms_prognosis.simulate"):
+                assert module.rsplit(".", 1)[-1] in order[:i], (name, module)
+
+
+def test_names_stay_importable_from_their_old_places():
+    from lms_prognosis.simulate import SITE_PARAMETERS, Truth, cohorts, covariates, synthetic, truth
+
+    assert cohorts.Truth is truth.Truth is Truth
+    assert cohorts.SITE_PARAMETERS is covariates.SITE_PARAMETERS is SITE_PARAMETERS
+    assert synthetic.load_synthetic is load_synthetic and synthetic.SYNTHETIC_CALL is SYNTHETIC_CALL
+    assert simulate_cohort is cohorts.simulate_cohort
