@@ -41,14 +41,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._format import format_number
-from lms_prognosis._results import DROPPED_COLUMNS
-from lms_prognosis._survdata import SurvData, as_frame, survival_data
-from lms_prognosis.cox.slope import calibration_slope
+from lms_prognosis._survdata import SurvData, survival_data
 from lms_prognosis.exceptions import DataWarning, EndpointMismatchError, ModelError
 from lms_prognosis.literature import _scoring
 from lms_prognosis.literature import data as _lit
-from lms_prognosis.literature.baseline import Baseline, offset_baseline, weibull_baseline
+from lms_prognosis.literature._cohort_rows import (
+    cohort_parts,
+    dropped_tables,
+    outcome_of,
+    patient_ids,
+)
+from lms_prognosis.literature._model_text import factor_line, factors_table, slope_line
+from lms_prognosis.literature._recalibration import refit_baseline
+from lms_prognosis.literature._risk_groups import risk_group, risk_groups_text
+from lms_prognosis.literature.baseline import Baseline, weibull_baseline
 from lms_prognosis.literature.design import model_design
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
@@ -62,28 +68,6 @@ __all__ = [
     "model_design",
     "EndpointMismatchError",
 ]
-
-_EXCL_COLUMNS = ["row", "patient_id", "column", "value", "reason"]
-
-
-def _cohort_parts(cohort: Any) -> tuple[pd.DataFrame, str | None, str]:
-    """The frame, the endpoint (None for a bare DataFrame) and a name for the source."""
-    data = as_frame(cohort)
-    if data is cohort:
-        return data, None, "<frame>"
-    return data, getattr(cohort, "endpoint", None), str(getattr(cohort, "source", "<cohort>"))
-
-
-def _outcome(data: pd.DataFrame, time: str | None, event: str | None) -> SurvData | None:
-    """The one survival-input check on the outcome columns, if the frame has any.
-
-    ``time=None`` (or neither column in the frame) means: score without an outcome. A frame
-    whose index has repeated labels is checked by position (its ``dropped`` rows are then
-    positions, which :func:`_dropped` expects).
-    """
-    if time is None or event is None or (time not in data.columns and event not in data.columns):
-        return None
-    return survival_data(data if data.index.is_unique else data.reset_index(drop=True), time, event)
 
 
 @dataclass(repr=False)
@@ -120,28 +104,7 @@ class PublishedModel:
     @property
     def factors(self) -> pd.DataFrame:
         """Factors as a tidy table (factor, term, hr, points, lower, upper, significant, ...)."""
-        rows = []
-        for r in self.records:
-            d = r.as_dict()
-            d["points"] = r.value if r.measure == "points" else math.nan
-            rows.append(d)
-        cols = [
-            "factor",
-            "term",
-            "hr",
-            "points",
-            "lower",
-            "upper",
-            "measure",
-            "significant",
-            "endpoint",
-            "population",
-            "n",
-            "evidence",
-            "basis",
-            "source",
-        ]
-        return pd.DataFrame(rows)[cols]
+        return factors_table(self.records)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -157,16 +120,7 @@ class PublishedModel:
     @property
     def risk_groups(self) -> str:
         """How risk groups are cut (stated)."""
-        c = _lit.constant
-        if self.name == "sin2003":
-            return "low = 0-1 factors, high = 2-3 factors (published)"
-        if self.name == "chapel2022":
-            return "low = 0-2, intermediate = 3-5, high = 6-13 points (published)"
-        c1, c2 = c(f"lp_tertile_1[{self.name}]"), c(f"lp_tertile_2[{self.name}]")
-        return (
-            f"low: LP <= {c1:.4f}; intermediate: {c1:.4f} < LP <= {c2:.4f}; high: LP > "
-            f"{c2:.4f} (tertiles of the LP in the simulated somatic population [D])"
-        )
+        return risk_groups_text(self.name)
 
     def __repr__(self) -> str:
         lines = [
@@ -174,32 +128,14 @@ class PublishedModel:
             f"  endpoint: {self.endpoint}; population: {self.population}; n = {self.n}",
             f"  source: {self.source}",
         ]
-        for r in self.records:
-            val = (
-                f"{r.measure} {format_number(r.value)}"
-                if r.measure != "points"
-                else f"{r.value:g} point(s)"
-            )
-            sig = (
-                ""
-                if r.significant is None
-                else ("  significant" if r.significant else "  NOT significant")
-            )
-            lines.append(f"    {r.factor:<36} {val:<10} {r.evidence}{sig}")
+        lines += [factor_line(r) for r in self.records]
         lines += [
             f"  caveat: {self.caveat}",
             f"  risk groups: {self.risk_groups}",
             f"  baseline: {self.baseline.label}",
         ]
         if self.calibration_slope is not None:
-            what = (
-                "per-point log HR estimated on the cohort"
-                if self.kind == "points"
-                else "calibration slope"
-            )
-            lines.append(
-                f"  {what}: {self.calibration_slope:.3f} (SE {self.calibration_slope_se:.3f})"
-            )
+            lines.append(slope_line(self.kind, self.calibration_slope, self.calibration_slope_se))
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
     def _repr_html_(self) -> str:
@@ -239,8 +175,8 @@ class PublishedModel:
            row             column value   reason
         0    1  vascular_invasion  None  missing
         """
-        data, endpoint, _ = _cohort_parts(cohort)
-        outcome = _outcome(data, time, event)
+        data, endpoint, _ = cohort_parts(cohort)
+        outcome = outcome_of(data, time, event)
         return self._score(
             data, endpoint, tuple(horizons), missing, allow_endpoint_mismatch, outcome
         )[0]
@@ -274,12 +210,8 @@ class PublishedModel:
             scored = np.zeros(len(data), dtype=bool)
             scored[outcome.positions] = True
             keep &= scored
-        pid = (
-            data["patient_id"].astype(str).to_numpy()
-            if "patient_id" in data.columns
-            else np.array([f"row-{i + 1}" for i in range(len(data))], dtype=object)
-        )
-        dropped, exclusions = _dropped(data.index, pid, problems, outcome)
+        pid = patient_ids(data)
+        dropped, exclusions = dropped_tables(data.index, pid, problems, outcome)
         table = self._table(pid[keep], lp[keep], data.index[keep], horizons)
         res = ModelApplication(
             self.name, table, dropped, self.baseline.label, missing, [*notes, *more], exclusions
@@ -291,7 +223,7 @@ class PublishedModel:
     ) -> pd.DataFrame:
         eff = lp * (self.calibration_slope or 1.0) if self.kind == "points" else lp
         rr = np.exp(eff) if (self.kind == "cox" or self.calibration_slope) else np.nan * lp
-        group = self._group_of(lp)
+        group = risk_group(self.name, lp)
         cols: dict[str, Any] = {
             "patient_id": pid,
             "linear_predictor": lp,
@@ -302,20 +234,6 @@ class PublishedModel:
             cols[f"surv_{h:g}m"] = self._surv(eff, np.asarray(group), float(h))
         cols["baseline"] = self.baseline.kind
         return pd.DataFrame(cols, index=index)
-
-    def _group_of(self, lp: np.ndarray) -> pd.Categorical[str]:
-        c = _lit.constant
-        if self.name == "sin2003":
-            codes = (lp >= c("sin_high_from")).astype(np.int8)
-            return _categorical(codes, ["low", "high"])
-        if self.name == "chapel2022":
-            codes = (lp >= c("chapel_intermediate_from")).astype(np.int8) + (
-                lp >= c("chapel_high_from")
-            )
-            return _categorical(codes, ["low", "intermediate", "high"])
-        c1, c2 = c(f"lp_tertile_1[{self.name}]"), c(f"lp_tertile_2[{self.name}]")
-        codes = (lp > c1 + 1e-9).astype(np.int8) + (lp > c2 + 1e-9)
-        return _categorical(codes, ["low", "intermediate", "high"])
 
     def _surv(self, eff: np.ndarray, group: np.ndarray, t: float) -> np.ndarray:
         if self.baseline.kind == "groups":
@@ -432,7 +350,7 @@ class PublishedModel:
         >>> published_model("gustafson1992").predict_risk(new)["relative_risk"].tolist()
         [32.0]
         """
-        data, _, _ = _cohort_parts(newdata)
+        data, _, _ = cohort_parts(newdata)
         res, _ = self._score(data, None, (), missing, True, None)
         return res.table[["linear_predictor", "relative_risk"]].reindex(data.index)
 
@@ -456,7 +374,7 @@ class PublishedModel:
         >>> published_model("gustafson1992").predict_survival(new, [60])["surv"].round(3).tolist()
         [0.992]
         """
-        data, endpoint, _ = _cohort_parts(cohort)
+        data, endpoint, _ = cohort_parts(cohort)
         res, _ = self._score(data, endpoint, tuple(times), missing, allow_endpoint_mismatch, None)
         tab = res.table
         rows = []
@@ -535,7 +453,7 @@ class PublishedModel:
         >>> m.baseline.kind, m.recalibration.n, round(m.calibration_slope, 2)
         ('breslow', 2000, 0.97)
         """
-        data, endpoint, source = _cohort_parts(cohort)
+        data, endpoint, source = cohort_parts(cohort)
         outcome = survival_data(data, time, event)
         res, keep = self._score(data, endpoint, (), missing, allow_endpoint_mismatch, outcome)
         t_all = np.full(len(data), np.nan)
@@ -543,34 +461,8 @@ class PublishedModel:
         t_all[outcome.positions], e_all[outcome.positions] = outcome.time, outcome.event
         t, e = t_all[keep], e_all[keep]
         lp = res.table["linear_predictor"].to_numpy(float)
-        fit = calibration_slope(t, e, lp)
-        off = lp * fit.slope if self.kind == "points" else lp
-        what = (
-            "the estimated per-point log HR x points"
-            if self.kind == "points"
-            else "the published linear predictor"
-        )
-        label = (
-            f"{ties.capitalize()} estimator with {what} as offset, refitted on {source} "
-            f"(n = {len(lp)}, events = {fit.n_events}); calibration slope by Cox "
-            f"regression on the linear predictor (lms_prognosis.cox.slope)"
-        )
-        base = offset_baseline(t, e, off, label, ties=ties)
-        recal = Recalibration(
-            table=pd.DataFrame(
-                {
-                    "time": base.times,
-                    "cumhaz": base.cumhaz,
-                    "surv": np.exp(-np.asarray(base.cumhaz)),
-                }
-            ),
-            slope=fit.slope,
-            slope_se=fit.se,
-            n=len(lp),
-            n_events=fit.n_events,
-            dropped=res.dropped,
-            ties=ties,
-            source=source,
+        base, recal = refit_baseline(
+            self.kind, t, e, lp, source=source, ties=ties, dropped=res.dropped
         )
         notes = [*self.notes, *res.notes]
         if res.dropped.shape[0]:
@@ -581,39 +473,11 @@ class PublishedModel:
         return dataclasses.replace(
             self,
             baseline=base,
-            calibration_slope=fit.slope,
-            calibration_slope_se=fit.se,
+            calibration_slope=recal.slope,
+            calibration_slope_se=recal.slope_se,
             notes=notes,
             recalibration=recal,
         )
-
-
-def _categorical(codes: np.ndarray, levels: list[str]) -> pd.Categorical[str]:
-    return pd.Categorical.from_codes(codes.astype(np.int8), categories=pd.Index(levels))
-
-
-def _dropped(
-    index: pd.Index, pid: np.ndarray, problems: list[_scoring.Problem], outcome: SurvData | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows left out, one line per reason, in the shared format (row = the caller's index
-    label) and in the deprecated 0.1 format (1-based row, patient_id)."""
-    recs = [(p.position, p.column, p.value, p.reason) for p in problems]
-    if outcome is not None and outcome.dropped.shape[0]:
-        od = outcome.dropped
-        pos = (
-            index.get_indexer(pd.Index(od["row"]))
-            if index.is_unique
-            else od["row"].to_numpy(dtype=np.int64)
-        )
-        recs += list(zip(pos.tolist(), od["column"], od["value"], od["reason"], strict=True))
-    recs.sort(key=lambda r: r[0])  # stable: one row's reasons keep their order
-    dropped = pd.DataFrame(
-        [(index[p], c, v, r) for p, c, v, r in recs], columns=list(DROPPED_COLUMNS)
-    )
-    if not recs:
-        dropped = dropped.astype(object)
-    excl = pd.DataFrame([(p + 1, pid[p], c, v, r) for p, c, v, r in recs], columns=_EXCL_COLUMNS)
-    return dropped, excl
 
 
 def published_model(name: str) -> PublishedModel:
