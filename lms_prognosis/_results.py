@@ -24,9 +24,16 @@ __all__ = ["Result", "DROPPED_COLUMNS", "empty_dropped", "dropped_note"]
 DROPPED_COLUMNS = ("row", "column", "value", "reason")
 
 
+_EMPTY_DROPPED = pd.DataFrame({c: pd.Series(dtype=object) for c in DROPPED_COLUMNS})
+
+
 def empty_dropped() -> pd.DataFrame:
-    """A ``.dropped`` table with no rows (the columns every result shares)."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in DROPPED_COLUMNS})
+    """A ``.dropped`` table with no rows (the columns every result shares).
+
+    A copy of one template: building a frame from empty Series on every call cost more than
+    the rest of the survival-input check on a small data set.
+    """
+    return _EMPTY_DROPPED.copy()
 
 
 def dropped_note(dropped: pd.DataFrame | None) -> str:

@@ -247,6 +247,11 @@ def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.
         col = df[name]
         if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
             continue
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+            found = _nan_mask(col.to_numpy())  # one pass when nothing is missing
+            if found is not None:
+                miss[name] = found
+            continue
         m = col.isna().to_numpy()
         if m.any():
             miss[name] = m
@@ -474,8 +479,8 @@ def _assemble(
     n_fixed = 0
     if apply_timefix:
         t, s, n_fixed = timefix(t, s)
+    # selecting a list of columns (and rows) already makes a new frame: no second copy
     kept = frame[cols] if keep is None else frame.loc[keep, cols]
-    kept = kept.copy()
     for name, values in extras.items():
         kept[name] = values.to_numpy() if keep is None else values.to_numpy()[keep]
     return SurvData(
