@@ -481,8 +481,10 @@ def _assemble(
         t, s, n_fixed = timefix(t, s)
     # selecting a list of columns (and rows) already makes a new frame: no second copy
     kept = frame[cols] if keep is None else frame.loc[keep, cols]
-    for name, values in extras.items():
-        kept[name] = values.to_numpy() if keep is None else values.to_numpy()[keep]
+    if extras:  # assign, not item setting: pandas warns when setting on a .loc selection
+        kept = kept.assign(
+            **{k: v.to_numpy() if keep is None else v.to_numpy()[keep] for k, v in extras.items()}
+        )
     return SurvData(
         time=t,
         event=sel(e).astype(np.int8),

@@ -451,3 +451,13 @@ def test_durations_and_dates_are_not_silently_nanoseconds(values: object) -> Non
 def test_other_event_dtypes(events: pd.Series, codes: list[int]) -> None:
     events.index = range(10, 16)
     assert survival_data(frame(event=events)).event.tolist() == codes
+
+
+def test_extras_with_dropped_rows_raise_no_pandas_warning() -> None:
+    import warnings
+
+    df = frame(age=[1.0, None, 3.0, 4.0, 5.0, 6.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sd = survival_data(df, covariates=["age"], extra={"risk": np.arange(6.0)})
+    assert sd.frame["risk"].tolist() == [0.0, 2.0, 3.0, 4.0, 5.0]
