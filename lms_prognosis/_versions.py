@@ -6,6 +6,8 @@ import platform
 import sys
 from importlib import metadata
 
+from lms_prognosis._version import __version__
+
 _DEPENDENCIES = (
     "numpy",
     "pandas",
@@ -31,8 +33,6 @@ def versions() -> dict[str, str]:
     >>> sorted(v)[:2]
     ['joblib', 'lifelines']
     """
-    from lms_prognosis._version import __version__
-
     out = {
         "lms_prognosis": __version__,
         "python": sys.version.split()[0],
