@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.gridspec import SubplotSpec
 
 from lms_prognosis._format import format_number
 from lms_prognosis._survdata import require_columns
@@ -46,6 +48,93 @@ def _metric_lines(cal: Any) -> list[str]:
         if v is not None and np.isfinite(float(v)):
             out.append(f"{label} {format_number(float(v), digits)}")
     return out
+
+
+def _panel_axes(
+    fig: Figure | SubFigure, spec: SubplotSpec, given: Axes | None, with_hist: bool
+) -> tuple[Axes, Axes | None]:
+    """The calibration Axes and, when the predictions are drawn, the histogram below it."""
+    if not with_hist:
+        return (given if given is not None else fig.add_subplot(spec)), None
+    sub = spec.subgridspec(2, 1, height_ratios=[1.0, 0.22], hspace=0.05)
+    if given is None:
+        main = fig.add_subplot(sub[0])
+    else:
+        main = given
+        main.set_subplotspec(sub[0])
+    return main, fig.add_subplot(sub[1], sharex=main)
+
+
+def _draw_smooth(main: Axes, smooth: Any, colour: str) -> None:
+    """The smooth calibration curve with its band when it has one."""
+    if smooth is None or not len(smooth):
+        return
+    s = smooth.sort_values("predicted")
+    if {"lower", "upper"} <= set(s.columns):
+        main.fill_between(
+            s["predicted"],
+            s["lower"],
+            s["upper"],
+            color=colour,
+            alpha=0.15,
+            lw=0,
+            zorder=2,
+        )
+    main.plot(
+        s["predicted"].to_numpy(float),
+        s["observed"].to_numpy(float),
+        color=colour,
+        lw=1.3,
+        label="Smoothed",
+        zorder=3,
+    )
+
+
+def _draw_groups(main: Axes, tab: pd.DataFrame, colour: str) -> None:
+    """Grouped observed against predicted, with the CIs as error bars when given."""
+    yerr = None
+    if {"lower", "upper"} <= set(tab.columns):
+        yerr = np.vstack([tab["observed"] - tab["lower"], tab["upper"] - tab["observed"]])
+        yerr = np.clip(np.nan_to_num(yerr), 0, None)
+    main.errorbar(
+        tab["predicted"].to_numpy(float),
+        tab["observed"].to_numpy(float),
+        yerr=yerr,
+        fmt="o",
+        color=colour,
+        ms=4,
+        lw=1,
+        capsize=2,
+        label="Grouped (95% CI)",
+        zorder=4,
+    )
+
+
+def _when(quantity: str, t: Any) -> str:
+    """The time point for the axis labels: "by t months" for event probabilities."""
+    when = f" at {t:g} months" if t is not None else ""
+    if quantity != "survival" and t is not None:
+        when = f" by {t:g} months"
+    return when
+
+
+def _draw_histogram(
+    hax: Axes, preds: np.ndarray, bins: int, lims: tuple[float, float], xlabel: str
+) -> None:
+    """Histogram of the finite per-patient predictions, with their count."""
+    hax.hist(preds[np.isfinite(preds)], bins=bins, range=lims, color="0.55", lw=0)
+    hax.set_xlabel(xlabel)
+    hax.set_yticks([])
+    hax.spines["left"].set_visible(False)
+    hax.text(
+        0.99,
+        0.95,
+        f"Predictions (n = {int(np.isfinite(preds).sum())})",
+        transform=hax.transAxes,
+        ha="right",
+        va="top",
+        fontsize="small",
+    )
 
 
 def plot_calibration(
@@ -124,62 +213,14 @@ def plot_calibration(
     t = getattr(cal, "time_point", None)
 
     fig, spec, given = panel_spec(ax, figsize)
-    hax = None
-    if preds is not None:
-        sub = spec.subgridspec(2, 1, height_ratios=[1.0, 0.22], hspace=0.05)
-        if given is None:
-            main = fig.add_subplot(sub[0])
-        else:
-            main = given
-            main.set_subplotspec(sub[0])
-        hax = fig.add_subplot(sub[1], sharex=main)
-    else:
-        main = given if given is not None else fig.add_subplot(spec)
-
+    main, hax = _panel_axes(fig, spec, given, preds is not None)
     main.plot(lims, lims, ls="--", color="0.5", lw=0.8, label="Ideal", zorder=1)
-    smooth = getattr(cal, "smooth", None)
-    if smooth is not None and len(smooth):
-        s = smooth.sort_values("predicted")
-        if {"lower", "upper"} <= set(s.columns):
-            main.fill_between(
-                s["predicted"],
-                s["lower"],
-                s["upper"],
-                color=smooth_colour,
-                alpha=0.15,
-                lw=0,
-                zorder=2,
-            )
-        main.plot(
-            s["predicted"].to_numpy(float),
-            s["observed"].to_numpy(float),
-            color=smooth_colour,
-            lw=1.3,
-            label="Smoothed",
-            zorder=3,
-        )
-    yerr = None
-    if {"lower", "upper"} <= set(tab.columns):
-        yerr = np.vstack([tab["observed"] - tab["lower"], tab["upper"] - tab["observed"]])
-        yerr = np.clip(np.nan_to_num(yerr), 0, None)
-    main.errorbar(
-        tab["predicted"].to_numpy(float),
-        tab["observed"].to_numpy(float),
-        yerr=yerr,
-        fmt="o",
-        color=colour,
-        ms=4,
-        lw=1,
-        capsize=2,
-        label="Grouped (95% CI)",
-        zorder=4,
-    )
+    _draw_smooth(main, getattr(cal, "smooth", None), smooth_colour)
+    _draw_groups(main, tab, colour)
     main.set_xlim(*lims)
     main.set_ylim(*lims)
     main.set_aspect("equal", adjustable="box") if hax is None else None
-    when = f" at {t:g} months" if t is not None else ""
-    if quantity != "survival" and t is not None:
-        when = f" by {t:g} months"
+    when = _when(quantity, t)
     main.set_ylabel(f"Observed {quantity}{when}\n(Kaplan-Meier, 95% CI)")
     lines = _metric_lines(cal)
     note = "\n".join(lines)
@@ -188,19 +229,7 @@ def plot_calibration(
     main.legend(loc="lower right")
     xlab = f"Predicted {quantity}{when}"
     if hax is not None and preds is not None:
-        hax.hist(preds[np.isfinite(preds)], bins=bins, range=lims, color="0.55", lw=0)
-        hax.set_xlabel(xlab)
-        hax.set_yticks([])
-        hax.spines["left"].set_visible(False)
-        hax.text(
-            0.99,
-            0.95,
-            f"Predictions (n = {int(np.isfinite(preds).sum())})",
-            transform=hax.transAxes,
-            ha="right",
-            va="top",
-            fontsize="small",
-        )
+        _draw_histogram(hax, preds, bins, lims, xlab)
         main.tick_params(axis="x", labelbottom=False)
     else:
         main.set_xlabel(xlab)

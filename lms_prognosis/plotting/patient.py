@@ -9,6 +9,8 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.gridspec import SubplotSpec
 
 from lms_prognosis._format import EN_DASH, format_percent
 from lms_prognosis.exceptions import PlotError
@@ -53,6 +55,111 @@ def _style_table(tax: Axes, names: list[str], colours: list[str], title: str) ->
     for side in ("top", "right", "bottom", "left"):
         tax.spines[side].set_visible(False)
     tax.set_title(title, loc="left", fontsize="medium", pad=2)
+
+
+def _predict(model: Any, new: pd.DataFrame, g: np.ndarray, hz: np.ndarray) -> pd.DataFrame:
+    """One call of ``model.predict_survival`` on the curve grid and the horizons."""
+    pred = model.predict_survival(new, np.unique(np.r_[g, hz]))
+    need = {"patient", "time", "surv"}
+    if not need <= set(pred.columns):
+        raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
+    return pred
+
+
+def _has_ci(pred: pd.DataFrame, ci: bool) -> bool:
+    """Whether CIs are asked for and the model reports some finite ones."""
+    return (
+        ci
+        and {"lower", "upper"} <= set(pred.columns)
+        and bool(np.isfinite(pred[["lower", "upper"]].to_numpy(float)).any())
+    )
+
+
+def _curve_and_table_axes(
+    fig: Figure | SubFigure,
+    spec: SubplotSpec,
+    given: Axes | None,
+    n: int,
+    table_height: float | None,
+) -> tuple[Axes, Axes]:
+    """Split the cell into the curve Axes and, below it, the table Axes sharing x."""
+    gap = (
+        4.4
+        * mpl.font_manager.FontProperties(size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
+    )
+    sub = spec.subgridspec(
+        2,
+        1,
+        height_ratios=[1.0, table_height or 0.07 * (n + 1.8)],
+        hspace=stack_hspace(fig, spec, 2, gap),
+    )
+    if given is None:
+        ax = fig.add_subplot(sub[0])
+    else:
+        ax = given
+        ax.set_subplotspec(sub[0])
+    tax = fig.add_subplot(sub[1], sharex=ax)
+    return ax, tax
+
+
+def _draw_curve(
+    ax: Axes, p: pd.DataFrame, at: pd.DataFrame, colour: str, name: str, has_ci: bool
+) -> None:
+    """One patient's step curve, its CI band and the markers at the horizons."""
+    ax.step(p["time"], p["surv"], where="post", color=colour, label=name, zorder=3)
+    if has_ci:
+        ax.fill_between(
+            p["time"],
+            p["lower"],
+            p["upper"],
+            step="post",
+            color=colour,
+            alpha=0.15,
+            lw=0,
+            zorder=2,
+        )
+    ax.plot(
+        at["time"],
+        at["surv"],
+        ls="none",
+        marker="o",
+        ms=4.5,
+        mfc="white",
+        mec=colour,
+        mew=1.2,
+        zorder=4,
+    )
+
+
+def _write_values(tax: Axes, at: pd.DataFrame, ypos: int, colour: str, has_ci: bool) -> None:
+    """One patient's row of the table: survival (and CI) under each horizon."""
+    for _, r in at.iterrows():
+        txt = format_percent(r["surv"], 0)
+        if has_ci:
+            txt += f" ({100 * r['lower']:.0f}{EN_DASH}{100 * r['upper']:.0f})"
+        tax.text(
+            r["time"],
+            ypos,
+            txt,
+            ha="center",
+            va="center",
+            color=colour,
+            fontsize=mpl.rcParams["xtick.labelsize"],
+        )
+
+
+def _finish_curve_axes(
+    ax: Axes, hz: np.ndarray, tmax: float, mark_ticks: bool, xlabel: str, ylabel: str
+) -> None:
+    """Horizon guides, limits, ticks, labels and the legend of the curve Axes."""
+    for t in hz:
+        ax.axvline(t, color="0.75", lw=0.7, ls=":", zorder=1)
+    ax.set_xlim(0, tmax)
+    ax.set_ylim(0, 1.03)
+    ax.set_xticks(np.unique(np.r_[month_ticks(tmax), hz]) if mark_ticks else month_ticks(tmax))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", title="Patient", alignment="left")
 
 
 def plot_patient(
@@ -134,87 +241,23 @@ def plot_patient(
     hz = np.asarray(sorted(times), float)
     tmax = _tmax(model, hz) if tmax is None else float(tmax)
     g = np.linspace(0.0, tmax, 200) if grid is None else np.asarray(grid, float)
-    pred = model.predict_survival(new, np.unique(np.r_[g, hz]))
-    need = {"patient", "time", "surv"}
-    if not need <= set(pred.columns):
-        raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
+    pred = _predict(model, new, g, hz)
     ids = list(new.index)
     names = dict(zip(ids, labels if labels is not None else [str(i) for i in ids], strict=True))
     colours = colour_map(ids, palette)
 
     fig, spec, given = panel_spec(ax, figsize)
-    gap = (
-        4.4
-        * mpl.font_manager.FontProperties(size=mpl.rcParams["axes.labelsize"]).get_size_in_points()
-    )
-    sub = spec.subgridspec(
-        2,
-        1,
-        height_ratios=[1.0, table_height or 0.07 * (len(ids) + 1.8)],
-        hspace=stack_hspace(fig, spec, 2, gap),
-    )
-    if given is None:
-        ax = fig.add_subplot(sub[0])
-    else:
-        ax = given
-        ax.set_subplotspec(sub[0])
-    tax = fig.add_subplot(sub[1], sharex=ax)
+    ax, tax = _curve_and_table_axes(fig, spec, given, len(ids), table_height)
     rows = []
-    has_ci = (
-        ci
-        and {"lower", "upper"} <= set(pred.columns)
-        and bool(np.isfinite(pred[["lower", "upper"]].to_numpy(float)).any())
-    )
+    has_ci = _has_ci(pred, ci)
     for k, pid in enumerate(ids):
         p = pred[pred["patient"] == pid].sort_values("time")
         at = p[np.isin(p["time"].to_numpy(float), hz)]
-        ax.step(p["time"], p["surv"], where="post", color=colours[pid], label=names[pid], zorder=3)
-        if has_ci:
-            ax.fill_between(
-                p["time"],
-                p["lower"],
-                p["upper"],
-                step="post",
-                color=colours[pid],
-                alpha=0.15,
-                lw=0,
-                zorder=2,
-            )
-        ax.plot(
-            at["time"],
-            at["surv"],
-            ls="none",
-            marker="o",
-            ms=4.5,
-            mfc="white",
-            mec=colours[pid],
-            mew=1.2,
-            zorder=4,
-        )
-        ypos = len(ids) - 1 - k
-        for _, r in at.iterrows():
-            txt = format_percent(r["surv"], 0)
-            if has_ci:
-                txt += f" ({100 * r['lower']:.0f}{EN_DASH}{100 * r['upper']:.0f})"
-            tax.text(
-                r["time"],
-                ypos,
-                txt,
-                ha="center",
-                va="center",
-                color=colours[pid],
-                fontsize=mpl.rcParams["xtick.labelsize"],
-            )
+        _draw_curve(ax, p, at, colours[pid], names[pid], has_ci)
+        _write_values(tax, at, len(ids) - 1 - k, colours[pid], has_ci)
         keep = ["patient", "time", "surv"] + (["lower", "upper"] if has_ci else [])
         rows.append(at[keep].assign(label=names[pid]))
-    for t in hz:
-        ax.axvline(t, color="0.75", lw=0.7, ls=":", zorder=1)
-    ax.set_xlim(0, tmax)
-    ax.set_ylim(0, 1.03)
-    ax.set_xticks(np.unique(np.r_[month_ticks(tmax), hz]) if mark_ticks else month_ticks(tmax))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(loc="best", title="Patient", alignment="left")
+    _finish_curve_axes(ax, hz, tmax, mark_ticks, xlabel, ylabel)
     what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
     _style_table(
         tax,
