@@ -62,75 +62,63 @@ def normalise_unit(unit: str) -> str | None:
     return _UNIT_SYNONYMS.get(str(unit).strip().lower())
 
 
-def _build_aliases() -> dict[str, tuple[str, str | None]]:
-    """alias key -> (canonical column, implied unit or None)."""
-    aliases: dict[str, tuple[str, str | None]] = {}
-
-    def add(canonical: str, names: list[str], unit: str | None = None) -> None:
-        for name in names:
-            aliases[header_key(name)] = (canonical, unit)
-
-    add(
-        "patient_id",
-        [
-            "id",
-            "patient",
-            "patientid",
-            "patient_no",
-            "patient_number",
-            "pid",
-            "subject",
-            "subject_id",
-            "case_id",
-            "record_id",
-            "study_id",
-        ],
-    )
-    # follow-up time: <stem>[_<unit>]; a stem that names an endpoint hints at it
-    stems = [
-        "os",
-        "dss",
-        "mfs",
-        "lrfs",
-        "os_time",
-        "dss_time",
-        "mfs_time",
-        "lrfs_time",
-        "time",
-        "followup",
-        "follow_up",
-        "fu",
-        "fu_time",
-        "followup_time",
-        "follow_up_time",
-        "survival",
-        "survival_time",
-        "surv_time",
-        "time_to_event",
-        "futime",
-    ]
-    suffixes = {
-        "": None,
-        "months": "months",
-        "month": "months",
-        "mo": "months",
-        "days": "days",
-        "day": "days",
-        "d": "days",
-        "weeks": "weeks",
-        "wk": "weeks",
-        "years": "years",
-        "yrs": "years",
-        "y": "years",
-    }
-    for stem in stems:
-        for suffix, unit in suffixes.items():
-            if stem == "time" and suffix == "":
-                continue  # the canonical name itself
-            add("time", [f"{stem}_{suffix}" if suffix else stem], unit)
-    add(
+# the alias table (rule 3 of the module docstring); keys are matched after ``header_key``
+_PATIENT_ID_ALIASES: tuple[str, ...] = (
+    "id",
+    "patient",
+    "patientid",
+    "patient_no",
+    "patient_number",
+    "pid",
+    "subject",
+    "subject_id",
+    "case_id",
+    "record_id",
+    "study_id",
+)
+# follow-up time: <stem>[_<suffix>]; the suffix implies the unit, a stem that names an endpoint
+# hints at it
+_TIME_STEMS: tuple[str, ...] = (
+    "os",
+    "dss",
+    "mfs",
+    "lrfs",
+    "os_time",
+    "dss_time",
+    "mfs_time",
+    "lrfs_time",
+    "time",
+    "followup",
+    "follow_up",
+    "fu",
+    "fu_time",
+    "followup_time",
+    "follow_up_time",
+    "survival",
+    "survival_time",
+    "surv_time",
+    "time_to_event",
+    "futime",
+)
+_TIME_SUFFIXES: dict[str, str | None] = {
+    "": None,
+    "months": "months",
+    "month": "months",
+    "mo": "months",
+    "days": "days",
+    "day": "days",
+    "d": "days",
+    "weeks": "weeks",
+    "wk": "weeks",
+    "years": "years",
+    "yrs": "years",
+    "y": "years",
+}
+# (canonical column, alias names, unit the names imply or None), after the time aliases
+_COLUMN_ALIASES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
+    (
         "event",
-        [
+        (
             "status",
             "vital_status",
             "censor",
@@ -147,34 +135,37 @@ def _build_aliases() -> dict[str, tuple[str, str | None]]:
             "death",
             "dead",
             "died",
-        ],
-    )
-    add(
+        ),
+        None,
+    ),
+    (
         "age",
-        [
+        (
             "age_at_diagnosis",
             "age_at_dx",
             "age_diagnosis",
             "age_years",
             "age_yrs",
             "age_at_surgery",
-        ],
-    )
-    add("sex", ["gender"])
-    add(
+        ),
+        None,
+    ),
+    ("sex", ("gender",), None),
+    (
         "site",
-        [
+        (
             "tumor_site",
             "tumour_site",
             "primary_site",
             "location",
             "tumor_location",
             "tumour_location",
-        ],
-    )
-    add(
+        ),
+        None,
+    ),
+    (
         "size_cm",
-        [
+        (
             "size",
             "tumor_size",
             "tumour_size",
@@ -182,36 +173,55 @@ def _build_aliases() -> dict[str, tuple[str, str | None]]:
             "tumour_size_cm",
             "max_size_cm",
             "diameter_cm",
-        ],
-    )
-    add(
+        ),
+        None,
+    ),
+    (
         "size_cm",
-        ["size_mm", "tumor_size_mm", "tumour_size_mm", "max_size_mm", "diameter_mm"],
+        ("size_mm", "tumor_size_mm", "tumour_size_mm", "max_size_mm", "diameter_mm"),
         "mm",
-    )
-    add("depth", ["tumor_depth", "tumour_depth"])
-    add(
+    ),
+    ("depth", ("tumor_depth", "tumour_depth"), None),
+    (
         "grade",
-        [
+        (
             "fnclcc_grade",
             "fnclcc",
             "tumor_grade",
             "tumour_grade",
             "histologic_grade",
             "histological_grade",
-        ],
-    )
-    add("necrosis", ["tumor_necrosis", "tumour_necrosis", "necrosis_extent"])
-    add(
+        ),
+        None,
+    ),
+    ("necrosis", ("tumor_necrosis", "tumour_necrosis", "necrosis_extent"), None),
+    (
         "vascular_invasion",
-        ["vasc_invasion", "vascular", "vascular_inv", "intratumoral_vascular_invasion"],
-    )
-    add("aneuploidy", ["aneuploid", "dna_aneuploidy", "ploidy"])
-    add("margin", ["margins", "resection_margin", "margin_status", "surgical_margin"])
-    add(
+        ("vasc_invasion", "vascular", "vascular_inv", "intratumoral_vascular_invasion"),
+        None,
+    ),
+    ("aneuploidy", ("aneuploid", "dna_aneuploidy", "ploidy"), None),
+    ("margin", ("margins", "resection_margin", "margin_status", "surgical_margin"), None),
+    (
         "mitoses_per_10hpf",
-        ["mitoses", "mitotic_count", "mitoses_10hpf", "mitoses_hpf", "mitotic_rate"],
-    )
+        ("mitoses", "mitotic_count", "mitoses_10hpf", "mitoses_hpf", "mitotic_rate"),
+        None,
+    ),
+)
+
+
+def _build_aliases() -> dict[str, tuple[str, str | None]]:
+    """alias key -> (canonical column, implied unit or None), from the tables above."""
+    aliases: dict[str, tuple[str, str | None]] = {
+        header_key(name): ("patient_id", None) for name in _PATIENT_ID_ALIASES
+    }
+    for stem in _TIME_STEMS:
+        for suffix, unit in _TIME_SUFFIXES.items():
+            if stem == "time" and suffix == "":
+                continue  # the canonical name itself
+            aliases[header_key(f"{stem}_{suffix}" if suffix else stem)] = ("time", unit)
+    for canonical, names, unit in _COLUMN_ALIASES:
+        aliases.update((header_key(name), (canonical, unit)) for name in names)
     return aliases
 
 

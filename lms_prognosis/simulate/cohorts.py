@@ -144,10 +144,7 @@ def simulate_cohort(
     cov, design = draw_covariates(n, profile, rng)
     lp = linear_predictor(design, log_hr)
     if marker is not None:
-        has_marker = rng.random(n) < marker[1]
-        cov["marker"] = pd.array(has_marker, dtype="boolean")
-        log_hr = pd.concat([log_hr, pd.Series({"marker": math.log(marker[0])})])
-        lp = lp + log_hr["marker"] * has_marker
+        log_hr, lp = _add_marker(rng, marker, cov, log_hr, lp)
     time, event = _outcomes(
         rng,
         lp,
@@ -161,12 +158,6 @@ def simulate_cohort(
         competing_risks,
     )
 
-    width = max(6, len(str(n)))
-    ids = np.char.add("SIM-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
-    data = pd.concat(
-        [pd.DataFrame({"patient_id": ids.astype(object), "time": time, "event": event}), cov],
-        axis=1,
-    )
     params = dict(
         n=n,
         profile=profile,
@@ -182,6 +173,46 @@ def simulate_cohort(
         hazard_ratios=hazard_ratios,
         marker_hr=marker_hr,
         marker_prevalence=marker_prevalence,
+    )
+    return _assemble(time, event, cov, lp, log_hr, scale, params, seed)
+
+
+def _add_marker(
+    rng: np.random.Generator,
+    marker: tuple[float, float],
+    cov: pd.DataFrame,
+    log_hr: pd.Series,
+    lp: np.ndarray,
+) -> tuple[pd.Series, np.ndarray]:
+    """Draw the new binary marker (HR, prevalence) into ``cov`` (column ``marker``, in place);
+    return the log-HRs and the linear predictor with the marker term added."""
+    has_marker = rng.random(len(lp)) < marker[1]
+    cov["marker"] = pd.array(has_marker, dtype="boolean")
+    log_hr = pd.concat([log_hr, pd.Series({"marker": math.log(marker[0])})])
+    return log_hr, lp + log_hr["marker"] * has_marker
+
+
+def _assemble(
+    time: np.ndarray,
+    event: np.ndarray,
+    cov: pd.DataFrame,
+    lp: np.ndarray,
+    log_hr: pd.Series,
+    scale: float,
+    params: dict[str, Any],
+    seed: int | np.random.Generator | None,
+) -> Cohort:
+    """The simulated :class:`Cohort`: patient ids, outcomes and covariates, the truth, the
+    source line and the notes. ``params`` are the arguments of :func:`simulate_cohort` (as
+    recorded in the truth); ``seed`` is the one given, for the source line."""
+    n, profile, model = params["n"], params["profile"], params["model"]
+    endpoint, competing_risks = params["endpoint"], params["competing_risks"]
+    shape, target_5y_dss = params["shape"], params["target_5y_dss"]
+    width = max(6, len(str(n)))
+    ids = np.char.add("SIM-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+    data = pd.concat(
+        [pd.DataFrame({"patient_id": ids.astype(object), "time": time, "event": event}), cov],
+        axis=1,
     )
     truth = make_truth(
         data, lp, log_hr, scale, shape, model, profile, endpoint, target_5y_dss, params
