@@ -24,6 +24,7 @@ from lms_prognosis._compare import (
 )
 from lms_prognosis._format import format_number, format_p
 from lms_prognosis._results import Result
+from lms_prognosis.cohort.schema import SCHEMA
 from lms_prognosis.exceptions import ColumnNotFoundError
 from lms_prognosis.report.export import TableExportMixin
 
@@ -46,20 +47,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "necrosis_any": "Any necrosis",
 }
 
-#: Canonical columns summarised by default for a Cohort (those present are used).
-COHORT_VARIABLES = (
-    "age",
-    "sex",
-    "site",
-    "size_cm",
-    "depth",
-    "grade",
-    "necrosis",
-    "vascular_invasion",
-    "aneuploidy",
-    "margin",
-    "mitoses_per_10hpf",
-)
+#: Canonical columns summarised by default for a Cohort (those present are used): the
+#: schema's covariates, in the schema's order.
+COHORT_VARIABLES = tuple(c for c in SCHEMA if c not in ("patient_id", "time", "event"))
 _NOT_VARIABLES = {"patient_id", "time", "event"}
 
 
