@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._results import DROPPED_COLUMNS, empty_dropped
-from lms_prognosis._timefix import TIMEFIX_TOLERANCE, timefix
+from lms_prognosis._timefix import TIMEFIX_TOLERANCE, grid_step, timefix
 from lms_prognosis.exceptions import ColumnNotFoundError, SurvivalDataError
 
 __all__ = [
@@ -75,6 +75,11 @@ class SurvData:
         Rows in the caller's frame.
     n_timefixed : int
         Times changed by the near-tie rule.
+    grid_step : float or None
+        1, 10 or 100 when every time is exactly the double nearest k / step (whole days,
+        months to 0.1 or 0.01), as :func:`lms_prognosis._timefix.grid_step` found while
+        checking for near-ties; kernels use it to index the distinct times without a second
+        scan. None otherwise.
     """
 
     time: np.ndarray
@@ -86,6 +91,7 @@ class SurvData:
     dropped: pd.DataFrame
     n_input: int
     n_timefixed: int = 0
+    grid_step: float | None = None
 
     @property
     def n(self) -> int:
@@ -477,7 +483,8 @@ def _assemble(
     t = np.add(sel(t), 0.0)  # a float copy; -0.0 -> 0.0
     s = None if s is None else np.add(sel(s), 0.0)
     n_fixed = 0
-    if apply_timefix:
+    step = grid_step(t) if s is None else None  # on a coarse grid nothing can merge
+    if apply_timefix and step is None:
         t, s, n_fixed = timefix(t, s)
     # selecting a list of columns (and rows) already makes a new frame: no second copy
     kept = frame[cols] if keep is None else frame.loc[keep, cols]
@@ -495,4 +502,5 @@ def _assemble(
         dropped=dropped,
         n_input=len(frame),
         n_timefixed=n_fixed,
+        grid_step=step,
     )

@@ -52,26 +52,29 @@ CONF_TYPES = ("log", "log-log", "plain", "logit")
 _MEDIAN_TOL = np.finfo(float).eps ** 0.5
 
 
-def _grid_codes(time: np.ndarray, superset: bool) -> tuple[np.ndarray, np.ndarray] | None:
+def _grid_codes(
+    time: np.ndarray, superset: bool, step: float | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Fast path for times on a grid (whole days, months rounded to 0.1 or 0.01).
 
     If every time is exactly the double k / s for an integer k (s = 1, 10 or 100) and k is
     not huge, the distinct times come from k itself instead of a hash: O(n), no sort. The
     values returned are k / s, i.e. the input doubles themselves. With ``superset`` and a
     grid no longer than the data, every grid point 0..max(k) is returned (unused points
-    simply get no rows), which saves a pass.
+    simply get no rows), which saves a pass. ``step``, when the caller already knows that
+    every time is the double nearest k / step (``SurvData.grid_step``), skips that check.
     """
     n = len(time)
     limit = max(2 * n, 1 << 16)
     head = time[:256]
-    for s in (1.0, 10.0, 100.0):
+    for s in (1.0, 10.0, 100.0) if step is None else (step,):
         kh = np.rint(head * s)
-        if kh.max() > limit or not np.array_equal(kh / s, head):
+        if kh.max() > limit or (step is None and not np.array_equal(kh / s, head)):
             continue
         k = np.multiply(time, s)
         np.rint(k, out=k)
         kmax = k.max()
-        if kmax > limit or not np.array_equal(k / s, time):
+        if kmax > limit or (step is None and not np.array_equal(k / s, time)):
             continue
         ki = k.astype(np.intp)
         if superset and kmax < n + 1024:
@@ -84,12 +87,17 @@ def _grid_codes(time: np.ndarray, superset: bool) -> tuple[np.ndarray, np.ndarra
     return None
 
 
-def time_codes(time: np.ndarray, superset: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def time_codes(
+    time: np.ndarray, superset: bool = False, step: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each time among the sorted distinct times, and those distinct times.
 
     Times are compared exactly (no rounding of near-equal values). With ``superset=True``
     the returned values may include times that do not occur (still sorted, and
     ``values[codes] == time``), for callers that count per value anyway.
+
+    ``step`` (1, 10 or 100) says the times are known to be the doubles nearest k / step, as
+    ``SurvData.grid_step`` reports, so the grid check is not repeated.
 
     Examples
     --------
@@ -102,7 +110,7 @@ def time_codes(time: np.ndarray, superset: bool = False) -> tuple[np.ndarray, np
     """
     if len(time) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0)
-    grid = _grid_codes(time, superset)
+    grid = _grid_codes(time, superset, step)
     if grid is not None:
         return grid
     codes, uniq = pd.factorize(time, sort=False)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lms_prognosis.exceptions import SurvivalDataError
 
-__all__ = ["timefix", "TIMEFIX_TOLERANCE"]
+__all__ = ["timefix", "grid_step", "TIMEFIX_TOLERANCE"]
 
 #: R's ``aeqSurv`` tolerance, ``sqrt(.Machine$double.eps)``
 TIMEFIX_TOLERANCE = float(np.finfo(float).eps) ** 0.5
@@ -25,7 +25,12 @@ _CHUNK = 1 << 15  # values per pass of the grid check (fits the L2 cache)
 
 
 def _on_coarse_grid(values: np.ndarray, tolerance: float) -> bool:
-    """True if nothing can be merged because every value is a multiple of a coarse step.
+    """True if nothing can be merged (see :func:`grid_step`)."""
+    return grid_step(values, tolerance) is not None
+
+
+def grid_step(values: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE) -> float | None:
+    """The coarse step s (1, 10 or 100) every value sits on, or None; then nothing merges.
 
     That is, every value is exactly the double nearest k / s for an integer k (s = 1, 10 or
     100: whole days, months rounded to 0.1 or 0.01), and 1 / s is more than twice R's
@@ -34,18 +39,23 @@ def _on_coarse_grid(values: np.ndarray, tolerance: float) -> bool:
     :func:`timefix` needs no sort. Checking ``values == rint(values * s) / s`` (not merely
     that ``values * s`` is whole) matters: 1.7 and the next double above it both give 17.0
     when multiplied by 10, yet R merges them.
+
+    Examples
+    --------
+    >>> grid_step(np.array([3.0, 12.5, 7.1])), grid_step(np.array([0.1 + 0.2, 0.3]))
+    (10.0, None)
     """
     if values.size == 0:
-        return True
+        return 1.0
     top = float(max(-values.min(), values.max()))
     steps = [
         s for s in (1.0, 10.0, 100.0) if 1.0 / s > 2 * tolerance and 1.0 / s > 2 * tolerance * top
     ]
     buf = np.empty(min(values.size, _CHUNK))
-    return any(
-        all(_is_nearest(values[i : i + _CHUNK], s, buf) for i in range(0, values.size, _CHUNK))
-        for s in steps
-    )
+    for s in steps:
+        if all(_is_nearest(values[i : i + _CHUNK], s, buf) for i in range(0, values.size, _CHUNK)):
+            return s
+    return None
 
 
 def _is_nearest(chunk: np.ndarray, step: float, buf: np.ndarray) -> bool:

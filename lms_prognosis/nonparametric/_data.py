@@ -38,6 +38,7 @@ class GroupedData:
     slabels: list[Any] = field(default_factory=list)
     dropped: pd.DataFrame = field(default_factory=empty_dropped)
     n_competing: int = 0
+    grid_step: float | None = None
 
     @property
     def n(self) -> int:
@@ -109,4 +110,5 @@ def prepare(
         slabels=slabels,
         dropped=sd.dropped,
         n_competing=sd.n_competing,
+        grid_step=sd.grid_step,
     )

@@ -22,6 +22,7 @@ def survdiff_arrays(
     scode: np.ndarray | None,
     n_strata: int,
     rho: float,
+    step: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected (both weighted when rho != 0) and the variance matrix, summed over strata.
 
@@ -29,7 +30,7 @@ def survdiff_arrays(
     (n_g and d_g in group g) and weight w = S(t-)^rho (S the pooled Kaplan-Meier of the
     stratum): O_g += w d_g, E_g += w d n_g / n, and, for n > 1,
     V_gh += w^2 d (n - d) / (n (n - 1)) * n_g (delta_gh - n_h / n), as R's C routine
-    ``survdiff2``.
+    ``survdiff2``. ``step`` is the times' grid step when known (see ``time_codes``).
 
     Examples
     --------
@@ -49,7 +50,7 @@ def survdiff_arrays(
             t, d, g = time[m], died[m], gcode[m]
         if len(t) == 0:
             continue
-        tc, uniq = time_codes(t, superset=True)
+        tc, uniq = time_codes(t, superset=True, step=step)
         size = len(uniq) * n_groups
         key = tc * n_groups + g
         cnt = np.bincount(key, minlength=size).reshape(len(uniq), n_groups)

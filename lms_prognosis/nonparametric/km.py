@@ -307,7 +307,8 @@ def _km_table(
     data: GroupedData, conf_type: str, conf_level: float
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The survfit table of every group, and the first row of each group."""
-    cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels))
+    codes = _km.time_codes(data.time, superset=True, step=data.grid_step)
+    cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels), codes=codes)
     curves = _group_curves(cells)
     lower, upper = _km.conf_int(curves["surv"], curves["se_log"], conf_type, conf_level)
     with np.errstate(invalid="ignore"):

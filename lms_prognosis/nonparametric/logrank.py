@@ -166,7 +166,7 @@ def logrank_from_data(
         )
     n_strata = len(data.slabels) if data.scode is not None else 1
     obs, exp, var = _logrank.survdiff_arrays(
-        data.time, data.died, data.gcode, k, data.scode, n_strata, float(rho)
+        data.time, data.died, data.gcode, k, data.scode, n_strata, float(rho), data.grid_step
     )
     chisq, dof, p = _logrank.overall_chisq(obs, exp, var)
     method = _method(group, strata, float(rho), trend)
