@@ -2,7 +2,7 @@
 
 The report is assembled section by section from the statistics modules
 (:mod:`~lms_prognosis.nonparametric.km`, :mod:`~lms_prognosis.cox.fit`,
-:mod:`~lms_prognosis.literature.models`, :mod:`~lms_prognosis.evaluate.metrics`) and the figures of
+:mod:`~lms_prognosis.literature.models`, :mod:`~lms_prognosis.evaluate`) and the figures of
 :mod:`lms_prognosis.plotting`; this module only orchestrates, writes files and records what it
 wrote. Layout of the output folder::
 

@@ -209,7 +209,7 @@ def test_risk_as_a_series_is_values_not_a_model():
     # a pandas Series has .apply like a PublishedModel; it must be read as the risk values
     import pandas as pd
 
-    from lms_prognosis.evaluate.metrics import concordance as conc
+    from lms_prognosis.evaluate import concordance as conc
 
     d = pd.DataFrame({"time": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0], "risk": [5, 3, 3, 3, 1]})
     assert conc(d, d["risk"]).c == conc(d, "risk").c == conc(d, d["risk"].to_numpy()).c
