@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,7 +251,10 @@ def read_xlsx(raw: bytes, where: str, error: type[Exception]) -> pd.DataFrame:
             keep_default_na=False,
             na_values=NA_TOKENS,
         )
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+    # what openpyxl raises for a file that is not a workbook (BadZipFile), a zip that is not an
+    # .xlsx (KeyError: a missing part), broken XML (ParseError, a SyntaxError) or bad cell
+    # content (ValueError); anything else is a bug and propagates
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise error(f"{where}: cannot be read as an .xlsx workbook ({exc})") from None
     df.columns = [str(c).strip() for c in df.columns]
     return df

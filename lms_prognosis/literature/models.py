@@ -319,9 +319,10 @@ class PublishedModel:
         >>> df = pd.DataFrame({"time": [5.0, 9.0], "event": [2, 1], "age": [70.0, 50.0],
         ...                    "vascular_invasion": [True, False],
         ...                    "aneuploidy": [False, False], "necrosis": ["none", "none"]})
+        >>> from lms_prognosis.exceptions import SurvivalDataError
         >>> try:  # R's 1/2 status is refused, as by every entry point
         ...     published_model("gustafson1992").apply(df)
-        ... except Exception as err:
+        ... except SurvivalDataError as err:
         ...     print(type(err).__name__)
         SurvivalDataError
         """

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -802,3 +803,15 @@ def test_columns_mapping_names_a_close_column(tmp_path):
     with pytest.raises(ColumnNotFoundError, match=r"'fu_time', which is not a column of the "
                                                   r"file; did you mean 'fu_tme'\?"):
         read_cohort(write(tmp_path, "fu_tme,event\n1,1\n"), columns={"fu_time": "time"})
+
+
+@pytest.mark.parametrize("content", ["not a zip", "zip without workbook parts"])
+def test_a_broken_workbook_is_a_cohort_error_naming_the_file(tmp_path, content):
+    path = tmp_path / "broken.xlsx"
+    if content == "not a zip":
+        path.write_bytes(b"this is not a workbook")
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("readme.txt", "hello")
+    with pytest.raises(CohortError, match=r"broken\.xlsx.*cannot be read as an \.xlsx workbook"):
+        read_cohort(path)
