@@ -148,14 +148,9 @@ def checked(
     require_columns(frame, covariates, "covariate")
     cov_missing = frame[list(covariates)].isna().any(axis=1).to_numpy() if covariates else None
     extra: dict[str, np.ndarray] = {}
-    for name, arr in values.items():
-        if arr.shape[0] != len(frame):
-            raise LMSPrognosisError(
-                f"{name} has {arr.shape[0]} values but the data have "
-                f"{len(frame)} rows; give one value per row"
-            )
+    for name, arr in values.items():  # survival_data checks there is one value per row
         flag = arr if arr.ndim == 1 else np.where(np.isnan(arr).any(axis=1), np.nan, 0.0)
-        if cov_missing is not None and cov_missing.any():
+        if cov_missing is not None and cov_missing.any() and len(flag) == len(frame):
             flag = np.where(cov_missing, 0.0, flag)
         extra[name] = flag
     sd = survival_data(
