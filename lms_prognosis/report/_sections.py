@@ -263,16 +263,13 @@ def _km_factor(
 ) -> tuple[Figure, dict[str, str], list[dict[str, str]]] | None:
     """Curves, log-rank test and survival at the time points for one factor (None: absent)."""
     d, col = ctx.data, factor.column
-    if col not in d or d[col].notna().sum() == 0:
+    if col not in d or d[col].notna().sum() == 0 or d[col].nunique() < 2:
         return None
-    sub = d[d[col].notna()]
-    if sub[col].nunique() < 2:
-        return None
-    kmf = kaplan_meier(sub, group=col)
+    kmf = kaplan_meier(d, group=col)  # leaves out and reports the rows missing the factor
     kw: dict[str, Any] = {"trend": True, "scores": [1, 2, 3]} if factor.trend else {}
-    lr = logrank_test(sub, group=col, **kw)
+    lr = logrank_test(d, group=col, **kw)
     test_name = "log-rank test for trend" if factor.trend else "log-rank test"
-    missing = int(d[col].isna().sum())
+    missing = int(kmf.dropped.loc[kmf.dropped["column"] == col, "row"].nunique())
     fig = plot_km(kmf, at_risk=True, logrank=lr, labels=str, title=factor.label, censor_marks=marks)
     if not marks:
         _fixed_legend(fig)
@@ -283,7 +280,7 @@ def _km_factor(
     test = {
         "factor": factor.label,
         "groups": str(len(kmf.groups)),
-        "patients": str(len(sub)),
+        "patients": str(kmf.n),
         "chi-square": format_number(lr.chisq),
         "df": str(int(lr.df)),
         "p": format_p(lr.p, prefix=False),
