@@ -93,12 +93,9 @@ def section_cox(ctx: Context) -> Section:
     ctx.results["cox"] = cox
     hrt = hr_table(cox, univariable="auto", data=d, labels=FACTOR_LABELS)
     ctx.results["hr_table"] = hrt
-    dropped = cox.dropped if cox.dropped is not None else pd.DataFrame()
-    sec.add(Paragraph(_cox_text(cox, int(dropped["row"].nunique()) if len(dropped) else 0)))
-    w.csv(
-        dropped if len(dropped) else pd.DataFrame(columns=["row", "column", "value", "reason"]),
-        "tables/cox_dropped.csv",
-    )
+    # .dropped always has the shared columns (row, column, value, reason), empty or not
+    sec.add(Paragraph(_cox_text(cox, int(cox.dropped["row"].nunique()))))
+    w.csv(cox.dropped, "tables/cox_dropped.csv")
     sec.add(
         w.table(
             hrt.table,
