@@ -74,10 +74,10 @@ class Result:
         return self.table.copy()
 
     @property
-    def dropped_rows(self) -> pd.DataFrame:
-        """``.dropped`` if the result has one, else an empty table with the same columns."""
+    def n_dropped(self) -> int:
+        """Rows left out (see ``.dropped``); 0 for a result without survival input."""
         d = getattr(self, "dropped", None)
-        return empty_dropped() if d is None else d
+        return 0 if d is None or d.empty else int(d["row"].nunique())
 
     # ------------------------------------------------------------------ display
     def _heading(self) -> str:

@@ -253,12 +253,13 @@ def test_mixin_repr_and_copy() -> None:
     out = toy.to_frame()
     out.loc[0, "a"] = 99
     assert toy.table.loc[0, "a"] == 1
-    assert toy.dropped_rows is toy.dropped
+    assert toy.n_dropped == 1
 
 
 def test_mixin_without_dropped() -> None:
     toy = _Toy(pd.DataFrame({"a": ["<b>"]}))
     assert "left out" not in repr(toy)
     assert "&lt;b&gt;" in toy._repr_html_()  # escaped
-    assert toy.dropped_rows.empty and list(toy.dropped_rows.columns) == list(DROPPED_COLUMNS)
+    assert toy.n_dropped == 0
+    assert list(empty_dropped().columns) == list(DROPPED_COLUMNS)
     assert dropped_note(None) == dropped_note(empty_dropped()) == ""

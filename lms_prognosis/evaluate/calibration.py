@@ -76,11 +76,6 @@ class CalibrationResult(Result):
     dropped: pd.DataFrame = field(default_factory=empty_dropped)
     _title: ClassVar[str] = "Calibration"
 
-    @property
-    def n_dropped(self) -> int:
-        """Rows left out (see ``.dropped``)."""
-        return int(self.dropped["row"].nunique())
-
     def _heading(self) -> str:
         return (
             f"Calibration at {self.time_point:g} months (event probability scale), "

@@ -66,11 +66,6 @@ class ConcordanceResult(Result):
     _title: ClassVar[str] = "Concordance"
 
     @property
-    def n_dropped(self) -> int:
-        """Rows left out (see ``.dropped``)."""
-        return int(self.dropped["row"].nunique())
-
-    @property
     def dxy(self) -> float:
         """Somers' Dxy = 2 C - 1."""
         return 2.0 * self.c - 1.0

@@ -102,11 +102,6 @@ class KMResult(Result):
     _data: GroupedData | None = field(default=None, repr=False)
     _starts: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64), repr=False)
 
-    @property
-    def n_dropped(self) -> int:
-        """Number of rows left out (see ``.dropped``)."""
-        return int(self.dropped["row"].nunique()) if len(self.dropped) else 0
-
     def _group_rows(self, g: int) -> slice:
         return slice(int(self._starts[g]), int(self._starts[g + 1]))
 

@@ -75,11 +75,6 @@ class LogRankResult(Result):
     n: int = 0
     dropped: pd.DataFrame = field(default_factory=empty_dropped)
 
-    @property
-    def n_dropped(self) -> int:
-        """Number of rows left out (see ``.dropped``)."""
-        return int(self.dropped["row"].nunique()) if len(self.dropped) else 0
-
     def _heading(self) -> str:
         return self.method
 
