@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,10 @@ _MAX_ROWS_NAMED = 5
 class SurvData:
     """Checked survival input: arrays for the engines plus the rows left out.
 
+    A SurvData lives inside one call of an entry point: ``frame`` and ``positions`` are
+    built from the caller's frame on first use (an engine that needs only the arrays pays
+    for no DataFrame); from then on they are SurvData's own copies, which results keep.
+
     Attributes
     ----------
     time : ndarray of float
@@ -66,9 +71,9 @@ class SurvData:
         Case weights.
     frame : DataFrame
         A copy of the other columns used (covariates, group, strata, cluster, extra), for the
-        rows kept, with the caller's index.
+        rows kept, with the caller's index (built on first use).
     positions : ndarray of int
-        Positions of the rows kept in the caller's frame.
+        Positions of the rows kept in the caller's frame (built on first use).
     dropped : DataFrame
         Rows left out: row (the caller's index label), column, value, reason.
     n_input : int
@@ -86,22 +91,55 @@ class SurvData:
     event: np.ndarray
     start: np.ndarray | None
     weights: np.ndarray | None
-    frame: pd.DataFrame
-    positions: np.ndarray
     dropped: pd.DataFrame
     n_input: int
     n_timefixed: int = 0
     grid_step: float | None = None
+    # the caller's frame, the other columns used, the rows kept (None = all) and the extra
+    # values: ``frame``, ``positions`` and ``column`` are built from them only when asked for,
+    # so an engine that needs only the arrays pays for no DataFrame
+    source: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    columns: tuple[str, ...] = ()
+    keep: np.ndarray | None = field(default=None, repr=False)
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
         """Rows analysed."""
         return int(self.time.shape[0])
 
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """A copy of the other columns used, for the rows kept, with the caller's index."""
+        # take() by position makes a new frame (a copy) at a third of the cost of df[cols]
+        src, cols = self.source, list(self.columns)
+        if src.columns.is_unique:
+            kept = src.take([src.columns.get_loc(c) for c in cols], axis=1)
+        else:
+            kept = src[cols]
+        if self.keep is not None:
+            kept = kept.take(self.positions)
+        if self.extras:  # assign, not item setting: pandas warns on a .loc selection
+            sel = (lambda a: a) if self.keep is None else (lambda a: a[self.keep])
+            kept = kept.assign(**{k: sel(v) for k, v in self.extras.items()})
+        return kept
+
+    def column(self, name: str) -> pd.Series:
+        """One column used, for the rows kept (read-only: it may share the caller's data)."""
+        if name in self.extras or "frame" in self.__dict__:
+            return self.frame[name]
+        col = self.source[name]
+        return col if self.keep is None else col[self.keep]
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        """Positions of the rows kept in the caller's frame."""
+        return np.arange(self.n_input) if self.keep is None else np.flatnonzero(self.keep)
+
     @property
     def index(self) -> pd.Index:
         """The caller's index labels of the rows kept."""
-        return self.frame.index
+        return self.source.index if self.keep is None else self.source.index[self.keep]
 
     @property
     def n_events(self) -> int:
@@ -111,6 +149,8 @@ class SurvData:
     @property
     def n_competing(self) -> int:
         """Competing events (code 2)."""
+        if self.event.size == 0 or self.event.max() < 2:  # one cheap pass in the usual case
+            return 0
         return int(np.count_nonzero(self.event == 2))
 
     def status(self, cause: int = 1) -> np.ndarray:
@@ -270,10 +310,11 @@ def _nan_mask(values: np.ndarray) -> np.ndarray | None:
     return np.isnan(values)
 
 
-def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str) -> None:
+def _check_time(t: np.ndarray, index: pd.Index, name: str, role: str, lo: Any = None) -> None:
     if t.size == 0:
         return
-    lo, hi = t.min(), t.max()  # NaN if a value is missing: the full check below
+    lo = t.min() if lo is None else lo  # NaN if a value is missing: the full check below
+    hi = t.max()
     if hi < np.inf and (0 <= lo if role == "time" else -np.inf < lo):
         return
     with np.errstate(invalid="ignore"):
@@ -398,8 +439,12 @@ def survival_data(
     s = None if start is None else _numeric(frame[start], "start", start)
     w = None if weights is None else _numeric(frame[weights], "weights", weights)
     miss: dict[str, np.ndarray] = {}
+    t_min = t.min() if t.size else 0.0  # NaN when a time is missing; reused by the check
     for name, arr in ((time, t), (event, e), (start, s), (weights, w)):
-        nan = None if name is None or arr is None else _nan_mask(arr)
+        if name == time and arr is t:
+            nan = np.isnan(t) if np.isnan(t_min) else None
+        else:
+            nan = None if name is None or arr is None else _nan_mask(arr)
         if name is not None and nan is not None:
             miss[name] = nan
     _collect_missing(frame, cols, miss)
@@ -408,7 +453,7 @@ def survival_data(
         gone = values.isna().to_numpy()
         if gone.any():
             miss[name] = gone | miss[name] if name in miss else gone
-    _check_values(t, s, w, index, time, start, weights)
+    _check_values(t, s, w, index, time, start, weights, t_min)
     return _assemble(frame, cols, extras, miss, t, e, s, w, apply_timefix)
 
 
@@ -435,8 +480,9 @@ def _check_values(
     time: str,
     start: str | None,
     weights: str | None,
+    t_min: Any = None,
 ) -> None:
-    _check_time(t, index, time, "time")
+    _check_time(t, index, time, "time", t_min)
     if s is not None and start is not None:
         _check_time(s, index, start, "start")
         with np.errstate(invalid="ignore"):
@@ -468,17 +514,14 @@ def _assemble(
     apply_timefix: bool,
 ) -> SurvData:
     dropped = _dropped_table(frame, extras, miss)
-    if miss:
-        keep = ~np.logical_or.reduce(list(miss.values()))
-        positions = np.flatnonzero(keep)
-    else:
-        keep = None
-        positions = np.arange(len(frame))
-    if positions.size == 0:
+    keep = ~np.logical_or.reduce(list(miss.values())) if miss else None
+    if keep is not None and not keep.any():
         raise SurvivalDataError(
             f"no rows left to analyse: all {len(frame)} rows have a missing "
-            f"value ({', '.join(miss) or 'empty data'})"
+            f"value ({', '.join(miss)})"
         )
+    if len(frame) == 0:
+        raise SurvivalDataError("no rows left to analyse: the data are empty")
     sel = (lambda a: a) if keep is None else (lambda a: a[keep])
     t = np.add(sel(t), 0.0)  # a float copy; -0.0 -> 0.0
     s = None if s is None else np.add(sel(s), 0.0)
@@ -486,21 +529,17 @@ def _assemble(
     step = grid_step(t) if s is None else None  # on a coarse grid nothing can merge
     if apply_timefix and step is None:
         t, s, n_fixed = timefix(t, s)
-    # selecting a list of columns (and rows) already makes a new frame: no second copy
-    kept = frame[cols] if keep is None else frame.loc[keep, cols]
-    if extras:  # assign, not item setting: pandas warns when setting on a .loc selection
-        kept = kept.assign(
-            **{k: v.to_numpy() if keep is None else v.to_numpy()[keep] for k, v in extras.items()}
-        )
     return SurvData(
         time=t,
         event=sel(e).astype(np.int8),
         start=s,
         weights=None if w is None else sel(w).astype(float),
-        frame=kept,
-        positions=positions,
         dropped=dropped,
         n_input=len(frame),
         n_timefixed=n_fixed,
         grid_step=step,
+        source=frame,
+        columns=tuple(cols),
+        keep=keep,
+        extras={k: v.to_numpy() for k, v in extras.items()},
     )

@@ -243,10 +243,23 @@ def test_callers_frame_is_not_changed_and_results_own_their_data() -> None:
     assert not np.shares_memory(sd.time, df["time"].to_numpy())
     assert not np.shares_memory(sd.event, df["event"].to_numpy())
     kept_time = sd.time.copy()
+    assert sd.frame.loc[10, "age"] == 1.0  # built on first use, within the caller's call
     df.loc[10, "time"] = 99.0
     df.loc[10, "age"] = 99.0
     assert sd.time.tolist() == kept_time.tolist()
     assert sd.frame.loc[10, "age"] == 1.0
+    assert not np.shares_memory(sd.frame["age"].to_numpy(), df["age"].to_numpy())
+
+
+def test_a_result_owns_its_data_when_the_callers_frame_changes_later() -> None:
+    df = lp.load_synthetic().data.copy()
+    fit = lp.fit_cox(df, covariates=["age", "grade"])
+    new = df.iloc[:3]
+    before = fit.predict_survival(new, [12.0, 60.0])
+    df["age"] = 0.0
+    df["time"] = 1.0
+    pd.testing.assert_frame_equal(fit.predict_survival(new, [12.0, 60.0]), before)
+    assert fit.check_ph().table["chisq"].notna().all()
 
 
 def test_a_cohort_is_accepted() -> None:

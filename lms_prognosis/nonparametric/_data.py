@@ -97,10 +97,10 @@ def prepare(
     sd = survival_data(df, time, event, group=group, strata=strata)
     labels: list[Any] = ["all"]
     if group is None:
-        gcode = np.zeros(sd.n, dtype=np.int64)
+        gcode = np.broadcast_to(np.int64(0), (sd.n,))  # read-only zeros, no allocation
     else:
-        gcode, labels = group_codes(sd.frame[group])
-    scode, slabels = (None, []) if strata is None else group_codes(sd.frame[strata])
+        gcode, labels = group_codes(sd.column(group))
+    scode, slabels = (None, []) if strata is None else group_codes(sd.column(strata))
     return GroupedData(
         time=sd.time,
         died=sd.status(1),

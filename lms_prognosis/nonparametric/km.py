@@ -282,29 +282,13 @@ class KMResult(Result):
         return self._summary_frame()
 
 
-def _group_curves(cells: _km.Cells) -> dict[str, np.ndarray]:
-    """The product-limit kernel per group, concatenated in cell order."""
-    parts = [
-        _km.ProductLimit.from_counts(
-            cells.time[sl], cells.n_risk[sl], cells.n_event[sl], cells.n_censor[sl]
-        )
-        for sl in (
-            slice(cells.starts[g], cells.starts[g + 1]) for g in range(len(cells.starts) - 1)
-        )
-    ]
-    return {
-        name: np.concatenate([getattr(p, name) for p in parts])
-        for name in ("surv", "se_log", "cumhaz")
-    }
-
-
 def _km_table(
     data: GroupedData, conf_type: str, conf_level: float
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The survfit table of every group, and the first row of each group."""
     codes = _km.time_codes(data.time, superset=True, step=data.grid_step)
     cells = _km.count_cells(data.time, data.died, data.gcode, len(data.labels), codes=codes)
-    curves = _group_curves(cells)
+    curves = _km.segment_curves(cells.n_risk, cells.n_event, cells.starts)
     lower, upper = _km.conf_int(curves["surv"], curves["se_log"], conf_type, conf_level)
     with np.errstate(invalid="ignore"):
         std_err = curves["surv"] * curves["se_log"]
