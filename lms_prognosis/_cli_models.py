@@ -124,6 +124,12 @@ def register_predict(subparsers: Any) -> None:
         action="store_true",
         help="apply even if the cohort's endpoint is not the model's",
     )
+    p.add_argument(
+        "--allow-outside-population",
+        action="store_true",
+        help="also score patients outside the model's population (a site it did not "
+        "study); by default they are left out and listed",
+    )
     add_cohort_options(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=_cmd_predict)
@@ -146,13 +152,17 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         cohort = read_cohort_file(path, args)
         if args.recalibrate:
             model = model.recalibrate(
-                cohort, missing=args.missing, allow_endpoint_mismatch=args.allow_endpoint_mismatch
+                cohort,
+                missing=args.missing,
+                allow_endpoint_mismatch=args.allow_endpoint_mismatch,
+                allow_outside_population=args.allow_outside_population,
             )
         res = model.score(
             cohort,
             args.times,
             missing=args.missing,
             allow_endpoint_mismatch=args.allow_endpoint_mismatch,
+            allow_outside_population=args.allow_outside_population,
         )
     with writing("predict", "--out", out):
         res.table.to_csv(out, index=False)

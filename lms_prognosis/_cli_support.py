@@ -363,7 +363,9 @@ _KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] =
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip(),
     ),
     (
-        re.compile(r"\b(allow_endpoint_mismatch|force|recalibrate)=True\b"),
+        re.compile(
+            r"\b(allow_endpoint_mismatch|allow_outside_population|force|recalibrate)=True\b"
+        ),
         lambda m: f"--{m.group(1).replace('_', '-')}",
     ),
 ]

@@ -114,7 +114,7 @@ class SurvData:
         # take() by position makes a new frame (a copy) at a third of the cost of df[cols]
         src, cols = self.source, list(self.columns)
         if src.columns.is_unique:
-            kept = src.take([src.columns.get_loc(c) for c in cols], axis=1)
+            kept = src.take([int(src.columns.get_loc(c)) for c in cols], axis=1)  # type: ignore[arg-type]
         else:
             kept = src[cols]
         if self.keep is not None:

@@ -259,7 +259,7 @@ def _cox_reference(cox: Any, variables: list[_Variable]) -> pd.DataFrame:
 
 
 def _published_variables(model: Any) -> list[_Variable]:
-    if getattr(model, "kind", "cox") != "cox":
+    if getattr(model, "model_type", "cox") != "cox":
         raise ModelError(
             f"{model.name!r} is a points system, already its own nomogram; a "
             "nomogram is made for Cox models"

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lms_prognosis.literature import data as _lit
-from lms_prognosis.literature.design import SITES, column, model_design, normalised_text
+from lms_prognosis.literature._problems import MISSING, OUTSIDE, Problem
+from lms_prognosis.literature.design import SITES, column, model_design
 
-#: reason for a row left out because a model input is missing (as the survival-input check)
-MISSING = "missing"
-#: reason for a row outside the population a model was developed in
-OUTSIDE = "outside the model's population"
+__all__ = ["MISSING", "OUTSIDE", "Problem", "Group", "linear_predictor"]
 
 
 @dataclass(frozen=True)
@@ -32,16 +29,6 @@ class Group:
     column: str
     terms: tuple[str, ...]
     levels: tuple[tuple[float, tuple[float, ...]], ...] = ()  # (prevalence, term values)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a row cannot be scored (position in the frame, column, value, reason)."""
-
-    position: int
-    column: str
-    value: Any
-    reason: str
 
 
 def _binary(term: str, column_name: str) -> Group:
@@ -127,17 +114,6 @@ def _marginal(group: Group, terms: list[str], b: np.ndarray) -> float:
     )
 
 
-def _population(name: str, data: pd.DataFrame) -> list[Problem]:
-    """Rows outside the population a model is for (Chapel 2022: uterine LMS only)."""
-    if name != "chapel2022":
-        return []
-    site = normalised_text(column(data, "site"))
-    return [
-        Problem(int(i), "site", site[i], f"{OUTSIDE} (Chapel 2022 is for stage I uterine LMS)")
-        for i in np.flatnonzero(site != "uterus")
-    ]
-
-
 def linear_predictor(
     name: str, kind: str, coef: pd.Series, data: pd.DataFrame, missing: str
 ) -> tuple[np.ndarray, list[Problem], list[str]]:
@@ -156,7 +132,7 @@ def linear_predictor(
     """
     values = term_values(kind, model_design(data))
     lp = np.zeros(len(data))
-    problems = _population(name, data)
+    problems: list[Problem] = []
     notes: list[str] = []
     for g in groups(kind, list(coef.index)):
         terms = [t for t in g.terms if t in coef.index]

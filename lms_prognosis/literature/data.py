@@ -49,6 +49,7 @@ from lms_prognosis.literature._data_sources import (
     WONG_2013,
     XUE_2019,
 )
+from lms_prognosis.literature.population import Population
 
 __all__ = [
     "EVIDENCE_MARKERS",
@@ -186,9 +187,18 @@ CUTPOINTS: tuple[Constant, ...] = (
 MODEL_INFO: dict[str, dict[str, Any]] = {
     "gustafson1992": dict(
         title="Gustafson 1992 multivariate model (as published)",
-        kind="cox",
+        kind="published",
+        model_type="cox",
         endpoint="DSS",
-        population=GUSTAFSON_POPULATION,
+        population=Population(
+            GUSTAFSON_POPULATION,
+            ("extremity", "trunk"),
+            "leiomyosarcoma",
+            "resected primary tumours, subcutaneous or deep, cutaneous excluded [V]",
+            "DSS",
+            "years of diagnosis not retrieved [U]",
+            48,
+        ),
         n=48,
         source=GUSTAFSON_1992,
         caveat="Only age >= 60 and vascular invasion were statistically significant; aneuploidy "
@@ -196,10 +206,19 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
         "imprecise and probably optimistic; CIs not retrieved; whether RR is a Cox HR [U].",
     ),
     "lms_default": dict(
-        title="lms_prognosis moderate default set (domain section 6.2) [D]",
-        kind="cox",
+        title="lms_prognosis design values for somatic LMS (not a fitted model) [D]",
+        kind="design",
+        model_type="cox",
         endpoint="DSS",
-        population=DEFAULT_POPULATION,
+        population=Population(
+            DEFAULT_POPULATION,
+            ("extremity", "trunk"),
+            "leiomyosarcoma",
+            "localised, resected (the simulator's somatic profile) [D]",
+            "DSS",
+            "design values: no era [D]",
+            None,
+        ),
         n=None,
         source=DEFAULT_SOURCE + "see each factor",
         caveat="Design values [D], not a fitted model: each HR is shrunk from published STS/LMS "
@@ -207,9 +226,18 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
     ),
     "sin2003": dict(
         title="SIN system (size, vascular invasion, necrosis): count of factors",
-        kind="points",
+        kind="published",
+        model_type="points",
         endpoint="MFS",
-        population="soft tissue sarcoma, extremity and trunk wall (200 STS)",
+        population=Population(
+            "soft tissue sarcoma, extremity and trunk wall (200 STS)",
+            ("extremity", "trunk"),
+            "soft tissue sarcoma",
+            "stage not given in the retrieved text [U]",
+            "MFS",
+            "years of diagnosis not retrieved [U]",
+            200,
+        ),
         n=200,
         source=SIN_2003,
         caveat="Counting rule, not an LMS-specific model; high risk = 2-3 factors. The size cut "
@@ -218,9 +246,18 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
     ),
     "chapel2022": dict(
         title="Chapel 2022 stage I uterine LMS score",
-        kind="points",
+        kind="published",
+        model_type="points",
         endpoint="DSS",
-        population="stage I uterine LMS (203 cases, 3 institutions)",
+        population=Population(
+            "stage I uterine LMS (203 cases, 3 institutions)",
+            ("uterus",),
+            "leiomyosarcoma",
+            "FIGO stage I [V]",
+            "DSS",
+            "years of diagnosis not retrieved [U]",
+            203,
+        ),
         n=203,
         source=CHAPEL_2022,
         caveat="Uterine stage I only. Atypical mitoses, serosal abutment and mitoses per 2.4 mm2 "

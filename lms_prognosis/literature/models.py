@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import SurvData, survival_data
-from lms_prognosis.exceptions import DataWarning, EndpointMismatchError, ModelError
+from lms_prognosis.exceptions import EndpointMismatchError, ModelError
 from lms_prognosis.literature import _scoring
 from lms_prognosis.literature import data as _lit
 from lms_prognosis.literature._cohort_rows import (
@@ -56,6 +55,7 @@ from lms_prognosis.literature._recalibration import refit_baseline
 from lms_prognosis.literature._risk_groups import risk_group, risk_groups_text
 from lms_prognosis.literature.baseline import Baseline, weibull_baseline
 from lms_prognosis.literature.design import model_design
+from lms_prognosis.literature.population import Population, check_endpoint
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
 __all__ = [
@@ -81,15 +81,16 @@ class PublishedModel:
     Examples
     --------
     >>> m = published_model("gustafson1992")
-    >>> m.kind, m.endpoint, m.n, m.coefficients.round(3).to_dict()["age_ge_60"]
-    ('cox', 'DSS', 48, 2.079)
+    >>> m.kind, m.model_type, m.endpoint, m.n, m.coefficients.round(3).to_dict()["age_ge_60"]
+    ('published', 'cox', 'DSS', 48, 2.079)
     """
 
     name: str
     title: str
     kind: str
+    model_type: str
     endpoint: str
-    population: str
+    population: Population
     n: int | None
     source: str
     caveat: str
@@ -135,7 +136,9 @@ class PublishedModel:
             f"  baseline: {self.baseline.label}",
         ]
         if self.calibration_slope is not None:
-            lines.append(slope_line(self.kind, self.calibration_slope, self.calibration_slope_se))
+            lines.append(
+                slope_line(self.model_type, self.calibration_slope, self.calibration_slope_se)
+            )
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
     def _repr_html_(self) -> str:
@@ -151,6 +154,7 @@ class PublishedModel:
         *,
         time: str | None = "time",
         event: str | None = "event",
+        allow_outside_population: bool = False,
     ) -> ModelApplication:
         """Score a cohort: per-patient risks, the rows left out and why (a result).
 
@@ -178,7 +182,13 @@ class PublishedModel:
         data, endpoint, _ = cohort_parts(cohort)
         outcome = outcome_of(data, time, event)
         return self._score(
-            data, endpoint, tuple(horizons), missing, allow_endpoint_mismatch, outcome
+            data,
+            endpoint,
+            tuple(horizons),
+            missing,
+            allow_endpoint_mismatch,
+            outcome,
+            allow_outside_population,
         )[0]
 
     def _score(
@@ -189,21 +199,25 @@ class PublishedModel:
         missing: str,
         allow: bool,
         outcome: SurvData | None,
+        allow_outside: bool = False,
     ) -> tuple[ModelApplication, np.ndarray]:
         """The result and the boolean mask of the rows scored."""
         if missing not in ("exclude", "marginalise"):
             raise ModelError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
-        if missing == "marginalise" and self.kind != "cox":
+        if missing == "marginalise" and self.model_type != "cox":
             raise ModelError(
                 f"{self.name} is a points system: no published prevalences to "
                 "marginalise over; use missing='exclude'"
             )
-        notes = self._check_endpoint(endpoint, allow)
+        notes = check_endpoint(self.name, self.endpoint, endpoint, allow)
         if outcome is None:
             notes.append("no time/event columns given: follow-up not checked")
+        outside, pop_notes = self.population.screen(data, self.name, allow_outside)
         lp, problems, more = _scoring.linear_predictor(
-            self.name, self.kind, self.coefficients, data, missing
+            self.name, self.model_type, self.coefficients, data, missing
         )
+        problems = sorted([*outside, *problems], key=lambda p: p.position)
+        notes += pop_notes
         keep = np.ones(len(data), dtype=bool)
         keep[[p.position for p in problems]] = False
         if outcome is not None:
@@ -221,8 +235,8 @@ class PublishedModel:
     def _table(
         self, pid: np.ndarray, lp: np.ndarray, index: pd.Index, horizons: Sequence[float]
     ) -> pd.DataFrame:
-        eff = lp * (self.calibration_slope or 1.0) if self.kind == "points" else lp
-        rr = np.exp(eff) if (self.kind == "cox" or self.calibration_slope) else np.nan * lp
+        eff = lp * (self.calibration_slope or 1.0) if self.model_type == "points" else lp
+        rr = np.exp(eff) if (self.model_type == "cox" or self.calibration_slope) else np.nan * lp
         group = risk_group(self.name, lp)
         cols: dict[str, Any] = {
             "patient_id": pid,
@@ -241,20 +255,6 @@ class PublishedModel:
         h0 = float(self.baseline.cumhaz_at([t])[0])
         return np.exp(-h0 * np.exp(eff))
 
-    def _check_endpoint(self, endpoint: str | None, allow: bool) -> list[str]:
-        if endpoint is None:
-            return [f"no cohort endpoint given (a DataFrame): assumed {self.endpoint}"]
-        if endpoint == self.endpoint:
-            return []
-        msg = (
-            f"cohort endpoint {endpoint} differs from the {self.name} model's endpoint "
-            f"{self.endpoint}: published effects are not interchangeable across endpoints"
-        )
-        if not allow:
-            raise EndpointMismatchError(msg + "; pass allow_endpoint_mismatch=True to proceed")
-        warnings.warn(msg, DataWarning, stacklevel=4)
-        return [msg]
-
     def apply(
         self,
         cohort: Any,
@@ -264,6 +264,7 @@ class PublishedModel:
         *,
         time: str | None = "time",
         event: str | None = "event",
+        allow_outside_population: bool = False,
     ) -> pd.DataFrame:
         """Per-patient linear predictor, relative risk, risk group and survival at horizons.
 
@@ -282,6 +283,12 @@ class PublishedModel:
         allow_endpoint_mismatch : bool
             The cohort's endpoint must equal the model's unless True (then a
             :class:`~lms_prognosis.DataWarning`).
+        allow_outside_population : bool, default False
+            A patient outside the population the model was developed in (``model.population``:
+            a site it did not study, another histology) is left out and listed in ``dropped``
+            with the reason; :class:`~lms_prognosis.PopulationError` when every patient is.
+            True scores them anyway, with a :class:`~lms_prognosis.DataWarning` and a note.
+            A missing site, or a frame with no ``site`` column, is noted as not checked.
         time, event : str or None
             Follow-up and event columns. When the frame has them they go through the
             package's one survival-input check: R's 1/2 status, text or undeclared event
@@ -306,6 +313,8 @@ class PublishedModel:
             times).
         EndpointMismatchError
             The cohort's endpoint is not the model's.
+        PopulationError
+            Every patient is outside the model's population.
 
         Notes
         -----
@@ -326,7 +335,15 @@ class PublishedModel:
         ...     print(type(err).__name__)
         SurvivalDataError
         """
-        res = self.score(cohort, horizons, missing, allow_endpoint_mismatch, time=time, event=event)
+        res = self.score(
+            cohort,
+            horizons,
+            missing,
+            allow_endpoint_mismatch,
+            time=time,
+            event=event,
+            allow_outside_population=allow_outside_population,
+        )
         out = res.table.reset_index(drop=True)
         out.attrs.update(
             dropped=res.dropped.to_dict("records"),
@@ -337,7 +354,9 @@ class PublishedModel:
         )
         return out
 
-    def predict_risk(self, newdata: Any, missing: str = "exclude") -> pd.DataFrame:
+    def predict_risk(
+        self, newdata: Any, missing: str = "exclude", *, allow_outside_population: bool = False
+    ) -> pd.DataFrame:
         """Linear predictor and relative risk indexed like ``newdata`` (NaN if left out).
 
         No outcome is needed (or checked): this is prediction for new patients; the
@@ -352,7 +371,7 @@ class PublishedModel:
         [32.0]
         """
         data, _, _ = cohort_parts(newdata)
-        res, _ = self._score(data, None, (), missing, True, None)
+        res, _ = self._score(data, None, (), missing, True, None, allow_outside_population)
         return res.table[["linear_predictor", "relative_risk"]].reindex(data.index)
 
     def predict_survival(
@@ -361,6 +380,8 @@ class PublishedModel:
         times: Sequence[float],
         missing: str = "exclude",
         allow_endpoint_mismatch: bool = False,
+        *,
+        allow_outside_population: bool = False,
     ) -> pd.DataFrame:
         """Long table: patient (the frame's index), patient_id, time, surv, std_err, lower,
         upper, cumhaz. No CIs: published values carry no usable variance (NaN).
@@ -376,7 +397,15 @@ class PublishedModel:
         [0.992]
         """
         data, endpoint, _ = cohort_parts(cohort)
-        res, _ = self._score(data, endpoint, tuple(times), missing, allow_endpoint_mismatch, None)
+        res, _ = self._score(
+            data,
+            endpoint,
+            tuple(times),
+            missing,
+            allow_endpoint_mismatch,
+            None,
+            allow_outside_population,
+        )
         tab = res.table
         rows = []
         for t in times:
@@ -410,6 +439,7 @@ class PublishedModel:
         time: str = "time",
         event: str = "event",
         ties: str = "breslow",
+        allow_outside_population: bool = False,
     ) -> PublishedModel:
         """Refit the baseline on a local cohort, keeping the published linear predictor.
 
@@ -428,8 +458,9 @@ class PublishedModel:
             Needs the follow-up columns ``time`` and ``event``; they go through the one
             survival-input check (R's 1/2 status refused, missing follow-up left out and
             reported, near-tied times merged as R's ``aeqSurv``).
-        missing, allow_endpoint_mismatch
-            As for :meth:`apply`.
+        missing, allow_endpoint_mismatch, allow_outside_population
+            As for :meth:`apply`: patients outside the model's population are left out of
+            the refit unless ``allow_outside_population=True``.
         time, event : str
             Follow-up and event columns.
         ties : {"breslow", "efron"}
@@ -456,14 +487,16 @@ class PublishedModel:
         """
         data, endpoint, source = cohort_parts(cohort)
         outcome = survival_data(data, time, event)
-        res, keep = self._score(data, endpoint, (), missing, allow_endpoint_mismatch, outcome)
+        res, keep = self._score(
+            data, endpoint, (), missing, allow_endpoint_mismatch, outcome, allow_outside_population
+        )
         t_all = np.full(len(data), np.nan)
         e_all = np.zeros(len(data), dtype=np.int8)
         t_all[outcome.positions], e_all[outcome.positions] = outcome.time, outcome.event
         t, e = t_all[keep], e_all[keep]
         lp = res.table["linear_predictor"].to_numpy(float)
         base, recal = refit_baseline(
-            self.kind, t, e, lp, source=source, ties=ties, dropped=res.dropped
+            self.model_type, t, e, lp, source=source, ties=ties, dropped=res.dropped
         )
         notes = [*self.notes, *res.notes]
         if res.dropped.shape[0]:
@@ -504,7 +537,7 @@ def published_model(name: str) -> PublishedModel:
         raise ModelError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
     info = _lit.MODEL_INFO[key]
     recs = tuple(r for r in _lit.FACTORS if r.model == key)
-    if info["kind"] == "cox":
+    if info["model_type"] == "cox":
         base = weibull_baseline(key)
     elif key == "sin2003":
         base = Baseline(
@@ -525,6 +558,7 @@ def published_model(name: str) -> PublishedModel:
         key,
         info["title"],
         info["kind"],
+        info["model_type"],
         info["endpoint"],
         info["population"],
         info["n"],
@@ -551,8 +585,9 @@ def list_models() -> pd.DataFrame:
                 "name": key,
                 "title": m.title,
                 "kind": m.kind,
+                "model_type": m.model_type,
                 "endpoint": m.endpoint,
-                "population": m.population,
+                "population": m.population.summary(),
                 "n": m.n,
                 "n_factors": len(m.records),
                 "risk_groups": m.risk_groups,

@@ -51,10 +51,18 @@ def test_every_number_carries_a_source_and_evidence_marker():
 def test_gustafson_citation_and_significance_flags():
     m = published_model("gustafson1992")
     f = m.factors.set_index("term")
-    assert f["hr"].to_dict() == {"age_ge_60": 8.0, "vascular_invasion": 4.0,
-                                 "aneuploidy": 4.0, "necrosis_any": 3.0}
-    assert f["significant"].to_dict() == {"age_ge_60": True, "vascular_invasion": True,
-                                          "aneuploidy": False, "necrosis_any": False}
+    assert f["hr"].to_dict() == {
+        "age_ge_60": 8.0,
+        "vascular_invasion": 4.0,
+        "aneuploidy": 4.0,
+        "necrosis_any": 3.0,
+    }
+    assert f["significant"].to_dict() == {
+        "age_ge_60": True,
+        "vascular_invasion": True,
+        "aneuploidy": False,
+        "necrosis_any": False,
+    }
     assert (f["n"] == 48).all() and (f["endpoint"] == "DSS").all()
     assert "Cancer 1992;70(1):114-119" in m.source and "10.1002/" in m.source
     text = repr(m)
@@ -63,13 +71,17 @@ def test_gustafson_citation_and_significance_flags():
 
 
 def _hand_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": ["p1", "p2", "p3", "p4"],
-        "time": [12.0, 30.0, 50.0, 70.0], "event": [1, 0, 1, 0],
-        "age": [65.0, 59.0, 60.0, 45.0],
-        "vascular_invasion": [True, False, True, False],
-        "aneuploidy": [False, True, True, False],
-        "necrosis": [">=50%", "none", "<50%", "none"]})
+    return pd.DataFrame(
+        {
+            "patient_id": ["p1", "p2", "p3", "p4"],
+            "time": [12.0, 30.0, 50.0, 70.0],
+            "event": [1, 0, 1, 0],
+            "age": [65.0, 59.0, 60.0, 45.0],
+            "vascular_invasion": [True, False, True, False],
+            "aneuploidy": [False, True, True, False],
+            "necrosis": [">=50%", "none", "<50%", "none"],
+        }
+    )
 
 
 def test_gustafson_hand_computed_linear_predictor_and_survival():
@@ -89,13 +101,24 @@ def test_gustafson_hand_computed_linear_predictor_and_survival():
 
 
 def test_lms_default_hand_computed_linear_predictor():
-    df = pd.DataFrame({"patient_id": ["a"], "age": [70.0], "vascular_invasion": [False],
-                       "aneuploidy": [True], "necrosis": ["<50%"], "size_cm": [8.0],
-                       "depth": ["deep"], "grade": ["3"], "margin": ["R1"], "site": ["trunk"]})
+    df = pd.DataFrame(
+        {
+            "patient_id": ["a"],
+            "age": [70.0],
+            "vascular_invasion": [False],
+            "aneuploidy": [True],
+            "necrosis": ["<50%"],
+            "size_cm": [8.0],
+            "depth": ["deep"],
+            "grade": ["3"],
+            "margin": ["R1"],
+            "site": ["trunk"],
+        }
+    )
     out = published_model("lms_default").apply(df)
     rr = 1.8 * 1.8 * 1.5 * 2.0 * 1.6 * 3.0 * 1.3 * 0.9
     assert math.isclose(out["relative_risk"].iloc[0], rr, rel_tol=1e-12)
-    assert math.isclose(out["surv_60m"].iloc[0], 0.981 ** rr, rel_tol=1e-9)
+    assert math.isclose(out["surv_60m"].iloc[0], 0.981**rr, rel_tol=1e-9)
 
 
 def test_missing_exclude_is_default_and_reports_reason():
@@ -120,17 +143,34 @@ def test_missing_exclude_is_default_and_reports_reason():
 
 
 def test_missing_marginalise_uses_prevalence():
-    df = pd.DataFrame({"patient_id": ["a"], "age": [np.nan], "vascular_invasion": [True],
-                       "aneuploidy": [False], "necrosis": ["none"]})
+    df = pd.DataFrame(
+        {
+            "patient_id": ["a"],
+            "age": [np.nan],
+            "vascular_invasion": [True],
+            "aneuploidy": [False],
+            "necrosis": ["none"],
+        }
+    )
     res = published_model("gustafson1992").score(df, missing="marginalise")
     # age >= 60 prevalence 0.58 (domain 6.1): log(0.42 + 0.58 * 8) + log(4)
     expected = math.log(0.42 + 0.58 * 8) + math.log(4)
     assert math.isclose(res.table["linear_predictor"].iloc[0], expected, rel_tol=1e-12)
     assert len(res.dropped) == 0 and any("marginalised" in n for n in res.notes)
     # grade missing in lms_default: log(0.20 + 0.35 * 1.8 + 0.45 * 3.0)
-    g = pd.DataFrame({"age": [50.0], "vascular_invasion": [False], "aneuploidy": [False],
-                      "necrosis": ["none"], "size_cm": [3.0], "depth": ["superficial"],
-                      "grade": [None], "margin": ["R0"], "site": ["extremity"]})
+    g = pd.DataFrame(
+        {
+            "age": [50.0],
+            "vascular_invasion": [False],
+            "aneuploidy": [False],
+            "necrosis": ["none"],
+            "size_cm": [3.0],
+            "depth": ["superficial"],
+            "grade": [None],
+            "margin": ["R0"],
+            "site": ["extremity"],
+        }
+    )
     lp = published_model("lms_default").apply(g, missing="marginalise")["linear_predictor"]
     assert math.isclose(lp.iloc[0], math.log(0.20 + 0.35 * 1.8 + 0.45 * 3.0))
     with pytest.raises(ModelError, match="points system"):
@@ -145,18 +185,31 @@ def test_endpoint_mismatch_refused_unless_allowed():
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         out = m.apply(coh, allow_endpoint_mismatch=True)
-    assert len(out) == 300 and any("not interchangeable" in str(x.message)
-                                   and issubclass(x.category, DataWarning) for x in w)
+    assert len(out) == 300 and any(
+        "not interchangeable" in str(x.message) and issubclass(x.category, DataWarning) for x in w
+    )
 
 
 def test_points_systems_sin_and_chapel():
-    df = pd.DataFrame({"patient_id": ["u1", "u2", "t1"], "site": ["uterus", "uterus", "trunk"],
-                       "size_cm": [9.0, 3.0, 12.0], "vascular_invasion": [True, False, True],
-                       "necrosis": ["<50%", "none", ">=50%"],
-                       "mitoses_per_2_4mm2": [30.0, np.nan, 3.0],
-                       "atypical_mitoses": [True, False, False],
-                       "serosal_abutment": [False, True, False]})
+    df = pd.DataFrame(
+        {
+            "patient_id": ["u1", "u2", "t1"],
+            "site": ["uterus", "uterus", "trunk"],
+            "size_cm": [9.0, 3.0, 12.0],
+            "vascular_invasion": [True, False, True],
+            "necrosis": ["<50%", "none", ">=50%"],
+            "mitoses_per_2_4mm2": [30.0, np.nan, 3.0],
+            "atypical_mitoses": [True, False, False],
+            "serosal_abutment": [False, True, False],
+        }
+    )
     sin = published_model("sin2003").apply(df, allow_endpoint_mismatch=True)
+    assert sin["patient_id"].tolist() == ["t1"]  # SIN is for extremity / trunk wall STS
+    assert [d["row"] for d in sin.attrs["dropped"]] == [0, 1]
+    with pytest.warns(DataWarning, match="2 patient.s. outside the population of sin2003"):
+        sin = published_model("sin2003").apply(
+            df, allow_endpoint_mismatch=True, allow_outside_population=True
+        )
     assert sin["linear_predictor"].tolist() == [3.0, 0.0, 3.0]
     assert sin["risk_group"].astype(str).tolist() == ["high", "low", "high"]
     assert sin["surv_60m"].tolist() == [0.455, 0.825, 0.455]
@@ -167,7 +220,7 @@ def test_points_systems_sin_and_chapel():
     assert res.table["risk_group"].astype(str).iloc[0] == "high"
     d = res.dropped.set_index("row")
     assert d.loc[1, "column"] == "mitoses_per_2_4mm2" and d.loc[1, "reason"] == "missing"
-    assert d.loc[2, "column"] == "site" and "uterine" in d.loc[2, "reason"]
+    assert d.loc[2, "column"] == "site" and "uterus leiomyosarcoma" in d.loc[2, "reason"]
 
 
 def test_list_models_and_unknown_name():
@@ -203,11 +256,15 @@ def test_recalibration_equals_r(key):
     rec = m.recalibration
     assert isinstance(rec, Recalibration)
     assert (rec.n, rec.n_events) == (ref["n"], ref["n_events"])
-    np.testing.assert_allclose(m.baseline.cumhaz_at(ref["time"]), ref["cumhaz"], rtol=RTOL,
-                               err_msg=ref["baseline_call"])
-    np.testing.assert_allclose([m.calibration_slope, m.calibration_slope_se],
-                               [ref["slope"], ref["slope_se"]], rtol=RTOL,
-                               err_msg=ref["slope_call"])
+    np.testing.assert_allclose(
+        m.baseline.cumhaz_at(ref["time"]), ref["cumhaz"], rtol=RTOL, err_msg=ref["baseline_call"]
+    )
+    np.testing.assert_allclose(
+        [m.calibration_slope, m.calibration_slope_se],
+        [ref["slope"], ref["slope_se"]],
+        rtol=RTOL,
+        err_msg=ref["slope_call"],
+    )
     lp = m.apply(df, horizons=())["linear_predictor"].to_numpy()
     np.testing.assert_allclose(lp[:5], ref["lp_first"], rtol=1e-12)
     if ref["data"] == "missing_age":
@@ -228,8 +285,16 @@ def test_recalibrate_recovers_true_baseline_and_slope():
     g = published_model("gustafson1992").recalibrate(coh)
     assert g.calibration_slope < 1 - 3 * g.calibration_slope_se
     ps = m.predict_survival(coh.data.head(3), [12, 60])
-    assert list(ps.columns) == ["patient", "patient_id", "time", "surv", "std_err", "lower",
-                                "upper", "cumhaz"]
+    assert list(ps.columns) == [
+        "patient",
+        "patient_id",
+        "time",
+        "surv",
+        "std_err",
+        "lower",
+        "upper",
+        "cumhaz",
+    ]
     assert len(ps) == 6
 
 
@@ -244,17 +309,49 @@ def test_cli_models_and_predict(tmp_path, capsys):
     cohort = tmp_path / "c.csv"
     simulate_cohort(200, seed=4).data.to_csv(cohort, index=False)
     out = tmp_path / "r.csv"
-    assert main(["predict", str(cohort), "--model", "gustafson1992", "--times", "12,60",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(cohort),
+                "--model",
+                "gustafson1992",
+                "--times",
+                "12,60",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     risks = pd.read_csv(out)
-    assert list(risks.columns) == ["patient_id", "linear_predictor", "relative_risk",
-                                   "risk_group", "surv_12m", "surv_60m", "baseline"]
+    assert list(risks.columns) == [
+        "patient_id",
+        "linear_predictor",
+        "relative_risk",
+        "risk_group",
+        "surv_12m",
+        "surv_60m",
+        "baseline",
+    ]
     assert len(risks) == 200 and "literature Weibull" in capsys.readouterr().out
     # SIN's endpoint is MFS: refused (exit 2) unless allowed
-    assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out),
-                 "--force"]) == 2
-    assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out), "--force",
-                 "--allow-endpoint-mismatch"]) == 0
+    assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out), "--force"]) == 2
+    assert (
+        main(
+            [
+                "predict",
+                str(cohort),
+                "--model",
+                "sin2003",
+                "--out",
+                str(out),
+                "--force",
+                "--allow-endpoint-mismatch",
+            ]
+        )
+        == 0
+    )
 
 
 # ---------------------------------------------------------------- the survival-input contract
@@ -285,7 +382,10 @@ def test_missing_follow_up_is_left_out_and_reported_with_covariates():
     res = published_model("gustafson1992").score(df)
     assert res.n == 2 and res.table["patient_id"].tolist() == ["p2", "p4"]
     assert res.dropped[["row", "column"]].to_numpy().tolist() == [
-        [0, "time"], [2, "age"], [2, "event"]]
+        [0, "time"],
+        [2, "age"],
+        [2, "event"],
+    ]
     assert (res.dropped["reason"] == "missing").all()
     # a frame without follow-up scores every patient, and says the outcome was not checked
     bare = _hand_frame().drop(columns=["time", "event"])
@@ -342,11 +442,16 @@ def test_literature_has_no_local_import_and_no_foreign_private_name():
         tree = ast.parse(path.read_text())
         for f in ast.walk(tree):
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                assert not any(isinstance(n, (ast.Import, ast.ImportFrom))
-                               for n in ast.walk(f)), (path.name, f.name)
+                assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(f)), (
+                    path.name,
+                    f.name,
+                )
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                    "lms_prognosis.") and not node.module.startswith("lms_prognosis.literature"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("lms_prognosis.")
+                and not node.module.startswith("lms_prognosis.literature")
+            ):
                 parts = node.module.split(".")[2:]
                 names = [a.name for a in node.names]
                 assert not any(p.startswith("_") for p in parts + names), (path.name, node.module)
