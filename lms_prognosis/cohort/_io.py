@@ -65,6 +65,7 @@ class CsvFile:
     sep: str
     header: list[str]
     notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the header as written (duplicates kept)
 
     @property
     def decimal_comma(self) -> bool:
@@ -139,7 +140,12 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     stripped = [c.strip() for c in header]
     if len(set(stripped)) == len(stripped):  # pandas has already renamed duplicates
         header = stripped
-    return CsvFile(raw, encoding, sep, header, notes)
+    first_row = pd.read_csv(
+        io.BytesIO(raw), sep=sep, encoding=encoding, header=None, nrows=1, dtype=str,
+        keep_default_na=False, index_col=False,
+    )  # fmt: skip
+    names = [str(c) for c in first_row.iloc[0].tolist()] if len(first_row) else header
+    return CsvFile(raw, encoding, sep, header, notes, names)
 
 
 def _parse(
@@ -176,7 +182,9 @@ def _widest_record(csv: CsvFile) -> int:
     return max((line.count(csv.sep) for line in _LINE_BREAK.split(text)), default=0) + 1
 
 
-def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame, BadLines]:
+def read_csv_rows(
+    csv: CsvFile, dtype: Mapping[str, type], id_column: str | None = None
+) -> tuple[pd.DataFrame, BadLines]:
     """Parse all records; records with more fields than the header are set apart.
 
     pandas either skips such a line (with a warning) or, when it is the first data line,
@@ -188,7 +196,7 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     Examples
     --------
     >>> csv = open_csv(b"id,time\\na,1\\nb,2,x\\nc,3\\n", "<bytes>", ValueError)
-    >>> frame, bad = read_csv_rows(csv, {"id": str})
+    >>> frame, bad = read_csv_rows(csv, {"id": str}, "id")
     >>> frame["id"].tolist(), bad.lines, bad.messages
     (['a', 'c'], [3], ['expected 2 fields, saw 3'])
     """
@@ -210,7 +218,6 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     surplus = filled.any(axis=1)
     saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
     pos = np.flatnonzero(surplus)
-    id_column = next(iter(dtype), None)  # read_cohort passes the id column's name only
     ids = (
         ["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
         if id_column in df.columns

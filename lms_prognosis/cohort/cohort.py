@@ -25,6 +25,9 @@ import pandas as pd
 
 from lms_prognosis.cohort.schema import EXCLUSION_COLUMNS, SCHEMA
 
+#: columns of ``Cohort.audit``
+AUDIT_COLUMNS: tuple[str, ...] = ("row", "patient_id", "column", "value", "action", "reason")
+
 __all__ = ["Cohort", "empty_exclusions", "reason_kind"]
 
 
@@ -67,7 +70,7 @@ class Cohort:
         then the input's other columns untouched. Only schema columns present in the input
         appear. Categoricals carry all canonical levels; yes/no columns are ``boolean``.
     exclusions : DataFrame
-        One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
+        The ``excluded`` part of ``audit`` (without its ``action`` column). One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
         ``value`` (as written), ``reason``. A row with several problems has several lines.
         ``row`` is the line number in the file with the header as line 1 (so the first data
         row is 2; an .xlsx row is its spreadsheet row), or the 1-based position in a DataFrame.
@@ -83,6 +86,11 @@ class Cohort:
         Every mapping, conversion and assumption applied while reading.
     event_codes : dict or None
         The ``event_codes=`` the event column was read with (None: the schema's 0/1/2).
+    audit : DataFrame
+        Every change made to the user's data, one line per cell or row: ``row`` (as in
+        ``exclusions``), ``patient_id``, ``column``, ``value`` (as written), ``action``
+        (``excluded``, ``set missing``, ``converted`` or ``recoded``) and ``reason``. Built
+        from ``exclusions`` when not given.
     """
 
     data: pd.DataFrame
@@ -93,6 +101,29 @@ class Cohort:
     truth: Any | None = None
     notes: list[str] = field(default_factory=list)
     event_codes: dict[Any, int | None] | None = None
+    audit: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.audit is None:  # a cohort built without a reader: its exclusions only
+            ex = self.exclusions if self.exclusions is not None else empty_exclusions()
+            audit = ex.assign(action="excluded")
+            self.audit = audit[[c for c in AUDIT_COLUMNS if c in audit.columns]]
+
+    def changes(self) -> pd.DataFrame:
+        """Cells changed but kept: the audit lines that are not exclusions, counted by
+        column, action and kind of reason.
+
+        Examples
+        --------
+        >>> from lms_prognosis.cohort import EXAMPLE_MESSY_COHORT, read_cohort
+        >>> read_cohort(EXAMPLE_MESSY_COHORT).changes().iloc[0].tolist()
+        ['age_at_diagnosis', 'set missing', 'impossible age', 1]
+        """
+        audit = self.audit if self.audit is not None else pd.DataFrame(columns=AUDIT_COLUMNS)
+        kept = audit[audit["action"] != "excluded"]
+        kinds = kept.assign(kind=kept["reason"].map(reason_kind))
+        out = kinds.groupby(["column", "action", "kind"], sort=False).size()
+        return out.rename("n").reset_index()
 
     @property
     def n_excluded(self) -> int:
@@ -164,6 +195,14 @@ class Cohort:
             lines.append(
                 "  excluded by reason: "
                 + "; ".join(f"{item[10:]} {n}" for item, n in zip(by["item"], by["n"], strict=True))
+            )
+        audit = self.audit if self.audit is not None else pd.DataFrame(columns=["action"])
+        changed = audit["action"][audit["action"] != "excluded"].value_counts()
+        if len(changed):
+            lines.append(
+                "  cells changed and kept: "
+                + ", ".join(f"{a} {int(changed[a])}" for a in ("set missing", "converted", "recoded") if a in changed)
+                + " (see .audit)"
             )
         if self.truth is not None:
             lines.append("  simulated: ground truth in .truth")

@@ -1,8 +1,9 @@
-"""Reading a cohort file or frame into the schema, accounting for every row.
+"""Reading a cohort file or frame into the schema, accounting for every cell and row.
 
-:func:`read_cohort` turns a CSV file, an ``.xlsx`` workbook or a DataFrame into a
+:func:`read_cohort` turns a CSV file, an ``.xlsx`` or ``.ods`` workbook or a DataFrame into a
 :class:`Cohort`: a frame in the canonical schema of design section 3 (time in months, event
-0 censored, 1 event, 2 competing), plus a log of every row that was *not* kept and why. A bad row never raises; only a
+0 censored, 1 event, 2 competing), plus ``audit``, a log of every change made to the user's
+data (rows excluded, cells set missing, converted or recoded). A bad row never raises; only a
 file that cannot be used as a whole raises :class:`CohortError`.
 
 Examples
@@ -23,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,15 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
-from lms_prognosis.cohort._columns import ColumnPlan, looks_like, plan_columns
+from lms_prognosis.cohort._audit import build_audit
+from lms_prognosis.cohort._columns import (
+    ALIASES,
+    ColumnPlan,
+    did_you_mean,
+    header_key,
+    looks_like,
+    plan_columns,
+)
 from lms_prognosis.cohort._events import (
     NO_CENSORED_NOTE,
     R_STATUS,
@@ -43,16 +53,25 @@ from lms_prognosis.cohort._events import (
 )
 from lms_prognosis.cohort._io import (
     BadLines,
-    is_xlsx,
     open_csv,
     read_bytes,
     read_csv_rows,
-    read_xlsx,
     row_numbers,
 )
+from lms_prognosis.cohort._numbers import AMBIGUOUS, number_convention, read_numbers
+from lms_prognosis.cohort._sheets import read_sheet, sheet_headers, sheet_kind
+from lms_prognosis.cohort._structure import (
+    clean,
+    drop_empty_columns,
+    duplicate_names,
+    looks_binary,
+    repeated_headers,
+)
+from lms_prognosis.cohort._time import DateSpec, read_time, time_from_dates
+from lms_prognosis.cohort._valuemap import apply_values, check_values
 from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
-from lms_prognosis.exceptions import CohortColumnError, CohortError
+from lms_prognosis.exceptions import CohortColumnError, CohortError, DataWarning
 
 __all__ = [
     "Cohort",
@@ -82,6 +101,19 @@ _LOOKED_FOR = {
 }
 
 
+_NUMERIC_WHAT = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitoses"}
+
+
+@dataclass
+class _Options:
+    """What the caller said about the input (besides the event codes and the endpoint)."""
+
+    time_unit: str | None = None
+    columns: Mapping[str, str] | None = None
+    dates: DateSpec | None = None
+    sheet: str | int | None = None
+
+
 @dataclass
 class _Raw:
     """A file or frame read but not yet checked: cells as found, and where each row was."""
@@ -91,8 +123,9 @@ class _Raw:
     plan: ColumnPlan
     where: str
     bad: BadLines = field(default_factory=BadLines)
-    decimal_comma: bool = False
+    convention: str = "point"  # decimal mark: "point", "comma", "mixed" or "none" (undecided)
     notes: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # sheets with the columns (workbooks)
 
 
 def read_cohort(
@@ -101,22 +134,28 @@ def read_cohort(
     columns: Mapping[str, str] | None = None,
     event_codes: Mapping[Any, int | None] | None = None,
     endpoint: str = "DSS",
+    values: Mapping[str, Mapping[Any, Any]] | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    date_format: str | None = None,
+    sheet: str | int | None = None,
 ) -> Cohort:
-    """Read a cohort (CSV, .xlsx or DataFrame) into the canonical schema, accounting for rows.
+    """Read a cohort (CSV, .xlsx, .ods or DataFrame) into the canonical schema, auditing it.
 
     Parameters
     ----------
     path_or_frame : path or DataFrame
         A CSV file (``,`` ``;`` or tab separated, UTF-8 with or without BOM), an ``.xlsx``
-        workbook (first sheet, header in row 1) or a DataFrame (not modified).
+        workbook (openpyxl) or ``.ods`` spreadsheet (odfpy), or a DataFrame (not modified).
     time_unit : {"months", "days", "weeks", "years"}, optional
         Unit of the time column. ``None`` (default) means months, unless the column's name
-        states a unit (``OS_days`` -> days). A unit given here always wins over the name.
-        Days are converted as ``days / 30.4375``, weeks as ``weeks * 7 / 30.4375``, years as
-        ``years * 12``.
+        states a unit (``OS_days`` -> days). A unit given here wins over the name; a
+        ``time_unit`` column (one unit per row) and a unit written in a cell (``870 days``)
+        win over both. Days are converted as ``days / 30.4375``, weeks as
+        ``weeks * 7 / 30.4375``, years as ``years * 12``.
     columns : dict, optional
         ``{"file column": "canonical column"}`` for names the alias table does not know;
-        ``"size_mm"`` as target reads a size in millimetres.
+        ``"size_mm"`` as target reads a size in millimetres, ``"time_unit"`` a unit column.
     event_codes : dict, optional
         How to read the event column, e.g. ``{"dead": 1, "alive": 0}``, R's status
         ``{1: 0, 2: 1}`` or ``{9: None}`` (9 means unknown: a missing event). Values are the
@@ -124,75 +163,103 @@ def read_cohort(
         Without it only the codes 0, 1 and 2 are read.
     endpoint : {"DSS", "OS", "MFS", "LRFS"}
         What ``event == 1`` means.
+    values : dict, optional
+        Coded categories, e.g. ``{"depth": {1: "superficial", 2: "deep"}}`` (keys: canonical
+        or file column names). With a map, only the map reads that column: a code not in it
+        is set missing ("unmapped code"), never guessed.
+    start_date, end_date : str, optional
+        Two date columns (e.g. date of surgery and of last contact) from which the time is
+        derived instead of a time column: months = days between them / 30.4375
+        (365.25 / 12 days a month). See Notes for the date forms read.
+    date_format : str, optional
+        A :func:`datetime.datetime.strptime` format for both date columns, e.g.
+        ``"%d/%m/%Y"``; needed when the day/month order of ``01/02/2020`` cannot be told.
+    sheet : str or int, optional
+        The workbook's sheet (name or 0-based position); default the first.
 
     Returns
     -------
     Cohort
-        ``data`` with the kept rows, ``exclusions`` with one line per problem,
-        ``notes`` with every mapping and conversion applied.
+        ``data`` with the kept rows; ``audit`` with one line per change (row as in the file,
+        column, value as written, action ``excluded`` / ``set missing`` / ``converted`` /
+        ``recoded``, reason); ``exclusions``, the excluded part of the audit; ``notes`` with
+        every mapping and file-wide decision.
 
     Raises
     ------
     CohortError
-        Only if the input as a whole cannot be used: file missing or unreadable, empty,
-        header only, no time or event column (then also a ``ColumnNotFoundError``), ambiguous
-        columns, R's 1/2 status without ``event_codes=``, no usable row. The message names the
-        file and the column and says what to pass. ``CohortError`` is a
-        ``SurvivalDataError``, the class every estimator raises for the same input.
+        Only if the input as a whole cannot be used: file missing, unreadable or binary,
+        empty, header only, no time or event column (then also a ``ColumnNotFoundError``;
+        for a workbook the message names its sheets), two columns with the same name,
+        ambiguous columns, R's 1/2 status without ``event_codes=``, times that cannot be in
+        the unit given (see Notes), dates whose day/month order cannot be told, no usable
+        row. The message names the file and the column and says what to pass.
+        ``CohortError`` is a ``SurvivalDataError``, the class every estimator raises.
 
     Notes
     -----
+    **Rows are excluded only for the outcome**: missing, non-numeric, ambiguous, negative or
+    implausible time (more than 100 years); missing or unmapped event; missing or duplicate
+    patient id (the first row with an id is kept); an empty row; a repeated header line (one
+    audit line); a line with more fields than the header.
+    **A covariate that cannot be read is set missing** and the patient kept: age outside
+    0-120, size <= 0 or > 60 cm, negative mitotic count, text that is no number, an
+    ambiguous number, an unknown category, a code not in ``values=``.
+
+    Numbers: decimal commas, thousands separators (``.`` in a decimal-comma file, ``,`` or
+    spaces in others), quotes and units (``65 years``, ``45 mm`` -> 4.5 cm, ``28.6 months``,
+    ``870 days``) are read, each change in the audit; ``3.530`` is read only when the file's
+    convention says which separator it has, else it is ambiguous (rules in
+    :mod:`lms_prognosis.cohort._numbers`).
+
+    Time unit: if two or more times (and at least 5%) exceed 100 years, or the median
+    exceeds 50 years, the column cannot be in the unit assumed and ``CohortError`` asks for
+    ``time_unit=`` (``--time-unit days``); a single such time excludes its row. A median
+    above 20 years, a median size above 25 cm or a median age above 100 gets a note and a
+    :class:`~lms_prognosis.exceptions.DataWarning`.
+
+    Dates: spreadsheet date cells, ISO ``2019-03-14``, ``14.03.2019`` (day first), and
+    ``14/03/2019`` or ``03/14/2019`` when some date in the column tells the order; two-digit
+    years and numbers are not read (row excluded, "unreadable date"); an end before the
+    start is excluded ("end before start"). A month is 365.25 / 12 = 30.4375 days.
+
     Event codes are read by the rules of the one survival-input check
-    (``lms_prognosis._survdata``), so a cohort read here is accepted by every estimator:
-    0 censored, 1 event of interest, 2 competing event (e.g. death from other causes in a DSS
-    analysis; counted in ``notes``, and censored for the event of interest). Any other code
-    (3, 9, -1, 1.5) and any text code excludes its row ("event code outside the map") unless
-    ``event_codes=`` declares it. R's ``Surv()`` guesses 1/2 coding when
-    ``max(status) == 2``; this function does not guess: a column whose codes are 1 and 2 with
-    no 0 raises ``CohortError`` asking for ``event_codes={1: 0, 2: 1}``, as the estimators
-    do. So does a file whose censored rows were all excluded, leaving codes 1 and 2 only.
+    (``lms_prognosis._survdata``): 0 censored, 1 event of interest, 2 competing event. Any
+    other code and any text excludes its row unless ``event_codes=`` declares it; a column
+    whose codes are 1 and 2 with no 0 (R's ``Surv`` status) is refused as a whole.
 
-    Row numbers in ``exclusions["row"]``: the line in the file with the header as line 1, so
-    the first data row is 2 (exactly the line number unless a quoted cell spans lines); the
-    spreadsheet row for ``.xlsx``; the 1-based position for a DataFrame.
-
-    Rows are excluded (never raised on) for: missing, non-numeric or negative time; missing
-    event (or one declared unknown) or event code outside the map; missing or duplicate patient id (the first row with
-    an id is kept, later ones name it); age outside 0-120; size <= 0 or > 60 cm; negative
-    mitotic count; non-numeric age/size/mitotic count; a categorical value that is not
-    recognisable; an empty row between records (empty lines after the last record are not
-    rows, and are only noted); a line with more fields than the header. Missing covariates
-    are not exclusions: they stay missing, and so do explicit tokens such as ``unknown`` or
-    grade ``GX``. Categorical spellings are normalised only when unambiguous (case, spaces,
-    ``G2``/``II``/``2``, ``>50%`` -> ``>=50%``, yes/no/present/absent/1/0).
-
-    Months are 365.25 / 12 = 30.4375 days.
+    Row numbers: the line in the file with the header as line 1 (the first data row is 2);
+    the spreadsheet row for a workbook (a title row above the header is skipped, with a
+    note); the 1-based position for a DataFrame.
 
     References
     ----------
-    Therneau TM. survival: Survival Analysis. R package version 3.5-3, help page ``?Surv``
-    (argument ``event``: "normally 0=alive, 1=dead ... or 1/2 (2=death)").
+    Therneau TM. survival: Survival Analysis. R package version 3.5-3, help page ``?Surv``.
 
     Examples
     --------
     >>> cohort = read_cohort(EXAMPLE_MESSY_COHORT)
     >>> cohort.data["time"].dtype, cohort.data["grade"].cat.categories.tolist()
     (dtype('float64'), ['1', '2', '3'])
-    >>> cohort.exclusions["reason"].str.split(": ").str[0].drop_duplicates().tolist()[:3]
-    ['negative time', 'missing time', 'non-numeric time']
+    >>> cohort.audit["action"].drop_duplicates().tolist()
+    ['set missing', 'excluded', 'converted']
     """
     endpoint_ = str(endpoint).strip().upper()
     if endpoint_ not in ENDPOINTS:
         raise CohortError(f"endpoint={endpoint!r} is not one of {', '.join(ENDPOINTS)}")
     if event_codes is not None:
         event_lookup(event_codes, CohortError)  # check the mapping before any reading
-    raw = _load(path_or_frame, time_unit, columns)
-    cohort = _build(raw, event_codes)
+    if (start_date is None) != (end_date is None):
+        raise CohortError("give both start_date= and end_date= (the two date columns)")
+    dates = None if start_date is None else DateSpec(str(start_date), str(end_date), date_format)
+    raw = _load(path_or_frame, _Options(time_unit, columns, dates, sheet))
+    valmaps = check_values(values, raw.plan.source)
+    cohort = _build(raw, event_codes, dates, valmaps)
     cohort.endpoint = endpoint_
     cohort.event_codes = None if event_codes is None else dict(event_codes)
     cohort.notes = raw.notes + raw.plan.notes + cohort.notes
     hint = raw.plan.endpoint_hint
-    if hint and hint != endpoint_:
+    if hint and hint != endpoint_ and dates is None:
         cohort.notes.append(
             f"time column {raw.plan.source['time']!r} suggests endpoint "
             f"{hint}, but endpoint={endpoint_!r} is used; pass "
@@ -201,9 +268,27 @@ def read_cohort(
     return cohort
 
 
-def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] | None) -> _Raw:
+def _header_test(opts: _Options) -> Any:
+    """Whether a row's cells name the time/event columns (to find a workbook's header)."""
+    user = set(opts.columns or {}) | set((opts.columns or {}).values())
+    dates = {opts.dates.start, opts.dates.end} if opts.dates else set()
+
+    def is_header(cells: list[str]) -> bool:
+        found = set()
+        for c in cells:
+            key = header_key(c)
+            target = key if key in ("time", "event") else ALIASES.get(key, ("",))[0]
+            if c in user or c in dates:
+                target = "user"
+            found.add(target)
+        return "user" in found or {"time", "event"} <= found or ("event" in found and dates)
+
+    return is_header
+
+
+def _load(path_or_frame: Any, opts: _Options) -> _Raw:
     if isinstance(path_or_frame, pd.DataFrame):
-        return _load_frame(path_or_frame, time_unit, columns)
+        return _load_frame(path_or_frame, opts)
     if not isinstance(path_or_frame, str | os.PathLike):
         raise CohortError(
             f"read_cohort needs a file path or a DataFrame, got {type(path_or_frame).__name__}"
@@ -215,39 +300,85 @@ def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] 
         raise CohortError(f"{where}: the file is empty")
     if path.suffix.lower() == ".xls":
         raise CohortError(f"{where}: old .xls workbooks are not read; save it as .xlsx or CSV")
-    if is_xlsx(path, raw):
-        frame = read_xlsx(raw, where, CohortError)
-        if frame.shape[1] == 0:
-            raise CohortError(f"{where}: the workbook's first sheet is empty")
-        plan = plan_columns(list(frame.columns), columns, time_unit, where)
-        return _Raw(frame, np.arange(2, len(frame) + 2, dtype=np.int64), plan, where)
+    kind = sheet_kind(path, raw)
+    if kind is not None:
+        is_header = _header_test(opts)
+        got = read_sheet(raw, kind, where, opts.sheet, is_header, CohortError)
+        _refuse_duplicates([str(c) for c in got.frame.columns], where)
+        frame, notes = drop_empty_columns(got.frame)
+        plan = _plan(list(frame.columns), opts, where)
+        convention = _convention(frame, plan, "none")
+        sheets = sheet_headers(raw, kind, is_header) if len(got.names) > 1 else []
+        return _Raw(frame, got.rows, plan, where, BadLines(), convention, got.notes + notes, sheets)
+    if looks_binary(raw):
+        raise CohortError(
+            f"{where}: is not a text file (it contains binary data) nor an .xlsx/.ods "
+            "workbook; export the cohort as CSV, .xlsx or .ods"
+        )
+    if opts.sheet is not None:
+        raise CohortError(f"{where}: sheet= applies to .xlsx/.ods workbooks, not to a CSV file")
     csv = open_csv(raw, where, CohortError)
-    plan = plan_columns(csv.header, columns, time_unit, where)
-    dtype = {plan.source["patient_id"]: str} if "patient_id" in plan.source else {}
-    frame, bad = read_csv_rows(csv, dtype)
-    return _Raw(frame, row_numbers(len(frame), bad), plan, where, bad, csv.decimal_comma, csv.notes)
+    _refuse_duplicates(csv.names, where)
+    plan = _plan(csv.header, opts, where)
+    text = [plan.source[c] for c in ("patient_id", *_NUMERIC_TEXT) if c in plan.source]
+    text += [opts.dates.start, opts.dates.end] if opts.dates else []
+    frame, bad = read_csv_rows(csv, dict.fromkeys(text, str), plan.source.get("patient_id"))
+    frame, notes = drop_empty_columns(frame)
+    convention = _convention(frame, plan, "point" if csv.sep == "," else "none")
+    rows = row_numbers(len(frame), bad)
+    return _Raw(frame, rows, plan, where, bad, convention, csv.notes + notes)
 
 
-def _load_frame(
-    frame: pd.DataFrame, time_unit: str | None, columns: Mapping[str, str] | None
-) -> _Raw:
+_NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here
+
+
+def _convention(frame: pd.DataFrame, plan: ColumnPlan, default: str) -> str:
+    columns = [frame[plan.source[c]] for c in _NUMERIC_TEXT if c in plan.source]
+    return number_convention(columns, default)
+
+
+def _refuse_duplicates(names: list[str], where: str) -> None:
+    message = duplicate_names(names)
+    if message:
+        raise CohortError(f"{where}: {message}")
+
+
+def _plan(names: list[str], opts: _Options, where: str) -> ColumnPlan:
+    plan = plan_columns(names, opts.columns, opts.time_unit, where)
+    if opts.dates is None:
+        return plan
+    for column in (opts.dates.start, opts.dates.end):
+        if column not in names:
+            raise CohortColumnError(
+                f"{where}: date column {column!r} (start_date=/end_date=) is not in the "
+                f"file{did_you_mean(column, names)}; columns: "
+                f"{', '.join(clean(n, 40) for n in names[:30])}"
+            )
+    if "time" in plan.source:
+        plan.notes.append(
+            f"column {plan.source.pop('time')!r} not used as the time: the time is derived "
+            f"from {opts.dates.start!r} and {opts.dates.end!r}; it is kept as an extra column"
+        )
+    if opts.time_unit is not None:
+        plan.notes.append("time_unit= ignored: the time is derived from dates")
+    return plan
+
+
+def _load_frame(frame: pd.DataFrame, opts: _Options) -> _Raw:
     where = "<DataFrame>"
     if frame.shape[1] == 0:
         raise CohortError(f"{where}: the frame has no columns")
+    _refuse_duplicates([str(c) for c in frame.columns], where)
     frame = frame.rename(columns=lambda c: str(c).strip())
-    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if duplicated:
-        raise CohortError(
-            f"{where}: column name(s) {', '.join(map(repr, duplicated))} appear more than once"
-        )
-    plan = plan_columns(list(frame.columns), columns, time_unit, where)
-    return _Raw(frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, where)
+    plan = _plan(list(frame.columns), opts, where)
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return _Raw(frame, rows, plan, where, convention=_convention(frame, plan, "point"))
 
 
-def _require(raw: _Raw) -> None:
+def _require(raw: _Raw, dates: DateSpec | None) -> None:
     """Refuse a file without a time or event column, naming columns that look like one."""
     names = [str(c) for c in raw.frame.columns]
-    for name in ("time", "event"):
+    for name in ("event",) if dates else ("time", "event"):
         if name in raw.plan.source:
             continue
         close = looks_like(name, names)
@@ -257,14 +388,20 @@ def _require(raw: _Raw) -> None:
             if close
             else f"; name yours with columns={{'<your column>': {name!r}}}"
         )
+        if raw.sheets:
+            fix += f"; the columns are on sheet(s) {', '.join(map(repr, raw.sheets))}: " + (
+                f"pass sheet={raw.sheets[0]!r}"
+            )
+        shown = ", ".join(clean(n, 40) for n in names[:30]) + (" ..." if len(names) > 30 else "")
         raise CohortColumnError(
-            f"{raw.where}: no {name!r} column (looked for "
-            f"{_LOOKED_FOR[name]} and similar){fix}. Columns found: "
-            f"{', '.join(names)}"
+            f"{raw.where}: no {name!r} column (looked for {_LOOKED_FOR[name]} and similar)"
+            f"{fix}. Columns found: {shown}"
         )
 
 
-def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _trim(
+    raw: _Raw, notes: list[str], dates: DateSpec | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Drop empty lines after the last record (they are not rows; said in the notes).
 
     An empty line before a record is a row ("empty row"), also when that record is a line
@@ -273,8 +410,8 @@ def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.nda
     frame, rows = raw.frame, raw.rows
     if len(frame) == 0 and not raw.bad.lines:
         raise CohortError(f"{raw.where}: has a header but no data rows")
-    _require(raw)
-    empty = _empty_rows(frame, raw.plan.source["time"])
+    _require(raw, dates)
+    empty = _empty_rows(frame, dates.start if dates else raw.plan.source["time"])
     if not len(frame) or not empty[-1]:
         return frame, rows, empty
     filled = ~empty | (rows < max(raw.bad.lines, default=0))
@@ -287,53 +424,76 @@ def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return frame.iloc[:cut], rows[:cut], empty[:cut]
 
 
-def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
+def _build(
+    raw: _Raw,
+    event_codes: Mapping[Any, int | None] | None,
+    dates: DateSpec | None,
+    valmaps: dict[str, dict[str, Any]],
+) -> Cohort:
     notes: list[str] = []
-    frame, rows, empty = _trim(raw, notes)
+    frame, rows, empty = _trim(raw, notes, dates)
+    repeated = repeated_headers(frame) & ~empty
     src = raw.plan.source
     out: dict[str, Any] = {}
     problems: list[_v.Problem] = []
     if "patient_id" in src:
         out["patient_id"], found = _patient_ids(
-            frame[src["patient_id"]], src["patient_id"], rows, empty
+            frame[src["patient_id"]], src["patient_id"], rows, empty | repeated
         )
         problems += found
     else:
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
-    t, miss, nonnum = _v.parse_numeric(frame[src["time"]], raw.decimal_comma)
-    problems += _flag(
-        src["time"],
-        [
-            (miss, _v.MISSING_TIME),
-            (nonnum, _v.NON_NUMERIC_TIME),
-            (~miss & ~nonnum & (t < 0), _v.NEGATIVE_TIME),
-        ],
-    )
-    out["time"] = t * raw.plan.time_factor
+    if dates is None:
+        out["time"], found = read_time(frame, raw.plan, raw.convention, raw.where, notes)
+    else:
+        out["time"], found = time_from_dates(frame, dates, raw.where)
+        notes.append(
+            f"time derived from {dates.start!r} to {dates.end!r} in months "
+            "(days / 30.4375); each row in the audit"
+        )
+    problems += found
     events = _events(frame, raw, event_codes)
     problems += events.problems
     notes += events.notes  # competing events: said in notes, shown by repr and `check`
     out["event"] = events.codes
     for name in SCHEMA[3:]:
         if name in src:
-            out[name], found = _covariate(
-                frame[src[name]], name, src[name], raw.decimal_comma, raw.plan, notes
-            )
+            out[name], found = _covariate(frame[src[name]], name, src[name], raw, valmaps, notes)
             problems += found
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty, raw.bad)
+    audit, excluded = build_audit(
+        frame, rows, out["patient_id"], problems, empty, repeated, raw.bad
+    )
+    exclusions = _excluded_part(audit)
     n_read = len(frame) + len(raw.bad.lines)
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
     data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
     data["event"] = data["event"].astype("int64")
-    extras = [c for c in frame.columns if c not in set(src.values())]
+    used = set(src.values()) | ({dates.start, dates.end} if dates else set())
+    extras = [c for c in frame.columns if c not in used]
     if extras:
         rest = frame.loc[~excluded, extras].reset_index(drop=True)
         data = pd.concat([data, rest], axis=1)
-    return Cohort(data=data, exclusions=exclusions, source=raw.where, n_read=n_read, notes=notes)
+    return Cohort(
+        data=data,
+        exclusions=exclusions,
+        source=raw.where,
+        n_read=n_read,
+        notes=notes,
+        audit=audit,
+    )
+
+
+def _excluded_part(audit: pd.DataFrame) -> pd.DataFrame:
+    if audit.empty:
+        return empty_exclusions()
+    part = audit[audit["action"] == _v.EXCLUDED]
+    if part.empty:
+        return empty_exclusions()
+    return part[list(EXCLUSION_COLUMNS)].reset_index(drop=True)
 
 
 def _events(
@@ -341,7 +501,8 @@ def _events(
 ) -> EventColumn:
     """The event column read as the one survival-input check reads it (0/1/2)."""
     column = raw.plan.source["event"]
-    events = parse_event(frame[column], column, event_codes, raw.decimal_comma, CohortError)
+    comma = raw.convention == "comma"
+    events = parse_event(frame[column], column, event_codes, comma, CohortError)
     if not events.declared and looks_like_r_status(events.codes):
         # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
         # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
@@ -403,17 +564,25 @@ def _patient_ids(
 
 
 def _covariate(
-    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
+    s: pd.Series,
+    name: str,
+    column: str,
+    raw: _Raw,
+    valmaps: dict[str, dict[str, Any]],
+    notes: list[str],
 ) -> tuple[Any, list[_v.Problem]]:
-    """Parse one covariate column; notes get the spellings normalised and tokens missing."""
+    """Parse one covariate column; a cell that cannot be read is set missing (audited)."""
     if name in _NUMERIC_RULES:
-        return _numeric_covariate(s, name, column, decimal_comma, plan, notes)
+        return _numeric_covariate(s, name, column, raw, notes)
+    problems: list[_v.Problem] = []
+    if name in valmaps:
+        s, problems = apply_values(s, name, column, valmaps[name])
     if name in _v.CATEGORIES:
         levels, table = _v.CATEGORIES[name]
         parsed = _v.parse_category(s, name, levels, table)
     else:
         parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
-    if parsed.recoded:
+    if parsed.recoded and name not in valmaps:
         shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
         more = len(parsed.recoded) - 6
         notes.append(f"{column!r}: read {shown}" + (f" (+{more} more)" if more > 0 else ""))
@@ -423,37 +592,73 @@ def _covariate(
             + (" or 'GX'" if name == "grade" else "")
             + " read as missing"
         )
-    return parsed.values, [] if parsed.problem is None else [parsed.problem]
+    if parsed.problem is not None:
+        parsed.problem.action = _v.SET_MISSING
+        problems.append(parsed.problem)
+    return parsed.values, problems
 
 
-def _flag(column: str, checks: list[tuple[np.ndarray, str]]) -> list[_v.Problem]:
+def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:
     return [
-        _v.Problem(np.flatnonzero(mask), column, reason) for mask, reason in checks if mask.any()
+        _v.Problem(
+            np.flatnonzero(mask), column, reason[mask] if isinstance(reason, np.ndarray) else reason, **kw
+        )
+        for mask, reason in checks
+        if mask.any()
     ]
 
 
 def _numeric_covariate(
-    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
+    s: pd.Series, name: str, column: str, raw: _Raw, notes: list[str]
 ) -> tuple[np.ndarray, list[_v.Problem]]:
-    values, _, nonnum = _v.parse_numeric(s, decimal_comma)
-    if name == "size_cm" and plan.size_in_mm:
-        values = values / 10.0
+    num = read_numbers(s, _NUMERIC_WHAT[name], raw.convention)
+    values = num.values.copy()
+    mm = name == "size_cm" and raw.plan.size_in_mm
+    if mm:
+        values = np.where(num.unit == "", values / 10.0, values)
     kind, low, high, closed, why = _NUMERIC_RULES[name]
+    ok = ~num.missing & ~num.bad
     with np.errstate(invalid="ignore"):
         below = values < low if closed else values <= low
-        outside = ~np.isnan(values) & ~nonnum & (below | (values > high))
-    if name == "size_cm" and not plan.size_in_mm:
-        finite = values[np.isfinite(values)]
-        if finite.size and np.mean(finite > 60) > 0.5:
-            notes.append(
-                f"most values of {column!r} exceed 60 cm; if they are millimetres "
-                f"pass columns={{{column!r}: 'size_mm'}}"
-            )
-    why = why + (" (read in mm, converted to cm)" if name == "size_cm" and plan.size_in_mm else "")
-    return values, _flag(
-        column,
-        [(nonnum, _v.NON_NUMERIC.format(what=_NUMERIC_NAMES[name])), (outside, f"{kind}: {why}")],
+        outside = ok & (below | (values > high))
+    what = _NUMERIC_NAMES[name]
+    unreadable = np.where(
+        np.char.startswith(num.why.astype(str), AMBIGUOUS),
+        num.why,
+        np.where(num.why != "", f"non-numeric {what}: " + num.why, f"non-numeric {what}"),
+    ).astype(object)
+    _plausibility(values[ok], name, column, notes)
+    values[num.bad | outside] = np.nan
+    why = why + (" (read in mm, converted to cm)" if mm else "")
+    problems = _flag(
+        column, [(num.bad, unreadable), (outside, f"{kind}: {why}")], action=_v.SET_MISSING
     )
+    converted = ok & ~outside
+    problems += _flag(column, [(converted & (num.note != ""), num.note)], action=_v.CONVERTED)
+    if mm:
+        by_column = converted & (num.unit == "") & (num.note == "")
+        problems += _flag(
+            column, [(by_column, "size in mm converted to cm (mm / 10)")], action=_v.CONVERTED
+        )
+    return values, problems
+
+
+def _plausibility(values: np.ndarray, name: str, column: str, notes: list[str]) -> None:
+    """Note and warn when a column's values look like another unit (median size 60 "cm")."""
+    if not values.size:
+        return
+    median = float(np.median(values))
+    message = None
+    if name == "size_cm" and median > 25:
+        message = (
+            f"the median size in {column!r} is {median:g} cm, which looks like millimetres; "
+            f"if so pass columns={{{column!r}: 'size_mm'}}"
+        )
+    elif name == "age" and median > 100:
+        message = f"the median age in {column!r} is {median:g} years; are these months or days?"
+    if message:
+        notes.append(message)
+        warnings.warn(message, DataWarning, stacklevel=4)
 
 
 def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
@@ -463,68 +668,3 @@ def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
         pos = np.flatnonzero(empty)
         empty[pos] = frame.iloc[pos].isna().all(axis=1).to_numpy(dtype=bool)
     return empty
-
-
-def _exclusions(
-    frame: pd.DataFrame,
-    rows: np.ndarray,
-    ids: np.ndarray,
-    problems: list[_v.Problem],
-    empty: np.ndarray,
-    bad: BadLines,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Build the exclusions log (sorted by row) and the mask of excluded positions."""
-    excluded = empty.copy()
-    parts = []
-    if empty.any():
-        pos = np.flatnonzero(empty)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows[pos],
-                    "patient_id": "",
-                    "column": "",
-                    "value": "",
-                    "reason": _v.EMPTY_ROW,
-                }
-            )
-        )
-    for p in problems:
-        pos = p.positions
-        reason = p.reason
-        if empty.any():  # an empty row is reported once, as an empty row
-            keep = ~empty[pos]
-            pos = pos[keep]
-            reason = reason[keep] if isinstance(reason, np.ndarray) else reason
-        if not pos.size:
-            continue
-        excluded[pos] = True
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows[pos],
-                    "patient_id": [("" if i is None or i is pd.NA else str(i)) for i in ids[pos]],
-                    "column": p.column,
-                    "value": _v.raw_text(frame[p.column].iloc[pos]),
-                    "reason": reason,
-                }
-            )
-        )
-    if bad.lines:
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": bad.lines,
-                    "patient_id": bad.ids or [""] * len(bad.lines),
-                    "column": "",
-                    "value": "",
-                    "reason": [f"{_v.WRONG_FIELDS}: {m}" for m in bad.messages],
-                }
-            )
-        )
-    if not parts:
-        return empty_exclusions(), excluded
-    log = pd.concat(parts, ignore_index=True)
-    log = log.iloc[np.argsort(log["row"].to_numpy(), kind="stable")].reset_index(drop=True)
-    log["row"] = log["row"].astype("int64")
-    return log[list(EXCLUSION_COLUMNS)], excluded
