@@ -46,7 +46,7 @@ def clean(text: object, limit: int = 60) -> str:
     Examples
     --------
     >>> clean("a\\x00b" + "x" * 80, 10)
-    "'a\\\\x00bxxxxx...'"
+    "'a\\\\x00bxxxx...'"
     """
     s = str(text)
     s = s if len(s) <= limit else s[: limit - 3] + "..."

@@ -116,8 +116,8 @@ class Cohort:
         Examples
         --------
         >>> from lms_prognosis.cohort import EXAMPLE_MESSY_COHORT, read_cohort
-        >>> read_cohort(EXAMPLE_MESSY_COHORT).changes().iloc[0].tolist()
-        ['age_at_diagnosis', 'set missing', 'impossible age', 1]
+        >>> [str(v) for v in read_cohort(EXAMPLE_MESSY_COHORT).changes().iloc[1]]
+        ['age_at_diagnosis', 'set missing', 'impossible age', '2']
         """
         audit = self.audit if self.audit is not None else pd.DataFrame(columns=AUDIT_COLUMNS)
         kept = audit[audit["action"] != "excluded"]
@@ -148,8 +148,8 @@ class Cohort:
         >>> cohort.summary().iloc[:3]
                     item   n  percent
         0      rows read  30    100.0
-        1      rows kept  18     60.0
-        2  rows excluded  12     40.0
+        1      rows kept  24     80.0
+        2  rows excluded   6     20.0
         """
         kept = len(self.data)
         excluded = self.n_excluded

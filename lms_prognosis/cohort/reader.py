@@ -242,7 +242,7 @@ def read_cohort(
     >>> cohort.data["time"].dtype, cohort.data["grade"].cat.categories.tolist()
     (dtype('float64'), ['1', '2', '3'])
     >>> cohort.audit["action"].drop_duplicates().tolist()
-    ['set missing', 'excluded', 'converted']
+    ['converted', 'excluded', 'set missing']
     """
     endpoint_ = str(endpoint).strip().upper()
     if endpoint_ not in ENDPOINTS:
