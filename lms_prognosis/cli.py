@@ -60,6 +60,7 @@ from lms_prognosis._cli_support import (
     one_line,
     out_path,
     positive_int,
+    print_changes,
     print_exclusions,
     read_cohort_file,
     text_table,
@@ -164,6 +165,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print_exclusions(cohort.exclusions, args.max_rows)
     else:
         print("\nNo exclusions: every row was kept.")
+    print_changes(cohort.audit, args.max_rows)
     if cohort.notes:
         print("\nNotes")
         for note in cohort.notes:

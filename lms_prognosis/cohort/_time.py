@@ -120,16 +120,18 @@ def read_time(
     problems += _flag(column, negative, _v.NEGATIVE_TIME)
     implausible = IMPLAUSIBLE_TIME + ": " + shown + " months is more than 100 years of follow-up"
     problems += _flag(column, big, implausible)
-    problems += _flag(column, ok & (num.note != ""), num.note, action=_v.CONVERTED)
-    by_unit = ok & ~written & (unit != "months") & (num.note == "")
+    by_unit = ok & ~written & (unit != "months")
+    how = np.full(len(months), "", dtype=object)
     if by_unit.any():
-        how = np.array(
-            [f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})" for u in unit],
-            dtype=object,
-        )
+        how[by_unit] = [
+            f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})" for u in unit[by_unit]
+        ]
         if UNIT_COLUMN in plan.source:
-            how = how + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
-        problems += _flag(column, by_unit, how, action=_v.CONVERTED)
+            how[by_unit] = how[by_unit] + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
+    both = (num.note != "") & (how != "")
+    how[both] = num.note[both] + "; " + how[both]
+    how[~both & (num.note != "")] = num.note[~both & (num.note != "")]
+    problems += _flag(column, ok & (how != ""), how, action=_v.CONVERTED)
     return months, problems
 
 
