@@ -408,9 +408,9 @@ def _trim(
     with surplus fields that is set apart in ``raw.bad``. Returns frame, rows and the mask
     of empty rows."""
     frame, rows = raw.frame, raw.rows
+    _require(raw, dates)
     if len(frame) == 0 and not raw.bad.lines:
         raise CohortError(f"{raw.where}: has a header but no data rows")
-    _require(raw, dates)
     empty = _empty_rows(frame, dates.start if dates else raw.plan.source["time"])
     if not len(frame) or not empty[-1]:
         return frame, rows, empty

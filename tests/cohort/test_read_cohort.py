@@ -507,7 +507,8 @@ def test_quoted_thousands_comma_in_a_comma_separated_file(tmp_path):
     assert cohort.data["time"].tolist() == pytest.approx([12.5 / 30.4375, 1234 / 30.4375])
     line = cohort.audit[cohort.audit["row"] == 3].iloc[0]
     assert (line["value"], line["action"], line["reason"]) == (
-        "1,234", "converted", "thousands separator: '1,234' read as 1234")
+        "1,234", "converted", "thousands separator: '1,234' read as 1234; time in days "
+        "converted to months (months = days / 30.4375)")
 
 
 def test_tab_separated(tmp_path):
