@@ -231,8 +231,10 @@ def print_changes(audit: Any, max_rows: int) -> None:
     changed = changed.iloc[changed["action"].map(order).argsort(kind="stable")]
     if changed.empty:
         return
-    print(f"\nCells changed ({len(changed)}; the patients are kept; row = line in the file, "
-          "header = line 1)")
+    print(
+        f"\nCells changed ({len(changed)}; the patients are kept; row = line in the file, "
+        "header = line 1)"
+    )
     shown = changed if max_rows <= 0 else changed.head(max_rows)
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(changed):

@@ -21,7 +21,6 @@ from lms_prognosis.cohort.cohort import AUDIT_COLUMNS
 __all__ = ["AUDIT_COLUMNS", "empty_audit", "build_audit"]
 
 
-
 def empty_audit() -> pd.DataFrame:
     """An audit log with no lines.
 

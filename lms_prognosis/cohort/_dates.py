@@ -113,8 +113,8 @@ def read_dates(
         elif isinstance(u, str) and text.lower() in _MISSING:
             table.append((np.nan, "missing", text))
         else:
-            days = _parse(text, order, date_format) if isinstance(u, str) else np.nan
-            table.append((days, "ok" if np.isfinite(days) else "bad", str(u).strip()))
+            day = _parse(text, order, date_format) if isinstance(u, str) else np.nan
+            table.append((day, "ok" if np.isfinite(day) else "bad", str(u).strip()))
     table.append((np.nan, "missing", ""))
     days = np.array([t[0] for t in table], dtype=float)[codes]
     status = np.array([t[1] for t in table], dtype=object)[codes]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -175,7 +176,7 @@ def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
     return "ok", value * factor, name, f"unit converted: {text!r} read as {shown}"
 
 
-def _plain(uniques: np.ndarray, convention: str) -> np.ndarray:
+def _plain(uniques: Any, convention: str) -> np.ndarray:
     """Values of the cells that are plain numbers (``12``, ``12.5``, ``1e3``), NaN elsewhere;
     a dot in one group of three digits (``3.530``) is plain only under the point convention."""
     text = pd.Series(uniques, dtype=object).map(lambda u: u if isinstance(u, str) else "")

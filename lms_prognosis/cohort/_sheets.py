@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from lms_prognosis.cohort._structure import clean
 
 __all__ = ["Sheet", "sheet_kind", "read_sheet", "sheet_headers"]
 
-_ENGINES = {"xlsx": "openpyxl", "ods": "odf"}
+_ENGINES: dict[str, Literal["openpyxl", "odf"]] = {"xlsx": "openpyxl", "ods": "odf"}
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _HEADER_SEARCH = 20
 # what openpyxl/odfpy raise for a file that is not a workbook (BadZipFile), a zip that is not
@@ -129,9 +129,7 @@ def read_sheet(
     return Sheet(frame, rows, name, names, notes)
 
 
-def sheet_headers(
-    raw: bytes, kind: str, is_header: Callable[[list[str]], bool]
-) -> list[str]:
+def sheet_headers(raw: bytes, kind: str, is_header: Callable[[list[str]], bool]) -> list[str]:
     """The sheets whose first rows contain a header naming the time/event columns."""
     try:
         book = pd.ExcelFile(io.BytesIO(raw), engine=_ENGINES[kind])

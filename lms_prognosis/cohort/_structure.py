@@ -90,7 +90,9 @@ def drop_empty_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         return frame, []
     keep = [i for i in range(frame.shape[1]) if i not in drop]
     where = ", ".join(str(i + 1) for i in drop)
-    return frame.iloc[:, keep], [f"{len(drop)} empty column(s) without a name dropped (column {where})"]
+    return frame.iloc[:, keep], [
+        f"{len(drop)} empty column(s) without a name dropped (column {where})"
+    ]
 
 
 def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
@@ -110,6 +112,8 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
-        text = col.astype(object).map(lambda v: str(v).strip().lower() if isinstance(v, str) else "")
+        text = col.astype(object).map(
+            lambda v: str(v).strip().lower() if isinstance(v, str) else ""
+        )
         hits += (text == str(c).strip().lower()).to_numpy(dtype=np.int64)
     return hits >= max(2, (len(named) + 1) // 2)

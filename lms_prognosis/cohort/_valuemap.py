@@ -84,7 +84,9 @@ def apply_values(
     blank = np.array([k in _v._MISSING_KEYS for k in keys] + [True], dtype=bool)
     hit = np.array([k in levels for k in keys] + [False], dtype=bool)
     new = np.array([levels.get(k) for k in keys] + [None], dtype=object)
-    out = pd.Series(np.where(hit[codes], new[codes], None), index=s.index, dtype=object)
+    cells = new[codes].copy()
+    cells[~hit[codes]] = None
+    out = pd.Series(cells, index=s.index)
     if name in _v.BOOLEANS:
         out = out.map(lambda b: None if b is None else ("yes" if b else "no"))
     problems = []
@@ -93,10 +95,23 @@ def apply_values(
         pos = np.flatnonzero(mapped)
         shown = [str(new[c]) for c in codes[pos]]
         reason = np.array(
-            [f"values=: {t!r} read as {lvl!r}" for t, lvl in zip(_v.raw_text(s.iloc[pos]), shown, strict=True)],
+            [
+                f"values=: {t!r} read as {lvl!r}"
+                for t, lvl in zip(_v.raw_text(s.iloc[pos]), shown, strict=True)
+            ],
             dtype=object,
         )
         problems.append(_v.Problem(pos, column, reason, action=_v.RECODED))
+    declared = hit[codes] & ~mapped & ~blank[codes]
+    if declared.any():
+        problems.append(
+            _v.Problem(
+                np.flatnonzero(declared),
+                column,
+                "values=: mapped to None (missing)",
+                action=_v.SET_MISSING,
+            )
+        )
     unmapped = ~hit[codes] & ~blank[codes]
     if unmapped.any():
         keys_text = ", ".join(levels)

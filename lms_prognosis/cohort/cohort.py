@@ -201,7 +201,11 @@ class Cohort:
         if len(changed):
             lines.append(
                 "  cells changed and kept: "
-                + ", ".join(f"{a} {int(changed[a])}" for a in ("set missing", "converted", "recoded") if a in changed)
+                + ", ".join(
+                    f"{a} {int(changed[a])}"
+                    for a in ("set missing", "converted", "recoded")
+                    if a in changed
+                )
                 + " (see .audit)"
             )
         if self.truth is not None:

@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from lms_prognosis.cohort._columns import (
     looks_like,
     plan_columns,
 )
+from lms_prognosis.cohort._covariates import read_covariate
 from lms_prognosis.cohort._events import (
     NO_CENSORED_NOTE,
     R_STATUS,
@@ -58,7 +58,7 @@ from lms_prognosis.cohort._io import (
     read_csv_rows,
     row_numbers,
 )
-from lms_prognosis.cohort._numbers import AMBIGUOUS, number_convention, read_numbers
+from lms_prognosis.cohort._numbers import number_convention
 from lms_prognosis.cohort._sheets import read_sheet, sheet_headers, sheet_kind
 from lms_prognosis.cohort._structure import (
     clean,
@@ -68,10 +68,10 @@ from lms_prognosis.cohort._structure import (
     repeated_headers,
 )
 from lms_prognosis.cohort._time import DateSpec, read_time, time_from_dates
-from lms_prognosis.cohort._valuemap import apply_values, check_values
+from lms_prognosis.cohort._valuemap import check_values
 from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
-from lms_prognosis.exceptions import CohortColumnError, CohortError, DataWarning
+from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 __all__ = [
     "Cohort",
@@ -89,19 +89,10 @@ __all__ = [
 #: canonical category levels, in the order of ``pandas.Categorical.categories``
 LEVELS: dict[str, tuple[str, ...]] = {k: v[0] for k, v in _v.CATEGORIES.items()}
 
-_NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, explanation)
-    "age": (_v.IMPOSSIBLE_AGE, 0.0, 120.0, True, "outside 0-120 years"),
-    "size_cm": (_v.IMPOSSIBLE_SIZE, 0.0, 60.0, False, "must be > 0 and <= 60 cm"),
-    "mitoses_per_10hpf": (_v.IMPOSSIBLE_MITOSES, 0.0, np.inf, True, "must be >= 0"),
-}
-_NUMERIC_NAMES = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitotic count"}
 _LOOKED_FOR = {
     "time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
     "event": "'event', 'status', 'vital_status', 'censor'",
 }
-
-
-_NUMERIC_WHAT = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitoses"}
 
 
 @dataclass
@@ -281,7 +272,7 @@ def _header_test(opts: _Options) -> Any:
             if c in user or c in dates:
                 target = "user"
             found.add(target)
-        return "user" in found or {"time", "event"} <= found or ("event" in found and dates)
+        return "user" in found or {"time", "event"} <= found or ("event" in found and bool(dates))
 
     return is_header
 
@@ -459,7 +450,15 @@ def _build(
     out["event"] = events.codes
     for name in SCHEMA[3:]:
         if name in src:
-            out[name], found = _covariate(frame[src[name]], name, src[name], raw, valmaps, notes)
+            out[name], found = read_covariate(
+                frame[src[name]],
+                name,
+                src[name],
+                raw.convention,
+                raw.plan,
+                valmaps.get(name),
+                notes,
+            )
             problems += found
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
@@ -563,102 +562,17 @@ def _patient_ids(
     return ids.to_numpy(dtype=object), problems
 
 
-def _covariate(
-    s: pd.Series,
-    name: str,
-    column: str,
-    raw: _Raw,
-    valmaps: dict[str, dict[str, Any]],
-    notes: list[str],
-) -> tuple[Any, list[_v.Problem]]:
-    """Parse one covariate column; a cell that cannot be read is set missing (audited)."""
-    if name in _NUMERIC_RULES:
-        return _numeric_covariate(s, name, column, raw, notes)
-    problems: list[_v.Problem] = []
-    if name in valmaps:
-        s, problems = apply_values(s, name, column, valmaps[name])
-    if name in _v.CATEGORIES:
-        levels, table = _v.CATEGORIES[name]
-        parsed = _v.parse_category(s, name, levels, table)
-    else:
-        parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
-    if parsed.recoded and name not in valmaps:
-        shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
-        more = len(parsed.recoded) - 6
-        notes.append(f"{column!r}: read {shown}" + (f" (+{more} more)" if more > 0 else ""))
-    if parsed.n_missing_tokens:
-        notes.append(
-            f"{column!r}: {parsed.n_missing_tokens} value(s) such as 'unknown'"
-            + (" or 'GX'" if name == "grade" else "")
-            + " read as missing"
-        )
-    if parsed.problem is not None:
-        parsed.problem.action = _v.SET_MISSING
-        problems.append(parsed.problem)
-    return parsed.values, problems
-
-
 def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:
     return [
         _v.Problem(
-            np.flatnonzero(mask), column, reason[mask] if isinstance(reason, np.ndarray) else reason, **kw
+            np.flatnonzero(mask),
+            column,
+            reason[mask] if isinstance(reason, np.ndarray) else reason,
+            **kw,
         )
         for mask, reason in checks
         if mask.any()
     ]
-
-
-def _numeric_covariate(
-    s: pd.Series, name: str, column: str, raw: _Raw, notes: list[str]
-) -> tuple[np.ndarray, list[_v.Problem]]:
-    num = read_numbers(s, _NUMERIC_WHAT[name], raw.convention)
-    values = num.values.copy()
-    mm = name == "size_cm" and raw.plan.size_in_mm
-    if mm:
-        values = np.where(num.unit == "", values / 10.0, values)
-    kind, low, high, closed, why = _NUMERIC_RULES[name]
-    ok = ~num.missing & ~num.bad
-    with np.errstate(invalid="ignore"):
-        below = values < low if closed else values <= low
-        outside = ok & (below | (values > high))
-    what = _NUMERIC_NAMES[name]
-    unreadable = np.where(
-        np.char.startswith(num.why.astype(str), AMBIGUOUS),
-        num.why,
-        np.where(num.why != "", f"non-numeric {what}: " + num.why, f"non-numeric {what}"),
-    ).astype(object)
-    _plausibility(values[ok], name, column, notes)
-    values[num.bad | outside] = np.nan
-    why = why + (" (read in mm, converted to cm)" if mm else "")
-    problems = _flag(
-        column, [(num.bad, unreadable), (outside, f"{kind}: {why}")], action=_v.SET_MISSING
-    )
-    converted = ok & ~outside
-    problems += _flag(column, [(converted & (num.note != ""), num.note)], action=_v.CONVERTED)
-    if mm:
-        by_column = converted & (num.unit == "") & (num.note == "")
-        problems += _flag(
-            column, [(by_column, "size in mm converted to cm (mm / 10)")], action=_v.CONVERTED
-        )
-    return values, problems
-
-
-def _plausibility(values: np.ndarray, name: str, column: str, notes: list[str]) -> None:
-    """Note and warn when a column's values look like another unit (median size 60 "cm")."""
-    if not values.size:
-        return
-    median = float(np.median(values))
-    message = None
-    if name == "size_cm" and median > 25:
-        message = (
-            f"the median size in {column!r} is {median:g} cm, which looks like millimetres; "
-            f"if so pass columns={{{column!r}: 'size_mm'}}"
-        )
-    elif name == "age" and median > 100:
-        message = f"the median age in {column!r} is {median:g} years; are these months or days?"
-    if message:
-        notes.append(message)
-        warnings.warn(message, DataWarning, stacklevel=4)
 
 
 def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:

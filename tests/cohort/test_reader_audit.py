@@ -31,8 +31,9 @@ def lines(cohort, action: str | None = None) -> list[tuple]:
     a = cohort.audit
     if action:
         a = a[a["action"] == action]
-    return list(a[["row", "column", "value", "action", "reason"]].itertuples(index=False,
-                                                                              name=None))
+    return list(
+        a[["row", "column", "value", "action", "reason"]].itertuples(index=False, name=None)
+    )
 
 
 def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -63,8 +64,9 @@ def test_exclusions_are_the_excluded_part_of_the_audit(tmp_path):
 
 
 def test_the_audit_is_byte_identical_on_a_rerun(tmp_path):
-    text = ("id;time;event;age;size;depth\na;3.530;1;65 years;45 mm;1\nb;12,5;0;x;3;2\n"
-            "c;;1;70;4;deep\n")
+    text = (
+        "id;time;event;age;size;depth\na;3.530;1;65 years;45 mm;1\nb;12,5;0;x;3;2\nc;;1;70;4;deep\n"
+    )
     path = write(tmp_path, text)
     values = {"depth": {1: "superficial", 2: "deep"}}
     first = read_cohort(path, time_unit="days", values=values).audit.to_csv(index=False)
@@ -83,23 +85,26 @@ def test_thousands_dot_in_a_decimal_comma_file(tmp_path):
     assert cohort.data["time"].tolist() == pytest.approx([3530 / DAYS, 120 / DAYS])
     assert cohort.data["size_cm"].tolist() == [4.5, 3.0]
     assert lines(cohort)[0] == (
-        2, "time", "3.530", "converted",
+        2,
+        "time",
+        "3.530",
+        "converted",
         "thousands separator: '3.530' read as 3530; time in days converted to months "
         "(months = days / 30.4375)",
     )
 
 
 def test_quoted_thousands_comma(tmp_path):
-    cohort = read_cohort(write(tmp_path, 'id,time,event\na,"3,530",1\nb,12.5,0\n'),
-                         time_unit="days")
+    cohort = read_cohort(
+        write(tmp_path, 'id,time,event\na,"3,530",1\nb,12.5,0\n'), time_unit="days"
+    )
     assert cohort.data["time"].tolist() == pytest.approx([3530 / DAYS, 12.5 / DAYS])
     assert cohort.exclusions.empty
     assert lines(cohort)[0][2:4] == ("3,530", "converted")
 
 
 def test_space_thousands_separator(tmp_path):
-    cohort = read_cohort(write(tmp_path, "id;time;event\na;3 530;1\nb;12;0\n"),
-                         time_unit="days")
+    cohort = read_cohort(write(tmp_path, "id;time;event\na;3 530;1\nb;12;0\n"), time_unit="days")
     assert cohort.data["time"].iloc[0] == pytest.approx(3530 / DAYS)
     assert lines(cohort)[0][4].startswith("thousands separator: '3 530' read as 3530")
 
@@ -110,12 +115,23 @@ def test_numbers_with_units(tmp_path):
     assert cohort.data["time"].tolist() == pytest.approx([28.6, 870 / DAYS])
     assert cohort.data["age"].tolist() == [65.0, 70.0]
     assert cohort.data["size_cm"].tolist() == [4.5, 3.0]
-    assert (2, "size", "45 mm", "converted",
-            "unit converted: '45 mm' read as 4.5 cm") in lines(cohort)
-    assert (2, "age", "65 years", "converted",
-            "unit converted: '65 years' read as 65 years") in lines(cohort)
-    assert (2, "OS_days", "28.6 months", "converted",
-            "unit converted: '28.6 months' read as 28.6 months") in lines(cohort)
+    assert (2, "size", "45 mm", "converted", "unit converted: '45 mm' read as 4.5 cm") in lines(
+        cohort
+    )
+    assert (
+        2,
+        "age",
+        "65 years",
+        "converted",
+        "unit converted: '65 years' read as 65 years",
+    ) in lines(cohort)
+    assert (
+        2,
+        "OS_days",
+        "28.6 months",
+        "converted",
+        "unit converted: '28.6 months' read as 28.6 months",
+    ) in lines(cohort)
 
 
 def test_ambiguous_numbers_are_never_guessed(tmp_path):
@@ -137,12 +153,20 @@ def test_time_unit_column_is_honoured_per_row(tmp_path):
     text = "id,time,time_unit,event\na,365.25,days,1\nb,12,months,0\nc,2,years,0\nd,5,parsecs,1\n"
     cohort = read_cohort(write(tmp_path, text))
     assert cohort.data["time"].tolist() == pytest.approx([12.0, 12.0, 24.0])
-    assert (2, "time", "365.25", "converted",
-            "time in days converted to months (months = days / 30.4375) "
-            "(unit from column 'time_unit')") in lines(cohort)
-    assert (5, "time_unit", "parsecs", "excluded",
-            "unknown time unit: the 'time_unit' column must say days, weeks, months or "
-            "years") in lines(cohort)
+    assert (
+        2,
+        "time",
+        "365.25",
+        "converted",
+        "time in days converted to months (months = days / 30.4375) (unit from column 'time_unit')",
+    ) in lines(cohort)
+    assert (
+        5,
+        "time_unit",
+        "parsecs",
+        "excluded",
+        "unknown time unit: the 'time_unit' column must say days, weeks, months or years",
+    ) in lines(cohort)
 
 
 def test_days_read_as_months_make_the_file_unusable(tmp_path):
@@ -160,9 +184,15 @@ def test_a_single_implausible_time_is_excluded(tmp_path):
     rows = "".join(f"p{i},{12 + i},{i % 2}\n" for i in range(40)) + "x,5000,1\n"
     cohort = read_cohort(write(tmp_path, "id,time,event\n" + rows))
     assert len(cohort.data) == 40 and cohort.data["time"].max() == 51
-    assert lines(cohort) == [(42, "time", "5000", "excluded",
-                              "implausible time: 5000 months is more than 100 years of "
-                              "follow-up")]
+    assert lines(cohort) == [
+        (
+            42,
+            "time",
+            "5000",
+            "excluded",
+            "implausible time: 5000 months is more than 100 years of follow-up",
+        )
+    ]
 
 
 def test_a_size_that_looks_like_millimetres_warns(tmp_path):
@@ -185,22 +215,36 @@ def test_an_age_in_months_warns_and_is_set_missing(tmp_path):
 
 
 def test_time_from_dates_in_several_forms(tmp_path):
-    text = ("id,surgery,last_seen,event\na,2019-01-01,2020-01-01,1\nb,15.03.2019,15.04.2019,0\n"
-            "c,31/01/2019,28/02/2019,0\nd,2020-05-01,2020-04-01,1\ne,2019-01-01,soon,0\n")
+    text = (
+        "id,surgery,last_seen,event\na,2019-01-01,2020-01-01,1\nb,15.03.2019,15.04.2019,0\n"
+        "c,31/01/2019,28/02/2019,0\nd,2020-05-01,2020-04-01,1\ne,2019-01-01,soon,0\n"
+    )
     cohort = read_cohort(write(tmp_path, text), start_date="surgery", end_date="last_seen")
     assert cohort.data["patient_id"].tolist() == ["a", "b", "c"]
     assert cohort.data["time"].tolist() == pytest.approx([365 / DAYS, 31 / DAYS, 28 / DAYS])
-    assert (2, "last_seen", "2019-01-01 to 2020-01-01", "converted",
-            "time from dates: 11.99 months (days / 30.4375)") in lines(cohort)
-    assert (5, "last_seen", "2020-05-01 to 2020-04-01", "excluded",
-            "end before start") in lines(cohort)
-    assert (6, "last_seen", "soon", "excluded",
-            "unreadable date: not a date in a form read without guessing") in lines(cohort)
+    assert (
+        2,
+        "last_seen",
+        "2019-01-01 to 2020-01-01",
+        "converted",
+        "time from dates: 11.99 months (days / 30.4375)",
+    ) in lines(cohort)
+    assert (5, "last_seen", "2020-05-01 to 2020-04-01", "excluded", "end before start") in lines(
+        cohort
+    )
+    assert (
+        6,
+        "last_seen",
+        "soon",
+        "excluded",
+        "unreadable date: not a date in a form read without guessing",
+    ) in lines(cohort)
 
 
 def test_ambiguous_day_month_order_is_refused_unless_a_format_is_given(tmp_path):
-    path = write(tmp_path, "id,start,end,event\na,01/02/2019,03/04/2019,1\nb,05/06/2019,"
-                           "07/08/2019,0\n")
+    path = write(
+        tmp_path, "id,start,end,event\na,01/02/2019,03/04/2019,1\nb,05/06/2019,07/08/2019,0\n"
+    )
     with pytest.raises(CohortError, match="day/month order cannot be told") as err:
         read_cohort(path, start_date="start", end_date="end")
     assert "--date-format %d/%m/%Y" in cli_syntax(str(err.value))
@@ -210,11 +254,16 @@ def test_ambiguous_day_month_order_is_refused_unless_a_format_is_given(tmp_path)
 
 
 def test_excel_date_cells(tmp_path):
-    path = workbook(tmp_path / "c.xlsx", {"Data": [
-        ["id", "surgery", "last_contact", "status"],
-        ["a", dt.datetime(2018, 6, 1), dt.datetime(2019, 6, 1), 1],
-        ["b", dt.datetime(2018, 6, 1), "2018-12-01", 0],
-    ]})
+    path = workbook(
+        tmp_path / "c.xlsx",
+        {
+            "Data": [
+                ["id", "surgery", "last_contact", "status"],
+                ["a", dt.datetime(2018, 6, 1), dt.datetime(2019, 6, 1), 1],
+                ["b", dt.datetime(2018, 6, 1), "2018-12-01", 0],
+            ]
+        },
+    )
     cohort = read_cohort(path, start_date="surgery", end_date="last_contact")
     assert cohort.data["time"].tolist() == pytest.approx([365 / DAYS, 183 / DAYS])
     assert lines(cohort)[0][2] == "2018-06-01 to 2019-06-01"
@@ -224,36 +273,52 @@ def test_excel_date_cells(tmp_path):
 
 
 def test_second_sheet_and_the_error_naming_the_sheets(tmp_path):
-    path = workbook(tmp_path / "c.xlsx", {
-        "About": [["Export of the sarcoma registry"], ["version 3"]],
-        "Patients": [["id", "time", "event"], ["a", 5, 1], ["b", 7, 0]],
-    })
+    path = workbook(
+        tmp_path / "c.xlsx",
+        {
+            "About": [["Export of the sarcoma registry"], ["version 3"]],
+            "Patients": [["id", "time", "event"], ["a", 5, 1], ["b", 7, 0]],
+        },
+    )
     with pytest.raises(CohortColumnError) as err:
         read_cohort(path)
     assert "sheet(s) 'Patients': pass sheet='Patients'" in str(err.value)
     assert "--sheet Patients" in cli_syntax(str(err.value))
     cohort = read_cohort(path, sheet="Patients")
     assert cohort.data["time"].tolist() == [5.0, 7.0]
-    with pytest.raises(CohortError, match="no sheet 'Nope'; the workbook has sheets 'About', "
-                                          "'Patients'"):
+    with pytest.raises(
+        CohortError, match="no sheet 'Nope'; the workbook has sheets 'About', 'Patients'"
+    ):
         read_cohort(path, sheet="Nope")
 
 
 def test_a_title_row_above_the_header_is_detected_and_noted(tmp_path):
-    path = workbook(tmp_path / "c.xlsx", {"Sheet1": [
-        ["Leiomyosarcoma registry, export 2024-05-01"], [None],
-        ["id", "time", "event"], ["a", 5, 1], ["b", -7, 0]]})
+    path = workbook(
+        tmp_path / "c.xlsx",
+        {
+            "Sheet1": [
+                ["Leiomyosarcoma registry, export 2024-05-01"],
+                [None],
+                ["id", "time", "event"],
+                ["a", 5, 1],
+                ["b", -7, 0],
+            ]
+        },
+    )
     cohort = read_cohort(path)
     assert cohort.data["patient_id"].tolist() == ["a"]
     assert lines(cohort) == [(5, "time", "-7", "excluded", "negative time")]  # sheet row 5
-    assert ("sheet 'Sheet1': 1 row(s) above the header (row 3) skipped as a title: "
-            "'Leiomyosarcoma registry, export 2024-05-01'") in cohort.notes
+    assert (
+        "sheet 'Sheet1': 1 row(s) above the header (row 3) skipped as a title: "
+        "'Leiomyosarcoma registry, export 2024-05-01'"
+    ) in cohort.notes
 
 
 def test_ods(tmp_path):
     path = tmp_path / "c.ods"
-    pd.DataFrame({"id": ["a", "b"], "OS_months": [5.5, 7.0], "status": [1, 0],
-                  "grade": ["G3", "II"]}).to_excel(path, engine="odf", index=False)
+    pd.DataFrame(
+        {"id": ["a", "b"], "OS_months": [5.5, 7.0], "status": [1, 0], "grade": ["G3", "II"]}
+    ).to_excel(path, engine="odf", index=False)
     cohort = read_cohort(path)
     assert cohort.data["time"].tolist() == [5.5, 7.0]
     assert cohort.data["grade"].astype(str).tolist() == ["3", "2"]
@@ -264,15 +329,21 @@ def test_ods(tmp_path):
 
 def test_coded_categories_with_values(tmp_path):
     text = "id,time,event,depth,vascular_invasion\na,5,1,1,2\nb,6,0,2,1\nc,7,0,3,\n"
-    cohort = read_cohort(write(tmp_path, text),
-                         values={"depth": {1: "superficial", 2: "deep"},
-                                 "vascular_invasion": {1: "yes", 2: "no"}})
+    cohort = read_cohort(
+        write(tmp_path, text),
+        values={"depth": {1: "superficial", 2: "deep"}, "vascular_invasion": {1: "yes", 2: "no"}},
+    )
     assert cohort.data["depth"].astype(object).tolist()[:2] == ["superficial", "deep"]
     assert pd.isna(cohort.data["depth"].iloc[2])
     assert cohort.data["vascular_invasion"].tolist()[:2] == [False, True]
     assert (2, "depth", "1", "recoded", "values=: '1' read as 'superficial'") in lines(cohort)
-    assert (4, "depth", "3", "set missing",
-            "unmapped code: not a key of values= for 'depth' (1, 2)") in lines(cohort)
+    assert (
+        4,
+        "depth",
+        "3",
+        "set missing",
+        "unmapped code: not a key of values= for 'depth' (1, 2)",
+    ) in lines(cohort)
     assert cohort.exclusions.empty
 
 

@@ -24,30 +24,108 @@ from lms_prognosis.cli import main
 from lms_prognosis.cohort import read_cohort
 from lms_prognosis.exceptions import CohortError
 
-_HEADERS = ["id", "patient_id", "time", "OS_days", "DSS_months", "event", "status", "age",
-            "size", "tumor_size_mm", "depth", "grade", "margin", "time_unit", "hospital", "",
-            "Age", "surgery", "last_contact"]
-_CELLS = ["", " ", "NA", "unknown", "?", "-", "0", "1", "2", "9", "-1", "12", "12.5", "12,5",
-          "3.530", "3,530", "3 530", "1.234,5", "1,234.5", "1e400", "65 years", "45 mm",
-          "28.6 months", "870 days", "2 years", "5 parsecs", "deep", "Deep", "sideways", "G2",
-          "III", "R0", "yes", "present", "days", "months", "weeks", "2019-03-14", "14.03.2019",
-          "14/03/2019", "03/04/2019", "31.02.2019", "time", "event", "id", "dead", "alive",
-          "x;y", "a,b", '"', "5000", "99999", "0.5"]
-_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
-                max_size=6)
+_HEADERS = [
+    "id",
+    "patient_id",
+    "time",
+    "OS_days",
+    "DSS_months",
+    "event",
+    "status",
+    "age",
+    "size",
+    "tumor_size_mm",
+    "depth",
+    "grade",
+    "margin",
+    "time_unit",
+    "hospital",
+    "",
+    "Age",
+    "surgery",
+    "last_contact",
+]
+_CELLS = [
+    "",
+    " ",
+    "NA",
+    "unknown",
+    "?",
+    "-",
+    "0",
+    "1",
+    "2",
+    "9",
+    "-1",
+    "12",
+    "12.5",
+    "12,5",
+    "3.530",
+    "3,530",
+    "3 530",
+    "1.234,5",
+    "1,234.5",
+    "1e400",
+    "65 years",
+    "45 mm",
+    "28.6 months",
+    "870 days",
+    "2 years",
+    "5 parsecs",
+    "deep",
+    "Deep",
+    "sideways",
+    "G2",
+    "III",
+    "R0",
+    "yes",
+    "present",
+    "days",
+    "months",
+    "weeks",
+    "2019-03-14",
+    "14.03.2019",
+    "14/03/2019",
+    "03/04/2019",
+    "31.02.2019",
+    "time",
+    "event",
+    "id",
+    "dead",
+    "alive",
+    "x;y",
+    "a,b",
+    '"',
+    "5000",
+    "99999",
+    "0.5",
+]
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=6)
 _CELL = st.one_of(st.sampled_from(_CELLS), _TEXT)
 
 
-_GOOD = {"id": st.sampled_from(["a", "b", "007", "7", "B-2"]),
-         "time": st.sampled_from(["0", "1.5", "12", "100", "3.530", "28,6", "12 months"]),
-         "event": st.sampled_from(["0", "1", "0", "1", "0", "2"]),
-         "age": st.sampled_from(["60", "45,5", "65 years", "130"]),
-         "depth": st.sampled_from(["deep", "superficial", "1", "2"]),
-         "time_unit": st.sampled_from(["days", "months", "years", "d"]),
-         "surgery": st.sampled_from(["2019-03-14", "14.03.2019", "14/03/2019"]),
-         "last_contact": st.sampled_from(["2020-03-14", "14.03.2021", "31/12/2020"])}
-_EXTRA = ["age", "size", "depth", "grade", "margin", "time_unit", "hospital", "", "surgery",
-          "last_contact"]
+_GOOD = {
+    "id": st.sampled_from(["a", "b", "007", "7", "B-2"]),
+    "time": st.sampled_from(["0", "1.5", "12", "100", "3.530", "28,6", "12 months"]),
+    "event": st.sampled_from(["0", "1", "0", "1", "0", "2"]),
+    "age": st.sampled_from(["60", "45,5", "65 years", "130"]),
+    "depth": st.sampled_from(["deep", "superficial", "1", "2"]),
+    "time_unit": st.sampled_from(["days", "months", "years", "d"]),
+    "surgery": st.sampled_from(["2019-03-14", "14.03.2019", "14/03/2019"]),
+    "last_contact": st.sampled_from(["2020-03-14", "14.03.2021", "31/12/2020"]),
+}
+_EXTRA = [
+    "age",
+    "size",
+    "depth",
+    "grade",
+    "margin",
+    "time_unit",
+    "hospital",
+    "",
+    "surgery",
+    "last_contact",
+]
 
 
 @st.composite
@@ -58,12 +136,15 @@ def tables(draw):
     if draw(st.integers(0, 6)) == 0:
         header = draw(st.lists(st.sampled_from(_HEADERS), min_size=2, max_size=8))
     else:
-        header = ["id", "time", "event", *draw(st.lists(st.sampled_from(_EXTRA), unique=True,
-                                                        max_size=5))]
+        header = [
+            "id",
+            "time",
+            "event",
+            *draw(st.lists(st.sampled_from(_EXTRA), unique=True, max_size=5)),
+        ]
     n = draw(st.integers(2, 10))
     rows = [
-        [draw(_GOOD[h]) if h in _GOOD and draw(st.integers(0, 5)) else draw(_CELL)
-         for h in header]
+        [draw(_GOOD[h]) if h in _GOOD and draw(st.integers(0, 5)) else draw(_CELL) for h in header]
         for _ in range(n)
     ]
     if draw(st.integers(0, 4)) == 0:
@@ -133,8 +214,13 @@ def assert_accounted(path: Path, n_records: int) -> None:
     assert sha(path) == before
 
 
-_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                     suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @_SETTINGS
