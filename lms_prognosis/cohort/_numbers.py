@@ -65,6 +65,9 @@ _SPLIT = re.compile(r"^([-+]?[\d.,\s'\u2019\u00a0\u202f]*\d)\s*([^\d\s].*)?$")
 _GROUPED_SPACE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f'\u2019]\d{3})+(?:[.,]\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[-+]?(\d*,\d{1,2}|\d*,\d{4,}|0,\d+|\d{1,3}(\.\d{3})+,\d+)$")
 _POINT_DECIMAL = re.compile(r"^[-+]?(\d*\.\d{1,2}|\d*\.\d{4,}|0\.\d+|\d{1,3}(,\d{3})+\.\d+)$")
+_UNIT_TAIL = r"(?:[^\d.,].*)?$"  # a unit may follow the number
+_COMMA_EVIDENCE = _COMMA_DECIMAL.pattern[:-1] + _UNIT_TAIL
+_POINT_EVIDENCE = _POINT_DECIMAL.pattern[:-1] + _UNIT_TAIL
 
 
 @dataclass
@@ -84,12 +87,6 @@ class Numbers:
     note: np.ndarray
 
 
-def _core(text: str) -> str:
-    """The number part of a cell (a trailing unit cut off), for the convention evidence."""
-    m = _SPLIT.match(text.strip().strip("\"'"))
-    return m.group(1).strip() if m else ""
-
-
 def number_convention(columns: list[pd.Series], default: str) -> str:
     """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns``.
 
@@ -104,12 +101,12 @@ def number_convention(columns: list[pd.Series], default: str) -> str:
     for s in columns:
         if pd.api.types.is_numeric_dtype(s.dtype):
             continue
-        for u in pd.unique(s.dropna()):
-            if not isinstance(u, str):
-                continue
-            core = _core(u).replace(" ", "")
-            comma = comma or bool(_COMMA_DECIMAL.match(core))
-            point = point or bool(_POINT_DECIMAL.match(core))
+        text = pd.Series([u for u in pd.unique(s.dropna()) if isinstance(u, str)], dtype=object)
+        if text.empty:
+            continue
+        text = text.str.strip().str.strip("\"'").str.replace(" ", "", regex=False)
+        comma = comma or bool(text.str.match(_COMMA_EVIDENCE).any())
+        point = point or bool(text.str.match(_POINT_EVIDENCE).any())
         if comma and point:
             return "mixed"
     return "comma" if comma else "point" if point else default

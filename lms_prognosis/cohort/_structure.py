@@ -112,8 +112,8 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
-        text = col.astype(object).map(
-            lambda v: str(v).strip().lower() if isinstance(v, str) else ""
-        )
-        hits += (text == str(c).strip().lower()).to_numpy(dtype=np.int64)
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        name = str(c).strip().lower()
+        same = [isinstance(u, str) and u.strip().lower() == name for u in uniques]
+        hits += np.append(np.array(same, dtype=bool), False)[codes]
     return hits >= max(2, (len(named) + 1) // 2)

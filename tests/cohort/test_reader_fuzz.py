@@ -2,8 +2,8 @@
 
 Asserted for every generated file: no traceback (read_cohort returns a Cohort or raises a
 CohortError; `check` exits 0 or 2 and never 1), every record is kept or excluded (kept +
-excluded = rows read = records written), and the input's bytes are unchanged. Derandomized:
-the same files on every run.
+excluded = rows read = records written), the audit is byte-identical when the file is read
+again, and the input's bytes are unchanged. Derandomized: the same files on every run.
 """
 
 from __future__ import annotations
@@ -210,6 +210,8 @@ def assert_accounted(path: Path, n_records: int) -> None:
         assert len(cohort.data) + cohort.n_excluded == cohort.n_read
         assert set(cohort.audit["action"]) <= {"excluded", "set missing", "converted", "recoded"}
         assert cohort.data["time"].ge(0).all() and cohort.data["event"].isin([0, 1, 2]).all()
+        again = read_cohort(path).audit.to_csv(index=False).encode()
+        assert again == cohort.audit.to_csv(index=False).encode()  # byte-identical on a rerun
     assert check_cli(path) == (0 if cohort is not None else 2)
     assert sha(path) == before
 
