@@ -116,7 +116,8 @@ class _Raw:
     bad: BadLines = field(default_factory=BadLines)
     convention: str = "point"  # decimal mark: "point", "comma", "mixed" or "none" (undecided)
     notes: list[str] = field(default_factory=list)
-    sheets: list[str] = field(default_factory=list)  # sheets with the columns (workbooks)
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets, the one read first
+    found: list[str] = field(default_factory=list)  # other sheets with the time/event columns
 
 
 def read_cohort(
@@ -299,8 +300,10 @@ def _load(path_or_frame: Any, opts: _Options) -> _Raw:
         frame, notes = drop_empty_columns(got.frame)
         plan = _plan(list(frame.columns), opts, where)
         convention = _convention(frame, plan, "none")
-        sheets = sheet_headers(raw, kind, is_header) if len(got.names) > 1 else []
-        return _Raw(frame, got.rows, plan, where, BadLines(), convention, got.notes + notes, sheets)
+        found = sheet_headers(raw, kind, is_header) if len(got.names) > 1 else []
+        sheets = [got.name, *(n for n in got.names if n != got.name)]
+        notes = got.notes + notes
+        return _Raw(frame, got.rows, plan, where, BadLines(), convention, notes, sheets, found)
     if looks_binary(raw):
         raise CohortError(
             f"{where}: is not a text file (it contains binary data) nor an .xlsx/.ods "
@@ -379,10 +382,12 @@ def _require(raw: _Raw, dates: DateSpec | None) -> None:
             if close
             else f"; name yours with columns={{'<your column>': {name!r}}}"
         )
-        if raw.sheets:
-            fix += f"; the columns are on sheet(s) {', '.join(map(repr, raw.sheets))}: " + (
-                f"pass sheet={raw.sheets[0]!r}"
+        if len(raw.sheets) > 1:
+            fix += f"; sheet {raw.sheets[0]!r} was read; the workbook has sheets " + ", ".join(
+                map(repr, raw.sheets)
             )
+            other = [s for s in raw.found if s != raw.sheets[0]]
+            fix += f" and the columns are on {other[0]!r}: pass sheet={other[0]!r}" if other else ""
         shown = ", ".join(clean(n, 40) for n in names[:30]) + (" ..." if len(names) > 30 else "")
         raise CohortColumnError(
             f"{raw.where}: no {name!r} column (looked for {_LOOKED_FOR[name]} and similar)"

@@ -282,7 +282,10 @@ def test_second_sheet_and_the_error_naming_the_sheets(tmp_path):
     )
     with pytest.raises(CohortColumnError) as err:
         read_cohort(path)
-    assert "sheet(s) 'Patients': pass sheet='Patients'" in str(err.value)
+    assert (
+        "sheet 'About' was read; the workbook has sheets 'About', 'Patients' and the "
+        "columns are on 'Patients': pass sheet='Patients'"
+    ) in str(err.value)
     assert "--sheet Patients" in cli_syntax(str(err.value))
     cohort = read_cohort(path, sheet="Patients")
     assert cohort.data["time"].tolist() == [5.0, 7.0]
