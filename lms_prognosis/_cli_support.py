@@ -205,6 +205,8 @@ def print_exclusions(
     n_rows = exclusions["row"].nunique()
     print(f"\n{title} ({len(exclusions)} problem(s) in {n_rows} row(s); {rows})")
     shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
+    if "reason" in shown:  # the fixes a reason names, as flags
+        shown = shown.assign(reason=shown["reason"].map(lambda r: cli_syntax(str(r))))
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(exclusions):
         print(
@@ -236,6 +238,7 @@ def print_changes(audit: Any, max_rows: int) -> None:
         "header = line 1)"
     )
     shown = changed if max_rows <= 0 else changed.head(max_rows)
+    shown = shown.assign(reason=shown["reason"].map(lambda r: cli_syntax(str(r))))
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(changed):
         print(f"... {len(changed) - len(shown)} more; --max-rows 0 shows all")
@@ -458,7 +461,10 @@ _KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] =
         lambda m: f"--{m.group(1).replace('_', '-')} {shlex.quote(m.group(3))}",
     ),
     (
-        re.compile(r"\b(values|sheet|date_format|start_date|end_date|time_unit)=(?![\w'\"{])"),
+        re.compile(
+            r"\b(values|sheet|date_format|start_date|end_date|time_unit|event_codes|columns)="
+            r"(?![\w'\"{])"
+        ),
         lambda m: f"--{m.group(1).replace('_', '-')}",
     ),
     (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),

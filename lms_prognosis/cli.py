@@ -169,7 +169,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if cohort.notes:
         print("\nNotes")
         for note in cohort.notes:
-            print(f"- {note}")
+            print(f"- {cli_syntax(note)}")
     _write_exclusions(cohort.exclusions, args.exclusions_out)
     return 0
 

@@ -311,7 +311,7 @@ def test_check_values_flag_recodes_and_lists_unmapped_codes(tmp_path, capsys):
     assert main(["check", str(path), "--values", "depth=1:superficial,2:deep"]) == 0
     out = capsys.readouterr().out
     assert "No exclusions: every row was kept." in out
-    assert "values=: '1' read as 'superficial'" in out
+    assert "--values: '1' read as 'superficial'" in out
     assert re.search(r"4 +c +depth +3 +set missing +unmapped code", out)
 
 

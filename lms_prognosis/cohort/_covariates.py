@@ -64,7 +64,20 @@ def read_covariate(
     if parsed.problem is not None:
         parsed.problem.action = _v.SET_MISSING
         problems.append(parsed.problem)
+        _codes_hint(s.iloc[parsed.problem.positions], name, column, notes)
     return parsed.values, problems
+
+
+def _codes_hint(unknown: pd.Series, name: str, column: str, notes: list[str]) -> None:
+    """A note when the values not read are numeric codes (SPSS style): say how to map them."""
+    codes = sorted({_v.value_key(v) for v in unknown.tolist()})
+    if not codes or not all(c.isdigit() for c in codes) or len(codes) > 9:
+        return
+    pairs = ", ".join(f"{c}: '<level>'" for c in codes)
+    notes.append(
+        f"{column!r} has code(s) {', '.join(codes)} that are not {name} levels (set missing); "
+        f"if they are codes, map them with values={{{name!r}: {{{pairs}}}}}"
+    )
 
 
 def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:

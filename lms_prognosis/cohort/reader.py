@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,7 +300,7 @@ def _load(path_or_frame: Any, opts: _Options) -> _Raw:
         _refuse_duplicates([str(c) for c in got.frame.columns], where)
         frame, notes = drop_empty_columns(got.frame)
         plan = _plan(list(frame.columns), opts, where)
-        convention = _convention(frame, plan, "none")
+        convention = _convention(frame, "none")
         found = sheet_headers(raw, kind, is_header) if len(got.names) > 1 else []
         sheets = [got.name, *(n for n in got.names if n != got.name)]
         notes = got.notes + notes
@@ -318,7 +319,8 @@ def _load(path_or_frame: Any, opts: _Options) -> _Raw:
     text += [opts.dates.start, opts.dates.end] if opts.dates else []
     frame, bad = read_csv_rows(csv, dict.fromkeys(text, str), plan.source.get("patient_id"))
     frame, notes = drop_empty_columns(frame)
-    convention = _convention(frame, plan, "point" if csv.sep == "," else "none")
+    text = csv.raw.decode(csv.encoding, errors="replace")
+    convention = _convention(frame, "point" if csv.sep == "," else "none", text, csv.sep)
     rows = row_numbers(len(frame), bad)
     return _Raw(frame, rows, plan, where, bad, convention, csv.notes + notes)
 
@@ -326,8 +328,18 @@ def _load(path_or_frame: Any, opts: _Options) -> _Raw:
 _NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here
 
 
-def _convention(frame: pd.DataFrame, plan: ColumnPlan, default: str) -> str:
-    columns = [frame[plan.source[c]] for c in _NUMERIC_TEXT if c in plan.source]
+def _convention(
+    frame: pd.DataFrame, default: str, csv_text: str | None = None, sep: str = ","
+) -> str:
+    """The file's decimal mark, from every text cell that is a number (any column: a decimal
+    comma in a column outside the schema tells how ``3.530`` in the time column is meant).
+
+    A ``;`` or tab separated file is scanned in its text, before pandas reads the columns
+    outside the schema as numbers."""
+    columns = [frame[c] for c in frame.columns if frame[c].dtype == object]
+    if csv_text is not None and sep != ",":
+        fields = pd.Series(re.split(rf"[{re.escape(sep)}\r\n]", csv_text), dtype=object)
+        columns.append(fields.drop_duplicates())
     return number_convention(columns, default)
 
 
@@ -366,7 +378,7 @@ def _load_frame(frame: pd.DataFrame, opts: _Options) -> _Raw:
     frame = frame.rename(columns=lambda c: str(c).strip())
     plan = _plan(list(frame.columns), opts, where)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return _Raw(frame, rows, plan, where, convention=_convention(frame, plan, "point"))
+    return _Raw(frame, rows, plan, where, convention=_convention(frame, "point"))
 
 
 def _require(raw: _Raw, dates: DateSpec | None) -> None:

@@ -94,6 +94,23 @@ def test_thousands_dot_in_a_decimal_comma_file(tmp_path):
     )
 
 
+def test_european_export_decimal_comma_only_outside_the_schema(tmp_path):
+    # the file: ';', decimal commas (here only in a column the schema does not know)
+    # and '3.530' days, once read as 3.53 days
+    text = "\ufeffPatient;OS_days;Status;Alter;BMI\n1;3.530;1;65;24,5\n2;1.200;0;70;31\n"
+    cohort = read_cohort(write(tmp_path, text))
+    assert cohort.data["time"].tolist() == pytest.approx([3530 / DAYS, 1200 / DAYS])
+    assert cohort.data["BMI"].tolist() == [24.5, 31.0]  # other columns as pandas reads them
+    assert lines(cohort)[1] == (
+        3,
+        "OS_days",
+        "1.200",
+        "converted",
+        "thousands separator: '1.200' read as 1200; time in days converted to months "
+        "(months = days / 30.4375)",
+    )
+
+
 def test_quoted_thousands_comma(tmp_path):
     cohort = read_cohort(
         write(tmp_path, 'id,time,event\na,"3,530",1\nb,12.5,0\n'), time_unit="days"
@@ -348,6 +365,21 @@ def test_coded_categories_with_values(tmp_path):
         "unmapped code: not a key of values= for 'depth' (1, 2)",
     ) in lines(cohort)
     assert cohort.exclusions.empty
+
+
+def test_numeric_codes_without_a_map_are_set_missing_with_a_hint(tmp_path):
+    cohort = read_cohort(write(tmp_path, "id,time,event,sex\na,5,1,1\nb,6,0,2\n"))
+    assert cohort.data["sex"].isna().all() and len(cohort.data) == 2
+    assert lines(cohort)[0] == (
+        2,
+        "sex",
+        "1",
+        "set missing",
+        "unknown category: '1' is not a sex level (female, male)",
+    )
+    note = next(n for n in cohort.notes if "code(s) 1, 2" in n)
+    assert note.endswith("values={'sex': {1: '<level>', 2: '<level>'}}")
+    assert cli_syntax(note).endswith("--values sex=1:<level>,2:<level>")
 
 
 def test_values_must_map_to_a_level(tmp_path):
