@@ -37,10 +37,12 @@ from lms_prognosis.cohort import _values as _v
 from lms_prognosis.cohort._audit import build_audit
 from lms_prognosis.cohort._columns import (
     ALIASES,
+    UNIT_COLUMN,
     ColumnPlan,
     did_you_mean,
     header_key,
     looks_like,
+    normalise_unit,
     plan_columns,
 )
 from lms_prognosis.cohort._covariates import read_covariate
@@ -365,6 +367,7 @@ def _plan(names: list[str], opts: _Options, where: str) -> ColumnPlan:
             f"column {plan.source.pop('time')!r} not used as the time: the time is derived "
             f"from {opts.dates.start!r} and {opts.dates.end!r}; it is kept as an extra column"
         )
+    plan.source.pop(UNIT_COLUMN, None)  # a unit column, if any, stays an extra column
     if opts.time_unit is not None:
         plan.notes.append("time_unit= ignored: the time is derived from dates")
     return plan
@@ -453,6 +456,7 @@ def _build(
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
     if dates is None:
+        _check_unit_column(frame, raw.plan, notes)
         out["time"], found = read_time(frame, raw.plan, raw.convention, raw.where, notes)
     else:
         out["time"], found = time_from_dates(frame, dates, raw.where)
@@ -500,6 +504,24 @@ def _build(
         n_read=n_read,
         notes=notes,
         audit=audit,
+    )
+
+
+def _check_unit_column(frame: pd.DataFrame, plan: ColumnPlan, notes: list[str]) -> None:
+    """Use a column named like ``unit`` as the time unit only if it holds time units (a
+    hospital ``Unit`` column is left alone, as an extra column)."""
+    column = plan.source.get(UNIT_COLUMN)
+    if column is None:
+        return
+    cells = frame[column].dropna().astype(str)
+    units = cells.map(normalise_unit).notna()
+    if len(cells) and units.mean() >= 0.5:
+        notes.append(f"column {column!r} gives each row's time unit")
+        return
+    del plan.source[UNIT_COLUMN]
+    notes.append(
+        f"column {column!r} does not hold time units (days, weeks, months, years); "
+        "kept as an extra column"
     )
 
 

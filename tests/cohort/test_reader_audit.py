@@ -186,6 +186,14 @@ def test_time_unit_column_is_honoured_per_row(tmp_path):
     ) in lines(cohort)
 
 
+def test_a_unit_column_without_time_units_is_left_alone(tmp_path):
+    cohort = read_cohort(write(tmp_path, "id,time,event,Unit\na,5,1,Ward A\nb,6,0,Ward B\n"))
+    assert cohort.data["time"].tolist() == [5.0, 6.0]
+    assert cohort.data["Unit"].tolist() == ["Ward A", "Ward B"]
+    assert cohort.audit.empty
+    assert any("'Unit' does not hold time units" in n for n in cohort.notes)
+
+
 def test_days_read_as_months_make_the_file_unusable(tmp_path):
     rows = "".join(f"p{i},{t},{i % 2}\n" for i, t in enumerate([2606, 5000, 380, 1500, 90]))
     with pytest.raises(CohortError) as err:
