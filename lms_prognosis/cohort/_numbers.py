@@ -25,6 +25,7 @@ Rules (behaviour chosen here; neither R's ``read.csv`` nor pandas defines it)
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,8 @@ import pandas as pd
 __all__ = ["Numbers", "read_numbers", "number_convention", "AMBIGUOUS", "UNKNOWN_UNIT"]
 
 AMBIGUOUS = "ambiguous number"
+A_DATE = "a date, not a number"
+_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})([ T].*)?$")
 UNKNOWN_UNIT = "unknown unit"
 _DAYS_PER_MONTH = 365.25 / 12.0
 
@@ -156,6 +159,8 @@ def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
     cell = text.strip().strip("\"'").strip()
     if cell.lower() in _MISSING_TEXT:
         return "missing", np.nan, "", ""
+    if _DATE.match(cell):
+        return "bad", np.nan, "", A_DATE
     m = _SPLIT.match(cell)
     if not m:
         return "bad", np.nan, "", ""
@@ -217,6 +222,8 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
     for u, fast in zip(uniques, plain, strict=True):
         if not np.isnan(fast):
             table.append(("ok", fast, "", "") if np.isfinite(fast) else ("bad", np.nan, "", ""))
+        elif isinstance(u, dt.date | pd.Timestamp):
+            table.append(("bad", np.nan, "", A_DATE))
         elif isinstance(u, bool | np.bool_):
             table.append(("bad", np.nan, "", ""))
         elif isinstance(u, int | float | np.number):

@@ -26,7 +26,7 @@ from lms_prognosis.cohort import _values as _v
 from lms_prognosis.cohort._columns import UNIT_COLUMN, UNIT_FORMULA, ColumnPlan, normalise_unit
 from lms_prognosis.cohort._dates import DAYS_PER_MONTH, END_BEFORE_START, MISSING_DATE, read_dates
 from lms_prognosis.cohort._dates import UNREADABLE_DATE as _UNREADABLE_DATE
-from lms_prognosis.cohort._numbers import AMBIGUOUS, read_numbers
+from lms_prognosis.cohort._numbers import A_DATE, AMBIGUOUS, read_numbers
 from lms_prognosis.cohort.schema import TIME_UNITS
 from lms_prognosis.exceptions import CohortError
 
@@ -106,6 +106,8 @@ def read_time(
     factor, unit, problems = _row_factors(frame, plan, usable)
     written = num.unit != ""
     months = np.where(written, num.values, num.values * factor)
+    dated = num.why == A_DATE
+    num.why[dated] = A_DATE + " (derive the time from dates with start_date= and end_date=)"
     why = np.where(
         np.char.startswith(num.why.astype(str), AMBIGUOUS),
         num.why,

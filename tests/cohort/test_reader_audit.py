@@ -266,6 +266,21 @@ def test_time_from_dates_in_several_forms(tmp_path):
     ) in lines(cohort)
 
 
+def test_a_date_in_the_time_column_says_how_to_use_dates(tmp_path):
+    cohort = read_cohort(write(tmp_path, "id,time,event\na,2019-03-14,1\nb,12,0\n"))
+    assert cohort.data["time"].tolist() == [12.0]
+    assert lines(cohort) == [
+        (
+            2,
+            "time",
+            "2019-03-14",
+            "excluded",
+            "non-numeric time: a date, not a number (derive the time from "
+            "dates with start_date= and end_date=)",
+        )
+    ]
+
+
 def test_ambiguous_day_month_order_is_refused_unless_a_format_is_given(tmp_path):
     path = write(
         tmp_path, "id,start,end,event\na,01/02/2019,03/04/2019,1\nb,05/06/2019,07/08/2019,0\n"
