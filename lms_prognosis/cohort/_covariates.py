@@ -130,7 +130,7 @@ def _numeric_covariate(
 
 def _plausibility(values: np.ndarray, name: str, column: str, notes: list[str]) -> None:
     """Note and warn when a column's values look like another unit (median size 60 "cm")."""
-    if not values.size:
+    if values.size < 3:  # a median of one or two values tells nothing
         return
     median = float(np.median(values))
     message = None

@@ -229,11 +229,11 @@ def test_a_size_that_looks_like_millimetres_warns(tmp_path):
 
 
 def test_an_age_in_months_warns_and_is_set_missing(tmp_path):
-    text = "id,time,event,age\na,5,1,720\nb,6,0,780\n"
+    text = "id,time,event,age\na,5,1,720\nb,6,0,780\nc,7,0,750\n"
     with pytest.warns(DataWarning, match="median age in 'age' is 750 years"):
         cohort = read_cohort(write(tmp_path, text))
-    assert cohort.data["age"].isna().all() and len(cohort.data) == 2
-    assert [r[3] for r in lines(cohort)] == ["set missing", "set missing"]
+    assert cohort.data["age"].isna().all() and len(cohort.data) == 3
+    assert [r[3] for r in lines(cohort)] == ["set missing"] * 3
 
 
 # ----------------------------------------------------------------------- 4. dates
