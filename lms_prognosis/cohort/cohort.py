@@ -225,6 +225,10 @@ class Cohort:
                 + ")</p>"
             )
             parts.append(ex.head(20).to_html(index=False))
+        changes = self.changes()
+        if len(changes):
+            parts.append("<p>Cells changed, patients kept (by column and reason; see .audit)</p>")
+            parts.append(changes.to_html(index=False))
         if self.notes:
             parts.append(
                 "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>"
