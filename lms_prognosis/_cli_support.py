@@ -186,7 +186,7 @@ def print_exclusions(
     max_rows: int,
     *,
     title: str = "Exclusions",
-    rows: str = "row = line in the file, header = line 1",
+    rows: str = "row = line in the file or spreadsheet row",
 ) -> None:
     """Print an exclusions log (at most ``max_rows`` lines; 0 prints all).
 
@@ -198,7 +198,7 @@ def print_exclusions(
     >>> import pandas as pd
     >>> print_exclusions(pd.DataFrame({"row": [3], "reason": ["negative time"]}), 10)
     <BLANKLINE>
-    Exclusions (1 problem(s) in 1 row(s); row = line in the file, header = line 1)
+    Exclusions (1 problem(s) in 1 row(s); row = line in the file or spreadsheet row)
     row  reason
       3  negative time
     """
@@ -224,7 +224,7 @@ def print_changes(audit: Any, max_rows: int) -> None:
     >>> print_changes(pd.DataFrame({"row": [3], "column": ["age"], "value": ["150"],
     ...     "action": ["set missing"], "reason": ["impossible age"]}), 10)
     <BLANKLINE>
-    Cells changed (1; the patients are kept; row = line in the file, header = line 1)
+    Cells changed (1; the patients are kept; row = line in the file or spreadsheet row)
     row  column  value  action       reason
       3  age     150    set missing  impossible age
     """
@@ -234,8 +234,8 @@ def print_changes(audit: Any, max_rows: int) -> None:
     if changed.empty:
         return
     print(
-        f"\nCells changed ({len(changed)}; the patients are kept; row = line in the file, "
-        "header = line 1)"
+        f"\nCells changed ({len(changed)}; the patients are kept; row = line in the file or "
+        "spreadsheet row)"
     )
     shown = changed if max_rows <= 0 else changed.head(max_rows)
     shown = shown.assign(reason=shown["reason"].map(lambda r: cli_syntax(str(r))))

@@ -143,4 +143,4 @@ def _plausibility(values: np.ndarray, name: str, column: str, notes: list[str]) 
         message = f"the median age in {column!r} is {median:g} years; are these months or days?"
     if message:
         notes.append(message)
-        warnings.warn(message, DataWarning, stacklevel=4)
+        warnings.warn(message, DataWarning, stacklevel=6)  # read_cohort's caller

@@ -66,6 +66,7 @@ class CsvFile:
     header: list[str]
     notes: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # the header as written (duplicates kept)
+    skip: int = 0  # physical lines above the header (blank lines, a title)
 
     @property
     def decimal_comma(self) -> bool:
@@ -123,9 +124,14 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         encoding = "utf-8"
     if raw.startswith(b"\xef\xbb\xbf"):
         notes.append("UTF-8 byte-order mark skipped")
-    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    skip, first, title = _header_line(text)
     if not first:
         raise error(f"{where}: the file is empty")
+    if title:
+        notes.append(
+            f"{len(title)} line(s) above the header (line {skip + 1}) skipped as a title: "
+            f"{title[0][:60]!r}"
+        )
     unquoted = re.sub(r'"[^"]*"', "", first)
     counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=lambda k: (counts[k], k == ","))
@@ -134,7 +140,7 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     header = [
         str(c)
         for c in pd.read_csv(
-            io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0, index_col=False
+            io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0, index_col=False, skiprows=skip
         ).columns
     ]
     stripped = [c.strip() for c in header]
@@ -142,10 +148,31 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         header = stripped
     first_row = pd.read_csv(
         io.BytesIO(raw), sep=sep, encoding=encoding, header=None, nrows=1, dtype=str,
-        keep_default_na=False, index_col=False,
+        keep_default_na=False, index_col=False, skiprows=skip,
     )  # fmt: skip
     names = [str(c) for c in first_row.iloc[0].tolist()] if len(first_row) else header
-    return CsvFile(raw, encoding, sep, header, notes, names)
+    return CsvFile(raw, encoding, sep, header, notes, names, skip)
+
+
+def _header_line(text: str) -> tuple[int, str, list[str]]:
+    """(lines above the header, the header line, title lines): the header is the first
+    non-blank line, unless that line has no separator and a later one (among the next ten
+    non-blank lines) has: then the lines above are a title (an export's caption).
+
+    Examples
+    --------
+    >>> _header_line("Registry export\\n\\nid,time\\na,1\\n")
+    (2, 'id,time', ['Registry export'])
+    """
+    lines = _LINE_BREAK.split(text[:65536])
+    filled = [(i, line) for i, line in enumerate(lines) if line.strip()][:11]
+    if not filled:
+        return 0, "", []
+    has_sep = [any(s in line for s in (",", ";", "\t")) for _, line in filled]
+    if has_sep[0] or not any(has_sep):
+        return filled[0][0], filled[0][1], []
+    k = has_sep.index(True)
+    return filled[k][0], filled[k][1], [line.strip() for _, line in filled[:k]]
 
 
 def _parse(
@@ -160,7 +187,7 @@ def _parse(
             sep=csv.sep,
             encoding=csv.encoding,
             header=None,
-            skiprows=1,
+            skiprows=csv.skip + 1,
             names=names,
             decimal="," if csv.decimal_comma else ".",
             dtype=dict(dtype),
@@ -224,7 +251,7 @@ def read_csv_rows(
         else [""] * len(pos)
     )
     bad = BadLines(
-        lines=(pos + 2).tolist(),
+        lines=(pos + csv.skip + 2).tolist(),
         messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]],
         ids=ids,
     )

@@ -121,7 +121,7 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
     frame, notes = drop_empty_columns(frame)
     csv_text = csv.raw.decode(csv.encoding, errors="replace")
     convention = _convention(frame, "point" if csv.sep == "," else "none", csv_text, csv.sep)
-    rows = row_numbers(len(frame), bad)
+    rows = row_numbers(len(frame), bad, first=csv.skip + 2)
     return Raw(frame, rows, plan, where, bad, convention, csv.notes + notes)
 
 

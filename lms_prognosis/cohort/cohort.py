@@ -72,7 +72,7 @@ class Cohort:
     exclusions : DataFrame
         The ``excluded`` part of ``audit`` (without its ``action`` column). One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
         ``value`` (as written), ``reason``. A row with several problems has several lines.
-        ``row`` is the line number in the file with the header as line 1 (so the first data
+        ``row`` is the line number in the file (the header is line 1 unless a title is above it; so the first data
         row is 2; an .xlsx row is its spreadsheet row), or the 1-based position in a DataFrame.
     endpoint : str
         ``"DSS"``, ``"OS"``, ``"MFS"`` or ``"LRFS"``.

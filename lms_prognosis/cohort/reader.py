@@ -180,9 +180,10 @@ def read_cohort(
     other code and any text excludes its row unless ``event_codes=`` declares it; a column
     whose codes are 1 and 2 with no 0 (R's ``Surv`` status) is refused as a whole.
 
-    Row numbers: the line in the file with the header as line 1 (the first data row is 2);
-    the spreadsheet row for a workbook (a title row above the header is skipped, with a
-    note); the 1-based position for a DataFrame.
+    Row numbers: the line in the file (the first data row is 2 when the header is the first
+    line; a title line above the header, or blank lines, are skipped with a note and counted);
+    the spreadsheet row for a workbook (a title row above the header likewise); the 1-based
+    position for a DataFrame.
 
     References
     ----------

@@ -357,6 +357,16 @@ def test_a_title_row_above_the_header_is_detected_and_noted(tmp_path):
     ) in cohort.notes
 
 
+def test_a_title_line_above_a_csv_header(tmp_path):
+    text = "Registry export 2024-05-01\n\nid,time,event\na,5,1\nb,-2,0\n"
+    cohort = read_cohort(write(tmp_path, text))
+    assert cohort.data["patient_id"].tolist() == ["a"]
+    assert lines(cohort) == [(5, "time", "-2", "excluded", "negative time")]  # line in the file
+    assert (
+        "1 line(s) above the header (line 3) skipped as a title: 'Registry export 2024-05-01'"
+    ) in cohort.notes
+
+
 def test_ods(tmp_path):
     path = tmp_path / "c.ods"
     pd.DataFrame(
