@@ -157,8 +157,11 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str) -> None:
-    buf = io.StringIO()
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], sep: str, title: bool = False
+) -> None:
+    buf = io.StringIO("Registry export\n\n" if title else "")
+    buf.seek(0, io.SEEK_END)
     writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
@@ -226,12 +229,12 @@ _SETTINGS = settings(
 
 
 @_SETTINGS
-@given(table=tables(), sep=st.sampled_from([",", ";", "\t"]))
-def test_malformed_csv_is_accounted_for_and_left_unchanged(table, sep):
+@given(table=tables(), sep=st.sampled_from([",", ";", "\t"]), title=st.booleans())
+def test_malformed_csv_is_accounted_for_and_left_unchanged(table, sep, title):
     header, rows = table
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.csv"
-        write_csv(path, header, rows, sep)
+        write_csv(path, header, rows, sep, title)
         assert_accounted(path, len(rows))
 
 
