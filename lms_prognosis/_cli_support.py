@@ -362,7 +362,8 @@ def add_cohort_options(p: argparse.ArgumentParser) -> None:
         "--time-unit",
         choices=TIME_UNITS,
         default=None,
-        help="unit of the time column (default: months, or what its name says, e.g. OS_days)",
+        help="unit of the time column (default: months, or what its name says, e.g. OS_days; "
+        "a time_unit column or a unit written in a cell wins)",
     )
     p.add_argument(
         "--endpoint",

@@ -114,11 +114,14 @@ def _register_check(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "check",
         help="validate a cohort file: what would be excluded, and why",
-        description="Read a cohort (CSV or .xlsx) as read_cohort would and print the rows "
-        "read, kept and excluded by reason, the exclusions and the notes. "
+        description="Read a cohort (CSV, .xlsx or .ods) as read_cohort would and print the rows "
+        "read, kept and excluded by reason, the exclusions, the cells set missing, converted "
+        "or recoded, and the notes. "
         "Nothing is written unless --exclusions-out is given.",
     )
-    p.add_argument("cohort", nargs="?", metavar="COHORT", help="cohort file (.csv or .xlsx)")
+    p.add_argument(
+        "cohort", nargs="?", metavar="COHORT", help="cohort file (.csv, .xlsx or .ods)"
+    )
     p.add_argument(
         "--example",
         action="store_true",
