@@ -119,9 +119,7 @@ def _register_check(subparsers: Any) -> None:
         "or recoded, and the notes. "
         "Nothing is written unless --exclusions-out is given.",
     )
-    p.add_argument(
-        "cohort", nargs="?", metavar="COHORT", help="cohort file (.csv, .xlsx or .ods)"
-    )
+    p.add_argument("cohort", nargs="?", metavar="COHORT", help="cohort file (.csv, .xlsx or .ods)")
     p.add_argument(
         "--example",
         action="store_true",
