@@ -418,19 +418,23 @@ def read_cohort_file(path: Path, args: argparse.Namespace) -> Any:
     """read_cohort with the options of :func:`add_cohort_options`."""
     from lms_prognosis.cohort.reader import read_cohort  # lazy: pandas, not at start-up
 
-    if (args.start_date is None) != (args.end_date is None):
-        raise UsageError(f"{PROG} {args.command}: error: give both --start-date and --end-date")
+    opt = vars(args)  # a command without some of the options reads them as not given
+    start, end = opt.get("start_date"), opt.get("end_date")
+    if (start is None) != (end is None):
+        raise UsageError(
+            f"{PROG} {opt.get('command')}: error: give both --start-date and --end-date"
+        )
     return read_cohort(
         path,
-        time_unit=args.time_unit,
-        columns=args.columns,
-        event_codes=args.event_codes,
-        endpoint=args.endpoint,
-        values=dict(args.values) if args.values else None,
-        start_date=args.start_date,
-        end_date=args.end_date,
-        date_format=args.date_format,
-        sheet=args.sheet,
+        time_unit=opt.get("time_unit"),
+        columns=opt.get("columns"),
+        event_codes=opt.get("event_codes"),
+        endpoint=opt.get("endpoint", "DSS"),
+        values=dict(opt["values"]) if opt.get("values") else None,
+        start_date=start,
+        end_date=end,
+        date_format=opt.get("date_format"),
+        sheet=opt.get("sheet"),
     )
 
 
