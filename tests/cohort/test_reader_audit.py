@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -456,3 +457,23 @@ def test_a_binary_file_error_does_not_print_its_bytes(tmp_path):
     assert "is not a text file (it contains binary data)" in message
     assert message.isprintable() and "PDF" not in message and len(message) < 300
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+# ----------------------------------------------------------------------- 4. dates, against R
+
+REFERENCE = Path(__file__).parents[1] / "reference"
+
+
+@pytest.mark.parametrize("form", ["iso", "dot", "slash"])
+def test_months_between_dates_agree_with_r(form):
+    """tests/reference/cohort_dates.R: as.Date(x, format) and (end - start) / (365.25 / 12)."""
+    ref = json.loads((REFERENCE / "cohort_dates.json").read_text())[form]
+    cohort = read_cohort(REFERENCE / "data" / "cohort_dates.csv", start_date=f"start_{form}",
+                         end_date=f"end_{form}")
+    expected = dict(zip(ref["id"], ref["months"], strict=True))
+    kept = {k: v for k, v in expected.items() if v >= 0}
+    assert cohort.data["patient_id"].tolist() == list(kept)
+    np.testing.assert_allclose(cohort.data["time"], list(kept.values()), rtol=0, atol=1e-9)
+    before = [i for i, v in expected.items() if v < 0]
+    assert cohort.exclusions["patient_id"].tolist() == before
+    assert set(cohort.exclusions["reason"]) == {"end before start"}
