@@ -103,7 +103,7 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
         convention = _convention(frame, "none")
         found = sheet_headers(raw, kind, is_header) if len(got.names) > 1 else []
         sheets = [got.name, *(n for n in got.names if n != got.name)]
-        notes = got.notes + notes
+        notes = got.notes + notes + _convention_note(convention)
         return Raw(frame, got.rows, plan, where, BadLines(), convention, notes, sheets, found)
     if looks_binary(raw):
         raise CohortError(
@@ -122,7 +122,8 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
     csv_text = csv.raw.decode(csv.encoding, errors="replace")
     convention = _convention(frame, "point" if csv.sep == "," else "none", csv_text, csv.sep)
     rows = row_numbers(len(frame), bad, first=csv.skip + 2)
-    return Raw(frame, rows, plan, where, bad, convention, csv.notes + notes)
+    notes = csv.notes + notes + _convention_note(convention)
+    return Raw(frame, rows, plan, where, bad, convention, notes)
 
 
 _NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here
@@ -141,6 +142,20 @@ def _convention(
         fields = pd.Series(re.split(rf"[{re.escape(sep)}\r\n]", csv_text), dtype=object)
         columns.append(fields.drop_duplicates())
     return number_convention(columns, default)
+
+
+def _convention_note(convention: str) -> list[str]:
+    if convention == "comma":
+        return [
+            "numbers have decimal commas: a '.' between groups of three digits (3.530) is "
+            "read as a thousands separator, each such cell in the audit"
+        ]
+    if convention == "mixed":
+        return [
+            "numbers have both decimal commas and decimal points: a number such as 3.530 "
+            "or 3,530 cannot be told and is not read (ambiguous number)"
+        ]
+    return []
 
 
 def _refuse_duplicates(names: list[str], where: str) -> None:

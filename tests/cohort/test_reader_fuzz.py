@@ -17,12 +17,16 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms_prognosis.cli import main
 from lms_prognosis.cohort import read_cohort
 from lms_prognosis.exceptions import CohortError
+
+# plausibility warnings (median size 60 "cm") are expected on garbage; they are in the notes
+pytestmark = pytest.mark.filterwarnings("ignore::lms_prognosis.exceptions.DataWarning")
 
 _HEADERS = [
     "id",
