@@ -73,7 +73,13 @@ def _row_factors(
 
 
 def _plausible(
-    months: np.ndarray, ok: np.ndarray, column: str, unit: str, where: str, notes: list[str]
+    months: np.ndarray,
+    ok: np.ndarray,
+    column: str,
+    unit: str,
+    where: str,
+    notes: list[str],
+    per_row: bool = False,
 ) -> np.ndarray:
     """Refuse a column whose unit cannot be months; return the rows with one odd time."""
     times = months[ok]
@@ -82,11 +88,16 @@ def _plausible(
     median = float(np.median(times)) if times.size else 0.0
     if (n_big >= 2 and n_big >= 0.05 * times.size) or median > MAX_MONTHS / 2:
         read = "months" if unit == "months" else f"{unit} (converted to months)"
+        fix = (
+            "check the units in the time_unit column"
+            if per_row
+            else "if they are days pass time_unit='days' (or weeks: time_unit='weeks'), or add "
+            "a time_unit column giving each row's unit"
+        )
         raise CohortError(
             f"{where}: the times in column {column!r} cannot be {read}: {n_big} of "
             f"{times.size} exceed 100 years of follow-up and the median is {median:.0f} months; "
-            f"if they are days pass time_unit='days' (or weeks: time_unit='weeks'), or add a "
-            f"time_unit column giving each row's unit"
+            f"{fix}"
         )
     if median > _LONG_MEDIAN:
         notes.append(
@@ -115,7 +126,15 @@ def read_time(
     ).astype(object)
     negative = usable & (months < 0)
     ok = usable & ~negative & np.isfinite(months)
-    big = _plausible(months, ok & ~np.isnan(factor), column, plan.time_unit, where, notes)
+    big = _plausible(
+        months,
+        ok & ~np.isnan(factor),
+        column,
+        plan.time_unit,
+        where,
+        notes,
+        per_row=UNIT_COLUMN in plan.source,
+    )
     shown = np.array([f"{m:.0f}" for m in months], dtype=object)
     problems += _flag(column, num.missing, _v.MISSING_TIME)
     problems += _flag(column, num.bad, why)
