@@ -69,8 +69,12 @@ _GROUPED_SPACE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f'\u2019]\d{3})+(?:[.,]\d+
 _COMMA_DECIMAL = re.compile(r"^[-+]?(\d*,\d{1,2}|\d*,\d{4,}|0,\d+|\d{1,3}(\.\d{3})+,\d+)$")
 _POINT_DECIMAL = re.compile(r"^[-+]?(\d*\.\d{1,2}|\d*\.\d{4,}|0\.\d+|\d{1,3}(,\d{3})+\.\d+)$")
 _UNIT_TAIL = r"(?:[^\d.,].*)?$"  # a unit may follow the number
-_COMMA_EVIDENCE = _COMMA_DECIMAL.pattern[:-1] + _UNIT_TAIL
-_POINT_EVIDENCE = _POINT_DECIMAL.pattern[:-1] + _UNIT_TAIL
+_COMMA_RE = re.compile(_COMMA_DECIMAL.pattern[:-1] + _UNIT_TAIL)
+_POINT_RE = re.compile(_POINT_DECIMAL.pattern[:-1] + _UNIT_TAIL)
+
+
+def _bare(cell: str) -> str:
+    return cell.strip().strip("\"'").replace(" ", "")
 
 
 @dataclass
@@ -104,12 +108,10 @@ def number_convention(columns: list[pd.Series], default: str) -> str:
     for s in columns:
         if pd.api.types.is_numeric_dtype(s.dtype):
             continue
-        text = pd.Series([u for u in pd.unique(s.dropna()) if isinstance(u, str)], dtype=object)
-        if text.empty:
-            continue
-        text = text.str.strip().str.strip("\"'").str.replace(" ", "", regex=False)
-        comma = comma or bool(text.str.match(_COMMA_EVIDENCE).any())
-        point = point or bool(text.str.match(_POINT_EVIDENCE).any())
+        cells = [u for u in pd.unique(s.dropna()) if isinstance(u, str)]
+        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one
+        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in cells if "," in u)
+        point = point or any(_POINT_RE.match(_bare(u)) for u in cells if "." in u)
         if comma and point:
             return "mixed"
     return "comma" if comma else "point" if point else default

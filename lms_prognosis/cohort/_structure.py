@@ -114,6 +114,7 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
             continue
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         name = str(c).strip().lower()
-        same = [isinstance(u, str) and u.strip().lower() == name for u in uniques]
-        hits += np.append(np.array(same, dtype=bool), False)[codes]
+        text = pd.Series(uniques, dtype=object).str.strip().str.lower()
+        same = (text == name).to_numpy(dtype=bool)
+        hits += np.append(same, False)[codes]
     return hits >= max(2, (len(named) + 1) // 2)

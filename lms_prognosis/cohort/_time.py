@@ -135,11 +135,14 @@ def read_time(
         notes,
         per_row=UNIT_COLUMN in plan.source,
     )
-    shown = np.array([f"{m:.0f}" for m in months], dtype=object)
     problems += _flag(column, num.missing, _v.MISSING_TIME)
     problems += _flag(column, num.bad, why)
     problems += _flag(column, negative, _v.NEGATIVE_TIME)
-    implausible = IMPLAUSIBLE_TIME + ": " + shown + " months is more than 100 years of follow-up"
+    implausible = np.full(len(months), "", dtype=object)
+    implausible[big] = [
+        f"{IMPLAUSIBLE_TIME}: {m:.0f} months is more than 100 years of follow-up"
+        for m in months[big]
+    ]
     problems += _flag(column, big, implausible)
     by_unit = ok & ~written & (unit != "months")
     how = np.full(len(months), "", dtype=object)
