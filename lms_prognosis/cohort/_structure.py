@@ -114,7 +114,12 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
             continue
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         name = str(c).strip().lower()
-        text = pd.Series(uniques, dtype=object).str.strip().str.lower()
-        same = (text == name).to_numpy(dtype=bool)
+        if pd.api.types.infer_dtype(uniques, skipna=True) == "string":  # the fast, usual case
+            text = pd.Series(uniques, dtype=object).str.strip().str.lower()
+            same = (text == name).to_numpy(dtype=bool)
+        else:  # mixed cells (a spreadsheet's numbers and text)
+            same = np.array(
+                [isinstance(u, str) and u.strip().lower() == name for u in uniques], dtype=bool
+            )
         hits += np.append(same, False)[codes]
     return hits >= max(2, (len(named) + 1) // 2)
