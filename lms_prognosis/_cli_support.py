@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import sys
 import tempfile
 import traceback
@@ -73,6 +74,33 @@ _EXAMPLES = {
     "event codes": "dead=1,alive=0 or 1=0,2=1",
     "column mappings": "OS_m=time,size=size_mm",
 }
+
+
+def values_arg(text: str) -> tuple[str, dict[str, str | None]]:
+    """Parse ``--values depth=1:superficial,2:deep`` into ``("depth", {"1": ..., "2": ...})``.
+
+    ``9:unknown`` (or ``none``, ``missing``, ``na``) reads code 9 as missing. Repeat the flag
+    for several columns.
+
+    Examples
+    --------
+    >>> values_arg("depth=1:superficial,2:deep")
+    ('depth', {'1': 'superficial', '2': 'deep'})
+    """
+    column, sep, body = text.partition("=")
+    codes: dict[str, str | None] = {}
+    for item in body.split(",") if sep else []:
+        key, colon, value = item.partition(":")
+        if not colon or not key.strip() or not value.strip():
+            codes = {}
+            break
+        value = value.strip()
+        codes[key.strip()] = None if value.lower() in _UNKNOWN_EVENT else value
+    if not column.strip() or not codes:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a column's codes (expected e.g. depth=1:superficial,2:deep)"
+        )
+    return column.strip(), codes
 
 
 def event_codes_arg(text: str) -> dict[str, int | None]:
@@ -158,7 +186,7 @@ def print_exclusions(
     max_rows: int,
     *,
     title: str = "Exclusions",
-    rows: str = "row = line in the file, header = line 1",
+    rows: str = "row = line in the file or spreadsheet row",
 ) -> None:
     """Print an exclusions log (at most ``max_rows`` lines; 0 prints all).
 
@@ -170,19 +198,50 @@ def print_exclusions(
     >>> import pandas as pd
     >>> print_exclusions(pd.DataFrame({"row": [3], "reason": ["negative time"]}), 10)
     <BLANKLINE>
-    Exclusions (1 problem(s) in 1 row(s); row = line in the file, header = line 1)
+    Exclusions (1 problem(s) in 1 row(s); row = line in the file or spreadsheet row)
     row  reason
       3  negative time
     """
     n_rows = exclusions["row"].nunique()
     print(f"\n{title} ({len(exclusions)} problem(s) in {n_rows} row(s); {rows})")
     shown = exclusions if max_rows <= 0 else exclusions.head(max_rows)
+    if "reason" in shown:  # the fixes a reason names, as flags
+        shown = shown.assign(reason=shown["reason"].map(lambda r: cli_syntax(str(r))))
     print(text_table(shown, numeric=("row",)))
     if len(shown) < len(exclusions):
         print(
             f"... {len(exclusions) - len(shown)} more; --max-rows 0 shows all, "
             "--exclusions-out FILE.csv writes all"
         )
+
+
+def print_changes(audit: Any, max_rows: int) -> None:
+    """Print the cells ``read_cohort`` set missing, converted or recoded (rows kept).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print_changes(pd.DataFrame({"row": [3], "column": ["age"], "value": ["150"],
+    ...     "action": ["set missing"], "reason": ["impossible age"]}), 10)
+    <BLANKLINE>
+    Cells changed (1; the patients are kept; row = line in the file or spreadsheet row)
+    row  column  value  action       reason
+      3  age     150    set missing  impossible age
+    """
+    changed = audit[audit["action"] != "excluded"]
+    order = {"set missing": 0, "recoded": 1, "converted": 2}
+    changed = changed.iloc[changed["action"].map(order).argsort(kind="stable")]
+    if changed.empty:
+        return
+    print(
+        f"\nCells changed ({len(changed)}; the patients are kept; row = line in the file or "
+        "spreadsheet row)"
+    )
+    shown = changed if max_rows <= 0 else changed.head(max_rows)
+    shown = shown.assign(reason=shown["reason"].map(lambda r: cli_syntax(str(r))))
+    print(text_table(shown, numeric=("row",)))
+    if len(shown) < len(changed):
+        print(f"... {len(changed) - len(shown)} more; --max-rows 0 shows all")
 
 
 @contextmanager
@@ -303,7 +362,8 @@ def add_cohort_options(p: argparse.ArgumentParser) -> None:
         "--time-unit",
         choices=TIME_UNITS,
         default=None,
-        help="unit of the time column (default: months, or what its name says, e.g. OS_days)",
+        help="unit of the time column (default: months, or what its name says, e.g. OS_days; "
+        "a time_unit column or a unit written in a cell wins)",
     )
     p.add_argument(
         "--endpoint",
@@ -325,18 +385,56 @@ def add_cohort_options(p: argparse.ArgumentParser) -> None:
         metavar="MAP",
         help="column names to map, e.g. OS_m=time,size=size_mm",
     )
+    p.add_argument(
+        "--values",
+        type=values_arg,
+        action="append",
+        default=None,
+        metavar="COL=CODES",
+        help="coded categories, e.g. depth=1:superficial,2:deep (repeat for more columns); "
+        "a code not listed is set missing",
+    )
+    p.add_argument(
+        "--start-date",
+        metavar="COL",
+        default=None,
+        help="derive the time from this date column (e.g. date of surgery) to --end-date",
+    )
+    p.add_argument(
+        "--end-date", metavar="COL", default=None, help="the date of last contact or event"
+    )
+    p.add_argument(
+        "--date-format",
+        metavar="FMT",
+        default=None,
+        help="format of the date columns when the day/month order cannot be told, e.g. %%d/%%m/%%Y",
+    )
+    p.add_argument(
+        "--sheet", metavar="NAME", default=None, help="sheet of an .xlsx/.ods workbook to read"
+    )
 
 
 def read_cohort_file(path: Path, args: argparse.Namespace) -> Any:
     """read_cohort with the options of :func:`add_cohort_options`."""
     from lms_prognosis.cohort.reader import read_cohort  # lazy: pandas, not at start-up
 
+    opt = vars(args)  # a command without some of the options reads them as not given
+    start, end = opt.get("start_date"), opt.get("end_date")
+    if (start is None) != (end is None):
+        raise UsageError(
+            f"{PROG} {opt.get('command')}: error: give both --start-date and --end-date"
+        )
     return read_cohort(
         path,
-        time_unit=args.time_unit,
-        columns=args.columns,
-        event_codes=args.event_codes,
-        endpoint=args.endpoint,
+        time_unit=opt.get("time_unit"),
+        columns=opt.get("columns"),
+        event_codes=opt.get("event_codes"),
+        endpoint=opt.get("endpoint", "DSS"),
+        values=dict(opt["values"]) if opt.get("values") else None,
+        start_date=start,
+        end_date=end,
+        date_format=opt.get("date_format"),
+        sheet=opt.get("sheet"),
     )
 
 
@@ -354,7 +452,26 @@ def _flag_pairs(body: str) -> str:
     )
 
 
+def _values_flag(body: str) -> str:
+    """``'depth': {1: 'superficial', 2: 'deep'}`` as ``depth=1:superficial,2:deep``."""
+    column, _, codes = body.partition(":")
+    pairs = _flag_pairs(codes.strip().strip("{}")).replace("=", ":")
+    return f"--values {column.strip().strip(chr(39) + chr(34))}={pairs}"
+
+
 _KEYWORD_TO_FLAG: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"values=\{([^{}]*\{[^{}]*\})\}"), lambda m: _values_flag(m.group(1))),
+    (
+        re.compile(r"\b(sheet|date_format|start_date|end_date)=(['\"])(.*?)\2"),
+        lambda m: f"--{m.group(1).replace('_', '-')} {shlex.quote(m.group(3))}",
+    ),
+    (
+        re.compile(
+            r"\b(values|sheet|date_format|start_date|end_date|time_unit|event_codes|columns)="
+            r"(?![\w'\"{])"
+        ),
+        lambda m: f"--{m.group(1).replace('_', '-')}",
+    ),
     (re.compile(r"lp\.read_cohort\(\.\.\., ([^()]*)\)"), lambda m: m.group(1)),
     (re.compile(r"event_codes=\{([^{}]*)\}"), lambda m: f"--event-codes {_flag_pairs(m.group(1))}"),
     (re.compile(r"columns=\{([^{}]*)\}"), lambda m: f"--columns {_flag_pairs(m.group(1))}"),
@@ -382,6 +499,10 @@ def cli_syntax(message: str) -> str:
     'name yours with --columns OS_m=time; or --time-unit days'
     >>> cli_syntax("pass allow_endpoint_mismatch=True to proceed")
     'pass --allow-endpoint-mismatch to proceed'
+    >>> cli_syntax("pass date_format='%d/%m/%Y' or sheet='Data 2'; start_date=/end_date=")
+    "pass --date-format %d/%m/%Y or --sheet 'Data 2'; --start-date/--end-date"
+    >>> cli_syntax("values={'depth': {1: 'superficial', 2: 'deep'}}")
+    '--values depth=1:superficial,2:deep'
     """
     for pattern, flag in _KEYWORD_TO_FLAG:
         message = pattern.sub(flag, message)

@@ -60,6 +60,7 @@ from lms_prognosis._cli_support import (
     one_line,
     out_path,
     positive_int,
+    print_changes,
     print_exclusions,
     read_cohort_file,
     text_table,
@@ -113,11 +114,12 @@ def _register_check(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "check",
         help="validate a cohort file: what would be excluded, and why",
-        description="Read a cohort (CSV or .xlsx) as read_cohort would and print the rows "
-        "read, kept and excluded by reason, the exclusions and the notes. "
+        description="Read a cohort (CSV, .xlsx or .ods) as read_cohort would and print the rows "
+        "read, kept and excluded by reason, the exclusions, the cells set missing, converted "
+        "or recoded, and the notes. "
         "Nothing is written unless --exclusions-out is given.",
     )
-    p.add_argument("cohort", nargs="?", metavar="COHORT", help="cohort file (.csv or .xlsx)")
+    p.add_argument("cohort", nargs="?", metavar="COHORT", help="cohort file (.csv, .xlsx or .ods)")
     p.add_argument(
         "--example",
         action="store_true",
@@ -164,10 +166,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print_exclusions(cohort.exclusions, args.max_rows)
     else:
         print("\nNo exclusions: every row was kept.")
+    print_changes(cohort.audit, args.max_rows)
     if cohort.notes:
         print("\nNotes")
         for note in cohort.notes:
-            print(f"- {note}")
+            print(f"- {cli_syntax(note)}")
     _write_exclusions(cohort.exclusions, args.exclusions_out)
     return 0
 

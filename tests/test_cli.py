@@ -301,3 +301,72 @@ def test_report_lists_sections_not_computed_on_stderr_and_strict_exits_2(tmp_pat
     assert "section 'cox' not computed: CoxError: no covariate" in err
     assert main([*argv, "--out", str(tmp_path / "b"), "--strict"]) == 2
     assert "3 section(s) not computed (--strict)" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- read_cohort flags
+
+def test_check_values_flag_recodes_and_lists_unmapped_codes(tmp_path, capsys):
+    path = tmp_path / "coded.csv"
+    path.write_text("id,time,event,depth\na,5,1,1\nb,7,0,2\nc,9,0,3\n", encoding="utf-8")
+    assert main(["check", str(path), "--values", "depth=1:superficial,2:deep"]) == 0
+    out = capsys.readouterr().out
+    assert "No exclusions: every row was kept." in out
+    assert "--values: '1' read as 'superficial'" in out
+    assert re.search(r"4 +c +depth +3 +set missing +unmapped code", out)
+
+
+def test_check_start_and_end_date_flags(tmp_path, capsys):
+    path = tmp_path / "dates.csv"
+    path.write_text("id,surgery,last_seen,event\na,2019-01-01,2020-01-01,1\n"
+                    "b,2019-06-01,2019-01-01,0\nc,01.02.2019,01.03.2019,0\n", encoding="utf-8")
+    argv = ["check", str(path), "--start-date", "surgery", "--end-date", "last_seen"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "end before start" in out and "time from dates: 0.9199 months" in out
+    assert main(["check", str(path), "--start-date", "surgery"]) == 2
+    assert "give both --start-date and --end-date" in capsys.readouterr().err
+
+
+def test_check_date_format_flag_and_the_message_in_flag_syntax(tmp_path, capsys):
+    path = tmp_path / "dates.csv"
+    path.write_text("id,s,e,event\na,01/02/2019,03/04/2019,1\nb,05/06/2019,07/08/2019,0\n",
+                    encoding="utf-8")
+    argv = ["check", str(path), "--start-date", "s", "--end-date", "e"]
+    assert main(argv) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "day/month order cannot be told" in line and "--date-format %d/%m/%Y" in line
+    assert "date_format=" not in line
+    assert main([*argv, "--date-format", "%d/%m/%Y"]) == 0
+
+
+def test_check_sheet_flag_and_the_sheets_named(tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["registry export"])
+    ws = wb.create_sheet("Data")
+    for row in (["id", "time", "event"], ["a", 5, 1], ["b", 6, 0]):
+        ws.append(row)
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    assert main(["check", str(path)]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "pass --sheet Data" in line and "sheet=" not in line
+    assert main(["check", str(path), "--sheet", "Data"]) == 0
+    assert "rows kept" in capsys.readouterr().out
+
+
+def test_check_time_unit_flag_named_when_days_look_like_months(tmp_path, capsys):
+    path = tmp_path / "days.csv"
+    path.write_text("id,time,event\na,2606,1\nb,5000,0\nc,1800,1\nd,400,0\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "--time-unit days" in line and "time_unit=" not in line
+    assert main(["check", str(path), "--time-unit", "days"]) == 0
+
+
+@pytest.mark.parametrize("bad", ["depth", "depth=1", "depth=1:", "=1:deep"])
+def test_values_flag_refuses_what_it_cannot_read(bad, capsys):
+    assert main(["check", "--example", "--values", bad]) == 2
+    assert "expected e.g. depth=1:superficial,2:deep" in one_clear_line(capsys.readouterr().err)

@@ -29,7 +29,7 @@ from lms_prognosis.cohort.schema import (
 from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time these load lazily
-    from lms_prognosis.cohort.cohort import Cohort
+    from lms_prognosis.cohort.cohort import AUDIT_COLUMNS, Cohort
     from lms_prognosis.cohort.reader import LEVELS, read_cohort
 
 __all__ = [
@@ -42,11 +42,13 @@ __all__ = [
     "LEVELS",
     "TIME_UNITS",
     "EXCLUSION_COLUMNS",
+    "AUDIT_COLUMNS",
     "EXAMPLE_MESSY_COHORT",
 ]
 
 _LAZY = {
     "Cohort": "lms_prognosis.cohort.cohort",
+    "AUDIT_COLUMNS": "lms_prognosis.cohort.cohort",
     "read_cohort": "lms_prognosis.cohort.reader",
     "LEVELS": "lms_prognosis.cohort.reader",
 }

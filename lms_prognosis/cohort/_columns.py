@@ -49,7 +49,9 @@ UNIT_FORMULA = {
 
 # pseudo-target a caller may use in ``columns=``: a size column given in millimetres
 SIZE_MM = "size_mm"
-TARGETS: tuple[str, ...] = (*SCHEMA, SIZE_MM)
+#: a column giving each row's time unit (days, weeks, months, years)
+UNIT_COLUMN = "time_unit"
+TARGETS: tuple[str, ...] = (*SCHEMA, SIZE_MM, UNIT_COLUMN)
 
 
 def header_key(name: object) -> str:
@@ -151,6 +153,11 @@ _COLUMN_ALIASES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
         None,
     ),
     ("sex", ("gender",), None),
+    (
+        "time_unit",
+        ("time_unit", "time_units", "unit", "units", "fu_unit", "followup_unit", "follow_up_unit"),
+        None,
+    ),
     (
         "site",
         (

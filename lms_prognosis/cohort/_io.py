@@ -65,6 +65,8 @@ class CsvFile:
     sep: str
     header: list[str]
     notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the header as written (duplicates kept)
+    skip: int = 0  # physical lines above the header (blank lines, a title)
 
     @property
     def decimal_comma(self) -> bool:
@@ -122,9 +124,14 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         encoding = "utf-8"
     if raw.startswith(b"\xef\xbb\xbf"):
         notes.append("UTF-8 byte-order mark skipped")
-    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    skip, first, title = _header_line(text)
     if not first:
         raise error(f"{where}: the file is empty")
+    if title:
+        notes.append(
+            f"{len(title)} line(s) above the header (line {skip + 1}) skipped as a title: "
+            f"{title[0][:60]!r}"
+        )
     unquoted = re.sub(r'"[^"]*"', "", first)
     counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=lambda k: (counts[k], k == ","))
@@ -133,13 +140,39 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
     header = [
         str(c)
         for c in pd.read_csv(
-            io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0, index_col=False
+            io.BytesIO(raw), sep=sep, encoding=encoding, nrows=0, index_col=False, skiprows=skip
         ).columns
     ]
     stripped = [c.strip() for c in header]
     if len(set(stripped)) == len(stripped):  # pandas has already renamed duplicates
         header = stripped
-    return CsvFile(raw, encoding, sep, header, notes)
+    first_row = pd.read_csv(
+        io.BytesIO(raw), sep=sep, encoding=encoding, header=None, nrows=1, dtype=str,
+        keep_default_na=False, index_col=False, skiprows=skip,
+    )  # fmt: skip
+    names = [str(c) for c in first_row.iloc[0].tolist()] if len(first_row) else header
+    return CsvFile(raw, encoding, sep, header, notes, names, skip)
+
+
+def _header_line(text: str) -> tuple[int, str, list[str]]:
+    """(lines above the header, the header line, title lines): the header is the first
+    non-blank line, unless that line has no separator and a later one (among the next ten
+    non-blank lines) has: then the lines above are a title (an export's caption).
+
+    Examples
+    --------
+    >>> _header_line("Registry export\\n\\nid,time\\na,1\\n")
+    (2, 'id,time', ['Registry export'])
+    """
+    lines = _LINE_BREAK.split(text[:65536])
+    filled = [(i, line) for i, line in enumerate(lines) if line.strip()][:11]
+    if not filled:
+        return 0, "", []
+    has_sep = [any(s in line for s in (",", ";", "\t")) for _, line in filled]
+    if has_sep[0] or not any(has_sep):
+        return filled[0][0], filled[0][1], []
+    k = has_sep.index(True)
+    return filled[k][0], filled[k][1], [line.strip() for _, line in filled[:k]]
 
 
 def _parse(
@@ -154,7 +187,7 @@ def _parse(
             sep=csv.sep,
             encoding=csv.encoding,
             header=None,
-            skiprows=1,
+            skiprows=csv.skip + 1,
             names=names,
             decimal="," if csv.decimal_comma else ".",
             dtype=dict(dtype),
@@ -176,7 +209,9 @@ def _widest_record(csv: CsvFile) -> int:
     return max((line.count(csv.sep) for line in _LINE_BREAK.split(text)), default=0) + 1
 
 
-def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame, BadLines]:
+def read_csv_rows(
+    csv: CsvFile, dtype: Mapping[str, type], id_column: str | None = None
+) -> tuple[pd.DataFrame, BadLines]:
     """Parse all records; records with more fields than the header are set apart.
 
     pandas either skips such a line (with a warning) or, when it is the first data line,
@@ -188,7 +223,7 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     Examples
     --------
     >>> csv = open_csv(b"id,time\\na,1\\nb,2,x\\nc,3\\n", "<bytes>", ValueError)
-    >>> frame, bad = read_csv_rows(csv, {"id": str})
+    >>> frame, bad = read_csv_rows(csv, {"id": str}, "id")
     >>> frame["id"].tolist(), bad.lines, bad.messages
     (['a', 'c'], [3], ['expected 2 fields, saw 3'])
     """
@@ -210,14 +245,13 @@ def read_csv_rows(csv: CsvFile, dtype: Mapping[str, type]) -> tuple[pd.DataFrame
     surplus = filled.any(axis=1)
     saw = n_head + filled.shape[1] - np.argmax(filled[:, ::-1], axis=1)
     pos = np.flatnonzero(surplus)
-    id_column = next(iter(dtype), None)  # read_cohort passes the id column's name only
     ids = (
         ["" if pd.isna(v) else str(v).strip() for v in df[id_column].iloc[pos]]
         if id_column in df.columns
         else [""] * len(pos)
     )
     bad = BadLines(
-        lines=(pos + 2).tolist(),
+        lines=(pos + csv.skip + 2).tolist(),
         messages=[f"expected {n_head} fields, saw {k}" for k in saw[pos]],
         ids=ids,
     )

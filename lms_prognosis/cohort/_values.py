@@ -64,13 +64,24 @@ def _keys(tokens: tuple[str, ...]) -> frozenset[str]:
 _MISSING_KEYS = _keys(_MISSING_TOKENS)
 
 
+EXCLUDED = "excluded"
+SET_MISSING = "set missing"
+CONVERTED = "converted"
+RECODED = "recoded"
+#: the actions of ``Cohort.audit``
+ACTIONS: tuple[str, ...] = (EXCLUDED, SET_MISSING, CONVERTED, RECODED)
+
+
 @dataclass
 class Problem:
-    """Rows (positions) with one kind of problem in one column."""
+    """Rows (positions) with one kind of change in one column: the row excluded (default),
+    the cell set missing, converted or recoded; ``values`` overrides the cells shown."""
 
     positions: np.ndarray
     column: str
     reason: str | np.ndarray  # one text for all rows, or one per row
+    action: str = EXCLUDED
+    values: np.ndarray | None = None  # the value shown per position (default: the cell)
 
 
 def value_key(value: object) -> str:

@@ -25,6 +25,9 @@ import pandas as pd
 
 from lms_prognosis.cohort.schema import EXCLUSION_COLUMNS, SCHEMA
 
+#: columns of ``Cohort.audit``
+AUDIT_COLUMNS: tuple[str, ...] = ("row", "patient_id", "column", "value", "action", "reason")
+
 __all__ = ["Cohort", "empty_exclusions", "reason_kind"]
 
 
@@ -67,9 +70,9 @@ class Cohort:
         then the input's other columns untouched. Only schema columns present in the input
         appear. Categoricals carry all canonical levels; yes/no columns are ``boolean``.
     exclusions : DataFrame
-        One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
+        The ``excluded`` part of ``audit`` (without its ``action`` column). One line per problem: ``row``, ``patient_id``, ``column`` (as named in the input),
         ``value`` (as written), ``reason``. A row with several problems has several lines.
-        ``row`` is the line number in the file with the header as line 1 (so the first data
+        ``row`` is the line number in the file (the header is line 1 unless a title is above it; so the first data
         row is 2; an .xlsx row is its spreadsheet row), or the 1-based position in a DataFrame.
     endpoint : str
         ``"DSS"``, ``"OS"``, ``"MFS"`` or ``"LRFS"``.
@@ -83,6 +86,11 @@ class Cohort:
         Every mapping, conversion and assumption applied while reading.
     event_codes : dict or None
         The ``event_codes=`` the event column was read with (None: the schema's 0/1/2).
+    audit : DataFrame
+        Every change made to the user's data, one line per cell or row: ``row`` (as in
+        ``exclusions``), ``patient_id``, ``column``, ``value`` (as written), ``action``
+        (``excluded``, ``set missing``, ``converted`` or ``recoded``) and ``reason``. Built
+        from ``exclusions`` when not given.
     """
 
     data: pd.DataFrame
@@ -93,6 +101,29 @@ class Cohort:
     truth: Any | None = None
     notes: list[str] = field(default_factory=list)
     event_codes: dict[Any, int | None] | None = None
+    audit: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.audit is None:  # a cohort built without a reader: its exclusions only
+            ex = self.exclusions if self.exclusions is not None else empty_exclusions()
+            audit = ex.assign(action="excluded")
+            self.audit = audit[[c for c in AUDIT_COLUMNS if c in audit.columns]]
+
+    def changes(self) -> pd.DataFrame:
+        """Cells changed but kept: the audit lines that are not exclusions, counted by
+        column, action and kind of reason.
+
+        Examples
+        --------
+        >>> from lms_prognosis.cohort import EXAMPLE_MESSY_COHORT, read_cohort
+        >>> [str(v) for v in read_cohort(EXAMPLE_MESSY_COHORT).changes().iloc[1]]
+        ['age_at_diagnosis', 'set missing', 'impossible age', '2']
+        """
+        audit = self.audit if self.audit is not None else pd.DataFrame(columns=AUDIT_COLUMNS)
+        kept = audit[audit["action"] != "excluded"]
+        kinds = kept.assign(kind=kept["reason"].map(reason_kind))
+        out = kinds.groupby(["column", "action", "kind"], sort=False).size()
+        return out.rename("n").reset_index()
 
     @property
     def n_excluded(self) -> int:
@@ -117,8 +148,8 @@ class Cohort:
         >>> cohort.summary().iloc[:3]
                     item   n  percent
         0      rows read  30    100.0
-        1      rows kept  18     60.0
-        2  rows excluded  12     40.0
+        1      rows kept  24     80.0
+        2  rows excluded   6     20.0
         """
         kept = len(self.data)
         excluded = self.n_excluded
@@ -165,6 +196,18 @@ class Cohort:
                 "  excluded by reason: "
                 + "; ".join(f"{item[10:]} {n}" for item, n in zip(by["item"], by["n"], strict=True))
             )
+        audit = self.audit if self.audit is not None else pd.DataFrame(columns=["action"])
+        changed = audit["action"][audit["action"] != "excluded"].value_counts()
+        if len(changed):
+            lines.append(
+                "  cells changed and kept: "
+                + ", ".join(
+                    f"{a} {int(changed[a])}"
+                    for a in ("set missing", "converted", "recoded")
+                    if a in changed
+                )
+                + " (see .audit)"
+            )
         if self.truth is not None:
             lines.append("  simulated: ground truth in .truth")
         if self.notes:
@@ -182,6 +225,10 @@ class Cohort:
                 + ")</p>"
             )
             parts.append(ex.head(20).to_html(index=False))
+        changes = self.changes()
+        if len(changes):
+            parts.append("<p>Cells changed, patients kept (by column and reason; see .audit)</p>")
+            parts.append(changes.to_html(index=False))
         if self.notes:
             parts.append(
                 "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>"

@@ -1,8 +1,9 @@
-"""Reading a cohort file or frame into the schema, accounting for every row.
+"""Reading a cohort file or frame into the schema, accounting for every cell and row.
 
-:func:`read_cohort` turns a CSV file, an ``.xlsx`` workbook or a DataFrame into a
+:func:`read_cohort` turns a CSV file, an ``.xlsx`` or ``.ods`` workbook or a DataFrame into a
 :class:`Cohort`: a frame in the canonical schema of design section 3 (time in months, event
-0 censored, 1 event, 2 competing), plus a log of every row that was *not* kept and why. A bad row never raises; only a
+0 censored, 1 event, 2 competing), plus ``audit``, a log of every change made to the user's
+data (rows excluded, cells set missing, converted or recoded). A bad row never raises; only a
 file that cannot be used as a whole raises :class:`CohortError`.
 
 Examples
@@ -24,15 +25,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
-from lms_prognosis.cohort._columns import ColumnPlan, looks_like, plan_columns
+from lms_prognosis.cohort._audit import build_audit
+from lms_prognosis.cohort._columns import (
+    UNIT_COLUMN,
+    ColumnPlan,
+    looks_like,
+    normalise_unit,
+)
+from lms_prognosis.cohort._covariates import read_covariate
 from lms_prognosis.cohort._events import (
     NO_CENSORED_NOTE,
     R_STATUS,
@@ -41,15 +47,13 @@ from lms_prognosis.cohort._events import (
     looks_like_r_status,
     parse_event,
 )
-from lms_prognosis.cohort._io import (
-    BadLines,
-    is_xlsx,
-    open_csv,
-    read_bytes,
-    read_csv_rows,
-    read_xlsx,
-    row_numbers,
+from lms_prognosis.cohort._source import Options, Raw, load
+from lms_prognosis.cohort._structure import (
+    clean,
+    repeated_headers,
 )
+from lms_prognosis.cohort._time import DateSpec, read_time, time_from_dates
+from lms_prognosis.cohort._valuemap import check_values
 from lms_prognosis.cohort.cohort import Cohort, empty_exclusions, reason_kind
 from lms_prognosis.cohort.schema import ENDPOINTS, EXAMPLE_MESSY_COHORT, EXCLUSION_COLUMNS, SCHEMA
 from lms_prognosis.exceptions import CohortColumnError, CohortError
@@ -70,29 +74,10 @@ __all__ = [
 #: canonical category levels, in the order of ``pandas.Categorical.categories``
 LEVELS: dict[str, tuple[str, ...]] = {k: v[0] for k, v in _v.CATEGORIES.items()}
 
-_NUMERIC_RULES = {  # canonical -> (reason kind, lower, upper, include lower, explanation)
-    "age": (_v.IMPOSSIBLE_AGE, 0.0, 120.0, True, "outside 0-120 years"),
-    "size_cm": (_v.IMPOSSIBLE_SIZE, 0.0, 60.0, False, "must be > 0 and <= 60 cm"),
-    "mitoses_per_10hpf": (_v.IMPOSSIBLE_MITOSES, 0.0, np.inf, True, "must be >= 0"),
-}
-_NUMERIC_NAMES = {"age": "age", "size_cm": "size", "mitoses_per_10hpf": "mitotic count"}
 _LOOKED_FOR = {
     "time": "'time', 'OS_months', 'OS_days', 'DSS_months', 'followup_months'",
     "event": "'event', 'status', 'vital_status', 'censor'",
 }
-
-
-@dataclass
-class _Raw:
-    """A file or frame read but not yet checked: cells as found, and where each row was."""
-
-    frame: pd.DataFrame
-    rows: np.ndarray  # row number of each record (file line, spreadsheet row or position)
-    plan: ColumnPlan
-    where: str
-    bad: BadLines = field(default_factory=BadLines)
-    decimal_comma: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def read_cohort(
@@ -101,22 +86,28 @@ def read_cohort(
     columns: Mapping[str, str] | None = None,
     event_codes: Mapping[Any, int | None] | None = None,
     endpoint: str = "DSS",
+    values: Mapping[str, Mapping[Any, Any]] | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    date_format: str | None = None,
+    sheet: str | int | None = None,
 ) -> Cohort:
-    """Read a cohort (CSV, .xlsx or DataFrame) into the canonical schema, accounting for rows.
+    """Read a cohort (CSV, .xlsx, .ods or DataFrame) into the canonical schema, auditing it.
 
     Parameters
     ----------
     path_or_frame : path or DataFrame
         A CSV file (``,`` ``;`` or tab separated, UTF-8 with or without BOM), an ``.xlsx``
-        workbook (first sheet, header in row 1) or a DataFrame (not modified).
+        workbook (openpyxl) or ``.ods`` spreadsheet (odfpy), or a DataFrame (not modified).
     time_unit : {"months", "days", "weeks", "years"}, optional
         Unit of the time column. ``None`` (default) means months, unless the column's name
-        states a unit (``OS_days`` -> days). A unit given here always wins over the name.
-        Days are converted as ``days / 30.4375``, weeks as ``weeks * 7 / 30.4375``, years as
-        ``years * 12``.
+        states a unit (``OS_days`` -> days). A unit given here wins over the name; a
+        ``time_unit`` column (one unit per row) and a unit written in a cell (``870 days``)
+        win over both. Days are converted as ``days / 30.4375``, weeks as
+        ``weeks * 7 / 30.4375``, years as ``years * 12``.
     columns : dict, optional
         ``{"file column": "canonical column"}`` for names the alias table does not know;
-        ``"size_mm"`` as target reads a size in millimetres.
+        ``"size_mm"`` as target reads a size in millimetres, ``"time_unit"`` a unit column.
     event_codes : dict, optional
         How to read the event column, e.g. ``{"dead": 1, "alive": 0}``, R's status
         ``{1: 0, 2: 1}`` or ``{9: None}`` (9 means unknown: a missing event). Values are the
@@ -124,75 +115,104 @@ def read_cohort(
         Without it only the codes 0, 1 and 2 are read.
     endpoint : {"DSS", "OS", "MFS", "LRFS"}
         What ``event == 1`` means.
+    values : dict, optional
+        Coded categories, e.g. ``{"depth": {1: "superficial", 2: "deep"}}`` (keys: canonical
+        or file column names). With a map, only the map reads that column: a code not in it
+        is set missing ("unmapped code"), never guessed.
+    start_date, end_date : str, optional
+        Two date columns (e.g. date of surgery and of last contact) from which the time is
+        derived instead of a time column: months = days between them / 30.4375
+        (365.25 / 12 days a month). See Notes for the date forms read.
+    date_format : str, optional
+        A :func:`datetime.datetime.strptime` format for both date columns, e.g.
+        ``"%d/%m/%Y"``; needed when the day/month order of ``01/02/2020`` cannot be told.
+    sheet : str or int, optional
+        The workbook's sheet (name or 0-based position); default the first.
 
     Returns
     -------
     Cohort
-        ``data`` with the kept rows, ``exclusions`` with one line per problem,
-        ``notes`` with every mapping and conversion applied.
+        ``data`` with the kept rows; ``audit`` with one line per change (row as in the file,
+        column, value as written, action ``excluded`` / ``set missing`` / ``converted`` /
+        ``recoded``, reason); ``exclusions``, the excluded part of the audit; ``notes`` with
+        every mapping and file-wide decision.
 
     Raises
     ------
     CohortError
-        Only if the input as a whole cannot be used: file missing or unreadable, empty,
-        header only, no time or event column (then also a ``ColumnNotFoundError``), ambiguous
-        columns, R's 1/2 status without ``event_codes=``, no usable row. The message names the
-        file and the column and says what to pass. ``CohortError`` is a
-        ``SurvivalDataError``, the class every estimator raises for the same input.
+        Only if the input as a whole cannot be used: file missing, unreadable or binary,
+        empty, header only, no time or event column (then also a ``ColumnNotFoundError``;
+        for a workbook the message names its sheets), two columns with the same name,
+        ambiguous columns, R's 1/2 status without ``event_codes=``, times that cannot be in
+        the unit given (see Notes), dates whose day/month order cannot be told, no usable
+        row. The message names the file and the column and says what to pass.
+        ``CohortError`` is a ``SurvivalDataError``, the class every estimator raises.
 
     Notes
     -----
+    **Rows are excluded only for the outcome**: missing, non-numeric, ambiguous, negative or
+    implausible time (more than 100 years); missing or unmapped event; missing or duplicate
+    patient id (the first row with an id is kept); an empty row; a repeated header line (one
+    audit line); a line with more fields than the header.
+    **A covariate that cannot be read is set missing** and the patient kept: age outside
+    0-120, size <= 0 or > 60 cm, negative mitotic count, text that is no number, an
+    ambiguous number, an unknown category, a code not in ``values=``.
+
+    Numbers: decimal commas, thousands separators (``.`` in a decimal-comma file, ``,`` or
+    spaces in others), quotes and units (``65 years``, ``45 mm`` -> 4.5 cm, ``28.6 months``,
+    ``870 days``) are read, each change in the audit; ``3.530`` is read only when the file's
+    convention says which separator it has, else it is ambiguous (rules in
+    :mod:`lms_prognosis.cohort._numbers`).
+
+    Time unit: if two or more times (and at least 5%) exceed 100 years, or the median
+    exceeds 50 years, the column cannot be in the unit assumed and ``CohortError`` asks for
+    ``time_unit=`` (``--time-unit days``); a single such time excludes its row. A median
+    above 20 years, a median size above 25 cm or a median age above 100 gets a note and a
+    :class:`~lms_prognosis.exceptions.DataWarning`.
+
+    Dates: spreadsheet date cells, ISO ``2019-03-14``, ``14.03.2019`` (day first), and
+    ``14/03/2019`` or ``03/14/2019`` when some date in the column tells the order; two-digit
+    years and numbers are not read (row excluded, "unreadable date"); an end before the
+    start is excluded ("end before start"). A month is 365.25 / 12 = 30.4375 days.
+
     Event codes are read by the rules of the one survival-input check
-    (``lms_prognosis._survdata``), so a cohort read here is accepted by every estimator:
-    0 censored, 1 event of interest, 2 competing event (e.g. death from other causes in a DSS
-    analysis; counted in ``notes``, and censored for the event of interest). Any other code
-    (3, 9, -1, 1.5) and any text code excludes its row ("event code outside the map") unless
-    ``event_codes=`` declares it. R's ``Surv()`` guesses 1/2 coding when
-    ``max(status) == 2``; this function does not guess: a column whose codes are 1 and 2 with
-    no 0 raises ``CohortError`` asking for ``event_codes={1: 0, 2: 1}``, as the estimators
-    do. So does a file whose censored rows were all excluded, leaving codes 1 and 2 only.
+    (``lms_prognosis._survdata``): 0 censored, 1 event of interest, 2 competing event. Any
+    other code and any text excludes its row unless ``event_codes=`` declares it; a column
+    whose codes are 1 and 2 with no 0 (R's ``Surv`` status) is refused as a whole.
 
-    Row numbers in ``exclusions["row"]``: the line in the file with the header as line 1, so
-    the first data row is 2 (exactly the line number unless a quoted cell spans lines); the
-    spreadsheet row for ``.xlsx``; the 1-based position for a DataFrame.
-
-    Rows are excluded (never raised on) for: missing, non-numeric or negative time; missing
-    event (or one declared unknown) or event code outside the map; missing or duplicate patient id (the first row with
-    an id is kept, later ones name it); age outside 0-120; size <= 0 or > 60 cm; negative
-    mitotic count; non-numeric age/size/mitotic count; a categorical value that is not
-    recognisable; an empty row between records (empty lines after the last record are not
-    rows, and are only noted); a line with more fields than the header. Missing covariates
-    are not exclusions: they stay missing, and so do explicit tokens such as ``unknown`` or
-    grade ``GX``. Categorical spellings are normalised only when unambiguous (case, spaces,
-    ``G2``/``II``/``2``, ``>50%`` -> ``>=50%``, yes/no/present/absent/1/0).
-
-    Months are 365.25 / 12 = 30.4375 days.
+    Row numbers: the line in the file (the first data row is 2 when the header is the first
+    line; a title line above the header, or blank lines, are skipped with a note and counted);
+    the spreadsheet row for a workbook (a title row above the header likewise); the 1-based
+    position for a DataFrame.
 
     References
     ----------
-    Therneau TM. survival: Survival Analysis. R package version 3.5-3, help page ``?Surv``
-    (argument ``event``: "normally 0=alive, 1=dead ... or 1/2 (2=death)").
+    Therneau TM. survival: Survival Analysis. R package version 3.5-3, help page ``?Surv``.
 
     Examples
     --------
     >>> cohort = read_cohort(EXAMPLE_MESSY_COHORT)
     >>> cohort.data["time"].dtype, cohort.data["grade"].cat.categories.tolist()
     (dtype('float64'), ['1', '2', '3'])
-    >>> cohort.exclusions["reason"].str.split(": ").str[0].drop_duplicates().tolist()[:3]
-    ['negative time', 'missing time', 'non-numeric time']
+    >>> cohort.audit["action"].drop_duplicates().tolist()
+    ['converted', 'excluded', 'set missing']
     """
     endpoint_ = str(endpoint).strip().upper()
     if endpoint_ not in ENDPOINTS:
         raise CohortError(f"endpoint={endpoint!r} is not one of {', '.join(ENDPOINTS)}")
     if event_codes is not None:
         event_lookup(event_codes, CohortError)  # check the mapping before any reading
-    raw = _load(path_or_frame, time_unit, columns)
-    cohort = _build(raw, event_codes)
+    if (start_date is None) != (end_date is None):
+        raise CohortError("give both start_date= and end_date= (the two date columns)")
+    dates = None if start_date is None else DateSpec(str(start_date), str(end_date), date_format)
+    raw = load(path_or_frame, Options(time_unit, columns, dates, sheet))
+    valmaps = check_values(values, raw.plan.source)
+    cohort = _build(raw, event_codes, dates, valmaps)
     cohort.endpoint = endpoint_
     cohort.event_codes = None if event_codes is None else dict(event_codes)
     cohort.notes = raw.notes + raw.plan.notes + cohort.notes
     hint = raw.plan.endpoint_hint
-    if hint and hint != endpoint_:
+    if hint and hint != endpoint_ and dates is None:
         cohort.notes.append(
             f"time column {raw.plan.source['time']!r} suggests endpoint "
             f"{hint}, but endpoint={endpoint_!r} is used; pass "
@@ -201,53 +221,10 @@ def read_cohort(
     return cohort
 
 
-def _load(path_or_frame: Any, time_unit: str | None, columns: Mapping[str, str] | None) -> _Raw:
-    if isinstance(path_or_frame, pd.DataFrame):
-        return _load_frame(path_or_frame, time_unit, columns)
-    if not isinstance(path_or_frame, str | os.PathLike):
-        raise CohortError(
-            f"read_cohort needs a file path or a DataFrame, got {type(path_or_frame).__name__}"
-        )
-    path = Path(os.fspath(path_or_frame))
-    where = str(path)
-    raw = read_bytes(path, where, CohortError)
-    if not raw or raw.isspace():
-        raise CohortError(f"{where}: the file is empty")
-    if path.suffix.lower() == ".xls":
-        raise CohortError(f"{where}: old .xls workbooks are not read; save it as .xlsx or CSV")
-    if is_xlsx(path, raw):
-        frame = read_xlsx(raw, where, CohortError)
-        if frame.shape[1] == 0:
-            raise CohortError(f"{where}: the workbook's first sheet is empty")
-        plan = plan_columns(list(frame.columns), columns, time_unit, where)
-        return _Raw(frame, np.arange(2, len(frame) + 2, dtype=np.int64), plan, where)
-    csv = open_csv(raw, where, CohortError)
-    plan = plan_columns(csv.header, columns, time_unit, where)
-    dtype = {plan.source["patient_id"]: str} if "patient_id" in plan.source else {}
-    frame, bad = read_csv_rows(csv, dtype)
-    return _Raw(frame, row_numbers(len(frame), bad), plan, where, bad, csv.decimal_comma, csv.notes)
-
-
-def _load_frame(
-    frame: pd.DataFrame, time_unit: str | None, columns: Mapping[str, str] | None
-) -> _Raw:
-    where = "<DataFrame>"
-    if frame.shape[1] == 0:
-        raise CohortError(f"{where}: the frame has no columns")
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if duplicated:
-        raise CohortError(
-            f"{where}: column name(s) {', '.join(map(repr, duplicated))} appear more than once"
-        )
-    plan = plan_columns(list(frame.columns), columns, time_unit, where)
-    return _Raw(frame, np.arange(1, len(frame) + 1, dtype=np.int64), plan, where)
-
-
-def _require(raw: _Raw) -> None:
+def _require(raw: Raw, dates: DateSpec | None) -> None:
     """Refuse a file without a time or event column, naming columns that look like one."""
     names = [str(c) for c in raw.frame.columns]
-    for name in ("time", "event"):
+    for name in ("event",) if dates else ("time", "event"):
         if name in raw.plan.source:
             continue
         close = looks_like(name, names)
@@ -257,24 +234,32 @@ def _require(raw: _Raw) -> None:
             if close
             else f"; name yours with columns={{'<your column>': {name!r}}}"
         )
+        if len(raw.sheets) > 1:
+            fix += f"; sheet {raw.sheets[0]!r} was read; the workbook has sheets " + ", ".join(
+                map(repr, raw.sheets)
+            )
+            other = [s for s in raw.found if s != raw.sheets[0]]
+            fix += f" and the columns are on {other[0]!r}: pass sheet={other[0]!r}" if other else ""
+        shown = ", ".join(clean(n, 40) for n in names[:30]) + (" ..." if len(names) > 30 else "")
         raise CohortColumnError(
-            f"{raw.where}: no {name!r} column (looked for "
-            f"{_LOOKED_FOR[name]} and similar){fix}. Columns found: "
-            f"{', '.join(names)}"
+            f"{raw.where}: no {name!r} column (looked for {_LOOKED_FOR[name]} and similar)"
+            f"{fix}. Columns found: {shown}"
         )
 
 
-def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _trim(
+    raw: Raw, notes: list[str], dates: DateSpec | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Drop empty lines after the last record (they are not rows; said in the notes).
 
     An empty line before a record is a row ("empty row"), also when that record is a line
     with surplus fields that is set apart in ``raw.bad``. Returns frame, rows and the mask
     of empty rows."""
     frame, rows = raw.frame, raw.rows
+    _require(raw, dates)
     if len(frame) == 0 and not raw.bad.lines:
         raise CohortError(f"{raw.where}: has a header but no data rows")
-    _require(raw)
-    empty = _empty_rows(frame, raw.plan.source["time"])
+    empty = _empty_rows(frame, dates.start if dates else raw.plan.source["time"])
     if not len(frame) or not empty[-1]:
         return frame, rows, empty
     filled = ~empty | (rows < max(raw.bad.lines, default=0))
@@ -287,61 +272,112 @@ def _trim(raw: _Raw, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return frame.iloc[:cut], rows[:cut], empty[:cut]
 
 
-def _build(raw: _Raw, event_codes: Mapping[Any, int | None] | None) -> Cohort:
+def _build(
+    raw: Raw,
+    event_codes: Mapping[Any, int | None] | None,
+    dates: DateSpec | None,
+    valmaps: dict[str, dict[str, Any]],
+) -> Cohort:
     notes: list[str] = []
-    frame, rows, empty = _trim(raw, notes)
+    frame, rows, empty = _trim(raw, notes, dates)
+    repeated = repeated_headers(frame) & ~empty
     src = raw.plan.source
     out: dict[str, Any] = {}
     problems: list[_v.Problem] = []
     if "patient_id" in src:
         out["patient_id"], found = _patient_ids(
-            frame[src["patient_id"]], src["patient_id"], rows, empty
+            frame[src["patient_id"]], src["patient_id"], rows, empty | repeated
         )
         problems += found
     else:
         out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
-    t, miss, nonnum = _v.parse_numeric(frame[src["time"]], raw.decimal_comma)
-    problems += _flag(
-        src["time"],
-        [
-            (miss, _v.MISSING_TIME),
-            (nonnum, _v.NON_NUMERIC_TIME),
-            (~miss & ~nonnum & (t < 0), _v.NEGATIVE_TIME),
-        ],
-    )
-    out["time"] = t * raw.plan.time_factor
+    if dates is None:
+        _check_unit_column(frame, raw.plan, notes)
+        out["time"], found = read_time(frame, raw.plan, raw.convention, raw.where, notes)
+    else:
+        out["time"], found = time_from_dates(frame, dates, raw.where)
+        notes.append(
+            f"time derived from {dates.start!r} to {dates.end!r} in months "
+            "(days / 30.4375); each row in the audit"
+        )
+    problems += found
     events = _events(frame, raw, event_codes)
     problems += events.problems
     notes += events.notes  # competing events: said in notes, shown by repr and `check`
     out["event"] = events.codes
     for name in SCHEMA[3:]:
         if name in src:
-            out[name], found = _covariate(
-                frame[src[name]], name, src[name], raw.decimal_comma, raw.plan, notes
+            out[name], found = read_covariate(
+                frame[src[name]],
+                name,
+                src[name],
+                raw.convention,
+                raw.plan,
+                valmaps.get(name),
+                notes,
             )
             problems += found
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-    exclusions, excluded = _exclusions(frame, rows, out["patient_id"], problems, empty, raw.bad)
+    audit, excluded = build_audit(
+        frame, rows, out["patient_id"], problems, empty, repeated, raw.bad
+    )
+    exclusions = _excluded_part(audit)
     n_read = len(frame) + len(raw.bad.lines)
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
     data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
     data["event"] = data["event"].astype("int64")
-    extras = [c for c in frame.columns if c not in set(src.values())]
+    used = set(src.values()) | ({dates.start, dates.end} if dates else set())
+    extras = [c for c in frame.columns if c not in used]
     if extras:
         rest = frame.loc[~excluded, extras].reset_index(drop=True)
         data = pd.concat([data, rest], axis=1)
-    return Cohort(data=data, exclusions=exclusions, source=raw.where, n_read=n_read, notes=notes)
+    return Cohort(
+        data=data,
+        exclusions=exclusions,
+        source=raw.where,
+        n_read=n_read,
+        notes=notes,
+        audit=audit,
+    )
+
+
+def _check_unit_column(frame: pd.DataFrame, plan: ColumnPlan, notes: list[str]) -> None:
+    """Use a column named like ``unit`` as the time unit only if it holds time units (a
+    hospital ``Unit`` column is left alone, as an extra column)."""
+    column = plan.source.get(UNIT_COLUMN)
+    if column is None:
+        return
+    cells = frame[column].dropna().astype(str)
+    units = cells.map(normalise_unit).notna()
+    if len(cells) and units.mean() >= 0.5:
+        notes.append(f"column {column!r} gives each row's time unit")
+        return
+    del plan.source[UNIT_COLUMN]
+    notes.append(
+        f"column {column!r} does not hold time units (days, weeks, months, years); "
+        "kept as an extra column"
+    )
+
+
+def _excluded_part(audit: pd.DataFrame) -> pd.DataFrame:
+    if audit.empty:
+        return empty_exclusions()
+    part = audit[audit["action"] == _v.EXCLUDED]
+    if part.empty:
+        return empty_exclusions()
+    return part[list(EXCLUSION_COLUMNS)].reset_index(drop=True)
 
 
 def _events(
-    frame: pd.DataFrame, raw: _Raw, event_codes: Mapping[Any, int | None] | None
+    frame: pd.DataFrame, raw: Raw, event_codes: Mapping[Any, int | None] | None
 ) -> EventColumn:
     """The event column read as the one survival-input check reads it (0/1/2)."""
     column = raw.plan.source["event"]
-    events = parse_event(frame[column], column, event_codes, raw.decimal_comma, CohortError)
+    comma = raw.convention == "comma"
+    events = parse_event(frame[column], column, event_codes, comma, CohortError)
     if not events.declared and looks_like_r_status(events.codes):
         # 1/2 with no 0 cannot be read row by row: under R's coding every kept "1" would be a
         # censored patient analysed as a death. The whole column is ambiguous, so refuse it.
@@ -402,58 +438,17 @@ def _patient_ids(
     return ids.to_numpy(dtype=object), problems
 
 
-def _covariate(
-    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
-) -> tuple[Any, list[_v.Problem]]:
-    """Parse one covariate column; notes get the spellings normalised and tokens missing."""
-    if name in _NUMERIC_RULES:
-        return _numeric_covariate(s, name, column, decimal_comma, plan, notes)
-    if name in _v.CATEGORIES:
-        levels, table = _v.CATEGORIES[name]
-        parsed = _v.parse_category(s, name, levels, table)
-    else:
-        parsed = _v.parse_boolean(s, name, _v.BOOLEANS[name])
-    if parsed.recoded:
-        shown = ", ".join(f"{raw!r} as {level}" for raw, level in parsed.recoded[:6])
-        more = len(parsed.recoded) - 6
-        notes.append(f"{column!r}: read {shown}" + (f" (+{more} more)" if more > 0 else ""))
-    if parsed.n_missing_tokens:
-        notes.append(
-            f"{column!r}: {parsed.n_missing_tokens} value(s) such as 'unknown'"
-            + (" or 'GX'" if name == "grade" else "")
-            + " read as missing"
-        )
-    return parsed.values, [] if parsed.problem is None else [parsed.problem]
-
-
-def _flag(column: str, checks: list[tuple[np.ndarray, str]]) -> list[_v.Problem]:
+def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:
     return [
-        _v.Problem(np.flatnonzero(mask), column, reason) for mask, reason in checks if mask.any()
+        _v.Problem(
+            np.flatnonzero(mask),
+            column,
+            reason[mask] if isinstance(reason, np.ndarray) else reason,
+            **kw,
+        )
+        for mask, reason in checks
+        if mask.any()
     ]
-
-
-def _numeric_covariate(
-    s: pd.Series, name: str, column: str, decimal_comma: bool, plan: ColumnPlan, notes: list[str]
-) -> tuple[np.ndarray, list[_v.Problem]]:
-    values, _, nonnum = _v.parse_numeric(s, decimal_comma)
-    if name == "size_cm" and plan.size_in_mm:
-        values = values / 10.0
-    kind, low, high, closed, why = _NUMERIC_RULES[name]
-    with np.errstate(invalid="ignore"):
-        below = values < low if closed else values <= low
-        outside = ~np.isnan(values) & ~nonnum & (below | (values > high))
-    if name == "size_cm" and not plan.size_in_mm:
-        finite = values[np.isfinite(values)]
-        if finite.size and np.mean(finite > 60) > 0.5:
-            notes.append(
-                f"most values of {column!r} exceed 60 cm; if they are millimetres "
-                f"pass columns={{{column!r}: 'size_mm'}}"
-            )
-    why = why + (" (read in mm, converted to cm)" if name == "size_cm" and plan.size_in_mm else "")
-    return values, _flag(
-        column,
-        [(nonnum, _v.NON_NUMERIC.format(what=_NUMERIC_NAMES[name])), (outside, f"{kind}: {why}")],
-    )
 
 
 def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
@@ -463,68 +458,3 @@ def _empty_rows(frame: pd.DataFrame, time_column: str) -> np.ndarray:
         pos = np.flatnonzero(empty)
         empty[pos] = frame.iloc[pos].isna().all(axis=1).to_numpy(dtype=bool)
     return empty
-
-
-def _exclusions(
-    frame: pd.DataFrame,
-    rows: np.ndarray,
-    ids: np.ndarray,
-    problems: list[_v.Problem],
-    empty: np.ndarray,
-    bad: BadLines,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Build the exclusions log (sorted by row) and the mask of excluded positions."""
-    excluded = empty.copy()
-    parts = []
-    if empty.any():
-        pos = np.flatnonzero(empty)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows[pos],
-                    "patient_id": "",
-                    "column": "",
-                    "value": "",
-                    "reason": _v.EMPTY_ROW,
-                }
-            )
-        )
-    for p in problems:
-        pos = p.positions
-        reason = p.reason
-        if empty.any():  # an empty row is reported once, as an empty row
-            keep = ~empty[pos]
-            pos = pos[keep]
-            reason = reason[keep] if isinstance(reason, np.ndarray) else reason
-        if not pos.size:
-            continue
-        excluded[pos] = True
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows[pos],
-                    "patient_id": [("" if i is None or i is pd.NA else str(i)) for i in ids[pos]],
-                    "column": p.column,
-                    "value": _v.raw_text(frame[p.column].iloc[pos]),
-                    "reason": reason,
-                }
-            )
-        )
-    if bad.lines:
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": bad.lines,
-                    "patient_id": bad.ids or [""] * len(bad.lines),
-                    "column": "",
-                    "value": "",
-                    "reason": [f"{_v.WRONG_FIELDS}: {m}" for m in bad.messages],
-                }
-            )
-        )
-    if not parts:
-        return empty_exclusions(), excluded
-    log = pd.concat(parts, ignore_index=True)
-    log = log.iloc[np.argsort(log["row"].to_numpy(), kind="stable")].reset_index(drop=True)
-    log["row"] = log["row"].astype("int64")
-    return log[list(EXCLUSION_COLUMNS)], excluded

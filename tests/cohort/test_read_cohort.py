@@ -27,7 +27,7 @@ from lms_prognosis.cohort.reader import (
     CohortError,
     read_cohort,
 )
-from lms_prognosis.exceptions import ColumnNotFoundError, SurvivalDataError
+from lms_prognosis.exceptions import ColumnNotFoundError, DataWarning, SurvivalDataError
 
 GOOD = {"patient_id": "p1", "time": "12.5", "event": "1", "age": "60", "sex": "female",
         "site": "extremity", "size_cm": "8", "depth": "deep", "grade": "2",
@@ -61,6 +61,12 @@ def reasons(cohort: Cohort) -> list[str]:
     return cohort.exclusions["reason"].tolist()
 
 
+def set_missing(cohort: Cohort) -> list[tuple[int, str, str, str]]:
+    """The audit's "set missing" lines as (row, column, value, reason)."""
+    a = cohort.audit[cohort.audit["action"] == "set missing"]
+    return list(a[["row", "column", "value", "reason"]].itertuples(index=False, name=None))
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -90,7 +96,7 @@ def test_summary_counts_rows_read_kept_excluded(tmp_path):
     assert s["rows read"] == 3 and s["rows kept"] == 1 and s["rows excluded"] == 2
     assert s["excluded: negative time"] == 1
     assert s["excluded: missing time"] == 1
-    assert s["excluded: impossible age"] == 1
+    assert "excluded: impossible age" not in s  # a covariate never excludes a row
 
 
 # --------------------------------------------------------------------------- one test per bad input
@@ -242,9 +248,11 @@ def test_missing_patient_id(tmp_path):
 
 
 @pytest.mark.parametrize("age", ["121", "-1"])
-def test_impossible_age(tmp_path, age):
+def test_impossible_age_is_set_missing_and_the_patient_kept(tmp_path, age):
     cohort = read_rows(tmp_path, [{}, {"age": age}])
-    assert reasons(cohort) == ["impossible age: outside 0-120 years"]
+    assert cohort.exclusions.empty
+    assert cohort.data["age"].tolist()[0] == 60.0 and np.isnan(cohort.data["age"].tolist()[1])
+    assert set_missing(cohort) == [(3, "age", age, "impossible age: outside 0-120 years")]
 
 
 def test_age_limits_are_inclusive(tmp_path):
@@ -252,19 +260,25 @@ def test_age_limits_are_inclusive(tmp_path):
 
 
 @pytest.mark.parametrize("size", ["0", "-2", "61"])
-def test_impossible_size(tmp_path, size):
+def test_impossible_size_is_set_missing(tmp_path, size):
     cohort = read_rows(tmp_path, [{}, {"size_cm": size}])
-    assert reasons(cohort) == ["impossible size: must be > 0 and <= 60 cm"]
+    assert len(cohort.data) == 2 and cohort.data["size_cm"].isna().tolist() == [False, True]
+    assert set_missing(cohort) == [(3, "size_cm", size,
+                                    "impossible size: must be > 0 and <= 60 cm")]
 
 
-def test_impossible_mitotic_count(tmp_path):
+def test_impossible_mitotic_count_is_set_missing(tmp_path):
     cohort = read_rows(tmp_path, [{}, {"mitoses_per_10hpf": "-3"}])
-    assert reasons(cohort) == ["impossible mitotic count: must be >= 0"]
+    assert len(cohort.data) == 2 and cohort.data["mitoses_per_10hpf"].isna().sum() == 1
+    assert set_missing(cohort) == [(3, "mitoses_per_10hpf", "-3",
+                                    "impossible mitotic count: must be >= 0")]
 
 
-def test_non_numeric_covariate(tmp_path):
+def test_non_numeric_covariate_is_set_missing(tmp_path):
     cohort = read_rows(tmp_path, [{}, {"age": "sixty"}, {"size_cm": "big"}])
-    assert reasons(cohort) == ["non-numeric age", "non-numeric size"]
+    assert cohort.exclusions.empty and len(cohort.data) == 3
+    assert set_missing(cohort) == [(3, "age", "sixty", "non-numeric age"),
+                                   (4, "size_cm", "big", "non-numeric size")]
 
 
 @pytest.mark.parametrize(("column", "value", "text"), [
@@ -283,10 +297,11 @@ def test_non_numeric_covariate(tmp_path):
     ("aneuploidy", "tetraploid", "unknown category: 'tetraploid' is not a yes/no value for "
                                  "aneuploidy"),
 ])
-def test_unknown_category(tmp_path, column, value, text):
+def test_unknown_category_is_set_missing_and_the_patient_kept(tmp_path, column, value, text):
     cohort = read_rows(tmp_path, [{}, {column: value}])
-    assert reasons(cohort) == [text]
-    assert cohort.exclusions["column"].tolist() == [column]
+    assert cohort.exclusions.empty and len(cohort.data) == 2
+    assert cohort.data[column].isna().tolist() == [False, True]
+    assert set_missing(cohort) == [(3, column, value, text)]
 
 
 def test_empty_row_is_reported_once(tmp_path):
@@ -328,9 +343,10 @@ def test_first_data_line_with_too_many_fields_is_not_truncated(tmp_path):
 
 def test_several_problems_one_line_each_counted_once(tmp_path):
     cohort = read_rows(tmp_path, [{}, {"time": "-1", "age": "130", "depth": "?x"}])
-    assert reasons(cohort) == ["negative time", "impossible age: outside 0-120 years",
-                               "unknown category: '?x' is not a depth level (superficial, "
-                               "deep)"]
+    assert reasons(cohort) == ["negative time"]
+    assert [r[3] for r in set_missing(cohort)] == [
+        "impossible age: outside 0-120 years",
+        "unknown category: '?x' is not a depth level (superficial, deep)"]
     assert set(cohort.exclusions["row"]) == {3}
     s = cohort.summary().set_index("item")["n"]
     assert s["rows excluded"] == 1 and s["rows kept"] == 1 and s["rows read"] == 2
@@ -465,8 +481,11 @@ def test_patient_id_generated_only_when_absent(tmp_path):
 
 
 def test_size_that_looks_like_millimetres_gets_a_note(tmp_path):
-    cohort = read_cohort(write(tmp_path, "time,event,size\n5,1,80\n6,0,95\n7,0,5\n"))
-    assert any("exceed 60 cm" in n for n in cohort.notes)
+    with pytest.warns(DataWarning, match="looks like millimetres"):
+        cohort = read_cohort(write(tmp_path, "time,event,size\n5,1,80\n6,0,95\n7,0,5\n"))
+    assert any("median size in 'size' is 80 cm, which looks like millimetres" in n
+               for n in cohort.notes)
+    assert cohort.data["size_cm"].isna().tolist() == [True, True, False]
 
 
 # --------------------------------------------------------------------------- file formats
@@ -482,9 +501,14 @@ def test_semicolon_and_decimal_comma(tmp_path):
     assert any("separator ';' detected" in n for n in cohort.notes)
 
 
-def test_decimal_comma_not_guessed_in_comma_separated_file(tmp_path):
-    cohort = read_rows(tmp_path, [{}, {"time": "1,234"}])
-    assert reasons(cohort) == ["non-numeric time"]
+def test_quoted_thousands_comma_in_a_comma_separated_file(tmp_path):
+    cohort = read_rows(tmp_path, [{}, {"time": "1,234"}], time_unit="days")
+    assert reasons(cohort) == []
+    assert cohort.data["time"].tolist() == pytest.approx([12.5 / 30.4375, 1234 / 30.4375])
+    line = cohort.audit[cohort.audit["row"] == 3].iloc[0]
+    assert (line["value"], line["action"], line["reason"]) == (
+        "1,234", "converted", "thousands separator: '1,234' read as 1234; time in days "
+        "converted to months (months = days / 30.4375)")
 
 
 def test_tab_separated(tmp_path):
@@ -538,13 +562,15 @@ def test_xlsx_numeric_ids_and_mixed_cells(tmp_path):
     path = tmp_path / "cohort.xlsx"
     wb.save(path)
     cohort = read_cohort(path)
-    assert cohort.data["patient_id"].tolist() == ["1", "3"]
-    assert reasons(cohort) == ["non-numeric time", "non-numeric age"]
+    assert cohort.data["patient_id"].tolist() == ["1", "B-2", "3"]
+    assert cohort.data["time"].tolist() == [5.0, 7.5, 9.5]  # a text cell with a decimal comma
+    assert reasons(cohort) == []
+    assert set_missing(cohort) == [(3, "age", "sixty", "non-numeric age")]
 
 
 def test_frame_with_duplicate_column_names():
     frame = pd.DataFrame([[1, 0, 2]], columns=["time", "event", "time"])
-    with pytest.raises(CohortError, match="'time' appear more than once"):
+    with pytest.raises(CohortError, match="columns 1 and 3 are both named 'time'"):
         read_cohort(frame)
 
 
@@ -568,8 +594,10 @@ def test_example_cohort_exercises_every_reason():
     cohort = read_cohort(EXAMPLE_MESSY_COHORT)
     kinds = set(cohort.exclusions["reason"].str.split(": ").str[0])
     assert {"missing time", "negative time", "non-numeric time", "event code outside the map",
-            "duplicate patient id", "impossible age", "impossible size",
-            "unknown category"} <= kinds
+            "duplicate patient id"} <= kinds
+    missing = set(cohort.audit.loc[cohort.audit["action"] == "set missing", "reason"]
+                  .str.split(": ").str[0])
+    assert missing == {"impossible age", "impossible size", "unknown category"}
     assert len(cohort.data) + cohort.n_excluded == cohort.n_read == 30
 
 

@@ -1,0 +1,245 @@
+"""Numbers as people write them: decimal commas, thousands separators, quotes and units.
+
+Private helper of :mod:`lms_prognosis.cohort.reader`. A numeric column (time, age, size,
+mitotic count) is read cell by cell only where ``pandas.to_numeric`` cannot be trusted; each
+cell whose written text is not the number read (a thousands separator removed, a unit
+converted) is reported so that ``read_cohort`` can put it in ``Cohort.audit``.
+
+Rules (behaviour chosen here; neither R's ``read.csv`` nor pandas defines it)
+---------------------------------------------------------------------------------
+- **Convention of the file.** The decimal mark is decided once per file from the numeric
+  columns' cells: a cell such as ``12,5``, ``0,75`` or ``1.234,5`` is evidence of a decimal
+  comma, ``12.5``, ``0.75`` or ``1,234.5`` of a decimal point. With evidence of one mark only,
+  the other is a thousands separator. With no evidence, a comma-separated file or a DataFrame
+  uses the decimal point (a comma inside a quoted number there is a thousands separator);
+  a ``;``/tab-separated file or a spreadsheet has no convention.
+- **Ambiguous values are never guessed.** ``3.530`` or ``3,530`` (one group of exactly three
+  digits) when the convention does not decide it is "ambiguous number": the row is excluded
+  if it is a time, the cell set missing if it is a covariate.
+- Spaces, non-breaking spaces and apostrophes between groups of three digits are thousands
+  separators (``3 530``, ``3'530``); quotes around a number are ignored.
+- **Units.** A number followed by a unit is converted to the column's unit: times to months
+  (days / 30.4375, weeks * 7 / 30.4375, years * 12), sizes to cm (mm / 10), ages in years;
+  ``/10 HPF`` after a mitotic count. Any other unit is "unknown unit".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Numbers", "read_numbers", "number_convention", "AMBIGUOUS", "UNKNOWN_UNIT"]
+
+AMBIGUOUS = "ambiguous number"
+A_DATE = "a date, not a number"
+_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})([ T].*)?$")
+UNKNOWN_UNIT = "unknown unit"
+_DAYS_PER_MONTH = 365.25 / 12.0
+
+#: what: unit spelling -> (canonical unit, factor to the column's unit)
+UNITS: dict[str, dict[str, tuple[str, float]]] = {
+    "time": {
+        **dict.fromkeys(("d", "day", "days", "dy", "tage", "jours"), ("days", 1 / _DAYS_PER_MONTH)),
+        **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), ("weeks", 7 / _DAYS_PER_MONTH)),
+        **dict.fromkeys(("m", "mo", "mos", "mth", "mths", "month", "months"), ("months", 1.0)),
+        **dict.fromkeys(("y", "yr", "yrs", "year", "years", "a"), ("years", 12.0)),
+    },
+    "age": dict.fromkeys(
+        ("y", "yr", "yrs", "year", "years", "years old", "yo", "y.o.", "a", "j"), ("years", 1.0)
+    ),
+    "size": {"cm": ("cm", 1.0), "mm": ("mm", 0.1)},
+    "mitoses": dict.fromkeys(
+        ("/10hpf", "per10hpf", "/10 hpf", "per 10 hpf", "/ 10 hpf", "mitoses/10hpf", "hpf"),
+        ("/10 HPF", 1.0),
+    ),
+}
+_TARGET = {"time": "months", "age": "years", "size": "cm", "mitoses": "per 10 HPF"}
+_MISSING_TEXT = frozenset(
+    ("", "unknown", "unk", "unkn", "?", ".", "-", "na", "n/a", "nan", "nk", "not known",
+     "not reported", "not assessed", "missing", "<na>", "null", "none")
+)  # fmt: skip
+_SPACES = " \u00a0\u202f'\u2019"
+_SPLIT = re.compile(r"^([-+]?[\d.,\s'\u2019\u00a0\u202f]*\d)\s*([^\d\s].*)?$")
+_GROUPED_SPACE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f'\u2019]\d{3})+(?:[.,]\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[-+]?(\d*,\d{1,2}|\d*,\d{4,}|0,\d+|\d{1,3}(\.\d{3})+,\d+)$")
+_POINT_DECIMAL = re.compile(r"^[-+]?(\d*\.\d{1,2}|\d*\.\d{4,}|0\.\d+|\d{1,3}(,\d{3})+\.\d+)$")
+_UNIT_TAIL = r"(?:[^\d.,].*)?$"  # a unit may follow the number
+_COMMA_RE = re.compile(_COMMA_DECIMAL.pattern[:-1] + _UNIT_TAIL)
+_POINT_RE = re.compile(_POINT_DECIMAL.pattern[:-1] + _UNIT_TAIL)
+
+
+def _bare(cell: str) -> str:
+    return cell.strip().strip("\"'").replace(" ", "")
+
+
+@dataclass
+class Numbers:
+    """One numeric column read: values in the column's unit and what happened per cell.
+
+    ``unit`` is the unit written in the cell (``""`` when none); ``note`` the audit reason of a
+    cell whose text is not the number read (``""`` when the text is the number); ``why`` the
+    reason of a cell that could not be read (``bad``).
+    """
+
+    values: np.ndarray
+    missing: np.ndarray
+    bad: np.ndarray
+    why: np.ndarray
+    unit: np.ndarray
+    note: np.ndarray
+
+
+def number_convention(columns: list[pd.Series], default: str) -> str:
+    """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns``.
+
+    Examples
+    --------
+    >>> number_convention([pd.Series(["3.530", "12,5"])], "none")
+    'comma'
+    >>> number_convention([pd.Series(["3,530", "12"])], "point")
+    'point'
+    """
+    comma = point = False
+    for s in columns:
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            continue
+        cells = [u for u in pd.unique(s.dropna()) if isinstance(u, str)]
+        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one
+        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in cells if "," in u)
+        point = point or any(_POINT_RE.match(_bare(u)) for u in cells if "." in u)
+        if comma and point:
+            return "mixed"
+    return "comma" if comma else "point" if point else default
+
+
+def _number(core: str, convention: str) -> tuple[float | None, str]:
+    """Read the number part; returns (value, audit note) or (None, reason it is unreadable)."""
+    text = core
+    note = ""
+    if any(c in text for c in _SPACES) and _GROUPED_SPACE.match(text.lstrip("+-")):
+        text = re.sub(r"[ \u00a0\u202f'\u2019]", "", text)
+        note = "thousands separator"
+    if any(c in text for c in _SPACES):
+        return None, ""
+    sign = ""
+    if text[:1] in "+-":
+        sign, text = text[:1], text[1:]
+    dots, commas = text.count("."), text.count(",")
+    if dots and commas:
+        dec, thou = ("," if text.rfind(",") > text.rfind(".") else ".", "")
+        thou = "." if dec == "," else ","
+        if not re.fullmatch(rf"\d{{1,3}}(\{thou}\d{{3}})+\{dec}\d+", text):
+            return None, ""
+        return float(sign + text.replace(thou, "").replace(dec, ".")), "thousands separator"
+    mark = "," if commas else "." if dots else ""
+    if not mark:
+        return float(sign + text), note
+    if re.fullmatch(rf"\d{{1,3}}(\{mark}\d{{3}}){{2,}}", text):  # 1.234.567
+        return float(sign + text.replace(mark, "")), "thousands separator"
+    if (dots + commas) > 1 or not re.fullmatch(rf"\d*\{mark}\d+", text):
+        return None, ""
+    grouped = re.fullmatch(rf"[1-9]\d{{0,2}}\{mark}\d{{3}}", text) is not None
+    decimal_mark = {"comma": ",", "point": "."}.get(convention)
+    if grouped and decimal_mark is None:
+        return None, f"{AMBIGUOUS}: {core!r} could be a thousands or a decimal separator"
+    if grouped and mark != decimal_mark:
+        return float(sign + text.replace(mark, "")), "thousands separator"
+    value = float(sign + text.replace(",", "."))
+    return value, note
+
+
+def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
+    """One text cell: (status, value, unit written, note or reason).
+
+    status is ``"ok"``, ``"missing"`` or ``"bad"``.
+    """
+    cell = text.strip().strip("\"'").strip()
+    if cell.lower() in _MISSING_TEXT:
+        return "missing", np.nan, "", ""
+    if _DATE.match(cell):
+        return "bad", np.nan, "", A_DATE
+    m = _SPLIT.match(cell)
+    if not m:
+        return "bad", np.nan, "", ""
+    value, note = _number(m.group(1).strip(), convention)
+    if value is None:
+        return "bad", np.nan, "", note
+    unit = (m.group(2) or "").strip().lower().rstrip(".")
+    if not unit:
+        return ("ok", value, "", f"{note}: {text!r} read as {value:.10g}" if note else "")
+    found = UNITS[what].get(unit) or UNITS[what].get(unit.replace(" ", ""))
+    if found is None:
+        return "bad", np.nan, "", f"{UNKNOWN_UNIT}: {m.group(2).strip()!r}"
+    name, factor = found
+    shown = f"{value * factor:.10g} {_TARGET[what]}"
+    return "ok", value * factor, name, f"unit converted: {text!r} read as {shown}"
+
+
+def _plain(uniques: Any, convention: str) -> np.ndarray:
+    """Values of the cells that are plain numbers (``12``, ``12.5``, ``1e3``), NaN elsewhere;
+    a dot in one group of three digits (``3.530``) is plain only under the point convention."""
+    text = pd.Series(uniques, dtype=object).map(lambda u: u if isinstance(u, str) else "")
+    text = text.str.strip()
+    plain = text.str.fullmatch(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
+    if convention != "point":
+        plain &= ~text.str.fullmatch(r"[-+]?[1-9]\d{0,2}\.\d{3}")
+    out = np.full(len(text), np.nan)
+    if plain.any():
+        out[plain.to_numpy()] = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype=float)
+    return out
+
+
+def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
+    """Read one numeric column (``what``: time, age, size or mitoses) cell by cell.
+
+    Numbers already numeric (a spreadsheet's number cells, a numeric DataFrame column) are
+    taken as they are. Times are returned in the unit written in the cell converted to months
+    when a unit is written, else as written (``unit`` is ``""``: the caller applies the
+    column's unit); sizes in cm; ages in years.
+
+    Examples
+    --------
+    >>> n = read_numbers(pd.Series(["3.530", "65 years", "12,5", "x"]), "age", "comma")
+    >>> n.values.tolist()[:3], n.bad.tolist(), n.note.tolist()[1]
+    ([3530.0, 65.0, 12.5], [False, False, False, True], "unit converted: '65 years' read as 65 years")
+    """
+    n = len(s)
+    values = np.full(n, np.nan)
+    missing = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    why = np.full(n, "", dtype=object)
+    unit = np.full(n, "", dtype=object)
+    note = np.full(n, "", dtype=object)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        values = s.to_numpy(dtype=float, na_value=np.nan)
+        return Numbers(values, np.isnan(values), np.isinf(values), why, unit, note)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    plain = _plain(uniques, convention)
+    table = []
+    for u, fast in zip(uniques, plain, strict=True):
+        if not np.isnan(fast):
+            table.append(("ok", fast, "", "") if np.isfinite(fast) else ("bad", np.nan, "", ""))
+        elif isinstance(u, dt.date | pd.Timestamp):
+            table.append(("bad", np.nan, "", A_DATE))
+        elif isinstance(u, bool | np.bool_):
+            table.append(("bad", np.nan, "", ""))
+        elif isinstance(u, int | float | np.number):
+            x = float(u)
+            table.append(("ok" if np.isfinite(x) else "bad", x, "", ""))
+        else:
+            table.append(_one(str(u), what, convention))
+    table.append(("missing", np.nan, "", ""))  # the NA slot
+    status = np.array([t[0] for t in table], dtype=object)[codes]
+    values = np.array([t[1] for t in table], dtype=float)[codes]
+    unit = np.array([t[2] for t in table], dtype=object)[codes]
+    text = np.array([t[3] for t in table], dtype=object)[codes]
+    missing = status == "missing"
+    bad = status == "bad"
+    why = np.where(bad, text, "").astype(object)
+    note = np.where(bad, "", text).astype(object)
+    return Numbers(values, missing, bad, why, unit, note)

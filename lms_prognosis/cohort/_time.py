@@ -1,0 +1,183 @@
+"""The follow-up time: numbers with units, a per-row unit column, dates, and plausibility.
+
+Private helper of :mod:`lms_prognosis.cohort.reader`. Returns times in months and the audit
+lines (:class:`~lms_prognosis.cohort._values.Problem`) of every row excluded and every cell
+converted.
+
+Rules (design values, stated in ``read_cohort``'s docstring)
+------------------------------------------------------------
+- Unit of a cell, first that applies: a unit written in the cell (``28.6 months``,
+  ``870 days``); the row's entry in a ``time_unit`` column; ``time_unit=``; the unit the
+  column's name implies (``OS_days``); months.
+- A time above 100 years (1200 months) cannot be a follow-up. When at least two times and
+  at least 5% of them are, or the median time is above 50 years (600 months), the unit of
+  the whole column is wrong: ``CohortError`` naming ``time_unit=``. Otherwise each such time
+  excludes its row ("implausible time").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lms_prognosis.cohort import _values as _v
+from lms_prognosis.cohort._columns import UNIT_COLUMN, UNIT_FORMULA, ColumnPlan, normalise_unit
+from lms_prognosis.cohort._dates import DAYS_PER_MONTH, END_BEFORE_START, MISSING_DATE, read_dates
+from lms_prognosis.cohort._dates import UNREADABLE_DATE as _UNREADABLE_DATE
+from lms_prognosis.cohort._numbers import A_DATE, AMBIGUOUS, read_numbers
+from lms_prognosis.cohort.schema import TIME_UNITS
+from lms_prognosis.exceptions import CohortError
+
+__all__ = ["DateSpec", "read_time", "MAX_MONTHS"]
+
+#: the longest follow-up read as possible: 100 years (a design value)
+MAX_MONTHS = 1200.0
+IMPLAUSIBLE_TIME = "implausible time"
+UNKNOWN_TIME_UNIT = "unknown time unit"
+_LONG_MEDIAN = 240.0  # 20 years: a median follow-up this long gets a note
+
+
+@dataclass
+class DateSpec:
+    """``start_date=`` / ``end_date=`` / ``date_format=`` of ``read_cohort``."""
+
+    start: str
+    end: str
+    date_format: str | None = None
+
+
+def _flag(column: str, mask: np.ndarray, reason: str | np.ndarray, **kw: object) -> list:
+    if not mask.any():
+        return []
+    why = reason[mask] if isinstance(reason, np.ndarray) else reason
+    return [_v.Problem(np.flatnonzero(mask), column, why, **kw)]  # type: ignore[arg-type]
+
+
+def _row_factors(
+    frame: pd.DataFrame, plan: ColumnPlan, usable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[_v.Problem]]:
+    """Factor to months of each row and its unit name (``time_unit`` column or plan)."""
+    n = len(frame)
+    if UNIT_COLUMN not in plan.source:
+        return np.full(n, plan.time_factor), np.full(n, plan.time_unit, dtype=object), []
+    column = plan.source[UNIT_COLUMN]
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    names = [normalise_unit(str(u)) if isinstance(u, str) else None for u in uniques] + [None]
+    unit = np.array([u or "" for u in names], dtype=object)[codes]
+    factor = np.array([TIME_UNITS[u] if u else np.nan for u in names])[codes]
+    bad = usable & (unit == "")
+    reason = f"{UNKNOWN_TIME_UNIT}: the {column!r} column must say days, weeks, months or years"
+    return factor, unit, _flag(column, bad, reason)
+
+
+def _plausible(
+    months: np.ndarray,
+    ok: np.ndarray,
+    column: str,
+    unit: str,
+    where: str,
+    notes: list[str],
+    per_row: bool = False,
+) -> np.ndarray:
+    """Refuse a column whose unit cannot be months; return the rows with one odd time."""
+    times = months[ok]
+    big = ok & (months > MAX_MONTHS)
+    n_big = int(big.sum())
+    median = float(np.median(times)) if times.size else 0.0
+    if (n_big >= 2 and n_big >= 0.05 * times.size) or median > MAX_MONTHS / 2:
+        read = "months" if unit == "months" else f"{unit} (converted to months)"
+        fix = (
+            "check the units in the time_unit column"
+            if per_row
+            else "if they are days pass time_unit='days' (or weeks: time_unit='weeks'), or add "
+            "a time_unit column giving each row's unit"
+        )
+        raise CohortError(
+            f"{where}: the times in column {column!r} cannot be {read}: {n_big} of "
+            f"{times.size} exceed 100 years of follow-up and the median is {median:.0f} months; "
+            f"{fix}"
+        )
+    if median > _LONG_MEDIAN:
+        notes.append(
+            f"the median time in {column!r} is {median:.0f} months ({median / 12:.0f} years), "
+            f"unusually long; if the times are days pass time_unit='days'"
+        )
+    return big
+
+
+def read_time(
+    frame: pd.DataFrame, plan: ColumnPlan, convention: str, where: str, notes: list[str]
+) -> tuple[np.ndarray, list[_v.Problem]]:
+    """Times in months from the time column, and the audit lines (see the module docstring)."""
+    column = plan.source["time"]
+    num = read_numbers(frame[column], "time", convention)
+    usable = ~num.missing & ~num.bad
+    factor, unit, problems = _row_factors(frame, plan, usable)
+    written = num.unit != ""
+    months = np.where(written, num.values, num.values * factor)
+    dated = num.why == A_DATE
+    num.why[dated] = A_DATE + " (derive the time from dates with start_date= and end_date=)"
+    why = np.where(
+        np.char.startswith(num.why.astype(str), AMBIGUOUS),
+        num.why,
+        np.where(num.why != "", _v.NON_NUMERIC_TIME + ": " + num.why, _v.NON_NUMERIC_TIME),
+    ).astype(object)
+    negative = usable & (months < 0)
+    ok = usable & ~negative & np.isfinite(months)
+    big = _plausible(
+        months,
+        ok & ~np.isnan(factor),
+        column,
+        plan.time_unit,
+        where,
+        notes,
+        per_row=UNIT_COLUMN in plan.source,
+    )
+    problems += _flag(column, num.missing, _v.MISSING_TIME)
+    problems += _flag(column, num.bad, why)
+    problems += _flag(column, negative, _v.NEGATIVE_TIME)
+    implausible = np.full(len(months), "", dtype=object)
+    implausible[big] = [
+        f"{IMPLAUSIBLE_TIME}: {m:.0f} months is more than 100 years of follow-up"
+        for m in months[big]
+    ]
+    problems += _flag(column, big, implausible)
+    by_unit = ok & ~written & (unit != "months")
+    how = np.full(len(months), "", dtype=object)
+    if by_unit.any():
+        how[by_unit] = [
+            f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})" for u in unit[by_unit]
+        ]
+        if UNIT_COLUMN in plan.source:
+            how[by_unit] = how[by_unit] + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
+    both = (num.note != "") & (how != "")
+    how[both] = num.note[both] + "; " + how[both]
+    how[~both & (num.note != "")] = num.note[~both & (num.note != "")]
+    problems += _flag(column, ok & (how != ""), how, action=_v.CONVERTED)
+    return months, problems
+
+
+def time_from_dates(
+    frame: pd.DataFrame, spec: DateSpec, where: str
+) -> tuple[np.ndarray, list[_v.Problem]]:
+    """Months between ``spec.start`` and ``spec.end`` (days / 30.4375), with the audit lines."""
+    start = read_dates(frame[spec.start], spec.start, spec.date_format, where, CohortError)
+    end = read_dates(frame[spec.end], spec.end, spec.date_format, where, CohortError)
+    months = (end.days - start.days) / DAYS_PER_MONTH
+    shown = (start.shown + " to " + end.shown).astype(object)
+    problems: list[_v.Problem] = []
+    for d, column in ((start, spec.start), (end, spec.end)):
+        problems += _flag(column, d.missing, MISSING_DATE, values=d.shown[d.missing])
+        unreadable = f"{_UNREADABLE_DATE}: not a date in a form read without guessing"
+        problems += _flag(column, d.bad, unreadable, values=d.shown[d.bad])
+    usable = np.isfinite(months)
+    before = usable & (months < 0)
+    problems += _flag(spec.end, before, END_BEFORE_START, values=shown[before])
+    ok = usable & ~before
+    how = np.array(
+        [f"time from dates: {m:.4g} months (days / 30.4375)" for m in months], dtype=object
+    )
+    problems += _flag(spec.end, ok, how, action=_v.CONVERTED, values=shown[ok])
+    return months, problems
