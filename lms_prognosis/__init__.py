@@ -80,9 +80,13 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         published_model,
     )
     from lms_prognosis.nonparametric import (
+        CIFResult,
         FollowUpResult,
+        GrayTestResult,
         KMResult,
         LogRankResult,
+        cumulative_incidence,
+        gray_test,
         kaplan_meier,
         logrank_test,
         median_follow_up,
@@ -162,6 +166,10 @@ _PUBLIC: dict[str, str] = {
     "logrank_test": "nonparametric",
     "KMResult": "nonparametric",
     "LogRankResult": "nonparametric",
+    "cumulative_incidence": "nonparametric",
+    "gray_test": "nonparametric",
+    "CIFResult": "nonparametric",
+    "GrayTestResult": "nonparametric",
     # cox
     "fit_cox": "cox",
     "CoxResult": "cox",
