@@ -129,11 +129,13 @@ def gray_arrays(
     rho: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score and variance summed over strata (``scode`` None: one stratum)."""
+    if scode is None:
+        return gray_stratum(time, code, gcode, n_groups, rho)
     score = np.zeros(n_groups)
     var = np.zeros((n_groups, n_groups))
     for s in range(n_strata):
-        sel = slice(None) if scode is None else scode == s
-        if scode is not None and not np.any(sel):
+        sel = scode == s
+        if not sel.any():
             continue
         sc, v = gray_stratum(time[sel], code[sel], gcode[sel], n_groups, rho)
         score += sc

@@ -347,7 +347,7 @@ def _cif_table(
 
 
 def _notes(
-    causes: list[int], labels: list[Any], table: pd.DataFrame, group: str | None
+    causes: list[int], labels: list[Any], cells: _km.Cells, events: np.ndarray, group: str | None
 ) -> list[str]:
     notes = []
     if causes == [1]:
@@ -359,9 +359,10 @@ def _notes(
     elif 1 not in causes:
         notes.append("No events of cause 1 in these data: only the competing cause is shown")
     if group is not None:
-        counts = table.groupby(["cause", "group"], sort=False, observed=True)["n_event"].sum()
-        for (cause, g), n_ev in counts.items():
-            if n_ev == 0:
+        for i, cause in enumerate(causes):
+            for j, g in enumerate(labels):
+                if events[i, cells.starts[j] : cells.starts[j + 1]].sum() > 0:
+                    continue
                 notes.append(
                     f"{group}={g} has no events of cause {cause}: its cumulative incidence is 0 "
                     f"throughout (std_err 0; log and log-log limits NaN, as R's NA)"
@@ -484,7 +485,7 @@ def cumulative_incidence(
         )
     cells, events = _counts(sd.time, sd.event, gcode, len(labels), causes, sd.grid_step)
     table, slices = _cif_table(cells, events, labels, causes, conf_type, float(conf_level))
-    notes = _notes(causes, labels, table, group)
+    notes = _notes(causes, labels, cells, events, group)
     if causes == [1]:
         warnings.warn(notes[0], DataWarning, stacklevel=2)
     return CIFResult(
