@@ -204,3 +204,30 @@ def test_states_sum_to_one_and_match_brute_force_jackknife(rows: list) -> None:
     for i, c in enumerate(res.causes):
         got = res.table.loc[res.table["cause"] == c, "std_err"].to_numpy()
         np.testing.assert_allclose(got, se[:, i], atol=1e-5)
+
+
+def test_bad_options_are_refused() -> None:
+    df = load("inline_ties")
+    with pytest.raises(SurvivalDataError, match="conf_type must be one of"):
+        cumulative_incidence(df, conf_type="arcsin")
+    with pytest.raises(SurvivalDataError, match="conf_level"):
+        cumulative_incidence(df, conf_level=95)
+    with pytest.raises(SurvivalDataError, match="requested times must be >= 0"):
+        cumulative_incidence(df).at([-1.0])
+
+
+def test_only_competing_events_is_said() -> None:
+    df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "event": [2, 0, 2]})
+    res = cumulative_incidence(df)
+    assert res.causes == [2]
+    assert any("No events of cause 1" in n for n in res.notes)
+
+
+def test_cohort_input_equals_its_frame() -> None:
+    import lms_prognosis as lp
+
+    cohort = lp.simulate_cohort(n=300, seed=2, competing_risks=True)
+    res = cumulative_incidence(cohort, group="grade")
+    direct = cumulative_incidence(cohort.data, group="grade")
+    pd.testing.assert_frame_equal(res.table, direct.table)
+    assert res.n == 300 and res.groups == direct.groups
