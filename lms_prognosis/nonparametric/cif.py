@@ -125,8 +125,9 @@ class CIFResult(Result):
     def at(
         self,
         times: float | Sequence[float] | np.ndarray,
-        cause: int | Sequence[int] | None = None,
         extend: bool = False,
+        *,
+        cause: int | Sequence[int] | None = None,
     ) -> pd.DataFrame:
         """Cumulative incidence at the requested times, as R ``summary(fit, times=)``.
 
@@ -134,11 +135,11 @@ class CIFResult(Result):
         ----------
         times : float or array-like of float
             Times >= 0; sorted here (as R), NaN dropped.
-        cause : int or list of int, optional
-            Causes to return (default all present).
         extend : bool, default False
             R's default drops, per group, the times after that group's last observation;
             ``extend=True`` keeps them with n_risk 0 and the last values.
+        cause : int or list of int, optional
+            Causes to return (default all present).
 
         Returns
         -------

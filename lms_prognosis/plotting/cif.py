@@ -127,10 +127,10 @@ def _check(cif: Any, cause: int, rows: list[str]) -> None:
 def plot_cif(
     cif: Any,
     cause: int = 1,
-    ax: Axes | None = None,
-    *,
     at_risk: bool = True,
     stacked: bool = False,
+    *,
+    ax: Axes | None = None,
     at_risk_rows: Sequence[str] = ("n_risk",),
     ci: bool = True,
     gray: Any = "auto",
@@ -157,9 +157,6 @@ def plot_cif(
         ``.causes``, ``.at_risk(times)`` and ``.gray_test()``.
     cause : int, default 1
         The cause drawn (ignored with ``stacked=True``, where every cause is drawn).
-    ax : Axes, optional
-        Grid cell to draw in; it is split into the curve(s) and the table(s) below, sharing
-        x. Without ``ax`` a new constrained-layout figure is made.
     at_risk : bool
         Draw the table(s) of ``cif.at_risk(ticks)`` (number event-free and under
         observation, time >= t).
@@ -167,6 +164,9 @@ def plot_cif(
         Stack the cumulative incidence of every cause (cause 1 at the bottom): the top edge
         is 1 - event-free survival. One panel per group, side by side, each with its own
         table row.
+    ax : Axes, optional
+        Grid cell to draw in; it is split into the curve(s) and the table(s) below, sharing
+        x. Without ``ax`` a new constrained-layout figure is made.
     at_risk_rows : sequence of {"n_risk", "n_event", "n_censor"}
         One table per entry; ``n_event`` counts events of any cause since the previous tick.
     ci : bool
