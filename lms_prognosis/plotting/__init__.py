@@ -11,6 +11,7 @@ from __future__ import annotations
 from lms_prognosis.exceptions import ExportError, PlotError, StyleError
 from lms_prognosis.plotting._result import PlotResult
 from lms_prognosis.plotting.calibration import plot_calibration
+from lms_prognosis.plotting.cif import plot_cif
 from lms_prognosis.plotting.export import provenance_json, save_figure
 from lms_prognosis.plotting.forest import hr_frame, plot_forest
 from lms_prognosis.plotting.km import KMPanel, plot_km
@@ -42,6 +43,7 @@ __all__ = [
     "hr_frame",
     "journal_style",
     "plot_calibration",
+    "plot_cif",
     "plot_forest",
     "plot_km",
     "plot_nomogram",
