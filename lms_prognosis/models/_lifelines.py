@@ -6,9 +6,11 @@ lifelines fits the models (its likelihoods, autograd gradients and Hessian); thi
   and for the exponential (a Weibull with shape 1, R's ``dist = "exponential"``) a
   ``ParametricRegressionFitter`` with the cumulative hazard t / exp(x'beta), lifelines'
   documented route for a custom regression model;
-* tightens the optimiser's tolerance: lifelines' defaults (SLSQP ``ftol`` 1e-6 for the
-  log-logistic, BFGS ``gtol`` 1e-5 for the log-normal) stop up to 5e-4 away from survreg's
-  coefficients on ``veteran``; with ``ftol`` 1e-12 / ``gtol`` 1e-9 they agree to 1e-6;
+* tightens the optimiser: lifelines' defaults (SLSQP ``ftol`` 1e-6 for the log-logistic,
+  BFGS ``gtol`` 1e-5 for the log-normal) stop up to 5e-4 away from survreg's coefficients
+  on ``veteran``; SLSQP with ``ftol`` 1e-12 (lifelines' documented
+  ``_scipy_fit_method`` switch) agrees to 1e-6. If that fails, lifelines' own defaults are
+  tried before giving up;
 * maps lifelines' parameters to survreg's: the location coefficients (lifelines' ``lambda_``,
   ``mu_``, ``alpha_``) are survreg's coefficients on log time as they are, and survreg's
   log(scale) is -log(rho) (Weibull), log(sigma) (log-normal), -log(beta) (log-logistic);
@@ -36,12 +38,9 @@ _PARAMS = {
     "loglogistic": ("alpha_", "beta_", -1.0),
     "exponential": ("lambda_", None, 0.0),
 }
-_OPTIONS = {
-    "weibull": {"ftol": 1e-12, "maxiter": 500},
-    "lognormal": {"gtol": 1e-9, "maxiter": 2000},
-    "loglogistic": {"ftol": 1e-12, "maxiter": 500},
-    "exponential": {"ftol": 1e-12, "maxiter": 500},
-}
+# SLSQP (lifelines' own choice for the Weibull and log-logistic) with a tight tolerance;
+# BFGS with a tight gtol stops on "precision loss" for the log-normal on lung
+_TIGHT = {"ftol": 1e-12, "maxiter": 500}
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,21 +98,15 @@ def fit_lifelines(
     frame = pd.DataFrame(x, columns=names)
     frame["_time"] = time
     frame["_event"] = event
-    fitter = _fitter(distribution)
     loc, anc, sign = _PARAMS[distribution]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lifelines' advice is replaced by the caller's error
-        if anc is None:  # the custom exponential fitter takes its regressors explicitly
-            frame["Intercept"] = 1.0
-            fitter.fit(
-                frame,
-                "_time",
-                "_event",
-                regressors={loc: ["Intercept", *names]},
-                fit_options=_OPTIONS[distribution],
-            )
-        else:
-            fitter.fit(frame, "_time", "_event", fit_options=_OPTIONS[distribution])
+    if anc is None:  # the custom exponential fitter takes its regressors explicitly
+        frame["Intercept"] = 1.0
+    from lifelines.exceptions import ConvergenceError
+
+    try:
+        fitter = _run(distribution, frame, names, tight=True)
+    except (ConvergenceError, np.linalg.LinAlgError):  # then lifelines' own defaults
+        fitter = _run(distribution, frame, names, tight=False)
     order = [(loc, "Intercept"), *[(loc, nm) for nm in names]]
     signs = [1.0] * len(order)
     if anc is not None:
@@ -125,3 +118,25 @@ def fit_lifelines(
     coef = params.to_numpy()[idx] * s
     var = np.asarray(fitter.variance_matrix_, dtype=float)[np.ix_(idx, idx)] * np.outer(s, s)
     return LifelinesFit(coef=coef, vcov=var, loglik=float(fitter.log_likelihood_))
+
+
+def _run(distribution: str, frame: pd.DataFrame, names: list[str], tight: bool) -> Any:
+    fitter = _fitter(distribution)
+    options: dict[str, Any] = {}
+    if tight:
+        fitter._scipy_fit_method = "SLSQP"
+        options = dict(_TIGHT)
+    loc = _PARAMS[distribution][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines' advice is replaced by the caller's error
+        if _PARAMS[distribution][1] is None:
+            fitter.fit(
+                frame,
+                "_time",
+                "_event",
+                regressors={loc: ["Intercept", *names]},
+                fit_options=options,
+            )
+        else:
+            fitter.fit(frame, "_time", "_event", fit_options=options)
+    return fitter

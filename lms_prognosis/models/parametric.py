@@ -347,7 +347,8 @@ def fit_parametric(
         raise ModelError(f"no events (code 1) in {event!r} among the {sd.n} rows analysed")
     design = design_matrix(sd.frame, covs, stacklevel=3) if covs else None
     x = design.x if design is not None else np.zeros((sd.n, 0))
-    ll_fit = _fit(sd.time, status, x, distribution, covs)
+    terms = ["(Intercept)", *(design.names if design is not None else [])]
+    ll_fit = _fit(sd.time, status, x, distribution, covs, terms)
     return _result(ll_fit, design, x, distribution, covs, sd, time, event, conf_level)
 
 
@@ -363,17 +364,26 @@ def _check_times(t: np.ndarray, index: pd.Index) -> None:
         )
 
 
-def _fit(t: np.ndarray, status: np.ndarray, x: np.ndarray, dist: str, covs: list[str]) -> Any:
+def _fit(
+    t: np.ndarray, status: np.ndarray, x: np.ndarray, dist: str, covs: list[str], terms: list[str]
+) -> Any:
     from lifelines.exceptions import ConvergenceError
 
     try:
         fit = fit_lifelines(t, status, x, dist)
-    except (ConvergenceError, np.linalg.LinAlgError, ValueError) as err:
+    except (ConvergenceError, np.linalg.LinAlgError) as err:
         raise ModelError(_not_converged(dist, covs, str(err).strip().splitlines()[:1])) from err
+    se = np.sqrt(np.abs(np.diag(fit.vcov)))
     if not np.all(np.isfinite(fit.coef)) or not np.all(np.diag(fit.vcov) > 0):
         raise ModelError(_not_converged(dist, covs, ["the information matrix is singular"]))
-    if np.any(np.sqrt(np.diag(fit.vcov)) > 1e3 * np.maximum(1.0, np.abs(fit.coef))):
-        raise ModelError(_not_converged(dist, covs, ["a coefficient is running off to infinity"]))
+    # a coefficient whose se dwarfs it: the likelihood is flat there (separation)
+    runaway = [
+        nm for nm, s_, c in zip(terms, se, fit.coef, strict=False) if s_ > 1e3 * max(1, abs(c))
+    ]
+    if runaway:
+        raise ModelError(
+            _not_converged(dist, covs, [f"the coefficient of {runaway} runs off to infinity"])
+        )
     return fit
 
 
