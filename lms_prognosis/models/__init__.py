@@ -5,7 +5,8 @@ log-logistic, exponential) with lifelines' fitters and reports them in R ``survr
 parametrisation; :func:`select_distribution` ranks the distributions by AIC.
 """
 
-from lms_prognosis.models.parametric import DISTRIBUTIONS, ParametricResult, fit_parametric
+from lms_prognosis.models.fit import fit_parametric
+from lms_prognosis.models.parametric import DISTRIBUTIONS, ParametricResult
 from lms_prognosis.models.select import DistributionSelection, select_distribution
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Parametric accelerated failure time models, fitted by lifelines and reported as R ``survreg``.
 
-:func:`fit_parametric` checks its input with the package's one survival-input check
+:func:`fit_distribution` (behind :func:`lms_prognosis.models.fit_parametric`) checks its input with the package's one survival-input check
 (``lms_prognosis._survdata.survival_data``), codes covariates with the Cox design builder
 (:func:`lms_prognosis.cox.design.design_matrix`: treatment contrasts, first level the
 reference, so factor terms are named ``grade[2]`` as in ``fit_cox``), fits the model with
@@ -34,7 +34,7 @@ from lms_prognosis.exceptions import DataWarning, ModelError
 from lms_prognosis.models import _aft
 from lms_prognosis.models._lifelines import DISTRIBUTIONS, fit_lifelines
 
-__all__ = ["ParametricResult", "fit_parametric", "DISTRIBUTIONS", "PREDICT_COLUMNS"]
+__all__ = ["ParametricResult", "fit_distribution", "DISTRIBUTIONS", "PREDICT_COLUMNS"]
 
 PREDICT_COLUMNS = ["patient", "time", "surv", "std_err", "lower", "upper", "cumhaz"]
 _TABLE_COLUMNS = [
@@ -154,7 +154,7 @@ class ParametricResult(Result):
         --------
         >>> df = pd.DataFrame({"time": [5.0, 8, 12, 20, 25, 30, 33, 41, 47, 52],
         ...                    "event": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1]})
-        >>> fit = fit_parametric(df, [], distribution="exponential")
+        >>> fit = fit_distribution(df, [], distribution="exponential")
         >>> fit.predict_survival(pd.DataFrame(index=[7]), [12, 24]).round(3)  # R: psurvreg
            patient  time   surv  std_err  lower  upper  cumhaz
         0        7  12.0  0.735    0.085  0.524  0.864   0.308
@@ -202,7 +202,7 @@ class ParametricResult(Result):
         Examples
         --------
         >>> df = pd.DataFrame({"time": [5.0, 8, 12, 20, 25], "event": [1, 1, 0, 1, 1]})
-        >>> fit = fit_parametric(df, [], distribution="exponential")
+        >>> fit = fit_distribution(df, [], distribution="exponential")
         >>> round(float(fit.predict_hazard(pd.DataFrame(index=[0]), [3.0])["hazard"][0]), 4)
         0.0571
         """
@@ -230,7 +230,7 @@ class ParametricResult(Result):
         Examples
         --------
         >>> df = pd.DataFrame({"time": [5.0, 8, 12, 20, 25], "event": [1, 1, 0, 1, 1]})
-        >>> fit = fit_parametric(df, [], distribution="exponential")
+        >>> fit = fit_distribution(df, [], distribution="exponential")
         >>> round(float(fit.marginal_hazard([3.0])["hazard"][0]), 4)
         0.0571
         """
@@ -267,7 +267,7 @@ class ParametricResult(Result):
         ]
 
 
-def fit_parametric(
+def fit_distribution(
     df: Any,
     covariates: Sequence[str] | str = (),
     distribution: str = "weibull",
@@ -275,67 +275,17 @@ def fit_parametric(
     event: str = "event",
     conf_level: float = 0.95,
 ) -> ParametricResult:
-    """Fit a parametric (accelerated failure time) survival model, reported as R ``survreg``.
-
-    Parameters
-    ----------
-    df : DataFrame or Cohort
-        One row per patient.
-    covariates : list of str
-        Columns of ``df``, coded as ``fit_cox`` codes them (numbers as they are, booleans
-        1/0, categories with treatment contrasts, the first level the reference). Empty:
-        the intercept-only model.
-    distribution : {"weibull", "lognormal", "loglogistic", "exponential", "best"}
-        R ``survreg(dist=)``. "best" fits all four and keeps the lowest AIC (the table is
-        ``.selection``; see :func:`~lms_prognosis.models.select_distribution`).
-    time, event : str
-        Follow-up (months, > 0) and event code (0 censored, 1 event, 2 competing event,
-        counted as censored).
-    conf_level : float, default 0.95
-
-    Returns
-    -------
-    ParametricResult
-        ``.table``, ``.scale``, ``.vcov``, ``.loglik``, ``.aic``, ``.predict_survival()``,
-        ``.predict_hazard()``, ``.marginal_hazard()``.
-
-    Raises
-    ------
-    SurvivalDataError
-        From the one survival-input check (event codes, negative times, no row left).
-    ModelError
-        A time of 0 (log time is undefined: R refuses it too), no event, an unknown
-        distribution, or a fit that does not converge (the message says what to try).
-
-    Notes
-    -----
-    log T = intercept + x'beta + scale * W, W standard extreme value (Weibull; the
-    exponential fixes scale = 1), normal (log-normal) or logistic (log-logistic). The
-    fit is lifelines' (``WeibullAFTFitter``, ``LogNormalAFTFitter``, ``LogLogisticAFTFitter``,
-    and a ``ParametricRegressionFitter`` with hazard exp(-x'beta) for the exponential) with a
-    tight tolerance; coefficients, scale, vcov and log-likelihood equal ``survreg``'s to
-    1e-5 (``tests/reference/survreg.R``). Rows with a missing value are left out (``.dropped``).
+    """Fit one distribution; :func:`lms_prognosis.models.fit_parametric` documents it all.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"time": [5.0, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
-    ...                    "event": [1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 0],
-    ...                    "grade": ["1", "3", "2", "3", "1", "2", "1", "3", "2", "1", "2", "1"]})
-    >>> fit = fit_parametric(df, ["grade"], distribution="weibull")
-    >>> fit.table[["term", "coef", "se"]].round(3)  # R: survreg(Surv(time, event) ~ grade)
-              term   coef     se
-    0  (Intercept)  4.200  0.431
-    1     grade[2] -0.351  0.549
-    2     grade[3] -0.955  0.567
-    3   Log(scale) -0.525  0.299
+    >>> df = pd.DataFrame({"time": [5.0, 8, 12, 20, 25], "event": [1, 1, 0, 1, 1]})
+    >>> round(float(fit_distribution(df, [], "exponential").table["coef"][0]), 4)  # R: survreg
+    2.8622
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     if not 0 < conf_level < 1:
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    if distribution == "best":
-        from lms_prognosis.models.select import select_distribution
-
-        return select_distribution(df, covs, time=time, event=event, conf_level=conf_level).fit
     if distribution not in DISTRIBUTIONS:
         raise ModelError(
             f"distribution must be one of {[*DISTRIBUTIONS, 'best']}, got {distribution!r}"

@@ -1,6 +1,7 @@
 """Choosing the distribution of a parametric survival model by AIC.
 
-:func:`select_distribution` fits every distribution of :func:`fit_parametric` to the same
+:func:`select_distribution` fits every distribution of
+:func:`~lms_prognosis.models.fit_parametric` to the same
 rows and ranks them by Akaike's information criterion, AIC = -2 loglik + 2 df (R
 ``AIC(survreg(...))``, checked in ``tests/reference/survreg.R``). The table also gives the
 difference from the best and the Akaike weights exp(-delta / 2) / sum; a distribution whose
@@ -24,7 +25,7 @@ import pandas as pd
 from lms_prognosis._results import Result
 from lms_prognosis.exceptions import ModelError
 from lms_prognosis.models._lifelines import DISTRIBUTIONS
-from lms_prognosis.models.parametric import ParametricResult, fit_parametric
+from lms_prognosis.models.parametric import ParametricResult, fit_distribution
 
 __all__ = ["DistributionSelection", "select_distribution"]
 
@@ -106,7 +107,7 @@ def select_distribution(
     rows = []
     for dist in distributions:
         try:
-            fits[dist] = fit_parametric(df, covariates, dist, time, event, conf_level)
+            fits[dist] = fit_distribution(df, covariates, dist, time, event, conf_level)
         except ModelError as err:
             if "did not converge" not in str(err):
                 raise
