@@ -73,7 +73,7 @@ def _fitter(distribution: str) -> Any:
     if distribution == "loglogistic":
         return LogLogisticAFTFitter()
 
-    class ExponentialAFTFitter(ParametricRegressionFitter):  # type: ignore[misc]
+    class ExponentialAFTFitter(ParametricRegressionFitter):
         """Exponential regression, log T = x'beta + W (W extreme value, scale 1)."""
 
         _fitted_parameter_names = ["lambda_"]
