@@ -218,3 +218,18 @@ def test_result_contract() -> None:
     tr = fit.table.set_index("term")
     assert tr.loc["karno", "time_ratio"] == pytest.approx(np.exp(tr.loc["karno", "coef"]))
     assert np.isnan(tr.loc["Log(scale)", "time_ratio"])
+
+
+def test_cohort_input_and_competing_events_count_as_censored() -> None:
+    import lms_prognosis as lp
+
+    cohort = lp.load_synthetic()
+    fit = fit_parametric(cohort, ["age"], "weibull")
+    assert fit.n == len(cohort.data)
+    df = cohort.data.copy()
+    comp = df.copy()
+    comp.loc[comp.index[::7], "event"] = np.where(comp["event"].iloc[::7] == 0, 2, 1)
+    as_censored = comp.assign(event=comp["event"].where(comp["event"] != 2, 0))
+    a = fit_parametric(comp, ["age"], "lognormal")
+    b = fit_parametric(as_censored, ["age"], "lognormal")
+    np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-9)

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lms_prognosis.exceptions import DataWarning, SurvivalDataError
 from lms_prognosis.nonparametric import KMResult, kaplan_meier
@@ -161,3 +163,30 @@ def test_result_keeps_its_data_after_frame_edit() -> None:
     before = km.rmst(180)
     df["time"] = 1.0
     pd.testing.assert_frame_equal(km.rmst(180), before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 30), min_size=2, max_size=40),
+    data=st.data(),
+)
+def test_quantile_properties(times: list[int], data) -> None:
+    # quantiles are non-decreasing in p, within [0, last time], and the curve has fallen
+    # to 1 - p by the quantile (R's rule: at the quantile or at the midpoint of a flat step)
+    events = data.draw(st.lists(st.integers(0, 1), min_size=len(times), max_size=len(times)))
+    df = pd.DataFrame({"time": np.array(times, dtype=float), "event": events})
+    km = kaplan_meier(df)
+    probs = np.linspace(0.05, 0.95, 19)
+    q = km.quantile(probs)["time"].to_numpy()
+    ok = ~np.isnan(q)
+    assert np.all(np.diff(q[ok]) >= 0)
+    assert np.all((q[ok] >= 0) & (q[ok] <= df["time"].max()))
+    # NaN only at the upper end: once a quantile is NA, all larger ones are
+    if (~ok).any():
+        assert ok[: np.argmax(~ok)].all() and (~ok[np.argmax(~ok) :]).all()
+    tab = km.table
+    for p, t in zip(probs[ok], q[ok], strict=True):
+        # the curve at the last time <= t (a step time, or the start of the flat stretch
+        # whose midpoint R takes) has fallen to 1 - p
+        s_at = tab.loc[tab["time"] <= t, "surv"]
+        assert not s_at.empty and s_at.iloc[-1] <= 1 - p + 1e-8
