@@ -58,8 +58,9 @@ class ParametricResult(Result):
     Attributes
     ----------
     table : DataFrame
-        term, coef, se, z, p, lower, upper, time_ratio (exp(coef)) and its limits; terms
-        ``(Intercept)``, the design terms, and ``Log(scale)`` (not for the exponential).
+        term, coef, se, z, p, lower, upper, time_ratio (exp(coef): > 1 longer survival) and
+        its limits; terms ``(Intercept)``, the design terms, and ``Log(scale)`` (not for the
+        exponential); the intercept and log(scale) have no time ratio (NaN).
     distribution : str
         "weibull", "lognormal", "loglogistic" or "exponential".
     scale : float
@@ -364,7 +365,7 @@ def _result(
     zc = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
     coef = fit.coef
     lo, hi = coef - zc * se, coef + zc * se
-    is_coef = np.array([nm != "Log(scale)" for nm in names])
+    is_coef = np.array([nm not in ("(Intercept)", "Log(scale)") for nm in names])
     table = pd.DataFrame(
         {
             "term": names,

@@ -15,6 +15,7 @@ chapter 2 (Akaike weights).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -105,16 +106,21 @@ def select_distribution(
         raise ModelError(f"distributions must be among {list(DISTRIBUTIONS)}, got {bad or []}")
     fits: dict[str, ParametricResult] = {}
     rows = []
-    for dist in distributions:
-        try:
-            fits[dist] = fit_distribution(df, covariates, dist, time, event, conf_level)
-        except ModelError as err:
-            if "did not converge" not in str(err):
-                raise
-            rows.append([dist, np.nan, np.nan, np.nan, str(err)])
-            continue
-        f = fits[dist]
-        rows.append([dist, f.loglik, f.df, f.aic, ""])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for dist in distributions:
+            try:
+                fits[dist] = fit_distribution(df, covariates, dist, time, event, conf_level)
+            except ModelError as err:
+                if "did not converge" not in str(err):
+                    raise
+                rows.append([dist, np.nan, np.nan, np.nan, str(err)])
+                continue
+            f = fits[dist]
+            rows.append([dist, f.loglik, f.df, f.aic, ""])
+    # the same data give the same design warnings for every distribution: say each once
+    for msg in dict.fromkeys((w.category, str(w.message)) for w in caught):
+        warnings.warn(msg[1], msg[0], stacklevel=2)
     if not fits:
         raise ModelError(f"no distribution converged: {[r[4] for r in rows]}")
     table = pd.DataFrame(rows, columns=["distribution", "loglik", "df", "aic", "note"])
