@@ -41,6 +41,7 @@ __all__ = [
     "product_limit",
     "conf_int",
     "CONF_TYPES",
+    "KM_CONF_TYPES",
     "time_codes",
     "count_cells",
     "Cells",
@@ -48,7 +49,9 @@ __all__ = [
     "median_rule",
 ]
 
-CONF_TYPES = ("log", "log-log", "plain", "logit", "arcsin")
+CONF_TYPES = ("log", "log-log", "plain", "logit")
+# conf_int also computes R's "arcsin"; Kaplan-Meier offers it (Cox predictions keep CONF_TYPES)
+KM_CONF_TYPES = (*CONF_TYPES, "arcsin")
 # R's tolerance in print.survfit's median rule (survival:::survmean, minmin)
 _MEDIAN_TOL = np.finfo(float).eps ** 0.5
 
@@ -453,7 +456,7 @@ def conf_int(
                 np.sin(np.maximum(0.0, angle - se2)) ** 2,
                 np.sin(np.minimum(np.pi / 2, angle + se2)) ** 2,
             )
-    raise LMSPrognosisError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    raise LMSPrognosisError(f"conf_type must be one of {KM_CONF_TYPES}, got {conf_type!r}")
 
 
 def at_times(

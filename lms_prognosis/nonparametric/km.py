@@ -563,8 +563,8 @@ def kaplan_meier(
     3     b   5.0       2        0  0.666667
     4     b   8.0       1        0  0.666667
     """
-    if conf_type not in _km.CONF_TYPES:
-        raise SurvivalDataError(f"conf_type must be one of {_km.CONF_TYPES}, got {conf_type!r}")
+    if conf_type not in _km.KM_CONF_TYPES:
+        raise SurvivalDataError(f"conf_type must be one of {_km.KM_CONF_TYPES}, got {conf_type!r}")
     if not 0 < conf_level < 1:
         raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     data = prepare(df, time, event, group)
