@@ -79,6 +79,12 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         list_models,
         published_model,
     )
+    from lms_prognosis.models import (
+        DistributionSelection,
+        ParametricResult,
+        fit_parametric,
+        select_distribution,
+    )
     from lms_prognosis.nonparametric import (
         CIFResult,
         FollowUpResult,
@@ -90,6 +96,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         kaplan_meier,
         logrank_test,
         median_follow_up,
+        smoothed_hazard,
     )
     from lms_prognosis.plotting import (
         KMPanel,
@@ -98,6 +105,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         plot_calibration,
         plot_cif,
         plot_forest,
+        plot_hazard,
         plot_km,
         plot_nomogram,
         plot_patient,
@@ -171,6 +179,12 @@ _PUBLIC: dict[str, str] = {
     "gray_test": "nonparametric",
     "CIFResult": "nonparametric",
     "GrayTestResult": "nonparametric",
+    "smoothed_hazard": "nonparametric",
+    # models (parametric AFT on lifelines)
+    "fit_parametric": "models",
+    "select_distribution": "models",
+    "ParametricResult": "models",
+    "DistributionSelection": "models",
     # cox
     "fit_cox": "cox",
     "CoxResult": "cox",
@@ -199,6 +213,7 @@ _PUBLIC: dict[str, str] = {
     "plot_schoenfeld": "plotting",
     "plot_nomogram": "plotting",
     "save_figure": "plotting",
+    "plot_hazard": "plotting",
     "KMPanel": "plotting",
     "Nomogram": "plotting",
     # report

@@ -8,7 +8,8 @@ One implementation of each survival primitive, called by Kaplan-Meier, log-rank,
   G (reverse Kaplan-Meier); returns a :class:`ProductLimit`.
 * :meth:`ProductLimit.from_counts` -- the same curve from counts per distinct time (used when
   the counts are already at hand, e.g. per group).
-* :func:`conf_int` -- pointwise CI transforms ``log``, ``log-log``, ``plain`` and ``logit``, as R
+* :func:`conf_int` -- pointwise CI transforms ``log``, ``log-log``, ``plain``, ``logit`` and
+  ``arcsin``, as R
   ``survival:::survfit_confint``.
 * :func:`time_codes`, :func:`count_cells`, :func:`at_times`, :func:`median_rule` -- distinct
   times, counts per (group, time), R ``summary(survfit, times=)`` and ``print.survfit``'s median.
@@ -40,6 +41,7 @@ __all__ = [
     "product_limit",
     "conf_int",
     "CONF_TYPES",
+    "KM_CONF_TYPES",
     "time_codes",
     "count_cells",
     "Cells",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 CONF_TYPES = ("log", "log-log", "plain", "logit")
+# conf_int also computes R's "arcsin"; Kaplan-Meier offers it (Cox predictions keep CONF_TYPES)
+KM_CONF_TYPES = (*CONF_TYPES, "arcsin")
 # R's tolerance in print.survfit's median rule (survival:::survmean, minmin)
 _MEDIAN_TOL = np.finfo(float).eps ** 0.5
 
@@ -437,13 +441,18 @@ def conf_int(
     ``se_log`` is the standard error of the cumulative hazard (R ``survfit()$std.err``).
     ``plain`` clips to [0, 1]; ``log`` clips the upper limit at 1 and is NaN where surv is 0;
     ``log-log`` is NaN where surv is 0 or 1; ``logit`` (R ``conf.type = "logit"``) is NaN where
-    surv is 0, and where surv is 1 with se 0.
+    surv is 0, and where surv is 1 with se 0; ``arcsin`` (R ``conf.type = "arcsin"``:
+    ``sin(max(0, asin(sqrt(S)) -+ z se sqrt(S / (1 - S)) / 2))^2``, the angle capped at
+    ``pi / 2`` above) is NaN where surv is 0, and where surv is 1 with se 0, as R.
 
     Examples
     --------
     >>> lo, hi = conf_int(np.array([0.8]), np.array([0.1]), "logit", 0.95)
     >>> round(float(lo[0]), 6), round(float(hi[0]), 6)
     (0.600203, 0.914219)
+    >>> lo, hi = conf_int(np.array([0.8]), np.array([0.1]), "arcsin", 0.95)
+    >>> round(float(lo[0]), 6), round(float(hi[0]), 6)
+    (0.624433, 0.930057)
     """
     z = ndtri(1.0 - (1.0 - conf_level) / 2.0)  # norm.ppf without its per-call overhead
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -467,7 +476,16 @@ def conf_int(
                 1.0 - 1.0 / (1.0 + np.exp(logit - se2)),
                 1.0 - 1.0 / (1.0 + np.exp(logit + se2)),
             )
-    raise LMSPrognosisError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+        if conf_type == "arcsin":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = 0.5 * z * se_log * np.sqrt(xx / (1.0 - xx))
+            angle = np.arcsin(np.sqrt(xx))
+            # np.fmax/np.fmin would hide R's NaN (0 * inf at surv 1); maximum/minimum keep it
+            return (
+                np.sin(np.maximum(0.0, angle - se2)) ** 2,
+                np.sin(np.minimum(np.pi / 2, angle + se2)) ** 2,
+            )
+    raise LMSPrognosisError(f"conf_type must be one of {KM_CONF_TYPES}, got {conf_type!r}")
 
 
 def at_times(

@@ -24,11 +24,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from lms_prognosis import _survfit as _km
 from lms_prognosis._format import format_number
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis.exceptions import SurvivalDataError
+from lms_prognosis.nonparametric import quantile as _quantile
+from lms_prognosis.nonparametric import rmst as _rmst
 from lms_prognosis.nonparametric._data import GroupedData, prepare
 from lms_prognosis.nonparametric.logrank import LogRankResult, logrank_from_data, logrank_test
 
@@ -223,6 +226,146 @@ class KMResult(Result):
             )
         return pd.DataFrame(rows, columns=["group", "n", "events", "median", "lower", "upper"])
 
+    def rmst(self, tau: float | Sequence[float], conf_level: float | None = None) -> pd.DataFrame:
+        """Restricted mean survival time up to ``tau`` per group, as R ``print(fit, rmean=tau)``.
+
+        Parameters
+        ----------
+        tau : float or sequence of float
+            Restriction time(s) in the unit of ``time`` (months), > 0.
+        conf_level : float, optional
+            Level of the normal CI rmst -/+ z se; the curves' ``conf_level`` by default.
+
+        Returns
+        -------
+        DataFrame
+            group, tau, rmst, se, lower, upper (one row per group and tau).
+
+        Warns
+        -----
+        DataWarning
+            ``tau`` is past a group's last observed time: the curve is carried flat to
+            ``tau`` (R's rule), which extrapolates.
+
+        Notes
+        -----
+        The area under the curve from 0 to tau, and R's se of it (``survival:::survmean``);
+        see :mod:`lms_prognosis.nonparametric.rmst`. Checked against R in
+        ``tests/reference/km_extra.R``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 1, 1]})
+        >>> kaplan_meier(df).rmst(3).round(4)  # R: summary(fit, rmean = 3)$table
+          group  tau  rmst      se   lower   upper
+        0   all  3.0  2.25  0.4146  1.4374  3.0626
+        """
+        taus = np.atleast_1d(np.asarray(tau, dtype=float))
+        if taus.ndim != 1 or not np.isfinite(taus).all() or (taus <= 0).any():
+            raise SurvivalDataError(f"tau must be finite and > 0, got {np.asarray(tau).tolist()}")
+        z = norm.ppf(1.0 - (1.0 - self._level(conf_level)) / 2.0)
+        parts = [
+            _rmst.rmst_rows(label, self.table.iloc[self._group_rows(g)], taus, z)
+            for g, label in enumerate(self.groups)
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+    def rmst_contrast(
+        self, tau: float, reference: Any = None, conf_level: float | None = None
+    ) -> pd.DataFrame:
+        """Difference and ratio of RMST up to ``tau`` between each group and ``reference``.
+
+        Parameters
+        ----------
+        tau : float
+            Restriction time (> 0).
+        reference : group label, optional
+            The comparator; the first group by default.
+        conf_level : float, optional
+            The curves' ``conf_level`` by default.
+
+        Returns
+        -------
+        DataFrame
+            group, reference, tau, difference, se, lower, upper, p, ratio, ratio_lower,
+            ratio_upper, ratio_p (one row per non-reference group).
+
+        Notes
+        -----
+        survRM2's ``rmst2`` method on R's per-group rmean and se: difference with se
+        sqrt(se1^2 + se0^2); ratio with a CI on the log scale (delta method). Wald p-values.
+        See :mod:`lms_prognosis.nonparametric.rmst`.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"time": [1, 2, 3, 4, 2, 4, 6, 8], "event": [1] * 8,
+        ...                    "arm": ["a"] * 4 + ["b"] * 4})
+        >>> km = kaplan_meier(df, group="arm")
+        >>> km.rmst_contrast(4, reference="a")[["group", "difference", "ratio"]]
+          group  difference     ratio
+        0     b         1.0  1.400000
+        """
+        if self.group is None or len(self.groups) < 2:
+            raise SurvivalDataError(
+                "rmst_contrast() compares groups: make the curves with "
+                "kaplan_meier(df, group='...') and at least two groups"
+            )
+        ref = self.groups[0] if reference is None else reference
+        if ref not in self.groups:
+            raise SurvivalDataError(
+                f"reference {reference!r} is not a group of {self.group!r}; groups: {self.groups}"
+            )
+        rm = self.rmst(float(tau), conf_level)
+        return _rmst.rmst_contrast_table(rm, ref, self._level(conf_level))
+
+    def quantile(self, probs: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
+        """Times by which a proportion ``probs`` has had the event, as R ``quantile.survfit``.
+
+        Parameters
+        ----------
+        probs : float or sequence of float, default (0.25, 0.5, 0.75)
+            Probabilities in [0, 1] (0.5: the median survival).
+
+        Returns
+        -------
+        DataFrame
+            group, probability, time, lower, upper (NaN where R gives NA: the curve, or a
+            limit, never falls to 1 - p).
+
+        Notes
+        -----
+        R's rule (``survival:::findq``): on a flat stretch exactly at 1 - p the midpoint of
+        its first time and the next drop; a curve ending on it, the midpoint with the last
+        time. The limits apply the rule to the pointwise lower and upper curves, so they
+        follow the fit's ``conf_type``. Differs from :meth:`median` only where a curve ends
+        exactly at 0.5. See :mod:`lms_prognosis.nonparametric.quantile`.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 0]})
+        >>> kaplan_meier(df).quantile([0.25, 0.5])
+          group  probability  time  lower  upper
+        0   all         0.25   1.5    1.0    NaN
+        1   all         0.50   3.0    1.0    NaN
+        """
+        p = _quantile.check_probs(probs)
+        parts = []
+        for g, label in enumerate(self.groups):
+            sub = self.table.iloc[self._group_rows(g)]
+            t = sub["time"].to_numpy()
+            q = {
+                col: _quantile.find_quantile(t, sub[src].to_numpy(), p)
+                for col, src in (("time", "surv"), ("lower", "lower"), ("upper", "upper"))
+            }
+            parts.append(pd.DataFrame({"group": [label] * len(p), "probability": p, **q}))
+        return pd.concat(parts, ignore_index=True)
+
+    def _level(self, conf_level: float | None) -> float:
+        level = self.conf_level if conf_level is None else float(conf_level)
+        if not 0 < level < 1:
+            raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+        return level
+
     def logrank(
         self,
         strata: str | None = None,
@@ -340,7 +483,7 @@ def kaplan_meier(
         censored (the curve of the event of interest, as R with ``Surv(time, event == 1)``).
     group : str, optional
         Column defining the curves. Categories keep their order; other values are sorted.
-    conf_type : {"log", "log-log", "plain", "logit"}, default "log"
+    conf_type : {"log", "log-log", "plain", "logit", "arcsin"}, default "log"
         Transform for the pointwise interval, as R ``survfit(conf.type=)``; "log" is R's
         default.
     conf_level : float, default 0.95
@@ -348,7 +491,8 @@ def kaplan_meier(
     Returns
     -------
     KMResult
-        ``.table``, ``.at(times)``, ``.at_risk(times)``, ``.median()``, ``.logrank()``.
+        ``.table``, ``.at(times)``, ``.at_risk(times)``, ``.median()``, ``.quantile(probs)``,
+        ``.rmst(tau)``, ``.rmst_contrast(tau)``, ``.logrank()``.
 
     Raises
     ------
@@ -367,7 +511,8 @@ def kaplan_meier(
     S exp(+-z se) with the upper limit clipped at 1, ``log-log``: S^exp(+-z se / log S), or
     ``plain``: S +- z S se clipped to [0, 1], where se = sqrt(sum d / (n (n - d))). Limits are
     NaN where R gives NA (surv 0; and surv 1 for log-log). ``logit`` is R's
-    ``log(S / (1 - S)) +- z se / (1 - S)``. The cumulative hazard is Nelson-Aalen,
+    ``log(S / (1 - S)) +- z se / (1 - S)``; ``arcsin`` is R's
+    ``asin(sqrt(S)) +- z se sqrt(S / (1 - S)) / 2`` (NaN where surv is 0, or 1 with se 0). The cumulative hazard is Nelson-Aalen,
     sum d / n. The curve is the package's one product-limit kernel
     (``lms_prognosis._survfit.product_limit``).
 
@@ -402,8 +547,8 @@ def kaplan_meier(
     3     b   5.0       2        0  0.666667
     4     b   8.0       1        0  0.666667
     """
-    if conf_type not in _km.CONF_TYPES:
-        raise SurvivalDataError(f"conf_type must be one of {_km.CONF_TYPES}, got {conf_type!r}")
+    if conf_type not in _km.KM_CONF_TYPES:
+        raise SurvivalDataError(f"conf_type must be one of {_km.KM_CONF_TYPES}, got {conf_type!r}")
     if not 0 < conf_level < 1:
         raise SurvivalDataError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     data = prepare(df, time, event, group)

@@ -14,6 +14,7 @@ from lms_prognosis.plotting.calibration import plot_calibration
 from lms_prognosis.plotting.cif import plot_cif
 from lms_prognosis.plotting.export import provenance_json, save_figure
 from lms_prognosis.plotting.forest import hr_frame, plot_forest
+from lms_prognosis.plotting.hazard import plot_hazard
 from lms_prognosis.plotting.km import KMPanel, plot_km
 from lms_prognosis.plotting.nomogram import Nomogram, plot_nomogram
 from lms_prognosis.plotting.patient import plot_patient
@@ -45,6 +46,7 @@ __all__ = [
     "plot_calibration",
     "plot_cif",
     "plot_forest",
+    "plot_hazard",
     "plot_km",
     "plot_nomogram",
     "plot_patient",

@@ -293,7 +293,7 @@ def test_argument_errors() -> None:
     with pytest.raises(ColumnNotFoundError, match="'arm'"):
         logrank_test(df, group="arm")
     with pytest.raises(SurvivalDataError, match="conf_type"):
-        kaplan_meier(df, conf_type="arcsin")
+        kaplan_meier(df, conf_type="probit")
     with pytest.raises(SurvivalDataError, match="conf_level"):
         kaplan_meier(df, conf_level=95)
     with pytest.raises(SurvivalDataError, match="trend=True"):
