@@ -59,9 +59,11 @@ class CoxResult(Result):
         Newton-Raphson iterations (R ``fit$iter``).
     converged : bool
         False if the iteration limit was reached (a ConvergenceWarning was issued).
-    coef, vcov, hazard_ratios, loglik, tests : see the properties
+    coef, vcov, hazard_ratios, loglik, tests, term_tests : see the properties
     concordance, concordance_se : float
         Harrell's C as R's ``summary(coxph)`` (computed on first access).
+    weights, cluster, start : str or None
+        The case-weight, cluster and entry-time columns of the fit, if any.
     """
 
     covariates: list[str]
@@ -84,6 +86,10 @@ class CoxResult(Result):
     _columns: pd.DataFrame = field(repr=False)  # covariates and strata: a copy, rows analysed
     _outcome: tuple[np.ndarray, np.ndarray] = field(repr=False)  # time, event values (copies)
     _strata_levels: list[Any] | None = field(repr=False, default=None)
+    _naive_var: np.ndarray | None = field(repr=False, default=None)  # model-based, if robust
+    weights: str | None = None
+    cluster: str | None = None
+    start: str | None = None
     _title: ClassVar[str] = "CoxResult"
 
     @cached_property
@@ -130,12 +136,25 @@ class CoxResult(Result):
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
-        """Variance-covariance matrix of the coefficients (R ``vcov(fit)``)."""
+        """Variance-covariance matrix of the coefficients (R ``vcov(fit)``; the robust one
+        with ``cluster=`` or non-integer weights, see :attr:`robust`)."""
         return pd.DataFrame(self._var, index=self._names, columns=self._names)
+
+    @property
+    def robust(self) -> bool:
+        """True when ``se``/``vcov`` are the robust sandwich (R ``fit$naive.var`` exists)."""
+        return self._naive_var is not None
 
     @cached_property
     def hazard_ratios(self) -> pd.DataFrame:
-        """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``)."""
+        """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``).
+
+        With a robust variance (``cluster=``, or non-integer weights) ``se`` is the robust
+        standard error (R's ``robust se``, used for the CI, z and p) and a column
+        ``naive_se`` holds the model-based one (R ``se(coef)``). ``covariate`` is the term
+        the column belongs to (a factor, an interaction such as ``age:grade`` or a spline
+        such as ``ns(age, df=3)``); :attr:`term_tests` has one Wald test per term.
+        """
         se = np.sqrt(np.diag(self._var))
         q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -154,8 +173,41 @@ class CoxResult(Result):
                 "upper": upper,
                 "z": z,
                 "p": 2 * stats.norm.sf(np.abs(z)),
+                **(
+                    {"naive_se": np.sqrt(np.diag(self._naive_var))}
+                    if self._naive_var is not None
+                    else {}
+                ),
             }
         )
+
+    @cached_property
+    def term_tests(self) -> pd.DataFrame:
+        """Wald test per term: term, chisq, df, p (a factor, interaction or spline is one term).
+
+        ``chisq = b' V^-1 b`` over the term's coefficients with ``V`` their block of
+        :attr:`vcov` (robust if the fit is): the overall p of a spline or factor, as shown in
+        forest plots and HR tables.
+
+        Examples
+        --------
+        >>> import lms_prognosis as lp
+        >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
+        >>> fit.term_tests.round(3)
+            term   chisq  df      p
+        0    age   6.331   1  0.012
+        1  grade  31.357   2  0.000
+        """
+        rows = []
+        for term, cols in self._term_columns:
+            b = self._beta[cols]
+            v = self._var[np.ix_(cols, cols)]
+            fac, _ = cholesky2(v)
+            chisq = float(b @ chsolve2(fac, b))
+            rows.append((term, chisq, len(cols)))
+        out = pd.DataFrame(rows, columns=["term", "chisq", "df"])
+        out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+        return out
 
     @property
     def table(self) -> pd.DataFrame:
