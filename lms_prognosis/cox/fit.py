@@ -211,7 +211,8 @@ def fit_cox(
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
-    var, naive = _variance(nr, prep, sd, cluster)
+    codes = None if cluster is None else pd.factorize(sd.frame[cluster])[0]
+    var, naive = _variance(nr, prep, sd, codes)
     return CoxResult(
         covariates=design.covariates,
         time=time,
@@ -234,6 +235,7 @@ def fit_cox(
         _outcome=_outcome_copy(frame, sd, time, event),
         _strata_levels=levels,
         _naive_var=naive,
+        _cluster_codes=codes,
         weights=weights,
         cluster=cluster,
         start=start,
@@ -275,16 +277,14 @@ def _check_weights_cluster(frame: pd.DataFrame, weights: str | None, cluster: st
 
 
 def _variance(
-    nr: NRResult, prep: Prepared, sd: SurvData, cluster: str | None
+    nr: NRResult, prep: Prepared, sd: SurvData, codes: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """(variance, model-based variance or None): robust with clusters or non-integer weights."""
+    """(variance, model-based variance or None): robust with clusters or non-integer weights
+    (R ``coxph``: ``robust`` is TRUE with a cluster or non-integer weights)."""
     w = sd.weights
     fractional = w is not None and bool(np.any(w != np.floor(w)))
-    if cluster is None and not fractional:
+    if codes is None and not fractional:
         return nr.var, None
-    codes = None
-    if cluster is not None:
-        codes = pd.factorize(sd.frame[cluster])[0]
     return robust_variance(prep, nr.beta, nr.var, codes), nr.var
 
 

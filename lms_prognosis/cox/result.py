@@ -22,6 +22,7 @@ from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox import baseline as _baseline
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
+from lms_prognosis.cox._cindex import cox_concordance
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
 from lms_prognosis.cox.zph import PHTest, cox_zph
@@ -87,6 +88,7 @@ class CoxResult(Result):
     _outcome: tuple[np.ndarray, np.ndarray] = field(repr=False)  # time, event values (copies)
     _strata_levels: list[Any] | None = field(repr=False, default=None)
     _naive_var: np.ndarray | None = field(repr=False, default=None)  # model-based, if robust
+    _cluster_codes: np.ndarray | None = field(repr=False, default=None)  # caller's row order
     weights: str | None = None
     cluster: str | None = None
     start: str | None = None
@@ -235,14 +237,20 @@ class CoxResult(Result):
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
         prep = self._prep
         lp = linear_predictor(prep, self._beta)  # identical rows, identical lp
-        return stratified_harrell(prep.time, prep.event, lp, prep.stratum)
+        if prep.weights is None and prep.start is None and self._cluster_codes is None:
+            return stratified_harrell(prep.time, prep.event, lp, prep.stratum)
+        codes = None if self._cluster_codes is None else self._cluster_codes[prep.order]
+        return cox_concordance(prep, lp, codes)
 
     @property
     def concordance(self) -> float:
         """Harrell's C of the linear predictor, R ``summary(coxph)$concordance[1]``.
 
         Pairs with tied times are not comparable unless one is censored (then the censored
-        subject survived longer); tied linear predictors count 1/2; within strata. The times
+        subject survived longer); tied linear predictors count 1/2; within strata. With case
+        weights a pair counts ``w_i w_j``; with ``start`` an event is compared with the rows
+        at risk at its time; with ``cluster`` the standard error is summed within clusters
+        (all as R's ``coxph``). The times
         are those the model was fitted on (near-ties merged as R's ``timefix``), so this
         equals ``lp.concordance(df, fit.predict_risk(df)["linear_predictor"])``.
         """
