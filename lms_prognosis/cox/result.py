@@ -7,7 +7,7 @@ fit changes nothing here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -21,6 +21,8 @@ from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox import baseline as _baseline
+from lms_prognosis.cox import partial as _partial
+from lms_prognosis.cox.partial import PartialEffect
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._cindex import cox_concordance
 from lms_prognosis.cox.design import Design, Term, strata_keys
@@ -388,6 +390,32 @@ class CoxResult(Result):
                 )
             codes.append(lookup[k])
         return np.asarray(codes, dtype=np.int64)
+
+    def partial_effect(
+        self,
+        variable: str,
+        values: Sequence[Any] | None = None,
+        *,
+        reference: Any = None,
+        at: Mapping[str, Any] | None = None,
+        n: int = 100,
+    ) -> PartialEffect:
+        """Hazard ratio of ``variable`` over ``values`` against ``reference``, with a
+        pointwise CI, through every term that contains it (a spline, an interaction); see
+        :func:`lms_prognosis.cox.partial.partial_effect`.
+
+        Examples
+        --------
+        >>> from lms_prognosis.cox.fit import fit_cox
+        >>> df = pd.DataFrame({"time": [5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
+        ...                    "event": [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        ...                    "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39]})
+        >>> fit_cox(df, ["age"]).partial_effect("age", [50, 70], reference=60).table.round(3)
+           value  log_hr     se     hr  lower  upper
+        0     50  -0.581  0.241  0.559  0.349  0.897
+        1     70   0.581  0.241  1.788  1.115  2.868
+        """
+        return _partial.partial_effect(self, variable, values, reference=reference, at=at, n=n)
 
     def check_ph(self, transform: str = "km") -> PHTest:
         """Test proportional hazards: R ``cox.zph(fit, transform=)`` of survival >= 3.

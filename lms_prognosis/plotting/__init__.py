@@ -15,6 +15,7 @@ from lms_prognosis.plotting.export import provenance_json, save_figure
 from lms_prognosis.plotting.forest import hr_frame, plot_forest
 from lms_prognosis.plotting.km import KMPanel, plot_km
 from lms_prognosis.plotting.nomogram import Nomogram, plot_nomogram
+from lms_prognosis.plotting.partial_effect import plot_partial_effect
 from lms_prognosis.plotting.patient import plot_patient
 from lms_prognosis.plotting.schoenfeld import plot_schoenfeld
 from lms_prognosis.plotting.style import (
@@ -45,6 +46,7 @@ __all__ = [
     "plot_forest",
     "plot_km",
     "plot_nomogram",
+    "plot_partial_effect",
     "plot_patient",
     "plot_schoenfeld",
     "provenance_json",

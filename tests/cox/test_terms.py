@@ -161,3 +161,17 @@ def test_rcs_knots_and_basis_equal_r(key):
         knots = rcs_knots(x, ref["nk"])
         _close(knots, ref["knots"], 1e-9)
         _close(rcs_basis(np.asarray(ref["newx"], float), knots), ref["basis"], 1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(FIX["partial"]))
+def test_partial_effect_equals_r(name):
+    ref = FIX["partial"][name]
+    covs = ref["python"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoxWarning)
+        fit = fit_cox(_data(ref["data"]), covs)
+    at = dict(ref["at"])
+    pe = fit.partial_effect(ref["variable"], ref["values"], reference=ref["reference"], at=at)
+    _close(pe.table["log_hr"], ref["log_hr"])
+    _close(pe.table["se"], ref["se"])
+    assert pe.reference == ref["reference"]

@@ -179,6 +179,31 @@ cases <- list(
                            times = c(10, 50, 200, 1000))
 )
 
+# ---- partial effects: (X(v) - X(ref)) b and sqrt(d' V d), X from model.matrix(fit, data = nd) ----
+partial <- function(data_name, rhs, python, variable, values, reference, at, categorical = character(0)) {
+  d <- datasets[[data_name]]
+  fit <- coxph(as.formula(paste("Surv(time, event) ~", rhs)), data = d)
+  nd <- as.data.frame(c(list(time = 1, event = 1), at))[rep(1, length(values) + 1), , drop = FALSE]
+  nd[[variable]] <- c(values, reference)
+  for (v in categorical) nd[[v]] <- factor(nd[[v]], levels = levels(d[[v]]))
+  X <- model.matrix(fit, data = nd)
+  D <- sweep(X[seq_along(values), , drop = FALSE], 2, X[length(values) + 1, ])
+  lhr <- as.numeric(D %*% coef(fit))
+  se <- sqrt(rowSums((D %*% vcov(fit)) * D))
+  list(call = sprintf("coxph(Surv(time, event) ~ %s, data = %s); D = model.matrix(fit, data = nd) - reference row; D %%*%% coef(fit); sqrt(diag(D %%*%% vcov(fit) %%*%% t(D)))", rhs, data_name),
+       data = files[[data_name]], python = python, variable = variable, values = values,
+       reference = reference, at = at, log_hr = lhr, se = se)
+}
+partials <- list(
+  lung_rcs = partial("lung", "rcs(age, 4) + sex", I(c("rcs(age, 4)", "sex")), "age",
+                     c(35, 45, 55, 65, 75, 85), 60, list(sex = 1)),
+  lung_ns = partial("lung", "ns(age, df = 3) + sex", I(c("ns(age, df=3)", "sex")), "age",
+                    c(35, 45, 55, 65, 75, 85), 60, list(sex = 2)),
+  lung_interaction = partial("lung", "age + ecog + age:ecog + sex",
+                             I(c("age", "ecog", "age:ecog", "sex")), "age",
+                             c(45, 55, 65, 75), 60, list(sex = 1, ecog = "1"), "ecog")
+)
+
 # ---- the bases themselves ----
 x_lung <- lung$age
 x_pbc <- pbc$bili
@@ -215,7 +240,8 @@ meta <- list(
                 "ns() and rcs() knots come from every non-missing value of the variable in",
                 "the data, as model.frame evaluates them before na.omit.")
 )
-writeLines(toJSON(list(meta = meta, cases = cases, bases = bases), auto_unbox = TRUE,
+writeLines(toJSON(list(meta = meta, cases = cases, bases = bases, partial = partials),
+                  auto_unbox = TRUE,
                   digits = NA, pretty = TRUE, null = "null", na = "null"),
            "cox_terms.json")
 cat("wrote cox_terms.json with", length(cases), "cases\n")
