@@ -207,7 +207,7 @@ def prepare_sorted(
         xt1[1:] = xt
     xt1_death = np.take(xt1, deaths["death_rows"], axis=1)
     off = None if offset is None else np.asarray(offset, dtype=float)[order]
-    extra: dict[str, np.ndarray | None] = {}
+    extra: dict[str, np.ndarray] = {}
     if weights is not None:
         extra.update(_case_weights(np.asarray(weights, dtype=float)[order], deaths))
     if start is not None:
@@ -291,9 +291,9 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     """
     cs = np.cumsum(values, axis=-1)
     out = cs[..., prep.block_end[prep.eblock]]
-    prev = prep.prev_end[prep.eblock]
-    has = prev >= 0
-    if has.any():
+    if prep.prev_end.size and prep.prev_end[-1] >= 0:  # more than one stratum
+        prev = prep.prev_end[prep.eblock]
+        has = prev >= 0
         out[..., has] -= cs[..., prev[has]]
     late_end, late_prev = prep.late_end, prep.late_prev
     if prep.start_order is not None and late_end is not None and late_prev is not None:

@@ -167,11 +167,7 @@ def _rcs_default_knots(xx: np.ndarray, xu: np.ndarray, nk: int) -> np.ndarray:
     elif xu.size <= nke:
         knots = xu.copy()
     else:
-        p = (
-            np.linspace(0.5, 1 - outer, nke)
-            if nke == 2
-            else np.linspace(outer, 1 - outer, nke)
-        )
+        p = np.linspace(0.5, 1 - outer, nke) if nke == 2 else np.linspace(outer, 1 - outer, nke)
         knots = np.quantile(xx, p)
         if np.unique(knots).size < min(nke, 3):
             raise ValueError(
@@ -192,7 +188,7 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> rcs_basis(np.array([0.0, 5.0, 10.0]), np.array([1.0, 4.0, 9.0])).round(4).tolist()
-    [[0.0, 0.0], [5.0, 1.5], [10.0, 5.6833]]
+    [[0.0, 0.0], [5.0, 0.975], [10.0, 6.0]]
     """
     x = np.asarray(x, dtype=float)
     k = np.asarray(knots, dtype=float)
@@ -205,8 +201,7 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
         pk = np.maximum((x - tk) / kd, 0) ** 3
         pk1 = np.maximum((x - tk1) / kd, 0) ** 3
         for j in range(nk - 2):
-            out[:, j + 1] = (
-                np.maximum((x - k[j]) / kd, 0) ** 3
-                + ((tk1 - k[j]) * pk - (tk - k[j]) * pk1) / (tk - tk1)
-            )
+            out[:, j + 1] = np.maximum((x - k[j]) / kd, 0) ** 3 + (
+                (tk1 - k[j]) * pk - (tk - k[j]) * pk1
+            ) / (tk - tk1)
     return out

@@ -53,8 +53,10 @@ class Component:
             return self.variable
         if self.knots is not None:
             ks = ", ".join(f"{k:g}" for k in self.knots)
-            return f"ns({self.variable}, knots=[{ks}])" if self.spline == "ns" else (
-                f"rcs({self.variable}, [{ks}])"
+            return (
+                f"ns({self.variable}, knots=[{ks}])"
+                if self.spline == "ns"
+                else (f"rcs({self.variable}, [{ks}])")
             )
         if self.spline == "ns":
             return f"ns({self.variable}, df={self.df})"
@@ -84,9 +86,7 @@ def _literal(node: ast.expr, what: str, entry: str) -> Any:
     try:
         return ast.literal_eval(node)
     except ValueError:
-        raise CoxError(
-            f"term {entry!r}: {what} must be a number or a list of numbers"
-        ) from None
+        raise CoxError(f"term {entry!r}: {what} must be a number or a list of numbers") from None
 
 
 def _call(expr: str, entry: str) -> Component:
@@ -288,7 +288,9 @@ def composite(
             rest = frozenset(spec) - {comp}
             full = bool(rest) and rest not in margins
             shown = levels if full else levels[1:]
-            parts.append(Part(comp, kind, levels, full, (), [f"{comp.variable}[{lv}]" for lv in shown]))
+            parts.append(
+                Part(comp, kind, levels, full, (), [f"{comp.variable}[{lv}]" for lv in shown])
+            )
         else:
             parts.append(Part(comp, kind, [], False, (), [comp.variable]))
     names = [""]

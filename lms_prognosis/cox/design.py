@@ -224,8 +224,9 @@ def build_terms(
         if len(spec) == 1 and spec[0].spline is None:
             terms.extend(make_terms(df, [spec[0].variable], stacklevel + 1))
             continue
-        comp = composite(spec, df, knot_data if knot_data is not None else df, margins,
-                         _kind, levels_of)
+        comp = composite(
+            spec, df, knot_data if knot_data is not None else df, margins, _kind, levels_of
+        )
         kind = "spline" if len(spec) == 1 else "interaction"
         terms.append(Term(spec_label(spec), kind, [], list(comp.full_names), comp))
     return terms

@@ -187,8 +187,14 @@ def fit_cox(
     used = covs if all(c in cols for c in covs) else variables(parse_covariates(covs, cols))
     _check_weights_cluster(frame, weights, cluster)
     sd = survival_data(
-        frame, time, event, covariates=used, strata=strata_cols, start=start,
-        weights=weights, cluster=cluster,
+        frame,
+        time,
+        event,
+        covariates=used,
+        strata=strata_cols,
+        start=start,
+        weights=weights,
+        cluster=cluster,
     )
     if not sd.dropped.empty:
         warnings.warn(
@@ -337,7 +343,14 @@ def _prepare(
         np.take(c, order, out=xt1[j + 1])
         xt1[j + 1] -= design.center[j]
     return prepare_sorted(
-        order, time, event, xt1, stratum, efron, with_ones=True, weights=sd.weights,
+        order,
+        time,
+        event,
+        xt1,
+        stratum,
+        efron,
+        with_ones=True,
+        weights=sd.weights,
         start=sd.start,
     )
 

@@ -22,11 +22,11 @@ from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox import baseline as _baseline
 from lms_prognosis.cox import partial as _partial
-from lms_prognosis.cox.partial import PartialEffect
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._cindex import cox_concordance
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
+from lms_prognosis.cox.partial import PartialEffect
 from lms_prognosis.cox.zph import PHTest, cox_zph
 from lms_prognosis.exceptions import CoxError
 
@@ -199,8 +199,8 @@ class CoxResult(Result):
         >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
         >>> fit.term_tests.round(3)
             term   chisq  df      p
-        0    age   6.331   1  0.012
-        1  grade  31.357   2  0.000
+        0    age   2.350   1  0.125
+        1  grade  37.449   2  0.000
         """
         rows = []
         for term, cols in self._term_columns:
@@ -412,8 +412,8 @@ class CoxResult(Result):
         ...                    "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39]})
         >>> fit_cox(df, ["age"]).partial_effect("age", [50, 70], reference=60).table.round(3)
            value  log_hr     se     hr  lower  upper
-        0     50  -0.581  0.241  0.559  0.349  0.897
-        1     70   0.581  0.241  1.788  1.115  2.868
+        0     50  -0.582  0.332  0.559  0.292  1.071
+        1     70   0.582  0.332  1.789  0.934  3.429
         """
         return _partial.partial_effect(self, variable, values, reference=reference, at=at, n=n)
 

@@ -152,7 +152,7 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     ttimes = _transformed_time(prep.time, prep.event, transform, prep.start)
     gt_death = ttimes[prep.death_rows]
     g_block = gt_death[starts] - gt_death.mean()
-    if prep.death_wt is None:
+    if prep.death_wt is None or prep.step_wt is None:
         u2 = (schoen * (gt_death - gt_death.mean())[:, None]).sum(axis=0)
     else:  # sum_i g_i (w_i x_i - a_k m_k): the weighted events against their step means
         wres = prep.death_wt[:, None] * x[prep.death_rows] - prep.step_wt[:, None] * xbar[kb]

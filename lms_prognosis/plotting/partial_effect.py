@@ -104,8 +104,15 @@ def plot_partial_effect(
         data = getattr(cox, "data", None)
         if rug and isinstance(data, pd.DataFrame) and variable in data:
             xs = data[variable].dropna().to_numpy(dtype=float)
-            ax.plot(xs, np.zeros_like(xs), "|", color="0.35", markersize=8, alpha=0.5,
-                    transform=ax.get_xaxis_transform())
+            ax.plot(
+                xs,
+                np.zeros_like(xs),
+                "|",
+                color="0.35",
+                markersize=8,
+                alpha=0.5,
+                transform=ax.get_xaxis_transform(),
+            )
         ax.axvline(float(pe.reference), color="0.6", linewidth=0.8, linestyle=":")
     else:
         _draw_factor(ax, tab, colour)
@@ -120,9 +127,12 @@ def plot_partial_effect(
     ax.set_ylabel(f"Hazard ratio vs {variable} = {ref} ({level}% CI)")
     tests = cox.term_tests
     parts = [
-        f"{t}: {format_p(float(tests.loc[tests['term'] == t, 'p'].iloc[0]))}"
-        for t in pe.terms
+        f"{t}: {format_p(float(tests.loc[tests['term'] == t, 'p'].iloc[0]))}" for t in pe.terms
     ]
     ax.set_title("; ".join(parts), loc="left", fontsize="medium")
-    return PlotResult(figure=root_figure(ax.get_figure()), kind="partial_effect",
-                      axes={"main": ax}, table=tab.copy())
+    return PlotResult(
+        figure=root_figure(ax.get_figure()),
+        kind="partial_effect",
+        axes={"main": ax},
+        table=tab.copy(),
+    )

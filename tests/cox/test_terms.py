@@ -128,8 +128,13 @@ def test_predictions_rebuild_the_basis(name):
     sf = case["survfit"]
     times = case["times"]
     pred = fit.predict_survival(nd, times)
-    for col, key in (("surv", "surv"), ("std_err", "std_err"), ("lower", "lower"),
-                     ("upper", "upper"), ("cumhaz", "cumhaz")):
+    for col, key in (
+        ("surv", "surv"),
+        ("std_err", "std_err"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+        ("cumhaz", "cumhaz"),
+    ):
         ours = pred.pivot(index="time", columns="patient", values=col).to_numpy()
         _close(ours, sf[key])
 

@@ -142,4 +142,6 @@ def test_split_intervals_give_the_same_fit(df):
         fit_s = fit_cox(split, ["age", "grade"], start="start", cluster="pid")
     fit_0 = fit_cox(df, ["age", "grade"])
     np.testing.assert_allclose(fit_s.coef, fit_0.coef, rtol=1e-8)
-    np.testing.assert_allclose(fit_s.hazard_ratios["naive_se"], fit_0.hazard_ratios["se"], rtol=1e-7)
+    np.testing.assert_allclose(
+        fit_s.hazard_ratios["naive_se"], fit_0.hazard_ratios["se"], rtol=1e-7
+    )
