@@ -91,7 +91,8 @@ def fit_cox(
     conf_level : float
         Level of the hazard-ratio confidence intervals.
     weights : str, optional
-        Column of case weights (R ``weights=``), finite and >= 0 in every row.
+        Column of case weights (R ``weights=``), finite and > 0 in every row (R refuses a
+        weight of 0 too).
     cluster : str, optional
         Column grouping correlated rows (centre, patient with several tumours or intervals):
         ``se`` becomes the robust sandwich standard error and ``naive_se`` the model-based
@@ -115,7 +116,7 @@ def fit_cox(
     CoxError
         No events, bad options, no covariate left to fit; a formula term on a column that
         is not there (naming the term), a spline of a binary or non-numeric column; missing
-        weights (naming the rows); a cluster column that puts every row in its own cluster.
+        or zero weights (naming the rows); a cluster column that puts every row in its own cluster.
 
     Warns
     -----
@@ -242,6 +243,7 @@ def fit_cox(
         _strata_levels=levels,
         _naive_var=naive,
         _cluster_codes=codes,
+        _entry_weight=_entry_weight_copy(frame, sd, start, weights),
         weights=weights,
         cluster=cluster,
         start=start,
@@ -270,6 +272,14 @@ def _check_weights_cluster(frame: pd.DataFrame, weights: str | None, cluster: st
                 f"weights column {weights!r} is missing in {int(miss.sum())} row(s), e.g. "
                 f"{rows}; give every row a weight (df[{weights!r}].fillna(1) if unweighted) "
                 f"or leave those rows out"
+            )
+        zero = (frame[weights] == 0).to_numpy()
+        if zero.any():
+            rows = frame.index[zero][:5].tolist()
+            raise CoxError(
+                f"weights column {weights!r} is 0 in {int(zero.sum())} row(s), e.g. {rows}; "
+                f"a Cox model needs weights > 0 (R's coxph: 'Invalid weights, must be >0'): "
+                f"leave those rows out, e.g. df[df[{weights!r}] > 0]"
             )
     if cluster is not None and cluster in frame.columns:
         values = frame[cluster].dropna()
@@ -311,6 +321,13 @@ def _check_arguments(
     if not covs:
         raise CoxError("no covariates given: name at least one column")
     return covs, strata_cols
+
+
+def _entry_weight_copy(
+    frame: pd.DataFrame, sd: SurvData, start: str | None, weights: str | None
+) -> dict[str, np.ndarray]:
+    """The caller's start and weight values of the rows analysed (copies)."""
+    return {c: frame[c].to_numpy()[sd.positions] for c in (start, weights) if c is not None}
 
 
 def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:

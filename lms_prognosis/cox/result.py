@@ -91,6 +91,7 @@ class CoxResult(Result):
     _strata_levels: list[Any] | None = field(repr=False, default=None)
     _naive_var: np.ndarray | None = field(repr=False, default=None)  # model-based, if robust
     _cluster_codes: np.ndarray | None = field(repr=False, default=None)  # caller's row order
+    _entry_weight: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # copies
     weights: str | None = None
     cluster: str | None = None
     start: str | None = None
@@ -98,10 +99,10 @@ class CoxResult(Result):
 
     @cached_property
     def data(self) -> pd.DataFrame:
-        """time, event, covariate and strata columns of the rows analysed (a copy)."""
-        outcome = pd.DataFrame(
-            {self.time: self._outcome[0], self.event: self._outcome[1]}, index=self._columns.index
-        )
+        """time, event (start, weights), covariate, strata and cluster columns of the rows
+        analysed (a copy)."""
+        cols = {self.time: self._outcome[0], self.event: self._outcome[1], **self._entry_weight}
+        outcome = pd.DataFrame(cols, index=self._columns.index)
         return pd.concat([outcome, self._columns], axis=1)
 
     # ---- coding (used by cox.zph and the tests) -------------------------------------------

@@ -65,6 +65,10 @@ def test_negative_or_missing_weights_name_the_rows(df):
     bad.loc[[3, 9], "w"] = np.nan
     with pytest.raises(CoxError, match=r"weights column 'w' is missing in 2 row\(s\).*\[3, 9\]"):
         fit_cox(bad, ["age"], weights="w")
+    bad = df.copy()
+    bad.loc[7, "w"] = 0.0  # R: "Invalid weights, must be >0"
+    with pytest.raises(CoxError, match=r"is 0 in 1 row\(s\).*\[7\].*> 0"):
+        fit_cox(bad, ["age"], weights="w")
 
 
 def test_start_not_before_stop_names_the_row(df):
@@ -145,3 +149,13 @@ def test_split_intervals_give_the_same_fit(df):
     np.testing.assert_allclose(
         fit_s.hazard_ratios["naive_se"], fit_0.hazard_ratios["se"], rtol=1e-7
     )
+
+
+def test_data_keeps_start_weights_and_cluster(df):
+    d = df.assign(s=-1.0)
+    fit = fit_cox(d, ["ns(age, df=2)"], start="s", weights="w", cluster="centre")
+    assert {"time", "event", "s", "w", "centre", "age"} <= set(fit.data.columns)
+    d.loc[0, "w"] = 99.0  # the result keeps copies
+    assert fit.data["w"].iloc[0] == df["w"].iloc[0]
+    refit = fit_cox(fit.data, fit.covariates, start="s", weights="w", cluster="centre")
+    np.testing.assert_allclose(refit.coef, fit.coef, rtol=1e-12)
