@@ -37,7 +37,9 @@ def _fit(name: str):
     case = CASES[name]
     py = case["python"]
     covs = py["covariates"] if isinstance(py["covariates"], list) else [py["covariates"]]
-    kwargs = {k: py[k] for k in ("weights", "cluster", "start", "time") if k in py}
+    kwargs = {
+        k: py[k] for k in ("weights", "cluster", "start", "time", "ties", "strata") if k in py
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoxWarning)
         return fit_cox(_data(case["data"]), covs, **kwargs), case

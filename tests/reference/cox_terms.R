@@ -57,17 +57,18 @@ wald_terms <- function(fit) {
 
 run_case <- function(data_name, rhs, python, surv = "Surv(time, event)", weights = NULL,
                      cluster = NULL, newdata = NULL, times = NULL, zph = TRUE,
-                     categorical = character(0), rows = NULL) {
+                     categorical = character(0), rows = NULL, ties = "efron", strata = NULL) {
   d <- datasets[[data_name]]
   if (!is.null(rows)) d <- d[rows, ]
-  fstr <- paste(surv, "~", rhs)
-  extra <- ""
+  fstr <- paste(surv, "~", rhs, if (!is.null(strata)) paste0("+ strata(", strata, ")") else "")
+  extra <- if (ties != "efron") sprintf(", ties = \"%s\"", ties) else ""
   wt <- NULL
   cl <- NULL
   if (!is.null(weights)) { wt <- d[[weights]]; extra <- paste0(extra, ", weights = ", weights) }
   if (!is.null(cluster)) { cl <- d[[cluster]]; extra <- paste0(extra, ", cluster = ", cluster) }
   call <- sprintf("coxph(%s, data = %s%s)", fstr, data_name, extra)
-  fit <- eval(bquote(coxph(as.formula(.(fstr)), data = d, weights = .(wt), cluster = .(cl))))
+  fit <- eval(bquote(coxph(as.formula(.(fstr)), data = d, weights = .(wt), cluster = .(cl),
+                           ties = .(ties))))
   s <- summary(fit)
   out <- list(
     data = files[[data_name]], call = call, python = python,
@@ -176,7 +177,20 @@ cases <- list(
                            surv = "Surv(start, stop, event)", cluster = "id",
                            newdata = list(age = c(-10, 0, 5), surgery = c(0, 1, 0),
                                           transplant = c(0, 1, 1)),
-                           times = c(10, 50, 200, 1000))
+                           times = c(10, 50, 200, 1000)),
+  lung_weights_breslow = run_case("lung", "age + sex + ecog",
+                                  list(covariates = I(c("age", "sex", "ecog")), weights = "wt",
+                                       ties = "breslow"),
+                                  weights = "wt", ties = "breslow", newdata = nd_lung,
+                                  times = lung_times, categorical = "ecog"),
+  lung_strata_weights_cluster = run_case("lung", "rcs(age, 4) + ecog",
+                                         list(covariates = I(c("rcs(age, 4)", "ecog")),
+                                              weights = "wt", cluster = "inst", strata = "sex"),
+                                         weights = "wt", cluster = "inst", strata = "sex"),
+  heart_strata = run_case("heart", "age + transplant",
+                          list(covariates = I(c("age", "transplant")), start = "start",
+                               time = "stop", strata = "surgery"),
+                          surv = "Surv(start, stop, event)", strata = "surgery")
 )
 
 # ---- partial effects: (X(v) - X(ref)) b and sqrt(d' V d), X from model.matrix(fit, data = nd) ----
