@@ -21,6 +21,7 @@ fixed on the fitted data and reused for new data. Column names: ``age:grade[2]``
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,7 +126,9 @@ def _call(expr: str, entry: str) -> Component:
     return Component(var, fn, arg, None)
 
 
-def _parse_entry(entry: str, columns: pd.Index) -> list[Spec]:
+@functools.lru_cache(maxsize=256)
+def _formula_specs(entry: str) -> tuple[Spec, ...]:
+    """The terms of one entry, parsed by formulaic (cached: refits parse the same strings)."""
     from formulaic import Formula  # import only when a term is more than a column
     from formulaic.errors import FormulaicError
 
@@ -146,10 +149,16 @@ def _parse_entry(entry: str, columns: pd.Index) -> list[Spec]:
             comps.append(Component(fac.expr) if method == "lookup" else _call(fac.expr, entry))
         if comps:
             specs.append(tuple(comps))
+    return tuple(specs)
+
+
+def _parse_entry(entry: str, columns: pd.Index) -> list[Spec]:
+    specs = list(_formula_specs(entry))
     for spec in specs:
         plain = len(spec) == 1 and spec[0].spline is None and spec[0].variable == entry
         role = "covariate" if plain else f"term {entry!r}:"
-        require_columns(pd.DataFrame(columns=columns), [c.variable for c in spec], role)
+        if any(c.variable not in columns for c in spec):
+            require_columns(pd.DataFrame(columns=columns), [c.variable for c in spec], role)
     return specs
 
 
