@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._risksets import Prepared, efron_event_sums, row_block_sums
 
-__all__ = ["score_residuals", "robust_variance"]
+__all__ = ["score_residuals", "robust_variance", "robust_score_test"]
 
 
 def score_residuals(prep: Prepared, beta: np.ndarray) -> np.ndarray:
@@ -64,6 +65,24 @@ def score_residuals(prep: Prepared, beta: np.ndarray) -> np.ndarray:
     return out
 
 
+def _weighted(prep: Prepared, resid: np.ndarray) -> np.ndarray:
+    """Score residuals times the case weights (R ``weighted = TRUE``)."""
+    if prep.weights is None:
+        return resid
+    wt = np.empty(prep.order.size)
+    wt[prep.order] = prep.weights
+    return resid * wt[:, None]
+
+
+def _collapse(values: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
+    """Rows summed within clusters (R ``collapse = cluster``)."""
+    if cluster is None:
+        return values
+    summed = np.zeros((int(cluster.max()) + 1, values.shape[1]))
+    np.add.at(summed, cluster, values)
+    return summed
+
+
 def robust_variance(
     prep: Prepared, beta: np.ndarray, var: np.ndarray, cluster: np.ndarray | None
 ) -> np.ndarray:
@@ -71,15 +90,14 @@ def robust_variance(
 
     ``cluster`` holds integer codes 0..G-1 in the caller's row order.
     """
-    resid = score_residuals(prep, beta)
-    if prep.weights is not None:
-        wt = np.empty(prep.order.size)
-        wt[prep.order] = prep.weights
-        resid *= wt[:, None]
-    dfbeta = resid @ var
-    if cluster is not None:
-        g = int(cluster.max()) + 1
-        summed = np.zeros((g, dfbeta.shape[1]))
-        np.add.at(summed, cluster, dfbeta)
-        dfbeta = summed
+    dfbeta = _collapse(_weighted(prep, score_residuals(prep, beta)) @ var, cluster)
     return dfbeta.T @ dfbeta
+
+
+def robust_score_test(prep: Prepared, cluster: np.ndarray | None) -> float:
+    """R ``fit$rscore``: ``u' (D0' D0)^- u`` with ``D0`` the weighted score residuals at
+    beta = 0 summed within clusters and ``u`` their total (the score)."""
+    d0 = _collapse(_weighted(prep, score_residuals(prep, np.zeros(prep.xt.shape[0]))), cluster)
+    u = d0.sum(axis=0)
+    fac, _ = cholesky2(d0.T @ d0)
+    return float(u @ chsolve2(fac, u))

@@ -181,6 +181,19 @@ def fit_cox(
 
     These are R's numbers: ``coxph(Surv(time, event) ~ age + grade)``, ``survfit(fit,
     newdata = new)``, ``cox.zph(fit)`` and ``summary(fit)$concordance`` on the same data.
+
+    A spline is one term in the Wald tests and ``check_ph``; ``cluster=`` gives robust SEs:
+
+    >>> df["centre"] = rng.integers(0, 40, n)
+    >>> fit2 = fit_cox(df, ["ns(age, df=3)", "grade"], cluster="centre")
+    >>> fit2.term_tests.round(3)
+                term   chisq  df      p
+    0  ns(age, df=3)  11.688   3  0.009
+    1          grade  21.646   2  0.000
+    >>> fit2.hazard_ratios[["term", "se", "naive_se"]].round(3).head(2)
+                   term     se  naive_se
+    0  ns(age, df=3)[1]  0.416     0.399
+    1  ns(age, df=3)[2]  1.798     1.490
     """
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
     frame = as_frame(df)

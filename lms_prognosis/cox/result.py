@@ -24,6 +24,7 @@ from lms_prognosis.cox import baseline as _baseline
 from lms_prognosis.cox import partial as _partial
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._cindex import cox_concordance
+from lms_prognosis.cox._robust import robust_score_test
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
 from lms_prognosis.cox.partial import PartialEffect
@@ -221,19 +222,25 @@ class CoxResult(Result):
 
     @cached_property
     def tests(self) -> pd.DataFrame:
-        """Likelihood-ratio, Wald and score tests of all coefficients (R ``summary(fit)``)."""
+        """Likelihood-ratio, Wald and score tests of all coefficients (R ``summary(fit)``).
+
+        With a robust variance the Wald test uses it (R ``fit$wald.test``) and a fourth row,
+        ``robust score``, is R's ``fit$rscore``: the score test at beta = 0 with the
+        cluster-summed score residuals (the likelihood-ratio and score tests assume
+        independent rows, as R notes).
+        """
         p = self._beta.size
         lr = 2 * (self._loglik[1] - self._loglik[0])
         fac, _ = cholesky2(self._var)
         wald = float(self._beta @ chsolve2(fac, self._beta))
-        stat = np.array([lr, wald, self._score])
+        names = ["likelihood ratio", "wald", "score"]
+        stat = [lr, wald, self._score]
+        if self._naive_var is not None:
+            names.append("robust score")
+            stat.append(robust_score_test(self._prep, self._cluster_codes))
+        values = np.asarray(stat, dtype=float)
         return pd.DataFrame(
-            {
-                "test": ["likelihood ratio", "wald", "score"],
-                "statistic": stat,
-                "df": p,
-                "p": stats.chi2.sf(stat, p),
-            }
+            {"test": names, "statistic": values, "df": p, "p": stats.chi2.sf(values, p)}
         )
 
     @cached_property

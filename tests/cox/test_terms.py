@@ -79,6 +79,20 @@ def test_coefficients_se_loglik(name):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_overall_tests(name):
+    fit, case = _fit(name)
+    tests = fit.tests.set_index("test")["statistic"]
+    _close(tests["wald"], case["wald"]["value"])
+    _close(tests["score"], case["score"]["value"])
+    lr = 2 * (case["loglik"]["value"][1] - case["loglik"]["value"][0])
+    _close(tests["likelihood ratio"], lr)
+    if "robust_score" in case:
+        _close(tests["robust score"], case["robust_score"]["value"])
+    else:
+        assert "robust score" not in tests
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_terms_group_columns_as_r(name):
     fit, case = _fit(name)
     labels = case["term_labels"]
