@@ -159,3 +159,34 @@ def test_data_keeps_start_weights_and_cluster(df):
     assert fit.data["w"].iloc[0] == df["w"].iloc[0]
     refit = fit_cox(fit.data, fit.covariates, start="s", weights="w", cluster="centre")
     np.testing.assert_allclose(refit.coef, fit.coef, rtol=1e-12)
+
+
+def test_equal_weights_change_only_the_variance(df):
+    """All weights 2 (integers: frequency weights, R keeps the model variance): the same
+    estimate, half the variance, twice the log-likelihood."""
+    fit_1 = fit_cox(df, ["age", "grade"])
+    fit_2 = fit_cox(df.assign(two=2), ["age", "grade"], weights="two")
+    np.testing.assert_allclose(fit_2.coef, fit_1.coef, rtol=1e-9)
+    np.testing.assert_allclose(fit_2.vcov, fit_1.vcov / 2, rtol=1e-9)
+    np.testing.assert_allclose(
+        fit_2.loglik[1] - fit_2.loglik[0], 2 * (fit_1.loglik[1] - fit_1.loglik[0]), rtol=1e-9
+    )
+    assert not fit_2.robust
+
+
+def test_split_intervals_keep_the_cluster_robust_se(df):
+    """A patient's score residual is the sum over its intervals, so splitting follow-up into
+    (start, stop] pieces leaves the centre-clustered robust variance unchanged."""
+    from lms_prognosis.cox._robust import score_residuals
+
+    rows = []
+    for _, r in df.iterrows():
+        cut = r["time"] / 3
+        rows.append({**r, "start": 0.0, "time": cut, "event": 0})
+        rows.append({**r, "start": cut, "time": r["time"]})
+    split = pd.DataFrame(rows)
+    fit_s = fit_cox(split, ["age", "grade"], start="start", cluster="centre")
+    fit_0 = fit_cox(df, ["age", "grade"], cluster="centre")
+    np.testing.assert_allclose(fit_s.vcov, fit_0.vcov, rtol=1e-7)
+    resid = score_residuals(fit_0._prep, fit_0._beta)
+    np.testing.assert_allclose(resid.sum(axis=0), 0.0, atol=1e-8)  # the score at the MLE
