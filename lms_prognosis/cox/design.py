@@ -30,7 +30,13 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cox._cholesky import cholesky2
-from lms_prognosis.cox._terms import Composite, composite, parse_covariates, spec_label
+from lms_prognosis.cox._terms import (
+    Composite,
+    composite,
+    parse_covariates,
+    spec_label,
+    variables,
+)
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "design_columns",
     "make_terms",
     "build_terms",
+    "term_variables",
     "strata_keys",
     "strata_order",
     "aliased_keep",
@@ -196,6 +203,21 @@ def make_terms(
             levels = [lv for lv in levels if lv in present]
         terms.append(Term(c, kind, levels, [f"{c}[{lv}]" for lv in levels[1:]]))
     return terms
+
+
+def term_variables(covariates: Sequence[str], columns: pd.Index) -> list[str]:
+    """The data columns that ``covariates`` (column names or formula terms) read: what to
+    pass to ``survival_data(covariates=...)`` so rows missing any of them are left out.
+
+    Examples
+    --------
+    >>> term_variables(["age*grade", "ns(size_cm, df=3)"], pd.Index(["age", "grade", "size_cm"]))
+    ['age', 'grade', 'size_cm']
+    """
+    covs = list(covariates)
+    if all(c in columns for c in covs):
+        return covs
+    return variables(parse_covariates(covs, columns))
 
 
 def build_terms(

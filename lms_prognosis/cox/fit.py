@@ -27,8 +27,13 @@ import pandas as pd
 
 from lms_prognosis._survdata import SurvData, as_frame, survival_data
 from lms_prognosis.cox._robust import robust_variance
-from lms_prognosis.cox._terms import parse_covariates, variables
-from lms_prognosis.cox.design import Design, design_matrix, strata_keys, strata_order
+from lms_prognosis.cox.design import (
+    Design,
+    design_matrix,
+    strata_keys,
+    strata_order,
+    term_variables,
+)
 from lms_prognosis.cox.engine import (
     EPS,
     TOLER_INF,
@@ -198,7 +203,7 @@ def fit_cox(
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
     frame = as_frame(df)
     cols = frame.columns
-    used = covs if all(c in cols for c in covs) else variables(parse_covariates(covs, cols))
+    used = term_variables(covs, cols)
     _check_weights_cluster(frame, weights, cluster)
     sd = survival_data(
         frame,
