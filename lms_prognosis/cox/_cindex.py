@@ -19,42 +19,39 @@ from lms_prognosis.cox._risksets import Prepared
 __all__ = ["cox_concordance"]
 
 
+def _core(
+    time: np.ndarray, event: np.ndarray, lp: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts (concordant, discordant, tied risk, tied time) and influence of the kernel."""
+    r = concordance_core(time, event, lp, w)
+    counts = np.array([r["concordant"], r["discordant"], r["tied_x"], r["tied_y"] + r["tied_xy"]])
+    return counts, r.get("influence", np.zeros((time.size, 3)))
+
+
 def _counting_stratum(
     start: np.ndarray, stop: np.ndarray, event: np.ndarray, lp: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Counts (concordant, discordant, tied risk, tied time) and per-row influence (n, 3)."""
+    """Counts and per-row influence (n, 3) for (start, stop] data, from three right-censored
+    passes: pairs (event at t, row with stop >= t) less pairs (event at t, row with
+    start >= t), the latter as the pairs of the events with pseudo-rows censored at the start
+    times, less the pairs among the events themselves."""
     n = stop.size
-    infl = np.zeros((n, 3))
-    counts = np.zeros(4)
-    ev = event == 1
-    for t in np.unique(stop[ev]):
-        at_risk = (start < t) & (stop >= t)
-        dead = at_risk & ev & (stop == t)
-        comp = np.flatnonzero(at_risk & ~dead)
-        di = np.flatnonzero(dead)
-        # events against comparators
-        order = np.argsort(lp[comp], kind="stable")
-        clp, cw = lp[comp][order], w[comp][order]
-        ccum = np.concatenate([[0.0], np.cumsum(cw)])
-        lo = np.searchsorted(clp, lp[di], side="left")
-        hi = np.searchsorted(clp, lp[di], side="right")
-        below, tied, above = ccum[lo], ccum[hi] - ccum[lo], ccum[-1] - ccum[hi]
-        infl[di, 0] += below
-        infl[di, 1] += above
-        infl[di, 2] += tied
-        wd = w[di]
-        counts[:3] += [wd @ below, wd @ above, wd @ tied]
-        # comparators against events
-        eorder = np.argsort(lp[di], kind="stable")
-        elp, ew = lp[di][eorder], wd[eorder]
-        ecum = np.concatenate([[0.0], np.cumsum(ew)])
-        lo = np.searchsorted(elp, lp[comp], side="left")
-        hi = np.searchsorted(elp, lp[comp], side="right")
-        infl[comp, 0] += ecum[-1] - ecum[hi]  # events with higher risk: concordant
-        infl[comp, 1] += ecum[lo]
-        infl[comp, 2] += ecum[hi] - ecum[lo]
-        counts[3] += (wd.sum() ** 2 - (wd * wd).sum()) / 2  # pairs of tied event times
-    return counts, infl
+    e_idx = np.flatnonzero(event == 1)
+    m = e_idx.size
+    counts_a, infl = _core(stop, event, lp, w)
+    te, lpe, we = stop[e_idx], lp[e_idx], w[e_idx]
+    ones = np.ones(m, dtype=np.int64)
+    counts_ep, infl_ep = _core(
+        np.concatenate([te, start]),
+        np.concatenate([ones, np.zeros(n, dtype=np.int64)]),
+        np.concatenate([lpe, lp]),
+        np.concatenate([we, w]),
+    )
+    counts_e, infl_e = _core(te, ones, lpe, we)
+    infl = infl.copy()
+    infl[e_idx] -= infl_ep[:m] - infl_e
+    infl -= infl_ep[m:]
+    return counts_a - (counts_ep - counts_e), infl
 
 
 def cox_concordance(

@@ -78,9 +78,8 @@ def _collapse(values: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
     """Rows summed within clusters (R ``collapse = cluster``)."""
     if cluster is None:
         return values
-    summed = np.zeros((int(cluster.max()) + 1, values.shape[1]))
-    np.add.at(summed, cluster, values)
-    return summed
+    g = int(cluster.max()) + 1
+    return np.column_stack([np.bincount(cluster, weights=col, minlength=g) for col in values.T])
 
 
 def robust_variance(
