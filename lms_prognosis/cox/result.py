@@ -470,7 +470,18 @@ class CoxResult(Result):
 
     def _summary_lines(self) -> list[str]:
         lr = self.tests.iloc[0]
-        return [f"likelihood ratio test {lr.statistic:.2f} on {lr.df} df, {format_p(lr.p)}"]
+        lines = [f"likelihood ratio test {lr.statistic:.2f} on {lr.df} df, {format_p(lr.p)}"]
+        data = [f"{k}={v!r}" for k, v in (("start", self.start), ("weights", self.weights)) if v]
+        if data:
+            lines.append("data: " + ", ".join(data))
+        if self.robust:
+            by = (
+                f"clusters of {self.cluster!r}"
+                if self.cluster
+                else "each row (non-integer weights)"
+            )
+            lines.append(f"robust (sandwich) standard errors by {by}; naive_se in .hazard_ratios")
+        return lines
 
     def _display_frame(self) -> pd.DataFrame:
         hr = self.hazard_ratios
