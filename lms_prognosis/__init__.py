@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from lms_prognosis.cox import (
         CoxResult,
         NomogramScales,
+        PartialEffect,
         PHTest,
         UnivariableResult,
         fit_cox,
@@ -108,6 +109,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         plot_hazard,
         plot_km,
         plot_nomogram,
+        plot_partial_effect,
         plot_patient,
         plot_schoenfeld,
         save_figure,
@@ -189,6 +191,7 @@ _PUBLIC: dict[str, str] = {
     "fit_cox": "cox",
     "CoxResult": "cox",
     "PHTest": "cox",
+    "PartialEffect": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",
@@ -211,6 +214,7 @@ _PUBLIC: dict[str, str] = {
     "plot_calibration": "plotting",
     "plot_cif": "plotting",
     "plot_schoenfeld": "plotting",
+    "plot_partial_effect": "plotting",
     "plot_nomogram": "plotting",
     "save_figure": "plotting",
     "plot_hazard": "plotting",

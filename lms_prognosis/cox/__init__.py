@@ -11,7 +11,14 @@ concept, and other subpackages import them from here:
 * :func:`~lms_prognosis.cox.baseline.baseline_hazard` -- the Breslow / Efron baseline hazard,
   also for a fixed linear predictor (offset);
 * :func:`~lms_prognosis.cox.slope.calibration_slope` -- R ``coxph(Surv ~ lp)``;
-* :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``.
+* :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``;
+* :func:`~lms_prognosis.cox.partial.partial_effect` -- the hazard ratio of one variable
+  through every term that contains it (splines, interactions).
+
+Formula terms (``"age:grade"``, ``"age*grade"``, ``"ns(size_cm, df=3)"``, ``"rcs(age, 4)"``)
+are parsed in :mod:`~lms_prognosis.cox._terms` and their bases are R's
+(:mod:`~lms_prognosis.cox._splines`); case weights, clusters and ``(start, stop]`` data run
+through the same engine.
 
 Also here: univariable fits (:func:`fit_univariable`) and the nomogram's scales
 (:func:`nomogram_scales`), so that reports and plots only draw and format.
@@ -21,6 +28,7 @@ from lms_prognosis.cox.baseline import BaselineHazard, baseline_hazard
 from lms_prognosis.cox.design import Design, design_matrix
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.nomogram import NomogramScales, nomogram_scales
+from lms_prognosis.cox.partial import PartialEffect, partial_effect
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.slope import CalibrationSlope, calibration_slope
 from lms_prognosis.cox.univariable import UnivariableResult, fit_univariable
@@ -33,6 +41,8 @@ __all__ = [
     "CoxWarning",
     "CoxError",
     "PHTest",
+    "PartialEffect",
+    "partial_effect",
     "design_matrix",
     "Design",
     "calibration_slope",

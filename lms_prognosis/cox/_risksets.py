@@ -7,6 +7,13 @@ names (``Prepared``, ``prepare``, ``prepare_sorted``, ``sort_order``, ``efron_ev
 Rows are sorted by stratum, then time descending, so a risk set (everyone with time >= t in
 the stratum) is a prefix of the stratum's rows; tied (stratum, time) rows form a block and the
 events of a block share one Efron correction.
+
+Counting-process data ``(start, stop]`` (R ``Surv(start, stop, event)``): a row is at risk at
+t when start < t <= stop. The risk-set sum at t is the prefix sum over stop >= t minus the sum
+over the rows of the stratum with start >= t (not yet entered), read off a second cumulative
+sum in the order of start, as R's ``agfit4`` adds and removes rows. Case weights (R
+``weights=``) multiply each row's risk; the events of a tied block count with their mean
+weight in each Efron step (R ``coxfit6``/``agfit4``'s ``meanwt``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ __all__ = [
     "efron_event_sums",
     "rev_block_cumsum",
     "block_cumsum",
+    "event_risk_sums",
+    "row_block_sums",
 ]
 
 
@@ -52,6 +61,15 @@ class Prepared:
     xdeath_sum: np.ndarray  # (p,) sum of x over events
     efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
     offset: np.ndarray | None = None  # (n,) sorted fixed part of the linear predictor
+    weights: np.ndarray | None = None  # (n,) sorted case weights (None: all 1)
+    death_wt: np.ndarray | None = None  # (D,) case weights of the events
+    step_wt: np.ndarray | None = None  # (D,) mean event weight of the block, per Efron step
+    block_deadwt: np.ndarray | None = None  # (E,) summed event weights per event block
+    start: np.ndarray | None = None  # (n,) sorted entry times (counting process)
+    start_order: np.ndarray | None = None  # (n,) sorted rows by stratum, start descending
+    late_end: np.ndarray | None = None  # (E,) last start_order position with start >= t, or -1
+    late_prev: np.ndarray | None = None  # (E,) last start_order position of earlier strata
+    start_block: np.ndarray | None = None  # (n,) first block with time <= start, or -1
 
     @property
     def xt(self) -> np.ndarray:
@@ -67,6 +85,11 @@ class Prepared:
     def x(self) -> np.ndarray:
         """(n, p) view of the sorted, centred covariates."""
         return self.xt.T
+
+    @property
+    def deadwt(self) -> np.ndarray:
+        """(E,) summed event weights per event block (the event counts without weights)."""
+        return self.ndeath.astype(float) if self.block_deadwt is None else self.block_deadwt
 
     def drop_columns(self, keep: list[int]) -> None:
         """Keep only the covariates ``keep`` (after an aliasing check)."""
@@ -98,6 +121,8 @@ def prepare(
     *,
     offset: np.ndarray | None = None,
     order: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    start: np.ndarray | None = None,
 ) -> Prepared:
     """Sort the data and index the blocks of tied times, once per fit.
 
@@ -116,6 +141,11 @@ def prepare(
     order : ndarray of int, optional
         :func:`sort_order` of these rows, if already known (saves a sort, e.g. when the same
         rows are refitted with other covariates).
+    weights : ndarray, optional
+        Case weights (R ``coxph(weights=)``), >= 0.
+    start : ndarray, optional
+        Entry times of counting-process data ``(start, time]`` (R ``Surv(start, stop,
+        event)``); ``time`` is then the stop time.
 
     Returns
     -------
@@ -131,7 +161,9 @@ def prepare(
     if order is None:
         order = sort_order(time, stratum)
     xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
-    return prepare_sorted(order, time, event, xt, stratum, efron, offset=offset)
+    return prepare_sorted(
+        order, time, event, xt, stratum, efron, offset=offset, weights=weights, start=start
+    )
 
 
 def prepare_sorted(
@@ -144,6 +176,8 @@ def prepare_sorted(
     *,
     offset: np.ndarray | None = None,
     with_ones: bool = False,
+    weights: np.ndarray | None = None,
+    start: np.ndarray | None = None,
 ) -> Prepared:
     """:func:`prepare` given the sort ``order`` and the already sorted, centred ``xt`` (p, n).
 
@@ -173,6 +207,13 @@ def prepare_sorted(
         xt1[1:] = xt
     xt1_death = np.take(xt1, deaths["death_rows"], axis=1)
     off = None if offset is None else np.asarray(offset, dtype=float)[order]
+    extra: dict[str, np.ndarray] = {}
+    if weights is not None:
+        extra.update(_case_weights(np.asarray(weights, dtype=float)[order], deaths))
+    if start is not None:
+        extra.update(_entry(np.asarray(start, dtype=float)[order], t, s, blocks, deaths))
+    xdeath = xt1_death[1:]
+    dwt = extra.get("death_wt")
     return Prepared(
         order=order,
         xt1=xt1,
@@ -182,10 +223,105 @@ def prepare_sorted(
         **blocks,
         **deaths,
         xt1_death=xt1_death,
-        xdeath_sum=xt1_death[1:].sum(axis=1),
+        xdeath_sum=xdeath.sum(axis=1) if dwt is None else xdeath @ dwt,
         efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)),
         offset=off,
+        **extra,
     )
+
+
+def _case_weights(w: np.ndarray, deaths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Event weights, their sums per event block and the mean weight of each Efron step."""
+    dw = w[deaths["death_rows"]]
+    kb = deaths["k_block"]
+    deadwt = np.bincount(kb, weights=dw, minlength=deaths["eblock"].size)
+    step = (deadwt / np.maximum(deaths["ndeath"], 1))[kb]
+    return {"weights": w, "death_wt": dw, "step_wt": step, "block_deadwt": deadwt}
+
+
+def _entry(
+    st: np.ndarray,
+    t: np.ndarray,
+    s: np.ndarray,
+    blocks: dict[str, np.ndarray],
+    deaths: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Index the rows not yet entered at each event time, and each row's entry block."""
+    start_order = np.lexsort((-st, s))
+    st_sorted, s_sorted = st[start_order], s[start_order]
+    eb = deaths["eblock"]
+    bstart = blocks["block_start"]
+    tb, sb = t[bstart], s[bstart]
+    late_end = np.full(eb.size, -1, dtype=np.int64)
+    late_prev = np.full(eb.size, -1, dtype=np.int64)
+    start_block = np.full(t.size, -1, dtype=np.int64)
+    for code in np.unique(s):
+        seg = np.flatnonzero(s_sorted == code)
+        lo = int(seg[0])
+        asc = st_sorted[seg][::-1]  # ascending start
+        in_s = sb[eb] == code
+        m = seg.size - np.searchsorted(asc, tb[eb][in_s], side="left")
+        late_prev[in_s] = lo - 1
+        late_end[in_s] = np.where(m > 0, lo + m - 1, -1)
+        bl = np.flatnonzero(sb == code)  # blocks of the stratum, descending time
+        rows = np.flatnonzero(s == code)
+        pos = np.searchsorted(-tb[bl], -st[rows], side="left")
+        start_block[rows] = np.where(pos < bl.size, bl[np.minimum(pos, bl.size - 1)], -1)
+    return {
+        "start": st,
+        "start_order": start_order,
+        "late_end": late_end,
+        "late_prev": late_prev,
+        "start_block": start_block,
+    }
+
+
+def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Sum of ``values`` (last axis: the sorted rows) over the risk set of each event block.
+
+    The rows of the block's stratum with time >= its time, from one cumulative sum over the
+    rows; for counting-process data less those with start >= its time.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([2.0, 4.0, 6.0]), np.array([1, 1, 1]), np.zeros((3, 0)),
+    ...                start=np.array([0.0, 3.0, 0.0]))
+    >>> event_risk_sums(np.ones(3), prep).tolist()  # at t = 2 the row entering at 3 is out
+    [1.0, 2.0, 2.0]
+    """
+    cs = np.cumsum(values, axis=-1)
+    out = cs[..., prep.block_end[prep.eblock]]
+    if prep.prev_end.size and prep.prev_end[-1] >= 0:  # more than one stratum
+        prev = prep.prev_end[prep.eblock]
+        has = prev >= 0
+        out[..., has] -= cs[..., prev[has]]
+    late_end, late_prev = prep.late_end, prep.late_prev
+    if prep.start_order is not None and late_end is not None and late_prev is not None:
+        cs2 = np.cumsum(np.take(values, prep.start_order, axis=-1), axis=-1)
+        has = late_end >= 0
+        out[..., has] -= cs2[..., late_end[has]]
+        both = has & (late_prev >= 0)
+        out[..., both] += cs2[..., late_prev[both]]
+    return out
+
+
+def row_block_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
+    """For each sorted row, the sum of per-block ``values`` over the blocks whose time the row
+    is at risk at: time in (start, stop] of the row, in its stratum.
+
+    Examples
+    --------
+    >>> prep = prepare(np.array([2.0, 4.0]), np.array([1, 1]), np.zeros((2, 0)),
+    ...                start=np.array([0.0, 3.0]))
+    >>> row_block_sums(np.array([10.0, 1.0]), prep).tolist()  # blocks: times 4, 2
+    [10.0, 1.0]
+    """
+    rc = rev_block_cumsum(values, prep)
+    out = rc[prep.block_of_row]
+    if prep.start_block is not None:
+        has = prep.start_block >= 0
+        out[has] -= rc[prep.start_block[has]]
+    return out
 
 
 def _blocks(t: np.ndarray, s: np.ndarray, stratified: bool) -> dict[str, np.ndarray]:
@@ -260,16 +396,6 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
     }
 
 
-def _risk_sums(cs: np.ndarray, prep: Prepared) -> np.ndarray:
-    """Risk-set sums at every block from a row-wise cumulative sum (restarting per stratum)."""
-    out = cs[prep.block_end]
-    has_prev = prep.prev_end >= 0
-    if np.any(has_prev):
-        out = out.copy()
-        out[has_prev] -= cs[prep.prev_end[has_prev]]
-    return out
-
-
 def efron_event_sums(
     w: np.ndarray, wx: np.ndarray, prep: Prepared
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -286,8 +412,8 @@ def efron_event_sums(
     >>> s0.tolist(), d0.tolist(), inv.tolist()  # Efron at time 2: 1/3, then 1/(3 - 1)
     ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
     """
-    s0 = _risk_sums(np.cumsum(w), prep)[prep.eblock]
-    s1 = _risk_sums(np.cumsum(wx, axis=0), prep)[prep.eblock]
+    s0 = event_risk_sums(w, prep)
+    s1 = event_risk_sums(wx.T, prep).T
     d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
     d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
     inv = 1.0 / (s0[prep.k_block] - prep.k_frac * d0[prep.k_block])

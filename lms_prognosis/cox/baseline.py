@@ -56,6 +56,8 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
     if prep.offset is not None:
         eta = eta + prep.offset
     w = np.exp(eta)
+    if prep.weights is not None:  # R agsurv: weighted risk sets, events by their weights
+        w = w * prep.weights
     wx = x * w[:, None]
     nblock = prep.block_end.shape[0]
     haz = np.zeros(nblock)
@@ -66,6 +68,8 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
         starts = prep.eblock_start
         f = prep.k_frac
         inv2 = inv * inv
+        if prep.step_wt is not None:  # each Efron step counts the mean event weight
+            inv, inv2 = prep.step_wt * inv, prep.step_wt * inv2
         haz[prep.eblock] = np.add.reduceat(inv, starts)
         var[prep.eblock] = np.add.reduceat(inv2, starts)
         c = np.add.reduceat(inv2, starts)

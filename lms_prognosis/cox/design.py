@@ -7,6 +7,9 @@
 * categorical, text and mixed columns get treatment contrasts with the first level as the
   reference (R's default ``contr.treatment``): a Categorical's first category, else the
   sorted first value; the terms are named ``covariate[level]``;
+* a covariate that is not a column is a formula term (:mod:`lms_prognosis.cox._terms`):
+  ``"age:grade"``, ``"age*grade"``, ``"ns(size_cm, df=3)"``, ``"rcs(age, 4)"``, coded as R's
+  ``model.matrix`` codes them, with spline knots fixed on the fitted data;
 * a level with no patient is left out, a column that is constant is dropped, and a column that
   is a linear combination of the others (collinear, R gives it an NA coefficient) is dropped,
   each with a :class:`~lms_prognosis.exceptions.CoxWarning` naming it.
@@ -27,6 +30,13 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cox._cholesky import cholesky2
+from lms_prognosis.cox._terms import (
+    Composite,
+    composite,
+    parse_covariates,
+    spec_label,
+    variables,
+)
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
 __all__ = [
@@ -35,6 +45,8 @@ __all__ = [
     "design_matrix",
     "design_columns",
     "make_terms",
+    "build_terms",
+    "term_variables",
     "strata_keys",
     "strata_order",
     "aliased_keep",
@@ -46,12 +58,24 @@ ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column 
 
 @dataclass
 class Term:
-    """One covariate of the model and the design columns it becomes."""
+    """One term of the model (a covariate, an interaction or a spline) and its design columns.
+
+    ``covariate`` is the column for a plain covariate, else the term's label
+    (``"age:grade"``, ``"ns(age, df=3)"``), whose coding is in ``composite``.
+    """
 
     covariate: str
-    kind: str  # "numeric", "bool", "factor"
+    kind: str  # "numeric", "bool", "factor", "spline", "interaction"
     levels: list[Any] = field(default_factory=list)  # factor: all levels, reference first
     names: list[str] = field(default_factory=list)  # term names (one per design column)
+    composite: Composite | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def variables(self) -> list[str]:
+        """The data columns the term reads."""
+        if self.composite is None:
+            return [self.covariate]
+        return list(dict.fromkeys(p.component.variable for p in self.composite.parts))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +148,13 @@ def design_columns(
     """
     cols: list[np.ndarray] = []
     for term in terms:
+        if term.composite is not None:
+            block = term.composite.columns(df)
+            if len(block) != len(term.names):
+                pos = {nm: j for j, nm in enumerate(term.composite.full_names)}
+                block = [block[pos[nm]] for nm in term.names]
+            cols.extend(block)
+            continue
         s = df[term.covariate]
         if term.kind == "numeric":
             if isinstance(s.dtype, np.dtype) and s.dtype == np.float64:
@@ -174,6 +205,55 @@ def make_terms(
     return terms
 
 
+def term_variables(covariates: Sequence[str], columns: pd.Index) -> list[str]:
+    """The data columns that ``covariates`` (column names or formula terms) read: what to
+    pass to ``survival_data(covariates=...)`` so rows missing any of them are left out.
+
+    Examples
+    --------
+    >>> term_variables(["age*grade", "ns(size_cm, df=3)"], pd.Index(["age", "grade", "size_cm"]))
+    ['age', 'grade', 'size_cm']
+    """
+    covs = list(covariates)
+    if all(c in columns for c in covs):
+        return covs
+    return variables(parse_covariates(covs, columns))
+
+
+def build_terms(
+    df: pd.DataFrame | Mapping[str, pd.Series],
+    covariates: Sequence[str],
+    columns: pd.Index,
+    knot_data: pd.DataFrame | Mapping[str, pd.Series] | None = None,
+    stacklevel: int = 2,
+) -> list[Term]:
+    """The terms of ``covariates``, which may be formula terms (``"age:grade"``,
+    ``"age*grade"``, ``"ns(age, df=3)"``, ``"rcs(age, 4)"``), in R's order.
+
+    ``columns`` are the data's columns (a covariate naming one is that column); spline knots
+    are placed on the non-missing values of ``knot_data`` (default ``df``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"age": [50.0, 61, 70, 45], "grade": ["1", "2", "2", "1"]})
+    >>> [t.names for t in build_terms(df, ["age*grade"], df.columns)]
+    [['age'], ['grade[2]'], ['age:grade[2]']]
+    """
+    specs = parse_covariates(covariates, columns)
+    margins = {frozenset(s) for s in specs}
+    terms: list[Term] = []
+    for spec in specs:
+        if len(spec) == 1 and spec[0].spline is None:
+            terms.extend(make_terms(df, [spec[0].variable], stacklevel + 1))
+            continue
+        comp = composite(
+            spec, df, knot_data if knot_data is not None else df, margins, _kind, levels_of
+        )
+        kind = "spline" if len(spec) == 1 else "interaction"
+        terms.append(Term(spec_label(spec), kind, [], list(comp.full_names), comp))
+    return terms
+
+
 # ---------------------------------------------------------------------------------------------
 # the design
 # ---------------------------------------------------------------------------------------------
@@ -216,8 +296,14 @@ class Design:
 
     @property
     def covariates(self) -> list[str]:
-        """The covariates kept (a dropped constant or collinear covariate is not listed)."""
+        """The terms kept (a dropped constant or collinear covariate is not listed): column
+        names, and labels such as ``"age:grade"`` or ``"ns(age, df=3)"`` for formula terms."""
         return [t.covariate for t in self.terms]
+
+    @property
+    def variables(self) -> list[str]:
+        """The data columns the kept terms read."""
+        return list(dict.fromkeys(v for t in self.terms for v in t.variables))
 
     @property
     def term_columns(self) -> list[tuple[str, list[int]]]:
@@ -249,7 +335,7 @@ class Design:
         """
         if not isinstance(newdata, pd.DataFrame):
             raise CoxError("newdata must be a pandas DataFrame")
-        missing = [t.covariate for t in self.terms if t.covariate not in newdata.columns]
+        missing = [v for v in self.variables if v not in newdata.columns]
         if missing:
             raise CoxError(f"newdata lacks the model covariate(s) {missing}")
         cols = design_columns(newdata, self.terms)
@@ -263,6 +349,7 @@ def design_matrix(
     drop_constant: bool = True,
     drop_collinear: bool = True,
     stacklevel: int = 2,
+    knot_data: pd.DataFrame | None = None,
 ) -> Design:
     """Design matrix of ``covariates`` with treatment contrasts, as ``fit_cox`` builds it.
 
@@ -273,7 +360,8 @@ def design_matrix(
         ``lms_prognosis._survdata.survival_data``). A row with a missing value gives NaN in
         its design row and is ignored by the checks below.
     covariates : sequence of str
-        Columns of ``df``.
+        Columns of ``df``, or formula terms: ``"age:grade"``, ``"age*grade"``,
+        ``"ns(size_cm, df=3)"``, ``"rcs(age, 4)"`` (see :mod:`lms_prognosis.cox._terms`).
     drop_constant : bool, default True
         Drop (with a CoxWarning) a covariate whose design columns are all constant.
     drop_collinear : bool, default True
@@ -281,6 +369,10 @@ def design_matrix(
         (a pivot below 1e-10 in the Cholesky factor of their correlation matrix).
     stacklevel : int
         For the warnings (2 = the caller of this function).
+    knot_data : DataFrame, optional
+        Where spline knots are placed (its non-missing values of the variable; default
+        ``df``). ``fit_cox`` passes the caller's whole frame, as R's ``model.frame``
+        evaluates ``ns()`` and ``rcs()`` before leaving out incomplete rows.
 
     Returns
     -------
@@ -307,8 +399,12 @@ def design_matrix(
     covs = list(covariates)
     if len(set(covs)) != len(covs):
         raise CoxError(f"covariates listed twice: {covs}")
-    series = {c: df[c] for c in covs}  # one column lookup each
-    terms = make_terms(series, covs, stacklevel + 1)
+    if all(c in df.columns for c in covs):
+        series = {c: df[c] for c in covs}  # one column lookup each
+        terms = make_terms(series, covs, stacklevel + 1)
+    else:
+        terms = build_terms(df, covs, df.columns, knot_data, stacklevel + 1)
+        series = {v: df[v] for t in terms for v in t.variables}
     cols = design_columns(series, terms)
     lo = np.array([c.min() for c in cols]) if cols else np.zeros(0)
     complete = None
@@ -332,7 +428,7 @@ def design_matrix(
         raise CoxError("no covariate left to fit (all were constant)")
     kinds = [t.kind for t in terms for _ in t.names]
     unit = [
-        k != "numeric" or _only_unit_values(c, a, b, complete)
+        k in ("factor", "bool") or _only_unit_values(c, a, b, complete)
         for k, c, a, b in zip(kinds, cols, lo, hi, strict=True)
     ]
     return Design(
@@ -441,7 +537,9 @@ def drop_term_columns(terms: list[Term], bad: set[str]) -> list[Term]:
     """
     new_terms = []
     for t in terms:
-        t2 = Term(t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad])
+        t2 = Term(
+            t.covariate, t.kind, list(t.levels), [n for n in t.names if n not in bad], t.composite
+        )
         if t2.names:
             if t.kind == "factor" and len(t2.names) < len(t.names):
                 t2.levels = [t.levels[0]] + [

@@ -22,6 +22,8 @@ the linear predictor, R's ``offset()``) is added to ``x beta`` everywhere.
 
 Inputs are arrays already checked by ``lms_prognosis._survdata.survival_data`` (times >= 0,
 near-ties merged as R's ``aeqSurv``); event code 1 is the event, any other code is censored.
+Case weights and counting-process data ``(start, stop]`` are R's ``coxph(weights=)`` and
+``Surv(start, stop, event)`` (``agfit4``): see :mod:`lms_prognosis.cox._risksets`.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, c
 from lms_prognosis.cox._risksets import (
     Prepared,
     efron_event_sums,
+    event_risk_sums,
     prepare,
     prepare_sorted,
     rev_block_cumsum,
+    row_block_sums,
     sort_order,
 )
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError
@@ -57,6 +61,8 @@ __all__ = [
     "linear_predictor",
     "efron_event_sums",
     "rev_block_cumsum",
+    "event_risk_sums",
+    "row_block_sums",
     "newton_raphson",
     "cholesky2",
     "chsolve2",
@@ -111,7 +117,8 @@ def with_covariates(prep: Prepared, x: np.ndarray) -> Prepared:
     xt1[0] = 1.0
     xt1[1:] = x.T[:, prep.order]
     xt1_death = np.take(xt1, prep.death_rows, axis=1)
-    return replace(prep, xt1=xt1, xt1_death=xt1_death, xdeath_sum=xt1_death[1:].sum(axis=1))
+    dsum = xt1_death[1:].sum(axis=1) if prep.death_wt is None else xt1_death[1:] @ prep.death_wt
+    return replace(prep, xt1=xt1, xt1_death=xt1_death, xdeath_sum=dsum)
 
 
 def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
@@ -147,18 +154,6 @@ def _stratified(prep: Prepared) -> bool:
     return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
 
 
-def _risk_set_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
-    """Sum of ``values`` (last axis: the sorted rows) over the risk set of each event block:
-    the rows of its stratum with time >= its time, from one cumulative sum over the rows."""
-    cs = np.cumsum(values, axis=-1)
-    out = cs[..., prep.block_end[prep.eblock]]
-    if _stratified(prep):
-        prev = prep.prev_end[prep.eblock]
-        has = prev >= 0
-        out[..., has] -= cs[..., prev[has]]
-    return out
-
-
 class _Point:
     """The partial likelihood at one ``beta``: the log-likelihood at once, score and
     information on demand (the solver's convergence test needs only the first).
@@ -175,19 +170,27 @@ class _Point:
         eta = _eta(prep, beta)
         shift = _shift(eta)
         self.w = w = np.exp(eta - shift)
-        self.s0 = _risk_set_sums(w, prep)
+        if prep.weights is not None:
+            w *= prep.weights
+        self.s0 = event_risk_sums(w, prep)
         self.dw = dw = w[prep.death_rows]
         self.r: np.ndarray | None = None  # Efron with tied events: r_k per event
+        a = prep.step_wt  # mean event weight per Efron step (None: 1)
         if prep.efron_ties:
             nblock = prep.eblock.size
             d0 = np.bincount(prep.k_block, weights=dw, minlength=nblock)
             s0b = self.s0[prep.k_block]
             s0k = s0b - prep.k_frac * d0[prep.k_block]
             self.r = s0b / s0k
-            log_s0 = float(np.log(s0k).sum())
+            log_s0 = float(np.log(s0k).sum() if a is None else np.log(s0k) @ a)
         else:  # Breslow, or Efron without tied events: r = 1
-            log_s0 = float(np.log(self.s0) @ prep.ndeath.astype(float))
-        self.loglik = float(eta[prep.death_rows].sum() - shift * dw.size - log_s0)
+            log_s0 = float(np.log(self.s0) @ prep.deadwt)
+        eta_d = eta[prep.death_rows]
+        if prep.death_wt is None:
+            self.loglik = float(eta_d.sum() - shift * dw.size - log_s0)
+        else:
+            wsum = float(prep.death_wt.sum())
+            self.loglik = float(eta_d @ prep.death_wt - shift * wsum - log_s0)
         self._u: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
@@ -199,9 +202,9 @@ class _Point:
         if self._u is not None:
             return self._u
         prep = self.prep
-        self.m = (_risk_set_sums(prep.xt * self.w, prep) / self.s0).T
+        self.m = (event_risk_sums(prep.xt * self.w, prep) / self.s0).T
         if self.r is None:
-            self.ra = prep.ndeath.astype(float)
+            self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
         xd = prep.xt_death * self.dw
@@ -210,7 +213,9 @@ class _Point:
             dsum[j] = self._block_sums(row)
         self.nn = (dsum / self.s0).T
         self.fr = prep.k_frac * self.r
-        self.ra, self.rb = self._block_sums(self.r), self._block_sums(self.fr)
+        ar = self.r if prep.step_wt is None else prep.step_wt * self.r
+        self.ar = ar
+        self.ra, self.rb = self._block_sums(ar), self._block_sums(prep.k_frac * ar)
         self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
         return self._u
 
@@ -220,7 +225,9 @@ class _Point:
         prep, s0, m = self.prep, self.s0, self.m
         a_block = np.zeros(prep.block_start.size)
         a_block[prep.eblock] = self.ra / s0
-        if _stratified(prep):
+        if prep.start is not None:
+            v = row_block_sums(a_block, prep)
+        elif _stratified(prep):
             v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
         else:  # the same sums without the stratum bookkeeping
             v = np.cumsum(a_block[::-1])[::-1][prep.block_of_row]
@@ -233,8 +240,8 @@ class _Point:
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
-        fr, r, nn = self.fr, self.r, self.nn
-        c, e, ff = (self._block_sums(v2) for v2 in (r * r, fr * r, fr * fr))
+        fr, r, nn, ar = self.fr, self.r, self.nn, self.ar
+        c, e, ff = (self._block_sums(v2) for v2 in (ar * r, fr * ar, prep.k_frac * fr * ar))
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T

@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import SurvData, as_frame, survival_data
-from lms_prognosis.cox.design import Design, design_matrix, strata_keys, strata_order
+from lms_prognosis.cox._robust import robust_variance
+from lms_prognosis.cox.design import (
+    Design,
+    design_matrix,
+    strata_keys,
+    strata_order,
+    term_variables,
+)
 from lms_prognosis.cox.engine import (
     EPS,
     TOLER_INF,
@@ -55,6 +63,10 @@ def fit_cox(
     ties: str = "efron",
     strata: Sequence[str] | str | None = None,
     conf_level: float = 0.95,
+    *,
+    weights: str | None = None,
+    cluster: str | None = None,
+    start: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R ``coxph``.
 
@@ -63,19 +75,38 @@ def fit_cox(
     df : DataFrame or Cohort
         One row per patient.
     covariates : list of str
-        Columns of ``df``. Numeric columns enter as they are; boolean columns as
-        True vs False; categorical/object columns with treatment contrasts (first level
-        the reference: a Categorical's first category, else the sorted first value).
+        Columns of ``df`` or formula terms. Numeric columns enter as they are; boolean
+        columns as True vs False; categorical/object columns with treatment contrasts (first
+        level the reference: a Categorical's first category, else the sorted first value).
+        Terms: ``"age:grade"`` (interaction), ``"age*grade"`` (both main effects and their
+        interaction), ``"ns(size_cm, df=3)"`` or ``"ns(size_cm, knots=[2, 5, 8])"`` (R's
+        ``splines::ns``), ``"rcs(age, 4)"`` or ``"rcs(age, [40, 55, 65, 75])"``
+        (``rms::rcs``); parsed by formulaic, coded as R's ``model.matrix``, knots placed on
+        the non-missing values of the variable in ``df`` (as R's ``model.frame``) and kept
+        for predictions.
     time, event : str
         Follow-up time (months) and event code: 0 censored, 1 event, 2 competing event
         (counted as censored: a cause-specific hazard model). R's 1/2 status, text codes and
         other codes are refused (:class:`~lms_prognosis.SurvivalDataError`, with the fix).
+        With ``start``, ``time`` is the stop time of each interval.
     ties : {"efron", "breslow"}
         Handling of tied event times (R's default, Efron).
     strata : str or list of str, optional
         Column(s) defining strata with separate baseline hazards.
     conf_level : float
         Level of the hazard-ratio confidence intervals.
+    weights : str, optional
+        Column of case weights (R ``weights=``), finite and > 0 in every row (R refuses a
+        weight of 0 too).
+    cluster : str, optional
+        Column grouping correlated rows (centre, patient with several tumours or intervals):
+        ``se`` becomes the robust sandwich standard error and ``naive_se`` the model-based
+        one (R ``cluster=``). As in R, non-integer weights also give the robust variance,
+        each row its own cluster.
+    start : str, optional
+        Column of entry times for counting-process data ``(start, time]`` (R
+        ``Surv(start, stop, event)``): time-varying covariates (one row per interval) or
+        late entry (left truncation). ``start < time`` in every row.
 
     Returns
     -------
@@ -88,7 +119,9 @@ def fit_cox(
     ColumnNotFoundError
         A named column is not in ``df``.
     CoxError
-        No events, bad options, no covariate left to fit.
+        No events, bad options, no covariate left to fit; a formula term on a column that
+        is not there (naming the term), a spline of a binary or non-numeric column; missing
+        or zero weights (naming the rows); a cluster column that puts every row in its own cluster.
 
     Warns
     -----
@@ -153,9 +186,35 @@ def fit_cox(
 
     These are R's numbers: ``coxph(Surv(time, event) ~ age + grade)``, ``survfit(fit,
     newdata = new)``, ``cox.zph(fit)`` and ``summary(fit)$concordance`` on the same data.
+
+    A spline is one term in the Wald tests and ``check_ph``; ``cluster=`` gives robust SEs:
+
+    >>> df["centre"] = rng.integers(0, 40, n)
+    >>> fit2 = fit_cox(df, ["ns(age, df=3)", "grade"], cluster="centre")
+    >>> fit2.term_tests.round(3)
+                term   chisq  df      p
+    0  ns(age, df=3)  11.688   3  0.009
+    1          grade  21.646   2  0.000
+    >>> fit2.hazard_ratios[["term", "se", "naive_se"]].round(3).head(2)
+                   term     se  naive_se
+    0  ns(age, df=3)[1]  0.416     0.399
+    1  ns(age, df=3)[2]  1.798     1.490
     """
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
-    sd = survival_data(df, time, event, covariates=covs, strata=strata_cols)
+    frame = as_frame(df)
+    cols = frame.columns
+    used = term_variables(covs, cols)
+    _check_weights_cluster(frame, weights, cluster)
+    sd = survival_data(
+        frame,
+        time,
+        event,
+        covariates=used,
+        strata=strata_cols,
+        start=start,
+        weights=weights,
+        cluster=cluster,
+    )
     if not sd.dropped.empty:
         warnings.warn(
             f"{sd.dropped['row'].nunique()} of {sd.n_input} rows dropped for missing "
@@ -167,14 +226,18 @@ def fit_cox(
     n_events = int(ev.sum())
     if n_events == 0:
         raise CoxError("no events among the complete cases: a Cox model cannot be fitted")
-    design = design_matrix(sd.frame, covs, stacklevel=3)
+    design = design_matrix(sd.frame, covs, stacklevel=3, knot_data=frame)
+    if sd.weights is not None:
+        design = _weighted_means(design, sd.weights)
     levels, codes = _strata_codes(sd.frame, strata_cols)
-    prep = _prepare(design, sd.time, ev, codes, ties == "efron")
+    prep = _prepare(design, sd, ev, codes, ties == "efron")
     if strata_cols:
         design, prep = _drop_flat_within_strata(design, prep, strata_cols)
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
+    codes = None if cluster is None else pd.factorize(sd.frame[cluster])[0]
+    var, naive = _variance(nr, prep, sd, codes)
     return CoxResult(
         covariates=design.covariates,
         time=time,
@@ -189,14 +252,74 @@ def fit_cox(
         converged=nr.converged,
         _design=design,
         _beta=nr.beta,
-        _var=nr.var,
+        _var=var,
         _loglik=(nr.loglik0, nr.loglik),
         _score=nr.score_test,
         _prep=prep,
         _columns=sd.frame,
-        _outcome=_outcome_copy(df, sd, time, event),
+        _outcome=_outcome_copy(frame, sd, time, event),
         _strata_levels=levels,
+        _naive_var=naive,
+        _cluster_codes=codes,
+        _entry_weight=_entry_weight_copy(frame, sd, start, weights),
+        weights=weights,
+        cluster=cluster,
+        start=start,
     )
+
+
+def _weighted_means(design: Design, w: np.ndarray) -> Design:
+    """R ``fit$means`` of a weighted fit: weighted column means (still 0 for 0/1 columns)."""
+    total = float(w.sum())
+    if total <= 0:
+        raise CoxError("the weights sum to 0: no row carries any weight")
+    center = np.array([float(c @ w) / total for c in design.columns])
+    unit = design.means == 0
+    means = np.where(unit & (design.center != 0), 0.0, center)
+    return replace(design, center=center, means=means)
+
+
+def _check_weights_cluster(frame: pd.DataFrame, weights: str | None, cluster: str | None) -> None:
+    """Missing weights are an error (not a row silently left out); so is a cluster column
+    that gives every row its own cluster."""
+    if weights is not None and weights in frame.columns:
+        miss = frame[weights].isna().to_numpy()
+        if miss.any():
+            rows = frame.index[miss][:5].tolist()
+            raise CoxError(
+                f"weights column {weights!r} is missing in {int(miss.sum())} row(s), e.g. "
+                f"{rows}; give every row a weight (df[{weights!r}].fillna(1) if unweighted) "
+                f"or leave those rows out"
+            )
+        zero = (frame[weights] == 0).to_numpy()
+        if zero.any():
+            rows = frame.index[zero][:5].tolist()
+            raise CoxError(
+                f"weights column {weights!r} is 0 in {int(zero.sum())} row(s), e.g. {rows}; "
+                f"a Cox model needs weights > 0 (R's coxph: 'Invalid weights, must be >0'): "
+                f"leave those rows out, e.g. df[df[{weights!r}] > 0]"
+            )
+    if cluster is not None and cluster in frame.columns:
+        values = frame[cluster].dropna()
+        if len(values) > 1 and values.nunique() == len(values):
+            raise CoxError(
+                f"cluster column {cluster!r} gives every one of the {len(values)} rows its "
+                f"own cluster (clusters of one): there is nothing to cluster. Pass the column "
+                f"that groups correlated rows (centre, or patient when a patient has several "
+                f"rows), e.g. cluster='patient_id' with one row per tumour or interval"
+            )
+
+
+def _variance(
+    nr: NRResult, prep: Prepared, sd: SurvData, codes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(variance, model-based variance or None): robust with clusters or non-integer weights
+    (R ``coxph``: ``robust`` is TRUE with a cluster or non-integer weights)."""
+    w = sd.weights
+    fractional = w is not None and bool(np.any(w != np.floor(w)))
+    if codes is None and not fractional:
+        return nr.var, None
+    return robust_variance(prep, nr.beta, nr.var, codes), nr.var
 
 
 def _check_arguments(
@@ -218,6 +341,13 @@ def _check_arguments(
     return covs, strata_cols
 
 
+def _entry_weight_copy(
+    frame: pd.DataFrame, sd: SurvData, start: str | None, weights: str | None
+) -> dict[str, np.ndarray]:
+    """The caller's start and weight values of the rows analysed (copies)."""
+    return {c: frame[c].to_numpy()[sd.positions] for c in (start, weights) if c is not None}
+
+
 def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:
     """The caller's time and event values of the rows analysed (copies: fancy indexing)."""
     frame = as_frame(df)
@@ -237,16 +367,27 @@ def _strata_codes(
 
 
 def _prepare(
-    design: Design, time: np.ndarray, event: np.ndarray, stratum: np.ndarray | None, efron: bool
+    design: Design, sd: SurvData, event: np.ndarray, stratum: np.ndarray | None, efron: bool
 ) -> Prepared:
     """Sort once; the covariates go straight into the engine's sorted, centred layout."""
+    time = sd.time
     order = sort_order(time, stratum)
     xt1 = np.empty((len(design.columns) + 1, time.shape[0]))
     xt1[0] = 1.0
     for j, c in enumerate(design.columns):
         np.take(c, order, out=xt1[j + 1])
         xt1[j + 1] -= design.center[j]
-    return prepare_sorted(order, time, event, xt1, stratum, efron, with_ones=True)
+    return prepare_sorted(
+        order,
+        time,
+        event,
+        xt1,
+        stratum,
+        efron,
+        with_ones=True,
+        weights=sd.weights,
+        start=sd.start,
+    )
 
 
 def _drop_flat_within_strata(

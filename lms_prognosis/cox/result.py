@@ -7,7 +7,7 @@ fit changes nothing here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -21,9 +21,13 @@ from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox import baseline as _baseline
+from lms_prognosis.cox import partial as _partial
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
+from lms_prognosis.cox._cindex import cox_concordance
+from lms_prognosis.cox._robust import robust_score_test
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
+from lms_prognosis.cox.partial import PartialEffect
 from lms_prognosis.cox.zph import PHTest, cox_zph
 from lms_prognosis.exceptions import CoxError
 
@@ -59,9 +63,11 @@ class CoxResult(Result):
         Newton-Raphson iterations (R ``fit$iter``).
     converged : bool
         False if the iteration limit was reached (a ConvergenceWarning was issued).
-    coef, vcov, hazard_ratios, loglik, tests : see the properties
+    coef, vcov, hazard_ratios, loglik, tests, term_tests : see the properties
     concordance, concordance_se : float
         Harrell's C as R's ``summary(coxph)`` (computed on first access).
+    weights, cluster, start : str or None
+        The case-weight, cluster and entry-time columns of the fit, if any.
     """
 
     covariates: list[str]
@@ -84,14 +90,20 @@ class CoxResult(Result):
     _columns: pd.DataFrame = field(repr=False)  # covariates and strata: a copy, rows analysed
     _outcome: tuple[np.ndarray, np.ndarray] = field(repr=False)  # time, event values (copies)
     _strata_levels: list[Any] | None = field(repr=False, default=None)
+    _naive_var: np.ndarray | None = field(repr=False, default=None)  # model-based, if robust
+    _cluster_codes: np.ndarray | None = field(repr=False, default=None)  # caller's row order
+    _entry_weight: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # copies
+    weights: str | None = None
+    cluster: str | None = None
+    start: str | None = None
     _title: ClassVar[str] = "CoxResult"
 
     @cached_property
     def data(self) -> pd.DataFrame:
-        """time, event, covariate and strata columns of the rows analysed (a copy)."""
-        outcome = pd.DataFrame(
-            {self.time: self._outcome[0], self.event: self._outcome[1]}, index=self._columns.index
-        )
+        """time, event (start, weights), covariate, strata and cluster columns of the rows
+        analysed (a copy)."""
+        cols = {self.time: self._outcome[0], self.event: self._outcome[1], **self._entry_weight}
+        outcome = pd.DataFrame(cols, index=self._columns.index)
         return pd.concat([outcome, self._columns], axis=1)
 
     # ---- coding (used by cox.zph and the tests) -------------------------------------------
@@ -130,12 +142,25 @@ class CoxResult(Result):
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
-        """Variance-covariance matrix of the coefficients (R ``vcov(fit)``)."""
+        """Variance-covariance matrix of the coefficients (R ``vcov(fit)``; the robust one
+        with ``cluster=`` or non-integer weights, see :attr:`robust`)."""
         return pd.DataFrame(self._var, index=self._names, columns=self._names)
+
+    @property
+    def robust(self) -> bool:
+        """True when ``se``/``vcov`` are the robust sandwich (R ``fit$naive.var`` exists)."""
+        return self._naive_var is not None
 
     @cached_property
     def hazard_ratios(self) -> pd.DataFrame:
-        """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``)."""
+        """term, covariate, coef, se, hr, lower, upper, z, p (R ``summary(fit)``).
+
+        With a robust variance (``cluster=``, or non-integer weights) ``se`` is the robust
+        standard error (R's ``robust se``, used for the CI, z and p) and a column
+        ``naive_se`` holds the model-based one (R ``se(coef)``). ``covariate`` is the term
+        the column belongs to (a factor, an interaction such as ``age:grade`` or a spline
+        such as ``ns(age, df=3)``); :attr:`term_tests` has one Wald test per term.
+        """
         se = np.sqrt(np.diag(self._var))
         q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -154,8 +179,41 @@ class CoxResult(Result):
                 "upper": upper,
                 "z": z,
                 "p": 2 * stats.norm.sf(np.abs(z)),
+                **(
+                    {"naive_se": np.sqrt(np.diag(self._naive_var))}
+                    if self._naive_var is not None
+                    else {}
+                ),
             }
         )
+
+    @cached_property
+    def term_tests(self) -> pd.DataFrame:
+        """Wald test per term: term, chisq, df, p (a factor, interaction or spline is one term).
+
+        ``chisq = b' V^-1 b`` over the term's coefficients with ``V`` their block of
+        :attr:`vcov` (robust if the fit is): the overall p of a spline or factor, as shown in
+        forest plots and HR tables.
+
+        Examples
+        --------
+        >>> import lms_prognosis as lp
+        >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
+        >>> fit.term_tests.round(3)
+            term   chisq  df      p
+        0    age   2.350   1  0.125
+        1  grade  37.449   2  0.000
+        """
+        rows = []
+        for term, cols in self._term_columns:
+            b = self._beta[cols]
+            v = self._var[np.ix_(cols, cols)]
+            fac, _ = cholesky2(v)
+            chisq = float(b @ chsolve2(fac, b))
+            rows.append((term, chisq, len(cols)))
+        out = pd.DataFrame(rows, columns=["term", "chisq", "df"])
+        out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+        return out
 
     @property
     def table(self) -> pd.DataFrame:
@@ -164,33 +222,45 @@ class CoxResult(Result):
 
     @cached_property
     def tests(self) -> pd.DataFrame:
-        """Likelihood-ratio, Wald and score tests of all coefficients (R ``summary(fit)``)."""
+        """Likelihood-ratio, Wald and score tests of all coefficients (R ``summary(fit)``).
+
+        With a robust variance the Wald test uses it (R ``fit$wald.test``) and a fourth row,
+        ``robust score``, is R's ``fit$rscore``: the score test at beta = 0 with the
+        cluster-summed score residuals (the likelihood-ratio and score tests assume
+        independent rows, as R notes).
+        """
         p = self._beta.size
         lr = 2 * (self._loglik[1] - self._loglik[0])
         fac, _ = cholesky2(self._var)
         wald = float(self._beta @ chsolve2(fac, self._beta))
-        stat = np.array([lr, wald, self._score])
+        names = ["likelihood ratio", "wald", "score"]
+        stat = [lr, wald, self._score]
+        if self._naive_var is not None:
+            names.append("robust score")
+            stat.append(robust_score_test(self._prep, self._cluster_codes))
+        values = np.asarray(stat, dtype=float)
         return pd.DataFrame(
-            {
-                "test": ["likelihood ratio", "wald", "score"],
-                "statistic": stat,
-                "df": p,
-                "p": stats.chi2.sf(stat, p),
-            }
+            {"test": names, "statistic": values, "df": p, "p": stats.chi2.sf(values, p)}
         )
 
     @cached_property
     def _concordance(self) -> tuple[float, float, dict[str, int]]:
         prep = self._prep
         lp = linear_predictor(prep, self._beta)  # identical rows, identical lp
-        return stratified_harrell(prep.time, prep.event, lp, prep.stratum)
+        if prep.weights is None and prep.start is None and self._cluster_codes is None:
+            return stratified_harrell(prep.time, prep.event, lp, prep.stratum)
+        codes = None if self._cluster_codes is None else self._cluster_codes[prep.order]
+        return cox_concordance(prep, lp, codes)
 
     @property
     def concordance(self) -> float:
         """Harrell's C of the linear predictor, R ``summary(coxph)$concordance[1]``.
 
         Pairs with tied times are not comparable unless one is censored (then the censored
-        subject survived longer); tied linear predictors count 1/2; within strata. The times
+        subject survived longer); tied linear predictors count 1/2; within strata. With case
+        weights a pair counts ``w_i w_j``; with ``start`` an event is compared with the rows
+        at risk at its time; with ``cluster`` the standard error is summed within clusters
+        (all as R's ``coxph``). The times
         are those the model was fitted on (near-ties merged as R's ``timefix``), so this
         equals ``lp.concordance(df, fit.predict_risk(df)["linear_predictor"])``.
         """
@@ -329,6 +399,32 @@ class CoxResult(Result):
             codes.append(lookup[k])
         return np.asarray(codes, dtype=np.int64)
 
+    def partial_effect(
+        self,
+        variable: str,
+        values: Sequence[Any] | None = None,
+        *,
+        reference: Any = None,
+        at: Mapping[str, Any] | None = None,
+        n: int = 100,
+    ) -> PartialEffect:
+        """Hazard ratio of ``variable`` over ``values`` against ``reference``, with a
+        pointwise CI, through every term that contains it (a spline, an interaction); see
+        :func:`lms_prognosis.cox.partial.partial_effect`.
+
+        Examples
+        --------
+        >>> from lms_prognosis.cox.fit import fit_cox
+        >>> df = pd.DataFrame({"time": [5, 8, 12, 20, 25, 30, 33, 41, 47, 52, 58, 60],
+        ...                    "event": [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        ...                    "age": [70, 60, 65, 50, 40, 61, 45, 48, 66, 42, 44, 39]})
+        >>> fit_cox(df, ["age"]).partial_effect("age", [50, 70], reference=60).table.round(3)
+           value  log_hr     se     hr  lower  upper
+        0     50  -0.582  0.332  0.559  0.292  1.071
+        1     70   0.582  0.332  1.789  0.934  3.429
+        """
+        return _partial.partial_effect(self, variable, values, reference=reference, at=at, n=n)
+
     def check_ph(self, transform: str = "km") -> PHTest:
         """Test proportional hazards: R ``cox.zph(fit, transform=)`` of survival >= 3.
 
@@ -374,7 +470,18 @@ class CoxResult(Result):
 
     def _summary_lines(self) -> list[str]:
         lr = self.tests.iloc[0]
-        return [f"likelihood ratio test {lr.statistic:.2f} on {lr.df} df, {format_p(lr.p)}"]
+        lines = [f"likelihood ratio test {lr.statistic:.2f} on {lr.df} df, {format_p(lr.p)}"]
+        data = [f"{k}={v!r}" for k, v in (("start", self.start), ("weights", self.weights)) if v]
+        if data:
+            lines.append("data: " + ", ".join(data))
+        if self.robust:
+            by = (
+                f"clusters of {self.cluster!r}"
+                if self.cluster
+                else "each row (non-integer weights)"
+            )
+            lines.append(f"robust (sandwich) standard errors by {by}; naive_se in .hazard_ratios")
+        return lines
 
     def _display_frame(self) -> pd.DataFrame:
         hr = self.hazard_ratios

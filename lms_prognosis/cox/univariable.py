@@ -88,6 +88,9 @@ def fit_univariable(
     ties: str = "efron",
     strata: Sequence[str] | str | None = None,
     conf_level: float = 0.95,
+    weights: str | None = None,
+    cluster: str | None = None,
+    start: str | None = None,
 ) -> UnivariableResult:
     """Fit one Cox model per covariate (the univariable columns of a hazard-ratio table).
 
@@ -103,6 +106,9 @@ def fit_univariable(
     strata : str or list of str, optional
         Strata used by every fit.
     conf_level : float
+    weights, cluster, start : str, optional
+        Case weights, clusters and entry times used by every fit (as
+        :func:`~lms_prognosis.fit_cox`).
 
     Returns
     -------
@@ -141,6 +147,9 @@ def fit_univariable(
             ties=ties,
             strata=strata,
             conf_level=conf_level,
+            weights=weights,
+            cluster=cluster,
+            start=start,
         )
         for covariate in dict.fromkeys(covariates)
     }

@@ -6,6 +6,11 @@ their coefficients being 0 is computed at (beta_hat, 0): score ``U = sum_deaths 
 ``sum_t V_t``, ``sum_t g_t V_t`` and ``sum_t g_t^2 V_t``. This is the exact score test of
 survival 3.x, not the older approximation (correlation of scaled residuals with time) that
 survival 2.x and lifelines' ``proportional_hazard_test`` report.
+
+Case weights enter as in the fit (weighted risk sets, each Efron step with the mean event
+weight of its block); for counting-process data the risk sets are those of ``(start, stop]``
+and the ``km`` transform is the Kaplan-Meier curve with delayed entry, as R's ``survfitKM``
+on ``Surv(start, stop, event)``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from scipy import stats
 
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import product_limit
-from lms_prognosis.cox.engine import Prepared, efron_event_sums, rev_block_cumsum
+from lms_prognosis.cox.engine import Prepared, efron_event_sums, row_block_sums
 from lms_prognosis.exceptions import CoxError
 
 if TYPE_CHECKING:  # type-only: result.py imports this module at run time
@@ -62,14 +67,26 @@ class PHTest(Result):
         return out
 
 
-def _transformed_time(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
+def _transformed_time(
+    time: np.ndarray, event: np.ndarray, transform: str, start: np.ndarray | None = None
+) -> np.ndarray:
     """R's ``cox.zph`` time transforms, computed over all strata together."""
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
         return stats.rankdata(time, method="average")
     # km: 1 - S(t-) of the pooled Kaplan-Meier (R: findInterval(..., left.open = TRUE))
-    return 1.0 - product_limit(time, event).at(time, left=True)
+    if start is None:
+        return 1.0 - product_limit(time, event).at(time, left=True)
+    ev = np.asarray(event) == 1
+    u = np.unique(time[ev])
+    n_risk = (time.size - np.searchsorted(np.sort(time), u, side="left")) - (
+        start.size - np.searchsorted(np.sort(start), u, side="left")
+    )
+    d = np.bincount(np.searchsorted(u, time[ev]), minlength=u.size)
+    surv = np.cumprod(1.0 - d / n_risk)
+    before = np.searchsorted(u, time, side="left")  # event times < t
+    return 1.0 - np.concatenate([[1.0], surv])[before]
 
 
 def _weighted_info(
@@ -83,12 +100,12 @@ def _weighted_info(
     """sum over event times of h_t * V_t (Efron / Breslow variance matrices)."""
     starts = prep.eblock_start
     kb = prep.k_block
-    hk = h[kb]
+    hk = h[kb] if prep.step_wt is None else h[kb] * prep.step_wt
     a = np.add.reduceat(hk * inv, starts)
     b = np.add.reduceat(hk * prep.k_frac * inv, starts)
     a_block = np.zeros(prep.block_end.shape[0])
     a_block[prep.eblock] = a
-    cum_a = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+    cum_a = row_block_sums(a_block, prep)
     info = wx.T @ (x * cum_a[:, None])
     info -= wx[prep.death_rows].T @ (x[prep.death_rows] * b[kb][:, None])
     info -= (xbar_k * hk[:, None]).T @ xbar_k
@@ -120,6 +137,8 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     beta = fit.coef.to_numpy()
     eta = x @ beta
     w = np.exp(eta - eta.max())
+    if prep.weights is not None:
+        w = w * prep.weights
     wx = x * w[:, None]
     _, s1, _, d1, inv = efron_event_sums(w, wx, prep)
     starts = prep.eblock_start
@@ -130,10 +149,14 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     b = np.add.reduceat(f * inv, starts)
     xbar = (s1 * a[:, None] - d1 * b[:, None]) / prep.ndeath[:, None]
     schoen = x[prep.death_rows] - xbar[kb]
-    ttimes = _transformed_time(prep.time, prep.event, transform)
+    ttimes = _transformed_time(prep.time, prep.event, transform, prep.start)
     gt_death = ttimes[prep.death_rows]
     g_block = gt_death[starts] - gt_death.mean()
-    u2 = (schoen * (gt_death - gt_death.mean())[:, None]).sum(axis=0)
+    if prep.death_wt is None or prep.step_wt is None:
+        u2 = (schoen * (gt_death - gt_death.mean())[:, None]).sum(axis=0)
+    else:  # sum_i g_i (w_i x_i - a_k m_k): the weighted events against their step means
+        wres = prep.death_wt[:, None] * x[prep.death_rows] - prep.step_wt[:, None] * xbar[kb]
+        u2 = (wres * (gt_death - gt_death.mean())[:, None]).sum(axis=0)
     xbar_k = (s1[kb] - f[:, None] * d1[kb]) * inv[:, None]
     i00 = _weighted_info(prep, x, wx, xbar_k, inv, np.ones_like(g_block))
     i01 = _weighted_info(prep, x, wx, xbar_k, inv, g_block)

@@ -17,6 +17,7 @@ from lms_prognosis.plotting.forest import hr_frame, plot_forest
 from lms_prognosis.plotting.hazard import plot_hazard
 from lms_prognosis.plotting.km import KMPanel, plot_km
 from lms_prognosis.plotting.nomogram import Nomogram, plot_nomogram
+from lms_prognosis.plotting.partial_effect import plot_partial_effect
 from lms_prognosis.plotting.patient import plot_patient
 from lms_prognosis.plotting.schoenfeld import plot_schoenfeld
 from lms_prognosis.plotting.style import (
@@ -49,6 +50,7 @@ __all__ = [
     "plot_hazard",
     "plot_km",
     "plot_nomogram",
+    "plot_partial_effect",
     "plot_patient",
     "plot_schoenfeld",
     "provenance_json",
