@@ -145,11 +145,80 @@ fine_gray <- list(
     times = c(12, 36, 60, 120))
 )
 
+# ---- cause-specific Cox models: coxph per cause, multi-state survfit, riskRegression::CSC ----
+cause_specific_case <- function(data_name, covs, ties, newdata, times) {
+  d0 <- datasets[[data_name]]
+  d <- d0[complete.cases(d0[, c("time", "event", covs)]), ]
+  d$id <- seq_len(nrow(d))
+  rhs <- paste(covs, collapse = " + ")
+  ndf <- newdata
+  for (v in names(ndf)) if (is.factor(d[[v]])) ndf[[v]] <- factor(ndf[[v]], levels(d[[v]]))
+  per_cause <- lapply(1:2, function(k) {
+    f <- coxph(as.formula(sprintf("Surv(time, event == %d) ~ %s", k, rhs)), data = d, ties = ties)
+    s <- summary(f)
+    list(call = sprintf("coxph(Surv(time, event == %d) ~ %s, data = %s, ties = \"%s\")", k, rhs,
+                        data_name, ties),
+         coef = list(call = "coef(fit)", value = num(coef(f))),
+         se = list(call = "sqrt(diag(vcov(fit)))", value = num(sqrt(diag(vcov(f))))),
+         lower = list(call = "summary(fit)$conf.int[, 3]", value = num(s$conf.int[, 3])),
+         upper = list(call = "summary(fit)$conf.int[, 4]", value = num(s$conf.int[, 4])),
+         p = list(call = "summary(fit)$coefficients[, 5]", value = num(s$coefficients[, 5])),
+         loglik = list(call = "fit$loglik", value = num(f$loglik)))
+  })
+  ms <- coxph(as.formula(sprintf("Surv(time, factor(event)) ~ %s", rhs)), data = d, id = id,
+              ties = ties)
+  ctype <- if (ties == "efron") 2 else 1
+  sf <- summary(survfit(ms, newdata = ndf, stype = 1, ctype = ctype), times = times, extend = TRUE)
+  # pstate: [time, patient, state]; states "(s0)", "1", "2"
+  ps <- lapply(2:3, function(k) mat(t(matrix(sf$pstate[, , k], nrow = length(times)))))
+  ms_call <- sprintf(paste0("fit <- coxph(Surv(time, factor(event)) ~ %s, data = %s, id = id, ",
+                            "ties = \"%s\"); summary(survfit(fit, newdata, stype = 1, ctype = %d), ",
+                            "times = times, extend = TRUE)$pstate"), rhs, data_name, ties, ctype)
+  csc <- CSC(as.formula(sprintf("Hist(time, event) ~ %s", rhs)), data = d, method = ties)
+  rr <- lapply(1:2, function(k) {
+    p <- predict(csc, newdata = ndf, times = times, cause = k, se = TRUE, product.limit = TRUE)
+    list(absRisk = mat(p$absRisk), se = mat(p$absRisk.se), lower = mat(p$absRisk.lower),
+         upper = mat(p$absRisk.upper))
+  })
+  list(
+    data = sprintf("data/%s.csv", if (data_name == "mgus2") "mgus2_cr" else "lms_sim_cr"),
+    python = list(covariates = I(covs), ties = ties, levels = levels_of(d0)),
+    n = nrow(d),
+    terms = names(coef(per_cause[[1]])),
+    cox = list(cause1 = per_cause[[1]], cause2 = per_cause[[2]]),
+    newdata = newdata, times = times,
+    survfit = list(call = ms_call,
+                   coef = list(call = "coef(fit)", value = num(coef(ms))),
+                   cif_cause1 = list(call = "pstate[, , '1'] (rows: patients)", value = ps[[1]]),
+                   cif_cause2 = list(call = "pstate[, , '2'] (rows: patients)", value = ps[[2]])),
+    riskRegression = list(
+      call = sprintf(paste0("csc <- CSC(Hist(time, event) ~ %s, data = %s, method = \"%s\"); ",
+                            "predict(csc, newdata, times, cause = k, se = TRUE, ",
+                            "product.limit = TRUE)"), rhs, data_name, ties),
+      cause1 = rr[[1]], cause2 = rr[[2]])
+  )
+}
+
+cause_specific <- list(
+  mgus2_breslow = cause_specific_case(
+    "mgus2", c("age", "sex", "hgb"), "breslow",
+    newdata = data.frame(age = c(60, 80), sex = c("F", "M"), hgb = c(13, 11)),
+    times = c(12, 60, 120, 240)),
+  mgus2_efron = cause_specific_case(
+    "mgus2", c("age", "sex"), "efron",
+    newdata = data.frame(age = c(60, 80), sex = c("F", "M")), times = c(12, 60, 120)),
+  sim_lms = cause_specific_case(
+    "sim", c("age", "grade", "size_cm"), "efron",
+    newdata = data.frame(age = c(50, 70), grade = c("1", "3"), size_cm = c(5, 15)),
+    times = c(12, 36, 60, 120))
+)
+
 out <- list(
   meta = list(R = R.version.string, survival = as.character(packageVersion("survival")),
               cmprsk = as.character(packageVersion("cmprsk")),
               riskRegression = as.character(packageVersion("riskRegression"))),
-  fine_gray = fine_gray
+  fine_gray = fine_gray,
+  cause_specific = cause_specific
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
            "competing_regression.json")
