@@ -28,11 +28,15 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         read_cohort,
     )
     from lms_prognosis.cox import (
+        CauseSpecificResult,
         CoxResult,
+        FineGrayResult,
         NomogramScales,
         PHTest,
         UnivariableResult,
+        fit_cause_specific,
         fit_cox,
+        fit_fine_gray,
         fit_univariable,
         nomogram_scales,
     )
@@ -166,6 +170,10 @@ _PUBLIC: dict[str, str] = {
     "fit_cox": "cox",
     "CoxResult": "cox",
     "PHTest": "cox",
+    "fit_fine_gray": "cox",
+    "FineGrayResult": "cox",
+    "fit_cause_specific": "cox",
+    "CauseSpecificResult": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",

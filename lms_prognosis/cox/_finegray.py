@@ -320,7 +320,10 @@ def _psi(cd: CrrData, b: np.ndarray, sm: _Sums) -> np.ndarray:
                 np.zeros((1, p)),
                 np.cumsum(
                     np.column_stack(
-                        [np.bincount(tidx, weights=wc * x[:, j], minlength=ut.size) for j in range(p)]
+                        [
+                            np.bincount(tidx, weights=wc * x[:, j], minlength=ut.size)
+                            for j in range(p)
+                        ]
                     ).reshape(ut.size, p),
                     axis=0,
                 ),
@@ -333,7 +336,10 @@ def _psi(cd: CrrData, b: np.ndarray, sm: _Sums) -> np.ndarray:
         c_w = cd.g_fail[g][kg] / sm.s0[kg]
         c_at = np.bincount(tidx[fg], weights=c_w, minlength=ut.size)
         d_at = np.column_stack(
-            [np.bincount(tidx[fg], weights=c_w * sm.zbar[kg, j], minlength=ut.size) for j in range(p)]
+            [
+                np.bincount(tidx[fg], weights=c_w * sm.zbar[kg, j], minlength=ut.size)
+                for j in range(p)
+            ]
         ).reshape(ut.size, p)
         c_ge = c_at[::-1].cumsum()[::-1]
         d_ge = d_at[::-1].cumsum(axis=0)[::-1]

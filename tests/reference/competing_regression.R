@@ -163,7 +163,11 @@ cause_specific_case <- function(data_name, covs, ties, newdata, times) {
          lower = list(call = "summary(fit)$conf.int[, 3]", value = num(s$conf.int[, 3])),
          upper = list(call = "summary(fit)$conf.int[, 4]", value = num(s$conf.int[, 4])),
          p = list(call = "summary(fit)$coefficients[, 5]", value = num(s$coefficients[, 5])),
-         loglik = list(call = "fit$loglik", value = num(f$loglik)))
+         loglik = list(call = "fit$loglik", value = num(f$loglik)),
+         robust_vcov = list(call = paste0("t(r) %*% r, r = residuals(fit, type = 'score') %*% ",
+                                          "vcov(fit): the influence of beta"),
+                            value = {r <- residuals(f, type = "score") %*% vcov(f)
+                                     mat(t(r) %*% r)}))
   })
   ms <- coxph(as.formula(sprintf("Surv(time, factor(event)) ~ %s", rhs)), data = d, id = id,
               ties = ties)
