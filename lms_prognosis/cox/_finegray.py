@@ -136,7 +136,6 @@ def _exp(cd: CrrData, b: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _risk_sums(cd: CrrData, w: np.ndarray) -> np.ndarray:
     """Weighted risk-set sums of the per-row values ``w`` (n, ...) at each failure time."""
-    n = cd.time.size
     tail = np.cumsum(w[::-1], axis=0)[::-1]  # rows j >= index
     total = tail[cd.first]  # t_j >= u  (rows from `first` on)
     comp = cd.status == 2
@@ -148,7 +147,6 @@ def _risk_sums(cd: CrrData, w: np.ndarray) -> np.ndarray:
         head = np.concatenate([np.zeros((1, *w.shape[1:])), np.cumsum(scaled, axis=0)])
         before = head[cd.first]  # rows j < first: t_j < u
         total = total + before * _expand(cd.g_fail[g], before)
-    del n
     return np.asarray(total)
 
 

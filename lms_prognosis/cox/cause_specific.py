@@ -156,6 +156,11 @@ class CauseSpecificResult(Result):
         return ut, tidx
 
     @property
+    def max_time(self) -> float:
+        """The last observed time (``predict_cif`` is NaN after it)."""
+        return float(self._time.max())
+
+    @property
     def conf_level(self) -> float:
         """Level of the intervals (that of the Cox models)."""
         return next(iter(self.models.values())).conf_level

@@ -123,6 +123,11 @@ class FineGrayResult(Result):
         """Same as :attr:`hazard_ratios`."""
         return self.hazard_ratios
 
+    @property
+    def max_time(self) -> float:
+        """The last observed time (where the estimated curves end)."""
+        return float(self._cd.time[-1])
+
     @cached_property
     def baseline(self) -> pd.DataFrame:
         """time, jump: the baseline subdistribution hazard at each event time of the cause,
