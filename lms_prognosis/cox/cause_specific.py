@@ -60,10 +60,7 @@ def _hazard(
     s0 = tail(e)
     s1 = np.column_stack([tail(e * xc[:, j]) for j in range(p)]).reshape(k, p)
     xbar = s1 / s0[:, None]
-    base = fit._baseline  # the Efron/Breslow baseline fit_cox's predictions use
-    bh = base.cumhaz[::-1][np.searchsorted(base.time[::-1], ut)]
-    dh0 = np.diff(np.r_[0.0, bh])
-    score = _score_residuals(xc, e, ev, tidx, s0, s1, fit.ties == "efron")
+    score, dh0 = _score_residuals(xc, e, ev, tidx, s0, s1, fit.ties == "efron")
     return _Hazard(dh0, s0, xbar, beta, fit.vcov.to_numpy(), score, e)
 
 
@@ -75,8 +72,10 @@ def _score_residuals(
     s0: np.ndarray,
     s1: np.ndarray,
     efron: bool,
-) -> np.ndarray:
-    """R ``residuals(coxph, type = "score")`` (Breslow or Efron), one row per subject.
+) -> tuple[np.ndarray, np.ndarray]:
+    """R ``residuals(coxph, type = "score")`` (Breslow or Efron), one row per subject, and
+    the baseline hazard increments at the distinct times (R ``survfit.coxph``'s: ``d /
+    S0``, or Efron's ``sum_k 1 / (S0 - k/d D0)``).
 
     At a time with ``d`` tied events Efron's k-th term (k = 0..d-1) removes ``k/d`` of the
     dying subjects' risk; a dying subject is at risk in it with weight ``1 - k/d``.
@@ -110,7 +109,7 @@ def _score_residuals(
     corr_a = a_all[tidx] - a_die[pos[tidx]]
     corr_b = b_all[tidx] - b_die[pos[tidx]]
     out += (ev * e)[:, None] * (xc * corr_a[:, None] - corr_b)
-    return np.asarray(out)
+    return np.asarray(out), a_all
 
 
 @dataclass(repr=False, eq=False)
@@ -135,6 +134,7 @@ class CauseSpecificResult(Result):
     dropped: pd.DataFrame
     _time: np.ndarray = field(repr=False)
     _event: np.ndarray = field(repr=False)
+    _frame: pd.DataFrame = field(repr=False)  # covariates of the rows analysed (a copy)
     _title: ClassVar[str] = "CauseSpecificResult"
 
     @cached_property
@@ -168,9 +168,8 @@ class CauseSpecificResult(Result):
     @cached_property
     def _hazards(self) -> dict[int, _Hazard]:
         ut, tidx = self._grid
-        first = next(iter(self.models.values()))
-        design = first._design
-        xc = design.transform(first._columns) - design.center
+        design = next(iter(self.models.values()))._design
+        xc = design.transform(self._frame) - design.center
         return {
             k: _hazard(m, ut, tidx, xc, (self._event == k).astype(float))
             for k, m in self.models.items()
@@ -465,4 +464,5 @@ def fit_cause_specific(
         dropped=sd.dropped,
         _time=sd.time.copy(),
         _event=sd.event.copy(),
+        _frame=kept[covs].copy(),
     )
