@@ -372,45 +372,45 @@ def fit_cause_specific(
 ) -> CauseSpecificResult:
     """Fit one Cox model per cause (the other cause censored), by the engine of ``fit_cox``.
 
-        Parameters
-        ----------
-        df : DataFrame or Cohort
-            One row per patient.
-        covariates : str or list of str
-            As in :func:`~lms_prognosis.fit_cox` (treatment contrasts, first level reference).
-        time, event : str
-            Follow-up (months) and event code: 0 censored, 1 event, 2 competing event.
-        ties : {"efron", "breslow"}
-            Ties of both Cox models.
-        conf_level : float
-            Level of the hazard-ratio intervals.
+    Parameters
+    ----------
+    df : DataFrame or Cohort
+        One row per patient.
+    covariates : str or list of str
+        As in :func:`~lms_prognosis.fit_cox` (treatment contrasts, first level reference).
+    time, event : str
+        Follow-up (months) and event code: 0 censored, 1 event, 2 competing event.
+    ties : {"efron", "breslow"}
+        Ties of both Cox models.
+    conf_level : float
+        Level of the hazard-ratio intervals.
 
-        Returns
-        -------
-        CauseSpecificResult
-            ``.models`` (cause -> CoxResult), ``.hazard_ratios`` (with a ``cause`` column),
-            ``.predict_cif(newdata, times)``, ``.dropped``.
+    Returns
+    -------
+    CauseSpecificResult
+        ``.models`` (cause -> CoxResult), ``.hazard_ratios`` (with a ``cause`` column),
+        ``.predict_cif(newdata, times)``, ``.dropped``.
 
-        Raises
-        ------
-        SurvivalDataError
-            Bad event codes, negative times, no usable row (the one survival-input check).
-        CoxError
-            No event of code 1 among the complete cases.
+    Raises
+    ------
+    SurvivalDataError
+        Bad event codes, negative times, no usable row (the one survival-input check).
+    CoxError
+        No event of code 1 among the complete cases.
 
-        Warns
-        -----
-        CoxWarning
-            Rows left out for missing values; no competing events (then only the model of
-            cause 1 is fitted and ``predict_cif`` is ``1 - survival`` of that model).
+    Warns
+    -----
+    CoxWarning
+        Rows left out for missing values; no competing events (then only the model of
+        cause 1 is fitted and ``predict_cif`` is ``1 - survival`` of that model).
 
-        Notes
-        -----
-        The models equal R's ``coxph(Surv(time, event == k) ~ x)`` for k = 1, 2, which are also
-        the transitions of the multi-state ``coxph(Surv(time, factor(event)) ~ x, id = id)``.
+    Notes
+    -----
+    The models equal R's ``coxph(Surv(time, event == k) ~ x)`` for k = 1, 2, which are also
+    the transitions of the multi-state ``coxph(Surv(time, factor(event)) ~ x, id = id)``.
 
-        Examples
-        --------
+    Examples
+    --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(7)
     >>> age = rng.normal(62, 12, 300).round()
@@ -421,15 +421,15 @@ def fit_cause_specific(
     >>> t = np.minimum.reduce([t1, t2, c])
     >>> df = pd.DataFrame({"time": t.round(1), "event": np.select([t == t1, t == t2], [1, 2]),
     ...                    "age": age, "grade": pd.Categorical(grade, ["1", "2", "3"])})
-        >>> fit_cause_specific(df, ["age", "grade"])
-        CauseSpecificResult: n=300, cause 1: 160 events, cause 2: 71 events
-         cause     term      HR (95% CI)         p
-             1      age 1.02 (1.00–1.03)  p = 0.021
-             1 grade[2] 1.17 (0.76–1.80)  p = 0.48
-             1 grade[3] 2.27 (1.56–3.31) p < 0.001
-             2      age 1.06 (1.04–1.08) p < 0.001
-             2 grade[2] 1.23 (0.70–2.17)  p = 0.47
-             2 grade[3] 0.99 (0.55–1.78)  p = 0.98
+    >>> fit_cause_specific(df, ["age", "grade"])
+    CauseSpecificResult: n=300, cause 1: 160 events, cause 2: 71 events
+     cause     term      HR (95% CI)         p
+         1      age 1.02 (1.00–1.03)  p = 0.021
+         1 grade[2] 1.17 (0.76–1.80)  p = 0.48
+         1 grade[3] 2.27 (1.56–3.31) p < 0.001
+         2      age 1.06 (1.04–1.08) p < 0.001
+         2 grade[2] 1.23 (0.70–2.17)  p = 0.47
+         2 grade[3] 0.99 (0.55–1.78)  p = 0.98
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = survival_data(df, time, event, covariates=covs)

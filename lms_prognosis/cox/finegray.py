@@ -271,67 +271,71 @@ def fit_fine_gray(
 ) -> FineGrayResult:
     """Fit a Fine-Gray model for the subdistribution hazard of ``cause``, as ``cmprsk::crr``.
 
-        Parameters
-        ----------
-        df : DataFrame or Cohort
-            One row per patient.
-        covariates : str or list of str
-            Columns coded as :func:`~lms_prognosis.fit_cox` codes them: numbers as they are,
-            booleans True vs False, categories with treatment contrasts (first level the
-            reference).
-        time, event : str
-            Follow-up (months) and event code: 0 censored, 1 event, 2 competing event (checked
-            by the package's one survival-input check).
-        cause : {1, 2}
-            The event code of interest; the other non-zero code is the competing event.
-        cens_strata : str or list of str, optional
-            Column(s) with separate censoring distributions (``crr(..., cengroup = )``).
-        conf_level : float
-            Level of the subdistribution hazard-ratio intervals.
+    Parameters
+    ----------
+    df : DataFrame or Cohort
+        One row per patient.
+    covariates : str or list of str
+        Columns coded as :func:`~lms_prognosis.fit_cox` codes them: numbers as they are,
+        booleans True vs False, categories with treatment contrasts (first level the
+        reference).
+    time, event : str
+        Follow-up (months) and event code: 0 censored, 1 event, 2 competing event (checked
+        by the package's one survival-input check).
+    cause : {1, 2}
+        The event code of interest; the other non-zero code is the competing event.
+    cens_strata : str or list of str, optional
+        Column(s) with separate censoring distributions (``crr(..., cengroup = )``).
+    conf_level : float
+        Level of the subdistribution hazard-ratio intervals.
 
-        Returns
-        -------
-        FineGrayResult
-            ``.hazard_ratios`` (columns as ``CoxResult``'s), ``.loglik``, ``.vcov``,
-            ``.predict_cif(newdata, times)``, ``.dropped``.
+    Returns
+    -------
+    FineGrayResult
+        ``.hazard_ratios`` (columns as ``CoxResult``'s), ``.loglik``, ``.vcov``,
+        ``.predict_cif(newdata, times)``, ``.dropped``.
 
-        Raises
-        ------
-        SurvivalDataError
-            Bad event codes, negative times, no usable row.
-        CoxError
-            A cause that is not 1 or 2, or no event of the cause among the complete cases.
+    Raises
+    ------
+    SurvivalDataError
+        Bad event codes, negative times, no usable row.
+    CoxError
+        A cause that is not 1 or 2, or no event of the cause among the complete cases.
 
-        Warns
-        -----
-        CoxWarning
-            Rows left out for missing values (see ``.dropped``); no competing events (the
-            model is then a Cox model with Breslow ties).
-        ConvergenceWarning
-            ``crr`` would report ``converged = FALSE``.
+    Warns
+    -----
+    CoxWarning
+        Rows left out for missing values (see ``.dropped``); no competing events (the
+        model is then a Cox model with Breslow ties).
+    ConvergenceWarning
+        ``crr`` would report ``converged = FALSE``.
 
-        Notes
-        -----
-        Numbers as ``crr(time, event, model.matrix(~ x)[, -1], failcode = cause, cencode = 0)``
-        of cmprsk 2.2: Breslow ties; weights from the Kaplan-Meier of the censoring
-        distribution (per ``cens_strata`` level); Newton-Raphson from 0 with step halving,
-        stopping at crr's rule (gradient below 1e-6 relative, at most 10 iterations); the
-        sandwich variance of Fine & Gray (1999), which includes the variability of the
-        censoring weights. The same model fitted by R's ``finegray()`` + ``coxph(weights =
-        fgwt, ties = "breslow")`` gives the same coefficients when times are untied and there
-        is one censoring group (pinned in the tests); with censoring tied to events, or with
-        censoring strata (crr gives a group's competing events weight 0 after the group's last
-        time), the two R routes differ slightly and this function follows crr. Times that
-        differ by floating-point noise are first merged (R's ``aeqSurv``), as everywhere in the
-        package.
+    Notes
+    -----
+    Numbers as ``crr(time, event, model.matrix(~ x)[, -1], failcode = cause, cencode = 0)``
+    of cmprsk 2.2: Breslow ties; weights from the Kaplan-Meier of the censoring
+    distribution (per ``cens_strata`` level); Newton-Raphson from 0 with step halving,
+    stopping at crr's rule (gradient below 1e-6 relative, at most 10 iterations); the
+    sandwich variance of Fine & Gray (1999), which includes the variability of the
+    censoring weights. The same model fitted by R's ``finegray()`` + ``coxph(weights =
+    fgwt, ties = "breslow")`` gives the same coefficients (to crr's convergence tolerance)
+    and log-likelihood when times are untied (pinned in the tests); on whole-month times
+    (``mgus2``) the two R routes differ by up to 0.4% in the coefficients and this
+    function follows crr. ``finegray(... + strata(g))`` is not crr's ``cengroup``: it
+    keeps a competing event in the risk set only within intervals holding a failure of
+    its own stratum, which suits a stratified model ``coxph(... + strata(g))``; here
+    ``cens_strata`` is crr's (one baseline, censoring estimated per group, a group's
+    competing events weighted 0 after the group's last time). Times that differ by
+    floating-point noise are first merged (R's ``aeqSurv``), as everywhere in the
+    package.
 
-        References
-        ----------
-        Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing
-        risk. JASA 1999;94:496-509.
+    References
+    ----------
+    Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing
+    risk. JASA 1999;94:496-509.
 
-        Examples
-        --------
+    Examples
+    --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(7)
     >>> age = rng.normal(62, 12, 300).round()
@@ -342,16 +346,16 @@ def fit_fine_gray(
     >>> t = np.minimum.reduce([t1, t2, c])
     >>> df = pd.DataFrame({"time": t.round(1), "event": np.select([t == t1, t == t2], [1, 2]),
     ...                    "age": age, "grade": pd.Categorical(grade, ["1", "2", "3"])})
-        >>> fit_fine_gray(df, ["age", "grade"])
-        FineGrayResult (cause 1): n=300, events=160, competing=71
-            term     SHR (95% CI)         p
-             age 1.00 (0.99–1.01)  p = 1.00
-        grade[2] 1.02 (0.67–1.54)  p = 0.94
-        grade[3] 1.95 (1.35–2.81) p < 0.001
+    >>> fit_fine_gray(df, ["age", "grade"])
+    FineGrayResult (cause 1): n=300, events=160, competing=71
+        term     SHR (95% CI)         p
+         age 1.00 (0.99–1.01)  p = 1.00
+    grade[2] 1.02 (0.67–1.54)  p = 0.94
+    grade[3] 1.95 (1.35–2.81) p < 0.001
 
-        Age raises the hazard of other-cause death, so older patients have fewer chances to
-        die of the cause: its subdistribution HR (1.00) is below the cause-specific HR of
-        :func:`~lms_prognosis.fit_cause_specific` (1.02).
+    Age raises the hazard of other-cause death, so older patients have fewer chances to
+    die of the cause: its subdistribution HR (1.00) is below the cause-specific HR of
+    :func:`~lms_prognosis.fit_cause_specific` (1.02).
     """
     covs = _as_list(covariates)
     cstrata = _as_list(cens_strata) or None
