@@ -5,9 +5,10 @@ package's one Cox engine), the other cause censored, on the same complete cases.
 ``predict_cif`` combines the two cause-specific hazards into the absolute risk of each cause
 by the Aalen-Johansen product limit, as R's multi-state ``survfit(coxph(Surv(time,
 factor(event)) ~ x, id = id), newdata, stype = 1)`` and ``riskRegression::CSC`` +
-``predict(..., product.limit = TRUE)``; its standard error is riskRegression's, from the
-influence functions of both models' coefficients and baseline hazards (our own code: no
-Python library gives it).
+``predict(..., product.limit = TRUE)``; its standard error comes from the influence functions
+of both models' coefficients and baseline hazards, as riskRegression's (equal without tied
+times; see ``predict_cif``). Our own code: no Python library gives per-patient absolute risks
+of competing causes with confidence intervals.
 """
 
 from __future__ import annotations

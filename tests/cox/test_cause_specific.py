@@ -153,3 +153,14 @@ def test_cif_of_both_causes_is_below_one_and_increasing(fits):
     assert (total <= 1).all()
     for _, grp in out.groupby(["patient", "cause"]):
         assert np.all(np.diff(grp["cif"].dropna()) >= 0)
+
+
+def test_accepts_a_cohort():
+    import lms_prognosis as lp
+
+    cohort = lp.simulate_cohort(n=300, seed=3, competing_risks=True)
+    res = fit_cause_specific(cohort, ["age"])
+    assert res.n == 300
+    out = res.predict_cif(cohort, [24])
+    assert len(out) == 2 * 300
+    assert res.max_time == pytest.approx(float(cohort.data["time"].max()))

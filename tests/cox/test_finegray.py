@@ -150,3 +150,17 @@ def test_repr_and_table(fits):
     assert "FineGrayResult (cause 1)" in repr(res)
     assert res.to_frame().equals(res.hazard_ratios)
     assert "<strong>" in res._repr_html_()
+
+
+def test_accepts_a_cohort_and_predicts_for_it():
+    import lms_prognosis as lp
+
+    cohort = lp.simulate_cohort(n=300, seed=3, competing_risks=True)
+    res = fit_fine_gray(cohort, ["age", "grade"])
+    out = res.predict_cif(cohort, [0.0, 24.0, 1e6])
+    assert len(out) == 3 * 300
+    first = out[out["time"] == 0.0]
+    assert (first["cif"] == 0).all() and (first["upper"] == 0).all()
+    last = out[out["time"] == 1e6]["cif"].to_numpy()
+    at_end = res.predict_cif(cohort, [res.max_time])["cif"].to_numpy()
+    np.testing.assert_allclose(last, at_end)  # a step function: constant after the last time
