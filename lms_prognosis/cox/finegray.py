@@ -123,6 +123,31 @@ class FineGrayResult(Result):
         """Same as :attr:`hazard_ratios`."""
         return self.hazard_ratios
 
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """The pseudo likelihood-ratio test of all coefficients (``summary(crr)$logtest``)
+        and the Wald test with crr's variance: test, statistic, df, p.
+
+        The pseudo likelihood is not a likelihood (the weights are estimated), so the
+        Wald test is the one to report.
+        """
+        p = self._beta.size
+        lr = 2 * (self._loglik[1] - self._loglik[0])
+        wald = float(self._beta @ np.linalg.solve(self._var, self._beta))
+        stat = np.array([lr, wald])
+        return pd.DataFrame(
+            {
+                "test": ["pseudo likelihood ratio", "wald"],
+                "statistic": stat,
+                "df": p,
+                "p": stats.chi2.sf(stat, p),
+            }
+        )
+
+    def _summary_lines(self) -> list[str]:
+        w = self.tests.iloc[1]
+        return [f"Wald test {w.statistic:.2f} on {w.df} df, {format_p(w.p)}"]
+
     @property
     def max_time(self) -> float:
         """The last observed time (where the estimated curves end)."""
@@ -348,6 +373,7 @@ def fit_fine_gray(
     ...                    "age": age, "grade": pd.Categorical(grade, ["1", "2", "3"])})
     >>> fit_fine_gray(df, ["age", "grade"])
     FineGrayResult (cause 1): n=300, events=160, competing=71
+    Wald test 17.47 on 3 df, p < 0.001
         term     SHR (95% CI)         p
          age 1.00 (0.99–1.01)  p = 1.00
     grade[2] 1.02 (0.67–1.54)  p = 0.94

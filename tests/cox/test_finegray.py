@@ -69,6 +69,10 @@ def test_coefficients_match_crr(fits, name):
     np.testing.assert_allclose(res.loglik[1], case["loglik"]["value"], rtol=1e-9)
     np.testing.assert_allclose(res.loglik[0], case["loglik_null"]["value"], rtol=1e-9)
     assert res.converged == case["converged"]
+    lr, df = case["logtest"]["value"]
+    np.testing.assert_allclose(res.tests["statistic"].iloc[0], lr, rtol=1e-8)
+    assert res.tests["df"].iloc[0] == df
+    np.testing.assert_allclose(res.tests["statistic"].iloc[1], case["wald"]["value"], rtol=RTOL)
     assert res.n == CASES[name]["n"]["value"]
 
 

@@ -101,6 +101,10 @@ fine_gray_case <- function(data_name, covs, cause, cengroup = NULL, newdata, tim
       upper = list(call = "summary(fit)$conf.int[, '97.5%']", value = num(s$conf.int[, 4])),
       loglik = list(call = "fit$loglik", value = fit$loglik),
       loglik_null = list(call = "fit$loglik.null", value = fit$loglik.null),
+      logtest = list(call = "summary(fit)$logtest  (pseudo likelihood-ratio test, df)",
+                     value = num(s$logtest)),
+      wald = list(call = "t(fit$coef) %*% solve(fit$var, fit$coef)  (Wald test, crr's var)",
+                  value = num(t(fit$coef) %*% solve(fit$var, fit$coef))),
       converged = fit$converged,
       uftime = list(call = "fit$uftime", value = num(fit$uftime)),
       bfitj = list(call = "fit$bfitj", value = num(fit$bfitj))
