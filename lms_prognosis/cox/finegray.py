@@ -194,7 +194,8 @@ class FineGrayResult(Result):
         ``std_err`` is that of ``cif`` (``(1 - cif) * se(H)``, as survfit's). The part of the
         baseline's variance that comes from estimating the censoring weights is not in
         the first term (neither cmprsk nor riskRegression gives one).
-        ``tests/reference/competing_regression.R`` checks both against R.
+        ``tests/reference/competing_regression.R`` checks both against R (the interval
+        against ``survfit`` on the ``finegray()`` fit held at crr's coefficients).
 
         Examples
         --------

@@ -76,8 +76,11 @@ fine_gray_case <- function(data_name, covs, cause, cengroup = NULL, newdata, tim
                             "etype = \"%d\"); cfit <- coxph(Surv(fgstart, fgstop, fgstatus) ~ %s, ",
                             "weights = fgwt, data = fg, ties = \"breslow\")"),
                      rhs, strata_term, data_name, cause, rhs)
-  # survfit on the finegray fit, with crr's variance of beta in place of coxph's
-  cfit2 <- cfit
+  # survfit on the finegray fit held at crr's coefficients (iter.max = 0), with crr's
+  # variance of beta in place of coxph's
+  cfit2 <- suppressWarnings(coxph(as.formula(sprintf("Surv(fgstart, fgstop, fgstatus) ~ %s", rhs)),
+                 weights = fgwt, data = fg, ties = "breslow", init = unname(fit$coef),
+                 control = coxph.control(iter.max = 0)))
   cfit2$var <- fit$var
   sf <- summary(survfit(cfit2, newdata = ndf, ctype = 1, conf.type = "log-log"), times = times,
                 extend = TRUE)
@@ -113,7 +116,8 @@ fine_gray_case <- function(data_name, covs, cause, cengroup = NULL, newdata, tim
       newdata = newdata, times = times,
       call = "pr <- predict(fit, cov1 = model.matrix(~ ..., newdata)[, -1]); step function of pr at times",
       cif = list(call = "cif[i, j]: patient i, time j", value = mat(cif)),
-      survfit_call = paste0("cfit$var <- fit$var; summary(survfit(cfit, newdata, ctype = 1, ",
+      survfit_call = paste0("cfit2 <- coxph(<finegray fit>, init = fit$coef, iter.max = 0); ",
+                            "cfit2$var <- fit$var; summary(survfit(cfit2, newdata, ctype = 1, ",
                             "conf.type = 'log-log'), times = times, extend = TRUE)"),
       survfit_cif = list(call = "1 - sf$surv", value = mat(t(1 - sf$surv))),
       survfit_std_err = list(call = "sf$std.err", value = mat(t(sf$std.err))),
