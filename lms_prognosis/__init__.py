@@ -28,12 +28,16 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         read_cohort,
     )
     from lms_prognosis.cox import (
+        CauseSpecificResult,
         CoxResult,
+        FineGrayResult,
         NomogramScales,
         PartialEffect,
         PHTest,
         UnivariableResult,
+        fit_cause_specific,
         fit_cox,
+        fit_fine_gray,
         fit_univariable,
         nomogram_scales,
     )
@@ -192,6 +196,10 @@ _PUBLIC: dict[str, str] = {
     "CoxResult": "cox",
     "PHTest": "cox",
     "PartialEffect": "cox",
+    "fit_fine_gray": "cox",
+    "FineGrayResult": "cox",
+    "fit_cause_specific": "cox",
+    "CauseSpecificResult": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",

@@ -20,12 +20,18 @@ are parsed in :mod:`~lms_prognosis.cox._terms` and their bases are R's
 (:mod:`~lms_prognosis.cox._splines`); case weights, clusters and ``(start, stop]`` data run
 through the same engine.
 
+Competing risks: :func:`~lms_prognosis.cox.finegray.fit_fine_gray` (Fine-Gray, as
+``cmprsk::crr``) and :func:`~lms_prognosis.cox.cause_specific.fit_cause_specific` (one Cox
+model per cause, absolute risk of each cause).
+
 Also here: univariable fits (:func:`fit_univariable`) and the nomogram's scales
 (:func:`nomogram_scales`), so that reports and plots only draw and format.
 """
 
 from lms_prognosis.cox.baseline import BaselineHazard, baseline_hazard
+from lms_prognosis.cox.cause_specific import CauseSpecificResult, fit_cause_specific
 from lms_prognosis.cox.design import Design, design_matrix
+from lms_prognosis.cox.finegray import FineGrayResult, fit_fine_gray
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.nomogram import NomogramScales, nomogram_scales
 from lms_prognosis.cox.partial import PartialEffect, partial_effect
@@ -43,6 +49,10 @@ __all__ = [
     "PHTest",
     "PartialEffect",
     "partial_effect",
+    "fit_fine_gray",
+    "FineGrayResult",
+    "fit_cause_specific",
+    "CauseSpecificResult",
     "design_matrix",
     "Design",
     "calibration_slope",

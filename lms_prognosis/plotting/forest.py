@@ -1,4 +1,5 @@
-"""Forest plot of hazard ratios, univariable and multivariable side by side."""
+"""Forest plot of hazard ratios: univariable and multivariable, or cause-specific and
+subdistribution (Fine-Gray), side by side."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from lms_prognosis.plotting._result import PlotResult, root_figure
 _NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
 
 
-def hr_frame(obj: Any) -> pd.DataFrame:
-    """A tidy frame ``term, hr, lower, upper, p`` from an HR table, a CoxResult or a
-    PublishedModel (``.factors``; p left empty when the source gives none).
+def hr_frame(obj: Any, cause: int | None = None) -> pd.DataFrame:
+    """A tidy frame ``term, hr, lower, upper, p`` from an HR table, a CoxResult, a
+    FineGrayResult, a CauseSpecificResult or a PublishedModel (``.factors``; p left empty
+    when the source gives none).
 
-    A table without ``term`` (or ``factor``), ``hr``, ``lower`` or ``upper`` is a
+    A table with a ``cause`` column (``CauseSpecificResult.hazard_ratios``) is reduced to the
+    rows of ``cause``, which it then needs. A table without ``term`` (or ``factor``),
+    ``hr``, ``lower`` or ``upper`` is a
     :class:`~lms_prognosis.exceptions.ColumnNotFoundError`.
 
     Examples
@@ -45,6 +49,15 @@ def hr_frame(obj: Any) -> pd.DataFrame:
         )
     if "term" not in df.columns and "factor" in df.columns:
         df = df.rename(columns={"factor": "term"})
+    if "cause" in df.columns:
+        if cause is None:
+            raise PlotError(
+                f"the table has HRs of causes {sorted(df['cause'].unique().tolist())}: "
+                f"choose one, e.g. plot_forest(cs, cause=1)"
+            )
+        if cause not in set(df["cause"]):
+            raise PlotError(f"no HRs of cause {cause}; causes: {sorted(set(df['cause']))}")
+        df = df[df["cause"] == cause]
     require_columns(df, ("term", "hr", "lower", "upper"), "HR table")
     if "p" not in df.columns:
         df["p"] = np.nan
@@ -78,9 +91,11 @@ def plot_forest(
     ax: Axes | None = None,
     *,
     labels: Mapping[str, str] | None = None,
+    fine_gray: Any = None,
+    cause: int | None = None,
     colour: str = "#0072B2",
     xlabel: str = "Hazard ratio (95% CI)",
-    titles: tuple[str, str] = ("Univariable", "Multivariable"),
+    titles: tuple[str, str] | None = None,
     xlim: tuple[float, float] | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> PlotResult:
@@ -88,12 +103,19 @@ def plot_forest(
 
     Parameters
     ----------
-    hr_table_or_cox : DataFrame, CoxResult or PublishedModel
+    hr_table_or_cox : DataFrame, CoxResult, CauseSpecificResult, FineGrayResult or PublishedModel
         The (multivariable) model: a table with ``term, hr, lower, upper[, p]``,
-        ``CoxResult.hazard_ratios`` or ``PublishedModel.factors``.
+        ``CoxResult.hazard_ratios`` or ``PublishedModel.factors``; with ``fine_gray``, the
+        cause-specific model (a CauseSpecificResult, or the CoxResult of the cause).
     univariable : same kinds, optional
         Univariable estimates (one row per term, e.g. stacked ``hazard_ratios`` of
         single-covariate fits); drawn in a panel left of the multivariable one.
+    fine_gray : FineGrayResult or table, optional
+        Subdistribution hazard ratios, drawn right of the cause-specific HRs of the first
+        argument (the two answer different questions: aetiology, and absolute risk).
+    cause : int, optional
+        The cause whose cause-specific HRs are drawn (default ``fine_gray.cause``, else
+        needed for a CauseSpecificResult).
     ax : Axes, optional
         Grid cell to draw in; it is split into the plot and text-column Axes.
     labels : mapping, optional
@@ -102,8 +124,9 @@ def plot_forest(
         Marker colour.
     xlabel : str
         Label of the HR axis.
-    titles : (str, str)
-        Panel titles when both models are drawn.
+    titles : (str, str), optional
+        Panel titles when two models are drawn (default "Univariable", "Multivariable";
+        with ``fine_gray`` "Cause-specific HR (cause k)", "Subdistribution HR (Fine-Gray)").
     xlim : (float, float), optional
         HR axis limits (shared by both panels); default spans every CI.
     figsize : tuple, optional
@@ -114,7 +137,8 @@ def plot_forest(
     PlotResult
         The figure with ``.table``: the rows drawn (term, label, y, and per model hr, lower,
         upper, p and the printed ``text``/``p_text``); ``.axes`` maps
-        ``"<model>:plot|hr|p"`` to the Axes.
+        ``"<model>:plot|hr|p"`` to the Axes. The models are ``univariable`` /
+        ``multivariable``, or ``cause_specific`` / ``fine_gray``.
 
     Notes
     -----
@@ -130,10 +154,8 @@ def plot_forest(
     >>> res.table[["term", "multivariable_text"]].values.tolist()
     [['age', '1.02 (1.00–1.04)'], ['grade[3]', '2.40 (1.50–3.90)']]
     """
-    multi = hr_frame(hr_table_or_cox)
-    models = [("multivariable", multi)]
-    if univariable is not None:
-        models.insert(0, ("univariable", hr_frame(univariable)))
+    models, titles = _models(hr_table_or_cox, univariable, fine_gray, cause, titles)
+    multi = models[-1][1] if fine_gray is None else models[0][1]
     terms = list(multi["term"]) + [
         t for _, f in models for t in f["term"] if t not in set(multi["term"])
     ]
@@ -173,22 +195,45 @@ def plot_forest(
             for h, lo, up in zip(f["hr"], f["lower"], f["upper"], strict=True)
         ]
         ptexts = [format_p(p, prefix=False) if np.isfinite(p) else "" for p in f["p"].astype(float)]
-        _text_column(hax, [y[t] for t in terms], texts, "HR (95% CI)")
+        header = "SHR (95% CI)" if name == "fine_gray" else "HR (95% CI)"
+        _text_column(hax, [y[t] for t in terms], texts, header)
         _text_column(p_ax, [y[t] for t in terms], ptexts, "p")
         for c in ("hr", "lower", "upper", "p"):
             table[f"{name}_{c}"] = f[c].to_numpy(float)
         table[f"{name}_text"] = texts
         table[f"{name}_p_text"] = ptexts
         if len(models) > 1:
-            pax.set_title(
-                titles[0] if name == "univariable" else titles[1], loc="left", fontweight="bold"
-            )
+            # long competing-risk titles go above the column headers instead of beside them
+            pad = 20.0 if fine_gray is not None else None
+            pax.set_title(titles[k], loc="left", fontweight="bold", pad=pad)
         if k == 0:
             pax.set_yticks([y[t] for t in terms], [lab[t] for t in terms])
         else:
             pax.tick_params(axis="y", left=False, labelleft=False)
         pax.set_ylim(-0.7, n - 0.3)
     return PlotResult(figure=root_figure(fig), kind="forest", axes=axes, table=table)
+
+
+def _models(
+    main: Any, univariable: Any, fine_gray: Any, cause: int | None, titles: Any
+) -> tuple[list[tuple[str, pd.DataFrame]], tuple[str, str]]:
+    """The panels to draw, in order, and their titles."""
+    if fine_gray is None:
+        models = [("multivariable", hr_frame(main, cause))]
+        if univariable is not None:
+            models.insert(0, ("univariable", hr_frame(univariable)))
+        return models, titles or ("Univariable", "Multivariable")
+    if univariable is not None:
+        raise PlotError("give univariable= or fine_gray=, not both (two panels at most)")
+    k = cause if cause is not None else getattr(fine_gray, "cause", None)
+    if k is None and isinstance(fine_gray, pd.DataFrame) and "cause" in fine_gray:
+        k = int(fine_gray["cause"].iloc[0])
+    models = [("cause_specific", hr_frame(main, k)), ("fine_gray", hr_frame(fine_gray, k))]
+    default = (
+        "Cause-specific HR" + (f" (cause {k})" if k is not None else ""),
+        "Subdistribution HR (Fine-Gray)",
+    )
+    return models, titles or default
 
 
 def _g_label(value: float, _pos: int | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Per-patient predicted survival curves with CI bands and survival at chosen horizons."""
+"""Per-patient predicted survival curves with CI bands and survival at chosen horizons; for a
+competing-risk model, the absolute risk (cumulative incidence) of each cause."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.gridspec import SubplotSpec
+from matplotlib.lines import Line2D
 
 from lms_prognosis._format import EN_DASH, format_percent
 from lms_prognosis.exceptions import PlotError
@@ -40,6 +42,9 @@ def _tmax(model: Any, hz: np.ndarray) -> float:
     tcol = getattr(model, "time", "time")
     if isinstance(data, pd.DataFrame) and isinstance(tcol, str) and tcol in data:
         return float(data[tcol].max())
+    last = getattr(model, "max_time", None)  # competing-risk results
+    if isinstance(last, float):
+        return last
     return float(hz.max() * 1.25) if hz.size else 120.0
 
 
@@ -57,13 +62,33 @@ def _style_table(tax: Axes, names: list[str], colours: list[str], title: str) ->
     tax.set_title(title, loc="left", fontsize="medium", pad=2)
 
 
-def _predict(model: Any, new: pd.DataFrame, g: np.ndarray, hz: np.ndarray) -> pd.DataFrame:
-    """One call of ``model.predict_survival`` on the curve grid and the horizons."""
-    pred = model.predict_survival(new, np.unique(np.r_[g, hz]))
-    need = {"patient", "time", "surv"}
+def _predict(
+    model: Any, new: pd.DataFrame, g: np.ndarray, hz: np.ndarray, causes: Sequence[int] | None
+) -> tuple[pd.DataFrame, str]:
+    """One call of ``model.predict_survival`` (or ``predict_cif``) on the curve grid and the
+    horizons: long frame patient, cause, time, value[, lower, upper], and "surv" or "cif"."""
+    times = np.unique(np.r_[g, hz])
+    if hasattr(model, "predict_survival"):
+        pred, kind = model.predict_survival(new, times), "surv"
+    elif hasattr(model, "predict_cif"):
+        pred, kind = model.predict_cif(new, times), "cif"
+    else:
+        raise PlotError(
+            f"model must have predict_survival or predict_cif, got {type(model).__name__}"
+        )
+    need = {"patient", "time", kind}
     if not need <= set(pred.columns):
-        raise PlotError(f"predict_survival must return {sorted(need)}, got {list(pred.columns)}")
-    return pred
+        raise PlotError(f"the prediction must have {sorted(need)}, got {list(pred.columns)}")
+    if "cause" not in pred.columns:
+        pred = pred.assign(cause=getattr(model, "cause", 0 if kind == "surv" else 1))
+    if causes is not None:
+        missing = sorted(set(causes) - set(pred["cause"]))
+        if missing:
+            raise PlotError(
+                f"the model predicts no cause {missing}; causes: {sorted(set(pred['cause']))}"
+            )
+        pred = pred[pred["cause"].isin(list(causes))]
+    return pred.rename(columns={kind: "value"}), kind
 
 
 def _has_ci(pred: pd.DataFrame, ci: bool) -> bool:
@@ -103,10 +128,16 @@ def _curve_and_table_axes(
 
 
 def _draw_curve(
-    ax: Axes, p: pd.DataFrame, at: pd.DataFrame, colour: str, name: str, has_ci: bool
+    ax: Axes,
+    p: pd.DataFrame,
+    at: pd.DataFrame,
+    colour: str,
+    name: str | None,
+    has_ci: bool,
+    ls: str = "-",
 ) -> None:
     """One patient's step curve, its CI band and the markers at the horizons."""
-    ax.step(p["time"], p["surv"], where="post", color=colour, label=name, zorder=3)
+    ax.step(p["time"], p["value"], where="post", color=colour, label=name, ls=ls, zorder=3)
     if has_ci:
         ax.fill_between(
             p["time"],
@@ -120,7 +151,7 @@ def _draw_curve(
         )
     ax.plot(
         at["time"],
-        at["surv"],
+        at["value"],
         ls="none",
         marker="o",
         ms=4.5,
@@ -134,7 +165,7 @@ def _draw_curve(
 def _write_values(tax: Axes, at: pd.DataFrame, ypos: int, colour: str, has_ci: bool) -> None:
     """One patient's row of the table: survival (and CI) under each horizon."""
     for _, r in at.iterrows():
-        txt = format_percent(r["surv"], 0)
+        txt = format_percent(r["value"], 0)
         if has_ci:
             txt += f" ({100 * r['lower']:.0f}{EN_DASH}{100 * r['upper']:.0f})"
         tax.text(
@@ -149,7 +180,13 @@ def _write_values(tax: Axes, at: pd.DataFrame, ypos: int, colour: str, has_ci: b
 
 
 def _finish_curve_axes(
-    ax: Axes, hz: np.ndarray, tmax: float, mark_ticks: bool, xlabel: str, ylabel: str
+    ax: Axes,
+    hz: np.ndarray,
+    tmax: float,
+    mark_ticks: bool,
+    xlabel: str,
+    ylabel: str,
+    cause_styles: dict[str, str] | None = None,
 ) -> None:
     """Horizon guides, limits, ticks, labels and the legend of the curve Axes."""
     for t in hz:
@@ -159,7 +196,17 @@ def _finish_curve_axes(
     ax.set_xticks(np.unique(np.r_[month_ticks(tmax), hz]) if mark_ticks else month_ticks(tmax))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best", title="Patient", alignment="left")
+    if not cause_styles:
+        ax.legend(loc="best", title="Patient", alignment="left")
+        return
+    # one legend: colour = patient, line style = cause; absolute risks rise from the
+    # lower left, so the upper left is free
+    handles, names = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="0.3", ls=ls) for ls in cause_styles.values()]
+    ax.legend(handles, names + list(cause_styles), loc="upper left", alignment="left")
+
+
+_LINESTYLES = ("-", "--", ":", "-.")
 
 
 def plot_patient(
@@ -172,24 +219,29 @@ def plot_patient(
     tmax: float | None = None,
     labels: Sequence[str] | None = None,
     ci: bool = True,
+    causes: Sequence[int] | None = None,
+    cause_labels: dict[int, str] | None = None,
     palette: Any = "okabe_ito",
     xlabel: str = "Time (months)",
-    ylabel: str = "Predicted survival probability",
+    ylabel: str | None = None,
     mark_ticks: bool = False,
     table_height: float | None = None,
     figsize: tuple[float, float] = (6.0, 4.6),
 ) -> PlotResult:
-    """Predicted survival curves of individual patients, with survival at the horizons.
+    """Predicted survival (or absolute risk of each cause) of individual patients.
 
     Parameters
     ----------
-    model : CoxResult or PublishedModel
+    model : CoxResult, PublishedModel, CauseSpecificResult or FineGrayResult
         Anything with ``predict_survival(newdata, times)`` returning the long frame
-        ``patient, time, surv, lower, upper`` (``patient`` = newdata's index).
+        ``patient, time, surv, lower, upper`` (``patient`` = newdata's index), or a
+        competing-risk model with ``predict_cif(newdata, times)`` (``patient[, cause], time,
+        cif, lower, upper``): then the curves are the absolute risk (cumulative incidence)
+        of each cause, one line style per cause.
     patients : DataFrame, Series or dict
         One row per patient with the model's covariates; the index names the patients.
     times : sequence of float
-        Horizons (months) at which survival is marked on the curves and printed, with its
+        Horizons (months) at which the value is marked on the curves and printed, with its
         CI, in a table below them (its own Axes sharing x, so values sit under the
         horizons).
     ax : Axes, optional
@@ -197,30 +249,38 @@ def plot_patient(
     grid : sequence of float, optional
         Times of the curve; default 200 points from 0 to ``tmax``.
     tmax : float, optional
-        End of the time axis; default the model's last follow-up time (``model.data``) or
-        1.25 x the last horizon.
+        End of the time axis; default the model's last follow-up time (``model.data`` or
+        ``model.max_time``) or 1.25 x the last horizon.
     labels : sequence of str, optional
         Patient labels; default the index.
     ci : bool
-        Shade the pointwise CI of each curve (log scale, as the model reports it). Models
-        without CIs (published models: NaN) get curves and values only.
+        Shade the pointwise CI of each curve (as the model reports it). Models without CIs
+        (published models: NaN) get curves and values only.
+    causes : sequence of int, optional
+        Competing-risk models: the causes to draw (default all the model predicts).
+    cause_labels : dict, optional
+        Names of the causes, e.g. ``{1: "LMS death", 2: "other causes"}`` (default
+        "cause 1", "cause 2").
     mark_ticks : bool
         Add the horizons to the x ticks.
     table_height : float, optional
         Height of the table relative to the curves.
     palette, xlabel, ylabel, figsize
-        Appearance.
+        Appearance (default ylabel by model kind).
 
     Returns
     -------
     PlotResult
         The figure with ``.table``: the predictions drawn at the horizons (patient, time,
-        surv, lower, upper, label), and ``.axes`` (``"curve"``, ``"table"``).
+        surv, lower, upper, label; for a competing-risk model patient, cause, time, cif,
+        lower, upper, label), and ``.axes`` (``"curve"``, ``"table"``).
 
     Notes
     -----
     Nothing is estimated here: curves and horizon values both come from one call of
-    ``model.predict_survival`` (R ``survfit(coxph, newdata=)`` conventions for a CoxResult).
+    ``model.predict_survival`` (R ``survfit(coxph, newdata=)`` conventions for a CoxResult)
+    or ``model.predict_cif``. For a competing-risk model the values are absolute risks:
+    the probability of dying of that cause by the horizon, other causes accounted for.
 
     Examples
     --------
@@ -241,29 +301,42 @@ def plot_patient(
     hz = np.asarray(sorted(times), float)
     tmax = _tmax(model, hz) if tmax is None else float(tmax)
     g = np.linspace(0.0, tmax, 200) if grid is None else np.asarray(grid, float)
-    pred = _predict(model, new, g, hz)
+    pred, kind = _predict(model, new, g, hz, causes)
     ids = list(new.index)
     names = dict(zip(ids, labels if labels is not None else [str(i) for i in ids], strict=True))
     colours = colour_map(ids, palette)
+    cause_ids = sorted(set(pred["cause"])) if kind == "cif" else [0]
+    cnames = {c: (cause_labels or {}).get(c, f"cause {c}") for c in cause_ids}
+    styles = {c: _LINESTYLES[i % len(_LINESTYLES)] for i, c in enumerate(cause_ids)}
+    lines = [(pid, c) for pid in ids for c in cause_ids]
 
     fig, spec, given = panel_spec(ax, figsize)
-    ax, tax = _curve_and_table_axes(fig, spec, given, len(ids), table_height)
+    ax, tax = _curve_and_table_axes(fig, spec, given, len(lines), table_height)
     rows = []
     has_ci = _has_ci(pred, ci)
-    for k, pid in enumerate(ids):
-        p = pred[pred["patient"] == pid].sort_values("time")
+    row_names = []
+    for k, (pid, c) in enumerate(lines):
+        p = pred[(pred["patient"] == pid) & (pred["cause"] == c)].sort_values("time")
         at = p[np.isin(p["time"].to_numpy(float), hz)]
-        _draw_curve(ax, p, at, colours[pid], names[pid], has_ci)
-        _write_values(tax, at, len(ids) - 1 - k, colours[pid], has_ci)
-        keep = ["patient", "time", "surv"] + (["lower", "upper"] if has_ci else [])
-        rows.append(at[keep].assign(label=names[pid]))
-    _finish_curve_axes(ax, hz, tmax, mark_ticks, xlabel, ylabel)
-    what = "Predicted survival (95% CI)" if has_ci else "Predicted survival"
+        first = c == cause_ids[0]
+        _draw_curve(ax, p, at, colours[pid], names[pid] if first else None, has_ci, styles[c])
+        _write_values(tax, at, len(lines) - 1 - k, colours[pid], has_ci)
+        keep = ["patient", "time", "value"] + (["lower", "upper"] if has_ci else [])
+        keep = keep if kind == "surv" else ["patient", "cause", *keep[1:]]
+        rows.append(at[keep].assign(label=names[pid]).rename(columns={"value": kind}))
+        multi = kind == "cif" and len(cause_ids) > 1
+        row_names.append(f"{names[pid]}, {cnames[c]}" if multi else names[pid])
+    default_y = "Predicted survival probability" if kind == "surv" else "Absolute risk"
+    if kind == "cif" and len(cause_ids) == 1:
+        default_y += f" of {cnames[cause_ids[0]]}"
+    multi_cause = {cnames[c]: styles[c] for c in cause_ids} if len(cause_ids) > 1 else None
+    _finish_curve_axes(ax, hz, tmax, mark_ticks, xlabel, ylabel or default_y, multi_cause)
+    what = "Predicted survival" if kind == "surv" else "Absolute risk"
     _style_table(
         tax,
-        [names[i] for i in ids],
-        [colours[i] for i in ids],
-        f"{what} at " + ", ".join(_horizon_text(t) for t in hz),
+        row_names,
+        [colours[pid] for pid, _ in lines],
+        f"{what}{' (95% CI)' if has_ci else ''} at " + ", ".join(_horizon_text(t) for t in hz),
     )
     return PlotResult(
         figure=root_figure(fig),

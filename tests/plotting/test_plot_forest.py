@@ -87,3 +87,45 @@ def test_infinite_limits_are_clipped_not_fatal():
     lo, hi = res.axes["multivariable:plot"].get_xlim()
     assert np.isfinite(lo) and np.isfinite(hi) and lo > 0
     assert res.table["multivariable_text"].iloc[0].startswith("2.00")
+
+
+@pytest.fixture(scope="module")
+def competing(cohort_df):
+    import warnings
+
+    from lms_prognosis import fit_cause_specific, fit_fine_gray, simulate_cohort
+
+    df = simulate_cohort(n=400, seed=5, competing_risks=True).data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_cause_specific(df, ["age", "grade"]), fit_fine_gray(df, ["age", "grade"])
+
+
+def test_cause_specific_and_subdistribution_side_by_side(competing):
+    cs, fg = competing
+    res = plot_forest(cs, fine_gray=fg)
+    tab = res.table
+    hr1 = cs.hazard_ratios[cs.hazard_ratios["cause"] == 1]
+    np.testing.assert_allclose(tab["cause_specific_hr"], hr1["hr"])
+    np.testing.assert_allclose(tab["fine_gray_hr"], fg.hazard_ratios["hr"])
+    left, right = res.axes["cause_specific:plot"], res.axes["fine_gray:plot"]
+    assert left.get_title(loc="left") == "Cause-specific HR (cause 1)"
+    assert right.get_title(loc="left") == "Subdistribution HR (Fine-Gray)"
+    assert res.axes["fine_gray:hr"].get_title(loc="left") == "SHR (95% CI)"
+    res.canvas.draw()
+    assert left.get_position().x1 < right.get_position().x0
+    assert left.get_xlim() == right.get_xlim()
+    # the other cause on request
+    res2 = plot_forest(cs, fine_gray=fg, cause=2)
+    hr2 = cs.hazard_ratios[cs.hazard_ratios["cause"] == 2]
+    np.testing.assert_allclose(res2.table["cause_specific_hr"], hr2["hr"])
+
+
+def test_cause_specific_needs_a_cause(competing):
+    cs, fg = competing
+    with pytest.raises(PlotError, match="choose one"):
+        plot_forest(cs)
+    assert len(plot_forest(cs, cause=2).table) == 3
+    with pytest.raises(PlotError, match="not both"):
+        plot_forest(cs, univariable=cs.models[1], fine_gray=fg)
+    assert plot_forest(fg).table["multivariable_hr"].tolist() == fg.hazard_ratios["hr"].tolist()
