@@ -35,6 +35,7 @@ from lms_prognosis.cox.engine import (
     prepare_sorted,
     sort_order,
 )
+from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.zph import PHTest
 from lms_prognosis.exceptions import CoxError, CoxWarning
@@ -60,8 +61,10 @@ def fit_cox(
 
     Parameters
     ----------
-    df : DataFrame or Cohort
-        One row per patient.
+    df : DataFrame, Cohort or Imputed
+        One row per patient; an :class:`~lms_prognosis.impute.Imputed` (``lp.impute(...)``)
+        is fitted once per completed data set and pooled by Rubin's rules: the result is then
+        a :class:`~lms_prognosis.cox.pool.PooledResult` (see ``lms_prognosis.cox.pool``).
     covariates : list of str
         Columns of ``df``. Numeric columns enter as they are; boolean columns as
         True vs False; categorical/object columns with treatment contrasts (first level
@@ -154,6 +157,9 @@ def fit_cox(
     These are R's numbers: ``coxph(Surv(time, event) ~ age + grade)``, ``survfit(fit,
     newdata = new)``, ``cox.zph(fit)`` and ``summary(fit)$concordance`` on the same data.
     """
+    if is_imputed(df):  # lp.impute(...): one fit per data set, pooled (cox/pool.py)
+        kw = dict(time=time, event=event, ties=ties, strata=strata, conf_level=conf_level)
+        return pool_imputed(df, fit_cox, covariates, **kw)
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
     sd = survival_data(df, time, event, covariates=covs, strata=strata_cols)
     if not sd.dropped.empty:
