@@ -31,10 +31,13 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         CoxResult,
         NomogramScales,
         PHTest,
+        PooledResult,
         UnivariableResult,
         fit_cox,
         fit_univariable,
         nomogram_scales,
+        pool,
+        pool_scalar,
     )
     from lms_prognosis.evaluate import (
         BrierResult,
@@ -72,6 +75,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         StyleError,
         SurvivalDataError,
     )
+    from lms_prognosis.impute import Imputed, impute
     from lms_prognosis.literature import (
         ModelApplication,
         PublishedModel,
@@ -166,6 +170,12 @@ _PUBLIC: dict[str, str] = {
     "fit_cox": "cox",
     "CoxResult": "cox",
     "PHTest": "cox",
+    # multiple imputation (issue 15)
+    "impute": "impute",
+    "Imputed": "impute",
+    "pool": "cox",
+    "pool_scalar": "cox",
+    "PooledResult": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",

@@ -66,8 +66,8 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, dfcom: float = np.inf) -
     --------
     >>> q = np.array([[1.0], [1.2], [0.9]]); u = np.array([[0.04], [0.05], [0.045]])
     >>> rubin(q, u, dfcom=50)[["estimate", "df", "fmi"]].round(3)
-       estimate      df    fmi
-    0     1.033  10.853  0.393
+       estimate     df    fmi
+    0     1.033  8.425  0.512
     """
     q = np.atleast_2d(np.asarray(estimates, dtype=float))
     u = np.atleast_2d(np.asarray(variances, dtype=float))

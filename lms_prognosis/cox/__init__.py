@@ -11,7 +11,8 @@ concept, and other subpackages import them from here:
 * :func:`~lms_prognosis.cox.baseline.baseline_hazard` -- the Breslow / Efron baseline hazard,
   also for a fixed linear predictor (offset);
 * :func:`~lms_prognosis.cox.slope.calibration_slope` -- R ``coxph(Surv ~ lp)``;
-* :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``.
+* :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``;
+* :func:`~lms_prognosis.cox.pool.pool` -- Rubin's rules for fits on imputed data (``mice::pool``).
 
 Also here: univariable fits (:func:`fit_univariable`) and the nomogram's scales
 (:func:`nomogram_scales`), so that reports and plots only draw and format.
@@ -21,6 +22,7 @@ from lms_prognosis.cox.baseline import BaselineHazard, baseline_hazard
 from lms_prognosis.cox.design import Design, design_matrix
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.nomogram import NomogramScales, nomogram_scales
+from lms_prognosis.cox.pool import PooledResult, pool, pool_scalar
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.slope import CalibrationSlope, calibration_slope
 from lms_prognosis.cox.univariable import UnivariableResult, fit_univariable
@@ -43,4 +45,7 @@ __all__ = [
     "UnivariableResult",
     "nomogram_scales",
     "NomogramScales",
+    "pool",
+    "pool_scalar",
+    "PooledResult",
 ]

@@ -148,7 +148,9 @@ class PooledResult(Result):
 
     def _display_frame(self) -> pd.DataFrame:
         t = self.hazard_ratios
-        hr = [format_hr(h, lo, up) for h, lo, up in zip(t["hr"], t["lower"], t["upper"], strict=True)]
+        hr = [
+            format_hr(h, lo, up) for h, lo, up in zip(t["hr"], t["lower"], t["upper"], strict=True)
+        ]
         return pd.DataFrame(
             {
                 "term": t["term"],
@@ -312,7 +314,7 @@ def pool_scalar(
     --------
     >>> pool_scalar([0.70, 0.72, 0.69], [0.02, 0.02, 0.021], scale="logit").round(3)
        estimate  lower  upper  scale     se      df    riv  lambda    fmi  m
-    0     0.703  0.658  0.745  logit  0.101  41.434  0.185   0.156  0.194  3
+    0     0.703  0.641  0.759  logit  0.129  10.743  0.759   0.431  0.514  3
     """
     est = np.asarray(estimates, dtype=float)
     se = np.asarray(std_errors, dtype=float)
@@ -351,9 +353,7 @@ def _transform(scale: str) -> tuple[Callable[[Any], Any], ...]:
     return (lambda x: x), (lambda y: y), (lambda x: np.ones_like(x))
 
 
-def pool_imputed(
-    imputed: Imputed, fit: Callable[..., Any], covariates: Any, **kwargs: Any
-) -> Any:
+def pool_imputed(imputed: Imputed, fit: Callable[..., Any], covariates: Any, **kwargs: Any) -> Any:
     """Fit ``fit(data, covariates, **kwargs)`` on each completed data set and pool.
 
     Warnings raised by the m fits are shown once each. The result's ``n`` and ``dropped``

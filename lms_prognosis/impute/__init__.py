@@ -9,7 +9,27 @@ Fitting functions accept an :class:`Imputed` and pool by Rubin's rules
 (:func:`lms_prognosis.cox.pool.pool`).
 """
 
+import sys
+import types
+from typing import Any
+
 from lms_prognosis.impute.impute import impute
 from lms_prognosis.impute.result import Imputed
 
 __all__ = ["impute", "Imputed"]
+
+
+class _CallableModule(types.ModuleType):
+    """``lp.impute`` is both this subpackage and the function :func:`impute`.
+
+    Python binds a subpackage to the parent's attribute of the same name when it is first
+    imported (``lms_prognosis.cox`` imports it), which would hide the function
+    ``lp.impute`` of design.md section 4; calling the subpackage calls the function, so
+    ``lp.impute(df)`` works in either case.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Imputed:
+        return impute(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -35,7 +35,9 @@ class ColumnCode:
     @property
     def levels(self) -> int:
         """Dummy columns as a predictor: categories - 1 for a category of 3+ levels, else 0."""
-        return len(self.categories) - 1 if self.kind == "category" and len(self.categories) > 2 else 0
+        return (
+            len(self.categories) - 1 if self.kind == "category" and len(self.categories) > 2 else 0
+        )
 
 
 def _kind(col: pd.Series) -> str:
@@ -83,9 +85,7 @@ def encode(frame: pd.DataFrame, codes: Sequence[ColumnCode]) -> pd.DataFrame:
                 )
             data[c.alias] = values.to_numpy(dtype=float)
         else:
-            data[c.alias] = pd.to_numeric(col.astype(object), errors="coerce").to_numpy(
-                dtype=float
-            )
+            data[c.alias] = pd.to_numeric(col.astype(object), errors="coerce").to_numpy(dtype=float)
     return pd.DataFrame(data, index=frame.index)
 
 
@@ -188,10 +188,11 @@ def _engine() -> tuple[Any, Any]:
             endog = self.data[vname].to_numpy(dtype=float)[ix]
             return endog, self._exog(vname)[ix], {}, {}
 
-        def get_split_data(self, vname: str) -> tuple[np.ndarray, ...]:
+        def get_split_data(self, vname: str) -> tuple[Any, ...]:
             exog = self._exog(vname)
             endog = self.data[vname].to_numpy(dtype=float)[self.ix_obs[vname]]
             return endog, exog[self.ix_obs[vname]], exog[self.ix_miss[vname]], {}, {}
+
     return _MICEData, SingularMatrixWarning
 
 

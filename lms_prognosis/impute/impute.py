@@ -125,8 +125,8 @@ def impute(
     (5, ['grade'], 0)
     >>> imp.missing_pattern
          n  age  grade  n_missing
-    0  144    1      1          0
-    1   56    1      0          1
+    0  132    1      1          0
+    1   68    1      0          1
     """
     perturbation = _check_options(m, method, n_iter, k_pmm)
     frame = as_frame(df)

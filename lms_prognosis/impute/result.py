@@ -181,7 +181,8 @@ def missing_pattern(frame: pd.DataFrame) -> pd.DataFrame:
     3  1  0  0          2
     """
     miss = frame.isna()
-    order = sorted(frame.columns, key=lambda c: (int(miss[c].sum()), list(frame.columns).index(c)))
+    n_miss = miss.sum().to_dict()
+    order = sorted(frame.columns, key=lambda c: (n_miss[c], list(frame.columns).index(c)))
     obs = (~miss[order]).astype(int)
     counts = obs.value_counts(sort=False).rename("n").reset_index()
     counts["n_missing"] = len(order) - counts[order].sum(axis=1)

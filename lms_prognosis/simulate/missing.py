@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
@@ -140,4 +141,3 @@ def _probabilities(drivers: np.ndarray, fraction: float) -> np.ndarray:
     logit = math.log(fraction / (1 - fraction))
     a = brentq(gap, logit - 20, logit + 20)
     return np.asarray(1 / (1 + np.exp(-(a + drivers))))
-
