@@ -193,7 +193,51 @@ def _engine() -> tuple[Any, Any]:
             endog = self.data[vname].to_numpy(dtype=float)[self.ix_obs[vname]]
             return endog, exog[self.ix_obs[vname]], exog[self.ix_miss[vname]], {}, {}
 
+        def impute_pmm(self, vname: str) -> None:
+            """Predictive mean matching with mice's type-1 matching.
+
+            statsmodels predicts the observed AND the missing cases with the drawn parameters
+            (type-2 matching), which understates the between-imputation variance (van Buuren
+            2018, section 3.4.2; here the pooled SE of a 60%-missing binary covariate was a
+            third too small). mice predicts the observed cases with the estimates and the
+            missing ones with the draw; so do we. Donors: one of the ``k_pmm`` nearest.
+            """
+            endog, exog_obs, exog_miss, _, _ = self.get_split_data(vname)
+            fitted = exog_obs @ np.asarray(self.results[vname].params)
+            wanted = exog_miss @ np.asarray(self.params[vname])
+            self._store_changes(vname, pmm_draw(endog, fitted, wanted, self.k_pmm, self.rng))
+
     return _MICEData, SingularMatrixWarning
+
+
+def pmm_draw(
+    observed: np.ndarray,
+    fitted: np.ndarray,
+    wanted: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """For each ``wanted`` prediction, the observed value of one of the ``k`` donors whose
+    ``fitted`` prediction is nearest (chosen at random).
+
+    Examples
+    --------
+    >>> pmm_draw(np.array([1.0, 2, 3, 4]), np.array([1.0, 2, 3, 4]), np.array([3.9]), 1,
+    ...          np.random.default_rng(0)).tolist()
+    [4.0]
+    """
+    order = np.argsort(fitted, kind="stable")
+    fitted, observed = fitted[order], observed[order]
+    k = min(k, fitted.size)
+    pos = np.searchsorted(fitted, wanted)
+    window = pos[:, None] + np.arange(-k, k)[None, :]
+    outside = (window < 0) | (window >= fitted.size)
+    window = np.clip(window, 0, fitted.size - 1)
+    dist = np.abs(fitted[window] - wanted[:, None])
+    dist[outside] = np.inf
+    nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    pick = nearest[np.arange(len(wanted)), rng.integers(0, k, len(wanted))]
+    return observed[window[np.arange(len(wanted)), pick]]
 
 
 def run_chain(

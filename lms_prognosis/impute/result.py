@@ -17,6 +17,7 @@ import pandas as pd
 
 from lms_prognosis._results import Result
 from lms_prognosis.exceptions import LMSPrognosisError
+from lms_prognosis.impute._newdata import complete_new
 
 __all__ = ["Imputed"]
 
@@ -131,8 +132,6 @@ class Imputed(Result):
         Hoogland J et al. Handling missing predictor values when validating and applying a
         prediction model to new patients. Stat Med 2020;39:3591-607.
         """
-        from lms_prognosis.impute._newdata import complete_new  # statsmodels on first use
-
         if not self._codes:
             raise LMSPrognosisError(
                 "this Imputed was transformed with .map(); impute new patients with the "
