@@ -99,8 +99,17 @@ def impute(
     the patient's time, the approximation White & Royston (2009) recommend for a Cox analysis
     model. Predictive mean matching draws each imputed value from the k_pmm observed values
     whose predictions are closest, so booleans and categories keep their categories and
-    numbers their observed range (van Buuren 2018, section 3.4). Interactions or non-linear
-    terms of the analysis model are not in the imputation model.
+    numbers their observed range (van Buuren 2018, section 3.4); matching is mice's type 1
+    (observed cases predicted with the estimates, missing ones with the parameter draw).
+    Interactions or non-linear terms of the analysis model are not in the imputation model.
+
+    The outcome enters linearly (White & Royston's approximation), which attenuates the
+    effect of a heavily missing covariate when other covariates have strong effects: with
+    60% of a binary covariate (true log-HR 0.69) missing completely at random and one normal
+    covariate of log-HR 1 per SD, the pooled log-HR was 0.63 (n = 20,000, 3 replicates);
+    on the simulated LMS cohorts of ``benchmarks/bench_impute.py`` the pooled estimates were
+    within Monte-Carlo error of the truth. Substantive-model-compatible imputation (SMC-FCS,
+    Bartlett et al. 2015) removes this bias; it is not implemented.
 
     References
     ----------
@@ -111,6 +120,8 @@ def impute(
     Bartlett JW, Taylor JMG. Missing covariates in competing risks analysis. Biostatistics
     2016;17:751-63.
     van Buuren S. Flexible Imputation of Missing Data, 2nd ed. CRC Press, 2018.
+    Bartlett JW et al. Multiple imputation of covariates by fully conditional specification:
+    accommodating the substantive model. Stat Methods Med Res 2015;24:462-87.
 
     Examples
     --------
