@@ -53,7 +53,7 @@ class Imputed(Result):
         One row per combination of missing covariates, as R's ``mice::md.pattern``: n
         (patients with this pattern), one column per covariate (1 observed, 0 missing, the
         covariates ordered by how often they are missing), n_missing (covariates missing in
-        the pattern); the most common pattern first within each n_missing.
+        the pattern); rows in md.pattern's order (patterns sorted from all observed down).
     convergence : DataFrame
         variable, chain, iteration, mean, sd: the mean and SD of the imputed values after each
         iteration of each chain (R's ``imp$chainMean`` and ``sqrt(imp$chainVar)``); chains
@@ -185,7 +185,5 @@ def missing_pattern(frame: pd.DataFrame) -> pd.DataFrame:
     obs = (~miss[order]).astype(int)
     counts = obs.value_counts(sort=False).rename("n").reset_index()
     counts["n_missing"] = len(order) - counts[order].sum(axis=1)
-    counts = counts.sort_values(
-        ["n_missing", "n", *order], ascending=[True, False] + [False] * len(order), kind="stable"
-    )
+    counts = counts.sort_values(order, ascending=False, kind="stable")  # R's row order
     return counts[["n", *order, "n_missing"]].reset_index(drop=True).astype(np.int64)

@@ -3,7 +3,9 @@ bad input, the missing-data pattern, and truth recovery on simulated cohorts."""
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ from lms_prognosis.exceptions import DataWarning, LMSPrognosisError, SurvivalDat
 from lms_prognosis.impute.impute import outcome_predictors
 from lms_prognosis.impute.result import missing_pattern
 
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 COVS = ["age", "grade", "necrosis", "size_cm", "vascular_invasion", "aneuploidy", "margin"]
 
 
@@ -152,6 +155,19 @@ def test_missing_pattern_as_md_pattern(cohort, imputed):
     assert pat.loc[pat["n_missing"] == 2, "n"].item() == both
     small = pd.DataFrame({"a": [1, None, None], "b": [None, None, 2]})
     assert missing_pattern(small)["n_missing"].tolist() == [1, 1, 2]
+
+
+def test_missing_pattern_equals_rs_md_pattern():
+    ref = json.loads((REF_DIR / "mice_pool.json").read_text())["md_pattern"]
+    lung = pd.read_csv(REF_DIR / "data" / "lung.csv")
+    pat = missing_pattern(lung[ref["covariates"]])
+    assert list(pat.columns[1:-1]) == ref["columns"]
+    assert pat["n"].tolist() == ref["n"]
+    assert pat[ref["columns"]].values.tolist() == ref["pattern"]
+    assert pat["n_missing"].tolist() == ref["n_missing"]
+    imp = lp.impute(lung, m=2, seed=1, covariates=ref["covariates"])
+    t = imp.table.set_index("variable").loc[ref["columns"], "n_missing"]
+    assert t.tolist() == ref["missing_per_column"]
 
 
 def test_fraction_of_missing_information_and_convergence(imputed):

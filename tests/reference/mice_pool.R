@@ -76,6 +76,22 @@ cases <- list(
   lung = run_case("lung", "Surv(time, event) ~ age + sex + ph.ecog + ph.karno + meal.cal + wt.loss")
 )
 
+# the missing-data pattern of the lung covariates before imputation, as mice::md.pattern
+lung_raw <- read.csv(file.path("data", "lung.csv"))
+lung_covs <- c("age", "sex", "ph.ecog", "ph.karno", "meal.cal", "wt.loss")
+mdp <- md.pattern(lung_raw[, lung_covs], plot = FALSE)
+pattern_rows <- seq_len(nrow(mdp) - 1)
+md_pattern <- list(
+  call = paste0("md.pattern(read.csv('data/lung.csv')[, c('age', 'sex', 'ph.ecog', ",
+                "'ph.karno', 'meal.cal', 'wt.loss')], plot = FALSE)"),
+  data = "lung", covariates = lung_covs,
+  columns = colnames(mdp)[seq_len(ncol(mdp) - 1)],
+  n = num(as.integer(rownames(mdp)[pattern_rows])),
+  pattern = unname(lapply(pattern_rows, function(i) num(mdp[i, seq_len(ncol(mdp) - 1)]))),
+  n_missing = num(mdp[pattern_rows, ncol(mdp)]),
+  missing_per_column = num(mdp[nrow(mdp), seq_len(ncol(mdp) - 1)])
+)
+
 meta <- list(
   R = R.version.string, survival = as.character(packageVersion("survival")),
   mice = as.character(packageVersion("mice")), script = "tests/reference/mice_pool.R",
@@ -83,5 +99,5 @@ meta <- list(
                "summary: summary(pool(fit), conf.int = TRUE). Terms in R's order (grade2, grade3",
                "are Python's grade[2], grade[3]). dfcom default = nevent - length(coef).")
 )
-writeLines(toJSON(list(meta = meta, cases = cases), auto_unbox = TRUE, digits = NA,
+writeLines(toJSON(list(meta = meta, cases = cases, md_pattern = md_pattern), auto_unbox = TRUE, digits = NA,
                   pretty = TRUE, null = "null", na = "null"), "mice_pool.json")
