@@ -233,3 +233,17 @@ def test_pooled_estimates_are_within_sampling_error_of_the_truth():
     ubar = np.mean([f.vcov.to_numpy() for f in mi.fits], axis=0)
     b = np.cov(np.array([f.coef.to_numpy() for f in mi.fits]).T)
     assert _wald(hr["coef"].to_numpy(), truth.to_numpy(), ubar + (1 + 1 / 10) * b) > 0.01
+
+
+def test_competing_events_enter_the_imputation_model_and_pool():
+    c = lp.simulate_cohort(
+        600, seed=6, competing_risks=True, missing={"aneuploidy": 0.3}, missing_mechanism="MAR"
+    )
+    assert (c.data["event"] == 2).any()
+    imp = lp.impute(c, m=3, seed=1, covariates=["age", "grade", "aneuploidy"])
+    assert imp.datasets[0]["aneuploidy"].notna().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = lp.fit_cox(imp, ["age", "aneuploidy"])  # cause-specific: event 2 censored
+    assert fit.n_events == int((c.data["event"] == 1).sum())
+    assert fit.dfcom == fit.n_events - 2
