@@ -247,3 +247,17 @@ def test_competing_events_enter_the_imputation_model_and_pool():
         fit = lp.fit_cox(imp, ["age", "aneuploidy"])  # cause-specific: event 2 censored
     assert fit.n_events == int((c.data["event"] == 1).sum())
     assert fit.dfcom == fit.n_events - 2
+
+
+def test_lp_impute_is_callable_whichever_module_was_imported_first():
+    # importing lms_prognosis.cox first binds the subpackage to lp.impute; it stays callable
+    import subprocess
+    import sys
+
+    code = (
+        "import lms_prognosis.cox, lms_prognosis as lp, pandas as pd; "
+        "df = pd.DataFrame({'time': [1.0, 2, 3, 4], 'event': [1, 0, 1, 1], "
+        "'age': [50.0, None, 70, 61]}); print(lp.impute(df, m=2).m)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2"
