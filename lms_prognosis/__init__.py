@@ -34,12 +34,15 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         NomogramScales,
         PartialEffect,
         PHTest,
+        PooledResult,
         UnivariableResult,
         fit_cause_specific,
         fit_cox,
         fit_fine_gray,
         fit_univariable,
         nomogram_scales,
+        pool,
+        pool_scalar,
     )
     from lms_prognosis.evaluate import (
         BrierResult,
@@ -77,6 +80,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         StyleError,
         SurvivalDataError,
     )
+    from lms_prognosis.impute import Imputed, impute
     from lms_prognosis.literature import (
         ModelApplication,
         PublishedModel,
@@ -200,6 +204,12 @@ _PUBLIC: dict[str, str] = {
     "FineGrayResult": "cox",
     "fit_cause_specific": "cox",
     "CauseSpecificResult": "cox",
+    # multiple imputation (issue 15)
+    "impute": "impute",
+    "Imputed": "impute",
+    "pool": "cox",
+    "pool_scalar": "cox",
+    "PooledResult": "cox",
     # evaluate
     "concordance": "evaluate",
     "calibration": "evaluate",

@@ -13,7 +13,8 @@ concept, and other subpackages import them from here:
 * :func:`~lms_prognosis.cox.slope.calibration_slope` -- R ``coxph(Surv ~ lp)``;
 * :func:`~lms_prognosis.cox.zph.cox_zph` -- R ``cox.zph``;
 * :func:`~lms_prognosis.cox.partial.partial_effect` -- the hazard ratio of one variable
-  through every term that contains it (splines, interactions).
+  through every term that contains it (splines, interactions);
+* :func:`~lms_prognosis.cox.pool.pool` -- Rubin's rules for fits on imputed data (``mice::pool``).
 
 Formula terms (``"age:grade"``, ``"age*grade"``, ``"ns(size_cm, df=3)"``, ``"rcs(age, 4)"``)
 are parsed in :mod:`~lms_prognosis.cox._terms` and their bases are R's
@@ -35,6 +36,7 @@ from lms_prognosis.cox.finegray import FineGrayResult, fit_fine_gray
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.nomogram import NomogramScales, nomogram_scales
 from lms_prognosis.cox.partial import PartialEffect, partial_effect
+from lms_prognosis.cox.pool import PooledResult, pool, pool_scalar
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.slope import CalibrationSlope, calibration_slope
 from lms_prognosis.cox.univariable import UnivariableResult, fit_univariable
@@ -63,4 +65,7 @@ __all__ = [
     "UnivariableResult",
     "nomogram_scales",
     "NomogramScales",
+    "pool",
+    "pool_scalar",
+    "PooledResult",
 ]

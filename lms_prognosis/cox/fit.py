@@ -43,6 +43,7 @@ from lms_prognosis.cox.engine import (
     prepare_sorted,
     sort_order,
 )
+from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.zph import PHTest
 from lms_prognosis.exceptions import CoxError, CoxWarning
@@ -72,8 +73,10 @@ def fit_cox(
 
     Parameters
     ----------
-    df : DataFrame or Cohort
-        One row per patient.
+    df : DataFrame, Cohort or Imputed
+        One row per patient; an :class:`~lms_prognosis.impute.Imputed` (``lp.impute(...)``)
+        is fitted once per completed data set and pooled by Rubin's rules: the result is then
+        a :class:`~lms_prognosis.cox.pool.PooledResult` (see ``lms_prognosis.cox.pool``).
     covariates : list of str
         Columns of ``df`` or formula terms. Numeric columns enter as they are; boolean
         columns as True vs False; categorical/object columns with treatment contrasts (first
@@ -200,6 +203,9 @@ def fit_cox(
     0  ns(age, df=3)[1]  0.416     0.399
     1  ns(age, df=3)[2]  1.798     1.490
     """
+    if is_imputed(df):  # lp.impute(...): one fit per data set, pooled (cox/pool.py)
+        kw = dict(time=time, event=event, ties=ties, strata=strata, conf_level=conf_level)
+        return pool_imputed(df, fit_cox, covariates, **kw)
     covs, strata_cols = _check_arguments(covariates, strata, ties, conf_level)
     frame = as_frame(df)
     cols = frame.columns

@@ -39,6 +39,7 @@ from lms_prognosis.simulate.hazards import (
     linear_predictor,
     log_hazard_ratios,
 )
+from lms_prognosis.simulate.missing import add_missing
 from lms_prognosis.simulate.truth import Truth, make_truth
 
 #: ``Truth`` and ``SITE_PARAMETERS`` are re-exported: they were defined here before the split
@@ -60,6 +61,8 @@ def simulate_cohort(
     hazard_ratios: dict[str, float] | None = None,
     marker_hr: float | None = None,
     marker_prevalence: float = 0.5,
+    missing: dict[str, float] | None = None,
+    missing_mechanism: str = "MCAR",
 ) -> Cohort:
     """Simulate an LMS cohort whose true prognostic model is known.
 
@@ -95,6 +98,10 @@ def simulate_cohort(
         Add a new binary prognostic marker (extra boolean column ``marker``, term ``marker``),
         independent of every other covariate, with this true HR and prevalence: the study
         question of :func:`power_simulation`. Without it no marker is drawn.
+    missing, missing_mechanism : dict and {"MCAR", "MAR"}, optional
+        Expected fraction of each covariate set missing after the cohort is drawn, e.g.
+        ``{"aneuploidy": 0.6}``; MAR depends on grade and the outcome. The removed values are
+        in ``truth.parameters["removed"]`` (:mod:`~lms_prognosis.simulate.missing`).
 
     Returns
     -------
@@ -174,7 +181,8 @@ def simulate_cohort(
         marker_hr=marker_hr,
         marker_prevalence=marker_prevalence,
     )
-    return _assemble(time, event, cov, lp, log_hr, scale, params, seed)
+    cohort = _assemble(time, event, cov, lp, log_hr, scale, params, seed)
+    return add_missing(cohort, missing, missing_mechanism, rng)
 
 
 def _add_marker(

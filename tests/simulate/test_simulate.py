@@ -271,7 +271,7 @@ def test_simulate_has_no_cycle_no_local_import_and_no_foreign_private_name():
     cohort_imports = {m for m, _, _ in _imports(folder / "cohorts.py")}
     assert "lms_prognosis.simulate.planning" not in cohort_imports
     # one concept per module, each importing only the ones before it (no cycle)
-    order = ["covariates", "hazards", "truth", "cohorts", "synthetic", "planning"]
+    order = ["covariates", "hazards", "truth", "missing", "cohorts", "synthetic", "planning"]
     assert sorted(order) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     for i, name in enumerate(order):
         for module, _, _ in _imports(folder / f"{name}.py"):
