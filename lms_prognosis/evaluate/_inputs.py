@@ -129,12 +129,14 @@ def checked(
     *,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
 ) -> tuple[SurvData, dict[str, np.ndarray]]:
     """The one survival check, with per-row predictions; returns the kept rows of each.
 
     ``values`` maps a name (as it appears in ``.dropped``) to an array with one row per row
     of ``df`` (1-D, or 2-D with one column per horizon: a row with any NaN is missing). A row
-    whose covariate is missing is reported under the covariate only.
+    whose covariate is missing is reported under the covariate only. ``strata`` columns are
+    checked as the survival check's strata (a missing stratum leaves the row out).
 
     Examples
     --------
@@ -154,7 +156,13 @@ def checked(
             flag = np.where(cov_missing, 0.0, flag)
         extra[name] = flag
     sd = survival_data(
-        frame, time, event, covariates=list(covariates), weights=weights, extra=extra
+        frame,
+        time,
+        event,
+        covariates=list(covariates),
+        weights=weights,
+        strata=strata,
+        extra=extra,
     )
     full = sd.n == len(frame)
     return sd, {k: (v if full else v[sd.positions]) for k, v in values.items()}
