@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from lms_prognosis.evaluate import (
         BrierResult,
         CalibrationResult,
+        CIFCalibrationResult,
         ConcordanceResult,
         DecisionCurveResult,
         ExternalValidationResult,
@@ -176,6 +177,7 @@ _PUBLIC: dict[str, str] = {
     "decision_curve": "evaluate",
     "ConcordanceResult": "evaluate",
     "CalibrationResult": "evaluate",
+    "CIFCalibrationResult": "evaluate",
     "ValidationResult": "evaluate",
     "ExternalValidationResult": "evaluate",
     "BrierResult": "evaluate",

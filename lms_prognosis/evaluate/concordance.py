@@ -19,6 +19,7 @@ from scipy import stats
 from lms_prognosis._concordance import TIMEWTS, concordance_core, stratified_concordance
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame
+from lms_prognosis.evaluate._competing import check_cause
 from lms_prognosis.evaluate._inputs import (
     checked,
     is_model,
@@ -267,8 +268,7 @@ def _timewt(method: str, timewt: str | None, cause: int | None) -> str:
     if tw not in TIMEWTS:
         raise LMSPrognosisError(f"timewt must be one of {TIMEWTS}, not {tw!r}")
     if cause is not None:
-        if cause not in (1, 2):
-            raise LMSPrognosisError(f"cause must be 1 or 2 (an event code), not {cause!r}")
+        check_cause(None, cause)
         if tw != "n":
             raise LMSPrognosisError(
                 "with cause= only method='harrell' (timewt='n') is available: Wolbers' C "
@@ -280,10 +280,7 @@ def _timewt(method: str, timewt: str | None, cause: int | None) -> str:
 def _wolbers(time: np.ndarray, event: np.ndarray, cause: int) -> tuple[np.ndarray, np.ndarray]:
     """Wolbers et al. (2009): competing events stay at risk beyond the last time (censored);
     ``cause`` events become the events (code 1)."""
-    if not np.any(event == cause):
-        raise LMSPrognosisError(
-            f"no event of cause {cause} in the data: its concordance is not defined"
-        )
+    check_cause(event, cause)
     comp = (event != 0) & (event != cause)
     t = np.where(comp, float(time.max()) + 1.0, time)
     return t, (event == cause).astype(np.int64)

@@ -1,0 +1,171 @@
+"""Evaluation on the cumulative-incidence scale against R (tests/reference/competing_evaluate.R):
+riskRegression::Score(..., cause =) Brier and AUC, Wolbers' C through survival::concordance,
+and calibration (plotCalibration quantile/local groups, prodlim::jackknife pseudo-values and
+their spline smoother)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lms_prognosis as lp
+from lms_prognosis.evaluate._competing import aalen_johansen_at, pseudo_values
+from lms_prognosis.exceptions import LMSPrognosisError, ModelError
+
+HERE = Path(__file__).parents[1] / "reference"
+REF = json.loads((HERE / "competing_evaluate.json").read_text())
+CASES = {c["name"]: c for c in REF["cases"]}
+TOL = {"rel": 1e-9, "abs": 1e-12}
+
+
+def _data(case: dict) -> pd.DataFrame:
+    return pd.read_csv(HERE / "data" / f"{case['data']}.csv")
+
+
+def _num(values: list) -> np.ndarray:
+    return np.array([np.nan if v == "NA" else v for v in values], dtype=float)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_brier_and_auc_match_score(name: str) -> None:
+    case = CASES[name]
+    d = _data(case)
+    pred = d[case["columns"]].to_numpy()
+    brier = lp.brier_score(d, pred, case["times"], cause=case["cause"])
+    auc = lp.time_dependent_auc(d, pred, case["times"], cause=case["cause"])
+    assert brier.n == auc.n == case["n"]
+    np.testing.assert_allclose(brier.table["brier"], case["brier"], rtol=1e-9, err_msg=case["call"])
+    np.testing.assert_allclose(auc.table["auc"], case["auc"], rtol=1e-9, err_msg=case["call"])
+    assert brier.cause == auc.cause == case["cause"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wolbers_c_matches_r(name: str) -> None:
+    case = CASES[name]
+    d = _data(case)
+    for col, ref in zip(case["columns"], case["wolbers"], strict=True):
+        res = lp.concordance(d, col, cause=case["cause"], tau=ref["tau"])
+        assert res.c == pytest.approx(ref["concordance"], **TOL), case["wolbers_call"]
+        assert res.se**2 == pytest.approx(ref["var"], rel=1e-9, abs=1e-15)
+        assert res.counts["concordant"] == pytest.approx(ref["concordant"], **TOL)
+        assert res.counts["discordant"] == pytest.approx(ref["discordant"], **TOL)
+        assert res.counts["tied_risk"] == pytest.approx(ref["tied_x"], **TOL)
+        assert res.counts["tied_time"] == pytest.approx(ref["tied_y"], **TOL)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_calibration_matches_r(name: str) -> None:
+    case = CASES[name]
+    d = _data(case)
+    for col, ref in zip(case["columns"], case["calibration"], strict=True):
+        tp = ref["time_point"]
+        cal = lp.calibration(d[col].to_numpy(), d, time_point=tp, cause=case["cause"], groups=10)
+        msg = ref["grouped_call"]
+        np.testing.assert_allclose(cal.table["predicted"], ref["grouped_predicted"], rtol=1e-9)
+        np.testing.assert_allclose(
+            cal.table["observed"], _num(ref["grouped_observed"]), rtol=1e-9, err_msg=msg
+        )
+        np.testing.assert_allclose(cal.patients["pseudo"], ref["pseudo"], rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(
+            cal.patients["observed"], ref["smooth_fitted"], rtol=1e-8, atol=1e-11
+        )
+        assert cal.ici == pytest.approx(ref["ici"], rel=1e-8)
+        assert cal.e50 == pytest.approx(ref["e50"], rel=1e-8)
+        assert cal.e90 == pytest.approx(ref["e90"], rel=1e-8)
+        aj = ref["aalen_johansen"]
+        assert cal.oe * cal.patients["predicted"].mean() == pytest.approx(aj, rel=1e-9)
+
+
+def test_aalen_johansen_and_pseudo_values_match_prodlim() -> None:
+    case = CASES["lms_csc_cause1"]  # whole months: many ties, some at time 0
+    d = _data(case)
+    t, e = d["time"].to_numpy(float), d["event"].to_numpy()
+    for ref in case["calibration"]:
+        tp = ref["time_point"]
+        assert aalen_johansen_at(t, e, 1, tp) == pytest.approx(ref["aalen_johansen"], rel=1e-12)
+        np.testing.assert_allclose(pseudo_values(t, e, 1, tp), ref["pseudo"], atol=1e-11)
+
+
+def test_competing_events_are_not_censorings() -> None:
+    """Scoring cause 1 with competing events differs from treating them as censored."""
+    d = _data(CASES["mgus2_csc_cause1"])
+    pred = d["csc1_120"].to_numpy()
+    cr = lp.brier_score(d, pred, 120, cause=1).table["brier"].iloc[0]
+    as_censored = lp.brier_score(d, 1 - pred, 120).table["brier"].iloc[0]
+    assert abs(cr - as_censored) > 1e-3
+
+
+def test_missing_prediction_is_dropped_and_reported() -> None:
+    d = _data(CASES["mgus2_csc_cause1"]).copy()
+    d.loc[[3, 10], "csc1_60"] = np.nan
+    res = lp.brier_score(d, "csc1_60", 60, cause=1)
+    assert res.n == len(d) - 2
+    assert res.dropped["row"].tolist() == [3, 10]
+    cal = lp.calibration("csc1_60", d, time_point=60, cause=1, groups=10)
+    assert cal.n == len(d) - 2 and cal.dropped["row"].tolist() == [3, 10]
+
+
+def test_bad_cause_is_a_clear_error() -> None:
+    d = _data(CASES["mgus2_csc_cause1"])
+    no2 = d[d["event"] != 2]
+    with pytest.raises(LMSPrognosisError, match="cause 2 does not occur"):
+        lp.time_dependent_auc(no2, "csc2_60", 60, cause=2)
+    with pytest.raises(LMSPrognosisError, match="cause 2 does not occur"):
+        lp.concordance(no2, "csc2_60", cause=2, tau=60)
+    with pytest.raises(LMSPrognosisError, match="cause must be"):
+        lp.brier_score(d, "csc1_60", 60, cause=0)
+    with pytest.raises(LMSPrognosisError, match="only method='harrell'"):
+        lp.concordance(d, "csc1_60", cause=1, method="uno")
+
+
+def test_predictions_outside_0_1_are_refused() -> None:
+    d = _data(CASES["mgus2_csc_cause1"])
+    with pytest.raises(LMSPrognosisError, match=r"\[0, 1\]"):
+        lp.brier_score(d, d["age"].to_numpy(), 60, cause=1)
+
+
+def test_a_survival_model_is_refused_with_cause() -> None:
+    d = _data(CASES["mgus2_csc_cause1"])
+    fit = lp.fit_cox(d.assign(event=(d["event"] == 1).astype(int)), ["age"])
+    with pytest.raises(ModelError, match="predict_cif"):
+        lp.brier_score(d, fit, 60, cause=1)
+
+
+class _CIFModel:
+    """A stand-in for a competing-risk model: predict_cif returns the CSV's predictions."""
+
+    covariates = ["age"]
+
+    def __init__(self, d: pd.DataFrame, prefix: str) -> None:
+        self.d, self.prefix = d, prefix
+
+    def predict_cif(self, newdata: pd.DataFrame, times: list[float]) -> pd.DataFrame:
+        rows = []
+        for cause, prefix in ((1, "csc1"), (2, "csc2")):
+            for t in times:
+                col = self.d.loc[newdata.index, f"{prefix}_{t:g}"]
+                rows.append(pd.DataFrame({"patient": newdata.index, "time": t, "cause": cause,
+                                          "cif": col.to_numpy()}))
+        return pd.concat(rows, ignore_index=True)
+
+
+def test_a_model_with_predict_cif_is_read_by_cause() -> None:
+    case = CASES["mgus2_csc_cause2"]
+    d = _data(case)
+    model = _CIFModel(d, "csc")
+    res = lp.time_dependent_auc(d, model, case["times"], cause=2)
+    np.testing.assert_allclose(res.table["auc"], case["auc"], rtol=1e-9)
+    brier = lp.brier_score(d, model, case["times"], cause=2)
+    np.testing.assert_allclose(brier.table["brier"], case["brier"], rtol=1e-9)
+
+
+def test_result_text_names_the_cause() -> None:
+    d = _data(CASES["mgus2_csc_cause1"])
+    cal = lp.calibration("csc1_60", d, time_point=60, cause=1, groups=10)
+    assert "cumulative incidence of cause 1" in repr(cal)
+    assert set(cal.summary.columns) >= {"oe", "ici", "e50", "e90", "n_competing"}
+    assert "cumulative incidence of cause 1" in repr(lp.brier_score(d, "csc1_60", 60, cause=1))
