@@ -13,6 +13,7 @@
 # 2 death without progression) with the predictions of a cause-specific Cox model (CSC) and a
 # Fine-Gray model (FGR), and data/competing_lms_pred.csv (the simulated LMS cohort
 # data/competing_lms.csv, whole months, many ties, with CSC predictions).
+pdf(NULL)  # plotCalibration(plot = FALSE) still opens a device: no Rplots.pdf
 suppressPackageStartupMessages({
   library(survival); library(riskRegression); library(prodlim); library(jsonlite); library(Hmisc)
 })
