@@ -98,7 +98,9 @@ class CIFCalibrationResult(Result):
     def summary(self) -> pd.DataFrame:
         """One row: time_point, cause, oe, ici, e50, e90, emax, n, n_events, n_competing."""
         keys = ("time_point", "cause", "oe", "ici", "e50", "e90", "emax", "n", "n_events")
-        return pd.DataFrame([{**{k: getattr(self, k) for k in keys}, "n_competing": self.n_competing}])
+        return pd.DataFrame(
+            [{**{k: getattr(self, k) for k in keys}, "n_competing": self.n_competing}]
+        )
 
 
 def _jackknife_se(pv: np.ndarray) -> float:

@@ -148,8 +148,11 @@ class _CIFModel:
         for cause, prefix in ((1, "csc1"), (2, "csc2")):
             for t in times:
                 col = self.d.loc[newdata.index, f"{prefix}_{t:g}"]
-                rows.append(pd.DataFrame({"patient": newdata.index, "time": t, "cause": cause,
-                                          "cif": col.to_numpy()}))
+                rows.append(
+                    pd.DataFrame(
+                        {"patient": newdata.index, "time": t, "cause": cause, "cif": col.to_numpy()}
+                    )
+                )
         return pd.concat(rows, ignore_index=True)
 
 
