@@ -182,7 +182,8 @@ def cif_calibration(
     x, kn = _spline(_cll(p), knots)
     beta = np.linalg.lstsq(x, pv, rcond=None)[0]
     obs = x @ beta
-    grid = np.linspace(*np.quantile(p, [0.01, 0.99]), 100)
+    lo, hi = np.quantile(p, [0.01, 0.99])
+    grid = np.linspace(float(lo), float(hi), 100)
     gx = np.column_stack(
         [np.ones(grid.size), rcs_basis(_cll(grid), kn) if kn.size >= 3 else _cll(grid)[:, None]]
     )

@@ -57,7 +57,7 @@ def check_cause(event: np.ndarray | None, cause: object) -> int:
             f"cause {cause} does not occur in the data (event codes present: {present}); "
             f"its cumulative incidence cannot be evaluated"
         )
-    return int(cause)  # type: ignore[call-overload]
+    return 1 if cause == 1 else 2
 
 
 def cr_censoring(time: np.ndarray, event: np.ndarray) -> ProductLimit:

@@ -50,8 +50,11 @@ def model_columns(model: Any, frame: pd.DataFrame) -> list[str]:
     >>> model_columns(np.zeros(2), pd.DataFrame({"age": [1, 2]}))
     []
     """
-    covs = getattr(model, "covariates", None) if is_model(model) else None
-    if covs is None and is_model(model):
+    fitted = is_model(model) or (
+        hasattr(model, "predict_cif") and not isinstance(model, (str, pd.Series, np.ndarray))
+    )
+    covs = getattr(model, "covariates", None) if fitted else None
+    if covs is None and fitted:
         factors = getattr(model, "factors", None)
         covs = (
             list(factors["factor"])

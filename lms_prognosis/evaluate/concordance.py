@@ -22,6 +22,7 @@ from lms_prognosis._survdata import as_frame
 from lms_prognosis.evaluate._competing import check_cause
 from lms_prognosis.evaluate._inputs import (
     checked,
+    cif_matrix,
     is_model,
     model_columns,
     model_predictions,
@@ -151,8 +152,9 @@ def concordance(
         Competing risks: the time-dependent C of Wolbers et al. for this cause. A patient with
         a competing event (an event code other than 0 and ``cause``) can never have ``cause``
         and so stays comparable with every later and earlier ``cause`` event (their time is
-        set beyond the last follow-up, censored); ``tau`` truncates at the horizon (pass the
-        predicted cumulative incidence at ``tau`` as ``risk``). Only ``method="harrell"``.
+        set beyond the last follow-up, censored); ``tau`` truncates at the horizon. Pass the
+        predicted cumulative incidence at ``tau`` as ``risk``, or a model with
+        ``predict_cif(newdata, times)`` (then ``tau`` is required). Only ``method="harrell"``.
 
     Returns
     -------
@@ -214,9 +216,15 @@ def concordance(
     """
     tw = _timewt(method, timewt, cause)
     frame = as_frame(df)
-    covs: list[str] = []
-    if is_model(risk):
-        covs = model_columns(risk, frame)
+    covs = model_columns(risk, frame)
+    if cause is not None and hasattr(risk, "predict_cif"):
+        if tau is None:
+            raise LMSPrognosisError(
+                "with a competing-risk model and cause=, give tau=: the C compares the "
+                "predicted cumulative incidences at that horizon"
+            )
+        r = cif_matrix(df, risk, np.array([float(tau)]), cause)[:, 0]
+    elif is_model(risk):
         r = model_predictions(risk, df, None)["lp"].to_numpy(float)
     else:
         r = values_of(frame, risk, "risk")

@@ -172,3 +172,22 @@ def test_result_text_names_the_cause() -> None:
     assert "cumulative incidence of cause 1" in repr(cal)
     assert set(cal.summary.columns) >= {"oe", "ici", "e50", "e90", "n_competing"}
     assert "cumulative incidence of cause 1" in repr(lp.brier_score(d, "csc1_60", 60, cause=1))
+
+
+def test_concordance_of_a_cif_model_needs_tau_and_matches_r() -> None:
+    case = CASES["mgus2_csc_cause1"]
+    d = _data(case)
+    model = _CIFModel(d, "csc")
+    ref = case["wolbers"][1]
+    res = lp.concordance(d, model, cause=1, tau=ref["tau"])
+    assert res.c == pytest.approx(ref["concordance"], **TOL)
+    with pytest.raises(LMSPrognosisError, match="give tau="):
+        lp.concordance(d, model, cause=1)
+
+
+def test_a_cif_model_covariate_missing_is_reported_under_it() -> None:
+    d = _data(CASES["mgus2_csc_cause1"]).copy()
+    d.loc[5, "age"] = np.nan
+    res = lp.brier_score(d, _CIFModel(d, "csc"), [60, 120], cause=1)
+    assert res.n == len(d) - 1
+    assert res.dropped[["row", "column"]].values.tolist() == [[5, "age"]]
