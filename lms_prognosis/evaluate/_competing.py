@@ -36,8 +36,6 @@ __all__ = [
     "pseudo_values",
 ]
 
-_CHUNK = 4_000_000  # cells of the leave-one-out matrix computed at once
-
 
 def check_cause(event: np.ndarray | None, cause: object) -> int:
     """``cause`` as an int event code that occurs in ``event`` (any, if None), or a clear error.
@@ -132,16 +130,18 @@ def cr_auc(
 
 
 def _counts(time: np.ndarray, event: np.ndarray, cause: int, t: float) -> tuple[np.ndarray, ...]:
-    """Distinct times <= t with n at risk, all events and ``cause`` events there, and the
-    index of every row's time among them (-1 beyond t)."""
+    """The event times <= t (the only times where the estimate moves) with n at risk, all
+    events and ``cause`` events there, and for every row the index of the last of those
+    times <= its own time (-1 before the first)."""
     utime, idx = np.unique(time, return_inverse=True)
     m_all = utime.size
     n_at = np.cumsum(np.bincount(idx, minlength=m_all)[::-1])[::-1].astype(float)
     d_all = np.bincount(idx, weights=(event != 0).astype(float), minlength=m_all)
     d_k = np.bincount(idx, weights=(event == cause).astype(float), minlength=m_all)
-    m = int(np.searchsorted(utime, t, side="right"))
-    row = np.where(idx < m, idx, -1)
-    return utime[:m], n_at[:m], d_all[:m], d_k[:m], row
+    keep = (d_all > 0) & (utime <= t)
+    grid = utime[keep]
+    last = np.searchsorted(grid, time, side="right") - 1
+    return grid, n_at[keep], d_all[keep], d_k[keep], last
 
 
 def _aj(n_at: np.ndarray, d_all: np.ndarray, d_k: np.ndarray) -> np.ndarray:
@@ -169,9 +169,13 @@ def aalen_johansen_at(time: np.ndarray, event: np.ndarray, cause: int, t: float)
 def pseudo_values(time: np.ndarray, event: np.ndarray, cause: int, t: float) -> np.ndarray:
     """Jackknife pseudo-values n F(t) - (n - 1) F_(-i)(t) of the Aalen-Johansen estimate.
 
-    As R ``prodlim::jackknife(prodlim(Hist(time, event) ~ 1), times = t, cause =)``. The
-    leave-one-out estimate depends on a row only through its time (if <= t) and code, so it is
-    computed once per distinct class, vectorised over the event times up to t.
+    As R ``prodlim::jackknife(prodlim(Hist(time, event) ~ 1), times = t, cause =)``, in
+    O(n log n): leaving row i out lowers the risk set by one at the event times g up to its
+    own time (and, for an event, the event counts at its time), so with the prefix products
+    A(g) = prod (1 - d / (n - 1)) and sums B(g) = sum A(g-) d_k / (n - 1) of the data with one
+    fewer at risk, F_(-i)(t) = B(r) + A(r) / S(r) (F(t) - F(r)) for a row whose last event
+    time <= T_i is r (the factors after r are unchanged), with the one-term correction at r
+    for a row that is itself an event at r.
 
     Examples
     --------
@@ -179,25 +183,29 @@ def pseudo_values(time: np.ndarray, event: np.ndarray, cause: int, t: float) -> 
     [1.0, 0.0, 1.0, 0.0]
     """
     n = time.size
-    _, n_at, d_all, d_k, row = _counts(time, event, cause, t)
-    m = n_at.size
-    full = float(_aj(n_at, d_all, d_k)) if m else 0.0
-    if m == 0:
-        return np.full(n, full)
-    code = np.where(row < 0, 0, event)  # beyond t only the risk sets change
-    key = (row + 1) * 3 + code
-    classes, inv = np.unique(key, return_inverse=True)
-    c_row, c_code = classes // 3 - 1, classes % 3
-    loo = np.empty(classes.size)
-    grid = np.arange(m)
-    step = max(1, _CHUNK // m)
-    for a in range(0, classes.size, step):
-        r, cd = c_row[a : a + step, None], c_code[a : a + step, None]
-        last = np.where(r < 0, m - 1, r)  # rows beyond t leave every risk set up to t
-        at_t = grid[None, :] == r
-        loo[a : a + step] = _aj(
-            n_at[None, :] - (grid[None, :] <= last),
-            d_all[None, :] - (at_t & (cd != 0)),
-            d_k[None, :] - (at_t & (cd == cause)),
-        )
-    return n * full - (n - 1) * loo[inv]
+    grid_t, n_at, d_all, d_k, last = _counts(time, event, cause, t)
+    if n_at.size == 0:
+        return np.zeros(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d_all / n_at)
+        s_prev = np.r_[1.0, surv[:-1]]
+        f = np.cumsum(s_prev * d_k / n_at)
+        n1 = n_at - 1.0
+        a = np.cumprod(np.where(n1 > 0, 1.0 - d_all / n1, 1.0))
+        a_prev = np.r_[1.0, a[:-1]]
+        b = np.cumsum(np.where(n1 > 0, a_prev * d_k / n1, 0.0))
+        b_prev = np.r_[0.0, b[:-1]]
+        # the rest of the sum after r, relative to S(r) (0 once S reaches 0)
+        tail = np.where(surv > 0, (f[-1] - f) / np.where(surv > 0, surv, 1.0), 0.0)
+    r = np.clip(last, 0, None)
+    at_event = (last >= 0) & (event != 0) & (time <= t) & (grid_t[r] == time)
+    loo = np.where(last >= 0, b[r] + a[r] * tail[r], f[-1])
+    # a row that is an event at r: at r one fewer at risk *and* one fewer event
+    own = (event == cause).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = n1[r] > 0
+        step_k = np.where(ok, (d_k[r] - own) / np.where(ok, n1[r], 1.0), 0.0)
+        factor = np.where(ok, 1.0 - (d_all[r] - 1.0) / np.where(ok, n1[r], 1.0), 0.0)
+    loo_ev = b_prev[r] + a_prev[r] * (step_k + factor * tail[r])
+    loo = np.where(at_event, loo_ev, loo)
+    return n * f[-1] - (n - 1) * loo

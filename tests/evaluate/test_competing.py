@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lms_prognosis as lp
 from lms_prognosis.evaluate._competing import aalen_johansen_at, pseudo_values
@@ -191,3 +193,24 @@ def test_a_cif_model_covariate_missing_is_reported_under_it() -> None:
     res = lp.brier_score(d, _CIFModel(d, "csc"), [60, 120], cause=1)
     assert res.n == len(d) - 1
     assert res.dropped[["row", "column"]].values.tolist() == [[5, "age"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 8), st.sampled_from([0, 1, 2])), min_size=1, max_size=30
+    ),
+    horizon=st.sampled_from([0.0, 2.0, 5.0, 20.0]),
+    cause=st.sampled_from([1, 2]),
+)
+def test_pseudo_values_are_the_leave_one_out_definition(rows, horizon, cause) -> None:
+    """The O(n log n) jackknife equals n F - (n - 1) F_(-i) computed one row at a time."""
+    t = np.array([r[0] for r in rows], dtype=float)
+    e = np.array([r[1] for r in rows])
+    n = t.size
+    full = aalen_johansen_at(t, e, cause, horizon)
+    brute = [
+        n * full - (n - 1) * aalen_johansen_at(np.delete(t, i), np.delete(e, i), cause, horizon)
+        for i in range(n)
+    ]
+    np.testing.assert_allclose(pseudo_values(t, e, cause, horizon), brute, atol=1e-12)
