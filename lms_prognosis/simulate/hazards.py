@@ -9,9 +9,11 @@ section 6.2).
 
 Other-cause mortality is a Gompertz hazard in attained age, h(age) = 0.008 exp(0.09 (age - 60))
 per year (:data:`OTHER_CAUSE`). It is a **design value [D]**: the domain brief (section 6)
-proposes "a Gompertz hazard or a national life table" but cites no life table, so no source
-backs these two numbers; they are round values of the order of general-population mortality
-at 60-80. :func:`true_cif` gives the true cumulative incidence of both causes.
+proposes "a Gompertz hazard or a national life table" but cites no life table. As a check, not
+a source: at ages 60-80 it lies between the female and male rates of the US 2010 life table
+shipped with R (``survival::survexp.us``; within 10% of their mean), and below both at 85+
+(tests/reference/other_cause_mortality.R). :func:`true_cif` gives the true cumulative
+incidence of both causes.
 
 Examples
 --------
@@ -49,7 +51,8 @@ OTHER_CAUSE = {
     "log_slope_per_year_of_age": GOMPERTZ_B,
     "source": "design value [D]: domain brief section 6 proposes a Gompertz hazard or a "
     "national life table but cites no life table; 0.008/year at age 60 rising 9% per year "
-    "of age is a round value, not taken from a life table",
+    "of age is a round value. Checked, not fitted: between the female and male rates of the "
+    "US 2010 life table (R survival::survexp.us) at ages 60-80",
 }
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 #: the fixed somatic reference draw the baseline is calibrated on (shared by every profile and seed)

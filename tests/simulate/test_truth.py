@@ -4,6 +4,9 @@ an independent Aalen-Johansen estimate (scikit-survival's
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import integrate
@@ -116,3 +119,16 @@ def test_os_endpoint_has_no_cause_specific_cif():
     coh = simulate_cohort(100, endpoint="OS", seed=5)
     with pytest.raises(LMSPrognosisError, match="competing_risks=True"):
         coh.truth.cif([60.0])
+
+
+def test_design_other_cause_hazard_is_within_a_life_table():
+    """The design value lies between the female and male US 2010 life-table rates at 60-80
+    (tests/reference/other_cause_mortality.R, R survival::survexp.us)."""
+    ref = json.loads(
+        (Path(__file__).parents[1] / "reference" / "other_cause_mortality.json").read_text()
+    )
+    for age, male, female in zip(ref["age"], ref["male"], ref["female"], strict=True):
+        h = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (age - 60))
+        if 60 <= age <= 80:
+            assert female <= h <= male, (age, h, female, male, ref["call"])
+            assert h == pytest.approx((male + female) / 2, rel=0.10)
