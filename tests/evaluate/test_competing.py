@@ -214,3 +214,27 @@ def test_pseudo_values_are_the_leave_one_out_definition(rows, horizon, cause) ->
         for i in range(n)
     ]
     np.testing.assert_allclose(pseudo_values(t, e, cause, horizon), brute, atol=1e-12)
+
+
+def test_without_competing_events_cause_1_is_the_survival_evaluation() -> None:
+    """No event 2: the CIF of cause 1 is 1 - S, and every cumulative-incidence measure
+    equals its survival counterpart (Score, concordance and calibration alike)."""
+    d = pd.read_csv(HERE / "data" / "lung.csv")
+    d["risk"] = (d["age"] - 30) / 60
+    d["risk36"] = np.clip(d["risk"] * 0.9, 0, 1)
+    times = [180, 365]
+    pred = np.column_stack([d["risk"], d["risk36"]])
+    cr = lp.brier_score(d, pred, times, cause=1).table["brier"]
+    surv = lp.brier_score(d, 1 - pred, times).table["brier"]
+    np.testing.assert_allclose(cr, surv, rtol=1e-12)
+    a_cr = lp.time_dependent_auc(d, pred, times, cause=1)
+    a_s = lp.time_dependent_auc(d, pred, times)
+    np.testing.assert_allclose(a_cr.table["auc"], a_s.table["auc"], rtol=1e-12)
+    assert a_cr.mean_auc == pytest.approx(a_s.mean_auc, rel=1e-12)
+    c_cr = lp.concordance(d, "risk", cause=1, tau=365)
+    c_s = lp.concordance(d, "risk", tau=365)
+    assert (c_cr.c, c_cr.se) == pytest.approx((c_s.c, c_s.se), rel=1e-12)
+    cal = lp.calibration("risk", d, time_point=365, cause=1, groups=4)
+    km = lp.calibration(1 - d["risk"], d, time_point=365, groups=4)
+    assert cal.n_competing == 0
+    assert cal.oe == pytest.approx(km.oe, rel=1e-12)
