@@ -12,9 +12,10 @@ time_dependent_auc` and :func:`~lms_prognosis.evaluate.calibration` when they ge
   (R ``prodlim::jackknife``), for calibration.
 
 Why our own Aalen-Johansen here: calibration needs the estimate at one horizon in many
-subgroups and its n leave-one-out versions; computing the leave-one-out estimates together
-(one row per distinct (time, code) class, vectorised over the event times) is what makes
-pseudo-values affordable, and no library exposes that. The estimator is the textbook one,
+subgroups and its n leave-one-out versions; all n of them come from a few prefix products and
+sums in O(n log n) (:func:`pseudo_values`), which no library exposes (R's ``prodlim`` refits
+per row). The package's public ``cumulative_incidence`` (nonparametric/) was written in
+parallel; the lead may point :func:`aalen_johansen_at` at it once both are merged. The estimator is the textbook one,
 F_k(t) = sum over event times s <= t of S(s-) d_k(s) / n(s), with S the all-cause Kaplan-Meier
 curve (R ``survfit``/``prodlim``/``cmprsk::cuminc`` agree on it); it is checked against
 ``prodlim`` in tests/reference/competing_evaluate.R.
