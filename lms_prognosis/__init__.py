@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from lms_prognosis.evaluate import (
         BrierResult,
         CalibrationResult,
+        CIFCalibrationResult,
         ConcordanceResult,
         DecisionCurveResult,
         ExternalValidationResult,
@@ -220,6 +221,7 @@ _PUBLIC: dict[str, str] = {
     "decision_curve": "evaluate",
     "ConcordanceResult": "evaluate",
     "CalibrationResult": "evaluate",
+    "CIFCalibrationResult": "evaluate",
     "ValidationResult": "evaluate",
     "ExternalValidationResult": "evaluate",
     "BrierResult": "evaluate",

@@ -290,37 +290,60 @@ def concordance_core(
     return out
 
 
+def stratified_concordance(
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    stratum: np.ndarray,
+    weights: np.ndarray | None = None,
+    timewt: str = "n",
+    ymax: float | None = None,
+) -> dict:
+    """:func:`concordance_core` with pairs formed within strata (R ``strata()``).
+
+    As R ``concordancefit``: each stratum is counted on its own (its own time weights), the
+    counts are summed, and the infinitesimal-jackknife influence of each subject is taken
+    against the pooled totals. Returns the same keys as :func:`concordance_core`.
+    """
+    n = len(time)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    infl = np.zeros((n, 3))
+    keys = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")
+    tot = dict.fromkeys(keys, 0.0)
+    for s in pd.unique(stratum):
+        rows = np.flatnonzero(stratum == s)
+        r = concordance_core(time[rows], event[rows], risk[rows], w[rows], timewt, ymax)
+        for k in keys:
+            tot[k] += r[k]
+        if "influence" in r:
+            infl[rows] = r["influence"]
+    npair = tot["concordant"] + tot["discordant"] + tot["tied_x"]
+    out: dict[str, Any] = {**tot, "npair": npair, "var": None, "c": np.nan}
+    if npair > 0:
+        somer = (tot["concordant"] - tot["discordant"]) / npair
+        dfbeta = w * ((infl[:, 0] - infl[:, 1]) / npair - somer / npair * infl.sum(axis=1))
+        out["c"] = (somer + 1.0) / 2.0
+        out["var"] = float(np.sum(dfbeta**2) / 4.0)
+    return out
+
+
 def stratified_harrell(
     time: np.ndarray, event: np.ndarray, risk: np.ndarray, stratum: np.ndarray
 ) -> tuple[float, float, dict[str, int]]:
-    """Harrell's C and its IJ standard error with pairs formed within strata.
+    """Harrell's C, its IJ standard error and integer counts with pairs formed within strata.
 
-    As R ``concordance(fit)`` for a stratified ``coxph``: counts are summed over strata and the
-    infinitesimal-jackknife influence of each subject is taken against the pooled totals.
+    As R ``concordance(fit)`` for a stratified ``coxph`` (:func:`stratified_concordance`).
     """
-    infl = np.zeros((time.size, 3))
-    conc = disc = tied = tied_time = 0.0
-    for s in np.unique(stratum):
-        rows = np.flatnonzero(stratum == s)
-        r = concordance_core(time[rows], event[rows], risk[rows])
-        conc += r["concordant"]
-        disc += r["discordant"]
-        tied += r["tied_x"]
-        tied_time += r["tied_y"] + r["tied_xy"]
-        if "influence" in r:
-            infl[rows] = r["influence"]
+    r = stratified_concordance(time, event, risk, stratum)
     counts = {
-        "concordant": int(round(conc)),
-        "discordant": int(round(disc)),
-        "tied_risk": int(round(tied)),
-        "tied_time": int(round(tied_time)),
+        "concordant": int(round(r["concordant"])),
+        "discordant": int(round(r["discordant"])),
+        "tied_risk": int(round(r["tied_x"])),
+        "tied_time": int(round(r["tied_y"] + r["tied_xy"])),
     }
-    npair = conc + disc + tied
-    if npair <= 0:
+    if not r["npair"] > 0:
         return float("nan"), float("nan"), counts
-    somer = (conc - disc) / npair
-    dfbeta = (infl[:, 0] - infl[:, 1]) / npair - somer / npair * infl.sum(axis=1)
-    return (somer + 1) / 2, float(np.sqrt(np.sum(dfbeta**2) / 4)), counts
+    return float(r["c"]), float(np.sqrt(r["var"])), counts
 
 
 def _tied_event_pairs(

@@ -65,6 +65,12 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
             df, cox.predict_risk(df)["linear_predictor"].to_numpy()
         ),
         "CalibrationResult": lambda: lp.calibration(cox, df, time_point=36),
+        "CIFCalibrationResult": lambda: lp.calibration(
+            1 - cox.predict_survival(df, [36]).set_index("patient")["surv"].reindex(df.index),
+            df,
+            time_point=36,
+            cause=1,
+        ),
         "ValidationResult": lambda: lp.validate(
             COVARIATES, df, n_bootstrap=3, seed=1, progress=False
         ),
@@ -94,6 +100,7 @@ SURVIVAL_INPUT = {
     "CoxResult",
     "ConcordanceResult",
     "CalibrationResult",
+    "CIFCalibrationResult",
     "ValidationResult",
     "ExternalValidationResult",
     "BrierResult",
@@ -104,6 +111,7 @@ LEAVES_OUT_AGE = {
     "CoxResult",
     "ConcordanceResult",
     "CalibrationResult",
+    "CIFCalibrationResult",
     "ValidationResult",
     "ExternalValidationResult",
     "BrierResult",

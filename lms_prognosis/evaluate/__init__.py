@@ -7,7 +7,11 @@ One module per concept (``concordance``, ``prediction_error``, ``calibration``, 
 ``.dropped`` and ``.to_frame()``.
 """
 
-from lms_prognosis.evaluate.calibration import CalibrationResult, calibration
+from lms_prognosis.evaluate.calibration import (
+    CalibrationResult,
+    CIFCalibrationResult,
+    calibration,
+)
 from lms_prognosis.evaluate.concordance import ConcordanceResult, concordance
 from lms_prognosis.evaluate.decision import DecisionCurveResult, decision_curve
 from lms_prognosis.evaluate.prediction_error import (
@@ -26,6 +30,7 @@ from lms_prognosis.evaluate.validation import (
 __all__ = [
     "BrierResult",
     "CalibrationResult",
+    "CIFCalibrationResult",
     "ConcordanceResult",
     "DecisionCurveResult",
     "ExternalValidationResult",

@@ -26,6 +26,7 @@ __all__ = [
     "checked",
     "values_of",
     "surv_matrix",
+    "cif_matrix",
     "times_array",
 ]
 
@@ -49,8 +50,11 @@ def model_columns(model: Any, frame: pd.DataFrame) -> list[str]:
     >>> model_columns(np.zeros(2), pd.DataFrame({"age": [1, 2]}))
     []
     """
-    covs = getattr(model, "covariates", None) if is_model(model) else None
-    if covs is None and is_model(model):
+    fitted = is_model(model) or (
+        hasattr(model, "predict_cif") and not isinstance(model, (str, pd.Series, np.ndarray))
+    )
+    covs = getattr(model, "covariates", None) if fitted else None
+    if covs is None and fitted:
         factors = getattr(model, "factors", None)
         covs = (
             list(factors["factor"])
@@ -129,12 +133,14 @@ def checked(
     *,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
 ) -> tuple[SurvData, dict[str, np.ndarray]]:
     """The one survival check, with per-row predictions; returns the kept rows of each.
 
     ``values`` maps a name (as it appears in ``.dropped``) to an array with one row per row
     of ``df`` (1-D, or 2-D with one column per horizon: a row with any NaN is missing). A row
-    whose covariate is missing is reported under the covariate only.
+    whose covariate is missing is reported under the covariate only. ``strata`` columns are
+    checked as the survival check's strata (a missing stratum leaves the row out).
 
     Examples
     --------
@@ -154,7 +160,13 @@ def checked(
             flag = np.where(cov_missing, 0.0, flag)
         extra[name] = flag
     sd = survival_data(
-        frame, time, event, covariates=list(covariates), weights=weights, extra=extra
+        frame,
+        time,
+        event,
+        covariates=list(covariates),
+        weights=weights,
+        strata=strata,
+        extra=extra,
     )
     full = sd.n == len(frame)
     return sd, {k: (v if full else v[sd.positions]) for k, v in values.items()}
@@ -196,4 +208,48 @@ def surv_matrix(df: Any, predicted: Any, times: np.ndarray) -> np.ndarray:
             f"predicted survival must have shape (n rows, n times) = "
             f"({len(frame)}, {times.size}), got {mat.shape}"
         )
+    return mat
+
+
+def cif_matrix(df: Any, predicted: Any, times: np.ndarray, cause: int) -> np.ndarray:
+    """Predicted cumulative incidence of ``cause``, shape (rows, times).
+
+    ``predicted``: a model with ``predict_cif(newdata, times)`` (a long table with patient,
+    time, cif, and a cause column when it predicts several causes), an array of shape
+    (n, len(times)) (a vector for one time), or a column name (one time). Values must lie in
+    [0, 1] (NaN = missing).
+
+    Examples
+    --------
+    >>> cif_matrix(pd.DataFrame({"f": [0.2, 0.4]}), "f", np.array([12.0]), 1).tolist()
+    [[0.2], [0.4]]
+    """
+    frame = as_frame(df)
+    if hasattr(predicted, "predict_cif"):
+        arg = frame if hasattr(type(predicted), "hazard_ratios") else df
+        long = predicted.predict_cif(arg, list(times))
+        if "cause" in long.columns:
+            long = long[long["cause"].astype(str) == str(cause)]
+        wide = long.pivot_table(index="patient", columns="time", values="cif")
+        return wide.reindex(index=frame.index, columns=times).to_numpy(float)
+    if hasattr(predicted, "predict_survival") or hasattr(predicted, "predict_risk"):
+        raise ModelError(
+            "with cause= give the predicted cumulative incidence of that cause (an array, a "
+            "column, or a model with predict_cif(newdata, times)); this model predicts "
+            "survival only"
+        )
+    mat = values_of(frame, predicted, "predicted")
+    if mat.ndim == 1:
+        mat = mat[:, None]
+    if mat.shape != (len(frame), times.size):
+        raise LMSPrognosisError(
+            f"predicted cumulative incidence must have shape (n rows, n times) = "
+            f"({len(frame)}, {times.size}), got {mat.shape}"
+        )
+    with np.errstate(invalid="ignore"):
+        if np.any((mat < 0) | (mat > 1)):
+            raise LMSPrognosisError(
+                "predicted cumulative incidences must lie in [0, 1] (absolute risks of the "
+                "cause by each time, not linear predictors)"
+            )
     return mat

@@ -8,7 +8,7 @@ the package's one :func:`lms_prognosis.cox.slope.calibration_slope`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,12 @@ from lms_prognosis.evaluate._calibration import (
     km_at,
     rcs_basis,
 )
-from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
+from lms_prognosis.evaluate._cif_calibration import CIFCalibrationResult, cif_calibration
+from lms_prognosis.evaluate._competing import check_cause
+from lms_prognosis.evaluate._inputs import checked, cif_matrix, model_columns, model_predictions
 from lms_prognosis.exceptions import LMSPrognosisError
 
-__all__ = ["CalibrationResult", "calibration"]
+__all__ = ["CalibrationResult", "CIFCalibrationResult", "calibration"]
 
 
 @dataclass(repr=False)
@@ -174,6 +176,37 @@ def _smoothed(
     return obs, smooth, kn, label
 
 
+@overload
+def calibration(
+    model: Any,
+    df: pd.DataFrame | Any,
+    time_point: float = ...,
+    groups: int = ...,
+    method: str = ...,
+    knots: int = ...,
+    time: str = ...,
+    event: str = ...,
+    conf_level: float = ...,
+    cause: None = ...,
+) -> CalibrationResult: ...
+
+
+@overload
+def calibration(
+    model: Any,
+    df: pd.DataFrame | Any,
+    time_point: float = ...,
+    groups: int = ...,
+    method: str = ...,
+    knots: int = ...,
+    time: str = ...,
+    event: str = ...,
+    conf_level: float = ...,
+    *,
+    cause: int,
+) -> CIFCalibrationResult: ...
+
+
 def calibration(
     model: Any,
     df: pd.DataFrame | Any,
@@ -184,7 +217,8 @@ def calibration(
     time: str = "time",
     event: str = "event",
     conf_level: float = 0.95,
-) -> CalibrationResult:
+    cause: int | None = None,
+) -> CalibrationResult | CIFCalibrationResult:
     """Calibration of predicted risk at a horizon: grouped, smoothed, O/E and slope.
 
     Parameters
@@ -209,6 +243,12 @@ def calibration(
         Column names (event 0 censored, 1 event, 2 competing event, counted as censored).
     conf_level : float
         Level of the Kaplan-Meier and slope intervals.
+    cause : {1, 2}, optional
+        Competing risks: calibration of the predicted **cumulative incidence** of this cause at
+        ``time_point``. ``model`` is then an array or column of predicted absolute risks of the
+        cause by ``time_point``, or a model with ``predict_cif(newdata, times)``; the observed
+        risk is the Aalen-Johansen estimate, and a :class:`CIFCalibrationResult` is returned
+        (``method`` must be ``"rcs"``; see Notes).
 
     Returns
     -------
@@ -239,10 +279,23 @@ def calibration(
     extreme). Rows with a missing time, event, prediction or model covariate are left out
     and listed in ``.dropped``.
 
+    With ``cause`` (competing risks) the observed risk is the Aalen-Johansen cumulative
+    incidence, not 1 - Kaplan-Meier. Grouped: quantile groups of predicted risk as R
+    ``riskRegression::plotCalibration(method = "quantile", cens.method = "local")``, with a
+    jackknife interval. Smoothed: jackknife pseudo-values of the Aalen-Johansen estimate
+    (R ``prodlim::jackknife``) regressed by least squares on rcs(cloglog(predicted risk))
+    (Austin et al. 2022 smooth pseudo-observations); ICI, E50 and E90 from that curve. O/E is
+    the Aalen-Johansen estimate over the mean predicted risk. Checked against R in
+    tests/reference/competing_evaluate.R.
+
     References
     ----------
     Austin PC, Harrell FE Jr, van Klaveren D. Graphical calibration curves and the integrated
     calibration index (ICI) for survival models. Stat Med 2020;39:2714-42.
+    Austin PC, Putter H, Giardiello D, van Klaveren D. Graphical calibration curves and the
+    integrated calibration index (ICI) for competing risk models. Diagn Progn Res 2022;6:2.
+    Andersen PK, Perme MP. Pseudo-observations in survival analysis. Stat Methods Med Res
+    2010;19:71-99.
 
     Examples
     --------
@@ -259,6 +312,10 @@ def calibration(
         raise LMSPrognosisError(f"method must be 'rcs' or 'hazard', not {method!r}")
     if knots not in RCS_KNOT_QUANTILES:
         raise LMSPrognosisError("knots must be 3, 4 or 5")
+    if cause is not None:
+        return _calibration_cif(
+            model, df, time_point, groups, method, knots, time, event, conf_level, cause
+        )
     frame = as_frame(df)
     pred = model_predictions(model, df, time_point)
     both = pred[["surv", "lp"]].to_numpy(float)
@@ -305,3 +362,40 @@ def calibration(
         knots=kn,
         dropped=sd.dropped,
     )
+
+
+def _calibration_cif(
+    model: Any,
+    df: Any,
+    time_point: float,
+    groups: int,
+    method: str,
+    knots: int,
+    time: str,
+    event: str,
+    conf_level: float,
+    cause: int,
+) -> CIFCalibrationResult:
+    """``calibration(..., cause=)``: predicted cumulative incidence against Aalen-Johansen."""
+    if method != "rcs":
+        raise LMSPrognosisError(
+            "with cause= the smoother is the pseudo-value spline: use method='rcs'"
+        )
+    frame = as_frame(df)
+    pred = cif_matrix(df, model, np.array([float(time_point)]), check_cause(None, cause))
+    sd, vals = checked(
+        frame, time, event, {"prediction": pred}, covariates=model_columns(model, frame)
+    )
+    res = cif_calibration(
+        sd.time,
+        sd.event,
+        vals["prediction"][:, 0],
+        sd.index,
+        time_point,
+        cause,
+        groups,
+        knots,
+        conf_level,
+    )
+    res.dropped = sd.dropped
+    return res

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._concordance import TIMEWTS, concordance_core
+from lms_prognosis._concordance import TIMEWTS, concordance_core, stratified_concordance
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame
+from lms_prognosis.evaluate._competing import check_cause
 from lms_prognosis.evaluate._inputs import (
     checked,
+    cif_matrix,
     is_model,
     model_columns,
     model_predictions,
@@ -118,6 +120,8 @@ def concordance(
     timewt: str | None = None,
     weights: str | Sequence[float] | None = None,
     conf_level: float = 0.95,
+    strata: str | Sequence[str] | None = None,
+    cause: int | None = None,
 ) -> ConcordanceResult:
     """Harrell's or Uno's concordance index with R ``concordance()`` conventions.
 
@@ -140,6 +144,17 @@ def concordance(
         Case weights (R ``weights``).
     conf_level : float
         Level of the Wald interval in ``.table``.
+    strata : str or list of str, optional
+        Column(s) whose levels form strata (e.g. ``"centre"``): pairs are formed only within a
+        stratum, as R ``concordance(Surv(time, event) ~ risk + strata(centre))``. Rows with a
+        missing stratum are left out.
+    cause : {1, 2}, optional
+        Competing risks: the time-dependent C of Wolbers et al. for this cause. A patient with
+        a competing event (an event code other than 0 and ``cause``) can never have ``cause``
+        and so stays comparable with every later and earlier ``cause`` event (their time is
+        set beyond the last follow-up, censored); ``tau`` truncates at the horizon. Pass the
+        predicted cumulative incidence at ``tau`` as ``risk``, or a model with
+        ``predict_cif(newdata, times)`` (then ``tau`` is required). Only ``method="harrell"``.
 
     Returns
     -------
@@ -166,12 +181,26 @@ def concordance(
     (or a covariate the model needs) are left out and listed in ``.dropped``. Computation is
     O(n log n) vectorised numpy (benchmarks/bench_concordance.py).
 
+    With ``strata`` each stratum is counted with its own time weights, the counts are summed
+    and the IJ variance uses every subject's influence against the pooled totals (R
+    ``concordancefit``; tests/reference/concordance_strata.R). With ``cause`` the estimate is
+    Wolbers et al. (2009)'s C for competing risks, C = P(M_i > M_j | T_i <= tau, D_i = cause,
+    and T_i < T_j or D_j is a competing event), which equals R
+    ``concordance(Surv(ifelse(event == 2, max(time) + 1, time), event == 1) ~ risk, ymax =
+    tau, reverse = TRUE)`` (tests/reference/competing_evaluate.R). It does not weight for
+    censoring (the IPCW version of Wolbers et al. 2014, R ``pec::cindex(cause=)``, is not
+    implemented), so it depends somewhat on the censoring distribution.
+
     References
     ----------
     Harrell FE et al. Evaluating the yield of medical tests. JAMA 1982;247:2543-6.
     Uno H et al. On the C-statistics for evaluating overall adequacy of risk prediction
     procedures with censored survival data. Stat Med 2011;30:1105-17.
     Therneau T, Atkinson E. The concordance statistic. survival package vignette, 2023.
+    Wolbers M, Koller MT, Witteman JC, Steyerberg EW. Prognostic models with competing risks:
+    methods and application to coronary risk prediction. Epidemiology 2009;20:555-61.
+    Wolbers M, Blanche P, Koller MT, Witteman JC, Gerds TA. Concordance for prognostic models
+    with competing risks. Biostatistics 2014;15:526-39.
 
     Examples
     --------
@@ -181,27 +210,42 @@ def concordance(
     >>> res = concordance(d, "risk")
     >>> round(res.c, 4), res.counts["concordant"], res.counts["tied_risk"]
     (0.875, 6.0, 2.0)
+    >>> d["centre"] = ["a", "a", "b", "b", "b"]
+    >>> concordance(d, "risk", strata="centre").counts["concordant"]
+    2.0
     """
-    if method not in ("harrell", "uno"):
-        raise LMSPrognosisError(f"method must be 'harrell' or 'uno', not {method!r}")
-    tw = timewt or ("n" if method == "harrell" else "n/G2")
-    if tw not in TIMEWTS:
-        raise LMSPrognosisError(f"timewt must be one of {TIMEWTS}, not {tw!r}")
+    tw = _timewt(method, timewt, cause)
     frame = as_frame(df)
-    covs: list[str] = []
-    if is_model(risk):
-        covs = model_columns(risk, frame)
+    covs = model_columns(risk, frame)
+    if cause is not None and hasattr(risk, "predict_cif"):
+        if tau is None:
+            raise LMSPrognosisError(
+                "with a competing-risk model and cause=, give tau=: the C compares the "
+                "predicted cumulative incidences at that horizon"
+            )
+        r = cif_matrix(df, risk, np.array([float(tau)]), cause)[:, 0]
+    elif is_model(risk):
         r = model_predictions(risk, df, None)["lp"].to_numpy(float)
     else:
         r = values_of(frame, risk, "risk")
     frame, wcol = _weights(frame, weights)
-    sd, vals = checked(frame, time, event, {"risk": r}, covariates=covs, weights=wcol)
-    res = concordance_core(sd.time, sd.event, vals["risk"], weights=sd.weights, timewt=tw, ymax=tau)
+    sd, vals = checked(
+        frame, time, event, {"risk": r}, covariates=covs, weights=wcol, strata=strata
+    )
+    t, ev = sd.time, sd.event
+    if cause is not None:
+        t, ev = _wolbers(t, ev, cause)
+    if strata is None:
+        res = concordance_core(t, ev, vals["risk"], weights=sd.weights, timewt=tw, ymax=tau)
+    else:
+        res = stratified_concordance(
+            t, ev, vals["risk"], _stratum(sd.frame, strata), sd.weights, tw, tau
+        )
     if not res["npair"] > 0:
         raise LMSPrognosisError(
             "no comparable pair: concordance needs at least one event "
             "followed by a later time (after truncation at tau, if "
-            "given)"
+            "given)" + (" within a stratum" if strata is not None else "")
         )
     counts = {
         "concordant": res["concordant"],
@@ -214,11 +258,43 @@ def concordance(
         c=float(res["c"]),
         se=float(np.sqrt(res["var"])),
         counts=counts,
-        method=method,
+        method=method if cause is None else f"wolbers (cause {cause})",
         timewt=tw,
         tau=tau,
         n=sd.n,
-        n_events=sd.n_events,
+        n_events=int(np.count_nonzero(ev == 1)),
         dropped=sd.dropped,
         conf_level=conf_level,
     )
+
+
+def _timewt(method: str, timewt: str | None, cause: int | None) -> str:
+    """The time weight of ``method`` (or ``timewt``), refusing what is not defined."""
+    if method not in ("harrell", "uno"):
+        raise LMSPrognosisError(f"method must be 'harrell' or 'uno', not {method!r}")
+    tw = timewt or ("n" if method == "harrell" else "n/G2")
+    if tw not in TIMEWTS:
+        raise LMSPrognosisError(f"timewt must be one of {TIMEWTS}, not {tw!r}")
+    if cause is not None:
+        check_cause(None, cause)
+        if tw != "n":
+            raise LMSPrognosisError(
+                "with cause= only method='harrell' (timewt='n') is available: Wolbers' C "
+                "for competing risks; pass tau= to truncate at the horizon"
+            )
+    return tw
+
+
+def _wolbers(time: np.ndarray, event: np.ndarray, cause: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wolbers et al. (2009): competing events stay at risk beyond the last time (censored);
+    ``cause`` events become the events (code 1)."""
+    check_cause(event, cause)
+    comp = (event != 0) & (event != cause)
+    t = np.where(comp, float(time.max()) + 1.0, time)
+    return t, (event == cause).astype(np.int64)
+
+
+def _stratum(frame: pd.DataFrame, strata: str | Sequence[str]) -> np.ndarray:
+    """One integer code per row for the combination of the ``strata`` columns."""
+    cols = [strata] if isinstance(strata, str) else list(strata)
+    return frame.groupby(cols, sort=True, observed=True, dropna=False).ngroup().to_numpy()

@@ -116,8 +116,11 @@ def simulate_cohort(
     draw of 200,000 somatic patients (seed 20261124) under the chosen parameter set, so every
     profile and seed shares one baseline. Covariates per domain 6.1, FNCLCC grade derived from
     its components (3.3); vascular invasion and aneuploidy depend on grade. Other-cause hazard
-    (Gompertz) 0.008 per year at age 60, times exp(0.09 per year of age) [D], roughly a
-    European life table. Covariate effects are additive on the log-hazard for every site (the
+    (Gompertz in attained age) 0.008 per year at age 60, times exp(0.09 per year of age): a
+    design value [D] (the domain brief cites no life table; ``truth.other_cause`` carries
+    this provenance). With ``competing_risks=True`` the truth carries the true cumulative
+    incidence of both causes (``truth.cif(times)``, ``truth.population_cif(times)``, columns
+    ``cif1_*``/``cif2_*``). Covariate effects are additive on the log-hazard for every site (the
     uterine-specific drivers of domain 6.1 are not modelled separately).
 
     References
@@ -232,7 +235,7 @@ def _assemble(
     excl = pd.DataFrame(columns=["row", "patient_id", "column", "value", "reason"])
     notes = [
         f"simulated; true baseline Weibull shape {shape:g}, scale {scale:.1f} months",
-        "event 2 = death from other causes"
+        "event 2 = death from other causes (Gompertz hazard, a design value [D])"
         if competing_risks
         else (
             "event 1 = death from any cause"

@@ -7,6 +7,14 @@ The disease-specific hazard is h(t | x) = h0(t) exp(x'beta) with H0(t) = (t / sc
 of :data:`lms_prognosis.literature.data.FACTORS` (``lms_default`` or ``gustafson1992``, domain
 section 6.2).
 
+Other-cause mortality is a Gompertz hazard in attained age, h(age) = 0.008 exp(0.09 (age - 60))
+per year (:data:`OTHER_CAUSE`). It is a **design value [D]**: the domain brief (section 6)
+proposes "a Gompertz hazard or a national life table" but cites no life table. As a check, not
+a source: at ages 60-80 it lies between the female and male rates of the US 2010 life table
+shipped with R (``survival::survexp.us``; within 10% of their mean), and below both at 85+
+(tests/reference/other_cause_mortality.R). :func:`true_cif` gives the true cumulative
+incidence of both causes.
+
 Examples
 --------
 >>> log_hazard_ratios("gustafson1992", None).round(3).to_dict()["age_ge_60"]
@@ -26,9 +34,27 @@ from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.literature import data as _lit
 from lms_prognosis.simulate.covariates import draw_covariates
 
-__all__ = ["log_hazard_ratios", "linear_predictor", "baseline_scale"]
+__all__ = [
+    "log_hazard_ratios",
+    "linear_predictor",
+    "baseline_scale",
+    "OTHER_CAUSE",
+    "other_cause_cumhaz",
+    "true_cif",
+]
 
 GOMPERTZ_H60, GOMPERTZ_B = 0.008, 0.09  # [D] other-cause hazard per year at 60, log-slope/year
+#: the other-cause (background) mortality of simulated cohorts, with its provenance
+OTHER_CAUSE = {
+    "distribution": "gompertz",
+    "hazard_per_year_at_60": GOMPERTZ_H60,
+    "log_slope_per_year_of_age": GOMPERTZ_B,
+    "source": "design value [D]: domain brief section 6 proposes a Gompertz hazard or a "
+    "national life table but cites no life table; 0.008/year at age 60 rising 9% per year "
+    "of age is a round value. Checked, not fitted: between the female and male rates of the "
+    "US 2010 life table (R survival::survexp.us) at ages 60-80",
+}
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 #: the fixed somatic reference draw the baseline is calibrated on (shared by every profile and seed)
 REFERENCE_SEED, REFERENCE_N = 20261124, 200_000
 
@@ -84,3 +110,52 @@ def baseline_scale(
         return float(np.mean((1 - m_p) * np.exp(-h) + m_p * np.exp(-h * m_hr)) - target)
 
     return math.exp(optimize.brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
+
+
+def other_cause_cumhaz(age: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Other-cause cumulative hazard from diagnosis at ``age`` (years) to ``t`` months after.
+
+    Gompertz in attained age: H(t) = h(age) / b (exp(b t / 12) - 1), h(age) = 0.008
+    exp(0.09 (age - 60)) per year ([D], :data:`OTHER_CAUSE`). Broadcasts ``age`` against ``t``.
+
+    Examples
+    --------
+    >>> round(float(other_cause_cumhaz(np.array(60.0), np.array(12.0))), 5)
+    0.00837
+    """
+    h_age = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (np.asarray(age, float) - 60.0))
+    return h_age / GOMPERTZ_B * np.expm1(GOMPERTZ_B * np.asarray(t, float) / 12.0)
+
+
+def true_cif(
+    lp: np.ndarray, age: np.ndarray, scale: float, shape: float, times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """True cumulative incidence of LMS death (cause 1) and other-cause death (cause 2).
+
+    Returns two arrays of shape (patients, times). With S1 the disease-specific and S2 the
+    other-cause survival, F2(t) = int_0^t h2(u) S1(u) S2(u) du (64-point Gauss-Legendre in
+    v = sqrt(u / t), which removes the u^0.8 kink of S1 at 0) and F1(t) = 1 - S1(t) S2(t) -
+    F2(t). Censoring plays no part: these are the quantities an Aalen-Johansen estimate
+    targets.
+
+    Examples
+    --------
+    >>> f1, f2 = true_cif(np.zeros(1), np.full(1, 60.0), 600.0, 1.0, np.array([60.0]))
+    >>> round(float(f1[0, 0]), 4), round(float(f2[0, 0]), 4)
+    (0.093, 0.0467)
+    """
+    lp = np.asarray(lp, float)[:, None, None]
+    age = np.asarray(age, float)[:, None, None]
+    t = np.asarray(times, float)[None, :, None]
+    v = (_NODES[None, None, :] + 1.0) / 2.0  # (0, 1)
+    u = t * v**2
+    h_age = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (age - 60.0))
+    h2 = h_age * np.exp(GOMPERTZ_B * u / 12.0) / 12.0  # per month
+    s1 = np.exp(-((u / scale) ** shape) * np.exp(lp))
+    s2 = np.exp(-other_cause_cumhaz(age, u))
+    f2 = np.sum(_WEIGHTS * h2 * s1 * s2 * 2.0 * t * v, axis=-1) / 2.0
+    t2 = t[..., 0]
+    s_all = np.exp(-((t2 / scale) ** shape) * np.exp(lp[..., 0])) * np.exp(
+        -other_cause_cumhaz(age[..., 0], t2)
+    )
+    return 1.0 - s_all - f2, f2

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._results import Result
+from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.literature.design import model_design
 from lms_prognosis.simulate.covariates import SITE_SHARES
-from lms_prognosis.simulate.hazards import GOMPERTZ_B, GOMPERTZ_H60
+from lms_prognosis.simulate.hazards import OTHER_CAUSE, other_cause_cumhaz, true_cif
 
 __all__ = ["Truth", "make_truth", "fit_terms"]
 
@@ -32,8 +33,11 @@ class Truth(Result):
     ``log_hr``/``hr`` are indexed by the term names ``fit_cox`` produces on
     :meth:`design_frame` (e.g. ``age_ge_60``, ``grade[2]``); ``survival`` has patient_id,
     linear_predictor and the true disease-specific survival ``surv_12m``, ``surv_36m``,
-    ``surv_60m`` (net of other causes; for endpoint OS also ``os_surv_*``). ``table`` is
-    term, log_hr, hr.
+    ``surv_60m`` (net of other causes; for endpoint OS also ``os_surv_*``; with competing
+    risks also the true cumulative incidences ``cif1_*`` of LMS death and ``cif2_*`` of
+    other-cause death at 12/36/60 months). :meth:`cif` and :meth:`population_cif` give the
+    true cumulative incidences at any times; ``other_cause`` is the other-cause mortality
+    with its provenance. ``table`` is term, log_hr, hr.
 
     Examples
     --------
@@ -54,6 +58,8 @@ class Truth(Result):
     survival: pd.DataFrame
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    age: np.ndarray | None = None
+    other_cause: dict[str, Any] | None = None
 
     @property
     def hr(self) -> pd.Series:
@@ -71,6 +77,66 @@ class Truth(Result):
         return pd.DataFrame(
             {"term": self.log_hr.index, "log_hr": self.log_hr.to_numpy(), "hr": self.hr.to_numpy()}
         )
+
+    def cif(self, times: Any) -> pd.DataFrame:
+        """True cumulative incidence per patient: patient_id, time, cause, cif (long).
+
+        Cause 1 is death from LMS, cause 2 death from other causes (the Gompertz design
+        value of ``other_cause``); without other-cause deaths (``competing_risks=False``,
+        endpoint DSS) cause 2 is 0 and cause 1 is 1 - S(t).
+
+        Examples
+        --------
+        >>> from lms_prognosis.simulate import simulate_cohort
+        >>> t = simulate_cohort(5, competing_risks=True, seed=1).truth
+        >>> t.cif([12, 60]).shape
+        (20, 4)
+        """
+        times_a = np.atleast_1d(np.asarray(times, dtype=float))
+        f1, f2 = self._cif_arrays(times_a)
+        ids = self.survival["patient_id"].to_numpy()
+        parts = [
+            pd.DataFrame(
+                {
+                    "patient_id": np.repeat(ids, times_a.size),
+                    "time": np.tile(times_a, ids.size),
+                    "cause": k,
+                    "cif": f.ravel(),
+                }
+            )
+            for k, f in ((1, f1), (2, f2))
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+    def population_cif(self, times: Any) -> pd.DataFrame:
+        """True cumulative incidence averaged over this cohort's patients: time, cif1, cif2.
+
+        This is what an Aalen-Johansen estimate on the cohort targets (the expectation over
+        the drawn covariates), whatever the censoring.
+
+        Examples
+        --------
+        >>> from lms_prognosis.simulate import simulate_cohort
+        >>> pc = simulate_cohort(200, competing_risks=True, seed=1).truth.population_cif([60])
+        >>> list(pc.columns), bool(pc["cif1"].iloc[0] > pc["cif2"].iloc[0] > 0)
+        (['time', 'cif1', 'cif2'], True)
+        """
+        times_a = np.atleast_1d(np.asarray(times, dtype=float))
+        f1, f2 = self._cif_arrays(times_a)
+        return pd.DataFrame({"time": times_a, "cif1": f1.mean(axis=0), "cif2": f2.mean(axis=0)})
+
+    def _cif_arrays(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.endpoint == "OS":
+            raise LMSPrognosisError(
+                "endpoint 'OS' counts every death as event 1: there is no competing cause; "
+                "simulate with endpoint='DSS', competing_risks=True"
+            )
+        lp = self.linear_predictor
+        scale, shape = self.baseline["scale_months"], self.baseline["shape"]
+        if self.other_cause is None or self.age is None:
+            s1 = np.exp(-((times[None, :] / scale) ** shape) * np.exp(lp)[:, None])
+            return 1.0 - s1, np.zeros_like(s1)
+        return true_cif(lp, self.age, scale, shape, times)
 
     def design_frame(self, data: pd.DataFrame) -> pd.DataFrame:
         """time, event and the model covariates (booleans, categorical grade) for ``fit_cox``.
@@ -142,11 +208,17 @@ def make_truth(
     elp = np.exp(lp)
     for t in (12, 36, 60):
         surv[f"surv_{t}m"] = np.exp(-((t / scale) ** shape) * elp)
+    age = data["age"].to_numpy(dtype=float)
     if endpoint == "OS":
-        h_age = GOMPERTZ_H60 * np.exp(GOMPERTZ_B * (data["age"].to_numpy() - 60.0))
         for t in (12, 36, 60):
-            s_oth = np.exp(-h_age / GOMPERTZ_B * np.expm1(GOMPERTZ_B * t / 12.0))
+            s_oth = np.exp(-other_cause_cumhaz(age, np.array(float(t))))
             surv[f"os_surv_{t}m"] = surv[f"surv_{t}m"] * s_oth
+    competing = bool(params.get("competing_risks"))
+    if competing:
+        f1, f2 = true_cif(lp, age, scale, shape, np.array([12.0, 36.0, 60.0]))
+        for j, t in enumerate((12, 36, 60)):
+            surv[f"cif1_{t}m"] = f1[:, j]
+            surv[f"cif2_{t}m"] = f2[:, j]
     base = {
         "distribution": "weibull",
         "shape": shape,
@@ -157,6 +229,16 @@ def make_truth(
         f"S0(60) = {math.exp(-((60 / scale) ** shape)):.4f}, scaled to somatic "
         f"population 5-y DSS {target:g} [D]",
     }
+    simulated_other = competing or endpoint == "OS"
     return Truth(
-        model, profile, endpoint, log_hr, fit_terms(profile, model, log_hr), base, surv, params
+        model,
+        profile,
+        endpoint,
+        log_hr,
+        fit_terms(profile, model, log_hr),
+        base,
+        surv,
+        params,
+        age=age if simulated_other else None,
+        other_cause=dict(OTHER_CAUSE) if simulated_other else None,
     )
