@@ -35,6 +35,7 @@ __all__ = ["published_spec", "TERM_RULES", "CHOICES"]
 _BOOL = {"true": 1.0, "1": 1.0, "yes": 1.0, "false": 0.0, "0": 0.0, "no": 0.0}
 _NECROSIS = {"none": 0.0, "<50%": 1.0, ">=50%": 1.0}
 _ALL_SITES = ("extremity", *SITES)
+_SIGN = {"ge": "\u2265", "gt": ">"}
 
 #: levels of the canonical categorical inputs, in the order the form lists them
 CHOICES: dict[str, list[str]] = {
@@ -145,6 +146,7 @@ def _population(model: Any) -> dict[str, dict[str, Any]]:
 
 def _fields(
     columns: list[str],
+    rules: list[dict[str, Any]],
     population: dict[str, dict[str, Any]],
     labels: Mapping[str, str] | None,
     units: Mapping[str, str] | None,
@@ -155,8 +157,20 @@ def _fields(
             f = field(col, "choice", levels=CHOICES[col], labels=labels)
         else:
             f = field(col, "number", labels=labels, units=units)
+            cuts = sorted(
+                {(r["type"], r["cut"]) for r in rules if r["column"] == col and "cut" in r},
+                key=lambda rc: rc[1],
+            )
+            unit = f" {f['unit']}" if f["unit"] else ""
+            f["hint"] = "the model uses: " + "; ".join(
+                f"{_SIGN[kind]} {cut:g}{unit}" for kind, cut in cuts
+            )
         if col in population:
             f["population"] = population[col]
+            inside = [
+                o["label"] for o in f["options"] if o["value"] not in population[col]["outside"]
+            ]
+            f["hint"] = "the model is for: " + ", ".join(inside)
         fields.append(f)
     return fields
 
@@ -195,6 +209,6 @@ def published_spec(
         "slope": None if slope is None or math.isnan(slope) else float(slope),
         "baseline": _baseline(model),
         "groups": _groups(model),
-        "fields": _fields(columns, population, labels, units),
+        "fields": _fields(columns, [t["rule"] for t in terms], population, labels, units),
         "conf_type": None,
     }

@@ -42,6 +42,10 @@ __all__ = ["export_calculator", "DEFAULT_HORIZONS"]
 #: months at which survival is shown unless ``horizons=`` is given (1, 3, 5 and 10 years)
 DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
 _SINGULAR = {"years": "year", "months": "month"}
+_KINDS = {
+    "cox": "published Cox-type model (hazard ratios)",
+    "points": "published points score",
+}
 
 
 def _is_fitted_cox(model: Any) -> bool:
@@ -115,10 +119,9 @@ def _cox_meta(model: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
         [t, format_hr(h, lo, up), format_p(p)]
         for t, h, lo, up, p in zip(names, hr["hr"], hr["lower"], hr["upper"], hr["p"], strict=True)
     ]
-    covs = [f["label"][:1].lower() + f["label"][1:] for f in fields]
     return {
         "name": "fitted Cox model",
-        "title": f"Cox model of {', '.join(covs)}",
+        "title": f"Cox model fitted on {model.n} patients",
         "kind": f"Cox proportional hazards model, fitted (ties = {model.ties}{strata})",
         "population": f"the {model.n} patients of the fitted data",
         "source": f"fitted with lms_prognosis {__version__} (fit_cox)",
@@ -148,7 +151,7 @@ def _published_meta(model: Any) -> dict[str, Any]:
     return {
         "name": model.name,
         "title": _text(getattr(model, "title", None), model.name),
-        "kind": _text(getattr(model, "kind", None), "published model"),
+        "kind": _KINDS.get(str(getattr(model, "kind", "")), "published model"),
         "population": _text(getattr(model, "population", None), "not stated by the model"),
         "source": _text(getattr(model, "source", None), "not stated by the model"),
         "evidence": (f"n = {n}; " if n else "")
@@ -278,6 +281,7 @@ def export_calculator(
         {"title": title, "endpoint": endpoint, "population": population, "source": source},
     )
     spec["meta"] = {k: meta[k] for k in ("name", "title", "kind", "endpoint")}
+    spec["groups_text"] = _text(getattr(model, "risk_groups", None), "") if not fitted else ""
     prov = _provenance(model, fitted, spec)
     html = render_template(
         "calculator.html",
