@@ -109,7 +109,7 @@ def _cmd_calculator(args: argparse.Namespace) -> int:
 
     _check_args(args)
     out = out_path(args.out, args.force, "calculator")
-    cohort = None
+    cohort: Any = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.cohort:
