@@ -41,6 +41,17 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _groups(text: str) -> str | list[float]:
+    if text.strip() == "tertiles":
+        return "tertiles"
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give tertiles or cut-points on the linear predictor, e.g. -0.5,0.5"
+        ) from None
+
+
 def register_calculator(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "calculator",
@@ -75,6 +86,13 @@ def register_calculator(subparsers: Any) -> None:
         choices=("log", "log-log", "plain", "logit"),
         default="log",
         help="CI transform of a fitted model (default log, R's)",
+    )
+    p.add_argument(
+        "--risk-groups",
+        type=_groups,
+        default=None,
+        metavar="tertiles|C1,C2",
+        help="risk groups of a fitted model: tertiles of the linear predictor, or cut-points",
     )
     add_cohort_options(p)
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
@@ -124,7 +142,14 @@ def _cmd_calculator(args: argparse.Namespace) -> int:
                 "population": f"the {model.n} patients of {cohort.source} analysed",
             }
         with writing("calculator", "--out", out):
-            export_calculator(model, out, horizons=args.horizons, conf_type=args.conf_type, **extra)
+            export_calculator(
+                model,
+                out,
+                horizons=args.horizons,
+                conf_type=args.conf_type,
+                risk_groups=args.risk_groups,
+                **extra,
+            )
     what = f"published model {model.name}" if args.model else f"Cox model of {model.covariates}"
     print(f"{PROG} calculator: {what} written to {out}")
     if not args.model:

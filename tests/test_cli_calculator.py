@@ -42,12 +42,13 @@ def test_options_reach_export_calculator(tmp_path):
     out = tmp_path / "c.html"
     code = main(["calculator", str(SHIPPED), "--covariates", "age,grade", "--strata", "site",
                  "--ties", "breslow", "--conf-type", "log-log", "--horizons", "6,24",
-                 "--endpoint", "OS", "--out", str(out)])  # fmt: skip
+                 "--endpoint", "OS", "--risk-groups", "tertiles", "--out", str(out)])  # fmt: skip
     assert code == 0
     spec = _spec(out)
     assert spec["strata_columns"] == ["site"] and len(spec["strata"]) == 2
     assert spec["conf_type"] == "log-log" and spec["horizons"] == [6.0, 24.0]
     assert spec["meta"]["endpoint"] == "OS"
+    assert spec["groups"]["labels"] == ["low", "intermediate", "high"]
 
 
 def test_published_model_with_and_without_recalibration(tmp_path):
@@ -73,6 +74,10 @@ def test_published_model_with_and_without_recalibration(tmp_path):
         (["calculator", "--model", "sin", "--covariates", "age", "--out", "x.html"], "not both"),
         (["calculator", "--model", "sin", "--recalibrate", "--out", "x.html"], "needs --model"),
         (["calculator", "--model", "nope", "--out", "x.html"], "unknown model 'nope'"),
+        (
+            ["calculator", "--model", "sin", "--risk-groups", "tertiles", "--out", "x.html"],
+            "own risk groups",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv, message, tmp_path, capsys, monkeypatch):

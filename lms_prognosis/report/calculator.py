@@ -205,6 +205,7 @@ def export_calculator(
     source: str | None = None,
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    risk_groups: str | Sequence[float] | None = None,
 ) -> Path:
     """Write a per-patient risk calculator for ``model`` as one offline HTML page.
 
@@ -229,6 +230,11 @@ def export_calculator(
     labels, units : mapping, optional
         Form labels and units by column, in place of the package's (``age`` reads "Age at
         diagnosis", years; ``size_cm`` "Tumour size (largest diameter)", cm; ...).
+    risk_groups : "tertiles" or sequence of float, optional
+        Risk groups of a fitted model (a published model has its own): cut the linear
+        predictor of ``model.predict_risk`` (R's centring) at its tertiles in the fitted
+        data, or at the cut-points given (a value on a cut-point is in the lower group).
+        Default: no groups.
 
     Returns
     -------
@@ -263,8 +269,13 @@ def export_calculator(
         raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     fitted = _is_fitted_cox(model)
     if fitted:
-        spec = cox_spec(model, conf_type, labels, units)
+        spec = cox_spec(model, conf_type, labels, units, risk_groups)
     elif _is_published(model):
+        if risk_groups is not None:
+            raise ExportError(
+                f"{model.name} defines its own risk groups ({model.risk_groups}); "
+                "risk_groups= is for a fitted Cox model"
+            )
         spec = published_spec(model, labels, units)
     else:
         raise ExportError(
@@ -281,7 +292,8 @@ def export_calculator(
         {"title": title, "endpoint": endpoint, "population": population, "source": source},
     )
     spec["meta"] = {k: meta[k] for k in ("name", "title", "kind", "endpoint")}
-    spec["groups_text"] = _text(getattr(model, "risk_groups", None), "") if not fitted else ""
+    groups = spec["groups"] or {}
+    spec["groups_text"] = groups.get("text") or _text(getattr(model, "risk_groups", None), "")
     prov = _provenance(model, fitted, spec)
     html = render_template(
         "calculator.html",

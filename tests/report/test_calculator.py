@@ -211,6 +211,21 @@ def test_fitted_cox_page_matches_predict_survival(fit, cohort, tmp_path):
         assert filled["group"] is None  # a fitted model defines no risk groups
 
 
+def test_tertile_risk_groups_of_a_fitted_model(fit, cohort, tmp_path):
+    page = lp.export_calculator(fit, tmp_path / "groups.html", risk_groups="tertiles")
+    data = cohort.data
+    rows = list(range(0, 500, 5))
+    patients = _patients(data, COX_COVARIATES, rows)
+    out = probe(page, tmp_path, patients[:2], [{"patient": p, "times": [12.0]} for p in patients])
+    lp_fit = fit.predict_risk(fit.data)["linear_predictor"]
+    cuts = np.quantile(lp_fit, [1 / 3, 2 / 3])
+    lp_rows = fit.predict_risk(data.iloc[rows])["linear_predictor"]
+    want = pd.cut(lp_rows, [-np.inf, *cuts, np.inf], labels=["low", "intermediate", "high"])
+    assert out["groups"] == want.astype(str).tolist()
+    assert len(set(out["groups"])) == 3
+    assert [f["group"] for f in out["filled"]] == out["groups"][:2]
+
+
 def test_stratified_breslow_loglog_page(stratified, cohort, tmp_path):
     page = lp.export_calculator(
         stratified, tmp_path / "strata.html", conf_type="log-log", horizons=[6, 24, 60]
@@ -389,5 +404,9 @@ def test_refuses_what_it_cannot_code(fit, tmp_path):
         lp.export_calculator(fit, tmp_path / "x.html", conf_type="wide")
     with pytest.raises(ExportError, match="horizons"):
         lp.export_calculator(fit, tmp_path / "x.html", horizons=[-1])
+    with pytest.raises(ExportError, match="risk_groups"):
+        lp.export_calculator(fit, tmp_path / "x.html", risk_groups="quartiles")
+    with pytest.raises(ExportError, match="own risk groups"):
+        lp.export_calculator(lp.published_model("sin2003"), tmp_path / "x.html", risk_groups=[0])
     with pytest.raises(ExportError, match="cannot write"):
         lp.export_calculator(fit, tmp_path / "no-such-dir" / "x.html")
