@@ -126,6 +126,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from lms_prognosis.report import (
         HRTableResult,
         TableOneResult,
+        export_calculator,
         hr_table,
         table_one,
         write_report,
@@ -244,6 +245,7 @@ _PUBLIC: dict[str, str] = {
     "table_one": "report",
     "hr_table": "report",
     "write_report": "report",
+    "export_calculator": "report",
     "TableOneResult": "report",
     "HRTableResult": "report",
 }

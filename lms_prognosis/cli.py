@@ -46,6 +46,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lms_prognosis._cli_calculator import register_calculator
 from lms_prognosis._cli_models import register_models, register_predict, register_report
 from lms_prognosis._cli_support import (
     PROG,
@@ -288,6 +289,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     register_models,
     register_predict,
     register_report,
+    register_calculator,
 ]
 
 

@@ -1,0 +1,311 @@
+"""A per-patient risk calculator as one offline web page: :func:`export_calculator`.
+
+The page is one self-contained HTML file (inline CSS and JavaScript, no network, no server:
+it opens from ``file://``, e.g. a USB stick on a hospital PC). Its script recomputes what the
+model's ``predict_survival`` computes, from the model's own numbers shipped in the page (not
+a table of predictions):
+
+* a fitted :class:`~lms_prognosis.cox.CoxResult`: the design coding, centring, coefficients,
+  variance matrix and, per stratum, the (Efron-corrected for an Efron fit) baseline
+  cumulative hazard with its variance terms; the 95% CI is R ``survfit.coxph``'s, the
+  variance of beta included, on the transform of ``conf_type`` ("log" by default, R's);
+* a published model (:func:`lms_prognosis.published_model`): the term rules, coefficients
+  or points, calibration slope, baseline (literature Weibull, refitted step function or
+  published survival by risk group) and risk-group cut-points. Published values carry no
+  usable variance, so no CI is shown (as ``PublishedModel.predict_survival`` gives NaN).
+
+``window.lmsPredict(patient, times)`` returns ``[{time, surv, lower, upper, std_err,
+cumhaz}, ...]`` for a patient given as ``{column: value}``; ``window.lmsRiskGroup(patient)``
+returns the risk group (or null when the model defines none).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._provenance import provenance
+from lms_prognosis._survfit import CONF_TYPES
+from lms_prognosis._version import __version__
+from lms_prognosis.exceptions import ExportError
+from lms_prognosis.report._calculator_cox import cox_spec
+from lms_prognosis.report._calculator_published import published_spec
+from lms_prognosis.report._templates import render_template
+
+__all__ = ["export_calculator", "DEFAULT_HORIZONS"]
+
+#: months at which survival is shown unless ``horizons=`` is given (1, 3, 5 and 10 years)
+DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
+_SINGULAR = {"years": "year", "months": "month"}
+_KINDS = {
+    "cox": "published Cox-type model (hazard ratios)",
+    "points": "published points score",
+}
+
+
+def _is_fitted_cox(model: Any) -> bool:
+    return hasattr(model, "predict_survival") and hasattr(model, "_design")
+
+
+def _is_published(model: Any) -> bool:
+    return hasattr(model, "coefficients") and hasattr(model, "baseline")
+
+
+def _last_times(spec: dict[str, Any]) -> list[float]:
+    """Last time each stratum's (or the published step) baseline is defined."""
+    if spec["type"] == "cox":
+        return [s["time"][-1] for s in spec["strata"] if s["time"]]
+    base = spec["baseline"]
+    if base["kind"] == "step":
+        return [base["time"][-1]]
+    return []
+
+
+def _horizons(spec: dict[str, Any], horizons: Sequence[float] | None) -> list[float]:
+    """Horizons to show: the caller's, or the defaults within follow-up."""
+    base = spec.get("baseline") or {}
+    if base.get("kind") == "none":
+        return []
+    if base.get("kind") == "groups":
+        return sorted({float(r["time"]) for r in base["surv"]})
+    if horizons is not None:
+        out = [float(h) for h in horizons]
+        if not out or any(not np.isfinite(h) or h <= 0 for h in out):
+            raise ExportError(f"horizons must be positive months, got {list(horizons)}")
+        return sorted(set(out))
+    last = _last_times(spec)
+    limit = max(last) if last else np.inf
+    out = [h for h in DEFAULT_HORIZONS if h <= limit]
+    if not out:
+        raise ExportError(
+            f"follow-up ends at {limit:g} months, before the first default horizon "
+            f"({DEFAULT_HORIZONS[0]:g}); pass horizons=[...] in months"
+        )
+    return out
+
+
+def _text(value: Any, fallback: str) -> str:
+    """A metadata attribute as text (None, NaN and "" give the fallback)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
+        return fallback
+    return str(value)
+
+
+def _term_labels(fields: list[dict[str, Any]], model: Any) -> list[str]:
+    """How each coefficient reads: "FNCLCC grade: Grade 3 vs Grade 1", "Age (per year)"."""
+    by_name = {f["name"]: f for f in fields}
+    out = []
+    for term in model._design.terms:
+        f = by_name[term.covariate]
+        if term.kind == "numeric":
+            out.append(f"{f['label']} (per {_SINGULAR.get(f['unit'], f['unit'] or 'unit')})")
+            continue
+        opts = {o["value"]: o["label"] for o in f["options"]}
+        levels = ["False", "True"] if term.kind == "bool" else [str(v) for v in term.levels]
+        out += [f"{f['label']}: {opts[lv]} vs {opts[levels[0]]}" for lv in levels[1:]]
+    return out
+
+
+def _cox_meta(model: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    strata = f", stratified by {', '.join(model.strata)}" if model.strata else ""
+    hr = model.hazard_ratios
+    names = _term_labels(fields, model)
+    rows = [
+        [t, format_hr(h, lo, up), format_p(p)]
+        for t, h, lo, up, p in zip(names, hr["hr"], hr["lower"], hr["upper"], hr["p"], strict=True)
+    ]
+    return {
+        "name": "fitted Cox model",
+        "title": f"Cox model fitted on {model.n} patients",
+        "kind": f"Cox proportional hazards model, fitted (ties = {model.ties}{strata})",
+        "population": f"the {model.n} patients of the fitted data",
+        "source": f"fitted with lms_prognosis {__version__} (fit_cox)",
+        "evidence": (
+            f"n = {model.n}, events = {model.n_events}; Harrell's C = "
+            f"{model.concordance:.3f} (apparent, not optimism-corrected)"
+        ),
+        "caveat": "",
+        "baseline": (
+            "Efron-corrected Breslow baseline (R survfit.coxph)"
+            if model.ties == "efron"
+            else "Breslow baseline (R survfit.coxph)"
+        ),
+        "table_header": ["Term", f"HR ({round(100 * model.conf_level)}% CI)", "p"],
+        "table": rows,
+    }
+
+
+def _published_meta(model: Any) -> dict[str, Any]:
+    fac = model.factors
+    rows = []
+    for r in fac.itertuples(index=False):
+        value = f"{r.points:g} point(s)" if r.measure == "points" else f"{r.measure} {r.hr:g}"
+        sig = {True: "yes", False: "no"}.get(r.significant, "not stated")
+        rows.append([str(r.factor), value, str(r.evidence), sig])
+    n = getattr(model, "n", None)
+    return {
+        "name": model.name,
+        "title": _text(getattr(model, "title", None), model.name),
+        "kind": _KINDS.get(str(getattr(model, "kind", "")), "published model"),
+        "population": _text(getattr(model, "population", None), "not stated by the model"),
+        "source": _text(getattr(model, "source", None), "not stated by the model"),
+        "evidence": (f"n = {n}; " if n else "")
+        + "evidence markers: [V] read in the source, [V2] secondary, [U] unverified, "
+        "[D] derived (design value)",
+        "caveat": _text(getattr(model, "caveat", None), ""),
+        "baseline": _text(getattr(getattr(model, "baseline", None), "label", None), ""),
+        "table_header": ["Factor", "Effect", "Evidence", "Significant"],
+        "table": rows,
+    }
+
+
+def _meta(
+    model: Any, fitted: bool, spec: dict[str, Any], overrides: Mapping[str, str | None]
+) -> dict[str, Any]:
+    meta = _cox_meta(model, spec["fields"]) if fitted else _published_meta(model)
+    meta["endpoint"] = _text(getattr(model, "endpoint", None), "not stated")
+    for key, value in overrides.items():
+        if value is not None:
+            meta[key] = str(value)
+    return meta
+
+
+def _safe_json(obj: Any) -> str:
+    """JSON that can sit inside a ``<script>`` element (no ``</script>``, no NaN)."""
+    try:
+        text = json.dumps(obj, allow_nan=False, separators=(",", ":"))
+    except ValueError as exc:
+        raise ExportError(f"the model has a non-finite number the page cannot use: {exc}") from exc
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _provenance(model: Any, fitted: bool, spec: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"horizons": spec["horizons"], "conf_type": spec["conf_type"]}
+    if fitted:
+        params.update(covariates=list(model.covariates), ties=model.ties, strata=model.strata)
+        return provenance(model.data, params)
+    params.update(model=model.name, baseline=model.baseline.kind)
+    return provenance(None, params)
+
+
+def export_calculator(
+    model: Any,
+    path: str | Path,
+    *,
+    horizons: Sequence[float] | None = None,
+    conf_type: str = "log",
+    title: str | None = None,
+    endpoint: str | None = None,
+    population: str | None = None,
+    source: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    risk_groups: str | Sequence[float] | None = None,
+) -> Path:
+    """Write a per-patient risk calculator for ``model`` as one offline HTML page.
+
+    Parameters
+    ----------
+    model : CoxResult or PublishedModel
+        A fitted Cox model (:func:`lms_prognosis.fit_cox`) or a published model
+        (:func:`lms_prognosis.published_model`, recalibrated or not).
+    path : str or Path
+        The ``.html`` file to write (overwritten if it exists).
+    horizons : sequence of float, optional
+        Months at which survival is shown. Default 12, 36, 60 and 120 within follow-up (a
+        fitted model's last observed time; a published step baseline's last time).
+    conf_type : {"log", "log-log", "plain", "logit"}
+        CI transform of a fitted model's survival (as ``predict_survival``; "log" is R's
+        default).
+    title, endpoint, population, source : str, optional
+        Shown in the page's provenance, in place of what the model states (a fitted model
+        knows neither its endpoint nor its population: pass them, e.g. the cohort's
+        ``endpoint``). Metadata is read with ``getattr``: a model without an attribute shows
+        "not stated".
+    labels, units : mapping, optional
+        Form labels and units by column, in place of the package's (``age`` reads "Age at
+        diagnosis", years; ``size_cm`` "Tumour size (largest diameter)", cm; ...).
+    risk_groups : "tertiles" or sequence of float, optional
+        Risk groups of a fitted model (a published model has its own): cut the linear
+        predictor of ``model.predict_risk`` (R's centring) at its tertiles in the fitted
+        data, or at the cut-points given (a value on a cut-point is in the lower group).
+        Default: no groups.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    Raises
+    ------
+    ExportError
+        A model the page cannot code (a term kind it does not know), a bad ``horizons`` or
+        ``conf_type``, or a path that cannot be written.
+
+    Notes
+    -----
+    The page's ``window.lmsPredict(patient, times)`` returns what ``predict_survival``
+    returns for that patient (tested to 1e-9 in headless Chromium): for a fitted model, R
+    ``summary(survfit(fit, newdata), times)`` with the variance of beta in the CI, NaN past
+    the last observed time of the patient's stratum; for a published model,
+    ``exp(-H0(t) exp(LP))`` without a CI. A value outside the fitted data's range, or a
+    patient outside the population a published model declares, is shown with a warning.
+
+    Examples
+    --------
+    >>> import tempfile, lms_prognosis as lp
+    >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade", "size_cm"])
+    >>> out = export_calculator(fit, tempfile.mkdtemp() + "/calculator.html", endpoint="DSS")
+    >>> text = out.read_text(encoding="utf-8")
+    >>> "window.lmsPredict" in text, "<script src" in text or "<link" in text
+    (True, False)
+    """
+    if conf_type not in CONF_TYPES:
+        raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    fitted = _is_fitted_cox(model)
+    if fitted:
+        spec = cox_spec(model, conf_type, labels, units, risk_groups)
+    elif _is_published(model):
+        if risk_groups is not None:
+            raise ExportError(
+                f"{model.name} defines its own risk groups ({model.risk_groups}); "
+                "risk_groups= is for a fitted Cox model"
+            )
+        spec = published_spec(model, labels, units)
+    else:
+        raise ExportError(
+            f"export_calculator needs a fitted Cox model (lp.fit_cox) or a published model "
+            f"(lp.published_model), got {type(model).__name__}"
+        )
+    spec["horizons"] = _horizons(spec, horizons)
+    last = _last_times(spec)
+    spec["curve_end"] = max(last) if last else max(spec["horizons"] or [120.0])
+    meta = _meta(
+        model,
+        fitted,
+        spec,
+        {"title": title, "endpoint": endpoint, "population": population, "source": source},
+    )
+    spec["meta"] = {k: meta[k] for k in ("name", "title", "kind", "endpoint")}
+    groups = spec["groups"] or {}
+    spec["groups_text"] = groups.get("text") or _text(getattr(model, "risk_groups", None), "")
+    prov = _provenance(model, fitted, spec)
+    html = render_template(
+        "calculator.html",
+        meta=meta,
+        spec=spec,
+        model_json=_safe_json(spec),
+        prov=prov,
+        prov_json=json.dumps(prov, indent=1, default=str),
+    )
+    out = Path(path)
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot write the calculator to {out}: {exc.strerror}") from exc
+    return out

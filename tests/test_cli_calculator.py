@@ -1,0 +1,98 @@
+"""`lms-prognosis calculator`: a fitted or published model's page, and its usage errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+import lms_prognosis as lp
+from lms_prognosis.cli import main
+from lms_prognosis.cohort.reader import read_cohort
+from lms_prognosis.simulate import load_synthetic
+
+SHIPPED = Path(lp.__file__).parent / "data" / "synthetic_somatic_500.csv"
+
+
+def _spec(page: Path) -> dict:
+    text = page.read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="lms-model">(.*?)</script>', text, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_fits_the_cox_model_the_api_fits(tmp_path, capsys):
+    out = tmp_path / "calculator.html"
+    code = main(["calculator", str(SHIPPED), "--covariates", "age,grade,size_cm", "--out",
+                 str(out)])  # fmt: skip
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "written to" in stdout and "fitted on 500 patients (136 events)" in stdout
+    spec = _spec(out)
+    fit = lp.fit_cox(read_cohort(SHIPPED), ["age", "grade", "size_cm"])
+    assert spec["beta"] == fit.coef.tolist()
+    assert spec["meta"]["endpoint"] == "DSS"
+    assert spec["horizons"] == [12.0, 36.0, 60.0]  # 120 is past the last follow-up
+
+
+def test_options_reach_export_calculator(tmp_path):
+    out = tmp_path / "c.html"
+    code = main(["calculator", str(SHIPPED), "--covariates", "age,grade", "--strata", "site",
+                 "--ties", "breslow", "--conf-type", "log-log", "--horizons", "6,24",
+                 "--endpoint", "OS", "--risk-groups", "tertiles", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    spec = _spec(out)
+    assert spec["strata_columns"] == ["site"] and len(spec["strata"]) == 2
+    assert spec["conf_type"] == "log-log" and spec["horizons"] == [6.0, 24.0]
+    assert spec["meta"]["endpoint"] == "OS"
+    assert spec["groups"]["labels"] == ["low", "intermediate", "high"]
+
+
+def test_published_model_with_and_without_recalibration(tmp_path):
+    plain = tmp_path / "pub.html"
+    assert main(["calculator", "--model", "gustafson", "--out", str(plain)]) == 0
+    assert _spec(plain)["baseline"]["kind"] == "weibull"
+    recal = tmp_path / "recal.html"
+    args = ["calculator", str(SHIPPED), "--model", "lms_default", "--recalibrate"]
+    assert main([*args, "--out", str(recal)]) == 0
+    spec = _spec(recal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = lp.published_model("lms_default").recalibrate(load_synthetic())
+    assert spec["baseline"]["kind"] == "step"
+    assert spec["baseline"]["cumhaz"] == list(model.baseline.cumhaz)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["calculator", "--out", "x.html"], "give COHORT with --covariates"),
+        (["calculator", "c.csv", "--out", "x.html"], "give COHORT with --covariates"),
+        (["calculator", "--model", "sin", "--covariates", "age", "--out", "x.html"], "not both"),
+        (["calculator", "--model", "sin", "--recalibrate", "--out", "x.html"], "needs --model"),
+        (["calculator", "--model", "nope", "--out", "x.html"], "unknown model 'nope'"),
+        (
+            ["calculator", "--model", "sin", "--risk-groups", "tertiles", "--out", "x.html"],
+            "own risk groups",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_unknown_covariate_and_existing_out(tmp_path, capsys):
+    out = tmp_path / "c.html"
+    assert main(["calculator", str(SHIPPED), "--covariates", "age,grde", "--out", str(out)]) == 2
+    assert "grde" in capsys.readouterr().err
+    out.write_text("keep", encoding="utf-8")
+    assert main(["calculator", "--model", "sin", "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err and out.read_text(encoding="utf-8") == "keep"
+    assert main(["calculator", "--model", "sin", "--out", str(out), "--force"]) == 0
