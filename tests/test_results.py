@@ -54,10 +54,27 @@ def cox(df: pd.DataFrame) -> Any:
         return lp.fit_cox(df, COVARIATES)
 
 
+def competing(df: pd.DataFrame) -> pd.DataFrame:
+    """The cohort with every third censored patient made a death from another cause."""
+    out = df.copy()
+    censored = np.flatnonzero(out["event"].to_numpy() == 0)[::3]
+    out.iloc[censored, out.columns.get_loc("event")] = 2
+    return out
+
+
 def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
     """One way to get each exported result class from the shipped cohort."""
     model = lp.published_model("gustafson1992")
+    cr = competing(df)
     return {
+        "CIFResult": lambda: lp.cumulative_incidence(cr, group="grade"),
+        "GrayTestResult": lambda: lp.gray_test(cr, group="grade"),
+        "FineGrayResult": lambda: lp.fit_fine_gray(cr, COVARIATES),
+        "CauseSpecificResult": lambda: lp.fit_cause_specific(cr, COVARIATES),
+        "ParametricResult": lambda: lp.fit_parametric(df, COVARIATES),
+        "PooledResult": lambda: lp.fit_cox(
+            lp.impute(df, m=2, seed=1, covariates=COVARIATES), COVARIATES
+        ),
         "KMResult": lambda: lp.kaplan_meier(df, group="grade"),
         "LogRankResult": lambda: lp.logrank_test(df, group="grade"),
         "CoxResult": lambda: cox,
@@ -93,6 +110,11 @@ FIGURE_RESULTS = {"PlotResult"}
 
 # results computed from survival input, which report the rows they left out
 SURVIVAL_INPUT = {
+    "CIFResult",
+    "GrayTestResult",
+    "FineGrayResult",
+    "CauseSpecificResult",
+    "ParametricResult",
     "FollowUpResult",
     "UnivariableResult",
     "KMResult",
@@ -108,6 +130,9 @@ SURVIVAL_INPUT = {
     "DecisionCurveResult",
 }
 LEAVES_OUT_AGE = {
+    "FineGrayResult",
+    "CauseSpecificResult",
+    "ParametricResult",
     "CoxResult",
     "ConcordanceResult",
     "CalibrationResult",

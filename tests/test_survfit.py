@@ -132,7 +132,7 @@ def test_conf_int_logit_is_survfit_confint() -> None:
     assert np.isnan(lo).all() and np.isnan(hi).all()  # R: NA at S = 0, NaN at S = 1, se = 0
     assert CONF_TYPES == ("log", "log-log", "plain", "logit")
     with pytest.raises(ValueError, match="conf_type"):
-        conf_int(np.array([0.5]), np.array([0.1]), "arcsin", 0.95)
+        conf_int(np.array([0.5]), np.array([0.1]), "probit", 0.95)
 
 
 times = st.lists(st.integers(0, 8).map(lambda v: v / 4), min_size=1, max_size=30)
