@@ -4,9 +4,9 @@
 #   bash tests/reference/make_all.sh
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); library(jsonlite); library(riskRegression); library(rms)' >/dev/null 2>&1; then
+if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); library(jsonlite); library(riskRegression); library(rms); library(cmprsk); library(mice)' >/dev/null 2>&1; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-survival r-cran-jsonlite r-cran-rms r-cran-riskregression r-cran-prodlim
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-survival r-cran-jsonlite r-cran-rms r-cran-riskregression r-cran-prodlim r-cran-cmprsk r-cran-mice r-cran-hmisc
 fi
 # datasets.R first: the other scripts read the CSVs it writes
 for script in datasets.R $(ls *.R | grep -v '^datasets.R$'); do
