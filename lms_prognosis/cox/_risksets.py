@@ -289,6 +289,17 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     >>> event_risk_sums(np.ones(3), prep).tolist()  # at t = 2 the row entering at 3 is out
     [1.0, 2.0, 2.0]
     """
+    if prep.start_order is None:
+        # sum each (stratum, time) block first, then accumulate over the blocks: reduceat is
+        # about 10x faster than a cumulative sum over every row (no per-row carried state)
+        blocks = np.add.reduceat(values, prep.block_start, axis=-1)
+        cb = np.cumsum(blocks, axis=-1)
+        out = cb[..., prep.eblock]
+        if prep.prev_block.size and prep.prev_block[-1] >= 0:  # more than one stratum
+            prevb = prep.prev_block[prep.eblock]
+            hasb = prevb >= 0
+            out[..., hasb] -= cb[..., prevb[hasb]]
+        return out
     cs = np.cumsum(values, axis=-1)
     out = cs[..., prep.block_end[prep.eblock]]
     if prep.prev_end.size and prep.prev_end[-1] >= 0:  # more than one stratum

@@ -178,7 +178,7 @@ class _Point:
         a = prep.step_wt  # mean event weight per Efron step (None: 1)
         if prep.efron_ties:
             nblock = prep.eblock.size
-            d0 = np.bincount(prep.k_block, weights=dw, minlength=nblock)
+            d0 = np.add.reduceat(dw, prep.eblock_start) if nblock else np.zeros(0)
             s0b = self.s0[prep.k_block]
             s0k = s0b - prep.k_frac * d0[prep.k_block]
             self.r = s0b / s0k
@@ -194,8 +194,11 @@ class _Point:
         self._u: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sum of per-event ``values`` over each event block."""
-        return np.bincount(self.prep.k_block, weights=values, minlength=self.prep.eblock.size)
+        """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
+        starts = self.prep.eblock_start
+        if not starts.size:
+            return np.zeros((*values.shape[:-1], 0))
+        return np.add.reduceat(values, starts, axis=-1)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
@@ -207,10 +210,7 @@ class _Point:
             self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
-        xd = prep.xt_death * self.dw
-        dsum = np.empty_like(xd, shape=(xd.shape[0], prep.eblock.size))
-        for j, row in enumerate(xd):
-            dsum[j] = self._block_sums(row)
+        dsum = self._block_sums(prep.xt_death * self.dw)
         self.nn = (dsum / self.s0).T
         self.fr = prep.k_frac * self.r
         ar = self.r if prep.step_wt is None else prep.step_wt * self.r
