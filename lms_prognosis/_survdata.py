@@ -124,6 +124,12 @@ class SurvData:
             kept = kept.assign(**{k: sel(v) for k, v in self.extras.items()})
         return kept
 
+    @property
+    def view(self) -> pd.DataFrame:
+        """The rows kept, read-only: the caller's own frame when no row was left out (no copy,
+        and its cached columns are reused), else :attr:`frame`. Keep :attr:`frame`, not this."""
+        return self.source if self.keep is None and not self.extras else self.frame
+
     def column(self, name: str) -> pd.Series:
         """One column used, for the rows kept (read-only: it may share the caller's data)."""
         if name in self.extras or "frame" in self.__dict__:

@@ -215,7 +215,7 @@ class _Point:
         self.fr = prep.k_frac * self.r
         ar = self.r if prep.step_wt is None else prep.step_wt * self.r
         self.ar = ar
-        self.ra, self.rb = self._block_sums(ar), self._block_sums(prep.k_frac * ar)
+        self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
         self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
         return self._u
 
@@ -241,7 +241,11 @@ class _Point:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
         fr, r, nn, ar = self.fr, self.r, self.nn, self.ar
-        c, e, ff = (self._block_sums(v2) for v2 in (ar * r, fr * ar, prep.k_frac * fr * ar))
+        stacked = np.empty((3, r.size))  # one pass over the events for the three sums
+        np.multiply(ar, r, out=stacked[0])
+        np.multiply(fr, ar, out=stacked[1])
+        np.multiply(prep.k_frac, stacked[1], out=stacked[2])
+        c, e, ff = self._block_sums(stacked)
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T

@@ -232,17 +232,17 @@ def fit_cox(
     n_events = int(ev.sum())
     if n_events == 0:
         raise CoxError("no events among the complete cases: a Cox model cannot be fitted")
-    design = design_matrix(sd.frame, covs, stacklevel=3, knot_data=frame)
+    design = design_matrix(sd.view, covs, stacklevel=3, knot_data=frame)
     if sd.weights is not None:
         design = _weighted_means(design, sd.weights)
-    levels, codes = _strata_codes(sd.frame, strata_cols)
+    levels, codes = _strata_codes(sd.view, strata_cols)
     prep = _prepare(design, sd, ev, codes, ties == "efron")
     if strata_cols:
         design, prep = _drop_flat_within_strata(design, prep, strata_cols)
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
-    codes = None if cluster is None else pd.factorize(sd.frame[cluster])[0]
+    codes = None if cluster is None else pd.factorize(sd.view[cluster])[0]
     var, naive = _variance(nr, prep, sd, codes)
     return CoxResult(
         covariates=design.covariates,
