@@ -204,7 +204,7 @@ def published_spec(
     slope = model.calibration_slope
     return {
         "type": "published",
-        "model_kind": model.kind,
+        "model_kind": getattr(model, "model_type", model.kind),  # "cox" or "points"
         "terms": terms,
         "slope": None if slope is None or math.isnan(slope) else float(slope),
         "baseline": _baseline(model),

@@ -43,8 +43,9 @@ __all__ = ["export_calculator", "DEFAULT_HORIZONS"]
 DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
 _SINGULAR = {"years": "year", "months": "month"}
 _KINDS = {
-    "cox": "published Cox-type model (hazard ratios)",
-    "points": "published points score",
+    ("published", "cox"): "published Cox-type model (relative risks as reported)",
+    ("published", "points"): "published points score",
+    ("design", "cox"): "design values chosen for simulation, not a fitted model",
 }
 
 
@@ -151,7 +152,10 @@ def _published_meta(model: Any) -> dict[str, Any]:
     return {
         "name": model.name,
         "title": _text(getattr(model, "title", None), model.name),
-        "kind": _KINDS.get(str(getattr(model, "kind", "")), "published model"),
+        "kind": _KINDS.get(
+            (str(getattr(model, "kind", "")), str(getattr(model, "model_type", ""))),
+            "published model",
+        ),
         "population": _text(getattr(model, "population", None), "not stated by the model"),
         "source": _text(getattr(model, "source", None), "not stated by the model"),
         "evidence": (f"n = {n}; " if n else "")

@@ -414,3 +414,11 @@ def test_refuses_what_it_cannot_code(fit, tmp_path):
         lp.export_calculator(lp.published_model("sin2003"), tmp_path / "x.html", risk_groups=[0])
     with pytest.raises(ExportError, match="cannot write"):
         lp.export_calculator(fit, tmp_path / "no-such-dir" / "x.html")
+
+
+def test_recalibrated_points_score_applies_its_slope(cohort, tmp_path):
+    """A recalibrated points system multiplies its points by the fitted slope on the page too."""
+    model = lp.published_model("sin2003").recalibrate(cohort, allow_endpoint_mismatch=True)
+    assert model.model_type == "points" and model.calibration_slope not in (None, 1.0)
+    last = float(model.baseline.times[-1])
+    _published_case(model, tmp_path, [12.0, 60.0, last])
