@@ -132,11 +132,13 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         write_report,
     )
     from lms_prognosis.simulate import (
+        SimulationStudyResult,
         Truth,
         load_synthetic,
         power_simulation,
         schoenfeld_events,
         simulate_cohort,
+        simulation_study,
     )
 
 # public name -> module that defines it (design.md section 4)
@@ -175,6 +177,8 @@ _PUBLIC: dict[str, str] = {
     # simulate / planning
     "simulate_cohort": "simulate",
     "power_simulation": "simulate",
+    "simulation_study": "simulate",
+    "SimulationStudyResult": "simulate",
     "schoenfeld_events": "simulate",
     "Truth": "simulate",
     # literature

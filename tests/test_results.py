@@ -54,6 +54,10 @@ def cox(df: pd.DataFrame) -> Any:
         return lp.fit_cox(df, COVARIATES)
 
 
+def _normal_mean(rng: np.random.Generator, n: int) -> dict[str, float]:
+    return {"mean": float(rng.normal(size=n).mean())}
+
+
 def competing(df: pd.DataFrame) -> pd.DataFrame:
     """The cohort with every third censored patient made a death from another cause."""
     out = df.copy()
@@ -99,6 +103,9 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
         "HRTableResult": lambda: lp.hr_table(cox),
         "FollowUpResult": lambda: lp.median_follow_up(df),
         "UnivariableResult": lambda: lp.fit_univariable(df, COVARIATES),
+        "SimulationStudyResult": lambda: lp.simulation_study(
+            {"n=50": {"n": 50}}, 3, _normal_mean, seed=1
+        ),
         "PlotResult": lambda: lp.plot_km(lp.kaplan_meier(df, group="grade")),
     }
 

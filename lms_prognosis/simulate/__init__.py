@@ -8,12 +8,15 @@ One concept per module, each importing only the ones before it (no cycle):
 * ``truth``: :class:`Truth`, what generated a cohort;
 * ``cohorts``: :func:`simulate_cohort` (outcomes, censoring, the ``Cohort``);
 * ``synthetic``: :func:`load_synthetic` and the call that made the shipped cohort;
-* ``planning``: :func:`power_simulation`, Schoenfeld's formula (imports ``cohorts``).
+* ``planning``: :func:`power_simulation`, Schoenfeld's formula (imports ``cohorts``);
+* ``study``: :func:`simulation_study`, any seeded function over scenarios and replicates,
+  here, on joblib workers or on a Dask cluster.
 """
 
 from lms_prognosis.simulate.cohorts import simulate_cohort
 from lms_prognosis.simulate.covariates import SITE_PARAMETERS
 from lms_prognosis.simulate.planning import power_simulation, schoenfeld_events, schoenfeld_power
+from lms_prognosis.simulate.study import SimulationStudyResult, simulation_study
 from lms_prognosis.simulate.synthetic import SYNTHETIC_CALL, load_synthetic
 from lms_prognosis.simulate.truth import Truth
 
@@ -22,6 +25,8 @@ __all__ = [
     "load_synthetic",
     "Truth",
     "power_simulation",
+    "simulation_study",
+    "SimulationStudyResult",
     "schoenfeld_events",
     "schoenfeld_power",
     "SITE_PARAMETERS",
