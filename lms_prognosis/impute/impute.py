@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
+from lms_prognosis._parallel import run_tasks
 from lms_prognosis._rubin import rubin
 from lms_prognosis._survdata import as_frame, require_columns, survival_data
 from lms_prognosis._survfit import product_limit
@@ -35,6 +35,11 @@ METHODS = {"auto": "gaussian", "pmm": "gaussian", "pmm-boot": "boot"}
 _NOT_COVARIATES = {"patient_id", "id"}
 
 
+def _chain(task: tuple[Any, ...]) -> Any:
+    """One chain of the chained equations (a task for :func:`run_tasks`)."""
+    return run_chain(*task)
+
+
 def impute(
     df: Any,
     m: int = 20,
@@ -47,6 +52,8 @@ def impute(
     event: str = "event",
     n_iter: int = 10,
     k_pmm: int = 5,
+    backend: str | None = None,
+    progress: bool | None = False,
 ) -> Imputed:
     """Impute missing covariates m times by chained equations, with the outcome in the model.
 
@@ -75,6 +82,11 @@ def impute(
         Iterations of each chain (mice's ``maxit``); check ``.convergence``.
     k_pmm : int, default 5
         Donors of predictive mean matching (mice's ``donors``, default 5).
+    backend : {None, "loky", "dask"}
+        ``"dask"`` runs the chains on the current ``dask.distributed`` cluster; the data sets
+        are the same as with any ``n_jobs``.
+    progress : bool or None, default False
+        A progress bar over the chains (only on a terminal; None: whenever stderr is one).
 
     Returns
     -------
@@ -154,8 +166,9 @@ def impute(
             f"no missing value in {covs}: the {m} data sets are identical", DataWarning, 2
         )
     seeds = np.random.SeedSequence(seed).spawn(m)
-    chains = Parallel(n_jobs=n_jobs)(
-        delayed(run_chain)(coded, codes, outcome, n_iter, k_pmm, perturbation, s) for s in seeds
+    tasks = [(coded, codes, outcome, n_iter, k_pmm, perturbation, s) for s in seeds]
+    chains = run_tasks(
+        _chain, tasks, n_jobs=n_jobs, backend=backend, progress=progress, desc="imputation"
     )
     datasets = []
     for done, _ in chains:

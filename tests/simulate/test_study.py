@@ -102,3 +102,21 @@ def test_bad_arguments() -> None:
         lp.simulation_study(3, 2, mean_and_rejection)
     with pytest.raises(LMSPrognosisError, match="backend must be one of"):
         run_tasks(abs, [1], backend="spark")
+
+
+def test_imputation_chains_on_dask_equal_the_chains_here() -> None:
+    distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (in dev)")
+    df = lp.load_synthetic().data.copy()
+    df.loc[df.index[::4], "aneuploidy"] = None
+    covs = ["age", "grade", "aneuploidy"]
+    here = lp.impute(df, m=2, seed=9, covariates=covs)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        there = lp.impute(df, m=2, seed=9, covariates=covs, backend="dask")
+    for a, b in zip(here.datasets, there.datasets, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert here.datasets[0]["aneuploidy"].notna().all()
