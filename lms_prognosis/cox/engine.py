@@ -154,6 +154,34 @@ def _stratified(prep: Prepared) -> bool:
     return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
 
 
+#: rows per chunk of the (p, n) temporaries: a few MB, so memory stays near the data's size
+_CHUNK = 1 << 16
+
+
+def _weighted_risk_sums(prep: Prepared, w: np.ndarray) -> np.ndarray:
+    """``event_risk_sums(prep.xt * w, prep)`` without the full (p, n) temporary."""
+    xt = prep.xt
+    if prep.start_order is not None or xt.shape[1] <= _CHUNK:
+        return event_risk_sums(xt * w, prep)
+    out = np.empty((xt.shape[0], prep.eblock.size))
+    for j in range(xt.shape[0]):  # one covariate at a time: an (n,) temporary
+        out[j] = event_risk_sums(xt[j] * w, prep)
+    return out
+
+
+def _weighted_gram(xt: np.ndarray, sv: np.ndarray) -> np.ndarray:
+    """sum_i sv_i^2 x_i x_i' (BLAS syrk on chunks of rows, no full (p, n) temporary)."""
+    n = xt.shape[1]
+    if n <= _CHUNK:
+        y = xt * sv
+        return y @ y.T  # numpy calls BLAS syrk for a @ a.T
+    info = np.zeros((xt.shape[0], xt.shape[0]))
+    for a in range(0, n, _CHUNK):
+        y = xt[:, a : a + _CHUNK] * sv[a : a + _CHUNK]
+        info += y @ y.T
+    return info
+
+
 class _Point:
     """The partial likelihood at one ``beta``: the log-likelihood at once, score and
     information on demand (the solver's convergence test needs only the first).
@@ -205,7 +233,7 @@ class _Point:
         if self._u is not None:
             return self._u
         prep = self.prep
-        self.m = (event_risk_sums(prep.xt * self.w, prep) / self.s0).T
+        self.m = (_weighted_risk_sums(prep, self.w) / self.s0).T
         if self.r is None:
             self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
@@ -235,8 +263,7 @@ class _Point:
             v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
         v *= self.w
         np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
-        y = prep.xt * np.sqrt(v)
-        info = y @ y.T  # numpy calls BLAS syrk for a @ a.T
+        info = _weighted_gram(prep.xt, np.sqrt(v, out=v))
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
