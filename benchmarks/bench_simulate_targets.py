@@ -77,6 +77,17 @@ def somatic(n: int, seed: int) -> None:
             c.truth.survival["surv_60m"].mean(),
         )
         row("somatic", model, "DSS", "10-y DSS (KM)", "0.62-0.66 [D] check value", km[1])
+        if model == "default":
+            by = km_at(c.data, [60], "grade").set_index("group")["surv"]
+            for g, dead in (("1", "0.03"), ("2", "0.13"), ("3", "0.38")):
+                row(
+                    "somatic",
+                    model,
+                    "DSS",
+                    f"5-y DSS grade {g} (KM)",
+                    f"1 - {dead} [V] NCI STS tumour mortality",
+                    by[g],
+                )
     c = lp.simulate_cohort(n, endpoint="OS", seed=seed, **FU)
     km = km_at(c.data, [60, 120])["surv"].to_numpy()
     row("somatic", "default", "OS", "5-y OS (KM)", "0.706 [V] somatic 164; 0.752 Kobayashi", km[0])
@@ -187,6 +198,46 @@ def spread(n: int, seed: int) -> None:
     )
 
 
+def proposals(n: int) -> None:
+    """The issue's example patient and the SIN check under candidate lms_default revisions
+    (hazard_ratios overrides; baseline recalibrated each time). Not applied: see the report."""
+    print("\nCandidate revisions of lms_default (baseline recalibrated to 0.75 each time)")
+    x = {
+        "age_ge_60": 1,
+        "vascular_invasion": 1,
+        "necrosis_any": 1,
+        "size_gt_5": 1,
+        "deep": 1,
+        "grade[3]": 1,
+    }
+    sets = {
+        "current": {},
+        "aneuploidy 1.3": {"aneuploidy": 1.3},
+        "all shrunk": {
+            "vascular_invasion": 1.4,
+            "aneuploidy": 1.25,
+            "necrosis_any": 1.2,
+            "deep": 1.3,
+            "size_gt_5": 1.7,
+            "grade[3]": 2.6,
+            "grade[2]": 1.6,
+        },
+    }
+    for name, hr in sets.items():
+        c = lp.simulate_cohort(n, seed=7, hazard_ratios=hr, endpoint="MFS", follow_up_years=10)
+        b, s0 = c.truth.log_hr, c.truth.baseline["S0_60m"]
+        lpx = sum(b[k] * v for k, v in x.items())
+        ex = (s0 ** math.exp(lpx), s0 ** math.exp(lpx + b["aneuploidy"]))
+        sin = lp.published_model("sin2003").apply(c)["risk_group"].astype(str).to_numpy()
+        km = km_at(c.data.assign(sin=sin), [60], "sin").set_index("group")["surv"]
+        q = np.quantile(c.truth.survival["surv_60m"], [0.01, 0.05, 0.5])
+        print(
+            f"  {name:15s} S0(60) {s0:.4f}; example diploid/aneuploid {ex[0]:.2f}/{ex[1]:.2f}; "
+            f"SIN 5-y MFS low/high {km['low']:.3f}/{km['high']:.3f} (0.80-0.85/0.43-0.48); "
+            "DSS centiles 1/5/50: " + "/".join(f"{v:.2f}" for v in q)
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
@@ -198,6 +249,7 @@ def main() -> None:
     print(f"Simulator targets vs measured, n = {a.n:,} per cohort, seed {a.seed}")
     print(pd.DataFrame(ROWS).to_string(index=False))
     spread(a.n, a.seed)
+    proposals(a.n)
 
 
 if __name__ == "__main__":
