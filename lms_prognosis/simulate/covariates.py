@@ -190,9 +190,8 @@ def draw_covariates(
         stage2 = uterine & (rng.random(n) < P_UTERINE_STAGE_II)
         design["uterus_mitoses_ge_20"] = uterine & (mit >= UTERINE_MITOSES_CUT)
         design["uterus_stage_ii"] = stage2
-        extra["figo_stage"] = pd.Categorical(
-            np.where(uterine, np.where(stage2, "II", "I"), None), categories=["I", "II"]
-        )
+        stage_codes = np.where(uterine, stage2.astype(np.int8), -1)
+        extra["figo_stage"] = _categorical(stage_codes, ("I", "II"))
     frame = pd.DataFrame(
         {
             "age": age,

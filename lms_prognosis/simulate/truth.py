@@ -19,7 +19,7 @@ import pandas as pd
 
 from lms_prognosis._results import Result
 from lms_prognosis.exceptions import LMSPrognosisError
-from lms_prognosis.literature.design import model_design
+from lms_prognosis.literature.design import column, model_design
 from lms_prognosis.simulate.covariates import SITE_SHARES, UTERINE_MITOSES_CUT
 from lms_prognosis.simulate.events import (
     LOCAL_RECURRENCE_TERMS,
@@ -170,9 +170,11 @@ class Truth(Result):
         uterine = (d["site_uterus"] == 1).to_numpy()
         for g in ("grade[2]", "grade[3]"):
             d[g] = np.where(uterine, 0.0, d[g].to_numpy())
-        mit = pd.to_numeric(data.get("mitoses_per_10hpf"), errors="coerce")
+        mit = pd.to_numeric(column(data, "mitoses_per_10hpf"), errors="coerce").to_numpy(float)
         d["uterus_mitoses_ge_20"] = np.where(
-            uterine, (mit.to_numpy(float) >= UTERINE_MITOSES_CUT).astype(float), 0.0
+            uterine,
+            np.where(np.isnan(mit), np.nan, (mit >= UTERINE_MITOSES_CUT).astype(float)),
+            0.0,
         )
         stage = data["figo_stage"].astype(object) if "figo_stage" in data else None
         d["uterus_stage_ii"] = np.where(
