@@ -112,3 +112,14 @@ def test_uterine_lms_has_no_grade_and_its_own_predictors():
     assert set(res.dropped.loc[res.dropped["column"] == "grade", "row"]) >= set(
         np.flatnonzero(ut.head(300).to_numpy())
     )
+
+
+def test_spread_of_true_5y_dss_against_published_risk_groups():
+    c = lp.simulate_cohort(50_000, seed=17)
+    s = c.truth.survival.assign(grade=c.data["grade"].astype(str).to_numpy())
+    by = s.groupby("grade")["surv_60m"].mean()
+    # NCI STS tumour-related mortality 3% / 13% / 38% by grade [V] (whole follow-up)
+    assert by["1"] > 0.88 and 0.78 < by["2"] < 0.90 and 0.55 < by["3"] < 0.70
+    q = np.quantile(s["surv_60m"], [0.05, 0.5, 0.95])
+    # domain 6.3 (independent covariates): 0.41 / 0.78 / 0.94
+    assert 0.30 < q[0] < 0.50 and 0.72 < q[1] < 0.85 and 0.90 < q[2] < 0.98
