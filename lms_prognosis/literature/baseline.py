@@ -34,7 +34,7 @@ class Baseline:
     --------
     >>> b = weibull_baseline("gustafson1992")
     >>> round(float(np.exp(-b.cumhaz_at([60.0])[0])), 3)  # reference-patient S0(60 months)
-    0.992
+    0.993
     """
 
     kind: str
@@ -69,7 +69,7 @@ def weibull_baseline(model: str) -> Baseline:
     --------
     >>> b = weibull_baseline("lms_default")
     >>> b.shape, round(b.scale)
-    (0.8, 8404)
+    (0.8, 10041)
     """
     k = _lit.constant("weibull_shape")
     s5 = _lit.constant(f"S0_60m[{model}]")

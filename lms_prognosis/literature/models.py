@@ -173,8 +173,8 @@ class PublishedModel:
         ...                    "vascular_invasion": [True, None], "aneuploidy": [False, False],
         ...                    "necrosis": ["none", "none"]})
         >>> res = published_model("gustafson1992").score(df, horizons=[60])
-        >>> res.n, res.table["surv_60m"].round(3).tolist()  # 0.992 ** (8 * 4)
-        (1, [0.773])
+        >>> res.n, res.table["surv_60m"].round(3).tolist()  # 0.99284 ** (8 * 4)
+        (1, [0.795])
         >>> res.dropped
            row             column value   reason
         0    1  vascular_invasion  None  missing
@@ -394,7 +394,7 @@ class PublishedModel:
         >>> new = pd.DataFrame({"age": [50.0], "vascular_invasion": [False],
         ...                     "aneuploidy": [False], "necrosis": ["none"]})
         >>> published_model("gustafson1992").predict_survival(new, [60])["surv"].round(3).tolist()
-        [0.992]
+        [0.993]
         """
         data, endpoint, _ = cohort_parts(cohort)
         res, _ = self._score(

@@ -5,9 +5,12 @@ One concept per module, each importing only the ones before it (no cycle):
 
 * ``covariates``: site mix, per-site covariate distributions, FNCLCC grade (domain 6.1, 3.3);
 * ``hazards``: true log-HRs, linear predictor, Weibull baseline calibration, Gompertz;
+* ``events``: distant metastasis and local recurrence (the MFS and LRFS endpoints);
 * ``truth``: :class:`Truth`, what generated a cohort;
+* ``missing``: missing covariates with the removed values kept as truth;
 * ``cohorts``: :func:`simulate_cohort` (outcomes, censoring, the ``Cohort``);
-* ``synthetic``: :func:`load_synthetic` and the call that made the shipped cohort;
+* ``registry``: the registry-like shipped cohort (missing values, competing deaths, errors);
+* ``synthetic``: :func:`load_synthetic` and the calls that made the shipped cohorts;
 * ``planning``: :func:`power_simulation`, Schoenfeld's formula (imports ``cohorts``);
 * ``study``: :func:`simulation_study`, any seeded function over scenarios and replicates,
   here, on joblib workers or on a Dask cluster.

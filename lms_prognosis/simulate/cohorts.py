@@ -32,10 +32,18 @@ import pandas as pd
 from lms_prognosis.cohort import Cohort
 from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.simulate.covariates import SITE_PARAMETERS, SITE_SHARES, draw_covariates
+from lms_prognosis.simulate.events import (
+    LR_SHAPE,
+    lr_linear_predictor,
+    lr_scale,
+    metastasis_times,
+)
 from lms_prognosis.simulate.hazards import (
     GOMPERTZ_B,
     GOMPERTZ_H60,
+    UTERINE_TERMS,
     baseline_scale,
+    check_population,
     linear_predictor,
     log_hazard_ratios,
 )
@@ -43,7 +51,26 @@ from lms_prognosis.simulate.missing import add_missing
 from lms_prognosis.simulate.truth import Truth, make_truth
 
 #: ``Truth`` and ``SITE_PARAMETERS`` are re-exported: they were defined here before the split
-__all__ = ["simulate_cohort", "Truth", "SITE_PARAMETERS"]
+__all__ = ["simulate_cohort", "Truth", "SITE_PARAMETERS", "ENDPOINTS"]
+ENDPOINTS = ("DSS", "OS", "MFS", "LRFS")
+_EVENT_NOTES = {
+    "DSS": "event 1 = death from LMS",
+    "OS": "event 1 = death from any cause (other causes: Gompertz hazard, a design value [D])",
+    "MFS": "event 1 = distant metastasis (before death from LMS, simulate/events.py)",
+    "LRFS": "event 1 = local recurrence",
+}
+_NET_NOTES = {
+    "DSS": " (no other-cause deaths simulated)",
+    "OS": "",
+    "MFS": " (no other-cause deaths simulated)",
+    "LRFS": "; death from LMS before it ends follow-up (event 0); no other-cause deaths simulated",
+}
+_COMPETING_NOTES = {
+    "DSS": "; event 2 = death from other causes (Gompertz hazard, a design value [D])",
+    "OS": "",
+    "MFS": "; event 2 = death from other causes before metastasis (Gompertz hazard [D])",
+    "LRFS": "; event 2 = death (LMS or other causes) before local recurrence",
+}
 
 
 def simulate_cohort(
@@ -74,17 +101,24 @@ def simulate_cohort(
         Somatic = extremity 0.75 / trunk 0.25; all-site adds RP/abdominal, uterine and H&N with
         the site overrides of domain section 6.1.
     model : {"default", "gustafson1992"}
-        Parameter set of the true linear predictor (domain 6.2).
+        Parameter set of the true linear predictor (domain 6.2). A model is refused for a
+        profile with sites outside its population that it has no terms for:
+        ``gustafson1992`` (extremity and trunk wall) only with ``profile="somatic"``
+        (:class:`~lms_prognosis.exceptions.PopulationError`).
     seed : int or numpy Generator
         Same seed, same cohort on any machine (``np.random.default_rng(seed)``).
     accrual_years, follow_up_years : float
         Uniform accrual over ``accrual_years``; administrative end ``follow_up_years`` after
         the last entry (so follow-up is between ``follow_up_years`` and the sum).
-    endpoint : {"DSS", "OS"}
+    endpoint : {"DSS", "OS", "MFS", "LRFS"}
         DSS: event 1 = death from LMS. OS: other-cause death (Gompertz) is added and every
-        death is event 1.
+        death is event 1. MFS: event 1 = distant metastasis, which precedes every death from
+        LMS. LRFS: event 1 = local recurrence, whose own design-value effects (margin above
+        all) are in :data:`~lms_prognosis.simulate.events.LOCAL_RECURRENCE_TERMS`; a death
+        before it ends follow-up. See :mod:`~lms_prognosis.simulate.events`.
     competing_risks : bool
-        With endpoint DSS: other-cause deaths are simulated and coded ``event = 2``.
+        Other-cause deaths are simulated and coded ``event = 2`` (DSS, MFS); for LRFS every
+        death before local recurrence is coded 2 (without it, event 0).
     loss_rate : float
         Loss to follow-up, exponential rate per year.
     target_5y_dss : float
@@ -120,8 +154,12 @@ def simulate_cohort(
     design value [D] (the domain brief cites no life table; ``truth.other_cause`` carries
     this provenance). With ``competing_risks=True`` the truth carries the true cumulative
     incidence of both causes (``truth.cif(times)``, ``truth.population_cif(times)``, columns
-    ``cif1_*``/``cif2_*``). Covariate effects are additive on the log-hazard for every site (the
-    uterine-specific drivers of domain 6.1 are not modelled separately).
+    ``cif1_*``/``cif2_*``). Uterine LMS (all-site profile) is simulated with its own
+    predictors (domain 2.3, 6.1): no FNCLCC grade (``grade`` is missing for uterine rows and the
+    grade terms do not apply), and the terms ``uterus_mitoses_ge_20`` and ``uterus_stage_ii``
+    (extra column ``figo_stage``) beside necrosis, size and the other shared terms
+    (:data:`~lms_prognosis.simulate.hazards.UTERINE_TERMS`). MFS and LRFS truths are in
+    ``truth.survival`` as ``mfs_surv_*`` / ``lrfs_surv_*`` (net of other causes).
 
     References
     ----------
@@ -148,11 +186,17 @@ def simulate_cohort(
     )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     log_hr = log_hazard_ratios(model, hazard_ratios)
+    check_population(model, profile)
     overrides = tuple(sorted((hazard_ratios or {}).items()))
     scale = baseline_scale(model, overrides, float(target_5y_dss), float(shape), marker)
 
     cov, design = draw_covariates(n, profile, rng)
+    if profile == "all_site":  # uterine rows: own predictors, no grade (covariates.py)
+        log_hr = pd.concat(
+            [log_hr, pd.Series({k: math.log(v[0]) for k, v in UTERINE_TERMS.items()})]
+        )
     lp = linear_predictor(design, log_hr)
+    lp_lr = lr_linear_predictor(design) if endpoint == "LRFS" else None
     if marker is not None:
         log_hr, lp = _add_marker(rng, marker, cov, log_hr, lp)
     time, event = _outcomes(
@@ -166,6 +210,7 @@ def simulate_cohort(
         loss_rate,
         endpoint,
         competing_risks,
+        lp_lr,
     )
 
     params = dict(
@@ -184,7 +229,7 @@ def simulate_cohort(
         marker_hr=marker_hr,
         marker_prevalence=marker_prevalence,
     )
-    cohort = _assemble(time, event, cov, lp, log_hr, scale, params, seed)
+    cohort = _assemble(time, event, cov, lp, log_hr, scale, params, seed, lp_lr)
     return add_missing(cohort, missing, missing_mechanism, rng)
 
 
@@ -212,6 +257,7 @@ def _assemble(
     scale: float,
     params: dict[str, Any],
     seed: int | np.random.Generator | None,
+    lp_lr: np.ndarray | None = None,
 ) -> Cohort:
     """The simulated :class:`Cohort`: patient ids, outcomes and covariates, the truth, the
     source line and the notes. ``params`` are the arguments of :func:`simulate_cohort` (as
@@ -226,7 +272,7 @@ def _assemble(
         axis=1,
     )
     truth = make_truth(
-        data, lp, log_hr, scale, shape, model, profile, endpoint, target_5y_dss, params
+        data, lp, log_hr, scale, shape, model, profile, endpoint, target_5y_dss, params, lp_lr
     )
     source = (
         f"simulate_cohort(n={n}, profile={profile!r}, model={model!r}, seed={seed!r}, "
@@ -235,13 +281,7 @@ def _assemble(
     excl = pd.DataFrame(columns=["row", "patient_id", "column", "value", "reason"])
     notes = [
         f"simulated; true baseline Weibull shape {shape:g}, scale {scale:.1f} months",
-        "event 2 = death from other causes (Gompertz hazard, a design value [D])"
-        if competing_risks
-        else (
-            "event 1 = death from any cause"
-            if endpoint == "OS"
-            else "event 1 = death from LMS (no other-cause deaths simulated)"
-        ),
+        _EVENT_NOTES[endpoint] + (_COMPETING_NOTES if competing_risks else _NET_NOTES)[endpoint],
     ]
     return Cohort(
         data=data,
@@ -268,8 +308,8 @@ def _check_arguments(
     """Refuse impossible arguments; return the marker's (HR, prevalence) or None."""
     if profile not in SITE_SHARES:
         raise LMSPrognosisError(f"profile must be 'somatic' or 'all_site', not {profile!r}")
-    if endpoint not in ("DSS", "OS"):
-        raise LMSPrognosisError(f"endpoint must be 'DSS' or 'OS', not {endpoint!r}")
+    if endpoint not in ENDPOINTS:
+        raise LMSPrognosisError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
     if competing_risks and endpoint == "OS":
         raise LMSPrognosisError("competing_risks=True needs endpoint='DSS' (OS counts every death)")
     for name, v in (
@@ -302,9 +342,12 @@ def _outcomes(
     loss_rate: float,
     endpoint: str,
     competing_risks: bool,
+    lp_lr: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Observed time (months) and event code: Weibull PH disease-specific death (Bender 2005),
-    Gompertz other-cause death, uniform accrual with administrative end, exponential loss."""
+    Gompertz other-cause death, uniform accrual with administrative end, exponential loss;
+    for MFS the metastasis before LMS death and for LRFS the local recurrence
+    (:mod:`~lms_prognosis.simulate.events`), drawn last so DSS/OS cohorts are unchanged."""
     n = lp.shape[0]
     t_dss = scale * (rng.standard_exponential(n) * np.exp(-lp)) ** (1.0 / shape)
     entry = rng.random(n) * accrual_years * 12.0
@@ -317,9 +360,18 @@ def _outcomes(
         t_oth = np.log1p(GOMPERTZ_B * e / h_age) / GOMPERTZ_B * 12.0
     else:
         t_oth = np.full(n, np.inf)
-    time = np.minimum(np.minimum(t_dss, t_oth), censor)
-    event = np.where(t_dss <= np.minimum(t_oth, censor), 1, 0)
-    event = np.where((t_oth < t_dss) & (t_oth <= censor), 2 if competing_risks else 1, event)
+    if endpoint == "MFS":
+        t_event, t_compete = metastasis_times(t_dss, rng), t_oth
+    elif endpoint == "LRFS":
+        b_lr = np.zeros(n) if lp_lr is None else lp_lr
+        t_event = lr_scale() * (rng.standard_exponential(n) * np.exp(-b_lr)) ** (1 / LR_SHAPE)
+        t_compete = np.minimum(t_dss, t_oth)  # any death ends follow-up for local recurrence
+    else:
+        t_event, t_compete = t_dss, t_oth
+    time = np.minimum(np.minimum(t_event, t_compete), censor)
+    event = np.where(t_event <= np.minimum(t_compete, censor), 1, 0)
+    code2 = 1 if endpoint == "OS" else (2 if competing_risks else 0)
+    event = np.where((t_compete < t_event) & (t_compete <= censor), code2, event)
     return time, event.astype(np.int64)
 
 

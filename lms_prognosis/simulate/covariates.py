@@ -103,6 +103,12 @@ DIFFERENTIATION_P = (0.05, 0.85, 0.10)  # scores 1/2/3 [U] domain 6.1
 VASCULAR_BY_GRADE = (0.10, 0.20, 0.35)  # [D] "raised with grade", marginal about 0.25
 ANEUPLOIDY_BY_GRADE = (0.35, 0.60, 0.75)  # [U/D] domain 6.1
 P_R1 = 0.20  # [U] domain 6.1
+#: Uterine LMS (all-site profile only). The FNCLCC grade is not prognostic there (Pautier
+#: 2000; domain 2.3, 3.3 [V]) and is not assigned: uterine rows have grade missing. Their risk
+#: comes from mitoses, necrosis, size and FIGO stage (domain 2.3, 6.1 [V/D]); stage is the
+#: extra column ``figo_stage`` ("I" / "II": localised, resected disease).
+P_UTERINE_STAGE_II = 0.25  # [U/D] stage I the majority of resected uterine LMS (Iasonos 2013)
+UTERINE_MITOSES_CUT = 20.0  # /10 HPF [U]: domain 6.2 ">= 20 vs < 10" without grade
 AGE_RANGE, SIZE_RANGE = (18.0, 95.0), (0.5, 45.0)
 
 
@@ -166,6 +172,7 @@ def draw_covariates(
     vi = rng.random(n) < np.asarray(VASCULAR_BY_GRADE)[grade - 1]
     aneu = rng.random(n) < np.asarray(ANEUPLOIDY_BY_GRADE)[grade - 1]
     r1 = rng.random(n) < P_R1
+    uterine = site == SITES.index("uterus")
     design = {
         "age_ge_60": age >= 60,
         "vascular_invasion": vi,
@@ -173,11 +180,18 @@ def draw_covariates(
         "necrosis_any": necrosis > 0,
         "size_gt_5": size > 5,
         "deep": deep,
-        "grade[2]": grade == 2,
-        "grade[3]": grade == 3,
+        "grade[2]": (grade == 2) & ~uterine,
+        "grade[3]": (grade == 3) & ~uterine,
         "margin_positive": r1,
     }
     design.update({f"site_{s}": site == k for k, s in enumerate(SITES) if k > 0})
+    extra = {}
+    if profile == "all_site":  # drawn only here, so somatic cohorts are unchanged
+        stage2 = uterine & (rng.random(n) < P_UTERINE_STAGE_II)
+        design["uterus_mitoses_ge_20"] = uterine & (mit >= UTERINE_MITOSES_CUT)
+        design["uterus_stage_ii"] = stage2
+        stage_codes = np.where(uterine, stage2.astype(np.int8), -1)
+        extra["figo_stage"] = _categorical(stage_codes, ("I", "II"))
     frame = pd.DataFrame(
         {
             "age": age,
@@ -185,13 +199,14 @@ def draw_covariates(
             "site": _categorical(site, SITES),
             "size_cm": size,
             "depth": _categorical(deep, ("superficial", "deep")),
-            "grade": _categorical(grade - 1, ("1", "2", "3")),
+            "grade": _categorical(np.where(uterine, -1, grade - 1), ("1", "2", "3")),
             "necrosis": _categorical(necrosis, ("none", "<50%", ">=50%")),
             "vascular_invasion": pd.array(vi, dtype="boolean"),
             "aneuploidy": pd.array(aneu, dtype="boolean"),
             "margin": _categorical(r1, ("R0", "R1", "R2")),
             "mitoses_per_10hpf": mit.astype(float),
             "fnclcc_differentiation": diff.astype(np.int64),
+            **extra,
         }
     )
     return frame, design

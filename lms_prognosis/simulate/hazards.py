@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from lms_prognosis.exceptions import LMSPrognosisError
+from lms_prognosis.exceptions import LMSPrognosisError, PopulationError
 from lms_prognosis.literature import data as _lit
-from lms_prognosis.simulate.covariates import draw_covariates
+from lms_prognosis.simulate.covariates import SITE_SHARES, draw_covariates
 
 __all__ = [
     "log_hazard_ratios",
+    "check_population",
+    "UTERINE_TERMS",
     "linear_predictor",
     "baseline_scale",
     "OTHER_CAUSE",
@@ -53,6 +55,23 @@ OTHER_CAUSE = {
     "national life table but cites no life table; 0.008/year at age 60 rising 9% per year "
     "of age is a round value. Checked, not fitted: between the female and male rates of the "
     "US 2010 life table (R survival::survexp.us) at ages 60-80",
+}
+#: true effects of the uterine-specific terms (all-site profile; uterine rows only, where the
+#: FNCLCC grade terms are 0): (HR, basis). Design values [D]; the HRs were calibrated
+#: (benchmarks/bench_simulate_targets.py) so that, with the lms_default site term for uterus
+#: (2.0), the uterine 5-y DSS is about 0.50 (domain 6.3: uterine 5-y OS 46-50% [V]).
+UTERINE_TERMS: dict[str, tuple[float, str]] = {
+    "uterus_mitoses_ge_20": (
+        2.5,
+        "design value [D]: mitoses >= 20/10 HPF vs fewer, uterine LMS; domain 6.2 gives HR about "
+        "1.8 for >= 20 vs < 10 without grade [U]; mitotic count prognostic in uterine LMS "
+        "(Pautier 2000; Gynecol Oncol 1999 [V]); raised to 2.5, with stage II 2.5, so that uterine 5-y DSS is 0.50 (was 0.539 with 2.2 / 2.0)",
+    ),
+    "uterus_stage_ii": (
+        2.5,
+        "design value [D]: FIGO stage II vs I; stage independent in Rare Cancer Network 2017 "
+        "and Pautier 2000 [V]; size of effect [U]",
+    ),
 }
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 #: the fixed somatic reference draw the baseline is calibrated on (shared by every profile and seed)
@@ -78,6 +97,31 @@ def log_hazard_ratios(model: str, hazard_ratios: dict[str, float] | None) -> pd.
             raise LMSPrognosisError(f"hazard ratio for {term!r} must be > 0, got {hr!r}")
         b[term] = math.log(hr)
     return b
+
+
+def check_population(model: str, profile: str) -> None:
+    """Refuse a parameter set outside the population it describes.
+
+    A profile may include a site only if the model's population covers it or the model has a
+    term for that site. ``gustafson1992`` (extremity and trunk wall, no site terms) is refused
+    for the all-site profile: inventing site terms would no longer be Gustafson's model, and
+    without them its uterine and retroperitoneal patients get somatic survival (uterine 5-y DSS
+    0.83 against about 0.50). ``default`` (``lms_default``) has design-value site terms.
+    """
+    key = "lms_default" if model in ("default", "lms_default") else model
+    info = _lit.MODEL_INFO[key]
+    terms = {r.term for r in _lit.FACTORS if r.model == key}
+    outside = [
+        s
+        for s in SITE_SHARES[profile]
+        if s not in info["population"].sites and f"site_{s}" not in terms
+    ]
+    if outside:
+        raise PopulationError(
+            f"model={model!r} was developed in {info['population'].description} and has no "
+            f"terms for {', '.join(outside)}, which profile={profile!r} includes; simulate "
+            f"profile='somatic' with it, or model='default' (design values with site terms)"
+        )
 
 
 def linear_predictor(design: dict[str, np.ndarray], log_hr: pd.Series) -> np.ndarray:

@@ -19,8 +19,14 @@ import pandas as pd
 
 from lms_prognosis._results import Result
 from lms_prognosis.exceptions import LMSPrognosisError
-from lms_prognosis.literature.design import model_design
-from lms_prognosis.simulate.covariates import SITE_SHARES
+from lms_prognosis.literature.design import column, model_design
+from lms_prognosis.simulate.covariates import SITE_SHARES, UTERINE_MITOSES_CUT
+from lms_prognosis.simulate.events import (
+    LOCAL_RECURRENCE_TERMS,
+    LR_SHAPE,
+    lr_scale,
+    mfs_survival,
+)
 from lms_prognosis.simulate.hazards import OTHER_CAUSE, other_cause_cumhaz, true_cif
 
 __all__ = ["Truth", "make_truth", "fit_terms"]
@@ -131,12 +137,50 @@ class Truth(Result):
                 "endpoint 'OS' counts every death as event 1: there is no competing cause; "
                 "simulate with endpoint='DSS', competing_risks=True"
             )
+        if self.endpoint != "DSS":
+            raise LMSPrognosisError(
+                f"the true cumulative incidence is given for endpoint 'DSS' only, not "
+                f"{self.endpoint!r}; the net survival of the endpoint is in truth.survival "
+                f"({self.endpoint.lower()}_surv_*)"
+            )
         lp = self.linear_predictor
         scale, shape = self.baseline["scale_months"], self.baseline["shape"]
         if self.other_cause is None or self.age is None:
             s1 = np.exp(-((times[None, :] / scale) ** shape) * np.exp(lp)[:, None])
             return 1.0 - s1, np.zeros_like(s1)
         return true_cif(lp, self.age, scale, shape, times)
+
+    def design_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The true model's terms (floats) computed from the cohort's columns.
+
+        As :func:`~lms_prognosis.literature.model_design`, except that uterine rows have
+        grade terms 0 (the FNCLCC grade is not assigned to them) and the uterine-specific
+        terms ``uterus_mitoses_ge_20`` and ``uterus_stage_ii`` are added (all-site profile).
+        ``design_matrix(data)[log_hr.index] @ log_hr`` is the true linear predictor.
+
+        Examples
+        --------
+        >>> from lms_prognosis.simulate import simulate_cohort
+        >>> c = simulate_cohort(300, profile="all_site", seed=2)
+        >>> x = c.truth.design_matrix(c.data)[c.truth.log_hr.index]
+        >>> bool(np.allclose(x.to_numpy() @ c.truth.log_hr.to_numpy(), c.truth.linear_predictor))
+        True
+        """
+        d = model_design(data)
+        uterine = (d["site_uterus"] == 1).to_numpy()
+        for g in ("grade[2]", "grade[3]"):
+            d[g] = np.where(uterine, 0.0, d[g].to_numpy())
+        mit = pd.to_numeric(column(data, "mitoses_per_10hpf"), errors="coerce").to_numpy(float)
+        d["uterus_mitoses_ge_20"] = np.where(
+            uterine,
+            np.where(np.isnan(mit), np.nan, (mit >= UTERINE_MITOSES_CUT).astype(float)),
+            0.0,
+        )
+        stage = data["figo_stage"].astype(object) if "figo_stage" in data else None
+        d["uterus_stage_ii"] = np.where(
+            uterine, (stage == "II").to_numpy(float) if stage is not None else np.nan, 0.0
+        )
+        return d
 
     def design_frame(self, data: pd.DataFrame) -> pd.DataFrame:
         """time, event and the model covariates (booleans, categorical grade) for ``fit_cox``.
@@ -148,13 +192,14 @@ class Truth(Result):
         >>> list(c.truth.design_frame(c.data).columns)[:4]
         ['time', 'event', 'age_ge_60', 'vascular_invasion']
         """
-        d = model_design(data)
+        d = self.design_matrix(data)
         out = pd.DataFrame(
             {"time": data["time"].to_numpy(), "event": data["event"].to_numpy()}, index=data.index
         )
         for cov in self.covariates:
-            if cov == "grade":
-                out["grade"] = data["grade"].astype(pd.CategoricalDtype(["1", "2", "3"]))
+            if cov == "grade":  # uterine rows: not applicable, coded as the reference level
+                grade = data["grade"].astype(pd.CategoricalDtype(["1", "2", "3"]))
+                out["grade"] = grade.where(d["site_uterus"].to_numpy() != 1, "1")
             elif cov == "marker":
                 out["marker"] = data["marker"].astype("boolean")
             else:
@@ -202,8 +247,11 @@ def make_truth(
     endpoint: str,
     target: float,
     params: dict[str, Any],
+    lp_lr: np.ndarray | None = None,
 ) -> Truth:
-    """The :class:`Truth` of a drawn cohort: true survival at 12/36/60 months per patient."""
+    """The :class:`Truth` of a drawn cohort: true survival at 12/36/60 months per patient
+    (``surv_*`` disease-specific; ``mfs_surv_*`` / ``lrfs_surv_*`` for those endpoints, net
+    of death from other causes)."""
     surv = pd.DataFrame({"patient_id": data["patient_id"].to_numpy(), "linear_predictor": lp})
     elp = np.exp(lp)
     for t in (12, 36, 60):
@@ -213,8 +261,24 @@ def make_truth(
         for t in (12, 36, 60):
             s_oth = np.exp(-other_cause_cumhaz(age, np.array(float(t))))
             surv[f"os_surv_{t}m"] = surv[f"surv_{t}m"] * s_oth
+    if endpoint == "MFS":
+        mfs = mfs_survival(lp, scale, shape, np.array([12.0, 36.0, 60.0]))
+        for j, t in enumerate((12, 36, 60)):
+            surv[f"mfs_surv_{t}m"] = mfs[:, j]
+    if endpoint == "LRFS" and lp_lr is not None:
+        surv["lr_linear_predictor"] = lp_lr
+        for t in (12, 36, 60):
+            surv[f"lrfs_surv_{t}m"] = np.exp(-((t / lr_scale()) ** LR_SHAPE) * np.exp(lp_lr))
+        params = {
+            **params,
+            "local_recurrence": {
+                "hazard_ratios": {k: v[0] for k, v in LOCAL_RECURRENCE_TERMS.items()},
+                "shape": LR_SHAPE,
+                "scale_months": lr_scale(),
+            },
+        }
     competing = bool(params.get("competing_risks"))
-    if competing:
+    if competing and endpoint == "DSS":
         f1, f2 = true_cif(lp, age, scale, shape, np.array([12.0, 36.0, 60.0]))
         for j, t in enumerate((12, 36, 60)):
             surv[f"cif1_{t}m"] = f1[:, j]
@@ -229,7 +293,7 @@ def make_truth(
         f"S0(60) = {math.exp(-((60 / scale) ** shape)):.4f}, scaled to somatic "
         f"population 5-y DSS {target:g} [D]",
     }
-    simulated_other = competing or endpoint == "OS"
+    simulated_other = (competing and endpoint == "DSS") or endpoint == "OS"
     return Truth(
         model,
         profile,

@@ -67,7 +67,7 @@ def test_gustafson_citation_and_significance_flags():
     assert "Cancer 1992;70(1):114-119" in m.source and "10.1002/" in m.source
     text = repr(m)
     assert "NOT significant" in text and "Only age >= 60 and vascular invasion" in text
-    assert "0.992" in text  # the stated literature baseline
+    assert f"{lit.constant('S0_60m[gustafson1992]'):g}" in text  # the stated baseline
 
 
 def _hand_frame() -> pd.DataFrame:
@@ -90,10 +90,11 @@ def test_gustafson_hand_computed_linear_predictor_and_survival():
     expected_rr = [96.0, 4.0, 384.0, 1.0]
     np.testing.assert_allclose(out["relative_risk"], expected_rr)
     np.testing.assert_allclose(out["linear_predictor"], np.log(expected_rr))
-    # literature Weibull: S0(60) = 0.992 -> S(60 | x) = 0.992 ** RR
-    np.testing.assert_allclose(out["surv_60m"], 0.992 ** np.array(expected_rr))
-    # S0(12) = exp(-(12/60)^0.8 * -log(0.992))
-    s0_12 = math.exp((12 / 60) ** 0.8 * math.log(0.992))
+    # literature Weibull: S0(60) = s0 -> S(60 | x) = s0 ** RR
+    s0 = lit.constant("S0_60m[gustafson1992]")
+    np.testing.assert_allclose(out["surv_60m"], s0 ** np.array(expected_rr))
+    # S0(12) = exp(-(12/60)^0.8 * -log(s0))
+    s0_12 = math.exp((12 / 60) ** 0.8 * math.log(s0))
     np.testing.assert_allclose(out["surv_12m"], s0_12 ** np.array(expected_rr))
     # cut-points log(12) and log(48): 96 and 384 high, 4 and 1 low
     assert out["risk_group"].astype(str).tolist() == ["high", "low", "high", "low"]
@@ -118,7 +119,7 @@ def test_lms_default_hand_computed_linear_predictor():
     out = published_model("lms_default").apply(df)
     rr = 1.8 * 1.8 * 1.5 * 2.0 * 1.6 * 3.0 * 1.3 * 0.9
     assert math.isclose(out["relative_risk"].iloc[0], rr, rel_tol=1e-12)
-    assert math.isclose(out["surv_60m"].iloc[0], 0.981**rr, rel_tol=1e-9)
+    assert math.isclose(out["surv_60m"].iloc[0], lit.constant("S0_60m[lms_default]") ** rr, rel_tol=1e-9)
 
 
 def test_missing_exclude_is_default_and_reports_reason():

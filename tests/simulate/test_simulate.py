@@ -49,8 +49,12 @@ def test_all_site_profile_site_survival_near_domain_targets():
     s = coh.truth.survival.assign(site=coh.data["site"].to_numpy())
     by = s.groupby("site", observed=True)["surv_60m"].mean()
     # domain 6.3: extremity 0.75, trunk 0.78, RP 0.55, uterine 0.50 [D]
-    for site, target in {"extremity": 0.75, "trunk": 0.78, "retroperitoneum": 0.55,
-                         "uterus": 0.50}.items():
+    for site, target in {
+        "extremity": 0.75,
+        "trunk": 0.78,
+        "retroperitoneum": 0.55,
+        "uterus": 0.50,
+    }.items():
         assert abs(by[site] - target) < 0.03, (site, by[site])
     assert (coh.data.loc[coh.data["site"] == "uterus", "sex"] == "female").all()
     assert (coh.data.loc[coh.data["site"] == "retroperitoneum", "depth"] == "deep").all()
@@ -95,8 +99,21 @@ def test_truth_linear_predictor_matches_model_design_of_the_data():
     coh = simulate_cohort(2_000, profile="all_site", seed=8)
     d = model_design(coh.data)
     b = coh.truth.log_hr
-    lp = d[list(b.index)].to_numpy() @ b.to_numpy()
-    np.testing.assert_allclose(lp, coh.truth.linear_predictor, atol=1e-12)
+    som = (~coh.data["site"].isin(["uterus"])).to_numpy()
+    general = [t for t in b.index if not t.startswith("uterus_")]
+    lp = d.loc[som, general].to_numpy() @ b[general].to_numpy()
+    np.testing.assert_allclose(lp, coh.truth.linear_predictor[som], atol=1e-12)
+    # uterine rows: no grade term, their own mitoses and FIGO stage terms (by hand)
+    ut = coh.data.loc[~som]
+    x = d.loc[~som, [t for t in general if not t.startswith("grade[")]]
+    by_hand = (
+        x.to_numpy() @ b[x.columns].to_numpy()
+        + b["uterus_mitoses_ge_20"] * (ut["mitoses_per_10hpf"] >= 20).to_numpy()
+        + b["uterus_stage_ii"] * (ut["figo_stage"] == "II").to_numpy()
+    )
+    np.testing.assert_allclose(by_hand, coh.truth.linear_predictor[~som], atol=1e-12)
+    assert ut["grade"].isna().all() and coh.data.loc[som, "grade"].notna().all()
+    assert coh.data.loc[som, "figo_stage"].isna().all() and ut["figo_stage"].notna().all()
 
 
 def test_censoring_and_endpoints():
@@ -111,11 +128,18 @@ def test_censoring_and_endpoints():
     assert (os_.truth.survival["os_surv_60m"] <= os_.truth.survival["surv_60m"]).all()
 
 
-@pytest.mark.parametrize("kwargs", [dict(n=0), dict(n=10, profile="uterine"),
-                                    dict(n=10, model="sarculator"), dict(n=10, endpoint="MFS"),
-                                    dict(n=10, endpoint="OS", competing_risks=True),
-                                    dict(n=10, accrual_years=-1),
-                                    dict(n=10, hazard_ratios={"nonsense": 2.0})])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(n=0),
+        dict(n=10, profile="uterine"),
+        dict(n=10, model="sarculator"),
+        dict(n=10, endpoint="PFS"),
+        dict(n=10, endpoint="OS", competing_risks=True),
+        dict(n=10, accrual_years=-1),
+        dict(n=10, hazard_ratios={"nonsense": 2.0}),
+    ],
+)
 def test_bad_arguments_raise_value_error(kwargs):
     with pytest.raises(LMSPrognosisError):
         simulate_cohort(**kwargs)
@@ -188,8 +212,7 @@ def test_cli_simulate_writes_the_same_cohort(tmp_path, capsys):
 
 
 def _small_power(**kw):
-    return power_simulation(2.0, n_patients=[120], n_sim=3, n_jobs=1, seed=5, progress=False,
-                            **kw)
+    return power_simulation(2.0, n_patients=[120], n_sim=3, n_jobs=1, seed=5, progress=False, **kw)
 
 
 def test_power_simulation_counts_cox_errors_as_failed_not_hidden(monkeypatch):
@@ -227,13 +250,15 @@ def test_power_simulation_raises_a_bug_instead_of_counting_it(monkeypatch):
 
 def test_power_simulation_degenerate_replicate_is_failed():
     # a 1% marker in 30 patients is usually absent: no p-value, counted as failed
-    tab = power_simulation(2.0, n_patients=[30], n_sim=6, n_jobs=1, seed=2, prevalence=0.01,
-                           progress=False)
+    tab = power_simulation(
+        2.0, n_patients=[30], n_sim=6, n_jobs=1, seed=2, prevalence=0.01, progress=False
+    )
     reps = tab.attrs["replicates"]
     degenerate = reps["status"] == planning.DEGENERATE
     assert degenerate.any() and reps.loc[degenerate, "p"].isna().all()
-    assert tab.iloc[0]["n_failed"] == int(reps["status"].isin(
-        [planning.DEGENERATE, planning.FAILED]).sum())
+    assert tab.iloc[0]["n_failed"] == int(
+        reps["status"].isin([planning.DEGENERATE, planning.FAILED]).sum()
+    )
 
 
 def _imports(path):
@@ -241,9 +266,13 @@ def _imports(path):
     import ast
 
     tree = ast.parse(path.read_text())
-    local = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef,
-                                                              ast.AsyncFunctionDef))
-             for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    local = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for n in ast.walk(f)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+    }
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -263,15 +292,29 @@ def test_simulate_has_no_cycle_no_local_import_and_no_foreign_private_name():
         for module, names, local in _imports(path):
             assert not local, (path.name, module)
             if module.startswith("lms_prognosis.") and not module.startswith(
-                    "lms_prognosis.simulate"):
+                "lms_prognosis.simulate"
+            ):
                 private = [n for n in names if n.startswith("_")]
                 parts = module.split(".")
-                assert not private and not any(
-                    p.startswith("_") for p in parts[2:]), (path.name, module, names)
+                assert not private and not any(p.startswith("_") for p in parts[2:]), (
+                    path.name,
+                    module,
+                    names,
+                )
     cohort_imports = {m for m, _, _ in _imports(folder / "cohorts.py")}
     assert "lms_prognosis.simulate.planning" not in cohort_imports
     # one concept per module, each importing only the ones before it (no cycle)
-    order = ["covariates", "hazards", "truth", "missing", "cohorts", "synthetic", "planning"]
+    order = [
+        "covariates",
+        "hazards",
+        "events",
+        "truth",
+        "missing",
+        "cohorts",
+        "registry",
+        "synthetic",
+        "planning",
+    ]
     assert sorted(order) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     for i, name in enumerate(order):
         for module, _, _ in _imports(folder / f"{name}.py"):
