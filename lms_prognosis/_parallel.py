@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from joblib import Parallel, delayed
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: tqdm.auto needs ipywidgets in a notebook
 
 from lms_prognosis.exceptions import LMSPrognosisError
 
