@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats
-from tqdm.auto import tqdm
 
+from lms_prognosis._parallel import run_tasks
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning, LMSPrognosisError
 from lms_prognosis.simulate.cohorts import simulate_cohort
@@ -128,6 +127,11 @@ def _fit_p(df: pd.DataFrame, covariates: list[str], term: str) -> tuple[float, s
     return p, OK, ""
 
 
+def _task(task: tuple[Any, ...]) -> Any:
+    """One replicate of :func:`power_simulation` (a task for the shared runner)."""
+    return _one(*task)
+
+
 def _one(
     n: int,
     seed: np.random.SeedSequence,
@@ -171,6 +175,7 @@ def power_simulation(
     adjust: bool = True,
     power: float = 0.8,
     progress: bool = True,
+    backend: str | None = None,
     **simulate_kwargs: Any,
 ) -> pd.DataFrame:
     """Power to detect a factor's HR, by repeated seeded simulation of LMS cohorts.
@@ -213,7 +218,11 @@ def power_simulation(
     power : float
         Target power for the Schoenfeld events column.
     progress : bool
-        Show a tqdm progress bar.
+        Show a progress bar (on a terminal).
+    backend : {None, "loky", "dask"}
+        ``"dask"`` runs the replicates on the current ``dask.distributed`` cluster (same
+        results as any ``n_jobs``); see :func:`lms_prognosis.simulation_study` for scenarios
+        beyond cohort size.
     **simulate_kwargs
         Passed to :func:`simulate_cohort` (profile, model, accrual_years, ...).
 
@@ -252,9 +261,10 @@ def power_simulation(
     sizes = [int(n) for n in n_patients]
     children = np.random.SeedSequence(seed).spawn(len(sizes) * n_sim)
     jobs = [(n, children[i * n_sim + j]) for i, n in enumerate(sizes) for j in range(n_sim)]
-    par = Parallel(n_jobs=n_jobs, return_as="generator")
-    gen = par(delayed(_one)(n, s, hr, factor, prevalence, adjust, simulate_kwargs) for n, s in jobs)
-    res = list(tqdm(gen, total=len(jobs), desc=f"power HR {hr:g}", disable=not progress))
+    tasks = [(n, s, hr, factor, prevalence, adjust, simulate_kwargs) for n, s in jobs]
+    res = run_tasks(
+        _task, tasks, n_jobs=n_jobs, backend=backend, progress=progress, desc=f"power HR {hr:g}"
+    )
     reps = pd.DataFrame(
         [vars(r) for r in res], columns=["n", "events", "p", "prevalence", "status", "message"]
     )
