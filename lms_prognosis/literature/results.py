@@ -13,6 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from lms_prognosis._results import Result
+from lms_prognosis.literature._risk_table import display_frame
 
 __all__ = ["ModelApplication", "Recalibration"]
 
@@ -80,7 +81,7 @@ class ModelApplication(Result):
         return [f"baseline: {self.baseline}", *(f"note: {n}" for n in self.notes)]
 
     def _display_frame(self) -> pd.DataFrame:
-        return self.table.head(_SHOWN_ROWS)
+        return display_frame(self.table.head(_SHOWN_ROWS))
 
 
 @dataclass(repr=False, eq=False)
