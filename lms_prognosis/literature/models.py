@@ -561,7 +561,8 @@ def published_model(name: str) -> PublishedModel:
 
 
 def list_models() -> pd.DataFrame:
-    """Table of the shipped models with endpoint, population, baseline and source.
+    """Table of the shipped models: kind ("published" or "design"), endpoint, population,
+    inputs, what they need that routine data may lack, baseline, caveat and source.
 
     Examples
     --------
@@ -583,8 +584,11 @@ def list_models() -> pd.DataFrame:
                 "n_factors": len(m.records),
                 "risk_groups": m.risk_groups,
                 "baseline": m.baseline.label,
+                "inputs": ", ".join(m.inputs),
+                "requirements": m.requirements,
                 "caveat": m.caveat,
                 "source": m.source,
+                "citation": m.citation,
             }
         )
     return pd.DataFrame(rows)

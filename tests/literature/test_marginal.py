@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lms_prognosis.literature import published_model
 from lms_prognosis.literature import data as lit
+from lms_prognosis.literature import published_model
 from lms_prognosis.literature._data_covariates import COVARIATE_MODEL
 from lms_prognosis.literature._marginal import independent_levels, joint_table
 from lms_prognosis.simulate import covariates as simcov
@@ -87,9 +87,7 @@ def test_covariate_model_equals_the_simulators():
     assert (_cov("cov.size_min"), _cov("cov.size_max")) == simcov.SIZE_RANGE
     assert _cov("cov.latent_rho") == simcov.GRADE_LATENT_RHO
     assert _cov("cov.mitoses_sigma_log") == simcov.MITOSES_SIGMA_LOG
-    assert tuple(_cov(f"cov.differentiation[{k}]") for k in (1, 2, 3)) == (
-        simcov.DIFFERENTIATION_P
-    )
+    assert tuple(_cov(f"cov.differentiation[{k}]") for k in (1, 2, 3)) == (simcov.DIFFERENTIATION_P)
     assert tuple(_cov(f"cov.vascular_given_grade[{k}]") for k in (1, 2, 3)) == (
         simcov.VASCULAR_BY_GRADE
     )
@@ -139,7 +137,9 @@ def test_marginals_are_near_the_documented_targets():
     for g in (1, 2, 3):
         assert abs(j.loc[j["grade"] == g, "prob"].sum() - targets[f"grade[{g}]"]) < 0.02
     assert abs(j.loc[j["aneuploidy"] == 1, "prob"].sum() - targets["aneuploidy"]) < 0.02
-    assert abs(j.loc[j["vascular_invasion"] == 1, "prob"].sum() - targets["vascular_invasion"]) < 0.01
+    assert (
+        abs(j.loc[j["vascular_invasion"] == 1, "prob"].sum() - targets["vascular_invasion"]) < 0.01
+    )
     for name in ("age_ge_60", "size_gt_5", "deep", "margin_positive"):
         assert abs(independent_levels(name)[1][0] - targets[name]) < 0.02, name
 
