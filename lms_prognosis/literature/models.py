@@ -63,7 +63,7 @@ from lms_prognosis.literature._model_text import (
 )
 from lms_prognosis.literature._recalibration import refit_baseline
 from lms_prognosis.literature._risk_groups import risk_groups_text
-from lms_prognosis.literature._risk_table import long_survival, risk_table
+from lms_prognosis.literature._risk_table import long_survival, provenance, risk_table
 from lms_prognosis.literature.baseline import Baseline, weibull_baseline
 from lms_prognosis.literature.design import model_design
 from lms_prognosis.literature.population import Population, check_endpoint
@@ -258,7 +258,14 @@ class PublishedModel:
         marg = _scoring.Marginal(marg.index[keep], marg.mixes, marg.columns[keep])
         table = risk_table(self, pid[keep], lp[keep], data.index[keep], horizons, marg)
         res = ModelApplication(
-            self.name, table, dropped, self.baseline.label, missing, [*notes, *more], exclusions
+            self.name,
+            table,
+            dropped,
+            self.baseline.label,
+            missing,
+            [*notes, *more],
+            exclusions,
+            provenance(self),
         )
         return res, keep
 
@@ -363,6 +370,7 @@ class PublishedModel:
             exclusions=res.exclusions.to_dict("records"),
             baseline_label=res.baseline,
             notes=list(res.notes),
+            provenance=dict(res.provenance),
         )
         return out
 
@@ -516,12 +524,8 @@ def published_model(name: str) -> PublishedModel:
     2                  DNA aneuploidy  4.0        False
     3           tumour necrosis (any)  3.0        False
     """
-    alias = {
-        "default": "lms_default",
-        "sin": "sin2003",
-        "chapel": "chapel2022",
-        "gustafson": "gustafson1992",
-    }
+    alias = dict(default="lms_default", sin="sin2003", chapel="chapel2022")
+    alias["gustafson"] = "gustafson1992"
     key = alias.get(name, name)
     if key not in _lit.MODEL_INFO:
         raise ModelError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
