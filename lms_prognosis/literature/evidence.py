@@ -31,13 +31,21 @@ from lms_prognosis.literature._data_sources import EVIDENCE_PAGE
 from lms_prognosis.literature._model_text import (
     CI_LEGEND,
     KIND_TEXT,
+    MARKERS_LEGEND,
     ci_text,
     measure_text,
     significance_text,
 )
 from lms_prognosis.literature.models import published_model
 
-__all__ = ["evidence_page", "write_evidence_page", "MARKER_MEANINGS"]
+__all__ = [
+    "evidence_page",
+    "write_evidence_page",
+    "MARKER_MEANINGS",
+    "MARKERS_LEGEND",
+    "CI_LEGEND",
+    "KIND_TEXT",
+]
 
 #: what each evidence marker means
 MARKER_MEANINGS = {
