@@ -37,11 +37,6 @@ from lms_prognosis._cli_support import (
 
 __all__ = ["register_models", "register_predict", "register_report"]
 
-#: the evidence markers, as every listing of the models explains them
-MARKERS_TEXT = (
-    "evidence markers: [V] read in retrieved public text; [V2] read in a secondary source; "
-    "[U] unverified (recalled or inferred); [D] derived (design value or simulation)"
-)
 #: rows of the per-patient table printed by ``predict`` (all are in the CSV)
 SHOWN_ROWS = 10
 
@@ -75,6 +70,7 @@ def _check_model(name: str, command: str) -> None:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from lms_prognosis.literature.evidence import MARKERS_LEGEND  # lazy: start-up time
     from lms_prognosis.literature.models import list_models, published_model  # lazy
 
     if args.name:
@@ -94,13 +90,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
         "\nkind: published = effects fitted and published by the source; design = values "
         "chosen for simulation from the literature [D], not a fitted model"
     )
-    print(f"{MARKERS_TEXT}")
+    print(f"evidence {MARKERS_LEGEND}")
     print("\nInputs, sources and caveats")
     for row in tab.itertuples(index=False):
-        print(f"- {row.name}: inputs {row.inputs}")
+        print(f"- {row.name}: inputs {row.inputs!s}")
         if row.requirements:
-            print(f"  NOTE: {row.requirements}")
-        print(f"  source: {row.source}\n  caveat: {row.caveat}")
+            print(f"  NOTE: {row.requirements!s}")
+        print(f"  source: {row.source!s}\n  caveat: {row.caveat!s}")
     print(
         f"\n{PROG} models NAME shows one model's factors as reported (measure, CI, "
         "significance, n) and its baseline; docs/evidence.md has the evidence for every number."

@@ -73,8 +73,8 @@ def independent_levels(name: str) -> tuple[tuple[float, tuple[float, ...]], ...]
     [0.418, 0.582]
     """
     if name == "age_ge_60":  # ages are drawn to 0.1 year: age >= 60 <=> draw >= 59.95
-        args = [cov(f"cov.age_{k}") for k in ("mean", "sd", "min", "max")]
-        p = _truncated_above(*args, 59.95)
+        mean, sd, lo, hi = (cov(f"cov.age_{k}") for k in ("mean", "sd", "min", "max"))
+        p = _truncated_above(mean, sd, lo, hi, 59.95)
     elif name == "size_gt_5":  # sizes are drawn to 0.1 cm: size > 5 <=> draw >= 5.05
         med, sd = math.log(cov("cov.size_median")), cov("cov.size_sigma_log")
         lo, hi = math.log(cov("cov.size_min")), math.log(cov("cov.size_max"))
@@ -137,9 +137,9 @@ def joint_table() -> pd.DataFrame:
         columns=["prob", "grade", "necrosis", "mitotic_score", "vascular_invasion", "aneuploidy"],
     )
     out["prob"] /= out["prob"].sum()  # the rectangle probabilities carry cdf error ~1e-8
-    return out.groupby(list(out.columns[1:]), as_index=False)["prob"].sum()[
-        ["prob", *out.columns[1:]]
-    ]
+    keys = list(out.columns[1:])
+    summed: pd.DataFrame = out.groupby(keys, as_index=False).agg(prob=("prob", "sum"))
+    return summed[["prob", *keys]]
 
 
 def _term_values(j: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -64,7 +64,7 @@ def _cell(text: object) -> str:
     return "`".join(p if i % 2 else p.replace("<", "\\<") for i, p in enumerate(parts))
 
 
-def _table(header: Sequence[str], rows: list[Sequence[object]]) -> list[str]:
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return out + [""]
