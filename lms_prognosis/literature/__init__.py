@@ -3,13 +3,13 @@
 ``data`` holds every number with its source; ``design`` derives the models' binary factors
 from cohort columns; ``baseline`` the baselines absolute risks come from; ``models`` the
 published models; ``results`` what applying or recalibrating one returns; ``evidence`` the
-evidence page (docs/evidence.md) generated from the records.
+evidence page (docs/evidence.md) generated from the records (imported on its own, so that
+``python -m lms_prognosis.literature.evidence`` regenerates the page cleanly).
 """
 
 from lms_prognosis.exceptions import EndpointMismatchError
 from lms_prognosis.literature.baseline import Baseline
 from lms_prognosis.literature.design import model_design
-from lms_prognosis.literature.evidence import evidence_page
 from lms_prognosis.literature.models import PublishedModel, list_models, published_model
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
@@ -22,5 +22,4 @@ __all__ = [
     "list_models",
     "model_design",
     "EndpointMismatchError",
-    "evidence_page",
 ]

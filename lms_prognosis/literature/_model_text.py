@@ -15,7 +15,7 @@ import pandas as pd
 
 from lms_prognosis._format import format_ci
 from lms_prognosis.literature._scoring import groups
-from lms_prognosis.literature.data import Factor
+from lms_prognosis.literature.data import MODEL_INFO, Factor
 
 FACTOR_COLUMNS = [
     "factor",
@@ -54,7 +54,7 @@ CI_LEGEND = (
     "value': a value chosen, not estimated, so it has none"
 )
 FACTOR_HEADER = (
-    f"  {'factor':<36} {'as reported':<11} {'95% CI':<18} {'significance':<16} {'n':<4} "
+    f"  {'factor':<36} {'as reported':<15} {'95% CI':<18} {'significance':<16} {'n':<4} "
     "endpoint evidence"
 )
 _PLOIDY = (
@@ -64,11 +64,16 @@ _PLOIDY = (
 )
 
 
+def is_design(r: Factor) -> bool:
+    """Whether the factor belongs to a design-value model (not a fitted one)."""
+    return bool(MODEL_INFO.get(r.model, {}).get("kind") == "design")
+
+
 def ci_text(r: Factor) -> str:
     """The factor's CI as text: "(lo–hi)", "not published", "design value" or "n/a"."""
     if math.isfinite(r.lower) and math.isfinite(r.upper):
         return format_ci(r.lower, r.upper)
-    if r.evidence == "[D]" or r.model == "lms_default":
+    if r.evidence == "[D]" or is_design(r):
         return "design value"
     if r.measure == "points":
         return "n/a (points)"
@@ -77,7 +82,7 @@ def ci_text(r: Factor) -> str:
 
 def significance_text(r: Factor) -> str:
     """The factor's significance in its source, as text."""
-    if r.model == "lms_default":
+    if is_design(r):
         return "design value"
     if r.significant is None:
         return "not reported"
@@ -85,10 +90,11 @@ def significance_text(r: Factor) -> str:
 
 
 def measure_text(r: Factor) -> str:
-    """The value as reported: "RR 8", "HR 1.8", "3 points"."""
+    """The value as reported: "RR 8", "3 point(s)"; a design value says so: "HR 1.8 (design)"."""
     if r.measure == "points":
         return f"{r.value:g} point(s)"
-    return f"{r.measure} {r.value:g}"
+    design = " (design)" if is_design(r) else ""
+    return f"{r.measure} {r.value:g}{design}"
 
 
 def factors_table(records: tuple[Factor, ...]) -> pd.DataFrame:
@@ -108,7 +114,7 @@ def factor_line(r: Factor) -> str:
     """One factor's line: name, measure and value, CI, significance, n, evidence."""
     n = "-" if r.n is None else str(r.n)
     return (
-        f"    {r.factor:<36} {measure_text(r):<11} {ci_text(r):<18} "
+        f"    {r.factor:<36} {measure_text(r):<15} {ci_text(r):<18} "
         f"{significance_text(r):<16} {n:<4} {r.endpoint} {r.evidence}"
     )
 
@@ -135,6 +141,7 @@ __all__ = [
     "MARKERS_LEGEND",
     "CI_LEGEND",
     "FACTOR_HEADER",
+    "is_design",
     "ci_text",
     "significance_text",
     "measure_text",
