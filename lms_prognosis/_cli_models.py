@@ -37,13 +37,19 @@ from lms_prognosis._cli_support import (
 
 __all__ = ["register_models", "register_predict", "register_report"]
 
+#: rows of the per-patient table printed by ``predict`` (all are in the CSV)
+SHOWN_ROWS = 10
+
 
 def register_models(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "models",
         help="list the published models with their sources",
-        description="List the published LMS models (lms_prognosis.list_models), or show one "
-        "model's factors, evidence, caveats and baseline.",
+        description="List the published LMS models (lms_prognosis.list_models) with their kind "
+        "(published, or design values), endpoint, inputs and sources, or show one model's "
+        "factors as reported (measure, 95% CI or 'not published', significance in the source, "
+        "n, endpoint, evidence marker), caveats and baseline. The evidence behind every "
+        "number is in docs/evidence.md.",
     )
     p.add_argument("name", nargs="?", default=None, help="a model name to show in full")
     p.set_defaults(func=_cmd_models)
@@ -64,6 +70,7 @@ def _check_model(name: str, command: str) -> None:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from lms_prognosis.literature.evidence import MARKERS_LEGEND  # lazy: start-up time
     from lms_prognosis.literature.models import list_models, published_model  # lazy
 
     if args.name:
@@ -76,15 +83,24 @@ def _cmd_models(args: argparse.Namespace) -> int:
         return 0
     tab = list_models()
     tab["n"] = ["-" if n is None or n != n else str(int(n)) for n in tab["n"]]
+    tab["needs ploidy"] = ["yes" if r else "no" for r in tab["requirements"]]
+    cols = ["name", "kind", "endpoint", "n", "n_factors", "needs ploidy", "title"]
+    print(text_table(tab[cols], numeric=("n", "n_factors")))
     print(
-        text_table(
-            tab[["name", "kind", "endpoint", "n", "n_factors", "title"]], numeric=("n", "n_factors")
-        )
+        "\nkind: published = effects fitted and published by the source; design = values "
+        "chosen for simulation from the literature [D], not a fitted model"
     )
-    print("\nSources and caveats")
+    print(f"evidence {MARKERS_LEGEND}")
+    print("\nInputs, sources and caveats")
     for row in tab.itertuples(index=False):
-        print(f"- {row.name}: {row.source}\n  caveat: {row.caveat}")
-    print(f"\n{PROG} models NAME shows one model's factors and baseline.")
+        print(f"- {row.name}: inputs {row.inputs!s}")
+        if row.requirements:
+            print(f"  NOTE: {row.requirements!s}")
+        print(f"  source: {row.source!s}\n  caveat: {row.caveat!s}")
+    print(
+        f"\n{PROG} models NAME shows one model's factors as reported (measure, CI, "
+        "significance, n) and its baseline; docs/evidence.md has the evidence for every number."
+    )
     return 0
 
 
@@ -111,8 +127,9 @@ def register_predict(subparsers: Any) -> None:
         "--missing",
         choices=("exclude", "marginalise"),
         default="exclude",
-        help="missing model inputs: exclude the patient (default) or marginalise "
-        "the factor over its published prevalence",
+        help="missing model inputs: exclude the patient (default), or marginalise: "
+        "average survival over the factor's levels, weighted by their prevalence given "
+        "the patient's grade and other factors (the simulator's somatic covariate model)",
     )
     p.add_argument(
         "--recalibrate",
@@ -180,11 +197,25 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _print_predictions(model: Any, cohort: Any, res: Any, out: Path) -> None:
     print(f"{PROG} predict: {model.name} on {cohort.source} (endpoint {cohort.endpoint})")
-    print(f"{len(res.table)} patient(s) scored, written to {out}")
+    print(f"{len(res.table)} patient(s) scored, written to {out} (full precision)")
+    for key, value in res.provenance.items():
+        print(f"  {key}: {value}")
+    if model.kind == "design":
+        print("  design values [D], not a fitted model: for illustration and simulation")
+    if model.requirements:
+        print(f"  NOTE: {model.requirements}")
     print(f"baseline: {res.baseline}")
     print(f"risk groups: {model.risk_groups}")
     counts = res.table["risk_group"].value_counts(sort=False)
     print("  " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+    if len(res.table):
+        shown = res.rounded().head(SHOWN_ROWS)
+        print(f"\nFirst {len(shown)} of {len(res.table)} patient(s), rounded to 3 decimals:")
+        num = tuple(shown.select_dtypes("number").columns)
+        cells = shown.astype(object).apply(
+            lambda col: col.map(lambda v: "" if v != v else f"{v:.3f}") if col.name in num else col
+        )
+        print(text_table(cells.astype(str), numeric=num))
     if model.calibration_slope is not None:
         print(
             f"calibration slope on this cohort: {model.calibration_slope:.3f} "

@@ -2,7 +2,9 @@
 
 ``data`` holds every number with its source; ``design`` derives the models' binary factors
 from cohort columns; ``baseline`` the baselines absolute risks come from; ``models`` the
-published models; ``results`` what applying or recalibrating one returns.
+published models; ``results`` what applying or recalibrating one returns; ``evidence`` the
+evidence page (docs/evidence.md) generated from the records (imported on its own, so that
+``python -m lms_prognosis.literature.evidence`` regenerates the page cleanly).
 """
 
 from lms_prognosis.exceptions import EndpointMismatchError

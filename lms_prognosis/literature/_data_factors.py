@@ -1,7 +1,7 @@
 """The factor records of :mod:`lms_prognosis.literature.data`: every factor effect of every
 shipped model, each with its source and evidence marker.
 
-Gustafson 1992 as published; the ``lms_default`` design set (domain brief section 6.2) with
+Gustafson 1992 as published; the ``lms_default`` design set (docs/evidence.md section 6.2) with
 the basis of each value; the SIN counting rule; the Chapel 2022 points score.
 """
 
@@ -95,7 +95,7 @@ FACTORS: tuple[Factor, ...] = (
         GUSTAFSON_1992,
         basis="associated with poor prognosis, NOT statistically significant",
     ),
-    # ---- lms_default: domain section 6.2 "default" column ----
+    # ---- lms_default: design values (evidence page section 6.2) ----
     Factor(
         _D,
         "age >= 60 years",

@@ -1,5 +1,5 @@
 """The sources of :mod:`lms_prognosis.literature.data`: full references of the papers its numbers
-come from (DOI only where the domain brief gives one), and the domain brief itself.
+come from (DOI only where the retrieved text gave one), and the package's evidence page.
 
 Where the retrieved text gave them, a reference also states the numbers it is cited for.
 """
@@ -82,4 +82,7 @@ IASONOS_2013 = (
     "Iasonos A, et al. External validation of a prognostic nomogram for overall survival in "
     "women with uterine leiomyosarcoma. Cancer 2013 (5-y OS 46%; median mitotic index 20/10 HPF)."
 )
-DOMAIN_BRIEF = "lms_prognosis domain brief (shared/domain.md)"
+#: the package's evidence page, generated from the records (``lms_prognosis.literature.evidence``);
+#: the name is kept for the modules that cite it (the simulator's covariates among them)
+EVIDENCE_PAGE = "lms_prognosis evidence page (docs/evidence.md)"
+DOMAIN_BRIEF = EVIDENCE_PAGE

@@ -3,63 +3,57 @@
 Private to :mod:`lms_prognosis.literature`: :class:`~lms_prognosis.literature.PublishedModel`
 calls :func:`linear_predictor`. A factor is a *group* of model terms read from one input
 column (grade 2 and grade 3 from ``grade``); a missing input is either left out (reported) or
-marginalised over the factor's prevalence in the somatic population (domain section 6.1).
+marginalised on the survival scale over its levels, weighted by their probability given the
+patient's observed factors (:mod:`~lms_prognosis.literature._marginal`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.exceptions import ModelError
 from lms_prognosis.literature import data as _lit
+from lms_prognosis.literature._marginal import CORRELATED, Mixture, mixtures
 from lms_prognosis.literature._problems import MISSING, OUTSIDE, Problem
 from lms_prognosis.literature.design import SITES, column, model_design
 
-__all__ = ["MISSING", "OUTSIDE", "Problem", "Group", "linear_predictor"]
+__all__ = ["MISSING", "OUTSIDE", "Problem", "Group", "Marginal", "linear_predictor"]
 
 
 @dataclass(frozen=True)
 class Group:
-    """A factor as the user sees it: one input column, one or more terms, marginal levels."""
+    """A factor as the user sees it: one input column, one or more terms."""
 
     name: str
     column: str
     terms: tuple[str, ...]
-    levels: tuple[tuple[float, tuple[float, ...]], ...] = ()  # (prevalence, term values)
-
-
-def _binary(term: str, column_name: str) -> Group:
-    p = _lit.constant(term)
-    return Group(term, column_name, (term,), ((1 - p, (0.0,)), (p, (1.0,))))
 
 
 COX_GROUPS: tuple[Group, ...] = (
-    _binary("age_ge_60", "age"),
-    _binary("vascular_invasion", "vascular_invasion"),
-    _binary("aneuploidy", "aneuploidy"),
-    _binary("necrosis_any", "necrosis"),
-    _binary("size_gt_5", "size_cm"),
-    _binary("deep", "depth"),
-    Group(
-        "grade",
-        "grade",
-        ("grade[2]", "grade[3]"),
-        tuple((_lit.constant(f"grade[{k}]"), (float(k == 2), float(k == 3))) for k in (1, 2, 3)),
-    ),
-    _binary("margin_positive", "margin"),
-    Group(
-        "site",
-        "site",
-        tuple(f"site_{s}" for s in SITES),
-        (
-            (_lit.constant("site_extremity"), (0.0,) * 5),
-            (_lit.constant("site_trunk"), (1.0, 0.0, 0.0, 0.0, 0.0)),
-        ),
-    ),
+    Group("age_ge_60", "age", ("age_ge_60",)),
+    Group("vascular_invasion", "vascular_invasion", ("vascular_invasion",)),
+    Group("aneuploidy", "aneuploidy", ("aneuploidy",)),
+    Group("necrosis_any", "necrosis", ("necrosis_any",)),
+    Group("size_gt_5", "size_cm", ("size_gt_5",)),
+    Group("deep", "depth", ("deep",)),
+    Group("grade", "grade", ("grade[2]", "grade[3]")),
+    Group("margin_positive", "margin", ("margin_positive",)),
+    Group("site", "site", tuple(f"site_{s}" for s in SITES)),
 )
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """Rows whose LP is a mixture: ``index`` per row (-1 none) into ``mixes``; ``columns``
+    names the inputs averaged over in each row ("" when none)."""
+
+    index: np.ndarray
+    mixes: list[Mixture]
+    columns: np.ndarray
+
 
 #: input column of each points-system term
 POINTS_INPUTS = {
@@ -103,30 +97,31 @@ def term_values(kind: str, design: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _marginal(group: Group, terms: list[str], b: np.ndarray) -> float:
-    """log sum_k p_k exp(x_k' b) over the factor's levels (independence assumed)."""
-    pos = [group.terms.index(t) for t in terms]
-    return math.log(
-        sum(
-            p * math.exp(sum(v[j] * bj for j, bj in zip(pos, b, strict=True)))
-            for p, v in group.levels
+def check_missing(name: str, kind: str, missing: str) -> None:
+    """Refuse an unknown ``missing=`` rule, and marginalising a points system."""
+    if missing not in ("exclude", "marginalise"):
+        raise ModelError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
+    if missing == "marginalise" and kind != "cox":
+        raise ModelError(
+            f"{name} is a points system: no published prevalences to "
+            "marginalise over; use missing='exclude'"
         )
-    )
 
 
 def linear_predictor(
     name: str, kind: str, coef: pd.Series, data: pd.DataFrame, missing: str
-) -> tuple[np.ndarray, list[Problem], list[str]]:
-    """Linear predictor of every row, the problems that leave rows out, and notes.
+) -> tuple[np.ndarray, list[Problem], list[str], Marginal]:
+    """Linear predictor of every row, the problems that leave rows out, notes, mixtures.
 
     A row with a problem gets a linear predictor too (its missing factors count 0); the
-    caller leaves it out.
+    caller leaves it out. With ``missing="marginalise"`` a row with a missing input gets the
+    conditional mean of its LP, and its survival is averaged over ``Marginal.mixes``.
 
     Examples
     --------
-    >>> coef = pd.Series({"age_ge_60": math.log(8.0)})
-    >>> lp, problems, notes = linear_predictor("m", "cox", coef,
-    ...                                        pd.DataFrame({"age": [70.0, None]}), "exclude")
+    >>> coef = pd.Series({"age_ge_60": np.log(8.0)})
+    >>> lp, problems, notes, _ = linear_predictor("m", "cox", coef,
+    ...                                           pd.DataFrame({"age": [70.0, None]}), "exclude")
     >>> lp.round(3).tolist(), [(p.position, p.column, p.reason) for p in problems]
     ([2.079, 0.0], [(1, 'age', 'missing')])
     """
@@ -134,25 +129,41 @@ def linear_predictor(
     lp = np.zeros(len(data))
     problems: list[Problem] = []
     notes: list[str] = []
+    independent: dict[str, tuple[str, ...]] = {}
+    averaged = np.full(len(data), "", dtype=object)
     for g in groups(kind, list(coef.index)):
         terms = [t for t in g.terms if t in coef.index]
         x = values[terms].to_numpy(float)
-        b = coef[terms].to_numpy(float)
-        contrib = x @ b
         miss = np.isnan(x).any(axis=1)
-        if miss.any() and missing == "marginalise":
-            contrib = np.where(miss, _marginal(g, terms, b), contrib)
-            notes.append(
-                f"{int(miss.sum())} patient(s) with missing {g.column}: {g.name} "
-                f"marginalised over its prevalence (domain 6.1)"
+        lp = lp + np.where(miss, 0.0, np.nan_to_num(x) @ coef[terms].to_numpy(float))
+        if not miss.any():
+            continue
+        if missing == "marginalise":
+            averaged[miss] = [f"{a} {g.column}".strip() for a in averaged[miss]]
+            if not set(terms) & set(CORRELATED):
+                independent[g.name] = tuple(terms)
+            given = (
+                "given grade and the other factors observed"
+                if g.name in ("grade", "vascular_invasion", "aneuploidy", "necrosis_any")
+                else "(independent of the other factors)"
             )
-        elif miss.any():
+            notes.append(
+                f"{int(miss.sum())} patient(s) with missing {g.column}: survival averaged "
+                f"over its levels, weighted by their prevalence {given} in the simulator's "
+                "somatic covariate model (docs/evidence.md section 6.1)"
+            )
+        else:
             raw = column(data, g.column).to_numpy()
             problems += [Problem(int(i), g.column, raw[i], MISSING) for i in np.flatnonzero(miss)]
+            hint = "; missing='marginalise' averages over its levels" if kind == "cox" else ""
             notes.append(
                 f"{int(miss.sum())} patient(s) with missing {g.column} left out "
-                f"({g.name} is in {name})"
+                f"({g.name} is in {name}){hint}"
             )
-            contrib = np.where(miss, 0.0, contrib)
-        lp = lp + contrib
-    return lp, problems, notes
+    marg = Marginal(np.full(len(data), -1), [], averaged)
+    if missing == "marginalise":
+        index, mixes = mixtures(data, values, coef, independent)
+        marg = Marginal(index, mixes, averaged)
+        has = index >= 0
+        lp[has] += np.array([mixes[i].mean for i in index[has]])
+    return lp, problems, notes, marg

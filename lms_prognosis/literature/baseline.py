@@ -2,7 +2,7 @@
 
 A published model gives relative effects; survival needs a baseline cumulative hazard H0(t)
 for the reference patient (linear predictor 0): S(t | x) = exp(-H0(t) exp(LP)). It is the
-literature Weibull of the domain brief (section 6.3) until the model is recalibrated on a
+literature Weibull (docs/evidence.md section 6.3; derived, not published) until the model is recalibrated on a
 cohort; then it is the Breslow (or Efron) estimate with the published linear predictor as a
 fixed offset, computed by the package's one baseline-hazard kernel,
 :func:`lms_prognosis.cox.baseline.baseline_hazard`.
@@ -59,7 +59,7 @@ class Baseline:
 
 
 def weibull_baseline(model: str) -> Baseline:
-    """The literature Weibull baseline of a Cox-type published model (domain section 6.3).
+    """The literature Weibull baseline of a Cox-type published model (evidence page section 6.3).
 
     Shape and the reference patient's 5-year survival are the [D] constants of
     :mod:`lms_prognosis.literature.data` (``weibull_shape``, ``S0_60m[<model>]``), each with
@@ -76,7 +76,8 @@ def weibull_baseline(model: str) -> Baseline:
     scale = 60.0 / (-math.log(s5)) ** (1 / k)
     label = (
         f"literature Weibull [D]: H0(t) = (t/{scale:.0f} months)^{k:g}, reference-patient "
-        f"S0(60 months) = {s5:g} (domain section 6.3)"
+        f"S0(60 months) = {s5:g}; derived by simulation, not published (docs/evidence.md "
+        "section 6.3)"
     )
     return Baseline("weibull", label, shape=k, scale=scale)
 

@@ -8,8 +8,12 @@ in a record here, next to its citation and an evidence marker:
 ``[U]``  unverified (recalled or inferred; check against the full text);
 ``[D]``  derived: a design proposal or a number computed by simulation, not a literature value.
 
-The markers and values follow the project's domain brief (``shared/domain.md``), which was written
-from retrieved public text; full texts of the key papers were not available.
+The markers and values were first collected in the project's domain brief, written from
+retrieved public text (full texts of the key papers were not available). The package's own
+record of them is the evidence page ``docs/evidence.md``, generated from these records by
+:func:`lms_prognosis.literature.evidence.evidence_page` (sections 6.1 covariates, 6.2 factor
+effects, 6.3 baseline and cut-points); sources cite that page, never a file outside the
+package.
 
 The record types and markers are in :mod:`~lms_prognosis.literature._data_records`, the
 references in :mod:`~lms_prognosis.literature._data_sources`, the factor records in
@@ -22,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from lms_prognosis.exceptions import ModelError
+from lms_prognosis.literature._data_covariates import COVARIATE_MODEL
 from lms_prognosis.literature._data_factors import (
     DEFAULT_POPULATION,
     DEFAULT_SOURCE,
@@ -75,6 +80,7 @@ __all__ = [
     "Constant",
     "FACTORS",
     "PREVALENCES",
+    "COVARIATE_MODEL",
     "BASELINE",
     "CUTPOINTS",
     "MODEL_INFO",
@@ -83,7 +89,8 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Prevalences used to marginalise a missing factor (domain section 6.1, somatic profile)
+# Target prevalences of the somatic profile (evidence page section 6.1); a missing factor is
+# marginalised with the simulator's covariate model (_data_covariates), checked against these
 # --------------------------------------------------------------------------------------------
 _P61 = f"{DOMAIN_BRIEF} section 6.1 (somatic profile)"
 PREVALENCES: tuple[Constant, ...] = (
@@ -102,7 +109,7 @@ PREVALENCES: tuple[Constant, ...] = (
 )
 
 # --------------------------------------------------------------------------------------------
-# Literature baseline (domain section 6.3) and risk-group cut-points
+# Literature baseline (evidence page section 6.3) and risk-group cut-points
 # --------------------------------------------------------------------------------------------
 _B63 = (
     "derived by simulation [D]: solves mean_i S0(60)^exp(LP_i) = 0.75 over the reference somatic "
@@ -207,6 +214,7 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
         ),
         n=48,
         source=GUSTAFSON_1992,
+        citation="Gustafson et al. Cancer 1992;70:114-119",
         caveat="Only age >= 60 and vascular invasion were statistically significant; aneuploidy "
         "and necrosis were not. n = 48 (maybe 15-20 tumour deaths [U]): RRs very "
         "imprecise and probably optimistic; CIs not retrieved; whether RR is a Cox HR [U].",
@@ -227,6 +235,7 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
         ),
         n=None,
         source=DEFAULT_SOURCE + "see each factor",
+        citation="lms_prognosis design values [D] (docs/evidence.md)",
         caveat="Design values [D], not a fitted model: each HR is shrunk from published STS/LMS "
         "series; necrosis 1.5 assumes grade is also in the model (2.2 without grade).",
     ),
@@ -246,6 +255,7 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
         ),
         n=200,
         source=SIN_2003,
+        citation="Gustafson et al. Eur J Cancer 2003;39:1568-1576",
         caveat="Counting rule, not an LMS-specific model; high risk = 2-3 factors. The size cut "
         "(8 cm) is recalled [U]. Observers agreed on vascular invasion in 78% and "
         "necrosis in 77% of tumours.",
@@ -266,6 +276,7 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
         ),
         n=203,
         source=CHAPEL_2022,
+        citation="Chapel et al. Mod Pathol 2022;35:794-807",
         caveat="Uterine stage I only. Atypical mitoses, serosal abutment and mitoses per 2.4 mm2 "
         "are not in the cohort schema: they are read from extra columns "
         "atypical_mitoses, serosal_abutment, mitoses_per_2_4mm2. AUC 0.927 (5-y DFS) "
@@ -275,14 +286,14 @@ MODEL_INFO: dict[str, dict[str, Any]] = {
 
 
 def all_records() -> tuple[Factor | Constant, ...]:
-    """Every numeric record (factors, prevalences, baseline numbers, cut-points).
+    """Every numeric record (factors, prevalences, covariate model, baseline, cut-points).
 
     Examples
     --------
     >>> all(r.source for r in all_records())
     True
     """
-    return FACTORS + PREVALENCES + BASELINE + CUTPOINTS
+    return FACTORS + PREVALENCES + COVARIATE_MODEL + BASELINE + CUTPOINTS
 
 
 def constant(name: str) -> float:
@@ -298,8 +309,8 @@ def constant(name: str) -> float:
     >>> constant("weibull_shape")
     0.8
     """
-    for rec in PREVALENCES + BASELINE + CUTPOINTS:
+    for rec in PREVALENCES + COVARIATE_MODEL + BASELINE + CUTPOINTS:
         if rec.name == name:
             return rec.value
-    known = [r.name for r in PREVALENCES + BASELINE + CUTPOINTS]
+    known = [r.name for r in PREVALENCES + COVARIATE_MODEL + BASELINE + CUTPOINTS]
     raise ModelError(f"no literature constant {name!r}; known: {known}")

@@ -6,7 +6,7 @@ Four models are shipped (``list_models()``):
     Age >= 60 RR 8, vascular invasion RR 4, DNA aneuploidy RR 4, necrosis RR 3; death from
     tumour; n = 48. **Only age and vascular invasion were statistically significant.**
 ``lms_default``
-    The moderate design set of the domain brief (section 6.2) [D], with the basis of each value.
+    The moderate design set (docs/evidence.md section 6.2) [D]: not a fitted model, with the basis of each value.
 ``sin2003``
     The SIN counting rule (large size, vascular invasion, necrosis; 2-3 = high risk), endpoint
     metastasis-free survival.
@@ -50,9 +50,20 @@ from lms_prognosis.literature._cohort_rows import (
     outcome_of,
     patient_ids,
 )
-from lms_prognosis.literature._model_text import factor_line, factors_table, slope_line
+from lms_prognosis.literature._model_text import (
+    CI_LEGEND,
+    FACTOR_HEADER,
+    KIND_TEXT,
+    MARKERS_LEGEND,
+    factor_line,
+    factors_table,
+    model_inputs,
+    requirements_text,
+    slope_line,
+)
 from lms_prognosis.literature._recalibration import refit_baseline
-from lms_prognosis.literature._risk_groups import risk_group, risk_groups_text
+from lms_prognosis.literature._risk_groups import risk_groups_text
+from lms_prognosis.literature._risk_table import long_survival, provenance, risk_table
 from lms_prognosis.literature.baseline import Baseline, weibull_baseline
 from lms_prognosis.literature.design import model_design
 from lms_prognosis.literature.population import Population, check_endpoint
@@ -100,6 +111,7 @@ class PublishedModel:
     calibration_slope_se: float | None = None
     notes: list[str] = field(default_factory=list)
     recalibration: Recalibration | None = None
+    citation: str = ""
 
     # ---- description ------------------------------------------------------------------------
     @property
@@ -119,6 +131,23 @@ class PublishedModel:
         return pd.Series(vals, index=[r.term for r in self.records], dtype=float)
 
     @property
+    def inputs(self) -> tuple[str, ...]:
+        """The cohort columns the model reads (each missing one leaves a patient out by
+        default)."""
+        return model_inputs(self.model_type, [r.term for r in self.records])
+
+    @property
+    def requirements(self) -> str:
+        """What the model needs that routine data may lack, stated up front ("" if nothing).
+
+        Examples
+        --------
+        >>> published_model("gustafson1992").requirements[:36]
+        'needs DNA ploidy (column aneuploidy)'
+        """
+        return requirements_text(self.inputs)
+
+    @property
     def risk_groups(self) -> str:
         """How risk groups are cut (stated)."""
         return risk_groups_text(self.name)
@@ -126,11 +155,17 @@ class PublishedModel:
     def __repr__(self) -> str:
         lines = [
             f"PublishedModel {self.name!r}: {self.title}",
+            f"  kind: {KIND_TEXT[self.kind]}",
             f"  endpoint: {self.endpoint}; population: {self.population}; n = {self.n}",
-            f"  source: {self.source}",
+            f"  inputs: {', '.join(self.inputs)}",
         ]
+        if self.requirements:
+            lines.append(f"  NOTE: {self.requirements}")
+        lines += [f"  source: {self.source}", f"  {FACTOR_HEADER}"]
         lines += [factor_line(r) for r in self.records]
         lines += [
+            f"  {MARKERS_LEGEND}",
+            f"  {CI_LEGEND}",
             f"  caveat: {self.caveat}",
             f"  risk groups: {self.risk_groups}",
             f"  baseline: {self.baseline.label}",
@@ -202,18 +237,12 @@ class PublishedModel:
         allow_outside: bool = False,
     ) -> tuple[ModelApplication, np.ndarray]:
         """The result and the boolean mask of the rows scored."""
-        if missing not in ("exclude", "marginalise"):
-            raise ModelError(f"missing must be 'exclude' or 'marginalise', not {missing!r}")
-        if missing == "marginalise" and self.model_type != "cox":
-            raise ModelError(
-                f"{self.name} is a points system: no published prevalences to "
-                "marginalise over; use missing='exclude'"
-            )
+        _scoring.check_missing(self.name, self.model_type, missing)
         notes = check_endpoint(self.name, self.endpoint, endpoint, allow)
         if outcome is None:
             notes.append("no time/event columns given: follow-up not checked")
         outside, pop_notes = self.population.screen(data, self.name, allow_outside)
-        lp, problems, more = _scoring.linear_predictor(
+        lp, problems, more, marg = _scoring.linear_predictor(
             self.name, self.model_type, self.coefficients, data, missing
         )
         problems = sorted([*outside, *problems], key=lambda p: p.position)
@@ -226,34 +255,19 @@ class PublishedModel:
             keep &= scored
         pid = patient_ids(data)
         dropped, exclusions = dropped_tables(data.index, pid, problems, outcome)
-        table = self._table(pid[keep], lp[keep], data.index[keep], horizons)
+        marg = _scoring.Marginal(marg.index[keep], marg.mixes, marg.columns[keep])
+        table = risk_table(self, pid[keep], lp[keep], data.index[keep], horizons, marg)
         res = ModelApplication(
-            self.name, table, dropped, self.baseline.label, missing, [*notes, *more], exclusions
+            self.name,
+            table,
+            dropped,
+            self.baseline.label,
+            missing,
+            [*notes, *more],
+            exclusions,
+            provenance(self),
         )
         return res, keep
-
-    def _table(
-        self, pid: np.ndarray, lp: np.ndarray, index: pd.Index, horizons: Sequence[float]
-    ) -> pd.DataFrame:
-        eff = lp * (self.calibration_slope or 1.0) if self.model_type == "points" else lp
-        rr = np.exp(eff) if (self.model_type == "cox" or self.calibration_slope) else np.nan * lp
-        group = risk_group(self.name, lp)
-        cols: dict[str, Any] = {
-            "patient_id": pid,
-            "linear_predictor": lp,
-            "relative_risk": rr,
-            "risk_group": group,
-        }
-        for h in horizons:  # built in one go: one insert per horizon fragments the frame
-            cols[f"surv_{h:g}m"] = self._surv(eff, np.asarray(group), float(h))
-        cols["baseline"] = self.baseline.kind
-        return pd.DataFrame(cols, index=index)
-
-    def _surv(self, eff: np.ndarray, group: np.ndarray, t: float) -> np.ndarray:
-        if self.baseline.kind == "groups":
-            return np.array([self.baseline.group_surv.get(g, {}).get(t, np.nan) for g in group])
-        h0 = float(self.baseline.cumhaz_at([t])[0])
-        return np.exp(-h0 * np.exp(eff))
 
     def apply(
         self,
@@ -276,10 +290,13 @@ class PublishedModel:
             Months at which survival is given (columns ``surv_<h>m``).
         missing : {"exclude", "marginalise"}
             Default ``"exclude"``: a patient missing any model input is left out and listed
-            in ``.attrs["dropped"]`` with the reason. ``"marginalise"``: the factor's
-            contribution is replaced by log(sum_k p_k exp(beta_k)) over its prevalence p_k in
-            the somatic population (domain section 6.1), ignoring its correlation with other
-            factors (cox models only).
+            in ``.attrs["dropped"]`` with the reason. ``"marginalise"`` (cox models only):
+            survival is averaged over the missing factor's levels, S(t) = sum_k p_k
+            S(t | x_k), with p_k the level's probability given the patient's observed factors
+            (grade, necrosis, mitoses, vascular invasion, aneuploidy) in the simulator's
+            somatic covariate model (docs/evidence.md section 6.1). The patient's
+            ``linear_predictor`` is then the conditional mean of the LP (a ranking score),
+            and ``marginalised`` names the inputs averaged over.
         allow_endpoint_mismatch : bool
             The cohort's endpoint must equal the model's unless True (then a
             :class:`~lms_prognosis.DataWarning`).
@@ -301,7 +318,9 @@ class PublishedModel:
         DataFrame
             patient_id, linear_predictor (sum of log HRs vs the reference patient; points for
             points systems), relative_risk (exp(LP) vs the reference patient), risk_group,
-            surv_<h>m, baseline (which baseline was used). ``.attrs`` holds ``dropped``
+            surv_<h>m (full precision), baseline (which baseline was used), marginalised
+            (inputs averaged over, "" if none), and the provenance of every row: model,
+            model_kind ("published" or "design"), endpoint, population, source. ``.attrs`` holds ``dropped``
             (records: row, column, value, reason), ``n``, ``baseline_label``, ``notes``, and
             ``exclusions`` (deprecated: the 0.1 records with 1-based row and patient_id).
             :meth:`score` returns the same as a result object.
@@ -318,7 +337,7 @@ class PublishedModel:
 
         Notes
         -----
-        S(t | x) = exp(-H0(t) exp(LP)). H0 is the literature Weibull of domain section 6.3 (a
+        S(t | x) = exp(-H0(t) exp(LP)). H0 is the literature Weibull of docs/evidence.md section 6.3 (a
         derived [D] baseline) unless the model was recalibrated. Risk groups: see
         ``model.risk_groups``.
 
@@ -351,6 +370,7 @@ class PublishedModel:
             exclusions=res.exclusions.to_dict("records"),
             baseline_label=res.baseline,
             notes=list(res.notes),
+            provenance=dict(res.provenance),
         )
         return out
 
@@ -406,29 +426,7 @@ class PublishedModel:
             None,
             allow_outside_population,
         )
-        tab = res.table
-        rows = []
-        for t in times:
-            s = tab[f"surv_{t:g}m"].to_numpy()
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "patient": tab.index,
-                        "patient_id": tab["patient_id"],
-                        "time": float(t),
-                        "surv": s,
-                        "std_err": np.nan,
-                        "lower": np.nan,
-                        "upper": np.nan,
-                        "cumhaz": -np.log(s),
-                    }
-                )
-            )
-        return (
-            pd.concat(rows, ignore_index=True)
-            .sort_values(["patient", "time"], kind="stable")
-            .reset_index(drop=True)
-        )
+        return long_survival(res.table, times)
 
     def recalibrate(
         self,
@@ -526,12 +524,8 @@ def published_model(name: str) -> PublishedModel:
     2                  DNA aneuploidy  4.0        False
     3           tumour necrosis (any)  3.0        False
     """
-    alias = {
-        "default": "lms_default",
-        "sin": "sin2003",
-        "chapel": "chapel2022",
-        "gustafson": "gustafson1992",
-    }
+    alias = dict(default="lms_default", sin="sin2003", chapel="chapel2022")
+    alias["gustafson"] = "gustafson1992"
     key = alias.get(name, name)
     if key not in _lit.MODEL_INFO:
         raise ModelError(f"unknown model {name!r}; available: {', '.join(_lit.MODEL_INFO)}")
@@ -566,11 +560,13 @@ def published_model(name: str) -> PublishedModel:
         info["caveat"],
         recs,
         base,
+        citation=info["citation"],
     )
 
 
 def list_models() -> pd.DataFrame:
-    """Table of the shipped models with endpoint, population, baseline and source.
+    """Table of the shipped models: kind ("published" or "design"), endpoint, population,
+    inputs, what they need that routine data may lack, baseline, caveat and source.
 
     Examples
     --------
@@ -592,8 +588,11 @@ def list_models() -> pd.DataFrame:
                 "n_factors": len(m.records),
                 "risk_groups": m.risk_groups,
                 "baseline": m.baseline.label,
+                "inputs": ", ".join(m.inputs),
+                "requirements": m.requirements,
                 "caveat": m.caveat,
                 "source": m.source,
+                "citation": m.citation,
             }
         )
     return pd.DataFrame(rows)

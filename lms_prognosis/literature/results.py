@@ -8,11 +8,12 @@ out, one line per reason: row = the caller's index label, column, value, reason)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from lms_prognosis._results import Result
+from lms_prognosis.literature._risk_table import DISPLAY_DECIMALS, display_frame
 
 __all__ = ["ModelApplication", "Recalibration"]
 
@@ -29,7 +30,9 @@ class ModelApplication(Result):
         Name of the published model.
     table : DataFrame
         One row per patient scored, indexed like the caller's frame: patient_id,
-        linear_predictor, relative_risk, risk_group, surv_<h>m, baseline.
+        linear_predictor, relative_risk, risk_group, surv_<h>m (full precision), baseline,
+        marginalised, and the provenance columns model, model_kind, endpoint, population,
+        source (the same on every row, so the table says where it comes from on its own).
     dropped : DataFrame
         Rows left out: row (the caller's index label), column, value, reason. Missing or
         invalid follow-up (from the one survival-input check), a missing model input, or a
@@ -45,6 +48,8 @@ class ModelApplication(Result):
     exclusions : DataFrame
         Deprecated (use ``dropped``): the same rows as in 0.1, with row = 1-based position
         in the frame and the patient_id.
+    provenance : dict
+        model, model_kind, endpoint, population, source (as the table's columns).
 
     Examples
     --------
@@ -67,20 +72,31 @@ class ModelApplication(Result):
     missing: str
     notes: list[str] = field(default_factory=list)
     exclusions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         """Patients scored."""
         return len(self.table)
 
+    def rounded(self, decimals: int = DISPLAY_DECIMALS) -> pd.DataFrame:
+        """The table for people: probabilities rounded (3 decimals), provenance columns left
+        out (they are in :attr:`provenance`). The data (:attr:`table`) keep full precision."""
+        return display_frame(self.table, decimals)
+
     def _heading(self) -> str:
         return f"{self._title}: {self.model} ({self.n} patients scored, missing={self.missing!r})"
 
     def _summary_lines(self) -> list[str]:
-        return [f"baseline: {self.baseline}", *(f"note: {n}" for n in self.notes)]
+        prov = "; ".join(f"{k}: {v}" for k, v in self.provenance.items())
+        return [
+            *([prov] if prov else []),
+            f"baseline: {self.baseline}",
+            *(f"note: {n}" for n in self.notes),
+        ]
 
     def _display_frame(self) -> pd.DataFrame:
-        return self.table.head(_SHOWN_ROWS)
+        return display_frame(self.table.head(_SHOWN_ROWS))
 
 
 @dataclass(repr=False, eq=False)

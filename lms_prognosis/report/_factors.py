@@ -30,7 +30,7 @@ class Factor:
 
 #: The factors drawn as Kaplan-Meier curves and used in the default multivariable Cox model,
 #: in the order of Gustafson 1992 (age, vascular invasion, aneuploidy, necrosis) followed by
-#: size, depth and grade (design.md / domain.md section 6.2).
+#: size, depth and grade (docs/evidence.md section 6.2).
 REPORT_FACTORS: tuple[Factor, ...] = (
     Factor("age_ge_60", f"Age {GE}60 years"),
     Factor("necrosis_any", "Tumour necrosis"),

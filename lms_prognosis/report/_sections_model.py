@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._format import format_hr, format_number, format_p
+from lms_prognosis._format import format_ci, format_hr, format_number, format_p
 from lms_prognosis.cox.fit import CoxResult, fit_cox
 from lms_prognosis.evaluate import calibration, external_validation
 from lms_prognosis.exceptions import CoxError, LMSPrognosisError, ReportError
 from lms_prognosis.literature import published_model
+from lms_prognosis.literature.evidence import CI_LEGEND, MARKERS_LEGEND
 from lms_prognosis.plotting import plot_calibration, plot_forest, plot_schoenfeld
-from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cell
+from lms_prognosis.report._context import FACTOR_LABELS, Context, months
 from lms_prognosis.report._document import Paragraph, Section, Table
 from lms_prognosis.report._factors import REPORT_FACTORS
 from lms_prognosis.report.tables import HRTableResult, hr_table
@@ -34,6 +35,10 @@ __all__ = [
     "section_risk",
     "per_patient_table",
     "forest_labels",
+    "model_heading",
+    "model_use_sentence",
+    "simulated_from",
+    "risk_provenance",
 ]
 
 PER_PATIENT_ROWS = 25  # rows of the per-patient table shown in the report (all in the CSV)
@@ -191,26 +196,93 @@ def section_ph(ctx: Context) -> Section:
 
 
 # ------------------------------------------------------------------------ published model
+def model_heading(pm: Any) -> str:
+    """The section title: what the model is ("Design-value model (lms_default): not a fitted
+    model", "Published model: Gustafson 1992 multivariate model (gustafson1992)")."""
+    if pm.kind == "design":
+        return f"Design-value model ({pm.name}): not a fitted model"
+    return f"Published model: {pm.title.split(' (')[0]} ({pm.name})"
+
+
+def model_use_sentence(pm: Any, horizon: float) -> str:
+    """How the model was used, in words true to its kind (for the methods text)."""
+    base = (
+        "the derived literature Weibull baseline [D] (none was published)"
+        if pm.baseline.kind == "weibull"
+        else "its stated baseline"
+    )
+    if pm.kind == "design":
+        what = (
+            f"The design-value model {pm.name} (values chosen for simulation from the "
+            "literature [D], not a fitted model) was applied with its design hazard ratios"
+        )
+    else:
+        what = f"The published model {pm.name} was applied with its published effects"
+    return (
+        f"{what} and {base}, to the patients inside its population; its discrimination and "
+        f"its calibration at {horizon:g} months were assessed, and its baseline survival was "
+        "recalibrated to the cohort."
+    )
+
+
+def simulated_from(pm: Any, cohort: Any) -> bool:
+    """Whether the cohort was simulated by lms_prognosis from this same model (circular)."""
+    truth = getattr(cohort, "truth", None)
+    if truth is not None:
+        try:
+            return bool(published_model(str(truth.model)).name == pm.name)
+        except LMSPrognosisError:
+            return False
+    ids = cohort.data["patient_id"].astype(str) if "patient_id" in cohort.data else None
+    sim_ids = ids is not None and len(ids) > 0 and bool(ids.str.startswith("SIM-").all())
+    return pm.kind == "design" and sim_ids
+
+
+def _population_text(pm: Any, cohort: Any, horizons: tuple[float, ...]) -> tuple[str, Any]:
+    """How many patients are inside the model's population; the scored result."""
+    res = pm.score(cohort, horizons=horizons)
+    outside = res.dropped[res.dropped["reason"].astype(str).str.startswith("outside")]
+    n_out = int(outside["row"].nunique())
+    text = (
+        f"Population of {pm.name}: {pm.population.summary()}. {res.n} of "
+        f"{len(cohort.data)} patients were scored"
+    )
+    text += f"; {n_out} outside its population were left out" if n_out else ""
+    n_other = int(res.dropped["row"].nunique()) - n_out
+    text += f"; {n_other} left out for a missing input or follow-up." if n_other else "."
+    if pm.requirements:
+        text += f" Note: {pm.name} {pm.requirements}."
+    return text, res
+
+
 def section_validation(ctx: Context) -> Section:
-    """The chosen published model applied to the cohort: C, calibration, recalibration."""
+    """The chosen model applied to the cohort, labelled as what it is: C, calibration,
+    recalibration (a circular check, said so, when the cohort was simulated from it)."""
     w, c = ctx.writer, ctx.cohort
     pm = published_model(ctx.model_name)
     ctx.results["published_model"] = pm
     horizon = max(ctx.time_points)
-    sec = Section("validation", f"Published model: {pm.name}")
+    circular = simulated_from(pm, c)
+    sec = Section("validation", model_heading(pm))
+    sec.add(Paragraph(f"{KIND_SENTENCE[pm.kind]} Caveat: {pm.caveat}"))
     sec.add(_published_factors(ctx, pm))
     try:
+        pop_text, res = _population_text(pm, c, ctx.time_points)
+        sec.add(Paragraph(pop_text))
         ev = external_validation(pm, c, time_point=horizon)
     except LMSPrognosisError as exc:  # e.g. another endpoint, too few events for calibration
         sec.add(Paragraph(f"Not validated on this cohort: {exc}", kind="note"))
         return sec
     ctx.results["validation"] = ev
-    sec.add(Paragraph(_validation_text(pm, ev, horizon)))
+    if circular:
+        sec.add(Paragraph(CIRCULAR, kind="note"))
+    sec.add(Paragraph(_validation_text(pm, ev, horizon, circular)))
+    what = "Circular check (not evidence)" if circular else "Performance"
     sec.add(
         w.table(
             _validation_frame(ev.table),
             "validation",
-            f"Performance of {pm.name} on the cohort at {months(horizon)} months",
+            f"{what}: {pm.name} on the cohort at {months(horizon)} months",
             csv_frame=ev.table,
         )
     )
@@ -218,9 +290,11 @@ def section_validation(ctx: Context) -> Section:
         w.figure(
             plot_calibration(ev.calibration),
             "calibration",
-            f"Calibration of {pm.name} at {months(horizon)} months as published: "
-            "observed (Kaplan\u2013Meier) against predicted event probability by risk "
-            "group, with a smooth calibration curve.",
+            f"Calibration of {pm.name} at {months(horizon)} months with its "
+            f"{'design values' if pm.kind == 'design' else 'published effects'} and "
+            f"{_baseline_words(pm)}: observed (Kaplan\u2013Meier) against predicted event "
+            "probability by risk group, with a smooth calibration curve"
+            + (" (circular: the cohort was simulated from this model)." if circular else "."),
             width=0.55,
         )
     )
@@ -229,34 +303,68 @@ def section_validation(ctx: Context) -> Section:
         sec.add(_recalibration(ctx, pm, ev.recalibrated, horizon))
     for note in getattr(pm, "notes", []) or []:
         sec.add(Paragraph(str(note), kind="note"))
-    w.csv(pm.apply(c, horizons=ctx.time_points), "tables/published_model_risk.csv")
+    if pm.kind == "published":  # design values give no per-patient risks (see Per-patient risk)
+        w.csv(res.table, "tables/published_model_risk.csv")
     return sec
 
 
+KIND_SENTENCE = {
+    "design": "These are design values [D]: hazard ratios chosen for simulation by shrinking "
+    "published soft-tissue sarcoma and LMS effects, not a model fitted to patients, and not "
+    "published as a model. They are shown for comparison only; the per-patient risks below "
+    "come from the model fitted to this cohort.",
+    "published": "The effects are those published by the source, as reported there (measure, "
+    "confidence interval where published, significance).",
+}
+CIRCULAR = (
+    "Circular check, not evidence: this cohort was simulated by lms_prognosis from these same "
+    "values, so its discrimination and calibration here agree by construction and say nothing "
+    "about how the model performs in real patients."
+)
+
+
+def _baseline_words(pm: Any) -> str:
+    if pm.baseline.kind == "weibull":
+        return "the derived literature Weibull baseline [D] (no baseline was published)"
+    return f"its baseline ({pm.baseline.label})"
+
+
+def _effect_header(f: pd.DataFrame) -> str:
+    measures = set(f["measure"].astype(str))
+    if measures == {"points"}:
+        return "points"
+    return measures.pop() if len(measures) == 1 else "effect (as reported)"
+
+
 def _published_factors(ctx: Context, pm: Any) -> Table:
-    """The model's factor table, its sources numbered [1], [2], ... (cited under Methods)."""
+    """The model's factors as reported (measure, CI or "not published", significance in the
+    source, n, endpoint, evidence), sources numbered [1], [2], ... (cited under Methods)."""
     f = pm.factors
     sources: list[str] = list(dict.fromkeys(f["source"].astype(str)))
     ctx.results["sources"] = sources
-    nan = pd.Series(np.nan, index=f.index)
-    lower, upper = (f[c] if c in f else nan for c in ("lower", "upper"))
+    head = _effect_header(f)
+    if pm.kind == "design":
+        head += " (design value)"
     frame = pd.DataFrame(
         {
             "factor": f["factor"].astype(str),
-            "HR (95% CI)": [
-                _hr_or_point(hr, lo, hi) for hr, lo, hi in zip(f["hr"], lower, upper, strict=True)
-            ],
-            "endpoint": f["endpoint"].astype(str) if "endpoint" in f else "",
+            head: [f"{v:g}" for v in f["value"]],
+            "95% CI": f["ci"].astype(str),
+            "significance in source": f["significance"].astype(str),
+            "n": ["\u2013" if pd.isna(n) else str(int(n)) for n in f["n"]],
+            "endpoint": f["endpoint"].astype(str),
+            "evidence": f["evidence"].astype(str),
             "source": [f"[{sources.index(s) + 1}]" for s in f["source"].astype(str)],
         }
     )
+    n_note = f" Development series n = {pm.n}." if pm.n else ""
     return ctx.writer.table(
         frame,
         "published_model_factors",
-        f"Factors of the model {pm.name}",
+        f"Factors of {pm.name} ({pm.kind}), as reported",
         csv_frame=f,
-        note="Sources: see the references under Methods (full "
-        "text in tables/published_model_factors.csv).",
+        note=f"{MARKERS_LEGEND}. {CI_LEGEND}.{n_note} Sources: see the references under "
+        "Methods (full text in tables/published_model_factors.csv).",
     )
 
 
@@ -267,7 +375,8 @@ def _recalibration(ctx: Context, pm: Any, rec: Any, horizon: float) -> Section:
     sub.add(
         Paragraph(
             f"The baseline survival was refitted to this cohort (Breslow estimator with the "
-            f"published linear predictor as offset). Calibration slope "
+            f"{'design-value' if pm.kind == 'design' else 'published'} linear predictor as "
+            f"offset). Calibration slope "
             f"{format_number(rec.calibration_slope)} (SE {format_number(rec.calibration_slope_se)}"
             f"); after recalibration O/E {format_number(cal2.oe)}, ICI "
             f"{format_number(cal2.ici, 3)}."
@@ -286,12 +395,6 @@ def _recalibration(ctx: Context, pm: Any, rec: Any, horizon: float) -> Section:
     return sub
 
 
-def _hr_or_point(hr: Any, lo: Any, hi: Any) -> str:
-    if pd.isna(lo) or pd.isna(hi):
-        return format_number(float(hr))
-    return format_hr(float(hr), float(lo), float(hi))
-
-
 def _validation_frame(table: pd.DataFrame) -> pd.DataFrame:
     cells = []
     for value, lo, hi in zip(table["value"], table["lower"], table["upper"], strict=True):
@@ -308,30 +411,53 @@ def _validation_frame(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _validation_text(pm: Any, ev: Any, horizon: float) -> str:
+def _validation_text(pm: Any, ev: Any, horizon: float, circular: bool = False) -> str:
     conc, cal = ev.concordance, ev.calibration
-    return (
-        f"The published linear predictor of {pm.name} (endpoint {pm.endpoint}) was applied "
+    kind = "design-value" if pm.kind == "design" else "published"
+    text = (
+        f"The {kind} linear predictor of {pm.name} (endpoint {pm.endpoint}) was applied "
         f"to the cohort: Harrell's C {format_number(conc.c, 3)} (SE "
         f"{format_number(conc.se, 3)}). At {months(horizon)} months the observed/expected "
         f"ratio is {format_number(cal.oe)} and the calibration slope "
         f"{format_number(cal.slope)}; ICI {format_number(cal.ici, 3)}, E50 "
         f"{format_number(cal.e50, 3)}, E90 {format_number(cal.e90, 3)}."
     )
+    return text + (" These numbers are circular (see above)." if circular else "")
 
 
 # -------------------------------------------------------------------------- per-patient risk
+def risk_provenance(ctx: Context) -> dict[str, str]:
+    """Where the report's per-patient risks come from: the Cox model fitted to this cohort."""
+    c = ctx.cohort
+    return {
+        "model": "cox_fitted_to_cohort",
+        "model_kind": "fitted",
+        "endpoint": str(c.endpoint),
+        "population": f"this cohort ({c.source})",
+        "source": "multivariable Cox model fitted in this report (Efron ties)",
+    }
+
+
+def _surv_cell(s: Any, lo: Any, hi: Any) -> str:
+    """Survival and its CI to 3 decimals (the CSV keeps full precision)."""
+    if s is None or pd.isna(s):
+        return ""
+    return f"{format_number(float(s), 3)} {format_ci(float(lo), float(hi), 3)}"
+
+
 def section_risk(ctx: Context) -> Section:
-    """Per-patient predicted survival from the Cox model at the time points (+ CSV)."""
+    """Per-patient predicted survival from the Cox model fitted to this cohort (never from
+    design values) at the time points, with its provenance (+ CSV at full precision)."""
     cox, w = _cox(ctx), ctx.writer
     tp = list(ctx.time_points)
     wide = per_patient_table(cox, ctx.data, tp)
-    w.csv(wide, "per_patient_risk.csv")
+    prov = risk_provenance(ctx)
+    w.csv(wide.assign(**prov), "per_patient_risk.csv")
     shown = pd.DataFrame({"patient": wide["patient_id"].astype(str)})
     for t in tp:
         m = months(t)
         shown[f"S({m} mo) (95% CI)"] = [
-            surv_cell(s, lo, hi)
+            _surv_cell(s, lo, hi)
             for s, lo, hi in zip(
                 wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"], strict=True
             )
@@ -340,15 +466,18 @@ def section_risk(ctx: Context) -> Section:
     sec.add(
         Paragraph(
             f"Predicted survival probability (95% CI) at {', '.join(map(months, tp))} "
-            f"months for each of the {len(wide)} patients with complete covariates, "
-            "from the multivariable Cox model (risk of the event = 1 \u2212 survival)."
+            f"months for each of the {len(wide)} patients with complete covariates, from the "
+            f"multivariable Cox model fitted to this cohort (endpoint {prov['endpoint']}; "
+            "risk of the event = 1 \u2212 survival), not from the literature model above. "
+            "Shown to 3 decimals; per_patient_risk.csv has full precision and, on every row, "
+            "the model, its kind, the endpoint, the population and the source."
         )
     )
     sec.add(
         w.table(
             shown,
             "per_patient_risk_first",
-            "Predicted survival per patient",
+            "Predicted survival per patient (Cox model fitted to this cohort)",
             max_rows=PER_PATIENT_ROWS,
             note="All patients in per_patient_risk.csv.",
         )

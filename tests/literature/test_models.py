@@ -143,7 +143,7 @@ def test_missing_exclude_is_default_and_reports_reason():
     assert out.attrs["exclusions"][0]["patient_id"] == "p2"
 
 
-def test_missing_marginalise_uses_prevalence():
+def test_missing_marginalise_averages_survival_over_prevalence():
     df = pd.DataFrame(
         {
             "patient_id": ["a"],
@@ -153,12 +153,20 @@ def test_missing_marginalise_uses_prevalence():
             "necrosis": ["none"],
         }
     )
-    res = published_model("gustafson1992").score(df, missing="marginalise")
-    # age >= 60 prevalence 0.58 (domain 6.1): log(0.42 + 0.58 * 8) + log(4)
-    expected = math.log(0.42 + 0.58 * 8) + math.log(4)
-    assert math.isclose(res.table["linear_predictor"].iloc[0], expected, rel_tol=1e-12)
-    assert len(res.dropped) == 0 and any("marginalised" in n for n in res.notes)
-    # grade missing in lms_default: log(0.20 + 0.35 * 1.8 + 0.45 * 3.0)
+    res = published_model("gustafson1992").score(df, horizons=[60], missing="marginalise")
+    # age >= 60 is independent of the other factors in the simulator's covariate model:
+    # P(age >= 60) for a Normal(63, 14) truncated to [18, 95], ages to 0.1 year
+    from scipy.special import ndtr
+
+    z = [(v - 63) / 14 for v in (18, 95, 59.95)]
+    p = (ndtr(z[1]) - ndtr(z[2])) / (ndtr(z[1]) - ndtr(z[0]))
+    s0 = lit.constant("S0_60m[gustafson1992]")
+    assert math.isclose(res.table["surv_60m"].iloc[0], (1 - p) * s0**4 + p * s0**32, rel_tol=1e-9)
+    expected_lp = p * math.log(8) + math.log(4)  # the conditional mean of the LP
+    assert math.isclose(res.table["linear_predictor"].iloc[0], expected_lp, rel_tol=1e-9)
+    assert len(res.dropped) == 0 and any("averaged" in n for n in res.notes)
+    # grade missing in lms_default: grade weighted given the observed necrosis ("none"),
+    # vascular invasion and aneuploidy; no longer the marginal 0.20/0.35/0.45
     g = pd.DataFrame(
         {
             "age": [50.0],
@@ -173,7 +181,7 @@ def test_missing_marginalise_uses_prevalence():
         }
     )
     lp = published_model("lms_default").apply(g, missing="marginalise")["linear_predictor"]
-    assert math.isclose(lp.iloc[0], math.log(0.20 + 0.35 * 1.8 + 0.45 * 3.0))
+    assert 0 < lp.iloc[0] < math.log(0.20 + 0.35 * 1.8 + 0.45 * 3.0)
     with pytest.raises(ModelError, match="points system"):
         published_model("sin2003").apply(g, missing="marginalise")
 
@@ -334,7 +342,14 @@ def test_cli_models_and_predict(tmp_path, capsys):
         "surv_12m",
         "surv_60m",
         "baseline",
+        "marginalised",
+        "model",
+        "model_kind",
+        "endpoint",
+        "population",
+        "source",
     ]
+    assert set(risks["model"]) == {"gustafson1992"} and set(risks["model_kind"]) == {"published"}
     assert len(risks) == 200 and "literature Weibull" in capsys.readouterr().out
     # SIN's endpoint is MFS: refused (exit 2) unless allowed
     assert main(["predict", str(cohort), "--model", "sin2003", "--out", str(out), "--force"]) == 2
