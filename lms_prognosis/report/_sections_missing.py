@@ -183,7 +183,8 @@ def section_missing(ctx: Context) -> Section:
     """Missing-data pattern; with MI primary, pooled and complete-case HRs side by side."""
     plan = ctx.results["missing_plan"]
     covs, frac, m = plan["covariates"], plan["fraction"], plan["m"]
-    sec = Section("missing", "Missing data")
+    title = "Missing data: multiple imputation (primary analysis)" if m else "Missing data: pattern"
+    sec = Section("missing", title)
     sec.add(_pattern_table(ctx, covs))
     complete = int(ctx.data[covs].notna().all(axis=1).sum())
     worst = ", ".join(
@@ -204,7 +205,6 @@ def section_missing(ctx: Context) -> Section:
         sec.add(Paragraph(text + f"The analyses use the complete cases: {why}."))
         _methods(ctx, None)
         return sec
-    sec.title = "Missing data: multiple imputation (primary analysis)"
     sec.add(
         Paragraph(
             text + f"Multiple imputation ({m} imputations) is the primary analysis and the "
