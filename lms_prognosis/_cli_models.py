@@ -261,9 +261,7 @@ def register_report(subparsers: Any) -> None:
         help="multiply impute missing covariates M times (>= 2; default: 20 imputations "
         "when a model covariate is missing in more than 5%% of patients)",
     )
-    imp.add_argument(
-        "--no-impute", dest="impute", action="store_false", help="complete cases only"
-    )
+    imp.add_argument("--no-impute", dest="impute", action="store_false", help="complete cases only")
     p.add_argument("--seed", type=int, default=1, help="seed of the imputation (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
