@@ -93,6 +93,20 @@ def test_pooled_estimates_are_rubins_rules_on_the_imputed_sets(report, cohort):
     assert "seed 7" in html and "predictive mean matching" in html  # Methods
 
 
+def test_per_patient_risk_of_every_patient_after_imputation(report, cohort):
+    imp = lp.impute(cohort.data, m=5, seed=7, covariates=RAW)
+    preds = []
+    for d in imp.datasets:
+        d = derive_factors(d)
+        preds.append(lp.fit_cox(d, COVS).predict_survival(d, [60])["surv"].to_numpy())
+    wide = pd.read_csv(report.out_dir / "tables" / "per_patient_risk_mi.csv")
+    assert len(wide) == len(cohort.data)
+    np.testing.assert_allclose(wide["surv_60m"], np.mean(preds, axis=0), atol=1e-12)
+    np.testing.assert_allclose(wide["min_60m"], np.min(preds, axis=0), atol=1e-12)
+    n_missing = derive_factors(cohort.data)[COVS].isna().sum(axis=1).to_numpy()
+    np.testing.assert_array_equal(wide["n_imputed"], n_missing)
+
+
 def test_threshold_and_no_impute(tmp_path):
     few = lp.simulate_cohort(n=200, seed=2, missing={"aneuploidy": 0.03})
     rep = write_report(few, tmp_path / "few", progress=False)
