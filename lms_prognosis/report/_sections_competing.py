@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_number, format_p
-from lms_prognosis.cox import fit_cause_specific, fit_fine_gray
+from lms_prognosis.cox import fit_cause_specific, fit_fine_gray, pool
 from lms_prognosis.exceptions import ReportError
 from lms_prognosis.nonparametric import cumulative_incidence, gray_test, kaplan_meier
 from lms_prognosis.plotting import plot_cif, plot_forest
 from lms_prognosis.report._context import Context, months, surv_cell
 from lms_prognosis.report._document import Grid, Paragraph, Section
-from lms_prognosis.report._factors import REPORT_FACTORS, Factor
+from lms_prognosis.report._factors import REPORT_FACTORS, Factor, derive_factors
 from lms_prognosis.report._sections_missing import hr_side_by_side, term_label
 from lms_prognosis.report._sections_model import PER_PATIENT_ROWS, _cox_covariates
 
@@ -352,43 +352,102 @@ def section_competing_models(ctx: Context) -> Section:
         ("Fine\u2013Gray:", fg.hazard_ratios),
         (f"CS, cause {other}:", hr[hr["cause"] == other]),
     ]
-    table = hr_side_by_side(models, d, covs)
-    n_drop = int(fg.dropped["row"].nunique()) if len(fg.dropped) else 0
-    sec.add(
-        Paragraph(
-            f"{fg.n} patients with complete covariates ({fg.n_events} events of cause {cause}, "
-            f"{fg.n_competing} competing events); {n_drop} left out for a missing value."
-        )
+    note = (
+        f"CS: cause-specific hazard ratio; Fine\u2013Gray: subdistribution hazard "
+        f"ratio of cause {cause}, the cause of interest ({_cause_name(ctx, cause)}). The "
+        f"cause-specific hazard ratios of cause {other} ({_cause_name(ctx, other)}) show "
+        "the factors' effect on the competing event."
     )
+    n_drop = int(fg.dropped["row"].nunique()) if len(fg.dropped) else 0
+    cc_text = (
+        f"{fg.n} patients with complete covariates ({fg.n_events} events of cause {cause}, "
+        f"{fg.n_competing} competing events); {n_drop} left out for a missing value."
+    )
+    csv = pd.concat([cs.hazard_ratios, fg.hazard_ratios.assign(cause=f"fine-gray {cause}")])
+    pooled = _pooled_models(ctx, covs, cause) if "imputed" in ctx.results else None
+    if pooled is not None:  # multiple imputation is the primary analysis
+        imp = ctx.results["imputed"]
+        sec.add(
+            Paragraph(
+                f"Primary analysis: the models fitted in each of the {imp.m} imputed data sets "
+                f"and pooled by Rubin's rules ({imp.n} patients); then the complete cases "
+                "(sensitivity analysis)."
+            )
+        )
+        _models_block(ctx, sec, pooled[0], covs, "competing_mi", "after multiple imputation")
+        tag = ", after multiple imputation"
+        _forest(ctx, sec, pooled[1][0], pooled[1][1], cause, "forest_competing_mi", tag)
+        w.csv(pooled[2], "tables/hazard_ratios_competing_mi.csv")
+        cc_text = "Complete cases (sensitivity analysis): " + cc_text
+    sec.add(Paragraph(cc_text))
+    table = hr_side_by_side(models, d, covs)
     sec.add(
         w.table(
             table.drop(columns="term"),
             "hazard_ratios_competing",
-            "Cause-specific and subdistribution (Fine\u2013Gray) hazard ratios",
-            note=f"CS: cause-specific hazard ratio; Fine\u2013Gray: subdistribution hazard "
-            f"ratio of cause {cause}, the cause of interest ({_cause_name(ctx, cause)}). The "
-            f"cause-specific hazard ratios of cause {other} ({_cause_name(ctx, other)}) show "
-            "the factors' effect on the competing event.",
+            "Cause-specific and subdistribution (Fine\u2013Gray) hazard ratios"
+            + (", complete cases" if pooled is not None else ""),
+            note=note,
             group_column="variable",
-            csv_frame=pd.concat(
-                [cs.hazard_ratios, fg.hazard_ratios.assign(cause=f"fine-gray {cause}")]
-            ),
+            csv_frame=csv,
             docx=True,
         )
     )
-    fhr = fg.hazard_ratios
+    _forest(ctx, sec, cs, fg, cause, "forest_competing", "")
+    return sec
+
+
+def _forest(ctx: Context, sec: Section, cs: Any, fg: Any, cause: int, name: str, tag: str) -> None:
+    fhr = fg.hazard_ratios if hasattr(fg, "hazard_ratios") else fg
     labels = {t: term_label(t, c) for t, c in zip(fhr["term"], fhr["covariate"], strict=True)}
     fig = plot_forest(cs, fine_gray=fg, cause=cause, labels=labels)
+    caption = (
+        f"Cause-specific (cause {cause}) and subdistribution (Fine\u2013Gray) hazard "
+        f"ratios{tag} (95% CI, log scale)."
+    )
+    sec.add(ctx.writer.figure(fig, name, caption, width=0.95))
+
+
+def _models_block(
+    ctx: Context, sec: Section, models: list[Any], covs: list[str], name: str, what: str
+) -> None:
+    table = hr_side_by_side(models, ctx.data, covs)
     sec.add(
-        w.figure(
-            fig,
-            "forest_competing",
-            f"Cause-specific (cause {cause}) and subdistribution (Fine\u2013Gray) hazard "
-            "ratios (95% CI, log scale).",
-            width=0.95,
+        ctx.writer.table(
+            table.drop(columns="term"),
+            f"hazard_ratios_{name}",
+            f"Cause-specific and subdistribution (Fine\u2013Gray) hazard ratios, {what}",
+            note="Pooled by Rubin's rules (t-based 95% CI, Barnard\u2013Rubin df). CS: "
+            "cause-specific; Fine\u2013Gray: subdistribution hazard ratio.",
+            group_column="variable",
         )
     )
-    return sec
+
+
+def _pooled_models(ctx: Context, covs: list[str], cause: int) -> Any:
+    """The three models fitted in every imputed data set and pooled (Rubin's rules)."""
+    other, imp = 3 - cause, ctx.results["imputed"]
+    fgs, cs1, cs2 = [], [], []
+    for data in imp.datasets:
+        dd = derive_factors(data)
+        fgs.append(fit_fine_gray(dd, covs, cause=cause))
+        cs = fit_cause_specific(dd, covs)
+        cs1.append(cs.models[cause])
+        cs2.append(cs.models[other])
+    p_fg, p1, p2 = pool(fgs), pool(cs1), pool(cs2)
+    models = [
+        (f"MI CS, cause {cause}:", p1.hazard_ratios),
+        ("MI Fine\u2013Gray:", p_fg.hazard_ratios),
+        (f"MI CS, cause {other}:", p2.hazard_ratios),
+    ]
+    csv = pd.concat(
+        [
+            p1.hazard_ratios.assign(model=f"cause-specific {cause}"),
+            p2.hazard_ratios.assign(model=f"cause-specific {other}"),
+            p_fg.hazard_ratios.assign(model=f"fine-gray {cause}"),
+        ]
+    )
+    return models, (p1.hazard_ratios, p_fg.hazard_ratios), csv
 
 
 # --------------------------------------------------------------------------- absolute risk

@@ -159,3 +159,21 @@ def test_cli_cause_flag(tmp_path, monkeypatch):
     args = ["report", str(shipped), "--out", str(tmp_path / "p"), "--quiet", "--cause", "2"]
     assert main(args) == 0 and seen["cause"] == 2
     assert main([*args[:-1], "3"]) == 2
+
+
+def test_competing_models_after_imputation(tmp_path):
+    c = lp.simulate_cohort(
+        n=300, seed=5, competing_risks=True, missing={"aneuploidy": 0.4}, missing_mechanism="MAR"
+    )
+    rep = write_report(c, tmp_path / "both", progress=False, impute=3, seed=2)
+    assert rep.errors == {} and {"cif", "missing", "competing"} <= set(rep.sections)
+    raw = ["age", "necrosis", "vascular_invasion", "aneuploidy", "size_cm", "depth", "grade"]
+    imp = lp.impute(c.data, m=3, seed=2, covariates=raw)
+    fg = lp.pool([lp.fit_fine_gray(derive_factors(d), COVS) for d in imp.datasets])
+    csv = pd.read_csv(rep.out_dir / "tables" / "hazard_ratios_competing_mi.csv")
+    got = csv[csv["model"] == "fine-gray 1"]
+    np.testing.assert_allclose(got["coef"], fg.hazard_ratios["coef"], atol=1e-12)
+    np.testing.assert_allclose(got["df"], fg.hazard_ratios["df"], atol=1e-9)
+    html = rep.html.read_text(encoding="utf-8")
+    assert "hazard ratios, after multiple imputation" in html
+    assert "Complete cases (sensitivity analysis):" in html
