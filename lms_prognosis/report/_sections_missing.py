@@ -309,12 +309,18 @@ def _pattern_table(ctx: Context, covs: list[str]) -> Any:
     )
 
 
+def show_progress(ctx: Context) -> bool:
+    """Draw the imputation's progress bar: only when asked for and stderr is a terminal
+    (the bar itself appears only after 2 s, so only for long imputations)."""
+    return bool(_options(ctx).get("progress", True)) and sys.stderr.isatty()
+
+
 def _fit_imputed(ctx: Context, covs: list[str], m: int) -> tuple[Any, Any]:
     """Impute the raw covariates m times, derive the factors, fit and pool (with progress)."""
     raw = list(dict.fromkeys(RAW_SOURCE.get(c, c) for c in covs))
     raw = [c for c in raw if c in ctx.cohort.data]
     seed = int(_options(ctx).get("seed", 1))
-    show = bool(_options(ctx).get("progress", True)) and sys.stderr.isatty()
+    show = show_progress(ctx)
     with tqdm(
         total=m + 1, desc=f"imputing {m} data sets", disable=not show, leave=False, delay=2
     ) as bar:

@@ -183,3 +183,23 @@ def test_cli_impute_flags(tmp_path, monkeypatch, capsys):
     assert seen["impute"] is False
     assert main([*base, str(tmp_path / "d"), "--no-impute", "--impute", "5"]) == 2
     assert "not allowed with" in capsys.readouterr().err
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    import lms_prognosis.report._sections_missing as M
+    from lms_prognosis.report._context import Context
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    ctx = Context.__new__(Context)
+    ctx.results = {"options": {"progress": True}}
+    monkeypatch.setattr(M.sys, "stderr", io.StringIO())
+    assert not M.show_progress(ctx)  # a pipe or a file: no bar
+    monkeypatch.setattr(M.sys, "stderr", Tty())
+    assert M.show_progress(ctx)
+    ctx.results["options"]["progress"] = False  # --quiet
+    assert not M.show_progress(ctx)
