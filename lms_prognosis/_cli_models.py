@@ -28,6 +28,7 @@ from lms_prognosis._cli_support import (
     UsageError,
     add_cohort_options,
     out_path,
+    positive_int,
     print_exclusions,
     read_cohort_file,
     text_table,
@@ -275,6 +276,24 @@ def register_report(subparsers: Any) -> None:
         metavar="COLUMN",
         help="split Table 1 by this column (e.g. grade), with tests and SMDs",
     )
+    p.add_argument(
+        "--cause",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="cause of interest when the cohort has competing events (event code 2; default 1)",
+    )
+    imp = p.add_mutually_exclusive_group()
+    imp.add_argument(
+        "--impute",
+        type=positive_int,
+        default=None,
+        metavar="M",
+        help="multiply impute missing covariates M times (>= 2; default: 20 imputations "
+        "when a model covariate is missing in more than 5%% of patients)",
+    )
+    imp.add_argument("--no-impute", dest="impute", action="store_false", help="complete cases only")
+    p.add_argument("--seed", type=int, default=1, help="seed of the imputation (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--strict",
@@ -314,6 +333,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.quiet,
             table_one_by=args.table_one_by,
+            cause=args.cause,
+            impute=args.impute,
+            seed=args.seed,
         )
     print(
         f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "

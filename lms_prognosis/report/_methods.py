@@ -95,13 +95,16 @@ def methods_section(ctx: Context) -> Section:
     )
     sec = Section("methods", "Methods")
     sec.add(Paragraph(text))
+    for extra in ctx.results.get("methods_text", []):  # added by the optional sections
+        sec.add(Paragraph(extra))
     refs = Section("references", "References", level=2)
     if sources:
         refs.add(Paragraph(f"Sources of the published model {pm_name} and of the factors:"))
         for i, s in enumerate(sources, 1):
             refs.add(Paragraph(f"[{i}] {s}", kind="note"))
     refs.add(Paragraph("Methods:"))
-    for i, s in enumerate(METHOD_REFERENCES, len(sources) + 1):
+    more = tuple(ctx.results.get("method_references", []))
+    for i, s in enumerate(METHOD_REFERENCES + more, len(sources) + 1):
         refs.add(Paragraph(f"[{i}] {s}", kind="note"))
     sec.add(refs)
     return sec

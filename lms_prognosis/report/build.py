@@ -37,6 +37,8 @@ from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExist
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
 from lms_prognosis.report._document import Document, Paragraph, Section
+from lms_prognosis.report._sections_competing import check_cause, competing_steps
+from lms_prognosis.report._sections_missing import check_impute, missing_steps
 from lms_prognosis.report._writer import Writer
 from lms_prognosis.report.html import write_html
 from lms_prognosis.report.pdf import write_pdf
@@ -210,6 +212,9 @@ def write_report(
     endpoint: str | None = None,
     title: str | None = None,
     table_one_by: str | None = None,
+    cause: int = 1,
+    impute: int | bool | None = None,
+    seed: int = 1,
 ) -> Report:
     """Write the complete report for a cohort: HTML, PDF, every figure and table, a manifest.
 
@@ -237,6 +242,16 @@ def write_report(
     table_one_by : str, optional
         Column of the cohort by which Table 1 is split (e.g. ``"grade"``), with tests and
         standardised mean differences; default: the whole cohort in one column.
+    cause : {1, 2}
+        Cause of interest when the cohort has competing events (event code 2): then the
+        report shows cumulative incidence instead of 1 - Kaplan-Meier, Gray's tests,
+        cause-specific and Fine-Gray models side by side and absolute risks per patient.
+    impute : None, bool or int
+        None: multiple imputation (m = 20) is the primary analysis when a model covariate is
+        missing in more than 5% of patients; an int m >= 2 (or True, m = 20) imputes whenever
+        a covariate is missing; False: complete cases only.
+    seed : int
+        Seed of the imputation.
 
     Returns
     -------
@@ -274,6 +289,7 @@ def write_report(
     """
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
+    cause, impute = check_cause(cause), check_impute(impute)
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
     _prepare_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
@@ -284,6 +300,9 @@ def write_report(
         "force": force,
         "time_unit": time_unit,
         "table_one_by": table_one_by,
+        "cause": cause,
+        "impute": impute,
+        "seed": seed,
     }
     prov = provenance(cohort.data, params)
     writer = Writer(out_dir, prov)
@@ -295,7 +314,8 @@ def write_report(
         time_points=time_points,
         table_one_by=table_one_by,
     )
-    steps = section_steps(model)
+    ctx.results["options"] = {"cause": cause, "impute": impute, "seed": seed, "progress": progress}
+    steps = competing_steps(missing_steps(section_steps(model), ctx), ctx)
     timings: dict[str, float] = {}
     with tqdm(
         total=len(steps) + 3, desc="report", unit="step", disable=not progress, leave=True
