@@ -127,7 +127,7 @@ def test_every_section_present(report, parsed):
         "Kaplan",
         "Cox",
         "Proportional hazards",
-        "Published model",
+        "Design-value model (lms_default): not a fitted model",  # the default model's kind
         "Per-patient risk",
         "Methods",
         "Software versions",
@@ -403,7 +403,7 @@ def test_html_tables_carry_the_results(html, report, cohort):
     risk = _html_table(html, "tab-per_patient_risk_first")
     csv = pd.read_csv(report.out_dir / "per_patient_risk.csv", dtype={"patient_id": str})
     assert risk["patient"].astype(str).tolist()[:5] == csv["patient_id"].tolist()[:5]
-    first = f"{csv['surv_12m'].iloc[0]:.2f} ({csv['lower_12m'].iloc[0]:.2f}\u2013"
+    first = f"{csv['surv_12m'].iloc[0]:.3f} ({csv['lower_12m'].iloc[0]:.3f}\u2013"
     assert risk.iloc[0, 1].startswith(first)
 
 
