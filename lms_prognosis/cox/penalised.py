@@ -39,7 +39,7 @@ PENALTIES: dict[str, float | None] = {"lasso": 1.0, "ridge": None, "elasticnet":
 RIDGE_L1_RATIO = 1e-8
 #: glmnet's lambda_max for ridge: computed as for alpha = 0.001 (glmnet's own rule)
 RIDGE_PATH_L1 = 1e-3
-TOL = 1e-12  # coxnet's convergence tolerance (glmnet thresh)
+TOL = 1e-14  # coxnet's convergence tolerance (glmnet thresh)
 
 
 def _cox_loglik(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
@@ -363,9 +363,9 @@ def fit_penalised(
     >>> fit.table.round(4)
            term    coef      hr  coef_standardised
     0       age  0.0000  1.0000             0.0000
-    1   size_cm  0.0138  1.0139             0.0750
+    1   size_cm  0.0138  1.0139             0.0854
     2  grade[2]  0.0000  1.0000             0.0000
-    3  grade[3]  0.6728  1.9597             0.3237
+    3  grade[3]  0.7565  2.1309             0.3779
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     l1 = _l1_ratio(penalty, l1_ratio)
