@@ -213,7 +213,9 @@ def fit_cox(
     """
     if penalty is not None or penalty_options:  # glmnet-style fit: cox/penalised.py
         kw = dict(ties=ties, strata=strata, weights=weights, cluster=cluster, start=start)
-        return fit_cox_penalised(df, covariates, time, event, penalty=penalty, **kw, **penalty_options)
+        return fit_cox_penalised(
+            df, covariates, time, event, penalty=penalty, **kw, **penalty_options
+        )
     if is_imputed(df):  # lp.impute(...): one fit per data set, pooled (cox/pool.py)
         kw = dict(time=time, event=event, ties=ties, strata=strata, conf_level=conf_level)
         return pool_imputed(df, fit_cox, covariates, **kw)

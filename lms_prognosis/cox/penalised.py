@@ -242,7 +242,11 @@ class PenalisedCoxResult(Result):
         )
 
     def _summary_lines(self) -> list[str]:
-        how = "given" if self.cv is None else f"{self.n_folds}-fold CV ({self.rule}), seed {self.seed}"
+        how = (
+            "given"
+            if self.cv is None
+            else f"{self.n_folds}-fold CV ({self.rule}), seed {self.seed}"
+        )
         return [
             f"{self.penalty} (l1_ratio {format_number(self.l1_ratio, 3)}), alpha "
             f"{format_number(self.alpha, 4)} ({how}); n = {self.n}, events = {self.n_events}; "

@@ -206,7 +206,9 @@ def plot_forest(
     """
     models, titles = _models(hr_table_or_cox, univariable, fine_gray, cause, titles)
     comp = composite_terms(hr_table_or_cox)  # splines, interactions: one row, overall p
-    notes = {t: composite_note(k, d) for t, k, d in zip(comp["term"], comp["kind"], comp["df"])}
+    notes = {
+        t: composite_note(k, d) for t, k, d in comp[["term", "kind", "df"]].itertuples(index=False)
+    }
     multi = models[-1][1] if fine_gray is None else models[0][1]
     terms = list(multi["term"]) + [
         t for _, f in models for t in f["term"] if t not in set(multi["term"])

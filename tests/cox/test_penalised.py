@@ -78,9 +78,10 @@ def test_tied_times_our_objective_is_lower(name: str) -> None:
     for lam, coef in zip(case["lambda"], case["coef"], strict=True):
         ours = fit_at(name, lam).coef.to_numpy()
         l1 = case["args"]["l1_ratio"]
-        assert breslow_objective(df, covs, ours, lam, l1) <= breslow_objective(
-            df, covs, np.asarray(coef), lam, l1
-        ) + 1e-12
+        assert (
+            breslow_objective(df, covs, ours, lam, l1)
+            <= breslow_objective(df, covs, np.asarray(coef), lam, l1) + 1e-12
+        )
         np.testing.assert_allclose(ours, coef, atol=1e-3, err_msg=case["call"])
 
 
