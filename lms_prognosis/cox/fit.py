@@ -212,10 +212,9 @@ def fit_cox(
     1  ns(age, df=3)[2]  1.798     1.490
     """
     if penalty is not None or penalty_options:  # glmnet-style fit: cox/penalised.py
-        kw = dict(ties=ties, strata=strata, weights=weights, cluster=cluster, start=start)
-        return fit_cox_penalised(
-            df, covariates, time, event, penalty=penalty, **kw, **penalty_options
-        )
+        unsupported = dict(strata=strata, weights=weights, cluster=cluster, start=start)
+        opts = {"penalty": penalty, **unsupported, **penalty_options}
+        return fit_cox_penalised(df, covariates, time, event, **opts)
     if is_imputed(df):  # lp.impute(...): one fit per data set, pooled (cox/pool.py)
         kw = dict(time=time, event=event, ties=ties, strata=strata, conf_level=conf_level)
         return pool_imputed(df, fit_cox, covariates, **kw)

@@ -89,9 +89,9 @@ def _fit_function(name: str, spec: Any, time: str, event: str) -> Callable[[pd.D
         covs = list(spec)
         return lambda d: fit_cox(d, covs, time=time, event=event)
     if hasattr(spec, "refit") and callable(spec.refit):
-        return spec.refit  # type: ignore[no-any-return]
+        return spec.refit
     if callable(spec):
-        return spec  # type: ignore[no-any-return]
+        return spec
     if hasattr(spec, "hazard_ratios") and hasattr(spec, "ties"):  # a CoxResult
         kw = {"time": spec.time, "event": spec.event, "ties": spec.ties, "strata": spec.strata}
         return lambda d: fit_cox(d, spec.covariates, **kw)
