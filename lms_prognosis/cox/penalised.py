@@ -62,9 +62,15 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _coxnet_path(
-    x: np.ndarray, time: np.ndarray, event: np.ndarray, l1: float, alphas: np.ndarray
+    x: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    l1: float,
+    alphas: np.ndarray,
+    pad: bool = True,
 ) -> np.ndarray:
-    """Coefficients (original scale), shape (len(alphas), p), for fixed alphas."""
+    """Coefficients (original scale), one row per alpha. Where coxnet stopped the path early
+    (the fit saturated, as glmnet), the last fit is repeated (``pad``) or the rows are fewer."""
     from sksurv.linear_model import CoxnetSurvivalAnalysis
     from sksurv.util import Surv
 
@@ -76,7 +82,7 @@ def _coxnet_path(
         warnings.filterwarnings("ignore", message="all coefficients are zero")
         model.fit(z, Surv.from_arrays(event.astype(bool), time))
     coef = np.asarray(model.coef_ / sd[:, None]).T
-    if coef.shape[0] < len(alphas):  # coxnet (as glmnet) stops when the fit saturates
+    if coef.shape[0] < len(alphas) and pad:  # coxnet (as glmnet) stops when the fit saturates
         coef = np.vstack([coef, np.repeat(coef[-1:], len(alphas) - coef.shape[0], axis=0)])
     return coef
 
@@ -385,13 +391,21 @@ def fit_penalised(
     x = np.ascontiguousarray(design.x)
     cv = None
     chosen = alpha
+    grid = np.zeros(0)
     if chosen is None:
         grid = _alpha_grid(x, sd.time, ev, l1, int(n_alphas))
         cv = cross_validate(x, sd.time, ev, l1, grid, int(n_folds), seed)
         chosen = _choose(cv, rule)
         nz = (_coxnet_path(x, sd.time, ev, l1, grid) != 0).sum(axis=1)
         cv = cv.assign(n_nonzero=nz, selected=np.isclose(grid, chosen))
-    beta = _coxnet_path(x, sd.time, ev, l1, np.array([chosen]))[0]
+    # down the path from lambda_max with warm starts, as glmnet: one alpha fitted from 0
+    # stops further from the optimum (1e-6 against glmnet instead of 1e-14)
+    path = grid if alpha is None else _alpha_grid(x, sd.time, ev, l1, int(n_alphas))
+    path = np.r_[path[path > chosen], chosen]
+    coef = _coxnet_path(x, sd.time, ev, l1, path, pad=False)
+    if coef.shape[0] < len(path):  # the path stopped early: fit the chosen alpha alone
+        coef = _coxnet_path(x, sd.time, ev, l1, np.array([chosen]), pad=False)
+    beta = coef[-1]
     from sksurv.linear_model.coxph import BreslowEstimator
 
     means = design.means

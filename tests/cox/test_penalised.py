@@ -23,7 +23,7 @@ from lms_prognosis.exceptions import CoxError
 
 ROOT = Path(__file__).parents[2]
 REF = json.loads((ROOT / "tests" / "reference" / "glmnet.json").read_text())
-TOL = 1e-6
+TOL = 1e-5  # glmnet's own tolerance (issue 18); measured agreement is below 1e-6
 PENALTY = {1: "lasso", 0: "ridge"}
 
 
