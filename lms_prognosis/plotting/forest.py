@@ -222,7 +222,7 @@ def plot_forest(
     height = figsize[1] if figsize else 1.0 + 0.28 * n
     width = figsize[0] if figsize else (5.5 if len(models) == 1 else 9.5)
     fig, spec, given = panel_spec(ax, (width, height))
-    ratios = [3.0, 1.7, 0.75] * len(models)
+    ratios = [3.0, 2.1, 0.75] * len(models)  # the HR column fits "4.37 (1.83–10.48)"
     sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
 
     table = pd.DataFrame(
