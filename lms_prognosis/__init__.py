@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         time_dependent_auc,
         validate,
     )
+    from lms_prognosis.evaluate.compare import ComparisonResult, compare_models
     from lms_prognosis.exceptions import (
         CohortColumnError,
         CohortError,
@@ -91,7 +92,10 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     )
     from lms_prognosis.models import (
         DistributionSelection,
+        ForestResult,
         ParametricResult,
+        PenalisedCoxResult,
+        fit_forest,
         fit_parametric,
         select_distribution,
     )
@@ -201,6 +205,9 @@ _PUBLIC: dict[str, str] = {
     "select_distribution": "models",
     "ParametricResult": "models",
     "DistributionSelection": "models",
+    "fit_forest": "models",
+    "ForestResult": "models",
+    "PenalisedCoxResult": "models",
     # cox
     "fit_cox": "cox",
     "CoxResult": "cox",
@@ -220,6 +227,8 @@ _PUBLIC: dict[str, str] = {
     "concordance": "evaluate",
     "calibration": "evaluate",
     "validate": "evaluate",
+    "compare_models": "evaluate",
+    "ComparisonResult": "evaluate",
     "time_dependent_auc": "evaluate",
     "brier_score": "evaluate",
     "external_validation": "evaluate",

@@ -76,6 +76,11 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
         "FineGrayResult": lambda: lp.fit_fine_gray(cr, COVARIATES),
         "CauseSpecificResult": lambda: lp.fit_cause_specific(cr, COVARIATES),
         "ParametricResult": lambda: lp.fit_parametric(df, COVARIATES),
+        "PenalisedCoxResult": lambda: lp.fit_cox(df, COVARIATES, penalty="lasso", alpha=0.01),
+        "ForestResult": lambda: lp.fit_forest(df, COVARIATES, n_trees=10),
+        "ComparisonResult": lambda: lp.compare_models(
+            {"cox": COVARIATES}, df, time_point=36, n_bootstrap=2
+        ),
         "PooledResult": lambda: lp.fit_cox(
             lp.impute(df, m=2, seed=1, covariates=COVARIATES), COVARIATES
         ),
@@ -117,6 +122,9 @@ FIGURE_RESULTS = {"PlotResult"}
 
 # results computed from survival input, which report the rows they left out
 SURVIVAL_INPUT = {
+    "PenalisedCoxResult",
+    "ForestResult",
+    "ComparisonResult",
     "CIFResult",
     "GrayTestResult",
     "FineGrayResult",
@@ -137,6 +145,9 @@ SURVIVAL_INPUT = {
     "DecisionCurveResult",
 }
 LEAVES_OUT_AGE = {
+    "PenalisedCoxResult",
+    "ForestResult",
+    "ComparisonResult",
     "FineGrayResult",
     "CauseSpecificResult",
     "ParametricResult",

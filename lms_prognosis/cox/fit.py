@@ -43,6 +43,7 @@ from lms_prognosis.cox.engine import (
     prepare_sorted,
     sort_order,
 )
+from lms_prognosis.cox.penalised import fit_cox_penalised
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.cox.zph import PHTest
@@ -68,6 +69,8 @@ def fit_cox(
     weights: str | None = None,
     cluster: str | None = None,
     start: str | None = None,
+    penalty: str | None = None,
+    **penalty_options: Any,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R ``coxph``.
 
@@ -110,6 +113,11 @@ def fit_cox(
         Column of entry times for counting-process data ``(start, time]`` (R
         ``Surv(start, stop, event)``): time-varying covariates (one row per interval) or
         late entry (left truncation). ``start < time`` in every row.
+    penalty : {"lasso", "ridge", "elasticnet"}, optional
+        A penalised Cox model (R ``glmnet``), with ``l1_ratio=``, ``alpha=`` (None: chosen
+        by cross-validation), ``n_folds=``, ``seed=``, ``rule=``: returns a
+        :class:`~lms_prognosis.cox.penalised.PenalisedCoxResult`; see
+        :func:`~lms_prognosis.cox.penalised.fit_penalised`.
 
     Returns
     -------
@@ -203,6 +211,10 @@ def fit_cox(
     0  ns(age, df=3)[1]  0.416     0.399
     1  ns(age, df=3)[2]  1.798     1.490
     """
+    if penalty is not None or penalty_options:  # glmnet-style fit: cox/penalised.py
+        unsupported = dict(strata=strata, weights=weights, cluster=cluster, start=start)
+        opts = {"penalty": penalty, **unsupported, **penalty_options}
+        return fit_cox_penalised(df, covariates, time, event, **opts)
     if is_imputed(df):  # lp.impute(...): one fit per data set, pooled (cox/pool.py)
         kw = dict(time=time, event=event, ties=ties, strata=strata, conf_level=conf_level)
         return pool_imputed(df, fit_cox, covariates, **kw)

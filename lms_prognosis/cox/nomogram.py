@@ -214,6 +214,14 @@ def _cox_variables(cox: Any) -> list[_Variable]:
     if getattr(cox, "strata", None):
         raise ModelError("a nomogram needs one baseline; the model is stratified")
     hr, data = cox.hazard_ratios, cox.data
+    formula = [c for c in cox.covariates if c not in data.columns]
+    if formula:  # a spline or interaction has no single points-per-unit scale
+        raise ModelError(
+            f"a nomogram draws one straight points scale per covariate; the model has the "
+            f"spline/interaction term(s) {formula}, whose effect is not linear in one "
+            f"variable. Refit without them for a nomogram (e.g. 'age' instead of "
+            f"'rcs(age, 4)'), or show their effect with lp.plot_partial_effect(fit, 'age')"
+        )
     out = []
     for c in cox.covariates:
         rows = hr[hr["covariate"] == c]
@@ -433,8 +441,9 @@ def nomogram_scales(
     Raises
     ------
     ModelError
-        Not a Cox model, a stratified model (no single baseline), a points system, or all
-        coefficients 0.
+        Not a Cox model, a stratified model (no single baseline), a spline or interaction
+        term (``"rcs(age, 4)"``, ``"age:grade"``: no straight points scale), a points
+        system, or all coefficients 0.
 
     Notes
     -----

@@ -12,6 +12,7 @@ from lms_prognosis.evaluate.calibration import (
     CIFCalibrationResult,
     calibration,
 )
+from lms_prognosis.evaluate.compare import ComparisonResult, compare_models
 from lms_prognosis.evaluate.concordance import ConcordanceResult, concordance
 from lms_prognosis.evaluate.decision import DecisionCurveResult, decision_curve
 from lms_prognosis.evaluate.prediction_error import (
@@ -31,6 +32,7 @@ __all__ = [
     "BrierResult",
     "CalibrationResult",
     "CIFCalibrationResult",
+    "ComparisonResult",
     "ConcordanceResult",
     "DecisionCurveResult",
     "ExternalValidationResult",
@@ -38,6 +40,7 @@ __all__ = [
     "ValidationResult",
     "brier_score",
     "calibration",
+    "compare_models",
     "concordance",
     "decision_curve",
     "external_validation",

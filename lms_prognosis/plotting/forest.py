@@ -20,12 +20,45 @@ from lms_prognosis.plotting._result import PlotResult, root_figure
 _NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
 
 
+def composite_terms(obj: Any) -> pd.DataFrame:
+    """Formula terms of a fit (splines, interactions) with their overall Wald test.
+
+    Returns term (the label, e.g. ``"rcs(age, 4)"``), kind ("spline" or "interaction"),
+    df and p, from ``obj.term_tests`` (one test over all the term's coefficients); empty
+    for a model without formula terms or without ``term_tests``. A formula term is a
+    covariate that is not a column of the fitted data.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> fit = lp.fit_cox(lp.load_synthetic(), ["rcs(age, 4)", "grade"])
+    >>> composite_terms(fit)[["term", "kind", "df"]]
+              term    kind  df
+    0  rcs(age, 4)  spline   3
+    """
+    cols = ["term", "kind", "df", "p"]
+    tests = getattr(obj, "term_tests", None)
+    data = getattr(obj, "data", None)
+    if not isinstance(tests, pd.DataFrame) or not isinstance(data, pd.DataFrame):
+        return pd.DataFrame(columns=cols)
+    out = tests[~tests["term"].isin(data.columns)].copy()
+    out["kind"] = ["interaction" if ":" in t else "spline" for t in out["term"]]
+    return out[cols].reset_index(drop=True)
+
+
+def composite_note(kind: str, df: int) -> str:
+    """The text shown instead of an HR for a formula term: ``"spline, 3 df"``."""
+    return f"{kind}, {int(df)} df"
+
+
 def hr_frame(obj: Any, cause: int | None = None) -> pd.DataFrame:
     """A tidy frame ``term, hr, lower, upper, p`` from an HR table, a CoxResult, a
     FineGrayResult, a CauseSpecificResult or a PublishedModel (``.factors``; p left empty
     when the source gives none).
 
-    A table with a ``cause`` column (``CauseSpecificResult.hazard_ratios``) is reduced to the
+    A spline or interaction term of a fit (:func:`composite_terms`) is one row: its label,
+    no HR (its coefficients are not hazard ratios per unit) and the overall p of
+    ``term_tests``. A table with a ``cause`` column (``CauseSpecificResult.hazard_ratios``) is reduced to the
     rows of ``cause``, which it then needs. A table without ``term`` (or ``factor``),
     ``hr``, ``lower`` or ``upper`` is a
     :class:`~lms_prognosis.exceptions.ColumnNotFoundError`.
@@ -40,7 +73,7 @@ def hr_frame(obj: Any, cause: int | None = None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         df = obj.copy()
     elif hasattr(obj, "hazard_ratios"):
-        df = obj.hazard_ratios.copy()
+        df = _collapse_composites(obj.hazard_ratios.copy(), composite_terms(obj))
     elif hasattr(obj, "factors"):
         df = obj.factors.copy()
     else:
@@ -65,6 +98,23 @@ def hr_frame(obj: Any, cause: int | None = None) -> pd.DataFrame:
     if df["term"].duplicated().any():
         raise PlotError(f"duplicated terms: {df['term'][df['term'].duplicated()].tolist()}")
     return df
+
+
+def _collapse_composites(df: pd.DataFrame, comp: pd.DataFrame) -> pd.DataFrame:
+    """One row per formula term (at its first coefficient's place), HR empty, overall p."""
+    if comp.empty or "covariate" not in df.columns:
+        return df
+    rows, seen = [], set()
+    p_of = dict(zip(comp["term"], comp["p"], strict=True))
+    for r in df.to_dict("records"):
+        cov = r["covariate"]
+        if cov not in p_of:
+            rows.append(r)
+        elif cov not in seen:
+            seen.add(cov)
+            nan = float("nan")
+            rows.append({**r, "term": cov, "hr": nan, "lower": nan, "upper": nan, "p": p_of[cov]})
+    return pd.DataFrame(rows, columns=df.columns)
 
 
 def _label(term: str) -> str:
@@ -155,6 +205,10 @@ def plot_forest(
     [['age', '1.02 (1.00–1.04)'], ['grade[3]', '2.40 (1.50–3.90)']]
     """
     models, titles = _models(hr_table_or_cox, univariable, fine_gray, cause, titles)
+    comp = composite_terms(hr_table_or_cox)  # splines, interactions: one row, overall p
+    notes = {
+        t: composite_note(k, d) for t, k, d in comp[["term", "kind", "df"]].itertuples(index=False)
+    }
     multi = models[-1][1] if fine_gray is None else models[0][1]
     terms = list(multi["term"]) + [
         t for _, f in models for t in f["term"] if t not in set(multi["term"])
@@ -168,7 +222,7 @@ def plot_forest(
     height = figsize[1] if figsize else 1.0 + 0.28 * n
     width = figsize[0] if figsize else (5.5 if len(models) == 1 else 9.5)
     fig, spec, given = panel_spec(ax, (width, height))
-    ratios = [3.0, 1.7, 0.75] * len(models)
+    ratios = [3.0, 2.1, 0.75] * len(models)  # the HR column fits "4.37 (1.83–10.48)"
     sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
 
     table = pd.DataFrame(
@@ -191,8 +245,8 @@ def plot_forest(
         f = frame.set_index("term").reindex(terms)
         _draw_panel(pax, f, [y[t] for t in terms], lims, colour, xlabel)
         texts = [
-            format_hr(h, lo, up) if np.isfinite(h) else ""
-            for h, lo, up in zip(f["hr"], f["lower"], f["upper"], strict=True)
+            format_hr(h, lo, up) if np.isfinite(h) else notes.get(t, "")
+            for t, h, lo, up in zip(terms, f["hr"], f["lower"], f["upper"], strict=True)
         ]
         ptexts = [format_p(p, prefix=False) if np.isfinite(p) else "" for p in f["p"].astype(float)]
         header = "SHR (95% CI)" if name == "fine_gray" else "HR (95% CI)"

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._results import Result
 from lms_prognosis.cox.univariable import fit_univariable
 from lms_prognosis.exceptions import ReportError
+from lms_prognosis.plotting.forest import composite_note, composite_terms
 from lms_prognosis.report._tableone import (
     DEFAULT_LABELS,
     TableOneResult,
@@ -89,10 +91,30 @@ def _levels(cox: Any, covariate: str) -> list[str] | None:
 
 
 def _rows(cox: Any, model: str) -> pd.DataFrame:
-    """One row per displayed level: reference rows have hr = 1 and no CI."""
+    """One row per displayed level: reference rows have hr = 1 and no CI; a spline or
+    interaction is one row with no HR and the overall p of ``cox.term_tests``."""
     hr = cox.hazard_ratios
+    comp = composite_terms(cox).set_index("term")
     rows = []
     for covariate in cox.covariates:
+        if covariate in comp.index:
+            c = comp.loc[covariate]
+            nan = float("nan")
+            rows.append(
+                dict(
+                    variable=covariate,
+                    level=composite_note(str(c["kind"]), int(c["df"])),
+                    term=covariate,
+                    model=model,
+                    hr=nan,
+                    lower=nan,
+                    upper=nan,
+                    p=float(c["p"]),
+                    reference=False,
+                    overall=True,
+                )
+            )
+            continue
         levels = _levels(cox, covariate)
         sub = hr[hr["covariate"] == covariate]
         if levels is None:  # numeric: one row, per unit
@@ -152,6 +174,9 @@ def _rows(cox: Any, model: str) -> pd.DataFrame:
 
 
 def _fmt(row: pd.Series) -> tuple[str, str]:
+    flag = row.get("overall")
+    if isinstance(flag, (bool, np.bool_)) and flag:  # a spline or interaction: overall p only
+        return "", format_p(row["p"], prefix=False)
     if pd.isna(row.get("hr")):
         return "", ""
     if row["reference"]:
@@ -194,7 +219,9 @@ def hr_table(
     -----
     The first level of a categorical covariate is the reference (treatment contrasts, as R);
     a boolean compares True with False. Hazard ratios, CIs and Wald p-values are those of the
-    fit (``cox.hazard_ratios``), formatted by :func:`lms_prognosis._format.format_hr` and
+    fit (``cox.hazard_ratios``); a spline or interaction term (``"rcs(age, 4)"``,
+    ``"age:grade"``) is one row, level ``"spline, 3 df"``, with no HR (its coefficients are
+    not per-unit effects) and the overall Wald p of ``cox.term_tests``; formatted by :func:`lms_prognosis._format.format_hr` and
     :func:`lms_prognosis._format.format_p`; nothing is recomputed here.
 
     Examples
