@@ -13,7 +13,7 @@ import pandas as pd
 from lms_prognosis._concordance import time_keys
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame, survival_data
-from lms_prognosis.cox.design import design_matrix
+from lms_prognosis.cox.design import design_matrix, term_variables
 from lms_prognosis.cox.engine import prepare
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
@@ -108,7 +108,7 @@ def _fast_spec(fit_fn: Any) -> dict[str, Any] | None:
     if (
         covs is not None
         and hasattr(fit_fn, "ties")
-        and not getattr(fit_fn, "strata", None)
+        and not any(getattr(fit_fn, a, None) for a in ("strata", "weights", "cluster", "start"))
         and hasattr(fit_fn, "predict_risk")
     ):
         return {
@@ -121,9 +121,19 @@ def _fast_spec(fit_fn: Any) -> dict[str, Any] | None:
 
 
 def _refit_like(fit: Any) -> Callable[[pd.DataFrame], Any]:
+    """``fit_cox`` with everything of ``fit``: strata, case weights, cluster, start."""
+
     def refit(data: pd.DataFrame) -> Any:
         return fit_cox(
-            data, fit.covariates, time=fit.time, event=fit.event, ties=fit.ties, strata=fit.strata
+            data,
+            fit.covariates,
+            time=fit.time,
+            event=fit.event,
+            ties=fit.ties,
+            strata=fit.strata,
+            weights=getattr(fit, "weights", None),
+            cluster=getattr(fit, "cluster", None),
+            start=getattr(fit, "start", None),
         )
 
     return refit
@@ -136,9 +146,13 @@ def _fast_job(
     survival check."""
     tcol = spec["time"] if spec["time"] not in (None, "time") else time
     ecol = spec["event"] if spec["event"] not in (None, "event") else event
-    covs = [c for c in spec["covariates"] if c in frame.columns]
+    # the columns the terms read (``rcs(age, 4)`` reads age): rows missing one are left out
+    covs = term_variables(spec["covariates"], frame.columns)
     sd = survival_data(frame, tcol, ecol, covariates=covs)
-    design = design_matrix(frame.iloc[sd.positions], spec["covariates"], stacklevel=4)
+    # spline knots on the whole frame, as fit_cox (R's model.frame before na.omit)
+    design = design_matrix(
+        frame.iloc[sd.positions], spec["covariates"], stacklevel=4, knot_data=frame
+    )
     job.update(
         fast=True,
         x=np.ascontiguousarray(design.x),
@@ -272,9 +286,11 @@ def validate(
         spec is None
         and not callable(fit_fn)
         and hasattr(fit_fn, "covariates")
-        and getattr(fit_fn, "strata", None)
+        and hasattr(fit_fn, "predict_risk")
+        and hasattr(fit_fn, "ties")
     ):
-        fit_fn = _refit_like(fit_fn)  # a stratified CoxResult: refit it with fit_cox
+        # a CoxResult with strata, weights, cluster or start: refit it with fit_cox
+        fit_fn = _refit_like(fit_fn)
     job: dict[str, Any] = {"want": want, "time_point": time_point}
     if spec is not None:
         apparent, sd = _fast_job(spec, frame, time, event, job)
