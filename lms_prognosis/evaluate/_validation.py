@@ -29,6 +29,7 @@ from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
 from lms_prognosis.cox.slope import calibration_slope
 from lms_prognosis.evaluate._inputs import model_predictions
+from lms_prognosis.evaluate._validation_cr import cr_replicate
 from lms_prognosis.evaluate.prediction_error import ipcw_brier
 from lms_prognosis.exceptions import LMSPrognosisError
 
@@ -125,6 +126,7 @@ def fast_apparent(job: dict[str, Any]) -> dict[str, float]:
     beta, means, prep = fit_lp(x, time, event, job["efron"], 1e-9)
     job["beta0"] = beta
     lp = (x - means) @ beta
+    job["apparent_risk"] = lp
     tp = job["time_point"]
     s = _surv_at(prep, beta, tp, lp) if "brier" in want and tp is not None else None
     return metrics_of(time, event, lp, s, tp, want, job["keys"], slope_known=1.0)
@@ -209,7 +211,9 @@ def run_chunk(
     for ss in seeds:
         idx = np.random.default_rng(ss).integers(0, n, size=n)
         try:
-            if job["fast"]:
+            if job.get("cr"):
+                out.append(cr_replicate(job, idx))
+            elif job["fast"]:
                 out.append(fast_replicate(job, idx, defer_c=deferred))
             else:
                 out.append(general_replicate(job, idx))
