@@ -68,6 +68,14 @@ def predict_cif_at(model: Any, frame: pd.DataFrame, t: float, cause: int) -> np.
     """Predicted cumulative incidence of ``cause`` at ``t`` for each row of ``frame``."""
     if hasattr(model, "models") and hasattr(model, "_hazards") and hasattr(model, "_grid"):
         return _cause_specific_cif(model, frame, t, cause)
+    if hasattr(model, "predict_cif") and frame.index.is_unique:
+        # one time: the long table read straight into the rows (no pivot, same numbers)
+        long = model.predict_cif(frame, [float(t)])
+        if "cause" in long.columns:
+            long = long[long["cause"].to_numpy() == cause]
+        if len(long) == len(frame):
+            cif = pd.Series(long["cif"].to_numpy(float), index=long["patient"].to_numpy())
+            return cif.reindex(frame.index).to_numpy(float)
     return cif_matrix(frame, model, np.array([float(t)]), cause)[:, 0]
 
 
