@@ -8,7 +8,10 @@ log-likelihood change 1e-7; only the estimate is kept, so no information matrix 
 where the solver stops), the test-sample slope is the one
 ``lms_prognosis.cox.slope.calibration_slope`` (from 1, on the original patients' sort and
 blocks prepared once) and the C index is the O(n log n) counting of
-``lms_prognosis._concordance``. Any other model goes through the user's ``fit_fn``.
+``lms_prognosis._concordance`` (above 1,500 rows the training C is one weighted pass over the
+rows drawn, the bootstrap counts as case weights: :func:`weighted_harrell`). Competing-risk
+models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other model through the
+user's ``fit_fn``.
 
 Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_data``.
 """
@@ -44,6 +47,7 @@ __all__ = [
     "run_chunk",
     "dispatch",
     "summarise",
+    "weighted_harrell",
 ]
 
 METRICS = ("c", "dxy", "slope", "brier")
@@ -156,7 +160,7 @@ def fast_replicate(
     # counts as case weights (the same number: copies of a row are never comparable pairs)
     weighted = later and idx is not None and time.size > SQRT_MAX
     train = metrics_of(tb, eb, lp_b, s_b, time_point, want, None if later else kb, slope_known=1.0)
-    if weighted:
+    if weighted and idx is not None:
         _set_c(train, weighted_harrell(keys, event, lp_o, np.bincount(idx, minlength=x.shape[0])))
     test = metrics_of(
         time,
