@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import SurvData, as_frame, require_columns, survival_data
+from lms_prognosis.cox.design import term_variables
 from lms_prognosis.exceptions import LMSPrognosisError, ModelError
 
 __all__ = [
@@ -49,6 +50,9 @@ def model_columns(model: Any, frame: pd.DataFrame) -> list[str]:
     --------
     >>> model_columns(np.zeros(2), pd.DataFrame({"age": [1, 2]}))
     []
+
+    Formula terms of a fitted model count through the columns they read (``rcs(age, 4)``
+    reads ``age``).
     """
     fitted = is_model(model) or (
         hasattr(model, "predict_cif") and not isinstance(model, (str, pd.Series, np.ndarray))
@@ -61,7 +65,13 @@ def model_columns(model: Any, frame: pd.DataFrame) -> list[str]:
             if isinstance(factors, pd.DataFrame) and "factor" in factors.columns
             else []
         )
-    return [c for c in (covs or []) if isinstance(c, str) and c in frame.columns]
+    names = [c for c in (covs or []) if isinstance(c, str)]
+    if names and not all(c in frame.columns for c in names):
+        try:  # formula terms (``rcs(age, 4)``, ``age:grade``) read the columns they name
+            return term_variables(names, frame.columns)
+        except LMSPrognosisError:
+            pass
+    return [c for c in names if c in frame.columns]
 
 
 def model_predictions(model: Any, df: Any, time_point: float | None) -> pd.DataFrame:

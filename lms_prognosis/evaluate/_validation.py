@@ -8,7 +8,10 @@ log-likelihood change 1e-7; only the estimate is kept, so no information matrix 
 where the solver stops), the test-sample slope is the one
 ``lms_prognosis.cox.slope.calibration_slope`` (from 1, on the original patients' sort and
 blocks prepared once) and the C index is the O(n log n) counting of
-``lms_prognosis._concordance``. Any other model goes through the user's ``fit_fn``.
+``lms_prognosis._concordance`` (above 1,500 rows the training C is one weighted pass over the
+rows drawn, the bootstrap counts as case weights: :func:`weighted_harrell`). Competing-risk
+models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other model through the
+user's ``fit_fn``.
 
 Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_data``.
 """
@@ -24,11 +27,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from lms_prognosis._concordance import harrell_c, harrell_c_batch
+from lms_prognosis._concordance import SQRT_MAX, dominance_sums, harrell_c, harrell_c_batch
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
 from lms_prognosis.cox.slope import calibration_slope
 from lms_prognosis.evaluate._inputs import model_predictions
+from lms_prognosis.evaluate._validation_cr import cr_replicate
 from lms_prognosis.evaluate.prediction_error import ipcw_brier
 from lms_prognosis.exceptions import LMSPrognosisError
 
@@ -43,6 +47,7 @@ __all__ = [
     "run_chunk",
     "dispatch",
     "summarise",
+    "weighted_harrell",
 ]
 
 METRICS = ("c", "dxy", "slope", "brier")
@@ -125,6 +130,7 @@ def fast_apparent(job: dict[str, Any]) -> dict[str, float]:
     beta, means, prep = fit_lp(x, time, event, job["efron"], 1e-9)
     job["beta0"] = beta
     lp = (x - means) @ beta
+    job["apparent_risk"] = lp
     tp = job["time_point"]
     s = _surv_at(prep, beta, tp, lp) if "brier" in want and tp is not None else None
     return metrics_of(time, event, lp, s, tp, want, job["keys"], slope_known=1.0)
@@ -150,7 +156,12 @@ def fast_replicate(
     s_o = _surv_at(prep, beta, time_point, lp_o) if need_s else None
     kb = keys if idx is None else keys[idx]
     later = defer_c is not None and ("c" in want or "dxy" in want)
+    # above SQRT_MAX rows the training C is counted on the original rows with the bootstrap
+    # counts as case weights (the same number: copies of a row are never comparable pairs)
+    weighted = later and idx is not None and time.size > SQRT_MAX
     train = metrics_of(tb, eb, lp_b, s_b, time_point, want, None if later else kb, slope_known=1.0)
+    if weighted and idx is not None:
+        _set_c(train, weighted_harrell(keys, event, lp_o, np.bincount(idx, minlength=x.shape[0])))
     test = metrics_of(
         time,
         event,
@@ -164,9 +175,39 @@ def fast_replicate(
         efron=efron,
     )
     if later and defer_c is not None:
-        defer_c.append((kb, eb, lp_b, train))
+        if not weighted:
+            defer_c.append((kb, eb, lp_b, train))
         defer_c.append((keys, event, lp_o, test))
     return train, test
+
+
+def _set_c(res: dict[str, float], c: float) -> None:
+    """C and Dxy into a replicate's metrics (``summarise`` keeps those asked for)."""
+    res["c"] = c
+    res["dxy"] = 2.0 * c - 1.0
+
+
+def weighted_harrell(
+    keys: np.ndarray, event: np.ndarray, risk: np.ndarray, counts: np.ndarray
+) -> float:
+    """Harrell's C of a bootstrap sample given as case counts of the original rows.
+
+    Equal to ``harrell_c(keys[idx], event[idx], risk[idx])`` for ``counts = bincount(idx)``:
+    with weights every comparable pair (i, j) counts ``counts_i * counts_j`` times, and the
+    copies of one row share its time, status and risk, so they are never a comparable pair
+    (two events at one time, or a censored row). Only the rows drawn (about 63%) are counted,
+    in one weighted dominance pass (R ``concordance()`` rules, as ``harrell_c``); the sums
+    are of whole numbers, so the value is exactly that of the expanded sample.
+    """
+    keep = counts > 0
+    w = counts[keep].astype(float)
+    ev = (event[keep] == 1) * w
+    _, u = np.unique(risk[keep], return_inverse=True)
+    s = dominance_sums(u.astype(np.int64), keys[keep], w)
+    conc = float(ev @ s["a_lt_hi"])
+    tie = float(ev @ s["a_eq_hi"])
+    npair = float(ev @ s["a_hi"])
+    return (conc + tie / 2.0) / npair if npair > 0 else float("nan")
 
 
 def general_replicate(
@@ -209,7 +250,9 @@ def run_chunk(
     for ss in seeds:
         idx = np.random.default_rng(ss).integers(0, n, size=n)
         try:
-            if job["fast"]:
+            if job.get("cr"):
+                out.append(cr_replicate(job, idx))
+            elif job["fast"]:
                 out.append(fast_replicate(job, idx, defer_c=deferred))
             else:
                 out.append(general_replicate(job, idx))

@@ -10,19 +10,21 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._concordance import time_keys
 from lms_prognosis._results import Result, empty_dropped
-from lms_prognosis._survdata import as_frame, survival_data
-from lms_prognosis.cox.design import design_matrix
-from lms_prognosis.cox.engine import prepare
-from lms_prognosis.cox.fit import fit_cox
-from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
-from lms_prognosis.evaluate._validation import (
-    METRICS,
-    dispatch,
-    fast_apparent,
-    general_replicate,
-    summarise,
+from lms_prognosis._survdata import as_frame
+from lms_prognosis.cox.pool import is_imputed
+from lms_prognosis.evaluate._validation import METRICS, dispatch, summarise
+from lms_prognosis.evaluate._validation_cr import CR_DEFAULT, CR_METRICS
+from lms_prognosis.evaluate._validation_pool import pool_validations
+from lms_prognosis.evaluate._validation_setup import (
+    apparent_c_se,
+    competing_refit,
+    cr_job,
+    fast_job,
+    fast_spec,
+    general_job,
+    is_competing_model,
+    refit_like,
 )
 from lms_prognosis.evaluate.calibration import CalibrationResult, calibration
 from lms_prognosis.evaluate.concordance import ConcordanceResult, concordance
@@ -50,6 +52,11 @@ class ValidationResult(Result):
         Rows analysed (the bootstrap draws n of them with replacement).
     dropped : DataFrame
         Rows left out (row, column, value, reason): a missing time, event or covariate.
+    cause : int or None
+        Competing risks: the cause whose cumulative incidence was validated.
+    imputations : list of ValidationResult
+        Multiply imputed data: the validation of each completed data set (``table`` then
+        holds the pooled values, with lower, upper, fmi and between, see ``validate``).
     """
 
     table: pd.DataFrame
@@ -60,6 +67,8 @@ class ValidationResult(Result):
     method: str
     n: int = 0
     dropped: pd.DataFrame = field(default_factory=empty_dropped)
+    cause: int | None = None
+    imputations: list[ValidationResult] = field(default_factory=list)
     _title: ClassVar[str] = "Bootstrap validation (optimism-corrected)"
 
     def corrected(self, metric: str) -> float:
@@ -98,114 +107,37 @@ class ExternalValidationResult(Result):
     _title: ClassVar[str] = "External validation"
 
 
-def _fast_spec(fit_fn: Any) -> dict[str, Any] | None:
-    """Covariates, time/event columns and ties when the Cox fast path applies, else None."""
-    if isinstance(fit_fn, str):
-        fit_fn = [fit_fn]
-    if isinstance(fit_fn, (list, tuple)) and all(isinstance(c, str) for c in fit_fn):
-        return {"covariates": list(fit_fn), "time": None, "event": None, "efron": True}
-    covs = getattr(fit_fn, "covariates", None)
-    if (
-        covs is not None
-        and hasattr(fit_fn, "ties")
-        and not getattr(fit_fn, "strata", None)
-        and hasattr(fit_fn, "predict_risk")
-    ):
-        return {
-            "covariates": list(covs),
-            "time": fit_fn.time,
-            "event": fit_fn.event,
-            "efron": fit_fn.ties == "efron",
-        }
-    return None
-
-
-def _refit_like(fit: Any) -> Callable[[pd.DataFrame], Any]:
-    def refit(data: pd.DataFrame) -> Any:
-        return fit_cox(
-            data, fit.covariates, time=fit.time, event=fit.event, ties=fit.ties, strata=fit.strata
-        )
-
-    return refit
-
-
-def _fast_job(
-    spec: dict[str, Any], frame: pd.DataFrame, time: str, event: str, job: dict[str, Any]
-) -> tuple[dict[str, float], Any]:
-    """Checked arrays and the design for the Cox fast path; returns apparent metrics and the
-    survival check."""
-    tcol = spec["time"] if spec["time"] not in (None, "time") else time
-    ecol = spec["event"] if spec["event"] not in (None, "event") else event
-    covs = [c for c in spec["covariates"] if c in frame.columns]
-    sd = survival_data(frame, tcol, ecol, covariates=covs)
-    design = design_matrix(frame.iloc[sd.positions], spec["covariates"], stacklevel=4)
-    job.update(
-        fast=True,
-        x=np.ascontiguousarray(design.x),
-        time=sd.time,
-        event=sd.status(1).astype(np.int64),
-        efron=spec["efron"],
-        n=sd.n,
-    )
-    job["keys"] = time_keys(job["time"], job["event"])
-    # the original patients' sort and blocks, reused by every test-sample slope
-    job["layout"] = prepare(job["time"], job["event"], np.zeros((sd.n, 1)), None, job["efron"])
-    apparent = fast_apparent(job)  # also sets job["beta0"]
-    return apparent, sd
-
-
-def _general_job(
-    fit_fn: Callable[[pd.DataFrame], Any],
-    frame: pd.DataFrame,
-    time: str,
-    event: str,
-    job: dict[str, Any],
-) -> tuple[dict[str, float], Any]:
-    """The user's fit_fn: rows its apparent model cannot predict (a missing covariate) are
-    left out and reported, then every replicate refits on the rows kept."""
-    model = fit_fn(frame)
-    lp = model_predictions(model, frame, None)["lp"].to_numpy(float)
-    sd, _ = checked(
-        frame, time, event, {"linear_predictor": lp}, covariates=model_columns(model, frame)
-    )
-    data = frame.iloc[sd.positions].reset_index(drop=True)
-    data[time] = sd.time
-    data[event] = sd.event
-    job.update(
-        fast=False,
-        fit_fn=fit_fn,
-        df=data,
-        time=sd.time,
-        event=sd.status(1).astype(np.int64),
-        n=sd.n,
-    )
-    job["keys"] = time_keys(job["time"], job["event"])
-    return general_replicate(job, None)[1], sd
-
-
 def validate(
     fit_fn: Callable[[pd.DataFrame], Any] | Sequence[str] | Any,
     df: pd.DataFrame | Any,
     n_bootstrap: int = 200,
     seed: int | Any = 1,
     n_jobs: int | None = 1,
-    metrics: Sequence[str] = ("c", "dxy", "slope", "brier"),
+    metrics: Sequence[str] | None = None,
     time_point: float | None = None,
     time: str = "time",
     event: str = "event",
     progress: bool = True,
+    cause: int | None = None,
 ) -> ValidationResult:
     """Bootstrap optimism-corrected performance, as R ``rms::validate``.
 
     Parameters
     ----------
-    fit_fn : callable, CoxResult or list of str
-        How to refit the model. A fitted ``CoxResult`` or a list of covariate names uses the
-        fast path (design matrix built once; each refit straight through the package's
-        Newton-Raphson engine). Any callable ``fit_fn(data) -> model`` (the model having
-        ``predict_risk`` and, for the Brier score, ``predict_survival``) is refitted as given.
-    df : DataFrame or Cohort
-        The development data.
+    fit_fn : callable, CoxResult, FineGrayResult, CauseSpecificResult or list of str
+        How to refit the model. A fitted ``CoxResult`` or a list of covariate names (columns
+        or formula terms such as ``"rcs(age, 4)"``) uses the Cox fast path (design matrix
+        built once; each refit straight through the package's Newton-Raphson engine); a
+        ``CoxResult`` with strata, case weights, cluster or start is refitted by ``fit_cox``
+        with all of them. A ``FineGrayResult`` or ``CauseSpecificResult`` is refitted by
+        ``fit_fine_gray`` / ``fit_cause_specific`` like it, and a list of covariates with
+        ``cause=`` by ``fit_fine_gray`` (a Fine-Gray model: it predicts the cumulative
+        incidence directly). Any callable ``fit_fn(data) -> model`` is refitted as given:
+        a model with ``predict_risk`` (and, for the Brier score, ``predict_survival``) is a
+        survival model; one with ``predict_cif`` only, a competing-risk model.
+    df : DataFrame, Cohort or Imputed
+        The development data; an ``Imputed`` (``lp.impute(...)``) is validated in each
+        completed data set and the results pooled (see Notes).
     n_bootstrap : int
         Bootstrap replicates B (200 by default, as rms).
     seed : int or SeedSequence
@@ -215,21 +147,30 @@ def validate(
         Worker processes (joblib; -1 = all cores). Small problems (rows x replicates below
         1,000,000) run in-process whatever ``n_jobs``: worker start-up would cost more than
         it saves (n = 1,000, B = 200 takes about a second in-process).
-    metrics : sequence of {"c", "dxy", "slope", "brier"}
-        Harrell's C, Somers' Dxy (2C - 1), calibration slope, Brier score at ``time_point``
-        ("brier" is skipped when ``time_point`` is None).
+    metrics : sequence of str, optional
+        Survival models: ``"c"`` (Harrell), ``"dxy"`` (2C - 1), ``"slope"`` (calibration
+        slope), ``"brier"`` (at ``time_point``; skipped when it is None); default all four.
+        Competing risks: ``"c"`` (Wolbers' C of the predicted cumulative incidence at
+        ``time_point``), ``"dxy"``, ``"brier"`` (of the cumulative incidence, Score's),
+        ``"ici"``, ``"e50"``, ``"e90"`` (calibration of the cumulative incidence against the
+        Aalen-Johansen pseudo-values) and ``"oe"`` (Aalen-Johansen / mean predicted);
+        default c, brier, ici, oe.
     time_point : float, optional
-        Horizon (months) of the Brier score.
+        Horizon (months) of the Brier score; with competing risks, of every metric (required).
     time, event : str
-        Column names (event 0 censored, 1 event, 2 competing event, counted as censored).
+        Column names (event 0 censored, 1 event, 2 competing event; counted as censored by
+        a survival model).
     progress : bool
         Show a tqdm progress bar.
+    cause : {1, 2}, optional
+        Competing risks: the cause whose cumulative incidence is validated (default: a
+        Fine-Gray model's own cause; 1 for cause-specific models).
 
     Returns
     -------
     ValidationResult
         ``.table``: metric, apparent, training, test, optimism, corrected, n_bootstrap;
-        ``.replicates``: per-replicate values; ``.n`` and ``.dropped``.
+        ``.replicates``: per-replicate values; ``.n``, ``.dropped`` and ``.cause``.
 
     Notes
     -----
@@ -240,14 +181,45 @@ def validate(
     ``concordance()`` rules (rms uses Hmisc ``rcorr.cens``, which differs only in tie
     handling); the Brier score uses riskRegression::Score's censoring weights. Bootstrap
     refits start at the full-data estimate and stop at a relative log-likelihood change of
-    1e-7. Rows with a missing time, event or covariate are left out before the bootstrap and
-    listed in ``.dropped``; replicates whose refit fails are dropped and counted
-    (``n_failed``).
+    1e-7. Rows with a missing time, event or covariate (or a variable a formula term reads)
+    are left out before the bootstrap and listed in ``.dropped``; replicates whose refit
+    fails are dropped and counted (``n_failed``). Case weights enter the refits only; the
+    metrics are unweighted, and rows (not clusters) are resampled.
+
+    Competing risks: every metric is the one of the evaluation functions with ``cause=``
+    (``concordance(..., cause=, tau=time_point)``, ``brier_score(..., cause=)``,
+    ``calibration(..., cause=)``), so the apparent values equal theirs on the full data.
+    A bootstrap sample whose follow-up ends before the horizon, or with fewer than two
+    events of the cause, counts as a failed replicate.
+
+    Multiple imputation (``df`` an ``Imputed``): imputation, then bootstrap. Each of the m
+    completed data sets is validated with the same seed (the same bootstrap samples of the
+    same patients), and the corrected values are pooled by Rubin's rules: C on the logit
+    scale (Marshall et al. 2009), with the infinitesimal-jackknife standard error of the
+    apparent C of each data set as its within-imputation error (lower, upper, fmi); Dxy as
+    2C - 1 of the pooled C; the other metrics as the mean over data sets (Rubin's point
+    estimate; ``between`` is their between-imputation SD). Why this order: the ``Imputed``
+    holds the completed data sets, not the imputation of new bootstrap samples, and
+    bootstrap-then-impute costs B x m imputations. Schomaker & Heumann (2018) show that
+    bootstrapping each imputed data set and combining by Rubin's rules gives valid
+    inference. Wahl et al. (2016) found that imputing the whole data (with the outcome in the
+    imputation model) before internal validation is slightly optimistic, more so with much
+    missing information, because the test patients helped impute the training patients;
+    with many missing values, read the corrected values as an upper bound.
 
     References
     ----------
     Harrell FE Jr, Lee KL, Mark DB. Multivariable prognostic models. Stat Med
     1996;15:361-87. Harrell FE Jr. Regression Modeling Strategies, 2nd ed. Springer 2015.
+    Wolbers M, Koller MT, Witteman JC, Steyerberg EW. Prognostic models with competing risks.
+    Epidemiology 2009;20:555-61.
+    Wahl S, Boulesteix AL, Zierer A, Thorand B, van de Wiel MA. Assessment of predictive
+    performance in incomplete data by combining internal validation and multiple
+    imputation. BMC Med Res Methodol 2016;16:144.
+    Schomaker M, Heumann C. Bootstrap inference when using multiple imputation. Stat Med
+    2018;37:2252-66.
+    Marshall A, Altman DG, Holder RL, Royston P. Combining estimates of interest in
+    prognostic modelling studies after multiple imputation. BMC Med Res Methodol 2009;9:57.
 
     Examples
     --------
@@ -260,38 +232,74 @@ def validate(
     >>> list(res.table["metric"]), res.n
     (['c', 'slope'], 200)
     """
-    frame = as_frame(df)
-    want = [m.lower() for m in metrics if not (m == "brier" and time_point is None)]
-    bad = [m for m in want if m not in METRICS]
-    if bad:
-        raise LMSPrognosisError(f"unknown metric(s) {bad}; choose from {METRICS}")
     if n_bootstrap < 1:
         raise LMSPrognosisError("n_bootstrap must be >= 1")
-    spec = _fast_spec(fit_fn)
-    if (
-        spec is None
-        and not callable(fit_fn)
-        and hasattr(fit_fn, "covariates")
-        and getattr(fit_fn, "strata", None)
-    ):
-        fit_fn = _refit_like(fit_fn)  # a stratified CoxResult: refit it with fit_cox
-    job: dict[str, Any] = {"want": want, "time_point": time_point}
-    if spec is not None:
-        apparent, sd = _fast_job(spec, frame, time, event, job)
-        method = (
-            f"cox fast path (Newton-Raphson engine), {'Efron' if spec['efron'] else 'Breslow'} ties"
+    args = (n_bootstrap, seed, n_jobs, metrics, time_point, time, event, progress, cause)
+    if is_imputed(df):
+        return _validate_imputed(fit_fn, df, args)
+    return _validate_data(fit_fn, as_frame(df), *args)[0]
+
+
+def _wanted(metrics: Sequence[str] | None, competing: bool, tp: float | None) -> list[str]:
+    """The metrics asked for, checked against those of the model's kind."""
+    allowed, default = (CR_METRICS, CR_DEFAULT) if competing else (METRICS, METRICS)
+    want = [m.lower() for m in (default if metrics is None else metrics)]
+    bad = [m for m in want if m not in allowed]
+    if bad:
+        kind = "a competing-risk model" if competing else "a survival model"
+        raise LMSPrognosisError(f"unknown metric(s) {bad} for {kind}; choose from {allowed}")
+    if competing and tp is None:
+        raise LMSPrognosisError(
+            "a competing-risk model is validated at a horizon: give time_point= (months)"
         )
+    return [m for m in want if not (m == "brier" and tp is None)]
+
+
+def _validate_data(
+    fit_fn: Any,
+    frame: pd.DataFrame,
+    n_bootstrap: int,
+    seed: Any,
+    n_jobs: int | None,
+    metrics: Sequence[str] | None,
+    time_point: float | None,
+    time: str,
+    event: str,
+    progress: bool,
+    cause: int | None,
+) -> tuple[ValidationResult, float]:
+    """:func:`validate` on one data set; also the IJ standard error of the apparent C."""
+    job: dict[str, Any] = {"time_point": time_point}
+    cr = competing_refit(fit_fn, cause, time, event)
+    model = None
+    if cr is None and callable(fit_fn) and not hasattr(fit_fn, "predict_risk"):
+        model = fit_fn(frame)  # the apparent fit says which kind of model this is
+        if cause is not None or is_competing_model(model):
+            k = cause if cause is not None else getattr(model, "cause", 1)
+            cr = (fit_fn, k, time, event, "refit with fit_fn")
+    spec = None if cr is not None else fast_spec(fit_fn)
+    if cr is None and spec is None and not callable(fit_fn) and hasattr(fit_fn, "ties"):
+        fit_fn = refit_like(fit_fn)  # a CoxResult with strata, weights, cluster or start
+    job["want"] = _wanted(metrics, cr is not None, time_point)
+    if cr is not None:
+        refit, k, tcol, ecol, method = cr
+        apparent, sd = cr_job(refit, model or refit(frame), frame, tcol, ecol, k, job)
+    elif spec is not None:
+        apparent, sd = fast_job(spec, frame, time, event, job)
+        ties = "Efron" if spec["efron"] else "Breslow"
+        method = f"cox fast path (Newton-Raphson engine), {ties} ties"
     elif callable(fit_fn):
-        apparent, sd = _general_job(fit_fn, frame, time, event, job)
+        apparent, sd = general_job(fit_fn, frame, time, event, job, model)
         method = "refit with fit_fn"
     else:
         raise TypeError(
-            "fit_fn must be a callable (DataFrame -> model), a CoxResult, or a list "
-            "of covariate names"
+            "fit_fn must be a callable (DataFrame -> model), a CoxResult, FineGrayResult or "
+            "CauseSpecificResult, or a list of covariate names"
         )
     children = np.random.SeedSequence(seed).spawn(n_bootstrap)
+    want = job["want"]
     table, reps, n_failed = summarise(want, apparent, dispatch(job, children, n_jobs, progress))
-    return ValidationResult(
+    res = ValidationResult(
         table=table,
         replicates=reps,
         n_failed=n_failed,
@@ -300,6 +308,32 @@ def validate(
         method=method,
         n=sd.n,
         dropped=sd.dropped,
+        cause=job.get("cause") if cr is not None else None,
+    )
+    return res, (apparent_c_se(job) if "c" in want or "dxy" in want else np.nan)
+
+
+def _validate_imputed(fit_fn: Any, imputed: Any, args: tuple[Any, ...]) -> ValidationResult:
+    """Validate each completed data set with the same seed; pool the corrected values."""
+    runs, c_ses = [], []
+    for data in imputed.datasets:
+        res, c_se = _validate_data(fit_fn, data, *args)
+        runs.append(res)
+        c_ses.append(c_se)
+    first = runs[0]
+    return ValidationResult(
+        table=pool_validations([r.table for r in runs], np.asarray(c_ses)),
+        replicates=pd.concat(
+            [r.replicates.assign(imputation=i) for i, r in enumerate(runs)], ignore_index=True
+        ),
+        n_failed=sum(r.n_failed for r in runs),
+        seed=first.seed,
+        time_point=first.time_point,
+        method=f"{first.method}; in each of {len(runs)} imputed data sets, pooled by Rubin's rules",
+        n=imputed.n,
+        dropped=imputed.dropped.copy(),
+        cause=first.cause,
+        imputations=runs,
     )
 
 

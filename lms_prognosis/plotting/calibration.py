@@ -153,10 +153,12 @@ def plot_calibration(
 
     Parameters
     ----------
-    cal : CalibrationResult
+    cal : CalibrationResult or CIFCalibrationResult
         From :func:`lms_prognosis.calibration`: ``.table`` (group, n, predicted, observed,
         lower, upper), ``.smooth`` (predicted, observed[, lower, upper]), ``.ici``, ``.e50``,
-        ``.e90`` (and ``.oe``, ``.slope`` when present), ``.time_point``.
+        ``.e90`` (and ``.oe``, ``.slope`` when present), ``.time_point``; with a ``.cause``
+        (``calibration(..., cause=)``) the axes say cumulative incidence of that cause and
+        the observed values are Aalen-Johansen estimates.
     ax : Axes, optional
         Grid cell to draw in; split into the calibration Axes and, below it, a small Axes
         with the histogram of the per-patient predictions (sharing x).
@@ -185,7 +187,8 @@ def plot_calibration(
 
     Notes
     -----
-    Everything drawn comes from ``cal``: grouped Kaplan-Meier observed values and their CIs,
+    Everything drawn comes from ``cal``: grouped Kaplan-Meier observed values and their CIs
+    (Aalen-Johansen cumulative incidences with competing risks),
     the smooth (flexible calibration curve) and the ICI/E50/E90 summaries of Austin, Harrell
     and van Klaveren (2020).
 
@@ -220,8 +223,16 @@ def plot_calibration(
     main.set_xlim(*lims)
     main.set_ylim(*lims)
     main.set_aspect("equal", adjustable="box") if hax is None else None
+    cause = getattr(cal, "cause", None)
+    if cause is not None and quantity == "event probability":
+        quantity = f"cumulative incidence of cause {cause}"
     when = _when(quantity, t)
-    main.set_ylabel(f"Observed {quantity}{when}\n(Kaplan-Meier, 95% CI)")
+    # competing risks: the observed risk is the Aalen-Johansen estimate, never 1 - KM
+    if cause is not None:  # a long label: break it before the time point
+        by = f"{when.strip()} " if when else ""
+        main.set_ylabel(f"Observed {quantity}\n{by}(Aalen-Johansen, 95% CI)")
+    else:
+        main.set_ylabel(f"Observed {quantity}{when}\n(Kaplan-Meier, 95% CI)")
     lines = _metric_lines(cal)
     note = "\n".join(lines)
     if lines:
