@@ -17,7 +17,11 @@ wrote. Layout of the output folder::
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
+import sys
+import tempfile
 import time as _time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +41,7 @@ from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExist
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
 from lms_prognosis.report._document import Document, Paragraph, Section
+from lms_prognosis.report._factors import REPORT_FACTORS
 from lms_prognosis.report._writer import Writer
 from lms_prognosis.report.html import write_html
 from lms_prognosis.report.pdf import write_pdf
@@ -67,7 +72,9 @@ class Report:
     sections : list of str
         The HTML ids of the report sections, in order.
     errors : dict
-        Section id -> the error that kept it from being produced (empty when all went well).
+        Section id -> the sentence that replaced it (or, for the published model, its
+        validation) because of a reason in the data (empty when all went well); the manifest's
+        ``errors`` adds the technical detail.
     timings : dict
         Seconds spent per step.
     """
@@ -94,29 +101,73 @@ class Report:
         )
 
 
-def _prepare_out_dir(out_dir: Path, force: bool) -> None:
+def _check_out_dir(out_dir: Path, force: bool) -> None:
+    """Refuse a target that is a file, or a non-empty folder without ``force``; write nothing."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportExistsError(f"output path {out_dir} exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not force:
-            n = sum(1 for _ in out_dir.iterdir())
-            raise ReportExistsError(
-                f"output folder {out_dir} is not empty ({n} entries); pass force=True "
-                "(--force on the command line) to overwrite the report in it"
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        n = sum(1 for _ in out_dir.iterdir())
+        raise ReportExistsError(
+            f"output folder {out_dir} is not empty ({n} entries); pass force=True "
+            "(--force on the command line) to overwrite the report in it"
+        )
+
+
+def _make_parent(out_dir: Path) -> None:
+    """Create the folders above ``out_dir``; an OSError names ``out_dir`` (the caller's path)."""
+    for parent in (out_dir.parent, *out_dir.parent.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(
+                errno.ENOTDIR, f"{parent} is a file, not a folder", str(out_dir)
             )
-        # remove only what an earlier report wrote (its manifest says which files)
-        old = out_dir / "manifest.json"
-        if old.exists():
-            try:
-                listed = json.loads(old.read_text(encoding="utf-8")).get("files", [])
-            except (json.JSONDecodeError, OSError):
-                listed = []
-            for entry in listed:
-                p = (out_dir / entry.get("path", "")).resolve()
-                if out_dir.resolve() in p.parents and p.is_file():
-                    p.unlink()
-            old.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out_dir)) from exc
+
+
+def _old_report_files(out_dir: Path) -> set[Path]:
+    """The files an earlier report in ``out_dir`` wrote (its manifest lists them)."""
+    old = out_dir / "manifest.json"
+    if not old.is_file():
+        return set()
+    try:
+        listed = json.loads(old.read_text(encoding="utf-8")).get("files", [])
+    except (json.JSONDecodeError, OSError, AttributeError):
+        listed = []
+    files = {old.resolve()}
+    for entry in listed:
+        p = (out_dir / str(entry.get("path", ""))).resolve()
+        if out_dir.resolve() in p.parents:
+            files.add(p)
+    return files
+
+
+def _move_into_place(partial: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by the finished ``partial`` folder with one rename.
+
+    A previous report's files are dropped; any other file in ``out_dir`` (the user's) is
+    moved into the new folder after the swap, so the target is always either the previous
+    complete report or the new complete one, never a mixture.
+    """
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        if out_dir.exists():
+            out_dir.rmdir()
+        partial.rename(out_dir)
+        return
+    old = _old_report_files(out_dir)
+    keep = [p for p in sorted(out_dir.rglob("*")) if p.is_file() and p.resolve() not in old]
+    previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-", dir=out_dir.parent))
+    previous.rmdir()
+    out_dir.rename(previous)
+    partial.rename(out_dir)
+    for p in keep:  # the user's own files, back where they were (never over a new file)
+        src = previous / p.relative_to(out_dir)
+        dst = out_dir / p.relative_to(out_dir)
+        if not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            src.rename(dst)
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Cohort:
@@ -230,10 +281,10 @@ def write_report(
         Months at which survival is tabulated and predicted per patient (default 1, 3, 5
         years). The published model is validated at the last one.
     force : bool
-        Overwrite a report in a non-empty ``out_dir`` (files listed by its old manifest are
-        removed first; other files are left alone).
+        Replace the report in a non-empty ``out_dir`` (the files its old manifest lists are
+        dropped; other files are kept).
     progress : bool
-        Show a tqdm progress bar (on stderr).
+        Show a tqdm progress bar on stderr (only when stderr is a terminal).
     table_one_by : str, optional
         Column of the cohort by which Table 1 is split (e.g. ``"grade"``), with tests and
         standardised mean differences; default: the whole cohort in one column.
@@ -256,11 +307,18 @@ def write_report(
     figure from :mod:`lms_prognosis.plotting`; the conventions (R ``survival``'s) are stated
     in the report's methods section.
 
-    A section that cannot be computed for a reason in the data (an
-    :class:`~lms_prognosis.LMSPrognosisError`, e.g. no covariate that varies for the Cox
-    model) is replaced by a sentence saying why, and listed in ``Report.errors`` and the
-    manifest; the other sections are written. Any other exception is an internal error and
-    propagates: it is never turned into a note.
+    A section that cannot be computed for a reason in the data (fewer than
+    :data:`MIN_PATIENTS` patients, no events for the Cox model, or an
+    :class:`~lms_prognosis.LMSPrognosisError` from the statistics, e.g. no covariate that
+    varies) is replaced by one sentence for a reader, listed in ``Report.errors`` and in the
+    manifest (with the technical detail), and left out of the Methods; the other sections are
+    written. Any other exception is an internal error and propagates: it is never turned into
+    a note.
+
+    The report is built in a hidden folder next to ``out_dir`` (``.<name>.partial-*``) and
+    renamed into place when complete, so an interruption (Ctrl-C) or an error leaves
+    ``out_dir`` as it was: absent, or the previous complete report. The progress bar is shown
+    only when standard error is a terminal.
 
     Examples
     --------
@@ -275,7 +333,7 @@ def write_report(
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
-    _prepare_out_dir(out_dir, force)
+    _check_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
     params = {
         "model": model,
@@ -285,17 +343,41 @@ def write_report(
         "time_unit": time_unit,
         "table_one_by": table_one_by,
     }
+    # built in a hidden sibling folder and renamed into place when complete: an interruption
+    # (Ctrl-C) or an error leaves the target as it was (absent, or the previous report)
+    _make_parent(out_dir)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        rep = _write_in(partial, cohort, params, progress and sys.stderr.isatty(), title)
+        _move_into_place(partial, out_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    rep.out_dir = out_dir
+    rep.files = [out_dir / p.relative_to(partial) for p in rep.files]
+    rep.html, rep.pdf, rep.manifest = (
+        out_dir / "report.html",
+        out_dir / "report.pdf",
+        out_dir / "manifest.json",
+    )
+    return rep
+
+
+def _write_in(
+    out_dir: Path, cohort: Cohort, params: dict[str, Any], progress: bool, title: str | None
+) -> Report:
+    """Write every file of the report into ``out_dir`` (the temporary folder)."""
     prov = provenance(cohort.data, params)
     writer = Writer(out_dir, prov)
     ctx = Context(
         cohort=cohort,
         writer=writer,
-        model_name=model,
-        covariates=list(covariates) if covariates else None,
-        time_points=time_points,
-        table_one_by=table_one_by,
+        model_name=params["model"],
+        covariates=params["covariates"],
+        time_points=tuple(params["time_points"]),
+        table_one_by=params["table_one_by"],
     )
-    steps = section_steps(model)
+    steps = section_steps(params["model"])
     timings: dict[str, float] = {}
     with tqdm(
         total=len(steps) + 3, desc="report", unit="step", disable=not progress, leave=True
@@ -306,7 +388,7 @@ def write_report(
                 sections.append(_run_section(ctx, step))
         subtitle = [
             f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
-            f"{len(cohort.data)} patients",
+            f"{_patients(len(cohort.data))}",
             f"lms_prognosis {__version__}, {prov['created']}",
         ]
         doc = Document(title or "Leiomyosarcoma prognosis report", subtitle, sections)
@@ -318,6 +400,7 @@ def write_report(
         files = [html, pdf, *writer.files]
         manifest = _write_manifest(ctx, files, params, [sec.id for sec in sections], timings)
         bar.update(1)
+    errors = ctx.results.get("errors", {})
     return Report(
         out_dir=out_dir,
         html=html,
@@ -326,8 +409,12 @@ def write_report(
         files=files,
         sections=[sec.id for sec in sections],
         timings=timings,
-        errors=ctx.results.get("errors", {}),
+        errors={sid: e["sentence"] for sid, e in errors.items()},
     )
+
+
+def _patients(n: int) -> str:
+    return f"{n} patient" if n == 1 else f"{n} patients"
 
 
 def _write_manifest(
@@ -384,37 +471,114 @@ def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
     bar.update(1)
 
 
-def _sentence(exc: Exception) -> str:
-    """The error's message as a sentence for a reader (capital first letter, full stop)."""
-    text = str(exc).strip() or type(exc).__name__
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+#: design value: below this many patients only the descriptive sections are written (one
+#: patient gives no comparison and no estimate with a confidence interval)
+MIN_PATIENTS = 2
+_DESCRIPTIVE = ("summary", "table-one", "methods", "software")
+_NEEDS_EVENTS = ("cox", "ph", "risk")
+_NEEDS_COX = ("ph", "risk")
+_WHAT = {
+    "km": "a Kaplan\u2013Meier estimate",
+    "cox": "a Cox model",
+    "ph": "the proportional-hazards check",
+    "validation": "the validation of the published model",
+    "risk": "a per-patient risk",
+}
+
+
+def _reason_before(ctx: Context, sid: str) -> str | None:
+    """A reason in the data, known before the section runs, as a sentence (None: run it)."""
+    if sid in _DESCRIPTIVE:
+        return None
+    n, what = len(ctx.data), _WHAT.get(sid, "this analysis")
+    if n < MIN_PATIENTS:
+        return (
+            f"The cohort has only {_patients(n)} after exclusions, and {what} needs at "
+            f"least {MIN_PATIENTS}."
+        )
+    if sid in _NEEDS_EVENTS and not (ctx.data["event"] == 1).any():
+        return (
+            f"No patient had the event ({ctx.endpoint_name('the endpoint')}), so {what} "
+            "cannot be estimated."
+        )
+    return None
+
+
+def _reason_after(ctx: Context, sid: str) -> str:
+    """The sentence for a section that raised an LMSPrognosisError (a reason in the data)."""
+    d = ctx.data
+    if sid in _NEEDS_COX and "cox" not in ctx.results:
+        return (
+            "It uses the multivariable Cox model, which could not be fitted for this cohort "
+            "(see above)."
+        )
+    varies = any(f.column in d and d[f.column].dropna().nunique() >= 2 for f in REPORT_FACTORS)
+    if sid == "cox" and not ctx.covariates and not varies:
+        return (
+            "None of the risk factors takes two or more values in this cohort, so there is "
+            "nothing to put in a Cox model."
+        )
+    events = int((d["event"] == 1).sum())
+    what = _WHAT.get(sid, "this analysis")
+    return (
+        f"{what[0].upper()}{what[1:]} could not be estimated from this cohort "
+        f"({_patients(len(d))}, {events} event{'' if events == 1 else 's'}); the technical "
+        "reason is listed in manifest.json."
+    )
+
+
+def _not_validated(ctx: Context, section: Section) -> None:
+    """A published model shown but not validated: one sentence, listed as not computed."""
+    prefix = "Not validated on this cohort: "
+    for block in section.blocks:
+        if isinstance(block, Paragraph) and block.text.startswith(prefix):
+            detail = block.text
+            events = int((ctx.data["event"] == 1).sum())
+            if events == 0:
+                reason = (
+                    "no patient had the event, so the model's discrimination and calibration "
+                    "cannot be assessed"
+                )
+            else:
+                reason = (
+                    f"it could not be evaluated with these {_patients(len(ctx.data))} and "
+                    f"{events} event{'' if events == 1 else 's'}; the technical reason is "
+                    "listed in manifest.json"
+                )
+            block.text = f"{prefix}{reason}."
+            _record(ctx, section.id, f"{reason[0].upper()}{reason[1:]}.", detail)
+            return
+
+
+def _record(ctx: Context, sid: str, sentence: str, detail: str) -> None:
+    ctx.results.setdefault("errors", {})[sid] = {"sentence": sentence, "detail": detail}
 
 
 def _run_section(ctx: Context, step: SectionStep) -> Section:
     """Build one section, its warnings shown in it.
 
-    A reason in the data (an :class:`~lms_prognosis.LMSPrognosisError`, e.g. a Cox model with
-    no covariate that varies) replaces the section by a note and is listed in the manifest's
-    ``errors``; any other exception is a bug and propagates (design.md section 4).
+    A reason in the data (too few patients, no events, or an
+    :class:`~lms_prognosis.LMSPrognosisError` from the statistics, e.g. a Cox model with no
+    covariate that varies) replaces the section by one sentence for a reader, and is listed
+    in ``Report.errors`` and the manifest's ``errors`` (with the technical detail); any other
+    exception is a bug and propagates (design.md section 4).
     """
     _, fn, sid, title = step
+    reason = _reason_before(ctx, sid)
+    if reason is not None:
+        _record(ctx, sid, reason, "")
+        return Section(sid, title, [Paragraph(reason, kind="note")])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             section = fn(ctx)
         except LMSPrognosisError as exc:
-            msg = f"{type(exc).__name__}: {exc}"
-            section = Section(
-                sid,
-                title,
-                [
-                    Paragraph(
-                        f"This section could not be produced for this cohort: {_sentence(exc)}",
-                        kind="note",
-                    )
-                ],
-            )
-            ctx.results.setdefault("errors", {})[sid] = msg
+            reason = _reason_after(ctx, sid)
+            _record(ctx, sid, reason, f"{type(exc).__name__}: {exc}")
+            section = Section(sid, title, [Paragraph(reason, kind="note")])
+    if reason is None:
+        ctx.results.setdefault("done", []).append(sid)
+        if sid == "validation" and "validation" not in ctx.results:
+            _not_validated(ctx, section)
     _add_warnings(section, caught, ctx)
     return section
