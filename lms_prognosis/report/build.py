@@ -474,6 +474,10 @@ def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
 #: design value: below this many patients only the descriptive sections are written (one
 #: patient gives no comparison and no estimate with a confidence interval)
 MIN_PATIENTS = 2
+#: design value: fewer events give no multivariable Cox model (nor its PH check and per-patient
+#: risks); with the report's seven factors that is already under 1.5 events per variable
+#: (10 per variable is the usual rule, Peduzzi et al. J Clin Epidemiol 1995;48:1503-1510)
+MIN_EVENTS_COX = 10
 _DESCRIPTIVE = ("summary", "table-one", "methods", "software")
 _NEEDS_EVENTS = ("cox", "ph", "risk")
 _NEEDS_COX = ("ph", "risk")
@@ -496,10 +500,22 @@ def _reason_before(ctx: Context, sid: str) -> str | None:
             f"The cohort has only {_patients(n)} after exclusions, and {what} needs at "
             f"least {MIN_PATIENTS}."
         )
-    if sid in _NEEDS_EVENTS and not (ctx.data["event"] == 1).any():
+    events = ctx.data["event"] == 1
+    if sid in _NEEDS_EVENTS and not events.any():
         return (
             f"No patient had the event ({ctx.endpoint_name('the endpoint')}), so {what} "
             "cannot be estimated."
+        )
+    if sid in _NEEDS_EVENTS and events.sum() < MIN_EVENTS_COX:
+        return (
+            f"Only {_patients(int(events.sum()))} had the event, and the report fits a "
+            f"multivariable Cox model only from {MIN_EVENTS_COX} events."
+        )
+    horizon = max(ctx.time_points)
+    if sid == "validation" and events.any() and not (ctx.data["time"][events] <= horizon).any():
+        return (
+            f"No patient had the event within {horizon:g} months, so the published model's "
+            f"calibration at {horizon:g} months cannot be assessed."
         )
     return None
 
