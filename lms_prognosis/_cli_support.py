@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import shlex
@@ -29,6 +28,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from lms_prognosis._cli_args import (  # noqa: F401 (re-exported: the commands import them here)
+    positive_int,
+    times_arg,
+    years_arg,
+)
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import versions
 from lms_prognosis.cohort.schema import ENDPOINTS
@@ -317,80 +321,6 @@ no-such-folder/x.csv: directory no-such-folder does not exist
     if not os.access(target.parent, os.W_OK):
         raise UsageError(f"{where}: cannot be written (folder {target.parent} is not writable)")
     return target
-
-
-def positive_int(text: str) -> int:
-    """Parse a whole number >= 1 (``--n``).
-
-    Examples
-    --------
-    >>> positive_int("500")
-    500
-    """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
-
-def years_arg(text: str) -> float:
-    """Parse a finite number of years >= 0 (``--accrual-years``).
-
-    Examples
-    --------
-    >>> years_arg("2.5")
-    2.5
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years >= 0")
-    return value
-
-
-def times_arg(text: str) -> list[float]:
-    """Parse ``--times 12,36,60``: finite positive months (``inf``, ``nan``, 0 and negative
-    times are refused with the reason).
-
-    Whether the times lie within the cohort's follow-up is checked once the cohort is read
-    (:func:`check_times`).
-
-    Examples
-    --------
-    >>> times_arg("12,36,60")
-    [12.0, 36.0, 60.0]
-    >>> times_arg("12,inf")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: '12,inf': inf is not a finite number of months (e.g. 12,36,60)
-    """
-    items = [t.strip() for t in text.split(",")]
-    if not any(items):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of months, e.g. 12,36,60")
-    times = []
-    for item in items:
-        try:
-            value = float(item)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: {item!r} is not a number of months (e.g. 12,36,60)"
-            ) from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: {item} is not a finite number of months (e.g. 12,36,60)"
-            )
-        if value <= 0:
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: {item} is not a positive number of months; times count from "
-                "surgery or diagnosis (e.g. 12,36,60)"
-            )
-        times.append(value)
-    return times
 
 
 def check_times(times: list[float], cohort: Any, command: str, given: bool = True) -> None:

@@ -130,8 +130,8 @@ patients with a value: it cannot be compared or enter a model"]
             f"no events (event = 1) among the {len(data)} patients kept: survival stays at 1 "
             "and no log-rank test, Cox model or calibration can be computed"
         )
-    for col in _FACTORS:
-        values = data[col].dropna() if col in data else ()
+    for col in (c for c in _FACTORS if c in data):
+        values = data[col].dropna()
         if len(values) and values.nunique() == 1:
             out.append(
                 f"{col} has a single level ({str(values.iloc[0])!r}) among the {len(values)} "

@@ -17,14 +17,12 @@ wrote. Layout of the output folder::
 
 from __future__ import annotations
 
-import errno
 import json
 import shutil
 import sys
 import tempfile
 import time as _time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +35,12 @@ from lms_prognosis._provenance import hash_file, hash_frame, provenance
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import versions
 from lms_prognosis.cohort import Cohort, read_cohort
-from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExistsError
+from lms_prognosis.exceptions import ReportError, ReportExistsError
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
-from lms_prognosis.report._document import Document, Paragraph, Section
-from lms_prognosis.report._factors import REPORT_FACTORS
+from lms_prognosis.report._document import Document
+from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
+from lms_prognosis.report._run import SectionStep, patients, run_section
 from lms_prognosis.report._writer import Writer
 from lms_prognosis.report.html import write_html
 from lms_prognosis.report.pdf import write_pdf
@@ -55,9 +54,6 @@ REPORT_FILES = (
     "exclusions.csv",
     "per_patient_risk.csv",
 )
-
-#: a section: (progress label, function name in report._sections, HTML id, title)
-SectionStep = tuple[str, Callable[[Context], Section], str, str]
 
 
 @dataclass(repr=False)
@@ -99,75 +95,6 @@ class Report:
             f"<p>Report in <code>{self.out_dir}</code>: <a href='{self.html}'>report.html</a>, "
             f"<a href='{self.pdf}'>report.pdf</a>, {len(self.files)} files.</p>"
         )
-
-
-def _check_out_dir(out_dir: Path, force: bool) -> None:
-    """Refuse a target that is a file, or a non-empty folder without ``force``; write nothing."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportExistsError(f"output path {out_dir} exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        n = sum(1 for _ in out_dir.iterdir())
-        raise ReportExistsError(
-            f"output folder {out_dir} is not empty ({n} entries); pass force=True "
-            "(--force on the command line) to overwrite the report in it"
-        )
-
-
-def _make_parent(out_dir: Path) -> None:
-    """Create the folders above ``out_dir``; an OSError names ``out_dir`` (the caller's path)."""
-    for parent in (out_dir.parent, *out_dir.parent.parents):
-        if parent.exists() and not parent.is_dir():
-            raise NotADirectoryError(
-                errno.ENOTDIR, f"{parent} is a file, not a folder", str(out_dir)
-            )
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(out_dir)) from exc
-
-
-def _old_report_files(out_dir: Path) -> set[Path]:
-    """The files an earlier report in ``out_dir`` wrote (its manifest lists them)."""
-    old = out_dir / "manifest.json"
-    if not old.is_file():
-        return set()
-    try:
-        listed = json.loads(old.read_text(encoding="utf-8")).get("files", [])
-    except (json.JSONDecodeError, OSError, AttributeError):
-        listed = []
-    files = {old.resolve()}
-    for entry in listed:
-        p = (out_dir / str(entry.get("path", ""))).resolve()
-        if out_dir.resolve() in p.parents:
-            files.add(p)
-    return files
-
-
-def _move_into_place(partial: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by the finished ``partial`` folder with one rename.
-
-    A previous report's files are dropped; any other file in ``out_dir`` (the user's) is
-    moved into the new folder after the swap, so the target is always either the previous
-    complete report or the new complete one, never a mixture.
-    """
-    if not out_dir.exists() or not any(out_dir.iterdir()):
-        if out_dir.exists():
-            out_dir.rmdir()
-        partial.rename(out_dir)
-        return
-    old = _old_report_files(out_dir)
-    keep = [p for p in sorted(out_dir.rglob("*")) if p.is_file() and p.resolve() not in old]
-    previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-", dir=out_dir.parent))
-    previous.rmdir()
-    out_dir.rename(previous)
-    partial.rename(out_dir)
-    for p in keep:  # the user's own files, back where they were (never over a new file)
-        src = previous / p.relative_to(out_dir)
-        dst = out_dir / p.relative_to(out_dir)
-        if not dst.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            src.rename(dst)
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Cohort:
@@ -231,21 +158,6 @@ def _n_excluded(cohort: Any) -> int:
     if ex is None or len(ex) == 0:
         return 0
     return int(ex["row"].nunique()) if "row" in ex else len(ex)
-
-
-_REPORTED = ("rows dropped for missing values",)  # already reported in the report itself
-
-
-def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context) -> None:
-    """Show the warnings a section raised in the report (and in the manifest)."""
-    seen: list[str] = []
-    for w in caught:
-        msg = str(w.message)
-        if any(r in msg for r in _REPORTED) or msg in seen:
-            continue
-        seen.append(msg)
-        section.add(Paragraph(f"Warning ({w.category.__name__}): {msg}", kind="note"))
-    ctx.results.setdefault("warnings", {})[section.id] = seen
 
 
 def write_report(
@@ -333,7 +245,7 @@ def write_report(
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
-    _check_out_dir(out_dir, force)
+    check_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
     params = {
         "model": model,
@@ -345,11 +257,11 @@ def write_report(
     }
     # built in a hidden sibling folder and renamed into place when complete: an interruption
     # (Ctrl-C) or an error leaves the target as it was (absent, or the previous report)
-    _make_parent(out_dir)
+    make_parent(out_dir)
     partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         rep = _write_in(partial, cohort, params, progress and sys.stderr.isatty(), title)
-        _move_into_place(partial, out_dir)
+        move_into_place(partial, out_dir)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -385,10 +297,10 @@ def _write_in(
         sections = []
         for step in steps:
             with _timed(bar, step[0], timings):
-                sections.append(_run_section(ctx, step))
+                sections.append(run_section(ctx, step))
         subtitle = [
             f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
-            f"{_patients(len(cohort.data))}",
+            f"{patients(len(cohort.data))}",
             f"lms_prognosis {__version__}, {prov['created']}",
         ]
         doc = Document(title or "Leiomyosarcoma prognosis report", subtitle, sections)
@@ -411,10 +323,6 @@ def _write_in(
         timings=timings,
         errors={sid: e["sentence"] for sid, e in errors.items()},
     )
-
-
-def _patients(n: int) -> str:
-    return f"{n} patient" if n == 1 else f"{n} patients"
 
 
 def _write_manifest(
@@ -469,132 +377,3 @@ def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
     yield
     timings[name] = _time.perf_counter() - t0
     bar.update(1)
-
-
-#: design value: below this many patients only the descriptive sections are written (one
-#: patient gives no comparison and no estimate with a confidence interval)
-MIN_PATIENTS = 2
-#: design value: fewer events give no multivariable Cox model (nor its PH check and per-patient
-#: risks); with the report's seven factors that is already under 1.5 events per variable
-#: (10 per variable is the usual rule, Peduzzi et al. J Clin Epidemiol 1995;48:1503-1510)
-MIN_EVENTS_COX = 10
-_DESCRIPTIVE = ("summary", "table-one", "methods", "software")
-_NEEDS_EVENTS = ("cox", "ph", "risk")
-_NEEDS_COX = ("ph", "risk")
-_WHAT = {
-    "km": "a Kaplan\u2013Meier estimate",
-    "cox": "a Cox model",
-    "ph": "the proportional-hazards check",
-    "validation": "the validation of the published model",
-    "risk": "a per-patient risk",
-}
-
-
-def _reason_before(ctx: Context, sid: str) -> str | None:
-    """A reason in the data, known before the section runs, as a sentence (None: run it)."""
-    if sid in _DESCRIPTIVE:
-        return None
-    n, what = len(ctx.data), _WHAT.get(sid, "this analysis")
-    if n < MIN_PATIENTS:
-        return (
-            f"The cohort has only {_patients(n)} after exclusions, and {what} needs at "
-            f"least {MIN_PATIENTS}."
-        )
-    events = ctx.data["event"] == 1
-    if sid in _NEEDS_EVENTS and not events.any():
-        return (
-            f"No patient had the event ({ctx.endpoint_name('the endpoint')}), so {what} "
-            "cannot be estimated."
-        )
-    if sid in _NEEDS_EVENTS and events.sum() < MIN_EVENTS_COX:
-        return (
-            f"Only {_patients(int(events.sum()))} had the event, and the report fits a "
-            f"multivariable Cox model only from {MIN_EVENTS_COX} events."
-        )
-    horizon = max(ctx.time_points)
-    if sid == "validation" and events.any() and not (ctx.data["time"][events] <= horizon).any():
-        return (
-            f"No patient had the event within {horizon:g} months, so the published model's "
-            f"calibration at {horizon:g} months cannot be assessed."
-        )
-    return None
-
-
-def _reason_after(ctx: Context, sid: str) -> str:
-    """The sentence for a section that raised an LMSPrognosisError (a reason in the data)."""
-    d = ctx.data
-    if sid in _NEEDS_COX and "cox" not in ctx.results:
-        return (
-            "It uses the multivariable Cox model, which could not be fitted for this cohort "
-            "(see above)."
-        )
-    varies = any(f.column in d and d[f.column].dropna().nunique() >= 2 for f in REPORT_FACTORS)
-    if sid == "cox" and not ctx.covariates and not varies:
-        return (
-            "None of the risk factors takes two or more values in this cohort, so there is "
-            "nothing to put in a Cox model."
-        )
-    events = int((d["event"] == 1).sum())
-    what = _WHAT.get(sid, "this analysis")
-    return (
-        f"{what[0].upper()}{what[1:]} could not be estimated from this cohort "
-        f"({_patients(len(d))}, {events} event{'' if events == 1 else 's'}); the technical "
-        "reason is listed in manifest.json."
-    )
-
-
-def _not_validated(ctx: Context, section: Section) -> None:
-    """A published model shown but not validated: one sentence, listed as not computed."""
-    prefix = "Not validated on this cohort: "
-    for block in section.blocks:
-        if isinstance(block, Paragraph) and block.text.startswith(prefix):
-            detail = block.text
-            events = int((ctx.data["event"] == 1).sum())
-            if events == 0:
-                reason = (
-                    "no patient had the event, so the model's discrimination and calibration "
-                    "cannot be assessed"
-                )
-            else:
-                reason = (
-                    f"it could not be evaluated with these {_patients(len(ctx.data))} and "
-                    f"{events} event{'' if events == 1 else 's'}; the technical reason is "
-                    "listed in manifest.json"
-                )
-            block.text = f"{prefix}{reason}."
-            _record(ctx, section.id, f"{reason[0].upper()}{reason[1:]}.", detail)
-            return
-
-
-def _record(ctx: Context, sid: str, sentence: str, detail: str) -> None:
-    ctx.results.setdefault("errors", {})[sid] = {"sentence": sentence, "detail": detail}
-
-
-def _run_section(ctx: Context, step: SectionStep) -> Section:
-    """Build one section, its warnings shown in it.
-
-    A reason in the data (too few patients, no events, or an
-    :class:`~lms_prognosis.LMSPrognosisError` from the statistics, e.g. a Cox model with no
-    covariate that varies) replaces the section by one sentence for a reader, and is listed
-    in ``Report.errors`` and the manifest's ``errors`` (with the technical detail); any other
-    exception is a bug and propagates (design.md section 4).
-    """
-    _, fn, sid, title = step
-    reason = _reason_before(ctx, sid)
-    if reason is not None:
-        _record(ctx, sid, reason, "")
-        return Section(sid, title, [Paragraph(reason, kind="note")])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            section = fn(ctx)
-        except LMSPrognosisError as exc:
-            reason = _reason_after(ctx, sid)
-            _record(ctx, sid, reason, f"{type(exc).__name__}: {exc}")
-            section = Section(sid, title, [Paragraph(reason, kind="note")])
-    if reason is None:
-        ctx.results.setdefault("done", []).append(sid)
-        if sid == "validation" and "validation" not in ctx.results:
-            _not_validated(ctx, section)
-    _add_warnings(section, caught, ctx)
-    return section
