@@ -28,6 +28,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from lms_prognosis._cli_args import (  # noqa: F401 (re-exported: the commands import them here)
+    positive_int,
+    times_arg,
+    years_arg,
+)
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import versions
 from lms_prognosis.cohort.schema import ENDPOINTS
@@ -274,14 +279,24 @@ def writing(
 
 
 def _is_under(filename: object, folder: Path) -> bool:
+    """Is ``filename`` the folder, inside it, or inside the folder's temporary sibling
+    (``.<name>.partial-*``, where ``write_report`` builds it before moving it into place)?"""
     if not isinstance(filename, str | os.PathLike):
         return False
     path = Path(os.fspath(filename)).absolute()
-    return path == folder.absolute() or folder.absolute() in path.parents
+    folder = folder.absolute()
+    for p in (path, *path.parents):
+        if p == folder or (
+            p.parent == folder.parent and p.name.startswith(f".{folder.name}.partial-")
+        ):
+            return True
+    return False
 
 
-def out_path(out: str, force: bool, command: str) -> Path:
-    """Check an ``--out`` file: its folder exists, and it does not unless ``--force``.
+def out_path(out: str, force: bool, command: str, flag: str = "--out") -> Path:
+    """Check an output file before any work: a file name (not a folder) in a folder that
+    exists and can be written, and not an existing file unless ``--force`` (which must then
+    be writable).
 
     Examples
     --------
@@ -292,68 +307,60 @@ def out_path(out: str, force: bool, command: str) -> Path:
 no-such-folder/x.csv: directory no-such-folder does not exist
     """
     target = Path(out)
+    where = f"{PROG} {command}: error: {flag} {out}"
+    if target.is_dir():
+        raise UsageError(f"{where} is a folder; give a file name, e.g. {flag} {target / 'x'}")
     if not target.parent.exists():
-        raise UsageError(
-            f"{PROG} {command}: error: --out {out}: directory {target.parent} does not exist"
-        )
+        raise UsageError(f"{where}: directory {target.parent} does not exist")
+    if not target.parent.is_dir():
+        raise UsageError(f"{where}: {target.parent} is a file, not a folder")
     if target.exists() and not force:
-        raise UsageError(
-            f"{PROG} {command}: error: --out {out} exists; use --force to overwrite it"
-        )
+        raise UsageError(f"{where} exists; use --force to overwrite it")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"{where}: cannot be written (the file is read-only)")
+    if not os.access(target.parent, os.W_OK):
+        raise UsageError(f"{where}: cannot be written (folder {target.parent} is not writable)")
     return target
 
 
-def positive_int(text: str) -> int:
-    """Parse a whole number >= 1 (``--n``).
+def check_times(times: list[float], cohort: Any, command: str, given: bool = True) -> None:
+    """Refuse ``--times`` beyond the cohort's longest follow-up (an extrapolation).
+
+    The Kaplan-Meier estimate and the Cox model's survival are not defined after the last
+    follow-up time (R's ``summary(survfit, times=)`` drops such times unless
+    ``extend=TRUE``); giving a number there would present an extrapolation as an estimate.
+    Times the user gave are refused (exit 2); default times (``given=False``) beyond the
+    follow-up are left out of ``times`` (in place) with a note on stderr, and refused only
+    when none is left.
 
     Examples
     --------
-    >>> positive_int("500")
-    500
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> check_times([12, 600], SimpleNamespace(data=pd.DataFrame({"time": [5.0, 80.5]})),
+    ...             "predict")
+    Traceback (most recent call last):
+    ...
+    lms_prognosis._cli_support.UsageError: lms-prognosis predict: error: --times 600: beyond \
+the longest follow-up in the cohort (80.5 months); choose times up to 80.5 months
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
-
-def years_arg(text: str) -> float:
-    """Parse a finite number of years >= 0 (``--accrual-years``).
-
-    Examples
-    --------
-    >>> years_arg("2.5")
-    2.5
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years >= 0")
-    return value
-
-
-def times_arg(text: str) -> list[float]:
-    """Parse ``--times 12,36,60``: positive months.
-
-    Examples
-    --------
-    >>> times_arg("12,36,60")
-    [12.0, 36.0, 60.0]
-    """
-    try:
-        times = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of months, e.g. 12,36,60"
-        ) from None
-    if not times or any(not t > 0 for t in times):
-        raise argparse.ArgumentTypeError(f"{text!r}: times must be positive months, e.g. 12,36,60")
-    return times
+    longest = float(cohort.data["time"].max())
+    beyond = [t for t in times if t > longest]
+    if not beyond:
+        return
+    listed = ",".join(f"{t:g}" for t in beyond)
+    if given or len(beyond) == len(times):
+        default = "" if given else " (the default)"
+        raise UsageError(
+            f"{PROG} {command}: error: --times {listed}{default}: beyond the longest follow-up "
+            f"in the cohort ({longest:.1f} months); choose times up to {longest:.1f} months"
+        )
+    times[:] = [t for t in times if t <= longest]
+    print(
+        f"{PROG} {command}: note: default time(s) {listed} months left out: beyond the longest "
+        f"follow-up in the cohort ({longest:.1f} months)",
+        file=sys.stderr,
+    )
 
 
 def add_cohort_options(p: argparse.ArgumentParser) -> None:
@@ -424,7 +431,7 @@ def read_cohort_file(path: Path, args: argparse.Namespace) -> Any:
         raise UsageError(
             f"{PROG} {opt.get('command')}: error: give both --start-date and --end-date"
         )
-    return read_cohort(
+    cohort = read_cohort(
         path,
         time_unit=opt.get("time_unit"),
         columns=opt.get("columns"),
@@ -436,6 +443,9 @@ def read_cohort_file(path: Path, args: argparse.Namespace) -> Any:
         date_format=opt.get("date_format"),
         sheet=opt.get("sheet"),
     )
+    if opt.get("times"):
+        check_times(opt["times"], cohort, str(opt.get("command")), opt.get("times_given", True))
+    return cohort
 
 
 def one_line(message: str) -> None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -75,6 +76,7 @@ from lms_prognosis.exceptions import CohortError, LMSPrognosisError
 
 __all__ = [
     "main",
+    "check_warnings",
     "build_parser",
     "UsageError",
     "COMMANDS",
@@ -86,7 +88,7 @@ __all__ = [
 
 
 def _check_exclusions_out(out: str | None, source: Path) -> None:
-    """Refuse an --exclusions-out that is the input file or in a missing directory."""
+    """Refuse an --exclusions-out that is the input file, a folder, or cannot be written."""
     if not out:
         return
     target = Path(out)
@@ -95,10 +97,47 @@ def _check_exclusions_out(out: str | None, source: Path) -> None:
             f"{PROG} check: error: --exclusions-out {out} is the input file; "
             "choose another name (input files are never written)"
         )
-    if not target.parent.is_dir():
-        raise UsageError(
-            f"{PROG} check: error: --exclusions-out {out}: directory {target.parent} does not exist"
+    out_path(out, True, "check", "--exclusions-out")
+
+
+#: the categorical columns of the schema whose single level ``check`` warns about
+_FACTORS = (
+    "sex",
+    "site",
+    "depth",
+    "grade",
+    "necrosis",
+    "vascular_invasion",
+    "aneuploidy",
+    "margin",
+)
+
+
+def check_warnings(data: Any) -> list[str]:
+    """What makes the usual analyses impossible: no events, a factor with a single level.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_warnings(pd.DataFrame({"time": [1, 2], "event": [0, 0], "grade": ["3", "3"]}))
+    ['no events (event = 1) among the 2 patients kept: survival stays at 1 and no log-rank \
+test, Cox model or calibration can be computed', "grade has a single level ('3') among the 2 \
+patients with a value: it cannot be compared or enter a model"]
+    """
+    out = []
+    if not (data["event"] == 1).any():
+        out.append(
+            f"no events (event = 1) among the {len(data)} patients kept: survival stays at 1 "
+            "and no log-rank test, Cox model or calibration can be computed"
         )
+    for col in (c for c in _FACTORS if c in data):
+        values = data[col].dropna()
+        if len(values) and values.nunique() == 1:
+            out.append(
+                f"{col} has a single level ({str(values.iloc[0])!r}) among the {len(values)} "
+                "patients with a value: it cannot be compared or enter a model"
+            )
+    return out
 
 
 def _write_exclusions(exclusions: Any, out: str | None) -> None:
@@ -173,6 +212,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         for note in cohort.notes:
             print(f"- {cli_syntax(note)}")
     _write_exclusions(cohort.exclusions, args.exclusions_out)
+    for warning in check_warnings(cohort.data):
+        print(f"{PROG} check: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -244,7 +285,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "(OS counts every death as the event)"
         )
     out = out_path(args.out, args.force, "simulate")
-    truth_out = out_path(args.truth_out, args.force, "simulate") if args.truth_out else None
+    truth_out = (
+        out_path(args.truth_out, args.force, "simulate", "--truth-out") if args.truth_out else None
+    )
     cohort = simulate_cohort(
         args.n,
         profile=args.profile,
@@ -313,6 +356,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def _negative_values(argv: Sequence[str]) -> list[str]:
+    """``--times -5,10`` as ``--times=-5,10``: argparse would read ``-5,10`` as an option and
+    say only "expected one argument"; joined, :func:`times_arg` says what is wrong."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == "--times" and _NEGATIVE.match(arg):
+            out[-1] = f"--times={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 usage/input/output, 1 internal).
 
@@ -324,7 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = ""
     try:
         parser = build_parser()
+        argv = _negative_values(sys.argv[1:] if argv is None else argv)
         args = parser.parse_args(argv)
+        # default --times beyond the follow-up are left out, given ones refused (check_times)
+        args.times_given = any(a == "--times" or a.startswith("--times=") for a in argv)
         if args.command is None:
             raise UsageError(
                 f"{PROG}: error: choose a command "

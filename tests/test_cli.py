@@ -252,13 +252,15 @@ def test_output_that_cannot_be_written_exits_2(cohort_csv, tmp_path, capsys, tar
     out = str(tmp_path) if target == "dir" else target  # a folder; a full disk
     assert main(["check", str(cohort_csv), "--exclusions-out", out]) == 2
     line = one_clear_line(capsys.readouterr().err)
-    assert line.startswith(f"lms-prognosis check: error: --exclusions-out {out}: cannot be "
-                           "written (")
+    expected = "is a folder; give a file name" if target == "dir" else ": cannot be written ("
+    assert line.startswith(f"lms-prognosis check: error: --exclusions-out {out}")
+    assert expected in line
 
 
 def test_simulate_out_that_is_a_folder_exits_2(tmp_path, capsys):
     assert main(["simulate", "--n", "20", "--out", str(tmp_path), "--force"]) == 2
-    assert "cannot be written" in one_clear_line(capsys.readouterr().err)
+    assert f"--out {tmp_path} is a folder; give a file name" in one_clear_line(
+        capsys.readouterr().err)
 
 
 def test_os_error_elsewhere_than_the_output_folder_stays_internal(tmp_path):
@@ -298,9 +300,11 @@ def test_report_lists_sections_not_computed_on_stderr_and_strict_exits_2(tmp_pat
     argv = ["report", str(path), "--quiet", "--times", "12,36"]
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
-    assert "section 'cox' not computed: CoxError: no covariate" in err
+    assert ("section 'cox' not computed: None of the risk factors takes two or more values in "
+            "this cohort, so there is nothing to put in a Cox model.") in err
+    assert "Error:" not in err and "Traceback" not in err  # sentences, not exception texts
     assert main([*argv, "--out", str(tmp_path / "b"), "--strict"]) == 2
-    assert "3 section(s) not computed (--strict)" in capsys.readouterr().err
+    assert "4 section(s) not computed (--strict)" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- read_cohort flags
@@ -370,3 +374,158 @@ def test_check_time_unit_flag_named_when_days_look_like_months(tmp_path, capsys)
 def test_values_flag_refuses_what_it_cannot_read(bad, capsys):
     assert main(["check", "--example", "--values", bad]) == 2
     assert "expected e.g. depth=1:superficial,2:deep" in one_clear_line(capsys.readouterr().err)
+
+
+# --------------------------------------------------------------------------- item 8: --times, --out
+
+@pytest.fixture(scope="module")
+def sim_csv(tmp_path_factory) -> Path:
+    """60 simulated patients; the longest follow-up is read back from the file."""
+    path = tmp_path_factory.mktemp("sim") / "sim.csv"
+    assert main(["simulate", "--n", "60", "--seed", "2", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [
+        (["--times", "inf"], "'inf': inf is not a finite number of months"),
+        (["--times", "12,nan"], "'12,nan': nan is not a finite number of months"),
+        (["--times", "0"], "'0': 0 is not a positive number of months"),
+        (["--times", "-5"], "'-5': -5 is not a positive number of months"),
+        (["--times=-5"], "'-5': -5 is not a positive number of months"),
+        (["--times", "-5,10"], "'-5,10': -5 is not a positive number of months"),
+        (["--times", "-inf"], "'-inf': -inf is not a finite number of months"),
+        (["--times", "12,,x"], "'12,,x': '' is not a number of months"),
+    ],
+)
+def test_times_must_be_finite_positive_months(sim_csv, tmp_path, capsys, times, message):
+    out = tmp_path / "p.csv"
+    for command in ("predict", "report"):
+        assert main([command, str(sim_csv), *times, "--out", str(out)]) == 2
+        line = one_clear_line(capsys.readouterr().err)
+        assert line.startswith(f"lms-prognosis {command}: error: argument --times: ")
+        assert message in line
+        assert not out.exists()
+
+
+def test_times_beyond_the_follow_up_are_refused(sim_csv, tmp_path, capsys):
+    longest = pd.read_csv(sim_csv)["time"].max()
+    out = tmp_path / "p.csv"
+    for command in ("predict", "report"):
+        assert main([command, str(sim_csv), "--times", "12,100000", "--out", str(out)]) == 2
+        line = one_clear_line(capsys.readouterr().err)
+        assert line == (f"lms-prognosis {command}: error: --times 100000: beyond the longest "
+                        f"follow-up in the cohort ({longest:.1f} months); choose times up to "
+                        f"{longest:.1f} months")
+        assert not out.exists()
+
+
+def test_default_times_beyond_the_follow_up_are_left_out_with_a_note(tmp_path, capsys):
+    path = tmp_path / "short.csv"
+    data = lp.simulate_cohort(60, seed=3).data
+    data["time"] = data["time"].clip(upper=40.0)  # follow-up ends at 40 months
+    data.to_csv(path, index=False)
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert ("lms-prognosis predict: note: default time(s) 60 months left out: beyond the "
+            "longest follow-up in the cohort (40.0 months)") in err
+    assert [c for c in pd.read_csv(out).columns if c.startswith("surv_")] == [
+        "surv_12m", "surv_36m"]
+    # all defaults beyond: refused, naming the default
+    data["time"] = data["time"].clip(upper=6.0)
+    data.to_csv(path, index=False)
+    assert main(["predict", str(path), "--out", str(out), "--force"]) == 2
+    assert "--times 12,36,60 (the default): beyond the longest follow-up" in one_clear_line(
+        capsys.readouterr().err)
+
+
+OUT_FLAGS = [
+    ("simulate", "--out", []),
+    ("simulate", "--truth-out", ["--out", "{tmp}/ok/ok.csv"]),
+    ("predict", "--out", ["{cohort}"]),
+    ("calculator", "--out", ["--model", "lms_default"]),
+    ("check", "--exclusions-out", ["{cohort}"]),
+]
+
+
+@pytest.mark.parametrize(("command", "flag", "rest"), OUT_FLAGS)
+@pytest.mark.parametrize("kind", ["folder", "missing parent", "parent is a file",
+                                  "read-only file", "unwritable folder"])
+def test_every_output_path_that_cannot_be_written_exits_2(
+        sim_csv, tmp_path, capsys, monkeypatch, command, flag, rest, kind):
+    rest = [r.format(tmp=tmp_path, cohort=sim_csv) for r in rest]
+    (tmp_path / "ok").mkdir()
+    existing = tmp_path / "existing.csv"
+    existing.write_text("keep", encoding="utf-8")
+    target, expected = {
+        "folder": (tmp_path, "is a folder; give a file name"),
+        "missing parent": (tmp_path / "nope" / "x.csv", f"directory {tmp_path / 'nope'} does "
+                                                        "not exist"),
+        "parent is a file": (existing / "x.csv", f"{existing} is a file, not a folder"),
+        "read-only file": (existing, "cannot be written (the file is read-only)"),
+        "unwritable folder": (tmp_path / "x.csv", f"cannot be written (folder {tmp_path} is "
+                                                  "not writable)"),
+    }[kind]
+    if kind in ("read-only file", "unwritable folder"):  # root ignores file modes: say it
+        real = os.access
+        denied = existing if kind == "read-only file" else tmp_path
+        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: (
+            False if Path(p) == denied and mode == os.W_OK else real(p, mode, *a, **k)))
+    force = [] if command == "check" else ["--force"]  # check never overwrites: no --force
+    assert main([command, *rest, flag, str(target), *force]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line.startswith(f"lms-prognosis {command}: error: {flag} {target}")
+    assert expected in line
+    assert existing.read_text(encoding="utf-8") == "keep"
+
+
+def test_predict_out_folder_with_force_is_a_usage_error(sim_csv, tmp_path, capsys):
+    assert main(["predict", str(sim_csv), "--out", str(tmp_path), "--force"]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "IsADirectoryError" not in line and "is a folder; give a file name" in line
+
+
+def test_report_out_that_cannot_be_written_exits_2(sim_csv, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    for out in (blocker / "rep", Path("/proc/lms-report")):
+        assert main(["report", str(sim_csv), "--out", str(out), "--quiet"]) == 2
+        line = one_clear_line(capsys.readouterr().err)
+        assert line.startswith(f"lms-prognosis report: error: --out {out}")
+        assert "internal error" not in line
+
+
+def test_a_full_disk_while_writing_the_report_exits_2(sim_csv, tmp_path, capsys, monkeypatch):
+    import lms_prognosis.report.build as build
+
+    def full(doc, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(build, "write_pdf", full)
+    out = tmp_path / "rep"
+    assert main(["report", str(sim_csv), "--out", str(out), "--quiet"]) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line == f"lms-prognosis report: error: --out {out}: cannot be written (No space " \
+                   "left on device)"
+    assert list(tmp_path.iterdir()) == []  # neither the report nor its temporary folder
+
+
+# --------------------------------------------------------------------------- item 8: check warns
+
+def test_check_warns_when_there_are_no_events_or_a_single_group(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    path.write_text("patient_id,time,event,grade,sex\na,10,0,3,female\nb,20,0,3,male\n"
+                    "c,30,0,,female\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "lms-prognosis check: warning: no events (event = 1) among the 3 patients kept: "
+        "survival stays at 1 and no log-rank test, Cox model or calibration can be computed",
+        "lms-prognosis check: warning: grade has a single level ('3') among the 2 patients "
+        "with a value: it cannot be compared or enter a model",
+    ]
+    path.write_text("patient_id,time,event,grade\na,10,1,3\nb,20,0,2\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().err == ""

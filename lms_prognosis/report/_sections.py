@@ -95,7 +95,7 @@ def _summary_frame(ctx: Context, fu: FollowUpResult) -> pd.DataFrame:
         ("Censored", str(int((event == 0).sum()))),
         (
             "Follow-up, months: median (95% CI), reverse Kaplan\u2013Meier",
-            f"{format_number(fu.median, 1)} {format_ci(fu.lower, fu.upper, 1)}",
+            _follow_up_cell(fu),
         ),
         (
             "Follow-up, months: range",
@@ -104,6 +104,15 @@ def _summary_frame(ctx: Context, fu: FollowUpResult) -> pd.DataFrame:
         ),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _follow_up_cell(fu: FollowUpResult) -> str:
+    """``"71.8 (64.4–80.7)"``; "not reached" when the reverse Kaplan-Meier stays above 1/2."""
+    if pd.isna(fu.median):
+        return "not reached"
+    if pd.isna(fu.lower) or pd.isna(fu.upper):
+        return format_number(fu.median, 1)
+    return f"{format_number(fu.median, 1)} {format_ci(fu.lower, fu.upper, 1)}"
 
 
 def _exclusions(ctx: Context) -> Section:
@@ -162,6 +171,15 @@ def section_km(ctx: Context) -> Section:
     grid = Grid("km-grid", columns=2)
     tests: list[dict[str, str]] = []
     by_time: list[dict[str, str]] = []
+    if not (ctx.data["event"] == 1).any():
+        sec.add(
+            Paragraph(
+                "No patient had the event, so survival stays at 1 in every group: no curves "
+                "by factor and no log-rank tests.",
+                kind="note",
+            )
+        )
+        return sec
     for factor in REPORT_FACTORS:
         drawn = _km_factor(ctx, factor, marks)
         if drawn is not None:
@@ -180,6 +198,8 @@ def section_km(ctx: Context) -> Section:
         sec.add(by)
     tab = Section("km-tests", "Log-rank tests and survival by factor", level=2)
     sec.add(tab)
+    for label in ctx.results.pop("km_untested", []):
+        tab.add(Paragraph(label, kind="note"))
     if not tests:
         tab.add(
             Paragraph(
@@ -189,6 +209,7 @@ def section_km(ctx: Context) -> Section:
             )
         )
         return sec
+    ctx.results["logrank"] = pd.DataFrame(tests)
     tab.add(
         ctx.writer.table(
             pd.DataFrame(tests),
@@ -266,7 +287,18 @@ def _km_factor(
     if col not in d or d[col].notna().sum() == 0 or d[col].nunique() < 2:
         return None
     kmf = kaplan_meier(d, group=col)  # leaves out and reports the rows missing the factor
-    kw: dict[str, Any] = {"trend": True, "scores": [1, 2, 3]} if factor.trend else {}
+    if not (d.loc[d[col].notna(), "event"] == 1).any():
+        # no event: the log-rank statistic is 0 on 0 df, which is no test at all
+        ctx.results.setdefault("km_untested", []).append(
+            f"{factor.label}: no curves by group and no log-rank test, because no patient "
+            "with this factor recorded had the event."
+        )
+        return None
+    # the trend test scores the grades present (1, 2, 3, or e.g. 2, 3 when grade 1 is absent)
+    levels = [g for g in kmf.groups if pd.notna(g)]
+    kw: dict[str, Any] = (
+        {"trend": True, "scores": [float(g) for g in levels]} if factor.trend else {}
+    )
     lr = logrank_test(d, group=col, **kw)
     test_name = "log-rank test for trend" if factor.trend else "log-rank test"
     missing = int(kmf.dropped.loc[kmf.dropped["column"] == col, "row"].nunique())

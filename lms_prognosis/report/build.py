@@ -18,9 +18,11 @@ wrote. Layout of the output folder::
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import tempfile
 import time as _time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +35,12 @@ from lms_prognosis._provenance import hash_file, hash_frame, provenance
 from lms_prognosis._version import __version__
 from lms_prognosis._versions import versions
 from lms_prognosis.cohort import Cohort, read_cohort
-from lms_prognosis.exceptions import LMSPrognosisError, ReportError, ReportExistsError
+from lms_prognosis.exceptions import ReportError, ReportExistsError
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
-from lms_prognosis.report._document import Document, Paragraph, Section
+from lms_prognosis.report._document import Document
+from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
+from lms_prognosis.report._run import SectionStep, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
 from lms_prognosis.report._sections_missing import check_impute, missing_steps
 from lms_prognosis.report._writer import Writer
@@ -53,9 +57,6 @@ REPORT_FILES = (
     "per_patient_risk.csv",
 )
 
-#: a section: (progress label, function name in report._sections, HTML id, title)
-SectionStep = tuple[str, Callable[[Context], Section], str, str]
-
 
 @dataclass(repr=False)
 class Report:
@@ -69,7 +70,9 @@ class Report:
     sections : list of str
         The HTML ids of the report sections, in order.
     errors : dict
-        Section id -> the error that kept it from being produced (empty when all went well).
+        Section id -> the sentence that replaced it (or, for the published model, its
+        validation) because of a reason in the data (empty when all went well); the manifest's
+        ``errors`` adds the technical detail.
     timings : dict
         Seconds spent per step.
     """
@@ -94,31 +97,6 @@ class Report:
             f"<p>Report in <code>{self.out_dir}</code>: <a href='{self.html}'>report.html</a>, "
             f"<a href='{self.pdf}'>report.pdf</a>, {len(self.files)} files.</p>"
         )
-
-
-def _prepare_out_dir(out_dir: Path, force: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportExistsError(f"output path {out_dir} exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not force:
-            n = sum(1 for _ in out_dir.iterdir())
-            raise ReportExistsError(
-                f"output folder {out_dir} is not empty ({n} entries); pass force=True "
-                "(--force on the command line) to overwrite the report in it"
-            )
-        # remove only what an earlier report wrote (its manifest says which files)
-        old = out_dir / "manifest.json"
-        if old.exists():
-            try:
-                listed = json.loads(old.read_text(encoding="utf-8")).get("files", [])
-            except (json.JSONDecodeError, OSError):
-                listed = []
-            for entry in listed:
-                p = (out_dir / entry.get("path", "")).resolve()
-                if out_dir.resolve() in p.parents and p.is_file():
-                    p.unlink()
-            old.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _as_cohort(cohort: Any, time_unit: str, endpoint: str | None) -> Cohort:
@@ -184,21 +162,6 @@ def _n_excluded(cohort: Any) -> int:
     return int(ex["row"].nunique()) if "row" in ex else len(ex)
 
 
-_REPORTED = ("rows dropped for missing values",)  # already reported in the report itself
-
-
-def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context) -> None:
-    """Show the warnings a section raised in the report (and in the manifest)."""
-    seen: list[str] = []
-    for w in caught:
-        msg = str(w.message)
-        if any(r in msg for r in _REPORTED) or msg in seen:
-            continue
-        seen.append(msg)
-        section.add(Paragraph(f"Warning ({w.category.__name__}): {msg}", kind="note"))
-    ctx.results.setdefault("warnings", {})[section.id] = seen
-
-
 def write_report(
     cohort: Any,
     out_dir: str | Path,
@@ -235,10 +198,10 @@ def write_report(
         Months at which survival is tabulated and predicted per patient (default 1, 3, 5
         years). The published model is validated at the last one.
     force : bool
-        Overwrite a report in a non-empty ``out_dir`` (files listed by its old manifest are
-        removed first; other files are left alone).
+        Replace the report in a non-empty ``out_dir`` (the files its old manifest lists are
+        dropped; other files are kept).
     progress : bool
-        Show a tqdm progress bar (on stderr).
+        Show a tqdm progress bar on stderr (only when stderr is a terminal).
     table_one_by : str, optional
         Column of the cohort by which Table 1 is split (e.g. ``"grade"``), with tests and
         standardised mean differences; default: the whole cohort in one column.
@@ -271,11 +234,18 @@ def write_report(
     figure from :mod:`lms_prognosis.plotting`; the conventions (R ``survival``'s) are stated
     in the report's methods section.
 
-    A section that cannot be computed for a reason in the data (an
-    :class:`~lms_prognosis.LMSPrognosisError`, e.g. no covariate that varies for the Cox
-    model) is replaced by a sentence saying why, and listed in ``Report.errors`` and the
-    manifest; the other sections are written. Any other exception is an internal error and
-    propagates: it is never turned into a note.
+    A section that cannot be computed for a reason in the data (fewer than
+    :data:`MIN_PATIENTS` patients, no events for the Cox model, or an
+    :class:`~lms_prognosis.LMSPrognosisError` from the statistics, e.g. no covariate that
+    varies) is replaced by one sentence for a reader, listed in ``Report.errors`` and in the
+    manifest (with the technical detail), and left out of the Methods; the other sections are
+    written. Any other exception is an internal error and propagates: it is never turned into
+    a note.
+
+    The report is built in a hidden folder next to ``out_dir`` (``.<name>.partial-*``) and
+    renamed into place when complete, so an interruption (Ctrl-C) or an error leaves
+    ``out_dir`` as it was: absent, or the previous complete report. The progress bar is shown
+    only when standard error is a terminal.
 
     Examples
     --------
@@ -291,7 +261,7 @@ def write_report(
     time_points = _check_time_points(time_points)
     cause, impute = check_cause(cause), check_impute(impute)
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
-    _prepare_out_dir(out_dir, force)
+    check_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
     params = {
         "model": model,
@@ -304,18 +274,47 @@ def write_report(
         "impute": impute,
         "seed": seed,
     }
+    # built in a hidden sibling folder and renamed into place when complete: an interruption
+    # (Ctrl-C) or an error leaves the target as it was (absent, or the previous report)
+    make_parent(out_dir)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        rep = _write_in(partial, cohort, params, progress and sys.stderr.isatty(), title)
+        move_into_place(partial, out_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    rep.out_dir = out_dir
+    rep.files = [out_dir / p.relative_to(partial) for p in rep.files]
+    rep.html, rep.pdf, rep.manifest = (
+        out_dir / "report.html",
+        out_dir / "report.pdf",
+        out_dir / "manifest.json",
+    )
+    return rep
+
+
+def _write_in(
+    out_dir: Path, cohort: Cohort, params: dict[str, Any], progress: bool, title: str | None
+) -> Report:
+    """Write every file of the report into ``out_dir`` (the temporary folder)."""
     prov = provenance(cohort.data, params)
     writer = Writer(out_dir, prov)
     ctx = Context(
         cohort=cohort,
         writer=writer,
-        model_name=model,
-        covariates=list(covariates) if covariates else None,
-        time_points=time_points,
-        table_one_by=table_one_by,
+        model_name=params["model"],
+        covariates=params["covariates"],
+        time_points=tuple(params["time_points"]),
+        table_one_by=params["table_one_by"],
     )
-    ctx.results["options"] = {"cause": cause, "impute": impute, "seed": seed, "progress": progress}
-    steps = competing_steps(missing_steps(section_steps(model), ctx), ctx)
+    ctx.results["options"] = {
+        "cause": params["cause"],
+        "impute": params["impute"],
+        "seed": params["seed"],
+        "progress": progress,
+    }
+    steps = competing_steps(missing_steps(section_steps(params["model"]), ctx), ctx)
     timings: dict[str, float] = {}
     with tqdm(
         total=len(steps) + 3, desc="report", unit="step", disable=not progress, leave=True
@@ -323,10 +322,10 @@ def write_report(
         sections = []
         for step in steps:
             with _timed(bar, step[0], timings):
-                sections.append(_run_section(ctx, step))
+                sections.append(run_section(ctx, step))
         subtitle = [
             f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
-            f"{len(cohort.data)} patients",
+            f"{patients(len(cohort.data))}",
             f"lms_prognosis {__version__}, {prov['created']}",
         ]
         doc = Document(title or "Leiomyosarcoma prognosis report", subtitle, sections)
@@ -338,6 +337,7 @@ def write_report(
         files = [html, pdf, *writer.files]
         manifest = _write_manifest(ctx, files, params, [sec.id for sec in sections], timings)
         bar.update(1)
+    errors = ctx.results.get("errors", {})
     return Report(
         out_dir=out_dir,
         html=html,
@@ -346,7 +346,7 @@ def write_report(
         files=files,
         sections=[sec.id for sec in sections],
         timings=timings,
-        errors=ctx.results.get("errors", {}),
+        errors={sid: e["sentence"] for sid, e in errors.items()},
     )
 
 
@@ -402,39 +402,3 @@ def _timed(bar: Any, name: str, timings: dict[str, float]) -> Iterator[None]:
     yield
     timings[name] = _time.perf_counter() - t0
     bar.update(1)
-
-
-def _sentence(exc: Exception) -> str:
-    """The error's message as a sentence for a reader (capital first letter, full stop)."""
-    text = str(exc).strip() or type(exc).__name__
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _run_section(ctx: Context, step: SectionStep) -> Section:
-    """Build one section, its warnings shown in it.
-
-    A reason in the data (an :class:`~lms_prognosis.LMSPrognosisError`, e.g. a Cox model with
-    no covariate that varies) replaces the section by a note and is listed in the manifest's
-    ``errors``; any other exception is a bug and propagates (design.md section 4).
-    """
-    _, fn, sid, title = step
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            section = fn(ctx)
-        except LMSPrognosisError as exc:
-            msg = f"{type(exc).__name__}: {exc}"
-            section = Section(
-                sid,
-                title,
-                [
-                    Paragraph(
-                        f"This section could not be produced for this cohort: {_sentence(exc)}",
-                        kind="note",
-                    )
-                ],
-            )
-            ctx.results.setdefault("errors", {})[sid] = msg
-    _add_warnings(section, caught, ctx)
-    return section

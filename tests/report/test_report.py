@@ -272,19 +272,18 @@ def test_no_overwrite_without_force(report, cohort, tmp_path):
         write_report(cohort, other, progress=False)
 
 
-def test_force_removes_only_files_of_the_old_report(tmp_path):
-    from lms_prognosis.report.build import _prepare_out_dir
-
+def test_force_removes_only_files_of_the_old_report(tmp_path, cohort):
     out = tmp_path / "rep"
     (out / "figures").mkdir(parents=True)
-    (out / "figures" / "km.png").write_bytes(b"x")
+    (out / "figures" / "old_only.png").write_bytes(b"x")
     (out / "report.html").write_text("old")
     (out / "notes.txt").write_text("mine")
+    (out / "figures" / "mine.png").write_bytes(b"mine")
     (out / "manifest.json").write_text(
         json.dumps(
             {
                 "files": [
-                    {"path": "figures/km.png"},
+                    {"path": "figures/old_only.png"},
                     {"path": "report.html"},
                     {"path": "../outside.txt"},
                 ]
@@ -293,13 +292,16 @@ def test_force_removes_only_files_of_the_old_report(tmp_path):
     )
     (tmp_path / "outside.txt").write_text("never touched")
     with pytest.raises(ReportExistsError):
-        _prepare_out_dir(out, force=False)
-    _prepare_out_dir(out, force=True)
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["notes.txt"]
+        write_report(cohort, out, progress=False, force=False)
+    assert (out / "report.html").read_text() == "old"  # refused before anything was written
+    rep = write_report(cohort, out, progress=False, force=True)
+    assert not (out / "figures" / "old_only.png").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "figures" / "mine.png").read_bytes() == b"mine"
+    assert (out / "report.html").read_text(encoding="utf-8") != "old"
+    assert all(p.is_file() and out in p.parents for p in rep.files)
     assert (tmp_path / "outside.txt").read_text() == "never touched"
-    # an empty or absent folder needs no force
-    _prepare_out_dir(tmp_path / "new", force=False)
-    assert (tmp_path / "new").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside.txt", "rep"]  # no temp left
 
 
 def test_bad_arguments(tmp_path, cohort):

@@ -35,9 +35,13 @@ def no_factors() -> lp.Cohort:
 
 def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
     rep = write_report(no_factors, tmp_path / "out", progress=False, time_points=(12, 36))
-    assert set(rep.errors) == {"cox", "ph", "risk"}
-    assert rep.errors["cox"].startswith("CoxError: no covariate for the Cox model")
-    assert rep.errors["ph"].startswith("ReportError")
+    # every factor is missing: no Cox model, and the published model cannot be evaluated
+    assert set(rep.errors) == {"cox", "ph", "validation", "risk"}
+    assert rep.errors["cox"] == (
+        "None of the risk factors takes two or more values in this cohort, so there is "
+        "nothing to put in a Cox model."
+    )
+    assert rep.errors["ph"].startswith("It uses the multivariable Cox model, which could not")
     assert rep.sections == [
         "summary",
         "table-one",
@@ -50,11 +54,13 @@ def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
         "software",
     ]
     html = rep.html.read_text(encoding="utf-8")
-    assert html.count("could not be produced for this cohort") == 3
-    assert "produced for this cohort: No covariate for the Cox model" in html  # for a reader
+    for sentence in rep.errors.values():  # a sentence for a reader, in its section
+        assert sentence in html or f"on this cohort: {sentence[0].lower()}{sentence[1:]}" in html
+    assert "CoxError" not in html and "ReportError" not in html
     assert "No risk factor has two or more groups" in html
     man = json.loads(rep.manifest.read_text(encoding="utf-8"))
-    assert man["errors"] == rep.errors
+    assert {k: v["sentence"] for k, v in man["errors"].items()} == rep.errors
+    assert man["errors"]["cox"]["detail"].startswith("CoxError: no covariate for the Cox model")
     assert rep.pdf.read_bytes()[:5] == b"%PDF-"
 
 
