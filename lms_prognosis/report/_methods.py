@@ -9,6 +9,7 @@ from lms_prognosis._versions import versions
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import ENDPOINT_NAMES, R_REFERENCE, Context
 from lms_prognosis.report._document import Paragraph, Section
+from lms_prognosis.report._sections_model import model_use_sentence
 
 #: Method references cited by the methods paragraph, each with the analysis that cites it
 #: (only the references of analyses that were done are listed).
@@ -156,15 +157,12 @@ def _model_text(ctx: Context, done: set[str], pm_name: str) -> list[str]:
             f"The factors of the published model {pm_name} are shown with their sources; the "
             "model was not validated on this cohort."
         ]
-    text = (
-        f"The published model {pm_name} was applied with its published hazard ratios; its "
-        f"discrimination and its calibration at {max(ctx.time_points):g} months (observed "
-        "Kaplan\u2013Meier against predicted survival by risk group, with the integrated "
-        "calibration index of Austin et al.) were assessed"
+    sentence = model_use_sentence(
+        ctx.results["published_model"],
+        max(ctx.time_points),
+        recalibrated="recalibrated_calibration" in ctx.results,
     )
-    if "recalibrated_calibration" in ctx.results:
-        text += ", and its baseline survival was recalibrated to the cohort"
-    return [text + "."]
+    return [sentence]
 
 
 def methods_section(ctx: Context) -> Section:

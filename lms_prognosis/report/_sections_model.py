@@ -204,7 +204,7 @@ def model_heading(pm: Any) -> str:
     return f"Published model: {pm.title.split(' (')[0]} ({pm.name})"
 
 
-def model_use_sentence(pm: Any, horizon: float) -> str:
+def model_use_sentence(pm: Any, horizon: float, recalibrated: bool = True) -> str:
     """How the model was used, in words true to its kind (for the methods text)."""
     base = (
         "the derived literature Weibull baseline [D] (none was published)"
@@ -218,10 +218,10 @@ def model_use_sentence(pm: Any, horizon: float) -> str:
         )
     else:
         what = f"The published model {pm.name} was applied with its published effects"
+    again = ", and its baseline survival was recalibrated to the cohort" if recalibrated else ""
     return (
         f"{what} and {base}, to the patients inside its population; its discrimination and "
-        f"its calibration at {horizon:g} months were assessed, and its baseline survival was "
-        "recalibrated to the cohort."
+        f"its calibration at {horizon:g} months were assessed{again}."
     )
 
 

@@ -43,6 +43,7 @@ from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_p
 from lms_prognosis.report._run import SectionStep, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
 from lms_prognosis.report._sections_missing import check_impute, missing_steps
+from lms_prognosis.report._sections_model import model_heading
 from lms_prognosis.report._writer import Writer
 from lms_prognosis.report.html import write_html
 from lms_prognosis.report.pdf import write_pdf
@@ -374,6 +375,11 @@ def _check_time_points(time_points: Sequence[float]) -> tuple[float, ...]:
     return points
 
 
+def _model_title(model: str) -> str:
+    """What the model is (design values or published), for the section's heading."""
+    return model_heading(published_model(model))
+
+
 def section_steps(model: str) -> list[SectionStep]:
     """The report's sections in order: (progress label, function, HTML id, title).
 
@@ -387,7 +393,7 @@ def section_steps(model: str) -> list[SectionStep]:
         ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
         ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
         ("PH check", S.section_ph, "ph", "Proportional hazards check"),
-        ("published model", S.section_validation, "validation", f"Published model: {model}"),
+        ("published model", S.section_validation, "validation", _model_title(model)),
         ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
         ("methods", S.section_methods, "methods", "Methods"),
         ("software", S.section_software, "software", "Software versions"),
