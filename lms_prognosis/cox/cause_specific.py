@@ -28,6 +28,7 @@ from lms_prognosis._results import Result
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox.fit import fit_cox
+from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
@@ -375,8 +376,9 @@ def fit_cause_specific(
 
     Parameters
     ----------
-    df : DataFrame or Cohort
-        One row per patient.
+    df : DataFrame, Cohort or Imputed
+        One row per patient; an ``Imputed`` (``lp.impute(...)``) gives the fits on its m data
+        sets pooled by Rubin's rules (a ``PooledResult``, terms named "cause k: term").
     covariates : str or list of str
         As in :func:`~lms_prognosis.fit_cox` (treatment contrasts, first level reference).
     time, event : str
@@ -432,6 +434,9 @@ def fit_cause_specific(
          2 grade[2] 1.23 (0.70–2.17)  p = 0.47
          2 grade[3] 0.99 (0.55–1.78)  p = 0.98
     """
+    if is_imputed(df):  # lp.impute(...): one fit per completed data set, pooled (cox/pool.py)
+        kw = dict(time=time, event=event, ties=ties)
+        return pool_imputed(df, fit_cause_specific, covariates, conf_level=conf_level, **kw)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = survival_data(df, time, event, covariates=covs)
     if not sd.dropped.empty:

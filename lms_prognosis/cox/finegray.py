@@ -25,6 +25,7 @@ from lms_prognosis._survdata import survival_data
 from lms_prognosis._survfit import CONF_TYPES, conf_int
 from lms_prognosis.cox import _finegray as _fg
 from lms_prognosis.cox.design import Design, design_matrix, strata_keys, strata_order
+from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning
 
 __all__ = ["fit_fine_gray", "FineGrayResult"]
@@ -299,8 +300,9 @@ def fit_fine_gray(
 
     Parameters
     ----------
-    df : DataFrame or Cohort
-        One row per patient.
+    df : DataFrame, Cohort or Imputed
+        One row per patient; an ``Imputed`` (``lp.impute(...)``) gives the fits on its m data
+        sets pooled by Rubin's rules (a ``PooledResult``).
     covariates : str or list of str
         Columns coded as :func:`~lms_prognosis.fit_cox` codes them: numbers as they are,
         booleans True vs False, categories with treatment contrasts (first level the
@@ -384,6 +386,9 @@ def fit_fine_gray(
     die of the cause: its subdistribution HR (1.00) is below the cause-specific HR of
     :func:`~lms_prognosis.fit_cause_specific` (1.02).
     """
+    if is_imputed(df):  # lp.impute(...): one fit per completed data set, pooled (cox/pool.py)
+        kw = dict(time=time, event=event, cause=cause, cens_strata=cens_strata)
+        return pool_imputed(df, fit_fine_gray, covariates, conf_level=conf_level, **kw)
     covs = _as_list(covariates)
     cstrata = _as_list(cens_strata) or None
     if cause not in (1, 2):

@@ -241,6 +241,8 @@ def _coef_table(fit: Any, i: int) -> pd.DataFrame:
         )
     out = table[["term", "coef", "se"]].copy()
     out["covariate"] = table["covariate"] if "covariate" in table else table["term"]
+    if "cause" in table:  # one model per cause: each cause's coefficients are their own terms
+        out["term"] = "cause " + table["cause"].astype(str) + ": " + table["term"].astype(str)
     if "robust_se" in table:  # mice pools robust SEs when a fit has them
         out["se"] = table["robust_se"]
     return out

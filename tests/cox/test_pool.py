@@ -164,3 +164,20 @@ def test_predict_survival_averages_over_imputations_of_a_patients_missing_covari
     hi = np.mean([f.predict_survival(dip, [60])["surv"].iloc[0] for f in fit.fits])
     miss = out.loc[out["patient"] == "missing", "surv"].iloc[0]
     assert lo - 1e-9 <= miss <= hi + 1e-9
+
+
+def test_fine_gray_and_cause_specific_accept_an_imputed_cohort() -> None:
+    """Issue 15: every fitting function takes an Imputed and returns the pooled result."""
+    import lms_prognosis as lp
+
+    cohort = lp.simulate_cohort(500, seed=21, competing_risks=True, missing={"aneuploidy": 0.4})
+    covs = ["age", "grade", "aneuploidy"]
+    imp = lp.impute(cohort, m=3, seed=2, covariates=covs)
+    fg = lp.fit_fine_gray(imp, covs)
+    by_hand = lp.pool([lp.fit_fine_gray(d, covs) for d in imp.datasets])
+    pd.testing.assert_frame_equal(fg.hazard_ratios, by_hand.hazard_ratios)
+    assert fg.n == imp.n and fg.m == 3
+    cs = lp.fit_cause_specific(imp, covs)
+    terms = cs.hazard_ratios["term"].tolist()
+    assert "cause 1: aneuploidy" in terms and "cause 2: age" in terms
+    assert len(terms) == len(set(terms)) == 2 * 4
