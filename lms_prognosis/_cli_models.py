@@ -339,7 +339,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
     print(
         f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "
-        f"{len(cohort.data)} patients, {cohort.n_excluded} row(s) excluded)"
+        f"{len(cohort.data)} patient(s), {cohort.n_excluded} row(s) excluded)"
     )
     print(f"{len(rep.files)} files written to {rep.out_dir} in {sum(rep.timings.values()):.1f} s")
     print(f"  {rep.html}\n  {rep.pdf}\n  {rep.manifest}")

@@ -165,14 +165,14 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     u = np.concatenate([np.zeros(p), u2])
 
     terms = fit._term_columns  # list of (term name, column indices)
-    rows = []
-    for name, cols in terms:
-        kk = np.concatenate([np.arange(p), p + np.asarray(cols)])
-        uu = u[kk]
-        chisq = float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu))
-        rows.append((name, chisq, len(cols)))
-    chisq = float(u @ np.linalg.solve(imat, u))
-    rows.append(("GLOBAL", chisq, p))
+    try:
+        rows = _term_rows(u, imat, terms, p)
+    except np.linalg.LinAlgError as exc:
+        raise CoxError(
+            f"the proportional-hazards test cannot be computed: its information matrix is "
+            f"singular ({fit.n_events} event(s) for {p} coefficient(s)); it needs more events "
+            f"than coefficients, with the covariates varying among them"
+        ) from exc
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
     table["p"] = stats.chi2.sf(table["chisq"], table["df"])
 
@@ -190,6 +190,20 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
         }
     )
     return PHTest(table=table, residuals=long, transform=transform)
+
+
+def _term_rows(
+    u: np.ndarray, imat: np.ndarray, terms: list[tuple[str, list[int]]], p: int
+) -> list[tuple[str, float, int]]:
+    """The score test of each term (with the time-transform columns), then GLOBAL."""
+    rows = []
+    for name, cols in terms:
+        kk = np.concatenate([np.arange(p), p + np.asarray(cols)])
+        uu = u[kk]
+        chisq = float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu))
+        rows.append((name, chisq, len(cols)))
+    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    return rows
 
 
 def _scaled_residuals(

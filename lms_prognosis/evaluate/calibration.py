@@ -337,7 +337,7 @@ def calibration(
     diff = np.abs(obs - p_pred)
     s_all, _, lo_all, hi_all = km_at(t, ev, time_point, conf_level)
     expected = float(p_pred.mean())
-    oe = (1.0 - s_all) / expected
+    ratio = (lambda x: x / expected) if expected > 0 else (lambda x: float("nan"))  # O/E NA
     slope = calibration_slope(t, ev, lp, conf_level=conf_level)
     patients = pd.DataFrame(
         {"predicted": p_pred, "observed": obs, "linear_predictor": lp}, index=sd.index
@@ -350,8 +350,8 @@ def calibration(
         e50=float(np.median(diff)),
         e90=float(np.quantile(diff, 0.9)),
         emax=float(diff.max()),
-        oe=float(oe),
-        oe_ci=(float((1.0 - hi_all) / expected), float((1.0 - lo_all) / expected)),
+        oe=float(ratio(1.0 - s_all)),
+        oe_ci=(float(ratio(1.0 - hi_all)), float(ratio(1.0 - lo_all))),
         slope=slope.slope,
         slope_se=slope.se,
         slope_ci=(slope.lower, slope.upper),
