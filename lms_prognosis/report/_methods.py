@@ -197,7 +197,7 @@ def methods_section(ctx: Context) -> Section:
             + (", and standardised differences as Yang and Dalton." if "smd" in done else ".")
         )
     parts.append(
-        f"Every estimate was checked against {R_REFERENCE} (reference fixtures in the "
+        f"The methods were tested against {R_REFERENCE} (reference fixtures in the "
         "package's tests)."
     )
     skipped = ctx.results.get("errors", {})

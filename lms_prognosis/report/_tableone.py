@@ -312,7 +312,7 @@ def table_one(
         make = _continuous_rows if cont else _categorical_rows
         new, test, smd = make(s, label, groups, digits)
         n_missing = int(s.isna().sum())
-        new[0]["Missing"] = str(n_missing) if n_missing else ""
+        new[0]["Missing"] = str(n_missing)  # 0, not blank: "none missing" is information
         if groups.tests:
             new[0]["p"] = format_p(test.p, prefix=False) if np.isfinite(test.p) else ""
             new[0]["test"] = test.test
