@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_ci, format_number
@@ -67,3 +68,34 @@ def surv_cell(s: Any, lo: Any, hi: Any) -> str:
     if s is None or pd.isna(s):
         return ""
     return f"{format_number(float(s))} {format_ci(float(lo), float(hi))}"
+
+
+_HUNDREDTHS = np.array([f"{k / 100:.2f}" for k in range(101)], dtype=object)
+
+
+def _hundredths(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(k, exact): ``x`` rounded to hundredths as an integer 0..100, and where ``f"{x:.2f}"``
+    is certainly ``_HUNDREDTHS[k]`` (not missing, inside [0, 1], not within 1e-6 of a tie)."""
+    scaled = x * 100.0
+    with np.errstate(invalid="ignore"):
+        k = np.rint(scaled)
+        exact = ~np.signbit(x) & (x <= 1) & (np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) > 1e-6)
+    return np.where(exact, k, 0).astype(np.int64), exact
+
+
+def surv_cells(s: Any, lo: Any, hi: Any) -> list[str]:
+    """:func:`surv_cell` for whole columns: the same strings, built without a loop in Python
+    for the probabilities in [0, 1] (a cell near a rounding tie takes the scalar path).
+
+    Examples
+    --------
+    >>> surv_cells([0.8449, float("nan")], [0.80, 0.1], [0.885, 0.2])
+    ['0.84 (0.80–0.89)', '']
+    """
+    arrays = [np.asarray(v, dtype=float) for v in (s, lo, hi)]
+    (ks, es), (kl, el), (kh, eh) = (_hundredths(a) for a in arrays)
+    fast = es & el & eh
+    out = _HUNDREDTHS[ks] + " (" + _HUNDREDTHS[kl] + "\u2013" + _HUNDREDTHS[kh] + ")"
+    for i in np.flatnonzero(~fast):
+        out[i] = surv_cell(arrays[0][i], arrays[1][i], arrays[2][i])
+    return list(out)

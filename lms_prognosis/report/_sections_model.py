@@ -22,7 +22,7 @@ from lms_prognosis.evaluate import calibration, external_validation
 from lms_prognosis.exceptions import CoxError, LMSPrognosisError, ReportError
 from lms_prognosis.literature import published_model
 from lms_prognosis.plotting import plot_calibration, plot_forest, plot_schoenfeld
-from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cell
+from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cells
 from lms_prognosis.report._document import Paragraph, Section, Table
 from lms_prognosis.report._factors import REPORT_FACTORS
 from lms_prognosis.report.tables import HRTableResult, hr_table
@@ -330,12 +330,9 @@ def section_risk(ctx: Context) -> Section:
     shown = pd.DataFrame({"patient": wide["patient_id"].astype(str)})
     for t in tp:
         m = months(t)
-        shown[f"S({m} mo) (95% CI)"] = [
-            surv_cell(s, lo, hi)
-            for s, lo, hi in zip(
-                wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"], strict=True
-            )
-        ]
+        shown[f"S({m} mo) (95% CI)"] = surv_cells(
+            wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"]
+        )
     sec = Section("risk", "Per-patient risk")
     sec.add(
         Paragraph(
