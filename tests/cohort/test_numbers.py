@@ -36,7 +36,8 @@ def test_fast_path_is_the_regular_expression(convention: str) -> None:
 @pytest.mark.parametrize("convention", ["point", "comma"])
 def test_random_plain_numbers(convention: str) -> None:
     rng = np.random.default_rng(7)
-    cells = [f"{x:.{d}f}" for x, d in zip(rng.exponential(900, 3000), rng.integers(0, 5, 3000))]
+    values, digits = rng.exponential(900, 3000), rng.integers(0, 5, 3000)
+    cells = [f"{x:.{d}f}" for x, d in zip(values, digits, strict=True)]
     got = read_numbers(pd.Series(cells, dtype=object), "time", convention)
     want = _plain_by_regex(cells, convention)
     fast = ~np.isnan(want)
