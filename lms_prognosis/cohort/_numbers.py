@@ -266,7 +266,8 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.to_numpy(dtype=float, na_value=np.nan)
         return Numbers(values, np.isnan(values), np.isinf(values), why, unit, note)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, found = pd.factorize(s, use_na_sentinel=True)
+    uniques = np.asarray(found, dtype=object)
     plain = _plain(uniques, convention)
     k = len(uniques)
     # one slot per unique cell plus the NA slot (code -1 indexes the last)

@@ -77,14 +77,14 @@ def frozen_layout(figure: Figure, dpi: float) -> Iterator[None]:
 def _dense(artist: Any) -> bool:
     """More marks than DENSE_MARKS or more vertices than DENSE_VERTICES."""
     if isinstance(artist, Line2D):
-        n = len(artist.get_xydata())
+        n = len(np.asarray(artist.get_xydata()))
         marked = artist.get_marker() not in (None, "", " ", "None", "none")
         return (marked and n > DENSE_MARKS) or n > DENSE_VERTICES
     if isinstance(artist, Collection):
         offsets = artist.get_offsets()
-        marks = len(offsets) if offsets is not None else 0
+        marks = len(np.asarray(offsets)) if offsets is not None else 0
         paths = artist.get_paths() or []
-        vertices = sum(len(p.vertices) for p in paths)
+        vertices = sum(int(np.asarray(p.vertices).shape[0]) for p in paths)
         return max(marks, len(paths)) > DENSE_MARKS or vertices > DENSE_VERTICES
     return False
 
@@ -128,7 +128,7 @@ def _base_glyphs(fontfile: Any) -> set[int]:
 
 
 def _shared(original: Any, pdfps: Any) -> Any:
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     def get_glyphs_subset(fontfile: Any, glyphs: Any) -> Any:
         key = (str(fontfile), int(getattr(fontfile, "face_index", 0)))
