@@ -55,8 +55,10 @@ print(json.dumps({"wall": time.perf_counter() - t, "cpu": time.process_time() - 
 
 def _run(tree: Path, code: str, arg: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "MPLBACKEND": "Agg"}
-    out = subprocess.run([sys.executable, "-c", code, arg], env=env, capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as cwd:  # not the checkout: "-c" puts cwd on sys.path
+        code = f"import lms_prognosis; assert lms_prognosis.__file__.startswith({str(tree)!r})\n{code}"
+        out = subprocess.run([sys.executable, "-c", code, arg], env=env, capture_output=True,
+                             text=True, check=True, cwd=cwd)  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
