@@ -94,6 +94,18 @@ class Numbers:
     note: np.ndarray
 
 
+def _holding(cells: np.ndarray, mark: str) -> np.ndarray:
+    """The text cells that contain ``mark``, in their order."""
+    if not len(cells):
+        return cells
+    chars = cells.astype("U")
+    width = chars.dtype.itemsize // 4
+    if width == 0:
+        return cells[:0]
+    code = chars.view(np.uint32).reshape(len(cells), width)
+    return cells[(code == ord(mark)).any(axis=1)]
+
+
 def number_convention(columns: list[pd.Series], default: str) -> str:
     """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns``.
 
@@ -108,10 +120,12 @@ def number_convention(columns: list[pd.Series], default: str) -> str:
     for s in columns:
         if pd.api.types.is_numeric_dtype(s.dtype):
             continue
-        cells = [u for u in pd.unique(s.dropna()) if isinstance(u, str)]
-        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one
-        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in cells if "," in u)
-        point = point or any(_POINT_RE.match(_bare(u)) for u in cells if "." in u)
+        cells = np.asarray(pd.unique(s.dropna()), dtype=object)
+        cells = cells[np.fromiter((type(u) is str for u in cells), bool, len(cells))]
+        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one;
+        # the cells holding the mark are found on the character matrix, not one by one
+        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in _holding(cells, ","))
+        point = point or any(_POINT_RE.match(_bare(u)) for u in _holding(cells, "."))
         if comma and point:
             return "mixed"
     return "comma" if comma else "point" if point else default
