@@ -221,6 +221,29 @@ def table(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def markdown(out: pd.DataFrame) -> str:
+    """The table one row per task: our time, each peer's, and our ratio to the fastest peer."""
+    tools = [OURS, "lifelines", "scikit-survival", "pandas.read_csv"]
+    r_tools = sorted(t for t in out["tool"].unique() if str(t).startswith("R "))
+    head = ["task", *tools[:3], "R", "ratio to fastest peer"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for task, g in out.groupby("task", observed=True, sort=True):
+        by = dict(zip(g["tool"], g["seconds"], strict=True))
+        cells = [str(task)]
+        for t in tools[:3]:
+            v = by.get(t)
+            if t == "lifelines" and v is None and "pandas.read_csv" in by:
+                v, t = by["pandas.read_csv"], "pandas.read_csv"
+            cells.append("" if v is None else f"{v:.3g} s" + (" (pandas.read_csv)" if
+                         t == "pandas.read_csv" else ""))  # fmt: skip
+        rs = [(by[t], t) for t in r_tools if t in by]
+        cells.append("; ".join(f"{v:.3g} s ({t[2:]})" for v, t in sorted(rs)))
+        ratio = g.loc[g["tool"] == OURS, "ratio"]
+        cells.append("" if ratio.empty or pd.isna(ratio.iloc[0]) else f"{ratio.iloc[0]:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -266,6 +289,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out.insert(0, "n", a.n)
     a.csv.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(a.csv, index=False)
+    a.csv.with_suffix(".md").write_text(
+        f"n = {a.n:,}, median of {a.repeat}, validate B = {a.boot}; {where}\n\n"
+        + markdown(out) + "\n", encoding="utf-8")  # fmt: skip
     with pd.option_context("display.width", 120, "display.max_rows", 200):
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\nwritten {a.csv} ({time.perf_counter() - start:.0f} s in all); machine: {where}")
