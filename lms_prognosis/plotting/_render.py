@@ -58,11 +58,14 @@ def frozen_layout(figure: Figure, dpi: float) -> Iterator[None]:
         yield
         return
     old_dpi = figure.get_dpi()
-    figure.set_dpi(dpi)
+    # as savefig does: the dpi changes for the layout only, without resizing a GUI window
+    private = getattr(figure, "_set_dpi", None)
+    set_dpi = (lambda v: private(v, forward=False)) if private else figure.set_dpi
+    set_dpi(dpi)
     try:
         engine.execute(figure)  # what Figure.draw does first; no dry draw of the artists
     finally:
-        figure.set_dpi(old_dpi)
+        set_dpi(old_dpi)
     figure.set_layout_engine(None)  # no engine: savefig skips its own layout and dry draw
     if figure.get_layout_engine() is not None:  # rcParams force one: leave the figure alone
         figure.set_layout_engine(engine)
