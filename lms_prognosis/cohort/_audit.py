@@ -65,6 +65,7 @@ def build_audit(
     skip = empty | repeated
     excluded = skip.copy()
     parts = [_whole_rows(rows, empty, _v.EMPTY_ROW), _whole_rows(rows, repeated, REPEATED_HEADER)]
+    id_text: np.ndarray | None = None  # the ids as shown, made once for every problem
     for p in problems:
         pos = p.positions
         keep = ~skip[pos]  # a row that is not a record is reported once, as what it is
@@ -79,11 +80,13 @@ def build_audit(
         )
         if p.action == _v.EXCLUDED:
             excluded[pos] = True
+        if id_text is None:
+            id_text = np.asarray(_ids(ids), dtype=object)
         parts.append(
             pd.DataFrame(
                 {
                     "row": rows[pos],
-                    "patient_id": _ids(ids[pos]),
+                    "patient_id": id_text[pos],
                     "column": p.column,
                     "value": shown,
                     "action": p.action,

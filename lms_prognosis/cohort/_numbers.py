@@ -94,6 +94,18 @@ class Numbers:
     note: np.ndarray
 
 
+def _holding(cells: np.ndarray, mark: str) -> np.ndarray:
+    """The text cells that contain ``mark``, in their order."""
+    if not len(cells):
+        return cells
+    chars = cells.astype("U")
+    width = chars.dtype.itemsize // 4
+    if width == 0:
+        return cells[:0]
+    code = chars.view(np.uint32).reshape(len(cells), width)
+    return cells[(code == ord(mark)).any(axis=1)]
+
+
 def number_convention(columns: list[pd.Series], default: str) -> str:
     """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns``.
 
@@ -108,10 +120,12 @@ def number_convention(columns: list[pd.Series], default: str) -> str:
     for s in columns:
         if pd.api.types.is_numeric_dtype(s.dtype):
             continue
-        cells = [u for u in pd.unique(s.dropna()) if isinstance(u, str)]
-        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one
-        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in cells if "," in u)
-        point = point or any(_POINT_RE.match(_bare(u)) for u in cells if "." in u)
+        cells = np.asarray(pd.unique(s.dropna()), dtype=object)
+        cells = cells[np.fromiter((type(u) is str for u in cells), bool, len(cells))]
+        # any() stops at the first piece of evidence: a column of 100,000 decimals costs one;
+        # the cells holding the mark are found on the character matrix, not one by one
+        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in _holding(cells, ","))
+        point = point or any(_POINT_RE.match(_bare(u)) for u in _holding(cells, "."))
         if comma and point:
             return "mixed"
     return "comma" if comma else "point" if point else default
@@ -180,18 +194,66 @@ def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
     return "ok", value * factor, name, f"unit converted: {text!r} read as {shown}"
 
 
+def _digits_only(text: np.ndarray, convention: str) -> np.ndarray:
+    """Where a cell is digits with at most one inner decimal point (``12``, ``12.5``), checked
+    on the characters as a matrix (no Python loop); a dot in one group of three digits
+    (``3.530``) only under the point convention. Cells that are not (signs, exponents,
+    spaces, other characters) are left to the regular expression."""
+    if not len(text):
+        return np.zeros(0, dtype=bool)
+    try:
+        chars = text.astype("U")
+    except (TypeError, ValueError):  # pragma: no cover - not strings
+        return np.zeros(len(text), dtype=bool)
+    width = chars.dtype.itemsize // 4
+    if width == 0:
+        return np.zeros(len(text), dtype=bool)
+    code = chars.view(np.uint32).reshape(len(text), width)
+    digit = (code >= 48) & (code <= 57)
+    dot = code == 46
+    length = (code != 0).sum(axis=1)
+    ok = (digit | dot | (code == 0)).all(axis=1) & (length > 0) & (dot.sum(axis=1) <= 1)
+    rows = np.arange(len(text))
+    ok &= digit[:, 0] & digit[rows, np.maximum(length - 1, 0)]
+    if convention != "point":  # 3.530: thousands or decimal? not plain
+        at = np.where(dot.any(axis=1), np.argmax(dot, axis=1), -1)
+        grouped = (at >= 1) & (at <= 3) & (length - at - 1 == 3) & (code[:, 0] != 48)
+        ok &= ~grouped
+    return ok
+
+
 def _plain(uniques: Any, convention: str) -> np.ndarray:
     """Values of the cells that are plain numbers (``12``, ``12.5``, ``1e3``), NaN elsewhere;
     a dot in one group of three digits (``3.530``) is plain only under the point convention."""
-    text = pd.Series(uniques, dtype=object).map(lambda u: u if isinstance(u, str) else "")
-    text = text.str.strip()
-    plain = text.str.fullmatch(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
-    if convention != "point":
-        plain &= ~text.str.fullmatch(r"[-+]?[1-9]\d{0,2}\.\d{3}")
-    out = np.full(len(text), np.nan)
-    if plain.any():
-        out[plain.to_numpy()] = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype=float)
+    values = np.asarray(uniques, dtype=object)
+    is_str = np.fromiter((isinstance(u, str) for u in values), bool, len(values))
+    out = np.full(len(values), np.nan)
+    strings = np.flatnonzero(is_str)
+    text = values[strings]
+    fast = _digits_only(text, convention)
+    if fast.any():
+        out[strings[fast]] = text[fast].astype("U").astype(float)
+    rest = strings[~fast]
+    if len(rest):  # signs, exponents, spaces around: the regular expression decides
+        other = pd.Series(values[rest], dtype=object).str.strip()
+        plain = other.str.fullmatch(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?").to_numpy(dtype=bool)
+        if convention != "point":
+            plain &= ~other.str.fullmatch(r"[-+]?[1-9]\d{0,2}\.\d{3}").to_numpy(dtype=bool)
+        if plain.any():
+            out[rest[plain]] = pd.to_numeric(other[plain], errors="coerce").to_numpy(dtype=float)
     return out
+
+
+def _slow(u: Any, what: str, convention: str) -> tuple[str, float, str, str]:
+    """One cell that is not a plain number: (status, value, unit written, note or reason)."""
+    if isinstance(u, dt.date | pd.Timestamp):
+        return "bad", np.nan, "", A_DATE
+    if isinstance(u, bool | np.bool_):
+        return "bad", np.nan, "", ""
+    if isinstance(u, int | float | np.number):
+        x = float(u)
+        return ("ok" if np.isfinite(x) else "bad", x, "", "")
+    return _one(str(u), what, convention)
 
 
 def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
@@ -218,26 +280,25 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.to_numpy(dtype=float, na_value=np.nan)
         return Numbers(values, np.isnan(values), np.isinf(values), why, unit, note)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, found = pd.factorize(s, use_na_sentinel=True)
+    uniques = np.asarray(found, dtype=object)
     plain = _plain(uniques, convention)
-    table = []
-    for u, fast in zip(uniques, plain, strict=True):
-        if not np.isnan(fast):
-            table.append(("ok", fast, "", "") if np.isfinite(fast) else ("bad", np.nan, "", ""))
-        elif isinstance(u, dt.date | pd.Timestamp):
-            table.append(("bad", np.nan, "", A_DATE))
-        elif isinstance(u, bool | np.bool_):
-            table.append(("bad", np.nan, "", ""))
-        elif isinstance(u, int | float | np.number):
-            x = float(u)
-            table.append(("ok" if np.isfinite(x) else "bad", x, "", ""))
-        else:
-            table.append(_one(str(u), what, convention))
-    table.append(("missing", np.nan, "", ""))  # the NA slot
-    status = np.array([t[0] for t in table], dtype=object)[codes]
-    values = np.array([t[1] for t in table], dtype=float)[codes]
-    unit = np.array([t[2] for t in table], dtype=object)[codes]
-    text = np.array([t[3] for t in table], dtype=object)[codes]
+    k = len(uniques)
+    # one slot per unique cell plus the NA slot (code -1 indexes the last)
+    status_u = np.full(k + 1, "missing", dtype=object)
+    values_u = np.full(k + 1, np.nan)
+    unit_u = np.full(k + 1, "", dtype=object)
+    text_u = np.full(k + 1, "", dtype=object)
+    fast = ~np.isnan(plain)
+    values_u[:k][fast] = plain[fast]
+    status_u[:k][fast] = np.where(np.isfinite(plain[fast]), "ok", "bad")
+    values_u[:k][fast & ~np.isfinite(plain)] = np.nan
+    for i in np.flatnonzero(~fast):  # only the cells that are not plain numbers
+        status_u[i], values_u[i], unit_u[i], text_u[i] = _slow(uniques[i], what, convention)
+    status = status_u[codes]
+    values = values_u[codes]
+    unit = unit_u[codes]
+    text = text_u[codes]
     missing = status == "missing"
     bad = status == "bad"
     why = np.where(bad, text, "").astype(object)

@@ -147,9 +147,9 @@ def read_time(
     by_unit = ok & ~written & (unit != "months")
     how = np.full(len(months), "", dtype=object)
     if by_unit.any():
-        how[by_unit] = [
-            f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})" for u in unit[by_unit]
-        ]
+        said = {u: f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})"
+                for u in pd.unique(unit[by_unit])}  # fmt: skip
+        how[by_unit] = pd.Series(unit[by_unit], dtype=object).map(said).to_numpy(dtype=object)
         if UNIT_COLUMN in plan.source:
             how[by_unit] = how[by_unit] + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
     both = (num.note != "") & (how != "")

@@ -190,14 +190,17 @@ def raw_text(values: pd.Series) -> list[str]:
     >>> raw_text(pd.Series([12.0, None, "G2", 1.5]))
     ['12', '', 'G2', '1.5']
     """
-    out = []
-    for v in values.tolist():
+    cells = values.tolist()
+    out = list(cells)
+    # text cells are shown as they are; only the others need the rules below
+    for i in [i for i, v in enumerate(cells) if type(v) is not str]:
+        v = cells[i]
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append("")
+            out[i] = ""
         elif isinstance(v, float) and v.is_integer():
-            out.append(str(int(v)))
+            out[i] = str(int(v))
         else:
-            out.append(str(v))
+            out[i] = str(v)
     return out
 
 

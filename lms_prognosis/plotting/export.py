@@ -28,6 +28,12 @@ from matplotlib.figure import Figure
 from lms_prognosis._provenance import provenance as _provenance_record
 from lms_prognosis._version import __version__
 from lms_prognosis.exceptions import ExportError
+from lms_prognosis.plotting._render import (
+    frozen_layout,
+    raster_dpi,
+    rasterized_dense,
+    shared_font_subsets,
+)
 from lms_prognosis.plotting._result import as_figure
 from lms_prognosis.plotting.style import MM_PER_INCH, get_preset
 
@@ -140,6 +146,12 @@ def save_figure(
     TIFF files are written by Pillow as RGB with LZW compression and the dpi tag set. PDF
     text is embedded as TrueType (``pdf.fonttype = 42``) so it stays editable.
 
+    The figure is laid out once for all formats. In PDF and SVG, text, axes and sparse layers
+    are vector; a line or collection with more than 5,000 points (a scatter of 100,000
+    residuals) is rasterised at ``dpi`` (at least 300), so the file's size and writing time
+    follow its pixels, not the number of patients. PDFs written in one process share one
+    font subset per font (computed once; each file still embeds it).
+
     Examples
     --------
     >>> import tempfile, matplotlib.pyplot as plt
@@ -171,7 +183,11 @@ def save_figure(
         figure.set_size_inches(width, width * old_size[1] / old_size[0])
     written: list[Path] = []
     try:
-        with mpl.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+        with (
+            mpl.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}),
+            frozen_layout(figure, res),
+            shared_font_subsets(),
+        ):
             for target, fmt in targets:
                 _write(figure, target, fmt, res, prov, software, title)
                 written.append(target)
@@ -192,7 +208,8 @@ def _write(
     meta: dict[str, Any]
     if fmt == "pdf":
         meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov), "Creator": software}
-        figure.savefig(target, format="pdf", metadata=meta)
+        with rasterized_dense(figure):
+            figure.savefig(target, format="pdf", metadata=meta, dpi=raster_dpi(dpi))
     elif fmt == "svg":
         meta = {
             "Title": title,
@@ -200,7 +217,8 @@ def _write(
             "Creator": software,
             "Keywords": ["lms_prognosis", _keywords(prov)],
         }
-        figure.savefig(target, format="svg", metadata=meta)
+        with rasterized_dense(figure):
+            figure.savefig(target, format="svg", metadata=meta, dpi=raster_dpi(dpi))
     elif fmt == "png":
         meta = {"Title": title, "Software": software, "Description": prov, "lms_prognosis": prov}
         figure.savefig(target, format="png", dpi=dpi, metadata=meta)

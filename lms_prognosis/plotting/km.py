@@ -329,6 +329,43 @@ def plot_km(
     )
 
 
+#: dense layers are thinned to this resolution of the figure (design value: finer than any
+#: journal asks, 600 dpi, so the thinning cannot be seen even when the PDF is zoomed)
+THIN_DPI = 600
+
+
+def _thin_index(t: np.ndarray, ys: Sequence[np.ndarray], width: float, cells: int) -> np.ndarray:
+    """Indices of the step points to draw: in each of ``cells`` columns of ``[0, width]``, the
+    first and last point and where each of ``ys`` is lowest and highest (``t`` ascending).
+
+    Two points in one column are drawn within one column of each other, so a staircase of
+    100,000 steps and its thinned copy look the same at the resolution; nothing changes
+    when there are fewer than two points per column.
+    """
+    n = len(t)
+    if n <= 2 * cells or width <= 0:
+        return np.arange(n)
+    col = np.floor(t * (cells / width)).astype(np.int64)
+    first = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    last = np.r_[first[1:], n] - 1
+    keep = [first, last]
+    for y in ys:
+        order = np.lexsort((y, col))  # within each column, lowest y first
+        cfirst = np.flatnonzero(np.r_[True, col[order][1:] != col[order][:-1]])
+        keep += [order[cfirst], order[np.r_[cfirst[1:], n] - 1]]
+    return np.unique(np.concatenate(keep))
+
+
+def _thin_marks(t: np.ndarray, s: np.ndarray, width: float, cells: tuple[int, int]) -> np.ndarray:
+    """Indices of the censor marks to draw: one per output cell (marks on one cell coincide)."""
+    if len(t) <= 2 * cells[0] or width <= 0:
+        return np.arange(len(t))
+    cx = np.floor(t * (cells[0] / width)).astype(np.int64)
+    cy = np.round(s * cells[1]).astype(np.int64)
+    _, idx = np.unique(cx * (cells[1] + 1) + cy, return_index=True)
+    return np.sort(idx)
+
+
 def _draw_curves(
     ax: Axes,
     km: Any,
@@ -340,17 +377,26 @@ def _draw_curves(
     alpha: float,
 ) -> None:
     tab = km.table
+    size = root_figure(ax.figure).get_size_inches()
+    cells = (int(size[0] * THIN_DPI), int(size[1] * THIN_DPI))
+    width = float(np.nanmax(tab["time"])) if len(tab) else 0.0
     for g in groups:
         sub = tab[tab["group"] == g].sort_values("time", kind="stable")
         t = np.r_[0.0, sub["time"].to_numpy(float)]
         s = np.r_[1.0, sub["surv"].to_numpy(float)]
-        ax.step(t, s, where="post", color=colours[g], label=names[g], zorder=3)
+        lo = np.r_[1.0, sub["lower"].to_numpy(float)]
+        hi = np.r_[1.0, sub["upper"].to_numpy(float)]
+        keep = _thin_index(t, [s, lo, hi] if ci else [s], width, cells[0])
+        ax.step(t[keep], s[keep], where="post", color=colours[g], label=names[g], zorder=3)
         if ci:
-            lo = np.r_[1.0, sub["lower"].to_numpy(float)]
-            hi = np.r_[1.0, sub["upper"].to_numpy(float)]
-            ax.fill_between(t, lo, hi, step="post", color=colours[g], alpha=alpha, lw=0, zorder=2)
+            ax.fill_between(
+                t[keep], lo[keep], hi[keep], step="post", color=colours[g], alpha=alpha, lw=0,
+                zorder=2,
+            )  # fmt: skip
         if censor_marks:
             c = sub[sub["n_censor"] > 0]
+            ct, cs = c["time"].to_numpy(float), c["surv"].to_numpy(float)
+            marks = _thin_marks(ct, cs, width, cells)
             # marks scale with the font, so journal presets (7 pt) get finer marks
             ms = (
                 0.5
@@ -359,8 +405,8 @@ def _draw_curves(
                 ).get_size_in_points()
             )
             ax.plot(
-                c["time"],
-                c["surv"],
+                ct[marks],
+                cs[marks],
                 ls="none",
                 marker="|",
                 ms=ms,

@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._format import format_ci, format_hr, format_number, format_p
+from lms_prognosis._format import format_hr, format_number, format_p
 from lms_prognosis.cox.fit import CoxResult, fit_cox
 from lms_prognosis.evaluate import calibration, external_validation
 from lms_prognosis.exceptions import CoxError, LMSPrognosisError, ReportError
 from lms_prognosis.literature import published_model
 from lms_prognosis.literature.evidence import CI_LEGEND, MARKERS_LEGEND
 from lms_prognosis.plotting import plot_calibration, plot_forest, plot_schoenfeld
-from lms_prognosis.report._context import FACTOR_LABELS, Context, months
+from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cells
 from lms_prognosis.report._document import Paragraph, Section, Table
 from lms_prognosis.report._factors import REPORT_FACTORS
 from lms_prognosis.report.tables import HRTableResult, hr_table
@@ -438,13 +438,6 @@ def risk_provenance(ctx: Context) -> dict[str, str]:
     }
 
 
-def _surv_cell(s: Any, lo: Any, hi: Any) -> str:
-    """Survival and its CI to 3 decimals (the CSV keeps full precision)."""
-    if s is None or pd.isna(s):
-        return ""
-    return f"{format_number(float(s), 3)} {format_ci(float(lo), float(hi), 3)}"
-
-
 def section_risk(ctx: Context) -> Section:
     """Per-patient predicted survival from the Cox model fitted to this cohort (never from
     design values) at the time points, with its provenance (+ CSV at full precision)."""
@@ -456,12 +449,9 @@ def section_risk(ctx: Context) -> Section:
     shown = pd.DataFrame({"patient": wide["patient_id"].astype(str)})
     for t in tp:
         m = months(t)
-        shown[f"S({m} mo) (95% CI)"] = [
-            _surv_cell(s, lo, hi)
-            for s, lo, hi in zip(
-                wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"], strict=True
-            )
-        ]
+        shown[f"S({m} mo) (95% CI)"] = surv_cells(  # 3 decimals (the CSV keeps all)
+            wide[f"surv_{m}m"], wide[f"lower_{m}m"], wide[f"upper_{m}m"], digits=3
+        )
     sec = Section("risk", "Per-patient risk")
     sec.add(
         Paragraph(
