@@ -28,6 +28,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from lms_prognosis._concordance import SQRT_MAX, dominance_sums, harrell_c, harrell_c_batch
+from lms_prognosis._parallel import run_tasks
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
 from lms_prognosis.cox.slope import calibration_slope
@@ -275,11 +276,28 @@ def _n_workers(n_jobs: int | None, work: int) -> int:
     return 1 if work < PARALLEL_MIN_WORK else n  # start-up would cost more than it saves
 
 
+def _chunk_task(task: tuple[dict[str, Any], list[np.random.SeedSequence]]) -> Any:
+    """One chunk of replicates (a task for the shared runner)."""
+    return run_chunk(*task)
+
+
 def dispatch(
-    job: dict[str, Any], children: list[np.random.SeedSequence], n_jobs: int | None, progress: bool
+    job: dict[str, Any],
+    children: list[np.random.SeedSequence],
+    n_jobs: int | None,
+    progress: bool,
+    backend: str | None = None,
 ) -> list[Any]:
-    """Run the replicates in-process or on joblib workers (same result for any n_jobs)."""
+    """Run the replicates in-process, on joblib workers or on a Dask cluster (same result
+    for any n_jobs or backend: every replicate has its own seed)."""
     B = len(children)
+    if backend == "dask":
+        bounds = np.linspace(0, B, min(B, 40) + 1).astype(int).tolist()
+        tasks = [(job, children[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        done = run_tasks(_chunk_task, tasks, backend="dask", progress=progress, desc="bootstrap")
+        return [r for chunk in done for r in chunk]
+    if backend not in (None, "loky"):
+        raise LMSPrognosisError(f"backend must be None, 'loky' or 'dask', got {backend!r}")
     workers = _n_workers(n_jobs, job["n"] * B)
     if workers == 1:
         step = max(1, B // 20)

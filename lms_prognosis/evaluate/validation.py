@@ -119,6 +119,7 @@ def validate(
     event: str = "event",
     progress: bool = True,
     cause: int | None = None,
+    backend: str | None = None,
 ) -> ValidationResult:
     """Bootstrap optimism-corrected performance, as R ``rms::validate``.
 
@@ -162,6 +163,9 @@ def validate(
         a survival model).
     progress : bool
         Show a tqdm progress bar.
+    backend : {None, "loky", "dask"}
+        ``"dask"`` runs the replicates on the current ``dask.distributed`` cluster; each
+        replicate's seed is its own, so the result is the same as with any ``n_jobs``.
     cause : {1, 2}, optional
         Competing risks: the cause whose cumulative incidence is validated (default: a
         Fine-Gray model's own cause; 1 for cause-specific models).
@@ -234,7 +238,7 @@ def validate(
     """
     if n_bootstrap < 1:
         raise LMSPrognosisError("n_bootstrap must be >= 1")
-    args = (n_bootstrap, seed, n_jobs, metrics, time_point, time, event, progress, cause)
+    args = (n_bootstrap, seed, n_jobs, metrics, time_point, time, event, progress, cause, backend)
     if is_imputed(df):
         return _validate_imputed(fit_fn, df, args)
     return _validate_data(fit_fn, as_frame(df), *args)[0]
@@ -267,6 +271,7 @@ def _validate_data(
     event: str,
     progress: bool,
     cause: int | None,
+    backend: str | None = None,
 ) -> tuple[ValidationResult, float]:
     """:func:`validate` on one data set; also the IJ standard error of the apparent C."""
     job: dict[str, Any] = {"time_point": time_point}
@@ -298,7 +303,9 @@ def _validate_data(
         )
     children = np.random.SeedSequence(seed).spawn(n_bootstrap)
     want = job["want"]
-    table, reps, n_failed = summarise(want, apparent, dispatch(job, children, n_jobs, progress))
+    table, reps, n_failed = summarise(
+        want, apparent, dispatch(job, children, n_jobs, progress, backend)
+    )
     res = ValidationResult(
         table=table,
         replicates=reps,

@@ -120,3 +120,23 @@ def test_imputation_chains_on_dask_equal_the_chains_here() -> None:
     for a, b in zip(here.datasets, there.datasets, strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert here.datasets[0]["aneuploidy"].notna().all()
+
+
+def test_validate_and_power_on_dask_equal_the_results_here() -> None:
+    distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (in dev)")
+    df = lp.load_synthetic().data
+    covs = ["age", "grade", "vascular_invasion"]
+    here = lp.validate(covs, df, n_bootstrap=12, seed=4, progress=False)
+    power_here = lp.power_simulation(2.0, n_patients=[150], n_sim=4, n_jobs=1, progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        there = lp.validate(covs, df, n_bootstrap=12, seed=4, progress=False, backend="dask")
+        power_there = lp.power_simulation(
+            2.0, n_patients=[150], n_sim=4, progress=False, backend="dask"
+        )
+    pd.testing.assert_frame_equal(here.table, there.table)
+    pd.testing.assert_frame_equal(power_here, power_there)
