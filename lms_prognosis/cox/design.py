@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cox._cholesky import cholesky2
+from lms_prognosis.cox._design_stats import column_means, column_ranges
 from lms_prognosis.cox._terms import (
     Composite,
     composite,
@@ -406,13 +407,13 @@ def design_matrix(
         terms = build_terms(df, covs, df.columns, knot_data, stacklevel + 1)
         series = {v: df[v] for t in terms for v in t.variables}
     cols = design_columns(series, terms)
-    lo, hi, complete = _ranges(cols)
+    lo, hi, complete = column_ranges(cols)
     if drop_constant:
         terms, keep = _drop_constant(
             terms, lo, hi, int(len(df) if complete is None else complete.sum()), stacklevel + 1
         )
         cols, lo, hi = [cols[j] for j in keep], lo[keep], hi[keep]
-    center = _means(cols, complete)
+    center = column_means(cols, complete)
     if drop_collinear and len(cols) > 1:
         keep = aliased_keep(_centred_gram(cols, center, complete))
         if len(keep) < len(cols):
@@ -441,43 +442,6 @@ def _only_unit_values(c: np.ndarray, lo: float, hi: float, complete: np.ndarray 
         return False
     v = c if complete is None else c[complete]
     return bool(np.all((v == 0) | (v == 1) | (v == -1)))
-
-
-#: at most this many design cells are stacked into one array for the column statistics
-_STACK_CELLS = 1 << 18
-
-
-def _ranges(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Minimum and maximum of each column over the complete rows, and those rows (None: all).
-
-    A small design is stacked once so that each statistic is one call, not one per column
-    (the same values: the reductions are along each column either way).
-    """
-    if not cols:
-        return np.zeros(0), np.zeros(0), None
-    if len(cols) * cols[0].shape[0] <= _STACK_CELLS:
-        x = np.vstack(cols)
-        lo = x.min(axis=1)
-        if not np.isnan(lo).any():
-            return lo, x.max(axis=1), None
-        complete = ~np.isnan(x).any(axis=0)
-        kept = x[:, complete]
-        return kept.min(axis=1), kept.max(axis=1), complete
-    lo = np.array([c.min() for c in cols])
-    complete = None
-    if np.isnan(lo).any():  # NaN propagates in min: some row has a missing value
-        complete = ~np.logical_or.reduce([np.isnan(c) for c in cols])
-        lo = np.array([c[complete].min() for c in cols])
-    hi = np.array([(c if complete is None else c[complete]).max() for c in cols])
-    return lo, hi, complete
-
-
-def _means(cols: list[np.ndarray], complete: np.ndarray | None) -> np.ndarray:
-    """Mean of each column over the complete rows (one call for a small design)."""
-    if cols and len(cols) * cols[0].shape[0] <= _STACK_CELLS:
-        x = np.vstack(cols)
-        return (x if complete is None else x[:, complete]).mean(axis=1)
-    return np.array([(c if complete is None else c[complete]).mean() for c in cols])
 
 
 def _drop_constant(
