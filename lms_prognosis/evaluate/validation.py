@@ -432,5 +432,22 @@ def external_validation(
         recalibrated=recal,
         time_point=float(time_point),
         n=cal.n,
-        dropped=cal.dropped,
+        dropped=_with_population_reasons(cal.dropped, model, as_frame(cohort)),
     )
+
+
+def _with_population_reasons(dropped: pd.DataFrame, model: Any, frame: pd.DataFrame) -> Any:
+    """A patient the model does not score because it is outside its population is reported
+    with that reason (column, value, reason of the population check), not as a missing
+    prediction."""
+    population = getattr(model, "population", None)
+    if population is None or not hasattr(population, "check") or dropped.empty:
+        return dropped
+    problems, _ = population.check(frame, getattr(model, "name", "the model"))
+    why = {frame.index[p.position]: (p.column, p.value, p.reason) for p in problems}
+    out = dropped.astype({"column": object, "value": object, "reason": object})
+    hit = (out["column"] == "prediction") & out["row"].isin(list(why))
+    found = [why[r] for r in out.loc[hit, "row"]]
+    for j, name in enumerate(("column", "value", "reason")):
+        out.loc[hit, name] = [f[j] for f in found]
+    return out

@@ -130,3 +130,17 @@ def test_command_line_leaves_them_out_and_has_the_override(tmp_path: Path) -> No
     )
     assert run.returncode == 2 and "--allow-outside-population" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_external_validation_reports_the_population_reason() -> None:
+    cohort = lp.simulate_cohort(300, seed=5, profile="all_site")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        warnings.simplefilter("ignore", DataWarning)
+        ev = lp.external_validation(lp.published_model("gustafson1992"), cohort, time_point=36)
+    outside = ~cohort.data["site"].isin(["extremity", "trunk"])
+    assert ev.n == int((~outside).sum())
+    reasons = ev.dropped.set_index("row")["reason"]
+    assert set(reasons.index) == set(cohort.data.index[outside])
+    assert reasons.str.startswith("outside the model's population: gustafson1992").all()
+    assert set(ev.dropped["column"]) == {"site"}
