@@ -91,7 +91,7 @@ def _summary_frame(ctx: Context, fu: FollowUpResult) -> pd.DataFrame:
         ("Rows excluded", str(n_ex)),
         ("Patients analysed", str(len(d))),
         ("Events (endpoint)", str(int((event == 1).sum()))),
-        ("Competing events (counted as censored)", str(int((event >= 2).sum()))),
+        ("Competing events (censored in cause-specific analyses)", str(int((event >= 2).sum()))),
         ("Censored", str(int((event == 0).sum()))),
         (
             "Follow-up, months: median (95% CI), reverse Kaplan\u2013Meier",
