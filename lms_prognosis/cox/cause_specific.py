@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis._survfit import CONF_TYPES
+from lms_prognosis.cox._display import hr_display, newdata_frame
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.cox.result import CoxResult
@@ -243,7 +243,7 @@ class CauseSpecificResult(Result):
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
-        frame = _frame(newdata)
+        frame = newdata_frame(newdata)
         first = next(iter(self.models.values()))
         z = first._design.transform(frame) - first._design.center
         rows = []
@@ -310,19 +310,7 @@ class CauseSpecificResult(Result):
         return f, float(np.sqrt(np.sum(phi**2)))
 
     def _display_frame(self) -> pd.DataFrame:
-        hr = self.hazard_ratios
-        label = f"HR ({round(100 * self.conf_level)}% CI)"
-        return pd.DataFrame(
-            {
-                "cause": hr["cause"],
-                "term": hr["term"],
-                label: [
-                    format_hr(h, lo, up)
-                    for h, lo, up in zip(hr["hr"], hr["lower"], hr["upper"], strict=True)
-                ],
-                "p": [format_p(p) for p in hr["p"]],
-            }
-        )
+        return hr_display(self.hazard_ratios, self.conf_level, keys=("cause", "term"))
 
     def _heading(self) -> str:
         ev = ", ".join(f"cause {k}: {m.n_events} events" for k, m in self.models.items())
@@ -351,17 +339,6 @@ def _cif_interval(f: float, se: float, conf_type: str, level: float) -> tuple[fl
         return 1 / (1 + np.exp(-(lg - w))), 1 / (1 + np.exp(-(lg + w)))
     a, w = np.log(-np.log(f)), z * se / (f * np.log(f))
     return float(np.exp(-np.exp(a - w))), float(np.exp(-np.exp(a + w)))
-
-
-def _frame(newdata: Any) -> pd.DataFrame:
-    inner = getattr(newdata, "data", None)
-    if not isinstance(newdata, pd.DataFrame) and isinstance(inner, pd.DataFrame):
-        return inner
-    if not isinstance(newdata, pd.DataFrame):
-        raise CoxError(
-            f"newdata must be a pandas DataFrame or a Cohort, got {type(newdata).__name__}"
-        )
-    return newdata
 
 
 def fit_cause_specific(

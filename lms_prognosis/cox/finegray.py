@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._format import format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import survival_data
 from lms_prognosis._survfit import CONF_TYPES, conf_int
 from lms_prognosis.cox import _finegray as _fg
+from lms_prognosis.cox._display import hr_display, newdata_frame
 from lms_prognosis.cox.design import Design, design_matrix, strata_keys, strata_order
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning
@@ -220,7 +221,7 @@ class FineGrayResult(Result):
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
-        newdata = _frame(newdata)
+        newdata = newdata_frame(newdata)
         z = self._design.transform(newdata) - self._design.center
         jumps, varinc, zbar = _fg.baseline_jumps(self._cd, self._beta)
         k = np.searchsorted(self._cd.ftimes, t, side="right")  # failure times <= t
@@ -256,29 +257,7 @@ class FineGrayResult(Result):
         )
 
     def _display_frame(self) -> pd.DataFrame:
-        hr = self.hazard_ratios
-        label = f"SHR ({round(100 * self.conf_level)}% CI)"
-        return pd.DataFrame(
-            {
-                "term": hr["term"],
-                label: [
-                    format_hr(h, lo, up)
-                    for h, lo, up in zip(hr["hr"], hr["lower"], hr["upper"], strict=True)
-                ],
-                "p": [format_p(p) for p in hr["p"]],
-            }
-        )
-
-
-def _frame(newdata: Any) -> pd.DataFrame:
-    inner = getattr(newdata, "data", None)
-    if not isinstance(newdata, pd.DataFrame) and isinstance(inner, pd.DataFrame):
-        return inner
-    if not isinstance(newdata, pd.DataFrame):
-        raise CoxError(
-            f"newdata must be a pandas DataFrame or a Cohort, got {type(newdata).__name__}"
-        )
-    return newdata
+        return hr_display(self.hazard_ratios, self.conf_level, "SHR")
 
 
 def _as_list(value: Sequence[str] | str | None) -> list[str]:

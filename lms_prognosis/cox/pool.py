@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._rubin import rubin
+from lms_prognosis.cox._display import hr_display
 from lms_prognosis.exceptions import DataWarning, ModelError
 from lms_prognosis.impute.result import Imputed
 
@@ -148,18 +148,8 @@ class PooledResult(Result):
 
     def _display_frame(self) -> pd.DataFrame:
         t = self.hazard_ratios
-        hr = [
-            format_hr(h, lo, up) for h, lo, up in zip(t["hr"], t["lower"], t["upper"], strict=True)
-        ]
-        return pd.DataFrame(
-            {
-                "term": t["term"],
-                f"HR ({self.conf_level:.0%} CI)": hr,
-                "p": [format_p(p) for p in t["p"]],
-                "df": t["df"].round(1),
-                "fmi": t["fmi"].round(3),
-            }
-        )
+        out = hr_display(t, self.conf_level)
+        return out.assign(df=t["df"].round(1).to_numpy(), fmi=t["fmi"].round(3).to_numpy())
 
 
 def pool(

@@ -17,13 +17,14 @@ import pandas as pd
 from scipy import stats
 
 from lms_prognosis._concordance import stratified_harrell
-from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._format import format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis.cox import baseline as _baseline
 from lms_prognosis.cox import partial as _partial
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._cindex import cox_concordance
+from lms_prognosis.cox._display import hr_display, newdata_frame
 from lms_prognosis.cox._robust import robust_score_test
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
@@ -313,7 +314,7 @@ class CoxResult(Result):
         0            -0.145          0.865
         1             1.018          2.768
         """
-        newdata = _frame(newdata)
+        newdata = newdata_frame(newdata)
         lp = (self._design.transform(newdata) - self._means) @ self._beta
         return pd.DataFrame(
             {"linear_predictor": lp, "relative_risk": np.exp(lp)}, index=newdata.index
@@ -375,7 +376,7 @@ class CoxResult(Result):
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
-        newdata = _frame(newdata)
+        newdata = newdata_frame(newdata)
         z = self._design.transform(newdata) - self._center
         lp = z @ self._beta
         strata = self._newstrata(newdata)
@@ -484,27 +485,4 @@ class CoxResult(Result):
         return lines
 
     def _display_frame(self) -> pd.DataFrame:
-        hr = self.hazard_ratios
-        label = f"HR ({round(100 * self.conf_level)}% CI)"
-        return pd.DataFrame(
-            {
-                "term": hr["term"],
-                label: [
-                    format_hr(h, lo, up)
-                    for h, lo, up in zip(hr["hr"], hr["lower"], hr["upper"], strict=True)
-                ],
-                "p": [format_p(p) for p in hr["p"]],
-            }
-        )
-
-
-def _frame(newdata: Any) -> pd.DataFrame:
-    """``newdata`` as a DataFrame (a Cohort's ``.data``), or a CoxError."""
-    inner = getattr(newdata, "data", None)
-    if not isinstance(newdata, pd.DataFrame) and isinstance(inner, pd.DataFrame):
-        return inner
-    if not isinstance(newdata, pd.DataFrame):
-        raise CoxError(
-            f"newdata must be a pandas DataFrame or a Cohort, got {type(newdata).__name__}"
-        )
-    return newdata
+        return hr_display(self.hazard_ratios, self.conf_level)
