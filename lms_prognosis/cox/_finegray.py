@@ -161,7 +161,9 @@ class _Sums:
     shift: float
 
 
-def _sums(cd: CrrData, b: np.ndarray, second: bool) -> tuple[_Sums, np.ndarray | None]:
+def _sums(cd: CrrData, b: np.ndarray, second: bool) -> tuple[_Sums, np.ndarray]:
+    """Risk-set sums at ``b``, and with ``second`` the second moments (m, p, p); without it
+    an empty (0, p, p) array."""
     e, shift = _exp(cd, b)
     p = cd.x.shape[1]
     cols = [e[:, None], e[:, None] * cd.x]
@@ -170,7 +172,7 @@ def _sums(cd: CrrData, b: np.ndarray, second: bool) -> tuple[_Sums, np.ndarray |
     sums = _risk_sums(cd, np.concatenate(cols, axis=1))
     s0 = sums[:, 0]
     zbar = sums[:, 1 : p + 1] / s0[:, None]
-    s2 = sums[:, p + 1 :].reshape(-1, p, p) / s0[:, None, None] if second else None
+    s2 = sums[:, p + 1 :].reshape(-1, p, p) / s0[:, None, None] if second else np.empty((0, p, p))
     return _Sums(s0, zbar, shift), s2
 
 
@@ -186,7 +188,6 @@ def neg_loglik(cd: CrrData, b: np.ndarray) -> float:
 def fsv(cd: CrrData, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """(f, gradient, Hessian) of minus the log partial likelihood at ``b`` (``crrfsv``)."""
     sm, s2 = _sums(cd, b, second=True)
-    assert s2 is not None
     xf = cd.x[cd.status == 1]
     f = -float((xf @ b).sum()) + float(np.sum(cd.d * (np.log(sm.s0) + sm.shift)))
     grad = -xf.sum(axis=0) + cd.d @ sm.zbar
@@ -259,7 +260,6 @@ def baseline_jumps(cd: CrrData, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def sandwich(cd: CrrData, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(information, sum of (eta_i + psi_i)(eta_i + psi_i)'), as cmprsk's ``crrvv``."""
     sm, s2 = _sums(cd, b, second=True)
-    assert s2 is not None
     info = np.einsum("m,mjk->jk", cd.d, s2 - sm.zbar[:, :, None] * sm.zbar[:, None, :])
     scores = _eta(cd, b, sm) + _psi(cd, b, sm)
     return info, scores.T @ scores
