@@ -85,6 +85,21 @@ def group_codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
 
 
+def is_ordered(df: Any, group: str | None) -> bool:
+    """Whether ``group`` is an ordered categorical column of ``df`` (or of a Cohort's data).
+
+    Examples
+    --------
+    >>> is_ordered(pd.DataFrame({"g": pd.Categorical(["a"], ordered=True)}), "g")
+    True
+    """
+    frame = getattr(df, "data", df)
+    if group is None or not isinstance(frame, pd.DataFrame) or group not in frame.columns:
+        return False
+    dtype = frame[group].dtype
+    return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
+
+
 def prepare(
     df: Any, time: str, event: str, group: str | None, strata: str | None = None
 ) -> GroupedData:

@@ -30,7 +30,7 @@ from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import survival_data
 from lms_prognosis.exceptions import DataWarning, SurvivalDataError
 from lms_prognosis.nonparametric._cif import aalen_johansen
-from lms_prognosis.nonparametric._data import group_codes
+from lms_prognosis.nonparametric._data import group_codes, is_ordered
 from lms_prognosis.nonparametric.gray import GrayTestResult, gray_test
 
 if TYPE_CHECKING:
@@ -371,14 +371,6 @@ def _notes(
     return notes
 
 
-def _is_ordered(df: Any, group: str | None) -> bool:
-    frame = getattr(df, "data", df)
-    if group is None or not isinstance(frame, pd.DataFrame) or group not in frame.columns:
-        return False
-    dtype = frame[group].dtype
-    return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
-
-
 def cumulative_incidence(
     df: pd.DataFrame | Cohort,
     time: str = "time",
@@ -501,7 +493,7 @@ def cumulative_incidence(
         notes=notes,
         n=sd.n,
         dropped=sd.dropped,
-        ordered=_is_ordered(df, group),
+        ordered=is_ordered(df, group),
         _data=(sd.time.copy(), sd.event.copy(), gcode.copy()),
         _slices=slices,
     )

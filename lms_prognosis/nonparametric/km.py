@@ -32,7 +32,7 @@ from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis.exceptions import SurvivalDataError
 from lms_prognosis.nonparametric import quantile as _quantile
 from lms_prognosis.nonparametric import rmst as _rmst
-from lms_prognosis.nonparametric._data import GroupedData, prepare
+from lms_prognosis.nonparametric._data import GroupedData, is_ordered, prepare
 from lms_prognosis.nonparametric.logrank import LogRankResult, logrank_from_data, logrank_test
 
 if TYPE_CHECKING:
@@ -454,14 +454,6 @@ def _km_table(
     return table, cells.starts
 
 
-def _is_ordered(df: Any, group: str | None) -> bool:
-    frame = getattr(df, "data", df)
-    if group is None or not isinstance(frame, pd.DataFrame) or group not in frame.columns:
-        return False
-    dtype = frame[group].dtype
-    return isinstance(dtype, pd.CategoricalDtype) and bool(dtype.ordered)
-
-
 def kaplan_meier(
     df: pd.DataFrame | Cohort,
     time: str = "time",
@@ -563,7 +555,7 @@ def kaplan_meier(
         conf_level=float(conf_level),
         n=data.n,
         dropped=data.dropped,
-        ordered=_is_ordered(df, group),
+        ordered=is_ordered(df, group),
         _data=data,
         _starts=starts,
     )
