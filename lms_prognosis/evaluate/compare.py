@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
+from lms_prognosis._parallel import run_tasks
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame
 from lms_prognosis.cox.fit import fit_cox
@@ -126,6 +126,11 @@ def _metrics(data: pd.DataFrame, s: np.ndarray, tp: float, time: str, event: str
     }
 
 
+def _replicate_task(task: tuple[Any, ...]) -> Any:
+    """One bootstrap replicate (a task for the shared runner)."""
+    return _replicate(*task)
+
+
 def _replicate(
     fits: dict[str, Callable[[pd.DataFrame], Any]],
     data: pd.DataFrame,
@@ -160,6 +165,7 @@ def compare_models(
     time: str = "time",
     event: str = "event",
     n_jobs: int | None = 1,
+    backend: str | None = None,
 ) -> ComparisonResult:
     """Optimism-corrected C, Brier, calibration slope and ICI of several models, compared on
     the same bootstrap replicates.
@@ -187,6 +193,9 @@ def compare_models(
         Column names (event 0 censored, 1 event, 2 competing event, counted as censored).
     n_jobs : int, default 1
         Worker processes over replicates (joblib).
+    backend : {None, "loky", "dask"}
+        ``"dask"`` runs the replicates on the current ``dask.distributed`` cluster; each
+        replicate has its own seed, so the result is the same as with any ``n_jobs``.
 
     Returns
     -------
@@ -243,12 +252,8 @@ def compare_models(
         calibrations[k] = calibration(s, data, time_point=tp, time=time, event=event)
         apparent[k] = _metrics(data, s, tp, time, event)
     children = np.random.SeedSequence(seed).spawn(int(n_bootstrap))
-    if n_jobs in (None, 1):
-        results = [_replicate(fits, data, ss, tp, time, event) for ss in children]
-    else:
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(_replicate)(fits, data, ss, tp, time, event) for ss in children
-        )
+    tasks = [(fits, data, ss, tp, time, event) for ss in children]
+    results = run_tasks(_replicate_task, tasks, n_jobs=n_jobs or 1, backend=backend)
     table, reps = _summarise(apparent, results)
     return ComparisonResult(
         table=table,

@@ -140,3 +140,18 @@ def test_validate_and_power_on_dask_equal_the_results_here() -> None:
         )
     pd.testing.assert_frame_equal(here.table, there.table)
     pd.testing.assert_frame_equal(power_here, power_there)
+
+
+def test_compare_models_on_dask_equals_the_comparison_here() -> None:
+    distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (in dev)")
+    df = lp.load_synthetic().data
+    models = {"small": ["age", "grade"], "large": ["age", "grade", "size_cm"]}
+    here = lp.compare_models(models, df, time_point=36, n_bootstrap=4, seed=2)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        there = lp.compare_models(models, df, time_point=36, n_bootstrap=4, seed=2, backend="dask")
+    pd.testing.assert_frame_equal(here.table, there.table)
