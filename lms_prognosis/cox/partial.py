@@ -109,7 +109,7 @@ def partial_effect(
     >>> fit = lp.fit_cox(lp.load_synthetic(), ["rcs(age, 4)", "grade"])
     >>> pe = fit.partial_effect("age", [40, 60, 80], reference=60)
     >>> pe.table[["value", "hr"]].round(2).values.tolist()
-    [[40.0, 0.41], [60.0, 1.0], [80.0, 0.9]]
+    [[40.0, 0.38], [60.0, 1.0], [80.0, 0.79]]
     """
     design = fit._design
     names = design.variables

@@ -373,9 +373,9 @@ def fit_penalised(
     >>> fit.table.round(4)
            term    coef      hr  coef_standardised
     0       age  0.0000  1.0000             0.0000
-    1   size_cm  0.0138  1.0139             0.0854
+    1   size_cm  0.0097  1.0098             0.0601
     2  grade[2]  0.0000  1.0000             0.0000
-    3  grade[3]  0.7565  2.1309             0.3779
+    3  grade[3]  0.6320  1.8813             0.3157
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     l1 = _l1_ratio(penalty, l1_ratio)

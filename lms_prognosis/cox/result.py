@@ -202,8 +202,8 @@ class CoxResult(Result):
         >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
         >>> fit.term_tests.round(3)
             term   chisq  df      p
-        0    age   2.350   1  0.125
-        1  grade  37.449   2  0.000
+        0    age   1.367   1  0.242
+        1  grade  32.395   2  0.000
         """
         rows = []
         for term, cols in self._term_columns:

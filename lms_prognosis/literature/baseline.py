@@ -69,7 +69,7 @@ def weibull_baseline(model: str) -> Baseline:
     --------
     >>> b = weibull_baseline("lms_default")
     >>> b.shape, round(b.scale)
-    (0.8, 10041)
+    (0.8, 5678)
     """
     k = _lit.constant("weibull_shape")
     s5 = _lit.constant(f"S0_60m[{model}]")

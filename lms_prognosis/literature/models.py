@@ -481,7 +481,7 @@ class PublishedModel:
         >>> from lms_prognosis.simulate import simulate_cohort
         >>> m = published_model("lms_default").recalibrate(simulate_cohort(2000, seed=4))
         >>> m.baseline.kind, m.recalibration.n, round(m.calibration_slope, 2)
-        ('breslow', 2000, 0.97)
+        ('breslow', 2000, 0.96)
         """
         data, endpoint, source = cohort_parts(cohort)
         outcome = survival_data(data, time, event)

@@ -127,7 +127,7 @@ class Recalibration(Result):
     >>> from lms_prognosis.simulate import load_synthetic
     >>> rec = published_model("lms_default").recalibrate(load_synthetic()).recalibration
     >>> rec.n, rec.n_events, round(rec.slope, 3)
-    (500, 136, 1.018)
+    (500, 133, 1.041)
     """
 
     _title: ClassVar[str] = "Recalibration"

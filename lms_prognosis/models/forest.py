@@ -180,8 +180,8 @@ def fit_forest(
     >>> rf = fit_forest(df, ["age", "size_cm", "grade"], n_trees=50, seed=1)
     >>> rf.predict_survival(df.head(2), [60]).round(3)[["patient", "time", "surv"]]
        patient  time   surv
-    0        0  60.0  0.897
-    1        1  60.0  0.800
+    0        0  60.0  0.903
+    1        1  60.0  0.764
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = survival_data(df, time, event, covariates=covs)

@@ -50,7 +50,7 @@ class Truth(Result):
     >>> from lms_prognosis.simulate import simulate_cohort
     >>> t = simulate_cohort(100, seed=1).truth
     >>> t.table.loc[t.table["term"] == "grade[3]", "hr"].round(2).tolist()
-    [3.0]
+    [2.54]
     """
 
     _title: ClassVar[str] = "Truth"

@@ -117,7 +117,9 @@ def test_lms_default_hand_computed_linear_predictor():
         }
     )
     out = published_model("lms_default").apply(df)
-    rr = 1.8 * 1.8 * 1.5 * 2.0 * 1.6 * 3.0 * 1.3 * 0.9
+    # design values of docs/evidence.md: age 1.65, aneuploidy 1.65, necrosis 1.41, size 1.8,
+    # deep 1.49, grade 3 2.54, R1 1.3, trunk 0.9
+    rr = 1.65 * 1.65 * 1.41 * 1.8 * 1.49 * 2.54 * 1.3 * 0.9
     assert math.isclose(out["relative_risk"].iloc[0], rr, rel_tol=1e-12)
     assert math.isclose(out["surv_60m"].iloc[0], lit.constant("S0_60m[lms_default]") ** rr, rel_tol=1e-9)
 

@@ -21,12 +21,14 @@ missing_age <- shipped
 missing_age$age[seq(10, nrow(shipped), by = 10)] <- NA
 
 lp_lms_default <- function(d) {
-  log(1.8) * (d$age >= 60) + log(2.0) * (d$vascular_invasion == "True") +
-    log(1.8) * (d$aneuploidy == "True") + log(1.5) * (d$necrosis != "none") +
-    log(2.0) * (d$size_cm > 5) + log(1.6) * (d$depth == "deep") +
-    log(1.8) * (d$grade == 2) + log(3.0) * (d$grade == 3) +
+  # lms_default design values: domain 6.2's hazard ratios shrunk as round(hr^0.85, 2)
+  # (lms_prognosis.literature._data_factors.shrunk); uterine site 1.75
+  log(1.65) * (d$age >= 60) + log(1.8) * (d$vascular_invasion == "True") +
+    log(1.65) * (d$aneuploidy == "True") + log(1.41) * (d$necrosis != "none") +
+    log(1.8) * (d$size_cm > 5) + log(1.49) * (d$depth == "deep") +
+    log(1.65) * (d$grade == 2) + log(2.54) * (d$grade == 3) +
     log(1.3) * (d$margin %in% c("R1", "R2")) + log(0.9) * (d$site == "trunk") +
-    log(1.6) * (d$site == "retroperitoneum") + log(2.0) * (d$site == "uterus")
+    log(1.6) * (d$site == "retroperitoneum") + log(1.75) * (d$site == "uterus")
 }
 lp_gustafson <- function(d) {
   log(8) * (d$age >= 60) + log(4) * (d$vascular_invasion == "True") +
