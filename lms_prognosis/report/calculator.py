@@ -34,14 +34,22 @@ from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis._version import __version__
 from lms_prognosis.exceptions import ExportError
 from lms_prognosis.report._calculator_cox import cox_spec
+from lms_prognosis.report._calculator_cr import (
+    CAUSE_LABELS,
+    cause_specific_spec,
+    cr_meta,
+    finegray_spec,
+    is_cause_specific,
+    is_finegray,
+)
 from lms_prognosis.report._calculator_published import published_spec
+from lms_prognosis.report._calculator_terms import term_labels
 from lms_prognosis.report._templates import render_template
 
 __all__ = ["export_calculator", "DEFAULT_HORIZONS"]
 
 #: months at which survival is shown unless ``horizons=`` is given (1, 3, 5 and 10 years)
 DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
-_SINGULAR = {"years": "year", "months": "month"}
 _KINDS = {
     ("published", "cox"): "published Cox-type model (relative risks as reported)",
     ("published", "points"): "published points score",
@@ -61,6 +69,8 @@ def _last_times(spec: dict[str, Any]) -> list[float]:
     """Last time each stratum's (or the published step) baseline is defined."""
     if spec["type"] == "cox":
         return [s["time"][-1] for s in spec["strata"] if s["time"]]
+    if spec["type"] in ("finegray", "cause_specific"):
+        return [spec["last_time"]]
     base = spec["baseline"]
     if base["kind"] == "step":
         return [base["time"][-1]]
@@ -97,25 +107,10 @@ def _text(value: Any, fallback: str) -> str:
     return str(value)
 
 
-def _term_labels(fields: list[dict[str, Any]], model: Any) -> list[str]:
-    """How each coefficient reads: "FNCLCC grade: Grade 3 vs Grade 1", "Age (per year)"."""
-    by_name = {f["name"]: f for f in fields}
-    out = []
-    for term in model._design.terms:
-        f = by_name[term.covariate]
-        if term.kind == "numeric":
-            out.append(f"{f['label']} (per {_SINGULAR.get(f['unit'], f['unit'] or 'unit')})")
-            continue
-        opts = {o["value"]: o["label"] for o in f["options"]}
-        levels = ["False", "True"] if term.kind == "bool" else [str(v) for v in term.levels]
-        out += [f"{f['label']}: {opts[lv]} vs {opts[levels[0]]}" for lv in levels[1:]]
-    return out
-
-
 def _cox_meta(model: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
     strata = f", stratified by {', '.join(model.strata)}" if model.strata else ""
     hr = model.hazard_ratios
-    names = _term_labels(fields, model)
+    names = term_labels(model._design, fields)
     rows = [
         [t, format_hr(h, lo, up), format_p(p)]
         for t, h, lo, up, p in zip(names, hr["hr"], hr["lower"], hr["upper"], hr["p"], strict=True)
@@ -171,7 +166,10 @@ def _published_meta(model: Any) -> dict[str, Any]:
 def _meta(
     model: Any, fitted: bool, spec: dict[str, Any], overrides: Mapping[str, str | None]
 ) -> dict[str, Any]:
-    meta = _cox_meta(model, spec["fields"]) if fitted else _published_meta(model)
+    if spec["type"] in ("finegray", "cause_specific"):
+        meta = cr_meta(model, spec)
+    else:
+        meta = _cox_meta(model, spec["fields"]) if fitted else _published_meta(model)
     meta["endpoint"] = _text(getattr(model, "endpoint", None), "not stated")
     for key, value in overrides.items():
         if value is not None:
@@ -190,6 +188,11 @@ def _safe_json(obj: Any) -> str:
 
 def _provenance(model: Any, fitted: bool, spec: dict[str, Any]) -> dict[str, Any]:
     params: dict[str, Any] = {"horizons": spec["horizons"], "conf_type": spec["conf_type"]}
+    if spec["type"] in ("finegray", "cause_specific"):
+        params.update(model=spec["type"], covariates=list(model.covariates))
+        if spec["type"] == "finegray":
+            params.update(cause=model.cause, cens_strata=model.cens_strata)
+        return provenance(None, params)
     if fitted:
         params.update(covariates=list(model.covariates), ties=model.ties, strata=model.strata)
         return provenance(model.data, params)
@@ -197,12 +200,52 @@ def _provenance(model: Any, fitted: bool, spec: dict[str, Any]) -> dict[str, Any
     return provenance(None, params)
 
 
+def _spec(
+    model: Any,
+    conf_type: str | None,
+    labels: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    risk_groups: str | Sequence[float] | None,
+) -> dict[str, Any]:
+    """The page's model numbers, by the kind of ``model``."""
+    competing = is_finegray(model) or is_cause_specific(model)
+    conf = conf_type if conf_type is not None else ("log-log" if competing else "log")
+    if conf not in CONF_TYPES:
+        raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf!r}")
+    if risk_groups is not None and not _is_fitted_cox(model):
+        what = model.name if _is_published(model) else type(model).__name__
+        own = f" defines its own risk groups ({model.risk_groups})" if _is_published(model) else ""
+        raise ExportError(f"{what}{own}: risk_groups= is for a fitted Cox model (lp.fit_cox) only")
+    if _is_fitted_cox(model):
+        return cox_spec(model, conf, labels, units, risk_groups)
+    if is_finegray(model):
+        return finegray_spec(model, conf, labels, units)
+    if is_cause_specific(model):
+        return cause_specific_spec(model, conf, labels, units)
+    if _is_published(model):
+        return published_spec(model, labels, units)
+    raise ExportError(
+        "export_calculator needs a fitted Cox model (lp.fit_cox), a competing-risk model "
+        "(lp.fit_fine_gray, lp.fit_cause_specific) or a published model (lp.published_model), "
+        f"got {type(model).__name__}"
+    )
+
+
+def _cause_labels(spec: dict[str, Any], given: Mapping[int, str] | None) -> dict[str, str]:
+    """Names of the causes a competing-risk page shows (JSON keys are text)."""
+    causes = spec.get("causes", [])
+    extra = sorted(set(given or {}) - set(causes))
+    if extra:
+        raise ExportError(f"cause_labels names cause(s) {extra} the model does not have ({causes})")
+    return {str(k): str((given or {}).get(k, CAUSE_LABELS.get(k, f"cause {k}"))) for k in causes}
+
+
 def export_calculator(
     model: Any,
     path: str | Path,
     *,
     horizons: Sequence[float] | None = None,
-    conf_type: str = "log",
+    conf_type: str | None = None,
     title: str | None = None,
     endpoint: str | None = None,
     population: str | None = None,
@@ -210,6 +253,7 @@ def export_calculator(
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     risk_groups: str | Sequence[float] | None = None,
+    cause_labels: Mapping[int, str] | None = None,
 ) -> Path:
     """Write a per-patient risk calculator for ``model`` as one offline HTML page.
 
@@ -269,23 +313,9 @@ def export_calculator(
     >>> "window.lmsPredict" in text, "<script src" in text or "<link" in text
     (True, False)
     """
-    if conf_type not in CONF_TYPES:
-        raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     fitted = _is_fitted_cox(model)
-    if fitted:
-        spec = cox_spec(model, conf_type, labels, units, risk_groups)
-    elif _is_published(model):
-        if risk_groups is not None:
-            raise ExportError(
-                f"{model.name} defines its own risk groups ({model.risk_groups}); "
-                "risk_groups= is for a fitted Cox model"
-            )
-        spec = published_spec(model, labels, units)
-    else:
-        raise ExportError(
-            f"export_calculator needs a fitted Cox model (lp.fit_cox) or a published model "
-            f"(lp.published_model), got {type(model).__name__}"
-        )
+    spec = _spec(model, conf_type, labels, units, risk_groups)
+    spec["cause_labels"] = _cause_labels(spec, cause_labels)
     spec["horizons"] = _horizons(spec, horizons)
     last = _last_times(spec)
     spec["curve_end"] = max(last) if last else max(spec["horizons"] or [120.0])

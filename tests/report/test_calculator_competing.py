@@ -1,0 +1,233 @@
+"""The calculator page of competing-risk models and of spline terms, in headless Chromium.
+
+* Fine-Gray and cause-specific pages: ``window.lmsPredict(patient, times)`` returns
+  ``[{time, cause, risk, lower, upper, std_err}, ...]`` equal to the model's ``predict_cif``
+  (estimate, standard error and interval) to 1e-9 for two patients on a grid of times that
+  tests the step look-up; the numbers the form shows are those, rounding aside. (``predict_cif``
+  itself is pinned to R in tests/cox: ``cmprsk::predict.crr`` / ``survfit`` on ``finegray()``
+  data, and ``riskRegression::CSC`` + ``predict(product.limit = TRUE)``.)
+* Spline terms (``rcs``, ``ns``): the page's basis reproduces ``predict_survival`` to 1e-9,
+  inside and beyond the boundary knots (the bases are pinned to R ``rms::rcs`` and
+  ``splines::ns`` in tests/cox/test_terms.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lms_prognosis as lp
+from lms_prognosis.exceptions import ExportError
+from tests.report.test_calculator import _as_page_value, _assert_close, _percent, chromium
+
+COVARIATES = ["age", "grade", "size_cm"]
+
+_PROBE = """
+<script type="application/json" id="probe-spec">%s</script>
+<script>
+window.addEventListener("load", function () {
+  var spec = JSON.parse(document.getElementById("probe-spec").textContent);
+  var out = {filled: [], predict: []};
+  function nan(v) { return (typeof v === "number" && isNaN(v)) ? "NaN" : v; }
+  spec.fill.forEach(function (patient) {
+    document.getElementById("patient-form").reset();
+    Object.keys(patient).forEach(function (k) {
+      var e = document.getElementById("f-" + k);
+      e.value = String(patient[k]);
+      e.dispatchEvent(new Event("input", {bubbles: true}));
+      e.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+    var rows = Array.prototype.map.call(document.querySelectorAll("#surv-body tr"), function (tr) {
+      var q = function (s) { var e = tr.querySelector(s); return e ? e.textContent : null; };
+      return {time: Number(tr.getAttribute("data-time")), cause: tr.getAttribute("data-cause"),
+              value: q("td.risk") || q("td.surv"), ci: q("td.ci"), label: q("td.cause")};
+    });
+    out.filled.push({rows: rows, status: document.getElementById("status").textContent,
+                     paths: document.querySelectorAll("#curve svg path").length,
+                     caption: (document.querySelector("#curve p") || {}).textContent || ""});
+  });
+  spec.predict.forEach(function (q) {
+    out.predict.push(window.lmsPredict(q.patient, q.times).map(function (r) {
+      var o = {}; Object.keys(r).forEach(function (k) { o[k] = nan(r[k]); }); return o;
+    }));
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe-out";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def probe(page: Path, tmp: Path, fill: list[dict], predict: list[dict]) -> dict[str, Any]:
+    """Fill the form / call ``window.lmsPredict`` in a copy of ``page``; what the page gave."""
+    text = page.read_text(encoding="utf-8")
+    spec = json.dumps({"fill": fill, "predict": predict}).replace("<", "\\u003c")
+    copy = tmp / "probe.html"
+    copy.write_text(text.replace("</body>", _PROBE % spec + "</body>"), encoding="utf-8")
+    r = chromium(tmp, "--virtual-time-budget=20000", "--dump-dom", copy.as_uri())
+    m = re.search(r'<pre id="probe-out">(.*?)</pre>', r.stdout, re.S)
+    assert m, "probe result not in the dumped DOM:\n" + r.stderr[-2000:]
+    import html
+
+    return json.loads(html.unescape(m.group(1)))
+
+
+@pytest.fixture(scope="module")
+def competing() -> lp.Cohort:
+    return lp.simulate_cohort(n=400, seed=3, competing_risks=True)
+
+
+@pytest.fixture(scope="module")
+def finegray(competing):
+    return lp.fit_fine_gray(competing, COVARIATES)
+
+
+@pytest.fixture(scope="module")
+def cause_specific(competing):
+    return lp.fit_cause_specific(competing, COVARIATES)
+
+
+def _two_patients(data: pd.DataFrame, columns: list[str]) -> tuple[list[int], list[dict]]:
+    rows = [int(np.flatnonzero((data["grade"] == g).to_numpy())[0]) for g in ("3", "1")]
+    return rows, [{c: _as_page_value(data[c].iloc[i]) for c in columns} for i in rows]
+
+
+def _grid(times: np.ndarray, last: float) -> list[float]:
+    """0, before the first time, every time of the fit and halfway between some, the last
+    time and beyond it."""
+    t = np.unique(times)
+    mid = (t[:-1] + t[1:]) / 2
+    return sorted({0.0, float(t[0]) / 2, *t.tolist(), *mid[::5].tolist(), last, last + 5.0})
+
+
+def _as_array(rows: list[dict], keys: list[str]) -> np.ndarray:
+    return np.array(
+        [[np.nan if r[k] in ("NaN", None) else r[k] for k in keys] for r in rows], dtype=float
+    )
+
+
+def _check_display(rows: list[dict], want: pd.DataFrame, labels: dict[int, str]) -> None:
+    """Rows by horizon then cause; the risk and CI shown are predict_cif's, rounding aside."""
+    want = want.sort_values(["time", "cause"], kind="stable") if "cause" in want else want
+    assert [r["time"] for r in rows] == want["time"].tolist()
+    for r, (_, e) in zip(rows, want.iterrows(), strict=True):
+        cause = int(e["cause"]) if "cause" in e else None
+        if cause is not None:
+            assert r["cause"] == str(cause) and r["label"] == labels[cause]
+        assert abs(_percent(r["value"]) - 100 * e["cif"]) <= 0.05 + 1e-9, (r, e)
+        lo, hi = r["ci"].split("\u2013")
+        assert abs(_percent(lo) - 100 * e["lower"]) <= 0.05 + 1e-9, (r, e)
+        assert abs(_percent(hi) - 100 * e["upper"]) <= 0.05 + 1e-9, (r, e)
+
+
+def test_finegray_page_matches_predict_cif(finegray, competing, tmp_path):
+    page = lp.export_calculator(finegray, tmp_path / "fg.html", endpoint="DSS")
+    data = competing.data
+    rows, patients = _two_patients(data, COVARIATES)
+    times = _grid(finegray.baseline["time"].to_numpy(), finegray.max_time)
+    out = probe(page, tmp_path, patients, [{"patient": p, "times": times} for p in patients])
+    keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
+    for k, i in enumerate(rows):
+        want = finegray.predict_cif(data.iloc[[i]], times).assign(cause=1)
+        cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
+        _assert_close(_as_array(out["predict"][k], keys), want[cols].to_numpy(float))
+        filled = out["filled"][k]
+        assert filled["status"] == "Prediction for the patient entered."
+        horizons = finegray.predict_cif(data.iloc[[i]], [12.0, 36.0, 60.0]).assign(cause=1)
+        labels = {1: "Event of interest (code 1)"}
+        _check_display(filled["rows"], horizons, labels)
+        assert filled["paths"] == 2  # one band, one line
+    assert re.search(r"SHR \(95% CI\)", page.read_text(encoding="utf-8"))
+
+
+def test_cause_specific_page_matches_predict_cif(cause_specific, competing, tmp_path):
+    labels = {1: "Death from leiomyosarcoma", 2: "Death from other causes"}
+    page = lp.export_calculator(
+        cause_specific, tmp_path / "cs.html", horizons=[12, 60], cause_labels=labels
+    )
+    data = competing.data
+    rows, patients = _two_patients(data, COVARIATES)
+    last = cause_specific.max_time
+    times = sorted({*_grid(cause_specific._time, last)[::3], last, last + 5.0})
+    out = probe(page, tmp_path, patients, [{"patient": p, "times": times} for p in patients])
+    keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
+    cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
+    for k, i in enumerate(rows):
+        want = cause_specific.predict_cif(data.iloc[[i]], times)
+        _assert_close(_as_array(out["predict"][k], keys), want[cols].to_numpy(float))
+        filled = out["filled"][k]
+        _check_display(filled["rows"], cause_specific.predict_cif(data.iloc[[i]], [12, 60]), labels)
+        assert filled["paths"] == 4  # a band and a line per cause
+        assert labels[2] in filled["caption"]
+    got = _as_array(out["predict"][0], keys)
+    assert np.isnan(got[got[:, 0] > last, 2]).all() and got[got[:, 0] > last].shape[0] == 2
+
+
+def test_competing_page_refuses_risk_groups_and_unknown_causes(finegray, tmp_path):
+    with pytest.raises(ExportError, match="risk_groups= is for a fitted Cox model"):
+        lp.export_calculator(finegray, tmp_path / "x.html", risk_groups="tertiles")
+    with pytest.raises(ExportError, match="cause_labels names cause"):
+        lp.export_calculator(finegray, tmp_path / "x.html", cause_labels={2: "other"})
+
+
+def test_competing_page_default_conf_type_is_predict_cifs(finegray, tmp_path):
+    """The page's interval is predict_cif's default (log-log) unless conf_type= says."""
+    text = lp.export_calculator(finegray, tmp_path / "a.html").read_text(encoding="utf-8")
+    assert '"conf_type":"log-log"' in text
+    text = lp.export_calculator(finegray, tmp_path / "b.html", conf_type="plain").read_text(
+        encoding="utf-8"
+    )
+    assert '"conf_type":"plain"' in text
+
+
+# ------------------------------------------------------------------------------ splines
+
+
+@pytest.fixture(scope="module")
+def spline_fit(cohort):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return lp.fit_cox(cohort, ["rcs(age, 4)", "grade", "ns(size_cm, df=3)"])
+
+
+def test_spline_terms_page_matches_predict_survival(spline_fit, cohort, tmp_path):
+    page = lp.export_calculator(spline_fit, tmp_path / "spline.html")
+    data = cohort.data
+    cols = ["age", "grade", "size_cm"]
+    rows, patients = _two_patients(data, cols)
+    # values inside, on and beyond the knots (rcs's outer knots; ns's boundary = the range)
+    extra = pd.DataFrame(
+        {"age": [18.0, 41.59, 95.0, 60.0], "grade": ["2", "3", "1", "2"],
+         "size_cm": [0.5, 35.0, float(data["size_cm"].max()), float(data["size_cm"].min())]}
+    )  # fmt: skip
+    patients += [{c: _as_page_value(v) for c, v in r.items()} for _, r in extra.iterrows()]
+    times = [0.0, 6.0, 12.0, 36.0, 60.0, 100.0, 130.0]
+    out = probe(page, tmp_path, patients[:2], [{"patient": p, "times": times} for p in patients])
+    newdata = pd.concat([data[cols].iloc[rows], extra], ignore_index=True)
+    keys = ["time", "surv", "lower", "upper", "std_err", "cumhaz"]
+    for k in range(len(newdata)):
+        want = spline_fit.predict_survival(newdata.iloc[[k]], times)
+        _assert_close(_as_array(out["predict"][k], keys), want[keys].to_numpy(float))
+    for k in range(2):
+        shown = out["filled"][k]["rows"]
+        want = spline_fit.predict_survival(newdata.iloc[[k]], [12.0, 36.0, 60.0])
+        assert [r["time"] for r in shown] == [12.0, 36.0, 60.0]
+        for r, s in zip(shown, want["surv"], strict=True):
+            assert abs(_percent(r["value"]) - 100 * s) <= 0.05 + 1e-9
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<label for="f-age">') == 1 and "spline basis" in text
+
+
+def test_interaction_terms_are_refused_with_a_clear_message(cohort, tmp_path):
+    fit = lp.fit_cox(cohort, ["age", "grade", "age:grade"])
+    with pytest.raises(ExportError, match="interaction term.*refit without it"):
+        lp.export_calculator(fit, tmp_path / "x.html")
