@@ -183,7 +183,7 @@ def cr_meta(model: Any, spec: dict[str, Any]) -> dict[str, Any]:
         **common,
         "name": "fitted cause-specific Cox models",
         "title": f"Cause-specific Cox models fitted on {model.n} patients",
-        "kind": f"cause-specific Cox proportional hazards models, one per cause, fitted "
+        "kind": f"Cause-specific Cox proportional hazards models, one per cause, fitted "
         f"(ties = {first.ties})",
         "source": f"fitted with lms_prognosis {__version__} (fit_cause_specific)",
         "evidence": f"n = {model.n}; {events}",

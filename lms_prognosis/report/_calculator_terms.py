@@ -114,7 +114,7 @@ def term_labels(design: Any, fields: list[dict[str, Any]]) -> list[str]:
     for term in design.terms:
         if term.kind == "spline":
             f = by_name[term.composite.parts[0].component.variable]
-            out += [f"{f['label']}: spline basis {nm}" for nm in term.names]
+            out += [f"{f['label']}: {nm}" for nm in term.names]
             continue
         f = by_name[term.covariate]
         if term.kind == "numeric":

@@ -44,14 +44,16 @@ window.addEventListener("load", function () {
       e.dispatchEvent(new Event("input", {bubbles: true}));
       e.dispatchEvent(new Event("change", {bubbles: true}));
     });
-    var rows = Array.prototype.map.call(document.querySelectorAll("#surv-body tr"), function (tr) {
+    var trs = document.querySelectorAll("#surv-body tr[data-time]");
+    var rows = Array.prototype.map.call(trs, function (tr) {
       var q = function (s) { var e = tr.querySelector(s); return e ? e.textContent : null; };
       return {time: Number(tr.getAttribute("data-time")), cause: tr.getAttribute("data-cause"),
-              value: q("td.risk") || q("td.surv"), ci: q("td.ci"), label: q("td.cause")};
+              value: q("td.risk") || q("td.surv"), ci: q("td.ci"), label: q(".cause")};
     });
     out.filled.push({rows: rows, status: document.getElementById("status").textContent,
                      paths: document.querySelectorAll("#curve svg path").length,
-                     caption: (document.querySelector("#curve p") || {}).textContent || ""});
+                     legend: Array.prototype.map.call(document.querySelectorAll("#curve ul.legend li"),
+                                     function (li) { return li.textContent; })});
   });
   spec.predict.forEach(function (q) {
     out.predict.push(window.lmsPredict(q.patient, q.times).map(function (r) {
@@ -143,7 +145,7 @@ def test_finegray_page_matches_predict_cif(finegray, competing, tmp_path):
         filled = out["filled"][k]
         assert filled["status"] == "Prediction for the patient entered."
         horizons = finegray.predict_cif(data.iloc[[i]], [12.0, 36.0, 60.0]).assign(cause=1)
-        labels = {1: "Event of interest (code 1)"}
+        labels = {1: "Death from LMS"}  # endpoint DSS: the report's name of cause 1
         _check_display(filled["rows"], horizons, labels)
         assert filled["paths"] == 2  # one band, one line
     assert re.search(r"SHR \(95% CI\)", page.read_text(encoding="utf-8"))
@@ -167,7 +169,7 @@ def test_cause_specific_page_matches_predict_cif(cause_specific, competing, tmp_
         filled = out["filled"][k]
         _check_display(filled["rows"], cause_specific.predict_cif(data.iloc[[i]], [12, 60]), labels)
         assert filled["paths"] == 4  # a band and a line per cause
-        assert labels[2] in filled["caption"]
+        assert filled["legend"] == [labels[1], labels[2]]  # the key names the curves
     got = _as_array(out["predict"][0], keys)
     assert np.isnan(got[got[:, 0] > last, 2]).all() and got[got[:, 0] > last].shape[0] == 2
 

@@ -56,19 +56,21 @@
       body.appendChild(tr);
     });
   }
-  function fillRiskTable(res) { // one row per horizon and cause, the horizon spanning its causes
+  function fillRiskTable(res) { // a heading row per horizon, then one row per cause
     var body = el("surv-body"); body.innerHTML = "";
     var rows = res.slice().sort(function (a, b) { return a.time - b.time || a.cause - b.cause; });
     rows.forEach(function (row, i) {
-      var tr = document.createElement("tr"), first = i === 0 || rows[i - 1].time !== row.time;
-      var beyond = isNaN(row.risk);
-      tr.innerHTML = (first ? '<th scope="row" rowspan="' + M.causes.length + '"></th>' : "") +
-        '<td class="cause"></td><td class="num risk"></td><td class="num ci"></td>';
-      var c = first ? 1 : 0;
-      if (first) tr.children[0].textContent = fmtTime(row.time);
-      tr.children[c].textContent = M.cause_labels[String(row.cause)];
-      tr.children[c + 1].textContent = beyond ? "beyond follow-up" : pct(row.risk);
-      tr.children[c + 2].textContent = beyond ? "" : ciText(row);
+      if (i === 0 || rows[i - 1].time !== row.time) {
+        var head = document.createElement("tr"); head.className = "horizon";
+        head.innerHTML = '<th scope="colgroup" colspan="3"></th>';
+        head.children[0].textContent = fmtTime(row.time);
+        body.appendChild(head);
+      }
+      var tr = document.createElement("tr"), beyond = isNaN(row.risk);
+      tr.innerHTML = '<th scope="row" class="cause"></th><td class="num risk"></td><td class="num ci"></td>';
+      tr.children[0].textContent = M.cause_labels[String(row.cause)];
+      tr.children[1].textContent = beyond ? "beyond follow-up" : pct(row.risk);
+      tr.children[2].textContent = beyond ? "" : ciText(row);
       tr.setAttribute("data-time", String(row.time));
       tr.setAttribute("data-cause", String(row.cause));
       body.appendChild(tr);
@@ -210,7 +212,14 @@
     box.appendChild(svg);
     var cap = document.createElement("p"); cap.className = "hint";
     if (COMPETING) {
-      cap.textContent = series.map(function (c, i) { return (i ? "orange" : "blue") + " line: " + c.label; }).join("; ") +
+      var legend = document.createElement("ul"); legend.className = "legend";
+      series.forEach(function (c) {
+        var li = document.createElement("li"), sw = document.createElement("span");
+        sw.className = "swatch"; sw.style.background = c.colour; sw.setAttribute("aria-hidden", "true");
+        li.appendChild(sw); li.appendChild(document.createTextNode(c.label)); legend.appendChild(li);
+      });
+      box.insertBefore(legend, svg);
+      cap.textContent = "Lines: absolute risk of each cause (colours as in the key above)" +
         (hasBand ? "; shaded bands: " + lvl + " confidence intervals" : "") + "; dots: the horizons in the table.";
     } else if (hasBand) {
       cap.textContent = "Line: predicted survival; shaded band: " + lvl + " confidence interval; dots: the horizons in the table.";
