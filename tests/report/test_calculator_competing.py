@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import warnings
@@ -35,6 +36,7 @@ _PROBE = """
 window.addEventListener("load", function () {
   var spec = JSON.parse(document.getElementById("probe-spec").textContent);
   var out = {filled: [], predict: []};
+  if (spec.budget) window.lmsModel.curve_budget = spec.budget;
   function nan(v) { return (typeof v === "number" && isNaN(v)) ? "NaN" : v; }
   spec.fill.forEach(function (patient) {
     document.getElementById("patient-form").reset();
@@ -52,6 +54,7 @@ window.addEventListener("load", function () {
     });
     out.filled.push({rows: rows, status: document.getElementById("status").textContent,
                      paths: document.querySelectorAll("#curve svg path").length,
+                     caption: (document.querySelector("#curve p") || {}).textContent || "",
                      legend: Array.prototype.map.call(document.querySelectorAll("#curve ul.legend li"),
                                      function (li) { return li.textContent; })});
   });
@@ -69,17 +72,18 @@ window.addEventListener("load", function () {
 """
 
 
-def probe(page: Path, tmp: Path, fill: list[dict], predict: list[dict]) -> dict[str, Any]:
+def probe(
+    page: Path, tmp: Path, fill: list[dict], predict: list[dict], budget: float | None = None
+) -> dict[str, Any]:
     """Fill the form / call ``window.lmsPredict`` in a copy of ``page``; what the page gave."""
     text = page.read_text(encoding="utf-8")
-    spec = json.dumps({"fill": fill, "predict": predict}).replace("<", "\\u003c")
+    spec = json.dumps({"fill": fill, "predict": predict, "budget": budget})
+    spec = spec.replace("<", "\\u003c")
     copy = tmp / "probe.html"
     copy.write_text(text.replace("</body>", _PROBE % spec + "</body>"), encoding="utf-8")
     r = chromium(tmp, "--virtual-time-budget=20000", "--dump-dom", copy.as_uri())
     m = re.search(r'<pre id="probe-out">(.*?)</pre>', r.stdout, re.S)
     assert m, "probe result not in the dumped DOM:\n" + r.stderr[-2000:]
-    import html
-
     return json.loads(html.unescape(m.group(1)))
 
 
@@ -174,6 +178,26 @@ def test_cause_specific_page_matches_predict_cif(cause_specific, competing, tmp_
     assert np.isnan(got[got[:, 0] > last, 2]).all() and got[got[:, 0] > last].shape[0] == 2
 
 
+def test_a_large_cause_specific_curve_is_drawn_at_fewer_times(cause_specific, competing, tmp_path):
+    """Past its budget (patients x times) the curve is drawn at fewer times and says so; the
+    table and lmsPredict stay exact."""
+    page = lp.export_calculator(cause_specific, tmp_path / "cs.html", horizons=[12, 60])
+    rows, patients = _two_patients(competing.data, COVARIATES)
+    query = [{"patient": patients[0], "times": [12.0, 60.0]}]
+    out = probe(page, tmp_path, patients[:1], query, budget=10_000.0)
+    filled = out["filled"][0]
+    distinct = np.unique(cause_specific._time).size
+    m = re.search(r"drawn at (\d+) of the model's times \(one in (\d+),", filled["caption"])
+    assert m and int(m.group(2)) == -(-distinct // 200), filled["caption"]
+    assert filled["paths"] == 4
+    want = cause_specific.predict_cif(competing.data.iloc[[rows[0]]], [12.0, 60.0])
+    keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
+    cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
+    _assert_close(_as_array(out["predict"][0], keys), want[cols].to_numpy(float))
+    full = probe(page, tmp_path, patients[:1], [])["filled"][0]
+    assert "drawn at" not in full["caption"]  # 400 patients: within the default budget
+
+
 def test_competing_page_refuses_risk_groups_and_unknown_causes(finegray, tmp_path):
     with pytest.raises(ExportError, match="risk_groups= is for a fitted Cox model"):
         lp.export_calculator(finegray, tmp_path / "x.html", risk_groups="tertiles")
@@ -233,3 +257,56 @@ def test_interaction_terms_are_refused_with_a_clear_message(cohort, tmp_path):
     fit = lp.fit_cox(cohort, ["age", "grade", "age:grade"])
     with pytest.raises(ExportError, match="interaction term.*refit without it"):
         lp.export_calculator(fit, tmp_path / "x.html")
+
+
+_WIDTHS = """
+<script>
+window.addEventListener("load", function () {
+  var wrap = document.getElementById("table-wrap"), svg = document.querySelector("#curve svg");
+  var right = 0;  // the right edge of the widest element of the page
+  document.querySelectorAll("header *, main *, footer *").forEach(function (e) {
+    right = Math.max(right, e.getBoundingClientRect().right); });
+  parent.postMessage(JSON.stringify({page: right, viewport: window.innerWidth,
+    table: wrap.scrollWidth, wrap: wrap.clientWidth, hidden: document.getElementById("output").hidden,
+    svg: svg ? svg.getBoundingClientRect().right : null}), "*");
+});
+</script>
+"""
+
+# headless Chromium's --dump-dom lays a page out at least 500 px wide: the page is measured
+# in an iframe of the width wanted (its media queries see that width), which posts back
+_FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="%s" width="%d" height="1800" style="border:0"></iframe>
+<script>
+window.addEventListener("message", function (e) {
+  var pre = document.createElement("pre"); pre.id = "probe-out"; pre.textContent = e.data;
+  document.body.appendChild(pre);
+});
+</script></body></html>"""
+
+
+@pytest.mark.parametrize("kind", ["finegray", "cause_specific", "spline_fit"])
+def test_page_fits_a_phone_and_a_desktop(kind, request, tmp_path):
+    """At 390 px (a phone) and 1280 px nothing is wider than the window: no table needs
+    sideways scrolling and the curve fits; the screenshots are PNGs of that width."""
+    model = request.getfixturevalue(kind)
+    page = lp.export_calculator(model, tmp_path / "p.html", endpoint="DSS")
+    text = page.read_text(encoding="utf-8").replace("</body>", _WIDTHS + "</body>")
+    copy = tmp_path / "w.html"
+    copy.write_text(text, encoding="utf-8")
+    query = "?age=67&grade=3&size_cm=9.5"
+    for width in (390, 1280):
+        frame = tmp_path / "frame.html"
+        frame.write_text(_FRAME % (copy.as_uri() + query, width), encoding="utf-8")
+        args = (f"--window-size={width + 40},2000", "--virtual-time-budget=8000")
+        r = chromium(tmp_path, *args, "--dump-dom", frame.as_uri())
+        m = re.search(r'<pre id="probe-out">(.*?)</pre>', r.stdout, re.S)
+        assert m, r.stderr[-2000:]
+        got = json.loads(html.unescape(m.group(1)))
+        assert got["viewport"] == width and got["hidden"] is False, got
+        assert got["page"] <= width and got["table"] <= got["wrap"] and got["svg"] <= width, got
+        shot = tmp_path / f"{kind}-{width}.png"
+        chromium(tmp_path, f"--screenshot={shot}", f"--window-size={width},2000",
+                 "--virtual-time-budget=8000", page.as_uri() + query)  # fmt: skip
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == width
