@@ -26,6 +26,7 @@ from scipy.stats import norm
 
 from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._version import __version__
+from lms_prognosis.cox import CauseSpecificResult, FineGrayResult
 from lms_prognosis.report._calculator_cox import floats
 from lms_prognosis.report._calculator_terms import design_fields, design_terms, term_labels
 
@@ -42,12 +43,12 @@ __all__ = [
 
 def is_finegray(model: Any) -> bool:
     """A fitted Fine-Gray model (``lp.fit_fine_gray``)."""
-    return hasattr(model, "predict_cif") and hasattr(model, "_cumulative_baseline")
+    return isinstance(model, FineGrayResult)
 
 
 def is_cause_specific(model: Any) -> bool:
     """Cause-specific Cox models (``lp.fit_cause_specific``)."""
-    return hasattr(model, "predict_cif") and hasattr(model, "_hazards")
+    return isinstance(model, CauseSpecificResult)
 
 
 def _common(design: Any, conf_type: str, level: float, labels: Any, units: Any) -> dict:
