@@ -310,3 +310,26 @@ def test_page_fits_a_phone_and_a_desktop(kind, request, tmp_path):
                  "--virtual-time-budget=8000", page.as_uri() + query)  # fmt: skip
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == width
+
+
+@pytest.mark.parametrize("kind", ["finegray", "cause_specific"])
+def test_whole_month_times_with_ties(kind, competing, tmp_path):
+    """Registry times in whole months tie many events: the page still equals predict_cif
+    (Efron ties for the cause-specific models, crr's Breslow for Fine-Gray)."""
+    data = competing.data.assign(time=np.ceil(competing.data["time"]))
+    model = (
+        lp.fit_fine_gray(data, COVARIATES)
+        if kind == "finegray"
+        else lp.fit_cause_specific(data, COVARIATES)
+    )
+    assert data["time"].nunique() < 0.5 * len(data)  # ties indeed
+    page = lp.export_calculator(model, tmp_path / "tied.html")
+    rows, patients = _two_patients(data, COVARIATES)
+    times = sorted({0.5, *np.arange(1.0, data["time"].max() + 2, 3.0).tolist(), 12.0, 12.5})
+    out = probe(page, tmp_path, [], [{"patient": p, "times": times} for p in patients])
+    keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
+    cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
+    for k, i in enumerate(rows):
+        want = model.predict_cif(data.iloc[[i]], times)
+        want = want if "cause" in want else want.assign(cause=model.cause)
+        _assert_close(_as_array(out["predict"][k], keys), want[cols].to_numpy(float))
