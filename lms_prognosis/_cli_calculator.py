@@ -3,8 +3,11 @@
 Private part of :mod:`lms_prognosis.cli` (registered in its ``COMMANDS``): ``lms-prognosis
 calculator COHORT.csv --covariates age,grade --out calculator.html`` fits a Cox model
 (:func:`lms_prognosis.fit_cox`) on the cohort and writes its calculator
-(:func:`lms_prognosis.export_calculator`); ``--model NAME`` writes the calculator of a
-published model instead (recalibrated on COHORT with ``--recalibrate``). Nothing here imports
+(:func:`lms_prognosis.export_calculator`); ``--competing finegray`` (with ``--cause 1|2``, as
+the report's ``--cause``) or ``--competing cause-specific`` fits a competing-risk model
+instead (:func:`lms_prognosis.fit_fine_gray`, :func:`lms_prognosis.fit_cause_specific`),
+whose page shows the absolute risk of each cause; ``--model NAME`` writes the calculator of a
+published model (recalibrated on COHORT with ``--recalibrate``). Nothing here imports
 pandas at import time (``lms-prognosis --help`` starts fast).
 
 Examples
@@ -68,6 +71,22 @@ def register_calculator(subparsers: Any) -> None:
     )
     p.add_argument("--strata", type=_names, default=None, metavar="COLS", help="strata columns")
     p.add_argument("--ties", choices=("efron", "breslow"), default="efron", help="default efron")
+    p.add_argument(
+        "--competing",
+        choices=("finegray", "cause-specific"),
+        default=None,
+        help="with --covariates: a competing-risk model instead of Cox (event 2 = competing "
+        "event): finegray (lp.fit_fine_gray, the absolute risk of --cause) or cause-specific "
+        "(lp.fit_cause_specific, the absolute risk of both causes)",
+    )
+    p.add_argument(
+        "--cause",
+        type=int,
+        choices=(1, 2),
+        default=None,
+        help="with --competing finegray: the cause of interest (event code; default 1), as "
+        "the report's --cause",
+    )
     p.add_argument("--model", default=None, metavar="NAME", help="a published model instead")
     p.add_argument(
         "--recalibrate",
@@ -84,8 +103,9 @@ def register_calculator(subparsers: Any) -> None:
     p.add_argument(
         "--conf-type",
         choices=("log", "log-log", "plain", "logit"),
-        default="log",
-        help="CI transform of a fitted model (default log, R's)",
+        default=None,
+        help="CI transform of a fitted model (default: log for Cox, R's; log-log for "
+        "--competing, as predict_cif)",
     )
     p.add_argument(
         "--risk-groups",
@@ -110,6 +130,26 @@ def _check_args(args: argparse.Namespace) -> None:
         )
     if args.recalibrate and not (args.model and args.cohort):
         raise UsageError(f"{PROG} calculator: error: --recalibrate needs --model NAME and COHORT")
+    _check_competing(args)
+
+
+def _check_competing(args: argparse.Namespace) -> None:
+    err = f"{PROG} calculator: error:"
+    if args.competing is None:
+        if args.cause is not None:
+            raise UsageError(f"{err} --cause needs --competing finegray")
+        return
+    if args.model:
+        raise UsageError(f"{err} --competing fits a model on COHORT; it cannot go with --model")
+    if args.cause is not None and args.competing == "cause-specific":
+        raise UsageError(
+            f"{err} --cause is for --competing finegray; the cause-specific page shows both causes"
+        )
+    for flag, value in (("--strata", args.strata), ("--risk-groups", args.risk_groups)):
+        if value is not None:
+            raise UsageError(f"{err} {flag} is for a Cox model; drop it or --competing")
+    if args.competing == "finegray" and args.ties != "efron":
+        raise UsageError(f"{err} --ties: a Fine-Gray model uses Breslow ties, as cmprsk::crr")
 
 
 def _published(args: argparse.Namespace, cohort: Any) -> Any:
@@ -122,7 +162,6 @@ def _published(args: argparse.Namespace, cohort: Any) -> Any:
 
 
 def _cmd_calculator(args: argparse.Namespace) -> int:
-    from lms_prognosis.cox.fit import fit_cox  # lazy: start-up time
     from lms_prognosis.report.calculator import export_calculator  # lazy: start-up time
 
     _check_args(args)
@@ -136,7 +175,7 @@ def _cmd_calculator(args: argparse.Namespace) -> int:
             model = _published(args, cohort)
             extra: dict[str, Any] = {}
         else:
-            model = fit_cox(cohort, args.covariates, strata=args.strata, ties=args.ties)
+            model = _fit(args, cohort)
             extra = {
                 "endpoint": cohort.endpoint,
                 "population": f"the {model.n} patients of {cohort.source} analysed",
@@ -150,13 +189,41 @@ def _cmd_calculator(args: argparse.Namespace) -> int:
                 risk_groups=args.risk_groups,
                 **extra,
             )
-    what = f"published model {model.name}" if args.model else f"Cox model of {model.covariates}"
-    print(f"{PROG} calculator: {what} written to {out}")
+    print(f"{PROG} calculator: {_what(args, model)} written to {out}")
     if not args.model:
         print(
-            f"fitted on {model.n} patients ({model.n_events} events); {model.n_dropped} "
+            f"fitted on {model.n} patients ({_events(model)}); {model.n_dropped} "
             "row(s) with a missing value left out (complete cases)"
         )
     for note in dict.fromkeys(str(w.message) for w in caught):
         print(f"note: {note}")
     return 0
+
+
+def _fit(args: argparse.Namespace, cohort: Any) -> Any:
+    """The model --covariates asks for: Cox, or --competing finegray / cause-specific."""
+    from lms_prognosis.cox import fit_cause_specific, fit_cox, fit_fine_gray  # lazy: start-up
+
+    if args.competing == "finegray":
+        return fit_fine_gray(cohort, args.covariates, cause=args.cause or 1)
+    if args.competing == "cause-specific":
+        return fit_cause_specific(cohort, args.covariates, ties=args.ties)
+    return fit_cox(cohort, args.covariates, strata=args.strata, ties=args.ties)
+
+
+def _what(args: argparse.Namespace, model: Any) -> str:
+    if args.model:
+        return f"published model {model.name}"
+    if args.competing == "finegray":
+        return f"Fine-Gray model of cause {model.cause} on {model.covariates}"
+    if args.competing == "cause-specific":
+        return f"cause-specific Cox models of {model.covariates}"
+    return f"Cox model of {model.covariates}"
+
+
+def _events(model: Any) -> str:
+    if hasattr(model, "models"):  # cause-specific
+        return ", ".join(f"cause {k}: {m.n_events} events" for k, m in model.models.items())
+    if hasattr(model, "n_competing"):
+        return f"{model.n_events} events of cause {model.cause}, {model.n_competing} competing"
+    return f"{model.n_events} events"

@@ -78,6 +78,59 @@ def test_published_model_with_and_without_recalibration(tmp_path):
             ["calculator", "--model", "sin", "--risk-groups", "tertiles", "--out", "x.html"],
             "own risk groups",
         ),
+        (
+            ["calculator", "c.csv", "--covariates", "age", "--cause", "2", "--out", "x.html"],
+            "--cause needs --competing finegray",
+        ),
+        (
+            [
+                "calculator",
+                "c.csv",
+                "--covariates",
+                "age",
+                "--competing",
+                "cause-specific",
+                "--cause",
+                "2",
+                "--out",
+                "x.html",
+            ],
+            "shows both causes",
+        ),
+        (
+            [
+                "calculator",
+                "c.csv",
+                "--covariates",
+                "age",
+                "--competing",
+                "finegray",
+                "--strata",
+                "site",
+                "--out",
+                "x.html",
+            ],
+            "--strata is for a Cox model",
+        ),
+        (
+            [
+                "calculator",
+                "c.csv",
+                "--covariates",
+                "age",
+                "--competing",
+                "finegray",
+                "--ties",
+                "breslow",
+                "--out",
+                "x.html",
+            ],
+            "Breslow ties, as cmprsk::crr",
+        ),
+        (
+            ["calculator", "--model", "sin", "--competing", "finegray", "--out", "x.html"],
+            "cannot go with --model",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv, message, tmp_path, capsys, monkeypatch):
@@ -96,3 +149,37 @@ def test_unknown_covariate_and_existing_out(tmp_path, capsys):
     assert main(["calculator", "--model", "sin", "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err and out.read_text(encoding="utf-8") == "keep"
     assert main(["calculator", "--model", "sin", "--out", str(out), "--force"]) == 0
+
+
+@pytest.fixture(scope="module")
+def competing_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cr") / "cohort.csv"
+    lp.simulate_cohort(n=300, seed=3, competing_risks=True).data.to_csv(path, index=False)
+    return path
+
+
+def test_competing_finegray_fits_the_model_the_api_fits(competing_csv, tmp_path, capsys):
+    out = tmp_path / "fg.html"
+    argv = ["calculator", str(competing_csv), "--covariates", "age,grade", "--competing",
+            "finegray", "--cause", "2", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert "Fine-Gray model of cause 2" in capsys.readouterr().out
+    spec = _spec(out)
+    fg = lp.fit_fine_gray(read_cohort(competing_csv), ["age", "grade"], cause=2)
+    assert spec["type"] == "finegray" and spec["causes"] == [2]
+    assert spec["beta"] == fg.coef.tolist() and spec["conf_type"] == "log-log"
+    assert spec["cause_labels"] == {"2": "Death from other causes"}  # DSS: the report's names
+
+
+def test_competing_cause_specific_shows_both_causes(competing_csv, tmp_path, capsys):
+    out = tmp_path / "cs.html"
+    argv = ["calculator", str(competing_csv), "--covariates", "age,grade", "--competing",
+            "cause-specific", "--conf-type", "log", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert "cause 1:" in capsys.readouterr().out
+    spec = _spec(out)
+    cs = lp.fit_cause_specific(read_cohort(competing_csv), ["age", "grade"])
+    assert spec["type"] == "cause_specific" and spec["causes"] == [1, 2]
+    assert [h["beta"] for h in spec["hazards"]] == [m.coef.tolist() for m in cs.models.values()]
+    assert spec["conf_type"] == "log"
+    assert spec["cause_labels"] == {"1": "Death from LMS", "2": "Death from other causes"}

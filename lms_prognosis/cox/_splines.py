@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.interpolate import BSpline
 
-__all__ = ["ns_knots", "ns_basis", "rcs_knots", "rcs_basis", "FRACTIED"]
+__all__ = ["ns_knots", "ns_basis", "ns_formula", "rcs_knots", "rcs_basis", "FRACTIED"]
 
 #: Hmisc ``rcspline.eval(fractied = 0.05)``: an extreme value held by this share of rows
 FRACTIED = 0.05
@@ -111,6 +111,38 @@ def ns_basis(x: np.ndarray, inner: np.ndarray, boundary: np.ndarray) -> np.ndarr
     const = _bspline_all(t, np.array([lo, hi]), nu=2)[:, 1:]  # (2, nb - 1), no intercept
     q = _householder_q(const.T)
     return (basis[:, 1:] @ q)[:, 2:]
+
+
+def ns_formula(
+    inner: np.ndarray, boundary: np.ndarray
+) -> dict[str, list[float] | list[list[float]]]:
+    """The numbers :func:`ns_basis` applies, for code elsewhere that evaluates the basis.
+
+    ``ns_basis(x) = B(x)[1:] @ proj`` for ``lo <= x <= hi``, with ``B`` the cubic B-splines
+    on the knot vector ``t`` (Cox-de Boor); beyond a boundary knot it is linear,
+    ``value + (x - knot) * slope`` (``value_lo``, ``slope_lo`` at ``lo``, ``..._hi`` at
+    ``hi``, already projected). JSON-ready lists (the calculator page ships them).
+
+    Examples
+    --------
+    >>> f = ns_formula(np.array([4.0, 7.0]), np.array([1.0, 10.0]))
+    >>> len(f["t"]), len(f["proj"]), len(f["proj"][0]), f["value_lo"]
+    (10, 5, 3, [0.0, 0.0, 0.0])
+    """
+    lo, hi = float(boundary[0]), float(boundary[1])
+    t = np.sort(np.concatenate([np.repeat([lo, hi], 4), inner]))
+    const = _bspline_all(t, np.array([lo, hi]), nu=2)[:, 1:]
+    proj = _householder_q(const.T)[:, 2:]
+    value = _bspline_all(t, np.array([lo, hi]))[:, 1:] @ proj
+    slope = _bspline_all(t, np.array([lo, hi]), nu=1)[:, 1:] @ proj
+    return {
+        "t": [float(v) for v in t],
+        "proj": [[float(v) for v in row] for row in proj],
+        "value_lo": [float(v) for v in value[0]],
+        "slope_lo": [float(v) for v in slope[0]],
+        "value_hi": [float(v) for v in value[1]],
+        "slope_hi": [float(v) for v in slope[1]],
+    }
 
 
 def rcs_knots(x: np.ndarray, nk: int) -> np.ndarray:

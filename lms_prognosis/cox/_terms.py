@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import require_columns
-from lms_prognosis.cox._splines import ns_basis, ns_knots, rcs_basis, rcs_knots
+from lms_prognosis.cox._splines import ns_basis, ns_formula, ns_knots, rcs_basis, rcs_knots
 from lms_prognosis.exceptions import CoxError
 
 __all__ = ["Component", "Part", "Composite", "parse_covariates", "spec_label", "variables"]
@@ -227,6 +227,16 @@ class Part:
             col[codes < 0] = np.nan
             out.append(col)
         return out
+
+    def basis_formula(self) -> dict[str, Any]:
+        """A spline part's basis as numbers another program can evaluate (JSON-ready):
+        ``{"type": "rcs", "knots": [...]}`` (:func:`rcs_basis`) or ``{"type": "ns", ...}``
+        (:func:`ns_formula`). Raises ``CoxError`` for a part that is not a spline."""
+        if self.kind != "spline":
+            raise CoxError(f"{self.component.label} is not a spline term")
+        if self.component.spline == "rcs":
+            return {"type": "rcs", "knots": [float(k) for k in self.knots[0]]}
+        return {"type": "ns", **ns_formula(*self.knots)}
 
 
 @dataclass

@@ -163,6 +163,15 @@ class FineGrayResult(Result):
         offset = float(self._design.center @ self._beta) if self._beta.size else 0.0
         return pd.DataFrame({"time": self._cd.ftimes, "jump": jumps * np.exp(-offset)})
 
+    @cached_property
+    def _cumulative_baseline(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """At each event time of the cause (centred covariates 0): the cumulative baseline
+        subdistribution hazard, its variance sum ``sum d / S0^2`` and ``sum xbar dH0``
+        (what :meth:`predict_cif` and the calculator page use)."""
+        jumps, varinc, zbar = _fg.baseline_jumps(self._cd, self._beta)
+        xb = np.cumsum(zbar * jumps[:, None], axis=0).reshape(jumps.size, self._beta.size)
+        return self._cd.ftimes, np.cumsum(jumps), np.cumsum(varinc), xb
+
     def predict_cif(
         self, newdata: Any, times: Sequence[float] | float, conf_type: str = "log-log"
     ) -> pd.DataFrame:
@@ -223,11 +232,11 @@ class FineGrayResult(Result):
             raise CoxError("times must be finite and >= 0")
         newdata = newdata_frame(newdata)
         z = self._design.transform(newdata) - self._design.center
-        jumps, varinc, zbar = _fg.baseline_jumps(self._cd, self._beta)
-        k = np.searchsorted(self._cd.ftimes, t, side="right")  # failure times <= t
-        h0 = np.r_[0.0, np.cumsum(jumps)][k]
-        v0 = np.r_[0.0, np.cumsum(varinc)][k]
-        xb = np.vstack([np.zeros((1, z.shape[1])), np.cumsum(zbar * jumps[:, None], axis=0)])[k]
+        ftimes, cum_h0, cum_v0, cum_xb = self._cumulative_baseline
+        k = np.searchsorted(ftimes, t, side="right")  # failure times <= t
+        h0 = np.r_[0.0, cum_h0][k]
+        v0 = np.r_[0.0, cum_v0][k]
+        xb = np.vstack([np.zeros((1, z.shape[1])), cum_xb])[k]
         risk = np.exp(z @ self._beta)
         cumhaz = risk[:, None] * h0[None, :]
         dmat = h0[None, :, None] * z[:, None, :] - xb[None, :, :]  # (patients, times, p)

@@ -27,11 +27,12 @@ from scipy.stats import norm
 
 from lms_prognosis.exceptions import ExportError
 from lms_prognosis.report._calculator_fields import field
+from lms_prognosis.report._calculator_terms import design_fields, design_terms
 
-__all__ = ["cox_spec"]
+__all__ = ["cox_spec", "floats"]
 
 
-def _floats(a: np.ndarray) -> list[float]:
+def floats(a: np.ndarray) -> list[float]:
     return [float(v) for v in np.asarray(a, dtype=float).ravel()]
 
 
@@ -62,10 +63,10 @@ def _strata(model: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "key": [str(v) for v in values],
-                "time": _floats(base.time[blocks][keep]),
-                "cumhaz": _floats(ch[keep]),
-                "cumvar": _floats(cv[keep]),
-                "xbar": [_floats(r) for r in xb[keep]],
+                "time": floats(base.time[blocks][keep]),
+                "cumhaz": floats(ch[keep]),
+                "cumvar": floats(cv[keep]),
+                "xbar": [floats(r) for r in xb[keep]],
             }
         )
     return out
@@ -74,25 +75,7 @@ def _strata(model: Any) -> list[dict[str, Any]]:
 def _fields(
     model: Any, labels: Mapping[str, str] | None, units: Mapping[str, str] | None
 ) -> list[dict[str, Any]]:
-    data = model.data
-    fields = []
-    for term in model._design.terms:
-        col = term.covariate
-        if term.kind == "numeric":
-            v = data[col].to_numpy(dtype=float)
-            fields.append(
-                field(col, "number", fitted=(np.min(v), np.max(v)), labels=labels, units=units)
-            )
-        elif term.kind == "bool":
-            fields.append(field(col, "choice", levels=["False", "True"], labels=labels))
-        elif term.kind == "factor":
-            lv = [str(v) for v in term.levels]
-            fields.append(field(col, "choice", levels=lv, labels=labels))
-        else:
-            raise ExportError(
-                f"covariate {col!r} is a {term.kind!r} term, which the calculator page cannot "
-                "code yet; refit with numeric, boolean or categorical covariates"
-            )
+    fields = design_fields(model._design, labels, units)
     for i, col in enumerate(model.strata or []):
         lv = list(
             dict.fromkeys(str(k[i] if isinstance(k, tuple) else k) for k in model._strata_levels)
@@ -140,10 +123,10 @@ def cox_groups(model: Any, risk_groups: str | Sequence[float] | None) -> dict[st
     bounds = ", ".join(f"{c:.4f}" for c in cuts)
     return {
         "labels": labels,
-        "cuts": _floats(cuts),
+        "cuts": floats(cuts),
         "strict": True,
         "tol": 0.0,
-        "means": _floats(model._means),
+        "means": floats(model._means),
         "text": f"{text} ({bounds}; a value on a cut-point is in the lower group)",
     }
 
@@ -167,18 +150,14 @@ def cox_spec(
     >>> len(spec["center"]) == len(spec["beta"]) == len(spec["vcov"]) == 3
     True
     """
-    design = model._design
-    terms = [
-        {"covariate": t.covariate, "kind": t.kind, "levels": [str(v) for v in t.levels]}
-        for t in design.terms
-    ]
+    terms = design_terms(model._design)
     return {
         "type": "cox",
         "terms": terms,
-        "beta": _floats(model.coef.to_numpy()),
+        "beta": floats(model.coef.to_numpy()),
         "names": list(model.coef.index),
-        "center": _floats(model._center),
-        "vcov": [_floats(r) for r in model.vcov.to_numpy()],
+        "center": floats(model._center),
+        "vcov": [floats(r) for r in model.vcov.to_numpy()],
         "strata_columns": list(model.strata or []),
         "strata": _strata(model),
         "conf_type": conf_type,

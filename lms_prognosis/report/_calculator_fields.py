@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["LABELS", "UNITS", "LIMITS", "field", "level_text"]
+__all__ = ["LABELS", "UNITS", "LIMITS", "ENDPOINT_CAUSES", "field", "level_text"]
 
 #: labels a clinician reads, for the canonical cohort columns (design section 3)
 LABELS: dict[str, str] = {
@@ -45,6 +45,14 @@ LIMITS: dict[str, tuple[float, float | None]] = {
     "size_cm": (0.0, 60.0),
     "mitoses_per_10hpf": (0.0, None),
     "mitoses_per_2_4mm2": (0.0, None),
+}
+
+#: endpoint -> (name of cause 1, name of cause 2), capitalised as a legend entry (the report's
+#: competing-risk sections and the calculator page use these names)
+ENDPOINT_CAUSES: dict[str, tuple[str, str]] = {
+    "DSS": ("Death from LMS", "Death from other causes"),
+    "MFS": ("Metastasis", "Death without metastasis"),
+    "LRFS": ("Local recurrence", "Competing event"),
 }
 
 _LEVEL_TEXT: dict[str, dict[str, str]] = {

@@ -28,6 +28,7 @@ from lms_prognosis.cox import fit_cause_specific, fit_fine_gray, pool
 from lms_prognosis.exceptions import ReportError
 from lms_prognosis.nonparametric import cumulative_incidence, gray_test, kaplan_meier
 from lms_prognosis.plotting import plot_cif, plot_forest
+from lms_prognosis.report._calculator_fields import ENDPOINT_CAUSES
 from lms_prognosis.report._context import Context, months, surv_cell
 from lms_prognosis.report._document import Grid, Paragraph, Section
 from lms_prognosis.report._factors import REPORT_FACTORS, Factor, derive_factors
@@ -107,16 +108,8 @@ def _cause(ctx: Context) -> int:
     return int(ctx.results.get("options", {}).get("cause", 1))
 
 
-#: endpoint -> (name of cause 1, name of cause 2), capitalised as a legend entry
-_CAUSE_NAMES = {
-    "DSS": ("Death from LMS", "Death from other causes"),
-    "MFS": ("Metastasis", "Death without metastasis"),
-    "LRFS": ("Local recurrence", "Competing event"),
-}
-
-
 def _cause_labels(ctx: Context) -> dict[int, str]:
-    first, second = _CAUSE_NAMES.get(str(ctx.cohort.endpoint), ("Event", "Competing event"))
+    first, second = ENDPOINT_CAUSES.get(str(ctx.cohort.endpoint), ("Event", "Competing event"))
     return {1: first, 2: second}
 
 

@@ -2,21 +2,30 @@
 
 The page is one self-contained HTML file (inline CSS and JavaScript, no network, no server:
 it opens from ``file://``, e.g. a USB stick on a hospital PC). Its script recomputes what the
-model's ``predict_survival`` computes, from the model's own numbers shipped in the page (not
-a table of predictions):
+model's ``predict_survival`` (or ``predict_cif``) computes, from the model's own numbers
+shipped in the page (not a table of predictions):
 
-* a fitted :class:`~lms_prognosis.cox.CoxResult`: the design coding, centring, coefficients,
-  variance matrix and, per stratum, the (Efron-corrected for an Efron fit) baseline
-  cumulative hazard with its variance terms; the 95% CI is R ``survfit.coxph``'s, the
-  variance of beta included, on the transform of ``conf_type`` ("log" by default, R's);
+* a fitted :class:`~lms_prognosis.cox.CoxResult`: the design coding (spline terms ``rcs`` /
+  ``ns`` with their knots and basis), centring, coefficients, variance matrix and, per
+  stratum, the (Efron-corrected for an Efron fit) baseline cumulative hazard with its
+  variance terms; the 95% CI is R ``survfit.coxph``'s, the variance of beta included, on
+  the transform of ``conf_type`` ("log" by default, R's);
+* a :class:`~lms_prognosis.cox.FineGrayResult`: crr's coefficients and sandwich variance and
+  the cumulative baseline subdistribution hazard with its variance terms
+  (``FineGrayResult.predict_cif``);
+* a :class:`~lms_prognosis.cox.CauseSpecificResult`: each cause's coefficients, variance,
+  baseline hazard increments and risk-set sums, and the per-patient influence terms of
+  the fitted data that the standard error of ``CauseSpecificResult.predict_cif`` sums;
 * a published model (:func:`lms_prognosis.published_model`): the term rules, coefficients
   or points, calibration slope, baseline (literature Weibull, refitted step function or
   published survival by risk group) and risk-group cut-points. Published values carry no
   usable variance, so no CI is shown (as ``PublishedModel.predict_survival`` gives NaN).
 
-``window.lmsPredict(patient, times)`` returns ``[{time, surv, lower, upper, std_err,
-cumhaz}, ...]`` for a patient given as ``{column: value}``; ``window.lmsRiskGroup(patient)``
-returns the risk group (or null when the model defines none).
+``window.lmsPredict(patient, times)`` returns, for a patient given as ``{column: value}``,
+``[{time, surv, lower, upper, std_err, cumhaz}, ...]`` for a Cox or published model, and
+``[{time, cause, risk, lower, upper, std_err}, ...]`` (cause by cause, times in the order
+given; ``risk`` the cumulative incidence) for a competing-risk model;
+``window.lmsRiskGroup(patient)`` returns the risk group (or null when the model defines none).
 """
 
 from __future__ import annotations
@@ -34,14 +43,23 @@ from lms_prognosis._survfit import CONF_TYPES
 from lms_prognosis._version import __version__
 from lms_prognosis.exceptions import ExportError
 from lms_prognosis.report._calculator_cox import cox_spec
+from lms_prognosis.report._calculator_cr import (
+    CAUSE_LABELS,
+    cause_specific_spec,
+    cr_meta,
+    finegray_spec,
+    is_cause_specific,
+    is_finegray,
+)
+from lms_prognosis.report._calculator_fields import ENDPOINT_CAUSES
 from lms_prognosis.report._calculator_published import published_spec
+from lms_prognosis.report._calculator_terms import term_labels
 from lms_prognosis.report._templates import render_template
 
 __all__ = ["export_calculator", "DEFAULT_HORIZONS"]
 
 #: months at which survival is shown unless ``horizons=`` is given (1, 3, 5 and 10 years)
 DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
-_SINGULAR = {"years": "year", "months": "month"}
 _KINDS = {
     ("published", "cox"): "published Cox-type model (relative risks as reported)",
     ("published", "points"): "published points score",
@@ -61,6 +79,8 @@ def _last_times(spec: dict[str, Any]) -> list[float]:
     """Last time each stratum's (or the published step) baseline is defined."""
     if spec["type"] == "cox":
         return [s["time"][-1] for s in spec["strata"] if s["time"]]
+    if spec["type"] in ("finegray", "cause_specific"):
+        return [spec["last_time"]]
     base = spec["baseline"]
     if base["kind"] == "step":
         return [base["time"][-1]]
@@ -97,25 +117,10 @@ def _text(value: Any, fallback: str) -> str:
     return str(value)
 
 
-def _term_labels(fields: list[dict[str, Any]], model: Any) -> list[str]:
-    """How each coefficient reads: "FNCLCC grade: Grade 3 vs Grade 1", "Age (per year)"."""
-    by_name = {f["name"]: f for f in fields}
-    out = []
-    for term in model._design.terms:
-        f = by_name[term.covariate]
-        if term.kind == "numeric":
-            out.append(f"{f['label']} (per {_SINGULAR.get(f['unit'], f['unit'] or 'unit')})")
-            continue
-        opts = {o["value"]: o["label"] for o in f["options"]}
-        levels = ["False", "True"] if term.kind == "bool" else [str(v) for v in term.levels]
-        out += [f"{f['label']}: {opts[lv]} vs {opts[levels[0]]}" for lv in levels[1:]]
-    return out
-
-
 def _cox_meta(model: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
     strata = f", stratified by {', '.join(model.strata)}" if model.strata else ""
     hr = model.hazard_ratios
-    names = _term_labels(fields, model)
+    names = term_labels(model._design, fields)
     rows = [
         [t, format_hr(h, lo, up), format_p(p)]
         for t, h, lo, up, p in zip(names, hr["hr"], hr["lower"], hr["upper"], hr["p"], strict=True)
@@ -171,8 +176,18 @@ def _published_meta(model: Any) -> dict[str, Any]:
 def _meta(
     model: Any, fitted: bool, spec: dict[str, Any], overrides: Mapping[str, str | None]
 ) -> dict[str, Any]:
-    meta = _cox_meta(model, spec["fields"]) if fitted else _published_meta(model)
+    if spec["type"] in ("finegray", "cause_specific"):
+        meta = cr_meta(model, spec)
+    else:
+        meta = _cox_meta(model, spec["fields"]) if fitted else _published_meta(model)
     meta["endpoint"] = _text(getattr(model, "endpoint", None), "not stated")
+    splines = [t["label"] for t in spec.get("terms", []) if t.get("kind") == "spline"]
+    if splines:
+        meta["caveat"] = (
+            f"Spline terms ({', '.join(splines)}): their coefficients belong to the columns of "
+            "the spline basis and are not read one by one; the page computes each whole "
+            "effect from the knots and the basis."
+        )
     for key, value in overrides.items():
         if value is not None:
             meta[key] = str(value)
@@ -190,6 +205,11 @@ def _safe_json(obj: Any) -> str:
 
 def _provenance(model: Any, fitted: bool, spec: dict[str, Any]) -> dict[str, Any]:
     params: dict[str, Any] = {"horizons": spec["horizons"], "conf_type": spec["conf_type"]}
+    if spec["type"] in ("finegray", "cause_specific"):
+        params.update(model=spec["type"], covariates=list(model.covariates))
+        if spec["type"] == "finegray":
+            params.update(cause=model.cause, cens_strata=model.cens_strata)
+        return provenance(None, params)
     if fitted:
         params.update(covariates=list(model.covariates), ties=model.ties, strata=model.strata)
         return provenance(model.data, params)
@@ -197,12 +217,56 @@ def _provenance(model: Any, fitted: bool, spec: dict[str, Any]) -> dict[str, Any
     return provenance(None, params)
 
 
+def _spec(
+    model: Any,
+    conf_type: str | None,
+    labels: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    risk_groups: str | Sequence[float] | None,
+) -> dict[str, Any]:
+    """The page's model numbers, by the kind of ``model``."""
+    competing = is_finegray(model) or is_cause_specific(model)
+    conf = conf_type if conf_type is not None else ("log-log" if competing else "log")
+    if conf not in CONF_TYPES:
+        raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf!r}")
+    if risk_groups is not None and not _is_fitted_cox(model):
+        what = model.name if _is_published(model) else type(model).__name__
+        own = f" defines its own risk groups ({model.risk_groups})" if _is_published(model) else ""
+        raise ExportError(f"{what}{own}: risk_groups= is for a fitted Cox model (lp.fit_cox) only")
+    if _is_fitted_cox(model):
+        return cox_spec(model, conf, labels, units, risk_groups)
+    if is_finegray(model):
+        return finegray_spec(model, conf, labels, units)
+    if is_cause_specific(model):
+        return cause_specific_spec(model, conf, labels, units)
+    if _is_published(model):
+        return published_spec(model, labels, units)
+    raise ExportError(
+        "export_calculator needs a fitted Cox model (lp.fit_cox), a competing-risk model "
+        "(lp.fit_fine_gray, lp.fit_cause_specific) or a published model (lp.published_model), "
+        f"got {type(model).__name__}"
+    )
+
+
+def _cause_labels(
+    spec: dict[str, Any], given: Mapping[int, str] | None, endpoint: str | None
+) -> dict[str, str]:
+    """Names of the causes a competing-risk page shows (JSON keys are text): the caller's,
+    else the report's names for the endpoint ("Death from LMS" for DSS), else generic."""
+    causes = spec.get("causes", [])
+    extra = sorted(set(given or {}) - set(causes))
+    if extra:
+        raise ExportError(f"cause_labels names cause(s) {extra} the model does not have ({causes})")
+    named = dict(enumerate(ENDPOINT_CAUSES.get(str(endpoint), ()), start=1)) or CAUSE_LABELS
+    return {str(k): str((given or {}).get(k, named.get(k, f"cause {k}"))) for k in causes}
+
+
 def export_calculator(
     model: Any,
     path: str | Path,
     *,
     horizons: Sequence[float] | None = None,
-    conf_type: str = "log",
+    conf_type: str | None = None,
     title: str | None = None,
     endpoint: str | None = None,
     population: str | None = None,
@@ -210,22 +274,27 @@ def export_calculator(
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     risk_groups: str | Sequence[float] | None = None,
+    cause_labels: Mapping[int, str] | None = None,
 ) -> Path:
     """Write a per-patient risk calculator for ``model`` as one offline HTML page.
 
     Parameters
     ----------
-    model : CoxResult or PublishedModel
-        A fitted Cox model (:func:`lms_prognosis.fit_cox`) or a published model
-        (:func:`lms_prognosis.published_model`, recalibrated or not).
+    model : CoxResult, FineGrayResult, CauseSpecificResult or PublishedModel
+        A fitted Cox model (:func:`lms_prognosis.fit_cox`; numeric, boolean, categorical and
+        spline terms, not interactions), a competing-risk model
+        (:func:`lms_prognosis.fit_fine_gray`, :func:`lms_prognosis.fit_cause_specific`) or a
+        published model (:func:`lms_prognosis.published_model`, recalibrated or not).
     path : str or Path
         The ``.html`` file to write (overwritten if it exists).
     horizons : sequence of float, optional
-        Months at which survival is shown. Default 12, 36, 60 and 120 within follow-up (a
-        fitted model's last observed time; a published step baseline's last time).
-    conf_type : {"log", "log-log", "plain", "logit"}
-        CI transform of a fitted model's survival (as ``predict_survival``; "log" is R's
-        default).
+        Months at which survival (or absolute risk) is shown. Default 12, 36, 60 and 120
+        within follow-up (a fitted model's last observed time; a published step baseline's
+        last time).
+    conf_type : {"log", "log-log", "plain", "logit"}, optional
+        CI transform, as the model's prediction method takes it: of a Cox model's survival
+        (``predict_survival``; default "log", R's), of a Fine-Gray model's ``1 - cif`` or a
+        cause-specific model's ``cif`` (``predict_cif``; default "log-log", as there).
     title, endpoint, population, source : str, optional
         Shown in the page's provenance, in place of what the model states (a fitted model
         knows neither its endpoint nor its population: pass them, e.g. the cohort's
@@ -235,10 +304,14 @@ def export_calculator(
         Form labels and units by column, in place of the package's (``age`` reads "Age at
         diagnosis", years; ``size_cm`` "Tumour size (largest diameter)", cm; ...).
     risk_groups : "tertiles" or sequence of float, optional
-        Risk groups of a fitted model (a published model has its own): cut the linear
+        Risk groups of a fitted Cox model (a published model has its own): cut the linear
         predictor of ``model.predict_risk`` (R's centring) at its tertiles in the fitted
         data, or at the cut-points given (a value on a cut-point is in the lower group).
         Default: no groups.
+    cause_labels : mapping of int to str, optional
+        Names of the causes of a competing-risk model (``{1: "Death from LMS", 2: "Death
+        from other causes"}``). Default: the report's names for ``endpoint`` (DSS, MFS,
+        LRFS), else "Event of interest (code 1)" and "Competing event (code 2)".
 
     Returns
     -------
@@ -248,8 +321,9 @@ def export_calculator(
     Raises
     ------
     ExportError
-        A model the page cannot code (a term kind it does not know), a bad ``horizons`` or
-        ``conf_type``, or a path that cannot be written.
+        A model the page cannot code (an interaction term), a bad ``horizons``,
+        ``conf_type`` or ``cause_labels``, ``risk_groups`` for a model other than a fitted
+        Cox model, or a path that cannot be written.
 
     Notes
     -----
@@ -260,6 +334,20 @@ def export_calculator(
     ``exp(-H0(t) exp(LP))`` without a CI. A value outside the fitted data's range, or a
     patient outside the population a published model declares, is shown with a warning.
 
+    For a competing-risk model it returns ``[{time, cause, risk, lower, upper, std_err},
+    ...]``: ``predict_cif``'s cif, interval and standard error (tested to 1e-9): for
+    Fine-Gray, ``cmprsk::predict.crr`` with the ``survfit.coxph``-type interval of its
+    docstring (the last value after the last event time); for cause-specific models the
+    Aalen-Johansen absolute risk of each cause with riskRegression's influence-function
+    standard error (NaN after the last observed time). A spline term's basis is R's
+    (``rms::rcs``, ``splines::ns``), linear beyond the boundary knots as R's ``predict``.
+
+    Data protection: every fitted model's page carries the fit's baseline, whose steps
+    give the event times of the fitted data (as R's ``survfit`` object does). A
+    cause-specific page also carries, for each patient of the fitted data, the time index,
+    event code, ``exp(x b)`` and score residuals that its standard error sums, from which
+    the patients' covariates can be worked out: share it only as the data may be shared.
+
     Examples
     --------
     >>> import tempfile, lms_prognosis as lp
@@ -269,23 +357,9 @@ def export_calculator(
     >>> "window.lmsPredict" in text, "<script src" in text or "<link" in text
     (True, False)
     """
-    if conf_type not in CONF_TYPES:
-        raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     fitted = _is_fitted_cox(model)
-    if fitted:
-        spec = cox_spec(model, conf_type, labels, units, risk_groups)
-    elif _is_published(model):
-        if risk_groups is not None:
-            raise ExportError(
-                f"{model.name} defines its own risk groups ({model.risk_groups}); "
-                "risk_groups= is for a fitted Cox model"
-            )
-        spec = published_spec(model, labels, units)
-    else:
-        raise ExportError(
-            f"export_calculator needs a fitted Cox model (lp.fit_cox) or a published model "
-            f"(lp.published_model), got {type(model).__name__}"
-        )
+    spec = _spec(model, conf_type, labels, units, risk_groups)
+    spec["cause_labels"] = _cause_labels(spec, cause_labels, endpoint)
     spec["horizons"] = _horizons(spec, horizons)
     last = _last_times(spec)
     spec["curve_end"] = max(last) if last else max(spec["horizons"] or [120.0])

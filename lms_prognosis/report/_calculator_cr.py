@@ -1,0 +1,207 @@
+"""What the calculator page needs from a competing-risk model, as JSON-ready numbers.
+
+Private to :mod:`lms_prognosis.report.calculator`. The page recomputes the model's
+``predict_cif`` (estimate, standard error and interval) from the fit's own arrays:
+
+* :class:`~lms_prognosis.cox.FineGrayResult` (``cmprsk::crr``): the design coding and
+  centring, the coefficients, crr's sandwich variance and, at each event time of the cause,
+  the cumulative baseline subdistribution hazard, its variance sum ``sum d / S0^2`` and
+  ``sum xbar dH0`` (``FineGrayResult._cumulative_baseline``, which ``predict_cif`` uses);
+  the interval is R ``survfit.coxph``'s on ``1 - cif`` (``conf_type`` of that curve);
+* :class:`~lms_prognosis.cox.CauseSpecificResult`: per cause the coefficients, variance,
+  baseline hazard increments, risk-set sums ``S0`` and means ``xbar`` on the distinct times,
+  and, because the standard error of ``predict_cif`` is the influence-function one
+  (riskRegression's), each analysed patient's time index, event code, ``exp(x b_k)`` and
+  score residuals. The page therefore carries patient-level terms of the fitted data
+  (as the fitted model itself does); the docstring of ``export_calculator`` says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from lms_prognosis._format import format_hr, format_p
+from lms_prognosis._version import __version__
+from lms_prognosis.cox import CauseSpecificResult, FineGrayResult
+from lms_prognosis.report._calculator_cox import floats
+from lms_prognosis.report._calculator_terms import design_fields, design_terms, term_labels
+
+__all__ = [
+    "finegray_spec",
+    "cause_specific_spec",
+    "is_finegray",
+    "is_cause_specific",
+    "cr_meta",
+    "CAUSE_LABELS",
+    "CURVE_BUDGET",
+]
+
+
+def is_finegray(model: Any) -> bool:
+    """A fitted Fine-Gray model (``lp.fit_fine_gray``)."""
+    return isinstance(model, FineGrayResult)
+
+
+def is_cause_specific(model: Any) -> bool:
+    """Cause-specific Cox models (``lp.fit_cause_specific``)."""
+    return isinstance(model, CauseSpecificResult)
+
+
+def _common(design: Any, conf_type: str, level: float, labels: Any, units: Any) -> dict:
+    return {
+        "terms": design_terms(design),
+        "center": floats(design.center),
+        "conf_type": conf_type,
+        "conf_level": float(level),
+        "z": float(norm.ppf(1.0 - (1.0 - level) / 2.0)),
+        "fields": design_fields(design, labels, units),
+        "groups": None,
+        "strata_columns": [],
+    }
+
+
+def finegray_spec(
+    model: Any,
+    conf_type: str,
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The numbers the page needs to recompute ``FineGrayResult.predict_cif``.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> cohort = lp.simulate_cohort(n=300, seed=3, competing_risks=True)
+    >>> fg = lp.fit_fine_gray(cohort, ["age", "grade"])
+    >>> spec = finegray_spec(fg, "log-log")
+    >>> spec["causes"], len(spec["beta"]), len(spec["time"]) == fg.n_events
+    ([1], 3, True)
+    """
+    ftimes, h0, v0, xb = model._cumulative_baseline
+    out = _common(model._design, conf_type, model.conf_level, labels, units)
+    out.update(
+        type="finegray",
+        causes=[int(model.cause)],
+        beta=floats(model.coef.to_numpy()),
+        names=list(model.coef.index),
+        vcov=[floats(r) for r in model.vcov.to_numpy()],
+        time=floats(ftimes),
+        cumhaz=floats(h0),
+        cumvar=floats(v0),
+        xbar=[floats(r) for r in xb],
+        last_time=float(model.max_time),
+    )
+    return out
+
+
+def cause_specific_spec(
+    model: Any,
+    conf_type: str,
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The numbers the page needs to recompute ``CauseSpecificResult.predict_cif``.
+
+    Examples
+    --------
+    >>> import lms_prognosis as lp
+    >>> cohort = lp.simulate_cohort(n=300, seed=3, competing_risks=True)
+    >>> cs = lp.fit_cause_specific(cohort, ["age", "grade"])
+    >>> spec = cause_specific_spec(cs, "log-log")
+    >>> spec["causes"], len(spec["subjects"]["tidx"]) == cs.n
+    ([1, 2], True)
+    """
+    ut, tidx = model._grid
+    first = next(iter(model.models.values()))
+    out = _common(first._design, conf_type, model.conf_level, labels, units)
+    hazards = []
+    for k, h in model._hazards.items():
+        hazards.append(
+            {
+                "cause": int(k),
+                "beta": floats(h.beta),
+                "vcov": [floats(r) for r in np.atleast_2d(h.var)],
+                "dh0": floats(h.dh0),
+                "s0": floats(h.s0),
+                "xbar": [floats(r) for r in h.xbar],
+                "e": floats(h.e),
+                "score": [floats(r) for r in h.score_res],
+            }
+        )
+    out.update(
+        type="cause_specific",
+        causes=[int(k) for k in model.models],
+        beta=hazards[0]["beta"],
+        names=list(first.coef.index),
+        time=floats(ut),
+        hazards=hazards,
+        subjects={
+            "tidx": [int(i) for i in tidx],
+            "event": [int(e) for e in model._event],
+        },
+        last_time=float(model.max_time),
+        # the curve's standard errors cost (patients x times): past this budget the page
+        # draws the curve at fewer times (the table and lmsPredict stay exact); design value
+        curve_budget=CURVE_BUDGET,
+    )
+    return out
+
+
+#: patients x curve times the page computes standard errors for in one redraw before it
+#: draws a cause-specific curve at fewer times (design value: about 0.3 s in Chromium)
+CURVE_BUDGET = 2_000_000
+
+#: how the page names each cause unless ``cause_labels=`` is given (design section 3 coding)
+CAUSE_LABELS: dict[int, str] = {1: "Event of interest (code 1)", 2: "Competing event (code 2)"}
+
+
+def _hr_rows(hr: Any, names: list[str], cause: bool) -> list[list[str]]:
+    rows = []
+    for i, r in enumerate(hr.itertuples(index=False)):
+        row = [names[i % len(names)], format_hr(r.hr, r.lower, r.upper), format_p(r.p)]
+        rows.append([str(r.cause), *row] if cause else row)
+    return rows
+
+
+def cr_meta(model: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """Provenance text of a competing-risk page (the page's "About this model")."""
+    names = term_labels(model._design if is_finegray(model) else _first(model)._design,
+                        spec["fields"])  # fmt: skip
+    level = round(100 * model.conf_level)
+    common = {"population": f"the {model.n} patients of the fitted data", "caveat": ""}
+    if is_finegray(model):
+        return {
+            **common,
+            "name": "fitted Fine-Gray model",
+            "title": f"Fine-Gray model of cause {model.cause} fitted on {model.n} patients",
+            "kind": "Fine-Gray subdistribution hazard model, fitted (cmprsk::crr, Breslow ties)",
+            "source": f"fitted with lms_prognosis {__version__} (fit_fine_gray)",
+            "evidence": f"n = {model.n}, events of cause {model.cause} = {model.n_events}, "
+            f"competing events = {model.n_competing}",
+            "baseline": "Breslow baseline subdistribution hazard (cmprsk predict.crr)",
+            "table_header": ["Term", f"SHR ({level}% CI)", "p"],
+            "table": _hr_rows(model.hazard_ratios, names, cause=False),
+        }
+    first = _first(model)
+    events = ", ".join(f"cause {k}: {m.n_events} events" for k, m in model.models.items())
+    return {
+        **common,
+        "name": "fitted cause-specific Cox models",
+        "title": f"Cause-specific Cox models fitted on {model.n} patients",
+        "kind": f"Cause-specific Cox proportional hazards models, one per cause, fitted "
+        f"(ties = {first.ties})",
+        "source": f"fitted with lms_prognosis {__version__} (fit_cause_specific)",
+        "evidence": f"n = {model.n}; {events}",
+        "baseline": "absolute risk by the Aalen-Johansen product limit of the cause-specific "
+        "hazards (riskRegression CSC, product.limit = TRUE)",
+        "table_header": ["Cause", "Term", f"HR ({level}% CI)", "p"],
+        "table": _hr_rows(model.hazard_ratios, names, cause=True),
+    }
+
+
+def _first(model: Any) -> Any:
+    return next(iter(model.models.values()))
