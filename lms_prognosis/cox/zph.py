@@ -98,9 +98,9 @@ class PHTest(Result):
                 f"{[t for t in self.table['term'] if t != 'GLOBAL']}"
             )
         x = res["transformed_time"].to_numpy(dtype=float)
-        out = zph_smooth(
-            x, res["residual"].to_numpy(dtype=float), float(self.var.loc[term, term]), df, n_points
-        )
+        i = list(self.var.index).index(term)
+        var = float(self.var.to_numpy(dtype=float)[i, i])
+        out = zph_smooth(x, res["residual"].to_numpy(dtype=float), var, df, n_points)
         order = np.argsort(x, kind="stable")
         tt = res["time"].to_numpy(dtype=float)[order]
         out.insert(1, "time", np.interp(out["transformed_time"], x[order], tt))

@@ -21,8 +21,8 @@ import pandas as pd
 
 from lms_prognosis._format import format_ci, format_number, format_p
 from lms_prognosis.nonparametric import kaplan_meier, logrank_test
-from lms_prognosis.nonparametric.logrank import LogRankResult
 from lms_prognosis.nonparametric.followup import FollowUpResult, median_follow_up
+from lms_prognosis.nonparametric.logrank import LogRankResult
 from lms_prognosis.plotting import plot_km
 from lms_prognosis.report._context import (
     Context,
@@ -329,19 +329,26 @@ def _logrank_rows(label: str, lr: LogRankResult, test_name: str) -> list[dict[st
     (N), events (Observed) and expected events of the rows the test used (those with the
     factor recorded), with the test's chi-square, df and p beside every row (the report
     shows them once per factor)."""
+    t = lr.table
     return [
         {
             "factor": label,
-            "level": str(r.group),
-            "n": int(r.n),
-            "events": int(round(float(r.observed))),
-            "expected": float(r.expected),
+            "level": str(g),
+            "n": int(n),
+            "events": int(round(o)),
+            "expected": float(e),
             "chi-square": float(lr.chisq),
             "df": int(lr.df),
             "p": float(lr.p),
             "test": test_name,
         }
-        for r in lr.table.itertuples(index=False)
+        for g, n, o, e in zip(
+            t["group"],
+            t["n"].to_numpy(dtype=float),
+            t["observed"].to_numpy(dtype=float),
+            t["expected"].to_numpy(dtype=float),
+            strict=True,
+        )
     ]
 
 
