@@ -28,6 +28,7 @@ from lms_prognosis.plotting import (  # noqa: E402
     plot_schoenfeld,
     save_figure,
 )
+from lms_prognosis.report.tables import DEFAULT_LABELS  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 DPI = 110
@@ -73,7 +74,7 @@ def main() -> int:
         fig = plot_calibration(cal)
         save(fig, "calibration", df, figure="plot_calibration", time_point=60)
 
-        fig = plot_schoenfeld(cox.check_ph(), fit=cox)
+        fig = plot_schoenfeld(cox.check_ph(), fit=cox, labels=DEFAULT_LABELS)
         save(fig, "schoenfeld", df, figure="plot_schoenfeld", transform="km")
 
         fig = plot_nomogram(cox, times=(12, 36, 60))

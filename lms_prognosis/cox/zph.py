@@ -24,6 +24,7 @@ from scipy import stats
 
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import product_limit
+from lms_prognosis.cox._zph_smooth import SMOOTH_DF, SMOOTH_POINTS, zph_smooth
 from lms_prognosis.cox.engine import Prepared, efron_event_sums, row_block_sums
 from lms_prognosis.exceptions import CoxError
 
@@ -50,12 +51,60 @@ class PHTest(Result):
         linear predictor of its levels, centred at 1 as R does).
     transform : str
         The time transform ("km", "rank" or "identity").
+    var : DataFrame or None
+        R's ``cox.zph(fit)$var``, term by term: the inverse of the mean information per
+        event, the scale of the band around the smooth (:meth:`smooth`).
     """
 
     table: pd.DataFrame
     residuals: pd.DataFrame = field(repr=False)
     transform: str = "km"
+    var: pd.DataFrame | None = field(default=None, repr=False)
     _title: ClassVar[str] = "PHTest"
+
+    def smooth(self, term: str, df: int = SMOOTH_DF, n_points: int = SMOOTH_POINTS) -> pd.DataFrame:
+        """The smooth of a term's scaled residuals with its band, as R ``plot.cox.zph``.
+
+        Parameters
+        ----------
+        term : str
+            A term of ``table`` (not ``"GLOBAL"``).
+        df : int
+            Degrees of freedom of the natural spline (R ``df = 4``).
+        n_points : int
+            Grid points over the transformed event times (R ``nsmo = 40``).
+
+        Returns
+        -------
+        DataFrame
+            transformed_time, time (months, read back from the events), fit, se, lower,
+            upper: the least-squares fit on ``ns(x, df, intercept = TRUE)`` (knots from the
+            grid and the event times together, as R) and ``fit -/+ 2 se``, with
+            ``se = sqrt(var[term, term] * diag(P (X'X)^-1 P'))`` (R's 2 standard errors:
+            about a 95% band). Empty when the spline fit is singular (R skips the term).
+
+        Examples
+        --------
+        >>> import lms_prognosis as lp
+        >>> ph = lp.fit_cox(lp.load_synthetic(), ["age", "grade"]).check_ph()
+        >>> sm = ph.smooth("age")
+        >>> len(sm), bool((sm["lower"] < sm["fit"]).all() and (sm["fit"] < sm["upper"]).all())
+        (40, True)
+        """
+        res = self.residuals[self.residuals["term"] == term]
+        if res.empty or self.var is None or term not in self.var.index:
+            raise CoxError(
+                f"no residuals for term {term!r}; terms are "
+                f"{[t for t in self.table['term'] if t != 'GLOBAL']}"
+            )
+        x = res["transformed_time"].to_numpy(dtype=float)
+        i = list(self.var.index).index(term)
+        var = float(self.var.to_numpy(dtype=float)[i, i])
+        out = zph_smooth(x, res["residual"].to_numpy(dtype=float), var, df, n_points)
+        order = np.argsort(x, kind="stable")
+        tt = res["time"].to_numpy(dtype=float)[order]
+        out.insert(1, "time", np.interp(out["transformed_time"], x[order], tt))
+        return out
 
     def _heading(self) -> str:
         return f"PHTest (cox.zph score test, transform={self.transform!r})"
@@ -176,7 +225,7 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
     table["p"] = stats.chi2.sf(table["chisq"], table["df"])
 
-    resid = _scaled_residuals(fit, prep, schoen, i00, terms, beta)
+    resid, vmean = _scaled_residuals(fit, prep, schoen, i00, terms, beta)
     # R orders events by stratum, then time ascending, ties in data order
     dt = prep.time[prep.death_rows]
     orig = prep.order[prep.death_rows]
@@ -189,7 +238,9 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
             "residual": resid[o].T.ravel(),
         }
     )
-    return PHTest(table=table, residuals=long, transform=transform)
+    names = [t for t, _ in terms]
+    var = pd.DataFrame(np.linalg.pinv(vmean), index=names, columns=names)  # R: solve(vmean)
+    return PHTest(table=table, residuals=long, transform=transform, var=var)
 
 
 def _term_rows(
@@ -213,8 +264,9 @@ def _scaled_residuals(
     i00: np.ndarray,
     terms: list[tuple[str, list[int]]],
     beta: np.ndarray,
-) -> np.ndarray:
-    """Scaled Schoenfeld residuals exactly as the R code of ``cox.zph`` builds them."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled Schoenfeld residuals exactly as the R code of ``cox.zph`` builds them, and the
+    mean information per event by term (``vmean``; R's ``$var`` is its inverse)."""
     p = schoen.shape[1]
     strat_codes, strat_of_row = np.unique(prep.stratum, return_inverse=True)
     ns = strat_codes.size
@@ -252,4 +304,4 @@ def _scaled_residuals(
             sres[np.ix_(j, other)] = np.nan
     for i, (_, cols) in enumerate(terms):
         sres[:, i] += beta[cols[0]] if len(cols) == 1 else 1.0
-    return sres
+    return sres, vmean

@@ -8,7 +8,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.font_manager import FontProperties
 from matplotlib.gridspec import SubplotSpec
 
 from lms_prognosis.exceptions import PlotError
@@ -72,37 +74,6 @@ def month_ticks(tmax: float, max_ticks: int = 8) -> np.ndarray:
     return np.linspace(0.0, tmax, max_ticks)
 
 
-def lowess(
-    x: np.ndarray,
-    y: np.ndarray,
-    frac: float = 2 / 3,
-    n_out: int = 80,
-) -> tuple[np.ndarray, np.ndarray]:
-    """A small locally linear smoother (tricube weights, one pass, no robustness step).
-
-    For display only (the trend line in residual plots): evaluated on ``n_out`` points
-    spanning ``x``.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    if x.size < 3:
-        return x, y
-    grid = np.linspace(x.min(), x.max(), n_out)
-    k = max(3, int(np.ceil(frac * x.size)))
-    out = np.empty_like(grid)
-    for i, g in enumerate(grid):
-        d = np.abs(x - g)
-        h = np.partition(d, k - 1)[k - 1] or 1e-12
-        w = np.clip(1 - (d / h) ** 3, 0, None) ** 3
-        sw = w.sum()
-        mx, my = (w * x).sum() / sw, (w * y).sum() / sw
-        sxx = (w * (x - mx) ** 2).sum()
-        slope = (w * (x - mx) * (y - my)).sum() / sxx if sxx > 0 else 0.0
-        out[i] = my + slope * (g - mx)
-    return grid, out
-
-
 def stack_hspace(fig: Any, spec: SubplotSpec, n_rows: int, gap_pt: float) -> float:
     """``hspace`` of a vertical sub-grid leaving ``gap_pt`` points between its panels.
 
@@ -121,3 +92,38 @@ def stack_hspace(fig: Any, spec: SubplotSpec, n_rows: int, gap_pt: float) -> flo
     if usable <= 0.2 * total_in:
         return 0.5
     return gap_in * n_rows / usable
+
+
+def text_width_in(
+    fig: Any,
+    strings: Sequence[str],
+    size: Any = None,
+    weight: str = "normal",
+) -> float:
+    """Width in inches of the widest of ``strings``, measured by the figure's renderer.
+
+    ``fig`` is a Figure, SubFigure or Axes (its root figure's renderer is used), or None
+    (an Agg renderer at ``rcParams["figure.dpi"]``, for sizing a figure not made yet).
+    ``size`` is a matplotlib font size (points or a name such as ``"medium"``; default the
+    rcParams' ``font.size``). Figures whose canvas has no renderer of its own are measured
+    with an Agg renderer (the same font metrics). An empty list measures 0.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure()
+    >>> text_width_in(fig, ["1.00 (0.50–2.00)"]) > text_width_in(fig, ["1.00"])
+    True
+    >>> plt.close(fig)
+    """
+    strings = [s for s in strings if s]
+    if not strings:
+        return 0.0
+    root = fig.get_figure(root=True) if hasattr(fig, "get_figure") else None
+    dpi = float(root.dpi) if root is not None else float(plt.rcParams["figure.dpi"])
+    get = getattr(getattr(root, "canvas", None), "get_renderer", None)
+    renderer = get() if callable(get) else RendererAgg(10, 10, dpi)
+    prop = FontProperties(size=size if size is not None else plt.rcParams["font.size"])
+    prop.set_weight(weight)
+    widths = [renderer.get_text_width_height_descent(s, prop, ismath=False)[0] for s in strings]
+    return max(widths) / dpi

@@ -4,20 +4,29 @@ subdistribution (Fine-Gray), side by side."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._survdata import require_columns
 from lms_prognosis.exceptions import PlotError
-from lms_prognosis.plotting._layout import panel_spec
+from lms_prognosis.plotting._layout import panel_spec, text_width_in
 from lms_prognosis.plotting._result import PlotResult, root_figure
 
 _NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
+_COARSE = np.array([0.01, 0.05, 0.25, 1, 4, 16, 64])  # every other nice tick, keeping 1
+_DECADES = np.array([0.001, 0.01, 0.1, 1, 10, 100, 1000])
+_PAD_IN = 0.12  # design value: gap between text columns, inches
+_PLOT_MIN_IN = 1.6  # design value: narrowest plot panel, inches
+_MARGIN_IN = 0.3  # design value: constrained layout's outer pads, inches
+_TICK_GAP_IN = 0.06  # design value: least space between two tick labels, inches
 
 
 def composite_terms(obj: Any) -> pd.DataFrame:
@@ -218,19 +227,28 @@ def plot_forest(
     y = {t: n - 1 - i for i, t in enumerate(terms)}
     lab = {t: (labels or {}).get(t, _label(t)) for t in terms}
     lims = xlim or _limits([f for _, f in models])
-
+    panels = [_panel_texts(name, frame, terms, notes) for name, frame in models]
+    cols = _columns(
+        ax,
+        [lab[t] for t in terms],
+        panels,
+        titles if len(models) > 1 else None,
+        xlabel,
+        stacked_titles=fine_gray is not None,
+    )
     height = figsize[1] if figsize else 1.0 + 0.28 * n
-    width = figsize[0] if figsize else (5.5 if len(models) == 1 else 9.5)
+    width = figsize[0] if figsize else cols.width
     fig, spec, given = panel_spec(ax, (width, height))
-    ratios = [3.0, 2.1, 0.75] * len(models)  # the HR column fits "4.37 (1.83–10.48)"
-    sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.02)
+    ratios = cols.ratios(_spec_width_in(fig, spec, given, width))
+    sub = spec.subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.0)
+    ticks = _ticks(lims, ratios[0], fig)
 
     table = pd.DataFrame(
         {"term": terms, "label": [lab[t] for t in terms], "y": [y[t] for t in terms]}
     )
     axes: dict[str, Axes] = {}
     first: Axes | None = None
-    for k, (name, frame) in enumerate(models):
+    for k, (name, f, texts, ptexts, header) in enumerate(panels):
         if k == 0 and given is not None:
             pax = given
             pax.set_subplotspec(sub[0])
@@ -242,16 +260,9 @@ def plot_forest(
         hax = fig.add_subplot(sub[3 * k + 1], sharey=first)
         p_ax = fig.add_subplot(sub[3 * k + 2], sharey=first)
         axes.update({f"{name}:plot": pax, f"{name}:hr": hax, f"{name}:p": p_ax})
-        f = frame.set_index("term").reindex(terms)
-        _draw_panel(pax, f, [y[t] for t in terms], lims, colour, xlabel)
-        texts = [
-            format_hr(h, lo, up) if np.isfinite(h) else notes.get(t, "")
-            for t, h, lo, up in zip(terms, f["hr"], f["lower"], f["upper"], strict=True)
-        ]
-        ptexts = [format_p(p, prefix=False) if np.isfinite(p) else "" for p in f["p"].astype(float)]
-        header = "SHR (95% CI)" if name == "fine_gray" else "HR (95% CI)"
-        _text_column(hax, [y[t] for t in terms], texts, header)
-        _text_column(p_ax, [y[t] for t in terms], ptexts, "p")
+        _draw_panel(pax, f, [y[t] for t in terms], lims, colour, xlabel, ticks)
+        _text_column(hax, [y[t] for t in terms], texts, header, cols.pad)
+        _text_column(p_ax, [y[t] for t in terms], ptexts, "p", cols.pad)
         for c in ("hr", "lower", "upper", "p"):
             table[f"{name}_{c}"] = f[c].to_numpy(float)
         table[f"{name}_text"] = texts
@@ -290,13 +301,113 @@ def _models(
     return models, titles or default
 
 
+def _panel_texts(
+    name: str, frame: pd.DataFrame, terms: list[str], notes: Mapping[str, str]
+) -> tuple[str, pd.DataFrame, list[str], list[str], str]:
+    """One panel's rows (reindexed to ``terms``), its HR and p texts and its HR header."""
+    f = frame.set_index("term").reindex(terms)
+    texts = [
+        format_hr(h, lo, up) if np.isfinite(h) else notes.get(t, "")
+        for t, h, lo, up in zip(terms, f["hr"], f["lower"], f["upper"], strict=True)
+    ]
+    ptexts = [format_p(p, prefix=False) if np.isfinite(p) else "" for p in f["p"].astype(float)]
+    header = "SHR (95% CI)" if name == "fine_gray" else "HR (95% CI)"
+    return name, f, texts, ptexts, header
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Widths in inches, measured from the texts: row labels, and per panel the smallest
+    plot panel, the HR column (``pad`` + widest text) and the p column (``pad`` + widest
+    text + ``pad``); the texts start ``pad`` into their column."""
+
+    label: float
+    plot: float
+    hr: tuple[float, ...]
+    p: tuple[float, ...]
+    pad: float
+
+    @property
+    def width(self) -> float:
+        """Natural width of a new figure: labels, panels and the layout's margins."""
+        k = len(self.hr)
+        return self.label + k * self.plot + sum(self.hr) + sum(self.p) + _MARGIN_IN
+
+    def ratios(self, available: float) -> list[float]:
+        """Width ratios of the sub-grid: text columns at their measured width; the plot
+        panels take what is left of ``available`` inches (never less than their minimum)."""
+        k = len(self.hr)
+        spare = available - self.label - _MARGIN_IN - sum(self.hr) - sum(self.p)
+        plot = max(self.plot, spare / k)
+        out: list[float] = []
+        for h, p in zip(self.hr, self.p, strict=True):
+            out += [plot, h, p]
+        return out
+
+
+def _columns(
+    fig: Any,
+    labels: list[str],
+    panels: list[tuple[str, pd.DataFrame, list[str], list[str], str]],
+    titles: tuple[str, str] | None,
+    xlabel: str,
+    stacked_titles: bool,
+) -> _Columns:
+    """Measure every text the columns hold with the renderer and size the columns."""
+    pad = _PAD_IN
+    hr = tuple(text_width_in(fig, [*t, h], "medium") + pad for _, _, t, _, h in panels)
+    # the p column also keeps a gap on its right, before the next panel or the edge
+    pw = tuple(text_width_in(fig, [*pt, "p"], "medium") + 2 * pad for _, _, _, pt, _ in panels)
+    plot = max(_PLOT_MIN_IN, text_width_in(fig, [xlabel], plt.rcParams["axes.labelsize"]) + pad)
+    if titles is not None:
+        tw = text_width_in(fig, list(titles), plt.rcParams["axes.titlesize"], "bold") + pad
+        # a title beside the headers must fit over its panel; one above them, over the panel
+        # and its two text columns
+        plot = max(plot, tw if not stacked_titles else tw - min(hr) - min(pw))
+    label = text_width_in(fig, labels, plt.rcParams["ytick.labelsize"])
+    return _Columns(label=label, plot=plot, hr=hr, p=pw, pad=pad)
+
+
+def _spec_width_in(fig: Any, spec: Any, given: Axes | None, width: float) -> float:
+    """Inches available to the sub-grid: the new figure's width, or the caller's cell."""
+    if given is None:
+        return width
+    root = root_figure(fig)
+    return float(spec.get_position(root).width * root.get_figwidth())
+
+
+def _ticks(lims: tuple[float, float], plot_in: float, fig: Any) -> np.ndarray:
+    """HR ticks inside ``lims`` whose labels, measured, do not touch on a panel
+    ``plot_in`` inches wide: the finest of three nested sets that fits."""
+    span = np.log(lims[1]) - np.log(lims[0])
+    chosen = np.array([1.0])
+    for cand in (_NICE, _COARSE, _DECADES):
+        ticks = cand[(cand >= lims[0]) & (cand <= lims[1])]
+        if ticks.size < 2:
+            continue
+        widths = np.array(
+            [text_width_in(fig, [_g_label(t)], plt.rcParams["xtick.labelsize"]) for t in ticks]
+        )
+        gaps = plot_in * np.diff(np.log(ticks)) / span
+        chosen = ticks
+        if np.all(gaps >= (widths[:-1] + widths[1:]) / 2 + _TICK_GAP_IN):
+            break
+    return chosen
+
+
 def _g_label(value: float, _pos: int | None = None) -> str:
     """Tick label of an HR (a module-level function, so the figure can be pickled)."""
     return f"{value:g}"
 
 
 def _draw_panel(
-    ax: Axes, f: pd.DataFrame, ys: list[int], lims: tuple[float, float], colour: str, xlabel: str
+    ax: Axes,
+    f: pd.DataFrame,
+    ys: list[int],
+    lims: tuple[float, float],
+    colour: str,
+    xlabel: str,
+    ticks: np.ndarray,
 ) -> None:
     ok = np.isfinite(f["hr"].to_numpy(float)) & (f["hr"].to_numpy(float) > 0)
     hr, lo, up = (f[c].to_numpy(float)[ok] for c in ("hr", "lower", "upper"))
@@ -309,7 +420,6 @@ def _draw_panel(
     ax.errorbar(hr, yy, xerr=err, fmt="s", color=colour, ms=4, lw=1.1, capsize=0, zorder=3)
     ax.set_xscale("log")
     ax.set_xlim(*lims)
-    ticks = _NICE[(_NICE >= lims[0]) & (_NICE <= lims[1])]
     ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(_g_label))
@@ -319,8 +429,13 @@ def _draw_panel(
     ax.tick_params(axis="y", length=0)
 
 
-def _text_column(ax: Axes, ys: list[int], texts: list[str], header: str) -> None:
+def _text_column(ax: Axes, ys: list[int], texts: list[str], header: str, pad: float) -> None:
+    """Texts left-aligned ``pad`` inches right of the column's left edge (the column is
+    ``pad`` wider than its widest text, so the gap before the next column is ``pad``)."""
+    offset = ScaledTranslation(pad, 0.0, root_figure(ax.figure).dpi_scale_trans)
+    where = ax.get_yaxis_transform() + offset
     for yv, s in zip(ys, texts, strict=True):
-        ax.text(0.0, yv, s, ha="left", va="center", transform=ax.get_yaxis_transform())
-    ax.set_title(header, loc="left", fontsize="medium")
+        ax.text(0.0, yv, s, ha="left", va="center", fontsize="medium", transform=where)
+    title = ax.set_title(header, loc="left", fontsize="medium")
+    title.set_transform(title.get_transform() + offset)
     ax.axis("off")

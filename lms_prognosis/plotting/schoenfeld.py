@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,6 @@ from matplotlib.figure import Figure, SubFigure
 
 from lms_prognosis._format import format_p
 from lms_prognosis.exceptions import PlotError
-from lms_prognosis.plotting._layout import lowess
 from lms_prognosis.plotting._result import PlotResult, root_figure
 
 
@@ -43,13 +42,59 @@ def _spread_ticks(tt: np.ndarray, tx: np.ndarray, n: int = 5) -> np.ndarray:
     return np.unique(np.asarray(nice, float))
 
 
+def _y_limits(y: np.ndarray, sm: pd.DataFrame, se: bool) -> tuple[float, float]:
+    """The residuals' 2nd-98th percentiles (a few outlying residuals do not flatten the
+    panel) widened to the smooth and, when drawn, its band; padded by 15%."""
+    lo, hi = np.nanpercentile(y, [2, 98])
+    curves = [sm["fit"].to_numpy(float)]
+    if se:
+        curves += [sm["lower"].to_numpy(float), sm["upper"].to_numpy(float)]
+    values = np.concatenate([np.array([lo, hi]), *curves])
+    values = values[np.isfinite(values)]
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.15 * (hi - lo if hi > lo else 1.0)
+    return lo - pad, hi + pad
+
+
+def _draw_term(
+    ax: Axes, r: pd.DataFrame, sm: pd.DataFrame, se: bool, colours: tuple[str, str]
+) -> None:
+    """One panel: the residuals, the smooth and (``se``) its band, and the y limits."""
+    x, y = r["transformed_time"].to_numpy(float), r["residual"].to_numpy(float)
+    ax.plot(x, y, ls="none", marker="o", ms=2.5, alpha=0.45, color=colours[0], mew=0)
+    if se and len(sm):
+        ax.fill_between(
+            sm["transformed_time"],
+            sm["lower"],
+            sm["upper"],
+            color=colours[1],
+            alpha=0.18,
+            lw=0,
+            label="\u00b12 SE",
+        )
+    ax.plot(sm["transformed_time"], sm["fit"], color=colours[1], lw=1.5)
+    ax.set_ylim(*_y_limits(y, sm, se))
+
+
+def _time_axis(ax: Axes, transform: str, tt: np.ndarray, tx: np.ndarray) -> None:
+    """x axis on the transformed scale, labelled in months."""
+    if transform != "identity" and tt.size > 1:
+        months = _spread_ticks(tt, tx)
+        ax.set_xticks(np.interp(months, tt, tx), [f"{m:g}" for m in months])
+        ax.set_xlabel(f"Time (months; {transform} scale)")
+    else:
+        ax.set_xlabel("Time (months)")
+
+
 def plot_schoenfeld(
     ph: Any,
     terms: Sequence[str] | None = None,
     *,
     fit: Any = None,
+    labels: Mapping[str, str] | None = None,
     ncols: int | None = None,
-    frac: float = 2 / 3,
+    se: bool = True,
+    df: int = 4,
     colour: str = "#0072B2",
     smooth_colour: str = "#D55E00",
     panel_size: tuple[float, float] = (3.2, 2.6),
@@ -67,13 +112,17 @@ def plot_schoenfeld(
     fit : CoxResult, optional
         When given, a dashed line marks the fitted coefficient (1 for a factor term, whose
         residual R centres at 1): under proportional hazards the smooth stays near it.
+    labels : mapping, optional
+        Display name of each term for the panel titles (e.g. ``{"age_ge_60": "Age ≥60
+        years"}``); a term without one shows its name.
     ncols : int, optional
         Panels per row (default up to 3).
-    frac : float
-        Span of the display smooth (locally linear, tricube weights; a picture aid, not a
-        test). R uses a natural spline fit; the test itself is ``ph.table``'s.
+    se : bool
+        Draw the band around the smooth (R ``plot.cox.zph(se = TRUE)``).
+    df : int
+        Degrees of freedom of the natural-spline smooth (R ``df = 4``).
     colour, smooth_colour : str
-        Colours of the points and the smooth.
+        Colours of the points and of the smooth and its band.
     panel_size : (float, float)
         Inches per panel of a new figure.
     fig : Figure, optional
@@ -82,14 +131,18 @@ def plot_schoenfeld(
     Returns
     -------
     PlotResult
-        The figure with ``.axes`` (term -> Axes) and ``.table`` (term, p of the score test
-        printed, reference line drawn or NaN).
+        The figure with ``.axes`` (term -> Axes) and ``.table`` (term, label, p of the
+        score test printed, reference line drawn or NaN).
 
     Notes
     -----
     The x axis is the transformed time the test used (``transform="km"`` by default, as
     R ``cox.zph``), labelled at the times in months it corresponds to; each title carries
-    the term's score-test p from ``ph.table``.
+    the term's label and score-test p from ``ph.table``. The smooth and its band are
+    ``ph.smooth(term, df)`` (:meth:`lms_prognosis.cox.zph.PHTest.smooth`), the numbers
+    R's ``plot.cox.zph`` draws: a natural-spline fit with ``df`` degrees of freedom and
+    the fit ± 2 standard errors (about 95%). The smooth is a picture aid; the test is
+    ``ph.table``'s.
 
     References
     ----------
@@ -132,28 +185,17 @@ def plot_schoenfeld(
     first = res[res["term"] == chosen[0]].sort_values("time")
     tt, tx = first["time"].to_numpy(float), first["transformed_time"].to_numpy(float)
     out_axes: dict[str, Axes] = {}
+    names = {t: (labels or {}).get(t, t) for t in chosen}
+    colours = (colour, smooth_colour)
     for k, (ax, term) in enumerate(zip(axes.flat, chosen, strict=False)):
-        r = res[res["term"] == term]
-        x, y = r["transformed_time"].to_numpy(float), r["residual"].to_numpy(float)
-        ax.plot(x, y, ls="none", marker="o", ms=2.5, alpha=0.45, color=colour, mew=0)
-        gx, gy = lowess(x, y, frac=frac)
-        ax.plot(gx, gy, color=smooth_colour, lw=1.5)
+        _draw_term(ax, res[res["term"] == term], ph.smooth(term, df=df), se, colours)
         if term in refs:
             ax.axhline(refs[term], color="0.3", ls="--", lw=0.8)
-        lo, hi = np.nanpercentile(y, [2, 98])
-        pad = 0.15 * (hi - lo if hi > lo else 1.0)
-        ax.set_ylim(min(lo, np.nanmin(gy)) - pad, max(hi, np.nanmax(gy)) + pad)
-        if transform != "identity" and tt.size > 1:
-            months = _spread_ticks(tt, tx)
-            pos = np.interp(months, tt, tx)
-            ax.set_xticks(pos, [f"{m:g}" for m in months])
-            ax.set_xlabel(f"Time (months; {transform} scale)")
-        else:
-            ax.set_xlabel("Time (months)")
+        _time_axis(ax, transform, tt, tx)
         ax.set_ylabel("Beta(t)" if k % nc == 0 else "")
         p = p_by_term.get(term)
         ax.set_title(
-            f"{term}  ({format_p(float(p))})" if p is not None else term,
+            f"{names[term]}  ({format_p(float(p))})" if p is not None else names[term],
             loc="left",
             fontsize="medium",
         )
@@ -163,6 +205,7 @@ def plot_schoenfeld(
     table = pd.DataFrame(
         {
             "term": chosen,
+            "label": [names[t] for t in chosen],
             "p": [p_by_term.get(t, np.nan) for t in chosen],
             "reference": [refs.get(t, np.nan) for t in chosen],
         }

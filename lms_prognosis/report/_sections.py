@@ -22,6 +22,7 @@ import pandas as pd
 from lms_prognosis._format import format_ci, format_number, format_p
 from lms_prognosis.nonparametric import kaplan_meier, logrank_test
 from lms_prognosis.nonparametric.followup import FollowUpResult, median_follow_up
+from lms_prognosis.nonparametric.logrank import LogRankResult
 from lms_prognosis.plotting import plot_km
 from lms_prognosis.report._context import (
     Context,
@@ -169,7 +170,7 @@ def section_km(ctx: Context) -> Section:
     marks = len(ctx.data) <= CENSOR_MARKS_MAX
     sec.add(_km_overall(ctx, marks))
     grid = Grid("km-grid", columns=2)
-    tests: list[dict[str, str]] = []
+    tests: list[dict[str, Any]] = []
     by_time: list[dict[str, str]] = []
     if not (ctx.data["event"] == 1).any():
         sec.add(
@@ -184,7 +185,7 @@ def section_km(ctx: Context) -> Section:
         drawn = _km_factor(ctx, factor, marks)
         if drawn is not None:
             grid.figures.append(drawn[0])
-            tests.append(drawn[1])
+            tests.extend(drawn[1])
             by_time.extend(drawn[2])
     if grid.figures:
         by = Section("km-factors", "By risk factor", level=2)
@@ -209,15 +210,17 @@ def section_km(ctx: Context) -> Section:
             )
         )
         return sec
-    ctx.results["logrank"] = pd.DataFrame(tests)
+    ctx.results["logrank"] = frame = pd.DataFrame(tests)
     tab.add(
         ctx.writer.table(
-            pd.DataFrame(tests),
+            _logrank_display(frame),
             "logrank_tests",
             "Log-rank tests by risk factor",
-            note="FNCLCC grade: log-rank test for trend, scores 1, 2, "
-            "3. Patients with the factor missing are left out of that "
-            "comparison.",
+            note="n, events and expected events per level among the patients with the "
+            "factor recorded (those with it missing are left out of that comparison), as "
+            "R's survdiff. FNCLCC grade: log-rank test for trend, scores 1, 2, 3.",
+            group_column="factor",
+            csv_frame=frame,
         )
     )
     tab.add(
@@ -281,7 +284,7 @@ def _km_overall(ctx: Context, marks: bool) -> Section:
 
 def _km_factor(
     ctx: Context, factor: Factor, marks: bool
-) -> tuple[Figure, dict[str, str], list[dict[str, str]]] | None:
+) -> tuple[Figure, list[dict[str, Any]], list[dict[str, str]]] | None:
     """Curves, log-rank test and survival at the time points for one factor (None: absent)."""
     d, col = ctx.data, factor.column
     if col not in d or d[col].notna().sum() == 0 or d[col].nunique() < 2:
@@ -309,15 +312,7 @@ def _km_factor(
         f"; {missing} patients with this factor missing not shown." if missing else "."
     )
     figure = ctx.writer.figure(fig, f"km_{col}", caption, dpi=130)
-    test = {
-        "factor": factor.label,
-        "groups": str(len(kmf.groups)),
-        "patients": str(kmf.n),
-        "chi-square": format_number(lr.chisq),
-        "df": str(int(lr.df)),
-        "p": format_p(lr.p, prefix=False),
-        "test": test_name,
-    }
+    test = _logrank_rows(factor.label, lr, test_name)
     at = kmf.at(list(ctx.time_points))
     by_time = []
     for g in kmf.groups:
@@ -327,6 +322,58 @@ def _km_factor(
             row[f"{months(float(t))} months"] = surv_cell(s, lo, hi)
         by_time.append(row)
     return figure, test, by_time
+
+
+def _logrank_rows(label: str, lr: LogRankResult, test_name: str) -> list[dict[str, Any]]:
+    """One row per level of a log-rank comparison, as R's ``survdiff`` prints it: patients
+    (N), events (Observed) and expected events of the rows the test used (those with the
+    factor recorded), with the test's chi-square, df and p beside every row (the report
+    shows them once per factor)."""
+    t = lr.table
+    return [
+        {
+            "factor": label,
+            "level": str(g),
+            "n": int(n),
+            "events": int(round(o)),
+            "expected": float(e),
+            "chi-square": float(lr.chisq),
+            "df": int(lr.df),
+            "p": float(lr.p),
+            "test": test_name,
+        }
+        for g, n, o, e in zip(
+            t["group"],
+            t["n"].to_numpy(dtype=float),
+            t["observed"].to_numpy(dtype=float),
+            t["expected"].to_numpy(dtype=float),
+            strict=True,
+        )
+    ]
+
+
+def _logrank_display(tests: pd.DataFrame) -> pd.DataFrame:
+    """The log-rank rows formatted; the test's cells on the first row of each factor only."""
+    first = ~tests["factor"].duplicated()
+    return pd.DataFrame(
+        {
+            "factor": tests["factor"],
+            "level": tests["level"],
+            "n": tests["n"].map(str),
+            "events": tests["events"].map(str),
+            "expected": tests["expected"].map(lambda x: format_number(float(x), 1)),
+            "chi-square": [
+                format_number(float(x)) if f else ""
+                for x, f in zip(tests["chi-square"], first, strict=True)
+            ],
+            "df": [str(int(x)) if f else "" for x, f in zip(tests["df"], first, strict=True)],
+            "p": [
+                format_p(float(x), prefix=False) if f else ""
+                for x, f in zip(tests["p"], first, strict=True)
+            ],
+            "test": tests["test"].where(first, ""),
+        }
+    )
 
 
 def _fixed_legend(fig: Any) -> None:

@@ -184,11 +184,12 @@ def section_ph(ctx: Context) -> Section:
     )
     sec.add(
         w.figure(
-            plot_schoenfeld(ph),
+            plot_schoenfeld(ph, fit=cox, labels=FACTOR_LABELS),
             "schoenfeld",
-            "Scaled Schoenfeld residuals against "
-            "Kaplan\u2013Meier-transformed time, with a smooth; a flat line supports "
-            "proportional hazards.",
+            "Scaled Schoenfeld residuals against Kaplan\u2013Meier-transformed time, with a "
+            "natural-spline smooth (4 df) and its \u00b12 SE band, as R's plot.cox.zph; the "
+            "dashed line is the model's coefficient (1 for a factor). A flat smooth "
+            "supports proportional hazards.",
             width=0.9,
         )
     )

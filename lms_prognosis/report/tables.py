@@ -39,12 +39,14 @@ class HRTableResult(TableExportMixin, Result):
     Attributes
     ----------
     table : DataFrame
-        Columns ``variable``, ``level``, then ``Univariable HR (95% CI)``, ``Univariable p``
-        (when univariable fits are present), ``Multivariable HR (95% CI)``,
+        Columns ``variable``, ``level``, ``n``, ``Events`` (patients and events per level in
+        the rows the multivariable fit used), then ``Univariable HR (95% CI)``,
+        ``Univariable p`` (when univariable fits are present), ``Multivariable HR (95% CI)``,
         ``Multivariable p``. Reference levels read ``1 (reference)``.
     terms : DataFrame
         The numbers behind the table, one row per term: variable, level, term, model
-        ("univariable"/"multivariable"), hr, lower, upper, p, n, n_events.
+        ("univariable"/"multivariable"), hr, lower, upper, p, n, n_events (of the fit),
+        n_level, events_level (of the level, in the rows that fit used).
     multivariable : CoxResult
     univariable : dict of str to CoxResult
     n, dropped
@@ -88,6 +90,28 @@ def _levels(cox: Any, covariate: str) -> list[str] | None:
     if pd.api.types.is_numeric_dtype(col.dtype):
         return None
     return sorted(col.dropna().astype(str).unique())
+
+
+def _level_counts(cox: Any, covariate: str, levels: list[str] | None) -> dict[str, tuple[int, int]]:
+    """Patients and events (code 1) per displayed level, in the rows the fit analysed.
+
+    ``cox.data`` holds only the rows the model used (complete cases over its variables), so
+    the counts follow the model's exclusions, not the caller's frame. A numeric covariate or
+    a formula term (no levels) counts every analysed row under ``"per unit"``/its note; a
+    fit without ``data`` (a pooled result) gives no counts.
+    """
+    data = getattr(cox, "data", None)
+    if not isinstance(data, pd.DataFrame) or cox.event not in data.columns:
+        return {}
+    event = pd.to_numeric(data[cox.event], errors="coerce").to_numpy() == 1
+    if levels is None or covariate not in data.columns:
+        return {"": (len(data), int(event.sum()))}
+    col = data[covariate]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        values = col.map({True: "True", False: "False"}).astype(object).to_numpy()
+    else:
+        values = col.astype(object).map(str).to_numpy()
+    return {lv: (int((values == lv).sum()), int((event & (values == lv)).sum())) for lv in levels}
 
 
 def _rows(cox: Any, model: str) -> pd.DataFrame:
@@ -170,6 +194,23 @@ def _rows(cox: Any, model: str) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["n"] = cox.n
     out["n_events"] = cox.n_events
+    return _add_level_counts(out, cox)
+
+
+def _add_level_counts(out: pd.DataFrame, cox: Any) -> pd.DataFrame:
+    """Columns ``n_level``, ``events_level``: :func:`_level_counts` of each displayed row."""
+    overall = out["overall"] if "overall" in out else pd.Series(False, index=out.index)
+    counts: list[tuple[float, float]] = []
+    for variable, level, flag in zip(out["variable"], out["level"], overall, strict=True):
+        composite = isinstance(flag, (bool, np.bool_)) and bool(flag)
+        if composite or level == "per unit":
+            by_level = _level_counts(cox, variable, None)
+            counts.append(by_level.get("", (np.nan, np.nan)))
+        else:
+            by_level = _level_counts(cox, variable, _levels(cox, variable))
+            counts.append(by_level.get(str(level), (np.nan, np.nan)))
+    out["n_level"] = pd.array([c[0] for c in counts], dtype="Int64")
+    out["events_level"] = pd.array([c[1] for c in counts], dtype="Int64")
     return out
 
 
@@ -218,7 +259,11 @@ def hr_table(
     Notes
     -----
     The first level of a categorical covariate is the reference (treatment contrasts, as R);
-    a boolean compares True with False. Hazard ratios, CIs and Wald p-values are those of the
+    a boolean compares True with False. ``n`` and ``Events`` count the patients and events
+    (code 1) of each level among the rows the multivariable fit analysed (``cox.data``:
+    complete cases over the model's variables), so they add up to ``cox.n`` and
+    ``cox.n_events``; a numeric covariate or a formula term shows the model's totals.
+    Hazard ratios, CIs and Wald p-values are those of the
     fit (``cox.hazard_ratios``); a spline or interaction term (``"rcs(age, 4)"``,
     ``"age:grade"``) is one row, level ``"spline, 3 df"``, with no HR (its coefficients are
     not per-unit effects) and the overall Wald p of ``cox.term_tests``; formatted by :func:`lms_prognosis._format.format_hr` and
@@ -230,7 +275,7 @@ def hr_table(
     >>> cox = lp.fit_cox(lp.load_synthetic().data, ["age", "grade"])
     >>> t = hr_table(cox, univariable="auto")
     >>> list(t.table.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['variable', 'level', 'Univariable HR (95% CI)', 'Univariable p',
+    ['variable', 'level', 'n', 'Events', 'Univariable HR (95% CI)', 'Univariable p',
      'Multivariable HR (95% CI)', 'Multivariable p']
     >>> t.table.loc[t.table["level"] == "1", "Multivariable HR (95% CI)"].item()
     '1 (reference)'
@@ -239,11 +284,13 @@ def hr_table(
     multi = _rows(cox, "multivariable")
     key = ["variable", "level"]
     table = multi[key].copy()
+    table["n"] = [_count_cell(v) for v in multi["n_level"]]
+    table["Events"] = [_count_cell(v) for v in multi["events_level"]]
     terms = [multi]
     if uni_fits:
         uni = pd.concat([_rows(fit, "univariable") for fit in uni_fits.values()], ignore_index=True)
         terms.insert(0, uni)
-        cells = table.merge(uni, on=key, how="left").apply(_fmt, axis=1, result_type="expand")
+        cells = table[key].merge(uni, on=key, how="left").apply(_fmt, axis=1, result_type="expand")
         table["Univariable HR (95% CI)"] = cells[0].to_numpy()
         table["Univariable p"] = cells[1].to_numpy()
     cells = multi.apply(_fmt, axis=1, result_type="expand")
@@ -262,6 +309,11 @@ def hr_table(
         univariable=uni_fits,
         note=_hr_note(cox, univariable, data, uni_fits),
     )
+
+
+def _count_cell(value: Any) -> str:
+    """An integer count as text; empty when there is no count (a fit without data)."""
+    return "" if pd.isna(value) else str(int(value))
 
 
 def _univariable_fits(
@@ -302,11 +354,16 @@ def _hr_note(
 ) -> str:
     note = (
         f"Multivariable model: n = {cox.n}, {cox.n_events} events; ties: {cox.ties}. "
+        "n and Events: patients and events per level among the patients the multivariable "
+        "model used (after leaving out rows with a missing value). "
         "HR (95% CI) from the Wald interval; p from the Wald test."
     )
     if uni_fits and isinstance(univariable, str):
         note += " Univariable: each covariate fitted alone, on " + (
-            "the same patients." if data is None else "every patient with that covariate recorded."
+            "the same patients."
+            if data is None
+            else "every patient with that covariate recorded (their counts per level are "
+            "in the terms table, columns n_level and events_level)."
         )
     elif uni_fits:
         note += " Univariable: each covariate fitted alone."

@@ -389,7 +389,7 @@ def test_html_tables_carry_the_results(html, report, cohort):
     from lms_prognosis.report._factors import REPORT_FACTORS
 
     tests = _html_table(html, "tab-logrank_tests")
-    assert tests["factor"].tolist() == [f.label for f in REPORT_FACTORS]
+    assert tests["factor"].dropna().tolist() == [f.label for f in REPORT_FACTORS]
     assert tests.loc[tests["factor"] == "FNCLCC grade", "test"].item() == "log-rank test for trend"
     hr = _html_table(html, "tab-hazard_ratios")
     ref = hr[hr["Multivariable HR (95% CI)"] == "1 (reference)"]
