@@ -113,7 +113,7 @@ def _lost(ctx: Context, origin: DataOrigin) -> tuple[np.ndarray, str, bool]:
     end = origin.end_dates
     if end is not None and end.notna().all() and len(end) == len(d):
         last = end.max()
-        cut = last - pd.Timedelta(days=w * _DAYS_PER_MONTH)
+        cut = last - pd.Timedelta(days=round(w * _DAYS_PER_MONTH))  # whole days
         lost = censored & (end < cut).to_numpy()
         rule = (
             f"a censored patient whose follow-up ended before {cut.date().isoformat()}, "

@@ -135,10 +135,14 @@ def _follow_up(ctx: Context) -> str | None:
     if pd.notna(med) and med >= SHORT_FOLLOW_UP_MONTHS:
         return None
     told = "not reached" if pd.isna(med) else f"{format_number(med, 1)} months"
+    reach = (
+        "no patient was followed for 5 years, so the data give no 5-year estimate"
+        if at60 == 0
+        else f"{at60} patients were followed for 5 years, so 5-year estimates rest on few patients"
+    )
     return (
-        f"Follow-up is short: median {told} (reverse Kaplan\u2013Meier), below 5 years, and "
-        f"{at60} patients were followed for 5 years, so 5-year estimates rest on few patients "
-        "and late events are missed."
+        f"Follow-up is short: median {told} (reverse Kaplan\u2013Meier), below 5 years; "
+        f"{reach}, and late events are missed."
     )
 
 

@@ -8,7 +8,7 @@
 # "pmsampsize" holds the published package's own answers for the same inputs, for comparison:
 # the BMJ 2020 worked example as printed by pmsampsize 0.1.0 (Python, same code as R
 # pmsampsize 1.1.3's pmsampsize_surv), and R pmsampsize's tests/testthat/test_surv.R.
-suppressPackageStartupMessages(library(jsonlite))
+suppressPackageStartupMessages({library(survival); library(jsonlite)})
 
 riley <- function(P, rate, t, meanfup, r2 = NULL, S = 0.9, opt = 0.05, mmoe = 0.05) {
   e <- ceiling(rate * meanfup * 10000) / 10000
@@ -31,7 +31,33 @@ riley <- function(P, rate, t, meanfup, r2 = NULL, S = 0.9, opt = 0.05, mmoe = 0.
        risk_upper = 1 - exp(-(rate + 1.96 * se) * t))
 }
 
+# The report's sample-size section on the shipped cohort: its multivariable Cox model (the
+# seven report factors, Efron ties), rate per person-year, mean follow-up in years, 5 years.
+shipped <- read.csv("../../lms_prognosis/data/synthetic_somatic_500.csv", stringsAsFactors = FALSE)
+shipped$age_ge_60 <- shipped$age >= 60
+shipped$size_gt_5cm <- shipped$size_cm > 5
+shipped$necrosis_any <- shipped$necrosis != "none"
+shipped$deep <- shipped$depth == "deep"
+fit <- coxph(Surv(time, event == 1) ~ age_ge_60 + necrosis_any + vascular_invasion + aneuploidy +
+               size_gt_5cm + deep + factor(grade), data = shipped, ties = "efron")
+lr <- 2 * diff(fit$loglik)
+years <- shipped$time / 12
+report_case <- riley(length(coef(fit)), sum(shipped$event == 1) / sum(years), 5, mean(years),
+                     1 - exp(-lr / fit$n))
+report_case$cox_call <- paste(deparse(fit$call, width.cutoff = 500L), collapse = " ")
+report_case$lr <- lr
+report_case$n_patients <- fit$n
+report_case$n_events <- fit$nevent
+report_case$at_risk_60 <- sum(shipped$time >= 60)
+report_case$at_risk_120 <- sum(shipped$time >= 120)
+report_case$censored <- sum(shipped$event == 0)
+# loss to follow-up without dates: censored before the longest follow-up minus 12 months
+report_case$lost_rule <- sum(shipped$event == 0 & shipped$time < max(shipped$time) - 12)
+# certain loss: censored before the design's shortest administrative follow-up (5 years)
+report_case$lost_certain <- sum(shipped$event == 0 & shipped$time < 60)
+
 out <- list(
+  report_shipped = report_case,
   bmj2020 = riley(30, 0.065, 2, 2.07, 0.051),
   # a case like the report's: 9 parameters, 5% a year, 5-year horizon, mean follow-up 5.5
   # years, no prior R2 (15% of max)
