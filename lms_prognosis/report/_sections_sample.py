@@ -69,10 +69,31 @@ def _lr(cox: Any) -> float:
     return float(tests.loc["likelihood ratio", "statistic"])
 
 
-def _riley(ctx: Context, cox: Any, used: pd.DataFrame) -> tuple[SampleSizeResult, str]:
+def _analysed(ctx: Context, cox: Any, used: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """The patients of the primary analysis (all of them when multiple imputation is the
+    primary analysis, else the complete cases), its events, and the words for it."""
+    plan = ctx.results.get("missing_plan")
+    if plan and plan.get("m"):
+        d = ctx.data
+        events = int((pd.to_numeric(d["event"]) == 1).sum())
+        cc = cox.n_events / len(cox.coef)
+        return (
+            d,
+            events,
+            (
+                f"with multiple imputation (the primary analysis) on all {len(d)} patients with "
+                f"{events} events (the complete-case sensitivity analysis: {cox.n} patients, "
+                f"{cox.n_events} events, {format_number(cc, 1)} events per parameter)"
+            ),
+        )
+    events = int(cox.n_events)
+    return used, events, f"on {cox.n} patients with complete data and {events} events"
+
+
+def _riley(ctx: Context, cox: Any, used: pd.DataFrame, events: int) -> tuple[SampleSizeResult, str]:
     """Riley's minimum from the model's LR statistic (or 15% of max R2 when it cannot be)."""
     years = used["time"].to_numpy(float) / 12.0
-    rate = cox.n_events / float(years.sum())
+    rate = events / float(years.sum())
     meanfup = float(years.mean())
     horizon = max(ctx.time_points) / 12.0
     parameters = len(cox.coef)
@@ -139,21 +160,27 @@ def section_sample_size(ctx: Context) -> Section:
         sec.add(Paragraph(none, kind="note"))
         ctx.results["sample_size"] = {"error": str(exc)}
         return sec
-    parameters, events = len(cox.coef), int(cox.n_events)
+    frame, events, words = _analysed(ctx, cox, used)
+    parameters, n = len(cox.coef), len(frame)
     epv = events / parameters
-    covariates = list(cox.covariates) if hasattr(cox, "covariates") else []
     sec.add(
         Paragraph(
             f"The multivariable Cox model below has {parameters} parameters "
-            f"({len(covariates)} covariates; a factor with k levels counts k \u2212 1) and "
-            f"was fitted on {cox.n} patients with {events} events: "
-            f"{format_number(epv, 1)} events per parameter (EPV), {epv_words(epv)}."
+            f"({len(cox.covariates)} covariates; a factor with k levels counts k \u2212 1) and "
+            f"is fitted {words}: {format_number(epv, 1)} events per parameter (EPV), "
+            f"{epv_words(epv)}."
         )
     )
-    ctx.results["sample_size"] = {"epv": epv, "parameters": parameters, "events": events}
-    res, how = _riley(ctx, cox, used)
-    meets = res.meets(cox.n)
-    ctx.results["sample_size"].update({"riley": res, "meets": meets, "n": cox.n})
+    res, how = _riley(ctx, cox, frame, events)
+    meets = res.meets(n)
+    ctx.results["sample_size"] = {
+        "epv": epv,
+        "parameters": parameters,
+        "events": events,
+        "n": n,
+        "riley": res,
+        "meets": meets,
+    }
     sec.add(
         Paragraph(
             "Riley's minimum sample size for a survival prediction model (Riley et al. "
@@ -165,7 +192,7 @@ def section_sample_size(ctx: Context) -> Section:
             f"{format_number(res.max_r2_cs, 3)}, Nagelkerke R\u00b2 "
             f"{format_number(res.r2_nagelkerke, 3)}). The R\u00b2 is {how}. The model needs "
             f"at least {res.n} patients ({math.ceil(res.events)} events, "
-            f"{format_number(res.epp, 1)} per parameter): this cohort's {cox.n} patients "
+            f"{format_number(res.epp, 1)} per parameter): this cohort's {n} patients "
             f"with {events} events {'meet' if meets else 'do not meet'} it."
         )
     )

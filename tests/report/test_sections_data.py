@@ -178,6 +178,23 @@ def test_too_few_events_gives_a_sentence(tmp_path: Path) -> None:
     assert "only 5 events" in _text(sec) and "sample_size" not in ctx.results
 
 
+def test_with_imputation_primary_epv_counts_every_patient(tmp_path: Path) -> None:
+    from lms_prognosis.report._sections_missing import missing_steps
+    from lms_prognosis.report.build import section_steps
+
+    reg = lp.load_synthetic("registry")
+    ctx = _ctx(reg, tmp_path)
+    ctx.results["options"] = {"cause": 1, "impute": None, "seed": 1, "progress": False}
+    missing_steps(section_steps("lms_default"), ctx)  # plans MI: ploidy missing in ~60%
+    text = _text(section_sample_size(ctx))
+    ss = ctx.results["sample_size"]
+    events = int((reg.data["event"] == 1).sum())
+    assert ss["n"] == len(reg.data) and ss["events"] == events
+    assert ss["epv"] == events / ss["parameters"]
+    assert f"on all {len(reg.data)} patients with {events} events" in text
+    assert "complete-case sensitivity analysis" in text
+
+
 # ------------------------------------------------------------------ limitations
 def _limits(cohort: Any, tmp_path: Path) -> dict[str, str]:
     from lms_prognosis.report._sections import section_summary
