@@ -27,6 +27,8 @@ __all__ = ["section_limitations", "limitations", "SHORT_FOLLOW_UP_MONTHS", "PH_A
 SHORT_FOLLOW_UP_MONTHS = 60.0
 #: design value: a PH score test below this p flags the term
 PH_ALPHA = 0.05
+#: words in a ``ctx.results`` key that mark an internal (bootstrap) validation of the fitted model
+_INTERNAL_KEYS = ("bootstrap", "internal_validation", "optimism")
 #: derived factors that dichotomise a continuous measurement, with the cut in words
 _DICHOTOMISED = {"age_ge_60": "age at 60 years", "size_gt_5cm": "tumour size at 5 cm"}
 
@@ -106,7 +108,8 @@ def _dichotomised(ctx: Context) -> str | None:
 def _validation(ctx: Context) -> str | None:
     if "cox" not in ctx.results:
         return None
-    internal = any(k in ctx.results for k in ("internal_validation", "bootstrap_validation"))
+    # an optimism-corrected (bootstrap) validation of the fitted model, if a section left one
+    internal = any(w in str(k) for k in ctx.results for w in _INTERNAL_KEYS)
     return "The fitted model was not validated externally (in patients from another source)" + (
         "; its performance was corrected for optimism by bootstrap only."
         if internal
