@@ -136,10 +136,12 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         write_report,
     )
     from lms_prognosis.simulate import (
+        SampleSizeResult,
         SimulationStudyResult,
         Truth,
         load_synthetic,
         power_simulation,
+        riley_sample_size,
         schoenfeld_events,
         simulate_cohort,
         simulation_study,
@@ -184,6 +186,8 @@ _PUBLIC: dict[str, str] = {
     "simulation_study": "simulate",
     "SimulationStudyResult": "simulate",
     "schoenfeld_events": "simulate",
+    "riley_sample_size": "simulate",
+    "SampleSizeResult": "simulate",
     "Truth": "simulate",
     # literature
     "published_model": "literature",

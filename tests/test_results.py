@@ -111,6 +111,7 @@ def factories(df: pd.DataFrame, cox: Any) -> dict[str, Callable[[], Any]]:
         "SimulationStudyResult": lambda: lp.simulation_study(
             {"n=50": {"n": 50}}, 3, _normal_mean, seed=1
         ),
+        "SampleSizeResult": lambda: lp.riley_sample_size(9, rate=0.05, timepoint=5, meanfup=5.5),
         "PlotResult": lambda: lp.plot_km(lp.kaplan_meier(df, group="grade")),
     }
 

@@ -32,6 +32,8 @@ from lms_prognosis.report._context import (
 from lms_prognosis.report._document import Figure, Grid, Paragraph, Section
 from lms_prognosis.report._factors import REPORT_FACTORS, Factor
 from lms_prognosis.report._methods import methods_section, software_section
+from lms_prognosis.report._sections_data import censoring, data_statement
+from lms_prognosis.report._sections_limits import section_limitations
 from lms_prognosis.report._sections_model import (
     forest_labels,
     per_patient_table,
@@ -40,11 +42,14 @@ from lms_prognosis.report._sections_model import (
     section_risk,
     section_validation,
 )
+from lms_prognosis.report._sections_sample import section_sample_size
 from lms_prognosis.report.tables import table_one
 
 __all__ = [
     "Context",
     "section_summary",
+    "section_sample_size",
+    "section_limitations",
     "section_table_one",
     "section_km",
     "section_cox",
@@ -65,12 +70,16 @@ EXCLUSION_COLUMNS = ["row", "patient_id", "column", "value", "reason"]
 
 # --------------------------------------------------------------------------------- summary
 def section_summary(ctx: Context) -> Section:
-    """Data summary: source, endpoint, counts, follow-up, and the exclusions."""
+    """Data summary: the data statement (synthetic or real, source, dates, endpoint and time
+    origin), counts, follow-up, censoring and numbers at risk, and the exclusions."""
     sec = Section("summary", "Data summary")
+    sec.add(data_statement(ctx))
     fu = median_follow_up(ctx.data)
+    ctx.results["follow_up"] = fu
     sec.add(ctx.writer.table(_summary_frame(ctx, fu), "data_summary", "Data summary"))
     for note in getattr(ctx.cohort, "notes", []) or []:
         sec.add(Paragraph(str(note), kind="note"))
+    sec.add(censoring(ctx))
     sec.add(_exclusions(ctx))
     return sec
 

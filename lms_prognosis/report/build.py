@@ -256,7 +256,7 @@ def write_report(
     ...     print(rep.html.name, rep.pdf.name, rep.manifest.name, rep.errors)
     ...     print(", ".join(rep.sections))
     report.html report.pdf manifest.json {}
-    summary, table-one, km, cox, ph, validation, risk, methods, software
+    summary, sample-size, table-one, km, cox, ph, validation, risk, limitations, methods, software
     """
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
@@ -389,12 +389,14 @@ def section_steps(model: str) -> list[SectionStep]:
     S = _sections
     return [
         ("data summary", S.section_summary, "summary", "Data summary"),
+        ("sample size", S.section_sample_size, "sample-size", "Sample size"),
         ("Table 1", S.section_table_one, "table-one", "Table 1: patient characteristics"),
         ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
         ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
         ("PH check", S.section_ph, "ph", "Proportional hazards check"),
         ("published model", S.section_validation, "validation", _model_title(model)),
         ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
+        ("limitations", S.section_limitations, "limitations", "Limitations"),
         ("methods", S.section_methods, "methods", "Methods"),
         ("software", S.section_software, "software", "Software versions"),
     ]

@@ -12,6 +12,8 @@ One concept per module, each importing only the ones before it (no cycle):
 * ``registry``: the registry-like shipped cohort (missing values, competing deaths, errors);
 * ``synthetic``: :func:`load_synthetic` and the calls that made the shipped cohorts;
 * ``planning``: :func:`power_simulation`, Schoenfeld's formula (imports ``cohorts``);
+* ``samplesize``: :func:`riley_sample_size`, Riley's minimum sample size for a survival
+  prediction model (a leaf: imports no simulation code);
 * ``study``: :func:`simulation_study`, any seeded function over scenarios and replicates,
   here, on joblib workers or on a Dask cluster.
 """
@@ -19,6 +21,7 @@ One concept per module, each importing only the ones before it (no cycle):
 from lms_prognosis.simulate.cohorts import simulate_cohort
 from lms_prognosis.simulate.covariates import SITE_PARAMETERS
 from lms_prognosis.simulate.planning import power_simulation, schoenfeld_events, schoenfeld_power
+from lms_prognosis.simulate.samplesize import SampleSizeResult, riley_sample_size
 from lms_prognosis.simulate.study import SimulationStudyResult, simulation_study
 from lms_prognosis.simulate.synthetic import SYNTHETIC_CALL, load_synthetic
 from lms_prognosis.simulate.truth import Truth
@@ -32,6 +35,8 @@ __all__ = [
     "SimulationStudyResult",
     "schoenfeld_events",
     "schoenfeld_power",
+    "riley_sample_size",
+    "SampleSizeResult",
     "SITE_PARAMETERS",
     "SYNTHETIC_CALL",
 ]

@@ -111,12 +111,14 @@ def test_every_section_present(report, parsed):
         assert sid in parsed.ids, f"section {sid} missing"
     assert report.sections == [
         "summary",
+        "sample-size",
         "table-one",
         "km",
         "cox",
         "ph",
         "validation",
         "risk",
+        "limitations",
         "methods",
         "software",
     ]

@@ -44,12 +44,14 @@ def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
     assert rep.errors["ph"].startswith("It uses the multivariable Cox model, which could not")
     assert rep.sections == [
         "summary",
+        "sample-size",
         "table-one",
         "km",
         "cox",
         "ph",
         "validation",
         "risk",
+        "limitations",
         "methods",
         "software",
     ]

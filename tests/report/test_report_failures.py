@@ -144,7 +144,8 @@ def test_one_patient_gives_a_short_report(sim, tmp_path, capsys):
     assert not out.exists()
     assert main(["report", str(path), "--out", str(out), "--quiet", "--times", "3"]) == 0
     err = capsys.readouterr().err
-    assert err.count("The cohort has only 1 patient after exclusions") == 5
+    # km, sample size, cox, ph, validation, risk, limitations
+    assert err.count("The cohort has only 1 patient after exclusions") == 7
     text = _text(out / "report.html")
     assert "The cohort has only 1 patient after exclusions, and a Cox model needs at least 2." in (
         text)

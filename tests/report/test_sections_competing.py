@@ -41,6 +41,7 @@ def test_sections_replace_km_and_add_the_models(report):
     assert report.errors == {}
     assert report.sections == [
         "summary",
+        "sample-size",
         "table-one",
         "cif",
         "cox",
@@ -48,6 +49,7 @@ def test_sections_replace_km_and_add_the_models(report):
         "competing",
         "validation",
         "risk",
+        "limitations",
         "methods",
         "software",
     ]

@@ -54,6 +54,7 @@ def test_missing_section_before_the_complete_case_model(report):
     assert report.errors == {}
     assert report.sections == [
         "summary",
+        "sample-size",
         "table-one",
         "km",
         "missing",
@@ -61,6 +62,7 @@ def test_missing_section_before_the_complete_case_model(report):
         "ph",
         "validation",
         "risk",
+        "limitations",
         "methods",
         "software",
     ]
