@@ -16,7 +16,7 @@ Two estimators:
   method "aalen"), the recursion of Andersen, Borgan, Gill & Keiding (1993, section VII.2.2)
   fed with the increments of the cumulative hazards' delta-method covariance. It treats the
   coefficients' part as if it were independent across times: with two causes its standard
-  error is smaller than the delta method's (by up to 12% on tests/reference/cs_aggregate.R's
+  error is smaller than the delta method's (by up to 13% on tests/reference/cs_aggregate.R's
   data).
 """
 
