@@ -26,6 +26,7 @@ from scipy import stats
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis._survfit import CONF_TYPES
+from lms_prognosis.cox._cs_aggregate import delta_variance, increments, mstate_variance
 from lms_prognosis.cox._display import hr_display, newdata_frame
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
@@ -33,6 +34,10 @@ from lms_prognosis.cox.result import CoxResult
 from lms_prognosis.exceptions import CoxError, CoxWarning
 
 __all__ = ["fit_cause_specific", "CauseSpecificResult"]
+
+#: standard errors of ``CauseSpecificResult.predict_cif``: riskRegression's influence
+#: function (over the fitted patients), or from aggregates only: the delta method, or mstate's
+SE_METHODS = ("influence", "aggregate", "mstate")
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +51,8 @@ class _Hazard:
     var: np.ndarray
     score_res: np.ndarray  # (n, p) score residuals (R residuals(fit, type = "score"))
     e: np.ndarray  # (n,) exp(x_i b), centred
+    dh0_sq: np.ndarray  # (K,) Aalen-type variance increments sum 1 / den^2 (mstate msfit)
+    xdh0: np.ndarray  # (K, p) sum xbar / den (Efron's xbar for an Efron fit)
 
 
 def _hazard(
@@ -62,8 +69,10 @@ def _hazard(
     s0 = tail(e)
     s1 = np.column_stack([tail(e * xc[:, j]) for j in range(p)]).reshape(k, p)
     xbar = s1 / s0[:, None]
-    score, dh0 = _score_residuals(xc, e, ev, tidx, s0, s1, fit.ties == "efron")
-    return _Hazard(dh0, s0, xbar, beta, fit.vcov.to_numpy(), score, e)
+    efron = fit.ties == "efron"
+    score, dh0 = _score_residuals(xc, e, ev, tidx, s0, s1, efron)
+    _, dh0_sq, xdh0 = increments(xc, e, ev, tidx, s0, s1, efron)
+    return _Hazard(dh0, s0, xbar, beta, fit.vcov.to_numpy(), score, e, dh0_sq, xdh0)
 
 
 def _score_residuals(
@@ -178,7 +187,11 @@ class CauseSpecificResult(Result):
         }
 
     def predict_cif(
-        self, newdata: Any, times: Sequence[float] | float, conf_type: str = "log-log"
+        self,
+        newdata: Any,
+        times: Sequence[float] | float,
+        conf_type: str = "log-log",
+        se_method: str = "influence",
     ) -> pd.DataFrame:
         """Absolute risk of each cause by each time for new patients, with CIs.
 
@@ -191,6 +204,11 @@ class CauseSpecificResult(Result):
         conf_type : {"log-log", "log", "plain", "logit"}
             Transform of the interval of the cumulative incidence ``F`` itself
             ("log-log": ``log(-log F)``, riskRegression's default).
+        se_method : {"influence", "aggregate"}
+            "influence" (default): riskRegression's influence-function standard error,
+            which sums over the fitted patients. "aggregate": R mstate's, from aggregates
+            only (each cause's coefficients, variance matrix, and baseline-hazard terms at
+            the event times), as the calculator page computes it; see Notes.
 
         Returns
         -------
@@ -220,6 +238,26 @@ class CauseSpecificResult(Result):
         ``conf_type`` of ``F`` itself ("log-log": riskRegression's). Before the first
         event time ``F`` is 0 (interval 0, 0); after the last observed time NaN.
 
+        ``se_method="aggregate"`` is R mstate's ``msfit(fit, newdata, variance = TRUE)`` then
+        ``probtrans(msf, predt = 0, variance = TRUE)`` (method "aalen") on the stacked model
+        ``coxph(Surv(time, status) ~ x.1 + x.2 + strata(trans))`` (de Wreede, Fiocco &
+        Putter 2011), to 1e-6 (tests/reference/cs_aggregate.R). Each cause's cumulative
+        hazard ``A_k(t) = exp(z b_k) H0_k(t)`` gets the delta-method variance ``v_k(t) =
+        r_k^2 sum_{u <= t} dH0sq_k(u) + eta_k(t)' V_k eta_k(t)``, ``r_k = exp(z b_k)``,
+        ``eta_k(t) = r_k sum_{u <= t} (xbar_k(u) - z) dH0_k(u)`` (Aalen-type baseline term
+        plus the coefficients through the ``xbar`` terms, as ``survfit.coxph``); the
+        covariance ``C`` of ``(S, F_1, F_2)`` follows ``C(t) = (I + dA)' C(t-) (I + dA) +
+        S(t)^2 L diag(dv_k(t)) L'`` over the event times (Andersen et al. 1993, VII.2.2;
+        Cheng, Fine & Wei 1998 for competing risks), ``dv_k`` the increment of ``v_k`` and
+        ``L`` the map of the cause increments to ``(S, F_1, F_2)``. Ties: with Breslow
+        ``dH0 = d / S0``, ``dH0sq = d / S0^2``, ``xbar = S1 / S0`` (mstate's recommended
+        form); an Efron fit uses Efron's terms, the m-th of ``d`` tied events with
+        denominator ``S0 - m/d D0`` and mean ``(S1 - m/d D1) / (S0 - m/d D0)`` (mstate's
+        ``agmssurv`` with ``method = "efron"``, also pinned). The coefficients' part enters
+        through the increments of ``eta' V eta``: exact for one cause, mstate's
+        approximation of the cross-time terms with two. It needs nothing of single
+        patients, so the calculator page ships only these aggregates.
+
         Examples
         --------
         >>> import numpy as np, pandas as pd
@@ -240,6 +278,8 @@ class CauseSpecificResult(Result):
         """
         if conf_type not in CONF_TYPES:
             raise CoxError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+        if se_method not in SE_METHODS:
+            raise CoxError(f"se_method must be one of {SE_METHODS}, got {se_method!r}")
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise CoxError("times must be finite and >= 0")
@@ -248,12 +288,14 @@ class CauseSpecificResult(Result):
         z = first._design.transform(frame) - first._design.center
         rows = []
         for i in range(len(frame)):
-            rows.extend(self._one_patient(z[i], t, frame.index[i], conf_type))
+            rows.extend(self._one_patient(z[i], t, frame.index[i], conf_type, se_method))
         return pd.DataFrame(
             rows, columns=["patient", "cause", "time", "cif", "std_err", "lower", "upper"]
         )
 
-    def _one_patient(self, z: np.ndarray, t: np.ndarray, label: Any, conf_type: str) -> list:
+    def _one_patient(
+        self, z: np.ndarray, t: np.ndarray, label: Any, conf_type: str, se_method: str
+    ) -> list:
         hz = self._hazards
         ut = self._grid[0]
         causes = list(hz)
@@ -263,8 +305,13 @@ class CauseSpecificResult(Result):
         s_before = np.r_[1.0, surv[:-1]]
         cif = {k: np.cumsum(s_before * dlam[k]) for k in causes}
         pos = np.searchsorted(ut, t, side="right") - 1
+        var = None
+        if se_method != "influence" and np.any((t <= ut[-1]) & (pos >= 0)):
+            last = int(pos[t <= ut[-1]].max())
+            how = delta_variance if se_method == "aggregate" else mstate_variance
+            var = how(z, [hz[k] for k in causes], surv, last)
         out = []
-        for k in causes:
+        for c, k in enumerate(causes):
             for j, tj in enumerate(t):
                 if tj > ut[-1]:
                     out.append((label, k, tj, np.nan, np.nan, np.nan, np.nan))
@@ -272,7 +319,10 @@ class CauseSpecificResult(Result):
                 if pos[j] < 0:
                     out.append((label, k, tj, 0.0, 0.0, 0.0, 0.0))
                     continue
-                f, se = self._cif_se(z, k, pos[j], s_before, cif[k])
+                if var is None:
+                    f, se = self._cif_se(z, k, pos[j], s_before, cif[k])
+                else:
+                    f, se = float(cif[k][pos[j]]), float(np.sqrt(max(var[pos[j], c], 0.0)))
                 lo, hi = _cif_interval(f, se, conf_type, self.conf_level)
                 out.append((label, k, tj, f, se, lo, hi))
         return out

@@ -8,12 +8,12 @@ Private to :mod:`lms_prognosis.report.calculator`. The page recomputes the model
   the cumulative baseline subdistribution hazard, its variance sum ``sum d / S0^2`` and
   ``sum xbar dH0`` (``FineGrayResult._cumulative_baseline``, which ``predict_cif`` uses);
   the interval is R ``survfit.coxph``'s on ``1 - cif`` (``conf_type`` of that curve);
-* :class:`~lms_prognosis.cox.CauseSpecificResult`: per cause the coefficients, variance,
-  baseline hazard increments, risk-set sums ``S0`` and means ``xbar`` on the distinct times,
-  and, because the standard error of ``predict_cif`` is the influence-function one
-  (riskRegression's), each analysed patient's time index, event code, ``exp(x b_k)`` and
-  score residuals. The page therefore carries patient-level terms of the fitted data
-  (as the fitted model itself does); the docstring of ``export_calculator`` says so.
+* :class:`~lms_prognosis.cox.CauseSpecificResult`: per cause the coefficients, variance and,
+  at each distinct event time, the baseline hazard increment ``sum 1/den``, its variance
+  increment ``sum 1/den^2`` and ``sum xbar/den`` (Efron's terms for an Efron fit): the
+  aggregates of ``predict_cif(..., se_method="aggregate")`` (the delta method of Cheng, Fine
+  & Wei 1998), as R's ``survfit`` carries them. Nothing of single patients: no time index,
+  event, ``exp(x b)`` or residual of a fitted patient, and the times are event times only.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "is_cause_specific",
     "cr_meta",
     "CAUSE_LABELS",
-    "CURVE_BUDGET",
 ]
 
 
@@ -112,48 +111,37 @@ def cause_specific_spec(
     >>> cohort = lp.simulate_cohort(n=300, seed=3, competing_risks=True)
     >>> cs = lp.fit_cause_specific(cohort, ["age", "grade"])
     >>> spec = cause_specific_spec(cs, "log-log")
-    >>> spec["causes"], len(spec["subjects"]["tidx"]) == cs.n
-    ([1, 2], True)
+    >>> spec["causes"], "subjects" in spec, len(spec["time"]) < cs.n
+    ([1, 2], False, True)
     """
-    ut, tidx = model._grid
+    ut = model._grid[0]
     first = next(iter(model.models.values()))
     out = _common(first._design, conf_type, model.conf_level, labels, units)
-    hazards = []
-    for k, h in model._hazards.items():
-        hazards.append(
-            {
-                "cause": int(k),
-                "beta": floats(h.beta),
-                "vcov": [floats(r) for r in np.atleast_2d(h.var)],
-                "dh0": floats(h.dh0),
-                "s0": floats(h.s0),
-                "xbar": [floats(r) for r in h.xbar],
-                "e": floats(h.e),
-                "score": [floats(r) for r in h.score_res],
-            }
-        )
+    hz = model._hazards
+    events = np.flatnonzero(np.any([h.dh0 > 0 for h in hz.values()], axis=0))
+    hazards = [
+        {
+            "cause": int(k),
+            "beta": floats(h.beta),
+            "vcov": [floats(r) for r in np.atleast_2d(h.var)],
+            "dh0": floats(h.dh0[events]),
+            "dh0_sq": floats(h.dh0_sq[events]),
+            "xdh0": [floats(r) for r in h.xdh0[events]],
+        }
+        for k, h in hz.items()
+    ]
     out.update(
         type="cause_specific",
         causes=[int(k) for k in model.models],
         beta=hazards[0]["beta"],
         names=list(first.coef.index),
-        time=floats(ut),
+        time=floats(ut[events]),  # event times only: a censoring-only time changes nothing
         hazards=hazards,
-        subjects={
-            "tidx": [int(i) for i in tidx],
-            "event": [int(e) for e in model._event],
-        },
+        se_method="aggregate",
         last_time=float(model.max_time),
-        # the curve's standard errors cost (patients x times): past this budget the page
-        # draws the curve at fewer times (the table and lmsPredict stay exact); design value
-        curve_budget=CURVE_BUDGET,
     )
     return out
 
-
-#: patients x curve times the page computes standard errors for in one redraw before it
-#: draws a cause-specific curve at fewer times (design value: about 0.3 s in Chromium)
-CURVE_BUDGET = 2_000_000
 
 #: how the page names each cause unless ``cause_labels=`` is given (design section 3 coding)
 CAUSE_LABELS: dict[int, str] = {1: "Event of interest (code 1)", 2: "Competing event (code 2)"}
@@ -198,6 +186,10 @@ def cr_meta(model: Any, spec: dict[str, Any]) -> dict[str, Any]:
         "evidence": f"n = {model.n}; {events}",
         "baseline": "absolute risk by the Aalen-Johansen product limit of the cause-specific "
         "hazards (riskRegression CSC, product.limit = TRUE)",
+        "interval": f"{level}% CI from the delta method (Cheng, Fine & Wei, Biometrics 1998) "
+        "over both models' coefficients and baseline hazards, computed from the models' "
+        'aggregates only (predict_cif(..., se_method="aggregate")), on the '
+        f"{spec['conf_type']} scale of the absolute risk",
         "table_header": ["Cause", "Term", f"HR ({level}% CI)", "p"],
         "table": _hr_rows(model.hazard_ratios, names, cause=True),
     }

@@ -13,9 +13,10 @@ shipped in the page (not a table of predictions):
 * a :class:`~lms_prognosis.cox.FineGrayResult`: crr's coefficients and sandwich variance and
   the cumulative baseline subdistribution hazard with its variance terms
   (``FineGrayResult.predict_cif``);
-* a :class:`~lms_prognosis.cox.CauseSpecificResult`: each cause's coefficients, variance,
-  baseline hazard increments and risk-set sums, and the per-patient influence terms of
-  the fitted data that the standard error of ``CauseSpecificResult.predict_cif`` sums;
+* a :class:`~lms_prognosis.cox.CauseSpecificResult`: each cause's coefficients, variance
+  and, at the event times, the baseline hazard increments with their variance and ``xbar``
+  terms: the aggregates of ``CauseSpecificResult.predict_cif(..., se_method="aggregate")``
+  (nothing of single patients);
 * a published model (:func:`lms_prognosis.published_model`): the term rules, coefficients
   or points, calibration slope, baseline (literature Weibull, refitted step function or
   published survival by risk group) and risk-group cut-points. Published values carry no
@@ -337,16 +338,18 @@ def export_calculator(
     For a competing-risk model it returns ``[{time, cause, risk, lower, upper, std_err},
     ...]``: ``predict_cif``'s cif, interval and standard error (tested to 1e-9): for
     Fine-Gray, ``cmprsk::predict.crr`` with the ``survfit.coxph``-type interval of its
-    docstring (the last value after the last event time); for cause-specific models the
-    Aalen-Johansen absolute risk of each cause with riskRegression's influence-function
-    standard error (NaN after the last observed time). A spline term's basis is R's
-    (``rms::rcs``, ``splines::ns``), linear beyond the boundary knots as R's ``predict``.
+    docstring (the last value after the last event time); for cause-specific models
+    ``predict_cif(..., se_method="aggregate")``: the Aalen-Johansen absolute risk of each
+    cause with the delta-method standard error from aggregates only (Cheng, Fine & Wei
+    1998; NaN after the last observed time), not ``predict_cif``'s default
+    influence-function one, which sums over the fitted patients. A spline term's basis is
+    R's (``rms::rcs``, ``splines::ns``), linear beyond the boundary knots as R's
+    ``predict``.
 
-    Data protection: every fitted model's page carries the fit's baseline, whose steps
-    give the event times of the fitted data (as R's ``survfit`` object does). A
-    cause-specific page also carries, for each patient of the fitted data, the time index,
-    event code, ``exp(x b)`` and score residuals that its standard error sums, from which
-    the patients' covariates can be worked out: share it only as the data may be shared.
+    Data protection: every fitted model's page carries aggregates only, as R's ``survfit``
+    object does: the coefficients, their variance and the baseline at the event times
+    (whose steps give the event times of the fitted data), with risk-set sums there; no
+    value of a single patient.
 
     Examples
     --------

@@ -2,10 +2,14 @@
 
 * Fine-Gray and cause-specific pages: ``window.lmsPredict(patient, times)`` returns
   ``[{time, cause, risk, lower, upper, std_err}, ...]`` equal to the model's ``predict_cif``
-  (estimate, standard error and interval) to 1e-9 for two patients on a grid of times that
-  tests the step look-up; the numbers the form shows are those, rounding aside. (``predict_cif``
-  itself is pinned to R in tests/cox: ``cmprsk::predict.crr`` / ``survfit`` on ``finegray()``
-  data, and ``riskRegression::CSC`` + ``predict(product.limit = TRUE)``.)
+  (estimate, standard error and interval; ``se_method="aggregate"`` for cause-specific models)
+  to 1e-9 for two patients on a grid of times that tests the step look-up; the numbers the form
+  shows are those, rounding aside. (``predict_cif`` itself is pinned to R in tests/cox:
+  ``cmprsk::predict.crr`` / ``survfit`` on ``finegray()`` data, ``riskRegression::CSC`` +
+  ``predict(product.limit = TRUE)``, and the aggregate standard error to plain R of the delta
+  method, tests/cox/test_cs_aggregate.py.)
+* The cause-specific page carries no per-patient data of the fitted cohort: no array of one
+  value per patient, none of the patients' ``exp(x b)`` or score residuals.
 * Spline terms (``rcs``, ``ns``): the page's basis reproduces ``predict_survival`` to 1e-9,
   inside and beyond the boundary knots (the bases are pinned to R ``rms::rcs`` and
   ``splines::ns`` in tests/cox/test_terms.py).
@@ -36,7 +40,6 @@ _PROBE = """
 window.addEventListener("load", function () {
   var spec = JSON.parse(document.getElementById("probe-spec").textContent);
   var out = {filled: [], predict: []};
-  if (spec.budget) window.lmsModel.curve_budget = spec.budget;
   function nan(v) { return (typeof v === "number" && isNaN(v)) ? "NaN" : v; }
   spec.fill.forEach(function (patient) {
     document.getElementById("patient-form").reset();
@@ -72,12 +75,10 @@ window.addEventListener("load", function () {
 """
 
 
-def probe(
-    page: Path, tmp: Path, fill: list[dict], predict: list[dict], budget: float | None = None
-) -> dict[str, Any]:
+def probe(page: Path, tmp: Path, fill: list[dict], predict: list[dict]) -> dict[str, Any]:
     """Fill the form / call ``window.lmsPredict`` in a copy of ``page``; what the page gave."""
     text = page.read_text(encoding="utf-8")
-    spec = json.dumps({"fill": fill, "predict": predict, "budget": budget})
+    spec = json.dumps({"fill": fill, "predict": predict})
     spec = spec.replace("<", "\\u003c")
     copy = tmp / "probe.html"
     copy.write_text(text.replace("</body>", _PROBE % spec + "</body>"), encoding="utf-8")
@@ -168,34 +169,49 @@ def test_cause_specific_page_matches_predict_cif(cause_specific, competing, tmp_
     keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
     cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
     for k, i in enumerate(rows):
-        want = cause_specific.predict_cif(data.iloc[[i]], times)
+        want = cause_specific.predict_cif(data.iloc[[i]], times, se_method="aggregate")
         _assert_close(_as_array(out["predict"][k], keys), want[cols].to_numpy(float))
         filled = out["filled"][k]
-        _check_display(filled["rows"], cause_specific.predict_cif(data.iloc[[i]], [12, 60]), labels)
+        shown = cause_specific.predict_cif(data.iloc[[i]], [12, 60], se_method="aggregate")
+        _check_display(filled["rows"], shown, labels)
         assert filled["paths"] == 4  # a band and a line per cause
         assert filled["legend"] == [labels[1], labels[2]]  # the key names the curves
     got = _as_array(out["predict"][0], keys)
     assert np.isnan(got[got[:, 0] > last, 2]).all() and got[got[:, 0] > last].shape[0] == 2
 
 
-def test_a_large_cause_specific_curve_is_drawn_at_fewer_times(cause_specific, competing, tmp_path):
-    """Past its budget (patients x times) the curve is drawn at fewer times and says so; the
-    table and lmsPredict stay exact."""
+def _numbers(obj: Any) -> list:
+    """Every number and every list in the page's model JSON."""
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in _numbers(v)]
+    if isinstance(obj, list):
+        return [obj, *[x for v in obj for x in _numbers(v)]]
+    return [obj] if isinstance(obj, float | int) and not isinstance(obj, bool) else []
+
+
+def test_cause_specific_page_carries_no_patient_level_data(cause_specific, tmp_path):
+    """Only aggregates, as R's survfit: no array of one value per fitted patient, none of
+    the patients' exp(x b) or score residuals; "About this model" names the CI shown."""
     page = lp.export_calculator(cause_specific, tmp_path / "cs.html", horizons=[12, 60])
-    rows, patients = _two_patients(competing.data, COVARIATES)
-    query = [{"patient": patients[0], "times": [12.0, 60.0]}]
-    out = probe(page, tmp_path, patients[:1], query, budget=10_000.0)
-    filled = out["filled"][0]
-    distinct = np.unique(cause_specific._time).size
-    m = re.search(r"drawn at (\d+) of the model's times \(one in (\d+),", filled["caption"])
-    assert m and int(m.group(2)) == -(-distinct // 200), filled["caption"]
-    assert filled["paths"] == 4
-    want = cause_specific.predict_cif(competing.data.iloc[[rows[0]]], [12.0, 60.0])
-    keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
-    cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
-    _assert_close(_as_array(out["predict"][0], keys), want[cols].to_numpy(float))
-    full = probe(page, tmp_path, patients[:1], [])["filled"][0]
-    assert "drawn at" not in full["caption"]  # 400 patients: within the default budget
+    text = page.read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="lms-model">(.*?)</script>', text, re.S)
+    assert m
+    model = json.loads(m.group(1))
+    found = _numbers(model)
+    lists = [x for x in found if isinstance(x, list)]
+    n = cause_specific.n
+    assert max(len(x) for x in lists) < n and not any(len(x) == n for x in lists)
+    assert "subjects" not in model and all("score" not in h for h in model["hazards"])
+    values = {float(x) for x in found if not isinstance(x, list)}
+    for h in cause_specific._hazards.values():  # the fitted patients' own terms (not 0)
+        assert values.isdisjoint(h.e.tolist())
+        assert values.isdisjoint(h.score_res[h.score_res != 0].tolist())
+    assert (
+        len(model["time"]) == len(model["hazards"][0]["dh0"]) < np.unique(cause_specific._time).size
+    )
+    about = text[text.index('id="h-model"') :]
+    assert "delta method" in about and "aggregates only" in about
+    assert "patient-level" not in text and "share it only as the data" not in text
 
 
 def test_competing_page_refuses_risk_groups_and_unknown_causes(finegray, tmp_path):
@@ -330,6 +346,8 @@ def test_whole_month_times_with_ties(kind, competing, tmp_path):
     keys = ["time", "cause", "risk", "std_err", "lower", "upper"]
     cols = ["time", "cause", "cif", "std_err", "lower", "upper"]
     for k, i in enumerate(rows):
-        want = model.predict_cif(data.iloc[[i]], times)
-        want = want if "cause" in want else want.assign(cause=model.cause)
+        if kind == "finegray":
+            want = model.predict_cif(data.iloc[[i]], times).assign(cause=model.cause)
+        else:
+            want = model.predict_cif(data.iloc[[i]], times, se_method="aggregate")
         _assert_close(_as_array(out["predict"][k], keys), want[cols].to_numpy(float))

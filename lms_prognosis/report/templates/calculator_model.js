@@ -222,36 +222,44 @@
     return {sBefore: sBefore, cif: cif};
   }
   function dot(a, b) { var s = 0; for (var i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
-  function csSe(z, cause, p, cv) { // CauseSpecificResult._cif_se: influence-function SE
-    var S = M.subjects, n = S.tidx.length, f = cv.cif[cause][p], phi = [], i, u;
-    for (i = 0; i < n; i++) phi.push(0);
-    M.hazards.forEach(function (h) {
-      var risk = Math.exp(dot(z, h.beta)), c = [], cum = [], acc = 0, q = z.length;
-      for (u = 0; u <= p; u++) {
-        c.push((h.cause === cause ? cv.sBefore[u] : 0) - (f - cv.cif[cause][u]));
-        acc += c[u] * h.dh0[u] / h.s0[u]; cum.push(acc);
-      }
-      var grad = [], g = [], a, r;
-      for (a = 0; a < q; a++) { var gs = 0; for (u = 0; u <= p; u++) gs += c[u] * h.dh0[u] * (z[a] - h.xbar[u][a]); grad.push(risk * gs); }
-      for (a = 0; a < q; a++) { var va = 0; for (r = 0; r < q; r++) va += h.vcov[a][r] * grad[r]; g.push(va); }
-      for (i = 0; i < n; i++) {
-        var ti = Math.min(S.tidx[i], p);
-        if (S.event[i] === h.cause && S.tidx[i] <= p) phi[i] += risk * c[ti] / h.s0[ti];
-        phi[i] -= risk * h.e[i] * cum[ti];
-        phi[i] += dot(h.score[i], g);
-      }
+  function csVariance(z, cv) { // lms_prognosis.cox._cs_aggregate.delta_variance (aggregates only)
+    var K = M.time.length, q = z.length, out = {}, keep = [], b = [], r = {}, u, a, c;
+    M.hazards.forEach(function (h) { r[h.cause] = Math.exp(dot(z, h.beta)); });
+    for (u = 0; u < K; u++) {
+      var tot = 0; M.hazards.forEach(function (h) { tot += r[h.cause] * h.dh0[u]; });
+      keep.push(1 - tot); b.push(keep[u] !== 0 ? 1 / keep[u] : 0);
+    }
+    M.hazards.forEach(function (hk) {
+      var k = hk.cause, f = cv.cif[k], v = [];
+      for (u = 0; u < K; u++) v.push(0);
+      M.hazards.forEach(function (h) {
+        var rj = r[h.cause], sA2 = 0, sAB = 0, sB2 = 0, gA = [], gB = [], g = [];
+        for (a = 0; a < q; a++) { gA.push(0); gB.push(0); g.push(0); }
+        for (u = 0; u < K; u++) {
+          var alpha = (h.cause === k ? cv.sBefore[u] : 0) + f[u] * b[u];
+          var x = rj * rj * h.dh0_sq[u], F = f[u];
+          sA2 += alpha * alpha * x; sAB += alpha * b[u] * x; sB2 += b[u] * b[u] * x;
+          for (a = 0; a < q; a++) {
+            var w = rj * (h.dh0[u] * z[a] - h.xdh0[u][a]);
+            gA[a] += alpha * w; gB[a] += b[u] * w;
+          }
+          for (a = 0; a < q; a++) g[a] = gA[a] - F * gB[a];
+          v[u] += (sA2 - 2 * F * sAB + F * F * sB2) + quadForm(h.vcov, g);
+        }
+      });
+      out[k] = v;
     });
-    var ss = 0; for (i = 0; i < n; i++) ss += phi[i] * phi[i];
-    return Math.sqrt(ss);
+    return out;
   }
-  function csPredict(patient, times) { // CauseSpecificResult.predict_cif
-    var z = coxLp(patient).z, cv = csCurves(z), last = M.time[M.time.length - 1], out = [];
+  function csPredict(patient, times) { // CauseSpecificResult.predict_cif(..., se_method="aggregate")
+    var z = coxLp(patient).z, cv = csCurves(z), vr = csVariance(z, cv), last = M.last_time, out = [];
     M.causes.forEach(function (k) {
       times.forEach(function (t) {
         var pos = lastAtOrBefore(M.time, t);
         if (t > last) { out.push({time: t, cause: k, risk: NaN, lower: NaN, upper: NaN, std_err: NaN}); return; }
         if (pos < 0) { out.push({time: t, cause: k, risk: 0, lower: 0, upper: 0, std_err: 0}); return; }
-        var f = cv.cif[k][pos], se = csSe(z, k, pos, cv), ci = cifInterval(f, se, M.conf_type, M.z);
+        var f = cv.cif[k][pos], se = Math.sqrt(Math.max(vr[k][pos], 0));
+        var ci = cifInterval(f, se, M.conf_type, M.z);
         out.push({time: t, cause: k, risk: f, lower: ci[0], upper: ci[1], std_err: se});
       });
     });

@@ -120,22 +120,10 @@
     else if (M.baseline.kind === "weibull") { for (var i = 1; i <= 240; i++) ts.push(end * i / 240); return ts; }
     else return [];
     grid = grid.filter(function (t) { return t <= end; });
-    if (M.type === "cause_specific") { // its standard error sums over every fitted patient:
-      var most = Math.max(200, Math.floor(M.curve_budget / M.subjects.tidx.length)); // fast redraw
-      if (grid.length > most) {
-        var k = Math.ceil(grid.length / most);
-        grid = grid.filter(function (t, i) { return i % k === 0; });
-        M.horizons.forEach(function (h) { if (h <= end) grid.push(h); });
-        grid.sort(function (a, b) { return a - b; });
-        CURVE_NOTE = " The curve is drawn at " + grid.length + " of the model's times (one in " + k +
-          ", and the horizons) to keep the page fast; the table gives the exact values.";
-      }
-    }
     ts = ts.concat(grid);
     ts.push(end);
     return ts;
   }
-  var CURVE_NOTE = "";
   var COLOURS = ["#1f5f99", "#b2451f"], BANDS = ["#9cc3e6", "#f2b9a0"];
   function curveSeries(patient, ts) { // [{key, label, colour, band, pts: [{time, y, lower, upper}]}]
     var res = lmsPredict(patient, ts);
@@ -233,7 +221,7 @@
       });
       box.insertBefore(legend, svg);
       cap.textContent = "Lines: absolute risk of each cause (colours as in the key above)" +
-        (hasBand ? "; shaded bands: " + lvl + " confidence intervals" : "") + "; dots: the horizons in the table." + CURVE_NOTE;
+        (hasBand ? "; shaded bands: " + lvl + " confidence intervals" : "") + "; dots: the horizons in the table.";
     } else if (hasBand) {
       cap.textContent = "Line: predicted survival; shaded band: " + lvl + " confidence interval; dots: the horizons in the table.";
     } else return;
