@@ -328,6 +328,7 @@ def test_simulate_has_no_cycle_no_local_import_and_no_foreign_private_name():
         "synthetic",
         "planning",
         "study",
+        "samplesize",
     ]
     assert sorted(order) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     for i, name in enumerate(order):
