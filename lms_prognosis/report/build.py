@@ -42,6 +42,7 @@ from lms_prognosis.report._document import Document
 from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
 from lms_prognosis.report._run import SectionStep, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
+from lms_prognosis.report._sections_fitted import fitted_steps
 from lms_prognosis.report._sections_missing import check_impute, missing_steps
 from lms_prognosis.report._sections_model import model_heading
 from lms_prognosis.report._writer import Writer
@@ -256,7 +257,7 @@ def write_report(
     ...     print(rep.html.name, rep.pdf.name, rep.manifest.name, rep.errors)
     ...     print(", ".join(rep.sections))
     report.html report.pdf manifest.json {}
-    summary, table-one, km, cox, ph, validation, risk, methods, software
+    summary, table-one, km, cox, ph, spline, internal-validation, apply-model, validation, risk, methods, software
     """
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
@@ -393,6 +394,7 @@ def section_steps(model: str) -> list[SectionStep]:
         ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
         ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
         ("PH check", S.section_ph, "ph", "Proportional hazards check"),
+        *fitted_steps(),  # splines, internal validation, baseline survival and coefficients
         ("published model", S.section_validation, "validation", _model_title(model)),
         ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
         ("methods", S.section_methods, "methods", "Methods"),
