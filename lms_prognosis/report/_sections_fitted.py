@@ -55,13 +55,17 @@ SPLINES: dict[str, tuple[str, int, float, str]] = {
     "size_cm": ("size_gt_5cm", 4, 5.0, "Largest tumour diameter (cm)"),
 }
 #: design value: the spline model is fitted only with at least this many events per
-#: coefficient (Peduzzi et al. J Clin Epidemiol 1996;49:1373-1379 give 10 as the usual rule)
+#: coefficient (10 is the usual rule for Cox models: Peduzzi et al. J Clin Epidemiol
+#: 1995;48:1503-1510)
 EVENTS_PER_COEFFICIENT = 10
-#: design value: bootstrap replicates of the internal validation (rms's default 200) up to
-#: this many patients; above it fewer (see :func:`n_bootstrap`) to keep the report fast
+#: design values of the internal validation (see :func:`n_bootstrap`): B = 200 replicates
+#: (rms's default) while n x B <= BOOTSTRAP_ROWS (a refit costs about 4 microseconds of CPU
+#: per patient: n = 500, B = 200 is 0.4 s), then fewer but at least BOOTSTRAP_MIN; above
+#: BOOTSTRAP_MAX_N patients no bootstrap (the optimism is then small and B refits slow)
 BOOTSTRAP_B = 200
-BOOTSTRAP_ROWS = 1_000_000  # design value: n x B at most this (n = 5000 still gets B = 200)
+BOOTSTRAP_ROWS = 200_000
 BOOTSTRAP_MIN = 20
+BOOTSTRAP_MAX_N = 10_000
 
 
 def fitted_steps() -> list[SectionStep]:
@@ -120,6 +124,11 @@ def _skip(ctx: Context, sec: Section, sentence: str, error: bool = True) -> Sect
 
 
 # ----------------------------------------------------------------------------- splines
+def _term(variable: str) -> str:
+    """The spline term of a variable: ``"rcs(age, 4)"``."""
+    return f"rcs({variable}, {SPLINES[variable][1]})"
+
+
 def _spline_terms(covariates: list[str], d: pd.DataFrame) -> tuple[list[str], list[str], int]:
     """(spline model terms, the same with the variables linear, number of splines)."""
     spline, linear, k = [], [], 0
@@ -127,7 +136,7 @@ def _spline_terms(covariates: list[str], d: pd.DataFrame) -> tuple[list[str], li
         hit = [v for v, (fac, _, _, _) in SPLINES.items() if c in (v, fac)]
         if hit and hit[0] in d and d[hit[0]].dropna().nunique() >= 6:
             v = hit[0]
-            spline.append(f"rcs({v}, {SPLINES[v][1]})")
+            spline.append(_term(v))
             linear.append(v)
             k += 1
         else:
@@ -152,7 +161,7 @@ def section_spline(ctx: Context) -> Section:
             "beside it.",
             error=False,
         )
-    n_coef = len(cox.coef) + sum(SPLINES[v][1] - 2 for v in SPLINES if f"rcs({v}, 4)" in terms)
+    n_coef = len(cox.coef) + sum(SPLINES[v][1] - 2 for v in SPLINES if _term(v) in terms)
     if cox.n_events < EVENTS_PER_COEFFICIENT * n_coef:
         return _skip(
             ctx,
@@ -176,7 +185,7 @@ def section_spline(ctx: Context) -> Section:
     )
     sec.add(Paragraph(_spline_text(cox, fit, tests)))
     labels = dict(FACTOR_LABELS)
-    labels.update({f"rcs({v}, 4)": f"{SPLINES[v][3]}, spline" for v in SPLINES})
+    labels.update({_term(v): f"{SPLINES[v][3]}, spline" for v in SPLINES})
     hrt = hr_table(fit, labels=labels)
     sec.add(
         w.table(
@@ -219,7 +228,7 @@ def _spline_text(cox: CoxResult, fit: CoxResult, tests: pd.DataFrame) -> str:
         f"{SPLINES[v][3].split(' (')[0].lower()} knots at "
         + ", ".join(f"{x:.3g}" for x in spline_knots(fit)[v])
         for v in SPLINES
-        if f"rcs({v}, 4)" in fit.covariates
+        if _term(v) in fit.covariates
     )
     lr = tests[tests["test"] == "likelihood ratio"]
     lr_text = (
@@ -253,7 +262,7 @@ def _tests_frame(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 def _partial_figure(fit: CoxResult) -> Any:
-    shown = [v for v in SPLINES if f"rcs({v}, 4)" in fit.covariates]
+    shown = [v for v in SPLINES if _term(v) in fit.covariates]
     fig, axes = plt.subplots(1, len(shown), figsize=(4.6 * len(shown), 3.8), layout="constrained")
     for ax, v in zip(np.atleast_1d(axes), shown, strict=True):
         x = fit.data[v].to_numpy(float)
@@ -264,14 +273,17 @@ def _partial_figure(fit: CoxResult) -> Any:
 
 # ------------------------------------------------------------------ internal validation
 def n_bootstrap(n: int) -> int:
-    """Bootstrap replicates for ``n`` patients: :data:`BOOTSTRAP_B` (200) while
-    n x B <= :data:`BOOTSTRAP_ROWS`, then fewer (at least :data:`BOOTSTRAP_MIN`).
+    """Bootstrap replicates for ``n`` patients: :data:`BOOTSTRAP_B` (200) while n x B <=
+    :data:`BOOTSTRAP_ROWS`, then fewer (at least :data:`BOOTSTRAP_MIN`); 0 (no bootstrap)
+    above :data:`BOOTSTRAP_MAX_N` patients.
 
     Examples
     --------
-    >>> n_bootstrap(500), n_bootstrap(20_000), n_bootstrap(100_000)
-    (200, 50, 20)
+    >>> [n_bootstrap(n) for n in (500, 2000, 5000, 10_000, 10_001)]
+    [200, 100, 40, 20, 0]
     """
+    if n > BOOTSTRAP_MAX_N:
+        return 0
     return int(max(BOOTSTRAP_MIN, min(BOOTSTRAP_B, BOOTSTRAP_ROWS // max(n, 1))))
 
 
@@ -287,10 +299,29 @@ def section_internal_validation(ctx: Context) -> Section:
     sec = Section("internal-validation", "Internal validation of the fitted model")
     if (skipped := _without_cox(ctx, sec)) is not None:
         return skipped
-    cox, w = _cox(ctx), ctx.writer
+    cox = _cox(ctx)
     horizon = max(ctx.time_points)
     seed = int(ctx.results.get("options", {}).get("seed", 1))
     b = n_bootstrap(cox.n)
+    if b == 0:
+        sec.add(
+            Paragraph(
+                f"With {cox.n} patients ({cox.n_events} events) the model was not validated "
+                f"by the bootstrap (above {BOOTSTRAP_MAX_N} patients the report does not run "
+                f"it: the optimism is then small and each refit slow); apparent Harrell's C "
+                f"{format_number(cox.concordance, 3)}. lms_prognosis.validate(...) runs it."
+            )
+        )
+    else:
+        _bootstrap(ctx, sec, cox, b, seed, horizon)
+    _fitted_calibration(ctx, sec, cox, horizon)
+    return sec
+
+
+def _bootstrap(
+    ctx: Context, sec: Section, cox: CoxResult, b: int, seed: int, horizon: float
+) -> None:
+    """The bootstrap validation: its paragraph, its table and its Methods sentence."""
     val = validate(
         cox,
         ctx.data,
@@ -327,13 +358,14 @@ def section_internal_validation(ctx: Context) -> Section:
     frame = pd.DataFrame(
         {
             "measure": [_METRIC_NAMES[m].format(h=months(horizon)) for m in t.index],
-            "apparent": [format_number(float(x), 3) for x in t["apparent"]],
-            "optimism": [format_number(float(x), 3) for x in t["optimism"]],
-            "corrected": [format_number(float(x), 3) for x in t["corrected"]],
+            **{
+                col: [format_number(float(x), 3) for x in t[col]]
+                for col in ("apparent", "optimism", "corrected")
+            },
         }
     )
     sec.add(
-        w.table(
+        ctx.writer.table(
             frame,
             "internal_validation",
             f"Bootstrap validation of the fitted model (B = {b}, seed {seed})",
@@ -343,15 +375,19 @@ def section_internal_validation(ctx: Context) -> Section:
             "\u2212 optimism. Brier score: lower is better (IPCW, as riskRegression::Score).",
         )
     )
+
+
+def _fitted_calibration(ctx: Context, sec: Section, cox: CoxResult, horizon: float) -> None:
+    """The fitted model's calibration plot at the horizon (a note when it cannot be drawn)."""
     try:
         cal = calibration(cox, ctx.data, time_point=horizon)
     except LMSPrognosisError as exc:  # e.g. no event before the horizon
         sec.add(Paragraph(f"No calibration plot at {months(horizon)} months: {exc}", kind="note"))
-        return sec
+        return
     ctx.results["fitted_calibration"] = cal
-    w.csv(cal.table, "tables/calibration_groups_fitted.csv")
+    ctx.writer.csv(cal.table, "tables/calibration_groups_fitted.csv")
     sec.add(
-        w.figure(
+        ctx.writer.figure(
             plot_calibration(cal),
             "calibration_fitted",
             f"Calibration of the fitted model at {months(horizon)} months (apparent, on the "
@@ -362,7 +398,6 @@ def section_internal_validation(ctx: Context) -> Section:
             width=0.55,
         )
     )
-    return sec
 
 
 def _at(table: pd.DataFrame, row: str, column: str) -> float:

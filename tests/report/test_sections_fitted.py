@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import lms_prognosis as lp
-from lms_prognosis.report import write_report
+from lms_prognosis.report import _sections_fitted, write_report
 from lms_prognosis.report._factors import derive_factors
 from lms_prognosis.report._sections_fitted import (
     EVENTS_PER_COEFFICIENT,
@@ -81,14 +81,8 @@ def test_reference_patient_of_numbers_and_formula_terms():
 
 
 def test_bootstrap_replicates_shrink_with_size():
-    assert [n_bootstrap(n) for n in (50, 500, 5000, 10_000, 100_000, 10**7)] == [
-        200,
-        200,
-        200,
-        100,
-        20,
-        20,
-    ]
+    got = [n_bootstrap(n) for n in (50, 500, 1000, 2000, 5000, 10_000, 10_001, 10**7)]
+    assert got == [200, 200, 200, 100, 40, 20, 0, 0]
 
 
 def test_report_shows_spline_validation_and_baseline(report):
@@ -141,7 +135,9 @@ def test_too_few_events_for_the_spline_model_gives_a_sentence(tmp_path):
     assert "fig-calibration_fitted" in _part(_html(rep), "internal-validation", "apply-model")
 
 
-def test_spline_terms_given_by_the_caller_skip_the_baseline_table(tmp_path):
+def test_spline_terms_given_by_the_caller_skip_the_baseline_table(tmp_path, monkeypatch):
+    # and a cohort above the bootstrap's size limit gets the apparent C and a sentence
+    monkeypatch.setattr(_sections_fitted, "BOOTSTRAP_MAX_N", 100)
     rep = write_report(
         lp.load_synthetic(),
         tmp_path / "out",
@@ -150,3 +146,6 @@ def test_spline_terms_given_by_the_caller_skip_the_baseline_table(tmp_path):
     )
     assert "apply-model" in rep.errors and "spline or interaction" in rep.errors["apply-model"]
     assert "cox" not in rep.errors and "internal-validation" not in rep.errors
+    val = _part(_html(rep), "internal-validation", "apply-model")
+    assert "was not validated by the bootstrap (above 100 patients" in val
+    assert "tab-internal_validation" not in val and "fig-calibration_fitted" in val
