@@ -528,7 +528,7 @@ def section_apply_model(ctx: Context) -> Section:
     shown = pd.DataFrame(
         {
             "variable": coding["variable"],
-            "term x": coding["x"],
+            "coding of x": [f"x = {c}" for c in coding["x"]],
             "reference": coding["reference"],
             "centring": [f"{c:g}" for c in coding["centring"]],
             "coefficient \u03b2": [f"{b:.4f}" for b in coding["coef"]],
