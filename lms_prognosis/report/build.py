@@ -216,7 +216,7 @@ def write_report(
         missing in more than 5% of patients; an int m >= 2 (or True, m = 20) imputes whenever
         a covariate is missing; False: complete cases only.
     seed : int
-        Seed of the imputation.
+        Seed of the imputation and of the bootstrap validation of the fitted model.
 
     Returns
     -------
