@@ -304,7 +304,7 @@ def test_report_lists_sections_not_computed_on_stderr_and_strict_exits_2(tmp_pat
             "this cohort, so there is nothing to put in a Cox model.") in err
     assert "Error:" not in err and "Traceback" not in err  # sentences, not exception texts
     assert main([*argv, "--out", str(tmp_path / "b"), "--strict"]) == 2
-    assert "4 section(s) not computed (--strict)" in capsys.readouterr().err
+    assert "7 section(s) not computed (--strict)" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- read_cohort flags

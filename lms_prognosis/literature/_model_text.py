@@ -129,10 +129,12 @@ def requirements_text(inputs: tuple[str, ...]) -> str:
     return _PLOIDY if "aneuploidy" in inputs else ""
 
 
-def slope_line(kind: str, slope: float, se: float | None) -> str:
-    """The calibration slope (per-point log HR for points systems) of a recalibrated model."""
+def slope_line(kind: str, slope: float, se: float | None, applied: bool = False) -> str:
+    """The calibration slope (per-point log HR for points systems) of a recalibrated model;
+    ``applied``: the effects were multiplied by it (``recalibrate(method="slope")``)."""
+    applied_text = "; every log HR multiplied by it" if applied else ""
     what = "per-point log HR estimated on the cohort" if kind == "points" else "calibration slope"
-    return f"  {what}: {slope:.3f} (SE {se:.3f})"
+    return f"  {what}: {slope:.3f} (SE {se:.3f}){applied_text}"
 
 
 __all__ = [

@@ -68,7 +68,9 @@ def risk_table(
     points = model.model_type == "points"
     eff = lp * (model.calibration_slope or 1.0) if points else lp
     rr = np.exp(eff) if (not points or model.calibration_slope) else np.nan * lp
-    group = risk_group(model.name, lp)
+    # after a slope recalibration (lp = b x published LP) the groups stay those of the
+    # published linear predictor, on which their cut-points were set
+    group = risk_group(model.name, lp / getattr(model, "lp_scale", 1.0))
     cols: dict[str, Any] = {
         "patient_id": pid,
         "linear_predictor": lp,

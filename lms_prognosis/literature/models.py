@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._survdata import SurvData, survival_data
+from lms_prognosis._survdata import SurvData
 from lms_prognosis.exceptions import EndpointMismatchError, ModelError
 from lms_prognosis.literature import _scoring
 from lms_prognosis.literature import data as _lit
@@ -61,7 +61,7 @@ from lms_prognosis.literature._model_text import (
     requirements_text,
     slope_line,
 )
-from lms_prognosis.literature._recalibration import refit_baseline
+from lms_prognosis.literature._recalibration import recalibrated
 from lms_prognosis.literature._risk_groups import risk_groups_text
 from lms_prognosis.literature._risk_table import long_survival, provenance, risk_table
 from lms_prognosis.literature.baseline import Baseline, weibull_baseline
@@ -112,6 +112,7 @@ class PublishedModel:
     notes: list[str] = field(default_factory=list)
     recalibration: Recalibration | None = None
     citation: str = ""
+    lp_scale: float = 1.0  # the slope of recalibrate(method="slope"): effects x lp_scale
 
     # ---- description ------------------------------------------------------------------------
     @property
@@ -126,9 +127,10 @@ class PublishedModel:
 
     @property
     def coefficients(self) -> pd.Series:
-        """Log hazard ratios (cox models) or points (points systems) by term."""
+        """Log hazard ratios (cox models) or points (points systems) by term; after
+        ``recalibrate(method="slope")`` the log hazard ratios times the slope."""
         vals = [math.log(r.value) if r.measure in ("HR", "RR") else r.value for r in self.records]
-        return pd.Series(vals, index=[r.term for r in self.records], dtype=float)
+        return pd.Series(vals, index=[r.term for r in self.records], dtype=float) * self.lp_scale
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -172,7 +174,12 @@ class PublishedModel:
         ]
         if self.calibration_slope is not None:
             lines.append(
-                slope_line(self.model_type, self.calibration_slope, self.calibration_slope_se)
+                slope_line(
+                    self.model_type,
+                    self.calibration_slope,
+                    self.calibration_slope_se,
+                    self.lp_scale != 1.0,
+                )
             )
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
@@ -438,17 +445,21 @@ class PublishedModel:
         event: str = "event",
         ties: str = "breslow",
         allow_outside_population: bool = False,
+        method: str = "baseline",
     ) -> PublishedModel:
-        """Refit the baseline on a local cohort, keeping the published linear predictor.
+        """Refit the baseline (and with ``method="slope"`` the slope) on a local cohort.
 
-        The baseline cumulative hazard is that of a Cox model with the published linear
-        predictor as a fixed offset (Breslow by default: H0(t) = sum_{t_i <= t} d_i /
+        The baseline cumulative hazard is that of a Cox model with the linear predictor as a
+        fixed offset (Breslow by default: H0(t) = sum_{t_i <= t} d_i /
         sum_{j: t_j >= t_i} exp(LP_j); ``ties="efron"`` for Efron's correction), by the
-        package's one baseline kernel. The calibration slope is the coefficient of a Cox
-        model (Efron ties) of the outcome on the linear predictor: 1 = effects transport,
-        < 1 = too extreme. For points systems the per-point log HR is estimated by that fit
-        (reported as the slope) and used as the offset's coefficient. Event code 1 is the
-        event; a competing event (2) counts as censored.
+        package's one baseline kernel. The calibration slope b is the coefficient of a Cox
+        model (Efron ties) of the outcome on the published linear predictor: 1 = effects
+        transport, < 1 = too extreme. ``method="baseline"`` (default) keeps the published
+        linear predictor; ``method="slope"`` multiplies it (every log HR) by b and refits the
+        baseline with the offset b x LP, so the model's calibration slope on this cohort
+        becomes 1 (van Houwelingen, Stat Med 2000;19:3401-15). For points systems the per-point log HR is
+        estimated by that fit and used as the offset's coefficient whatever ``method``.
+        Event code 1 is the event; a competing event (2) counts as censored.
 
         Parameters
         ----------
@@ -463,18 +474,25 @@ class PublishedModel:
             Follow-up and event columns.
         ties : {"breslow", "efron"}
             Tie handling of the refitted baseline.
+        method : {"baseline", "slope"}
+            Refit the baseline only, or the slope and the baseline.
 
         Returns
         -------
         PublishedModel
             Same factors; ``baseline`` refitted (kind ``ties``); ``calibration_slope`` set;
-            ``recalibration`` is a :class:`Recalibration` result (n, events, ``.dropped``).
+            ``lp_scale`` = b with ``method="slope"`` (``coefficients`` are then b x the log
+            HRs; risk groups stay cut on the published linear predictor);
+            ``recalibration`` is a :class:`Recalibration` result (n, events, method,
+            ``.dropped``).
 
         Notes
         -----
         As R ``survfit(coxph(Surv(time, event == 1) ~ offset(lp), ties = ties), newdata =
         data.frame(lp = 0))`` and ``coxph(Surv(time, event == 1) ~ lp)``, pinned by
-        ``tests/reference/literature.R``.
+        ``tests/reference/literature.R``; ``method="slope"`` as ``offset(b * lp)`` with
+        b = ``coef(coxph(Surv(time, event == 1) ~ lp))``, pinned by
+        ``tests/reference/report_model.R``.
 
         Examples
         --------
@@ -482,34 +500,13 @@ class PublishedModel:
         >>> m = published_model("lms_default").recalibrate(simulate_cohort(2000, seed=4))
         >>> m.baseline.kind, m.recalibration.n, round(m.calibration_slope, 2)
         ('breslow', 2000, 0.96)
+        >>> s = published_model("lms_default").recalibrate(simulate_cohort(2000, seed=4),
+        ...                                                method="slope")
+        >>> round(s.lp_scale, 2), s.recalibration.method
+        (0.96, 'slope')
         """
-        data, endpoint, source = cohort_parts(cohort)
-        outcome = survival_data(data, time, event)
-        res, keep = self._score(
-            data, endpoint, (), missing, allow_endpoint_mismatch, outcome, allow_outside_population
-        )
-        t_all = np.full(len(data), np.nan)
-        e_all = np.zeros(len(data), dtype=np.int8)
-        t_all[outcome.positions], e_all[outcome.positions] = outcome.time, outcome.event
-        t, e = t_all[keep], e_all[keep]
-        lp = res.table["linear_predictor"].to_numpy(float)
-        base, recal = refit_baseline(
-            self.model_type, t, e, lp, source=source, ties=ties, dropped=res.dropped
-        )
-        notes = [*self.notes, *res.notes]
-        if res.dropped.shape[0]:
-            notes.append(
-                f"recalibration left out {res.dropped['row'].nunique()} patient(s); "
-                f"see .recalibration.dropped"
-            )
-        return dataclasses.replace(
-            self,
-            baseline=base,
-            calibration_slope=recal.slope,
-            calibration_slope_se=recal.slope_se,
-            notes=notes,
-            recalibration=recal,
-        )
+        args = (missing, allow_endpoint_mismatch, time, event, ties, allow_outside_population)
+        return dataclasses.replace(self, **recalibrated(self, cohort, *args, method))
 
 
 def published_model(name: str) -> PublishedModel:

@@ -120,6 +120,9 @@ class Recalibration(Result):
         Tie handling of the baseline (``"breslow"`` or ``"efron"``).
     source : str
         The cohort the baseline was refitted on.
+    method : str
+        ``"baseline"`` (the published linear predictor kept) or ``"slope"`` (the linear
+        predictor multiplied by ``slope``; always so for a points system).
 
     Examples
     --------
@@ -140,6 +143,7 @@ class Recalibration(Result):
     dropped: pd.DataFrame
     ties: str
     source: str
+    method: str = "baseline"
 
     def _heading(self) -> str:
         return f"{self._title} on {self.source}"
@@ -147,7 +151,8 @@ class Recalibration(Result):
     def _summary_lines(self) -> list[str]:
         return [
             f"n = {self.n}, events = {self.n_events}; baseline: {self.ties} with the "
-            f"linear predictor as offset",
+            + ("slope x the " if self.method == "slope" else "")
+            + "linear predictor as offset",
             f"calibration slope {self.slope:.3f} (SE {self.slope_se:.3f})",
         ]
 

@@ -98,7 +98,9 @@ def _groups(model: Any) -> dict[str, Any] | None:
         cuts = [c("chapel_intermediate_from"), c("chapel_high_from")]
         return {"labels": ["low", "intermediate", "high"], "cuts": cuts, "strict": False, "tol": 0}
     try:
-        cuts = [c(f"lp_tertile_1[{model.name}]"), c(f"lp_tertile_2[{model.name}]")]
+        # a slope-recalibrated model's LP is lp_scale x the published LP the cuts were set on
+        scale = float(getattr(model, "lp_scale", 1.0))
+        cuts = [scale * c(f"lp_tertile_{k}[{model.name}]") for k in (1, 2)]
     except (KeyError, LookupError):
         return None
     return {"labels": ["low", "intermediate", "high"], "cuts": cuts, "strict": True, "tol": 1e-9}

@@ -49,7 +49,7 @@ MIN_PATIENTS = 2
 #: risks); with the report's seven factors that is already under 1.5 events per variable
 #: (10 per variable is the usual rule, Peduzzi et al. J Clin Epidemiol 1995;48:1503-1510)
 MIN_EVENTS_COX = 10
-_DESCRIPTIVE = ("summary", "table-one", "methods", "software")
+_DESCRIPTIVE = ("summary", "table-one", "limitations", "methods", "software")
 _NEEDS_EVENTS = ("cox", "ph", "risk")
 _NEEDS_COX = ("ph", "risk")
 _WHAT = {

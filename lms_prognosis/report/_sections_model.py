@@ -24,7 +24,7 @@ from lms_prognosis.literature import published_model
 from lms_prognosis.literature.evidence import CI_LEGEND, MARKERS_LEGEND
 from lms_prognosis.plotting import plot_calibration, plot_forest, plot_schoenfeld
 from lms_prognosis.report._context import FACTOR_LABELS, Context, months, surv_cells
-from lms_prognosis.report._document import Paragraph, Section, Table
+from lms_prognosis.report._document import Grid, Paragraph, Section, Table
 from lms_prognosis.report._factors import REPORT_FACTORS
 from lms_prognosis.report.tables import HRTableResult, hr_table
 
@@ -219,7 +219,12 @@ def model_use_sentence(pm: Any, horizon: float, recalibrated: bool = True) -> st
         )
     else:
         what = f"The published model {pm.name} was applied with its published effects"
-    again = ", and its baseline survival was recalibrated to the cohort" if recalibrated else ""
+    again = (
+        "; it was then recalibrated to the cohort twice: its baseline survival alone, and its "
+        "slope (every log hazard ratio times the calibration slope) with its baseline"
+        if recalibrated
+        else ""
+    )
     return (
         f"{what} and {base}, to the patients inside its population; its discrimination and "
         f"its calibration at {horizon:g} months were assessed{again}."
@@ -370,29 +375,70 @@ def _published_factors(ctx: Context, pm: Any) -> Table:
 
 
 def _recalibration(ctx: Context, pm: Any, rec: Any, horizon: float) -> Section:
+    """The model recalibrated two ways (van Houwelingen 2000): the baseline only, and the
+    slope with the baseline (``PublishedModel.recalibrate(method="slope")``)."""
     cal2 = calibration(rec, ctx.cohort, time_point=horizon)
     ctx.results["recalibrated_calibration"] = cal2
+    rec_s = pm.recalibrate(ctx.cohort, method="slope")
+    cal3 = calibration(rec_s, ctx.cohort, time_point=horizon)
+    ctx.results["recalibrated_slope_calibration"] = cal3
+    refs = ctx.results.setdefault("method_references", [])
+    refs.append(
+        "Van Houwelingen HC. Validation, calibration, revision and combination of prognostic "
+        "survival models. Stat Med 2000;19:3401\u20133415."
+    )
+    what = "design-value" if pm.kind == "design" else "published"
+    b = format_number(rec.calibration_slope)
     sub = Section("recalibration", "Recalibrated to the cohort", level=2)
     sub.add(
         Paragraph(
-            f"The baseline survival was refitted to this cohort (Breslow estimator with the "
-            f"{'design-value' if pm.kind == 'design' else 'published'} linear predictor as "
-            f"offset). Calibration slope "
-            f"{format_number(rec.calibration_slope)} (SE {format_number(rec.calibration_slope_se)}"
-            f"); after recalibration O/E {format_number(cal2.oe)}, ICI "
-            f"{format_number(cal2.ici, 3)}."
+            f"Two recalibrations to this cohort. Baseline only: the baseline survival was "
+            f"refitted (Breslow estimator with the {what} linear predictor as offset), the "
+            f"effects kept. Slope and baseline: the calibration slope b = {b} (SE "
+            f"{format_number(rec.calibration_slope_se)}; Cox regression of the outcome on the "
+            f"linear predictor) multiplies every log hazard ratio, and the baseline was "
+            f"refitted with b × LP as offset. The slope-recalibrated model has slope 1 on "
+            f"this cohort by construction; a b far from 1 says the {what} effects do not "
+            "transport (below 1: too extreme)."
         )
+    )
+    rows = [
+        ("as given", ctx.results["validation"].calibration),
+        ("baseline only", cal2),
+        ("slope and baseline", cal3),
+    ]
+    frame = pd.DataFrame(
+        {
+            "recalibration": [r for r, _ in rows],
+            f"O/E at {months(horizon)} mo": [format_number(c.oe) for _, c in rows],
+            "calibration slope": [format_number(c.slope) for _, c in rows],
+            "ICI": [format_number(c.ici, 3) for _, c in rows],
+            "E90": [format_number(c.e90, 3) for _, c in rows],
+        }
     )
     sub.add(
-        ctx.writer.figure(
-            plot_calibration(cal2),
-            "calibration_recalibrated",
-            f"Calibration of {pm.name} at {months(horizon)} months after "
-            "recalibration of the baseline to the cohort.",
-            width=0.55,
+        ctx.writer.table(
+            frame,
+            "recalibration",
+            f"Calibration of {pm.name} at {months(horizon)} months before and after recalibration",
+            note="Apparent: each recalibration is estimated and assessed on the same cohort.",
         )
     )
+    grid = Grid("recalibration-figures", columns=2)
+    for cal, name, title in (
+        (cal2, "calibration_recalibrated", "baseline refitted"),
+        (cal3, "calibration_recalibrated_slope", f"slope ({b}) and baseline refitted"),
+    ):
+        grid.figures.append(
+            ctx.writer.figure(
+                plot_calibration(cal),
+                name,
+                f"Calibration of {pm.name} at {months(horizon)} months, {title}.",
+            )
+        )
+    sub.add(grid)
     ctx.writer.csv(cal2.table, "tables/calibration_groups_recalibrated.csv")
+    ctx.writer.csv(cal3.table, "tables/calibration_groups_recalibrated_slope.csv")
     return sub
 
 

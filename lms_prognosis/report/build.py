@@ -42,6 +42,7 @@ from lms_prognosis.report._document import Document
 from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
 from lms_prognosis.report._run import SectionStep, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
+from lms_prognosis.report._sections_fitted import fitted_steps
 from lms_prognosis.report._sections_missing import check_impute, missing_steps
 from lms_prognosis.report._sections_model import model_heading
 from lms_prognosis.report._writer import Writer
@@ -215,7 +216,7 @@ def write_report(
         missing in more than 5% of patients; an int m >= 2 (or True, m = 20) imputes whenever
         a covariate is missing; False: complete cases only.
     seed : int
-        Seed of the imputation.
+        Seed of the imputation and of the bootstrap validation of the fitted model.
 
     Returns
     -------
@@ -254,9 +255,10 @@ def write_report(
     >>> with tempfile.TemporaryDirectory() as d:
     ...     rep = lp.write_report(lp.load_synthetic(), d, progress=False)
     ...     print(rep.html.name, rep.pdf.name, rep.manifest.name, rep.errors)
-    ...     print(", ".join(rep.sections))
+    ...     print(", ".join(rep.sections))  # doctest: +NORMALIZE_WHITESPACE
     report.html report.pdf manifest.json {}
-    summary, sample-size, table-one, km, cox, ph, validation, risk, limitations, methods, software
+    summary, sample-size, table-one, km, cox, ph, spline, internal-validation, apply-model,
+    validation, risk, limitations, methods, software
     """
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
@@ -394,6 +396,7 @@ def section_steps(model: str) -> list[SectionStep]:
         ("Kaplan-Meier", S.section_km, "km", "Kaplan\u2013Meier survival"),
         ("Cox model", S.section_cox, "cox", "Multivariable Cox model"),
         ("PH check", S.section_ph, "ph", "Proportional hazards check"),
+        *fitted_steps(),  # splines, internal validation, baseline survival and coefficients
         ("published model", S.section_validation, "validation", _model_title(model)),
         ("per-patient risk", S.section_risk, "risk", "Per-patient risk"),
         ("limitations", S.section_limitations, "limitations", "Limitations"),

@@ -36,7 +36,15 @@ def no_factors() -> lp.Cohort:
 def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
     rep = write_report(no_factors, tmp_path / "out", progress=False, time_points=(12, 36))
     # every factor is missing: no Cox model, and the published model cannot be evaluated
-    assert set(rep.errors) == {"cox", "ph", "validation", "risk"}
+    assert set(rep.errors) == {
+        "cox",
+        "ph",
+        "spline",
+        "internal-validation",
+        "apply-model",
+        "validation",
+        "risk",
+    }
     assert rep.errors["cox"] == (
         "None of the risk factors takes two or more values in this cohort, so there is "
         "nothing to put in a Cox model."
@@ -49,6 +57,9 @@ def test_a_reason_in_the_data_becomes_a_note(no_factors, tmp_path):
         "km",
         "cox",
         "ph",
+        "spline",
+        "internal-validation",
+        "apply-model",
         "validation",
         "risk",
         "limitations",

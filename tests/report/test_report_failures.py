@@ -63,6 +63,11 @@ def test_all_censored_sections_are_sentences_listed_on_stderr(censored):
         "(disease-specific survival), so a Cox model cannot be estimated.",
         "lms-prognosis report: section 'ph' not computed: No patient had the event "
         "(disease-specific survival), so the proportional-hazards check cannot be estimated.",
+        *(
+            f"lms-prognosis report: section '{sid}' not computed: It uses the multivariable Cox "
+            "model, which could not be fitted for this cohort (see above)."
+            for sid in ("spline", "internal-validation", "apply-model")
+        ),
         "lms-prognosis report: section 'validation' not computed: No patient had the event, so "
         "the model's discrimination and calibration cannot be assessed.",
         "lms-prognosis report: section 'risk' not computed: No patient had the event "
@@ -80,7 +85,9 @@ def test_all_censored_sections_are_sentences_listed_on_stderr(censored):
     for raw in ("Error", "zero variance", "Traceback", "could not be produced"):
         assert raw not in text  # no exception text reaches the reader
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert set(man["errors"]) == {"cox", "ph", "validation", "risk"}
+    assert set(man["errors"]) == {
+        "cox", "ph", "spline", "internal-validation", "apply-model", "validation", "risk"
+    }
     assert man["errors"]["validation"]["detail"].startswith("Not validated on this cohort:")
 
 
@@ -94,7 +101,7 @@ def test_all_censored_methods_describe_only_what_was_done(censored):
                    "Per-patient survival", "recalibrated", "calibration index"):
         assert absent not in methods, absent
     assert "the model was not validated on this cohort" in methods
-    assert "4 analyses could not be computed for this cohort" in methods
+    assert "7 analyses could not be computed for this cohort" in methods
     start = text.index("Methods The endpoint")
     refs = text[text.index("References", start):text.index("Software versions", start)]
     assert "Kaplan EL, Meier P" in refs
@@ -107,8 +114,8 @@ def test_all_censored_strict_exits_2(censored, tmp_path, capsys):
     out = tmp_path / "strict"
     assert main(["report", str(path), "--out", str(out), "--quiet", "--strict"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == "lms-prognosis report: error: 4 section(s) not computed (--strict)"
-    assert len(err) == 5 and "Traceback" not in "".join(err)
+    assert err[-1] == "lms-prognosis report: error: 7 section(s) not computed (--strict)"
+    assert len(err) == 8 and "Traceback" not in "".join(err)
 
 
 def test_grade_without_a_level_keeps_the_kaplan_meier_section(sim, tmp_path, capsys):
@@ -144,8 +151,9 @@ def test_one_patient_gives_a_short_report(sim, tmp_path, capsys):
     assert not out.exists()
     assert main(["report", str(path), "--out", str(out), "--quiet", "--times", "3"]) == 0
     err = capsys.readouterr().err
-    # km, sample size, cox, ph, validation, risk, limitations
-    assert err.count("The cohort has only 1 patient after exclusions") == 7
+    # km, sample size, cox, ph, spline, internal validation, applying the model,
+    # validation, risk (the limitations are written for any cohort)
+    assert err.count("The cohort has only 1 patient after exclusions") == 9
     text = _text(out / "report.html")
     assert "The cohort has only 1 patient after exclusions, and a Cox model needs at least 2." in (
         text)
