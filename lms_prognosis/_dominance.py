@@ -21,16 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Sweep",
-    "after_weight",
-    "count_dtype",
-    "integral",
-    "level_counts",
-    "runs",
-    "scatter",
-    "sweep",
-]
+__all__ = ["Level", "Sweep", "count_dtype", "integral", "runs", "scatter", "sweep", "top_bounds"]
 
 
 def count_dtype(n: int) -> Any:
@@ -106,22 +97,78 @@ class Sweep:
         self.b_later_lt = b_later_lt
 
 
-def level_counts(
-    lay_u: np.ndarray, k: int, z: np.ndarray, buf: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bit ``k`` of every rank, the group bounds and ``z``: the running count of bit-0
-    elements (``z[i]`` = those before position i); ``buf`` becomes the group of each element
-    plus one (the groups, the higher bits, are contiguous in the layout)."""
-    np.right_shift(lay_u, k, out=buf)
-    np.bitwise_and(buf, 1, out=buf)
-    one = buf.astype(bool)
-    np.right_shift(lay_u, k + 1, out=buf)
-    np.cumsum(~one, out=z[1:])
-    sizes = np.bincount(buf)
-    bounds = np.zeros(sizes.size + 1, dtype=z.dtype)
-    np.cumsum(sizes, out=bounds[1:])
-    buf += 1
-    return one, bounds, buf
+def top_bounds(lay: np.ndarray, k: int) -> np.ndarray:
+    """Bounds of the groups ``lay >> k`` (contiguous and ascending in the layout), indexed by
+    the group value: group g is ``bounds[g]:bounds[g + 1]``."""
+    top = lay >> k
+    ng = int(top[-1]) + 1 if lay.size else 1
+    return np.searchsorted(top, np.arange(ng + 1)).astype(np.intp)
+
+
+class Level:
+    """The bit loop's split, with its working arrays allocated once (fresh arrays cost page
+    faults; numpy's ``take`` and scatter are fastest with ``intp`` indices).
+
+    :meth:`count` at bit ``k`` (groups ``lay >> (k + 1)`` contiguous, bounded by ``bounds``)
+    sets ``bit`` (the bit of every element) and ``after`` (for a bit-1 element, the bit-0
+    elements after it in its group; 0 for bit-0 ones); then :meth:`move` turns ``after``
+    into each element's position after the stable split (bit-0 part first in each group)
+    and returns the bounds of the next level's groups (``lay >> k``), by group value.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.pos = np.arange(n, dtype=count_dtype(n))
+        self.sel = np.empty(n, dtype=np.intp)  # lay >> k: 2 * group + bit, a table index
+        self.bit = np.empty(n, dtype=np.int8)
+        self.z = np.zeros(n + 1, dtype=np.intp)
+        self.tv = np.empty(n, dtype=np.intp)
+        self.after = np.empty(n, dtype=np.intp)
+        self.zb = self.z[:1]
+
+    def count(self, lay: np.ndarray, k: int, bounds: np.ndarray) -> None:
+        sel, bit, z, tv, after = self.sel, self.bit, self.z, self.tv, self.after
+        np.right_shift(lay, k, out=sel)
+        np.bitwise_and(sel, 1, out=bit, casting="unsafe")
+        np.subtract(1, bit, out=after)
+        np.cumsum(after, out=z[1:])  # bit-0 elements before each position
+        self.zb = zb = z.take(bounds)
+        # per (group, bit): a bit-0 element goes to its group start plus the bit-0 elements
+        # before it; a bit-1 element past the bit-0 elements after it (to the group end)
+        table = np.empty(2 * (bounds.size - 1), dtype=np.intp)
+        table[0::2] = bounds[:-1] - zb[:-1]
+        table[1::2] = zb[1:]
+        np.take(table, sel, out=tv)
+        np.subtract(tv, z[:-1], out=after)
+        np.multiply(after, bit, out=after)
+
+    def move(self, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(destination of every element, bounds of the next level's groups); the
+        destinations are ``after``'s array, overwritten."""
+        tv, dest = self.tv, self.after
+        tv += self.z[:-1]
+        dest += self.pos
+        dest -= tv
+        dest *= self.bit
+        dest += tv
+        zb = self.zb
+        nxt = np.empty(2 * bounds.size - 1, dtype=np.intp)
+        nxt[0::2] = bounds
+        nxt[1::2] = bounds[:-1] + np.diff(zb)
+        return dest, nxt
+
+    def after_weight(self, w: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Per bit-1 element, the weight ``w`` of the bit-0 elements after it in its group
+        (0 for the bit-0 elements); ``bounds`` of the groups just split."""
+        cw = np.zeros(w.size + 1, dtype=w.dtype)
+        np.multiply(w, self.bit, out=cw[1:])
+        np.subtract(w, cw[1:], out=cw[1:])
+        np.cumsum(cw[1:], out=cw[1:])
+        table = np.zeros(2 * (bounds.size - 1), dtype=w.dtype)
+        table[1::2] = cw.take(bounds[1:])
+        out = table.take(self.sel)
+        out -= cw[1:]
+        out *= self.bit
+        return out
 
 
 def sweep(lay_u: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, nbits: int) -> Sweep:
@@ -136,51 +183,25 @@ def sweep(lay_u: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, nbits: 
     it = count_dtype(max(n, int(lay_u.max()) + 1 if n else 0))
     lay_u = lay_u.astype(it, copy=False)
     idx = np.arange(n, dtype=it)
-    pos = np.arange(n, dtype=it)
     acc_a = np.zeros(n, dtype=it if a is None else a.dtype)
     acc_b = None if b is None else np.zeros(n, dtype=b.dtype)
-    z = np.zeros(n + 1, dtype=it)
-    gnext = np.empty(n, dtype=it)
+    bounds = top_bounds(lay_u, nbits)
+    lv = Level(n)
     for k in range(nbits - 1, -1, -1):
-        one, bounds, gnext = level_counts(lay_u, k, z, gnext)
-        zb = z.take(bounds)
-        after = zb.take(gnext)  # bit-0 elements up to my group's end ...
-        after -= z[1:]  # ... less those up to me: bit-0 elements after me in my group
+        lv.count(lay_u, k, bounds)
         if a is None:
-            acc_a += after * one
+            acc_a += lv.after
         else:
-            acc_a += after_weight(a, one, bounds, gnext)
+            acc_a += lv.after_weight(a, bounds)
         if b is not None and acc_b is not None:
-            acc_b += after_weight(b, one, bounds, gnext)
-        # stable split: a bit-1 element moves past the bit-0 elements after it; a bit-0
-        # element goes to its group start plus the bit-0 elements before it
-        gnext -= 1
-        base = (bounds - zb).take(gnext)
-        base += z[:-1]
-        after += pos
-        np.copyto(after, base, where=~one)
-        del base, one
-        lay_u = scatter(lay_u, after)
-        idx = scatter(idx, after)
-        acc_a = scatter(acc_a, after)
+            acc_b += lv.after_weight(b, bounds)
+        dest, bounds = lv.move(bounds)
+        lay_u = scatter(lay_u, dest)
+        idx = scatter(idx, dest)
+        acc_a = scatter(acc_a, dest)
         if a is not None:
-            a = scatter(a, after)
+            a = scatter(a, dest)
         if b is not None and acc_b is not None:
-            b = scatter(b, after)
-            acc_b = scatter(acc_b, after)
-        del after
+            b = scatter(b, dest)
+            acc_b = scatter(acc_b, dest)
     return Sweep(idx, lay_u, acc_a, acc_b)
-
-
-def after_weight(
-    w: np.ndarray, one: np.ndarray, bounds: np.ndarray, gnext: np.ndarray
-) -> np.ndarray:
-    """Per bit-1 element, the weight ``w`` of the bit-0 elements after it in its group (0 for
-    the bit-0 elements)."""
-    cw = np.zeros(w.size + 1, dtype=w.dtype)
-    np.copyto(cw[1:], w, where=~one)
-    np.cumsum(cw[1:], out=cw[1:])
-    out = cw.take(bounds).take(gnext)
-    out -= cw[1:]
-    out *= one
-    return out

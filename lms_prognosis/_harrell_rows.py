@@ -20,16 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lms_prognosis._dominance import (
-    after_weight,
-    count_dtype,
-    integral,
-    level_counts,
-    runs,
-    scatter,
-)
+from lms_prognosis._dominance import Level, count_dtype, integral, runs, scatter, top_bounds
 
-__all__ = ["harrell_c_rows"]
+__all__ = ["harrell_c_rows", "harrell_c_sets"]
 
 
 def harrell_c_rows(
@@ -59,15 +52,28 @@ def harrell_c_rows(
     >>> harrell_c_rows(keys, ev, np.array([[4.0, 3.0, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0]])).tolist()
     [1.0, 0.0]
     """
+    return harrell_c_sets(keys, event, risk, [counts])[0]
+
+
+def harrell_c_sets(
+    keys: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    count_sets: list[np.ndarray | None],
+) -> list[np.ndarray]:
+    """:func:`harrell_c_rows` for several sets of case counts (None: every row once) on the
+    same scores: the sorting is shared (a bootstrap's test C and its training C, the same
+    scores counted once as they are and once with the draw counts)."""
     risk = np.atleast_2d(np.asarray(risk, dtype=float))
     m, n = risk.shape
     keys = np.asarray(keys, dtype=np.int64)
+    count_sets = [None if c is None else np.atleast_2d(c) for c in count_sets]
     if np.any(keys[1:] > keys[:-1]):  # the rows in time order, latest first
         perm = np.argsort(-keys, kind="stable")
         keys, event, risk = keys[perm], np.asarray(event)[perm], risk[:, perm]
-        counts = None if counts is None else counts[:, perm]
+        count_sets = [None if c is None else c[:, perm] for c in count_sets]
     if n == 0:
-        return np.full(m, np.nan)
+        return [np.full(m, np.nan) for _ in count_sets]
     ev = np.asarray(event) == 1
     # later in time = before in this order; its starts: everything later than my time key
     starts, _ = runs([keys], n)
@@ -77,53 +83,60 @@ def harrell_c_rows(
     # risk descending, ties in time order (latest first): stable sort of -risk
     order = np.argsort(-risk, axis=1, kind="stable")
     r_s = np.take_along_axis(risk, order, axis=1)
+    new = np.ones((m, n), dtype=bool)
+    new[:, 1:] = r_s[:, 1:] != r_s[:, :-1]
     f_s = flip[order]
-    ev_s = ev[order]
-    a_s = None if counts is None else np.take_along_axis(np.asarray(counts), order, axis=1)
-    tie = _tied_risk(r_s, f_s, ev_s, a_s)
-    conc = _concordant(*_split_layout(r_s, f_s, ev_s, a_s, flip))
-    total = _later_total(ev, starts, counts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (conc + tie / 2.0) / total, np.nan)
+    lay, lidx, nb = _split_layout(new, f_s, ev, order, int(flip[-1]))
+    # runs of equal risk, and of equal (risk, time key) within them, in the risk layout
+    rflag = new.ravel()
+    kflag = rflag.copy()
+    kflag[1:] |= f_s.ravel()[1:] != f_s.ravel()[:-1]
+    out = []
+    for counts in count_sets:
+        a_s = None if counts is None else np.take_along_axis(counts, order, axis=1).ravel()
+        a_l = None if counts is None else np.take_along_axis(counts, lidx, axis=1).ravel()
+        tie = _tied_risk(rflag, kflag, ev[order].ravel(), a_s, m)
+        conc = _concordant(*_weighted_layout(lay, a_l, nb, m))
+        total = _later_total(ev, starts, counts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.where(total > 0, (conc + tie / 2.0) / total, np.nan))
+    return out
 
 
 def _split_layout(
-    r_s: np.ndarray,
-    f_s: np.ndarray,
-    ev_s: np.ndarray,
-    a_s: np.ndarray | None,
-    flip: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray | None, int, np.ndarray]:
-    """The layout of the concordant count, packed (score, value, event), whichever splits
-    fewer bits: the rows in risk order splitting the (flipped) time keys, or the rows in time
-    order splitting the dense risk ranks (few distinct risks: few bits)."""
-    m, n = r_s.shape
-    new = np.ones((m, n), dtype=bool)
-    new[:, 1:] = r_s[:, 1:] != r_s[:, :-1]
-    rank = np.cumsum(new, axis=1)  # dense, 1 = the highest risk
+    new: np.ndarray, f_s: np.ndarray, ev: np.ndarray, order: np.ndarray, fmax: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The layout of the concordant count, packed (score, value, event), with the data
+    position of each slot, whichever splits fewer bits: the rows in risk order splitting the
+    (flipped) time keys, or the rows in time order splitting the dense risk ranks (few
+    distinct risks: few bits). ``new`` flags a new risk value in the risk order."""
+    m, n = new.shape
+    rank = np.cumsum(new, axis=1, dtype=np.intp)  # dense, 1 = the highest risk
     nu = int(rank[:, -1].max())
     nbu = max(1, (nu - 1).bit_length())
-    nbk = max(1, int(flip[-1]).bit_length())
+    nbk = max(1, fmax.bit_length())
     if nbu < nbk:
         # time ascending, ties by risk ascending: stable sort (radix for small keys) of the
         # time ranks taken in risk-ascending order
-        kr = int(flip[-1]) - f_s[:, ::-1]
-        kt = np.int16 if flip[-1] < 2**15 else np.int64
-        o2 = np.argsort(kr.astype(kt), axis=1, kind="stable")
+        kr = fmax - f_s[:, ::-1]
+        o2 = np.argsort(kr.astype(np.int16 if fmax < 2**15 else np.int64), axis=1, kind="stable")
         value = np.take_along_axis(nu - rank[:, ::-1], o2, axis=1)
-        ev_l = np.take_along_axis(ev_s[:, ::-1], o2, axis=1)
-        a_l = None if a_s is None else np.take_along_axis(a_s[:, ::-1], o2, axis=1)
+        lidx = np.take_along_axis(order[:, ::-1], o2, axis=1)
         nb = nbu
     else:
-        value, ev_l, a_l, nb = f_s, ev_s, a_s, nbk
+        value, lidx, nb = f_s, order, nbk
     it = count_dtype(m << (nb + 2))
     lay = value.astype(it) << 1
-    lay |= ev_l
+    lay |= ev[lidx]
     lay |= (np.arange(m, dtype=it) << (nb + 1))[:, None]
-    lay = lay.ravel()
-    a = None
-    if a_l is not None:
-        a = a_l.ravel()
+    return lay.ravel(), lidx, nb
+
+
+def _weighted_layout(
+    lay: np.ndarray, a: np.ndarray | None, nb: int, m: int
+) -> tuple[np.ndarray, np.ndarray | None, int, np.ndarray]:
+    """The rows drawn (count > 0) of the layout, their counts, and each score's block."""
+    if a is not None:
         keep = a > 0  # rows not drawn take no part
         lay, a = lay[keep], integral(a[keep], int(keep.sum()))
     bounds = np.searchsorted(lay >> (nb + 1), np.arange(m + 1))
@@ -131,24 +144,37 @@ def _split_layout(
 
 
 def _tied_risk(
-    r_s: np.ndarray, f_s: np.ndarray, ev_s: np.ndarray, a_s: np.ndarray | None
+    rflag: np.ndarray, kflag: np.ndarray, ev: np.ndarray, a: np.ndarray | None, m: int
 ) -> np.ndarray:
     """Per score: events times the weight of later-time rows with the same risk. In the risk
     layout a run of equal risk is in time order (latest first), so those rows lie between
-    the run's start and the start of my time key within it."""
-    m, n = r_s.shape
+    the run's start (``rflag``) and the start of my time key within it (``kflag``)."""
+    n = rflag.size // m
     row = np.repeat(np.arange(m), n)
-    r, f, ev = r_s.ravel(), f_s.ravel(), ev_s.ravel()
-    a = None if a_s is None else a_s.ravel()
     if a is not None:
         keep = a > 0
-        row, r, f, ev, a = row[keep], r[keep], f[keep], ev[keep], a[keep]
-    k = row.size
-    rs, _ = runs([row, r], k)
-    ks, _ = runs([row, r, f], k)
-    cum = np.arange(k + 1) if a is None else np.concatenate([[0], np.cumsum(a)])
-    w = ev if a is None else ev * a
-    return np.bincount(row, weights=w * (cum[ks] - cum[rs]), minlength=m)
+        # a run starts at its first row drawn
+        rflag = _first_kept(rflag, keep)
+        kflag = _first_kept(kflag, keep)
+        row, ev, a = row[keep], ev[keep], a[keep]
+    pos = np.arange(rflag.size)
+    rs = np.maximum.accumulate(np.where(rflag, pos, 0))
+    ks = np.maximum.accumulate(np.where(kflag, pos, 0))
+    if a is None:
+        return np.bincount(row, weights=ev * (ks - rs), minlength=m)
+    cum = np.zeros(a.size + 1, dtype=np.int64)
+    np.cumsum(a, out=cum[1:])
+    return np.bincount(row, weights=ev * a * (cum[ks] - cum[rs]), minlength=m)
+
+
+def _first_kept(flag: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Run-start flags of the kept elements: a kept element starts a run when a run starts
+    at it or at a dropped element since the previous kept one."""
+    seen = np.cumsum(flag)  # runs started up to here
+    ks = seen[keep]
+    out = np.ones(ks.size, dtype=bool)
+    out[1:] = ks[1:] != ks[:-1]
+    return out
 
 
 def _concordant(lay: np.ndarray, a: np.ndarray | None, nb: int, bounds: np.ndarray) -> np.ndarray:
@@ -160,31 +186,27 @@ def _concordant(lay: np.ndarray, a: np.ndarray | None, nb: int, bounds: np.ndarr
     permuted, and a score's rows stay in its own block ``bounds[s]:bounds[s + 1]``.
     """
     n = lay.size
-    it = count_dtype(max(n, 2))
-    z = np.zeros(n + 1, dtype=it)
-    buf = np.empty(n, dtype=np.int64)
-    pos = np.arange(n, dtype=it)
     out = np.zeros(bounds.size - 1)
-    cum = np.zeros(n + 1)
+    dt = np.intp if a is None else a.dtype
+    contrib = np.empty(n, dtype=dt)
+    cum = np.zeros(n + 1, dtype=dt)
+    ev = np.empty(n, dtype=np.int8)
+    gb = top_bounds(lay, nb + 1)
+    lv = Level(n)
     for k in range(nb, 0, -1):
-        one, gb, buf = level_counts(lay, k, z, buf)
-        zb = z.take(gb)
-        after = zb.take(buf)
-        after -= z[1:]
+        lv.count(lay, k, gb)
+        np.bitwise_and(lay, 1, out=ev, casting="unsafe")
         if a is None:
-            contrib = after * (one & (lay & 1).astype(bool))
+            np.multiply(lv.after, ev, out=contrib)
         else:
-            contrib = after_weight(a, one, gb, buf) * (lay & 1) * a
+            np.multiply(lv.after_weight(a, gb), ev, out=contrib)
+            contrib *= a
         np.cumsum(contrib, out=cum[1:])
         out += np.diff(cum[bounds])
-        buf -= 1
-        base = (gb - zb).take(buf)
-        base += z[:-1]
-        after += pos
-        np.copyto(after, base, where=~one)
-        lay = scatter(lay, after)
+        dest, gb = lv.move(gb)
+        lay = scatter(lay, dest)
         if a is not None:
-            a = scatter(a, after)
+            a = scatter(a, dest)
     return out
 
 

@@ -28,7 +28,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from lms_prognosis._concordance import harrell_c, harrell_c_batch
-from lms_prognosis._harrell_rows import harrell_c_rows
+from lms_prognosis._harrell_rows import harrell_c_sets
 from lms_prognosis._parallel import run_tasks
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
@@ -284,15 +284,19 @@ def run_chunk(
 
 
 def _deferred_c(job: dict[str, Any], deferred: list[Any]) -> None:
-    """Every C of a chunk in two counting passes over the original rows: the test samples'
-    scores, and the training samples' (the same scores with the draw counts as weights)."""
-    for weighted in (False, True):
-        items = [d for d in deferred if (len(d) == 5) == weighted]
-        if not items:
-            continue
-        risk = np.stack([d[2] for d in items])
-        counts = np.stack([d[3] for d in items]) if weighted else None
-        cs = harrell_c_rows(job["keys"], job["event"], risk, counts)
+    """Every C of a chunk in one counting pass over the original rows: the test samples'
+    scores, and the training samples' (the same scores with the draw counts as weights),
+    sorted once (:func:`lms_prognosis._harrell_rows.harrell_c_sets`). Each replicate
+    deferred its test item and, before it, its training item (same scores) if any."""
+    tests = [d for d in deferred if len(d) == 4]
+    trains = [d for d in deferred if len(d) == 5]
+    if not tests:
+        return
+    risk = np.stack([d[2] for d in tests])
+    sets = [None] + ([np.stack([d[3] for d in trains])] if trains else [])
+    for items, cs in zip(
+        (tests, trains), harrell_c_sets(job["keys"], job["event"], risk, sets), strict=False
+    ):
         for d, c in zip(items, cs, strict=True):
             _set_c(d[-1], float(c))
 
