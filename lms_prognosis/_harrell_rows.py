@@ -26,7 +26,11 @@ __all__ = ["harrell_c_rows", "harrell_c_sets"]
 
 
 def harrell_c_rows(
-    keys: np.ndarray, event: np.ndarray, risk: np.ndarray, counts: np.ndarray | None = None
+    keys: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    counts: np.ndarray | None = None,
+    split: str | None = None,
 ) -> np.ndarray:
     """Harrell's C of every row of ``risk`` (shape (m, n)) on the same n rows.
 
@@ -40,6 +44,9 @@ def harrell_c_rows(
         One risk score per row of the matrix (larger = shorter survival).
     counts : ndarray of int, shape (m, n), optional
         Case counts per score (a bootstrap's ``bincount``); None: every row once.
+    split : {None, "time", "risk"}
+        Which bits the count splits: the time keys' (rows in risk order) or the risk ranks'
+        (rows in time order); None: whichever has fewer bits (same result either way).
 
     Returns
     -------
@@ -52,7 +59,7 @@ def harrell_c_rows(
     >>> harrell_c_rows(keys, ev, np.array([[4.0, 3.0, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0]])).tolist()
     [1.0, 0.0]
     """
-    return harrell_c_sets(keys, event, risk, [counts])[0]
+    return harrell_c_sets(keys, event, risk, [counts], split)[0]
 
 
 def harrell_c_sets(
@@ -60,6 +67,7 @@ def harrell_c_sets(
     event: np.ndarray,
     risk: np.ndarray,
     count_sets: list[np.ndarray | None],
+    split: str | None = None,
 ) -> list[np.ndarray]:
     """:func:`harrell_c_rows` for several sets of case counts (None: every row once) on the
     same scores: the sorting is shared (a bootstrap's test C and its training C, the same
@@ -86,7 +94,7 @@ def harrell_c_sets(
     new = np.ones((m, n), dtype=bool)
     new[:, 1:] = r_s[:, 1:] != r_s[:, :-1]
     f_s = flip[order]
-    lay, lidx, nb = _split_layout(new, f_s, ev, order, int(flip[-1]))
+    lay, lidx, nb = _split_layout(new, f_s, ev, order, int(flip[-1]), split)
     # runs of equal risk, and of equal (risk, time key) within them, in the risk layout
     rflag = new.ravel()
     kflag = rflag.copy()
@@ -104,7 +112,12 @@ def harrell_c_sets(
 
 
 def _split_layout(
-    new: np.ndarray, f_s: np.ndarray, ev: np.ndarray, order: np.ndarray, fmax: int
+    new: np.ndarray,
+    f_s: np.ndarray,
+    ev: np.ndarray,
+    order: np.ndarray,
+    fmax: int,
+    split: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The layout of the concordant count, packed (score, value, event), with the data
     position of each slot, whichever splits fewer bits: the rows in risk order splitting the
@@ -115,7 +128,7 @@ def _split_layout(
     nu = int(rank[:, -1].max())
     nbu = max(1, (nu - 1).bit_length())
     nbk = max(1, fmax.bit_length())
-    if nbu < nbk:
+    if split == "risk" or (split is None and nbu < nbk):
         # time ascending, ties by risk ascending: stable sort (radix for small keys) of the
         # time ranks taken in risk-ascending order
         kr = fmax - f_s[:, ::-1]

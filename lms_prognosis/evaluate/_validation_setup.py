@@ -260,5 +260,7 @@ def apparent_c_se(job: dict[str, Any]) -> float:
         t = np.where((e != 0) & (e != k), float(t.max()) + 1.0, t)
         e = e == k
     ok = np.isfinite(risk)
-    res = concordance_core(t[ok], (e[ok] == 1).astype(np.int64), risk[ok], ymax=ymax)
+    res = concordance_core(
+        t[ok], (e[ok] == 1).astype(np.int64), risk[ok], ymax=ymax, influence=False
+    )
     return float(np.sqrt(res["var"]))
