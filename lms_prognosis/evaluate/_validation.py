@@ -7,11 +7,14 @@ refit is the one Newton-Raphson solver with R's convergence rule
 log-likelihood change 1e-7; only the estimate is kept, so no information matrix is computed
 where the solver stops), the test-sample slope is the one
 ``lms_prognosis.cox.slope.calibration_slope`` (from 1, on the original patients' sort and
-blocks prepared once) and the C index is the O(n log n) counting of
-``lms_prognosis._concordance`` (above 1,500 rows the training C is one weighted pass over the
-rows drawn, the bootstrap counts as case weights: :func:`weighted_harrell`). Competing-risk
-models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other model through the
-user's ``fit_fn``.
+blocks prepared once). The rows are sorted by time once; a bootstrap sample is the sorted
+positions of the rows drawn, each repeated as often as drawn, so it needs no sort (and keeps
+the exact Efron ties of the expanded sample). The C indices of a chunk of replicates are
+counted together on the original rows (``lms_prognosis._harrell_rows.harrell_c_sets``): the
+test C of each replicate's scores and its training C, the same scores with the draw counts as
+case weights (exactly the C of the expanded sample), on one sort of the scores.
+Competing-risk models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other
+model through the user's ``fit_fn``.
 
 Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_data``.
 """
