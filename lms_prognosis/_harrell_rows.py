@@ -99,16 +99,22 @@ def harrell_c_sets(
     rflag = new.ravel()
     kflag = rflag.copy()
     kflag[1:] |= f_s.ravel()[1:] != f_s.ravel()[:-1]
+    # every set of counts in one sweep of the whole layout (rows not drawn weigh 0)
+    a_l = [None if c is None else _weights(np.take_along_axis(c, lidx, axis=1)) for c in count_sets]
+    concs = _concordant(lay, a_l, nb, m)
     out = []
-    for counts in count_sets:
+    for counts, conc in zip(count_sets, concs, strict=True):
         a_s = None if counts is None else np.take_along_axis(counts, order, axis=1).ravel()
-        a_l = None if counts is None else np.take_along_axis(counts, lidx, axis=1).ravel()
         tie = _tied_risk(rflag, kflag, ev[order].ravel(), a_s, m)
-        conc = _concordant(*_weighted_layout(lay, a_l, nb, m))
         total = _later_total(ev, starts, counts)
         with np.errstate(invalid="ignore", divide="ignore"):
             out.append(np.where(total > 0, (conc + tie / 2.0) / total, np.nan))
     return out
+
+
+def _weights(c: np.ndarray) -> np.ndarray:
+    """Case counts as exact integers (their sums fit), other weights as float64."""
+    return integral(c.ravel(), c.size)
 
 
 def _split_layout(
@@ -145,17 +151,6 @@ def _split_layout(
     return lay.ravel(), lidx, nb
 
 
-def _weighted_layout(
-    lay: np.ndarray, a: np.ndarray | None, nb: int, m: int
-) -> tuple[np.ndarray, np.ndarray | None, int, np.ndarray]:
-    """The rows drawn (count > 0) of the layout, their counts, and each score's block."""
-    if a is not None:
-        keep = a > 0  # rows not drawn take no part
-        lay, a = lay[keep], integral(a[keep], int(keep.sum()))
-    bounds = np.searchsorted(lay >> (nb + 1), np.arange(m + 1))
-    return lay, a, nb, bounds
-
-
 def _tied_risk(
     rflag: np.ndarray, kflag: np.ndarray, ev: np.ndarray, a: np.ndarray | None, m: int
 ) -> np.ndarray:
@@ -190,36 +185,38 @@ def _first_kept(flag: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return out
 
 
-def _concordant(lay: np.ndarray, a: np.ndarray | None, nb: int, bounds: np.ndarray) -> np.ndarray:
-    """Per score: sum over events i of ``a_i`` times the weight ``a`` of the rows after i in
-    the risk layout (smaller risk) with a smaller flipped key (a later time).
+def _concordant(
+    lay: np.ndarray, weights: list[np.ndarray | None], nb: int, m: int
+) -> list[np.ndarray]:
+    """Per score and per weight set: sum over events i of ``a_i`` times the weight ``a`` of
+    the rows after i in the risk layout (smaller risk) with a smaller flipped key (a later
+    time); ``a`` None: unit weights.
 
     The bit loop of :func:`lms_prognosis._dominance.sweep` on the flipped keys (bits 1 to
-    ``nb`` of ``lay``; bit 0 is the event), summing as it goes: only ``lay`` (and ``a``) are
-    permuted, and a score's rows stay in its own block ``bounds[s]:bounds[s + 1]``.
+    ``nb`` of ``lay``; bit 0 is the event), summing as it goes: only ``lay`` and the weights
+    are permuted, and each of the ``m`` scores' rows stay in its own block of the layout.
     """
     n = lay.size
-    out = np.zeros(bounds.size - 1)
-    dt = np.intp if a is None else a.dtype
-    contrib = np.empty(n, dtype=dt)
-    cum = np.zeros(n + 1, dtype=dt)
+    out = [np.zeros(m) for _ in weights]
+    contrib = np.empty(n, dtype=np.intp)
     ev = np.empty(n, dtype=np.int8)
     gb = top_bounds(lay, nb + 1)
     lv = Level(n)
     for k in range(nb, 0, -1):
         lv.count(lay, k, gb)
         np.bitwise_and(lay, 1, out=ev, casting="unsafe")
-        if a is None:
-            np.multiply(lv.after, ev, out=contrib)
-        else:
-            np.multiply(lv.after_weight(a, gb), ev, out=contrib)
-            contrib *= a
-        np.cumsum(contrib, out=cum[1:])
-        out += np.diff(cum[bounds])
+        for j, a in enumerate(weights):
+            if a is None:
+                np.multiply(lv.after, ev, out=contrib)
+                out[j] += contrib.reshape(m, -1).sum(axis=1)
+            else:
+                w = lv.after_weight(a, gb)
+                w *= ev  # at most a score's total weight: fits the type of a
+                # the products in float64: exact while below 2^53
+                out[j] += np.einsum("ij,ij->i", w.reshape(m, -1), a.reshape(m, -1), dtype=float)
         dest, gb = lv.move(gb)
         lay = scatter(lay, dest)
-        if a is not None:
-            a = scatter(a, dest)
+        weights = [None if a is None else scatter(a, dest) for a in weights]
     return out
 
 
