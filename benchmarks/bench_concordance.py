@@ -1,11 +1,18 @@
 """Benchmark: Harrell's C at n = 1e5 and 1e6, ours vs lifelines, scikit-survival and R.
 
 Same data for all (exponential times rounded to 0.01 so there are tied times, a continuous
-risk score, ~55% events). Ours is timed with the standard error (R's infinitesimal jackknife)
-and without. scikit-survival's ``concordance_index_censored`` is quadratic and is only run at
-n <= --sksurv-max (default 1e5); lifelines' ``concordance_index`` at every n. R
-``concordance(Surv(time, event) ~ x, reverse = TRUE)`` (which always computes its variance) is
-timed inside Rscript (``system.time``) in the same run when Rscript is present.
+risk score, ~55% events). Ours is timed with the standard error (R's infinitesimal jackknife,
+what ``lp.concordance`` computes) and without. scikit-survival's ``concordance_index_censored``
+is quadratic and is only run at n <= --sksurv-max (default 1e5); lifelines'
+``concordance_index`` at every n. R ``concordance(Surv(time, event) ~ x, reverse = TRUE)``
+(which always computes its variance) is timed inside Rscript (``system.time``) in the same run
+when Rscript is present.
+
+Peak memory: ``tracemalloc`` peak of one more call each (numpy reports its arrays to
+tracemalloc), ours with the standard error against lifelines, in the same process, the input
+arrays allocated before. Printed side by side with the ratios (lifelines / ours for time,
+ours / lifelines for memory; issue 16's goals: under 1 s and at most 2x lifelines' memory at
+1e6).
 
     .venv/bin/python benchmarks/bench_concordance.py [--sizes 100000,1000000]
 """
@@ -18,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -42,6 +50,15 @@ def best_of(f, reps: int = 3) -> tuple[float, object]:
         out = f()
         best = min(best, time.perf_counter() - t0)
     return best, out
+
+
+def peak_mib(f) -> float:
+    """tracemalloc peak (MiB) of one call of ``f``."""
+    tracemalloc.start()
+    f()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
 
 
 R_SCRIPT = """
@@ -84,9 +101,12 @@ def main() -> None:
     for n in [int(s) for s in args.sizes.split(",")]:
         d = make_data(n)
         t, e, x = d["time"].to_numpy(), d["event"].to_numpy(), d["x"].to_numpy()
-        t_se, res = best_of(lambda t=t, e=e, x=x: concordance_core(t, e, x))
+        ours = lambda t=t, e=e, x=x: concordance_core(t, e, x, influence=False)  # noqa: E731
+        ll = lambda t=t, e=e, x=x: concordance_index(t, -x, e)  # noqa: E731
+        t_se, res = best_of(ours)
         t_nose, _ = best_of(lambda t=t, e=e, x=x: concordance_core(t, e, x, std_err=False))
-        t_ll, c_ll = best_of(lambda t=t, e=e, x=x: concordance_index(t, -x, e), reps=1)
+        t_ll, c_ll = best_of(ll, reps=1)
+        mem_ours, mem_ll = peak_mib(ours), peak_mib(ll)
         if n <= args.sksurv_max:
             t_sk, c_sk = best_of(lambda t=t, e=e, x=x: concordance_index_censored(
                 e.astype(bool), t, x)[0], reps=1)
@@ -95,7 +115,11 @@ def main() -> None:
         r = time_r(d)
         rows.append({"n": n, "ours_with_se_s": t_se, "ours_no_se_s": t_nose,
                      "R_concordance_s": r[0] if r else np.nan, "lifelines_s": t_ll,
-                     "sksurv_s": t_sk, "c_ours": res["c"], "c_R": r[1] if r else np.nan,
+                     "lifelines/ours": t_ll / t_se,
+                     "R/ours": (r[0] / t_se) if r else np.nan,
+                     "sksurv_s": t_sk, "ours_peak_MiB": mem_ours, "lifelines_peak_MiB": mem_ll,
+                     "mem_ours/lifelines": mem_ours / mem_ll,
+                     "c_ours": res["c"], "c_R": r[1] if r else np.nan,
                      "c_lifelines": c_ll, "c_sksurv": c_sk})
     pd.set_option("display.width", 220)
     out = pd.DataFrame(rows)

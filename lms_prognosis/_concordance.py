@@ -3,8 +3,11 @@
 Private engine behind :func:`lms_prognosis.evaluate.concordance`. The counting is
 O(n log n) and fully vectorised with numpy: instead of R's balanced binary tree walked one
 observation at a time, the risk ranks are split bit by bit (a wavelet-tree style stable
-partition, one O(n) numpy pass per bit), and at every level each observation collects the
-weight of the "smaller-risk" sibling block that lies after it (or before it) in time order.
+partition, one O(n) numpy pass per bit, :mod:`lms_prognosis._dominance`), and at every level
+each observation collects the weight of the "smaller-risk" sibling block that lies after it
+in time order. Whole-number weights (unit case weights, Harrell's 0/1 events) are counted as
+integers, and the variance is summed from two per-subject arrays, so the C with its standard
+error at n = 1e6 holds about 90 MiB (benchmarks/bench_concordance.py).
 
 R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``concordance3``):
 
@@ -21,101 +24,104 @@ R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lms_prognosis._dominance import Sweep, count_dtype, integral, runs, sweep
 from lms_prognosis._survfit import product_limit
 from lms_prognosis.exceptions import SurvivalDataError
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
-SQRT_MAX = 1_500  # up to this many rows the square-root decomposition counts faster
-STACK_MAX = 30_000  # stack small data sets into one count up to this many rows in all
-
-
-def _runs(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) index of the run each position belongs to.
-
-    ``keys`` are arrays already sorted so that equal key tuples are contiguous.
-    """
-    new = np.zeros(n, dtype=bool)
-    new[0] = True
-    for k in keys:
-        new[1:] |= k[1:] != k[:-1]
-    pos: np.ndarray = np.arange(n)
-    start = np.maximum.accumulate(np.where(new, pos, 0))
-    end_flag = np.empty(n, dtype=bool)
-    end_flag[:-1] = new[1:]
-    end_flag[-1] = True
-    end = np.minimum.accumulate(np.where(end_flag, pos + 1, n + 1)[::-1])[::-1]
-    return start, end
 
 
 def _cum(v: np.ndarray) -> np.ndarray:
-    out = np.empty(len(v) + 1)
-    out[0] = 0.0
+    """Prefix sums with a leading 0, in the type of ``v`` (whose sums fit: see ``integral``)."""
+    out = np.zeros(len(v) + 1, dtype=v.dtype if v.dtype.kind in "iu" else float)
     np.cumsum(v, out=out[1:])
     return out
 
 
-def _bitwise_sweep(
-    u_sorted: np.ndarray, order0: np.ndarray, col0: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The bit loop of :func:`dominance_sums`: for each element, the weight ``col0`` of the
-    elements after it in (p, u) order with a smaller ``u``; returns the sums, the weights, the
-    ranks and the original positions in the final (u, p) layout."""
-    n = len(u_sorted)
-    nbits = int(u_sorted.max()).bit_length() if n else 0
-    idx_t: Any = np.int32 if n < 2**31 - 1 else np.int64
-    col: np.ndarray = col0
-    acc: np.ndarray = np.zeros(n, dtype=col.dtype)
-    lay_u: np.ndarray = u_sorted.astype(idx_t)
-    lay_orig: np.ndarray = order0.astype(idx_t)
-    pos = np.arange(n, dtype=idx_t)
-    cw: np.ndarray = np.zeros(n + 1, dtype=col.dtype)
-    z: np.ndarray = np.zeros(n + 1, dtype=idx_t)
-    tmp: np.ndarray = np.empty(n, dtype=col.dtype)
-    inv: np.ndarray = np.empty(n, dtype=idx_t)
-    i1: np.ndarray = np.empty(n, dtype=idx_t)
-    i2: np.ndarray = np.empty(n, dtype=idx_t)
-    grp: np.ndarray = np.empty(n, dtype=idx_t)
-    zero: np.ndarray = np.empty(n, dtype=bool)
-    for k in range(nbits - 1, -1, -1):
-        np.right_shift(lay_u, k, out=grp)
-        np.bitwise_and(grp, 1, out=grp)
-        one: np.ndarray = grp.astype(bool)
-        np.logical_not(one, out=zero)
-        # groups (same u >> (k+1)) are contiguous; their bounds from the group sizes
-        np.right_shift(lay_u, k + 1, out=grp)
-        sizes = np.bincount(grp)
-        bounds: np.ndarray = np.zeros(len(sizes) + 1, dtype=idx_t)
-        np.cumsum(sizes, out=bounds[1:])
-        gs: np.ndarray = bounds.take(grp)
-        grp += 1
-        ge: np.ndarray = bounds.take(grp)
-        # bit-1 elements collect the bit-0 weight after them in their group
-        np.multiply(col, zero, out=tmp)
-        np.cumsum(tmp, out=cw[1:])
-        cw.take(ge, out=tmp)
-        tmp -= cw[1:]
-        tmp *= one
-        acc += tmp
-        # stable partition: bit-0 elements to gs + (zeros before), bit-1 after all zeros
-        np.cumsum(zero, out=z[1:])
-        zgs: np.ndarray = z.take(gs)
-        zb: np.ndarray = z[:-1] - zgs
-        np.subtract(pos, zb, out=i1)
-        z.take(ge, out=i2)
-        i2 -= zgs
-        i1 += i2
-        np.add(gs, zb, out=i2)
-        inv[np.where(zero, i2, i1)] = pos
-        lay_u = lay_u.take(inv)
-        lay_orig = lay_orig.take(inv)
-        col = col.take(inv)
-        acc = acc.take(inv)
-    return acc, col, lay_u, lay_orig
+def _layout(
+    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None
+) -> tuple[np.ndarray, Sweep, np.ndarray | None, np.ndarray | None]:
+    """The initial (p, u) order and the sweep on it, with the weights in that order (whole
+    numbers as integers, unit weights as None)."""
+    n = len(u)
+    it = count_dtype(n)
+    umax = int(u.max()) + 1 if n else 1
+    key = p.astype(np.int64) * umax
+    key += u
+    order0 = np.argsort(key).astype(it)  # p, then u ascending (equal keys: interchangeable)
+    del key
+    a0 = None if a is None else integral(a[order0], n)
+    if a0 is not None and a0.dtype.kind == "i" and np.all(a0 == 1):
+        a0 = None
+    b0 = None if b is None else integral(b[order0], n)
+    sw = sweep(u.take(order0).astype(it, copy=False), a0, b0, max(1, (umax - 1).bit_length()))
+    return order0, sw, a0, b0
+
+
+def _pair_sums(
+    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None
+) -> dict[str, Any]:
+    """The sums of :func:`dominance_sums`, per element of the final layout (sorted by u,
+    then p), as integers when the weights are whole numbers; ``orig`` maps that layout to
+    the caller's rows and ``b`` is ``b`` in it. ``a`` None: unit weights. (Written to keep
+    few arrays of n alive at a time.)"""
+    n = len(u)
+    order0, sw, a0, b0 = _layout(u, p, a, b)
+    idx = sw.idx
+    p0 = p.take(order0)
+    out: dict[str, Any] = {"orig": order0.take(idx), "a_lt_hi": sw.a_later_lt}
+    # in the initial (p, u) layout: everything later in p; b before in p, b same p smaller u
+    ps, pe = runs([p0], n)
+    if a0 is None:  # prefix sums of unit weights are the positions
+        pe -= n
+        out["a_hi"] = -pe.take(idx)
+    else:
+        acum = _cum(a0)
+        out["a_hi"] = (acum[-1] - acum[pe]).take(idx)
+    del pe
+    if b0 is not None:
+        bcum0 = _cum(b0)
+        qs, _ = runs([p0, u.take(order0)], n)
+        same = bcum0.take(qs)
+        del qs
+        b_lo = bcum0.take(ps)
+        same -= b_lo
+        out["b_lo"] = b_lo.take(idx)
+        del b_lo, bcum0
+        b_lt = -same.take(idx)
+        del same
+    del ps, order0
+    # in the final (u, p) layout: same u later in p; b smaller u, b same u earlier in p
+    p_f = p0.take(idx)
+    del p0
+    us, ue = runs([sw.u], n)
+    rs, re = runs([sw.u, p_f], n)
+    del p_f
+    if a0 is None:
+        ue -= re
+        out["a_eq_hi"] = ue
+    else:
+        acum = _cum(a0.take(idx))
+        out["a_eq_hi"] = acum.take(ue) - acum.take(re)
+    del ue, re
+    if b0 is None:
+        return out
+    b_f = b0.take(idx)
+    out["b"] = b_f
+    bcum = _cum(b_f)
+    b_lt_all = bcum.take(us)
+    out["b_eq_lo"] = bcum.take(rs) - b_lt_all
+    del bcum, rs, us
+    b_lt += b_lt_all
+    b_lt -= sw.b_later_lt
+    out["b_lt_lo"] = b_lt
+    return out
 
 
 def dominance_sums(
@@ -131,56 +137,23 @@ def dominance_sums(
     -----
     Ties in ``p`` are broken by ``u`` ascending, which makes the strict "later with smaller u"
     sum exact for ``a``; for ``b`` the "earlier" sum is recovered as (all with smaller u) minus
-    (later with smaller u) minus (same p, smaller u). The loop runs once per bit of the largest
-    rank: a stable partition of the layout by that bit (O(n) numpy passes), during which every
-    element with the bit set collects the weight of the bit-0 part of its group lying after it.
+    (later with smaller u) minus (same p, smaller u). The counting is
+    :func:`lms_prognosis._dominance.sweep` (one stable split per bit of the largest rank).
+
+    Examples
+    --------
+    >>> s = dominance_sums(np.array([2, 0, 1]), np.array([0, 1, 2]), np.ones(3))
+    >>> s["a_lt_hi"].tolist(), s["a_hi"].tolist()
+    ([2.0, 0.0, 0.0], [2.0, 1.0, 0.0])
     """
-    n = len(u)
-    umax = int(u.max()) + 1 if n else 1
-    order0 = np.argsort(p.astype(np.int64) * umax + u, kind="stable")  # p, then u ascending
-    # both weight columns travel together as one complex array (one cumsum, one gather)
-    col0: np.ndarray = a[order0].astype(float) if b is None else a[order0] + 1j * b[order0]
-    acc, col, lay_u, lay_orig = _bitwise_sweep(u[order0], order0, col0)
-    accs = [acc] if b is None else [acc.real, acc.imag]
-    cols = [col] if b is None else [col.real, col.imag]
+    s = _pair_sums(u, p, a, b)
+    orig = s.pop("orig")
+    s.pop("b", None)
     out: dict[str, np.ndarray] = {}
-    a_lt_hi = np.empty(n)
-    a_lt_hi[lay_orig] = accs[0]
-    out["a_lt_hi"] = a_lt_hi
-    # the layout is now sorted by (u, p): ties on u, and everything with a smaller u
-    p_lay = p[lay_orig]
-    us, ue = _runs([lay_u], n)
-    rs, re = _runs([lay_u, p_lay], n)
-    acum = _cum(cols[0])
-    a_eq = np.empty(n)
-    a_eq[lay_orig] = acum[ue] - acum[re]
-    out["a_eq_hi"] = a_eq
-    # totals over p only
-    p0 = p[order0]
-    ps, pe = _runs([p0], n)
-    acum = _cum(a[order0])
-    a_hi = np.empty(n)
-    a_hi[order0] = acum[-1] - acum[pe]
-    out["a_hi"] = a_hi
-    if b is not None:
-        bcum = _cum(cols[1])
-        b_eq = np.empty(n)
-        b_eq[lay_orig] = bcum[rs] - bcum[us]
-        out["b_eq_lo"] = b_eq
-        b_lt_all = np.empty(n)
-        b_lt_all[lay_orig] = bcum[us]
-        b_later = np.empty(n)
-        b_later[lay_orig] = accs[1]
-        # same p, smaller u: in the initial (p, u) layout, from the p-run start to the u-run start
-        b0 = b[order0]
-        bcum0 = _cum(b0)
-        qs, _ = _runs([p0, u[order0]], n)
-        b_same = np.empty(n)
-        b_same[order0] = bcum0[qs] - bcum0[ps]
-        out["b_lt_lo"] = b_lt_all - b_later - b_same
-        b_lo = np.empty(n)
-        b_lo[order0] = bcum0[ps]
-        out["b_lo"] = b_lo
+    for k, v in s.items():
+        full = np.empty(len(u))
+        full[orig] = v
+        out[k] = full
     return out
 
 
@@ -240,29 +213,42 @@ def concordance_core(
     timewt: str = "n",
     ymax: float | None = None,
     std_err: bool = True,
+    influence: bool = True,
 ) -> dict:
     """Counts, concordance and IJ variance; ``risk`` larger = shorter survival.
 
     Returns a dict with ``concordant``, ``discordant``, ``tied_x``, ``tied_y``, ``tied_xy``,
-    ``c``, ``var`` (None when ``std_err`` is False) and ``npair``.
+    ``c``, ``var`` (None when ``std_err`` is False), ``npair`` and, with ``std_err`` and
+    ``influence``, ``influence``: each subject's (concordant, discordant, tied) influence,
+    shape (n, 3), unweighted.
     """
     n = len(time)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    ev = (np.asarray(event) == 1).astype(np.int64)
+    it = count_dtype(2 * n + 2)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    ev = np.asarray(event) == 1
     utime, tidx = np.unique(time, return_inverse=True)
-    _, tw = time_weights(time, ev, w, timewt, ymax, unique=(utime, tidx))
-    p = 2 * tidx.astype(np.int64) + (1 - ev)  # censored at t sorts after events at t
-    _, u = np.unique(risk, return_inverse=True)
-    u = u.astype(np.int64)
-    evw = ev * w * tw  # event weight times its time weight
-    s = dominance_sums(u, p, w, evw if std_err else None)
-    a_gt = s["a_hi"] - s["a_lt_hi"] - s["a_eq_hi"]
-    # for an event: comparators later in time with lower risk are concordant
-    conc = float(np.sum(evw * s["a_lt_hi"]))
-    disc = float(np.sum(evw * a_gt))
-    tied_x = float(np.sum(evw * s["a_eq_hi"]))
-    # pairs of events at the same time (tied.y) and same time and risk (tied.xy)
+    tw = None
+    if timewt != "n" or ymax is not None:
+        ones = np.ones(n) if w is None else w
+        tw = time_weights(time, ev.astype(np.int64), ones, timewt, ymax, (utime, tidx))[1]
+    # event weight times its time weight (the 0/1 events themselves when both are 1)
+    evw = ev if w is None and tw is None else ev * (1.0 if w is None else w)
+    if tw is not None:
+        evw *= tw
+    u = np.unique(risk, return_inverse=True)[1].astype(it)
     tied_y, tied_xy = _tied_event_pairs(tidx, u, ev, w, tw)
+    p = tidx.astype(it)
+    del tidx, utime
+    p *= 2
+    p += ~ev  # censored at t sorts after events at t
+    s = _pair_sums(u, p, w, evw if std_err else None)
+    del u, p
+    # the event weights in the sums' layout
+    b_f = (s["b"] if std_err else evw.take(s["orig"])).astype(float)
+    del evw
+    conc, tied_x = float(b_f @ s["a_lt_hi"]), float(b_f @ s["a_eq_hi"])
+    disc = float(b_f @ s["a_hi"]) - conc - tied_x
+    del b_f
     npair = conc + disc + tied_x
     out: dict[str, Any] = {
         "concordant": conc,
@@ -279,15 +265,62 @@ def concordance_core(
     somer = (conc - disc) / npair
     out["c"] = (somer + 1.0) / 2.0
     if std_err:
-        b_gt = s["b_lo"] - s["b_lt_lo"] - s["b_eq_lo"]
-        ev_tw = ev * tw
-        i_conc = ev_tw * s["a_lt_hi"] + b_gt
-        i_disc = ev_tw * a_gt + s["b_lt_lo"]
-        i_tie = ev_tw * s["a_eq_hi"] + s["b_eq_lo"]
-        dfbeta = w * ((i_conc - i_disc) / npair - (somer / npair) * (i_conc + i_disc + i_tie))
-        out["var"] = float(np.sum(dfbeta**2) / 4.0)
-        out["influence"] = np.column_stack([i_conc, i_disc, i_tie])  # per subject, unweighted
+        orig = s["orig"]
+        ev_tw = ev.take(orig).astype(float)
+        if tw is not None:
+            ev_tw *= tw.take(orig)
+        wf = None if w is None else w.take(orig)
+        if influence:
+            infl = _influence(s, ev_tw)
+            full = np.empty((n, 3))
+            for j in range(3):
+                full[orig, j] = infl[j]
+            out["influence"] = full  # per subject, unweighted
+            del infl
+        out["var"] = _ij_variance(s, ev_tw, wf, npair, somer)
     return out
+
+
+def _ij_variance(
+    s: dict[str, Any], ev_tw: np.ndarray, w: np.ndarray | None, npair: float, somer: float
+) -> float:
+    """R's infinitesimal-jackknife variance ``sum(dfbeta^2) / 4`` with ``dfbeta = w ((conc -
+    disc) / npair - somer / npair (conc + disc + tied))``, from two sums per subject:
+    conc - disc = ev_tw (2 a_lt + a_eq - a_hi) + b_lo - 2 b_lt - b_eq and conc + disc +
+    tied = ev_tw a_hi + b_lo (the counts of :func:`_influence`, summed)."""
+    diff = s["a_lt_hi"].astype(float)
+    diff *= 2.0
+    diff += s["a_eq_hi"]
+    diff -= s["a_hi"]
+    diff *= ev_tw
+    diff += s["b_lo"]
+    diff -= s["b_eq_lo"]
+    diff -= 2.0 * s["b_lt_lo"]
+    tot = s["a_hi"] * ev_tw
+    tot += s["b_lo"]
+    tot *= somer
+    diff -= tot
+    del tot
+    diff /= npair
+    if w is not None:
+        diff *= w
+    return float(diff @ diff / 4.0)
+
+
+def _influence(s: dict[str, Any], ev_tw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each subject's (concordant, discordant, tied) influence, in the layout of ``s``: as
+    the earlier member of a pair (an event: ``ev_tw`` times its counts) and as the later
+    one (the event weights of the earlier events, ``b_*``)."""
+    a_lt, a_eq = s["a_lt_hi"], s["a_eq_hi"]
+    b_lt = s["b_lt_lo"].astype(float)
+    b_eq = s["b_eq_lo"].astype(float)
+    i_conc = s["b_lo"] - b_lt - b_eq  # b_gt
+    i_conc += ev_tw * a_lt
+    i_disc = (s["a_hi"] - a_lt - a_eq) * ev_tw  # a_gt
+    i_disc += b_lt
+    i_tie = b_eq
+    i_tie += ev_tw * a_eq
+    return i_conc, i_disc, i_tie
 
 
 def stratified_concordance(
@@ -347,14 +380,16 @@ def stratified_harrell(
 
 
 def _tied_event_pairs(
-    tidx: np.ndarray, u: np.ndarray, ev: np.ndarray, w: np.ndarray, tw: np.ndarray
+    tidx: np.ndarray, u: np.ndarray, ev: np.ndarray, w: np.ndarray | None, tw: np.ndarray | None
 ) -> tuple[float, float]:
+    """Weighted pairs of events at the same time (R tied.y) and also tied on risk (tied.xy);
+    ``w``, ``tw`` None: ones."""
     mask = ev == 1
     if not mask.any():
         return 0.0, 0.0
     t = tidx[mask]
-    ww = w[mask]
-    wt = tw[mask]
+    ww = np.ones(t.size) if w is None else w[mask]
+    wt = np.ones(t.size) if tw is None else tw[mask]
     nt = int(t.max()) + 1
     s1 = np.bincount(t, weights=ww, minlength=nt)
     s2 = np.bincount(t, weights=ww**2, minlength=nt)
@@ -398,93 +433,79 @@ def harrell_c(keys: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
     return float(harrell_c_batch([(keys, event, risk)])[0])
 
 
-def harrell_c_batch(items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Harrell's C of several data sets ``(keys, event, risk)`` in one counting pass.
+def harrell_c_batch(items: Sequence[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """Harrell's C of several data sets ``(keys, event, risk[, counts])`` in one counting pass.
 
-    The data sets are stacked with offsets on the time keys and on the risk ranks, so every
-    pair across data sets is "later and higher risk" (counted, then removed, as discordant
-    for the earlier set's events). One pass over many small bootstrap samples costs far fewer
-    numpy calls than one pass per sample (stacking stops at 30,000 rows in all; larger
-    batches are counted one data set at a time). Up to 1,500 rows the counting uses a
-    square-root decomposition (faster for small n); above, the O(n log n) bit-level sweep of
-    :func:`dominance_sums`.
+    ``counts`` (optional) are case counts, e.g. the bootstrap's ``bincount(idx)`` over the
+    original rows: a comparable pair (i, j) then counts ``counts_i * counts_j`` times, which
+    is exactly the C of the expanded sample (the copies of a row share its time, status and
+    risk, so they never form a comparable pair). The data sets are stacked, the data set in
+    the high bits of the risk rank, and one sweep (:func:`lms_prognosis._dominance.sweep`)
+    splits only the low bits, so no pair across data sets is ever counted; one pass over
+    many bootstrap samples costs far fewer numpy calls than one pass per sample.
     """
-    sizes = np.array([len(k) for k, _, _ in items], dtype=np.int64)
-    if len(items) > 1 and sizes.sum() > STACK_MAX:
-        return np.array([harrell_c_batch([it])[0] for it in items])
-    ds = np.repeat(np.arange(len(items)), sizes)
-    keys = np.concatenate([np.asarray(k, dtype=np.int64) for k, _, _ in items])
-    keys = keys + ds * (int(keys.max()) + 1)
-    risk = np.concatenate([np.asarray(r, dtype=float) for _, _, r in items])
-    ev = np.concatenate([(np.asarray(e) == 1) for _, e, _ in items]).astype(float)
-    n = keys.size
-    order = np.lexsort((risk, ds))
-    rs, dss = risk[order], ds[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = (rs[1:] != rs[:-1]) | (dss[1:] != dss[:-1])
-    u = np.empty(n, dtype=np.int64)
-    u[order] = np.cumsum(new) - 1
-    if n <= SQRT_MAX:
-        lt, eq, total = _elem_counts_sqrt(keys, u)
-    else:
-        s = dominance_sums(u, keys, np.ones(n))
-        lt, eq, total = s["a_lt_hi"], s["a_eq_hi"], s["a_hi"]
-    nd = len(items)
-    conc = np.bincount(ds, weights=ev * lt, minlength=nd)
-    tie = np.bincount(ds, weights=ev * eq, minlength=nd)
-    n_after = n - np.cumsum(sizes)
-    disc = (
-        np.bincount(ds, weights=ev * total, minlength=nd)
-        - conc
-        - tie
-        - np.bincount(ds, weights=ev, minlength=nd) * n_after
+    sizes = np.array([len(t[0]) for t in items], dtype=np.int64)
+    nd, n = len(items), int(sizes.sum())
+    ds = np.repeat(np.arange(nd, dtype=np.int64), sizes)
+    keys = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in items])
+    risk = np.concatenate([np.asarray(t[2], dtype=float) for t in items])
+    ev = np.concatenate([np.asarray(t[1]) == 1 for t in items])
+    weighted = any(len(t) > 3 for t in items)
+    w = (
+        np.concatenate([np.asarray(t[3]) if len(t) > 3 else np.ones(len(t[0])) for t in items])
+        if weighted
+        else None
     )
-    npair = conc + disc + tie
+    if w is not None:  # rows not drawn take no part
+        keep = w > 0
+        ds, keys, risk, ev, w = ds[keep], keys[keep], risk[keep], ev[keep], w[keep]
+        n = int(ds.size)
+    if n == 0:
+        return np.full(nd, np.nan)
+    # dense risk rank within each data set, the data set in the high bits
+    order = np.lexsort((risk, ds))
+    new = np.ones(n, dtype=bool)
+    new[1:] = (risk[order][1:] != risk[order][:-1]) | (ds[order][1:] != ds[order][:-1])
+    g = np.cumsum(new) - 1
+    first = np.ones(n, dtype=bool)
+    first[1:] = ds[order][1:] != ds[order][:-1]
+    u_loc = np.empty(n, dtype=np.int64)
+    u_loc[order] = g - np.maximum.accumulate(np.where(first, g, 0))
+    nb = max(1, int(u_loc.max()).bit_length())
+    u = (ds << nb) | u_loc
+    p = ds * (int(keys.max()) + 1) + keys
+    a = None if w is None else integral(w, n)
+    return _batch_c(u, p, ds, ev, a, nb, nd)
+
+
+def _batch_c(
+    u: np.ndarray,
+    p: np.ndarray,
+    ds: np.ndarray,
+    ev: np.ndarray,
+    a: np.ndarray | None,
+    nb: int,
+    nd: int,
+) -> np.ndarray:
+    """C per data set from the stacked ranks ``u`` and keys ``p`` (data set outermost)."""
+    n = u.size
+    order0 = np.argsort(p * (int(u.max()) + 1) + u)
+    a0 = None if a is None else a[order0]
+    sw = sweep(u[order0], a0, None, nb)
+    idx = sw.idx
+    ev_w = ev[order0] if a0 is None else ev[order0] * a0
+    evw_f = ev_w[idx].astype(float)
+    ds_f = ds[order0][idx]
+    conc = np.bincount(ds_f, weights=evw_f * sw.a_later_lt, minlength=nd)
+    # tied risk, later time: the rest of the (u) run after the (u, p) run, final layout
+    _, ue = runs([sw.u], n)
+    _, re = runs([sw.u, p[order0][idx]], n)
+    acum = np.arange(n + 1) if a0 is None else _cum(a0[idx])
+    tie = np.bincount(ds_f, weights=evw_f * (acum[ue] - acum[re]), minlength=nd)
+    # all later times in the data set, initial layout
+    _, pe = runs([p[order0]], n)
+    _, de = runs([ds[order0]], n)
+    acum = np.arange(n + 1) if a0 is None else _cum(a0)
+    total = np.bincount(ds[order0], weights=ev_w * (acum[de] - acum[pe]), minlength=nd)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(npair > 0, (conc + tie / 2.0) / npair, np.nan)
-
-
-def _elem_counts_sqrt(keys: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per element: later-key elements with smaller u, equal u, and in all (sqrt blocks).
-
-    Positions follow (key, u) ascending, so a later position with the same key never has a
-    smaller u; later positions with the same key (not comparable) are removed from the tied
-    and total counts with the run lengths.
-    """
-    n = keys.size
-    m = int(u.max()) + 1
-    order = np.argsort(keys * m + u, kind="stable")
-    k = keys[order]
-    uu = u[order]
-    s = max(8, int(np.ceil(np.sqrt(n))))
-    nb = -(-n // s)
-    pad = nb * s - n
-    blk = np.arange(n) // s
-    # cross-block: elements in blocks strictly after mine, by u
-    cnt = np.bincount(blk * m + uu, minlength=nb * m).reshape(nb, m)
-    after = np.zeros((nb, m))
-    after[:-1] = np.cumsum(cnt[::-1], axis=0)[::-1][1:]
-    after_lt = np.cumsum(after, axis=1) - after  # u strictly smaller
-    lt = after_lt[blk, uu]
-    eq = after[blk, uu]
-    total = (n - (blk + 1) * s).clip(min=0).astype(float)
-    # within-block: later positions of the same block
-    ub = np.concatenate([uu, np.full(pad, m + 1)]).reshape(nb, s)
-    later = np.triu(np.ones((s, s), dtype=bool), 1)  # [q, r]: r after q
-    real = np.concatenate([np.ones(n, bool), np.zeros(pad, bool)]).reshape(nb, s)
-    lt += ((ub[:, None, :] < ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
-    eq += ((ub[:, None, :] == ub[:, :, None]) & later).sum(axis=2).ravel()[:n]
-    total += (later[None, :, :] & real[:, None, :]).sum(axis=2).ravel()[:n]
-    # drop later positions with the same key (same time and status: not comparable)
-    eq -= _after_in_run(k * m + uu, n)
-    total -= _after_in_run(k, n)
-    out = [np.empty(n) for _ in range(3)]
-    for o, v in zip(out, (lt, eq, total), strict=True):
-        o[order] = v
-    return out[0], out[1], out[2]
-
-
-def _after_in_run(sorted_keys: np.ndarray, n: int) -> np.ndarray:
-    """For each position, how many later positions share its key (keys sorted)."""
-    _, end = _runs([sorted_keys], n)
-    return (end - np.arange(n) - 1).astype(float)
+        return np.where(total > 0, (conc + tie / 2.0) / total, np.nan)

@@ -7,11 +7,14 @@ refit is the one Newton-Raphson solver with R's convergence rule
 log-likelihood change 1e-7; only the estimate is kept, so no information matrix is computed
 where the solver stops), the test-sample slope is the one
 ``lms_prognosis.cox.slope.calibration_slope`` (from 1, on the original patients' sort and
-blocks prepared once) and the C index is the O(n log n) counting of
-``lms_prognosis._concordance`` (above 1,500 rows the training C is one weighted pass over the
-rows drawn, the bootstrap counts as case weights: :func:`weighted_harrell`). Competing-risk
-models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other model through the
-user's ``fit_fn``.
+blocks prepared once). The rows are sorted by time once; a bootstrap sample is the sorted
+positions of the rows drawn, each repeated as often as drawn, so it needs no sort (and keeps
+the exact Efron ties of the expanded sample). The C indices of a chunk of replicates are
+counted together on the original rows (``lms_prognosis._harrell_rows.harrell_c_sets``): the
+test C of each replicate's scores and its training C, the same scores with the draw counts as
+case weights (exactly the C of the expanded sample), on one sort of the scores.
+Competing-risk models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other
+model through the user's ``fit_fn``.
 
 Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_data``.
 """
@@ -27,7 +30,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from lms_prognosis._concordance import SQRT_MAX, dominance_sums, harrell_c, harrell_c_batch
+from lms_prognosis._concordance import harrell_c, harrell_c_batch
+from lms_prognosis._harrell_rows import harrell_c_sets
 from lms_prognosis._parallel import run_tasks
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
@@ -53,6 +57,7 @@ __all__ = [
 
 METRICS = ("c", "dxy", "slope", "brier")
 PARALLEL_MIN_WORK = 1_000_000  # rows x replicates below which n_jobs > 1 runs in-process
+WEIGHTED_TRAINING_C = True  # training C on the original rows with the draw counts as weights
 BOOT_EPS = 1e-7  # bootstrap refits: relative log-likelihood change (R coxph 1e-9 from 0)
 
 
@@ -63,6 +68,7 @@ def fit_lp(
     efron: bool,
     eps: float,
     init: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Any]:
     """Cox fit on ``x``: (beta, column means, prepared data) with the one engine.
 
@@ -73,7 +79,7 @@ def fit_lp(
     if not np.any(event == 1):
         raise LMSPrognosisError("no events in the sample: the Cox model cannot be refitted")
     means = x.mean(axis=0)
-    prep = prepare(time, event, x - means, None, efron)
+    prep = prepare(time, event, x - means, None, efron, order=order)
     nr = newton_raphson(prep, init, eps=eps, need_var=False, stacklevel=4)
     return nr.beta, means, prep
 
@@ -142,27 +148,50 @@ def fast_replicate(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Fit on rows ``idx`` (None = all), evaluate on those rows (training) and on all rows
     (test). With ``defer_c`` (a list) the C index is left for one batched count: the (keys,
-    event, lp, result dict) of both samples are appended."""
+    event, lp[, counts], result dict) of both samples are appended.
+
+    The rows are the job's, sorted by time once (``fast_job``); ``idx`` is the sample in
+    the caller's row numbering. The sample is taken as the sorted positions of the rows
+    drawn, each repeated as often as drawn (``np.repeat``), so it is already in the
+    engine's time order (no sort per replicate; the exact Efron ties of the expanded
+    sample, unlike case weights), and its training C is counted on the original rows with
+    the draw counts as case weights (:func:`weighted_harrell`: exactly the same number).
+    """
     x, time, event, keys = job["x"], job["time"], job["event"], job["keys"]
     want, time_point, efron = job["want"], job["time_point"], job["efron"]
-    xb = x if idx is None else x[idx]
-    tb = time if idx is None else time[idx]
-    eb = event if idx is None else event[idx]
-    eps = 1e-9 if idx is None else BOOT_EPS
-    beta, means, prep = fit_lp(xb, tb, eb, efron, eps, None if idx is None else job["beta0"])
-    lp_b = (xb - means) @ beta
+    counts = None
+    if idx is None:
+        xb, tb, eb, eps, init, order = x, time, event, 1e-9, None, None
+    else:
+        counts = np.bincount(idx, minlength=x.shape[0])[job["sorted_rows"]]
+        rows = np.repeat(np.arange(x.shape[0]), counts)
+        xb, tb, eb, eps, init = x[rows], time[rows], event[rows], BOOT_EPS, job["beta0"]
+        order = np.arange(rows.size)  # time descending already
+    beta, means, prep = fit_lp(xb, tb, eb, efron, eps, init, order)
     lp_o = (x - means) @ beta
     need_s = "brier" in want and time_point is not None
-    s_b = _surv_at(prep, beta, time_point, lp_b) if need_s else None
     s_o = _surv_at(prep, beta, time_point, lp_o) if need_s else None
-    kb = keys if idx is None else keys[idx]
-    later = defer_c is not None and ("c" in want or "dxy" in want)
-    # above SQRT_MAX rows the training C is counted on the original rows with the bootstrap
-    # counts as case weights (the same number: copies of a row are never comparable pairs)
-    weighted = later and idx is not None and time.size > SQRT_MAX
-    train = metrics_of(tb, eb, lp_b, s_b, time_point, want, None if later else kb, slope_known=1.0)
-    if weighted and idx is not None:
-        _set_c(train, weighted_harrell(keys, event, lp_o, np.bincount(idx, minlength=x.shape[0])))
+    need_c = "c" in want or "dxy" in want
+    later = defer_c is not None and need_c
+    if counts is None:
+        train = metrics_of(
+            time, event, lp_o, s_o, time_point, want, None if later else keys, slope_known=1.0
+        )
+    else:
+        train = metrics_of(
+            tb,
+            eb,
+            lp_o[rows],
+            None if s_o is None else s_o[rows],
+            time_point,
+            want,
+            None,
+            slope_known=1.0,
+        )
+        if need_c and not WEIGHTED_TRAINING_C:  # the expanded sample itself (tests)
+            _set_c(train, harrell_c(keys[rows], eb, lp_o[rows]))
+        elif need_c and not later:
+            _set_c(train, weighted_harrell(keys, event, lp_o, counts))
     test = metrics_of(
         time,
         event,
@@ -176,8 +205,10 @@ def fast_replicate(
         efron=efron,
     )
     if later and defer_c is not None:
-        if not weighted:
-            defer_c.append((kb, eb, lp_b, train))
+        if counts is None or WEIGHTED_TRAINING_C:
+            defer_c.append(
+                (keys, event, lp_o, train) if counts is None else (keys, event, lp_o, counts, train)
+            )
         defer_c.append((keys, event, lp_o, test))
     return train, test
 
@@ -200,15 +231,7 @@ def weighted_harrell(
     in one weighted dominance pass (R ``concordance()`` rules, as ``harrell_c``); the sums
     are of whole numbers, so the value is exactly that of the expanded sample.
     """
-    keep = counts > 0
-    w = counts[keep].astype(float)
-    ev = (event[keep] == 1) * w
-    _, u = np.unique(risk[keep], return_inverse=True)
-    s = dominance_sums(u.astype(np.int64), keys[keep], w)
-    conc = float(ev @ s["a_lt_hi"])
-    tie = float(ev @ s["a_eq_hi"])
-    npair = float(ev @ s["a_hi"])
-    return (conc + tie / 2.0) / npair if npair > 0 else float("nan")
+    return float(harrell_c_batch([(keys, event, risk, counts)])[0])
 
 
 def general_replicate(
@@ -259,14 +282,26 @@ def run_chunk(
                 out.append(general_replicate(job, idx))
         except (LMSPrognosisError, np.linalg.LinAlgError):
             out.append(None)
-    if deferred:
-        cs = harrell_c_batch([(k, e, r) for k, e, r, _ in deferred])
-        for (_, _, _, res), c in zip(deferred, cs, strict=True):
-            if "c" in job["want"]:
-                res["c"] = float(c)
-            if "dxy" in job["want"]:
-                res["dxy"] = 2.0 * float(c) - 1.0
+    _deferred_c(job, deferred)
     return out
+
+
+def _deferred_c(job: dict[str, Any], deferred: list[Any]) -> None:
+    """Every C of a chunk in one counting pass over the original rows: the test samples'
+    scores, and the training samples' (the same scores with the draw counts as weights),
+    sorted once (:func:`lms_prognosis._harrell_rows.harrell_c_sets`). Each replicate
+    deferred its test item and, before it, its training item (same scores) if any."""
+    tests = [d for d in deferred if len(d) == 4]
+    trains = [d for d in deferred if len(d) == 5]
+    if not tests:
+        return
+    risk = np.stack([d[2] for d in tests])
+    sets = [None] + ([np.stack([d[3] for d in trains])] if trains else [])
+    for items, cs in zip(
+        (tests, trains), harrell_c_sets(job["keys"], job["event"], risk, sets), strict=False
+    ):
+        for d, c in zip(items, cs, strict=True):
+            _set_c(d[-1], float(c))
 
 
 def _n_workers(n_jobs: int | None, work: int) -> int:

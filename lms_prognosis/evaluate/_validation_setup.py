@@ -103,13 +103,17 @@ def fast_job(
     design = design_matrix(
         frame.iloc[sd.positions], spec["covariates"], stacklevel=4, knot_data=frame
     )
+    # the rows sorted once, time descending (the engine's order): a bootstrap sample taken
+    # as sorted positions stays sorted (fast_replicate)
+    rows = np.argsort(-sd.time, kind="stable")
     job.update(
         fast=True,
-        x=np.ascontiguousarray(design.x),
-        time=sd.time,
-        event=sd.status(1).astype(np.int64),
+        x=np.ascontiguousarray(design.x[rows]),
+        time=sd.time[rows],
+        event=sd.status(1).astype(np.int64)[rows],
         efron=spec["efron"],
         n=sd.n,
+        sorted_rows=rows,
     )
     job["keys"] = time_keys(job["time"], job["event"])
     # the original patients' sort and blocks, reused by every test-sample slope
@@ -256,5 +260,7 @@ def apparent_c_se(job: dict[str, Any]) -> float:
         t = np.where((e != 0) & (e != k), float(t.max()) + 1.0, t)
         e = e == k
     ok = np.isfinite(risk)
-    res = concordance_core(t[ok], (e[ok] == 1).astype(np.int64), risk[ok], ymax=ymax)
+    res = concordance_core(
+        t[ok], (e[ok] == 1).astype(np.int64), risk[ok], ymax=ymax, influence=False
+    )
     return float(np.sqrt(res["var"]))

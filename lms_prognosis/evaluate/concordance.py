@@ -236,7 +236,9 @@ def concordance(
     if cause is not None:
         t, ev = _wolbers(t, ev, cause)
     if strata is None:
-        res = concordance_core(t, ev, vals["risk"], weights=sd.weights, timewt=tw, ymax=tau)
+        res = concordance_core(
+            t, ev, vals["risk"], weights=sd.weights, timewt=tw, ymax=tau, influence=False
+        )
     else:
         res = stratified_concordance(
             t, ev, vals["risk"], _stratum(sd.frame, strata), sd.weights, tw, tau

@@ -35,6 +35,6 @@ def test_validate_identical_with_and_without_the_weighted_count(monkeypatch) -> 
     d["event"] = d["event"].astype(int)
     kw = {"n_bootstrap": 6, "seed": 1, "metrics": ("c", "dxy", "slope"), "progress": False}
     fast = lp.validate(["a", "b"], d, **kw)
-    monkeypatch.setattr(_validation, "SQRT_MAX", 10**9)  # the expanded-sample count
+    monkeypatch.setattr(_validation, "WEIGHTED_TRAINING_C", False)  # the expanded sample
     slow = lp.validate(["a", "b"], d, **kw)
     pd.testing.assert_frame_equal(fast.replicates, slow.replicates, rtol=0, atol=0)
