@@ -26,7 +26,14 @@ from lms_prognosis.cohort._columns import (
     header_key,
     plan_columns,
 )
-from lms_prognosis.cohort._io import BadLines, open_csv, read_bytes, read_csv_rows, row_numbers
+from lms_prognosis.cohort._io import (
+    BadLines,
+    CsvFile,
+    open_csv,
+    read_bytes,
+    read_csv_rows,
+    row_numbers,
+)
 from lms_prognosis.cohort._numbers import number_convention
 from lms_prognosis.cohort._sheets import read_sheet, sheet_headers, sheet_kind
 from lms_prognosis.cohort._structure import clean, drop_empty_columns, duplicate_names, looks_binary
@@ -115,12 +122,17 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
     csv = open_csv(raw, where, CohortError)
     _refuse_duplicates(csv.names, where)
     plan = _plan(csv.header, opts, where)
+    # every schema column is parsed as categories (one hash per distinct cell, in C): the ids,
+    # numbers and dates as text, the others typed as pandas would type them; a unit column
+    # may stay an extra column, so it is read as pandas reads it
     text = [plan.source[c] for c in ("patient_id", *_NUMERIC_TEXT) if c in plan.source]
     text += [opts.dates.start, opts.dates.end] if opts.dates else []
-    frame, bad = read_csv_rows(csv, dict.fromkeys(text, str), plan.source.get("patient_id"))
+    typed = [c for k, c in plan.source.items() if k != UNIT_COLUMN and c not in text]
+    frame, bad = read_csv_rows(
+        csv, dict.fromkeys(text + typed, "category"), plan.source.get("patient_id"), typed
+    )
     frame, notes = drop_empty_columns(frame)
-    csv_text = csv.raw.decode(csv.encoding, errors="replace")
-    convention = _convention(frame, "point" if csv.sep == "," else "none", csv_text, csv.sep)
+    convention = _convention(frame, "point" if csv.sep == "," else "none", csv)
     rows = row_numbers(len(frame), bad, first=csv.skip + 2)
     notes = csv.notes + notes + _convention_note(convention)
     return Raw(frame, rows, plan, where, bad, convention, notes)
@@ -129,19 +141,28 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
 _NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here
 
 
-def _convention(
-    frame: pd.DataFrame, default: str, csv_text: str | None = None, sep: str = ","
-) -> str:
+def _convention(frame: pd.DataFrame, default: str, csv: CsvFile | None = None) -> str:
     """The file's decimal mark, from every text cell that is a number (any column: a decimal
     comma in a column outside the schema tells how ``3.530`` in the time column is meant).
 
     A ``;`` or tab separated file is scanned in its text, before pandas reads the columns
-    outside the schema as numbers."""
-    columns = [frame[c] for c in frame.columns if frame[c].dtype == object]
-    if csv_text is not None and sep != ",":
-        fields = pd.Series(re.split(rf"[{re.escape(sep)}\r\n]", csv_text), dtype=object)
-        columns.append(fields.drop_duplicates())
-    return number_convention(columns, default)
+    outside the schema as numbers. A CSV's schema columns are categories of text (see
+    :mod:`lms_prognosis.cohort._cells`), looked at as the text columns they are."""
+    columns = [
+        frame[c]
+        for c in frame.columns
+        if frame[c].dtype == object
+        or (csv is not None and isinstance(frame[c].dtype, pd.CategoricalDtype))
+    ]
+    fields = None
+    if csv is not None and csv.sep != ",":
+        text = csv.raw.decode(csv.encoding, errors="replace")
+        if "\x00" in text:  # a NUL in a cell: split the fields the long way
+            split = pd.Series(re.split(rf"[{re.escape(csv.sep)}\r\n]", text), dtype=object)
+            columns.append(split.drop_duplicates())
+        else:  # the fields, NUL-separated, searched in place
+            fields = text.replace(csv.sep, "\x00").replace("\r", "\x00").replace("\n", "\x00")
+    return number_convention(columns, default, fields)
 
 
 def _convention_note(convention: str) -> list[str]:

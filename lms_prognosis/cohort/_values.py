@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.cohort._cells import all_text, any_stripped, codes_uniques
+
 # reason texts: the part before ": " is the stable kind that Cohort.summary() counts
 EMPTY_ROW = "empty row"
 WRONG_FIELDS = "wrong number of fields"
@@ -353,6 +355,36 @@ def parse_ids(s: pd.Series) -> pd.Series:
     else:  # mixed cells, e.g. numbers and text from a spreadsheet
         text = s.astype(object).map(_id_text, na_action="ignore")
     return text.where(text.notna() & (text != ""), None)
+
+
+def id_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Patient ids as :func:`parse_ids` reads them (object array, None if missing) and a code
+    per row (-1 if missing; equal ids share a code).
+
+    A categorical column (a CSV's) is read once per distinct cell; the ids are stripped only
+    if some cell has spaces around it.
+
+    Examples
+    --------
+    >>> ids, codes = id_codes(pd.Series(pd.Categorical(["b", " a", "a", ""])))
+    >>> ids.tolist(), codes.tolist()
+    (['b', 'a', 'a', None], [0, 1, 1, -1])
+    """
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        ids = parse_ids(s)
+        codes = pd.factorize(ids, use_na_sentinel=True)[0]
+        return ids.to_numpy(dtype=object), np.asarray(codes, dtype=np.int64)
+    codes, uniques = codes_uniques(s)
+    if not all_text(uniques) or any_stripped(uniques):
+        uniques = np.array([_id_text(u) for u in uniques] + [""], dtype=object)[:-1]
+        again, uniques = pd.factorize(uniques)
+        codes = np.where(codes >= 0, np.append(again, -1)[codes], -1)
+        uniques = np.asarray(uniques, dtype=object)
+    blank = np.flatnonzero(uniques == "")
+    if blank.size:  # a cell of spaces only: a missing id
+        codes = np.where(np.isin(codes, blank), -1, codes)
+    table = np.append(uniques, None)
+    return table[codes], codes
 
 
 def _id_text(value: object) -> str:

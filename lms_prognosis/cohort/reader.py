@@ -321,10 +321,10 @@ def _build(
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-    audit, excluded = build_audit(
+    audit, excluded, lines = build_audit(
         frame, rows, out["patient_id"], problems, empty, repeated, raw.bad
     )
-    exclusions = _excluded_part(audit)
+    exclusions = _excluded_part(audit, lines)
     n_read = len(frame) + len(raw.bad.lines)
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
     data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
@@ -362,12 +362,11 @@ def _check_unit_column(frame: pd.DataFrame, plan: ColumnPlan, notes: list[str]) 
     )
 
 
-def _excluded_part(audit: pd.DataFrame) -> pd.DataFrame:
-    if audit.empty:
+def _excluded_part(audit: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
+    """The ``excluded`` lines of the audit (``lines`` marks them), without the action."""
+    if not lines.any():
         return empty_exclusions()
-    part = audit[audit["action"] == _v.EXCLUDED]
-    if part.empty:
-        return empty_exclusions()
+    part = audit.iloc[np.flatnonzero(lines)]  # the few lines first, then the columns
     return part[list(EXCLUSION_COLUMNS)].reset_index(drop=True)
 
 
@@ -420,12 +419,11 @@ def _patient_ids(
     s: pd.Series, column: str, rows: np.ndarray, empty: np.ndarray
 ) -> tuple[np.ndarray, list[_v.Problem]]:
     """Ids as text; missing ids and repeats of an earlier id (naming its row) are problems."""
-    ids = _v.parse_ids(s)
-    missing = ids.isna().to_numpy(dtype=bool)
+    ids, codes = _v.id_codes(s)  # missing ids get -1 and are never duplicates
+    missing = codes < 0
     problems = _flag(column, [(missing, _v.MISSING_ID)])
-    codes, uniques = pd.factorize(ids)  # missing ids get -1 and are never duplicates
     n = len(codes)
-    first = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    first = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first position of each id wins
     dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
     if dup.any():
@@ -435,7 +433,7 @@ def _patient_ids(
             dtype=object,
         )
         problems.append(_v.Problem(pos, column, reason))
-    return ids.to_numpy(dtype=object), problems
+    return ids, problems
 
 
 def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:

@@ -1,0 +1,231 @@
+"""Cells read once: each schema column parsed as categories, and scans over its distinct cells.
+
+Private helper of :mod:`lms_prognosis.cohort.reader` (speed only: nothing here changes what is
+read). A CSV's schema columns are parsed by pandas' C parser as categories, so that a column of
+a million cells costs one hash per distinct cell in C and every later look-up
+(``pandas.factorize``) works on integer codes:
+
+- columns read as text (patient id, time, numbers, dates) stay categories of text, the same
+  strings ``dtype=str`` would give;
+- columns whose type pandas infers (event, categories, yes/no) get the type pandas would have
+  given the whole column: their distinct cells are parsed again by pandas (a few lines), so
+  ``"1"``, ``"2.0"`` or ``"True"`` become the numbers or booleans that ``read_csv`` makes.
+
+The text scans (:func:`containing`, :func:`any_stripped`, :func:`names_match`) join the
+distinct cells into one string and search it with ``str.find``/``re``, in C, instead of a
+Python step per cell; they only find candidates, which the caller checks one by one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "typed_like_pandas",
+    "codes_uniques",
+    "containing",
+    "all_text",
+    "any_stripped",
+    "names_match",
+    "digit_cells",
+]
+
+_SEP = "\x00"  # between cells in a joined string: not whitespace, not a digit or a mark
+
+
+def typed_like_pandas(
+    cat: pd.Categorical, sep: str, decimal: str, na_values: Sequence[str]
+) -> pd.Categorical | np.ndarray:
+    """The column pandas' C parser would have made from these cells (type inferred).
+
+    The distinct cells, and one missing cell if the column has any, are parsed again as a
+    one-column CSV (every cell quoted) with the same options: pandas infers a column's type
+    from the set of its cells (int64, float64, bool, else text), so the small parse types each
+    distinct cell as the large one would. Text stays a categorical; numbers and booleans are
+    spread back to every row as ``read_csv`` returns them.
+
+    Examples
+    --------
+    >>> cells = pd.Categorical(["2", "1", None, "3"])
+    >>> typed_like_pandas(cells, ",", ".", ["", "NA"]).tolist()
+    [2.0, 1.0, nan, 3.0]
+    >>> typed_like_pandas(pd.Categorical(["G2", "1"]), ",", ".", [""]).tolist()
+    ['G2', '1']
+    """
+    cats = [str(c) for c in cat.categories]
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    has_na = bool((codes < 0).any())
+    lines = ['"' + c.replace('"', '""') + '"' for c in cats] + ([na_values[0]] if has_na else [])
+    if not lines:
+        return cat
+    typed = pd.read_csv(
+        io.StringIO("\n".join(lines) + "\n"),
+        sep=sep,
+        header=None,
+        names=["cell"],
+        decimal=decimal,
+        keep_default_na=False,
+        na_values=list(na_values),
+        skip_blank_lines=False,
+        index_col=False,
+        quotechar='"',
+        low_memory=False,
+    )["cell"].to_numpy()
+    if typed.dtype == object and all(type(v) is str for v in typed[: len(cats)]):
+        return cat  # text: the cells as they are
+    return typed[np.where(codes < 0, len(cats), codes)]
+
+
+def codes_uniques(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of a column: codes (-1 missing) and the distinct cells in order of
+    appearance, as an object array (integer codes only, for a categorical column)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _joined(cells: np.ndarray) -> str | None:
+    """The cells joined by NUL, or None if a cell is not text or holds a NUL itself."""
+    try:
+        text = _SEP.join(cells.tolist())
+    except TypeError:
+        return None
+    return None if text.count(_SEP) != max(len(cells) - 1, 0) else text
+
+
+def _cells_at(text: str, positions: Iterator[int]) -> Iterator[tuple[int, str]]:
+    """(index, cell) of the cells of a joined string holding the given character positions
+    (in increasing order), once each."""
+    index, counted, last = 0, 0, -1
+    for at in positions:
+        start = text.rfind(_SEP, 0, at) + 1
+        if start == last:
+            continue
+        index += text.count(_SEP, counted, start)
+        counted, last = start, start
+        end = text.find(_SEP, at)
+        yield index, text[start : end if end >= 0 else len(text)]
+
+
+def containing(cells: np.ndarray | str, mark: str) -> Iterator[str]:
+    """The text cells (distinct cells of a column, or a string of cells joined by NUL) that
+    contain ``mark``, lazily, each once.
+
+    Examples
+    --------
+    >>> list(containing(np.array(["1.5", "2", "3.0", 4.5], dtype=object), "."))
+    ['1.5', '3.0']
+    >>> list(containing("1.5\\x002\\x001.5", "."))
+    ['1.5']
+    """
+    if isinstance(cells, str):
+        text: str | None = cells
+    else:
+        strings = cells[[type(u) is str for u in cells]] if len(cells) < 64 else cells
+        text = _joined(strings)
+    if text is None:  # a column mixing text and numbers (a spreadsheet): one by one
+        yield from (u for u in cells if type(u) is str and mark in u)
+        return
+    seen: set[str] = set()
+    for _, cell in _cells_at(text, (m.start() for m in re.finditer(re.escape(mark), text))):
+        if cell not in seen:
+            seen.add(cell)
+            yield cell
+
+
+def all_text(cells: np.ndarray) -> bool:
+    """True if every cell is a ``str`` (joined without error).
+
+    Examples
+    --------
+    >>> all_text(np.array(["a", "b"], dtype=object)), all_text(np.array(["a", 1], dtype=object))
+    (True, False)
+    """
+    try:
+        _SEP.join(cells.tolist())
+    except TypeError:
+        return False
+    return True
+
+
+def any_stripped(cells: np.ndarray) -> bool:
+    """True if some text cell has leading or trailing white space (what ``str.strip`` removes).
+
+    Examples
+    --------
+    >>> any_stripped(np.array(["a", "b "], dtype=object)), any_stripped(np.array(["a", "b"]))
+    (True, False)
+    """
+    text = _joined(cells)
+    if text is None:
+        return any(isinstance(u, str) and u != u.strip() for u in cells)
+    return re.search(r"(?:^|\x00)\s|\s(?:\x00|$)", text) is not None
+
+
+def names_match(cells: np.ndarray, name: str) -> np.ndarray:
+    """Which text cells, stripped and in lower case, equal ``name`` (a lower-case name).
+
+    The joined cells are first searched for ``name`` (lower case): a cell that equals it
+    contains it, so without a hit there is no match and no cell is looked at.
+
+    Examples
+    --------
+    >>> names_match(np.array(["3", " Time ", 5.0, "times"], dtype=object), "time").tolist()
+    [False, True, False, False]
+    """
+    text = _joined(cells) if name.isascii() and name else None
+    lower = text.lower() if text is not None else ""
+    if text is None or len(lower) != len(text):  # lower case changed a length: one by one
+        return np.array(
+            [isinstance(u, str) and u.strip().lower() == name for u in cells], dtype=bool
+        )
+    same = np.zeros(len(cells), dtype=bool)
+    hits = (m.start() for m in re.finditer(re.escape(name), lower))
+    for index, cell in _cells_at(lower, hits):
+        same[index] = cell.strip() == name
+    return same
+
+
+def digit_cells(cells: np.ndarray, grouped: bool) -> np.ndarray | None:
+    """Which text cells are digits with at most one inner decimal point (``12``, ``12.5``),
+    checked on the bytes of the joined cells (one pass in numpy, no step per cell); a dot in
+    one group of three digits (``3.530``, first digit not 0) counts only if ``grouped``.
+    None if the cells cannot be joined (not all text, or a NUL in a cell).
+
+    Examples
+    --------
+    >>> cells = np.array(["12", "12.5", "3.530", "+4", "5.", "", "1.2.3"], dtype=object)
+    >>> digit_cells(cells, grouped=False).tolist()
+    [True, True, False, False, False, False, False]
+    """
+    text = _joined(cells)
+    if text is None:
+        return None
+    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    n = len(cells)
+    sep = b == 0
+    cell = np.cumsum(sep, dtype=np.int64)  # the cell of each byte
+    digit = (b >= 48) & (b <= 57)
+    dot = b == 46
+    other = ~(digit | dot | sep)
+    breaks = np.flatnonzero(sep)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.append(breaks, len(b))
+    length = ends - starts
+    filled = length > 0
+    safe_start = np.minimum(starts, max(len(b) - 1, 0))
+    safe_end = np.maximum(ends - 1, 0)
+    ok = filled & (np.bincount(cell[other], minlength=n) == 0)
+    ok &= np.bincount(cell[dot], minlength=n) <= 1
+    if len(b):
+        ok &= digit[safe_start] & digit[safe_end]
+    if not grouped and ok.any():
+        at = np.full(n, -1, dtype=np.int64)
+        dots = np.flatnonzero(dot)
+        at[cell[dots]] = dots - starts[cell[dots]]
+        ok &= ~((at >= 1) & (at <= 3) & (length - at - 1 == 3) & (b[safe_start] != 48))
+    return ok
