@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
-from lms_prognosis.cohort._cells import all_text
+from lms_prognosis.cohort._cells import category_text
 from lms_prognosis.cohort._io import BadLines
 from lms_prognosis.cohort._structure import REPEATED_HEADER
 from lms_prognosis.cohort.cohort import AUDIT_COLUMNS
@@ -42,23 +42,17 @@ def _whole_rows(rows: np.ndarray, mask: np.ndarray, reason: str) -> _Part:
     return rows[np.flatnonzero(mask)], "", "", "", _v.EXCLUDED, reason
 
 
-def _id_text(ids: np.ndarray) -> np.ndarray:
-    """The ids as shown: ``""`` for a missing id, else the id as text."""
-    text = np.asarray(ids, dtype=object).copy()
-    text[pd.isna(text)] = ""
-    if not all_text(text):
-        text = np.array([str(i) for i in text], dtype=object)
-    return text
-
-
 def _shown(column: pd.Series, pos: np.ndarray) -> object:
     """The cells at ``pos`` as the user would read them (see ``raw_text``); a categorical
     column is shown once per category and spread by its codes."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         cats = column.cat.categories
         if len(pos) > len(cats):
-            table = np.array(_v.raw_text(pd.Series(np.asarray(cats), dtype=object)) + [""],
-                             dtype=object)  # fmt: skip
+            if category_text(cats) is not None:  # all text: shown as written
+                table = np.append(np.asarray(cats, dtype=object), "")
+            else:
+                table = np.array(_v.raw_text(pd.Series(np.asarray(cats), dtype=object)) + [""],
+                                 dtype=object)  # fmt: skip
             return table[np.asarray(column.cat.codes)[pos]]
     return np.array(_v.raw_text(column.iloc[pos]), dtype=object)
 
@@ -73,24 +67,24 @@ def build_audit(
     bad: BadLines,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The audit log (sorted by row), the mask of excluded positions and the mask of the
-    log's ``excluded`` lines."""
+    log's ``excluded`` lines; ``ids`` are the patient ids as shown (``""`` if missing)."""
     skip = empty | repeated
     excluded = skip.copy()
+    any_skip = bool(skip.any())
     parts = [_whole_rows(rows, empty, _v.EMPTY_ROW), _whole_rows(rows, repeated, REPEATED_HEADER)]
-    id_text: np.ndarray | None = None  # the ids as shown, made once for every problem
     for p in problems:
-        pos = p.positions
-        keep = ~skip[pos]  # a row that is not a record is reported once, as what it is
-        pos = pos[keep]
+        pos, reason, shown = p.positions, p.reason, p.values
+        if any_skip:  # a row that is not a record is reported once, as what it is
+            keep = ~skip[pos]
+            pos = pos[keep]
+            reason = reason[keep] if isinstance(reason, np.ndarray) else reason
+            shown = shown[keep] if shown is not None else None
         if not pos.size:
             continue
-        reason = p.reason[keep] if isinstance(p.reason, np.ndarray) else p.reason
-        shown = p.values[keep] if p.values is not None else _shown(frame[p.column], pos)
+        shown = shown if shown is not None else _shown(frame[p.column], pos)
         if p.action == _v.EXCLUDED:
             excluded[pos] = True
-        if id_text is None:
-            id_text = _id_text(ids)
-        parts.append((rows[pos], id_text[pos], p.column, shown, p.action, reason))
+        parts.append((rows[pos], ids[pos], p.column, shown, p.action, reason))
     if bad.lines:
         parts.append(
             (

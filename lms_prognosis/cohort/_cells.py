@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -28,6 +29,10 @@ import pandas as pd
 __all__ = [
     "typed_like_pandas",
     "codes_uniques",
+    "slots",
+    "category_text",
+    "used_cells",
+    "joined",
     "containing",
     "all_text",
     "any_stripped",
@@ -88,7 +93,52 @@ def codes_uniques(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
-def _joined(cells: np.ndarray) -> str | None:
+_TEXTS: dict[int, tuple[weakref.ref[pd.Index], str | None]] = {}
+
+
+def category_text(categories: pd.Index) -> str | None:
+    """The categories joined (see :func:`joined`), made once per categories object: the
+    scans of one column (repeated header, decimal mark, numbers, ids) share it."""
+    key = id(categories)
+    hit = _TEXTS.get(key)
+    if hit is not None and hit[0]() is categories:
+        return hit[1]
+    text = joined(np.asarray(categories, dtype=object))
+    _TEXTS[key] = (weakref.ref(categories, lambda _, key=key: _TEXTS.pop(key, None)), text)
+    return text
+
+
+def slots(s: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Codes (-1 missing) and distinct cells of a column, in no particular order, and the
+    cells joined (None if they are not all text): a categorical's own codes and categories
+    (no hashing; a category may have no row left), else ``pandas.factorize``.
+
+    Examples
+    --------
+    >>> codes, cells, text = slots(pd.Series(pd.Categorical(["b", "a", None, "b"])))
+    >>> codes.tolist(), cells.tolist(), text
+    ([1, 0, -1, 1], ['a', 'b'], 'a\\x00b')
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        categories = s.cat.categories
+        cells = np.asarray(categories, dtype=object)
+        codes = np.asarray(s.cat.codes, dtype=np.int64)
+        return codes, cells, category_text(categories)
+    codes, cells = codes_uniques(s)
+    return codes, cells, joined(cells)
+
+
+def used_cells(s: pd.Series) -> tuple[np.ndarray, str | None]:
+    """The distinct cells of a column that some row has (no particular order), and joined."""
+    codes, cells, text = slots(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        used = np.bincount(codes[codes >= 0], minlength=len(cells)) > 0
+        if not used.all():
+            return cells[used], joined(cells[used])
+    return cells, text
+
+
+def joined(cells: np.ndarray) -> str | None:
     """The cells joined by NUL, or None if a cell is not text or holds a NUL itself."""
     try:
         text = _SEP.join(cells.tolist())
@@ -112,33 +162,28 @@ def _cells_at(text: str, positions: Iterator[int]) -> Iterator[tuple[int, str]]:
 
 
 def containing(cells: np.ndarray | str, mark: str) -> Iterator[str]:
-    """The text cells (distinct cells of a column, or a string of cells joined by NUL) that
-    contain ``mark``, lazily, each once.
+    """The text cells that contain ``mark``, lazily, each once: ``cells`` is a string of
+    cells joined by NUL (see :func:`joined`), searched in C, or an array looked at cell by cell.
 
     Examples
     --------
-    >>> list(containing(np.array(["1.5", "2", "3.0", 4.5], dtype=object), "."))
+    >>> list(containing("1.5\\x002\\x001.5\\x003.0", "."))
     ['1.5', '3.0']
-    >>> list(containing("1.5\\x002\\x001.5", "."))
+    >>> list(containing(np.array(["1.5", 2.5], dtype=object), "."))
     ['1.5']
     """
-    if isinstance(cells, str):
-        text: str | None = cells
-    else:
-        strings = cells[[type(u) is str for u in cells]] if len(cells) < 64 else cells
-        text = _joined(strings)
-    if text is None:  # a column mixing text and numbers (a spreadsheet): one by one
-        yield from (u for u in cells if type(u) is str and mark in u)
+    if not isinstance(cells, str):
+        yield from dict.fromkeys(u for u in cells if type(u) is str and mark in u)
         return
     seen: set[str] = set()
-    for _, cell in _cells_at(text, (m.start() for m in re.finditer(re.escape(mark), text))):
+    for _, cell in _cells_at(cells, (m.start() for m in re.finditer(re.escape(mark), cells))):
         if cell not in seen:
             seen.add(cell)
             yield cell
 
 
 def all_text(cells: np.ndarray) -> bool:
-    """True if every cell is a ``str`` (joined without error).
+    """True if every cell is a ``str``.
 
     Examples
     --------
@@ -152,21 +197,31 @@ def all_text(cells: np.ndarray) -> bool:
     return True
 
 
-def any_stripped(cells: np.ndarray) -> bool:
-    """True if some text cell has leading or trailing white space (what ``str.strip`` removes).
+def _bounds(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of each cell in the bytes of a joined string."""
+    breaks = np.flatnonzero(b == 0)
+    return np.concatenate(([0], breaks + 1)), np.append(breaks, len(b))
+
+
+def any_stripped(text: str) -> bool:
+    """True if some cell of a joined string (see :func:`joined`) has white space around it
+    (what ``str.strip`` removes); looked at on its bytes when they are ASCII.
 
     Examples
     --------
-    >>> any_stripped(np.array(["a", "b "], dtype=object)), any_stripped(np.array(["a", "b"]))
-    (True, False)
+    >>> any_stripped("a\\x00b "), any_stripped("a\\x00b"), any_stripped("\\u2003a")
+    (True, False, True)
     """
-    text = _joined(cells)
-    if text is None:
-        return any(isinstance(u, str) and u != u.strip() for u in cells)
-    return re.search(r"(?:^|\x00)\s|\s(?:\x00|$)", text) is not None
+    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if not len(b) or (b >= 0x80).any():  # white space beyond ASCII: the regular expression
+        return re.search(r"(?:^|\x00)\s|\s(?:\x00|$)", text) is not None
+    space = (b == 32) | ((b >= 9) & (b <= 13)) | ((b >= 0x1C) & (b <= 0x1F))
+    starts, ends = _bounds(b)
+    filled = ends > starts
+    return bool(space[starts[filled]].any() or space[ends[filled] - 1].any())
 
 
-def names_match(cells: np.ndarray, name: str) -> np.ndarray:
+def names_match(cells: np.ndarray, name: str, text: str | None = None) -> np.ndarray:
     """Which text cells, stripped and in lower case, equal ``name`` (a lower-case name).
 
     The joined cells are first searched for ``name`` (lower case): a cell that equals it
@@ -177,7 +232,7 @@ def names_match(cells: np.ndarray, name: str) -> np.ndarray:
     >>> names_match(np.array(["3", " Time ", 5.0, "times"], dtype=object), "time").tolist()
     [False, True, False, False]
     """
-    text = _joined(cells) if name.isascii() and name else None
+    text = (joined(cells) if text is None else text) if name.isascii() and name else None
     lower = text.lower() if text is not None else ""
     if text is None or len(lower) != len(text):  # lower case changed a length: one by one
         return np.array(
@@ -190,7 +245,7 @@ def names_match(cells: np.ndarray, name: str) -> np.ndarray:
     return same
 
 
-def digit_cells(cells: np.ndarray, grouped: bool) -> np.ndarray | None:
+def digit_cells(cells: np.ndarray, grouped: bool, text: str | None = None) -> np.ndarray | None:
     """Which text cells are digits with at most one inner decimal point (``12``, ``12.5``),
     checked on the bytes of the joined cells (one pass in numpy, no step per cell); a dot in
     one group of three digits (``3.530``, first digit not 0) counts only if ``grouped``.
@@ -202,7 +257,7 @@ def digit_cells(cells: np.ndarray, grouped: bool) -> np.ndarray | None:
     >>> digit_cells(cells, grouped=False).tolist()
     [True, True, False, False, False, False, False]
     """
-    text = _joined(cells)
+    text = joined(cells) if text is None else text
     if text is None:
         return None
     b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
@@ -212,9 +267,7 @@ def digit_cells(cells: np.ndarray, grouped: bool) -> np.ndarray | None:
     digit = (b >= 48) & (b <= 57)
     dot = b == 46
     other = ~(digit | dot | sep)
-    breaks = np.flatnonzero(sep)
-    starts = np.concatenate(([0], breaks + 1))
-    ends = np.append(breaks, len(b))
+    starts, ends = _bounds(b)
     length = ends - starts
     filled = length > 0
     safe_start = np.minimum(starts, max(len(b) - 1, 0))

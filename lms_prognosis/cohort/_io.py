@@ -115,8 +115,8 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         encoding = "utf-16"
     else:
         encoding = "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
+    try:  # ASCII is UTF-8: then only the start is decoded (for the header)
+        text = raw[:131072].decode("ascii") if raw.isascii() else raw.decode(encoding)
     except UnicodeDecodeError:
         encoding = "cp1252"
         text = raw.decode(encoding, errors="replace")

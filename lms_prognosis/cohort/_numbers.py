@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cohort._cells import all_text, codes_uniques, containing, digit_cells
+from lms_prognosis.cohort._cells import containing, digit_cells, joined, slots, used_cells
 
 __all__ = ["Numbers", "read_numbers", "number_convention", "AMBIGUOUS", "UNKNOWN_UNIT"]
 
@@ -147,7 +147,8 @@ def number_convention(columns: list[pd.Series], default: str, fields: str | None
     sources: list[np.ndarray | str] = []
     for s in columns:
         if not pd.api.types.is_numeric_dtype(s.dtype):
-            sources.append(codes_uniques(s)[1])
+            cells, text = used_cells(s)  # text None: a column mixing text and numbers
+            sources.append(cells if text is None else text)
     if fields is not None:
         sources.append(fields)
     for cells in sources:
@@ -223,16 +224,16 @@ def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
     return "ok", value * factor, name, f"unit converted: {text!r} read as {shown}"
 
 
-def _digits_only(text: np.ndarray, convention: str) -> np.ndarray:
+def _digits_only(text: np.ndarray, convention: str, together: str | None = None) -> np.ndarray:
     """Where a cell is digits with at most one inner decimal point (``12``, ``12.5``), checked
     on the characters as a matrix (no Python loop); a dot in one group of three digits
     (``3.530``) only under the point convention. Cells that are not (signs, exponents,
     spaces, other characters) are left to the regular expression."""
     if not len(text):
         return np.zeros(0, dtype=bool)
-    joined = digit_cells(text, grouped=convention == "point")
-    if joined is not None:
-        return joined
+    found = digit_cells(text, convention == "point", together)
+    if found is not None:
+        return found
     try:
         chars = text.astype("U")
     except (TypeError, ValueError):  # pragma: no cover - not strings
@@ -254,18 +255,20 @@ def _digits_only(text: np.ndarray, convention: str) -> np.ndarray:
     return ok
 
 
-def _plain(uniques: Any, convention: str) -> np.ndarray:
+def _plain(uniques: Any, convention: str, together: str | None = None) -> np.ndarray:
     """Values of the cells that are plain numbers (``12``, ``12.5``, ``1e3``), NaN elsewhere;
-    a dot in one group of three digits (``3.530``) is plain only under the point convention."""
+    a dot in one group of three digits (``3.530``) is plain only under the point convention.
+    ``together``: the cells joined, if already made."""
     values = np.asarray(uniques, dtype=object)
-    if all_text(values):
+    together = joined(values) if together is None else together  # None: not all text
+    if together is not None:
         is_str = np.ones(len(values), dtype=bool)
     else:
         is_str = np.fromiter((isinstance(u, str) for u in values), bool, len(values))
     out = np.full(len(values), np.nan)
     strings = np.flatnonzero(is_str)
     text = values[strings]
-    fast = _digits_only(text, convention)
+    fast = _digits_only(text, convention, together)
     if fast.any():
         out[strings[fast]] = text[fast].astype(float)
     rest = strings[~fast]
@@ -316,8 +319,8 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
             blank,
             blank.copy(),
         )
-    codes, uniques = codes_uniques(s)
-    plain = _plain(uniques, convention)
+    codes, uniques, together = slots(s)  # per category for a categorical column
+    plain = _plain(uniques, convention, together)
     k = len(uniques)
     # one slot per distinct cell plus the missing slot (code -1 indexes the last)
     status_u = np.full(k + 1, MISSING, dtype=np.int8)

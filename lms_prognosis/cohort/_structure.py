@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cohort._cells import codes_uniques, names_match
+from lms_prognosis.cohort._cells import names_match, slots
 
 __all__ = ["looks_binary", "duplicate_names", "drop_empty_columns", "repeated_headers", "clean"]
 
@@ -114,8 +114,8 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
-        codes, uniques = codes_uniques(col)  # integer codes only, for a categorical column
-        same = names_match(uniques, str(c).strip().lower())
+        codes, uniques, text = slots(col)  # a categorical's own codes and categories
+        same = names_match(uniques, str(c).strip().lower(), text)
         if same.any():
             hits += np.append(same, False)[codes]
     return hits >= max(2, (len(named) + 1) // 2)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cohort._cells import all_text, any_stripped, codes_uniques
+from lms_prognosis.cohort._cells import any_stripped, slots
 
 # reason texts: the part before ": " is the stable kind that Cohort.summary() counts
 EMPTY_ROW = "empty row"
@@ -357,34 +357,41 @@ def parse_ids(s: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""), None)
 
 
-def id_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Patient ids as :func:`parse_ids` reads them (object array, None if missing) and a code
-    per row (-1 if missing; equal ids share a code).
+def id_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patient ids as :func:`parse_ids` reads them (object array, missing ids None or NA), a
+    code per row (-1 if missing; equal ids share a code) and each code's id as text.
 
-    A categorical column (a CSV's) is read once per distinct cell; the ids are stripped only
-    if some cell has spaces around it.
+    A categorical column (a CSV's) is read once per category; its ids are stripped only if
+    some category has spaces around it.
 
     Examples
     --------
-    >>> ids, codes = id_codes(pd.Series(pd.Categorical(["b", " a", "a", ""])))
-    >>> ids.tolist(), codes.tolist()
-    (['b', 'a', 'a', None], [0, 1, 1, -1])
+    >>> ids, codes, text = id_codes(pd.Series(pd.Categorical(["b", " a", "a", ""])))
+    >>> ids.tolist(), text[codes].tolist()
+    (['b', 'a', 'a', None], ['b', 'a', 'a', ''])
     """
     if not isinstance(s.dtype, pd.CategoricalDtype):
         ids = parse_ids(s)
-        codes = pd.factorize(ids, use_na_sentinel=True)[0]
-        return ids.to_numpy(dtype=object), np.asarray(codes, dtype=np.int64)
-    codes, uniques = codes_uniques(s)
-    if not all_text(uniques) or any_stripped(uniques):
-        uniques = np.array([_id_text(u) for u in uniques] + [""], dtype=object)[:-1]
-        again, uniques = pd.factorize(uniques)
+        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+        text = np.array([str(u) for u in uniques] + [""], dtype=object)
+        return ids.to_numpy(dtype=object), np.asarray(codes, dtype=np.int64), text
+    codes, uniques, together = slots(s)
+    if together is None or any_stripped(together):
+        again, uniques = pd.factorize(np.array([_id_text(u) for u in uniques], dtype=object))
         codes = np.where(codes >= 0, np.append(again, -1)[codes], -1)
         uniques = np.asarray(uniques, dtype=object)
-    blank = np.flatnonzero(uniques == "")
-    if blank.size:  # a cell of spaces only: a missing id
+        together = None  # the cells changed: look at them
+    blank = np.flatnonzero(uniques == "") if together is None or _has_blank(together) else []
+    if len(blank):  # a cell of spaces only: a missing id
         codes = np.where(np.isin(codes, blank), -1, codes)
-    table = np.append(uniques, None)
-    return table[codes], codes
+    return np.append(uniques, None)[codes], codes, np.append(uniques, "")
+
+
+def _has_blank(together: str) -> bool:
+    """Whether the cells joined by NUL include an empty one."""
+    return (
+        together == "" or "\x00\x00" in together or together[0] == "\x00" or together[-1] == "\x00"
+    )
 
 
 def _id_text(value: object) -> str:
