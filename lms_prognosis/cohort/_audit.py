@@ -84,7 +84,11 @@ def build_audit(
         shown = shown if shown is not None else _shown(frame[p.column], pos)
         if p.action == _v.EXCLUDED:
             excluded[pos] = True
-        parts.append((rows[pos], ids[pos], p.column, shown, p.action, reason))
+        every = len(pos) == len(rows)  # positions are sorted and distinct: every row
+        parts.append(
+            (rows if every else rows[pos], ids if every else ids[pos], p.column, shown,
+             p.action, reason)
+        )  # fmt: skip
     if bad.lines:
         parts.append(
             (
@@ -119,6 +123,6 @@ def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, np.ndarray]:
             block[j, to] = values
         lines[to] = p[4] == _v.EXCLUDED
         start += len(p[0])
-    log = pd.DataFrame(block.T, columns=list(AUDIT_COLUMNS[1:]), copy=False)
+    log = pd.DataFrame(block.T, columns=list(AUDIT_COLUMNS[1:]), dtype=object, copy=False)
     log.insert(0, "row", row[order])
     return log, lines

@@ -66,6 +66,8 @@ class Raw:
     notes: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets, the one read first
     found: list[str] = field(default_factory=list)  # other sheets with the time/event columns
+    # columns parsed as categories of text that pandas would have read as text (object)
+    as_text: list[str] = field(default_factory=list)
 
 
 def _header_test(opts: Options) -> Any:
@@ -122,20 +124,21 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
     csv = open_csv(raw, where, CohortError)
     _refuse_duplicates(csv.names, where)
     plan = _plan(csv.header, opts, where)
-    # every schema column is parsed as categories (one hash per distinct cell, in C): the ids,
-    # numbers and dates as text, the others typed as pandas would type them; a unit column
-    # may stay an extra column, so it is read as pandas reads it
+    # every column is parsed as categories (one hash per distinct cell, in C): the ids,
+    # numbers and dates as text, the others typed as pandas would type them (a column kept
+    # as an extra column is given back as pandas reads it)
     text = [plan.source[c] for c in ("patient_id", *_NUMERIC_TEXT) if c in plan.source]
     text += [opts.dates.start, opts.dates.end] if opts.dates else []
-    typed = [c for k, c in plan.source.items() if k != UNIT_COLUMN and c not in text]
+    typed = [c for c in csv.header if c not in text]
     frame, bad = read_csv_rows(
-        csv, dict.fromkeys(text + typed, "category"), plan.source.get("patient_id"), typed
+        csv, dict.fromkeys(csv.header, "category"), plan.source.get("patient_id"), typed
     )
     frame, notes = drop_empty_columns(frame)
     convention = _convention(frame, "point" if csv.sep == "," else "none", csv)
     rows = row_numbers(len(frame), bad, first=csv.skip + 2)
     notes = csv.notes + notes + _convention_note(convention)
-    return Raw(frame, rows, plan, where, bad, convention, notes)
+    as_text = [str(c) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return Raw(frame, rows, plan, where, bad, convention, notes, as_text=as_text)
 
 
 _NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here

@@ -327,7 +327,7 @@ def _build(
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
     used = set(src.values()) | ({dates.start, dates.end} if dates else set())
     extras = [c for c in frame.columns if c not in used]
-    data = _kept(out, frame, extras, excluded)
+    data = _kept(out, frame, extras, excluded, raw.as_text)
     return Cohort(
         data=data,
         exclusions=exclusions,
@@ -339,10 +339,15 @@ def _build(
 
 
 def _kept(
-    out: dict[str, Any], frame: pd.DataFrame, extras: list[str], excluded: np.ndarray
+    out: dict[str, Any],
+    frame: pd.DataFrame,
+    extras: list[str],
+    excluded: np.ndarray,
+    as_text: list[str],
 ) -> pd.DataFrame:
     """The kept rows: the schema columns read (arrays made here, not copied again), then the
-    input's other columns as they were (copied: the input is never shared)."""
+    input's other columns as they were (copied: the input is never shared); those in
+    ``as_text``, parsed as categories, as the text columns pandas reads."""
     keep = np.flatnonzero(~excluded) if excluded.any() else None
     columns: dict[str, Any] = {
         name: values if keep is None else values[keep] for name, values in out.items()
@@ -350,6 +355,8 @@ def _kept(
     columns["event"] = np.asarray(columns["event"], dtype=np.int64)
     for c in extras:  # as Series: a column keeps its dtype (object stays object)
         cells = frame[c] if keep is None else frame[c].iloc[keep]
+        if c in as_text:
+            cells = pd.Series(np.asarray(cells, dtype=object), name=c)
         columns[c] = cells.reset_index(drop=True)
     return pd.DataFrame(columns, copy=False)
 
