@@ -81,12 +81,12 @@ def build_audit(
             shown = shown[keep] if shown is not None else None
         if not pos.size:
             continue
-        shown = shown if shown is not None else _shown(frame[p.column], pos)
+        cells = shown if shown is not None else _shown(frame[p.column], pos)
         if p.action == _v.EXCLUDED:
             excluded[pos] = True
         every = len(pos) == len(rows)  # positions are sorted and distinct: every row
         parts.append(
-            (rows if every else rows[pos], ids if every else ids[pos], p.column, shown,
+            (rows if every else rows[pos], ids if every else ids[pos], p.column, cells,
              p.action, reason)
         )  # fmt: skip
     if bad.lines:

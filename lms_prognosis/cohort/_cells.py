@@ -104,7 +104,11 @@ def category_text(categories: pd.Index) -> str | None:
     if hit is not None and hit[0]() is categories:
         return hit[1]
     text = joined(np.asarray(categories, dtype=object))
-    _TEXTS[key] = (weakref.ref(categories, lambda _, key=key: _TEXTS.pop(key, None)), text)
+
+    def forget(_: object, key: int = key) -> None:
+        _TEXTS.pop(key, None)
+
+    _TEXTS[key] = (weakref.ref(categories, forget), text)
     return text
 
 

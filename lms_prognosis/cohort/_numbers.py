@@ -147,8 +147,8 @@ def number_convention(columns: list[pd.Series], default: str, fields: str | None
     sources: list[np.ndarray | str] = []
     for s in columns:
         if not pd.api.types.is_numeric_dtype(s.dtype):
-            cells, text = used_cells(s)  # text None: a column mixing text and numbers
-            sources.append(cells if text is None else text)
+            used, text = used_cells(s)  # text None: a column mixing text and numbers
+            sources.append(used if text is None else text)
     if fields is not None:
         sources.append(fields)
     for cells in sources:
@@ -333,6 +333,6 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
     values_u[:k][fast & ~np.isfinite(plain)] = np.nan
     names = {"ok": OK, "missing": MISSING, "bad": BAD}
     for i in np.flatnonzero(~fast):  # only the cells that are not plain numbers
-        status, values_u[i], unit_u[i], text_u[i] = _slow(uniques[i], what, convention)
-        status_u[i] = names[status]
+        said, values_u[i], unit_u[i], text_u[i] = _slow(uniques[i], what, convention)
+        status_u[i] = names[said]
     return Numbers(codes, values_u, status_u, unit_u, text_u)

@@ -375,16 +375,18 @@ def id_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(ids, use_na_sentinel=True)
         text = np.array([str(u) for u in uniques] + [""], dtype=object)
         return ids.to_numpy(dtype=object), np.asarray(codes, dtype=np.int64), text
-    codes, uniques, together = slots(s)
+    codes, cells, together = slots(s)
     if together is None or any_stripped(together):
-        again, uniques = pd.factorize(np.array([_id_text(u) for u in uniques], dtype=object))
+        again, stripped = pd.factorize(np.array([_id_text(u) for u in cells], dtype=object))
         codes = np.where(codes >= 0, np.append(again, -1)[codes], -1)
-        uniques = np.asarray(uniques, dtype=object)
+        cells = np.asarray(stripped, dtype=object)
         together = None  # the cells changed: look at them
-    blank = np.flatnonzero(uniques == "") if together is None or _has_blank(together) else []
-    if len(blank):  # a cell of spaces only: a missing id
-        codes = np.where(np.isin(codes, blank), -1, codes)
-    return np.append(uniques, None)[codes], codes, np.append(uniques, "")
+    if together is None or _has_blank(together):
+        blank = np.flatnonzero(cells == "")
+        if blank.size:  # a cell of spaces only: a missing id
+            codes = np.where(np.isin(codes, blank), -1, codes)
+    with_none = np.append(cells, np.array([None], dtype=object))
+    return with_none[codes], codes, np.append(cells, "")
 
 
 def _has_blank(together: str) -> bool:
