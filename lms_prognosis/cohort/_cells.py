@@ -44,35 +44,39 @@ _SEP = "\x00"  # between cells in a joined string: not whitespace, not a digit o
 
 
 def typed_like_pandas(
-    cat: pd.Categorical, sep: str, decimal: str, na_values: Sequence[str]
-) -> pd.Categorical | np.ndarray:
-    """The column pandas' C parser would have made from these cells (type inferred).
+    columns: list[pd.Categorical], sep: str, decimal: str, na_values: Sequence[str]
+) -> list[pd.Categorical | np.ndarray]:
+    """The columns pandas' C parser would have made from these cells (type inferred).
 
-    The distinct cells, and one missing cell if the column has any, are parsed again as a
-    one-column CSV (every cell quoted) with the same options: pandas infers a column's type
-    from the set of its cells (int64, float64, bool, else text), so the small parse types each
-    distinct cell as the large one would. Text stays a categorical; numbers and booleans are
-    spread back to every row as ``read_csv`` returns them.
+    The distinct cells of each column, and one missing cell if the column has any, are parsed
+    again in one small CSV (a column per column, every cell quoted, a short column padded with
+    its own first cell) with the same options: pandas infers a column's type from the set of
+    its cells (int64, float64, bool, else text), so the small parse types each distinct cell
+    as the large one would. Text stays a categorical; numbers and booleans are spread back to
+    every row as ``read_csv`` returns them.
 
     Examples
     --------
-    >>> cells = pd.Categorical(["2", "1", None, "3"])
-    >>> typed_like_pandas(cells, ",", ".", ["", "NA"]).tolist()
-    [2.0, 1.0, nan, 3.0]
-    >>> typed_like_pandas(pd.Categorical(["G2", "1"]), ",", ".", [""]).tolist()
-    ['G2', '1']
+    >>> cells = [pd.Categorical(["2", "1", None, "3"]), pd.Categorical(["G2", "1"])]
+    >>> [c.tolist() for c in typed_like_pandas(cells, ",", ".", ["", "NA"])]
+    [[2.0, 1.0, nan, 3.0], ['G2', '1']]
     """
-    cats = [str(c) for c in cat.categories]
-    codes = np.asarray(cat.codes, dtype=np.int64)
-    has_na = bool((codes < 0).any())
-    lines = ['"' + c.replace('"', '""') + '"' for c in cats] + ([na_values[0]] if has_na else [])
-    if not lines:
-        return cat
+    cells: list[list[str]] = []
+    for cat in columns:
+        has_na = bool((np.asarray(cat.codes) < 0).any())
+        quoted = ['"' + str(c).replace('"', '""') + '"' for c in cat.categories]
+        cells.append(quoted + ([na_values[0]] if has_na else []))
+    longest = max((len(c) for c in cells), default=0)
+    if not longest:
+        return list(columns)
+    padded = [c + [c[0]] * (longest - len(c)) if c else [""] * longest for c in cells]
+    names = [f"c{i}" for i in range(len(columns))]
+    lines = (sep.join(row) for row in zip(*padded, strict=True))
     typed = pd.read_csv(
         io.StringIO("\n".join(lines) + "\n"),
         sep=sep,
         header=None,
-        names=["cell"],
+        names=names,
         decimal=decimal,
         keep_default_na=False,
         na_values=list(na_values),
@@ -80,10 +84,17 @@ def typed_like_pandas(
         index_col=False,
         quotechar='"',
         low_memory=False,
-    )["cell"].to_numpy()
-    if typed.dtype == object and all(type(v) is str for v in typed[: len(cats)]):
-        return cat  # text: the cells as they are
-    return typed[np.where(codes < 0, len(cats), codes)]
+    )
+    out: list[pd.Categorical | np.ndarray] = []
+    for cat, name, own in zip(columns, names, cells, strict=True):
+        values = typed[name].to_numpy()
+        k = len(cat.categories)
+        if not own or (values.dtype == object and all(type(v) is str for v in values[:k])):
+            out.append(cat)  # text (or no cell at all): the cells as they are
+        else:
+            codes = np.asarray(cat.codes, dtype=np.int64)
+            out.append(values[np.where(codes < 0, k, codes)])
+    return out
 
 
 def codes_uniques(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -204,9 +204,11 @@ def _parse(
         )
     found = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
     decimal = "," if csv.decimal_comma else "."
-    for column in typed:
-        if column in df.columns and isinstance(df[column].dtype, pd.CategoricalDtype):
-            df[column] = typed_like_pandas(df[column].array, csv.sep, decimal, NA_TOKENS)
+    cats = [c for c in typed if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        found_types = typed_like_pandas([df[c].array for c in cats], csv.sep, decimal, NA_TOKENS)
+        for column, values in zip(cats, found_types, strict=True):
+            df[column] = values
     return df, found
 
 

@@ -54,7 +54,9 @@ def test_typed_like_pandas_is_what_read_csv_infers(name: str, sep: str) -> None:
     text = _csv(cells, sep)
     want = _read(text, sep, None)  # pandas' own inference over the whole column
     cats = _read(text, sep, "category").array
-    got = typed_like_pandas(cats, sep, "," if sep == ";" else ".", NA_TOKENS)
+    other = pd.Categorical(["1", "2", "x", "2", "1"])  # a second column in the same parse
+    got, kept = typed_like_pandas([cats, other], sep, "," if sep == ";" else ".", NA_TOKENS)
+    assert kept is other
     if isinstance(got, pd.Categorical):  # kept as text: the cells pandas reads as text
         assert want.dtype == object
         assert pd.Series(np.asarray(got, dtype=object)).equals(want)
