@@ -16,7 +16,7 @@ import pandas as pd
 
 from lms_prognosis.cohort import _values as _v
 from lms_prognosis.cohort._columns import ColumnPlan
-from lms_prognosis.cohort._numbers import AMBIGUOUS, read_numbers
+from lms_prognosis.cohort._numbers import AMBIGUOUS, BAD, OK, read_numbers
 from lms_prognosis.cohort._valuemap import apply_values
 from lms_prognosis.exceptions import DataWarning
 
@@ -80,52 +80,61 @@ def _codes_hint(unknown: pd.Series, name: str, column: str, notes: list[str]) ->
     )
 
 
-def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:
-    return [
-        _v.Problem(
-            np.flatnonzero(mask),
-            column,
-            reason[mask] if isinstance(reason, np.ndarray) else reason,
-            **kw,
-        )
-        for mask, reason in checks
-        if mask.any()
-    ]
-
-
 def _numeric_covariate(
     s: pd.Series, name: str, column: str, convention: str, plan: ColumnPlan, notes: list[str]
 ) -> tuple[np.ndarray, list[_v.Problem]]:
+    # every rule below depends on the cell only: it is worked out once per distinct cell
+    # (slot) and spread to the rows by the slot codes
     num = read_numbers(s, _NUMERIC_WHAT[name], convention)
-    values = num.values.copy()
+    codes = num.codes
+    values = num.slot_values.copy()
     mm = name == "size_cm" and plan.size_in_mm
     if mm:
-        values = np.where(num.unit == "", values / 10.0, values)
+        values = np.where(num.slot_unit == "", values / 10.0, values)
     kind, low, high, closed, why = _NUMERIC_RULES[name]
-    ok = ~num.missing & ~num.bad
+    ok = num.slot_status == OK
+    bad = num.slot_status == BAD
     with np.errstate(invalid="ignore"):
         below = values < low if closed else values <= low
         outside = ok & (below | (values > high))
     what = _NUMERIC_NAMES[name]
-    unreadable = np.where(
-        np.char.startswith(num.why.astype(str), AMBIGUOUS),
-        num.why,
-        np.where(num.why != "", f"non-numeric {what}: " + num.why, f"non-numeric {what}"),
-    ).astype(object)
-    _plausibility(values[ok], name, column, notes)
-    values[num.bad | outside] = np.nan
-    why = why + (" (read in mm, converted to cm)" if mm else "")
-    problems = _flag(
-        column, [(num.bad, unreadable), (outside, f"{kind}: {why}")], action=_v.SET_MISSING
-    )
-    converted = ok & ~outside
-    problems += _flag(column, [(converted & (num.note != ""), num.note)], action=_v.CONVERTED)
-    if mm:
-        by_column = converted & (num.unit == "") & (num.note == "")
-        problems += _flag(
-            column, [(by_column, "size in mm converted to cm (mm / 10)")], action=_v.CONVERTED
+    unreadable = np.full(len(values), "", dtype=object)
+    for i in np.flatnonzero(bad):
+        reason = num.slot_text[i]
+        unreadable[i] = (
+            reason
+            if reason.startswith(AMBIGUOUS)
+            else f"non-numeric {what}: {reason}"
+            if reason
+            else f"non-numeric {what}"
         )
-    return values, problems
+    _plausibility(values[codes][ok[codes]], name, column, notes)
+    values[bad | outside] = np.nan
+    why = why + (" (read in mm, converted to cm)" if mm else "")
+    problems = _slots(column, codes, bad, unreadable, _v.SET_MISSING)
+    problems += _slots(column, codes, outside, f"{kind}: {why}", _v.SET_MISSING)
+    converted = ok & ~outside
+    note = num.slot_note
+    problems += _slots(column, codes, converted & (note != ""), note, _v.CONVERTED)
+    if mm:
+        by_column = converted & (num.slot_unit == "") & (note == "")
+        problems += _slots(
+            column, codes, by_column, "size in mm converted to cm (mm / 10)", _v.CONVERTED
+        )
+    return values[codes], problems
+
+
+def _slots(
+    column: str, codes: np.ndarray, slots: np.ndarray, reason: Any, action: str
+) -> list[_v.Problem]:
+    """One problem for the rows whose slot is in ``slots`` (a mask over the slots)."""
+    if not slots.any():
+        return []
+    pos = np.flatnonzero(slots[codes])
+    if not pos.size:
+        return []
+    why = reason[codes[pos]] if isinstance(reason, np.ndarray) else reason
+    return [_v.Problem(pos, column, why, action=action)]
 
 
 def _plausibility(values: np.ndarray, name: str, column: str, notes: list[str]) -> None:

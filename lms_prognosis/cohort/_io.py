@@ -23,12 +23,14 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from lms_prognosis.cohort._cells import typed_like_pandas
 
 #: cells read as missing in a CSV (pandas' defaults minus "None", a necrosis level)
 NA_TOKENS = [
@@ -113,8 +115,8 @@ def open_csv(raw: bytes, where: str, error: type[Exception]) -> CsvFile:
         encoding = "utf-16"
     else:
         encoding = "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
+    try:  # ASCII is UTF-8: then only the start is decoded (for the header)
+        text = raw[:131072].decode("ascii") if raw.isascii() else raw.decode(encoding)
     except UnicodeDecodeError:
         encoding = "cp1252"
         text = raw.decode(encoding, errors="replace")
@@ -176,9 +178,11 @@ def _header_line(text: str) -> tuple[int, str, list[str]]:
 
 
 def _parse(
-    csv: CsvFile, dtype: Mapping[str, type], names: list[str]
+    csv: CsvFile, dtype: Mapping[str, type | str], names: list[str], typed: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Parse every record under ``names``; returns the frame and pandas' parser warnings."""
+    """Parse every record under ``names``; returns the frame and pandas' parser warnings.
+
+    The columns in ``typed`` (read as categories) get the type pandas would infer for them."""
     # the header line is skipped and our (stripped, de-duplicated) names are used instead
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -199,6 +203,12 @@ def _parse(
             low_memory=False,
         )
     found = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
+    decimal = "," if csv.decimal_comma else "."
+    cats = [c for c in typed if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        found_types = typed_like_pandas([df[c].array for c in cats], csv.sep, decimal, NA_TOKENS)
+        for column, values in zip(cats, found_types, strict=True):
+            df[column] = values
     return df, found
 
 
@@ -210,9 +220,15 @@ def _widest_record(csv: CsvFile) -> int:
 
 
 def read_csv_rows(
-    csv: CsvFile, dtype: Mapping[str, type], id_column: str | None = None
+    csv: CsvFile,
+    dtype: Mapping[str, type | str],
+    id_column: str | None = None,
+    typed: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, BadLines]:
     """Parse all records; records with more fields than the header are set apart.
+
+    ``dtype`` as for ``pandas.read_csv``; the columns in ``typed``, read as ``"category"``,
+    then get the type pandas would have inferred (see :mod:`lms_prognosis.cohort._cells`).
 
     pandas either skips such a line (with a warning) or, when it is the first data line,
     silently drops the surplus fields of every line. Both are detected and the file is then
@@ -227,14 +243,14 @@ def read_csv_rows(
     >>> frame["id"].tolist(), bad.lines, bad.messages
     (['a', 'c'], [3], ['expected 2 fields, saw 3'])
     """
-    df, found = _parse(csv, dtype, csv.header)
+    df, found = _parse(csv, dtype, csv.header, typed)
     if not found:
         return df, BadLines()
     n_head = len(csv.header)
     width = _widest_record(csv)
     for _ in range(_MAX_WIDENINGS):
         spare = [f"\x00spare{i}" for i in range(max(width - n_head, 1))]
-        df, found = _parse(csv, dtype, csv.header + spare)
+        df, found = _parse(csv, dtype, csv.header + spare, typed)
         if not found:
             break
         seen = [int(k) for message in found for k in _SAW.findall(message)]

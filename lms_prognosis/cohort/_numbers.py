@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.cohort._cells import containing, digit_cells, joined, slots, used_cells
+
 __all__ = ["Numbers", "read_numbers", "number_convention", "AMBIGUOUS", "UNKNOWN_UNIT"]
 
 AMBIGUOUS = "ambiguous number"
@@ -77,37 +79,62 @@ def _bare(cell: str) -> str:
     return cell.strip().strip("\"'").replace(" ", "")
 
 
+OK, MISSING, BAD = 0, 1, 2  # status of a cell
+
+
 @dataclass
 class Numbers:
     """One numeric column read: values in the column's unit and what happened per cell.
 
+    Held per distinct cell (``slot_*``, the last slot for a missing cell) with each row's slot
+    in ``codes`` (-1 for a missing cell), so that a million rows cost integer look-ups.
     ``unit`` is the unit written in the cell (``""`` when none); ``note`` the audit reason of a
     cell whose text is not the number read (``""`` when the text is the number); ``why`` the
     reason of a cell that could not be read (``bad``).
     """
 
-    values: np.ndarray
-    missing: np.ndarray
-    bad: np.ndarray
-    why: np.ndarray
-    unit: np.ndarray
-    note: np.ndarray
+    codes: np.ndarray
+    slot_values: np.ndarray
+    slot_status: np.ndarray  # OK, MISSING or BAD
+    slot_unit: np.ndarray
+    slot_text: np.ndarray  # the note of a cell read, the reason of a cell not read
+
+    @property
+    def slot_why(self) -> np.ndarray:
+        return np.where(self.slot_status == BAD, self.slot_text, "").astype(object)
+
+    @property
+    def slot_note(self) -> np.ndarray:
+        return np.where(self.slot_status == BAD, "", self.slot_text).astype(object)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.slot_values[self.codes]
+
+    @property
+    def missing(self) -> np.ndarray:
+        return (self.slot_status == MISSING)[self.codes]
+
+    @property
+    def bad(self) -> np.ndarray:
+        return (self.slot_status == BAD)[self.codes]
+
+    @property
+    def why(self) -> np.ndarray:
+        return self.slot_why[self.codes]
+
+    @property
+    def unit(self) -> np.ndarray:
+        return self.slot_unit[self.codes]
+
+    @property
+    def note(self) -> np.ndarray:
+        return self.slot_note[self.codes]
 
 
-def _holding(cells: np.ndarray, mark: str) -> np.ndarray:
-    """The text cells that contain ``mark``, in their order."""
-    if not len(cells):
-        return cells
-    chars = cells.astype("U")
-    width = chars.dtype.itemsize // 4
-    if width == 0:
-        return cells[:0]
-    code = chars.view(np.uint32).reshape(len(cells), width)
-    return cells[(code == ord(mark)).any(axis=1)]
-
-
-def number_convention(columns: list[pd.Series], default: str) -> str:
-    """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns``.
+def number_convention(columns: list[pd.Series], default: str, fields: str | None = None) -> str:
+    """``"comma"``, ``"point"``, ``"mixed"`` or ``default`` from the cells of ``columns`` (and
+    of ``fields``, a file's fields joined by NUL).
 
     Examples
     --------
@@ -117,15 +144,18 @@ def number_convention(columns: list[pd.Series], default: str) -> str:
     'point'
     """
     comma = point = False
+    sources: list[np.ndarray | str] = []
     for s in columns:
-        if pd.api.types.is_numeric_dtype(s.dtype):
-            continue
-        cells = np.asarray(pd.unique(s.dropna()), dtype=object)
-        cells = cells[np.fromiter((type(u) is str for u in cells), bool, len(cells))]
+        if not pd.api.types.is_numeric_dtype(s.dtype):
+            used, text = used_cells(s)  # text None: a column mixing text and numbers
+            sources.append(used if text is None else text)
+    if fields is not None:
+        sources.append(fields)
+    for cells in sources:
         # any() stops at the first piece of evidence: a column of 100,000 decimals costs one;
-        # the cells holding the mark are found on the character matrix, not one by one
-        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in _holding(cells, ","))
-        point = point or any(_POINT_RE.match(_bare(u)) for u in _holding(cells, "."))
+        # the cells holding the mark are found by searching the joined cells, not one by one
+        comma = comma or any(_COMMA_RE.match(_bare(u)) for u in containing(cells, ","))
+        point = point or any(_POINT_RE.match(_bare(u)) for u in containing(cells, "."))
         if comma and point:
             return "mixed"
     return "comma" if comma else "point" if point else default
@@ -194,13 +224,16 @@ def _one(text: str, what: str, convention: str) -> tuple[str, float, str, str]:
     return "ok", value * factor, name, f"unit converted: {text!r} read as {shown}"
 
 
-def _digits_only(text: np.ndarray, convention: str) -> np.ndarray:
+def _digits_only(text: np.ndarray, convention: str, together: str | None = None) -> np.ndarray:
     """Where a cell is digits with at most one inner decimal point (``12``, ``12.5``), checked
     on the characters as a matrix (no Python loop); a dot in one group of three digits
     (``3.530``) only under the point convention. Cells that are not (signs, exponents,
     spaces, other characters) are left to the regular expression."""
     if not len(text):
         return np.zeros(0, dtype=bool)
+    found = digit_cells(text, convention == "point", together)
+    if found is not None:
+        return found
     try:
         chars = text.astype("U")
     except (TypeError, ValueError):  # pragma: no cover - not strings
@@ -222,17 +255,22 @@ def _digits_only(text: np.ndarray, convention: str) -> np.ndarray:
     return ok
 
 
-def _plain(uniques: Any, convention: str) -> np.ndarray:
+def _plain(uniques: Any, convention: str, together: str | None = None) -> np.ndarray:
     """Values of the cells that are plain numbers (``12``, ``12.5``, ``1e3``), NaN elsewhere;
-    a dot in one group of three digits (``3.530``) is plain only under the point convention."""
+    a dot in one group of three digits (``3.530``) is plain only under the point convention.
+    ``together``: the cells joined, if already made."""
     values = np.asarray(uniques, dtype=object)
-    is_str = np.fromiter((isinstance(u, str) for u in values), bool, len(values))
+    together = joined(values) if together is None else together  # None: not all text
+    if together is not None:
+        is_str = np.ones(len(values), dtype=bool)
+    else:
+        is_str = np.fromiter((isinstance(u, str) for u in values), bool, len(values))
     out = np.full(len(values), np.nan)
     strings = np.flatnonzero(is_str)
     text = values[strings]
-    fast = _digits_only(text, convention)
+    fast = _digits_only(text, convention, together)
     if fast.any():
-        out[strings[fast]] = text[fast].astype("U").astype(float)
+        out[strings[fast]] = text[fast].astype(float)
     rest = strings[~fast]
     if len(rest):  # signs, exponents, spaces around: the regular expression decides
         other = pd.Series(values[rest], dtype=object).str.strip()
@@ -270,37 +308,31 @@ def read_numbers(s: pd.Series, what: str, convention: str) -> Numbers:
     >>> n.values.tolist()[:3], n.bad.tolist(), n.note.tolist()[1]
     ([3530.0, 65.0, 12.5], [False, False, False, True], "unit converted: '65 years' read as 65 years")
     """
-    n = len(s)
-    values = np.full(n, np.nan)
-    missing = np.zeros(n, dtype=bool)
-    bad = np.zeros(n, dtype=bool)
-    why = np.full(n, "", dtype=object)
-    unit = np.full(n, "", dtype=object)
-    note = np.full(n, "", dtype=object)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.to_numpy(dtype=float, na_value=np.nan)
-        return Numbers(values, np.isnan(values), np.isinf(values), why, unit, note)
-    codes, found = pd.factorize(s, use_na_sentinel=True)
-    uniques = np.asarray(found, dtype=object)
-    plain = _plain(uniques, convention)
+        status = np.where(np.isnan(values), MISSING, np.where(np.isinf(values), BAD, OK))
+        blank = np.full(len(values) + 1, "", dtype=object)
+        return Numbers(
+            np.arange(len(values)),
+            np.append(values, np.nan),
+            np.append(status, MISSING).astype(np.int8),
+            blank,
+            blank.copy(),
+        )
+    codes, uniques, together = slots(s)  # per category for a categorical column
+    plain = _plain(uniques, convention, together)
     k = len(uniques)
-    # one slot per unique cell plus the NA slot (code -1 indexes the last)
-    status_u = np.full(k + 1, "missing", dtype=object)
+    # one slot per distinct cell plus the missing slot (code -1 indexes the last)
+    status_u = np.full(k + 1, MISSING, dtype=np.int8)
     values_u = np.full(k + 1, np.nan)
     unit_u = np.full(k + 1, "", dtype=object)
     text_u = np.full(k + 1, "", dtype=object)
     fast = ~np.isnan(plain)
     values_u[:k][fast] = plain[fast]
-    status_u[:k][fast] = np.where(np.isfinite(plain[fast]), "ok", "bad")
+    status_u[:k][fast] = np.where(np.isfinite(plain[fast]), OK, BAD)
     values_u[:k][fast & ~np.isfinite(plain)] = np.nan
+    names = {"ok": OK, "missing": MISSING, "bad": BAD}
     for i in np.flatnonzero(~fast):  # only the cells that are not plain numbers
-        status_u[i], values_u[i], unit_u[i], text_u[i] = _slow(uniques[i], what, convention)
-    status = status_u[codes]
-    values = values_u[codes]
-    unit = unit_u[codes]
-    text = text_u[codes]
-    missing = status == "missing"
-    bad = status == "bad"
-    why = np.where(bad, text, "").astype(object)
-    note = np.where(bad, "", text).astype(object)
-    return Numbers(values, missing, bad, why, unit, note)
+        said, values_u[i], unit_u[i], text_u[i] = _slow(uniques[i], what, convention)
+        status_u[i] = names[said]
+    return Numbers(codes, values_u, status_u, unit_u, text_u)

@@ -8,6 +8,7 @@ decimal mark. Checking the cells is the reader's job.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping
@@ -26,7 +27,15 @@ from lms_prognosis.cohort._columns import (
     header_key,
     plan_columns,
 )
-from lms_prognosis.cohort._io import BadLines, open_csv, read_bytes, read_csv_rows, row_numbers
+from lms_prognosis.cohort._io import (
+    NA_TOKENS,
+    BadLines,
+    CsvFile,
+    open_csv,
+    read_bytes,
+    read_csv_rows,
+    row_numbers,
+)
 from lms_prognosis.cohort._numbers import number_convention
 from lms_prognosis.cohort._sheets import read_sheet, sheet_headers, sheet_kind
 from lms_prognosis.cohort._structure import clean, drop_empty_columns, duplicate_names, looks_binary
@@ -59,6 +68,8 @@ class Raw:
     notes: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets, the one read first
     found: list[str] = field(default_factory=list)  # other sheets with the time/event columns
+    # columns parsed as categories of text that pandas would have read as text (object)
+    as_text: list[str] = field(default_factory=list)
 
 
 def _header_test(opts: Options) -> Any:
@@ -115,33 +126,66 @@ def load(path_or_frame: Any, opts: Options) -> Raw:
     csv = open_csv(raw, where, CohortError)
     _refuse_duplicates(csv.names, where)
     plan = _plan(csv.header, opts, where)
+    # the schema's columns are parsed as categories (one hash per distinct cell, in C): the
+    # ids, numbers and dates as text, the others typed as pandas would type them; so are the
+    # other columns with few distinct cells (given back as pandas reads them)
     text = [plan.source[c] for c in ("patient_id", *_NUMERIC_TEXT) if c in plan.source]
     text += [opts.dates.start, opts.dates.end] if opts.dates else []
-    frame, bad = read_csv_rows(csv, dict.fromkeys(text, str), plan.source.get("patient_id"))
+    schema = set(plan.source.values()) | set(text)
+    typed = [c for c in csv.header if c not in text]
+    typed = [c for c in typed if c in schema or c in _few_cells(csv, typed)]
+    frame, bad = read_csv_rows(
+        csv, dict.fromkeys(text + typed, "category"), plan.source.get("patient_id"), typed
+    )
     frame, notes = drop_empty_columns(frame)
-    csv_text = csv.raw.decode(csv.encoding, errors="replace")
-    convention = _convention(frame, "point" if csv.sep == "," else "none", csv_text, csv.sep)
+    convention = _convention(frame, "point" if csv.sep == "," else "none", csv)
     rows = row_numbers(len(frame), bad, first=csv.skip + 2)
     notes = csv.notes + notes + _convention_note(convention)
-    return Raw(frame, rows, plan, where, bad, convention, notes)
+    as_text = [str(c) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return Raw(frame, rows, plan, where, bad, convention, notes, as_text=as_text)
+
+
+def _few_cells(csv: CsvFile, columns: list[str], lines: int = 2000) -> set[str]:
+    """The columns with few distinct cells in the file's first lines (at most a fifth, or 50):
+    parsed as categories, they cost a hash per distinct cell; a column of many distinct
+    numbers is cheaper parsed by pandas as numbers. Speed only: the cells read are the same."""
+    try:
+        head = pd.read_csv(
+            io.BytesIO(csv.raw), sep=csv.sep, encoding=csv.encoding, header=None,
+            skiprows=csv.skip + 1, names=csv.header, nrows=lines, dtype=str,
+            keep_default_na=False, na_values=NA_TOKENS, index_col=False, on_bad_lines="skip",
+        )  # fmt: skip
+    except (pd.errors.ParserError, ValueError):  # left to the full parse to report
+        return set()
+    most = max(50, len(head) // 5)
+    return {c for c in columns if c in head.columns and head[c].nunique() <= most}
 
 
 _NUMERIC_TEXT = ("time", "age", "size_cm", "mitoses_per_10hpf")  # read as text, parsed here
 
 
-def _convention(
-    frame: pd.DataFrame, default: str, csv_text: str | None = None, sep: str = ","
-) -> str:
+def _convention(frame: pd.DataFrame, default: str, csv: CsvFile | None = None) -> str:
     """The file's decimal mark, from every text cell that is a number (any column: a decimal
     comma in a column outside the schema tells how ``3.530`` in the time column is meant).
 
     A ``;`` or tab separated file is scanned in its text, before pandas reads the columns
-    outside the schema as numbers."""
-    columns = [frame[c] for c in frame.columns if frame[c].dtype == object]
-    if csv_text is not None and sep != ",":
-        fields = pd.Series(re.split(rf"[{re.escape(sep)}\r\n]", csv_text), dtype=object)
-        columns.append(fields.drop_duplicates())
-    return number_convention(columns, default)
+    outside the schema as numbers. A CSV's schema columns are categories of text (see
+    :mod:`lms_prognosis.cohort._cells`), looked at as the text columns they are."""
+    columns = [
+        frame[c]
+        for c in frame.columns
+        if frame[c].dtype == object
+        or (csv is not None and isinstance(frame[c].dtype, pd.CategoricalDtype))
+    ]
+    fields = None
+    if csv is not None and csv.sep != ",":
+        text = csv.raw.decode(csv.encoding, errors="replace")
+        if "\x00" in text:  # a NUL in a cell: split the fields the long way
+            split = pd.Series(re.split(rf"[{re.escape(csv.sep)}\r\n]", text), dtype=object)
+            columns.append(split.drop_duplicates())
+        else:  # the fields, NUL-separated, searched in place
+            fields = text.replace(csv.sep, "\x00").replace("\r", "\x00").replace("\n", "\x00")
+    return number_convention(columns, default, fields)
 
 
 def _convention_note(convention: str) -> list[str]:

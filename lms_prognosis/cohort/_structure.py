@@ -17,6 +17,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.cohort._cells import names_match, slots
+
 __all__ = ["looks_binary", "duplicate_names", "drop_empty_columns", "repeated_headers", "clean"]
 
 REPEATED_HEADER = "repeated header line"
@@ -112,14 +114,8 @@ def repeated_headers(frame: pd.DataFrame) -> np.ndarray:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        name = str(c).strip().lower()
-        if pd.api.types.infer_dtype(uniques, skipna=True) == "string":  # the fast, usual case
-            text = pd.Series(uniques, dtype=object).str.strip().str.lower()
-            same = (text == name).to_numpy(dtype=bool)
-        else:  # mixed cells (a spreadsheet's numbers and text)
-            same = np.array(
-                [isinstance(u, str) and u.strip().lower() == name for u in uniques], dtype=bool
-            )
-        hits += np.append(same, False)[codes]
+        codes, uniques, text = slots(col)  # a categorical's own codes and categories
+        same = names_match(uniques, str(c).strip().lower(), text)
+        if same.any():
+            hits += np.append(same, False)[codes]
     return hits >= max(2, (len(named) + 1) // 2)

@@ -26,7 +26,7 @@ from lms_prognosis.cohort import _values as _v
 from lms_prognosis.cohort._columns import UNIT_COLUMN, UNIT_FORMULA, ColumnPlan, normalise_unit
 from lms_prognosis.cohort._dates import DAYS_PER_MONTH, END_BEFORE_START, MISSING_DATE, read_dates
 from lms_prognosis.cohort._dates import UNREADABLE_DATE as _UNREADABLE_DATE
-from lms_prognosis.cohort._numbers import A_DATE, AMBIGUOUS, read_numbers
+from lms_prognosis.cohort._numbers import A_DATE, AMBIGUOUS, BAD, MISSING, OK, Numbers, read_numbers
 from lms_prognosis.cohort.schema import TIME_UNITS
 from lms_prognosis.exceptions import CohortError
 
@@ -107,23 +107,41 @@ def _plausible(
     return big
 
 
+def _why(reason: str) -> str:
+    """The audit reason of a time cell that could not be read."""
+    if reason == A_DATE:
+        reason = A_DATE + " (derive the time from dates with start_date= and end_date=)"
+    if reason.startswith(AMBIGUOUS):
+        return reason
+    return _v.NON_NUMERIC_TIME + ": " + reason if reason else _v.NON_NUMERIC_TIME
+
+
+def _rows(
+    column: str, codes: np.ndarray, mask: np.ndarray, table: np.ndarray, **kw: object
+) -> list:
+    """One problem for the rows in ``mask``, each with its slot's reason in ``table``."""
+    if not mask.any():
+        return []
+    pos = np.flatnonzero(mask)
+    return [_v.Problem(pos, column, table[codes[pos]], **kw)]  # type: ignore[arg-type]
+
+
 def read_time(
     frame: pd.DataFrame, plan: ColumnPlan, convention: str, where: str, notes: list[str]
 ) -> tuple[np.ndarray, list[_v.Problem]]:
     """Times in months from the time column, and the audit lines (see the module docstring)."""
     column = plan.source["time"]
     num = read_numbers(frame[column], "time", convention)
-    usable = ~num.missing & ~num.bad
+    codes = num.codes
+    usable = (num.slot_status == OK)[codes]
     factor, unit, problems = _row_factors(frame, plan, usable)
-    written = num.unit != ""
-    months = np.where(written, num.values, num.values * factor)
-    dated = num.why == A_DATE
-    num.why[dated] = A_DATE + " (derive the time from dates with start_date= and end_date=)"
-    why = np.where(
-        np.char.startswith(num.why.astype(str), AMBIGUOUS),
-        num.why,
-        np.where(num.why != "", _v.NON_NUMERIC_TIME + ": " + num.why, _v.NON_NUMERIC_TIME),
-    ).astype(object)
+    written_u = num.slot_unit != ""
+    written = written_u[codes]
+    values = num.values
+    months = np.where(written, values, values * factor)
+    why = np.full(len(num.slot_text), "", dtype=object)
+    for i in np.flatnonzero(num.slot_status == BAD):  # reasons per distinct cell not read
+        why[i] = _why(num.slot_text[i])
     negative = usable & (months < 0)
     ok = usable & ~negative & np.isfinite(months)
     big = _plausible(
@@ -135,8 +153,8 @@ def read_time(
         notes,
         per_row=UNIT_COLUMN in plan.source,
     )
-    problems += _flag(column, num.missing, _v.MISSING_TIME)
-    problems += _flag(column, num.bad, why)
+    problems += _flag(column, (num.slot_status == MISSING)[codes], _v.MISSING_TIME)
+    problems += _rows(column, codes, (num.slot_status == BAD)[codes], why)
     problems += _flag(column, negative, _v.NEGATIVE_TIME)
     implausible = np.full(len(months), "", dtype=object)
     implausible[big] = [
@@ -144,19 +162,39 @@ def read_time(
         for m in months[big]
     ]
     problems += _flag(column, big, implausible)
-    by_unit = ok & ~written & (unit != "months")
-    how = np.full(len(months), "", dtype=object)
+    if UNIT_COLUMN in plan.source:
+        how = _converted_by_row(num, unit, ok & ~written & (unit != "months"), plan)
+        problems += _flag(column, ok & (how != ""), how, action=_v.CONVERTED)
+        return months, problems
+    # one unit for the column: the reason of each converted cell depends on its slot only
+    how = np.full(len(num.slot_text), "", dtype=object)
+    if plan.time_unit != "months":
+        unit_said = (
+            f"time in {plan.time_unit} converted to months ({UNIT_FORMULA.get(plan.time_unit, '')})"
+        )
+        how[~written_u] = unit_said
+    note = num.slot_note
+    for i in np.flatnonzero(note != ""):
+        how[i] = f"{note[i]}; {how[i]}" if how[i] else note[i]
+    problems += _rows(column, codes, ok & (how != "")[codes], how, action=_v.CONVERTED)
+    return months, problems
+
+
+def _converted_by_row(
+    num: Numbers, unit: np.ndarray, by_unit: np.ndarray, plan: ColumnPlan
+) -> np.ndarray:
+    """The reason of each converted cell when a unit column gives each row's unit."""
+    how = np.full(len(unit), "", dtype=object)
     if by_unit.any():
         said = {u: f"time in {u} converted to months ({UNIT_FORMULA.get(u, '')})"
                 for u in pd.unique(unit[by_unit])}  # fmt: skip
         how[by_unit] = pd.Series(unit[by_unit], dtype=object).map(said).to_numpy(dtype=object)
-        if UNIT_COLUMN in plan.source:
-            how[by_unit] = how[by_unit] + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
-    both = (num.note != "") & (how != "")
-    how[both] = num.note[both] + "; " + how[both]
-    how[~both & (num.note != "")] = num.note[~both & (num.note != "")]
-    problems += _flag(column, ok & (how != ""), how, action=_v.CONVERTED)
-    return months, problems
+        how[by_unit] = how[by_unit] + f" (unit from column {plan.source[UNIT_COLUMN]!r})"
+    note = num.note
+    both = (note != "") & (how != "")
+    how[both] = note[both] + "; " + how[both]
+    how[~both & (note != "")] = note[~both & (note != "")]
+    return how
 
 
 def time_from_dates(

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.cohort._cells import any_stripped, slots
+
 # reason texts: the part before ": " is the stable kind that Cohort.summary() counts
 EMPTY_ROW = "empty row"
 WRONG_FIELDS = "wrong number of fields"
@@ -353,6 +355,45 @@ def parse_ids(s: pd.Series) -> pd.Series:
     else:  # mixed cells, e.g. numbers and text from a spreadsheet
         text = s.astype(object).map(_id_text, na_action="ignore")
     return text.where(text.notna() & (text != ""), None)
+
+
+def id_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patient ids as :func:`parse_ids` reads them (object array, missing ids None or NA), a
+    code per row (-1 if missing; equal ids share a code) and each code's id as text.
+
+    A categorical column (a CSV's) is read once per category; its ids are stripped only if
+    some category has spaces around it.
+
+    Examples
+    --------
+    >>> ids, codes, text = id_codes(pd.Series(pd.Categorical(["b", " a", "a", ""])))
+    >>> ids.tolist(), text[codes].tolist()
+    (['b', 'a', 'a', None], ['b', 'a', 'a', ''])
+    """
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        ids = parse_ids(s)
+        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+        text = np.array([str(u) for u in uniques] + [""], dtype=object)
+        return ids.to_numpy(dtype=object), np.asarray(codes, dtype=np.int64), text
+    codes, cells, together = slots(s)
+    if together is None or any_stripped(together):
+        again, stripped = pd.factorize(np.array([_id_text(u) for u in cells], dtype=object))
+        codes = np.where(codes >= 0, np.append(again, -1)[codes], -1)
+        cells = np.asarray(stripped, dtype=object)
+        together = None  # the cells changed: look at them
+    if together is None or _has_blank(together):
+        blank = np.flatnonzero(cells == "")
+        if blank.size:  # a cell of spaces only: a missing id
+            codes = np.where(np.isin(codes, blank), -1, codes)
+    with_none = np.append(cells, np.array([None], dtype=object))
+    return with_none[codes], codes, np.append(cells, "")
+
+
+def _has_blank(together: str) -> bool:
+    """Whether the cells joined by NUL include an empty one."""
+    return (
+        together == "" or "\x00\x00" in together or together[0] == "\x00" or together[-1] == "\x00"
+    )
 
 
 def _id_text(value: object) -> str:

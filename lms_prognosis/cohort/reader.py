@@ -285,12 +285,12 @@ def _build(
     out: dict[str, Any] = {}
     problems: list[_v.Problem] = []
     if "patient_id" in src:
-        out["patient_id"], found = _patient_ids(
+        out["patient_id"], shown_ids, found = _patient_ids(
             frame[src["patient_id"]], src["patient_id"], rows, empty | repeated
         )
         problems += found
     else:
-        out["patient_id"] = np.char.add("row-", rows.astype(str)).astype(object)
+        out["patient_id"] = shown_ids = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
     if dates is None:
         _check_unit_column(frame, raw.plan, notes)
@@ -321,19 +321,13 @@ def _build(
     absent = [c for c in SCHEMA[3:] if c not in src]
     if absent:
         notes.append(f"schema columns not in the input: {', '.join(absent)}")
-    audit, excluded = build_audit(
-        frame, rows, out["patient_id"], problems, empty, repeated, raw.bad
-    )
-    exclusions = _excluded_part(audit)
+    audit, excluded, lines = build_audit(frame, rows, shown_ids, problems, empty, repeated, raw.bad)
+    exclusions = _excluded_part(audit, lines)
     n_read = len(frame) + len(raw.bad.lines)
     _check_kept(events, ~excluded, exclusions, n_read, raw.where, notes)
-    data = pd.DataFrame({name: values[~excluded] for name, values in out.items()})
-    data["event"] = data["event"].astype("int64")
     used = set(src.values()) | ({dates.start, dates.end} if dates else set())
     extras = [c for c in frame.columns if c not in used]
-    if extras:
-        rest = frame.loc[~excluded, extras].reset_index(drop=True)
-        data = pd.concat([data, rest], axis=1)
+    data = _kept(out, frame, extras, excluded, raw.as_text)
     return Cohort(
         data=data,
         exclusions=exclusions,
@@ -342,6 +336,29 @@ def _build(
         notes=notes,
         audit=audit,
     )
+
+
+def _kept(
+    out: dict[str, Any],
+    frame: pd.DataFrame,
+    extras: list[str],
+    excluded: np.ndarray,
+    as_text: list[str],
+) -> pd.DataFrame:
+    """The kept rows: the schema columns read (arrays made here, not copied again), then the
+    input's other columns as they were (copied: the input is never shared); those in
+    ``as_text``, parsed as categories, as the text columns pandas reads."""
+    keep = np.flatnonzero(~excluded) if excluded.any() else None
+    columns: dict[str, Any] = {
+        name: values if keep is None else values[keep] for name, values in out.items()
+    }
+    columns["event"] = np.asarray(columns["event"], dtype=np.int64)
+    for c in extras:  # as Series: a column keeps its dtype (object stays object)
+        cells = frame[c] if keep is None else frame[c].iloc[keep]
+        if c in as_text:
+            cells = pd.Series(np.asarray(cells, dtype=object), name=c)
+        columns[c] = cells.reset_index(drop=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _check_unit_column(frame: pd.DataFrame, plan: ColumnPlan, notes: list[str]) -> None:
@@ -362,12 +379,11 @@ def _check_unit_column(frame: pd.DataFrame, plan: ColumnPlan, notes: list[str]) 
     )
 
 
-def _excluded_part(audit: pd.DataFrame) -> pd.DataFrame:
-    if audit.empty:
+def _excluded_part(audit: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
+    """The ``excluded`` lines of the audit (``lines`` marks them), without the action."""
+    if not lines.any():
         return empty_exclusions()
-    part = audit[audit["action"] == _v.EXCLUDED]
-    if part.empty:
-        return empty_exclusions()
+    part = audit.iloc[np.flatnonzero(lines)]  # the few lines first, then the columns
     return part[list(EXCLUSION_COLUMNS)].reset_index(drop=True)
 
 
@@ -418,14 +434,14 @@ def _check_kept(
 
 def _patient_ids(
     s: pd.Series, column: str, rows: np.ndarray, empty: np.ndarray
-) -> tuple[np.ndarray, list[_v.Problem]]:
-    """Ids as text; missing ids and repeats of an earlier id (naming its row) are problems."""
-    ids = _v.parse_ids(s)
-    missing = ids.isna().to_numpy(dtype=bool)
+) -> tuple[np.ndarray, np.ndarray, list[_v.Problem]]:
+    """Ids as text, as shown in the audit (``""`` if missing); missing ids and repeats of an
+    earlier id (naming its row) are problems."""
+    ids, codes, text = _v.id_codes(s)  # missing ids get -1 and are never duplicates
+    missing = codes < 0
     problems = _flag(column, [(missing, _v.MISSING_ID)])
-    codes, uniques = pd.factorize(ids)  # missing ids get -1 and are never duplicates
     n = len(codes)
-    first = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    first = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first position of each id wins
     dup = (codes >= 0) & (first[codes] != np.arange(n)) & ~empty
     if dup.any():
@@ -435,7 +451,7 @@ def _patient_ids(
             dtype=object,
         )
         problems.append(_v.Problem(pos, column, reason))
-    return ids.to_numpy(dtype=object), problems
+    return ids, text[codes], problems
 
 
 def _flag(column: str, checks: list[tuple[np.ndarray, Any]], **kw: Any) -> list[_v.Problem]:
