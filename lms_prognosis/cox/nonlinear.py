@@ -114,8 +114,8 @@ def nonlinearity_tests(fit: CoxResult, linear: CoxResult | None = None) -> pd.Da
     >>> fit = lp.fit_cox(d, ["rcs(age, 4)", "grade"])
     >>> nonlinearity_tests(fit, lp.fit_cox(d, ["age", "grade"])).round(3)
                    test              term  chisq  df      p
-    0              Wald               age  3.855   2  0.145
-    1  likelihood ratio  all spline terms  4.353   2  0.113
+    0              Wald               age  5.008   2  0.082
+    1  likelihood ratio  all spline terms  5.793   2  0.055
     """
     cols = rcs_nonlinear_columns(fit)
     if not cols:
