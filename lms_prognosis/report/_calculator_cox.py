@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from lms_prognosis.exceptions import ExportError
 from lms_prognosis.report._calculator_fields import field
+from lms_prognosis.report._calculator_groups import groups_spec
 from lms_prognosis.report._calculator_terms import design_fields, design_terms
 
 __all__ = ["cox_spec", "floats"]
@@ -84,53 +84,6 @@ def _fields(
     return fields
 
 
-_GROUP_LABELS = {2: ["low", "high"], 3: ["low", "intermediate", "high"]}
-
-
-def cox_groups(model: Any, risk_groups: str | Sequence[float] | None) -> dict[str, Any] | None:
-    """Risk groups cut on the linear predictor of ``model.predict_risk`` (R's centring).
-
-    ``"tertiles"``: at the tertiles of the fitted data's linear predictor; a sequence: at
-    those cut-points. A patient whose linear predictor equals a cut-point is in the lower
-    group (``lp > cut`` moves up).
-
-    Examples
-    --------
-    >>> import lms_prognosis as lp
-    >>> fit = lp.fit_cox(lp.load_synthetic(), ["age", "grade"])
-    >>> g = cox_groups(fit, "tertiles")
-    >>> g["labels"], len(g["cuts"])
-    (['low', 'intermediate', 'high'], 2)
-    """
-    if risk_groups is None:
-        return None
-    lp = model.predict_risk(model.data)["linear_predictor"].to_numpy(float)
-    if isinstance(risk_groups, str):
-        if risk_groups != "tertiles":
-            raise ExportError(
-                f"risk_groups must be 'tertiles' or cut-points on the linear predictor, "
-                f"got {risk_groups!r}"
-            )
-        cuts = np.quantile(lp, [1 / 3, 2 / 3])
-        text = "tertiles of the linear predictor in the fitted data"
-    else:
-        cuts = np.sort(np.asarray(risk_groups, dtype=float))
-        if cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.unique(cuts).size < cuts.size:
-            raise ExportError(f"risk_groups cut-points must be distinct numbers, got {risk_groups}")
-        text = "cut-points on the linear predictor " + ", ".join(f"{c:.4g}" for c in cuts)
-    k = cuts.size + 1
-    labels = _GROUP_LABELS.get(k, [f"group {i + 1} of {k}" for i in range(k)])
-    bounds = ", ".join(f"{c:.4f}" for c in cuts)
-    return {
-        "labels": labels,
-        "cuts": floats(cuts),
-        "strict": True,
-        "tol": 0.0,
-        "means": floats(model._means),
-        "text": f"{text} ({bounds}; a value on a cut-point is in the lower group)",
-    }
-
-
 def cox_spec(
     model: Any,
     conf_type: str,
@@ -164,5 +117,5 @@ def cox_spec(
         "conf_level": float(model.conf_level),
         "z": float(norm.ppf(1.0 - (1.0 - model.conf_level) / 2.0)),
         "fields": _fields(model, labels, units),
-        "groups": cox_groups(model, risk_groups),
+        "groups": groups_spec(model, risk_groups),
     }

@@ -18,7 +18,7 @@ Private to :mod:`lms_prognosis.report.calculator`. The page recomputes the model
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._version import __version__
 from lms_prognosis.cox import CauseSpecificResult, FineGrayResult
 from lms_prognosis.report._calculator_cox import floats
+from lms_prognosis.report._calculator_groups import groups_spec
 from lms_prognosis.report._calculator_terms import design_fields, design_terms, term_labels
 
 __all__ = [
@@ -51,6 +52,7 @@ def is_cause_specific(model: Any) -> bool:
 
 
 def _common(design: Any, conf_type: str, level: float, labels: Any, units: Any) -> dict:
+    """What both kinds ship; ``groups`` is filled in by the caller."""
     return {
         "terms": design_terms(design),
         "center": floats(design.center),
@@ -68,8 +70,11 @@ def finegray_spec(
     conf_type: str,
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    risk_groups: str | Sequence[float] | None = None,
+    cause: int | None = None,
 ) -> dict[str, Any]:
-    """The numbers the page needs to recompute ``FineGrayResult.predict_cif``.
+    """The numbers the page needs to recompute ``FineGrayResult.predict_cif`` (and its risk
+    groups, :func:`~lms_prognosis.report._calculator_groups.groups_spec`).
 
     Examples
     --------
@@ -93,6 +98,7 @@ def finegray_spec(
         cumvar=floats(v0),
         xbar=[floats(r) for r in xb],
         last_time=float(model.max_time),
+        groups=groups_spec(model, risk_groups, cause),
     )
     return out
 
@@ -102,8 +108,11 @@ def cause_specific_spec(
     conf_type: str,
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    risk_groups: str | Sequence[float] | None = None,
+    cause: int | None = None,
 ) -> dict[str, Any]:
-    """The numbers the page needs to recompute ``CauseSpecificResult.predict_cif``.
+    """The numbers the page needs to recompute ``CauseSpecificResult.predict_cif`` (and the
+    risk groups of ``cause``'s linear predictor).
 
     Examples
     --------
@@ -139,6 +148,7 @@ def cause_specific_spec(
         hazards=hazards,
         se_method="aggregate",
         last_time=float(model.max_time),
+        groups=groups_spec(model, risk_groups, cause),
     )
     return out
 

@@ -53,11 +53,12 @@ from lms_prognosis.report._calculator_cr import (
     is_finegray,
 )
 from lms_prognosis.report._calculator_fields import ENDPOINT_CAUSES
+from lms_prognosis.report._calculator_groups import assign_risk_groups
 from lms_prognosis.report._calculator_published import published_spec
 from lms_prognosis.report._calculator_terms import term_labels
 from lms_prognosis.report._templates import render_template
 
-__all__ = ["export_calculator", "DEFAULT_HORIZONS"]
+__all__ = ["export_calculator", "assign_risk_groups", "DEFAULT_HORIZONS"]
 
 #: months at which survival is shown unless ``horizons=`` is given (1, 3, 5 and 10 years)
 DEFAULT_HORIZONS: tuple[float, ...] = (12.0, 36.0, 60.0, 120.0)
@@ -224,22 +225,26 @@ def _spec(
     labels: Mapping[str, str] | None,
     units: Mapping[str, str] | None,
     risk_groups: str | Sequence[float] | None,
+    cause: int | None,
 ) -> dict[str, Any]:
     """The page's model numbers, by the kind of ``model``."""
     competing = is_finegray(model) or is_cause_specific(model)
     conf = conf_type if conf_type is not None else ("log-log" if competing else "log")
     if conf not in CONF_TYPES:
         raise ExportError(f"conf_type must be one of {CONF_TYPES}, got {conf!r}")
-    if risk_groups is not None and not _is_fitted_cox(model):
-        what = model.name if _is_published(model) else type(model).__name__
-        own = f" defines its own risk groups ({model.risk_groups})" if _is_published(model) else ""
-        raise ExportError(f"{what}{own}: risk_groups= is for a fitted Cox model (lp.fit_cox) only")
+    if risk_groups is not None and _is_published(model):
+        raise ExportError(
+            f"{model.name} defines its own risk groups ({model.risk_groups}): risk_groups= is "
+            "for a fitted model (lp.fit_cox, lp.fit_fine_gray, lp.fit_cause_specific)"
+        )
+    if cause is not None and not competing:
+        raise ExportError("cause= is for a competing-risk model; drop it")
     if _is_fitted_cox(model):
         return cox_spec(model, conf, labels, units, risk_groups)
     if is_finegray(model):
-        return finegray_spec(model, conf, labels, units)
+        return finegray_spec(model, conf, labels, units, risk_groups, cause)
     if is_cause_specific(model):
-        return cause_specific_spec(model, conf, labels, units)
+        return cause_specific_spec(model, conf, labels, units, risk_groups, cause)
     if _is_published(model):
         return published_spec(model, labels, units)
     raise ExportError(
@@ -276,6 +281,7 @@ def export_calculator(
     units: Mapping[str, str] | None = None,
     risk_groups: str | Sequence[float] | None = None,
     cause_labels: Mapping[int, str] | None = None,
+    cause: int | None = None,
 ) -> Path:
     """Write a per-patient risk calculator for ``model`` as one offline HTML page.
 
@@ -305,14 +311,20 @@ def export_calculator(
         Form labels and units by column, in place of the package's (``age`` reads "Age at
         diagnosis", years; ``size_cm`` "Tumour size (largest diameter)", cm; ...).
     risk_groups : "tertiles" or sequence of float, optional
-        Risk groups of a fitted Cox model (a published model has its own): cut the linear
-        predictor of ``model.predict_risk`` (R's centring) at its tertiles in the fitted
-        data, or at the cut-points given (a value on a cut-point is in the lower group).
-        Default: no groups.
+        Risk groups of a fitted model (a published model has its own): cut the linear
+        predictor at its tertiles in the fitted data, or at the cut-points given (a value on
+        a cut-point is in the lower group); :func:`assign_risk_groups` gives the same groups
+        in Python. The linear predictor of a Cox model is ``model.predict_risk``'s (R's
+        centring), of a Fine-Gray model centred as its ``predict_cif`` centres it, of
+        cause-specific models that of the Cox model of ``cause``. Default: no groups.
     cause_labels : mapping of int to str, optional
         Names of the causes of a competing-risk model (``{1: "Death from LMS", 2: "Death
         from other causes"}``). Default: the report's names for ``endpoint`` (DSS, MFS,
         LRFS), else "Event of interest (code 1)" and "Competing event (code 2)".
+    cause : int, optional
+        With ``risk_groups`` and cause-specific models: the cause whose linear predictor the
+        groups cut (default 1, the event of interest; the page still shows the absolute risk
+        of every cause). A Fine-Gray model's groups are of its own cause.
 
     Returns
     -------
@@ -323,8 +335,8 @@ def export_calculator(
     ------
     ExportError
         A model the page cannot code (an interaction term), a bad ``horizons``,
-        ``conf_type`` or ``cause_labels``, ``risk_groups`` for a model other than a fitted
-        Cox model, or a path that cannot be written.
+        ``conf_type`` or ``cause_labels``, ``risk_groups`` for a published model, a
+        ``cause`` the model does not have, or a path that cannot be written.
 
     Notes
     -----
@@ -361,7 +373,7 @@ def export_calculator(
     (True, False)
     """
     fitted = _is_fitted_cox(model)
-    spec = _spec(model, conf_type, labels, units, risk_groups)
+    spec = _spec(model, conf_type, labels, units, risk_groups, cause)
     spec["cause_labels"] = _cause_labels(spec, cause_labels, endpoint)
     spec["horizons"] = _horizons(spec, horizons)
     last = _last_times(spec)

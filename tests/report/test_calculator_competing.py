@@ -30,6 +30,7 @@ import pytest
 
 import lms_prognosis as lp
 from lms_prognosis.exceptions import ExportError
+from lms_prognosis.report import assign_risk_groups
 from tests.report.test_calculator import _as_page_value, _assert_close, _percent, chromium
 
 COVARIATES = ["age", "grade", "size_cm"]
@@ -39,7 +40,7 @@ _PROBE = """
 <script>
 window.addEventListener("load", function () {
   var spec = JSON.parse(document.getElementById("probe-spec").textContent);
-  var out = {filled: [], predict: []};
+  var out = {filled: [], predict: [], groups: []};
   function nan(v) { return (typeof v === "number" && isNaN(v)) ? "NaN" : v; }
   spec.fill.forEach(function (patient) {
     document.getElementById("patient-form").reset();
@@ -58,10 +59,14 @@ window.addEventListener("load", function () {
     out.filled.push({rows: rows, status: document.getElementById("status").textContent,
                      paths: document.querySelectorAll("#curve svg path").length,
                      caption: (document.querySelector("#curve p") || {}).textContent || "",
+                     group: document.getElementById("group-line").hidden ? null
+                            : document.getElementById("group").textContent,
+                     rule: document.getElementById("group-rule").textContent,
                      legend: Array.prototype.map.call(document.querySelectorAll("#curve ul.legend li"),
                                      function (li) { return li.textContent; })});
   });
   spec.predict.forEach(function (q) {
+    out.groups.push(window.lmsRiskGroup(q.patient));
     out.predict.push(window.lmsPredict(q.patient, q.times).map(function (r) {
       var o = {}; Object.keys(r).forEach(function (k) { o[k] = nan(r[k]); }); return o;
     }));
@@ -214,11 +219,74 @@ def test_cause_specific_page_carries_no_patient_level_data(cause_specific, tmp_p
     assert "patient-level" not in text and "share it only as the data" not in text
 
 
-def test_competing_page_refuses_risk_groups_and_unknown_causes(finegray, tmp_path):
-    with pytest.raises(ExportError, match="risk_groups= is for a fitted Cox model"):
-        lp.export_calculator(finegray, tmp_path / "x.html", risk_groups="tertiles")
+def test_competing_page_refuses_unknown_causes(finegray, cause_specific, tmp_path):
     with pytest.raises(ExportError, match="cause_labels names cause"):
         lp.export_calculator(finegray, tmp_path / "x.html", cause_labels={2: "other"})
+    with pytest.raises(ExportError, match="Fine-Gray model is of cause 1"):
+        lp.export_calculator(finegray, tmp_path / "x.html", risk_groups="tertiles", cause=2)
+    with pytest.raises(ExportError, match="causes \\[1, 2\\]"):
+        lp.export_calculator(cause_specific, tmp_path / "x.html", risk_groups=[0.0], cause=3)
+    with pytest.raises(ExportError, match="give risk_groups= too"):
+        lp.export_calculator(cause_specific, tmp_path / "x.html", cause=2)
+    assert not (tmp_path / "x.html").exists()
+
+
+def _raw_lp(data: pd.DataFrame, coef: pd.Series) -> np.ndarray:
+    """The linear predictor written out by hand, uncentred: age, grade 2 and 3, size_cm (a
+    shift does not move the tertiles)."""
+    x = np.column_stack([data["age"], data["grade"] == "2", data["grade"] == "3", data["size_cm"]])
+    return x.astype(float) @ coef.to_numpy()
+
+
+def _either_side(lp_fit: np.ndarray, cuts: np.ndarray) -> list[int]:
+    """Rows of the fitted data whose linear predictor is nearest below and above each cut."""
+    rows = []
+    for c in cuts:
+        below, above = np.flatnonzero(lp_fit <= c), np.flatnonzero(lp_fit > c)
+        rows += [int(below[np.argmax(lp_fit[below])]), int(above[np.argmin(lp_fit[above])])]
+    return rows
+
+
+@pytest.mark.parametrize(("kind", "cause"), [("finegray", None), ("cause_specific", 2)])
+def test_risk_groups_on_the_page_equal_python(kind, cause, competing, request, tmp_path):
+    """Tertiles of the fitted linear predictor (Fine-Gray's; the cause-specific Cox model of
+    cause 2): the page's group, shown and from ``window.lmsRiskGroup``, is
+    ``assign_risk_groups``' for the patients either side of each cut, and both equal the
+    tertiles of the linear predictor written out by hand."""
+    model = request.getfixturevalue(kind)
+    page = lp.export_calculator(model, tmp_path / "g.html", risk_groups="tertiles", cause=cause)
+    data = competing.data
+    coef = model.coef if kind == "finegray" else model.models[cause].coef
+    raw = _raw_lp(data, coef)
+    cuts = np.quantile(raw, [1 / 3, 2 / 3])
+    rows = _either_side(raw, cuts)
+    want = pd.cut(raw[rows], [-np.inf, *cuts, np.inf], labels=["low", "intermediate", "high"])
+    assert want.astype(str).tolist() == ["low", "intermediate", "intermediate", "high"]
+    got = assign_risk_groups(model, data.iloc[rows], "tertiles", cause=cause)
+    assert got["risk_group"].astype(str).tolist() == want.astype(str).tolist()
+    patients = [{c: _as_page_value(data[c].iloc[i]) for c in COVARIATES} for i in rows]
+    out = probe(page, tmp_path, patients, [{"patient": p, "times": [12.0]} for p in patients])
+    assert out["groups"] == want.astype(str).tolist()
+    assert [f["group"] for f in out["filled"]] == out["groups"]
+    rule = out["filled"][0]["rule"]
+    assert "tertiles of the linear predictor" in rule and "lower group" in rule
+    assert ("of cause 2" in rule) == (kind == "cause_specific")
+
+
+def test_a_value_on_a_cut_point_is_in_the_lower_group(finegray, competing, tmp_path):
+    """Cut-points at two patients' own linear predictors: each is in the lower group, on the
+    page and in Python; a patient above the upper cut is high."""
+    data = competing.data
+    lp_all = assign_risk_groups(finegray, data, [0.0])["linear_predictor"].to_numpy()
+    order = np.argsort(lp_all)
+    rows = [int(order[100]), int(order[300]), int(order[-1])]
+    cuts = [float(lp_all[rows[0]]), float(lp_all[rows[1]])]
+    got = assign_risk_groups(finegray, data.iloc[rows], cuts)
+    assert got["risk_group"].astype(str).tolist() == ["low", "intermediate", "high"]
+    page = lp.export_calculator(finegray, tmp_path / "c.html", risk_groups=cuts)
+    patients = [{c: _as_page_value(data[c].iloc[i]) for c in COVARIATES} for i in rows]
+    out = probe(page, tmp_path, [], [{"patient": p, "times": [12.0]} for p in patients])
+    assert out["groups"] == ["low", "intermediate", "high"]
 
 
 def test_competing_page_default_conf_type_is_predict_cifs(finegray, tmp_path):

@@ -271,14 +271,14 @@
     ts.forEach(function (t) { if (!isFinite(t) || t < 0) throw new Error("times must be finite and >= 0"); });
     return PREDICT[M.type](patient, ts);
   }
-  function coxRiskLp(patient) { // CoxResult.predict_risk: (x - means) . beta, R's centring
-    var x = coxDesign(patient), lp = 0;
-    for (var i = 0; i < x.length; i++) lp += (x[i] - M.groups.means[i]) * M.beta[i];
-    return lp;
+  function fittedRiskLp(patient) { // lms_prognosis.report.assign_risk_groups: (x - means) . beta
+    var x = coxDesign(patient), lp = 0, g = M.groups; // Cox: predict_risk's (R's centring);
+    for (var i = 0; i < x.length; i++) lp += (x[i] - g.means[i]) * g.beta[i]; // Fine-Gray:
+    return lp; // predict_cif's centring; cause-specific: the Cox model of the groups' cause
   }
   function lmsRiskGroup(patient) {
     if (!M.groups) return null;
-    return groupOf(M.type === "cox" ? coxRiskLp(patient) : publishedLp(patient));
+    return groupOf(M.type === "published" ? publishedLp(patient) : fittedRiskLp(patient));
   }
   window.lmsPredict = lmsPredict;
   window.lmsRiskGroup = lmsRiskGroup;
