@@ -6,7 +6,8 @@ calculator COHORT.csv --covariates age,grade --out calculator.html`` fits a Cox 
 (:func:`lms_prognosis.export_calculator`); ``--competing finegray`` (with ``--cause 1|2``, as
 the report's ``--cause``) or ``--competing cause-specific`` fits a competing-risk model
 instead (:func:`lms_prognosis.fit_fine_gray`, :func:`lms_prognosis.fit_cause_specific`),
-whose page shows the absolute risk of each cause; ``--model NAME`` writes the calculator of a
+whose page shows the absolute risk of each cause; ``--risk-groups`` works with either (with
+``--cause`` for the cause-specific groups' cause); ``--model NAME`` writes the calculator of a
 published model (recalibrated on COHORT with ``--recalibrate``). Nothing here imports
 pandas at import time (``lms-prognosis --help`` starts fast).
 
@@ -85,7 +86,8 @@ def register_calculator(subparsers: Any) -> None:
         choices=(1, 2),
         default=None,
         help="with --competing finegray: the cause of interest (event code; default 1), as "
-        "the report's --cause",
+        "the report's --cause; with --competing cause-specific and --risk-groups: the cause "
+        "whose linear predictor the groups cut (default 1)",
     )
     p.add_argument("--model", default=None, metavar="NAME", help="a published model instead")
     p.add_argument(
@@ -112,7 +114,8 @@ def register_calculator(subparsers: Any) -> None:
         type=_groups,
         default=None,
         metavar="tertiles|C1,C2",
-        help="risk groups of a fitted model: tertiles of the linear predictor, or cut-points",
+        help="risk groups of a fitted model (Cox, or --competing): tertiles of the linear "
+        "predictor, or cut-points (a value on a cut-point is in the lower group)",
     )
     add_cohort_options(p)
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
@@ -141,13 +144,13 @@ def _check_competing(args: argparse.Namespace) -> None:
         return
     if args.model:
         raise UsageError(f"{err} --competing fits a model on COHORT; it cannot go with --model")
-    if args.cause is not None and args.competing == "cause-specific":
+    if args.cause is not None and args.competing == "cause-specific" and not args.risk_groups:
         raise UsageError(
-            f"{err} --cause is for --competing finegray; the cause-specific page shows both causes"
+            f"{err} --cause with --competing cause-specific picks the cause of --risk-groups; "
+            "give --risk-groups too (the page shows both causes)"
         )
-    for flag, value in (("--strata", args.strata), ("--risk-groups", args.risk_groups)):
-        if value is not None:
-            raise UsageError(f"{err} {flag} is for a Cox model; drop it or --competing")
+    if args.strata is not None:
+        raise UsageError(f"{err} --strata is for a Cox model; drop it or --competing")
     if args.competing == "finegray" and args.ties != "efron":
         raise UsageError(f"{err} --ties: a Fine-Gray model uses Breslow ties, as cmprsk::crr")
 
@@ -187,6 +190,7 @@ def _cmd_calculator(args: argparse.Namespace) -> int:
                 horizons=args.horizons,
                 conf_type=args.conf_type,
                 risk_groups=args.risk_groups,
+                cause=args.cause if args.competing == "cause-specific" else None,
                 **extra,
             )
     print(f"{PROG} calculator: {_what(args, model)} written to {out}")

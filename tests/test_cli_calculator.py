@@ -7,6 +7,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import lms_prognosis as lp
@@ -183,3 +184,28 @@ def test_competing_cause_specific_shows_both_causes(competing_csv, tmp_path, cap
     assert [h["beta"] for h in spec["hazards"]] == [m.coef.tolist() for m in cs.models.values()]
     assert spec["conf_type"] == "log"
     assert spec["cause_labels"] == {"1": "Death from LMS", "2": "Death from other causes"}
+
+
+def test_competing_risk_groups(competing_csv, tmp_path):
+    """--risk-groups with --competing: the page's cut-points are assign_risk_groups' (Fine-Gray:
+    its own cause; cause-specific: the Cox model of --cause)."""
+    from lms_prognosis.report import assign_risk_groups
+
+    cohort = read_cohort(competing_csv)
+    out = tmp_path / "fg.html"
+    argv = ["calculator", str(competing_csv), "--covariates", "age,grade", "--competing",
+            "finegray", "--risk-groups", "0.1,0.5", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    groups = _spec(out)["groups"]
+    assert groups["cuts"] == [0.1, 0.5] and groups["labels"] == ["low", "intermediate", "high"]
+    fg = lp.fit_fine_gray(cohort, ["age", "grade"])
+    assert groups["beta"] == fg.coef.tolist()
+    out = tmp_path / "cs.html"
+    argv = ["calculator", str(competing_csv), "--covariates", "age,grade", "--competing",
+            "cause-specific", "--risk-groups", "tertiles", "--cause", "2", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    groups = _spec(out)["groups"]
+    cs = lp.fit_cause_specific(cohort, ["age", "grade"])
+    assert groups["beta"] == cs.models[2].coef.tolist() and "of cause 2" in groups["text"]
+    lp_fit = assign_risk_groups(cs, cohort, "tertiles", cause=2)["linear_predictor"]
+    assert groups["cuts"] == pytest.approx(np.quantile(lp_fit, [1 / 3, 2 / 3]), abs=1e-12)
