@@ -62,20 +62,20 @@ def _linear_predictor(x: np.ndarray, centre: np.ndarray, beta: np.ndarray) -> np
     return lp
 
 
-def _cuts(lp_fit: np.ndarray, risk_groups: str | Sequence[float]) -> tuple[np.ndarray, str]:
+def _cuts(
+    lp_fit: np.ndarray, risk_groups: str | Sequence[float], what: str
+) -> tuple[np.ndarray, str]:
     if isinstance(risk_groups, str):
         if risk_groups != "tertiles":
             raise ExportError(
                 f"risk_groups must be 'tertiles' or cut-points on the linear predictor, "
                 f"got {risk_groups!r}"
             )
-        return np.quantile(
-            lp_fit, [1 / 3, 2 / 3]
-        ), "tertiles of the linear predictor in the fitted data"
+        return np.quantile(lp_fit, [1 / 3, 2 / 3]), f"tertiles of {what} in the fitted data"
     cuts = np.sort(np.asarray(risk_groups, dtype=float))
     if cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.unique(cuts).size < cuts.size:
         raise ExportError(f"risk_groups cut-points must be distinct numbers, got {risk_groups}")
-    return cuts, "cut-points on the linear predictor " + ", ".join(f"{c:.4g}" for c in cuts)
+    return cuts, f"cut-points on {what} " + ", ".join(f"{c:.4g}" for c in cuts)
 
 
 def groups_spec(
@@ -103,12 +103,13 @@ def groups_spec(
         return None
     design, centre, beta = _coding(model, cause)
     lp_fit = _linear_predictor(design.x, centre, beta)
-    cuts, text = _cuts(lp_fit, risk_groups)
+    what = "the linear predictor"
+    if isinstance(model, CauseSpecificResult):
+        what += f" of cause {1 if cause is None else cause}"
+    cuts, text = _cuts(lp_fit, risk_groups, what)
     k = cuts.size + 1
     labels = GROUP_LABELS.get(k, [f"group {i + 1} of {k}" for i in range(k)])
     bounds = ", ".join(f"{c:.4f}" for c in cuts)
-    if isinstance(model, CauseSpecificResult):
-        text += f" of cause {1 if cause is None else cause}"
     return {
         "labels": labels,
         "cuts": [float(c) for c in cuts],
