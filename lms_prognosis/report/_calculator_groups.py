@@ -48,6 +48,12 @@ def _coding(model: Any, cause: int | None) -> tuple[Any, np.ndarray, np.ndarray]
                 f"cause={cause}: the cause-specific models are of causes {list(model.models)}"
             )
         model = model.models[k]
+    elif not hasattr(model, "_design") or not hasattr(model, "predict_risk"):
+        raise ExportError(
+            f"risk groups need a fitted model (lp.fit_cox, lp.fit_fine_gray, "
+            f"lp.fit_cause_specific), got {type(model).__name__}; a published model has its "
+            "own (model.apply(cohort)['risk_group'])"
+        )
     elif cause is not None:
         raise ExportError("cause= is for a competing-risk model; drop it for a Cox model")
     return model._design, model._design.means, model._beta

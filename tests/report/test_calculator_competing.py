@@ -228,6 +228,8 @@ def test_competing_page_refuses_unknown_causes(finegray, cause_specific, tmp_pat
         lp.export_calculator(cause_specific, tmp_path / "x.html", risk_groups=[0.0], cause=3)
     with pytest.raises(ExportError, match="give risk_groups= too"):
         lp.export_calculator(cause_specific, tmp_path / "x.html", cause=2)
+    with pytest.raises(ExportError, match="published model has its own"):
+        assign_risk_groups(lp.published_model("sin2003"), pd.DataFrame({"age": [60]}))
     assert not (tmp_path / "x.html").exists()
 
 
