@@ -36,6 +36,7 @@ import numpy as np
 from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
 from lms_prognosis.cox._risksets import (
     Prepared,
+    death_sums,
     efron_event_sums,
     event_risk_sums,
     prepare,
@@ -113,12 +114,8 @@ def with_covariates(prep: Prepared, x: np.ndarray) -> Prepared:
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[0] != prep.order.shape[0]:
         raise CoxError(f"x must have shape (n, p) with n = {prep.order.shape[0]}")
-    xt1 = np.empty((x.shape[1] + 1, x.shape[0]))
-    xt1[0] = 1.0
-    xt1[1:] = x.T[:, prep.order]
-    xt1_death = np.take(xt1, prep.death_rows, axis=1)
-    dsum = xt1_death[1:].sum(axis=1) if prep.death_wt is None else xt1_death[1:] @ prep.death_wt
-    return replace(prep, xt1=xt1, xt1_death=xt1_death, xdeath_sum=dsum)
+    xt = np.ascontiguousarray(x.T[:, prep.order])
+    return replace(prep, xt=xt, xdeath_sum=death_sums(xt, prep.death_rows, prep.death_wt))
 
 
 def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
@@ -134,7 +131,7 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     >>> linear_predictor(prep, np.array([0.5])).tolist()  # sorted: time 2 first
     [-0.5, 0.5]
     """
-    n = prep.xt1.shape[1]
+    n = prep.xt.shape[1]
     if not exact and n <= 20000:
         return beta @ prep.xt
     eta = np.zeros(n)
@@ -158,15 +155,32 @@ def _stratified(prep: Prepared) -> bool:
 _CHUNK = 1 << 16
 
 
-def _weighted_risk_sums(prep: Prepared, w: np.ndarray) -> np.ndarray:
-    """``event_risk_sums(prep.xt * w, prep)`` without the full (p, n) temporary."""
+def _weighted_risk_sums(
+    prep: Prepared, w: np.ndarray, deaths: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``event_risk_sums(prep.xt * w, prep)`` and, with ``deaths``, the sums of ``x w`` over
+    the events of each event block, without a full (p, n) or (p, D) temporary."""
     xt = prep.xt
+    starts, rows = prep.eblock_start, prep.death_rows
     if prep.start_order is not None or xt.shape[1] <= _CHUNK:
-        return event_risk_sums(xt * w, prep)
+        y = xt * w
+        d = _reduce_blocks(np.take(y, rows, axis=1), starts) if deaths else None
+        return event_risk_sums(y, prep), d
     out = np.empty((xt.shape[0], prep.eblock.size))
+    dsum = np.empty((xt.shape[0], prep.eblock.size)) if deaths else None
     for j in range(xt.shape[0]):  # one covariate at a time: an (n,) temporary
-        out[j] = event_risk_sums(xt[j] * w, prep)
-    return out
+        y = xt[j] * w
+        out[j] = event_risk_sums(y, prep)
+        if dsum is not None:
+            dsum[j] = _reduce_blocks(y[rows], starts)
+    return out, dsum
+
+
+def _reduce_blocks(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
+    if not starts.size:
+        return np.zeros((*values.shape[:-1], 0))
+    return np.add.reduceat(values, starts, axis=-1)
 
 
 def _weighted_gram(xt: np.ndarray, sv: np.ndarray) -> np.ndarray:
@@ -197,7 +211,9 @@ class _Point:
         self.prep = prep
         eta = _eta(prep, beta)
         shift = _shift(eta)
-        self.w = w = np.exp(eta - shift)
+        eta_d = eta[prep.death_rows]
+        self.w = w = np.exp(np.subtract(eta, shift, out=eta), out=eta)  # in place: no copy
+        del eta
         if prep.weights is not None:
             w *= prep.weights
         self.s0 = event_risk_sums(w, prep)
@@ -213,7 +229,6 @@ class _Point:
             log_s0 = float(np.log(s0k).sum() if a is None else np.log(s0k) @ a)
         else:  # Breslow, or Efron without tied events: r = 1
             log_s0 = float(np.log(self.s0) @ prep.deadwt)
-        eta_d = eta[prep.death_rows]
         if prep.death_wt is None:
             self.loglik = float(eta_d.sum() - shift * dw.size - log_s0)
         else:
@@ -223,22 +238,19 @@ class _Point:
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
-        starts = self.prep.eblock_start
-        if not starts.size:
-            return np.zeros((*values.shape[:-1], 0))
-        return np.add.reduceat(values, starts, axis=-1)
+        return _reduce_blocks(values, self.prep.eblock_start)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
         if self._u is not None:
             return self._u
         prep = self.prep
-        self.m = (_weighted_risk_sums(prep, self.w) / self.s0).T
-        if self.r is None:
+        s1, dsum = _weighted_risk_sums(prep, self.w, self.r is not None)
+        self.m = (s1 / self.s0).T
+        if dsum is None:
             self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
-        dsum = self._block_sums(prep.xt_death * self.dw)
         self.nn = (dsum / self.s0).T
         self.fr = prep.k_frac * self.r
         ar = self.r if prep.step_wt is None else prep.step_wt * self.r
@@ -440,6 +452,7 @@ def newton_raphson(
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         for it in range(1, iter_max + 1):
+            del pt  # free the last point's (n,) arrays before the next point allocates its own
             pt = _Point(prep, newbeta)
             newlk = pt.loglik if np.isfinite(pt.loglik) else -np.inf
             if need_var:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import SurvData, as_frame, survival_data
+from lms_prognosis.cox._layout import FitRows, prepare_rows
 from lms_prognosis.cox._robust import robust_variance
 from lms_prognosis.cox.design import (
     Design,
@@ -40,8 +41,6 @@ from lms_prognosis.cox.engine import (
     NRResult,
     Prepared,
     newton_raphson,
-    prepare_sorted,
-    sort_order,
 )
 from lms_prognosis.cox.penalised import fit_cox_penalised
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
@@ -248,14 +247,17 @@ def fit_cox(
     if sd.weights is not None:
         design = _weighted_means(design, sd.weights)
     levels, codes = _strata_codes(sd.view, strata_cols)
-    prep = _prepare(design, sd, ev, codes, ties == "efron")
+    rows = FitRows(sd.time, ev, codes, sd.weights, sd.start, ties == "efron", sd.grid_step)
+    prep = prepare_rows(design.columns, design.center, rows)
     if strata_cols:
         design, prep = _drop_flat_within_strata(design, prep, strata_cols)
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
-    codes = None if cluster is None else pd.factorize(sd.view[cluster])[0]
-    var, naive = _variance(nr, prep, sd, codes)
+    clusters = None if cluster is None else pd.factorize(sd.view[cluster])[0]
+    var, naive = _variance(nr, prep, sd, clusters)
+    del prep  # the result rebuilds the sorted layout from its own copy when a method needs it
+    own = _owned_columns(sd, design)
     return CoxResult(
         covariates=design.covariates,
         time=time,
@@ -268,17 +270,19 @@ def fit_cox(
         dropped=sd.dropped,
         iterations=nr.iterations,
         converged=nr.converged,
-        _design=design,
+        _design=own.design,
         _beta=nr.beta,
         _var=var,
         _loglik=(nr.loglik0, nr.loglik),
         _score=nr.score_test,
-        _prep=prep,
-        _columns=sd.frame,
+        _rows=rows,
+        _columns=own.frame,
+        _column_order=own.order,
+        _from_design=own.from_design,
         _outcome=_outcome_copy(frame, sd, time, event),
         _strata_levels=levels,
         _naive_var=naive,
-        _cluster_codes=codes,
+        _cluster_codes=clusters,
         _entry_weight=_entry_weight_copy(frame, sd, start, weights),
         weights=weights,
         cluster=cluster,
@@ -363,13 +367,53 @@ def _entry_weight_copy(
     frame: pd.DataFrame, sd: SurvData, start: str | None, weights: str | None
 ) -> dict[str, np.ndarray]:
     """The caller's start and weight values of the rows analysed (copies)."""
-    return {c: frame[c].to_numpy()[sd.positions] for c in (start, weights) if c is not None}
+    return {c: _kept_copy(frame[c], sd) for c in (start, weights) if c is not None}
+
+
+def _kept_copy(col: pd.Series, sd: SurvData) -> np.ndarray:
+    """A copy of the values of ``col`` in the rows analysed."""
+    values = col.to_numpy()
+    return values.copy() if sd.keep is None else values[sd.keep]
 
 
 def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:
-    """The caller's time and event values of the rows analysed (copies: fancy indexing)."""
+    """The caller's time and event values of the rows analysed (copies)."""
     frame = as_frame(df)
-    return frame[time].to_numpy()[sd.positions], frame[event].to_numpy()[sd.positions]
+    return _kept_copy(frame[time], sd), _kept_copy(frame[event], sd)
+
+
+@dataclass(frozen=True)
+class _Owned:
+    design: Design  # its columns are the result's own copies
+    frame: pd.DataFrame  # the other columns used (factors, strata, cluster, ...): a copy
+    order: tuple[str, ...]  # every column used, in the order of ``CoxResult.data``
+    from_design: dict[str, int]  # float64 covariates stored once, as design columns
+
+
+def _owned_columns(sd: SurvData, design: Design) -> _Owned:
+    """The result's copy of the data used, each value stored once.
+
+    A float64 covariate entering the model as it is equals its design column, so the design
+    column's copy serves as both (``CoxResult.data`` reads it from there); every other column
+    used (factors, booleans, integers, spline and interaction variables, strata, cluster,
+    dropped covariates) is copied from the frame.
+    """
+    columns = [c.copy() for c in design.columns]
+    from_design: dict[str, int] = {}
+    j = 0
+    for t in design.terms:
+        if t.kind == "numeric" and t.composite is None:
+            col = sd.column(t.covariate)
+            if isinstance(col.dtype, np.dtype) and col.dtype == np.float64:
+                from_design[t.covariate] = j
+        j += len(t.names)
+    view = sd.view  # the rows analysed (the caller's frame itself when none was left out)
+    rest = [c for c in sd.columns if c not in from_design]
+    if view.columns.is_unique:  # take() by position copies, at a third of the cost of [...]
+        frame = view.take([int(view.columns.get_loc(c)) for c in rest], axis=1)  # type: ignore[arg-type]
+    else:
+        frame = view[rest].copy()
+    return _Owned(replace(design, columns=columns), frame, tuple(sd.columns), from_design)
 
 
 def _strata_codes(
@@ -382,30 +426,6 @@ def _strata_codes(
     levels = strata_order(frame, strata, keys)
     lookup = {k: i for i, k in enumerate(levels)}
     return levels, np.fromiter((lookup[k] for k in keys), dtype=np.int64, count=len(keys))
-
-
-def _prepare(
-    design: Design, sd: SurvData, event: np.ndarray, stratum: np.ndarray | None, efron: bool
-) -> Prepared:
-    """Sort once; the covariates go straight into the engine's sorted, centred layout."""
-    time = sd.time
-    order = sort_order(time, stratum)
-    xt1 = np.empty((len(design.columns) + 1, time.shape[0]))
-    xt1[0] = 1.0
-    for j, c in enumerate(design.columns):
-        np.take(c, order, out=xt1[j + 1])
-        xt1[j + 1] -= design.center[j]
-    return prepare_sorted(
-        order,
-        time,
-        event,
-        xt1,
-        stratum,
-        efron,
-        with_ones=True,
-        weights=sd.weights,
-        start=sd.start,
-    )
 
 
 def _drop_flat_within_strata(

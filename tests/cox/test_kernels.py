@@ -184,7 +184,7 @@ def test_with_covariates_equals_prepare():
         got = engine.with_covariates(
             engine.prepare(t, e, xc[:, :1], strata, efron, offset=np.full(t.size, 0.5)), xc
         )
-        for f in ("order", "xt1", "xt1_death", "xdeath_sum", "block_start", "k_frac", "offset"):
+        for f in ("order", "xt", "xt1_death", "xdeath_sum", "block_start", "k_frac", "offset"):
             assert np.array_equal(getattr(got, f), getattr(ref, f)), f
         assert got.efron_ties == ref.efron_ties
     with pytest.raises(CoxError, match="shape"):
