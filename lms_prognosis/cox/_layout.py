@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lms_prognosis.cox.engine import Prepared, prepare_sorted, sort_order
+from lms_prognosis.cox.engine import Prepared, death_sums, prepare_sorted, sort_order
 
 __all__ = ["FitRows", "sorted_design", "prepare_rows"]
 
 #: sorted positions per block of the gather: each block's rows are read once for all columns
-_GATHER = 1 << 12
+_GATHER = 1 << 14
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,12 +68,14 @@ def sorted_design(
     """
     n = order.shape[0]
     xt = np.empty((len(columns), n))
-    contiguous = all(c.flags.c_contiguous for c in columns)
-    step = max(n if contiguous else _GATHER, 1)
-    for a in range(0, n, step):
-        idx = order[a : a + step]
+    if all(c.flags.c_contiguous for c in columns):
         for j, c in enumerate(columns):
-            np.take(c, idx, out=xt[j, a : a + idx.shape[0]])
+            np.take(c, order, out=xt[j])
+    else:  # np.take would copy a strided column whole on every call: index a block at a time
+        for a in range(0, n, _GATHER):
+            idx = order[a : a + _GATHER]
+            for j, c in enumerate(columns):
+                xt[j, a : a + idx.shape[0]] = c[idx]
     for j in range(len(columns)):
         xt[j] -= center[j]
     return xt
@@ -88,13 +90,18 @@ def prepare_rows(
     """Sort the rows once (a counting sort on a time grid) into the engine's layout."""
     if order is None:
         order = sort_order(rows.time, rows.stratum, rows.grid_step)
-    return prepare_sorted(
+    # the block and event indexing first, with no covariates, so that its temporaries are
+    # freed before the (p, n) sorted design is made
+    prep = prepare_sorted(
         order,
         rows.time,
         rows.event,
-        sorted_design(columns, center, order),
+        np.empty((0, order.shape[0])),
         rows.stratum,
         rows.efron,
         weights=rows.weights,
         start=rows.start,
     )
+    prep.xt = sorted_design(columns, center, order)
+    prep.xdeath_sum = death_sums(prep.xt, prep.death_rows, prep.death_wt)
+    return prep

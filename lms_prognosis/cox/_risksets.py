@@ -48,7 +48,6 @@ class Prepared:
     stratum: np.ndarray  # sorted stratum codes (int)
     block_start: np.ndarray  # (G,) first row of each (stratum, time) block
     block_end: np.ndarray  # (G,) last row of each block
-    block_of_row: np.ndarray  # (n,) block index of each sorted row
     prev_end: np.ndarray  # (G,) last row of the previous stratum, or -1
     prev_block: np.ndarray  # (G,) last block of the previous stratum, or -1
     strat_last_block: np.ndarray  # (G,) last block of the same stratum
@@ -56,7 +55,6 @@ class Prepared:
     eblock: np.ndarray  # (E,) blocks that hold at least one event
     eblock_start: np.ndarray  # (E,) start of each event block within death_rows
     ndeath: np.ndarray  # (E,) events per event block
-    k_block: np.ndarray  # (D,) event block (0..E-1) of each Efron step
     k_frac: np.ndarray  # (D,) k / d of each Efron step (0 for Breslow)
     xdeath_sum: np.ndarray  # (p,) sum of x over events
     efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
@@ -70,6 +68,23 @@ class Prepared:
     late_end: np.ndarray | None = None  # (E,) last start_order position with start >= t, or -1
     late_prev: np.ndarray | None = None  # (E,) last start_order position of earlier strata
     start_block: np.ndarray | None = None  # (n,) first block with time <= start, or -1
+
+    @property
+    def k_block(self) -> np.ndarray:
+        """(D,) event block (0..E-1) of each Efron step (a new array on each call: not stored;
+        ``np.repeat(per_block, prep.ndeath)`` spreads per-event-block values without it)."""
+        return np.repeat(np.arange(self.ndeath.size), self.ndeath)
+
+    @property
+    def block_size(self) -> np.ndarray:
+        """(G,) rows per block."""
+        return self.block_end - self.block_start + 1
+
+    @property
+    def block_of_row(self) -> np.ndarray:
+        """(n,) block index of each sorted row (a new array on each call: not stored;
+        ``np.repeat(per_block, prep.block_size)`` spreads per-block values without it)."""
+        return np.repeat(np.arange(self.block_start.size), self.block_size)
 
     @property
     def xt1(self) -> np.ndarray:
@@ -268,7 +283,7 @@ def prepare_sorted(
     s = np.broadcast_to(np.int64(0), (n,)) if stratum is None else stratum[order]
     ev = np.asarray(event)[order] == 1
     blocks = _blocks(t, s, stratum is not None)
-    deaths = _deaths(ev, blocks["block_of_row"], efron)
+    deaths = _deaths(ev, blocks.pop("block_of_row"), efron)
     off = None if offset is None else np.asarray(offset, dtype=float)[order]
     extra: dict[str, np.ndarray] = {}
     if weights is not None:
@@ -304,7 +319,7 @@ def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | Non
 def _case_weights(w: np.ndarray, deaths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Event weights, their sums per event block and the mean weight of each Efron step."""
     dw = w[deaths["death_rows"]]
-    kb = deaths["k_block"]
+    kb = np.repeat(np.arange(deaths["ndeath"].size), deaths["ndeath"])
     deadwt = np.bincount(kb, weights=dw, minlength=deaths["eblock"].size)
     step = (deadwt / np.maximum(deaths["ndeath"], 1))[kb]
     return {"weights": w, "death_wt": dw, "step_wt": step, "block_deadwt": deadwt}
@@ -399,7 +414,7 @@ def row_block_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     [10.0, 1.0]
     """
     rc = rev_block_cumsum(values, prep)
-    out = rc[prep.block_of_row]
+    out = np.repeat(rc, prep.block_size)
     if prep.start_block is not None:
         has = prep.start_block >= 0
         out[has] -= rc[prep.start_block[has]]
@@ -453,7 +468,6 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
             "eblock": empty,
             "eblock_start": empty,
             "ndeath": empty,
-            "k_block": empty,
             "k_frac": np.zeros(0),
         }
     newb = np.empty(death_rows.size, dtype=bool)
@@ -462,8 +476,10 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
     eblock_start = np.flatnonzero(newb)
     ndeath = np.diff(np.append(eblock_start, death_rows.size))
     k_block = np.cumsum(newb) - 1
-    if efron:
-        k_frac = (np.arange(death_rows.size) - eblock_start[k_block]) / ndeath[k_block]
+    if efron:  # (k - 1) / d, in place: one (D,) temporary besides the result
+        k_frac = np.arange(death_rows.size, dtype=float)
+        k_frac -= eblock_start[k_block]
+        k_frac /= ndeath[k_block]
     else:
         k_frac = np.zeros(death_rows.size)
     return {
@@ -471,7 +487,6 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
         "eblock": death_block[eblock_start],
         "eblock_start": eblock_start,
         "ndeath": ndeath,
-        "k_block": k_block,
         "k_frac": k_frac,
     }
 
@@ -496,7 +511,7 @@ def efron_event_sums(
     s1 = event_risk_sums(wx.T, prep).T
     d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
     d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
-    inv = 1.0 / (s0[prep.k_block] - prep.k_frac * d0[prep.k_block])
+    inv = 1.0 / (np.repeat(s0, prep.ndeath) - prep.k_frac * np.repeat(d0, prep.ndeath))
     return s0, s1, d0, d1, inv
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "sort_order",
     "prepare",
     "prepare_sorted",
+    "death_sums",
     "with_covariates",
     "loglik_derivs",
     "linear_predictor",
@@ -151,8 +152,8 @@ def _stratified(prep: Prepared) -> bool:
     return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
 
 
-#: rows per chunk of the (p, n) temporaries: a few MB, so memory stays near the data's size
-_CHUNK = 1 << 16
+#: rows per chunk of the (p, n) temporaries: about a MB, so memory stays near the data's size
+_CHUNK = 1 << 14
 
 
 def _weighted_risk_sums(
@@ -212,28 +213,33 @@ class _Point:
         eta = _eta(prep, beta)
         shift = _shift(eta)
         eta_d = eta[prep.death_rows]
+        if prep.death_wt is None:
+            sum_eta = float(eta_d.sum() - shift * eta_d.size)
+        else:
+            sum_eta = float(eta_d @ prep.death_wt - shift * float(prep.death_wt.sum()))
+        del eta_d
         self.w = w = np.exp(np.subtract(eta, shift, out=eta), out=eta)  # in place: no copy
         del eta
         if prep.weights is not None:
             w *= prep.weights
         self.s0 = event_risk_sums(w, prep)
-        self.dw = dw = w[prep.death_rows]
         self.r: np.ndarray | None = None  # Efron with tied events: r_k per event
         a = prep.step_wt  # mean event weight per Efron step (None: 1)
         if prep.efron_ties:
-            nblock = prep.eblock.size
-            d0 = np.add.reduceat(dw, prep.eblock_start) if nblock else np.zeros(0)
-            s0b = self.s0[prep.k_block]
-            s0k = s0b - prep.k_frac * d0[prep.k_block]
-            self.r = s0b / s0k
-            log_s0 = float(np.log(s0k).sum() if a is None else np.log(s0k) @ a)
+            nd = prep.ndeath  # np.repeat(., nd): each event block's value for each of its events
+            d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
+            s0k = np.repeat(self.s0, nd)  # S0 - f D0, with one (D,) temporary besides
+            tmp = np.repeat(d0, nd)
+            np.multiply(prep.k_frac, tmp, out=tmp)
+            s0k -= tmp
+            del tmp
+            self.r = r = np.repeat(self.s0, nd)
+            r /= s0k  # r_k = S0 / s0k
+            log_s0k = np.log(s0k, out=s0k)
+            log_s0 = float(log_s0k.sum() if a is None else log_s0k @ a)
         else:  # Breslow, or Efron without tied events: r = 1
             log_s0 = float(np.log(self.s0) @ prep.deadwt)
-        if prep.death_wt is None:
-            self.loglik = float(eta_d.sum() - shift * dw.size - log_s0)
-        else:
-            wsum = float(prep.death_wt.sum())
-            self.loglik = float(eta_d @ prep.death_wt - shift * wsum - log_s0)
+        self.loglik = sum_eta - log_s0
         self._u: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
@@ -252,10 +258,10 @@ class _Point:
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
         self.nn = (dsum / self.s0).T
-        self.fr = prep.k_frac * self.r
         ar = self.r if prep.step_wt is None else prep.step_wt * self.r
         self.ar = ar
-        self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
+        self.ra = self._block_sums(ar)  # one (D,) temporary at a time, not a stacked copy
+        self.rb = self._block_sums(prep.k_frac * ar)
         self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
         return self._u
 
@@ -268,23 +274,28 @@ class _Point:
         if prep.start is not None:
             v = row_block_sums(a_block, prep)
         elif _stratified(prep):
-            v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+            v = np.repeat(rev_block_cumsum(a_block, prep), prep.block_size)
         else:  # the same sums without the stratum bookkeeping
-            v = np.cumsum(a_block[::-1])[::-1][prep.block_of_row]
+            v = np.repeat(np.cumsum(a_block[::-1])[::-1], prep.block_size)
         if self.r is not None:
-            v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
+            sub = np.repeat(self.rb / s0, prep.ndeath)
+            rows = prep.death_rows
+            for a in range(0, rows.size, _CHUNK):  # in chunks: no (D,) gather/scatter copies
+                v[rows[a : a + _CHUNK]] -= sub[a : a + _CHUNK]
+            del sub
         v *= self.w
         np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
         info = _weighted_gram(prep.xt, np.sqrt(v, out=v))
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
-        fr, r, nn, ar = self.fr, self.r, self.nn, self.ar
-        stacked = np.empty((3, r.size))  # one pass over the events for the three sums
-        np.multiply(ar, r, out=stacked[0])
-        np.multiply(fr, ar, out=stacked[1])
-        np.multiply(prep.k_frac, stacked[1], out=stacked[2])
-        c, e, ff = self._block_sums(stacked)
+        r, nn, ar, f = self.r, self.nn, self.ar, prep.k_frac
+        tmp = np.multiply(ar, r)  # one (D,) temporary reused for the three sums
+        c = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)  # f r^2 (times the step weight)
+        e = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)
+        ff = self._block_sums(tmp)
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T
