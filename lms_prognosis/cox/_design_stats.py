@@ -2,17 +2,68 @@
 
 Private to :mod:`lms_prognosis.cox`: :func:`~lms_prognosis.cox.design.design_matrix` calls them.
 A small design is stacked once so each statistic is one numpy call rather than one per column;
-the values are the same (each reduction runs along one column either way).
+the values are the same (each reduction runs along one column either way). A large design is
+read in blocks of rows, every column's block at once (:func:`stacked_blocks`), so minimum,
+maximum and sum take one pass over the rows, not three per column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
-__all__ = ["column_ranges", "column_means"]
+__all__ = ["column_ranges", "column_means", "column_summary", "stacked_blocks"]
 
 #: at most this many design cells are stacked into one array for the column statistics
 _STACK_CELLS = 1 << 18
+#: rows per block of a large design: every column's block is read once for all statistics
+_BLOCK_ROWS = 1 << 14
+
+
+def stacked_blocks(cols: list[np.ndarray], rows: int = _BLOCK_ROWS) -> Iterator[np.ndarray]:
+    """(p, m) blocks of consecutive rows of the columns, one block at a time (a reused buffer).
+
+    When the columns are strided views of one row-major array, a block reads each row's
+    cache line once for all columns, where a pass per column would read the whole array once
+    per column.
+    """
+    n = cols[0].shape[0]
+    buf = np.empty((len(cols), min(rows, n)))
+    for a in range(0, n, rows):
+        m = min(rows, n - a)
+        for j, c in enumerate(cols):
+            buf[j, :m] = c[a : a + m]
+        yield buf[:, :m]
+
+
+def column_summary(
+    cols: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Minimum, maximum, complete rows (None: all) and, when no row has a missing value, the
+    mean of each column, in one stacked pass (a small design) or one pass of row blocks."""
+    if not cols:
+        return np.zeros(0), np.zeros(0), None, np.zeros(0)
+    n = cols[0].shape[0]
+    if len(cols) * n <= _STACK_CELLS:
+        x = np.vstack(cols)
+        lo = x.min(axis=1)
+        if not np.isnan(lo).any():
+            return lo, x.max(axis=1), None, x.mean(axis=1)
+        complete = ~np.isnan(x).any(axis=0)
+        kept = x[:, complete]
+        return kept.min(axis=1), kept.max(axis=1), complete, None
+    lo = np.full(len(cols), np.inf)
+    hi = np.full(len(cols), -np.inf)
+    total = np.zeros(len(cols))
+    for blk in stacked_blocks(cols):
+        np.minimum(lo, blk.min(axis=1), out=lo)  # NaN propagates: some row is missing
+        np.maximum(hi, blk.max(axis=1), out=hi)
+        total += blk.sum(axis=1)
+    if np.isnan(lo).any():
+        lo, hi, complete = column_ranges(cols)
+        return lo, hi, complete, None
+    return lo, hi, None, total / n
 
 
 def column_ranges(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

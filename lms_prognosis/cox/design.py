@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis.cox._cholesky import cholesky2
-from lms_prognosis.cox._design_stats import column_means, column_ranges
+from lms_prognosis.cox._design_stats import column_means, column_summary
 from lms_prognosis.cox._terms import (
     Composite,
     composite,
@@ -407,13 +407,14 @@ def design_matrix(
         terms = build_terms(df, covs, df.columns, knot_data, stacklevel + 1)
         series = {v: df[v] for t in terms for v in t.variables}
     cols = design_columns(series, terms)
-    lo, hi, complete = column_ranges(cols)
+    lo, hi, complete, means = column_summary(cols)  # one pass over the rows
     if drop_constant:
         terms, keep = _drop_constant(
             terms, lo, hi, int(len(df) if complete is None else complete.sum()), stacklevel + 1
         )
         cols, lo, hi = [cols[j] for j in keep], lo[keep], hi[keep]
-    center = column_means(cols, complete)
+        means = None if means is None else means[keep]
+    center = column_means(cols, complete) if means is None else means
     if drop_collinear and len(cols) > 1:
         keep = aliased_keep(_centred_gram(cols, center, complete))
         if len(keep) < len(cols):
