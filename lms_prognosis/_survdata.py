@@ -303,9 +303,10 @@ def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.
         if name in miss or name in found:
             continue
         col = df[name]
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind in "iub" and kind:
             continue
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        if kind == "f":
             floats[name] = col.to_numpy()
             found[name] = None  # filled below, keeping the order of ``names``
             continue
@@ -331,6 +332,9 @@ def _floats_with_nan(columns: Mapping[str, np.ndarray]) -> list[str]:
     if n == 0:
         return []
     rows = max(1, _NAN_BLOCK_CELLS // len(arrays))
+    if n <= rows:  # one block
+        bad = np.isnan(np.vstack(arrays).min(axis=1)).tolist()
+        return [name for name, b in zip(columns, bad, strict=True) if b]
     has_nan = np.zeros(len(arrays), dtype=bool)
     buf = np.empty((len(arrays), min(rows, n)))
     for a in range(0, n, rows):

@@ -451,10 +451,11 @@ def _drop_constant(
     """Terms whose design columns all have one value are dropped with a warning."""
     kept_terms: list[Term] = []
     keep: list[int] = []
+    constant = (lo == hi).tolist()  # one comparison, then Python bools per term
     j = 0
     for t in terms:
         k = len(t.names)
-        if k == 0 or bool(np.all(lo[j : j + k] == hi[j : j + k])):
+        if k == 0 or all(constant[j : j + k]):
             value = t.levels[0] if t.kind == "factor" and t.levels else (lo[j] if k else "")
             warnings.warn(
                 f"{t.covariate} is constant (= {value}) among the {n} complete "
@@ -477,6 +478,10 @@ def _centred_gram(
     if complete is not None:
         cols = [c[complete] for c in cols]
     n = cols[0].shape[0]
+    if n <= _CHUNK:  # one block: stack and centre at once
+        xc = np.vstack(cols)
+        xc -= center[:, None]
+        return xc @ xc.T
     gram = np.zeros((p, p))
     blk = np.empty((p, min(n, _CHUNK)))
     for i in range(0, n, _CHUNK):

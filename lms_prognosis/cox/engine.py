@@ -251,19 +251,40 @@ class _Point:
         if self._u is not None:
             return self._u
         prep = self.prep
-        s1, dsum = _weighted_risk_sums(prep, self.w, self.r is not None)
+        r = self.r
+        s1, dsum = _weighted_risk_sums(prep, self.w, r is not None)
         self.m = (s1 / self.s0).T
-        if dsum is None:
+        if dsum is None or r is None:
             self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
         self.nn = (dsum / self.s0).T
-        ar = self.r if prep.step_wt is None else prep.step_wt * self.r
-        self.ar = ar
-        self.ra = self._block_sums(ar)  # one (D,) temporary at a time, not a stacked copy
-        self.rb = self._block_sums(prep.k_frac * ar)
+        ar = r if prep.step_wt is None else prep.step_wt * r
+        self.ar: np.ndarray = ar
+        if ar.size <= _CHUNK:  # few events: one call for both sums
+            self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
+        else:  # one (D,) temporary at a time, not a stacked copy
+            self.ra = self._block_sums(ar)
+            self.rb = self._block_sums(prep.k_frac * ar)
         self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
         return self._u
+
+    def _efron_sums(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per event block: sum of a r^2, f a r^2 and f^2 a r^2 (a: step weight, f = k/d)."""
+        ar, f = self.ar, self.prep.k_frac
+        if r.size <= _CHUNK:  # few events: one call for the three sums
+            stacked = np.empty((3, r.size))
+            np.multiply(ar, r, out=stacked[0])
+            np.multiply(stacked[0], f, out=stacked[1])
+            np.multiply(stacked[1], f, out=stacked[2])
+            c, e, ff = self._block_sums(stacked)
+            return c, e, ff
+        tmp = np.multiply(ar, r)  # one (D,) temporary reused for the three sums
+        c = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)
+        e = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)
+        return c, e, self._block_sums(tmp)
 
     def information(self) -> np.ndarray:
         """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
@@ -289,13 +310,8 @@ class _Point:
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
-        r, nn, ar, f = self.r, self.nn, self.ar, prep.k_frac
-        tmp = np.multiply(ar, r)  # one (D,) temporary reused for the three sums
-        c = self._block_sums(tmp)
-        np.multiply(tmp, f, out=tmp)  # f r^2 (times the step weight)
-        e = self._block_sums(tmp)
-        np.multiply(tmp, f, out=tmp)
-        ff = self._block_sums(tmp)
+        c, e, ff = self._efron_sums(self.r)
+        nn = self.nn
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T
