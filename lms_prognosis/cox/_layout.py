@@ -19,6 +19,8 @@ from lms_prognosis.cox.engine import Prepared, death_sums, prepare_sorted, sort_
 
 __all__ = ["FitRows", "sorted_design", "prepare_rows"]
 
+#: designs up to this many cells are stacked whole (a few MB at most)
+_SMALL = 1 << 16
 #: sorted positions per block of the gather: each block's rows are read once for all columns
 _GATHER = 1 << 14
 
@@ -67,6 +69,10 @@ def sorted_design(
     [[1.0, -1.0, 0.0]]
     """
     n = order.shape[0]
+    if len(columns) * n <= _SMALL:  # a few numpy calls in all, not two per column
+        xt = np.vstack(columns)[:, order] if columns else np.empty((0, n))
+        xt -= center[:, None]
+        return xt
     xt = np.empty((len(columns), n))
     if all(c.flags.c_contiguous for c in columns):
         for j, c in enumerate(columns):

@@ -315,6 +315,9 @@ def prepare_sorted(
 def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """(p,) sum of the covariates (rows of ``xt``) over the events, weighted if given; one
     covariate at a time, so no (p, D) copy of the events' covariates is made."""
+    if xt.size <= 1 << 16:  # small: one (p, D) copy, two calls
+        xd = np.take(xt, death_rows, axis=1)
+        return xd.sum(axis=1) if weights is None else xd @ weights
     out = np.empty(xt.shape[0])
     for j in range(xt.shape[0]):
         xd = xt[j][death_rows]

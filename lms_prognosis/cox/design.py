@@ -51,6 +51,7 @@ __all__ = [
     "strata_keys",
     "strata_order",
     "aliased_keep",
+    "drop_aliased",
 ]
 
 _CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
@@ -513,6 +514,30 @@ def aliased_keep(gram: np.ndarray) -> list[int]:
         pass
     fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
     return [i for i in range(gram.shape[0]) if fac[i, i] != 0]
+
+
+def drop_aliased(design: Design, gram: np.ndarray, stacklevel: int = 2) -> tuple[Design, list[int]]:
+    """The design without the columns that are linear combinations of earlier ones, given
+    the Gram matrix of its centred columns (in any row order), and the columns kept; the
+    check ``design_matrix(drop_collinear=True)`` makes, for a caller that already holds the
+    centred columns (``fit_cox``: the engine's sorted copy). Warns as ``design_matrix``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1.0, 2, 3, 5], "b": [2.0, 4, 6, 10], "c": [0.0, 1, 0, 1]})
+    >>> d = design_matrix(df, ["a", "b", "c"], drop_collinear=False)
+    >>> xc = d.x - d.center
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     kept, keep = drop_aliased(d, xc.T @ xc)
+    >>> keep, kept.names, str(caught[0].message)[:40]
+    ([0, 2], ['a', 'c'], "['b'] are linear combinations of the oth")
+    """
+    keep = aliased_keep(gram) if len(design.names) > 1 else list(range(len(design.names)))
+    if len(keep) == len(design.names):
+        return design, keep
+    _drop_aliased(design.terms, keep, stacklevel + 1)
+    return design.select(keep), keep
 
 
 def _drop_aliased(terms: list[Term], keep: list[int], stacklevel: int) -> list[Term]:

@@ -31,6 +31,7 @@ from lms_prognosis.cox._robust import robust_variance
 from lms_prognosis.cox.design import (
     Design,
     design_matrix,
+    drop_aliased,
     strata_keys,
     strata_order,
     term_variables,
@@ -243,12 +244,16 @@ def fit_cox(
     n_events = int(ev.sum())
     if n_events == 0:
         raise CoxError("no events among the complete cases: a Cox model cannot be fitted")
-    design = design_matrix(sd.view, covs, stacklevel=3, knot_data=frame)
+    # the collinearity check runs on the engine's centred, sorted copy (no second one)
+    design = design_matrix(sd.view, covs, stacklevel=3, knot_data=frame, drop_collinear=False)
     if sd.weights is not None:
         design = _weighted_means(design, sd.weights)
     levels, codes = _strata_codes(sd.view, strata_cols)
     rows = FitRows(sd.time, ev, codes, sd.weights, sd.start, ties == "efron", sd.grid_step)
     prep = prepare_rows(design.columns, design.center, rows)
+    design, keep = drop_aliased(design, prep.xt @ prep.xt.T, stacklevel=3)
+    if len(keep) < prep.xt.shape[0]:
+        prep.drop_columns(keep)
     if strata_cols:
         design, prep = _drop_flat_within_strata(design, prep, strata_cols)
     _warn_events_per_variable(n_events, len(design.names))
@@ -382,6 +387,10 @@ def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndar
     return _kept_copy(frame[time], sd), _kept_copy(frame[event], sd)
 
 
+#: a frame with no columns, given the rows' index when a result needs no column copied
+_NO_COLUMNS = pd.DataFrame(index=pd.RangeIndex(0))
+
+
 @dataclass(frozen=True)
 class _Owned:
     design: Design  # its columns are the result's own copies
@@ -398,18 +407,24 @@ def _owned_columns(sd: SurvData, design: Design) -> _Owned:
     used (factors, booleans, integers, spline and interaction variables, strata, cluster,
     dropped covariates) is copied from the frame.
     """
-    columns = [c.copy() for c in design.columns]
+    cols = design.columns
+    if len(cols) * sd.n <= 1 << 16:  # small: one copy of all, rows of a (p, n) array
+        columns = list(np.vstack(cols)) if cols else []
+    else:
+        columns = [c.copy() for c in cols]
+    view = sd.view  # the rows analysed (the caller's frame itself when none was left out)
     from_design: dict[str, int] = {}
     j = 0
     for t in design.terms:
         if t.kind == "numeric" and t.composite is None:
-            col = sd.column(t.covariate)
-            if isinstance(col.dtype, np.dtype) and col.dtype == np.float64:
+            dtype = view[t.covariate].dtype
+            if isinstance(dtype, np.dtype) and dtype == np.float64:
                 from_design[t.covariate] = j
         j += len(t.names)
-    view = sd.view  # the rows analysed (the caller's frame itself when none was left out)
     rest = [c for c in sd.columns if c not in from_design]
-    if view.columns.is_unique:  # take() by position copies, at a third of the cost of [...]
+    if not rest:
+        frame = _NO_COLUMNS.set_axis(view.index)
+    elif view.columns.is_unique:  # take() by position copies, at a third of the cost of [...]
         frame = view.take([int(view.columns.get_loc(c)) for c in rest], axis=1)  # type: ignore[arg-type]
     else:
         frame = view[rest].copy()
