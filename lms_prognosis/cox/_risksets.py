@@ -19,6 +19,7 @@ weight in each Efron step (R ``coxfit6``/``agfit4``'s ``meanwt``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -75,7 +76,15 @@ class Prepared:
         ``np.repeat(per_block, prep.ndeath)`` spreads per-event-block values without it)."""
         return np.repeat(np.arange(self.ndeath.size), self.ndeath)
 
-    @property
+    @cached_property
+    def event_segments(self) -> np.ndarray:
+        """(E,) first row after the previous event block (0 for the first): with one
+        stratum, the rows from one to the next are those entering the risk set between two
+        event times."""
+        ends = self.block_end[self.eblock]
+        return np.concatenate([[0], ends[:-1] + 1]) if ends.size else ends
+
+    @cached_property
     def block_size(self) -> np.ndarray:
         """(G,) rows per block."""
         return self.block_end - self.block_start + 1
@@ -384,6 +393,13 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     >>> event_risk_sums(np.ones(3), prep).tolist()  # at t = 2 the row entering at 3 is out
     [1.0, 2.0, 2.0]
     """
+    if prep.start_order is None and not (prep.prev_block.size and prep.prev_block[-1] >= 0):
+        # one stratum: sum the rows between consecutive event blocks, then accumulate; the
+        # risk set of each event block comes out directly (E segments, no indexing after)
+        if not prep.eblock.size:
+            return np.zeros((*values.shape[:-1], 0))
+        upto = values[..., : prep.block_end[prep.eblock[-1]] + 1]  # rows after: never at risk
+        return np.cumsum(np.add.reduceat(upto, prep.event_segments, axis=-1), axis=-1)
     if prep.start_order is None:
         # sum each (stratum, time) block first, then accumulate over the blocks: reduceat is
         # about 10x faster than a cumulative sum over every row (no per-row carried state)

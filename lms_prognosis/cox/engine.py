@@ -201,8 +201,9 @@ class _Point:
     """The partial likelihood at one ``beta``: the log-likelihood at once, score and
     information on demand (the solver's convergence test needs only the first).
 
-    The risk-set sums of the weights and of the weighted covariates are separate passes,
-    so a point where the solver stops costs one pass over the rows instead of p + 1. The
+    The risk-set sums of the weights and of the weighted covariates are separate passes
+    when there are many rows, so a point where the solver stops costs one pass over the rows
+    instead of p + 1; with few rows they are one call (numpy's per-call cost dominates). The
     Efron sums over the events of a tied block are per-block sums (``np.bincount``) of
     ``r_k = S0 / s0k`` and its products with ``f``: ``sum r, sum f r`` for the score,
     ``sum r^2, sum f r^2, sum f^2 r^2`` for the information.
@@ -222,12 +223,26 @@ class _Point:
         del eta
         if prep.weights is not None:
             w *= prep.weights
-        self.s0 = event_risk_sums(w, prep)
+        # few rows: the sums of w and x w in one call each (the cost is per call, not per
+        # row); many rows: w alone, x w only if the score is asked for (one pass each)
+        self._eager: tuple[np.ndarray, np.ndarray] | None = None
+        if prep.start_order is None and w.shape[0] <= _CHUNK:
+            y = np.empty((prep.xt.shape[0] + 1, w.shape[0]))
+            y[0] = w
+            np.multiply(prep.xt, w, out=y[1:])
+            risk = event_risk_sums(y, prep)
+            at_death = _reduce_blocks(np.take(y, prep.death_rows, axis=1), prep.eblock_start)
+            self.s0, d0 = risk[0], at_death[0]
+            self._eager = risk[1:], at_death[1:]
+        else:
+            self.s0 = event_risk_sums(w, prep)
+            d0 = None
         self.r: np.ndarray | None = None  # Efron with tied events: r_k per event
         a = prep.step_wt  # mean event weight per Efron step (None: 1)
         if prep.efron_ties:
             nd = prep.ndeath  # np.repeat(., nd): each event block's value for each of its events
-            d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
+            if d0 is None:
+                d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
             s0k = np.repeat(self.s0, nd)  # S0 - f D0, with one (D,) temporary besides
             tmp = np.repeat(d0, nd)
             np.multiply(prep.k_frac, tmp, out=tmp)
@@ -252,7 +267,11 @@ class _Point:
             return self._u
         prep = self.prep
         r = self.r
-        s1, dsum = _weighted_risk_sums(prep, self.w, r is not None)
+        if self._eager is not None:
+            s1, dsum_all = self._eager
+            dsum: np.ndarray | None = dsum_all if r is not None else None
+        else:
+            s1, dsum = _weighted_risk_sums(prep, self.w, r is not None)
         self.m = (s1 / self.s0).T
         if dsum is None or r is None:
             self.ra = prep.deadwt
