@@ -1,4 +1,5 @@
-"""Column statistics of a design (ranges and means over the complete rows).
+"""Column statistics of a design (ranges and means over the complete rows, the centred Gram
+matrix and the collinearity check on it).
 
 Private to :mod:`lms_prognosis.cox`: :func:`~lms_prognosis.cox.design.design_matrix` calls them.
 A small design is stacked once so each statistic is one numpy call rather than one per column;
@@ -13,7 +14,20 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["column_ranges", "column_means", "column_summary", "stacked_blocks"]
+from lms_prognosis.cox._cholesky import cholesky2
+
+__all__ = [
+    "ALIAS_TOLERANCE",
+    "aliased_keep",
+    "centred_gram",
+    "column_ranges",
+    "column_means",
+    "column_summary",
+    "stacked_blocks",
+]
+
+_CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
+ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
 
 #: at most this many design cells are stacked into one array for the column statistics
 _STACK_CELLS = 1 << 18
@@ -97,3 +111,48 @@ def column_means(cols: list[np.ndarray], complete: np.ndarray | None) -> np.ndar
         x = np.vstack(cols)
         return (x if complete is None else x[:, complete]).mean(axis=1)
     return np.array([(c if complete is None else c[complete]).mean() for c in cols])
+
+
+def centred_gram(
+    cols: list[np.ndarray], center: np.ndarray, complete: np.ndarray | None
+) -> np.ndarray:
+    """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
+    p = len(cols)
+    if complete is not None:
+        cols = [c[complete] for c in cols]
+    n = cols[0].shape[0]
+    if n <= _CHUNK:  # one block: stack and centre at once
+        xc = np.vstack(cols)
+        xc -= center[:, None]
+        return xc @ xc.T
+    gram = np.zeros((p, p))
+    blk = np.empty((p, min(n, _CHUNK)))
+    for i in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - i)
+        for j, c in enumerate(cols):
+            np.subtract(c[i : i + m], center[j], out=blk[j, :m])
+        b = blk[:, :m]
+        gram += b @ b.T
+    return gram
+
+
+def aliased_keep(gram: np.ndarray) -> list[int]:
+    """Columns to keep given the centred Gram matrix: a column that is a linear combination
+    of earlier ones (pivot of the correlation matrix below 1e-10) is aliased.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]])
+    >>> xc = x - x.mean(axis=0)
+    >>> aliased_keep(xc.T @ xc)
+    [0, 2]
+    """
+    sd = np.sqrt(np.diag(gram))
+    corr = gram / np.outer(sd, sd)
+    try:
+        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > ALIAS_TOLERANCE:
+            return list(range(gram.shape[0]))
+    except np.linalg.LinAlgError:
+        pass
+    fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
+    return [i for i in range(gram.shape[0]) if fac[i, i] != 0]

@@ -29,8 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cox._cholesky import cholesky2
-from lms_prognosis.cox._design_stats import column_means, column_summary
+from lms_prognosis.cox._design_stats import (
+    aliased_keep,
+    centred_gram,
+    column_means,
+    column_summary,
+)
 from lms_prognosis.cox._terms import (
     Composite,
     composite,
@@ -53,9 +57,6 @@ __all__ = [
     "aliased_keep",
     "drop_aliased",
 ]
-
-_CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
-ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
 
 
 @dataclass
@@ -417,7 +418,7 @@ def design_matrix(
         means = None if means is None else means[keep]
     center = column_means(cols, complete) if means is None else means
     if drop_collinear and len(cols) > 1:
-        keep = aliased_keep(_centred_gram(cols, center, complete))
+        keep = aliased_keep(centred_gram(cols, center, complete))
         if len(keep) < len(cols):
             terms = _drop_aliased(terms, keep, stacklevel + 1)
             cols, lo, hi, center = [cols[j] for j in keep], lo[keep], hi[keep], center[keep]
@@ -469,51 +470,6 @@ def _drop_constant(
             keep.extend(range(j, j + k))
         j += k
     return kept_terms, keep
-
-
-def _centred_gram(
-    cols: list[np.ndarray], center: np.ndarray, complete: np.ndarray | None
-) -> np.ndarray:
-    """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
-    p = len(cols)
-    if complete is not None:
-        cols = [c[complete] for c in cols]
-    n = cols[0].shape[0]
-    if n <= _CHUNK:  # one block: stack and centre at once
-        xc = np.vstack(cols)
-        xc -= center[:, None]
-        return xc @ xc.T
-    gram = np.zeros((p, p))
-    blk = np.empty((p, min(n, _CHUNK)))
-    for i in range(0, n, _CHUNK):
-        m = min(_CHUNK, n - i)
-        for j, c in enumerate(cols):
-            np.subtract(c[i : i + m], center[j], out=blk[j, :m])
-        b = blk[:, :m]
-        gram += b @ b.T
-    return gram
-
-
-def aliased_keep(gram: np.ndarray) -> list[int]:
-    """Columns to keep given the centred Gram matrix: a column that is a linear combination
-    of earlier ones (pivot of the correlation matrix below 1e-10) is aliased.
-
-    Examples
-    --------
-    >>> x = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]])
-    >>> xc = x - x.mean(axis=0)
-    >>> aliased_keep(xc.T @ xc)
-    [0, 2]
-    """
-    sd = np.sqrt(np.diag(gram))
-    corr = gram / np.outer(sd, sd)
-    try:
-        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > ALIAS_TOLERANCE:
-            return list(range(gram.shape[0]))
-    except np.linalg.LinAlgError:
-        pass
-    fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
-    return [i for i in range(gram.shape[0]) if fac[i, i] != 0]
 
 
 def drop_aliased(design: Design, gram: np.ndarray, stacklevel: int = 2) -> tuple[Design, list[int]]:
