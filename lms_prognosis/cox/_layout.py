@@ -32,7 +32,7 @@ class FitRows:
     Attributes
     ----------
     time : ndarray
-        Follow-up (stop) times after R's ``timefix``.
+        Follow-up (stop) times after R's ``timefix``; in the order ``order`` if given.
     event : ndarray of int8
         1 for the event of interest, else 0.
     stratum : ndarray of int or None
@@ -43,6 +43,9 @@ class FitRows:
         Efron (True) or Breslow ties.
     grid_step : float or None
         ``SurvData.grid_step`` of the times (a counting sort applies).
+    order : ndarray of int or None
+        The engine's row order, when ``time`` is stored sorted by it (``fit_cox`` keeps the
+        layout's sorted times rather than a second copy in the caller's order).
     """
 
     time: np.ndarray
@@ -52,6 +55,7 @@ class FitRows:
     start: np.ndarray | None
     efron: bool
     grid_step: float | None = None
+    order: np.ndarray | None = None  # given: ``time`` is sorted by it (the layout's own array)
 
 
 def sorted_design(
@@ -94,13 +98,18 @@ def prepare_rows(
     order: np.ndarray | None = None,
 ) -> Prepared:
     """Sort the rows once (a counting sort on a time grid) into the engine's layout."""
-    if order is None:
+    time = rows.time
+    if rows.order is not None:  # sorted times: back to the caller's order (same values)
+        order = rows.order
+        time = np.empty_like(rows.time)
+        time[order] = rows.time
+    elif order is None:
         order = sort_order(rows.time, rows.stratum, rows.grid_step)
     # the block and event indexing first, with no covariates, so that its temporaries are
     # freed before the (p, n) sorted design is made
     prep = prepare_sorted(
         order,
-        rows.time,
+        time,
         rows.event,
         np.empty((0, order.shape[0])),
         rows.stratum,

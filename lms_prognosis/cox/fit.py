@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._survdata import SurvData, as_frame, survival_data
+from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis.cox._layout import FitRows, prepare_rows
 from lms_prognosis.cox._robust import robust_variance
 from lms_prognosis.cox.design import (
@@ -249,8 +249,11 @@ def fit_cox(
     if sd.weights is not None:
         design = _weighted_means(design, sd.weights)
     levels, codes = _strata_codes(sd.view, strata_cols)
+    clusters = None if cluster is None else pd.factorize(sd.view[cluster])[0]
+    kept = _Kept(sd.view, sd.keep, sd.columns, sd.dropped, sd.n, sd.weights)
     rows = FitRows(sd.time, ev, codes, sd.weights, sd.start, ties == "efron", sd.grid_step)
-    prep = prepare_rows(design.columns, design.center, rows)
+    del sd  # its times in the caller's order: the result keeps the layout's sorted ones
+    prep, rows = _sorted_layout(design, rows)
     design, keep = drop_aliased(design, prep.xt @ prep.xt.T, stacklevel=3)
     if len(keep) < prep.xt.shape[0]:
         prep.drop_columns(keep)
@@ -259,10 +262,9 @@ def fit_cox(
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
-    clusters = None if cluster is None else pd.factorize(sd.view[cluster])[0]
-    var, naive = _variance(nr, prep, sd, clusters)
+    var, naive = _variance(nr, prep, kept.weights, clusters)
     del prep  # the result rebuilds the sorted layout from its own copy when a method needs it
-    own = _owned_columns(sd, design)
+    own = _owned_columns(kept, design)
     return CoxResult(
         covariates=design.covariates,
         time=time,
@@ -270,9 +272,9 @@ def fit_cox(
         strata=strata_cols,
         ties=ties,
         conf_level=conf_level,
-        n=sd.n,
+        n=kept.n,
         n_events=n_events,
-        dropped=sd.dropped,
+        dropped=kept.dropped,
         iterations=nr.iterations,
         converged=nr.converged,
         _design=own.design,
@@ -284,15 +286,35 @@ def fit_cox(
         _columns=own.frame,
         _column_order=own.order,
         _from_design=own.from_design,
-        _outcome=_outcome_copy(frame, sd, time, event),
+        _outcome=(_kept_copy(frame[time], kept.keep), _kept_copy(frame[event], kept.keep)),
         _strata_levels=levels,
         _naive_var=naive,
         _cluster_codes=clusters,
-        _entry_weight=_entry_weight_copy(frame, sd, start, weights),
+        _entry_weight={c: _kept_copy(frame[c], kept.keep) for c in (start, weights) if c},
         weights=weights,
         cluster=cluster,
         start=start,
     )
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What ``fit_cox`` needs of its ``SurvData`` after sorting (so the checked times in the
+    caller's order can be freed before the engine runs)."""
+
+    view: pd.DataFrame  # the rows analysed (the caller's frame itself when none was left out)
+    keep: np.ndarray | None  # rows kept (None: all)
+    columns: tuple[str, ...]  # the other columns used
+    dropped: pd.DataFrame
+    n: int
+    weights: np.ndarray | None
+
+
+def _sorted_layout(design: Design, rows: FitRows) -> tuple[Prepared, FitRows]:
+    """The engine's layout, and the rows with the layout's sorted times and order in place of
+    the caller-order times (one array of times, not two)."""
+    prep = prepare_rows(design.columns, design.center, rows)
+    return prep, replace(rows, time=prep.time, order=prep.order)
 
 
 def _weighted_means(design: Design, w: np.ndarray) -> Design:
@@ -338,11 +360,10 @@ def _check_weights_cluster(frame: pd.DataFrame, weights: str | None, cluster: st
 
 
 def _variance(
-    nr: NRResult, prep: Prepared, sd: SurvData, codes: np.ndarray | None
+    nr: NRResult, prep: Prepared, w: np.ndarray | None, codes: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(variance, model-based variance or None): robust with clusters or non-integer weights
     (R ``coxph``: ``robust`` is TRUE with a cluster or non-integer weights)."""
-    w = sd.weights
     fractional = w is not None and bool(np.any(w != np.floor(w)))
     if codes is None and not fractional:
         return nr.var, None
@@ -368,23 +389,10 @@ def _check_arguments(
     return covs, strata_cols
 
 
-def _entry_weight_copy(
-    frame: pd.DataFrame, sd: SurvData, start: str | None, weights: str | None
-) -> dict[str, np.ndarray]:
-    """The caller's start and weight values of the rows analysed (copies)."""
-    return {c: _kept_copy(frame[c], sd) for c in (start, weights) if c is not None}
-
-
-def _kept_copy(col: pd.Series, sd: SurvData) -> np.ndarray:
+def _kept_copy(col: pd.Series, keep: np.ndarray | None) -> np.ndarray:
     """A copy of the values of ``col`` in the rows analysed."""
     values = col.to_numpy()
-    return values.copy() if sd.keep is None else values[sd.keep]
-
-
-def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:
-    """The caller's time and event values of the rows analysed (copies)."""
-    frame = as_frame(df)
-    return _kept_copy(frame[time], sd), _kept_copy(frame[event], sd)
+    return values.copy() if keep is None else values[keep]
 
 
 #: a frame with no columns, given the rows' index when a result needs no column copied
@@ -399,7 +407,7 @@ class _Owned:
     from_design: dict[str, int]  # float64 covariates stored once, as design columns
 
 
-def _owned_columns(sd: SurvData, design: Design) -> _Owned:
+def _owned_columns(kept: _Kept, design: Design) -> _Owned:
     """The result's copy of the data used, each value stored once.
 
     A float64 covariate entering the model as it is equals its design column, so the design
@@ -408,11 +416,11 @@ def _owned_columns(sd: SurvData, design: Design) -> _Owned:
     dropped covariates) is copied from the frame.
     """
     cols = design.columns
-    if len(cols) * sd.n <= 1 << 16:  # small: one copy of all, rows of a (p, n) array
+    if len(cols) * kept.n <= 1 << 16:  # small: one copy of all, rows of a (p, n) array
         columns = list(np.vstack(cols)) if cols else []
     else:
         columns = [c.copy() for c in cols]
-    view = sd.view  # the rows analysed (the caller's frame itself when none was left out)
+    view = kept.view
     from_design: dict[str, int] = {}
     j = 0
     for t in design.terms:
@@ -421,14 +429,14 @@ def _owned_columns(sd: SurvData, design: Design) -> _Owned:
             if isinstance(dtype, np.dtype) and dtype == np.float64:
                 from_design[t.covariate] = j
         j += len(t.names)
-    rest = [c for c in sd.columns if c not in from_design]
+    rest = [c for c in kept.columns if c not in from_design]
     if not rest:
         frame = _NO_COLUMNS.set_axis(view.index)
     elif view.columns.is_unique:  # take() by position copies, at a third of the cost of [...]
         frame = view.take([int(view.columns.get_loc(c)) for c in rest], axis=1)  # type: ignore[arg-type]
     else:
         frame = view[rest].copy()
-    return _Owned(replace(design, columns=columns), frame, tuple(sd.columns), from_design)
+    return _Owned(replace(design, columns=columns), frame, tuple(kept.columns), from_design)
 
 
 def _strata_codes(
