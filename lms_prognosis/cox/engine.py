@@ -36,6 +36,7 @@ import numpy as np
 from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
 from lms_prognosis.cox._risksets import (
     Prepared,
+    counting_order,
     death_sums,
     efron_event_sums,
     event_risk_sums,
@@ -55,6 +56,7 @@ __all__ = [
     "Prepared",
     "NRResult",
     "sort_order",
+    "counting_order",
     "prepare",
     "prepare_sorted",
     "death_sums",
