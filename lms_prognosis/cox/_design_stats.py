@@ -24,6 +24,7 @@ __all__ = [
     "column_means",
     "column_summary",
     "stacked_blocks",
+    "stacked_copy",
 ]
 
 _CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
@@ -49,6 +50,26 @@ def stacked_blocks(cols: list[np.ndarray], rows: int = _BLOCK_ROWS) -> Iterator[
         for j, c in enumerate(cols):
             buf[j, :m] = c[a : a + m]
         yield buf[:, :m]
+
+
+def stacked_copy(cols: list[np.ndarray]) -> np.ndarray:
+    """(p, n) copy of the columns, filled a block of rows at a time (see :func:`stacked_blocks`:
+    strided columns are read once, not once per column).
+
+    Examples
+    --------
+    >>> x = np.arange(6.0).reshape(3, 2)
+    >>> stacked_copy([x[:, 0], x[:, 1]]).tolist()
+    [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+    """
+    if not cols:
+        return np.zeros((0, 0))
+    n = cols[0].shape[0]
+    out = np.empty((len(cols), n))
+    for a in range(0, n, _BLOCK_ROWS):
+        for j, c in enumerate(cols):
+            out[j, a : a + _BLOCK_ROWS] = c[a : a + _BLOCK_ROWS]
+    return out
 
 
 def column_summary(

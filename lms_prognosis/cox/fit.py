@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._survdata import as_frame, survival_data
+from lms_prognosis.cox._design_stats import stacked_copy
 from lms_prognosis.cox._layout import FitRows, prepare_rows
 from lms_prognosis.cox._robust import robust_variance
 from lms_prognosis.cox.design import (
@@ -416,8 +417,8 @@ def _owned_columns(kept: _Kept, design: Design) -> _Owned:
     dropped covariates) is copied from the frame.
     """
     cols = design.columns
-    if len(cols) * kept.n <= 1 << 16:  # small: one copy of all, rows of a (p, n) array
-        columns = list(np.vstack(cols)) if cols else []
+    if len(cols) * kept.n <= 1 << 16 or not all(c.flags.c_contiguous for c in cols):
+        columns = list(stacked_copy(cols))  # the rows of one (p, n) array
     else:
         columns = [c.copy() for c in cols]
     view = kept.view
