@@ -138,9 +138,13 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     if not exact and n <= 20000:
         return beta @ prep.xt
     eta = np.zeros(n)
-    for j in range(beta.size):
-        if beta[j] != 0:
-            eta += beta[j] * prep.xt[j]
+    tmp = np.empty(min(n, _CHUNK))
+    cols = [j for j in range(beta.size) if beta[j] != 0]
+    for a in range(0, n, _CHUNK):  # a block of rows at a time: it stays in cache for all p
+        e = eta[a : a + _CHUNK]
+        t = tmp[: e.shape[0]]
+        for j in cols:  # the same products and sums, in the same order, as column by column
+            e += np.multiply(beta[j], prep.xt[j, a : a + _CHUNK], out=t)
     return eta
 
 
@@ -169,14 +173,60 @@ def _weighted_risk_sums(
         y = xt * w
         d = _reduce_blocks(np.take(y, rows, axis=1), starts) if deaths else None
         return event_risk_sums(y, prep), d
+    if not _stratified(prep):
+        return _chunked_risk_sums(prep, w, deaths)
     out = np.empty((xt.shape[0], prep.eblock.size))
     dsum = np.empty((xt.shape[0], prep.eblock.size)) if deaths else None
-    for j in range(xt.shape[0]):  # one covariate at a time: an (n,) temporary
-        y = xt[j] * w
+    # one covariate at a time through two reused buffers: no (p, n) temporary, and no fresh
+    # large array per covariate (each would cost its page faults again)
+    y = np.empty(xt.shape[1])
+    yd = np.empty(rows.shape[0]) if dsum is not None else None
+    for j in range(xt.shape[0]):
+        np.multiply(xt[j], w, out=y)
         out[j] = event_risk_sums(y, prep)
-        if dsum is not None:
-            dsum[j] = _reduce_blocks(y[rows], starts)
+        if dsum is not None and yd is not None:
+            np.take(y, rows, out=yd, mode="clip")  # rows are valid; "clip" is unbuffered
+            dsum[j] = _reduce_blocks(yd, starts)
     return out, dsum
+
+
+#: rows per block of the one-pass risk-set sums (p such rows of doubles stay in cache)
+_RISK_ROWS = 1 << 15
+
+
+def _chunked_risk_sums(
+    prep: Prepared, w: np.ndarray, deaths: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_weighted_risk_sums` with one stratum, in one pass over blocks of rows.
+
+    The blocks end where an event time's rows end, so each holds whole segments of
+    ``prep.event_segments`` (and whole event blocks): ``x w`` of a block is formed once, in
+    cache, for all p covariates, summed per segment and, at the events, per event block.
+    The same products and sums as covariate by covariate, so the same values.
+    """
+    xt, seg, est, rows = prep.xt, prep.event_segments, prep.eblock_start, prep.death_rows
+    p, n_seg = xt.shape[0], seg.shape[0]
+    if not n_seg:
+        empty = np.zeros((p, 0))
+        return empty, (empty if deaths else None)
+    end = int(prep.block_end[prep.eblock[-1]]) + 1  # rows after the last event: never at risk
+    cut = np.unique(np.searchsorted(seg, np.arange(0, end, _RISK_ROWS), side="left"))
+    cut = np.append(cut[cut < n_seg], n_seg)
+    row_at = np.append(seg, end)  # first row of each segment, and the end
+    dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
+    buf = np.empty((p, int(np.max(np.diff(row_at[cut])))))
+    sums = np.empty((p, n_seg))
+    dsum = np.empty((p, n_seg)) if deaths else None
+    for k0, k1 in zip(cut[:-1], cut[1:], strict=True):
+        r0, r1 = row_at[k0], row_at[k1]
+        y = buf[:, : r1 - r0]
+        np.multiply(xt[:, r0:r1], w[r0:r1], out=y)
+        sums[:, k0:k1] = np.add.reduceat(y, seg[k0:k1] - r0, axis=1)
+        if dsum is not None:
+            d0, d1 = dead_at[k0], dead_at[k1]
+            yd = np.take(y, rows[d0:d1] - r0, axis=1)
+            dsum[:, k0:k1] = np.add.reduceat(yd, est[k0:k1] - d0, axis=1)
+    return np.cumsum(sums, axis=1), dsum
 
 
 def _reduce_blocks(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -388,3 +388,19 @@ def test_risk_set_sums_with_rows_after_the_last_event():
     event_times = ts[prep.block_start[prep.eblock]]
     want = np.array([[row[ts >= u].sum() for u in event_times] for row in v])
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_one_pass_risk_sums_equal_the_column_by_column_sums():
+    """Many rows, one stratum: the block-of-rows pass gives the same values, bit for bit."""
+    rng = np.random.default_rng(4)
+    n = 60_000  # above the engine's chunk: the one-pass path
+    t = np.round(rng.exponential(30, n), 1) + 0.1
+    e = (rng.random(n) < 0.6).astype(int)
+    e[t < 3] = 0  # rows after the last event block
+    prep = engine.prepare(t, e, rng.normal(size=(n, 3)))
+    w = np.exp(0.3 * rng.normal(size=n))
+    y = prep.xt * w
+    s1, d1 = engine._chunked_risk_sums(prep, w, True)
+    np.testing.assert_array_equal(s1, engine.event_risk_sums(y, prep))
+    starts = prep.eblock_start
+    np.testing.assert_array_equal(d1, np.add.reduceat(y[:, prep.death_rows], starts, axis=1))
