@@ -210,7 +210,8 @@ def _chunked_risk_sums(
         empty = np.zeros((p, 0))
         return empty, (empty if deaths else None)
     end = int(prep.block_end[prep.eblock[-1]]) + 1  # rows after the last event: never at risk
-    cut = np.unique(np.searchsorted(seg, np.arange(0, end, _RISK_ROWS), side="left"))
+    step = max(1024, min(_RISK_ROWS, end // 32))  # the buffer stays small beside the data
+    cut = np.unique(np.searchsorted(seg, np.arange(0, end, step), side="left"))
     cut = np.append(cut[cut < n_seg], n_seg)
     row_at = np.append(seg, end)  # first row of each segment, and the end
     dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
