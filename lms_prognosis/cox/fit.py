@@ -265,36 +265,49 @@ def fit_cox(
     _warn_separation(nr, design, ev)
     var, naive = _variance(nr, prep, kept.weights, clusters)
     del prep  # the result rebuilds the sorted layout from its own copy when a method needs it
+    spec = dict(time=time, event=event, strata=strata_cols, ties=ties, conf_level=conf_level)
+    spec.update(weights=weights, cluster=cluster, start=start)
+    return _result(spec, frame, kept, design, nr, (var, naive), rows, levels, clusters)
+
+
+def _result(
+    spec: dict[str, Any],
+    frame: pd.DataFrame,
+    kept: _Kept,
+    design: Design,
+    nr: NRResult,
+    variances: tuple[np.ndarray, np.ndarray | None],
+    rows: FitRows,
+    levels: list[Any] | None,
+    clusters: np.ndarray | None,
+) -> CoxResult:
+    """The CoxResult, with its own copies of the data used (made after the fit, when the
+    engine's sorted copy is gone)."""
     own = _owned_columns(kept, design)
+    keep = kept.keep
+    entry = (spec["start"], spec["weights"])
     return CoxResult(
         covariates=design.covariates,
-        time=time,
-        event=event,
-        strata=strata_cols,
-        ties=ties,
-        conf_level=conf_level,
         n=kept.n,
-        n_events=n_events,
+        n_events=int(rows.event.sum()),
         dropped=kept.dropped,
         iterations=nr.iterations,
         converged=nr.converged,
         _design=own.design,
         _beta=nr.beta,
-        _var=var,
+        _var=variances[0],
         _loglik=(nr.loglik0, nr.loglik),
         _score=nr.score_test,
         _rows=rows,
         _columns=own.frame,
         _column_order=own.order,
         _from_design=own.from_design,
-        _outcome=(_kept_copy(frame[time], kept.keep), _kept_copy(frame[event], kept.keep)),
+        _outcome=(_kept_copy(frame[spec["time"]], keep), _kept_copy(frame[spec["event"]], keep)),
         _strata_levels=levels,
-        _naive_var=naive,
+        _naive_var=variances[1],
         _cluster_codes=clusters,
-        _entry_weight={c: _kept_copy(frame[c], kept.keep) for c in (start, weights) if c},
-        weights=weights,
-        cluster=cluster,
-        start=start,
+        _entry_weight={c: _kept_copy(frame[c], keep) for c in entry if c},
+        **spec,
     )
 
 
