@@ -293,20 +293,56 @@ def _event_codes(col: pd.Series, name: str) -> np.ndarray:
 
 
 def _collect_missing(df: pd.DataFrame, names: Sequence[str], miss: dict[str, np.ndarray]) -> None:
+    """Add the missing cells of the columns ``names`` to ``miss`` (in the order of ``names``).
+
+    The float columns are checked together (:func:`_floats_with_nan`), the others one by one.
+    """
+    found: dict[str, np.ndarray | None] = {}
+    floats: dict[str, np.ndarray] = {}
     for name in names:
-        if name in miss:
+        if name in miss or name in found:
             continue
         col = df[name]
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind in "iub" and kind:
             continue
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
-            found = _nan_mask(col.to_numpy())  # one pass when nothing is missing
-            if found is not None:
-                miss[name] = found
+        if kind == "f":
+            floats[name] = col.to_numpy()
+            found[name] = None  # filled below, keeping the order of ``names``
             continue
         m = col.isna().to_numpy()
-        if m.any():
-            miss[name] = m
+        found[name] = m if m.any() else None
+    for name in _floats_with_nan(floats):
+        found[name] = np.isnan(floats[name])
+    miss.update({k: v for k, v in found.items() if v is not None})
+
+
+#: float cells stacked at once when looking for missing values (a few MB)
+_NAN_BLOCK_CELLS = 1 << 18
+
+
+def _floats_with_nan(columns: Mapping[str, np.ndarray]) -> list[str]:
+    """The float columns with a missing value: one minimum over the stacked columns (NaN
+    propagates), in blocks of rows, so each row is read once for all the columns (a column
+    of a frame made from a row-major array is a strided view)."""
+    if not columns:
+        return []
+    arrays = list(columns.values())
+    n = arrays[0].shape[0]
+    if n == 0:
+        return []
+    rows = max(1, _NAN_BLOCK_CELLS // len(arrays))
+    if n <= rows:  # one block
+        bad = np.isnan(np.vstack(arrays).min(axis=1)).tolist()
+        return [name for name, b in zip(columns, bad, strict=True) if b]
+    has_nan = np.zeros(len(arrays), dtype=bool)
+    buf = np.empty((len(arrays), min(rows, n)))
+    for a in range(0, n, rows):
+        m = min(rows, n - a)
+        for j, c in enumerate(arrays):
+            buf[j, :m] = c[a : a + m]
+        has_nan |= np.isnan(buf[:, :m].min(axis=1))
+    return [name for name, bad in zip(columns, has_nan, strict=True) if bad]
 
 
 def _nan_mask(values: np.ndarray) -> np.ndarray | None:

@@ -1,18 +1,104 @@
-"""Column statistics of a design (ranges and means over the complete rows).
+"""Column statistics of a design (ranges and means over the complete rows, the centred Gram
+matrix and the collinearity check on it).
 
 Private to :mod:`lms_prognosis.cox`: :func:`~lms_prognosis.cox.design.design_matrix` calls them.
 A small design is stacked once so each statistic is one numpy call rather than one per column;
-the values are the same (each reduction runs along one column either way).
+the values are the same (each reduction runs along one column either way). A large design is
+read in blocks of rows, every column's block at once (:func:`stacked_blocks`), so minimum,
+maximum and sum take one pass over the rows, not three per column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
-__all__ = ["column_ranges", "column_means"]
+from lms_prognosis.cox._cholesky import cholesky2
+
+__all__ = [
+    "ALIAS_TOLERANCE",
+    "aliased_keep",
+    "centred_gram",
+    "column_ranges",
+    "column_means",
+    "column_summary",
+    "stacked_blocks",
+    "stacked_copy",
+]
+
+_CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
+ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
 
 #: at most this many design cells are stacked into one array for the column statistics
 _STACK_CELLS = 1 << 18
+#: rows per block of a large design: every column's block is read once for all statistics
+_BLOCK_ROWS = 1 << 14
+
+
+def stacked_blocks(cols: list[np.ndarray], rows: int = _BLOCK_ROWS) -> Iterator[np.ndarray]:
+    """(p, m) blocks of consecutive rows of the columns, one block at a time (a reused buffer).
+
+    When the columns are strided views of one row-major array, a block reads each row's
+    cache line once for all columns, where a pass per column would read the whole array once
+    per column.
+    """
+    n = cols[0].shape[0]
+    buf = np.empty((len(cols), min(rows, n)))
+    for a in range(0, n, rows):
+        m = min(rows, n - a)
+        for j, c in enumerate(cols):
+            buf[j, :m] = c[a : a + m]
+        yield buf[:, :m]
+
+
+def stacked_copy(cols: list[np.ndarray]) -> np.ndarray:
+    """(p, n) copy of the columns, filled a block of rows at a time (see :func:`stacked_blocks`:
+    strided columns are read once, not once per column).
+
+    Examples
+    --------
+    >>> x = np.arange(6.0).reshape(3, 2)
+    >>> stacked_copy([x[:, 0], x[:, 1]]).tolist()
+    [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+    """
+    if not cols:
+        return np.zeros((0, 0))
+    n = cols[0].shape[0]
+    out = np.empty((len(cols), n))
+    for a in range(0, n, _BLOCK_ROWS):
+        for j, c in enumerate(cols):
+            out[j, a : a + _BLOCK_ROWS] = c[a : a + _BLOCK_ROWS]
+    return out
+
+
+def column_summary(
+    cols: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Minimum, maximum, complete rows (None: all) and, when no row has a missing value, the
+    mean of each column, in one stacked pass (a small design) or one pass of row blocks."""
+    if not cols:
+        return np.zeros(0), np.zeros(0), None, np.zeros(0)
+    n = cols[0].shape[0]
+    if len(cols) * n <= _STACK_CELLS:
+        x = np.vstack(cols)
+        lo = x.min(axis=1)
+        if not np.isnan(lo).any():
+            return lo, x.max(axis=1), None, x.mean(axis=1)
+        complete = ~np.isnan(x).any(axis=0)
+        kept = x[:, complete]
+        return kept.min(axis=1), kept.max(axis=1), complete, None
+    lo = np.full(len(cols), np.inf)
+    hi = np.full(len(cols), -np.inf)
+    total = np.zeros(len(cols))
+    for blk in stacked_blocks(cols):
+        np.minimum(lo, blk.min(axis=1), out=lo)  # NaN propagates: some row is missing
+        np.maximum(hi, blk.max(axis=1), out=hi)
+        total += blk.sum(axis=1)
+    if np.isnan(lo).any():
+        lo, hi, complete = column_ranges(cols)
+        return lo, hi, complete, None
+    return lo, hi, None, total / n
 
 
 def column_ranges(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -46,3 +132,48 @@ def column_means(cols: list[np.ndarray], complete: np.ndarray | None) -> np.ndar
         x = np.vstack(cols)
         return (x if complete is None else x[:, complete]).mean(axis=1)
     return np.array([(c if complete is None else c[complete]).mean() for c in cols])
+
+
+def centred_gram(
+    cols: list[np.ndarray], center: np.ndarray, complete: np.ndarray | None
+) -> np.ndarray:
+    """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
+    p = len(cols)
+    if complete is not None:
+        cols = [c[complete] for c in cols]
+    n = cols[0].shape[0]
+    if n <= _CHUNK:  # one block: stack and centre at once
+        xc = np.vstack(cols)
+        xc -= center[:, None]
+        return xc @ xc.T
+    gram = np.zeros((p, p))
+    blk = np.empty((p, min(n, _CHUNK)))
+    for i in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - i)
+        for j, c in enumerate(cols):
+            np.subtract(c[i : i + m], center[j], out=blk[j, :m])
+        b = blk[:, :m]
+        gram += b @ b.T
+    return gram
+
+
+def aliased_keep(gram: np.ndarray) -> list[int]:
+    """Columns to keep given the centred Gram matrix: a column that is a linear combination
+    of earlier ones (pivot of the correlation matrix below 1e-10) is aliased.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]])
+    >>> xc = x - x.mean(axis=0)
+    >>> aliased_keep(xc.T @ xc)
+    [0, 2]
+    """
+    sd = np.sqrt(np.diag(gram))
+    corr = gram / np.outer(sd, sd)
+    try:
+        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > ALIAS_TOLERANCE:
+            return list(range(gram.shape[0]))
+    except np.linalg.LinAlgError:
+        pass
+    fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
+    return [i for i in range(gram.shape[0]) if fac[i, i] != 0]

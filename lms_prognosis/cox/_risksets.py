@@ -19,12 +19,15 @@ weight in each Efron step (R ``coxfit6``/``agfit4``'s ``meanwt``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 __all__ = [
     "Prepared",
     "sort_order",
+    "counting_order",
+    "death_sums",
     "prepare",
     "prepare_sorted",
     "efron_event_sums",
@@ -40,24 +43,20 @@ class Prepared:
     """Sorted data and the block structure of the risk sets (built once per fit)."""
 
     order: np.ndarray  # sorted position -> original row (x_sorted = x[order])
-    xt1: np.ndarray  # (p + 1, n): a row of ones, then the sorted, centred covariates
+    xt: np.ndarray  # (p, n): the sorted, centred covariates
     time: np.ndarray  # sorted time
     event: np.ndarray  # sorted 0/1 (bool)
     stratum: np.ndarray  # sorted stratum codes (int)
     block_start: np.ndarray  # (G,) first row of each (stratum, time) block
     block_end: np.ndarray  # (G,) last row of each block
-    block_of_row: np.ndarray  # (n,) block index of each sorted row
     prev_end: np.ndarray  # (G,) last row of the previous stratum, or -1
     prev_block: np.ndarray  # (G,) last block of the previous stratum, or -1
     strat_last_block: np.ndarray  # (G,) last block of the same stratum
     death_rows: np.ndarray  # sorted positions of the events
-    death_block: np.ndarray  # (D,) block of each event (non-decreasing)
     eblock: np.ndarray  # (E,) blocks that hold at least one event
     eblock_start: np.ndarray  # (E,) start of each event block within death_rows
     ndeath: np.ndarray  # (E,) events per event block
-    k_block: np.ndarray  # (D,) event block (0..E-1) of each Efron step
     k_frac: np.ndarray  # (D,) k / d of each Efron step (0 for Breslow)
-    xt1_death: np.ndarray  # (p + 1, D) the same for the events
     xdeath_sum: np.ndarray  # (p,) sum of x over events
     efron_ties: bool  # Efron with at least one tied event time (else the Efron terms vanish)
     offset: np.ndarray | None = None  # (n,) sorted fixed part of the linear predictor
@@ -72,14 +71,45 @@ class Prepared:
     start_block: np.ndarray | None = None  # (n,) first block with time <= start, or -1
 
     @property
-    def xt(self) -> np.ndarray:
-        """(p, n) sorted, centred covariates (a view)."""
-        return self.xt1[1:]
+    def k_block(self) -> np.ndarray:
+        """(D,) event block (0..E-1) of each Efron step (a new array on each call: not stored;
+        ``np.repeat(per_block, prep.ndeath)`` spreads per-event-block values without it)."""
+        return np.repeat(np.arange(self.ndeath.size), self.ndeath)
+
+    @cached_property
+    def event_segments(self) -> np.ndarray:
+        """(E,) first row after the previous event block (0 for the first): with one
+        stratum, the rows from one to the next are those entering the risk set between two
+        event times."""
+        ends = self.block_end[self.eblock]
+        return np.concatenate([[0], ends[:-1] + 1]) if ends.size else ends
+
+    @cached_property
+    def block_size(self) -> np.ndarray:
+        """(G,) rows per block."""
+        return self.block_end - self.block_start + 1
+
+    @property
+    def block_of_row(self) -> np.ndarray:
+        """(n,) block index of each sorted row (a new array on each call: not stored;
+        ``np.repeat(per_block, prep.block_size)`` spreads per-block values without it)."""
+        return np.repeat(np.arange(self.block_start.size), self.block_size)
+
+    @property
+    def xt1(self) -> np.ndarray:
+        """(p + 1, n) a row of ones, then :attr:`xt` (a new array on each call: not stored)."""
+        return np.vstack([np.ones((1, self.xt.shape[1])), self.xt])
+
+    @property
+    def xt1_death(self) -> np.ndarray:
+        """(p + 1, D) the columns of :attr:`xt1` of the events (a new array on each call, not
+        stored: the engine gathers one covariate at a time instead)."""
+        return np.take(self.xt1, self.death_rows, axis=1)
 
     @property
     def xt_death(self) -> np.ndarray:
-        """(p, D) covariates of the events (a view)."""
-        return self.xt1_death[1:]
+        """(p, D) covariates of the events (computed on each call, see :attr:`xt1_death`)."""
+        return np.take(self.xt, self.death_rows, axis=1)
 
     @property
     def x(self) -> np.ndarray:
@@ -93,23 +123,92 @@ class Prepared:
 
     def drop_columns(self, keep: list[int]) -> None:
         """Keep only the covariates ``keep`` (after an aliasing check)."""
-        rows = [0] + [k + 1 for k in keep]
-        self.xt1 = np.ascontiguousarray(self.xt1[rows])
-        self.xt1_death = np.ascontiguousarray(self.xt1_death[rows])
+        self.xt = np.ascontiguousarray(self.xt[keep])
         self.xdeath_sum = self.xdeath_sum[keep]
 
 
-def sort_order(time: np.ndarray, stratum: np.ndarray | None) -> np.ndarray:
+def sort_order(
+    time: np.ndarray, stratum: np.ndarray | None, grid_step: float | None = None
+) -> np.ndarray:
     """Row order by stratum, then time descending (the engine's layout).
+
+    With ``grid_step`` (every time is exactly the double nearest k / step, as
+    ``SurvData.grid_step`` reports for whole days or months to 0.1 or 0.01) the order is a
+    counting sort of the integer keys k: the same order as a stable argsort, in O(n) (numpy's
+    radix sort of 16-bit keys, one or two passes). Otherwise a comparison sort whose tied
+    runs are then put in row order: the same stable order either way, so a fit does not
+    depend on which sort ran (sums over a block are added in the same order).
 
     Examples
     --------
     >>> sort_order(np.array([2.0, 5.0, 1.0]), None).tolist()
     [1, 0, 2]
+    >>> sort_order(np.array([0.2, 0.5, 0.2, 0.1]), None, grid_step=10).tolist()
+    [1, 0, 2, 3]
     """
+    if grid_step is not None and time.size:
+        order = counting_order(time, stratum, grid_step)
+        if order is not None:
+            return order
     if stratum is None:
-        return np.argsort(-time)
-    return np.lexsort((-time, stratum))
+        return _stable_descending(time)
+    return np.lexsort((-time, stratum))  # stable
+
+
+def _stable_descending(time: np.ndarray) -> np.ndarray:
+    """``argsort(-time, kind="stable")``. A large array with few tied times: a quicksort, then
+    each run of tied times put in row order (a stable sort of doubles is ~3x slower)."""
+    if time.shape[0] <= _STABLE_DIRECTLY:
+        return np.argsort(-time, kind="stable")
+    order = np.argsort(-time)
+    ts = time[order]
+    tied = ts[1:] == ts[:-1]
+    if not tied.any():
+        return order
+    if np.count_nonzero(tied) > tied.shape[0] // 8:
+        return np.argsort(-time, kind="stable")
+    in_run = np.zeros(ts.shape[0], dtype=bool)
+    in_run[1:] = tied
+    in_run[:-1] |= tied
+    pos = np.flatnonzero(in_run)
+    run = np.cumsum(np.r_[True, ~tied[pos[1:] - 1]])  # a new run where no tie precedes
+    sub = order[pos]
+    order[pos] = sub[np.lexsort((sub, run))]
+    return order
+
+
+#: up to this many rows a stable sort of the times is as fast as any other
+_STABLE_DIRECTLY = 1 << 15
+#: keys below this are sorted in one radix pass (numpy sorts 16-bit keys by radix sort)
+_ONE_PASS = 1 << 16
+
+
+def counting_order(
+    time: np.ndarray, stratum: np.ndarray | None, grid_step: float
+) -> np.ndarray | None:
+    """Stable order by stratum, then time descending, of times on a grid of ``1 / grid_step``.
+
+    The key of a row is ``stratum * K + (k_max - k)`` with ``k = rint(time * grid_step)``
+    (exact: each time is the double nearest k / step) and K the number of grid points
+    spanned; keys below 2^32 are sorted as one or two 16-bit digits (LSD radix sort, stable).
+    None when the keys would not fit (the caller then uses a comparison sort).
+    """
+    k = np.rint(time * grid_step)
+    k_max = float(k.max())
+    span = k_max - float(k.min()) + 1
+    n_strata = 1 if stratum is None or stratum.size == 0 else int(stratum.max()) + 1
+    if stratum is not None and stratum.size and int(stratum.min()) < 0:
+        return None
+    if span * n_strata >= 2.0**32:
+        return None
+    key = np.subtract(k_max, k, out=k).astype(np.uint32)
+    if stratum is not None and n_strata > 1:
+        key += stratum.astype(np.uint32) * np.uint32(span)
+    if span * n_strata <= _ONE_PASS:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
 
 
 def prepare(
@@ -195,45 +294,50 @@ def prepare_sorted(
     """
     n = time.shape[0]
     t = time[order]
-    s = np.zeros(n, dtype=np.int64) if stratum is None else stratum[order]
+    # one stratum: a read-only zero-stride array of 0s (no n-sized allocation)
+    s = np.broadcast_to(np.int64(0), (n,)) if stratum is None else stratum[order]
     ev = np.asarray(event)[order] == 1
     blocks = _blocks(t, s, stratum is not None)
-    deaths = _deaths(ev, blocks["block_of_row"], efron)
-    if with_ones:
-        xt1 = xt
-    else:
-        xt1 = np.empty((xt.shape[0] + 1, n))
-        xt1[0] = 1.0
-        xt1[1:] = xt
-    xt1_death = np.take(xt1, deaths["death_rows"], axis=1)
+    deaths = _deaths(ev, blocks.pop("block_of_row"), efron)
     off = None if offset is None else np.asarray(offset, dtype=float)[order]
     extra: dict[str, np.ndarray] = {}
     if weights is not None:
         extra.update(_case_weights(np.asarray(weights, dtype=float)[order], deaths))
     if start is not None:
         extra.update(_entry(np.asarray(start, dtype=float)[order], t, s, blocks, deaths))
-    xdeath = xt1_death[1:]
     dwt = extra.get("death_wt")
     return Prepared(
         order=order,
-        xt1=xt1,
+        xt=xt[1:] if with_ones else xt,
         time=t,
         event=ev,
         stratum=s,
         **blocks,
         **deaths,
-        xt1_death=xt1_death,
-        xdeath_sum=xdeath.sum(axis=1) if dwt is None else xdeath @ dwt,
+        xdeath_sum=death_sums(xt[1:] if with_ones else xt, deaths["death_rows"], dwt),
         efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)),
         offset=off,
         **extra,
     )
 
 
+def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """(p,) sum of the covariates (rows of ``xt``) over the events, weighted if given; one
+    covariate at a time, so no (p, D) copy of the events' covariates is made."""
+    if xt.size <= 1 << 16:  # small: one (p, D) copy, two calls
+        xd = np.take(xt, death_rows, axis=1)
+        return xd.sum(axis=1) if weights is None else xd @ weights
+    out = np.empty(xt.shape[0])
+    for j in range(xt.shape[0]):
+        xd = xt[j][death_rows]
+        out[j] = xd.sum() if weights is None else xd @ weights
+    return out
+
+
 def _case_weights(w: np.ndarray, deaths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Event weights, their sums per event block and the mean weight of each Efron step."""
     dw = w[deaths["death_rows"]]
-    kb = deaths["k_block"]
+    kb = np.repeat(np.arange(deaths["ndeath"].size), deaths["ndeath"])
     deadwt = np.bincount(kb, weights=dw, minlength=deaths["eblock"].size)
     step = (deadwt / np.maximum(deaths["ndeath"], 1))[kb]
     return {"weights": w, "death_wt": dw, "step_wt": step, "block_deadwt": deadwt}
@@ -289,6 +393,13 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     >>> event_risk_sums(np.ones(3), prep).tolist()  # at t = 2 the row entering at 3 is out
     [1.0, 2.0, 2.0]
     """
+    if prep.start_order is None and not (prep.prev_block.size and prep.prev_block[-1] >= 0):
+        # one stratum: sum the rows between consecutive event blocks, then accumulate; the
+        # risk set of each event block comes out directly (E segments, no indexing after)
+        if not prep.eblock.size:
+            return np.zeros((*values.shape[:-1], 0))
+        upto = values[..., : prep.block_end[prep.eblock[-1]] + 1]  # rows after: never at risk
+        return np.cumsum(np.add.reduceat(upto, prep.event_segments, axis=-1), axis=-1)
     if prep.start_order is None:
         # sum each (stratum, time) block first, then accumulate over the blocks: reduceat is
         # about 10x faster than a cumulative sum over every row (no per-row carried state)
@@ -328,7 +439,7 @@ def row_block_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     [10.0, 1.0]
     """
     rc = rev_block_cumsum(values, prep)
-    out = rc[prep.block_of_row]
+    out = np.repeat(rc, prep.block_size)
     if prep.start_block is not None:
         has = prep.start_block >= 0
         out[has] -= rc[prep.start_block[has]]
@@ -379,11 +490,9 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
         empty = np.zeros(0, dtype=np.int64)
         return {
             "death_rows": death_rows,
-            "death_block": death_block,
             "eblock": empty,
             "eblock_start": empty,
             "ndeath": empty,
-            "k_block": empty,
             "k_frac": np.zeros(0),
         }
     newb = np.empty(death_rows.size, dtype=bool)
@@ -392,17 +501,17 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
     eblock_start = np.flatnonzero(newb)
     ndeath = np.diff(np.append(eblock_start, death_rows.size))
     k_block = np.cumsum(newb) - 1
-    if efron:
-        k_frac = (np.arange(death_rows.size) - eblock_start[k_block]) / ndeath[k_block]
+    if efron:  # (k - 1) / d, in place: one (D,) temporary besides the result
+        k_frac = np.arange(death_rows.size, dtype=float)
+        k_frac -= eblock_start[k_block]
+        k_frac /= ndeath[k_block]
     else:
         k_frac = np.zeros(death_rows.size)
     return {
         "death_rows": death_rows,
-        "death_block": death_block,
         "eblock": death_block[eblock_start],
         "eblock_start": eblock_start,
         "ndeath": ndeath,
-        "k_block": k_block,
         "k_frac": k_frac,
     }
 
@@ -427,7 +536,7 @@ def efron_event_sums(
     s1 = event_risk_sums(wx.T, prep).T
     d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
     d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
-    inv = 1.0 / (s0[prep.k_block] - prep.k_frac * d0[prep.k_block])
+    inv = 1.0 / (np.repeat(s0, prep.ndeath) - prep.k_frac * np.repeat(d0, prep.ndeath))
     return s0, s1, d0, d1, inv
 
 

@@ -29,8 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis.cox._cholesky import cholesky2
-from lms_prognosis.cox._design_stats import column_means, column_ranges
+from lms_prognosis.cox._design_stats import (
+    aliased_keep,
+    centred_gram,
+    column_means,
+    column_summary,
+)
 from lms_prognosis.cox._terms import (
     Composite,
     composite,
@@ -51,10 +55,8 @@ __all__ = [
     "strata_keys",
     "strata_order",
     "aliased_keep",
+    "drop_aliased",
 ]
-
-_CHUNK = 1 << 14  # rows per block of the centred Gram matrix (stays in cache)
-ALIAS_TOLERANCE = 1e-10  # pivot of the correlation matrix below which a column is aliased
 
 
 @dataclass
@@ -407,15 +409,16 @@ def design_matrix(
         terms = build_terms(df, covs, df.columns, knot_data, stacklevel + 1)
         series = {v: df[v] for t in terms for v in t.variables}
     cols = design_columns(series, terms)
-    lo, hi, complete = column_ranges(cols)
+    lo, hi, complete, means = column_summary(cols)  # one pass over the rows
     if drop_constant:
         terms, keep = _drop_constant(
             terms, lo, hi, int(len(df) if complete is None else complete.sum()), stacklevel + 1
         )
         cols, lo, hi = [cols[j] for j in keep], lo[keep], hi[keep]
-    center = column_means(cols, complete)
+        means = None if means is None else means[keep]
+    center = column_means(cols, complete) if means is None else means
     if drop_collinear and len(cols) > 1:
-        keep = aliased_keep(_centred_gram(cols, center, complete))
+        keep = aliased_keep(centred_gram(cols, center, complete))
         if len(keep) < len(cols):
             terms = _drop_aliased(terms, keep, stacklevel + 1)
             cols, lo, hi, center = [cols[j] for j in keep], lo[keep], hi[keep], center[keep]
@@ -450,10 +453,11 @@ def _drop_constant(
     """Terms whose design columns all have one value are dropped with a warning."""
     kept_terms: list[Term] = []
     keep: list[int] = []
+    constant = (lo == hi).tolist()  # one comparison, then Python bools per term
     j = 0
     for t in terms:
         k = len(t.names)
-        if k == 0 or bool(np.all(lo[j : j + k] == hi[j : j + k])):
+        if k == 0 or all(constant[j : j + k]):
             value = t.levels[0] if t.kind == "factor" and t.levels else (lo[j] if k else "")
             warnings.warn(
                 f"{t.covariate} is constant (= {value}) among the {n} complete "
@@ -468,45 +472,28 @@ def _drop_constant(
     return kept_terms, keep
 
 
-def _centred_gram(
-    cols: list[np.ndarray], center: np.ndarray, complete: np.ndarray | None
-) -> np.ndarray:
-    """X_c' X_c of the centred columns, in row blocks (no n x p centred copy)."""
-    p = len(cols)
-    if complete is not None:
-        cols = [c[complete] for c in cols]
-    n = cols[0].shape[0]
-    gram = np.zeros((p, p))
-    blk = np.empty((p, min(n, _CHUNK)))
-    for i in range(0, n, _CHUNK):
-        m = min(_CHUNK, n - i)
-        for j, c in enumerate(cols):
-            np.subtract(c[i : i + m], center[j], out=blk[j, :m])
-        b = blk[:, :m]
-        gram += b @ b.T
-    return gram
-
-
-def aliased_keep(gram: np.ndarray) -> list[int]:
-    """Columns to keep given the centred Gram matrix: a column that is a linear combination
-    of earlier ones (pivot of the correlation matrix below 1e-10) is aliased.
+def drop_aliased(design: Design, gram: np.ndarray, stacklevel: int = 2) -> tuple[Design, list[int]]:
+    """The design without the columns that are linear combinations of earlier ones, given
+    the Gram matrix of its centred columns (in any row order), and the columns kept; the
+    check ``design_matrix(drop_collinear=True)`` makes, for a caller that already holds the
+    centred columns (``fit_cox``: the engine's sorted copy). Warns as ``design_matrix``.
 
     Examples
     --------
-    >>> x = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]])
-    >>> xc = x - x.mean(axis=0)
-    >>> aliased_keep(xc.T @ xc)
-    [0, 2]
+    >>> df = pd.DataFrame({"a": [1.0, 2, 3, 5], "b": [2.0, 4, 6, 10], "c": [0.0, 1, 0, 1]})
+    >>> d = design_matrix(df, ["a", "b", "c"], drop_collinear=False)
+    >>> xc = d.x - d.center
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     kept, keep = drop_aliased(d, xc.T @ xc)
+    >>> keep, kept.names, str(caught[0].message)[:40]
+    ([0, 2], ['a', 'c'], "['b'] are linear combinations of the oth")
     """
-    sd = np.sqrt(np.diag(gram))
-    corr = gram / np.outer(sd, sd)
-    try:
-        if np.min(np.diag(np.linalg.cholesky(corr))) ** 2 > ALIAS_TOLERANCE:
-            return list(range(gram.shape[0]))
-    except np.linalg.LinAlgError:
-        pass
-    fac, _ = cholesky2(corr, ALIAS_TOLERANCE)
-    return [i for i in range(gram.shape[0]) if fac[i, i] != 0]
+    keep = aliased_keep(gram) if len(design.names) > 1 else list(range(len(design.names)))
+    if len(keep) == len(design.names):
+        return design, keep
+    _drop_aliased(design.terms, keep, stacklevel + 1)
+    return design.select(keep), keep
 
 
 def _drop_aliased(terms: list[Term], keep: list[int], stacklevel: int) -> list[Term]:

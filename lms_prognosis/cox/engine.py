@@ -36,6 +36,8 @@ import numpy as np
 from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
 from lms_prognosis.cox._risksets import (
     Prepared,
+    counting_order,
+    death_sums,
     efron_event_sums,
     event_risk_sums,
     prepare,
@@ -54,8 +56,10 @@ __all__ = [
     "Prepared",
     "NRResult",
     "sort_order",
+    "counting_order",
     "prepare",
     "prepare_sorted",
+    "death_sums",
     "with_covariates",
     "loglik_derivs",
     "linear_predictor",
@@ -113,12 +117,8 @@ def with_covariates(prep: Prepared, x: np.ndarray) -> Prepared:
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[0] != prep.order.shape[0]:
         raise CoxError(f"x must have shape (n, p) with n = {prep.order.shape[0]}")
-    xt1 = np.empty((x.shape[1] + 1, x.shape[0]))
-    xt1[0] = 1.0
-    xt1[1:] = x.T[:, prep.order]
-    xt1_death = np.take(xt1, prep.death_rows, axis=1)
-    dsum = xt1_death[1:].sum(axis=1) if prep.death_wt is None else xt1_death[1:] @ prep.death_wt
-    return replace(prep, xt1=xt1, xt1_death=xt1_death, xdeath_sum=dsum)
+    xt = np.ascontiguousarray(x.T[:, prep.order])
+    return replace(prep, xt=xt, xdeath_sum=death_sums(xt, prep.death_rows, prep.death_wt))
 
 
 def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np.ndarray:
@@ -134,13 +134,17 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     >>> linear_predictor(prep, np.array([0.5])).tolist()  # sorted: time 2 first
     [-0.5, 0.5]
     """
-    n = prep.xt1.shape[1]
+    n = prep.xt.shape[1]
     if not exact and n <= 20000:
         return beta @ prep.xt
     eta = np.zeros(n)
-    for j in range(beta.size):
-        if beta[j] != 0:
-            eta += beta[j] * prep.xt[j]
+    tmp = np.empty(min(n, _CHUNK))
+    cols = [j for j in range(beta.size) if beta[j] != 0]
+    for a in range(0, n, _CHUNK):  # a block of rows at a time: it stays in cache for all p
+        e = eta[a : a + _CHUNK]
+        t = tmp[: e.shape[0]]
+        for j in cols:  # the same products and sums, in the same order, as column by column
+            e += np.multiply(beta[j], prep.xt[j, a : a + _CHUNK], out=t)
     return eta
 
 
@@ -154,19 +158,83 @@ def _stratified(prep: Prepared) -> bool:
     return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
 
 
-#: rows per chunk of the (p, n) temporaries: a few MB, so memory stays near the data's size
-_CHUNK = 1 << 16
+#: rows per chunk of the (p, n) temporaries: about a MB, so memory stays near the data's size
+_CHUNK = 1 << 14
 
 
-def _weighted_risk_sums(prep: Prepared, w: np.ndarray) -> np.ndarray:
-    """``event_risk_sums(prep.xt * w, prep)`` without the full (p, n) temporary."""
+def _weighted_risk_sums(
+    prep: Prepared, w: np.ndarray, deaths: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``event_risk_sums(prep.xt * w, prep)`` and, with ``deaths``, the sums of ``x w`` over
+    the events of each event block, without a full (p, n) or (p, D) temporary."""
     xt = prep.xt
+    starts, rows = prep.eblock_start, prep.death_rows
     if prep.start_order is not None or xt.shape[1] <= _CHUNK:
-        return event_risk_sums(xt * w, prep)
+        y = xt * w
+        d = _reduce_blocks(np.take(y, rows, axis=1), starts) if deaths else None
+        return event_risk_sums(y, prep), d
+    if not _stratified(prep):
+        return _chunked_risk_sums(prep, w, deaths)
     out = np.empty((xt.shape[0], prep.eblock.size))
-    for j in range(xt.shape[0]):  # one covariate at a time: an (n,) temporary
-        out[j] = event_risk_sums(xt[j] * w, prep)
-    return out
+    dsum = np.empty((xt.shape[0], prep.eblock.size)) if deaths else None
+    # one covariate at a time through two reused buffers: no (p, n) temporary, and no fresh
+    # large array per covariate (each would cost its page faults again)
+    y = np.empty(xt.shape[1])
+    yd = np.empty(rows.shape[0]) if dsum is not None else None
+    for j in range(xt.shape[0]):
+        np.multiply(xt[j], w, out=y)
+        out[j] = event_risk_sums(y, prep)
+        if dsum is not None and yd is not None:
+            np.take(y, rows, out=yd, mode="clip")  # rows are valid; "clip" is unbuffered
+            dsum[j] = _reduce_blocks(yd, starts)
+    return out, dsum
+
+
+#: rows per block of the one-pass risk-set sums (p such rows of doubles stay in cache)
+_RISK_ROWS = 1 << 15
+
+
+def _chunked_risk_sums(
+    prep: Prepared, w: np.ndarray, deaths: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_weighted_risk_sums` with one stratum, in one pass over blocks of rows.
+
+    The blocks end where an event time's rows end, so each holds whole segments of
+    ``prep.event_segments`` (and whole event blocks): ``x w`` of a block is formed once, in
+    cache, for all p covariates, summed per segment and, at the events, per event block.
+    The same products and sums as covariate by covariate, so the same values.
+    """
+    xt, seg, est, rows = prep.xt, prep.event_segments, prep.eblock_start, prep.death_rows
+    p, n_seg = xt.shape[0], seg.shape[0]
+    if not n_seg:
+        empty = np.zeros((p, 0))
+        return empty, (empty if deaths else None)
+    end = int(prep.block_end[prep.eblock[-1]]) + 1  # rows after the last event: never at risk
+    step = max(1024, min(_RISK_ROWS, end // 32))  # the buffer stays small beside the data
+    cut = np.unique(np.searchsorted(seg, np.arange(0, end, step), side="left"))
+    cut = np.append(cut[cut < n_seg], n_seg)
+    row_at = np.append(seg, end)  # first row of each segment, and the end
+    dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
+    buf = np.empty((p, int(np.max(np.diff(row_at[cut])))))
+    sums = np.empty((p, n_seg))
+    dsum = np.empty((p, n_seg)) if deaths else None
+    for k0, k1 in zip(cut[:-1], cut[1:], strict=True):
+        r0, r1 = row_at[k0], row_at[k1]
+        y = buf[:, : r1 - r0]
+        np.multiply(xt[:, r0:r1], w[r0:r1], out=y)
+        sums[:, k0:k1] = np.add.reduceat(y, seg[k0:k1] - r0, axis=1)
+        if dsum is not None:
+            d0, d1 = dead_at[k0], dead_at[k1]
+            yd = np.take(y, rows[d0:d1] - r0, axis=1)
+            dsum[:, k0:k1] = np.add.reduceat(yd, est[k0:k1] - d0, axis=1)
+    return np.cumsum(sums, axis=1), dsum
+
+
+def _reduce_blocks(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
+    if not starts.size:
+        return np.zeros((*values.shape[:-1], 0))
+    return np.add.reduceat(values, starts, axis=-1)
 
 
 def _weighted_gram(xt: np.ndarray, sv: np.ndarray) -> np.ndarray:
@@ -186,8 +254,9 @@ class _Point:
     """The partial likelihood at one ``beta``: the log-likelihood at once, score and
     information on demand (the solver's convergence test needs only the first).
 
-    The risk-set sums of the weights and of the weighted covariates are separate passes,
-    so a point where the solver stops costs one pass over the rows instead of p + 1. The
+    The risk-set sums of the weights and of the weighted covariates are separate passes
+    when there are many rows, so a point where the solver stops costs one pass over the rows
+    instead of p + 1; with few rows they are one call (numpy's per-call cost dominates). The
     Efron sums over the events of a tied block are per-block sums (``np.bincount``) of
     ``r_k = S0 / s0k`` and its products with ``f``: ``sum r, sum f r`` for the score,
     ``sum r^2, sum f r^2, sum f^2 r^2`` for the information.
@@ -197,55 +266,97 @@ class _Point:
         self.prep = prep
         eta = _eta(prep, beta)
         shift = _shift(eta)
-        self.w = w = np.exp(eta - shift)
+        eta_d = eta[prep.death_rows]
+        if prep.death_wt is None:
+            sum_eta = float(eta_d.sum() - shift * eta_d.size)
+        else:
+            sum_eta = float(eta_d @ prep.death_wt - shift * float(prep.death_wt.sum()))
+        del eta_d
+        self.w = w = np.exp(np.subtract(eta, shift, out=eta), out=eta)  # in place: no copy
+        del eta
         if prep.weights is not None:
             w *= prep.weights
-        self.s0 = event_risk_sums(w, prep)
-        self.dw = dw = w[prep.death_rows]
+        # few rows: the sums of w and x w in one call each (the cost is per call, not per
+        # row); many rows: w alone, x w only if the score is asked for (one pass each)
+        self._eager: tuple[np.ndarray, np.ndarray] | None = None
+        if prep.start_order is None and w.shape[0] <= _CHUNK:
+            y = np.empty((prep.xt.shape[0] + 1, w.shape[0]))
+            y[0] = w
+            np.multiply(prep.xt, w, out=y[1:])
+            risk = event_risk_sums(y, prep)
+            at_death = _reduce_blocks(np.take(y, prep.death_rows, axis=1), prep.eblock_start)
+            self.s0, d0 = risk[0], at_death[0]
+            self._eager = risk[1:], at_death[1:]
+        else:
+            self.s0 = event_risk_sums(w, prep)
+            d0 = None
         self.r: np.ndarray | None = None  # Efron with tied events: r_k per event
         a = prep.step_wt  # mean event weight per Efron step (None: 1)
         if prep.efron_ties:
-            nblock = prep.eblock.size
-            d0 = np.add.reduceat(dw, prep.eblock_start) if nblock else np.zeros(0)
-            s0b = self.s0[prep.k_block]
-            s0k = s0b - prep.k_frac * d0[prep.k_block]
-            self.r = s0b / s0k
-            log_s0 = float(np.log(s0k).sum() if a is None else np.log(s0k) @ a)
+            nd = prep.ndeath  # np.repeat(., nd): each event block's value for each of its events
+            if d0 is None:
+                d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
+            s0k = np.repeat(self.s0, nd)  # S0 - f D0, with one (D,) temporary besides
+            tmp = np.repeat(d0, nd)
+            np.multiply(prep.k_frac, tmp, out=tmp)
+            s0k -= tmp
+            del tmp
+            self.r = r = np.repeat(self.s0, nd)
+            r /= s0k  # r_k = S0 / s0k
+            log_s0k = np.log(s0k, out=s0k)
+            log_s0 = float(log_s0k.sum() if a is None else log_s0k @ a)
         else:  # Breslow, or Efron without tied events: r = 1
             log_s0 = float(np.log(self.s0) @ prep.deadwt)
-        eta_d = eta[prep.death_rows]
-        if prep.death_wt is None:
-            self.loglik = float(eta_d.sum() - shift * dw.size - log_s0)
-        else:
-            wsum = float(prep.death_wt.sum())
-            self.loglik = float(eta_d @ prep.death_wt - shift * wsum - log_s0)
+        self.loglik = sum_eta - log_s0
         self._u: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
-        starts = self.prep.eblock_start
-        if not starts.size:
-            return np.zeros((*values.shape[:-1], 0))
-        return np.add.reduceat(values, starts, axis=-1)
+        return _reduce_blocks(values, self.prep.eblock_start)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
         if self._u is not None:
             return self._u
         prep = self.prep
-        self.m = (_weighted_risk_sums(prep, self.w) / self.s0).T
-        if self.r is None:
+        r = self.r
+        if self._eager is not None:
+            s1, dsum_all = self._eager
+            dsum: np.ndarray | None = dsum_all if r is not None else None
+        else:
+            s1, dsum = _weighted_risk_sums(prep, self.w, r is not None)
+        self.m = (s1 / self.s0).T
+        if dsum is None or r is None:
             self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
-        dsum = self._block_sums(prep.xt_death * self.dw)
         self.nn = (dsum / self.s0).T
-        self.fr = prep.k_frac * self.r
-        ar = self.r if prep.step_wt is None else prep.step_wt * self.r
-        self.ar = ar
-        self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
+        ar = r if prep.step_wt is None else prep.step_wt * r
+        self.ar: np.ndarray = ar
+        if ar.size <= _CHUNK:  # few events: one call for both sums
+            self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
+        else:  # one (D,) temporary at a time, not a stacked copy
+            self.ra = self._block_sums(ar)
+            self.rb = self._block_sums(prep.k_frac * ar)
         self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
         return self._u
+
+    def _efron_sums(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per event block: sum of a r^2, f a r^2 and f^2 a r^2 (a: step weight, f = k/d)."""
+        ar, f = self.ar, self.prep.k_frac
+        if r.size <= _CHUNK:  # few events: one call for the three sums
+            stacked = np.empty((3, r.size))
+            np.multiply(ar, r, out=stacked[0])
+            np.multiply(stacked[0], f, out=stacked[1])
+            np.multiply(stacked[1], f, out=stacked[2])
+            c, e, ff = self._block_sums(stacked)
+            return c, e, ff
+        tmp = np.multiply(ar, r)  # one (D,) temporary reused for the three sums
+        c = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)
+        e = self._block_sums(tmp)
+        np.multiply(tmp, f, out=tmp)
+        return c, e, self._block_sums(tmp)
 
     def information(self) -> np.ndarray:
         """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
@@ -256,23 +367,23 @@ class _Point:
         if prep.start is not None:
             v = row_block_sums(a_block, prep)
         elif _stratified(prep):
-            v = rev_block_cumsum(a_block, prep)[prep.block_of_row]
+            v = np.repeat(rev_block_cumsum(a_block, prep), prep.block_size)
         else:  # the same sums without the stratum bookkeeping
-            v = np.cumsum(a_block[::-1])[::-1][prep.block_of_row]
+            v = np.repeat(np.cumsum(a_block[::-1])[::-1], prep.block_size)
         if self.r is not None:
-            v[prep.death_rows] -= (self.rb / s0)[prep.k_block]
+            sub = np.repeat(self.rb / s0, prep.ndeath)
+            rows = prep.death_rows
+            for a in range(0, rows.size, _CHUNK):  # in chunks: no (D,) gather/scatter copies
+                v[rows[a : a + _CHUNK]] -= sub[a : a + _CHUNK]
+            del sub
         v *= self.w
         np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
         info = _weighted_gram(prep.xt, np.sqrt(v, out=v))
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return info
-        fr, r, nn, ar = self.fr, self.r, self.nn, self.ar
-        stacked = np.empty((3, r.size))  # one pass over the events for the three sums
-        np.multiply(ar, r, out=stacked[0])
-        np.multiply(fr, ar, out=stacked[1])
-        np.multiply(prep.k_frac, stacked[1], out=stacked[2])
-        c, e, ff = self._block_sums(stacked)
+        c, e, ff = self._efron_sums(self.r)
+        nn = self.nn
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T
@@ -440,6 +551,7 @@ def newton_raphson(
     kept = (beta, loglik0, u, fac)  # last accepted point with a finite log-likelihood
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         for it in range(1, iter_max + 1):
+            del pt  # free the last point's (n,) arrays before the next point allocates its own
             pt = _Point(prep, newbeta)
             newlk = pt.loglik if np.isfinite(pt.loglik) else -np.inf
             if need_var:

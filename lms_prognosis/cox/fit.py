@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._survdata import SurvData, as_frame, survival_data
+from lms_prognosis._survdata import as_frame, survival_data
+from lms_prognosis.cox._design_stats import stacked_copy
+from lms_prognosis.cox._layout import FitRows, prepare_rows
 from lms_prognosis.cox._robust import robust_variance
 from lms_prognosis.cox.design import (
     Design,
     design_matrix,
+    drop_aliased,
     strata_keys,
     strata_order,
     term_variables,
@@ -40,8 +43,6 @@ from lms_prognosis.cox.engine import (
     NRResult,
     Prepared,
     newton_raphson,
-    prepare_sorted,
-    sort_order,
 )
 from lms_prognosis.cox.penalised import fit_cox_penalised
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
@@ -244,46 +245,90 @@ def fit_cox(
     n_events = int(ev.sum())
     if n_events == 0:
         raise CoxError("no events among the complete cases: a Cox model cannot be fitted")
-    design = design_matrix(sd.view, covs, stacklevel=3, knot_data=frame)
+    # the collinearity check runs on the engine's centred, sorted copy (no second one)
+    design = design_matrix(sd.view, covs, stacklevel=3, knot_data=frame, drop_collinear=False)
     if sd.weights is not None:
         design = _weighted_means(design, sd.weights)
     levels, codes = _strata_codes(sd.view, strata_cols)
-    prep = _prepare(design, sd, ev, codes, ties == "efron")
+    clusters = None if cluster is None else pd.factorize(sd.view[cluster])[0]
+    kept = _Kept(sd.view, sd.keep, sd.columns, sd.dropped, sd.n, sd.weights)
+    rows = FitRows(sd.time, ev, codes, sd.weights, sd.start, ties == "efron", sd.grid_step)
+    del sd  # its times in the caller's order: the result keeps the layout's sorted ones
+    prep, rows = _sorted_layout(design, rows)
+    design, keep = drop_aliased(design, prep.xt @ prep.xt.T, stacklevel=3)
+    if len(keep) < prep.xt.shape[0]:
+        prep.drop_columns(keep)
     if strata_cols:
         design, prep = _drop_flat_within_strata(design, prep, strata_cols)
     _warn_events_per_variable(n_events, len(design.names))
     nr = newton_raphson(prep, stacklevel=3)
     _warn_separation(nr, design, ev)
-    codes = None if cluster is None else pd.factorize(sd.view[cluster])[0]
-    var, naive = _variance(nr, prep, sd, codes)
+    var, naive = _variance(nr, prep, kept.weights, clusters)
+    del prep  # the result rebuilds the sorted layout from its own copy when a method needs it
+    spec = dict(time=time, event=event, strata=strata_cols, ties=ties, conf_level=conf_level)
+    spec.update(weights=weights, cluster=cluster, start=start)
+    return _result(spec, frame, kept, design, nr, (var, naive), rows, levels, clusters)
+
+
+def _result(
+    spec: dict[str, Any],
+    frame: pd.DataFrame,
+    kept: _Kept,
+    design: Design,
+    nr: NRResult,
+    variances: tuple[np.ndarray, np.ndarray | None],
+    rows: FitRows,
+    levels: list[Any] | None,
+    clusters: np.ndarray | None,
+) -> CoxResult:
+    """The CoxResult, with its own copies of the data used (made after the fit, when the
+    engine's sorted copy is gone)."""
+    own = _owned_columns(kept, design)
+    keep = kept.keep
+    entry = (spec["start"], spec["weights"])
     return CoxResult(
         covariates=design.covariates,
-        time=time,
-        event=event,
-        strata=strata_cols,
-        ties=ties,
-        conf_level=conf_level,
-        n=sd.n,
-        n_events=n_events,
-        dropped=sd.dropped,
+        n=kept.n,
+        n_events=int(rows.event.sum()),
+        dropped=kept.dropped,
         iterations=nr.iterations,
         converged=nr.converged,
-        _design=design,
+        _design=own.design,
         _beta=nr.beta,
-        _var=var,
+        _var=variances[0],
         _loglik=(nr.loglik0, nr.loglik),
         _score=nr.score_test,
-        _prep=prep,
-        _columns=sd.frame,
-        _outcome=_outcome_copy(frame, sd, time, event),
+        _rows=rows,
+        _columns=own.frame,
+        _column_order=own.order,
+        _from_design=own.from_design,
+        _outcome=(_kept_copy(frame[spec["time"]], keep), _kept_copy(frame[spec["event"]], keep)),
         _strata_levels=levels,
-        _naive_var=naive,
-        _cluster_codes=codes,
-        _entry_weight=_entry_weight_copy(frame, sd, start, weights),
-        weights=weights,
-        cluster=cluster,
-        start=start,
+        _naive_var=variances[1],
+        _cluster_codes=clusters,
+        _entry_weight={c: _kept_copy(frame[c], keep) for c in entry if c},
+        **spec,
     )
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What ``fit_cox`` needs of its ``SurvData`` after sorting (so the checked times in the
+    caller's order can be freed before the engine runs)."""
+
+    view: pd.DataFrame  # the rows analysed (the caller's frame itself when none was left out)
+    keep: np.ndarray | None  # rows kept (None: all)
+    columns: tuple[str, ...]  # the other columns used
+    dropped: pd.DataFrame
+    n: int
+    weights: np.ndarray | None
+
+
+def _sorted_layout(design: Design, rows: FitRows) -> tuple[Prepared, FitRows]:
+    """The engine's layout, and the rows with the layout's sorted times and order in place of
+    the caller-order times (one array of times, not two)."""
+    prep = prepare_rows(design.columns, design.center, rows)
+    return prep, replace(rows, time=prep.time, order=prep.order)
 
 
 def _weighted_means(design: Design, w: np.ndarray) -> Design:
@@ -329,11 +374,10 @@ def _check_weights_cluster(frame: pd.DataFrame, weights: str | None, cluster: st
 
 
 def _variance(
-    nr: NRResult, prep: Prepared, sd: SurvData, codes: np.ndarray | None
+    nr: NRResult, prep: Prepared, w: np.ndarray | None, codes: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(variance, model-based variance or None): robust with clusters or non-integer weights
     (R ``coxph``: ``robust`` is TRUE with a cluster or non-integer weights)."""
-    w = sd.weights
     fractional = w is not None and bool(np.any(w != np.floor(w)))
     if codes is None and not fractional:
         return nr.var, None
@@ -359,17 +403,54 @@ def _check_arguments(
     return covs, strata_cols
 
 
-def _entry_weight_copy(
-    frame: pd.DataFrame, sd: SurvData, start: str | None, weights: str | None
-) -> dict[str, np.ndarray]:
-    """The caller's start and weight values of the rows analysed (copies)."""
-    return {c: frame[c].to_numpy()[sd.positions] for c in (start, weights) if c is not None}
+def _kept_copy(col: pd.Series, keep: np.ndarray | None) -> np.ndarray:
+    """A copy of the values of ``col`` in the rows analysed."""
+    values = col.to_numpy()
+    return values.copy() if keep is None else values[keep]
 
 
-def _outcome_copy(df: Any, sd: SurvData, time: str, event: str) -> tuple[np.ndarray, np.ndarray]:
-    """The caller's time and event values of the rows analysed (copies: fancy indexing)."""
-    frame = as_frame(df)
-    return frame[time].to_numpy()[sd.positions], frame[event].to_numpy()[sd.positions]
+#: a frame with no columns, given the rows' index when a result needs no column copied
+_NO_COLUMNS = pd.DataFrame(index=pd.RangeIndex(0))
+
+
+@dataclass(frozen=True)
+class _Owned:
+    design: Design  # its columns are the result's own copies
+    frame: pd.DataFrame  # the other columns used (factors, strata, cluster, ...): a copy
+    order: tuple[str, ...]  # every column used, in the order of ``CoxResult.data``
+    from_design: dict[str, int]  # float64 covariates stored once, as design columns
+
+
+def _owned_columns(kept: _Kept, design: Design) -> _Owned:
+    """The result's copy of the data used, each value stored once.
+
+    A float64 covariate entering the model as it is equals its design column, so the design
+    column's copy serves as both (``CoxResult.data`` reads it from there); every other column
+    used (factors, booleans, integers, spline and interaction variables, strata, cluster,
+    dropped covariates) is copied from the frame.
+    """
+    cols = design.columns
+    if len(cols) * kept.n <= 1 << 16 or not all(c.flags.c_contiguous for c in cols):
+        columns = list(stacked_copy(cols))  # the rows of one (p, n) array
+    else:
+        columns = [c.copy() for c in cols]
+    view = kept.view
+    from_design: dict[str, int] = {}
+    j = 0
+    for t in design.terms:
+        if t.kind == "numeric" and t.composite is None:
+            dtype = view[t.covariate].dtype
+            if isinstance(dtype, np.dtype) and dtype == np.float64:
+                from_design[t.covariate] = j
+        j += len(t.names)
+    rest = [c for c in kept.columns if c not in from_design]
+    if not rest:
+        frame = _NO_COLUMNS.set_axis(view.index)
+    elif view.columns.is_unique:  # take() by position copies, at a third of the cost of [...]
+        frame = view.take([int(view.columns.get_loc(c)) for c in rest], axis=1)  # type: ignore[arg-type]
+    else:
+        frame = view[rest].copy()
+    return _Owned(replace(design, columns=columns), frame, tuple(kept.columns), from_design)
 
 
 def _strata_codes(
@@ -382,30 +463,6 @@ def _strata_codes(
     levels = strata_order(frame, strata, keys)
     lookup = {k: i for i, k in enumerate(levels)}
     return levels, np.fromiter((lookup[k] for k in keys), dtype=np.int64, count=len(keys))
-
-
-def _prepare(
-    design: Design, sd: SurvData, event: np.ndarray, stratum: np.ndarray | None, efron: bool
-) -> Prepared:
-    """Sort once; the covariates go straight into the engine's sorted, centred layout."""
-    time = sd.time
-    order = sort_order(time, stratum)
-    xt1 = np.empty((len(design.columns) + 1, time.shape[0]))
-    xt1[0] = 1.0
-    for j, c in enumerate(design.columns):
-        np.take(c, order, out=xt1[j + 1])
-        xt1[j + 1] -= design.center[j]
-    return prepare_sorted(
-        order,
-        time,
-        event,
-        xt1,
-        stratum,
-        efron,
-        with_ones=True,
-        weights=sd.weights,
-        start=sd.start,
-    )
 
 
 def _drop_flat_within_strata(

@@ -25,6 +25,7 @@ from lms_prognosis.cox import partial as _partial
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.cox._cindex import cox_concordance
 from lms_prognosis.cox._display import hr_display, newdata_frame
+from lms_prognosis.cox._layout import FitRows, prepare_rows
 from lms_prognosis.cox._robust import robust_score_test
 from lms_prognosis.cox.design import Design, Term, strata_keys
 from lms_prognosis.cox.engine import Prepared, linear_predictor
@@ -87,8 +88,10 @@ class CoxResult(Result):
     _var: np.ndarray = field(repr=False)
     _loglik: tuple[float, float] = field(repr=False)
     _score: float = field(repr=False)
-    _prep: Prepared = field(repr=False)
-    _columns: pd.DataFrame = field(repr=False)  # covariates and strata: a copy, rows analysed
+    _rows: FitRows = field(repr=False)  # time, event, strata, weights, start (caller's order)
+    _columns: pd.DataFrame = field(repr=False)  # the columns used not held in _design: a copy
+    _column_order: tuple[str, ...] = field(repr=False)  # the columns used, in data's order
+    _from_design: dict[str, int] = field(repr=False)  # float64 covariates: design column index
     _outcome: tuple[np.ndarray, np.ndarray] = field(repr=False)  # time, event values (copies)
     _strata_levels: list[Any] | None = field(repr=False, default=None)
     _naive_var: np.ndarray | None = field(repr=False, default=None)  # model-based, if robust
@@ -102,10 +105,22 @@ class CoxResult(Result):
     @cached_property
     def data(self) -> pd.DataFrame:
         """time, event (start, weights), covariate, strata and cluster columns of the rows
-        analysed (a copy)."""
-        cols = {self.time: self._outcome[0], self.event: self._outcome[1], **self._entry_weight}
-        outcome = pd.DataFrame(cols, index=self._columns.index)
-        return pd.concat([outcome, self._columns], axis=1)
+        analysed (a copy, made on first access)."""
+        cols: dict[str, Any] = {
+            self.time: self._outcome[0],
+            self.event: self._outcome[1],
+            **self._entry_weight,
+        }
+        for name in self._column_order:
+            j = self._from_design.get(name)
+            cols[name] = self._columns[name] if j is None else self._design.columns[j]
+        return pd.DataFrame(cols, index=self._columns.index)  # a dict is copied
+
+    @cached_property
+    def _prep(self) -> Prepared:
+        """The engine's sorted layout of the rows analysed, rebuilt on first use from the
+        result's own copies (the same inputs and code as the fit: the same layout)."""
+        return prepare_rows(self._design.columns, self._design.center, self._rows)
 
     # ---- coding (used by cox.zph and the tests) -------------------------------------------
     @property

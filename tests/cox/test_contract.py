@@ -13,6 +13,7 @@ import pytest
 import lms_prognosis as lp
 from lms_prognosis._results import DROPPED_COLUMNS
 from lms_prognosis._survdata import survival_data
+from lms_prognosis.cox.engine import loglik_derivs
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.exceptions import CoxWarning, SurvivalDataError
 
@@ -171,3 +172,36 @@ def test_cox_concordance_equals_lp_concordance_on_near_ties():
     res = lp.concordance(df, risk)
     assert res.c == pytest.approx(fit.concordance, abs=1e-12)
     assert res.se == pytest.approx(fit.concordance_se, rel=1e-9)
+
+
+def test_result_holds_one_copy_of_the_design_and_rebuilds_the_layout():
+    """Issue 16: the result keeps its own copy of the design columns (which also serve as the
+    float covariates of .data) and no sorted layout; the layout is rebuilt from that copy on
+    first use, even after the caller overwrote its arrays in place."""
+    df = _toy()
+    df["size"] = np.random.default_rng(3).gamma(2.0, 3.0, len(df))
+    fit = _fit(df, ("age", "size", "grade"))
+    assert "_prep" not in fit.__dict__  # no sorted copy held after the fit
+    assert set(fit._columns.columns) == {"grade"}  # the float covariates are not copied twice
+    for c in fit._design.columns:
+        assert not np.shares_memory(c, df["age"].to_numpy())
+        assert not np.shares_memory(c, df["size"].to_numpy())
+    fresh = _fit(df.copy(), ("age", "size", "grade"))
+    df["age"].to_numpy()[:] = 0.0  # in place: the same arrays the fit read
+    df["time"].to_numpy()[:] = 1.0
+    assert fit.concordance == fresh.concordance  # layout rebuilt from the result's own copy
+    assert "_prep" in fit.__dict__
+    np.testing.assert_array_equal(fit.data["age"], fresh.data["age"])
+    pd.testing.assert_frame_equal(fit.check_ph().table, fresh.check_ph().table)
+    pd.testing.assert_frame_equal(
+        fit.predict_survival(fresh.data.head(3), [12, 24]),
+        fresh.predict_survival(fresh.data.head(3), [12, 24]),
+    )
+
+
+def test_rebuilt_layout_is_the_layout_of_the_fit():
+    """The layout a result rebuilds is the fit's own: the log-likelihood at the estimate is
+    the fit's to the last bit (same rows, order and centring)."""
+    for kw in ({"strata": "centre"}, {}):
+        fit = _fit(_toy(), **kw)
+        assert loglik_derivs(fit._beta, fit._prep)[0] == fit.loglik[1]

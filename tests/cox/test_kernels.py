@@ -184,7 +184,7 @@ def test_with_covariates_equals_prepare():
         got = engine.with_covariates(
             engine.prepare(t, e, xc[:, :1], strata, efron, offset=np.full(t.size, 0.5)), xc
         )
-        for f in ("order", "xt1", "xt1_death", "xdeath_sum", "block_start", "k_frac", "offset"):
+        for f in ("order", "xt", "xt1_death", "xdeath_sum", "block_start", "k_frac", "offset"):
             assert np.array_equal(getattr(got, f), getattr(ref, f)), f
         assert got.efron_ties == ref.efron_ties
     with pytest.raises(CoxError, match="shape"):
@@ -349,3 +349,58 @@ def test_near_tied_times_merged_as_r_timefix():
     risk = fit.predict_risk(df)["linear_predictor"].to_numpy()
     c = lp.concordance(df, risk)
     np.testing.assert_allclose(c.c, case["lp_concordance"], rtol=1e-12)
+
+
+# ---- counting sort and risk-set sums (issue 16) -----------------------------------------------
+
+
+@pytest.mark.parametrize("n_times", [1, 7, 1200, 70_000])  # 70,000 grid points: two radix passes
+@pytest.mark.parametrize("strata", [None, 3])
+def test_counting_sort_is_the_stable_argsort(n_times, strata):
+    rng = np.random.default_rng(n_times)
+    n = 5_000
+    t = rng.integers(0, n_times, n) / 10.0  # exactly the doubles nearest k / 10
+    s = None if strata is None else rng.integers(0, strata, n)
+    expect = np.argsort(-t, kind="stable") if s is None else np.lexsort((-t, s))
+    np.testing.assert_array_equal(engine.counting_order(t, s, 10), expect)
+    np.testing.assert_array_equal(engine.sort_order(t, s, grid_step=10), expect)
+    np.testing.assert_array_equal(engine.sort_order(t, s), expect)  # no grid: the same order
+
+
+@pytest.mark.parametrize("n", [50, 100_000])  # a stable sort, and a quicksort with tie runs fixed
+def test_order_without_grid_is_stable(n):
+    rng = np.random.default_rng(5)
+    t = np.round(rng.exponential(10, n), 3) + rng.choice([0.0, 1e-7], n)
+    np.testing.assert_array_equal(engine.sort_order(t, None), np.argsort(-t, kind="stable"))
+
+
+def test_risk_set_sums_with_rows_after_the_last_event():
+    """One stratum: the sums over rows between event times stop at the last event block."""
+    rng = np.random.default_rng(2)
+    t = rng.integers(1, 40, 300).astype(float)
+    e = (rng.random(300) < 0.3).astype(int)
+    e[t < 5] = 0  # the earliest times are censored: rows after the last event block
+    x = rng.normal(size=(300, 2))
+    prep = engine.prepare(t, e, x)
+    v = rng.random((2, 300))
+    got = engine.event_risk_sums(v, prep)
+    ts = prep.time
+    event_times = ts[prep.block_start[prep.eblock]]
+    want = np.array([[row[ts >= u].sum() for u in event_times] for row in v])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_one_pass_risk_sums_equal_the_column_by_column_sums():
+    """Many rows, one stratum: the block-of-rows pass gives the same values, bit for bit."""
+    rng = np.random.default_rng(4)
+    n = 60_000  # above the engine's chunk: the one-pass path
+    t = np.round(rng.exponential(30, n), 1) + 0.1
+    e = (rng.random(n) < 0.6).astype(int)
+    e[t < 3] = 0  # rows after the last event block
+    prep = engine.prepare(t, e, rng.normal(size=(n, 3)))
+    w = np.exp(0.3 * rng.normal(size=n))
+    y = prep.xt * w
+    s1, d1 = engine._chunked_risk_sums(prep, w, True)
+    np.testing.assert_array_equal(s1, engine.event_risk_sums(y, prep))
+    starts = prep.eblock_start
+    np.testing.assert_array_equal(d1, np.add.reduceat(y[:, prep.death_rows], starts, axis=1))

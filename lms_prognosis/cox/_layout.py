@@ -1,0 +1,122 @@
+"""The rows of a Cox fit and their engine layout, rebuilt on demand.
+
+Private to :mod:`lms_prognosis.cox`: ``fit_cox`` sorts its rows once into the engine's layout
+(:class:`~lms_prognosis.cox.engine.Prepared`) and fits; the result then keeps only the rows in
+the caller's order (:class:`FitRows` and its own copy of the design columns) and rebuilds the
+sorted layout the first time a method needs it (:func:`prepare_rows`: the same inputs through
+the same code, so the same layout). The sorted, centred copy of the design is therefore not
+held beside the result's copy of the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lms_prognosis.cox.engine import Prepared, death_sums, prepare_sorted, sort_order
+
+__all__ = ["FitRows", "sorted_design", "prepare_rows"]
+
+#: designs up to this many cells are stacked whole (a few MB at most)
+_SMALL = 1 << 16
+#: sorted positions per block of the gather: each block's rows are read once for all columns
+_GATHER = 1 << 14
+
+
+@dataclass(frozen=True, eq=False)
+class FitRows:
+    """The analysed rows of a Cox fit in the caller's order (arrays owned by the result).
+
+    Attributes
+    ----------
+    time : ndarray
+        Follow-up (stop) times after R's ``timefix``; in the order ``order`` if given.
+    event : ndarray of int8
+        1 for the event of interest, else 0.
+    stratum : ndarray of int or None
+        Stratum code per row.
+    weights, start : ndarray or None
+        Case weights and entry times (after ``timefix``).
+    efron : bool
+        Efron (True) or Breslow ties.
+    grid_step : float or None
+        ``SurvData.grid_step`` of the times (a counting sort applies).
+    order : ndarray of int or None
+        The engine's row order, when ``time`` is stored sorted by it (``fit_cox`` keeps the
+        layout's sorted times rather than a second copy in the caller's order).
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    stratum: np.ndarray | None
+    weights: np.ndarray | None
+    start: np.ndarray | None
+    efron: bool
+    grid_step: float | None = None
+    order: np.ndarray | None = None  # given: ``time`` is sorted by it (the layout's own array)
+
+
+def sorted_design(
+    columns: Sequence[np.ndarray], center: np.ndarray, order: np.ndarray
+) -> np.ndarray:
+    """(p, n) engine layout: each column sorted by ``order`` and centred.
+
+    The gather runs over blocks of sorted positions, taking every column for a block before the
+    next: when the columns are strided views of one row-major array (a DataFrame made from an
+    (n, p) array), each row's cache line is then read once instead of once per column.
+
+    Examples
+    --------
+    >>> sorted_design([np.array([1.0, 2.0, 3.0])], np.array([2.0]), np.array([2, 0, 1])).tolist()
+    [[1.0, -1.0, 0.0]]
+    """
+    n = order.shape[0]
+    if len(columns) * n <= _SMALL:  # a few numpy calls in all, not two per column
+        xt = np.vstack(columns)[:, order] if columns else np.empty((0, n))
+        xt -= center[:, None]
+        return xt
+    xt = np.empty((len(columns), n))
+    if all(c.flags.c_contiguous for c in columns):
+        for j, c in enumerate(columns):
+            np.take(c, order, out=xt[j])
+    else:  # np.take would copy a strided column whole on every call: index a block at a time
+        for a in range(0, n, _GATHER):
+            idx = order[a : a + _GATHER]
+            for j, c in enumerate(columns):
+                xt[j, a : a + idx.shape[0]] = c[idx]
+    for j in range(len(columns)):
+        xt[j] -= center[j]
+    return xt
+
+
+def prepare_rows(
+    columns: Sequence[np.ndarray],
+    center: np.ndarray,
+    rows: FitRows,
+    order: np.ndarray | None = None,
+) -> Prepared:
+    """Sort the rows once (a counting sort on a time grid) into the engine's layout."""
+    time = rows.time
+    if rows.order is not None:  # sorted times: back to the caller's order (same values)
+        order = rows.order
+        time = np.empty_like(rows.time)
+        time[order] = rows.time
+    elif order is None:
+        order = sort_order(rows.time, rows.stratum, rows.grid_step)
+    # the block and event indexing first, with no covariates, so that its temporaries are
+    # freed before the (p, n) sorted design is made
+    prep = prepare_sorted(
+        order,
+        time,
+        rows.event,
+        np.empty((0, order.shape[0])),
+        rows.stratum,
+        rows.efron,
+        weights=rows.weights,
+        start=rows.start,
+    )
+    prep.xt = sorted_design(columns, center, order)
+    prep.xdeath_sum = death_sums(prep.xt, prep.death_rows, prep.death_wt)
+    return prep
