@@ -22,7 +22,7 @@ Two estimators:
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -45,6 +45,45 @@ class AggregateHazard(Protocol):
     def dh0_sq(self) -> np.ndarray: ...
     @property
     def xdh0(self) -> np.ndarray: ...
+
+
+class EventTerms(NamedTuple):
+    """One row per event, grouped by distinct time: Efron's (or Breslow's) terms."""
+
+    times: np.ndarray  # distinct-time indices with an event
+    dd: np.ndarray  # events at each of them
+    starts: np.ndarray  # first event row of each time
+    frac: np.ndarray  # m/d of the m-th of d tied events (0 for Breslow)
+    den: np.ndarray  # S0 - m/d D0
+    xb: np.ndarray  # (S1 - m/d D1) / den, shape (events, p)
+
+
+def event_terms(
+    xc: np.ndarray,
+    e: np.ndarray,
+    ev: np.ndarray,
+    tidx: np.ndarray,
+    s0: np.ndarray,
+    s1: np.ndarray,
+    efron: bool,
+) -> EventTerms:
+    """The per-event denominators and means behind the hazard, its variance terms and the
+    score residuals (``xc`` centred covariates, ``e`` = exp(x b), ``ev`` 0/1 events,
+    ``tidx`` each row's distinct-time index, ``s0``/``s1`` risk-set sums at those times)."""
+    k, p = s0.size, xc.shape[1]
+    d = np.bincount(tidx, weights=ev, minlength=k)
+    times = np.flatnonzero(d > 0)
+    dd = d[times].astype(int)
+    d0 = np.bincount(tidx, weights=ev * e, minlength=k)[times]
+    d1 = np.column_stack(
+        [np.bincount(tidx, weights=ev * e * xc[:, j], minlength=k)[times] for j in range(p)]
+    ).reshape(times.size, p)
+    rep = np.repeat(np.arange(times.size), dd)  # one row per event: (time, m)
+    starts = np.r_[0, np.cumsum(dd)[:-1]]
+    frac = (np.arange(rep.size) - starts[rep]) / dd[rep] if efron else np.zeros(rep.size)
+    den = s0[times][rep] - frac * d0[rep]
+    xb = (s1[times][rep] - frac[:, None] * d1[rep]) / den[:, None]
+    return EventTerms(times, dd, starts.astype(int), frac, den, xb)
 
 
 def increments(
@@ -70,24 +109,16 @@ def increments(
     >>> [a.round(4).tolist() for a in increments(xc, e, ev, tidx, s0, s1, efron=True)]
     [[0.8333, 0.0], [0.3611, 0.0], [[0.2361], [0.0]]]
     """
-    k, p = s0.size, xc.shape[1]
-    d = np.bincount(tidx, weights=ev, minlength=k)
-    times = np.flatnonzero(d > 0)
-    dd = d[times].astype(int)
-    d0 = np.bincount(tidx, weights=ev * e, minlength=k)[times]
-    d1 = np.column_stack(
-        [np.bincount(tidx, weights=ev * e * xc[:, j], minlength=k)[times] for j in range(p)]
-    ).reshape(times.size, p)
-    rep = np.repeat(np.arange(times.size), dd)  # one row per event: (time, m)
-    starts = np.r_[0, np.cumsum(dd)[:-1]]
-    frac = (np.arange(rep.size) - starts[rep]) / dd[rep] if efron else np.zeros(rep.size)
-    den = s0[times][rep] - frac * d0[rep]
-    xb = (s1[times][rep] - frac[:, None] * d1[rep]) / den[:, None]
-    a1, a2, b1 = np.zeros(k), np.zeros(k), np.zeros((k, p))
-    if times.size:
-        a1[times] = np.add.reduceat(1 / den, starts)
-        a2[times] = np.add.reduceat(1 / den**2, starts)
-        b1[times] = np.add.reduceat(xb / den[:, None], starts)
+    return term_sums(event_terms(xc, e, ev, tidx, s0, s1, efron), s0.size)
+
+
+def term_sums(t: EventTerms, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`increments` from the per-event terms, at ``k`` distinct times."""
+    a1, a2, b1 = np.zeros(k), np.zeros(k), np.zeros((k, t.xb.shape[1]))
+    if t.times.size:
+        a1[t.times] = np.add.reduceat(1 / t.den, t.starts)
+        a2[t.times] = np.add.reduceat(1 / t.den**2, t.starts)
+        b1[t.times] = np.add.reduceat(t.xb / t.den[:, None], t.starts)
     return a1, a2, b1
 
 

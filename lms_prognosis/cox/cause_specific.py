@@ -26,7 +26,13 @@ from scipy import stats
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis._survfit import CONF_TYPES
-from lms_prognosis.cox._cs_aggregate import delta_variance, increments, mstate_variance
+from lms_prognosis.cox._cs_aggregate import (
+    EventTerms,
+    delta_variance,
+    event_terms,
+    mstate_variance,
+    term_sums,
+)
 from lms_prognosis.cox._display import hr_display, newdata_frame
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.cox.pool import is_imputed, pool_imputed
@@ -69,9 +75,9 @@ def _hazard(
     s0 = tail(e)
     s1 = np.column_stack([tail(e * xc[:, j]) for j in range(p)]).reshape(k, p)
     xbar = s1 / s0[:, None]
-    efron = fit.ties == "efron"
-    score, dh0 = _score_residuals(xc, e, ev, tidx, s0, s1, efron)
-    _, dh0_sq, xdh0 = increments(xc, e, ev, tidx, s0, s1, efron)
+    terms = event_terms(xc, e, ev, tidx, s0, s1, fit.ties == "efron")
+    dh0, dh0_sq, xdh0 = term_sums(terms, k)
+    score = _score_residuals(xc, e, ev, tidx, terms, dh0, xdh0)
     return _Hazard(dh0, s0, xbar, beta, fit.vcov.to_numpy(), score, e, dh0_sq, xdh0)
 
 
@@ -80,47 +86,37 @@ def _score_residuals(
     e: np.ndarray,
     ev: np.ndarray,
     tidx: np.ndarray,
-    s0: np.ndarray,
-    s1: np.ndarray,
-    efron: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """R ``residuals(coxph, type = "score")`` (Breslow or Efron), one row per subject, and
-    the baseline hazard increments at the distinct times (R ``survfit.coxph``'s: ``d /
-    S0``, or Efron's ``sum_k 1 / (S0 - k/d D0)``).
+    t: EventTerms,
+    a_all: np.ndarray,
+    b_all: np.ndarray,
+) -> np.ndarray:
+    """R ``residuals(coxph, type = "score")`` (Breslow or Efron), one row per subject, from
+    the per-event terms and their sums at the distinct times (``a_all``: the baseline hazard
+    increments, R ``survfit.coxph``'s ``d / S0`` or Efron's ``sum_k 1 / (S0 - k/d D0)``;
+    ``b_all``: ``sum xbar / den``).
 
     At a time with ``d`` tied events Efron's k-th term (k = 0..d-1) removes ``k/d`` of the
     dying subjects' risk; a dying subject is at risk in it with weight ``1 - k/d``.
     """
-    k, p = s0.size, xc.shape[1]
-    d = np.bincount(tidx, weights=ev, minlength=k)
-    times = np.flatnonzero(d > 0)
-    dd = d[times].astype(int)
-    d0 = np.bincount(tidx, weights=ev * e, minlength=k)[times]
-    d1 = np.column_stack(
-        [np.bincount(tidx, weights=ev * e * xc[:, j], minlength=k)[times] for j in range(p)]
-    ).reshape(times.size, p)
-    rep = np.repeat(np.arange(times.size), dd)  # one row per event: (time, k)
-    starts = np.r_[0, np.cumsum(dd)[:-1]]
-    frac = (np.arange(rep.size) - starts[rep]) / dd[rep] if efron else np.zeros(rep.size)
-    den = s0[times][rep] - frac * d0[rep]
-    xb = (s1[times][rep] - frac[:, None] * d1[rep]) / den[:, None]
-    a_all = np.zeros(k)
-    b_all = np.zeros((k, p))
-    a_all[times] = np.add.reduceat(1 / den, starts)
-    b_all[times] = np.add.reduceat(xb / den[:, None], starts)
-    a_die = np.add.reduceat((1 - frac) / den, starts)
-    b_die = np.add.reduceat(xb * ((1 - frac) / den)[:, None], starts)
+    k, p = a_all.size, xc.shape[1]
     xavg = np.zeros((k, p))
-    xavg[times] = np.add.reduceat(xb, starts) / dd[:, None]
+    a_die, b_die = np.zeros(0), np.zeros((0, p))
+    if t.times.size:
+        w_die = (1 - t.frac) / t.den
+        a_die = np.add.reduceat(w_die, t.starts)
+        b_die = np.add.reduceat(t.xb * w_die[:, None], t.starts)
+        xavg[t.times] = np.add.reduceat(t.xb, t.starts) / t.dd[:, None]
     ca, cb = np.cumsum(a_all)[tidx], np.cumsum(b_all, axis=0)[tidx]
     out = ev[:, None] * (xc - xavg[tidx]) - e[:, None] * (xc * ca[:, None] - cb)
     # a dying subject is at risk at its own time with weight 1 - k/d, not 1
+    dying = ev != 0
     pos = np.zeros(k, dtype=int)
-    pos[times] = np.arange(times.size)
-    corr_a = a_all[tidx] - a_die[pos[tidx]]
-    corr_b = b_all[tidx] - b_die[pos[tidx]]
-    out += (ev * e)[:, None] * (xc * corr_a[:, None] - corr_b)
-    return np.asarray(out), a_all
+    pos[t.times] = np.arange(t.times.size)
+    at = tidx[dying]
+    corr_a = a_all[at] - a_die[pos[at]]
+    corr_b = b_all[at] - b_die[pos[at]]
+    out[dying] += (ev * e)[dying, None] * (xc[dying] * corr_a[:, None] - corr_b)
+    return np.asarray(out)
 
 
 @dataclass(repr=False, eq=False)

@@ -174,7 +174,8 @@ def assign_risk_groups(
     (['linear_predictor', 'risk_group'], ['low', 'high'])
     """
     spec = groups_spec(model, risk_groups, cause)
-    assert spec is not None  # risk_groups is not None
+    if spec is None:  # groups_spec gives None only without risk_groups
+        raise ExportError('risk_groups must be "tertiles" or cut-points, got None')
     design, centre, beta = _coding(model, cause)
     frame = getattr(newdata, "data", newdata)  # a Cohort's rows
     if not isinstance(frame, pd.DataFrame):
