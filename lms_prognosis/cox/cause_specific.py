@@ -256,21 +256,14 @@ class CauseSpecificResult(Result):
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> rng = np.random.default_rng(7)
-        >>> age = rng.normal(62, 12, 300).round()
-        >>> grade = rng.choice(["1", "2", "3"], 300)
-        >>> t1 = rng.exponential(80 * np.exp(-0.02 * (age - 62) - 0.8 * (grade == "3")))
-        >>> t2 = rng.exponential(150 * np.exp(-0.05 * (age - 62)))  # death of other causes
-        >>> c = rng.uniform(24, 120, 300)
-        >>> t = np.minimum.reduce([t1, t2, c])
-        >>> df = pd.DataFrame({"time": t.round(1), "event": np.select([t == t1, t == t2], [1, 2]),
-        ...                    "age": age, "grade": pd.Categorical(grade, ["1", "2", "3"])})
+        >>> import pandas as pd
+        >>> from lms_prognosis.simulate import simulate_cohort
+        >>> df = simulate_cohort(300, seed=7, competing_risks=True).data
         >>> cs = fit_cause_specific(df, ["age", "grade"])
         >>> cs.predict_cif(pd.DataFrame({"age": [70], "grade": ["3"]}), [60]).round(2)
            patient  cause  time   cif  std_err  lower  upper
-        0        0      1  60.0  0.67     0.05   0.57   0.75
-        1        0      2  60.0  0.26     0.05   0.17   0.36
+        0        0      1  60.0  0.41     0.05   0.32   0.50
+        1        0      2  60.0  0.07     0.02   0.04   0.11
         """
         if conf_type not in CONF_TYPES:
             raise CoxError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
@@ -437,25 +430,18 @@ def fit_cause_specific(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(7)
-    >>> age = rng.normal(62, 12, 300).round()
-    >>> grade = rng.choice(["1", "2", "3"], 300)
-    >>> t1 = rng.exponential(80 * np.exp(-0.02 * (age - 62) - 0.8 * (grade == "3")))
-    >>> t2 = rng.exponential(150 * np.exp(-0.05 * (age - 62)))  # death of other causes
-    >>> c = rng.uniform(24, 120, 300)
-    >>> t = np.minimum.reduce([t1, t2, c])
-    >>> df = pd.DataFrame({"time": t.round(1), "event": np.select([t == t1, t == t2], [1, 2]),
-    ...                    "age": age, "grade": pd.Categorical(grade, ["1", "2", "3"])})
+    >>> import pandas as pd
+    >>> from lms_prognosis.simulate import simulate_cohort
+    >>> df = simulate_cohort(300, seed=7, competing_risks=True).data
     >>> fit_cause_specific(df, ["age", "grade"])
-    CauseSpecificResult: n=300, cause 1: 160 events, cause 2: 71 events
+    CauseSpecificResult: n=300, cause 1: 95 events, cause 2: 33 events
      cause     term      HR (95% CI)         p
-         1      age 1.02 (1.00–1.03)  p = 0.021
-         1 grade[2] 1.17 (0.76–1.80)  p = 0.48
-         1 grade[3] 2.27 (1.56–3.31) p < 0.001
-         2      age 1.06 (1.04–1.08) p < 0.001
-         2 grade[2] 1.23 (0.70–2.17)  p = 0.47
-         2 grade[3] 0.99 (0.55–1.78)  p = 0.98
+         1      age 1.02 (1.00–1.04) p = 0.023
+         1 grade[2] 1.93 (0.88–4.25)  p = 0.10
+         1 grade[3] 3.86 (1.84–8.08) p < 0.001
+         2      age 1.08 (1.05–1.11) p < 0.001
+         2 grade[2] 0.29 (0.11–0.79) p = 0.015
+         2 grade[3] 0.72 (0.33–1.56)  p = 0.41
     """
     if is_imputed(df):  # lp.impute(...): one fit per completed data set, pooled (cox/pool.py)
         kw = dict(time=time, event=event, ties=ties)
