@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -30,8 +28,8 @@ import pytest
 import lms_prognosis as lp
 from lms_prognosis.exceptions import ExportError
 from lms_prognosis.literature import model_design
+from tests.report.browser import chromium, chromium_or_skip
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 COX_COVARIATES = ["age", "grade", "size_cm", "vascular_invasion", "margin"]
 
 _PROBE = """
@@ -76,43 +74,6 @@ window.addEventListener("load", function () {
 
 
 # ------------------------------------------------------------------------------ chromium
-
-
-def _chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def chromium_or_skip() -> str:
-    path = _chromium()
-    if path is None:
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail("headless Chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (apt-get install -y chromium)")
-    return path
-
-
-def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        chromium_or_skip(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp / 'profile'}",
-        *args,
-    ]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return r
 
 
 def probe(page: Path, tmp: Path, fill: list[dict], predict: list[dict]) -> dict[str, Any]:
