@@ -36,7 +36,7 @@ from lms_prognosis.plotting import plot_forest
 from lms_prognosis.report._context import FACTOR_LABELS, Context
 from lms_prognosis.report._document import Paragraph, Section
 from lms_prognosis.report._factors import derive_factors
-from lms_prognosis.report._sections_model import _cox_covariates
+from lms_prognosis.report._sections_model import _cox_covariates, report_cox
 
 __all__ = [
     "DEFAULT_M",
@@ -334,8 +334,7 @@ def _fit_imputed(ctx: Context, covs: list[str], m: int) -> tuple[Any, Any]:
     pooled = pool(fits)
     ctx.results["imputed"] = imp
     ctx.results["pooled"] = pooled
-    cc = fit_cox(ctx.data, covs)
-    return pooled, cc
+    return pooled, report_cox(ctx)
 
 
 def _mi_results(ctx: Context, sec: Section, pooled: Any, cc: Any, covs: list[str]) -> None:

@@ -11,6 +11,7 @@ A reason in the data is an :class:`~lms_prognosis.LMSPrognosisError`; anything e
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,23 @@ def _cox_covariates(ctx: Context, sec: Section) -> list[str]:
     return covariates
 
 
+def report_cox(ctx: Context) -> CoxResult:
+    """The report's complete-case multivariable Cox model, fitted once per report.
+
+    The sections before the Cox section (sample size, missing data) use the same fit; the
+    warnings of the fit are kept and shown in the Cox section (:func:`section_cox`).
+    """
+    cached = ctx.results.get("cox_fit")
+    if cached is None:
+        covariates = _cox_covariates(ctx, Section("scratch", ""))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cox = fit_cox(ctx.data, covariates)
+        cached = ctx.results["cox_fit"] = (cox, list(caught))
+    fit: CoxResult = cached[0]
+    return fit
+
+
 def _cox_text(cox: CoxResult, n_drop: int) -> str:
     tests = cox.tests.set_index("test")
     text = (
@@ -94,7 +112,10 @@ def section_cox(ctx: Context) -> Section:
     """Multivariable Cox model: HR table (with univariable columns) and forest plot."""
     d, w = ctx.data, ctx.writer
     sec = Section("cox", "Multivariable Cox model")
-    cox = fit_cox(d, _cox_covariates(ctx, sec))
+    _cox_covariates(ctx, sec)  # its note on the factors left out
+    cox = report_cox(ctx)
+    for caught in ctx.results["cox_fit"][1]:  # the fit's warnings, shown in this section
+        warnings.warn(caught.message, caught.category, stacklevel=2)
     ctx.results["cox"] = cox
     hrt = hr_table(cox, univariable="auto", data=d, labels=FACTOR_LABELS)
     ctx.results["hr_table"] = hrt

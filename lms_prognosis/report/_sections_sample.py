@@ -10,19 +10,17 @@ them in ``ctx.results["sample_size"]`` for the limitations section.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lms_prognosis._format import format_number
-from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.exceptions import LMSPrognosisError
 from lms_prognosis.report._context import Context, months
 from lms_prognosis.report._document import Paragraph, Section
 from lms_prognosis.report._run import MIN_EVENTS_COX
-from lms_prognosis.report._sections_model import _cox_covariates
+from lms_prognosis.report._sections_model import report_cox
 from lms_prognosis.simulate.samplesize import SampleSizeResult, cox_snell_r2, riley_sample_size
 
 __all__ = ["section_sample_size", "SAMPLE_SIZE_REFERENCES", "epv_words"]
@@ -52,12 +50,9 @@ def epv_words(epv: float) -> str:
 
 
 def _model(ctx: Context) -> tuple[Any, pd.DataFrame]:
-    """The report's multivariable Cox model (as section_cox fits it) and its patients."""
+    """The report's multivariable Cox model (the Cox section's fit) and its patients."""
     d = ctx.data
-    covariates = _cox_covariates(ctx, Section("scratch", ""))
-    with warnings.catch_warnings():  # the Cox section shows the model's warnings
-        warnings.simplefilter("ignore")
-        cox = fit_cox(d, covariates)
+    cox = report_cox(ctx)
     used = d.drop(index=list(set(cox.dropped["row"]))) if len(cox.dropped) else d
     return cox, used
 
