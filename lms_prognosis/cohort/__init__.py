@@ -29,6 +29,7 @@ from lms_prognosis.cohort.schema import (
 from lms_prognosis.exceptions import CohortColumnError, CohortError
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time these load lazily
+    from lms_prognosis.cohort._dates import read_dates
     from lms_prognosis.cohort.cohort import AUDIT_COLUMNS, Cohort
     from lms_prognosis.cohort.reader import LEVELS, read_cohort
 
@@ -37,6 +38,7 @@ __all__ = [
     "CohortError",
     "CohortColumnError",
     "read_cohort",
+    "read_dates",
     "ENDPOINTS",
     "SCHEMA",
     "LEVELS",
@@ -51,6 +53,7 @@ _LAZY = {
     "AUDIT_COLUMNS": "lms_prognosis.cohort.cohort",
     "read_cohort": "lms_prognosis.cohort.reader",
     "LEVELS": "lms_prognosis.cohort.reader",
+    "read_dates": "lms_prognosis.cohort._dates",
 }
 
 

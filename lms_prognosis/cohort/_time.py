@@ -199,8 +199,9 @@ def _converted_by_row(
 
 def time_from_dates(
     frame: pd.DataFrame, spec: DateSpec, where: str
-) -> tuple[np.ndarray, list[_v.Problem]]:
-    """Months between ``spec.start`` and ``spec.end`` (days / 30.4375), with the audit lines."""
+) -> tuple[np.ndarray, list[_v.Problem], pd.DataFrame]:
+    """Months between ``spec.start`` and ``spec.end`` (days / 30.4375), with the audit lines
+    and the two dates as read (datetime64, NaT where missing or unreadable), one row each."""
     start = read_dates(frame[spec.start], spec.start, spec.date_format, where, CohortError)
     end = read_dates(frame[spec.end], spec.end, spec.date_format, where, CohortError)
     months = (end.days - start.days) / DAYS_PER_MONTH
@@ -218,4 +219,7 @@ def time_from_dates(
         [f"time from dates: {m:.4g} months (days / 30.4375)" for m in months], dtype=object
     )
     problems += _flag(spec.end, ok, how, action=_v.CONVERTED, values=shown[ok])
-    return months, problems
+    read = pd.DataFrame(
+        {c: pd.to_datetime(d.days, unit="D") for c, d in ((spec.start, start), (spec.end, end))}
+    )
+    return months, problems, read

@@ -91,6 +91,9 @@ class Cohort:
         ``exclusions``), ``patient_id``, ``column``, ``value`` (as written), ``action``
         (``excluded``, ``set missing``, ``converted`` or ``recoded``) and ``reason``. Built
         from ``exclusions`` when not given.
+    dates : DataFrame or None
+        With ``read_cohort(start_date=, end_date=)``: the two date columns as read
+        (datetime64, named as in the input), one row per kept patient (``data``'s index).
     """
 
     data: pd.DataFrame
@@ -102,6 +105,7 @@ class Cohort:
     notes: list[str] = field(default_factory=list)
     event_codes: dict[Any, int | None] | None = None
     audit: pd.DataFrame | None = None
+    dates: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.audit is None:  # a cohort built without a reader: its exclusions only

@@ -292,11 +292,12 @@ def _build(
     else:
         out["patient_id"] = shown_ids = np.char.add("row-", rows.astype(str)).astype(object)
         notes.append("no patient id column: ids generated as 'row-<row number>'")
+    read_dates: pd.DataFrame | None = None
     if dates is None:
         _check_unit_column(frame, raw.plan, notes)
         out["time"], found = read_time(frame, raw.plan, raw.convention, raw.where, notes)
     else:
-        out["time"], found = time_from_dates(frame, dates, raw.where)
+        out["time"], found, read_dates = time_from_dates(frame, dates, raw.where)
         notes.append(
             f"time derived from {dates.start!r} to {dates.end!r} in months "
             "(days / 30.4375); each row in the audit"
@@ -328,6 +329,8 @@ def _build(
     used = set(src.values()) | ({dates.start, dates.end} if dates else set())
     extras = [c for c in frame.columns if c not in used]
     data = _kept(out, frame, extras, excluded, raw.as_text)
+    if read_dates is not None:
+        read_dates = read_dates[~excluded].set_axis(data.index)
     return Cohort(
         data=data,
         exclusions=exclusions,
@@ -335,6 +338,7 @@ def _build(
         n_read=n_read,
         notes=notes,
         audit=audit,
+        dates=read_dates,
     )
 
 

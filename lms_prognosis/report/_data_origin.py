@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._provenance import hash_file
+from lms_prognosis.cohort import read_dates
+from lms_prognosis.exceptions import CohortError
 from lms_prognosis.simulate.cohorts import simulate_cohort
 from lms_prognosis.simulate.synthetic import SYNTHETIC_COHORTS
 
@@ -39,7 +41,6 @@ _ORIGIN_WORDS = (
 )
 _TIME_ROW = re.compile(r"^\|\s*`time`\s*\|(.*)$", re.MULTILINE)
 _MAPPED = re.compile(r"column '([^']+)' read as 'time'")
-_FROM_DATES = re.compile(r"time derived from '([^']+)' to '([^']+)'")
 _CALL_KEYS = ("profile", "model", "seed", "endpoint", "accrual_years", "follow_up_years")
 
 
@@ -177,10 +178,9 @@ def _time_origin(cohort: Any, path: Path | None, shipped: bool) -> tuple[str | N
         if word:
             return word, f"the data dictionary {dic.name}"
     notes = " ".join(str(n) for n in getattr(cohort, "notes", []) or [])
-    if m := _FROM_DATES.search(notes):
-        word = _origin_word(m.group(1))
-        if word:
-            return word, f"the start date column {m.group(1)!r}"
+    read = getattr(cohort, "dates", None)
+    if read is not None and (word := _origin_word(str(read.columns[0]))):
+        return word, f"the start date column {read.columns[0]!r}"
     if m := _MAPPED.search(notes):
         word = _origin_word(m.group(1))
         if word:
@@ -191,39 +191,24 @@ def _time_origin(cohort: Any, path: Path | None, shipped: bool) -> tuple[str | N
     return None, ""
 
 
-def _parse_dates(texts: pd.Series) -> pd.Series:
-    """Dates as read_cohort reads them: ISO, dd.mm.yyyy, and slashed dates in the order the
-    column shows (day first unless some second field is above 12)."""
-    s = texts.astype(str).str.strip()
-    out = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    out = out.fillna(pd.to_datetime(s, format="%d.%m.%Y", errors="coerce"))
-    slashed = s.str.replace("-", "/", regex=False)
-    parts = slashed.str.extract(r"^(\d{1,2})/(\d{1,2})/\d{4}$").astype(float)
-    month_first = bool((parts[1] > 12).any()) and not bool((parts[0] > 12).any())
-    fmt = "%m/%d/%Y" if month_first else "%d/%m/%Y"
-    return out.fillna(pd.to_datetime(slashed, format=fmt, errors="coerce"))
+def _read_dates(cohort: Any) -> tuple[list[DateRange], pd.Series | None]:
+    """Start and end dates of the kept rows, as read_cohort(start_date=, end_date=) read them."""
+    read = getattr(cohort, "dates", None)
+    if read is None or read.shape[1] != 2:
+        return [], None
+    read = read.reindex(cohort.data.index)
+    ranges = [_range(str(c), read[c]) for c in read.columns]
+    return [r for r in ranges if r is not None], read.iloc[:, 1].rename("end")
 
 
-def _audit_dates(cohort: Any) -> tuple[list[DateRange], pd.Series | None]:
-    """Start and end dates of the kept rows, from the audit of read_cohort(start_date=...)."""
-    notes = " ".join(str(n) for n in getattr(cohort, "notes", []) or [])
-    m = _FROM_DATES.search(notes)
-    audit = getattr(cohort, "audit", None)
-    if m is None or audit is None or audit.empty:
-        return [], None
-    conv = audit[
-        (audit["action"] == "converted")
-        & audit["reason"].astype(str).str.startswith("time from dates")
-    ]
-    ex = cohort.exclusions
-    if ex is not None and len(ex) and "row" in ex:
-        conv = conv[~conv["row"].isin(ex["row"])]
-    pairs = conv["value"].astype(str).str.split(" to ", n=1, expand=True)
-    if pairs.shape[1] < 2 or len(conv) != len(cohort.data):
-        return [], None
-    start, end = _parse_dates(pairs[0]), _parse_dates(pairs[1])
-    ranges = [_range(m.group(1), start), _range(m.group(2), end)]
-    return [r for r in ranges if r is not None], pd.Series(end.to_numpy(), name="end")
+def _column_as_dates(texts: pd.Series, column: str) -> pd.Series:
+    """An extra date column read as read_cohort reads dates (all NaT when its day/month order
+    cannot be told: then no range is stated)."""
+    try:
+        read = read_dates(texts, column, None, "<report>", CohortError)
+    except CohortError:
+        return pd.Series(pd.NaT, index=texts.index)
+    return pd.Series(pd.to_datetime(read.days, unit="D"), index=texts.index)
 
 
 def _range(column: str, days: pd.Series) -> DateRange | None:
@@ -238,7 +223,7 @@ def _column_dates(data: pd.DataFrame) -> list[DateRange]:
     out = []
     for col in data.columns:
         if "date" in str(col).lower() and not pd.api.types.is_numeric_dtype(data[col]):
-            r = _range(str(col), _parse_dates(data[col].dropna()))
+            r = _range(str(col), _column_as_dates(data[col].dropna(), str(col)))
             if r is not None:
                 out.append(r)
     return out
@@ -256,7 +241,7 @@ def data_origin(cohort: Any) -> DataOrigin:
     else:
         statement, call = syn
     origin, origin_from = _time_origin(cohort, path, shipped is not None)
-    dates, end = _audit_dates(cohort)
+    dates, end = _read_dates(cohort)
     dates += _column_dates(cohort.data)
     return DataOrigin(
         synthetic=syn is not None,

@@ -265,6 +265,15 @@ def test_time_from_dates_in_several_forms(tmp_path):
         "excluded",
         "unreadable date: not a date in a form read without guessing",
     ) in lines(cohort)
+    # the dates as read, for the kept rows (the report's data statement states their range)
+    assert list(cohort.dates.columns) == ["surgery", "last_seen"]
+    assert cohort.dates.index.equals(cohort.data.index)
+    assert cohort.dates["surgery"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2019-01-01",
+        "2019-03-15",
+        "2019-01-31",
+    ]
+    assert read_cohort(write(tmp_path, "id,time,event\na,12,1\n")).dates is None
 
 
 def test_a_date_in_the_time_column_says_how_to_use_dates(tmp_path):
