@@ -34,6 +34,7 @@ from lms_prognosis.plotting import plot_calibration, plot_partial_effect
 from lms_prognosis.report._context import FACTOR_LABELS, Context, months
 from lms_prognosis.report._document import Paragraph, Section
 from lms_prognosis.report._run import SectionStep, _record
+from lms_prognosis.report._sections_model import _cox
 from lms_prognosis.report.tables import hr_table
 
 __all__ = [
@@ -85,13 +86,6 @@ def fitted_steps() -> list[SectionStep]:
 NO_COX = (
     "It uses the multivariable Cox model, which could not be fitted for this cohort (see above)."
 )
-
-
-def _cox(ctx: Context) -> CoxResult:
-    if "cox" not in ctx.results:
-        raise ReportError("the multivariable Cox model could not be fitted (see above)")
-    cox: CoxResult = ctx.results["cox"]
-    return cox
 
 
 def _without_cox(ctx: Context, sec: Section) -> Section | None:
