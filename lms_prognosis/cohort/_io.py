@@ -15,6 +15,10 @@ CSV rules
   records as "empty row" and ignores (with a note) blank lines after the last record;
 - a record with more fields than the header is excluded ("wrong number of fields"); one with
   fewer has its missing trailing cells read as missing.
+
+A file whose records all have the header's width is parsed by pyarrow on every core
+(:mod:`lms_prognosis.cohort._arrow`) into the same frame pandas' C parser makes; any other
+file by pandas, which reports its irregular records.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lms_prognosis.cohort._arrow import arrow_frame
 from lms_prognosis.cohort._cells import typed_like_pandas
 
 #: cells read as missing in a CSV (pandas' defaults minus "None", a necrosis level)
@@ -243,6 +248,9 @@ def read_csv_rows(
     >>> frame["id"].tolist(), bad.lines, bad.messages
     (['a', 'c'], [3], ['expected 2 fields, saw 3'])
     """
+    fast = arrow_frame(csv, dtype, csv.header, typed, NA_TOKENS)
+    if fast is not None:  # a well-formed file: the same frame, read on every core
+        return fast, BadLines()
     df, found = _parse(csv, dtype, csv.header, typed)
     if not found:
         return df, BadLines()
