@@ -74,15 +74,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    print(f"fit_cox, 8 covariates, Efron; median of {args.repeat} fits per size, each size in "
-          f"a fresh process; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"fit_cox, 8 covariates, Efron; median of {args.repeat} fits per size, each size in "
+        f"a fresh process; load average {os.getloadavg()[0]:.2f}"
+    )
     print(f"{'allocator':>22} {'n':>10} {'wall':>9} {'user':>9} {'system':>9} {'faults':>10}")
     for keep in (False, True):
         label = "glibc tunables raised" if keep else "glibc defaults"
         got = {n: run(n, args.repeat, keep) for n in sizes}
         for n, r in got.items():
-            print(f"{label:>22} {n:>10,} {r['wall']:8.3f}s {r['user']:8.3f}s {r['sys']:8.3f}s "
-                  f"{int(r['faults']):>10,}")
+            print(
+                f"{label:>22} {n:>10,} {r['wall']:8.3f}s {r['user']:8.3f}s {r['sys']:8.3f}s "
+                f"{int(r['faults']):>10,}"
+            )
         if len(sizes) >= 2:
             a, b = sizes[0], sizes[-1]
             slope = math.log(got[b]["wall"] / got[a]["wall"]) / math.log(b / a)
