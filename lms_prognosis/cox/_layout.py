@@ -78,7 +78,15 @@ def sorted_design(
         xt -= center[:, None]
         return xt
     xt = np.empty((len(columns), n))
-    if all(c.flags.c_contiguous for c in columns):
+    shared = _row_major_base(columns)
+    if shared is not None:  # one (n, m) row-major array: gather whole rows (a cache line each)
+        base, pos = shared
+        whole = pos == list(range(base.shape[1]))
+        buf = np.empty((min(_GATHER, n), base.shape[1]))
+        for a in range(0, n, _GATHER):
+            rows = np.take(base, order[a : a + _GATHER], axis=0, out=buf[: min(_GATHER, n - a)])
+            xt[:, a : a + rows.shape[0]] = rows.T if whole else rows[:, pos].T
+    elif all(c.flags.c_contiguous for c in columns):
         for j, c in enumerate(columns):
             np.take(c, order, out=xt[j])
     else:  # np.take would copy a strided column whole on every call: index a block at a time
@@ -89,6 +97,40 @@ def sorted_design(
     for j in range(len(columns)):
         xt[j] -= center[j]
     return xt
+
+
+def _row_major_base(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]] | None:
+    """A read-only (n, m) view of rows holding all these columns, and their positions in it,
+    when they are the float64 columns of one row-major array (a DataFrame made from an (n, p)
+    array keeps that array as its block); else None.
+
+    Examples
+    --------
+    >>> x = np.arange(6.0).reshape(3, 2)
+    >>> rows, pos = _row_major_base([x[:, 1], x[:, 0]])
+    >>> rows.tolist(), pos
+    ([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [1, 0])
+    >>> _row_major_base([x[:, 1].copy()]) is None
+    True
+    """
+    owner = columns[0].base if columns else None
+    n = columns[0].shape[0] if columns else 0
+    step = columns[0].strides[0] if columns and columns[0].ndim == 1 else 0
+    if owner is None or step <= 8 or step % 8:
+        return None
+    for c in columns:
+        if c.base is not owner or c.dtype != np.float64 or c.shape != (n,) or c.strides[0] != step:
+            return None
+    address = [c.__array_interface__["data"][0] for c in columns]
+    first = int(np.argmin(address))
+    offsets = [a - address[first] for a in address]
+    if any(o % 8 or o >= step for o in offsets):
+        return None
+    width = max(offsets) // 8 + 1  # from the first column to the last: inside the owner's rows
+    rows = np.lib.stride_tricks.as_strided(
+        columns[first], shape=(n, width), strides=(step, 8), writeable=False
+    )
+    return rows, [o // 8 for o in offsets]
 
 
 def prepare_rows(
