@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -111,3 +112,17 @@ def test_irregular_files_are_left_to_pandas(raw):
     assert arrow_frame(got, {"id": "category"}, got.header, [], NA_TOKENS) is None
     frame, _ = read_csv_rows(got, {"id": "category"}, "id")  # and pandas still reads them
     assert "id" in frame.columns
+
+
+@pytest.mark.parametrize("name", ["registry_800_seed2027.csv", "somatic_500_seed2026.csv"])
+def test_shipped_cohorts_read_the_same_through_either_parser(monkeypatch, name):
+    import lms_prognosis.cohort._io as io_module
+    from lms_prognosis.cohort import read_cohort
+
+    path = Path(__file__).resolve().parents[2] / "data" / "synthetic" / name
+    fast = read_cohort(path)
+    monkeypatch.setattr(io_module, "arrow_frame", lambda *args, **kwargs: None)
+    slow = read_cohort(path)
+    pd.testing.assert_frame_equal(fast.data, slow.data)
+    pd.testing.assert_frame_equal(fast.audit, slow.audit)  # every exclusion and change
+    assert fast.notes == slow.notes
