@@ -328,8 +328,9 @@ def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | Non
         xd = np.take(xt, death_rows, axis=1)
         return xd.sum(axis=1) if weights is None else xd @ weights
     out = np.empty(xt.shape[0])
+    xd = np.empty(death_rows.shape[0])  # one buffer for every covariate: no fresh pages each
     for j in range(xt.shape[0]):
-        xd = xt[j][death_rows]
+        np.take(xt[j], death_rows, out=xd, mode="clip")  # rows are valid; "clip" is unbuffered
         out[j] = xd.sum() if weights is None else xd @ weights
     return out
 
