@@ -9,10 +9,16 @@ The table gives, per n, the best over the rounds for each tree and the median ov
 the per-round ratio new / old of the best wall time and of the best CPU time of the process
 (below 1: this tree is faster; on a shared machine the CPU ratio is the steadier one).
 
+``--in-process`` runs both trees in one process instead (the baseline's package copied under
+the name ``lms_prognosis_baseline``, its imports renamed), blocks of fits of the two
+alternating: on a machine whose speed differs from process to process (a VM where two fresh
+processes of the same code differ by up to 30%) the per-block ratios are much steadier. The
+table then gives the best block of each and the median of the per-round ratios.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_cox_paired.py --baseline /tmp/old_tree \
-        [--sizes 1000,10000,100000,1000000] [--rounds 5]
+        [--sizes 1000,10000,100000,1000000] [--rounds 5] [--in-process]
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,6 +78,60 @@ def _run(tree: Path, data: Path, repeat: int) -> tuple[float, float]:
     return float(got["best"]), float(got["cpu"])
 
 
+_BOTH = """
+import json, sys, time, warnings
+import pandas as pd
+sys.path.insert(0, sys.argv[1])
+from lms_prognosis import fit_cox as new
+from lms_prognosis_baseline import fit_cox as old
+df = pd.read_pickle(sys.argv[2])
+repeat, rounds = int(sys.argv[3]), int(sys.argv[4])
+covs = [c for c in df.columns if c not in ("time", "event")]
+times = {"new": [], "old": []}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    new(df, covs), old(df, covs)
+    for r in range(rounds):
+        for name in (("new", "old") if r % 2 == 0 else ("old", "new")):
+            fit = new if name == "new" else old
+            t = time.perf_counter()
+            for _ in range(repeat):
+                fit(df, covs)
+            times[name].append((time.perf_counter() - t) / repeat)
+print(json.dumps(times))
+"""
+
+
+def _baseline_copy(tree: Path, into: Path) -> None:
+    """The baseline's package as ``lms_prognosis_baseline`` (its imports renamed)."""
+    target = into / "lms_prognosis_baseline"
+    shutil.copytree(tree / "lms_prognosis", target)
+    for path in target.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\blms_prognosis\b", "lms_prognosis_baseline", text), "utf-8")
+
+
+def _in_process(baseline: Path, n: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _baseline_copy(baseline, Path(tmp))
+        data = Path(tmp) / "data.pkl"
+        make_data(n).to_pickle(data)
+        env = {**os.environ, "PYTHONPATH": str(TREE)}
+        out = subprocess.run(
+            [sys.executable, "-c", _BOTH, tmp, str(data), str(_repeats(n) // 4 or 1), str(rounds)],
+            env=env, capture_output=True, text=True, check=True, cwd=tmp,
+        )  # fmt: skip
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    ratios = [a / b for a, b in zip(times["new"], times["old"], strict=True)]
+    print(
+        f"{n:>9} {min(times['new']) * 1e3:8.3f}ms {min(times['old']) * 1e3:8.3f}ms "
+        f"{statistics.median(ratios):14.3f} {'':>10}   in one process, {rounds} rounds "
+        f"(quartiles of the ratio {statistics.quantiles(ratios, n=4)[0]:.3f}-"
+        f"{statistics.quantiles(ratios, n=4)[2]:.3f})",
+        flush=True,
+    )
+
+
 def _repeats(n: int) -> int:
     return 200 if n <= 1_000 else 40 if n <= 10_000 else 8 if n <= 100_000 else 5
 
@@ -79,12 +141,16 @@ def main() -> None:
     ap.add_argument("--baseline", required=True, type=Path, help="the other checkout")
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--in-process", action="store_true", help="both trees in one process")
     args = ap.parse_args()
     trees = {"new": TREE, "old": args.baseline.resolve()}
     print(f"fit_cox, 8 covariates, Efron; load average {os.getloadavg()[0]:.2f}")
     print(f"{'n':>9} {'new best':>10} {'old best':>10} {'ratio new/old':>14} "
           f"{'CPU ratio':>10}   per-round wall ratios")  # fmt: skip
     for n in [int(float(s)) for s in args.sizes.split(",")]:
+        if args.in_process:
+            _in_process(trees["old"], n, max(args.rounds, 4))
+            continue
         best: dict[str, list[float]] = {k: [] for k in trees}
         cpu: dict[str, list[float]] = {k: [] for k in trees}
         with tempfile.TemporaryDirectory() as tmp:
