@@ -53,9 +53,15 @@ def grid_step(values: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE) -> float
     ]
     buf = np.empty(min(values.size, _CHUNK))
     for s in steps:
+        if not _is_nearest(values[:_PEEK], s, buf):  # most grids fail on the first values
+            continue
         if all(_is_nearest(values[i : i + _CHUNK], s, buf) for i in range(0, values.size, _CHUNK)):
             return s
     return None
+
+
+#: values looked at first, so a grid they are not on is ruled out without a pass over all
+_PEEK = 64
 
 
 def _is_nearest(chunk: np.ndarray, step: float, buf: np.ndarray) -> bool:

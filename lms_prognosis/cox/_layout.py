@@ -74,7 +74,7 @@ def sorted_design(
     """
     n = order.shape[0]
     if len(columns) * n <= _SMALL:  # a few numpy calls in all, not two per column
-        xt = np.vstack(columns)[:, order] if columns else np.empty((0, n))
+        xt = np.take(np.vstack(columns), order, axis=1) if columns else np.empty((0, n))
         xt -= center[:, None]
         return xt
     xt = np.empty((len(columns), n))
@@ -147,6 +147,12 @@ def prepare_rows(
         time[order] = rows.time
     elif order is None:
         order = sort_order(rows.time, rows.stratum, rows.grid_step)
+    if len(columns) * order.shape[0] <= _SMALL:  # small: the design first, one call
+        xt = sorted_design(columns, center, order)
+        return prepare_sorted(
+            order, time, rows.event, xt, rows.stratum, rows.efron,
+            weights=rows.weights, start=rows.start,
+        )  # fmt: skip
     # the block and event indexing first, with no covariates, so that its temporaries are
     # freed before the (p, n) sorted design is made
     prep = prepare_sorted(

@@ -424,8 +424,9 @@ class _Owned:
 def _owned_columns(kept: _Kept, design: Design) -> _Owned:
     """The result's copy of the data used, each value stored once.
 
-    A float64 covariate entering the model as it is equals its design column, so the design
-    column's copy serves as both (``CoxResult.data`` reads it from there); every other column
+    A float64 covariate entering the model as it is equals its design column (a view of the
+    frame's column, which ``design_columns`` takes without a copy), so the design column's copy
+    serves as both (``CoxResult.data`` reads it from there); every other column
     used (factors, booleans, integers, spline and interaction variables, strata, cluster,
     dropped covariates) is copied from the frame.
     """
@@ -438,10 +439,10 @@ def _owned_columns(kept: _Kept, design: Design) -> _Owned:
     from_design: dict[str, int] = {}
     j = 0
     for t in design.terms:
-        if t.kind == "numeric" and t.composite is None:
-            dtype = view[t.covariate].dtype
-            if isinstance(dtype, np.dtype) and dtype == np.float64:
-                from_design[t.covariate] = j
+        # a design column that does not own its data is the frame's own float64 column (any
+        # other dtype is converted into a new array): no dtype lookup in the frame needed
+        if t.kind == "numeric" and t.composite is None and not cols[j].flags.owndata:
+            from_design[t.covariate] = j
         j += len(t.names)
     rest = [c for c in kept.columns if c not in from_design]
     if not rest:

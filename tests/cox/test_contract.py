@@ -180,9 +180,13 @@ def test_result_holds_one_copy_of_the_design_and_rebuilds_the_layout():
     first use, even after the caller overwrote its arrays in place."""
     df = _toy()
     df["size"] = np.random.default_rng(3).gamma(2.0, 3.0, len(df))
-    fit = _fit(df, ("age", "size", "grade"))
+    df["mitoses"] = np.random.default_rng(4).poisson(8, len(df))  # int64: converted, so copied
+    fit = _fit(df, ("age", "size", "grade", "mitoses"))
     assert "_prep" not in fit.__dict__  # no sorted copy held after the fit
-    assert set(fit._columns.columns) == {"grade"}  # the float covariates are not copied twice
+    # the float covariates are not copied twice; the others are copied as they are
+    assert set(fit._columns.columns) == {"grade", "mitoses"}
+    assert fit.data["mitoses"].dtype == np.int64 and fit.data["age"].dtype == np.float64
+    fit = _fit(df, ("age", "size", "grade"))
     for c in fit._design.columns:
         assert not np.shares_memory(c, df["age"].to_numpy())
         assert not np.shares_memory(c, df["size"].to_numpy())
