@@ -120,10 +120,10 @@ class Factor:
         ok = p == 0
         if p:
             chol, status = lapack.dpotrf(info, lower=1)
-            piv = np.diag(chol) ** 2
-            top = max(float(np.max(np.diag(info))), 0.0)
-            ok = status == 0 and top > 0 and bool(np.all(np.isfinite(piv)))
-            ok = ok and bool(np.all(piv >= toler * top))
+            piv = chol.diagonal() ** 2  # array methods: a p x p matrix costs its calls
+            top = max(float(info.diagonal().max()), 0.0)
+            ok = status == 0 and top > 0 and bool(np.isfinite(piv).all())
+            ok = ok and bool((piv >= toler * top).all())
             if ok:
                 self.chol = chol
         if ok:

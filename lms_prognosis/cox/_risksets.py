@@ -404,7 +404,7 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
         if not prep.eblock.size:
             return np.zeros((*values.shape[:-1], 0))
         upto = values[..., : prep.block_end[prep.eblock[-1]] + 1]  # rows after: never at risk
-        return np.cumsum(np.add.reduceat(upto, prep.event_segments, axis=-1), axis=-1)
+        return np.add.reduceat(upto, prep.event_segments, axis=-1).cumsum(axis=-1)
     if prep.start_order is None:
         # sum each (stratum, time) block first, then accumulate over the blocks: reduceat is
         # about 10x faster than a cumulative sum over every row (no per-row carried state)
@@ -461,7 +461,7 @@ def _blocks(t: np.ndarray, s: np.ndarray, stratified: bool) -> dict[str, np.ndar
         new_block[1:] |= s[1:] != s[:-1]
     block_start = np.flatnonzero(new_block)
     block_end = np.append(block_start[1:] - 1, n - 1)
-    block_of_row = np.cumsum(new_block) - 1
+    block_of_row = new_block.cumsum() - 1
     if not stratified:
         nb = block_start.size
         prev_end = np.full(nb, -1)
@@ -505,7 +505,7 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
     newb[1:] = death_block[1:] != death_block[:-1]
     eblock_start = np.flatnonzero(newb)
     ndeath = np.diff(np.append(eblock_start, death_rows.size))
-    k_block = np.cumsum(newb) - 1
+    k_block = newb.cumsum() - 1
     if efron:  # (k - 1) / d, in place: one (D,) temporary besides the result
         k_frac = np.arange(death_rows.size, dtype=float)
         k_frac -= eblock_start[k_block]

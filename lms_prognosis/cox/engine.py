@@ -284,7 +284,7 @@ class _Point:
             y[0] = w
             np.multiply(prep.xt, w, out=y[1:])
             risk = event_risk_sums(y, prep)
-            at_death = _reduce_blocks(np.take(y, prep.death_rows, axis=1), prep.eblock_start)
+            at_death = _reduce_blocks(y.take(prep.death_rows, axis=1), prep.eblock_start)
             self.s0, d0 = risk[0], at_death[0]
             self._eager = risk[1:], at_death[1:]
         else:
@@ -296,12 +296,12 @@ class _Point:
             nd = prep.ndeath  # np.repeat(., nd): each event block's value for each of its events
             if d0 is None:
                 d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
-            s0k = np.repeat(self.s0, nd)  # S0 - f D0, with one (D,) temporary besides
-            tmp = np.repeat(d0, nd)
+            s0k = self.s0.repeat(nd)  # S0 - f D0, with one (D,) temporary besides
+            tmp = d0.repeat(nd)
             np.multiply(prep.k_frac, tmp, out=tmp)
             s0k -= tmp
             del tmp
-            self.r = r = np.repeat(self.s0, nd)
+            self.r = r = self.s0.repeat(nd)
             r /= s0k  # r_k = S0 / s0k
             log_s0k = np.log(s0k, out=s0k)
             log_s0 = float(log_s0k.sum() if a is None else log_s0k @ a)
@@ -367,11 +367,11 @@ class _Point:
         if prep.start is not None:
             v = row_block_sums(a_block, prep)
         elif _stratified(prep):
-            v = np.repeat(rev_block_cumsum(a_block, prep), prep.block_size)
+            v = rev_block_cumsum(a_block, prep).repeat(prep.block_size)
         else:  # the same sums without the stratum bookkeeping
-            v = np.repeat(np.cumsum(a_block[::-1])[::-1], prep.block_size)
+            v = a_block[::-1].cumsum()[::-1].repeat(prep.block_size)
         if self.r is not None:
-            sub = np.repeat(self.rb / s0, prep.ndeath)
+            sub = (self.rb / s0).repeat(prep.ndeath)
             rows = prep.death_rows
             for a in range(0, rows.size, _CHUNK):  # in chunks: no (D,) gather/scatter copies
                 v[rows[a : a + _CHUNK]] -= sub[a : a + _CHUNK]
@@ -470,7 +470,7 @@ def _derivs(pt: _Point, loglik: float, toler_chol: float) -> tuple[np.ndarray, F
     leave the double range (the solver then halves the step)."""
     u = pt.score()
     info = np.asarray(pt.information())
-    if not np.isfinite(loglik) or not np.all(np.isfinite(info)):
+    if not np.isfinite(loglik) or not np.isfinite(info).all():
         loglik = -np.inf
         info = np.nan_to_num(info)
     return u, Factor(info, toler_chol), loglik
