@@ -81,12 +81,9 @@ def _read_table(csv: CsvFile, names: list[str], na_values: Sequence[str]) -> Any
 
 def _categorical(column: Any) -> Any:
     """A pyarrow dictionary column as pandas' categorical of the same cells, categories sorted."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    if isinstance(arr, pa.ChunkedArray):  # an empty column
-        arr = pa.array([], type=column.type) if arr.num_chunks == 0 else arr.chunk(0)
     order = pc.sort_indices(arr.dictionary).to_numpy()
     rank = np.empty(order.shape[0], dtype=np.int32)
     rank[order] = np.arange(order.shape[0], dtype=np.int32)
@@ -122,7 +119,7 @@ def arrow_frame(
     >>> frame["id"].dtype.name, frame["time"].tolist()
     ('category', [1.5, nan])
     """
-    if not _usable(csv) or any(dtype.get(c, "category") != "category" for c in dtype):
+    if not _usable(csv) or any(v != "category" for v in dtype.values()):
         return None
     table = _read_table(csv, names, na_values)
     if table is None:

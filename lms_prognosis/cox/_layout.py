@@ -147,24 +147,15 @@ def prepare_rows(
         time[order] = rows.time
     elif order is None:
         order = sort_order(rows.time, rows.stratum, rows.grid_step)
-    if len(columns) * order.shape[0] <= _SMALL:  # small: the design first, one call
-        xt = sorted_design(columns, center, order)
-        return prepare_sorted(
-            order, time, rows.event, xt, rows.stratum, rows.efron,
-            weights=rows.weights, start=rows.start,
-        )  # fmt: skip
-    # the block and event indexing first, with no covariates, so that its temporaries are
-    # freed before the (p, n) sorted design is made
+    # a large design is made after the block and event indexing, so that the indexing's
+    # temporaries are freed first; a small one before it (one call, one event sum)
+    small = len(columns) * order.shape[0] <= _SMALL
+    xt = sorted_design(columns, center, order) if small else np.empty((0, order.shape[0]))
     prep = prepare_sorted(
-        order,
-        time,
-        rows.event,
-        np.empty((0, order.shape[0])),
-        rows.stratum,
-        rows.efron,
-        weights=rows.weights,
-        start=rows.start,
-    )
-    prep.xt = sorted_design(columns, center, order)
-    prep.xdeath_sum = death_sums(prep.xt, prep.death_rows, prep.death_wt)
+        order, time, rows.event, xt, rows.stratum, rows.efron,
+        weights=rows.weights, start=rows.start,
+    )  # fmt: skip
+    if not small:
+        prep.xt = sorted_design(columns, center, order)
+        prep.xdeath_sum = death_sums(prep.xt, prep.death_rows, prep.death_wt)
     return prep

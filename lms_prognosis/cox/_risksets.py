@@ -294,12 +294,8 @@ def prepare_sorted(
     """
     n = time.shape[0]
     t = time[order]
-    if stratum is not None:
-        s = stratum[order]
-    elif n <= 1 << 16:  # few rows: a small array of 0s is cheaper to make than a view
-        s = np.zeros(n, dtype=np.int64)
-    else:  # one stratum: a read-only zero-stride array of 0s (no n-sized allocation)
-        s = np.broadcast_to(np.int64(0), (n,))
+    # one stratum: a read-only zero-stride array of 0s (no n-sized allocation)
+    s = np.broadcast_to(np.int64(0), (n,)) if stratum is None else stratum[order]
     ev = np.asarray(event)[order] == 1
     blocks = _blocks(t, s, stratum is not None)
     deaths = _deaths(ev, blocks.pop("block_of_row"), efron)
