@@ -11,11 +11,13 @@ reader sees:
   its dry and real pass), then restores it.
 - **Font subsetting per file.** A Type 42 PDF embeds a subset of each TrueType font; building
   it (fontTools parses the whole font) took about 0.2 s per font per file, 3-4 s per report.
-  :func:`shared_font_subsets` builds one subset per font and process, covering printable ASCII,
-  the symbols the package prints (≥ ≤ – − ± χ ...) and any glyph a figure asked for, and hands
-  the same subset to every PDF written after it. Each PDF still embeds its fonts (files stay
-  standalone and editable); only the work is shared. With matplotlib versions whose subsetting
-  API differs, nothing is patched.
+  :func:`shared_font_subsets` builds one subset per font and process, covering printable ASCII
+  and the symbols the package prints (≥ ≤ – − ± χ ...), and hands the same subset to every PDF
+  written after it; a figure that prints a glyph beyond those gets the base glyphs and its own
+  (built once per such set), so a file's bytes never depend on which figures were written
+  before it, nor in which process. Each PDF still embeds its fonts (files stay standalone and
+  editable); only the work is shared. With matplotlib versions whose subsetting API differs,
+  nothing is patched.
 - **Dense layers drawn mark by mark.** A scatter of 100,000 residuals is 100,000 PDF
   operators. :func:`rasterized_dense` rasterises, in vector formats only, the layers with more
   than ``DENSE_MARKS`` marks or ``DENSE_VERTICES`` vertices, at the file's raster resolution;
@@ -46,7 +48,10 @@ DENSE_VERTICES = 50_000
 # characters every figure of the package may print: one subset per font covers them all
 _BASE_CHARS = "".join(chr(c) for c in range(32, 127)) + "–—−±≥≤×·°²³χβ…‘’“”≈µ→≠"
 _LOCK = threading.Lock()
-_SUBSETS: dict[tuple[str, int], tuple[frozenset[int], bytes, dict[int, int]]] = {}
+#: font (path, face) -> the glyph ids every subset of it holds
+_BASE: dict[tuple[str, int], frozenset[int]] = {}
+#: (path, face, glyphs beyond the base ones) -> the subset font file and its glyph index map
+_SUBSETS: dict[tuple[str, int, frozenset[int]], tuple[bytes, dict[int, int]]] = {}
 
 
 @contextmanager
@@ -121,32 +126,36 @@ def _subset_api() -> Any:
     return pdfps
 
 
-def _base_glyphs(fontfile: Any) -> set[int]:
+def _base_glyphs(fontfile: Any) -> frozenset[int]:
     from matplotlib.font_manager import get_font
 
     font = get_font(fontfile)
     gids = {int(font.get_char_index(ord(c))) for c in _BASE_CHARS}
     gids.discard(0)
-    return gids | {0}
+    return frozenset(gids | {0})
 
 
 def _shared(original: Any, pdfps: Any) -> Any:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     def get_glyphs_subset(fontfile: Any, glyphs: Any) -> Any:
-        key = (str(fontfile), int(getattr(fontfile, "face_index", 0)))
-        want = {int(g) for g in glyphs}
+        font_key = (str(fontfile), int(getattr(fontfile, "face_index", 0)))
+        want = frozenset(int(g) for g in glyphs)
         with _LOCK:
+            base = _BASE.get(font_key)
+            if base is None:
+                base = _BASE[font_key] = _base_glyphs(fontfile)
+            # the subset is the base glyphs and this file's: the same for a figure whatever
+            # was written before it (and in whichever process)
+            key = (*font_key, want - base)
             hit = _SUBSETS.get(key)
-            if hit is None or not want <= hit[0]:
-                gids = want | _base_glyphs(fontfile) | (set(hit[0]) if hit else set())
-                with original(fontfile, gids) as res:
+            if hit is None:
+                with original(fontfile, set(base | want)) as res:
                     data = pdfps.font_as_file(res.font).getvalue()
                     index = {int(k): int(v) for k, v in res.glyph_index_map.items()}
-                hit = (frozenset(gids), data, index)
-                _SUBSETS[key] = hit
-        font = TTFont(io.BytesIO(hit[1]))
-        return pdfps.SubsetResults(font, dict(hit[2]))._as_cm()
+                hit = _SUBSETS[key] = (data, index)
+        font = TTFont(io.BytesIO(hit[0]))
+        return pdfps.SubsetResults(font, dict(hit[1]))._as_cm()
 
     return get_glyphs_subset
 

@@ -74,6 +74,22 @@ def test_one_font_subset_for_many_pdfs(tmp_path, monkeypatch):
         assert b"/FontFile2" in (tmp_path / f"f{i}.pdf").read_bytes()
 
 
+@pytest.mark.skipif(_render._subset_api() is None, reason="matplotlib subsets by characters")
+def test_pdf_bytes_do_not_depend_on_earlier_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # no creation time in the PDF
+    monkeypatch.setattr(_render, "_SUBSETS", {})
+    monkeypatch.setattr(_render, "_BASE", {})
+    fixed = {"created": "fixed"}
+    (first,) = save_figure(_figure(), tmp_path / "first.pdf", provenance=fixed)
+    rare = _figure()
+    rare.axes[0].set_ylabel("\u03c8 \u0416")  # glyphs beyond the shared base subset
+    (other,) = save_figure(rare, tmp_path / "rare.pdf", provenance=fixed)
+    (again,) = save_figure(_figure(), tmp_path / "again.pdf", provenance=fixed)
+    assert first.read_bytes() == again.read_bytes()  # no glyph of the rare figure carried over
+    assert len(other.read_bytes()) > len(first.read_bytes())  # which has its own glyphs
+    plt.close("all")
+
+
 def _staircase(n: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     t = np.r_[0.0, np.sort(rng.exponential(40, n))]
