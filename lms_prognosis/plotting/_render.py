@@ -47,6 +47,8 @@ DENSE_VERTICES = 50_000
 
 # characters every figure of the package may print: one subset per font covers them all
 _BASE_CHARS = "".join(chr(c) for c in range(32, 127)) + "–—−±≥≤×·°²³χβ…‘’“”≈µ→≠"
+# and the ligatures the text shaper puts in their place ("Superficial" has an fi glyph)
+_BASE_LIGATURES = ("fi", "fl", "ff", "ffi", "ffl")
 _LOCK = threading.Lock()
 #: font (path, face) -> the glyph ids every subset of it holds
 _BASE: dict[tuple[str, int], frozenset[int]] = {}
@@ -131,6 +133,7 @@ def _base_glyphs(fontfile: Any) -> frozenset[int]:
 
     font = get_font(fontfile)
     gids = {int(font.get_char_index(ord(c))) for c in _BASE_CHARS}
+    gids |= {int(font.get_name_index(name)) for name in _BASE_LIGATURES}
     gids.discard(0)
     return frozenset(gids | {0})
 
@@ -178,6 +181,22 @@ def shared_font_subsets() -> Iterator[None]:
         yield
     finally:
         pdfps.get_glyphs_subset = original
+
+
+def subsets_snapshot() -> dict[str, Any]:
+    """The font subsets built in this process so far (copies of the caches)."""
+    with _LOCK:
+        return {"base": dict(_BASE), "subsets": dict(_SUBSETS)}
+
+
+def add_subsets(snapshot: dict[str, Any]) -> None:
+    """Use the subsets of :func:`subsets_snapshot` (another process's) for later PDFs; a
+    subset this process built already is kept."""
+    with _LOCK:
+        for key, value in snapshot.get("base", {}).items():
+            _BASE.setdefault(key, value)
+        for key, value in snapshot.get("subsets", {}).items():
+            _SUBSETS.setdefault(key, value)
 
 
 def raster_dpi(dpi: int) -> int:

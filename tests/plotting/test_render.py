@@ -14,6 +14,7 @@ from PIL import Image
 
 from lms_prognosis import kaplan_meier
 from lms_prognosis.plotting import _render, plot_km, save_figure
+from lms_prognosis.plotting.export import add_font_subsets, font_subsets
 from lms_prognosis.plotting.km import _thin_index, _thin_marks
 
 
@@ -88,6 +89,36 @@ def test_pdf_bytes_do_not_depend_on_earlier_figures(tmp_path, monkeypatch):
     assert first.read_bytes() == again.read_bytes()  # no glyph of the rare figure carried over
     assert len(other.read_bytes()) > len(first.read_bytes())  # which has its own glyphs
     plt.close("all")
+
+
+@pytest.mark.skipif(_render._subset_api() is None, reason="matplotlib subsets by characters")
+def test_font_subsets_of_another_process_are_used(tmp_path, monkeypatch):
+    """A process given another's subsets (add_font_subsets) builds none and writes the same
+    file; "Superficial" (an fi ligature glyph) needs no subset beyond the base one."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(_render, "_SUBSETS", {})
+    monkeypatch.setattr(_render, "_BASE", {})
+    fixed = {"created": "fixed"}
+    fig = _figure()
+    fig.axes[0].set_ylabel("Superficial")
+    (built,) = save_figure(fig, tmp_path / "built.pdf", provenance=fixed)
+    shared = font_subsets()
+    assert [key[2] for key in shared["subsets"]] == [frozenset()]  # the base subset only
+    monkeypatch.setattr(_render, "_SUBSETS", {})
+    monkeypatch.setattr(_render, "_BASE", {})
+    calls = []
+    original = pdfps.get_glyphs_subset
+
+    def counting(fontfile, glyphs):
+        calls.append(str(fontfile))
+        return original(fontfile, glyphs)
+
+    monkeypatch.setattr(pdfps, "get_glyphs_subset", counting)
+    add_font_subsets(shared)
+    (given,) = save_figure(fig, tmp_path / "given.pdf", provenance=fixed)
+    assert calls == []
+    assert given.read_bytes() == built.read_bytes()
+    plt.close(fig)
 
 
 def _staircase(n: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
