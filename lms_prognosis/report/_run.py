@@ -17,7 +17,14 @@ from lms_prognosis.report._context import Context
 from lms_prognosis.report._document import Paragraph, Section
 from lms_prognosis.report._factors import REPORT_FACTORS
 
-__all__ = ["SectionStep", "run_section", "patients", "MIN_PATIENTS", "MIN_EVENTS_COX"]
+__all__ = [
+    "SectionStep",
+    "run_section",
+    "add_late_warnings",
+    "patients",
+    "MIN_PATIENTS",
+    "MIN_EVENTS_COX",
+]
 
 #: a section: (progress label, function name in report._sections, HTML id, title)
 SectionStep = tuple[str, Callable[[Context], Section], str, str]
@@ -26,16 +33,28 @@ SectionStep = tuple[str, Callable[[Context], Section], str, str]
 _REPORTED = ("rows dropped for missing values",)  # already reported in the report itself
 
 
-def _add_warnings(section: Section, caught: list[warnings.WarningMessage], ctx: Context) -> None:
+def _add_warnings(section: Section, caught: list[tuple[type[Warning], str]], ctx: Context) -> None:
     """Show the warnings a section raised in the report (and in the manifest)."""
-    seen: list[str] = []
-    for w in caught:
-        msg = str(w.message)
+    seen: list[str] = ctx.results.setdefault("warnings", {}).setdefault(section.id, [])
+    for category, msg in caught:
         if any(r in msg for r in _REPORTED) or msg in seen:
             continue
         seen.append(msg)
-        section.add(Paragraph(f"Warning ({w.category.__name__}): {msg}", kind="note"))
-    ctx.results.setdefault("warnings", {})[section.id] = seen
+        section.add(Paragraph(f"Warning ({category.__name__}): {msg}", kind="note"))
+
+
+def add_late_warnings(
+    sections: list[Section], late: dict[str | None, list[tuple[type[Warning], str]]], ctx: Context
+) -> None:
+    """Show in their sections the warnings raised while worker processes wrote figures.
+
+    ``late`` maps a section id to its warnings (``Writer.finish``); they are added as the
+    section's own warnings are, after them.
+    """
+    by_id = {sec.id: sec for sec in sections}
+    for sid, caught in late.items():
+        if caught and sid in by_id:
+            _add_warnings(by_id[sid], caught, ctx)
 
 
 def patients(n: int) -> str:
@@ -155,6 +174,7 @@ def run_section(ctx: Context, step: SectionStep) -> Section:
     if reason is not None:
         _record(ctx, sid, reason, "")
         return Section(sid, title, [Paragraph(reason, kind="note")])
+    ctx.writer.section = sid
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -167,5 +187,5 @@ def run_section(ctx: Context, step: SectionStep) -> Section:
         ctx.results.setdefault("done", []).append(sid)
         if sid == "validation" and "validation" not in ctx.results:
             _not_validated(ctx, section)
-    _add_warnings(section, caught, ctx)
+    _add_warnings(section, [(w.category, str(w.message)) for w in caught], ctx)
     return section

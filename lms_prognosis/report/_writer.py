@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,15 @@ import pandas as pd
 
 from lms_prognosis.plotting import save_figure
 from lms_prognosis.report._document import Figure, Table
+from lms_prognosis.report._figure_pool import Caught, FigurePool, workers_for
 from lms_prognosis.report.export import table_to_docx
+
+
+def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any]) -> list[Path]:
+    """figures/<name>.png and .pdf with the report's provenance (in whichever process)."""
+    return save_figure(
+        figure, path, formats=("png", "pdf"), dpi=dpi, provenance=prov, title=caption
+    )
 
 
 class Writer:
@@ -22,19 +31,29 @@ class Writer:
         The report folder; ``figures/`` and ``tables/`` are created in it.
     prov : dict
         Provenance written into every figure file (``lms_prognosis._provenance``).
+    n_jobs : int or None
+        Processes writing figures, this one included (``report._figure_pool``): 1 writes
+        each figure in :meth:`figure`; more hand figures to worker processes, and
+        :meth:`finish` must be called before the figures' PNG bytes are read.
 
     Attributes
     ----------
     files : list of Path
-        Every file written so far, in order (the manifest lists them).
+        Every file written (or queued) so far, in order (the manifest lists them).
+    section : str or None
+        Id of the section being built (set by ``run_section``), for the workers' warnings.
     """
 
-    def __init__(self, out_dir: Path, prov: dict[str, Any]) -> None:
+    def __init__(self, out_dir: Path, prov: dict[str, Any], n_jobs: int | None = 1) -> None:
         self.out_dir = out_dir
         self.prov = prov
         self.files: list[Path] = []
+        self.section: str | None = None
+        self._waiting: list[tuple[Figure, Path]] = []
         (out_dir / "figures").mkdir(parents=True, exist_ok=True)
         (out_dir / "tables").mkdir(parents=True, exist_ok=True)
+        export = functools.partial(_export, prov=prov)
+        self.pool = FigurePool(export, workers_for(n_jobs))
 
     def figure(
         self, fig: Any, name: str, caption: str, dpi: int = 150, width: float = 0.75
@@ -42,21 +61,36 @@ class Writer:
         """Save ``fig`` as figures/<name>.png and .pdf (plotting.save_figure); return the block.
 
         ``fig`` is a matplotlib Figure, or anything with a ``.figure`` (an Axes, or a plot
-        result holding its figure).
+        result holding its figure). With worker processes the files are written later and
+        the block's ``png`` is filled by :meth:`finish`.
         """
-        figure = fig if hasattr(fig, "savefig") else fig.figure
-        paths = save_figure(
-            figure,
-            self.out_dir / "figures" / name,
-            formats=("png", "pdf"),
-            dpi=dpi,
-            provenance=self.prov,
-            title=caption,
-        )
-        plt.close(figure)
-        self.files.extend(Path(p) for p in paths)
-        png = next(Path(p) for p in paths if str(p).endswith(".png")).read_bytes()
-        return Figure(id=f"fig-{name}", caption=caption, png=png, alt=caption, width=width)
+        figure = fig.get_figure(root=True)
+        plt.close(figure)  # out of pyplot first: a pickled figure is not re-registered
+        path = self.out_dir / "figures" / name
+        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
+        block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
+        queued = self.pool.submit(figure, path, dpi, caption, self.section)
+        self.files.extend([png, pdf])
+        if queued:
+            self._waiting.append((block, png))
+        else:
+            block.png = png.read_bytes()
+        return block
+
+    def finish(self) -> dict[str | None, list[Caught]]:
+        """Wait for the figures handed to workers and fill their blocks' PNG bytes.
+
+        Returns the warnings raised while workers wrote figures, by section id.
+        """
+        late = self.pool.finish()
+        for block, png in self._waiting:
+            block.png = png.read_bytes()
+        self._waiting = []
+        return late
+
+    def close(self) -> None:
+        """Stop the worker processes (after an error; :meth:`finish` stops them too)."""
+        self.pool.close()
 
     def table(
         self,

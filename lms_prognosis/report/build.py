@@ -39,8 +39,9 @@ from lms_prognosis.exceptions import ReportError, ReportExistsError
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
 from lms_prognosis.report._document import Document
+from lms_prognosis.report._figure_pool import workers_for
 from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
-from lms_prognosis.report._run import SectionStep, patients, run_section
+from lms_prognosis.report._run import SectionStep, add_late_warnings, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
 from lms_prognosis.report._sections_fitted import fitted_steps
 from lms_prognosis.report._sections_missing import check_impute, missing_steps
@@ -180,6 +181,7 @@ def write_report(
     cause: int = 1,
     impute: int | bool | None = None,
     seed: int = 1,
+    n_jobs: int | None = None,
 ) -> Report:
     """Write the complete report for a cohort: HTML, PDF, every figure and table, a manifest.
 
@@ -217,6 +219,12 @@ def write_report(
         a covariate is missing; False: complete cases only.
     seed : int
         Seed of the imputation and of the bootstrap validation of the fitted model.
+    n_jobs : int, optional
+        Processes writing the figures, this one included: ``1`` writes each figure where it
+        is made; more (default: one per usable core, ``-1`` too) hand figures to worker
+        processes while the next section is computed. The files are the same either way;
+        without ``fork`` (outside Linux) or where processes cannot start, figures are
+        written in this process.
 
     Returns
     -------
@@ -228,7 +236,7 @@ def write_report(
         ``out_dir`` is not empty and ``force`` is False (a ``FileExistsError`` and a
         ``ValueError``).
     ReportError
-        ``time_points`` not all positive.
+        ``time_points`` not all positive, or ``n_jobs`` not a positive integer, -1 or None.
 
     Notes
     -----
@@ -263,6 +271,7 @@ def write_report(
     out_dir = Path(out_dir)
     time_points = _check_time_points(time_points)
     cause, impute = check_cause(cause), check_impute(impute)
+    workers_for(n_jobs)  # a bad n_jobs is the caller's mistake: raise before work
     published_model(model)  # an unknown model name is the caller's mistake: raise before work
     check_out_dir(out_dir, force)
     cohort = _as_cohort(cohort, time_unit, endpoint)
@@ -282,7 +291,8 @@ def write_report(
     make_parent(out_dir)
     partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
-        rep = _write_in(partial, cohort, params, progress and sys.stderr.isatty(), title)
+        show = progress and sys.stderr.isatty()
+        rep = _write_in(partial, cohort, params, show, title, n_jobs)
         move_into_place(partial, out_dir)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -298,11 +308,27 @@ def write_report(
 
 
 def _write_in(
-    out_dir: Path, cohort: Cohort, params: dict[str, Any], progress: bool, title: str | None
+    out_dir: Path,
+    cohort: Cohort,
+    params: dict[str, Any],
+    progress: bool,
+    title: str | None,
+    n_jobs: int | None = 1,
 ) -> Report:
     """Write every file of the report into ``out_dir`` (the temporary folder)."""
     prov = provenance(cohort.data, params)
-    writer = Writer(out_dir, prov)
+    writer = Writer(out_dir, prov, n_jobs)
+    try:
+        return _write_with(writer, cohort, params, progress, title)
+    finally:
+        writer.close()  # the worker processes, after an error too
+
+
+def _write_with(
+    writer: Writer, cohort: Cohort, params: dict[str, Any], progress: bool, title: str | None
+) -> Report:
+    """The report's sections, figures, HTML, PDF and manifest, written by ``writer``."""
+    out_dir, prov = writer.out_dir, writer.prov
     ctx = Context(
         cohort=cohort,
         writer=writer,
@@ -320,12 +346,14 @@ def _write_in(
     steps = competing_steps(missing_steps(section_steps(params["model"]), ctx), ctx)
     timings: dict[str, float] = {}
     with tqdm(
-        total=len(steps) + 3, desc="report", unit="step", disable=not progress, leave=True
+        total=len(steps) + 4, desc="report", unit="step", disable=not progress, leave=True
     ) as bar:
         sections = []
         for step in steps:
             with _timed(bar, step[0], timings):
                 sections.append(run_section(ctx, step))
+        with _timed(bar, "figures", timings):  # waiting for the workers (0 without)
+            add_late_warnings(sections, writer.finish(), ctx)
         subtitle = [
             f"Cohort: {cohort.source} \u2014 endpoint {cohort.endpoint}, "
             f"{patients(len(cohort.data))}",

@@ -1,0 +1,248 @@
+"""Saving the report's figures in worker processes while the main process computes on.
+
+Profiling the report (issue 16) showed about two thirds of its time in writing figures: the
+layout, the Agg draw and PNG compression, the PDF draw. None of it is needed by the next
+section, so :class:`FigurePool` pickles each figure (10-40 ms) and hands it to a worker process
+that writes its PNG and PDF, while the main process goes on with the statistics of the next
+section. When the sections are done, :meth:`FigurePool.finish` takes back the figures no worker
+has started (the last ones first) and writes them itself, so both cores work to the end.
+
+The files are the same whichever process writes them: a worker renders the unpickled figure
+under the main process's rcParams (those that differ are applied around the export), font
+subsets do not depend on earlier figures (:mod:`lms_prognosis.plotting._render`), and every
+figure is written by exactly one process. Warnings raised while a worker draws are sent back
+and shown in the figure's section, as the serial path does.
+
+Workers are forked (Linux only): a fresh interpreter would spend 2-3 s of CPU importing the
+package, more than a short report's figures take. Where processes cannot start (no ``fork``,
+no semaphores, a sandbox) or die, the figures are written in the main process, as with
+``n_jobs=1``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+
+from lms_prognosis.exceptions import ReportError
+from lms_prognosis.plotting import save_figure
+from lms_prognosis.plotting.export import add_font_subsets, font_subsets
+
+__all__ = ["MAX_WORKERS", "FigurePool", "workers_for"]
+
+#: design value: more workers than this do not help; the main process's statistics (which
+#: are not parallel here) then bound the report's time, and each forked worker costs memory
+MAX_WORKERS = 3
+
+#: a warning raised while a figure was written: (category, message)
+Caught = tuple[type[Warning], str]
+#: writes one figure (figure, path without suffix, dpi, caption) and returns its files
+Export = Callable[[MplFigure, Path, int, str], list[Path]]
+
+
+def workers_for(n_jobs: int | None) -> int:
+    """Worker processes for ``n_jobs`` processes in all (the main process is one of them).
+
+    ``None`` or ``-1``: one per usable core beyond the main process's; ``1``: none; at most
+    :data:`MAX_WORKERS`. Zero outside Linux (workers are forked).
+
+    Examples
+    --------
+    >>> workers_for(1)
+    0
+    """
+    if n_jobs is not None and (not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1)):
+        raise ReportError(f"n_jobs must be a positive integer, -1 or None, got {n_jobs!r}")
+    if not sys.platform.startswith("linux"):
+        return 0
+    processes = len(os.sched_getaffinity(0)) if n_jobs in (None, -1) else int(n_jobs)
+    return max(0, min(processes - 1, MAX_WORKERS))
+
+
+def _rc_snapshot() -> dict[str, Any]:
+    """The rcParams now in effect (without ``backend``, which a worker must not switch)."""
+    return {k: v for k, v in mpl.rcParams.copy().items() if k != "backend"}
+
+
+def _warm() -> None:
+    """Load the PNG and PDF writers and the default font's subset in a new worker, while it
+    waits for its first figure (otherwise the first figure's export pays for them)."""
+    figure = MplFigure(figsize=(1, 1))
+    figure.text(0.5, 0.5, "lms_prognosis")
+    figure.text(0.5, 0.2, "lms_prognosis", weight="bold")  # forest plots' headers
+    with tempfile.TemporaryDirectory(prefix="lms_prognosis_warm_") as tmp:
+        save_figure(figure, Path(tmp) / "warm", formats=("png", "pdf"), dpi=72)
+
+
+def _in_worker(
+    export: Export, payload: bytes, path: Path, dpi: int, caption: str, rc: dict[str, Any]
+) -> list[Caught]:
+    """Write one pickled figure (in a worker); return the warnings raised meanwhile."""
+    figure = pickle.loads(payload)
+    FigureCanvasAgg(figure)  # as a pyplot figure: layout and PNG share one renderer
+    now: Any = mpl.rcParams  # typed by its literal keys in matplotlib's stubs
+    changed: Any = {k: v for k, v in rc.items() if now[k] != v}
+    with warnings.catch_warnings(record=True) as caught, mpl.rc_context(changed):
+        warnings.simplefilter("always")
+        export(figure, path, dpi, caption)
+    return [(w.category, str(w.message)) for w in caught]
+
+
+@dataclass
+class _Job:
+    figure: MplFigure
+    path: Path
+    dpi: int
+    caption: str
+    section: str | None
+    future: Future[list[Caught]] | None = None
+
+
+class FigurePool:
+    """Figures written by worker processes (or here, with no worker), in submission order.
+
+    Parameters
+    ----------
+    export : callable
+        ``export(figure, path, dpi, caption)`` writes a figure's files; with workers it is
+        sent to them, so a module-level function (or a ``functools.partial`` of one).
+    workers : int
+        Worker processes (:func:`workers_for`); 0 writes every figure in :meth:`submit`.
+
+    Examples
+    --------
+    >>> import tempfile, matplotlib.pyplot as plt
+    >>> from lms_prognosis.plotting import save_figure
+    >>> def export(fig, path, dpi, caption):
+    ...     return save_figure(fig, path, formats=("png",), dpi=dpi, title=caption)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     pool = FigurePool(export, workers=0)
+    ...     fig, ax = plt.subplots()
+    ...     queued = pool.submit(fig, Path(d) / "f", 100, "A line", section=None)
+    ...     pool.finish(), sorted(p.name for p in Path(d).iterdir())
+    ({}, ['f.png'])
+    >>> plt.close(fig)
+    """
+
+    def __init__(self, export: Export, workers: int) -> None:
+        self.export = export
+        self.jobs: list[_Job] = []
+        self.executor: ProcessPoolExecutor | None = None
+        self.subsets: Future[dict[str, Any]] | None = None
+        if workers > 0:
+            self.executor = _start(workers)
+        if self.executor is not None:
+            # the font subsets a worker built while warming up: this process takes them over
+            # before it writes figures itself (0.2-0.5 s per font saved here)
+            self.subsets = self.executor.submit(font_subsets)
+
+    @property
+    def parallel(self) -> bool:
+        """Whether figures go to worker processes."""
+        return self.executor is not None
+
+    def submit(
+        self, figure: MplFigure, path: Path, dpi: int, caption: str, section: str | None
+    ) -> bool:
+        """Write ``figure`` to ``path``: queued for a worker (True), or now (False; its
+        warnings are raised here).
+
+        ``section`` names what made the figure, for the warnings :meth:`finish` returns.
+        """
+        if self.executor is not None:
+            try:
+                payload = pickle.dumps(figure, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                payload = None  # e.g. a lambda formatter: this one is written here
+            if payload is not None:
+                job = _Job(figure, path, dpi, caption, section)
+                try:
+                    job.future = self.executor.submit(
+                        _in_worker, self.export, payload, path, dpi, caption, _rc_snapshot()
+                    )
+                    self.jobs.append(job)
+                    return True
+                except (BrokenProcessPool, RuntimeError):
+                    self._stop()  # the workers are gone: every later figure is written here
+        self.export(figure, path, dpi, caption)
+        return False
+
+    def finish(self) -> dict[str | None, list[Caught]]:
+        """Wait for every figure (writing the unstarted ones here); the workers' warnings.
+
+        Returns the warnings raised in workers, by the section that made the figure.
+        """
+        late: dict[str | None, list[Caught]] = {}
+        try:
+            self._take_subsets()
+            for job in reversed(self.jobs):  # take back what no worker has started
+                if job.future is not None and job.future.cancel():
+                    job.future = None
+                    self._here(job, late)
+            for job in self.jobs:
+                if job.future is None:
+                    continue
+                try:
+                    caught = job.future.result()
+                except BrokenProcessPool:  # a worker died (killed, out of memory)
+                    self._here(job, late)
+                    continue
+                late.setdefault(job.section, []).extend(caught)
+        finally:
+            self._stop()
+            self.jobs = []
+        return late
+
+    def _take_subsets(self) -> None:
+        if self.subsets is not None and self.jobs:
+            try:
+                add_font_subsets(self.subsets.result())
+            except BrokenProcessPool:
+                pass  # this process builds its own
+        self.subsets = None
+
+    def _here(self, job: _Job, late: dict[str | None, list[Caught]]) -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.export(job.figure, job.path, job.dpi, job.caption)
+        late.setdefault(job.section, []).extend((w.category, str(w.message)) for w in caught)
+
+    def _stop(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def close(self) -> None:
+        """Stop the workers without waiting for queued figures (after an error)."""
+        self._stop()
+        self.jobs = []
+
+
+def _start(workers: int) -> ProcessPoolExecutor | None:
+    """Fork ``workers`` processes now (each loads the PNG/PDF writers); None if they cannot."""
+    try:
+        ctx = mp.get_context("fork")
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns that forking a process with threads (here OpenBLAS's and
+            # Arrow's, idle) may deadlock a child that takes their locks; a worker only
+            # unpickles and draws figures (matplotlib, Pillow, zlib), which take none of them
+            warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork")
+            executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_warm)
+            executor.submit(int)  # fork them now, before the first figure is ready
+    except (OSError, ValueError, ImportError, NotImplementedError, BrokenProcessPool):
+        return None
+    return executor

@@ -1,0 +1,183 @@
+"""Figures written by worker processes: the same files as written here, warnings kept, and
+the serial path for n_jobs=1, unpicklable figures and pools that cannot start."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import lms_prognosis as lp
+import lms_prognosis.report.build as build
+from lms_prognosis.exceptions import ReportError
+from lms_prognosis.plotting import plot_km
+from lms_prognosis.report import _figure_pool
+from lms_prognosis.report._document import Paragraph, Section
+from lms_prognosis.report._figure_pool import MAX_WORKERS, workers_for
+from lms_prognosis.report._run import add_late_warnings
+from lms_prognosis.report._writer import Writer
+
+LINUX = sys.platform.startswith("linux")
+PROV = {"software": "test", "created": "2000-01-01T00:00:00+00:00"}
+
+
+@pytest.fixture(autouse=True)
+def _fixed_pdf_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # no creation time in the PDFs
+
+
+def _figures() -> list[tuple[object, str]]:
+    """A KM plot (a PlotResult, two axes) and a constrained-layout scatter with Greek text."""
+    km = plot_km(lp.kaplan_meier(lp.load_synthetic().data), title="Overall")
+    fig, ax = plt.subplots(layout="constrained", figsize=(4, 3))
+    rng = np.random.default_rng(2)
+    ax.scatter(rng.random(300), rng.random(300), s=3)
+    ax.set_title("\u03c7\u00b2 = 3.1, p \u2265 0.05")
+    return [(km, "km"), (fig, "scatter")]
+
+
+def _write(tmp: Path, n_jobs: int) -> tuple[Writer, list]:
+    writer = Writer(tmp, PROV, n_jobs=n_jobs)
+    blocks = [writer.figure(f, name, f"Caption {name}", dpi=100) for f, name in _figures()]
+    writer.finish()
+    return writer, blocks
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_workers_write_the_same_files_as_serial(tmp_path):
+    serial, s_blocks = _write(tmp_path / "serial", 1)
+    parallel = Writer(tmp_path / "parallel", PROV, n_jobs=2)
+    assert parallel.pool.parallel is LINUX  # forked workers on Linux
+    p_blocks = [parallel.figure(f, n, f"Caption {n}", dpi=100) for f, n in _figures()]
+    if LINUX:
+        assert all(b.png == b"" for b in p_blocks)  # written later, by the worker
+    parallel.finish()
+    assert not parallel.pool.parallel  # the workers are stopped
+    names = [p.name for p in serial.files]
+    assert (
+        names
+        == [p.name for p in parallel.files]
+        == [
+            "km.png",
+            "km.pdf",
+            "scatter.png",
+            "scatter.pdf",
+        ]
+    )
+    for a, b in zip(serial.files, parallel.files, strict=True):
+        assert _digest(a) == _digest(b), a.name  # byte-identical PNG and PDF
+    for sb, pb, png in zip(s_blocks, p_blocks, serial.files[::2], strict=True):
+        assert sb.png == pb.png == png.read_bytes()  # the HTML gets the file's own bytes
+
+
+def test_unstarted_figures_are_taken_back(tmp_path, monkeypatch):
+    """finish() writes here the figures no worker has started, the last ones first."""
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    here: list[str] = []
+    original = writer.pool._here
+
+    def record(job, late):
+        here.append(job.path.name)
+        original(job, late)
+
+    monkeypatch.setattr(writer.pool, "_here", record)
+    figs = [_figures()[1][0] for _ in range(6)]
+    blocks = [writer.figure(figs[0], "f0", "c", dpi=100)]
+    if LINUX:  # the worker has it before the others are queued
+        first = writer.pool.jobs[0].future
+        deadline = time.monotonic() + 30
+        while not (first.running() or first.done()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    blocks += [writer.figure(f, f"f{i}", "c", dpi=100) for i, f in enumerate(figs[1:], 1)]
+    writer.finish()
+    assert all(p.is_file() for p in writer.files)
+    assert all(b.png[:8] == b"\x89PNG\r\n\x1a\n" for b in blocks)
+    assert here == sorted(here, reverse=True)  # taken from the back of the queue
+    if LINUX:
+        assert here and "f0" not in here  # f5, f4, ... here while the worker draws f0
+
+
+def test_unpicklable_figure_is_written_here(tmp_path):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"<{v:g}>"))  # no pickle
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    block = writer.figure(fig, "lambda", "c", dpi=100)
+    assert block.png[:4] == b"\x89PNG"  # written at once, in this process
+    writer.finish()
+    assert all(p.is_file() for p in writer.files)
+
+
+def test_pool_that_cannot_start_writes_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(_figure_pool, "_start", lambda workers: None)  # e.g. no semaphores
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    assert not writer.pool.parallel
+    block = writer.figure(_figures()[1][0], "f", "c", dpi=100)
+    assert block.png[:4] == b"\x89PNG" and writer.finish() == {}
+
+
+def test_warnings_of_a_worker_come_back_to_their_section(tmp_path):
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    writer.section = "km"
+    fig, ax = plt.subplots()
+    ax.set_title("\u0f00")  # a glyph missing from the font: a warning when drawn
+    with warnings.catch_warnings(record=True) as here:
+        warnings.simplefilter("always")
+        writer.figure(fig, "emoji", "c", dpi=100)
+        late = writer.finish()
+    if not LINUX:  # written here: the warning was raised here, as in the serial report
+        assert any("missing from font" in str(w.message) for w in here) and late == {}
+        return
+    assert not here  # raised in the worker, sent back
+    (category, message), *_ = late["km"]
+    assert issubclass(category, UserWarning) and "missing from font" in message
+    sections = [Section("km", "KM"), Section("cox", "Cox")]
+    ctx = SimpleNamespace(results={})
+    add_late_warnings(sections, late, ctx)  # type: ignore[arg-type]
+    notes = sections[0].blocks
+    assert notes and all(isinstance(n, Paragraph) and n.kind == "note" for n in notes)
+    assert notes[0].text.startswith("Warning (UserWarning): ") and "missing" in notes[0].text
+    assert sections[1].blocks == []
+    assert ctx.results["warnings"]["km"][0] == message
+
+
+def test_workers_for():
+    assert workers_for(1) == 0
+    if LINUX:
+        assert workers_for(2) == 1
+        assert workers_for(100) == MAX_WORKERS
+        cores = len(os.sched_getaffinity(0))
+        assert workers_for(None) == workers_for(-1) == min(cores - 1, MAX_WORKERS)
+    for bad in (0, -2, 1.5, "2"):
+        with pytest.raises(ReportError, match="n_jobs"):
+            workers_for(bad)  # type: ignore[arg-type]
+
+
+def test_report_with_workers_is_the_report_without(tmp_path, monkeypatch):
+    """write_report(n_jobs=2) writes the same figures, HTML and manifest files as n_jobs=1."""
+    original = build.provenance
+
+    def fixed(*args, **kwargs):
+        return {**original(*args, **kwargs), "created": PROV["created"]}
+
+    monkeypatch.setattr(build, "provenance", fixed)
+    small = lp.load_synthetic().data.iloc[:160].copy()
+    reps = {n: lp.write_report(small, tmp_path / f"n{n}", progress=False, n_jobs=n) for n in (1, 2)}
+    rel = {n: [p.relative_to(r.out_dir) for p in r.files] for n, r in reps.items()}
+    assert rel[1] == rel[2]
+    assert "figures" in reps[2].timings and reps[1].errors == reps[2].errors
+    for p in rel[1]:
+        if p.parts[0] == "figures" or p.name == "report.html":
+            a, b = reps[1].out_dir / p, reps[2].out_dir / p
+            assert a.read_bytes() == b.read_bytes(), p
