@@ -9,12 +9,14 @@ Usage::
     .venv/bin/python benchmarks/bench_report.py            # both cohorts
     .venv/bin/python benchmarks/bench_report.py --n 20000  # another simulated size
     .venv/bin/python benchmarks/bench_report.py --skip-large
+    .venv/bin/python benchmarks/bench_report.py --n-jobs 1   # figures written serially
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -22,11 +24,18 @@ from pathlib import Path
 import lms_prognosis as lp
 
 
-def _run(label: str, cohort, goal: float) -> float:
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (the report's figure workers)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run(label: str, cohort, goal: float, n_jobs: int | None) -> float:
     with tempfile.TemporaryDirectory(prefix="bench_report_") as tmp:
-        t0, c0 = time.perf_counter(), time.process_time()
-        rep = lp.write_report(cohort, Path(tmp) / "out", progress=False)
+        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
+        rep = lp.write_report(cohort, Path(tmp) / "out", progress=False, n_jobs=n_jobs)
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
+        workers = _children_cpu() - k0
         size = sum(p.stat().st_size for p in rep.files) / 1e6
     print(f"\n{label}: {len(cohort.data):,} patients, {len(rep.files)} files, {size:.1f} MB")
     for step, secs in rep.timings.items():
@@ -36,6 +45,8 @@ def _run(label: str, cohort, goal: float) -> float:
           f"{verdict}")
     print(f"  {'total (CPU)':<20} {cpu:8.2f} s   (this process; wall > CPU means waiting for "
           f"a busy machine, load average {os.getloadavg()[0]:.1f})")
+    print(f"  {'total (CPU workers)':<20} {workers:8.2f} s   (the figure worker processes; "
+          f"together {cpu + workers:.2f} s)")
     return total
 
 
@@ -44,14 +55,17 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000, help="rows of the simulated cohort")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--n-jobs", type=int, default=None,
+                    help="write_report's n_jobs (default: one process per core; 1: serial)")
     args = ap.parse_args()
     lp.show_versions()
-    _run("shipped cohort (load_synthetic)", lp.load_synthetic(), goal=5.0)
+    _run("shipped cohort (load_synthetic)", lp.load_synthetic(), goal=5.0, n_jobs=args.n_jobs)
     if not args.skip_large:
         t0 = time.perf_counter()
         big = lp.simulate_cohort(n=args.n, seed=args.seed)
         print(f"\n(simulating {args.n:,} rows took {time.perf_counter() - t0:.1f} s, not counted)")
-        _run(f"simulated cohort (n={args.n:,}, seed={args.seed})", big, goal=15.0)
+        _run(f"simulated cohort (n={args.n:,}, seed={args.seed})", big, goal=15.0,
+             n_jobs=args.n_jobs)
 
 
 if __name__ == "__main__":

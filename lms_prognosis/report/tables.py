@@ -83,8 +83,10 @@ def _levels(cox: Any, covariate: str) -> list[str] | None:
     if col is None:
         return None
     if isinstance(col.dtype, pd.CategoricalDtype):
-        present = set(col.dropna().astype(str))
-        return [str(c) for c in col.cat.categories if str(c) in present]
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories
+        present = {str(cats[i]) for i in np.unique(codes[codes >= 0])}  # no str() per row
+        return [str(c) for c in cats if str(c) in present]
     if pd.api.types.is_bool_dtype(col.dtype):
         return ["False", "True"]
     if pd.api.types.is_numeric_dtype(col.dtype):
@@ -107,11 +109,29 @@ def _level_counts(cox: Any, covariate: str, levels: list[str] | None) -> dict[st
     if levels is None or covariate not in data.columns:
         return {"": (len(data), int(event.sum()))}
     col = data[covariate]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _category_counts(col, event, levels)
     if pd.api.types.is_bool_dtype(col.dtype):
         values = col.map({True: "True", False: "False"}).astype(object).to_numpy()
     else:
         values = col.astype(object).map(str).to_numpy()
     return {lv: (int((values == lv).sum()), int((event & (values == lv)).sum())) for lv in levels}
+
+
+def _category_counts(
+    col: pd.Series, event: np.ndarray, levels: list[str]
+) -> dict[str, tuple[int, int]]:
+    """:func:`_level_counts` of a categorical column from its codes (a row's level is the
+    str of its category, "nan" when missing), without a str() per row."""
+    codes = col.cat.codes.to_numpy().astype(np.intp) + 1  # 0: missing
+    names = ["nan", *(str(c) for c in col.cat.categories)]
+    n = np.bincount(codes, minlength=len(names))
+    d = np.bincount(codes, weights=event, minlength=len(names))
+    out = {}
+    for lv in levels:
+        hit = [i for i, name in enumerate(names) if name == lv]
+        out[lv] = (int(n[hit].sum()), int(round(d[hit].sum())))
+    return out
 
 
 def _rows(cox: Any, model: str) -> pd.DataFrame:
@@ -201,14 +221,15 @@ def _add_level_counts(out: pd.DataFrame, cox: Any) -> pd.DataFrame:
     """Columns ``n_level``, ``events_level``: :func:`_level_counts` of each displayed row."""
     overall = out["overall"] if "overall" in out else pd.Series(False, index=out.index)
     counts: list[tuple[float, float]] = []
+    done: dict[tuple[str, bool], dict[str, tuple[int, int]]] = {}  # once per variable
     for variable, level, flag in zip(out["variable"], out["level"], overall, strict=True):
         composite = isinstance(flag, (bool, np.bool_)) and bool(flag)
-        if composite or level == "per unit":
-            by_level = _level_counts(cox, variable, None)
-            counts.append(by_level.get("", (np.nan, np.nan)))
-        else:
-            by_level = _level_counts(cox, variable, _levels(cox, variable))
-            counts.append(by_level.get(str(level), (np.nan, np.nan)))
+        whole = composite or level == "per unit"
+        key = (str(variable), whole)
+        if key not in done:
+            levels = None if whole else _levels(cox, variable)
+            done[key] = _level_counts(cox, variable, levels)
+        counts.append(done[key].get("" if whole else str(level), (np.nan, np.nan)))
     out["n_level"] = pd.array([c[0] for c in counts], dtype="Int64")
     out["events_level"] = pd.array([c[1] for c in counts], dtype="Int64")
     return out

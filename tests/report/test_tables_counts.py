@@ -152,3 +152,27 @@ def test_logrank_table_has_n_and_events_per_level_of_the_rows_tested(frame):
     assert first["test"].tolist() == ["log-rank test for trend", "", ""]
     assert first["chi-square"].iloc[1:].tolist() == ["", ""]
     assert first["n"].tolist() == [str(v) for v in grade["n"]]
+
+
+def test_categorical_level_counts_from_codes_match_counting_strings():
+    """The codes path of the level counts gives what a str() per row gives, missing values
+    ("nan") and a category named "nan" included."""
+    from types import SimpleNamespace
+
+    from lms_prognosis.report import tables
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    cat = pd.Categorical(
+        rng.choice(["a", "b", "nan", None], n), categories=["b", "a", "nan", "unused"]
+    )
+    data = pd.DataFrame({"event": rng.integers(0, 3, n), "x": cat})
+    fit = SimpleNamespace(data=data, event="event")
+    levels = tables._levels(fit, "x")
+    assert levels == ["b", "a", "nan"]  # category order, the unused one left out
+    got = tables._level_counts(fit, "x", [*levels, "unused"])
+    values = data["x"].astype(object).map(str).to_numpy()
+    event = data["event"].to_numpy() == 1
+    for lv in [*levels, "unused"]:
+        assert got[lv] == (int((values == lv).sum()), int((event & (values == lv)).sum()))
+    assert got["nan"][0] > (data["x"] == "nan").sum()  # the missing rows count as "nan" too
