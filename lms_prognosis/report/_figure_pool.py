@@ -1,4 +1,5 @@
-"""Saving the report's figures in worker processes while the main process computes on.
+"""Saving the report's figures (and large CSV files) in worker processes while the main
+process computes on.
 
 Profiling the report (issue 16) showed about two thirds of its time in writing figures: the
 layout, the Agg draw and PNG compression, the PDF draw. None of it is needed by the next
@@ -6,6 +7,9 @@ section, so :class:`FigurePool` pickles each figure (10-40 ms) and hands it to a
 that writes its PNG and PDF, while the main process goes on with the statistics of the next
 section. When the sections are done, :meth:`FigurePool.finish` takes back the figures no worker
 has started (the last ones first) and writes them itself, so both cores work to the end.
+
+Large CSV files (per-patient risks of 100,000 patients: 1-2 s in pandas) go the same way
+(:meth:`FigurePool.submit_call`), pickled when handed over.
 
 The files are the same whichever process writes them: a worker renders the unpickled figure
 under the main process's rcParams (those that differ are applied around the export), font
@@ -21,6 +25,7 @@ no semaphores, a sandbox) or die, the figures are written in the main process, a
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import pickle
@@ -102,12 +107,22 @@ def _in_worker(
     return [(w.category, str(w.message)) for w in caught]
 
 
+def _call_in_worker(payload: bytes) -> list[Caught]:
+    """Run a pickled ``(function, args)`` (in a worker); return the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _unpickled_call(payload)
+    return [(w.category, str(w.message)) for w in caught]
+
+
+def _unpickled_call(payload: bytes) -> None:
+    fn, args = pickle.loads(payload)
+    fn(*args)
+
+
 @dataclass
 class _Job:
-    figure: MplFigure
-    path: Path
-    dpi: int
-    caption: str
+    here: Callable[[], object]  # does the job in this process (when taken back)
     section: str | None
     future: Future[list[Caught]] | None = None
 
@@ -169,17 +184,37 @@ class FigurePool:
             except (pickle.PicklingError, TypeError, AttributeError):
                 payload = None  # e.g. a lambda formatter: this one is written here
             if payload is not None:
-                job = _Job(figure, path, dpi, caption, section)
-                try:
-                    job.future = self.executor.submit(
-                        _in_worker, self.export, payload, path, dpi, caption, _rc_snapshot()
-                    )
-                    self.jobs.append(job)
+                here = functools.partial(self.export, figure, path, dpi, caption)
+                args = (self.export, payload, path, dpi, caption, _rc_snapshot())
+                if self._queue(_Job(here, section), _in_worker, args):
                     return True
-                except (BrokenProcessPool, RuntimeError):
-                    self._stop()  # the workers are gone: every later figure is written here
         self.export(figure, path, dpi, caption)
         return False
+
+    def submit_call(
+        self, fn: Callable[..., object], args: tuple[Any, ...], section: str | None
+    ) -> bool:
+        """Run ``fn(*args)`` (a module-level function writing a file): queued for a worker
+        (True), or now (False). The arguments are pickled now, so the caller may change
+        them afterwards."""
+        if self.executor is not None:
+            payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+            here = functools.partial(_unpickled_call, payload)
+            if self._queue(_Job(here, section), _call_in_worker, (payload,)):
+                return True
+        fn(*args)
+        return False
+
+    def _queue(self, job: _Job, fn: Callable[..., list[Caught]], args: tuple[Any, ...]) -> bool:
+        if self.executor is None:
+            return False
+        try:
+            job.future = self.executor.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):
+            self._stop()  # the workers are gone: every later job is done here
+            return False
+        self.jobs.append(job)
+        return True
 
     def finish(self) -> dict[str | None, list[Caught]]:
         """Wait for every figure (writing the unstarted ones here); the workers' warnings.
@@ -218,7 +253,7 @@ class FigurePool:
     def _here(self, job: _Job, late: dict[str | None, list[Caught]]) -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.export(job.figure, job.path, job.dpi, job.caption)
+            job.here()
         late.setdefault(job.section, []).extend((w.category, str(w.message)) for w in caught)
 
     def _stop(self) -> None:

@@ -22,6 +22,16 @@ def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any
     )
 
 
+#: design value: a CSV with more cells than this is written by a worker process (100,000
+#: patients' risks take 1-2 s in pandas); a smaller one costs less to write than to send
+WORKER_CSV_CELLS = 50_000
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` as UTF-8 CSV without its index (in whichever process)."""
+    frame.to_csv(path, index=False, encoding="utf-8")
+
+
 class Writer:
     """Saves figures (PNG + PDF) and tables (CSV, optionally Word) and returns report blocks.
 
@@ -121,8 +131,15 @@ class Writer:
         )
 
     def csv(self, frame: pd.DataFrame, relpath: str) -> Path:
-        """Write ``frame`` as CSV at ``relpath`` inside the report folder; return the path."""
+        """Write ``frame`` as CSV at ``relpath`` inside the report folder; return the path.
+
+        A large frame goes to a worker process when there are workers (the file is complete
+        after :meth:`finish`).
+        """
         path = self.out_dir / relpath
-        frame.to_csv(path, index=False, encoding="utf-8")
+        if frame.size > WORKER_CSV_CELLS:
+            self.pool.submit_call(_write_csv, (frame, path), self.section)
+        else:
+            _write_csv(frame, path)
         self.files.append(path)
         return path

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 import lms_prognosis as lp
@@ -88,7 +89,7 @@ def test_unstarted_figures_are_taken_back(tmp_path, monkeypatch):
     original = writer.pool._here
 
     def record(job, late):
-        here.append(job.path.name)
+        here.append(job.here.args[1].name)  # partial(export, figure, path, dpi, caption)
         original(job, late)
 
     monkeypatch.setattr(writer.pool, "_here", record)
@@ -181,3 +182,36 @@ def test_report_with_workers_is_the_report_without(tmp_path, monkeypatch):
         if p.parts[0] == "figures" or p.name == "report.html":
             a, b = reps[1].out_dir / p, reps[2].out_dir / p
             assert a.read_bytes() == b.read_bytes(), p
+
+
+def test_large_csv_written_by_a_worker_as_here(tmp_path):
+    from lms_prognosis.report._writer import WORKER_CSV_CELLS
+
+    rng = np.random.default_rng(4)
+    rows = WORKER_CSV_CELLS // 4 + 1
+    frame = pd.DataFrame(rng.random((rows, 4)), columns=list("abcd"))
+    frame["id"] = [f"P{i}" for i in range(rows)]
+    paths = {}
+    for n_jobs in (1, 2):
+        writer = Writer(tmp_path / f"n{n_jobs}", PROV, n_jobs=n_jobs)
+        (tmp_path / f"n{n_jobs}").mkdir(exist_ok=True)
+        paths[n_jobs] = writer.csv(frame.copy(), "risk.csv")
+        small = writer.csv(frame.head(3), "small.csv")
+        assert small.is_file()  # a small one is written at once
+        if n_jobs == 2 and LINUX:
+            assert writer.pool.jobs  # the large one was queued
+        writer.finish()
+        assert writer.files == [paths[n_jobs], small]
+    assert paths[1].read_bytes() == paths[2].read_bytes()
+    assert pd.read_csv(paths[2])["a"].to_numpy() == pytest.approx(frame["a"].to_numpy())
+
+
+def test_a_frame_changed_after_csv_is_written_as_it_was(tmp_path):
+    from lms_prognosis.report._writer import WORKER_CSV_CELLS
+
+    frame = pd.DataFrame({"x": np.arange(WORKER_CSV_CELLS + 1)})
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    path = writer.csv(frame, "x.csv")
+    frame["x"] = -1  # pickled when handed over: the file has the values at the call
+    writer.finish()
+    assert pd.read_csv(path)["x"].iloc[-1] == WORKER_CSV_CELLS
