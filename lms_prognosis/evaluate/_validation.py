@@ -58,6 +58,7 @@ __all__ = [
 METRICS = ("c", "dxy", "slope", "brier")
 PARALLEL_MIN_WORK = 1_000_000  # rows x replicates below which n_jobs > 1 runs in-process
 WEIGHTED_TRAINING_C = True  # training C on the original rows with the draw counts as weights
+C_BATCH = 8  # replicates whose C indices are counted in one pass (design value: cache size)
 BOOT_EPS = 1e-7  # bootstrap refits: relative log-likelihood change (R coxph 1e-9 from 0)
 
 
@@ -293,15 +294,17 @@ def _deferred_c(job: dict[str, Any], deferred: list[Any]) -> None:
     deferred its test item and, before it, its training item (same scores) if any."""
     tests = [d for d in deferred if len(d) == 4]
     trains = [d for d in deferred if len(d) == 5]
-    if not tests:
-        return
-    risk = np.stack([d[2] for d in tests])
-    sets = [None] + ([np.stack([d[3] for d in trains])] if trains else [])
-    for items, cs in zip(
-        (tests, trains), harrell_c_sets(job["keys"], job["event"], risk, sets), strict=False
-    ):
-        for d, c in zip(items, cs, strict=True):
-            _set_c(d[-1], float(c))
+    # a few replicates per pass: the (replicates x n) working arrays of a larger batch leave
+    # the core's cache (n = 1e4: 25 replicates per pass cost 15-25% more per replicate than 8)
+    for a in range(0, len(tests), C_BATCH):
+        part, tr = tests[a : a + C_BATCH], trains[a : a + C_BATCH]
+        risk = np.stack([d[2] for d in part])
+        sets = [None] + ([np.stack([d[3] for d in tr])] if tr else [])
+        for items, cs in zip(
+            (part, tr), harrell_c_sets(job["keys"], job["event"], risk, sets), strict=False
+        ):
+            for d, c in zip(items, cs, strict=True):
+                _set_c(d[-1], float(c))
 
 
 def _n_workers(n_jobs: int | None, work: int) -> int:
