@@ -154,10 +154,14 @@ def _shared(original: Any, pdfps: Any) -> Any:
             hit = _SUBSETS.get(key)
             if hit is None:
                 with original(fontfile, set(base | want)) as res:
+                    # fontTools stamps a saved font's 'head' table with the time of
+                    # saving: keep the font's own date, so a PDF is the same whenever
+                    # (and in whichever process) its subset was built
+                    res.font.recalcTimestamp = False
                     data = pdfps.font_as_file(res.font).getvalue()
                     index = {int(k): int(v) for k, v in res.glyph_index_map.items()}
                 hit = _SUBSETS[key] = (data, index)
-        font = TTFont(io.BytesIO(hit[0]))
+        font = TTFont(io.BytesIO(hit[0]), recalcTimestamp=False)  # embedded as saved
         return pdfps.SubsetResults(font, dict(hit[1]))._as_cm()
 
     return get_glyphs_subset

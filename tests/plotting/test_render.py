@@ -170,3 +170,28 @@ def test_km_of_100000_patients_is_thin_and_keeps_its_table():
     assert curve[0].tolist() == [0.0, 1.0]
     assert curve[-1, 1] == pytest.approx(km.table["surv"].iloc[-1])
     assert res.at_risk["n_risk"].tolist() == km.at_risk([0, 50, 100, 150])["n_risk"].tolist()
+
+
+@pytest.mark.skipif(_render._subset_api() is None, reason="matplotlib subsets by characters")
+@pytest.mark.parametrize("epoch", ["0", "1000000000"])
+def test_embedded_font_keeps_its_own_dates(tmp_path, monkeypatch, epoch):
+    """The subset a PDF embeds carries the font file's own 'head' dates, not the time it was
+    built (fontTools stamps saved fonts with the time, or SOURCE_DATE_EPOCH): the same file
+    whenever, and in whichever process, the subset was made."""
+    import io
+    import zlib
+
+    from fontTools.ttLib import TTFont
+    from matplotlib.font_manager import findfont
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    (pdf,) = save_figure(_figure(), tmp_path / "f.pdf", provenance={"created": "fixed"})
+    fonts = []
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", pdf.read_bytes(), re.S):
+        data = zlib.decompress(m.group(1))
+        if data[:4] == b"\x00\x01\x00\x00":  # a TrueType font program
+            fonts.append(TTFont(io.BytesIO(data))["head"])
+    source = TTFont(findfont("DejaVu Sans"))["head"]
+    assert fonts and all(h.modified == source.modified for h in fonts)
+    assert all(h.created == source.created for h in fonts)
+    plt.close("all")
