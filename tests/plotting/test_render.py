@@ -27,6 +27,19 @@ def _figure(n: int = 20) -> plt.Figure:
     return fig
 
 
+def _count_subset_builds(monkeypatch) -> list[str]:
+    """The fonts of every subset matplotlib builds from now on (a spy on its subsetter)."""
+    calls: list[str] = []
+    original = pdfps.get_glyphs_subset
+
+    def counting(fontfile, glyphs):
+        calls.append(str(fontfile))
+        return original(fontfile, glyphs)
+
+    monkeypatch.setattr(pdfps, "get_glyphs_subset", counting)
+    return calls
+
+
 def _images(pdf: bytes) -> int:
     return len(re.findall(rb"/Subtype\s*/Image", pdf))
 
@@ -58,14 +71,8 @@ def test_layout_engine_restored_and_png_unchanged(tmp_path):
 
 @pytest.mark.skipif(_render._subset_api() is None, reason="matplotlib subsets by characters")
 def test_one_font_subset_for_many_pdfs(tmp_path, monkeypatch):
-    calls = []
-    original = pdfps.get_glyphs_subset
-
-    def counting(fontfile, glyphs):
-        calls.append(str(fontfile))
-        return original(fontfile, glyphs)
-
-    monkeypatch.setattr(pdfps, "get_glyphs_subset", counting)
+    calls = _count_subset_builds(monkeypatch)
+    counting = pdfps.get_glyphs_subset
     monkeypatch.setattr(_render, "_SUBSETS", {})
     for i in range(4):
         save_figure(_figure(), tmp_path / f"f{i}.pdf")
@@ -106,14 +113,7 @@ def test_font_subsets_of_another_process_are_used(tmp_path, monkeypatch):
     assert [key[2] for key in shared["subsets"]] == [frozenset()]  # the base subset only
     monkeypatch.setattr(_render, "_SUBSETS", {})
     monkeypatch.setattr(_render, "_BASE", {})
-    calls = []
-    original = pdfps.get_glyphs_subset
-
-    def counting(fontfile, glyphs):
-        calls.append(str(fontfile))
-        return original(fontfile, glyphs)
-
-    monkeypatch.setattr(pdfps, "get_glyphs_subset", counting)
+    calls = _count_subset_builds(monkeypatch)
     add_font_subsets(shared)
     (given,) = save_figure(fig, tmp_path / "given.pdf", provenance=fixed)
     assert calls == []
