@@ -188,17 +188,16 @@ def shared_font_subsets() -> Iterator[None]:
 
 
 def subsets_snapshot() -> dict[str, Any]:
-    """The font subsets built in this process so far (copies of the caches)."""
+    """The font subsets built in this process so far (a copy of the cache; the base glyph
+    sets are not included: each process derives them from the font in microseconds)."""
     with _LOCK:
-        return {"base": dict(_BASE), "subsets": dict(_SUBSETS)}
+        return {"subsets": dict(_SUBSETS)}
 
 
 def add_subsets(snapshot: dict[str, Any]) -> None:
     """Use the subsets of :func:`subsets_snapshot` (another process's) for later PDFs; a
     subset this process built already is kept."""
     with _LOCK:
-        for key, value in snapshot.get("base", {}).items():
-            _BASE.setdefault(key, value)
         for key, value in snapshot.get("subsets", {}).items():
             _SUBSETS.setdefault(key, value)
 
