@@ -296,6 +296,14 @@ def register_report(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=1, help="seed of the imputation (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="processes writing the figures, this one included (default: one per core, at "
+        "most 4; 1 writes every figure in this process; the files are the same either way)",
+    )
+    p.add_argument(
         "--strict",
         action="store_true",
         help="exit 2 if any section could not be computed for a reason in the data "
@@ -336,6 +344,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             cause=args.cause,
             impute=args.impute,
             seed=args.seed,
+            n_jobs=args.jobs,
         )
     print(
         f"{PROG} report: {cohort.source} (endpoint {cohort.endpoint}, "

@@ -529,3 +529,30 @@ def test_check_warns_when_there_are_no_events_or_a_single_group(tmp_path, capsys
     path.write_text("patient_id,time,event,grade\na,10,1,3\nb,20,0,2\n", encoding="utf-8")
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- report --jobs
+
+def test_report_jobs_reaches_write_report(sim_csv, tmp_path, monkeypatch):
+    import lms_prognosis.report as report
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("n_jobs", "not passed"))
+        raise OSError(28, "No space left on device")  # stop before any work
+
+    monkeypatch.setattr(report, "write_report", spy)
+    for argv, want in ((["--jobs", "1"], 1), (["--jobs", "3"], 3), ([], None)):
+        main(["report", str(sim_csv), "--out", str(tmp_path / "rep"), "--quiet", *argv])
+        assert seen[-1] == want
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_report_jobs_must_be_a_whole_number_of_processes(sim_csv, tmp_path, capsys, jobs):
+    argv = ["report", str(sim_csv), "--out", str(tmp_path / "rep"), "--quiet", "--jobs", jobs]
+    assert main(argv) == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line.startswith("lms-prognosis report: error: argument --jobs: ")
+    assert "is not a positive whole number" in line
+    assert not (tmp_path / "rep").exists()
