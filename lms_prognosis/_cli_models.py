@@ -300,8 +300,8 @@ def register_report(subparsers: Any) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="processes writing the figures, this one included (default: one per core, at "
-        "most 4; 1 writes every figure in this process; the files are the same either way)",
+        help="processes writing the figures, this one included (default: one per core; 1 "
+        "writes every figure in this process; the files are the same either way)",
     )
     p.add_argument(
         "--strict",
