@@ -1,13 +1,13 @@
 """Concordance (Harrell's and Uno's C) with R ``survival::concordance()`` conventions.
 
 Private engine behind :func:`lms_prognosis.evaluate.concordance`. The counting is
-O(n log n) and fully vectorised with numpy: instead of R's balanced binary tree walked one
-observation at a time, the risk ranks are split bit by bit (a wavelet-tree style stable
-partition, one O(n) numpy pass per bit, :mod:`lms_prognosis._dominance`), and at every level
-each observation collects the weight of the "smaller-risk" sibling block that lies after it
-in time order. Whole-number weights (unit case weights, Harrell's 0/1 events) are counted as
+O(n log m) and fully vectorised with numpy: instead of R's balanced binary tree walked one
+observation at a time, the risk ranks (or the time keys, whichever have fewer distinct values
+m) are split bit by bit (a wavelet-tree style stable partition, one O(n) numpy pass per bit,
+:mod:`lms_prognosis._dominance`), and at every level each observation collects the weight of
+the "smaller-risk" sibling block that lies after it in time order. Whole-number weights (unit case weights, Harrell's 0/1 events) are counted as
 integers, and the variance is summed from two per-subject arrays, so the C with its standard
-error at n = 1e6 holds about 90 MiB (benchmarks/bench_concordance.py).
+error at n = 1e6 holds about 86 MiB (benchmarks/bench_concordance.py).
 
 R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``concordance3``):
 
@@ -47,21 +47,69 @@ def _cum(v: np.ndarray) -> np.ndarray:
 def _layout(
     u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None
 ) -> tuple[np.ndarray, Sweep, np.ndarray | None, np.ndarray | None]:
-    """The initial (p, u) order and the sweep on it, with the weights in that order (whole
-    numbers as integers, unit weights as None)."""
+    """The initial (p, u) order and the sweep's sums, with the weights in that order (whole
+    numbers as integers, unit weights as None).
+
+    The sweep costs one O(n) pass per bit of the ranks it splits, and "later in p with a
+    smaller u" is the same set as "smaller in (max p - p) and later in (max u - u)". So the
+    sweep splits whichever of ``u`` and ``p`` has fewer bits (:func:`_sweep_transposed` when
+    it is ``p``: a Cox risk score has about n distinct values, event times in days far
+    fewer), and the result is the same Sweep either way.
+    """
     n = len(u)
     it = count_dtype(n)
     umax = int(u.max()) + 1 if n else 1
+    pmax = int(p.max()) + 1 if n else 1
+    ubits, pbits = max(1, (umax - 1).bit_length()), max(1, (pmax - 1).bit_length())
+    if pbits < ubits:
+        order0, sw = _sweep_transposed(u, p, a, b, pbits)
+        return order0, sw, _weights(a, order0), _weights(b, order0, keep_ones=True)
     key = p.astype(np.int64) * umax
     key += u
     order0 = np.argsort(key).astype(it)  # p, then u ascending (equal keys: interchangeable)
     del key
-    a0 = None if a is None else integral(a[order0], n)
-    if a0 is not None and a0.dtype.kind == "i" and np.all(a0 == 1):
-        a0 = None
-    b0 = None if b is None else integral(b[order0], n)
-    sw = sweep(u.take(order0).astype(it, copy=False), a0, b0, max(1, (umax - 1).bit_length()))
-    return order0, sw, a0, b0
+    a0, b0 = _weights(a, order0), _weights(b, order0, keep_ones=True)
+    return order0, sweep(u.take(order0).astype(it, copy=False), a0, b0, ubits), a0, b0
+
+
+def _weights(v: np.ndarray | None, order: np.ndarray, keep_ones: bool = False) -> Any:
+    """``v`` in ``order``, whole numbers as integers; unit weights as None unless ``keep_ones``."""
+    if v is None:
+        return None
+    out = integral(v[order], len(order))
+    if not keep_ones and out.dtype.kind == "i" and np.all(out == 1):
+        return None
+    return out
+
+
+def _sweep_transposed(
+    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, pbits: int
+) -> tuple[np.ndarray, Sweep]:
+    """(initial (p, u) order, Sweep as :func:`sweep` on it) with the bits of ``p`` split.
+
+    The sweep runs on the (u, p)-descending layout with ranks ``max p - p``: its initial
+    layout reversed is the (u, p) layout and its final layout reversed is the (p, u) one, so
+    its sums are moved into the (u, p) layout and its positions mapped through the reversal.
+    """
+    n = len(u)
+    it = count_dtype(n)
+    key = u.astype(np.int64) * (int(p.max()) + 1)
+    key += p
+    desc = np.argsort(key)[::-1].astype(it)  # (u, p) descending
+    del key
+    rank = p.take(desc).astype(it)
+    np.subtract(int(p.max()), rank, out=rank)
+    sw = sweep(rank, _weights(a, desc), _weights(b, desc, keep_ones=True), pbits)
+    del rank
+    order0 = desc.take(sw.idx)[::-1].copy()  # final layout reversed: p, then u ascending
+    inv = np.empty(n, dtype=it)  # final-layout position of each initial position
+    inv[sw.idx] = np.arange(n, dtype=it)
+    back = inv[::-1].copy()  # (u, p) position j -> its final-layout position
+    del inv
+    a_lt = sw.a_later_lt.take(back)
+    b_lt = None if sw.b_later_lt is None else sw.b_later_lt.take(back)
+    np.subtract(n - 1, back, out=back)  # (u, p) position -> (p, u) position
+    return order0, Sweep(back, u.take(desc[::-1]).astype(it), a_lt, b_lt)
 
 
 def _pair_sums(
