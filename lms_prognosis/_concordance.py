@@ -284,12 +284,13 @@ def concordance_core(
     if tw is not None:
         evw *= tw
     u = np.unique(risk, return_inverse=True)[1].astype(it)
-    tied_y, tied_xy = _tied_event_pairs(tidx, u, ev, w, tw)
+    tied_y = _tied_event_times(tidx, ev, w, tw)
     p = tidx.astype(it)
     del tidx, utime
     p *= 2
     p += ~ev  # censored at t sorts after events at t
     s = _pair_sums(u, p, w, evw if std_err else None)
+    tied_xy = _tied_event_pairs(s["orig"], u, p, ev, w, tw)
     del u, p
     # the event weights in the sums' layout
     b_f = (s["b"] if std_err else evw.take(s["orig"])).astype(float)
@@ -427,31 +428,49 @@ def stratified_harrell(
     return float(r["c"]), float(np.sqrt(r["var"])), counts
 
 
-def _tied_event_pairs(
-    tidx: np.ndarray, u: np.ndarray, ev: np.ndarray, w: np.ndarray | None, tw: np.ndarray | None
-) -> tuple[float, float]:
-    """Weighted pairs of events at the same time (R tied.y) and also tied on risk (tied.xy);
-    ``w``, ``tw`` None: ones."""
-    mask = ev == 1
-    if not mask.any():
-        return 0.0, 0.0
-    t = tidx[mask]
-    ww = np.ones(t.size) if w is None else w[mask]
-    wt = np.ones(t.size) if tw is None else tw[mask]
+def _tied_event_times(
+    tidx: np.ndarray, ev: np.ndarray, w: np.ndarray | None, tw: np.ndarray | None
+) -> float:
+    """Weighted pairs of events at the same time (R tied.y, tied.xy included); ``w``, ``tw``
+    None: ones."""
+    t = tidx[ev]
+    if t.size < 2:
+        return 0.0
+    ww = np.ones(t.size) if w is None else w[ev]
     nt = int(t.max()) + 1
     s1 = np.bincount(t, weights=ww, minlength=nt)
     s2 = np.bincount(t, weights=ww**2, minlength=nt)
     wt_t = np.zeros(nt)
-    wt_t[t] = wt
-    tied_y = float(np.sum(wt_t * (s1**2 - s2) / 2.0))
-    key = t.astype(np.int64) * (int(u.max()) + 1) + u[mask]
-    _, kidx = np.unique(key, return_inverse=True)
-    k1 = np.bincount(kidx, weights=ww)
-    k2 = np.bincount(kidx, weights=ww**2)
-    kwt = np.zeros(len(k1))
-    kwt[kidx] = wt
-    tied_xy = float(np.sum(kwt * (k1**2 - k2) / 2.0))
-    return tied_y, tied_xy
+    wt_t[t] = 1.0 if tw is None else tw[ev]
+    return float(np.sum(wt_t * (s1**2 - s2) / 2.0))
+
+
+def _tied_event_pairs(
+    orig: np.ndarray,
+    u: np.ndarray,
+    p: np.ndarray,
+    ev: np.ndarray,
+    w: np.ndarray | None,
+    tw: np.ndarray | None,
+) -> float:
+    """Weighted pairs of events at the same time and tied on risk (R tied.xy), from the
+    sums' layout ``orig`` (sorted by rank ``u``, then key ``p``): the events of one (u, p)
+    are contiguous in it, so no further sort is needed; ``w``, ``tw`` None: ones."""
+    rows = orig[ev.take(orig)]  # the events, in the layout
+    if rows.size < 2:
+        return 0.0
+    uf, pf = u.take(rows), p.take(rows)
+    new = np.empty(rows.size, dtype=bool)
+    new[0] = True
+    np.not_equal(uf[1:], uf[:-1], out=new[1:])
+    new[1:] |= pf[1:] != pf[:-1]
+    del uf, pf
+    gid = np.cumsum(new) - 1
+    ww = np.ones(rows.size) if w is None else w.take(rows)
+    k1 = np.bincount(gid, weights=ww)
+    k2 = np.bincount(gid, weights=ww**2)
+    wt = 1.0 if tw is None else tw.take(rows[new])  # one time per group
+    return float(np.sum(wt * (k1**2 - k2) / 2.0))
 
 
 class TableResult:
