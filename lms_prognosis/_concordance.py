@@ -5,9 +5,10 @@ O(n log m) and fully vectorised with numpy: instead of R's balanced binary tree 
 observation at a time, the risk ranks (or the time keys, whichever have fewer distinct values
 m) are split bit by bit (a wavelet-tree style stable partition, one O(n) numpy pass per bit,
 :mod:`lms_prognosis._dominance`), and at every level each observation collects the weight of
-the "smaller-risk" sibling block that lies after it in time order. Whole-number weights (unit case weights, Harrell's 0/1 events) are counted as
-integers, and the variance is summed from two per-subject arrays, so the C with its standard
-error at n = 1e6 holds about 86 MiB (benchmarks/bench_concordance.py).
+the "smaller-risk" sibling block that lies after it in time order. Whole-number weights (unit
+case weights, Harrell's 0/1 events) are counted as integers, and the variance is summed from
+two per-subject arrays, so the C with its standard error at n = 1e6 holds about 86 MiB
+(benchmarks/bench_concordance.py).
 
 R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``concordance3``):
 
