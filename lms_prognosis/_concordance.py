@@ -46,7 +46,11 @@ def _cum(v: np.ndarray) -> np.ndarray:
 
 
 def _layout(
-    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None
+    u: np.ndarray,
+    p: np.ndarray,
+    a: np.ndarray | None,
+    b: np.ndarray | None,
+    by_u: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Sweep, np.ndarray | None, np.ndarray | None]:
     """The initial (p, u) order and the sweep's sums, with the weights in that order (whole
     numbers as integers, unit weights as None).
@@ -63,7 +67,7 @@ def _layout(
     pmax = int(p.max()) + 1 if n else 1
     ubits, pbits = max(1, (umax - 1).bit_length()), max(1, (pmax - 1).bit_length())
     if pbits < ubits:
-        order0, sw = _sweep_transposed(u, p, a, b, pbits)
+        order0, sw = _sweep_transposed(u, p, a, b, pbits, by_u)
         return order0, sw, _weights(a, order0), _weights(b, order0, keep_ones=True)
     key = p.astype(np.int64) * umax
     key += u
@@ -84,20 +88,30 @@ def _weights(v: np.ndarray | None, order: np.ndarray, keep_ones: bool = False) -
 
 
 def _sweep_transposed(
-    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, pbits: int
+    u: np.ndarray,
+    p: np.ndarray,
+    a: np.ndarray | None,
+    b: np.ndarray | None,
+    pbits: int,
+    by_u: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Sweep]:
     """(initial (p, u) order, Sweep as :func:`sweep` on it) with the bits of ``p`` split.
 
     The sweep runs on the (u, p)-descending layout with ranks ``max p - p``: its initial
     layout reversed is the (u, p) layout and its final layout reversed is the (p, u) one, so
     its sums are moved into the (u, p) layout and its positions mapped through the reversal.
+    ``by_u`` (a permutation sorting ``u``) leaves only the runs of tied ``u`` to sort by
+    ``p``: a stable sort of nearly sorted keys (timsort's runs), not a second full sort.
     """
     n = len(u)
     it = count_dtype(n)
-    key = u.astype(np.int64) * (int(p.max()) + 1)
-    key += p
-    desc = np.argsort(key)[::-1].astype(it)  # (u, p) descending
-    del key
+    base = np.arange(n) if by_u is None else by_u
+    key = u.take(base).astype(np.int64)
+    key *= int(p.max()) + 1
+    key += p.take(base)
+    srt = np.argsort(key) if by_u is None else np.argsort(key, kind="stable")
+    desc = base.take(srt)[::-1].astype(it)  # (u, p) descending
+    del key, base, srt
     rank = p.take(desc).astype(it)
     np.subtract(int(p.max()), rank, out=rank)
     sw = sweep(rank, _weights(a, desc), _weights(b, desc, keep_ones=True), pbits)
@@ -114,14 +128,19 @@ def _sweep_transposed(
 
 
 def _pair_sums(
-    u: np.ndarray, p: np.ndarray, a: np.ndarray | None, b: np.ndarray | None
+    u: np.ndarray,
+    p: np.ndarray,
+    a: np.ndarray | None,
+    b: np.ndarray | None,
+    by_u: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The sums of :func:`dominance_sums`, per element of the final layout (sorted by u,
     then p), as integers when the weights are whole numbers; ``orig`` maps that layout to
-    the caller's rows and ``b`` is ``b`` in it. ``a`` None: unit weights. (Written to keep
-    few arrays of n alive at a time.)"""
+    the caller's rows and ``b`` is ``b`` in it. ``a`` None: unit weights; ``by_u``: a
+    permutation sorting ``u``, if known (:func:`risk_ranks`). (Written to keep few arrays of
+    n alive at a time.)"""
     n = len(u)
-    order0, sw, a0, b0 = _layout(u, p, a, b)
+    order0, sw, a0, b0 = _layout(u, p, a, b, by_u)
     idx = sw.idx
     p0 = p.take(order0)
     out: dict[str, Any] = {"orig": order0.take(idx), "a_lt_hi": sw.a_later_lt}
@@ -223,6 +242,30 @@ def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes.astype(np.intp, copy=False)
 
 
+def risk_ranks(risk: np.ndarray, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ranks of ``risk`` (0 = the smallest; ``np.unique(risk, return_inverse=True)``'s
+    codes, as ``dtype``) and the permutation that sorts it, from one sort.
+
+    Examples
+    --------
+    >>> risk = np.array([0.5, -1.0, 0.5, 2.0])
+    >>> u, by_u = risk_ranks(risk, np.int32)
+    >>> u.tolist(), risk[by_u].tolist()
+    ([1, 0, 1, 2], [-1.0, 0.5, 0.5, 2.0])
+    """
+    risk = np.asarray(risk, dtype=float)
+    by_u = np.argsort(risk)
+    ranks = np.zeros(risk.size, dtype=dtype)
+    if risk.size > 1:
+        srt = risk.take(by_u)
+        np.not_equal(srt[1:], srt[:-1], out=ranks[1:])
+        del srt
+        np.cumsum(ranks, out=ranks)
+    u = np.empty_like(ranks)
+    u[by_u] = ranks
+    return u, by_u
+
+
 def time_weights(
     time: np.ndarray,
     event: np.ndarray,
@@ -301,13 +344,14 @@ def concordance_core(
     evw = ev if w is None and tw is None else ev * (1.0 if w is None else w)
     if tw is not None:
         evw *= tw
-    u = np.unique(risk, return_inverse=True)[1].astype(it)
+    u, by_u = risk_ranks(risk, it)
     tied_y = _tied_event_times(tidx, ev, w, tw)
     p = tidx.astype(it)
     del tidx, utime
     p *= 2
     p += ~ev  # censored at t sorts after events at t
-    s = _pair_sums(u, p, w, evw if std_err else None)
+    s = _pair_sums(u, p, w, evw if std_err else None, by_u)
+    del by_u
     tied_xy = _tied_event_pairs(s["orig"], u, p, ev, w, tw)
     del u, p
     # the event weights in the sums' layout
