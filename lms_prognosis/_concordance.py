@@ -7,7 +7,7 @@ m) are split bit by bit (a wavelet-tree style stable partition, one O(n) numpy p
 :mod:`lms_prognosis._dominance`), and at every level each observation collects the weight of
 the "smaller-risk" sibling block that lies after it in time order. Whole-number weights (unit
 case weights, Harrell's 0/1 events) are counted as integers, and the variance is summed from
-two per-subject arrays, so the C with its standard error at n = 1e6 holds about 86 MiB
+two per-subject arrays, so the C with its standard error at n = 1e6 holds about 90 MiB
 (benchmarks/bench_concordance.py).
 
 R's rules reproduced here (survival 3.5.3, ``concordancefit`` and C routine ``concordance3``):
@@ -244,7 +244,7 @@ def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def risk_ranks(risk: np.ndarray, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
     """Dense ranks of ``risk`` (0 = the smallest; ``np.unique(risk, return_inverse=True)``'s
-    codes, as ``dtype``) and the permutation that sorts it, from one sort.
+    codes) and the permutation that sorts it, both as ``dtype``, from one sort.
 
     Examples
     --------
@@ -254,7 +254,7 @@ def risk_ranks(risk: np.ndarray, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
     ([1, 0, 1, 2], [-1.0, 0.5, 0.5, 2.0])
     """
     risk = np.asarray(risk, dtype=float)
-    by_u = np.argsort(risk)
+    by_u = np.argsort(risk).astype(dtype)
     ranks = np.zeros(risk.size, dtype=dtype)
     if risk.size > 1:
         srt = risk.take(by_u)

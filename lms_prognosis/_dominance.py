@@ -14,7 +14,7 @@ allocated once per sweep (:class:`Level`: fresh arrays cost page faults, and num
 and scatter are fastest with ``intp`` indices); each level's permutation is applied by
 scattering each carried array into a fresh one, so one spare copy of one array is alive at a
 time; the group bounds of a level follow from the previous level's (no ``bincount``). The C
-with its standard error at n = 1e6 peaks at about 86 MiB (benchmarks/bench_concordance.py).
+with its standard error at n = 1e6 peaks at about 90 MiB (benchmarks/bench_concordance.py).
 """
 
 from __future__ import annotations
