@@ -31,198 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lms_prognosis._dominance import Sweep, count_dtype, integral, runs, sweep
+from lms_prognosis._dominance import count_dtype, integral, pair_sums, prefix_sums, runs, sweep
 from lms_prognosis._survfit import product_limit
 from lms_prognosis.exceptions import SurvivalDataError
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
-
-
-def _cum(v: np.ndarray) -> np.ndarray:
-    """Prefix sums with a leading 0, in the type of ``v`` (whose sums fit: see ``integral``)."""
-    out = np.zeros(len(v) + 1, dtype=v.dtype if v.dtype.kind in "iu" else float)
-    np.cumsum(v, out=out[1:])
-    return out
-
-
-def _layout(
-    u: np.ndarray,
-    p: np.ndarray,
-    a: np.ndarray | None,
-    b: np.ndarray | None,
-    by_u: np.ndarray | None = None,
-) -> tuple[np.ndarray, Sweep, np.ndarray | None, np.ndarray | None]:
-    """The initial (p, u) order and the sweep's sums, with the weights in that order (whole
-    numbers as integers, unit weights as None).
-
-    The sweep costs one O(n) pass per bit of the ranks it splits, and "later in p with a
-    smaller u" is the same set as "smaller in (max p - p) and later in (max u - u)". So the
-    sweep splits whichever of ``u`` and ``p`` has fewer bits (:func:`_sweep_transposed` when
-    it is ``p``: a Cox risk score has about n distinct values, event times in days far
-    fewer), and the result is the same Sweep either way.
-    """
-    n = len(u)
-    it = count_dtype(n)
-    umax = int(u.max()) + 1 if n else 1
-    pmax = int(p.max()) + 1 if n else 1
-    ubits, pbits = max(1, (umax - 1).bit_length()), max(1, (pmax - 1).bit_length())
-    if pbits < ubits:
-        order0, sw = _sweep_transposed(u, p, a, b, pbits, by_u)
-        return order0, sw, _weights(a, order0), _weights(b, order0, keep_ones=True)
-    key = p.astype(np.int64) * umax
-    key += u
-    order0 = np.argsort(key).astype(it)  # p, then u ascending (equal keys: interchangeable)
-    del key
-    a0, b0 = _weights(a, order0), _weights(b, order0, keep_ones=True)
-    return order0, sweep(u.take(order0).astype(it, copy=False), a0, b0, ubits), a0, b0
-
-
-def _weights(v: np.ndarray | None, order: np.ndarray, keep_ones: bool = False) -> Any:
-    """``v`` in ``order``, whole numbers as integers; unit weights as None unless ``keep_ones``."""
-    if v is None:
-        return None
-    out = integral(v[order], len(order))
-    if not keep_ones and out.dtype.kind == "i" and np.all(out == 1):
-        return None
-    return out
-
-
-def _sweep_transposed(
-    u: np.ndarray,
-    p: np.ndarray,
-    a: np.ndarray | None,
-    b: np.ndarray | None,
-    pbits: int,
-    by_u: np.ndarray | None = None,
-) -> tuple[np.ndarray, Sweep]:
-    """(initial (p, u) order, Sweep as :func:`sweep` on it) with the bits of ``p`` split.
-
-    The sweep runs on the (u, p)-descending layout with ranks ``max p - p``: its initial
-    layout reversed is the (u, p) layout and its final layout reversed is the (p, u) one, so
-    its sums are moved into the (u, p) layout and its positions mapped through the reversal.
-    ``by_u`` (a permutation sorting ``u``) leaves only the runs of tied ``u`` to sort by
-    ``p``: a stable sort of nearly sorted keys (timsort's runs), not a second full sort.
-    """
-    n = len(u)
-    it = count_dtype(n)
-    base = np.arange(n) if by_u is None else by_u
-    key = u.take(base).astype(np.int64)
-    key *= int(p.max()) + 1
-    key += p.take(base)
-    srt = np.argsort(key) if by_u is None else np.argsort(key, kind="stable")
-    desc = base.take(srt)[::-1].astype(it)  # (u, p) descending
-    del key, base, srt
-    rank = p.take(desc).astype(it)
-    np.subtract(int(p.max()), rank, out=rank)
-    sw = sweep(rank, _weights(a, desc), _weights(b, desc, keep_ones=True), pbits)
-    del rank
-    order0 = desc.take(sw.idx)[::-1].copy()  # final layout reversed: p, then u ascending
-    inv = np.empty(n, dtype=it)  # final-layout position of each initial position
-    inv[sw.idx] = np.arange(n, dtype=it)
-    back = inv[::-1].copy()  # (u, p) position j -> its final-layout position
-    del inv
-    a_lt = sw.a_later_lt.take(back)
-    b_lt = None if sw.b_later_lt is None else sw.b_later_lt.take(back)
-    np.subtract(n - 1, back, out=back)  # (u, p) position -> (p, u) position
-    return order0, Sweep(back, u.take(desc[::-1]).astype(it), a_lt, b_lt)
-
-
-def _pair_sums(
-    u: np.ndarray,
-    p: np.ndarray,
-    a: np.ndarray | None,
-    b: np.ndarray | None,
-    by_u: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """The sums of :func:`dominance_sums`, per element of the final layout (sorted by u,
-    then p), as integers when the weights are whole numbers; ``orig`` maps that layout to
-    the caller's rows and ``b`` is ``b`` in it. ``a`` None: unit weights; ``by_u``: a
-    permutation sorting ``u``, if known (:func:`risk_ranks`). (Written to keep few arrays of
-    n alive at a time.)"""
-    n = len(u)
-    order0, sw, a0, b0 = _layout(u, p, a, b, by_u)
-    idx = sw.idx
-    p0 = p.take(order0)
-    out: dict[str, Any] = {"orig": order0.take(idx), "a_lt_hi": sw.a_later_lt}
-    # in the initial (p, u) layout: everything later in p; b before in p, b same p smaller u
-    ps, pe = runs([p0], n)
-    if a0 is None:  # prefix sums of unit weights are the positions
-        pe -= n
-        out["a_hi"] = -pe.take(idx)
-    else:
-        acum = _cum(a0)
-        out["a_hi"] = (acum[-1] - acum[pe]).take(idx)
-    del pe
-    if b0 is not None:
-        bcum0 = _cum(b0)
-        qs, _ = runs([p0, u.take(order0)], n)
-        same = bcum0.take(qs)
-        del qs
-        b_lo = bcum0.take(ps)
-        same -= b_lo
-        out["b_lo"] = b_lo.take(idx)
-        del b_lo, bcum0
-        b_lt = -same.take(idx)
-        del same
-    del ps, order0
-    # in the final (u, p) layout: same u later in p; b smaller u, b same u earlier in p
-    p_f = p0.take(idx)
-    del p0
-    us, ue = runs([sw.u], n)
-    rs, re = runs([sw.u, p_f], n)
-    del p_f
-    if a0 is None:
-        ue -= re
-        out["a_eq_hi"] = ue
-    else:
-        acum = _cum(a0.take(idx))
-        out["a_eq_hi"] = acum.take(ue) - acum.take(re)
-    del ue, re
-    if b0 is None:
-        return out
-    b_f = b0.take(idx)
-    out["b"] = b_f
-    bcum = _cum(b_f)
-    b_lt_all = bcum.take(us)
-    out["b_eq_lo"] = bcum.take(rs) - b_lt_all
-    del bcum, rs, us
-    b_lt += b_lt_all
-    b_lt -= sw.b_later_lt
-    out["b_lt_lo"] = b_lt
-    return out
-
-
-def dominance_sums(
-    u: np.ndarray, p: np.ndarray, a: np.ndarray, b: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Weighted 2-D dominance sums for every element q (strict in both u and p).
-
-    Returns ``a_lt_hi[q] = sum_j a_j [u_j < u_q][p_j > p_q]``, ``a_eq_hi`` (u_j == u_q),
-    ``a_hi`` (any u) and, when ``b`` is given, ``b_lt_lo[q] = sum_j b_j [u_j < u_q][p_j < p_q]``,
-    ``b_eq_lo`` and ``b_lo``. ``u`` are dense integer ranks (0..m-1), ``p`` integer keys.
-
-    Notes
-    -----
-    Ties in ``p`` are broken by ``u`` ascending, which makes the strict "later with smaller u"
-    sum exact for ``a``; for ``b`` the "earlier" sum is recovered as (all with smaller u) minus
-    (later with smaller u) minus (same p, smaller u). The counting is
-    :func:`lms_prognosis._dominance.sweep` (one stable split per bit of the largest rank).
-
-    Examples
-    --------
-    >>> s = dominance_sums(np.array([2, 0, 1]), np.array([0, 1, 2]), np.ones(3))
-    >>> s["a_lt_hi"].tolist(), s["a_hi"].tolist()
-    ([2.0, 0.0, 0.0], [2.0, 1.0, 0.0])
-    """
-    s = _pair_sums(u, p, a, b)
-    orig = s.pop("orig")
-    s.pop("b", None)
-    out: dict[str, np.ndarray] = {}
-    for k, v in s.items():
-        full = np.empty(len(u))
-        full[orig] = v
-        out[k] = full
-    return out
 
 
 def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -350,7 +163,7 @@ def concordance_core(
     del tidx, utime
     p *= 2
     p += ~ev  # censored at t sorts after events at t
-    s = _pair_sums(u, p, w, evw if std_err else None, by_u)
+    s = pair_sums(u, p, w, evw if std_err else None, by_u)
     del by_u
     tied_xy = _tied_event_pairs(s["orig"], u, p, ev, w, tw)
     del u, p
@@ -629,12 +442,12 @@ def _batch_c(
     # tied risk, later time: the rest of the (u) run after the (u, p) run, final layout
     _, ue = runs([sw.u], n)
     _, re = runs([sw.u, p[order0][idx]], n)
-    acum = np.arange(n + 1) if a0 is None else _cum(a0[idx])
+    acum = np.arange(n + 1) if a0 is None else prefix_sums(a0[idx])
     tie = np.bincount(ds_f, weights=evw_f * (acum[ue] - acum[re]), minlength=nd)
     # all later times in the data set, initial layout
     _, pe = runs([p[order0]], n)
     _, de = runs([ds[order0]], n)
-    acum = np.arange(n + 1) if a0 is None else _cum(a0)
+    acum = np.arange(n + 1) if a0 is None else prefix_sums(a0)
     total = np.bincount(ds[order0], weights=ev_w * (acum[de] - acum[pe]), minlength=nd)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, (conc + tie / 2.0) / total, np.nan)
