@@ -199,20 +199,30 @@ def sweep(lay_u: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, nbits: 
     batch, in the high bits) are separate groups whose elements are never compared.
     """
     n = lay_u.size
-    it = count_dtype(max(n, int(lay_u.max()) + 1 if n else 0))
+    # 0/1 weights b travel in the lowest bit of the layout, below the split bits: one
+    # carried array fewer (a scatter a level), read back with one bitwise and
+    packed = b is not None and b.dtype.kind in "iu" and (n == 0 or int(b.max()) <= 1)
+    shift = 1 if packed else 0
+    it = count_dtype(max(n, (int(lay_u.max()) + 1 if n else 0) << shift))
     lay_u = lay_u.astype(it, copy=False)
+    if packed and b is not None:
+        lay_u = lay_u << 1
+        lay_u |= b
+        b = np.empty(n, dtype=b.dtype)
     idx = np.arange(n, dtype=it)
     acc_a = np.zeros(n, dtype=it if a is None else a.dtype)
     acc_b = None if b is None else np.zeros(n, dtype=b.dtype)
-    bounds = top_bounds(lay_u, nbits)
+    bounds = top_bounds(lay_u, nbits + shift)
     lv = Level(n)
-    for k in range(nbits - 1, -1, -1):
+    for k in range(nbits - 1 + shift, shift - 1, -1):
         lv.count(lay_u, k, bounds)
         if a is None:
             acc_a += lv.after
         else:
             acc_a += lv.after_weight(a, bounds)
         if b is not None and acc_b is not None:
+            if packed:
+                np.bitwise_and(lay_u, 1, out=b)
             acc_b += lv.after_weight(b, bounds)
         dest, bounds = lv.move(bounds)
         lay_u = scatter(lay_u, dest)
@@ -221,9 +231,10 @@ def sweep(lay_u: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, nbits: 
         if a is not None:
             a = scatter(a, dest)
         if b is not None and acc_b is not None:
-            b = scatter(b, dest)
+            if not packed:
+                b = scatter(b, dest)
             acc_b = scatter(acc_b, dest)
-    return Sweep(idx, lay_u, acc_a, acc_b)
+    return Sweep(idx, lay_u >> shift, acc_a, acc_b)
 
 
 def prefix_sums(v: np.ndarray) -> np.ndarray:
