@@ -201,7 +201,7 @@ def sweep(lay_u: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, nbits: 
     n = lay_u.size
     # 0/1 weights b travel in the lowest bit of the layout, below the split bits: one
     # carried array fewer (a scatter a level), read back with one bitwise and
-    packed = b is not None and b.dtype.kind in "iu" and (n == 0 or int(b.max()) <= 1)
+    packed = b is not None and b.dtype.kind in "iu" and (n == 0 or 0 <= b.min() <= b.max() <= 1)
     shift = 1 if packed else 0
     it = count_dtype(max(n, (int(lay_u.max()) + 1 if n else 0) << shift))
     lay_u = lay_u.astype(it, copy=False)

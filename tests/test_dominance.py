@@ -47,3 +47,18 @@ def test_layout_splits_the_dimension_with_fewer_bits() -> None:
     assert np.all(np.diff(key) >= 0)  # the (p, u) order, as with the split of u
     assert np.all(np.diff(sw.u) >= 0)  # the sums' layout: u ascending
     assert np.array_equal(u[order0][sw.idx], sw.u)
+
+
+@pytest.mark.parametrize(("nu", "np_"), [(400, 6), (6, 400)])
+@pytest.mark.parametrize("values", [(0, 1), (-1, 0, 1), (0, 1, 2)])
+def test_integer_b_inside_and_outside_the_packed_bit(nu: int, np_: int, values: tuple) -> None:
+    # 0/1 weights travel in the layout's lowest bit; any other integers as an array
+    rng = np.random.default_rng(nu + 7 * np_)
+    n = 500
+    u = np.unique(rng.integers(0, nu, n), return_inverse=True)[1]
+    p = rng.integers(0, np_, n)
+    a = np.ones(n)
+    b = rng.choice(values, n).astype(float)
+    got = dominance_sums(u, p, a, b)
+    for k, v in _brute(u, p, a, b).items():
+        np.testing.assert_array_equal(got[k], v, err_msg=k)
