@@ -32,27 +32,10 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._dominance import count_dtype, integral, pair_sums, prefix_sums, runs, sweep
-from lms_prognosis._survfit import product_limit
+from lms_prognosis._survfit import product_limit, time_codes
 from lms_prognosis.exceptions import SurvivalDataError
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
-
-
-def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct times, ascending, and each time's position among them: the result of
-    ``np.unique(time, return_inverse=True)``, from a hash table (``pandas.factorize``, O(n))
-    and a sort of the distinct times only (follow-up has far fewer distinct values than
-    rows). ``time`` holds no NaN (checked survival data).
-
-    Examples
-    --------
-    >>> [a.tolist() for a in time_codes(np.array([3.0, 1.0, 3.0, 2.0]))]
-    [[1.0, 2.0, 3.0], [2, 0, 2, 1]]
-    """
-    codes, uniques = pd.factorize(np.asarray(time, dtype=float), sort=True)
-    if codes.size and codes.min() < 0:  # factorize codes NaN as -1
-        raise SurvivalDataError("missing times reached the concordance count")
-    return np.asarray(uniques), codes.astype(np.intp, copy=False)
 
 
 def risk_ranks(risk: np.ndarray, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -85,15 +68,16 @@ def time_weights(
     w: np.ndarray,
     timewt: str,
     ymax: float | None,
-    unique: tuple[np.ndarray, np.ndarray] | None = None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``).
+    """Unique event times and R's time weight at each (``fastkm1`` + ``concordancefit``);
+    ``codes``: ``lms_prognosis._survfit.time_codes(time)``, if known.
 
     S(t-) and G(t-) come from the one product-limit kernel (``product_limit`` and its
     ``.censoring()``, i.e. ``reverse=True``: deaths at t leave the risk set before the
     censorings at t, as ``fastkm1``).
     """
-    utime, tidx = time_codes(time) if unique is None else unique
+    tidx, utime = time_codes(time) if codes is None else codes
     nt = len(utime)
     is_event_time = np.bincount(tidx, weights=event.astype(float), minlength=nt) > 0
     if timewt != "n" and event.sum() < 2:
@@ -148,11 +132,11 @@ def concordance_core(
     it = count_dtype(2 * n + 2)
     w = None if weights is None else np.asarray(weights, dtype=float)
     ev = np.asarray(event) == 1
-    utime, tidx = time_codes(time)
+    tidx, utime = time_codes(time)
     tw = None
     if timewt != "n" or ymax is not None:
         ones = np.ones(n) if w is None else w
-        tw = time_weights(time, ev.astype(np.int64), ones, timewt, ymax, (utime, tidx))[1]
+        tw = time_weights(time, ev.astype(np.int64), ones, timewt, ymax, (tidx, utime))[1]
     # event weight times its time weight (the 0/1 events themselves when both are 1)
     evw = ev if w is None and tw is None else ev * (1.0 if w is None else w)
     if tw is not None:
@@ -309,15 +293,7 @@ def _tied_event_times(
     """Weighted pairs of events at the same time (R tied.y, tied.xy included); ``w``, ``tw``
     None: ones."""
     t = tidx[ev]
-    if t.size < 2:
-        return 0.0
-    ww = np.ones(t.size) if w is None else w[ev]
-    nt = int(t.max()) + 1
-    s1 = np.bincount(t, weights=ww, minlength=nt)
-    s2 = np.bincount(t, weights=ww**2, minlength=nt)
-    wt_t = np.zeros(nt)
-    wt_t[t] = 1.0 if tw is None else tw[ev]
-    return float(np.sum(wt_t * (s1**2 - s2) / 2.0))
+    return _pairs_within(t, None if w is None else w[ev], None if tw is None else tw[ev])
 
 
 def _tied_event_pairs(
@@ -335,16 +311,28 @@ def _tied_event_pairs(
     if rows.size < 2:
         return 0.0
     uf, pf = u.take(rows), p.take(rows)
-    new = np.empty(rows.size, dtype=bool)
+    new = np.empty(rows.size, dtype=bool)  # a new (u, p) run: dense group codes, in order
     new[0] = True
     np.not_equal(uf[1:], uf[:-1], out=new[1:])
     new[1:] |= pf[1:] != pf[:-1]
     del uf, pf
-    gid = np.cumsum(new) - 1
-    ww = np.ones(rows.size) if w is None else w.take(rows)
-    k1 = np.bincount(gid, weights=ww)
-    k2 = np.bincount(gid, weights=ww**2)
-    wt = 1.0 if tw is None else tw.take(rows[new])  # one time per group
+    group = np.cumsum(new) - 1
+    return _pairs_within(
+        group, None if w is None else w.take(rows), None if tw is None else tw.take(rows)
+    )
+
+
+def _pairs_within(group: np.ndarray, w: np.ndarray | None, tw: np.ndarray | None) -> float:
+    """Sum over groups of tw (W^2 - sum w^2) / 2: the weighted pairs of members of one group
+    (``group``: a non-negative code per member; ``w`` weights, ``tw`` the time weight, the
+    same for every member of a group; None: ones)."""
+    if group.size < 2:
+        return 0.0
+    ww = np.ones(group.size) if w is None else w
+    k1 = np.bincount(group, weights=ww)
+    k2 = np.bincount(group, weights=ww**2)
+    wt = np.zeros(k1.size)
+    wt[group] = 1.0 if tw is None else tw
     return float(np.sum(wt * (k1**2 - k2) / 2.0))
 
 
@@ -363,7 +351,7 @@ class TableResult:
 
 def time_keys(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     """Integer keys ordering (time, censored after events at the same time) for ``harrell_c``."""
-    tidx = time_codes(time)[1]
+    tidx = time_codes(time)[0]
     return 2 * tidx.astype(np.int64) + (1 - (np.asarray(event) == 1))
 
 

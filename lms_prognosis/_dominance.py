@@ -266,8 +266,7 @@ def _layout(
     pmax = int(p.max()) + 1 if n else 1
     ubits, pbits = max(1, (umax - 1).bit_length()), max(1, (pmax - 1).bit_length())
     if pbits < ubits:
-        order0, sw = _sweep_transposed(u, p, a, b, pbits, by_u)
-        return order0, sw, _weights(a, order0), _weights(b, order0, keep_ones=True)
+        return _sweep_transposed(u, p, a, b, pbits, by_u)
     key = p.astype(np.int64) * umax
     key += u
     order0 = np.argsort(key).astype(it)  # p, then u ascending (equal keys: interchangeable)
@@ -293,8 +292,9 @@ def _sweep_transposed(
     b: np.ndarray | None,
     pbits: int,
     by_u: np.ndarray | None = None,
-) -> tuple[np.ndarray, Sweep]:
-    """(initial (p, u) order, Sweep as :func:`sweep` on it) with the bits of ``p`` split.
+) -> tuple[np.ndarray, Sweep, np.ndarray | None, np.ndarray | None]:
+    """:func:`_layout`'s result (initial (p, u) order, Sweep as :func:`sweep` on it, the
+    weights in that order) with the bits of ``p`` split.
 
     The sweep runs on the (u, p)-descending layout with ranks ``max p - p``: its initial
     layout reversed is the (u, p) layout and its final layout reversed is the (p, u) one, so
@@ -313,9 +313,13 @@ def _sweep_transposed(
     del key, base, srt
     rank = p.take(desc).astype(it)
     np.subtract(int(p.max()), rank, out=rank)
-    sw = sweep(rank, _weights(a, desc), _weights(b, desc, keep_ones=True), pbits)
+    a_d, b_d = _weights(a, desc), _weights(b, desc, keep_ones=True)
+    sw = sweep(rank, a_d, b_d, pbits)  # a_d, b_d are read, not changed
     del rank
     order0 = desc.take(sw.idx)[::-1].copy()  # final layout reversed: p, then u ascending
+    a0 = None if a_d is None else a_d.take(sw.idx)[::-1].copy()  # the weights in order0
+    b0 = None if b_d is None else b_d.take(sw.idx)[::-1].copy()
+    del a_d, b_d
     inv = np.empty(n, dtype=it)  # final-layout position of each initial position
     inv[sw.idx] = np.arange(n, dtype=it)
     back = inv[::-1].copy()  # (u, p) position j -> its final-layout position
@@ -323,7 +327,7 @@ def _sweep_transposed(
     a_lt = sw.a_later_lt.take(back)
     b_lt = None if sw.b_later_lt is None else sw.b_later_lt.take(back)
     np.subtract(n - 1, back, out=back)  # (u, p) position -> (p, u) position
-    return order0, Sweep(back, u.take(desc[::-1]).astype(it), a_lt, b_lt)
+    return order0, Sweep(back, u.take(desc[::-1]).astype(it), a_lt, b_lt), a0, b0
 
 
 def pair_sums(
@@ -336,8 +340,8 @@ def pair_sums(
     """The sums of :func:`dominance_sums`, per element of the final layout (sorted by u,
     then p), as integers when the weights are whole numbers; ``orig`` maps that layout to
     the caller's rows and ``b`` is ``b`` in it. ``a`` None: unit weights; ``by_u``: a
-    permutation sorting ``u``, if known (``lms_prognosis._concordance.risk_ranks``). (Written to keep few arrays of
-    n alive at a time.)"""
+    permutation sorting ``u``, if known (``lms_prognosis._concordance.risk_ranks``).
+    (Written to keep few arrays of n alive at a time.)"""
     n = len(u)
     order0, sw, a0, b0 = _layout(u, p, a, b, by_u)
     idx = sw.idx
