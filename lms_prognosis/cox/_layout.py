@@ -146,7 +146,7 @@ def prepare_rows(
         time = np.empty_like(rows.time)
         time[order] = rows.time
     elif order is None:
-        order = sort_order(rows.time, rows.stratum, rows.grid_step)
+        order = sort_order(rows.time, rows.stratum, rows.grid_step, rows.event)
     # a large design is made after the block and event indexing, so that the indexing's
     # temporaries are freed first; a small one before it (one call, one event sum)
     small = len(columns) * order.shape[0] <= _SMALL

@@ -6,7 +6,11 @@ names (``Prepared``, ``prepare``, ``prepare_sorted``, ``sort_order``, ``efron_ev
 
 Rows are sorted by stratum, then time descending, so a risk set (everyone with time >= t in
 the stratum) is a prefix of the stratum's rows; tied (stratum, time) rows form a block and the
-events of a block share one Efron correction.
+events of a block share one Efron correction. :func:`prepare` puts the censored rows of a block
+before its events (:func:`~lms_prognosis.cox._order.sort_order` with ``event``), so the
+events of a block are one run of rows (``Prepared.death_start``) and one stratum's risk-set
+and event sums come from one ``reduceat`` (:func:`risk_and_death_sums`). A layout in another
+order (a caller's ``order``) is still exact: the events are then gathered.
 
 Counting-process data ``(start, stop]`` (R ``Surv(start, stop, event)``): a row is at risk at
 t when start < t <= stop. The risk-set sum at t is the prefix sum over stop >= t minus the sum
@@ -23,10 +27,10 @@ from functools import cached_property
 
 import numpy as np
 
+from lms_prognosis.cox._order import sort_order
+
 __all__ = [
     "Prepared",
-    "sort_order",
-    "counting_order",
     "death_sums",
     "prepare",
     "prepare_sorted",
@@ -35,6 +39,8 @@ __all__ = [
     "block_cumsum",
     "event_risk_sums",
     "row_block_sums",
+    "risk_and_death_sums",
+    "fast_layout",
 ]
 
 
@@ -69,6 +75,9 @@ class Prepared:
     late_end: np.ndarray | None = None  # (E,) last start_order position with start >= t, or -1
     late_prev: np.ndarray | None = None  # (E,) last start_order position of earlier strata
     start_block: np.ndarray | None = None  # (n,) first block with time <= start, or -1
+    # (E,) first row of each event block's events when they are its last rows (sort_order
+    # with event), else None: the events of a block are then one contiguous run
+    death_start: np.ndarray | None = None
 
     @property
     def k_block(self) -> np.ndarray:
@@ -127,90 +136,6 @@ class Prepared:
         self.xdeath_sum = self.xdeath_sum[keep]
 
 
-def sort_order(
-    time: np.ndarray, stratum: np.ndarray | None, grid_step: float | None = None
-) -> np.ndarray:
-    """Row order by stratum, then time descending (the engine's layout).
-
-    With ``grid_step`` (every time is exactly the double nearest k / step, as
-    ``SurvData.grid_step`` reports for whole days or months to 0.1 or 0.01) the order is a
-    counting sort of the integer keys k: the same order as a stable argsort, in O(n) (numpy's
-    radix sort of 16-bit keys, one or two passes). Otherwise a comparison sort whose tied
-    runs are then put in row order: the same stable order either way, so a fit does not
-    depend on which sort ran (sums over a block are added in the same order).
-
-    Examples
-    --------
-    >>> sort_order(np.array([2.0, 5.0, 1.0]), None).tolist()
-    [1, 0, 2]
-    >>> sort_order(np.array([0.2, 0.5, 0.2, 0.1]), None, grid_step=10).tolist()
-    [1, 0, 2, 3]
-    """
-    if grid_step is not None and time.size:
-        order = counting_order(time, stratum, grid_step)
-        if order is not None:
-            return order
-    if stratum is None:
-        return _stable_descending(time)
-    return np.lexsort((-time, stratum))  # stable
-
-
-def _stable_descending(time: np.ndarray) -> np.ndarray:
-    """``argsort(-time, kind="stable")``. A large array with few tied times: a quicksort, then
-    each run of tied times put in row order (a stable sort of doubles is ~3x slower)."""
-    if time.shape[0] <= _STABLE_DIRECTLY:
-        return np.argsort(-time, kind="stable")
-    order = np.argsort(-time)
-    ts = time[order]
-    tied = ts[1:] == ts[:-1]
-    if not tied.any():
-        return order
-    if np.count_nonzero(tied) > tied.shape[0] // 8:
-        return np.argsort(-time, kind="stable")
-    in_run = np.zeros(ts.shape[0], dtype=bool)
-    in_run[1:] = tied
-    in_run[:-1] |= tied
-    pos = np.flatnonzero(in_run)
-    run = np.cumsum(np.r_[True, ~tied[pos[1:] - 1]])  # a new run where no tie precedes
-    sub = order[pos]
-    order[pos] = sub[np.lexsort((sub, run))]
-    return order
-
-
-#: up to this many rows a stable sort of the times is as fast as any other
-_STABLE_DIRECTLY = 1 << 15
-#: keys below this are sorted in one radix pass (numpy sorts 16-bit keys by radix sort)
-_ONE_PASS = 1 << 16
-
-
-def counting_order(
-    time: np.ndarray, stratum: np.ndarray | None, grid_step: float
-) -> np.ndarray | None:
-    """Stable order by stratum, then time descending, of times on a grid of ``1 / grid_step``.
-
-    The key of a row is ``stratum * K + (k_max - k)`` with ``k = rint(time * grid_step)``
-    (exact: each time is the double nearest k / step) and K the number of grid points
-    spanned; keys below 2^32 are sorted as one or two 16-bit digits (LSD radix sort, stable).
-    None when the keys would not fit (the caller then uses a comparison sort).
-    """
-    k = np.rint(time * grid_step)
-    k_max = float(k.max())
-    span = k_max - float(k.min()) + 1
-    n_strata = 1 if stratum is None or stratum.size == 0 else int(stratum.max()) + 1
-    if stratum is not None and stratum.size and int(stratum.min()) < 0:
-        return None
-    if span * n_strata >= 2.0**32:
-        return None
-    key = np.subtract(k_max, k, out=k).astype(np.uint32)
-    if stratum is not None and n_strata > 1:
-        key += stratum.astype(np.uint32) * np.uint32(span)
-    if span * n_strata <= _ONE_PASS:
-        return np.argsort(key.astype(np.uint16), kind="stable")
-    low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-    high = np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")
-    return low[high]
-
-
 def prepare(
     time: np.ndarray,
     event: np.ndarray,
@@ -254,11 +179,11 @@ def prepare(
     --------
     >>> prep = prepare(np.array([4.0, 2.0, 2.0, 7.0]), np.array([1, 1, 0, 1]),
     ...                np.array([[0.5], [-1.0], [0.0], [0.5]]))
-    >>> prep.time.tolist(), prep.event.tolist()
-    ([7.0, 4.0, 2.0, 2.0], [True, True, True, False])
+    >>> prep.time.tolist(), prep.event.tolist()  # the events of a tied time last
+    ([7.0, 4.0, 2.0, 2.0], [True, True, False, True])
     """
     if order is None:
-        order = sort_order(time, stratum)
+        order = sort_order(time, stratum, event=event)
     xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
     return prepare_sorted(
         order, time, event, xt, stratum, efron, offset=offset, weights=weights, start=start
@@ -317,8 +242,19 @@ def prepare_sorted(
         xdeath_sum=death_sums(xt[1:] if with_ones else xt, deaths["death_rows"], dwt),
         efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)),
         offset=off,
+        death_start=_death_runs(blocks["block_end"], deaths),
         **extra,
     )
+
+
+def _death_runs(block_end: np.ndarray, deaths: dict[str, np.ndarray]) -> np.ndarray | None:
+    """(E,) first row of each event block's events if they are the block's last rows, else
+    None. The events of a block are increasing rows inside it, so they are its last ``d``
+    rows exactly when the first of them is ``d - 1`` rows before the block's end."""
+    first = block_end[deaths["eblock"]] - deaths["ndeath"] + 1
+    if np.array_equal(deaths["death_rows"][deaths["eblock_start"]], first):
+        return first
+    return None
 
 
 def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
@@ -426,6 +362,47 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
         both = has & (late_prev >= 0)
         out[..., both] += cs2[..., late_prev[both]]
     return out
+
+
+def risk_and_death_sums(values: np.ndarray, prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`event_risk_sums` and the sums over each event block's events, from one
+    ``reduceat``: one stratum, no entry times, events last in their blocks
+    (``prep.death_start``; see :func:`fast_layout`).
+
+    The rows from one event block to the next are cut where the events of the later block
+    start, so each segment's sum is its censored part plus its events, and the events' sums
+    need no gather.
+
+    Examples
+    --------
+    >>> t, e = np.array([2.0, 2.0, 3.0, 1.0]), np.array([0, 1, 1, 1])
+    >>> prep = prepare(t, e, np.zeros((4, 0)))
+    >>> risk, dead = risk_and_death_sums(np.array([1.0, 10.0, 100.0, 1000.0]), prep)
+    >>> prep.order.tolist()  # values are per sorted row: times 3, 2 (censored, event), 1
+    [2, 0, 1, 3]
+    >>> risk.tolist(), dead.tolist()
+    ([1.0, 111.0, 1111.0], [1.0, 100.0, 1000.0])
+    """
+    seg, first = prep.event_segments, prep.death_start
+    if first is None or not fast_layout(prep):
+        raise ValueError("risk_and_death_sums needs fast_layout(prep)")
+    if not seg.size:
+        empty = np.zeros((*values.shape[:-1], 0))
+        return empty, empty
+    cuts = np.empty(2 * seg.size, dtype=np.int64)
+    cuts[0::2], cuts[1::2] = seg, first
+    end = prep.block_end[prep.eblock[-1]] + 1  # rows after the last event: never at risk
+    parts = np.add.reduceat(values[..., :end], cuts, axis=-1)
+    censored, dead = parts[..., 0::2], parts[..., 1::2]
+    censored[..., seg == first] = 0.0  # an empty part: reduceat gave the row at its start
+    return (censored + dead).cumsum(axis=-1), dead
+
+
+def fast_layout(prep: Prepared) -> bool:
+    """One stratum, no entry times, and each block's events its last rows: the risk-set and
+    event sums of :func:`risk_and_death_sums` apply."""
+    one = not (prep.prev_block.size and prep.prev_block[-1] >= 0)
+    return one and prep.start_order is None and prep.death_start is not None
 
 
 def row_block_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:

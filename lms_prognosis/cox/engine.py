@@ -34,17 +34,26 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lms_prognosis.cox._cholesky import TOLER_CHOL, Factor, chinv2, cholesky2, chsolve2
+from lms_prognosis.cox._order import counting_order, sort_order
 from lms_prognosis.cox._risksets import (
     Prepared,
-    counting_order,
     death_sums,
     efron_event_sums,
     event_risk_sums,
+    fast_layout,
     prepare,
     prepare_sorted,
     rev_block_cumsum,
+    risk_and_death_sums,
     row_block_sums,
-    sort_order,
+)
+from lms_prognosis.cox._rowpasses import (
+    CHUNK,
+    mirrored,
+    reduce_blocks,
+    stratified,
+    weighted_gram,
+    weighted_risk_sums,
 )
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError
 
@@ -138,116 +147,19 @@ def linear_predictor(prep: Prepared, beta: np.ndarray, exact: bool = True) -> np
     if not exact and n <= 20000:
         return beta @ prep.xt
     eta = np.zeros(n)
-    tmp = np.empty(min(n, _CHUNK))
+    tmp = np.empty(min(n, CHUNK))
     cols = [j for j in range(beta.size) if beta[j] != 0]
-    for a in range(0, n, _CHUNK):  # a block of rows at a time: it stays in cache for all p
-        e = eta[a : a + _CHUNK]
+    for a in range(0, n, CHUNK):  # a block of rows at a time: it stays in cache for all p
+        e = eta[a : a + CHUNK]
         t = tmp[: e.shape[0]]
         for j in cols:  # the same products and sums, in the same order, as column by column
-            e += np.multiply(beta[j], prep.xt[j, a : a + _CHUNK], out=t)
+            e += np.multiply(beta[j], prep.xt[j, a : a + CHUNK], out=t)
     return eta
 
 
 def _eta(prep: Prepared, beta: np.ndarray) -> np.ndarray:
     eta = linear_predictor(prep, beta, exact=False)
     return eta if prep.offset is None else eta + prep.offset
-
-
-def _stratified(prep: Prepared) -> bool:
-    """More than one stratum (the last block's stratum has a previous one)."""
-    return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
-
-
-#: rows per chunk of the (p, n) temporaries: about a MB, so memory stays near the data's size
-_CHUNK = 1 << 14
-
-
-def _weighted_risk_sums(
-    prep: Prepared, w: np.ndarray, deaths: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``event_risk_sums(prep.xt * w, prep)`` and, with ``deaths``, the sums of ``x w`` over
-    the events of each event block, without a full (p, n) or (p, D) temporary."""
-    xt = prep.xt
-    starts, rows = prep.eblock_start, prep.death_rows
-    if prep.start_order is not None or xt.shape[1] <= _CHUNK:
-        y = xt * w
-        d = _reduce_blocks(np.take(y, rows, axis=1), starts) if deaths else None
-        return event_risk_sums(y, prep), d
-    if not _stratified(prep):
-        return _chunked_risk_sums(prep, w, deaths)
-    out = np.empty((xt.shape[0], prep.eblock.size))
-    dsum = np.empty((xt.shape[0], prep.eblock.size)) if deaths else None
-    # one covariate at a time through two reused buffers: no (p, n) temporary, and no fresh
-    # large array per covariate (each would cost its page faults again)
-    y = np.empty(xt.shape[1])
-    yd = np.empty(rows.shape[0]) if dsum is not None else None
-    for j in range(xt.shape[0]):
-        np.multiply(xt[j], w, out=y)
-        out[j] = event_risk_sums(y, prep)
-        if dsum is not None and yd is not None:
-            np.take(y, rows, out=yd, mode="clip")  # rows are valid; "clip" is unbuffered
-            dsum[j] = _reduce_blocks(yd, starts)
-    return out, dsum
-
-
-#: rows per block of the one-pass risk-set sums (p such rows of doubles stay in cache)
-_RISK_ROWS = 1 << 15
-
-
-def _chunked_risk_sums(
-    prep: Prepared, w: np.ndarray, deaths: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """:func:`_weighted_risk_sums` with one stratum, in one pass over blocks of rows.
-
-    The blocks end where an event time's rows end, so each holds whole segments of
-    ``prep.event_segments`` (and whole event blocks): ``x w`` of a block is formed once, in
-    cache, for all p covariates, summed per segment and, at the events, per event block.
-    The same products and sums as covariate by covariate, so the same values.
-    """
-    xt, seg, est, rows = prep.xt, prep.event_segments, prep.eblock_start, prep.death_rows
-    p, n_seg = xt.shape[0], seg.shape[0]
-    if not n_seg:
-        empty = np.zeros((p, 0))
-        return empty, (empty if deaths else None)
-    end = int(prep.block_end[prep.eblock[-1]]) + 1  # rows after the last event: never at risk
-    step = max(1024, min(_RISK_ROWS, end // 32))  # the buffer stays small beside the data
-    cut = np.unique(np.searchsorted(seg, np.arange(0, end, step), side="left"))
-    cut = np.append(cut[cut < n_seg], n_seg)
-    row_at = np.append(seg, end)  # first row of each segment, and the end
-    dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
-    buf = np.empty((p, int(np.max(np.diff(row_at[cut])))))
-    sums = np.empty((p, n_seg))
-    dsum = np.empty((p, n_seg)) if deaths else None
-    for k0, k1 in zip(cut[:-1], cut[1:], strict=True):
-        r0, r1 = row_at[k0], row_at[k1]
-        y = buf[:, : r1 - r0]
-        np.multiply(xt[:, r0:r1], w[r0:r1], out=y)
-        sums[:, k0:k1] = np.add.reduceat(y, seg[k0:k1] - r0, axis=1)
-        if dsum is not None:
-            d0, d1 = dead_at[k0], dead_at[k1]
-            yd = np.take(y, rows[d0:d1] - r0, axis=1)
-            dsum[:, k0:k1] = np.add.reduceat(yd, est[k0:k1] - d0, axis=1)
-    return np.cumsum(sums, axis=1), dsum
-
-
-def _reduce_blocks(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
-    if not starts.size:
-        return np.zeros((*values.shape[:-1], 0))
-    return np.add.reduceat(values, starts, axis=-1)
-
-
-def _weighted_gram(xt: np.ndarray, sv: np.ndarray) -> np.ndarray:
-    """sum_i sv_i^2 x_i x_i' (BLAS syrk on chunks of rows, no full (p, n) temporary)."""
-    n = xt.shape[1]
-    if n <= _CHUNK:
-        y = xt * sv
-        return y @ y.T  # numpy calls BLAS syrk for a @ a.T
-    info = np.zeros((xt.shape[0], xt.shape[0]))
-    for a in range(0, n, _CHUNK):
-        y = xt[:, a : a + _CHUNK] * sv[a : a + _CHUNK]
-        info += y @ y.T
-    return info
 
 
 class _Point:
@@ -279,14 +191,20 @@ class _Point:
         # few rows: the sums of w and x w in one call each (the cost is per call, not per
         # row); many rows: w alone, x w only if the score is asked for (one pass each)
         self._eager: tuple[np.ndarray, np.ndarray] | None = None
-        if prep.start_order is None and w.shape[0] <= _CHUNK:
+        fast = fast_layout(prep)
+        if prep.start_order is None and w.shape[0] <= CHUNK:
             y = np.empty((prep.xt.shape[0] + 1, w.shape[0]))
             y[0] = w
             np.multiply(prep.xt, w, out=y[1:])
-            risk = event_risk_sums(y, prep)
-            at_death = _reduce_blocks(y.take(prep.death_rows, axis=1), prep.eblock_start)
+            if fast:
+                risk, at_death = risk_and_death_sums(y, prep)
+            else:
+                risk = event_risk_sums(y, prep)
+                at_death = reduce_blocks(y.take(prep.death_rows, axis=1), prep.eblock_start)
             self.s0, d0 = risk[0], at_death[0]
             self._eager = risk[1:], at_death[1:]
+        elif fast:
+            self.s0, d0 = risk_and_death_sums(w, prep)
         else:
             self.s0 = event_risk_sums(w, prep)
             d0 = None
@@ -312,7 +230,7 @@ class _Point:
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
-        return _reduce_blocks(values, self.prep.eblock_start)
+        return reduce_blocks(values, self.prep.eblock_start)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""
@@ -324,7 +242,7 @@ class _Point:
             s1, dsum_all = self._eager
             dsum: np.ndarray | None = dsum_all if r is not None else None
         else:
-            s1, dsum = _weighted_risk_sums(prep, self.w, r is not None)
+            s1, dsum = weighted_risk_sums(prep, self.w, r is not None)
         self.m = (s1 / self.s0).T
         if dsum is None or r is None:
             self.ra = prep.deadwt
@@ -333,7 +251,7 @@ class _Point:
         self.nn = (dsum / self.s0).T
         ar = r if prep.step_wt is None else prep.step_wt * r
         self.ar: np.ndarray = ar
-        if ar.size <= _CHUNK:  # few events: one call for both sums
+        if ar.size <= CHUNK:  # few events: one call for both sums
             self.ra, self.rb = self._block_sums(np.stack([ar, prep.k_frac * ar]))
         else:  # one (D,) temporary at a time, not a stacked copy
             self.ra = self._block_sums(ar)
@@ -344,7 +262,7 @@ class _Point:
     def _efron_sums(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per event block: sum of a r^2, f a r^2 and f^2 a r^2 (a: step weight, f = k/d)."""
         ar, f = self.ar, self.prep.k_frac
-        if r.size <= _CHUNK:  # few events: one call for the three sums
+        if r.size <= CHUNK:  # few events: one call for the three sums
             stacked = np.empty((3, r.size))
             np.multiply(ar, r, out=stacked[0])
             np.multiply(stacked[0], f, out=stacked[1])
@@ -358,37 +276,52 @@ class _Point:
         np.multiply(tmp, f, out=tmp)
         return c, e, self._block_sums(tmp)
 
-    def information(self) -> np.ndarray:
-        """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
-        self.score()
-        prep, s0, m = self.prep, self.s0, self.m
+    def _row_weights(self) -> np.ndarray:
+        """(n,) v_i / w_i: the sum of 1 / s0k over the event steps a row is at risk at, less
+        its own block's Efron fractions if it is an event."""
+        prep, s0 = self.prep, self.s0
         a_block = np.zeros(prep.block_start.size)
         a_block[prep.eblock] = self.ra / s0
         if prep.start is not None:
             v = row_block_sums(a_block, prep)
-        elif _stratified(prep):
-            v = rev_block_cumsum(a_block, prep).repeat(prep.block_size)
+        elif stratified(prep):
+            v = rev_block_cumsum(a_block, prep)
         else:  # the same sums without the stratum bookkeeping
-            v = a_block[::-1].cumsum()[::-1].repeat(prep.block_size)
+            v = a_block[::-1].cumsum()[::-1]
+        if prep.start is None and self.r is not None and prep.death_start is not None:
+            # events last in their blocks: a block is two runs, censored rows then events
+            nd = np.zeros(prep.block_start.size, dtype=np.int64)
+            nd[prep.eblock] = prep.ndeath
+            runs = np.stack([prep.block_size - nd, nd], axis=1)
+            value = np.stack([v, v], axis=1)
+            value[prep.eblock, 1] -= self.rb / s0
+            return value.ravel().repeat(runs.ravel())
+        if prep.start is None:
+            v = v.repeat(prep.block_size)
         if self.r is not None:
             sub = (self.rb / s0).repeat(prep.ndeath)
             rows = prep.death_rows
-            for a in range(0, rows.size, _CHUNK):  # in chunks: no (D,) gather/scatter copies
-                v[rows[a : a + _CHUNK]] -= sub[a : a + _CHUNK]
-            del sub
+            for a in range(0, rows.size, CHUNK):  # in chunks: no (D,) gather/scatter copies
+                v[rows[a : a + CHUNK]] -= sub[a : a + CHUNK]
+        return v
+
+    def information(self) -> np.ndarray:
+        """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
+        self.score()
+        m = self.m
+        v = self._row_weights()
         v *= self.w
-        np.maximum(v, 0.0, out=v)  # >= 0 in exact arithmetic; guard rounding before the sqrt
-        info = _weighted_gram(prep.xt, np.sqrt(v, out=v))
+        info = weighted_gram(self.prep.xt, v)
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
-            return info
+            return mirrored(info)
         c, e, ff = self._efron_sums(self.r)
         nn = self.nn
         info -= (m * c[:, None]).T @ m
         cross = (m * e[:, None]).T @ nn
         info += cross + cross.T
         info -= (nn * ff[:, None]).T @ nn
-        return info
+        return mirrored(info)
 
 
 def loglik_derivs(

@@ -29,7 +29,7 @@ from lms_prognosis.cox import (
     fit_fine_gray,
 )
 from lms_prognosis.cox.design import design_matrix, term_variables
-from lms_prognosis.cox.engine import prepare
+from lms_prognosis.cox.engine import prepare, sort_order
 from lms_prognosis.evaluate._competing import check_cause
 from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
 from lms_prognosis.evaluate._validation import fast_apparent, general_replicate
@@ -103,9 +103,10 @@ def fast_job(
     design = design_matrix(
         frame.iloc[sd.positions], spec["covariates"], stacklevel=4, knot_data=frame
     )
-    # the rows sorted once, time descending (the engine's order): a bootstrap sample taken
-    # as sorted positions stays sorted (fast_replicate)
-    rows = np.argsort(-sd.time, kind="stable")
+    # the rows sorted once, time descending with the events of a tied time last (the
+    # engine's order): a bootstrap sample taken as sorted positions stays sorted
+    # (fast_replicate)
+    rows = sort_order(sd.time, None, sd.grid_step, event=sd.status(1))
     job.update(
         fast=True,
         x=np.ascontiguousarray(design.x[rows]),

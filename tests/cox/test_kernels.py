@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import lms_prognosis as lp
-from lms_prognosis.cox import engine
+from lms_prognosis.cox import _rowpasses, engine
 from lms_prognosis.cox.baseline import baseline_hazard
 from lms_prognosis.cox.design import design_matrix
 from lms_prognosis.cox.fit import fit_cox
@@ -356,22 +356,31 @@ def test_near_tied_times_merged_as_r_timefix():
 
 @pytest.mark.parametrize("n_times", [1, 7, 1200, 70_000])  # 70,000 grid points: two radix passes
 @pytest.mark.parametrize("strata", [None, 3])
-def test_counting_sort_is_the_stable_argsort(n_times, strata):
+@pytest.mark.parametrize("with_event", [False, True])
+def test_counting_sort_is_the_stable_argsort(n_times, strata, with_event):
     rng = np.random.default_rng(n_times)
     n = 5_000
     t = rng.integers(0, n_times, n) / 10.0  # exactly the doubles nearest k / 10
     s = None if strata is None else rng.integers(0, strata, n)
-    expect = np.argsort(-t, kind="stable") if s is None else np.lexsort((-t, s))
-    np.testing.assert_array_equal(engine.counting_order(t, s, 10), expect)
-    np.testing.assert_array_equal(engine.sort_order(t, s, grid_step=10), expect)
-    np.testing.assert_array_equal(engine.sort_order(t, s), expect)  # no grid: the same order
+    e = rng.choice([0, 1, 2], n) if with_event else None  # code 2 (competing) is censored
+    keys = [-t] if s is None else [-t, s]
+    if e is not None:  # the events of a tied time after its other rows
+        keys.insert(0, e == 1)
+    expect = np.lexsort(keys)
+    ev = None if e is None else (e == 1).view(np.uint8)
+    np.testing.assert_array_equal(engine.counting_order(t, s, 10, ev), expect)
+    np.testing.assert_array_equal(engine.sort_order(t, s, grid_step=10, event=e), expect)
+    np.testing.assert_array_equal(engine.sort_order(t, s, event=e), expect)  # no grid: the same
 
 
 @pytest.mark.parametrize("n", [50, 100_000])  # a stable sort, and a quicksort with tie runs fixed
-def test_order_without_grid_is_stable(n):
+@pytest.mark.parametrize("with_event", [False, True])
+def test_order_without_grid_is_stable(n, with_event):
     rng = np.random.default_rng(5)
     t = np.round(rng.exponential(10, n), 3) + rng.choice([0.0, 1e-7], n)
-    np.testing.assert_array_equal(engine.sort_order(t, None), np.argsort(-t, kind="stable"))
+    e = rng.integers(0, 2, n) if with_event else None
+    expect = np.lexsort((e, -t)) if with_event else np.argsort(-t, kind="stable")
+    np.testing.assert_array_equal(engine.sort_order(t, None, event=e), expect)
 
 
 def test_risk_set_sums_with_rows_after_the_last_event():
@@ -390,17 +399,50 @@ def test_risk_set_sums_with_rows_after_the_last_event():
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-def test_one_pass_risk_sums_equal_the_column_by_column_sums():
-    """Many rows, one stratum: the block-of-rows pass gives the same values, bit for bit."""
+@pytest.mark.parametrize("events_last", [True, False])
+def test_one_pass_risk_sums_equal_the_column_by_column_sums(events_last):
+    """Many rows, one stratum: the block-of-rows pass gives the same values as one call over
+    all rows, bit for bit, in either layout (events last in their blocks or not)."""
     rng = np.random.default_rng(4)
     n = 60_000  # above the engine's chunk: the one-pass path
     t = np.round(rng.exponential(30, n), 1) + 0.1
     e = (rng.random(n) < 0.6).astype(int)
     e[t < 3] = 0  # rows after the last event block
-    prep = engine.prepare(t, e, rng.normal(size=(n, 3)))
+    order = engine.sort_order(t, None, event=e if events_last else None)
+    prep = engine.prepare(t, e, rng.normal(size=(n, 3)), order=order)
+    assert (prep.death_start is not None) == events_last
     w = np.exp(0.3 * rng.normal(size=n))
     y = prep.xt * w
-    s1, d1 = engine._chunked_risk_sums(prep, w, True)
-    np.testing.assert_array_equal(s1, engine.event_risk_sums(y, prep))
+    s1, d1 = _rowpasses.chunked_risk_sums(prep, w, True)
     starts = prep.eblock_start
-    np.testing.assert_array_equal(d1, np.add.reduceat(y[:, prep.death_rows], starts, axis=1))
+    dead = np.add.reduceat(y[:, prep.death_rows], starts, axis=1)
+    if events_last:
+        np.testing.assert_array_equal((s1, d1), engine.risk_and_death_sums(y, prep))
+        np.testing.assert_allclose(s1, engine.event_risk_sums(y, prep), rtol=1e-12)
+        np.testing.assert_allclose(d1, dead, rtol=1e-12)
+    else:
+        np.testing.assert_array_equal(s1, engine.event_risk_sums(y, prep))
+        np.testing.assert_array_equal(d1, dead)
+
+
+@pytest.mark.parametrize("n", [300, 40_000])  # one call, and blocks of rows
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_events_last_layout_gives_the_same_derivatives(n, ties):
+    """The layout with each tied time's events last (runs, no gathers) and the row-order
+    layout give the same log-likelihood, score and information; the first is R's order."""
+    rng = np.random.default_rng(n)
+    t = rng.integers(1, 60, n).astype(float)  # many ties, some blocks all events
+    e = (rng.random(n) < 0.7).astype(int)
+    e[t > 55] = 1
+    x = rng.normal(size=(n, 3))
+    last = engine.prepare(t, e, x, None, ties == "efron")
+    rows = engine.prepare(t, e, x, None, ties == "efron", order=engine.sort_order(t, None))
+    assert last.death_start is not None and rows.death_start is None
+    ev = last.event
+    assert not np.any(ev[:-1] & ~ev[1:] & (last.time[:-1] == last.time[1:]))  # no event first
+    beta = np.array([0.4, -0.3, 0.1])
+    a, b = engine.loglik_derivs(beta, last), engine.loglik_derivs(beta, rows)
+    assert a[0] == pytest.approx(b[0], rel=1e-13)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(a[2], b[2], rtol=1e-10)
+    np.testing.assert_array_equal(a[2], a[2].T)  # mirrored: exactly symmetric
