@@ -83,10 +83,13 @@ def sorted_design(
         base, pos = shared
         whole = pos == list(range(base.shape[1]))
         buf = np.empty((min(_GATHER, n), base.shape[1]))
-        for a in range(0, n, _GATHER):
+        shift = center[:, None]
+        for a in range(0, n, _GATHER):  # gathered, transposed and centred in one block
             rows = np.take(base, order[a : a + _GATHER], axis=0, out=buf[: min(_GATHER, n - a)])
-            xt[:, a : a + rows.shape[0]] = rows.T if whole else rows[:, pos].T
-    elif all(c.flags.c_contiguous for c in columns):
+            block = rows.T if whole else rows[:, pos].T
+            np.subtract(block, shift, out=xt[:, a : a + rows.shape[0]])
+        return xt
+    if all(c.flags.c_contiguous for c in columns):
         for j, c in enumerate(columns):
             np.take(c, order, out=xt[j])
     else:  # np.take would copy a strided column whole on every call: index a block at a time

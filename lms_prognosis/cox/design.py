@@ -441,10 +441,13 @@ def design_matrix(
 
 
 def _only_unit_values(c: np.ndarray, lo: float, hi: float, complete: np.ndarray | None) -> bool:
+    """Every value is -1, 0 or 1 (given ``lo``, ``hi``: the column's range). A column of a
+    row-major frame is strided: it is read once into a contiguous copy, then in [-1, 1] the
+    values that round to themselves are exactly -1, 0 and 1."""
     if lo < -1 or hi > 1:
         return False
-    v = c if complete is None else c[complete]
-    return bool(np.all((v == 0) | (v == 1) | (v == -1)))
+    v = np.ascontiguousarray(c if complete is None else c[complete])
+    return bool(np.array_equal(np.rint(v), v))
 
 
 def _drop_constant(
