@@ -41,6 +41,7 @@ __all__ = [
     "row_block_sums",
     "risk_and_death_sums",
     "fast_layout",
+    "group_sums",
 ]
 
 
@@ -92,6 +93,25 @@ class Prepared:
         event times."""
         ends = self.block_end[self.eblock]
         return np.concatenate([[0], ends[:-1] + 1]) if ends.size else ends
+
+    @cached_property
+    def death_pieces(self) -> np.ndarray:
+        """For each row up to the last event block, its part among the 2E parts that
+        :func:`risk_and_death_sums` cuts (per event block: the rows before its events, then
+        its events). Needs ``death_start``."""
+        seg, first = self.event_segments, self.death_start
+        if first is None or not seg.size:
+            return np.zeros(0, dtype=np.int64)
+        cuts = np.empty(2 * seg.size, dtype=np.int64)
+        cuts[0::2], cuts[1::2] = seg, first
+        sizes = np.diff(np.append(cuts, self.block_end[self.eblock[-1]] + 1))
+        return np.repeat(np.arange(cuts.size), sizes)
+
+    @cached_property
+    def death_block(self) -> np.ndarray:
+        """(D,) event block (0..E-1) of each event, stored (for few events: the engine's
+        per-block sums by :func:`group_sums`; many events use :attr:`k_block` or runs)."""
+        return self.k_block
 
     @cached_property
     def block_size(self) -> np.ndarray:
@@ -389,13 +409,44 @@ def risk_and_death_sums(values: np.ndarray, prep: Prepared) -> tuple[np.ndarray,
     if not seg.size:
         empty = np.zeros((*values.shape[:-1], 0))
         return empty, empty
-    cuts = np.empty(2 * seg.size, dtype=np.int64)
-    cuts[0::2], cuts[1::2] = seg, first
     end = prep.block_end[prep.eblock[-1]] + 1  # rows after the last event: never at risk
+    m = 2 * seg.size
+    if values.shape[-1] <= _BINCOUNT_ROWS and values.ndim <= 2:
+        # few rows: one bincount over every row's part (numpy's reduceat costs ~9 ns per
+        # part and row here, bincount ~2 ns per row); an empty part sums to 0
+        parts = group_sums(values[..., :end], prep.death_pieces, m)
+        censored, dead = parts[..., 0::2], parts[..., 1::2]
+        return (censored + dead).cumsum(axis=-1), dead
+    cuts = np.empty(m, dtype=np.int64)
+    cuts[0::2], cuts[1::2] = seg, first
     parts = np.add.reduceat(values[..., :end], cuts, axis=-1)
     censored, dead = parts[..., 0::2], parts[..., 1::2]
     censored[..., seg == first] = 0.0  # an empty part: reduceat gave the row at its start
     return (censored + dead).cumsum(axis=-1), dead
+
+
+#: up to this many rows the risk-set and event sums are one ``np.bincount``
+_BINCOUNT_ROWS = 1 << 14
+
+
+def group_sums(values: np.ndarray, ids: np.ndarray, m: int) -> np.ndarray:
+    """Sums of ``values`` (1-D, or 2-D along the last axis) by group ``ids`` (0 .. m - 1, one
+    per value), in one ``np.bincount``: in the order of the values, an empty group 0.
+
+    For short arrays (up to ~1e4 values) cut into many groups: ``np.add.reduceat`` costs
+    about 9 ns per group and row there, this about 2 ns per value.
+
+    Examples
+    --------
+    >>> group_sums(np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]]), np.array([0, 0, 2]), 3)
+    array([[ 3.,  0.,  4.],
+           [24.,  0., 32.]])
+    """
+    if values.ndim == 1:
+        return np.bincount(ids, weights=values, minlength=m)
+    k = values.shape[0]
+    flat = (ids + (np.arange(k) * m)[:, None]).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=k * m).reshape(k, m)
 
 
 def fast_layout(prep: Prepared) -> bool:

@@ -41,6 +41,7 @@ from lms_prognosis.cox._risksets import (
     efron_event_sums,
     event_risk_sums,
     fast_layout,
+    group_sums,
     prepare,
     prepare_sorted,
     rev_block_cumsum,
@@ -76,6 +77,9 @@ __all__ = [
     "rev_block_cumsum",
     "event_risk_sums",
     "row_block_sums",
+    "risk_and_death_sums",
+    "fast_layout",
+    "group_sums",
     "newton_raphson",
     "cholesky2",
     "chsolve2",
@@ -229,8 +233,12 @@ class _Point:
         self._u: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sum of per-event ``values`` (last axis) over each event block (contiguous runs)."""
-        return reduce_blocks(values, self.prep.eblock_start)
+        """Sum of per-event ``values`` (last axis) over each event block (contiguous runs):
+        one ``np.bincount`` for few events, ``np.add.reduceat`` for many."""
+        prep = self.prep
+        if values.shape[-1] <= CHUNK and values.ndim <= 2:
+            return group_sums(values, prep.death_block, prep.eblock.size)
+        return reduce_blocks(values, prep.eblock_start)
 
     def score(self) -> np.ndarray:
         """U = sum_events x - sum_g (M sum_k r_k - N sum_k f r_k)."""

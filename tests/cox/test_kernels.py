@@ -446,3 +446,39 @@ def test_events_last_layout_gives_the_same_derivatives(n, ties):
     np.testing.assert_allclose(a[1], b[1], rtol=1e-11, atol=1e-11)
     np.testing.assert_allclose(a[2], b[2], rtol=1e-10)
     np.testing.assert_array_equal(a[2], a[2].T)  # mirrored: exactly symmetric
+
+
+@pytest.mark.parametrize("n", [400, 30_000])  # one bincount, and reduceat over many rows
+def test_risk_and_death_sums_equal_direct_sums(n):
+    """Events last in their blocks: the risk set of each event block (all rows with time >=
+    its time) and its events, summed directly, whichever way the parts are summed."""
+    rng = np.random.default_rng(n)
+    t = rng.integers(1, 200, n).astype(float)
+    e = (rng.random(n) < 0.5).astype(int)
+    e[t > 190] = 1  # blocks with events only: no part before their events
+    e[t < 4] = 0  # rows after the last event block
+    prep = engine.prepare(t, e, np.zeros((n, 0)))
+    assert engine.fast_layout(prep)
+    v = rng.random((2, n))
+    risk, dead = engine.risk_and_death_sums(v, prep)
+    risk1, dead1 = engine.risk_and_death_sums(v[1], prep)
+    ts, ev = prep.time, prep.event
+    block_times = ts[prep.block_start[prep.eblock]]
+    want_risk = np.array([[row[ts >= u].sum() for u in block_times] for row in v])
+    want_dead = np.array([[row[(ts == u) & ev].sum() for u in block_times] for row in v])
+    np.testing.assert_allclose(risk, want_risk, rtol=1e-12)
+    np.testing.assert_allclose(dead, want_dead, rtol=1e-12)
+    np.testing.assert_array_equal(risk1, risk[1])  # a row alone: the same sums
+    np.testing.assert_array_equal(dead1, dead[1])
+
+
+def test_group_sums_equal_reduceat_of_runs():
+    rng = np.random.default_rng(9)
+    sizes = rng.integers(1, 6, 300)
+    ids = np.repeat(np.arange(300), sizes)
+    v = rng.normal(size=(3, ids.size))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    want = np.add.reduceat(v, starts, axis=1)
+    np.testing.assert_allclose(engine.group_sums(v, ids, 300), want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(engine.group_sums(v[0], ids, 300), want[0], rtol=1e-13, atol=1e-15)
+    assert engine.group_sums(v[0], ids, 302)[-2:].tolist() == [0.0, 0.0]  # empty groups
