@@ -23,9 +23,10 @@ def sort_order(
     """Row order by stratum, then time descending (the engine's layout); with ``event``,
     the censored rows of a tied time before its events.
 
-    With ``event`` (1 = event) the events of each tied time are the last rows of its block:
-    the order in which R's ``coxfit6`` visits them (it sorts by time ascending, events
-    first, and runs backwards). The engine then sums a block's events as one contiguous run
+    With ``event`` (1 = event) the events of each tied time are the last rows of its block.
+    R's ``coxfit6`` keeps a tied time's censored rows and events in separate sums as it
+    walks the block (its ``denom`` and ``denom2``); here the sort makes that split a
+    position: the engine sums a block's events as one contiguous run
     (``Prepared.death_start``) instead of gathering them.
 
     With ``grid_step`` (every time is exactly the double nearest k / step, as

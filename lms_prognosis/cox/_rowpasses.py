@@ -158,7 +158,7 @@ def weighted_gram(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def mirrored(info: np.ndarray) -> np.ndarray:
     """``info`` with its upper triangle set to its lower one (in place): exactly symmetric,
-    as R's ``coxfit6``, which accumulates the lower triangle only."""
+    as R's ``coxfit6`` information, which accumulates one triangle only."""
     lower = np.tril_indices(info.shape[0], -1)
     info.T[lower] = info[lower]
     return info

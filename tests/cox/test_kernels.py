@@ -429,7 +429,7 @@ def test_one_pass_risk_sums_equal_the_column_by_column_sums(events_last):
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_events_last_layout_gives_the_same_derivatives(n, ties):
     """The layout with each tied time's events last (runs, no gathers) and the row-order
-    layout give the same log-likelihood, score and information; the first is R's order."""
+    layout give the same log-likelihood, score and information."""
     rng = np.random.default_rng(n)
     t = rng.integers(1, 60, n).astype(float)  # many ties, some blocks all events
     e = (rng.random(n) < 0.7).astype(int)
