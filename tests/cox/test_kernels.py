@@ -482,3 +482,20 @@ def test_group_sums_equal_reduceat_of_runs():
     np.testing.assert_allclose(engine.group_sums(v, ids, 300), want, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(engine.group_sums(v[0], ids, 300), want[0], rtol=1e-13, atol=1e-15)
     assert engine.group_sums(v[0], ids, 302)[-2:].tolist() == [0.0, 0.0]  # empty groups
+
+
+def test_engine_linear_predictor_in_blas_blocks():
+    """Many rows: the engine's x beta by BLAS blocks equals the exact column loop to rounding,
+    and gives the same bits whatever the number of BLAS threads."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(11)
+    n = 50_000  # above the one-call size
+    t = rng.exponential(10, n)
+    prep = engine.prepare(t, np.ones(n, dtype=int), rng.normal(size=(n, 5)))
+    beta = rng.normal(size=5)
+    fast = engine.linear_predictor(prep, beta, exact=False)
+    np.testing.assert_allclose(fast, engine.linear_predictor(prep, beta), rtol=1e-13, atol=1e-13)
+    with threadpool_limits(1):
+        one = engine.linear_predictor(prep, beta, exact=False)
+    np.testing.assert_array_equal(one, fast)
