@@ -9,7 +9,8 @@ the stratum) is a prefix of the stratum's rows; tied (stratum, time) rows form a
 events of a block share one Efron correction. :func:`prepare` puts the censored rows of a block
 before its events (:func:`~lms_prognosis.cox._order.sort_order` with ``event``), so the
 events of a block are one run of rows (``Prepared.death_start``) and one stratum's risk-set
-and event sums come from one ``reduceat`` (:func:`risk_and_death_sums`). A layout in another
+and event sums come from one ``reduceat``
+(:func:`~lms_prognosis.cox._rowpasses.risk_and_death_sums`). A layout in another
 order (a caller's ``order``) is still exact: the events are then gathered.
 
 Counting-process data ``(start, stop]`` (R ``Surv(start, stop, event)``): a row is at risk at
@@ -39,9 +40,7 @@ __all__ = [
     "block_cumsum",
     "event_risk_sums",
     "row_block_sums",
-    "risk_and_death_sums",
-    "fast_layout",
-    "group_sums",
+    "stratified",
 ]
 
 
@@ -95,22 +94,31 @@ class Prepared:
         return np.concatenate([[0], ends[:-1] + 1]) if ends.size else ends
 
     @cached_property
-    def death_pieces(self) -> np.ndarray:
-        """For each row up to the last event block, its part among the 2E parts that
-        :func:`risk_and_death_sums` cuts (per event block: the rows before its events, then
-        its events). Needs ``death_start``."""
+    def death_cuts(self) -> np.ndarray:
+        """(2E,) first row of the 2E parts that ``_rowpasses.risk_and_death_sums`` sums: per
+        event block, the rows since the previous one's end (``event_segments``), then its events
+        (``death_start``). Empty without ``death_start``."""
         seg, first = self.event_segments, self.death_start
-        if first is None or not seg.size:
+        if first is None:
             return np.zeros(0, dtype=np.int64)
         cuts = np.empty(2 * seg.size, dtype=np.int64)
         cuts[0::2], cuts[1::2] = seg, first
+        return cuts
+
+    @cached_property
+    def death_pieces(self) -> np.ndarray:
+        """For each row up to the last event block, its part (0 .. 2E - 1) among
+        :attr:`death_cuts`."""
+        cuts = self.death_cuts
+        if not cuts.size:
+            return np.zeros(0, dtype=np.int64)
         sizes = np.diff(np.append(cuts, self.block_end[self.eblock[-1]] + 1))
         return np.repeat(np.arange(cuts.size), sizes)
 
     @cached_property
     def death_block(self) -> np.ndarray:
         """(D,) event block (0..E-1) of each event, stored (for few events: the engine's
-        per-block sums by :func:`group_sums`; many events use :attr:`k_block` or runs)."""
+        per-block sums by ``_rowpasses.group_sums``; many events use :attr:`k_block` or runs)."""
         return self.k_block
 
     @cached_property
@@ -384,76 +392,9 @@ def event_risk_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:
     return out
 
 
-def risk_and_death_sums(values: np.ndarray, prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`event_risk_sums` and the sums over each event block's events, from one
-    ``reduceat``: one stratum, no entry times, events last in their blocks
-    (``prep.death_start``; see :func:`fast_layout`).
-
-    The rows from one event block to the next are cut where the events of the later block
-    start, so each segment's sum is its censored part plus its events, and the events' sums
-    need no gather.
-
-    Examples
-    --------
-    >>> t, e = np.array([2.0, 2.0, 3.0, 1.0]), np.array([0, 1, 1, 1])
-    >>> prep = prepare(t, e, np.zeros((4, 0)))
-    >>> risk, dead = risk_and_death_sums(np.array([1.0, 10.0, 100.0, 1000.0]), prep)
-    >>> prep.order.tolist()  # values are per sorted row: times 3, 2 (censored, event), 1
-    [2, 0, 1, 3]
-    >>> risk.tolist(), dead.tolist()
-    ([1.0, 111.0, 1111.0], [1.0, 100.0, 1000.0])
-    """
-    seg, first = prep.event_segments, prep.death_start
-    if first is None or not fast_layout(prep):
-        raise ValueError("risk_and_death_sums needs fast_layout(prep)")
-    if not seg.size:
-        empty = np.zeros((*values.shape[:-1], 0))
-        return empty, empty
-    end = prep.block_end[prep.eblock[-1]] + 1  # rows after the last event: never at risk
-    m = 2 * seg.size
-    if values.shape[-1] <= _BINCOUNT_ROWS and values.ndim <= 2:
-        # few rows: one bincount over every row's part (numpy's reduceat costs ~9 ns per
-        # part and row here, bincount ~2 ns per row); an empty part sums to 0
-        parts = group_sums(values[..., :end], prep.death_pieces, m)
-        censored, dead = parts[..., 0::2], parts[..., 1::2]
-        return (censored + dead).cumsum(axis=-1), dead
-    cuts = np.empty(m, dtype=np.int64)
-    cuts[0::2], cuts[1::2] = seg, first
-    parts = np.add.reduceat(values[..., :end], cuts, axis=-1)
-    censored, dead = parts[..., 0::2], parts[..., 1::2]
-    censored[..., seg == first] = 0.0  # an empty part: reduceat gave the row at its start
-    return (censored + dead).cumsum(axis=-1), dead
-
-
-#: up to this many rows the risk-set and event sums are one ``np.bincount``
-_BINCOUNT_ROWS = 1 << 14
-
-
-def group_sums(values: np.ndarray, ids: np.ndarray, m: int) -> np.ndarray:
-    """Sums of ``values`` (1-D, or 2-D along the last axis) by group ``ids`` (0 .. m - 1, one
-    per value), in one ``np.bincount``: in the order of the values, an empty group 0.
-
-    For short arrays (up to ~1e4 values) cut into many groups: ``np.add.reduceat`` costs
-    about 9 ns per group and row there, this about 2 ns per value.
-
-    Examples
-    --------
-    >>> group_sums(np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]]), np.array([0, 0, 2]), 3)
-    array([[ 3.,  0.,  4.],
-           [24.,  0., 32.]])
-    """
-    if values.ndim == 1:
-        return np.bincount(ids, weights=values, minlength=m)
-    k = values.shape[0]
-    flat = (ids + (np.arange(k) * m)[:, None]).ravel()
-    return np.bincount(flat, weights=values.ravel(), minlength=k * m).reshape(k, m)
-
-
-def fast_layout(prep: Prepared) -> bool:
-    """One stratum, no entry times, and each block's events its last rows: the risk-set and
-    event sums of :func:`risk_and_death_sums` apply."""
-    one = not (prep.prev_block.size and prep.prev_block[-1] >= 0)
-    return one and prep.start_order is None and prep.death_start is not None
+def stratified(prep: Prepared) -> bool:
+    """More than one stratum (the last block's stratum has a previous one)."""
+    return bool(prep.prev_end.size and prep.prev_end[-1] >= 0)
 
 
 def row_block_sums(values: np.ndarray, prep: Prepared) -> np.ndarray:

@@ -40,19 +40,19 @@ from lms_prognosis.cox._risksets import (
     death_sums,
     efron_event_sums,
     event_risk_sums,
-    fast_layout,
-    group_sums,
     prepare,
     prepare_sorted,
     rev_block_cumsum,
-    risk_and_death_sums,
     row_block_sums,
+    stratified,
 )
 from lms_prognosis.cox._rowpasses import (
     CHUNK,
+    fast_layout,
+    group_sums,
     mirrored,
     reduce_blocks,
-    stratified,
+    risk_and_death_sums,
     weighted_gram,
     weighted_risk_sums,
 )

@@ -117,8 +117,8 @@ def calibration_slope(
         Starting value (R ``coxph(init=)``). R starts at 0; a bootstrap can start at 1, the
         slope of a perfectly calibrated predictor, to save iterations.
     order : ndarray of int, optional
-        ``lms_prognosis.cox.engine.sort_order(time, None, event=event)``, if known (saves a sort when the
-        same patients are evaluated many times).
+        ``lms_prognosis.cox.engine.sort_order(time, None, event=event)``, if known (saves a
+        sort when the same patients are evaluated many times).
     layout : Prepared, optional
         ``lms_prognosis.cox.engine.prepare(time, event, x, None, ties == "efron")`` of these
         patients with any covariates ``x``, e.g. zeros: its sort and blocks are reused
