@@ -26,15 +26,17 @@ no semaphores, a sandbox) or die, the figures are written in the main process, a
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing as mp
 import os
 import pickle
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,7 @@ from lms_prognosis.exceptions import ReportError
 from lms_prognosis.plotting import save_figure
 from lms_prognosis.plotting.export import add_font_subsets, font_subsets
 
-__all__ = ["MAX_WORKERS", "FigurePool", "workers_for"]
+__all__ = ["MAX_WORKERS", "FigurePool", "frozen_gc", "workers_for"]
 
 #: design value: more workers than this do not help; the main process's statistics (which
 #: are not parallel here) then bound the report's time, and each forked worker costs memory
@@ -83,9 +85,45 @@ def _rc_snapshot() -> dict[str, Any]:
     return {k: v for k, v in mpl.rcParams.copy().items() if k != "backend"}
 
 
+@contextmanager
+def frozen_gc() -> Iterator[None]:
+    """While the block runs, the objects that exist now are left out of garbage collection
+    (``gc.freeze``), and put back afterwards (``gc.unfreeze``).
+
+    A report makes and drops tens of thousands of matplotlib objects per figure, so Python's
+    collector runs full collections while it is written; each one walked every object of
+    the process (300,000 with the package, pandas and matplotlib loaded): 0.25-0.47 s each,
+    about 0.7 s of the main process's CPU and as much in a figure worker for the shipped
+    cohort. The objects that existed before the report are not the report's garbage, so
+    they are skipped; the report's own objects are collected as before. Forked workers
+    inherit the frozen state (Python's advice for forking: freeze before the fork). When
+    the caller has frozen objects already (``gc.get_freeze_count() > 0``) nothing is
+    changed, so their freeze is not undone.
+
+    Examples
+    --------
+    >>> before = gc.get_freeze_count()
+    >>> with frozen_gc():
+    ...     during = gc.get_freeze_count()
+    >>> during > 0 or before > 0, gc.get_freeze_count() == before
+    (True, True)
+    """
+    if gc.get_freeze_count() > 0:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _warm() -> None:
     """Load the PNG and PDF writers and the default font's subset in a new worker, while it
-    waits for its first figure (otherwise the first figure's export pays for them)."""
+    waits for its first figure (otherwise the first figure's export pays for them). The
+    objects inherited from the main process are left out of the worker's garbage
+    collection (:func:`frozen_gc`): none of them is the worker's garbage."""
+    gc.freeze()
     figure = MplFigure(figsize=(1, 1))
     figure.text(0.5, 0.5, "lms_prognosis")
     figure.text(0.5, 0.2, "lms_prognosis", weight="bold")  # forest plots' headers

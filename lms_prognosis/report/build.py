@@ -39,7 +39,7 @@ from lms_prognosis.exceptions import ReportError, ReportExistsError
 from lms_prognosis.literature import published_model
 from lms_prognosis.report._context import R_REFERENCE, Context
 from lms_prognosis.report._document import Document
-from lms_prognosis.report._figure_pool import workers_for
+from lms_prognosis.report._figure_pool import frozen_gc, workers_for
 from lms_prognosis.report._folder import check_out_dir, make_parent, move_into_place
 from lms_prognosis.report._run import SectionStep, add_late_warnings, patients, run_section
 from lms_prognosis.report._sections_competing import check_cause, competing_steps
@@ -317,11 +317,12 @@ def _write_in(
 ) -> Report:
     """Write every file of the report into ``out_dir`` (the temporary folder)."""
     prov = provenance(cohort.data, params)
-    writer = Writer(out_dir, prov, n_jobs)
-    try:
-        return _write_with(writer, cohort, params, progress, title)
-    finally:
-        writer.close()  # the worker processes, after an error too
+    with frozen_gc():  # before the workers fork: they inherit it
+        writer = Writer(out_dir, prov, n_jobs)
+        try:
+            return _write_with(writer, cohort, params, progress, title)
+        finally:
+            writer.close()  # the worker processes, after an error too
 
 
 def _write_with(

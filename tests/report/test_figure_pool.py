@@ -215,3 +215,46 @@ def test_a_frame_changed_after_csv_is_written_as_it_was(tmp_path):
     frame["x"] = -1  # pickled when handed over: the file has the values at the call
     writer.finish()
     assert pd.read_csv(path)["x"].iloc[-1] == WORKER_CSV_CELLS
+
+
+def test_frozen_gc_leaves_the_callers_state_as_it_found_it():
+    """frozen_gc freezes the existing objects for the block and unfreezes them after it,
+    after an error too; a caller's own freeze is neither added to nor undone."""
+    import gc
+
+    from lms_prognosis.report._figure_pool import frozen_gc
+
+    assert gc.get_freeze_count() == 0  # pytest itself freezes nothing
+    with frozen_gc():
+        assert gc.get_freeze_count() > 1000  # the loaded modules' objects at least
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_gc():
+        raise RuntimeError("an error inside")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own
+    try:
+        mine = gc.get_freeze_count()
+        junk = [[] for _ in range(100)]  # new objects: not frozen by frozen_gc this time
+        with frozen_gc():
+            assert gc.get_freeze_count() == mine
+        assert gc.get_freeze_count() == mine
+        del junk
+    finally:
+        gc.unfreeze()
+
+
+def test_write_report_freezes_only_while_it_runs(tmp_path, monkeypatch):
+    """The report runs with the objects made before it frozen, and unfreezes them after."""
+    import gc
+
+    seen = []
+    original = build._write_with
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_with", spy)
+    lp.write_report(lp.load_synthetic().data.iloc[:120].copy(), tmp_path / "r", progress=False)
+    assert seen and seen[0] > 1000
+    assert gc.get_freeze_count() == 0
