@@ -105,8 +105,10 @@ def metrics_of(
     layout: Any = None,
     eps: float = 1e-9,
     efron: bool = True,
+    censoring: Any = None,
 ) -> dict[str, float]:
-    """C, Dxy, calibration slope and Brier score of ``lp`` (and ``surv_t``) on these rows."""
+    """C, Dxy, calibration slope and Brier score of ``lp`` (and ``surv_t``) on these rows;
+    ``censoring``: these rows' censoring curve when known (default: estimated here)."""
     out: dict[str, float] = {}
     if ("c" in want or "dxy" in want) and keys is not None:
         out["c"] = harrell_c(keys, event, lp)
@@ -127,7 +129,7 @@ def metrics_of(
             ).slope
         )
     if "brier" in want and surv_t is not None and time_point is not None:
-        out["brier"] = ipcw_brier(time, event, surv_t, time_point)
+        out["brier"] = ipcw_brier(time, event, surv_t, time_point, g=censoring)
     return {k: v for k, v in out.items() if k in want}
 
 
@@ -141,7 +143,9 @@ def fast_apparent(job: dict[str, Any]) -> dict[str, float]:
     job["apparent_risk"] = lp
     tp = job["time_point"]
     s = _surv_at(prep, beta, tp, lp) if "brier" in want and tp is not None else None
-    return metrics_of(time, event, lp, s, tp, want, job["keys"], slope_known=1.0)
+    return metrics_of(
+        time, event, lp, s, tp, want, job["keys"], slope_known=1.0, censoring=job["censoring"]
+    )
 
 
 def fast_replicate(
@@ -176,7 +180,15 @@ def fast_replicate(
     later = defer_c is not None and need_c
     if counts is None:
         train = metrics_of(
-            time, event, lp_o, s_o, time_point, want, None if later else keys, slope_known=1.0
+            time,
+            event,
+            lp_o,
+            s_o,
+            time_point,
+            want,
+            None if later else keys,
+            slope_known=1.0,
+            censoring=job["censoring"],
         )
     else:
         train = metrics_of(
@@ -204,6 +216,7 @@ def fast_replicate(
         layout=job["layout"],
         eps=eps,
         efron=efron,
+        censoring=job["censoring"],
     )
     if later and defer_c is not None:
         if counts is None or WEIGHTED_TRAINING_C:

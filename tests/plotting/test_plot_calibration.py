@@ -20,8 +20,16 @@ def test_points_smooth_diagonal_and_histogram(calib):
     np.testing.assert_allclose(lines["Ideal"].get_xdata(), lines["Ideal"].get_ydata())
     np.testing.assert_allclose(np.sort(lines["Smoothed"].get_xdata()),
                                np.sort(calib.smooth["predicted"]))
-    counts = sum(p.get_height() for p in hist.patches)
-    assert counts == len(calib.patients)
+    # one filled outline: its top edge is (x_i, h_i), (x_i+1, h_i) for each of the bins, then
+    # it returns along the bottom
+    (outline,) = hist.patches
+    xy = outline.get_xy()
+    n_bins = (len(xy) - 1) // 4
+    heights = xy[1 : 2 * n_bins : 2, 1]
+    assert n_bins == 40 and heights.sum() == len(calib.patients)
+    preds = calib.patients["predicted"].to_numpy(float)
+    expected, _ = np.histogram(preds, bins=40, range=main.get_xlim())
+    np.testing.assert_array_equal(heights, expected)
     assert hist.get_shared_x_axes().joined(hist, main)
     res.canvas.draw()
     assert hist.get_position().y1 <= main.get_position().y0
