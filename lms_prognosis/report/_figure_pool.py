@@ -25,6 +25,7 @@ no semaphores, a sandbox) or die, the figures are written in the main process, a
 
 from __future__ import annotations
 
+import collections
 import functools
 import gc
 import multiprocessing as mp
@@ -32,6 +33,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -162,7 +164,8 @@ def _unpickled_call(payload: bytes) -> None:
 class _Job:
     here: Callable[[], object]  # does the job in this process (when taken back)
     section: str | None
-    future: Future[list[Caught]] | None = None
+    call: tuple[Callable[..., list[Caught]], tuple[Any, ...]]  # does it in a worker
+    future: Future[list[Caught]] | None = None  # set when handed to a worker
 
 
 class FigurePool:
@@ -196,12 +199,14 @@ class FigurePool:
         self.jobs: list[_Job] = []
         self.executor: ProcessPoolExecutor | None = None
         self.subsets: Future[dict[str, Any]] | None = None
+        self.feeder = _Feeder(workers)
         if workers > 0:
             self.executor = _start(workers)
         if self.executor is not None:
             # the font subsets a worker built while warming up: this process takes them over
             # before it writes figures itself (0.2-0.5 s per font saved here)
             self.subsets = self.executor.submit(font_subsets)
+            self.feeder.start(self.executor)
 
     @property
     def parallel(self) -> bool:
@@ -224,7 +229,7 @@ class FigurePool:
             if payload is not None:
                 here = functools.partial(self.export, figure, path, dpi, caption)
                 args = (self.export, payload, path, dpi, caption, _rc_snapshot())
-                if self._queue(_Job(here, section), _in_worker, args):
+                if self._queue(_Job(here, section, (_in_worker, args))):
                     return True
         self.export(figure, path, dpi, caption)
         return False
@@ -238,18 +243,14 @@ class FigurePool:
         if self.executor is not None:
             payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
             here = functools.partial(_unpickled_call, payload)
-            if self._queue(_Job(here, section), _call_in_worker, (payload,)):
+            if self._queue(_Job(here, section, (_call_in_worker, (payload,)))):
                 return True
         fn(*args)
         return False
 
-    def _queue(self, job: _Job, fn: Callable[..., list[Caught]], args: tuple[Any, ...]) -> bool:
-        if self.executor is None:
-            return False
-        try:
-            job.future = self.executor.submit(fn, *args)
-        except (BrokenProcessPool, RuntimeError):
-            self._stop()  # the workers are gone: every later job is done here
+    def _queue(self, job: _Job) -> bool:
+        """Queue ``job`` for the feeder; False when the workers are gone (do it here)."""
+        if self.executor is None or not self.feeder.add(job):
             return False
         self.jobs.append(job)
         return True
@@ -262,10 +263,11 @@ class FigurePool:
         late: dict[str | None, list[Caught]] = {}
         try:
             self._take_subsets()
-            for job in reversed(self.jobs):  # take back what no worker has started
-                if job.future is not None and job.future.cancel():
-                    job.future = None
-                    self._here(job, late)
+            # take back, last first, what no worker has been handed; a worker meanwhile
+            # takes the first ones, until none is left
+            while (job := self.feeder.take_last()) is not None:
+                self._here(job, late)
+            self.feeder.stop()
             for job in self.jobs:
                 if job.future is None:
                     continue
@@ -301,8 +303,88 @@ class FigurePool:
 
     def close(self) -> None:
         """Stop the workers without waiting for queued figures (after an error)."""
+        self.feeder.stop(drop=True)
         self._stop()
         self.jobs = []
+
+
+class _Feeder:
+    """Hands the queued jobs to the workers one at a time per worker, from a thread.
+
+    ``ProcessPoolExecutor`` passes a submitted call on to a worker's queue at once (up to two
+    per worker), and a call in a worker's queue can no longer be cancelled. With every
+    figure submitted when it was made, the main process, done with its statistics, found
+    the last figures already promised to the worker and waited for them (0.9 s of the
+    shipped cohort's report, with the Schoenfeld grid among them). The feeder keeps the
+    queue here instead: a job goes to the executor only when a worker is free (a finished
+    call wakes the feeder), so :meth:`take_last` can take back every job not yet being
+    drawn. The thread only moves jobs; it draws nothing.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pending: collections.deque[_Job] = collections.deque()
+        self.cv = threading.Condition()  # an RLock: a done-callback may run in submit
+        self.busy = 0
+        self.closing = False
+        self.broken = False
+        self.thread: threading.Thread | None = None
+
+    def start(self, executor: ProcessPoolExecutor) -> None:
+        self.thread = threading.Thread(
+            target=self._run, args=(executor,), name="lms_prognosis-figures", daemon=True
+        )
+        self.thread.start()
+
+    def add(self, job: _Job) -> bool:
+        """Queue ``job``; False when the workers are gone."""
+        with self.cv:
+            if self.broken or self.closing:
+                return False
+            self.pending.append(job)
+            self.cv.notify_all()
+        return True
+
+    def take_last(self) -> _Job | None:
+        """The last job not handed to a worker (None: none left); it is then done here."""
+        with self.cv:
+            self.closing = True
+            self.cv.notify_all()
+            return self.pending.pop() if self.pending else None
+
+    def stop(self, drop: bool = False) -> None:
+        """Let the thread end (``drop``: forget the jobs not handed over) and wait for it."""
+        with self.cv:
+            self.closing = True
+            if drop:
+                self.pending.clear()
+            self.cv.notify_all()
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def _done(self, _: Future[list[Caught]]) -> None:
+        with self.cv:
+            self.busy -= 1
+            self.cv.notify_all()
+
+    def _run(self, executor: ProcessPoolExecutor) -> None:
+        with self.cv:
+            while True:
+                while self.pending and self.busy < self.workers and not self.broken:
+                    job = self.pending.popleft()
+                    fn, args = job.call
+                    try:
+                        job.future = executor.submit(fn, *args)
+                    except (BrokenProcessPool, RuntimeError):
+                        self.pending.appendleft(job)  # the main process does it
+                        self.broken = True
+                        break
+                    self.busy += 1
+                    job.future.add_done_callback(self._done)
+                if self.closing and (self.broken or not self.pending):
+                    return
+                self.cv.wait()
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:

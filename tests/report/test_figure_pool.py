@@ -96,17 +96,23 @@ def test_unstarted_figures_are_taken_back(tmp_path, monkeypatch):
     figs = [_figures()[1][0] for _ in range(6)]
     blocks = [writer.figure(figs[0], "f0", "c", dpi=100)]
     if LINUX:  # the worker has it before the others are queued
-        first = writer.pool.jobs[0].future
+        first = writer.pool.jobs[0]
         deadline = time.monotonic() + 30
-        while not (first.running() or first.done()) and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+            first.future is not None and (first.future.running() or first.future.done())
+        ):
             time.sleep(0.01)
     blocks += [writer.figure(f, f"f{i}", "c", dpi=100) for i, f in enumerate(figs[1:], 1)]
+    writer_jobs = list(writer.pool.jobs)
     writer.finish()
     assert all(p.is_file() for p in writer.files)
     assert all(b.png[:8] == b"\x89PNG\r\n\x1a\n" for b in blocks)
     assert here == sorted(here, reverse=True)  # taken from the back of the queue
     if LINUX:
         assert here and "f0" not in here  # f5, f4, ... here while the worker draws f0
+        # one job per worker at a time: all but the figures a worker drew were taken back
+        handed = [j for j in writer_jobs if j.future is not None]
+        assert len(handed) + len(here) == 6 and len(here) >= 1
 
 
 def test_unpicklable_figure_is_written_here(tmp_path):
@@ -258,3 +264,37 @@ def test_write_report_freezes_only_while_it_runs(tmp_path, monkeypatch):
     lp.write_report(lp.load_synthetic().data.iloc[:120].copy(), tmp_path / "r", progress=False)
     assert seen and seen[0] > 1000
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not LINUX, reason="worker processes are forked: Linux only")
+def test_a_worker_is_handed_one_figure_at_a_time(tmp_path):
+    """While a worker draws, the later figures stay in this process's queue (none promised to
+    the worker ahead), so finish() can take back all of them."""
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    for i in range(5):
+        writer.figure(_figures()[1][0], f"f{i}", "c", dpi=100)
+    feeder = writer.pool.feeder
+    with feeder.cv:  # the feeder hands nothing over meanwhile
+        handed = [j for j in writer.pool.jobs if j.future is not None]
+        assert len(feeder.pending) + len(handed) == 5
+        assert sum(not j.future.done() for j in handed) <= 1  # workers_for(2) == 1 worker
+    writer.finish()
+    assert all(p.is_file() for p in writer.files)
+    assert feeder.thread is None  # the feeder thread has ended
+
+
+@pytest.mark.skipif(not LINUX, reason="worker processes are forked: Linux only")
+def test_figures_of_a_killed_worker_are_written_here(tmp_path):
+    """A worker killed mid-report (out of memory, say): its figure, the queued ones and those
+    made afterwards are all written, by this process."""
+    import signal
+
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    writer.figure(_figures()[1][0], "f0", "c", dpi=100)
+    for pid in list(writer.pool.executor._processes):  # type: ignore[union-attr]
+        os.kill(pid, signal.SIGKILL)
+    blocks = [writer.figure(_figures()[1][0], f"f{i}", "c", dpi=100) for i in range(1, 4)]
+    writer.finish()
+    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert names == sorted(f"f{i}.{x}" for i in range(4) for x in ("pdf", "png"))
+    assert all(b.png[:8] == b"\x89PNG\r\n\x1a\n" for b in blocks)
