@@ -298,3 +298,28 @@ def test_figures_of_a_killed_worker_are_written_here(tmp_path):
     names = sorted(p.name for p in (tmp_path / "figures").iterdir())
     assert names == sorted(f"f{i}.{x}" for i in range(4) for x in ("pdf", "png"))
     assert all(b.png[:8] == b"\x89PNG\r\n\x1a\n" for b in blocks)
+
+
+def test_a_large_table_of_numbers_and_text_reads_back_as_pandas_wrote_it(tmp_path):
+    """Above WORKER_CSV_CELLS cells a frame of numbers and text is written by pyarrow (quoted
+    text, shortest numbers); read back, every cell equals the one of pandas' own file."""
+    from lms_prognosis.report._writer import WORKER_CSV_CELLS, _write_csv
+
+    n = WORKER_CSV_CELLS // 4 + 1
+    rng = np.random.default_rng(3)
+    special = [3.0, 1e-5, 1e20, -0.0, np.inf, -np.inf, np.nan, 0.1 + 0.2, 1e15, 5e-324]
+    x = rng.random(n)
+    x[: len(special)] = special
+    text = np.array([f"P{i:06d}" for i in range(n)], dtype=object)
+    text[:6] = ["a,b", 'say "x"', None, "", "line\nbreak", "\u2265 60 years"]
+    frame = pd.DataFrame({"x": x, "k": rng.integers(-5, 5, n), "id": text, "y": 1.5 * x})
+    _write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8")
+    assert (tmp_path / "fast.csv").read_text(encoding="utf-8").startswith('"x","k","id","y"')
+    fast, slow = (pd.read_csv(tmp_path / f) for f in ("fast.csv", "pandas.csv"))
+    pd.testing.assert_frame_equal(fast, slow)
+    assert np.signbit(fast.loc[3, "x"])  # -0.0 kept
+    # a boolean column: pandas writes it (True/False), unquoted
+    frame["flag"] = frame["k"] > 0
+    _write_csv(frame, tmp_path / "bool.csv")
+    assert (tmp_path / "bool.csv").read_text(encoding="utf-8").startswith("x,k,id,y,flag")
