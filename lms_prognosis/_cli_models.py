@@ -58,7 +58,7 @@ def register_models(subparsers: Any) -> None:
 
 def _check_model(name: str, command: str) -> None:
     """Refuse an unknown model name before any work, naming close matches."""
-    from lms_prognosis.literature.models import list_models  # lazy: start-up time
+    from lms_prognosis.literature.catalogue import list_models  # lazy: start-up time
 
     names = [str(n) for n in list_models()["name"]]
     if name not in names:
@@ -71,8 +71,9 @@ def _check_model(name: str, command: str) -> None:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from lms_prognosis.literature.catalogue import list_models  # lazy
     from lms_prognosis.literature.evidence import MARKERS_LEGEND  # lazy: start-up time
-    from lms_prognosis.literature.models import list_models, published_model  # lazy
+    from lms_prognosis.literature.models import published_model
 
     if args.name:
         _check_model(args.name, "models")

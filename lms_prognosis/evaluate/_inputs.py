@@ -104,6 +104,12 @@ def model_predictions(model: Any, df: Any, time_point: float | None) -> pd.DataF
         out["surv"] = s
         out["lp"] = np.log(-np.log(np.clip(s, 1e-12, 1 - 1e-12)))
         return out
+    if hasattr(model, "predict_lp_survival"):  # a published model: one scoring for both
+        both = model.predict_lp_survival(arg, time_point)
+        if time_point is not None:
+            out["surv"] = both["surv"].reindex(frame.index).to_numpy(float)
+        out["lp"] = both["lp"].reindex(frame.index).to_numpy(float)
+        return out
     if time_point is not None:
         if not hasattr(model, "predict_survival"):
             raise ModelError("model needs a predict_survival(newdata, times) method")

@@ -9,8 +9,9 @@ evidence page (docs/evidence.md) generated from the records (imported on its own
 
 from lms_prognosis.exceptions import EndpointMismatchError
 from lms_prognosis.literature.baseline import Baseline
+from lms_prognosis.literature.catalogue import list_models
 from lms_prognosis.literature.design import model_design
-from lms_prognosis.literature.models import PublishedModel, list_models, published_model
+from lms_prognosis.literature.models import PublishedModel, published_model
 from lms_prognosis.literature.results import ModelApplication, Recalibration
 
 __all__ = [

@@ -75,7 +75,6 @@ __all__ = [
     "Recalibration",
     "Baseline",
     "published_model",
-    "list_models",
     "model_design",
     "EndpointMismatchError",
 ]
@@ -435,6 +434,34 @@ class PublishedModel:
         )
         return long_survival(res.table, times)
 
+    def predict_lp_survival(self, cohort: Any, time_point: float | None = None) -> pd.DataFrame:
+        """Linear predictor (``lp``) and, with ``time_point``, survival there (``surv``) of
+        every row, indexed like the data (NaN if left out), from one scoring.
+
+        The same numbers as :meth:`predict_risk` and :meth:`predict_survival` (with their
+        rules: missing factors exclude the row, the population is checked, and with a time
+        point the cohort's endpoint must be the model's), which score the data once each;
+        the evaluation functions (``calibration``, ``concordance``, ``external_validation``)
+        need both, so they call this.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> new = pd.DataFrame({"age": [50.0], "vascular_invasion": [False],
+        ...                     "aneuploidy": [False], "necrosis": ["none"]})
+        >>> published_model("gustafson1992").predict_lp_survival(new, 60).round(3)
+            lp   surv
+        0  0.0  0.993
+        """
+        data, endpoint, _ = cohort_parts(cohort)
+        times = () if time_point is None else (float(time_point),)
+        res, _ = self._score(data, endpoint if times else None, times, "exclude", not times, None)
+        table = res.table.reindex(data.index)
+        out = pd.DataFrame({"lp": table["linear_predictor"].to_numpy(float)}, index=data.index)
+        if times:
+            out["surv"] = table[f"surv_{times[0]:g}m"].to_numpy(float)
+        return out
+
     def recalibrate(
         self,
         cohort: Any,
@@ -559,37 +586,3 @@ def published_model(name: str) -> PublishedModel:
         base,
         citation=info["citation"],
     )
-
-
-def list_models() -> pd.DataFrame:
-    """Table of the shipped models: kind ("published" or "design"), endpoint, population,
-    inputs, what they need that routine data may lack, baseline, caveat and source.
-
-    Examples
-    --------
-    >>> list_models()["name"].tolist()
-    ['gustafson1992', 'lms_default', 'sin2003', 'chapel2022']
-    """
-    rows = []
-    for key in _lit.MODEL_INFO:
-        m = published_model(key)
-        rows.append(
-            {
-                "name": key,
-                "title": m.title,
-                "kind": m.kind,
-                "model_type": m.model_type,
-                "endpoint": m.endpoint,
-                "population": m.population.summary(),
-                "n": m.n,
-                "n_factors": len(m.records),
-                "risk_groups": m.risk_groups,
-                "baseline": m.baseline.label,
-                "inputs": ", ".join(m.inputs),
-                "requirements": m.requirements,
-                "caveat": m.caveat,
-                "source": m.source,
-                "citation": m.citation,
-            }
-        )
-    return pd.DataFrame(rows)

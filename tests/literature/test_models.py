@@ -473,3 +473,28 @@ def test_literature_has_no_local_import_and_no_foreign_private_name():
                 parts = node.module.split(".")[2:]
                 names = [a.name for a in node.names]
                 assert not any(p.startswith("_") for p in parts + names), (path.name, node.module)
+
+
+@pytest.mark.parametrize("key", ["gustafson1992", "lms_default", "sin2003", "chapel2022"])
+def test_lp_and_survival_in_one_scoring_equal_the_two_calls(key):
+    """predict_lp_survival gives predict_risk's linear predictor and predict_survival's
+    survival, row for row (NaN for the same left-out rows), with the same endpoint rule."""
+    m = published_model(key)
+    coh = load_synthetic()
+    data = coh.data.copy()
+    if key == "chapel2022":  # uterine leiomyosarcoma only: the rest would be left out
+        data = data[data["site"] == "uterus"].copy()
+    data.loc[data.index[:7], "necrosis"] = None  # left out where a model reads necrosis
+    both = m.predict_lp_survival(data, 60)
+    lp = m.predict_risk(data)["linear_predictor"]
+    long = m.predict_survival(data, [60])
+    surv = long.set_index("patient")["surv"].reindex(data.index)
+    np.testing.assert_array_equal(both["lp"].to_numpy(), lp.to_numpy())
+    np.testing.assert_array_equal(both["surv"].to_numpy(), surv.to_numpy())
+    assert both.index.equals(data.index) and list(both.columns) == ["lp", "surv"]
+    assert list(m.predict_lp_survival(data).columns) == ["lp"]
+    os_cohort = simulate_cohort(200, seed=2, endpoint="OS")
+    if m.endpoint != "OS" and key != "chapel2022":  # (a simulated cohort has no uterine LMS)
+        with pytest.raises(EndpointMismatchError):
+            m.predict_lp_survival(os_cohort, 60)
+        m.predict_lp_survival(os_cohort)  # no time point: the endpoint is not read
