@@ -156,15 +156,10 @@ def _tied_risk(
 ) -> np.ndarray:
     """Per score: events times the weight of later-time rows with the same risk. In the risk
     layout a run of equal risk is in time order (latest first), so those rows lie between
-    the run's start (``rflag``) and the start of my time key within it (``kflag``)."""
+    the run's start (``rflag``) and the start of my time key within it (``kflag``). Rows not
+    drawn (weight 0) stay in the runs: they add 0 to the prefix sums of the weights."""
     n = rflag.size // m
     row = np.repeat(np.arange(m), n)
-    if a is not None:
-        keep = a > 0
-        # a run starts at its first row drawn
-        rflag = _first_kept(rflag, keep)
-        kflag = _first_kept(kflag, keep)
-        row, ev, a = row[keep], ev[keep], a[keep]
     pos = np.arange(rflag.size)
     rs = np.maximum.accumulate(np.where(rflag, pos, 0))
     ks = np.maximum.accumulate(np.where(kflag, pos, 0))
@@ -173,16 +168,6 @@ def _tied_risk(
     cum = np.zeros(a.size + 1, dtype=np.int64)
     np.cumsum(a, out=cum[1:])
     return np.bincount(row, weights=ev * a * (cum[ks] - cum[rs]), minlength=m)
-
-
-def _first_kept(flag: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Run-start flags of the kept elements: a kept element starts a run when a run starts
-    at it or at a dropped element since the previous kept one."""
-    seen = np.cumsum(flag)  # runs started up to here
-    ks = seen[keep]
-    out = np.ones(ks.size, dtype=bool)
-    out[1:] = ks[1:] != ks[:-1]
-    return out
 
 
 def _concordant(
