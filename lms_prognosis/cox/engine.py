@@ -233,13 +233,11 @@ class _Point:
             nd = prep.ndeath  # np.repeat(., nd): each event block's value for each of its events
             if d0 is None:
                 d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
-            s0k = self.s0.repeat(nd)  # S0 - f D0, with one (D,) temporary besides
-            tmp = d0.repeat(nd)
-            np.multiply(prep.k_frac, tmp, out=tmp)
-            s0k -= tmp
-            del tmp
-            self.r = r = self.s0.repeat(nd)
-            r /= s0k  # r_k = S0 / s0k
+            self.r = r = self.s0.repeat(nd)  # S0 per event, then r_k = S0 / s0k
+            s0k = d0.repeat(nd)  # S0 - f D0, with no (D,) temporary besides
+            np.multiply(prep.k_frac, s0k, out=s0k)
+            np.subtract(r, s0k, out=s0k)
+            r /= s0k
             log_s0k = np.log(s0k, out=s0k)
             log_s0 = float(log_s0k.sum() if a is None else log_s0k @ a)
         else:  # Breslow, or Efron without tied events: r = 1
