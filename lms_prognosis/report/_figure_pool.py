@@ -44,6 +44,11 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+
+# the PDF writer and its font subsetter (fontTools: 0.2-0.3 s to import) are loaded here,
+# before the workers fork, so that they inherit them; loaded in a worker's warm-up, they were
+# imported twice per report (there, and here for the figures taken back)
+import matplotlib.backends.backend_pdf  # noqa: F401
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
