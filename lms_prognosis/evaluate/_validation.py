@@ -21,6 +21,7 @@ Inputs here are arrays already checked by ``lms_prognosis._survdata.survival_dat
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -178,18 +179,21 @@ def fast_replicate(
     s_o = _surv_at(prep, beta, time_point, lp_o) if need_s else None
     need_c = "c" in want or "dxy" in want
     later = defer_c is not None and need_c
+    # the metrics on the original rows: the test sample's, and the training sample's when the
+    # sample is all rows
+    on_original = functools.partial(
+        metrics_of,
+        time,
+        event,
+        lp_o,
+        s_o,
+        time_point,
+        want,
+        None if later else keys,
+        censoring=job["censoring"],
+    )
     if counts is None:
-        train = metrics_of(
-            time,
-            event,
-            lp_o,
-            s_o,
-            time_point,
-            want,
-            None if later else keys,
-            slope_known=1.0,
-            censoring=job["censoring"],
-        )
+        train = on_original(slope_known=1.0)
     else:
         train = metrics_of(
             tb,
@@ -205,19 +209,7 @@ def fast_replicate(
             _set_c(train, harrell_c(keys[rows], eb, lp_o[rows]))
         elif need_c and not later:
             _set_c(train, weighted_harrell(keys, event, lp_o, counts))
-    test = metrics_of(
-        time,
-        event,
-        lp_o,
-        s_o,
-        time_point,
-        want,
-        None if later else keys,
-        layout=job["layout"],
-        eps=eps,
-        efron=efron,
-        censoring=job["censoring"],
-    )
+    test = on_original(layout=job["layout"], eps=eps, efron=efron)
     if later and defer_c is not None:
         if counts is None or WEIGHTED_TRAINING_C:
             defer_c.append(
