@@ -1,8 +1,10 @@
 """Time ``write_report`` on the shipped 500-patient cohort and on a 100,000-row simulated one.
 
-Goals (issue 16): under 5 s for the shipped cohort, under 15 s for 100,000 rows. Prints the
-wall time of each report step, the total wall and CPU time, and the ratio to the goal. On a
-shared machine compare the CPU time: wall time includes waiting for other processes.
+Goals (issue 16): under 5 s for the shipped cohort (timed twice: the first report of the
+process, which imports the report's modules, then again), under 15 s for 100,000 rows.
+Prints the wall time of each report step, the total wall and CPU time, and the ratio to the
+goal. On a shared machine compare the CPU time: wall time includes waiting for other
+processes.
 
 Usage::
 
@@ -59,7 +61,12 @@ def main() -> None:
                     help="write_report's n_jobs (default: one process per core; 1: serial)")
     args = ap.parse_args()
     lp.show_versions()
-    _run("shipped cohort (load_synthetic)", lp.load_synthetic(), goal=5.0, n_jobs=args.n_jobs)
+    shipped = lp.load_synthetic()
+    # the first report of a process imports the report's modules (matplotlib, fontTools,
+    # typst, ...: about 0.8 s), as the command line does; a notebook's next report does not
+    _run("shipped cohort (load_synthetic), first report of the process", shipped, goal=5.0,
+         n_jobs=args.n_jobs)
+    _run("shipped cohort again (modules loaded)", shipped, goal=5.0, n_jobs=args.n_jobs)
     if not args.skip_large:
         t0 = time.perf_counter()
         big = lp.simulate_cohort(n=args.n, seed=args.seed)
