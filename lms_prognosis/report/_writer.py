@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
+from pandas.api.types import infer_dtype
 
 from lms_prognosis.plotting import save_figure
 from lms_prognosis.report._document import Figure, Table
@@ -59,11 +60,7 @@ def _numbers_and_text(frame: pd.DataFrame) -> bool:
         kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
         if kind and kind in "iuf":
             continue
-        if kind != "O":
-            return False
-        values = col.to_numpy()
-        text = pd.isna(values) | np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values)
-        if not bool(np.all(text.astype(bool))):
+        if kind != "O" or infer_dtype(col, skipna=True) not in ("string", "empty"):
             return False
     return True
 

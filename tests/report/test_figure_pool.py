@@ -323,3 +323,8 @@ def test_a_large_table_of_numbers_and_text_reads_back_as_pandas_wrote_it(tmp_pat
     frame["flag"] = frame["k"] > 0
     _write_csv(frame, tmp_path / "bool.csv")
     assert (tmp_path / "bool.csv").read_text(encoding="utf-8").startswith("x,k,id,y,flag")
+    # a text column holding a number too: pandas writes it
+    mixed = frame.drop(columns="flag")
+    mixed.loc[7, "id"] = 12
+    _write_csv(mixed, tmp_path / "mixed.csv")
+    assert (tmp_path / "mixed.csv").read_text(encoding="utf-8").startswith("x,k,id,y\n")
