@@ -21,7 +21,6 @@ import pandas as pd
 
 from lms_prognosis._concordance import concordance_core, time_keys
 from lms_prognosis._survdata import survival_data
-from lms_prognosis._survfit import product_limit
 from lms_prognosis.cox import (
     CauseSpecificResult,
     FineGrayResult,
@@ -35,6 +34,7 @@ from lms_prognosis.evaluate._competing import check_cause
 from lms_prognosis.evaluate._inputs import checked, model_columns, model_predictions
 from lms_prognosis.evaluate._validation import fast_apparent, general_replicate
 from lms_prognosis.evaluate._validation_cr import cr_constants, cr_metrics, predict_cif_at
+from lms_prognosis.evaluate.prediction_error import brier_censoring
 from lms_prognosis.exceptions import LMSPrognosisError
 
 __all__ = [
@@ -121,7 +121,7 @@ def fast_job(
     # the original patients' sort and blocks, reused by every test-sample slope
     job["layout"] = prepare(job["time"], job["event"], np.zeros((sd.n, 1)), None, job["efron"])
     # and their censoring curve, the IPCW Brier score's weights on those rows every time
-    job["censoring"] = product_limit(job["time"], job["event"] == 1, reverse=True)
+    job["censoring"] = brier_censoring(job["time"], job["event"])
     apparent = fast_apparent(job)  # also sets job["beta0"]
     return apparent, sd
 

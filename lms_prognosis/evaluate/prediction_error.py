@@ -49,6 +49,7 @@ __all__ = [
     "time_dependent_auc",
     "censoring_weights",
     "ipcw_brier",
+    "brier_censoring",
 ]
 
 
@@ -131,6 +132,18 @@ def censoring_weights(g: ProductLimit, time: np.ndarray, t: float) -> tuple[np.n
     return np.asarray(g.at(time, left=True), dtype=float), float(g.at(t))
 
 
+def brier_censoring(time: np.ndarray, event: np.ndarray) -> ProductLimit:
+    """The censoring curve :func:`ipcw_brier` weights by when none is given: the reverse
+    Kaplan-Meier of the rows, with every code but 1 (censored, competing) as censored.
+
+    Examples
+    --------
+    >>> brier_censoring(np.array([1., 2, 3]), np.array([1, 0, 2])).at(np.array([2.5])).tolist()
+    [0.5]
+    """
+    return product_limit(time, event == 1, reverse=True)
+
+
 def ipcw_brier(
     time: np.ndarray, event: np.ndarray, surv_t: np.ndarray, t: float, g: ProductLimit | None = None
 ) -> float:
@@ -146,7 +159,7 @@ def ipcw_brier(
     >>> round(ipcw_brier(t, e, np.full(4, 0.5), 5.0), 4)
     0.25
     """
-    g = product_limit(time, event == 1, reverse=True) if g is None else g
+    g = brier_censoring(time, event) if g is None else g
     gi, gt = censoring_weights(g, time, t)
     case = (time <= t) & (event == 1)
     ctrl = time > t
