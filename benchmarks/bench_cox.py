@@ -14,6 +14,9 @@ R's column is there when ``Rscript`` and the ``survival`` package are installed
 (``benchmarks/install_r.sh``). scikit-survival's CoxPHSurvivalAnalysis is skipped at
 n >= --sksurv-max (default 1e5: about 20 s per fit at 1e6 on a 2-core machine).
 Issue 16's goals at n = 1e6: at most 0.35 s and at most half of R's time; peak at most 2x.
+From 131,072 rows our long passes over rows run as two halves on two threads when the process
+may use two cores (``lms_prognosis._threads``): 'ours cpu' is then the sum over both threads
+and exceeds the wall time; R's ``coxph.fit`` runs on one thread.
 """
 
 from __future__ import annotations

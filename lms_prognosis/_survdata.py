@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lms_prognosis._results import DROPPED_COLUMNS, empty_dropped
+from lms_prognosis._threads import run_halves, split_rows
 from lms_prognosis._timefix import TIMEFIX_TOLERANCE, grid_step, timefix
 from lms_prognosis.exceptions import ColumnNotFoundError, SurvivalDataError
 
@@ -332,17 +333,27 @@ def _floats_with_nan(columns: Mapping[str, np.ndarray]) -> list[str]:
     if n == 0:
         return []
     rows = max(1, _NAN_BLOCK_CELLS // len(arrays))
-    if n <= rows:  # one block
-        bad = np.isnan(np.vstack(arrays).min(axis=1)).tolist()
-        return [name for name, b in zip(columns, bad, strict=True) if b]
-    has_nan = np.zeros(len(arrays), dtype=bool)
-    buf = np.empty((len(arrays), min(rows, n)))
-    for a in range(0, n, rows):
-        m = min(rows, n - a)
+    found = np.zeros((2, len(arrays)), dtype=bool)  # per half of the rows
+    mid = split_rows(n, rows)
+    if mid is None:
+        _nan_in_rows(arrays, rows, 0, n, found[0])
+    else:
+        run_halves(
+            lambda: _nan_in_rows(arrays, rows, 0, mid, found[0]),
+            lambda: _nan_in_rows(arrays, rows, mid, n, found[1]),
+        )
+    has_nan = np.logical_or(found[0], found[1]).tolist()
+    return [name for name, bad in zip(columns, has_nan, strict=True) if bad]
+
+
+def _nan_in_rows(arrays: list[np.ndarray], rows: int, lo: int, hi: int, out: np.ndarray) -> None:
+    """Mark in ``out`` the arrays with a NaN in ``lo:hi``, reading blocks of ``rows`` rows."""
+    buf = np.empty((len(arrays), min(rows, hi - lo)))
+    for a in range(lo, hi, rows):
+        m = min(rows, hi - a)
         for j, c in enumerate(arrays):
             buf[j, :m] = c[a : a + m]
-        has_nan |= np.isnan(buf[:, :m].min(axis=1))
-    return [name for name, bad in zip(columns, has_nan, strict=True) if bad]
+        out |= np.isnan(buf[:, :m].min(axis=1))
 
 
 def _nan_mask(values: np.ndarray) -> np.ndarray | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 from scipy.linalg import lapack
 
+from lms_prognosis._threads import run_halves, split_rows
 from lms_prognosis.cox._cholesky import cholesky2
 
 __all__ = [
@@ -37,16 +38,19 @@ _STACK_CELLS = 1 << 18
 _BLOCK_ROWS = 1 << 14
 
 
-def stacked_blocks(cols: list[np.ndarray], rows: int = _BLOCK_ROWS) -> Iterator[np.ndarray]:
-    """(p, m) blocks of consecutive rows of the columns, one block at a time (a reused buffer).
+def stacked_blocks(
+    cols: list[np.ndarray], rows: int = _BLOCK_ROWS, start: int = 0, stop: int | None = None
+) -> Iterator[np.ndarray]:
+    """(p, m) blocks of consecutive rows ``start:stop`` of the columns, one block at a time (a
+    reused buffer).
 
     When the columns are strided views of one row-major array, a block reads each row's
     cache line once for all columns, where a pass per column would read the whole array once
     per column.
     """
-    n = cols[0].shape[0]
-    buf = np.empty((len(cols), min(rows, n)))
-    for a in range(0, n, rows):
+    n = cols[0].shape[0] if stop is None else stop
+    buf = np.empty((len(cols), min(rows, n - start)))
+    for a in range(start, n, rows):
         m = min(rows, n - a)
         for j, c in enumerate(cols):
             buf[j, :m] = c[a : a + m]
@@ -67,10 +71,19 @@ def stacked_copy(cols: list[np.ndarray]) -> np.ndarray:
         return np.zeros((0, 0))
     n = cols[0].shape[0]
     out = np.empty((len(cols), n))
-    for a in range(0, n, _BLOCK_ROWS):
-        for j, c in enumerate(cols):
-            out[j, a : a + _BLOCK_ROWS] = c[a : a + _BLOCK_ROWS]
+    mid = split_rows(n, _BLOCK_ROWS)
+    if mid is None:
+        _copy_rows(cols, out, 0, n)
+    else:
+        run_halves(lambda: _copy_rows(cols, out, 0, mid), lambda: _copy_rows(cols, out, mid, n))
     return out
+
+
+def _copy_rows(cols: list[np.ndarray], out: np.ndarray, lo: int, hi: int) -> None:
+    for a in range(lo, hi, _BLOCK_ROWS):
+        b = min(a + _BLOCK_ROWS, hi)
+        for j, c in enumerate(cols):
+            out[j, a:b] = c[a:b]
 
 
 def column_summary(
@@ -89,17 +102,34 @@ def column_summary(
         complete = ~np.isnan(x).any(axis=0)
         kept = x[:, complete]
         return kept.min(axis=1), kept.max(axis=1), complete, None
-    lo = np.full(len(cols), np.inf)
-    hi = np.full(len(cols), -np.inf)
+    # per block of rows: minimum, maximum and sum of each column; the blocks' sums are added
+    # in block order (the same total whether or not the pass was split in two)
+    stats = np.empty((-(-n // _BLOCK_ROWS), 3, len(cols)))
+    mid = split_rows(n, _BLOCK_ROWS)
+    if mid is None:
+        _block_stats(cols, stats, 0, n)
+    else:
+        run_halves(
+            lambda: _block_stats(cols, stats, 0, mid),
+            lambda: _block_stats(cols, stats, mid, n),
+        )
+    lo, hi = stats[:, 0].min(axis=0), stats[:, 1].max(axis=0)  # NaN propagates: a row missing
     total = np.zeros(len(cols))
-    for blk in stacked_blocks(cols):
-        np.minimum(lo, blk.min(axis=1), out=lo)  # NaN propagates: some row is missing
-        np.maximum(hi, blk.max(axis=1), out=hi)
-        total += blk.sum(axis=1)
+    for s in stats[:, 2]:
+        total += s
     if np.isnan(lo).any():
         lo, hi, complete = column_ranges(cols)
         return lo, hi, complete, None
     return lo, hi, None, total / n
+
+
+def _block_stats(cols: list[np.ndarray], stats: np.ndarray, lo: int, hi: int) -> None:
+    """Minimum, maximum and sum of each column in each block of rows of ``lo:hi``."""
+    first = lo // _BLOCK_ROWS
+    for k, blk in enumerate(stacked_blocks(cols, start=lo, stop=hi), start=first):
+        stats[k, 0] = blk.min(axis=1)
+        stats[k, 1] = blk.max(axis=1)
+        stats[k, 2] = blk.sum(axis=1)
 
 
 def column_ranges(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lms_prognosis._threads import run_halves, split_rows
 from lms_prognosis.cox.engine import Prepared, death_sums, prepare_sorted, sort_order
 
 __all__ = ["FitRows", "sorted_design", "prepare_rows"]
@@ -78,28 +79,48 @@ def sorted_design(
         xt -= center[:, None]
         return xt
     xt = np.empty((len(columns), n))
+    mid = split_rows(n, _GATHER)
+    if mid is None:
+        _gather(columns, center, order, xt, 0, n)
+    else:  # a gather waits on memory: the two halves' waits overlap on two cores
+        run_halves(
+            lambda: _gather(columns, center, order, xt, 0, mid),
+            lambda: _gather(columns, center, order, xt, mid, n),
+        )
+    return xt
+
+
+def _gather(
+    columns: Sequence[np.ndarray],
+    center: np.ndarray,
+    order: np.ndarray,
+    xt: np.ndarray,
+    lo: int,
+    hi: int,
+) -> None:
+    """Fill the sorted positions ``lo:hi`` of ``xt`` (see :func:`sorted_design`)."""
     shared = _row_major_base(columns)
     if shared is not None:  # one (n, m) row-major array: gather whole rows (a cache line each)
         base, pos = shared
         whole = pos == list(range(base.shape[1]))
-        buf = np.empty((min(_GATHER, n), base.shape[1]))
+        buf = np.empty((min(_GATHER, hi - lo), base.shape[1]))
         shift = center[:, None]
-        for a in range(0, n, _GATHER):  # gathered, transposed and centred in one block
-            rows = np.take(base, order[a : a + _GATHER], axis=0, out=buf[: min(_GATHER, n - a)])
+        for a in range(lo, hi, _GATHER):  # gathered, transposed and centred in one block
+            m = min(_GATHER, hi - a)
+            rows = np.take(base, order[a : a + m], axis=0, out=buf[:m], mode="clip")  # valid rows
             block = rows.T if whole else rows[:, pos].T
-            np.subtract(block, shift, out=xt[:, a : a + rows.shape[0]])
-        return xt
+            np.subtract(block, shift, out=xt[:, a : a + m])
+        return
     if all(c.flags.c_contiguous for c in columns):
         for j, c in enumerate(columns):
-            np.take(c, order, out=xt[j])
+            np.take(c, order[lo:hi], out=xt[j, lo:hi], mode="clip")  # unbuffered
     else:  # np.take would copy a strided column whole on every call: index a block at a time
-        for a in range(0, n, _GATHER):
-            idx = order[a : a + _GATHER]
+        for a in range(lo, hi, _GATHER):
+            idx = order[a : min(a + _GATHER, hi)]
             for j, c in enumerate(columns):
                 xt[j, a : a + idx.shape[0]] = c[idx]
     for j in range(len(columns)):
-        xt[j] -= center[j]
-    return xt
+        xt[j, lo:hi] -= center[j]
 
 
 def _row_major_base(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]] | None:

@@ -28,6 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
+from lms_prognosis._threads import run_halves, split_rows
 from lms_prognosis.cox._order import sort_order
 
 __all__ = [
@@ -292,11 +293,28 @@ def death_sums(xt: np.ndarray, death_rows: np.ndarray, weights: np.ndarray | Non
         xd = np.take(xt, death_rows, axis=1)
         return xd.sum(axis=1) if weights is None else xd @ weights
     out = np.empty(xt.shape[0])
+    p = xt.shape[0]
+    if p < 2 or split_rows(xt.shape[1]) is None:
+        _death_sums(xt, death_rows, weights, out, range(p))
+    else:  # half of the covariates each
+        run_halves(
+            lambda: _death_sums(xt, death_rows, weights, out, range(p // 2)),
+            lambda: _death_sums(xt, death_rows, weights, out, range(p // 2, p)),
+        )
+    return out
+
+
+def _death_sums(
+    xt: np.ndarray,
+    death_rows: np.ndarray,
+    weights: np.ndarray | None,
+    out: np.ndarray,
+    covariates: range,
+) -> None:
     xd = np.empty(death_rows.shape[0])  # one buffer for every covariate: no fresh pages each
-    for j in range(xt.shape[0]):
+    for j in covariates:
         np.take(xt[j], death_rows, out=xd, mode="clip")  # rows are valid; "clip" is unbuffered
         out[j] = xd.sum() if weights is None else xd @ weights
-    return out
 
 
 def _case_weights(w: np.ndarray, deaths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -470,11 +488,10 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
     newb[1:] = death_block[1:] != death_block[:-1]
     eblock_start = np.flatnonzero(newb)
     ndeath = np.diff(np.append(eblock_start, death_rows.size))
-    k_block = newb.cumsum() - 1
     if efron:  # (k - 1) / d, in place: one (D,) temporary besides the result
         k_frac = np.arange(death_rows.size, dtype=float)
-        k_frac -= eblock_start[k_block]
-        k_frac /= ndeath[k_block]
+        k_frac -= eblock_start.repeat(ndeath)  # each event's block's first event
+        k_frac /= ndeath.repeat(ndeath)
     else:
         k_frac = np.zeros(death_rows.size)
     return {

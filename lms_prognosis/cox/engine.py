@@ -177,7 +177,10 @@ GEMV_CELLS = 8192
 
 
 def _eta(prep: Prepared, beta: np.ndarray) -> np.ndarray:
-    eta = linear_predictor(prep, beta, exact=False)
+    if beta.any():
+        eta = linear_predictor(prep, beta, exact=False)
+    else:  # the solver's start: x 0 is 0 (the covariates are finite), no pass over x
+        eta = np.zeros(prep.xt.shape[1])
     return eta if prep.offset is None else eta + prep.offset
 
 
