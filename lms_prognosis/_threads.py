@@ -19,6 +19,7 @@ once per process, and forgotten in a forked child (whose copy of it would not ru
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -30,6 +31,7 @@ __all__ = ["SPLIT_ROWS", "run_halves", "split_rows"]
 SPLIT_ROWS = 1 << 17
 
 _helper: ThreadPoolExecutor | None = None
+_NAME = "lms-rows"
 
 
 def _cores() -> int:
@@ -58,7 +60,8 @@ def run_halves(first: Callable[[], object], second: Callable[[], object]) -> Non
     """Run ``second`` on the helper thread and ``first`` here; return when both are done.
 
     An exception in either is raised here (the first half's when both fail), after both
-    have stopped, so neither is still writing into the caller's arrays.
+    have stopped, so neither is still writing into the caller's arrays. Called on the
+    helper thread itself, both run there, one after the other (no deadlock).
 
     Examples
     --------
@@ -67,6 +70,10 @@ def run_halves(first: Callable[[], object], second: Callable[[], object]) -> Non
     >>> out
     [1, 2]
     """
+    if threading.current_thread().name.startswith(_NAME):  # on the helper: no helper to wait for
+        first()
+        second()
+        return
     future: Future[object] = _pool().submit(second)
     try:
         first()
@@ -79,7 +86,7 @@ def run_halves(first: Callable[[], object], second: Callable[[], object]) -> Non
 def _pool() -> ThreadPoolExecutor:
     global _helper
     if _helper is None:
-        _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lms-rows")
+        _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_NAME)
     return _helper
 
 

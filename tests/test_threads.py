@@ -85,7 +85,7 @@ def test_a_split_fit_has_the_one_thread_bits(monkeypatch, row_major, options):
     spy = _CountingPool(_threads._pool())
     monkeypatch.setattr(_threads, "_pool", lambda: spy)
     two = _everything(fit_cox(frame, covs, **options))
-    assert spy.calls >= 10  # gather, scans, copies and every Newton point's passes
+    assert spy.calls >= 6  # the gather, the event sums, the copy and every Newton point
     assert spy.threads and threading.get_ident() not in spy.threads
     for a, b in zip(one, two, strict=True):
         assert np.array_equal(a, b)
@@ -169,3 +169,13 @@ def test_a_forked_child_gets_its_own_helper_thread():
     _threads.run_halves(lambda: None, lambda: None)  # the parent's helper exists
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         assert pool.submit(_halves_in_child).result(timeout=60) == [1, 2]
+
+
+def test_halves_asked_for_on_the_helper_thread_run_there():
+    out: list[str] = []
+
+    def nested():
+        _threads.run_halves(lambda: out.append("a"), lambda: out.append("b"))
+
+    _threads.run_halves(lambda: None, nested)  # would wait for itself on a one-thread pool
+    assert out == ["a", "b"]
