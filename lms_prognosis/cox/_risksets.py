@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from lms_prognosis._threads import run_halves, split_rows
+from lms_prognosis._threads import run_halves, split_rows, take
 from lms_prognosis.cox._order import sort_order
 
 __all__ = [
@@ -247,18 +247,18 @@ def prepare_sorted(
     ([0, 1, 2], [0, 1])
     """
     n = time.shape[0]
-    t = time[order]
+    t = take(time, order)
     # one stratum: a read-only zero-stride array of 0s (no n-sized allocation)
-    s = np.broadcast_to(np.int64(0), (n,)) if stratum is None else stratum[order]
-    ev = np.asarray(event)[order] == 1
+    s = np.broadcast_to(np.int64(0), (n,)) if stratum is None else take(stratum, order)
+    ev = take(np.asarray(event), order) == 1
     blocks = _blocks(t, s, stratum is not None)
     deaths = _deaths(ev, blocks.pop("block_of_row"), efron)
-    off = None if offset is None else np.asarray(offset, dtype=float)[order]
+    off = None if offset is None else take(np.asarray(offset, dtype=float), order)
     extra: dict[str, np.ndarray] = {}
     if weights is not None:
-        extra.update(_case_weights(np.asarray(weights, dtype=float)[order], deaths))
+        extra.update(_case_weights(take(np.asarray(weights, dtype=float), order), deaths))
     if start is not None:
-        extra.update(_entry(np.asarray(start, dtype=float)[order], t, s, blocks, deaths))
+        extra.update(_entry(take(np.asarray(start, dtype=float), order), t, s, blocks, deaths))
     dwt = extra.get("death_wt")
     return Prepared(
         order=order,
