@@ -12,7 +12,8 @@ result is **bit-identical** to the one-thread loop, whether or not a pass was sp
 
 A pass is split only when it is long (:data:`SPLIT_ROWS` rows or more) and this process may
 run on at least two cores (``os.sched_getaffinity``: a SLURM job given one core, or
-``taskset -c 0``, keeps every pass on one thread). The helper thread is made on first use,
+``taskset -c 0``, keeps every pass on one thread; so does ``OMP_NUM_THREADS=1``, which
+joblib's and Dask's worker processes are given). The helper thread is made on first use,
 once per process, and forgotten in a forked child (whose copy of it would not run).
 """
 
@@ -37,10 +38,15 @@ _NAME = "lms-rows"
 
 
 def _cores() -> int:
+    """Cores this process may use: its CPU affinity, capped by ``OMP_NUM_THREADS`` when set
+    (joblib's workers and Dask's are started with it, 1 by default on Dask, so that the
+    processes of a pool do not each start threads on cores the others use)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return min(cores, int(limit)) if limit.isdigit() and int(limit) > 0 else cores
 
 
 def split_rows(n: int, align: int = 1) -> int | None:

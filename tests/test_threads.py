@@ -128,6 +128,12 @@ def test_column_scans_split_equal_one_pass(monkeypatch):
 
 def test_short_passes_and_one_core_are_not_split(monkeypatch):
     assert _threads.split_rows(_threads.SPLIT_ROWS - 1) is None
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    cores = _threads._cores()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # a pool's worker process (joblib, Dask)
+    assert _threads._cores() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", str(cores + 64))  # a cap above the cores
+    assert _threads._cores() == cores
     monkeypatch.setattr(_threads, "_cores", lambda: 1)
     assert _threads.split_rows(10 * _threads.SPLIT_ROWS) is None
     monkeypatch.setattr(_threads, "_cores", lambda: 2)
