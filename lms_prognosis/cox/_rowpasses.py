@@ -10,6 +10,7 @@ the data alone, so a fit gives the same values wherever it runs.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -175,9 +176,8 @@ def chunked_risk_sums(
     step = max(1024, min(RISK_ROWS, end // 32))  # the buffer stays small beside the data
     cut = np.unique(np.searchsorted(seg, np.arange(0, end, step), side="left"))
     cut = np.append(cut[cut < n_seg], n_seg)
-    out = _RiskOut(np.empty((p, n_seg)), np.empty((p, n_seg)) if deaths else None, v)
-    if v is not None:
-        out.gram = np.empty((-(-n // GRAM_ROWS), p, p))
+    gram = None if v is None else np.empty((-(-n // GRAM_ROWS), p, p))
+    out = _RiskOut(np.empty((p, n_seg)), np.empty((p, n_seg)) if deaths else None, v, gram)
     row_at = np.append(seg, end)  # first row of each segment, and the end
     mid = split_rows(end)
     half = 0 if mid is None else int(np.searchsorted(row_at[cut], mid))
@@ -189,22 +189,22 @@ def chunked_risk_sums(
         )
     else:
         _risk_blocks(prep, w, cut, out, (0, n))
-    return np.cumsum(out.sums, axis=1), out.dsum, _in_order(out.gram)
+    return np.cumsum(out.sums, axis=1), out.dsum, None if gram is None else _in_order(gram)
 
 
+@dataclass
 class _RiskOut:
     """Where the blocks of :func:`chunked_risk_sums` write: segment sums, event sums, and
     with row weights ``v`` one Gram matrix per block of :data:`GRAM_ROWS` rows."""
 
-    def __init__(self, sums: np.ndarray, dsum: np.ndarray | None, v: np.ndarray | None):
-        self.sums, self.dsum, self.v = sums, dsum, v
-        self.gram: np.ndarray | None = None
+    sums: np.ndarray
+    dsum: np.ndarray | None
+    v: np.ndarray | None
+    gram: np.ndarray | None = None
 
 
-def _in_order(blocks: np.ndarray | None) -> np.ndarray | None:
+def _in_order(blocks: np.ndarray) -> np.ndarray:
     """The sum of per-block matrices, added in block order from 0 (as one pass adds them)."""
-    if blocks is None:
-        return None
     total = np.zeros(blocks.shape[1:])
     for b in blocks:
         total += b
@@ -283,35 +283,16 @@ def weighted_gram(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
     n, p = xt.shape[1], xt.shape[0]
     if n <= CHUNK:
         return (xt * v) @ xt.T
+    blocks = np.empty((-(-n // GRAM_ROWS), p, p))  # each block's product, added in order below
     mid = split_rows(n, GRAM_ROWS)
     if mid is None:
-        info = np.zeros((p, p))
-        _gram_blocks(xt, v, 0, n, info[None], add=True)
-        return info
-    blocks = np.empty((-(-n // GRAM_ROWS), p, p))  # each block's product, added in order below
-    run_halves(
-        lambda: _gram_blocks(xt, v, 0, mid, blocks[: mid // GRAM_ROWS], add=False),
-        lambda: _gram_blocks(xt, v, mid, n, blocks[mid // GRAM_ROWS :], add=False),
-    )
-    info = np.zeros((p, p))
-    for b in blocks:  # the same sums in the same order as one pass
-        info += b
-    return info
-
-
-def _gram_blocks(
-    xt: np.ndarray, v: np.ndarray, lo: int, hi: int, out: np.ndarray, *, add: bool
-) -> None:
-    """Products of the row blocks of ``lo:hi``: added into ``out[0]`` in block order
-    (``add``), else each into ``out[k]`` for the k-th block."""
-    buf = np.empty((xt.shape[0], min(hi - lo, GRAM_ROWS)))
-    for k, a in enumerate(range(lo, hi, GRAM_ROWS)):
-        x = xt[:, a : min(a + GRAM_ROWS, hi)]
-        block = np.multiply(x, v[a : a + x.shape[1]], out=buf[:, : x.shape[1]]) @ x.T
-        if add:
-            out[0] += block
-        else:
-            out[k] = block
+        _gram_until(xt, v, blocks, 0, n, np.empty((p, GRAM_ROWS)))
+    else:
+        run_halves(
+            lambda: _gram_until(xt, v, blocks, 0, mid, np.empty((p, GRAM_ROWS))),
+            lambda: _gram_until(xt, v, blocks, mid, n, np.empty((p, GRAM_ROWS))),
+        )
+    return _in_order(blocks)
 
 
 def mirrored(info: np.ndarray) -> np.ndarray:
