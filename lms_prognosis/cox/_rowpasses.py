@@ -10,7 +10,6 @@ the data alone, so a fit gives the same values wherever it runs.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -131,8 +130,7 @@ def weighted_risk_sums(
         d = reduce_blocks(np.take(y, rows, axis=1), starts) if deaths else None
         return event_risk_sums(y, prep), d
     if not stratified(prep):
-        risk, dsum, _ = chunked_risk_sums(prep, w, deaths)
-        return risk, dsum
+        return chunked_risk_sums(prep, w, deaths)
     out = np.empty((xt.shape[0], prep.eblock.size))
     dsum = np.empty((xt.shape[0], prep.eblock.size)) if deaths else None
     # one covariate at a time through two reused buffers: no (p, n) temporary, and no fresh
@@ -153,10 +151,9 @@ RISK_ROWS = 1 << 15
 
 
 def chunked_risk_sums(
-    prep: Prepared, w: np.ndarray, deaths: bool, v: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """:func:`weighted_risk_sums` with one stratum, in one pass over blocks of rows; with
-    ``v``, the same pass also forms :func:`weighted_gram` ``(prep.xt, v)`` (third value).
+    prep: Prepared, w: np.ndarray, deaths: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`weighted_risk_sums` with one stratum, in one pass over blocks of rows.
 
     The blocks end where an event time's rows end, so each holds whole segments of
     ``prep.event_segments`` (and whole event blocks): ``x w`` of a block is formed once, in
@@ -164,69 +161,44 @@ def chunked_risk_sums(
     The same products and sums as covariate by covariate, so the same values. With the
     events last in their blocks (``prep.death_start``) a segment is summed as its censored
     part and its events (:func:`risk_and_death_sums`), so the events are not gathered.
-    The Gram matrix's blocks of :data:`GRAM_ROWS` rows are formed as the pass reaches them,
-    while the rows are in cache, and added in block order: the bits of :func:`weighted_gram`.
     """
     xt, seg = prep.xt, prep.event_segments
-    p, n_seg, n = xt.shape[0], seg.shape[0], xt.shape[1]
+    p, n_seg = xt.shape[0], seg.shape[0]
     if not n_seg:
         empty = np.zeros((p, 0))
-        return empty, (empty if deaths else None), None if v is None else weighted_gram(xt, v)
+        return empty, (empty if deaths else None)
     end = int(prep.block_end[prep.eblock[-1]]) + 1  # rows after the last event: never at risk
     step = max(1024, min(RISK_ROWS, end // 32))  # the buffer stays small beside the data
     cut = np.unique(np.searchsorted(seg, np.arange(0, end, step), side="left"))
     cut = np.append(cut[cut < n_seg], n_seg)
-    gram = None if v is None else np.empty((-(-n // GRAM_ROWS), p, p))
-    out = _RiskOut(np.empty((p, n_seg)), np.empty((p, n_seg)) if deaths else None, v, gram)
+    sums = np.empty((p, n_seg))
+    dsum = np.empty((p, n_seg)) if deaths else None
     row_at = np.append(seg, end)  # first row of each segment, and the end
     mid = split_rows(end)
     half = 0 if mid is None else int(np.searchsorted(row_at[cut], mid))
     if 0 < half < cut.shape[0] - 1:  # blocks cut[:half + 1] here, the rest on the helper
-        at = int(row_at[cut[half]])  # the Gram blocks starting before it are the first half's
         run_halves(
-            lambda: _risk_blocks(prep, w, cut[: half + 1], out, (0, at)),
-            lambda: _risk_blocks(prep, w, cut[half:], out, (at, n)),
+            lambda: _risk_blocks(prep, w, cut[: half + 1], sums, dsum),
+            lambda: _risk_blocks(prep, w, cut[half:], sums, dsum),
         )
     else:
-        _risk_blocks(prep, w, cut, out, (0, n))
-    return np.cumsum(out.sums, axis=1), out.dsum, None if gram is None else _in_order(gram)
-
-
-@dataclass
-class _RiskOut:
-    """Where the blocks of :func:`chunked_risk_sums` write: segment sums, event sums, and
-    with row weights ``v`` one Gram matrix per block of :data:`GRAM_ROWS` rows."""
-
-    sums: np.ndarray
-    dsum: np.ndarray | None
-    v: np.ndarray | None
-    gram: np.ndarray | None = None
-
-
-def _in_order(blocks: np.ndarray) -> np.ndarray:
-    """The sum of per-block matrices, added in block order from 0 (as one pass adds them)."""
-    total = np.zeros(blocks.shape[1:])
-    for b in blocks:
-        total += b
-    return total
+        _risk_blocks(prep, w, cut, sums, dsum)
+    return np.cumsum(sums, axis=1), dsum
 
 
 def _risk_blocks(
-    prep: Prepared, w: np.ndarray, cut: np.ndarray, out: _RiskOut, gram_rows: tuple[int, int]
+    prep: Prepared, w: np.ndarray, cut: np.ndarray, sums: np.ndarray, dsum: np.ndarray | None
 ) -> None:
     """The segment sums of :func:`chunked_risk_sums` for the blocks between the segment
-    indices ``cut``, and the Gram blocks starting in ``gram_rows`` (into ``out``)."""
+    indices ``cut`` (into ``sums`` and ``dsum``, in place)."""
     xt, seg, est, rows = prep.xt, prep.event_segments, prep.eblock_start, prep.death_rows
     end = int(prep.block_end[prep.eblock[-1]]) + 1
     row_at = np.append(seg, end)  # first row of each segment, and the end
     dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
     buf = np.empty((xt.shape[0], int(np.max(np.diff(row_at[cut])))))
-    g = -(-gram_rows[0] // GRAM_ROWS) * GRAM_ROWS  # the next Gram block's first row
     first = prep.death_start
     if first is not None:
         cuts, empty = prep.death_cuts, seg == first
-    sums, dsum, gram, v = out.sums, out.dsum, out.gram, out.v
-    gbuf = np.empty((xt.shape[0], GRAM_ROWS if gram is not None else 0))
     for k0, k1 in zip(cut[:-1], cut[1:], strict=True):
         r0, r1 = row_at[k0], row_at[k1]
         y = buf[:, : r1 - r0]
@@ -235,29 +207,31 @@ def _risk_blocks(
             sums[:, k0:k1], dead = segment_sums(y, cuts[2 * k0 : 2 * k1] - r0, empty[k0:k1])
             if dsum is not None:
                 dsum[:, k0:k1] = dead
-        else:
-            sums[:, k0:k1] = np.add.reduceat(y, seg[k0:k1] - r0, axis=1)
-            if dsum is not None:
-                d0, d1 = dead_at[k0], dead_at[k1]
-                yd = np.take(y, rows[d0:d1] - r0, axis=1)
-                dsum[:, k0:k1] = np.add.reduceat(yd, est[k0:k1] - d0, axis=1)
-        if gram is not None and v is not None:  # the Gram blocks starting in these rows
-            g = _gram_until(xt, v, gram, g, min(int(r1), gram_rows[1]), gbuf)
-    if gram is not None and v is not None:  # the rest of this half's (rows after ``end``)
-        _gram_until(xt, v, gram, g, gram_rows[1], gbuf)
+            continue
+        sums[:, k0:k1] = np.add.reduceat(y, seg[k0:k1] - r0, axis=1)
+        if dsum is not None:
+            d0, d1 = dead_at[k0], dead_at[k1]
+            yd = np.take(y, rows[d0:d1] - r0, axis=1)
+            dsum[:, k0:k1] = np.add.reduceat(yd, est[k0:k1] - d0, axis=1)
 
 
-def _gram_until(
-    xt: np.ndarray, v: np.ndarray, gram: np.ndarray, g: int, stop: int, buf: np.ndarray
-) -> int:
-    """Into ``gram[k]``, the products of the Gram blocks k from row ``g`` that start before
-    ``stop``; returns the next block's first row."""
-    while g < stop:
-        x = xt[:, g : g + GRAM_ROWS]
-        z = np.multiply(x, v[g : g + x.shape[1]], out=buf[:, : x.shape[1]])
-        gram[g // GRAM_ROWS] = z @ x.T
-        g += GRAM_ROWS
-    return g
+def _gram_blocks(
+    xt: np.ndarray, v: np.ndarray, gram: np.ndarray, lo: int, hi: int, buf: np.ndarray
+) -> None:
+    """Into ``gram[k]``, the product of the k-th block of :data:`GRAM_ROWS` rows, for the
+    blocks of rows ``lo:hi`` (``lo`` a multiple of GRAM_ROWS; :func:`weighted_gram`)."""
+    for a in range(lo, hi, GRAM_ROWS):
+        x = xt[:, a : min(a + GRAM_ROWS, hi)]
+        z = np.multiply(x, v[a : a + x.shape[1]], out=buf[:, : x.shape[1]])
+        gram[a // GRAM_ROWS] = z @ x.T
+
+
+def _in_order(blocks: np.ndarray) -> np.ndarray:
+    """The sum of per-block matrices, added in block order from 0 (as one pass adds them)."""
+    total = np.zeros(blocks.shape[1:])
+    for b in blocks:
+        total += b
+    return total
 
 
 def reduce_blocks(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -286,11 +260,11 @@ def weighted_gram(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
     blocks = np.empty((-(-n // GRAM_ROWS), p, p))  # each block's product, added in order below
     mid = split_rows(n, GRAM_ROWS)
     if mid is None:
-        _gram_until(xt, v, blocks, 0, n, np.empty((p, GRAM_ROWS)))
+        _gram_blocks(xt, v, blocks, 0, n, np.empty((p, GRAM_ROWS)))
     else:
         run_halves(
-            lambda: _gram_until(xt, v, blocks, 0, mid, np.empty((p, GRAM_ROWS))),
-            lambda: _gram_until(xt, v, blocks, mid, n, np.empty((p, GRAM_ROWS))),
+            lambda: _gram_blocks(xt, v, blocks, 0, mid, np.empty((p, GRAM_ROWS))),
+            lambda: _gram_blocks(xt, v, blocks, mid, n, np.empty((p, GRAM_ROWS))),
         )
     return _in_order(blocks)
 

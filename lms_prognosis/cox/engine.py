@@ -48,7 +48,6 @@ from lms_prognosis.cox._risksets import (
 )
 from lms_prognosis.cox._rowpasses import (
     CHUNK,
-    chunked_risk_sums,
     fast_layout,
     group_sums,
     mirrored,
@@ -248,9 +247,6 @@ class _Point:
             log_s0 = float(np.log(self.s0) @ prep.deadwt)
         self.loglik = sum_eta - log_s0
         self._u: np.ndarray | None = None
-        self._weighted = False  # ra (and rb) made: see _event_weights
-        self._fused: tuple[np.ndarray, np.ndarray | None] | None = None  # see derivatives
-        self._gram: np.ndarray | None = None
 
     def _block_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-event ``values`` (last axis) over each event block (contiguous runs):
@@ -269,29 +265,14 @@ class _Point:
         if self._eager is not None:
             s1, dsum_all = self._eager
             dsum: np.ndarray | None = dsum_all if r is not None else None
-        elif self._fused is not None:
-            s1, dsum = self._fused
         else:
             s1, dsum = weighted_risk_sums(prep, self.w, r is not None)
         self.m = (s1 / self.s0).T
-        self._event_weights()
         if dsum is None or r is None:
+            self.ra = prep.deadwt
             self._u = prep.xdeath_sum - self.m.T @ self.ra
             return self._u
         self.nn = (dsum / self.s0).T
-        self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
-        return self._u
-
-    def _event_weights(self) -> None:
-        """Per event block, the sums over its Efron steps of ``a r`` and ``f a r`` (``ra``,
-        ``rb``; Breslow: the event weights), which depend on the risk-set sums of w only."""
-        if self._weighted:
-            return
-        self._weighted = True
-        prep, r = self.prep, self.r
-        if r is None:
-            self.ra: np.ndarray = prep.deadwt
-            return
         ar = r if prep.step_wt is None else prep.step_wt * r
         self.ar: np.ndarray = ar
         if ar.size <= CHUNK:  # few events: one call for both sums
@@ -299,20 +280,8 @@ class _Point:
         else:  # one (D,) temporary at a time, not a stacked copy
             self.ra = self._block_sums(ar)
             self.rb = self._block_sums(prep.k_frac * ar)
-
-    def derivatives(self) -> tuple[np.ndarray, np.ndarray]:
-        """Score and information. With many rows in one stratum and no entry times, the
-        risk-set sums of the score and the information's Gram matrix come from one pass
-        over the rows (:func:`~lms_prognosis.cox._rowpasses.chunked_risk_sums` with the row
-        weights, which need only the risk-set sums of w): the same values as apart."""
-        prep = self.prep
-        if self._u is None and self._eager is None and _one_pass(prep):
-            self._event_weights()
-            v = self._row_weights()
-            v *= self.w
-            s1, dsum, self._gram = chunked_risk_sums(prep, self.w, self.r is not None, v)
-            self._fused = s1, dsum
-        return self.score(), self.information()
+        self._u = prep.xdeath_sum - self.m.T @ self.ra + self.nn.T @ self.rb
+        return self._u
 
     def _efron_sums(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per event block: sum of a r^2, f a r^2 and f^2 a r^2 (a: step weight, f = k/d)."""
@@ -364,12 +333,9 @@ class _Point:
         """I = sum_i v_i x_i x_i' - sum_g (C M M' - E (M N' + N M') + F N N')."""
         self.score()
         m = self.m
-        if self._gram is not None:
-            info, self._gram = self._gram, None
-        else:
-            v = self._row_weights()
-            v *= self.w
-            info = weighted_gram(self.prep.xt, v)
+        v = self._row_weights()
+        v *= self.w
+        info = weighted_gram(self.prep.xt, v)
         if self.r is None:
             info -= (m * self.ra[:, None]).T @ m  # C = sum_k r_k^2 = d
             return mirrored(info)
@@ -380,12 +346,6 @@ class _Point:
         info += cross + cross.T
         info -= (nn * ff[:, None]).T @ nn
         return mirrored(info)
-
-
-def _one_pass(prep: Prepared) -> bool:
-    """The score's risk-set sums are :func:`chunked_risk_sums` (see
-    :func:`~lms_prognosis.cox._rowpasses.weighted_risk_sums`)."""
-    return prep.start_order is None and prep.xt.shape[1] > CHUNK and not stratified(prep)
 
 
 def loglik_derivs(
@@ -414,10 +374,7 @@ def loglik_derivs(
     """
     with np.errstate(divide="ignore"):  # log(0) = -inf: outside the double range
         pt = _Point(prep, beta)
-    if need_info:
-        u, info = pt.derivatives()
-        return pt.loglik, u, info
-    return pt.loglik, pt.score(), None
+    return pt.loglik, pt.score(), pt.information() if need_info else None
 
 
 @dataclass
@@ -468,7 +425,8 @@ def _warn_out_of_iterations(iter_max: int, stacklevel: int) -> None:
 def _derivs(pt: _Point, loglik: float, toler_chol: float) -> tuple[np.ndarray, Factor, float]:
     """Score and factored information at ``pt``; the log-likelihood becomes -inf when they
     leave the double range (the solver then halves the step)."""
-    u, info = pt.derivatives()
+    u = pt.score()
+    info = np.asarray(pt.information())
     if not np.isfinite(loglik) or not np.isfinite(info).all():
         loglik = -np.inf
         info = np.nan_to_num(info)
@@ -538,9 +496,8 @@ def newton_raphson(
     beta = np.zeros(p) if init is None else np.array(init, dtype=float).reshape(p)
     with np.errstate(divide="ignore"):
         pt = _Point(prep, beta)
-    u, info0 = pt.derivatives()
-    loglik0 = pt.loglik
-    fac = Factor(np.asarray(info0), toler_chol)
+    loglik0, u = pt.loglik, pt.score()
+    fac = Factor(np.asarray(pt.information()), toler_chol)
     step = fac.solve(u)
     score_test = float(u @ step)
     if iter_max == 0:
