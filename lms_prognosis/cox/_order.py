@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lms_prognosis._timefix import grid_step as find_grid_step
+
 __all__ = ["sort_order", "counting_order"]
 
 
@@ -30,8 +32,9 @@ def sort_order(
     (``Prepared.death_start``) instead of gathering them.
 
     With ``grid_step`` (every time is exactly the double nearest k / step, as
-    ``SurvData.grid_step`` reports for whole days or months to 0.1 or 0.01) the order is a
-    counting sort of the integer keys k: the same order as a stable argsort, in O(n) (numpy's
+    ``SurvData.grid_step`` reports for whole days or months to 0.1 or 0.01; not given, it is
+    looked for when there are more than 32,768 rows) the order is a counting sort of the
+    integer keys k: the same order as a stable argsort, in O(n) (numpy's
     radix sort of 16-bit keys, one or two passes). Otherwise a comparison sort whose tied
     runs are then put in row order: the same stable order either way, so a fit does not
     depend on which sort ran (sums over a block are added in the same order).
@@ -46,6 +49,8 @@ def sort_order(
     [1, 2, 0, 3]
     """
     ev = None if event is None else (np.asarray(event) == 1).view(np.uint8)
+    if grid_step is None and time.size > _STABLE_DIRECTLY:  # look for a grid (one pass)
+        grid_step = find_grid_step(time)
     if grid_step is not None and time.size:
         order = counting_order(time, stratum, grid_step, ev)
         if order is not None:

@@ -373,6 +373,29 @@ def test_counting_sort_is_the_stable_argsort(n_times, strata, with_event):
     np.testing.assert_array_equal(engine.sort_order(t, s, event=e), expect)  # no grid: the same
 
 
+@pytest.mark.parametrize("strata", [None, 3])
+def test_a_long_sort_finds_the_time_grid_itself(monkeypatch, strata):
+    """Without ``grid_step``, times on a grid (here months to 0.1) of more than 32,768 rows
+    are counted into order (the grid is looked for): the same order as the stable sort."""
+    from lms_prognosis.cox import _order
+
+    rng = np.random.default_rng(8)
+    n = 40_000
+    t = rng.integers(1, 1500, n) / 10.0
+    s = None if strata is None else rng.integers(0, strata, n)
+    e = rng.choice([0, 1, 2], n)
+    calls = []
+    real = _order.counting_order
+    monkeypatch.setattr(_order, "counting_order", lambda *a: calls.append(a[2]) or real(*a))
+    keys = [e == 1, -t] if s is None else [e == 1, -t, s]
+    np.testing.assert_array_equal(engine.sort_order(t, s, event=e), np.lexsort(keys))
+    assert calls == [10.0]
+    off_grid = t + rng.choice([0.0, 1e-7], n)  # not on a grid: the comparison sort
+    keys[1] = -off_grid
+    np.testing.assert_array_equal(engine.sort_order(off_grid, s, event=e), np.lexsort(keys))
+    assert calls == [10.0]
+
+
 @pytest.mark.parametrize("n", [50, 100_000])  # a stable sort, and a quicksort with tie runs fixed
 @pytest.mark.parametrize("with_event", [False, True])
 def test_order_without_grid_is_stable(n, with_event):
