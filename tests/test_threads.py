@@ -39,14 +39,18 @@ class _CountingPool:
         return self.pool.submit(run)
 
 
-@pytest.fixture
-def split(monkeypatch):
-    """Every pass of at least 2 rows is cut in two (on a machine of two or more cores)."""
+def _force_split(monkeypatch) -> _CountingPool:
+    """From now on every pass of at least 2 rows is cut in two (as on two or more cores)."""
     monkeypatch.setattr(_threads, "SPLIT_ROWS", 2)
     monkeypatch.setattr(_threads, "_cores", lambda: 2)
     spy = _CountingPool(_threads._pool())
     monkeypatch.setattr(_threads, "_pool", lambda: spy)
     return spy
+
+
+@pytest.fixture
+def split(monkeypatch):
+    return _force_split(monkeypatch)
 
 
 def _frame(row_major: bool, seed: int = 7) -> pd.DataFrame:
@@ -80,10 +84,7 @@ def test_a_split_fit_has_the_one_thread_bits(monkeypatch, row_major, options):
     frame = _frame(row_major)
     covs = [f"x{j}" for j in range(6)]
     one = _everything(fit_cox(frame, covs, **options))
-    monkeypatch.setattr(_threads, "SPLIT_ROWS", 2)
-    monkeypatch.setattr(_threads, "_cores", lambda: 2)
-    spy = _CountingPool(_threads._pool())
-    monkeypatch.setattr(_threads, "_pool", lambda: spy)
+    spy = _force_split(monkeypatch)
     two = _everything(fit_cox(frame, covs, **options))
     assert spy.calls >= 6  # the gather, the event sums, the copy and every Newton point
     assert spy.threads and threading.get_ident() not in spy.threads
@@ -115,9 +116,9 @@ def test_column_scans_split_equal_one_pass(monkeypatch):
     with_nan = [c.copy() for c in cols]
     with_nan[2][N - 1] = np.nan
     one = [column_summary(cols), column_summary(with_nan), stacked_copy(with_nan)]
-    monkeypatch.setattr(_threads, "SPLIT_ROWS", 2)
-    monkeypatch.setattr(_threads, "_cores", lambda: 2)
+    spy = _force_split(monkeypatch)
     two = [column_summary(cols), column_summary(with_nan), stacked_copy(with_nan)]
+    assert spy.calls == 3  # the scan of each design and the copy, each cut in two
     assert one[0][2] is None and two[0][2] is None  # no missing value: no complete-rows mask
     for a, b in zip((*one[0], *one[1]), (*two[0], *two[1]), strict=True):
         assert (a is None and b is None) or np.array_equal(a, b)
