@@ -178,22 +178,26 @@ def chunked_risk_sums(
     half = 0 if mid is None else int(np.searchsorted(row_at[cut], mid))
     if 0 < half < cut.shape[0] - 1:  # blocks cut[:half + 1] here, the rest on the helper
         run_halves(
-            lambda: _risk_blocks(prep, w, cut[: half + 1], sums, dsum),
-            lambda: _risk_blocks(prep, w, cut[half:], sums, dsum),
+            lambda: _risk_blocks(prep, w, row_at, cut[: half + 1], sums, dsum),
+            lambda: _risk_blocks(prep, w, row_at, cut[half:], sums, dsum),
         )
     else:
-        _risk_blocks(prep, w, cut, sums, dsum)
+        _risk_blocks(prep, w, row_at, cut, sums, dsum)
     return np.cumsum(sums, axis=1), dsum
 
 
 def _risk_blocks(
-    prep: Prepared, w: np.ndarray, cut: np.ndarray, sums: np.ndarray, dsum: np.ndarray | None
+    prep: Prepared,
+    w: np.ndarray,
+    row_at: np.ndarray,
+    cut: np.ndarray,
+    sums: np.ndarray,
+    dsum: np.ndarray | None,
 ) -> None:
     """The segment sums of :func:`chunked_risk_sums` for the blocks between the segment
-    indices ``cut`` (into ``sums`` and ``dsum``, in place)."""
+    indices ``cut`` (into ``sums`` and ``dsum``, in place); ``row_at``: the first row of each
+    segment, and the end of the rows at risk."""
     xt, seg, est, rows = prep.xt, prep.event_segments, prep.eblock_start, prep.death_rows
-    end = int(prep.block_end[prep.eblock[-1]]) + 1
-    row_at = np.append(seg, end)  # first row of each segment, and the end
     dead_at = np.append(est, rows.shape[0])  # first death of each event block, and the end
     buf = np.empty((xt.shape[0], int(np.max(np.diff(row_at[cut])))))
     first = prep.death_start
