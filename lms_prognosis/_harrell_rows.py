@@ -89,7 +89,7 @@ def harrell_c_sets(
     new_key[1:] = keys[1:] != keys[:-1]
     flip = np.cumsum(new_key) - 1  # dense, 0 = the latest key
     # risk descending, ties in time order (latest first): stable sort of -risk
-    order = np.argsort(-risk, axis=1, kind="stable")
+    order = _risk_order(risk)
     r_s = np.take_along_axis(risk, order, axis=1)
     new = np.ones((m, n), dtype=bool)
     new[:, 1:] = r_s[:, 1:] != r_s[:, :-1]
@@ -110,6 +110,30 @@ def harrell_c_sets(
         with np.errstate(invalid="ignore", divide="ignore"):
             out.append(np.where(total > 0, (conc + tie / 2.0) / total, np.nan))
     return out
+
+
+#: rows from which (and below 2**15) a score's stable order is found from its dense ranks
+#: (design value: at 500 rows the per-score calls cost more than the float sort)
+DENSE_ORDER_MIN = 2048
+
+
+def _risk_order(risk: np.ndarray) -> np.ndarray:
+    """Each score's rows by risk descending, ties in row order: ``argsort(-risk, axis=1,
+    kind="stable")``, the same permutation.
+
+    From 2,048 to 32,767 rows, each score's dense ranks (``np.unique``: one quicksort) are
+    sorted stably as 16-bit integers, which numpy sorts by radix; equal risks get equal
+    ranks, so ties stay in row order. 8 scores of 1e4 rows: 4.2 ms against 7.9 ms for the
+    stable (merge) sort of the doubles.
+    """
+    m, n = risk.shape
+    if not DENSE_ORDER_MIN <= n <= np.iinfo(np.int16).max:
+        return np.argsort(-risk, axis=1, kind="stable")
+    order = np.empty((m, n), dtype=np.intp)
+    for i in range(m):
+        _, rank = np.unique(-risk[i], return_inverse=True)
+        order[i] = np.argsort(rank.astype(np.int16), kind="stable")
+    return order
 
 
 def _weights(c: np.ndarray) -> np.ndarray:

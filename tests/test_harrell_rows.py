@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lms_prognosis._concordance import harrell_c, time_keys
-from lms_prognosis._harrell_rows import harrell_c_rows, harrell_c_sets
+from lms_prognosis._harrell_rows import _risk_order, harrell_c_rows, harrell_c_sets
 
 REF = json.loads((Path(__file__).parent / "reference" / "concordance.json").read_text())
 # Harrell's C (timewt "n", no ymax): the cases harrell_c_rows computes
@@ -53,3 +53,27 @@ def test_counts_equal_the_expanded_sample(split: str | None) -> None:
 def test_no_comparable_pair_is_nan() -> None:
     k = time_keys(np.array([1.0, 2.0]), np.array([0, 0]))
     assert np.isnan(harrell_c_rows(k, np.array([0, 0]), np.array([[1.0, 2.0]]))[0])
+
+
+@pytest.mark.parametrize("n", [2047, 2048, 5000, 32767, 32768])
+def test_risk_order_is_the_stable_sort(n: int) -> None:
+    """From 2,048 to 32,767 rows the order comes from dense ranks sorted as 16-bit integers:
+    the same permutation as the stable sort of -risk, ties (0.0 and -0.0 among them) in
+    row order; outside that range the stable sort itself."""
+    rng = np.random.default_rng(n)
+    tied = rng.integers(-20, 20, n) * 0.25  # many ties, and 0.0
+    tied[rng.random(n) < 0.1] = -0.0
+    risk = np.stack([tied, rng.normal(size=n), np.full(n, 1.5), np.round(rng.normal(size=n), 2)])
+    want = np.argsort(-risk, axis=1, kind="stable")
+    np.testing.assert_array_equal(_risk_order(risk), want)
+
+
+def test_c_of_a_sample_in_the_dense_range_equals_the_single_count() -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    t = rng.integers(1, 300, n).astype(float)
+    e = (rng.random(n) < 0.6).astype(np.int64)
+    k = time_keys(t, e)
+    scores = np.stack([rng.integers(0, 40, n).astype(float), rng.normal(size=n)])
+    got = harrell_c_rows(k, e, scores)
+    assert got.tolist() == [harrell_c(k, e, s) for s in scores]
