@@ -34,7 +34,6 @@ from tqdm.auto import tqdm
 from lms_prognosis._concordance import harrell_c, harrell_c_batch
 from lms_prognosis._harrell_rows import harrell_c_sets
 from lms_prognosis._parallel import run_tasks
-from lms_prognosis._survfit import ProductLimit, product_limit
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
 from lms_prognosis.cox.slope import calibration_slope
@@ -50,7 +49,6 @@ __all__ = [
     "metrics_of",
     "fast_apparent",
     "fast_replicate",
-    "sample_censoring",
     "general_replicate",
     "run_chunk",
     "dispatch",
@@ -206,7 +204,6 @@ def fast_replicate(
             want,
             None,
             slope_known=1.0,
-            censoring=sample_censoring(job, counts) if need_s else None,
         )
         if need_c and not WEIGHTED_TRAINING_C:  # the expanded sample itself (tests)
             _set_c(train, harrell_c(keys[rows], eb, lp_o[rows]))
@@ -220,27 +217,6 @@ def fast_replicate(
             )
         defer_c.append((keys, event, lp_o, test))
     return train, test
-
-
-def sample_censoring(job: dict[str, Any], counts: np.ndarray) -> ProductLimit:
-    """The training sample's censoring curve (the Brier score's weights) from the draw counts
-    of the original rows: the reverse Kaplan-Meier of the rows drawn with their counts as
-    case weights, on the distinct times found once (``job["time_codes"]``).
-
-    The same numbers as ``brier_censoring`` of the expanded sample: the weighted counts at
-    risk, censored and with the event are its whole-number counts, at the same distinct
-    times (only rows drawn at least once are counted, so no time has an empty risk set),
-    without sorting or hashing the sample's times again.
-    """
-    drawn = counts > 0
-    codes, uniq = job["time_codes"]
-    return product_limit(
-        job["time"][drawn],
-        job["event"][drawn] == 1,
-        weights=counts[drawn],
-        reverse=True,
-        codes=(codes[drawn], uniq),
-    )
 
 
 def _set_c(res: dict[str, float], c: float) -> None:

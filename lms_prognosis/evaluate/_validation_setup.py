@@ -21,7 +21,6 @@ import pandas as pd
 
 from lms_prognosis._concordance import concordance_core, time_keys
 from lms_prognosis._survdata import survival_data
-from lms_prognosis._survfit import time_codes
 from lms_prognosis.cox import (
     CauseSpecificResult,
     FineGrayResult,
@@ -121,10 +120,8 @@ def fast_job(
     job["keys"] = time_keys(job["time"], job["event"])
     # the original patients' sort and blocks, reused by every test-sample slope
     job["layout"] = prepare(job["time"], job["event"], np.zeros((sd.n, 1)), None, job["efron"])
-    # and their censoring curve, the IPCW Brier score's weights on those rows every time;
-    # their distinct times, from which each training sample's curve is counted
+    # and their censoring curve, the IPCW Brier score's weights on those rows every time
     job["censoring"] = brier_censoring(job["time"], job["event"])
-    job["time_codes"] = time_codes(job["time"], step=sd.grid_step)
     apparent = fast_apparent(job)  # also sets job["beta0"]
     return apparent, sd
 

@@ -10,7 +10,6 @@ import lms_prognosis as lp
 from lms_prognosis._concordance import harrell_c, time_keys
 from lms_prognosis.evaluate import _validation, validation
 from lms_prognosis.evaluate._validation import weighted_harrell
-from lms_prognosis.evaluate.prediction_error import brier_censoring, ipcw_brier
 
 
 def test_weighted_count_equals_expanded_sample() -> None:
@@ -69,37 +68,3 @@ def test_c_counted_in_small_batches_equals_one_batch(monkeypatch) -> None:
     assert small == chunk_c(1000)
     assert small == chunk_c(3, weighted=False)  # the expanded samples, counted one by one
     assert len({c for c, _ in small}) == 11  # every replicate its own training C
-
-
-def test_training_censoring_from_counts_equals_the_expanded_sample(monkeypatch) -> None:
-    """The training sample's censoring curve (the Brier score's weights), counted from the
-    draw counts on the original rows, is bit for bit the reverse Kaplan-Meier of the
-    expanded sample, and so is the training Brier score; on and off a time grid."""
-    rng = np.random.default_rng(11)
-    n = 800
-    x = rng.normal(size=n)
-    t = rng.exponential(np.exp(-0.5 * x)) * 30
-    seen: dict[str, object] = {}
-
-    def capture(job, children, *args, **kwargs):
-        seen.update(job=job)
-        return []
-
-    monkeypatch.setattr(validation, "dispatch", capture)
-    for times in (t.round(1), t):  # a 0.1 grid (many ties), then distinct doubles
-        d = pd.DataFrame({"time": times, "event": (rng.random(n) < 0.6).astype(int), "a": x})
-        lp.validate(
-            ["a"], d, n_bootstrap=2, seed=1, metrics=("brier",), time_point=20, progress=False
-        )
-        job = seen["job"]
-        for seed in range(8):
-            idx = np.random.default_rng(seed).integers(0, n, n)
-            counts = np.bincount(idx, minlength=n)[job["sorted_rows"]]
-            rows = np.repeat(np.arange(n), counts)
-            tb, eb = job["time"][rows], job["event"][rows]
-            want = brier_censoring(tb, eb)
-            got = _validation.sample_censoring(job, counts)
-            np.testing.assert_array_equal(got.time, want.time)
-            np.testing.assert_array_equal(got.surv, want.surv)
-            s = np.random.default_rng(seed).uniform(size=rows.size)
-            assert ipcw_brier(tb, eb, s, 20.0, g=got) == ipcw_brier(tb, eb, s, 20.0, g=want)
