@@ -15,6 +15,11 @@ spawns them with ``numpy.random.SeedSequence(seed).spawn(k)``), so a seed gives 
 results for any ``n_jobs`` and either backend. A progress bar follows the tasks as they finish
 (on the cluster too) when asked for and when stderr is a terminal.
 
+On joblib's workers (processes started for these tasks, not the caller's) each task first
+calls :func:`tune_worker_allocator`: glibc there keeps freed arrays of up to 32 MiB for reuse
+instead of handing them back to the kernel and faulting fresh zeroed pages in for the next
+one. The caller's own process and a Dask cluster's workers are left as they are.
+
 Why not joblib's own dask backend (``parallel_config("dask")``)? It works, but its results
 come back only when all are done, so the bar could not follow the cluster's tasks; with
 ``Client.map`` and ``as_completed`` it does, and ordering is restored by task index.
@@ -22,6 +27,9 @@ come back only when all are done, so the bar could not follow the cluster's task
 
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,9 +39,63 @@ from tqdm import tqdm  # the text bar: tqdm.auto needs ipywidgets in a notebook
 
 from lms_prognosis.exceptions import LMSPrognosisError
 
-__all__ = ["BACKENDS", "run_tasks", "show_progress"]
+__all__ = ["BACKENDS", "in_worker", "run_tasks", "show_progress", "tune_worker_allocator"]
 
 BACKENDS = (None, "loky", "dask")
+
+#: glibc ``mallopt`` parameters (malloc.h) and the values set in a worker: the ceiling glibc's
+#: own dynamic thresholds reach (an mmap threshold of at most 32 MiB on 64-bit systems, the
+#: trim threshold twice it), fixed from the start instead of after the first large free
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+WORKER_MMAP_THRESHOLD = 32 * 2**20
+WORKER_TRIM_THRESHOLD = 2 * WORKER_MMAP_THRESHOLD
+_tuned: list[bool] = []  # this process's outcome, once
+
+
+def tune_worker_allocator() -> bool:
+    """In a worker process: let glibc keep freed arrays of up to 32 MiB (True if it does).
+
+    By default glibc returns a freed block above its mmap threshold (128 KiB at first) to
+    the kernel, and trims the heap's free top above 128 KiB, so the next replicate's arrays
+    are fresh pages the kernel faults in and zeroes: ``validate`` at n = 1e4 (B = 200) on
+    two workers took 82,718 page faults and 0.22 s of system time; with these thresholds,
+    none and 0.003 s (wall time, medians of 9 alternating rounds: 1.69 against 1.62 s).
+    The values are glibc's own ceiling for its dynamic thresholds, so a worker holds at most
+    64 MiB of freed heap. Called once per process (later calls return the first outcome);
+    False where the C library is not glibc. Only worker processes started for the package's
+    tasks call it.
+
+    Examples
+    --------
+    >>> isinstance(tune_worker_allocator(), bool)
+    True
+    """
+    if not _tuned:
+        _tuned.append(_mallopt())
+    return _tuned[0]
+
+
+def _mallopt() -> bool:
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(
+        libc.mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
+        and libc.mallopt(_M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD)
+    )
+
+
+def in_worker(caller: int, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` for joblib, after :func:`tune_worker_allocator` when it runs in another
+    process than ``caller`` (the pid of the process that handed it over): a threading or
+    sequential joblib backend (``joblib.parallel_config``) runs it in the caller's own
+    process, which is left as it is."""
+    if os.getpid() != caller:
+        tune_worker_allocator()
+    return fn(*args)
 
 
 def show_progress(progress: bool | None) -> bool:
@@ -125,7 +187,8 @@ def run_tasks(
                 bar.update(1)
             return out
         results = []
-        for res in Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(t) for t in tasks):
+        jobs = (delayed(in_worker)(os.getpid(), fn, t) for t in tasks)
+        for res in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
             results.append(res)
             bar.update(1)
         return results

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from lms_prognosis._concordance import harrell_c, harrell_c_batch
 from lms_prognosis._harrell_rows import harrell_c_sets
-from lms_prognosis._parallel import run_tasks
+from lms_prognosis._parallel import in_worker, run_tasks
 from lms_prognosis.cox.baseline import baseline
 from lms_prognosis.cox.engine import newton_raphson, prepare
 from lms_prognosis.cox.slope import calibration_slope
@@ -354,7 +354,7 @@ def dispatch(
             results: Any = (run_chunk(job, ch) for ch in chunks)
         else:
             results = Parallel(n_jobs=workers, return_as="generator")(
-                delayed(run_chunk)(job, ch) for ch in chunks
+                delayed(in_worker)(os.getpid(), run_chunk, job, ch) for ch in chunks
             )
         for ch, res in zip(chunks, results, strict=True):
             out.extend(res)
