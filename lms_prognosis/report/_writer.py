@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,29 @@ class Writer:
         png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
         block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
         queued = self.pool.submit(figure, path, dpi, caption, self.section)
+        self.files.extend([png, pdf])
+        if queued:
+            self._waiting.append((block, png))
+        else:
+            block.png = png.read_bytes()
+        return block
+
+    def drawn_figure(
+        self,
+        draw: Callable[..., Any],
+        args: tuple[Any, ...],
+        name: str,
+        caption: str,
+        dpi: int = 150,
+        width: float = 0.75,
+    ) -> Figure:
+        """As :meth:`figure`, for the figure ``draw(*args)`` makes (``draw`` a module-level
+        plotting function): with worker processes a worker draws it as well as writing it,
+        and only ``args`` are sent."""
+        path = self.out_dir / "figures" / name
+        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
+        block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
+        queued = self.pool.submit_drawn(draw, args, path, dpi, caption, self.section)
         self.files.extend([png, pdf])
         if queued:
             self._waiting.append((block, png))

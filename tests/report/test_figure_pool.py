@@ -330,3 +330,77 @@ def test_a_large_table_of_numbers_and_text_reads_back_as_pandas_wrote_it(tmp_pat
     mixed.loc[7, "id"] = 12
     _write_csv(mixed, tmp_path / "mixed.csv")
     assert (tmp_path / "mixed.csv").read_text(encoding="utf-8").startswith("x,k,id,y\n")
+
+
+def _draw_scatter(points: np.ndarray, title: str) -> object:
+    """A module-level drawing (a worker draws it from its arguments)."""
+    fig, ax = plt.subplots(layout="constrained", figsize=(4, 3))
+    ax.scatter(points[:, 0], points[:, 1], s=3)
+    ax.set_title(title)
+    return fig
+
+
+def _draw_with_a_warning(title: str) -> object:
+    warnings.warn(f"drawing {title}", UserWarning, stacklevel=1)
+    return _draw_scatter(np.zeros((2, 2)), title)
+
+
+def test_drawn_figures_are_the_figures_drawn_here(tmp_path):
+    """A figure drawn by a worker from its arguments has the bytes of the same figure drawn
+    and written here (serially, or when it is taken back), and of the figure handed over
+    drawn; arguments changed after the call do not change it."""
+    points = np.random.default_rng(2).random((300, 2))
+    title = "\u03c7\u00b2 = 3.1, p \u2265 0.05"
+    files = {}
+    for mode in ("serial", "drawn", "figure"):
+        writer = Writer(tmp_path / mode, PROV, n_jobs=1 if mode == "serial" else 2)
+        args = (points.copy(), title)
+        if mode == "figure":
+            block = writer.figure(_draw_scatter(*args), "s", "c", dpi=100)
+        else:
+            block = writer.drawn_figure(_draw_scatter, args, "s", "c", dpi=100)
+            if mode == "drawn" and LINUX:
+                assert block.png == b"" and writer.pool.jobs  # queued: a worker draws it
+        args[0][:] = 0.0  # changed after the call
+        writer.finish()
+        assert block.png == (tmp_path / mode / "figures" / "s.png").read_bytes()
+        files[mode] = [_digest(tmp_path / mode / "figures" / f"s.{x}") for x in ("png", "pdf")]
+    assert files["serial"] == files["drawn"] == files["figure"]
+
+
+def test_a_drawn_figure_taken_back_is_drawn_here(tmp_path, monkeypatch):
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    here: list[str] = []
+    original = writer.pool._here
+
+    def record(job, late):
+        here.append(job.here.args[2].name)  # partial(_draw_pickled, export, payload, path, ...)
+        original(job, late)
+
+    monkeypatch.setattr(writer.pool, "_here", record)
+    open_before = plt.get_fignums()
+    points = np.random.default_rng(3).random((50, 2))
+    blocks = [
+        writer.drawn_figure(_draw_scatter, (points, f"t{i}"), f"d{i}", "c", dpi=100)
+        for i in range(5)
+    ]
+    writer.finish()
+    assert all(b.png[:8] == b"\x89PNG\r\n\x1a\n" for b in blocks)
+    assert all(p.is_file() for p in writer.files) and len(writer.files) == 10
+    if LINUX:
+        assert here and here == sorted(here, reverse=True)  # the last ones, here
+    assert plt.get_fignums() == open_before  # figures drawn here are closed after writing
+
+
+def test_warnings_while_a_worker_draws_come_back_to_their_section(tmp_path):
+    writer = Writer(tmp_path, PROV, n_jobs=2)
+    writer.section = "km"
+    with warnings.catch_warnings(record=True) as here:
+        warnings.simplefilter("always")
+        writer.drawn_figure(_draw_with_a_warning, ("x",), "w", "c", dpi=100)
+        late = writer.finish()
+    if not LINUX:
+        assert any("drawing x" in str(w.message) for w in here) and late == {}
+        return
+    assert not here  # raised in the worker, sent back
+    assert any("drawing x" in m for _, m in late["km"])
