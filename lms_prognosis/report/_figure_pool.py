@@ -297,9 +297,10 @@ class FigurePool:
         """Write the figure ``draw(*args)`` makes (``draw`` a module-level function): drawn
         and written by a worker (True), or here now (False; its warnings are raised here).
 
-        What is sent is ``draw`` and its arguments (a Kaplan-Meier fit: a few kB), not the
-        figure (200-500 kB of pickled artists), and the worker also does the drawing, which
-        the main process otherwise does between its statistics. The arguments are pickled
+        What is sent is ``draw`` and its arguments (a Kaplan-Meier fit by group: 52 kB for
+        500 patients, 9.8 MB for 100,000), not the figure (200-500 kB of pickled
+        artists), and the worker also does the drawing, which the main process otherwise
+        does between its statistics. The arguments are pickled
         now, so the caller may change them afterwards.
         """
         if self.executor is not None:

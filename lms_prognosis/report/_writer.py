@@ -111,15 +111,8 @@ class Writer:
         figure = fig.get_figure(root=True)
         plt.close(figure)  # out of pyplot first: a pickled figure is not re-registered
         path = self.out_dir / "figures" / name
-        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
-        block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
         queued = self.pool.submit(figure, path, dpi, caption, self.section)
-        self.files.extend([png, pdf])
-        if queued:
-            self._waiting.append((block, png))
-        else:
-            block.png = png.read_bytes()
-        return block
+        return self._block(path, queued, caption, width)
 
     def drawn_figure(
         self,
@@ -134,9 +127,14 @@ class Writer:
         plotting function): with worker processes a worker draws it as well as writing it,
         and only ``args`` are sent."""
         path = self.out_dir / "figures" / name
-        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
-        block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
         queued = self.pool.submit_drawn(draw, args, path, dpi, caption, self.section)
+        return self._block(path, queued, caption, width)
+
+    def _block(self, path: Path, queued: bool, caption: str, width: float) -> Figure:
+        """The report's block of figure ``path`` (its files listed); its PNG bytes now, or
+        in :meth:`finish` when a worker writes it."""
+        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
+        block = Figure(id=f"fig-{path.name}", caption=caption, png=b"", alt=caption, width=width)
         self.files.extend([png, pdf])
         if queued:
             self._waiting.append((block, png))

@@ -347,25 +347,21 @@ def _draw_with_a_warning(title: str) -> object:
 
 def test_drawn_figures_are_the_figures_drawn_here(tmp_path):
     """A figure drawn by a worker from its arguments has the bytes of the same figure drawn
-    and written here (serially, or when it is taken back), and of the figure handed over
-    drawn; arguments changed after the call do not change it."""
+    and written here; arguments changed after the call do not change it."""
     points = np.random.default_rng(2).random((300, 2))
     title = "\u03c7\u00b2 = 3.1, p \u2265 0.05"
     files = {}
-    for mode in ("serial", "drawn", "figure"):
+    for mode in ("serial", "drawn"):
         writer = Writer(tmp_path / mode, PROV, n_jobs=1 if mode == "serial" else 2)
         args = (points.copy(), title)
-        if mode == "figure":
-            block = writer.figure(_draw_scatter(*args), "s", "c", dpi=100)
-        else:
-            block = writer.drawn_figure(_draw_scatter, args, "s", "c", dpi=100)
-            if mode == "drawn" and LINUX:
-                assert block.png == b"" and writer.pool.jobs  # queued: a worker draws it
+        block = writer.drawn_figure(_draw_scatter, args, "s", "c", dpi=100)
+        if mode == "drawn" and LINUX:
+            assert block.png == b"" and writer.pool.jobs  # queued: a worker draws it
         args[0][:] = 0.0  # changed after the call
         writer.finish()
         assert block.png == (tmp_path / mode / "figures" / "s.png").read_bytes()
         files[mode] = [_digest(tmp_path / mode / "figures" / f"s.{x}") for x in ("png", "pdf")]
-    assert files["serial"] == files["drawn"] == files["figure"]
+    assert files["serial"] == files["drawn"]
 
 
 def test_a_drawn_figure_taken_back_is_drawn_here(tmp_path, monkeypatch):
