@@ -209,9 +209,8 @@ def wide_predictions(long: pd.DataFrame, value: str, index: pd.Index, times: Any
     A table in the order the package's models write it (patient by patient in ``index``'s
     order, each with ``times`` in that order) is reshaped as it is: 0.08 ms for 5,000
     patients at one time, where ``pivot_table`` took 4.5 ms in the same run (a Cox model's
-    Brier score took 6 ms in all). Any other table is
-    matched by patient label and time (``pivot_table``: duplicates averaged); a missing
-    prediction is NaN either way.
+    Brier score took 6 ms in all). Any other table is matched by patient label and time
+    (``pivot_table``: duplicates averaged); a missing prediction is NaN either way.
 
     Examples
     --------

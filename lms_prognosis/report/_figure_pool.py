@@ -151,11 +151,17 @@ def _in_worker(
     """Write one pickled figure (in a worker); return the warnings raised meanwhile."""
     figure = pickle.loads(payload)
     FigureCanvasAgg(figure)  # as a pyplot figure: layout and PNG share one renderer
+    return _as_in_main(rc, functools.partial(export, figure, path, dpi, caption))
+
+
+def _as_in_main(rc: dict[str, Any], job: Callable[[], object]) -> list[Caught]:
+    """Run ``job`` under the main process's rcParams ``rc`` (those that differ here are
+    applied around it); return the warnings it raised."""
     now: Any = mpl.rcParams  # typed by its literal keys in matplotlib's stubs
     changed: Any = {k: v for k, v in rc.items() if now[k] != v}
     with warnings.catch_warnings(record=True) as caught, mpl.rc_context(changed):
         warnings.simplefilter("always")
-        export(figure, path, dpi, caption)
+        job()
     return [(w.category, str(w.message)) for w in caught]
 
 
@@ -190,12 +196,7 @@ def _drawn_in_worker(
     """Draw (from pickled ``(draw, args)``) and write one figure in a worker; return the
     warnings raised meanwhile. The main process's rcParams apply to both."""
     draw, args = pickle.loads(payload)
-    now: Any = mpl.rcParams
-    changed: Any = {k: v for k, v in rc.items() if now[k] != v}
-    with warnings.catch_warnings(record=True) as caught, mpl.rc_context(changed):
-        warnings.simplefilter("always")
-        export(_drawn(draw, args), path, dpi, caption)
-    return [(w.category, str(w.message)) for w in caught]
+    return _as_in_main(rc, functools.partial(_draw_here, export, draw, args, path, dpi, caption))
 
 
 def _call_in_worker(payload: bytes) -> list[Caught]:
@@ -300,8 +301,8 @@ class FigurePool:
         What is sent is ``draw`` and its arguments (a Kaplan-Meier fit by group: 52 kB for
         500 patients, 9.8 MB for 100,000), not the figure (200-500 kB of pickled
         artists), and the worker also does the drawing, which the main process otherwise
-        does between its statistics. The arguments are pickled
-        now, so the caller may change them afterwards.
+        does between its statistics. The arguments are pickled now, so the caller may
+        change them afterwards.
         """
         if self.executor is not None:
             payload = pickle.dumps((draw, args), protocol=pickle.HIGHEST_PROTOCOL)
