@@ -8,12 +8,6 @@ that writes its PNG and PDF, while the main process goes on with the statistics 
 section. When the sections are done, :meth:`FigurePool.finish` takes back the figures no worker
 has started (the last ones first) and writes them itself, so both cores work to the end.
 
-A figure can also be handed over as the module-level function that draws it and its
-arguments (:meth:`FigurePool.submit_drawn`, the report's Kaplan-Meier figures): the worker
-then draws it too, and only the arguments are pickled. For the shipped cohort's report this
-moved the 8 Kaplan-Meier figures' drawing (0.6-0.7 s) off the main process, and the
-report's total CPU time fell from 10.4-10.5 s to 9.0-9.7 s (figure workers included).
-
 Large CSV files (per-patient risks of 100,000 patients: 1-2 s in pandas) go the same way
 (:meth:`FigurePool.submit_call`), pickled when handed over.
 
@@ -55,7 +49,6 @@ import matplotlib as mpl
 # before the workers fork, so that they inherit them; loaded in a worker's warm-up, they were
 # imported twice per report (there, and here for the figures taken back)
 import matplotlib.backends.backend_pdf  # noqa: F401
-import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
@@ -151,52 +144,12 @@ def _in_worker(
     """Write one pickled figure (in a worker); return the warnings raised meanwhile."""
     figure = pickle.loads(payload)
     FigureCanvasAgg(figure)  # as a pyplot figure: layout and PNG share one renderer
-    return _as_in_main(rc, functools.partial(export, figure, path, dpi, caption))
-
-
-def _as_in_main(rc: dict[str, Any], job: Callable[[], object]) -> list[Caught]:
-    """Run ``job`` under the main process's rcParams ``rc`` (those that differ here are
-    applied around it); return the warnings it raised."""
     now: Any = mpl.rcParams  # typed by its literal keys in matplotlib's stubs
     changed: Any = {k: v for k, v in rc.items() if now[k] != v}
     with warnings.catch_warnings(record=True) as caught, mpl.rc_context(changed):
         warnings.simplefilter("always")
-        job()
+        export(figure, path, dpi, caption)
     return [(w.category, str(w.message)) for w in caught]
-
-
-def _drawn(draw: Callable[..., Any], args: tuple[Any, ...]) -> MplFigure:
-    """The figure ``draw(*args)`` makes (a plot result, an Axes or a Figure), out of pyplot."""
-    figure = draw(*args).get_figure(root=True)
-    plt.close(figure)
-    return figure
-
-
-def _draw_here(
-    export: Export,
-    draw: Callable[..., Any],
-    args: tuple[Any, ...],
-    path: Path,
-    dpi: int,
-    caption: str,
-) -> None:
-    """Draw and write a figure in this process (a job taken back, or no worker)."""
-    export(_drawn(draw, args), path, dpi, caption)
-
-
-def _draw_pickled(export: Export, payload: bytes, path: Path, dpi: int, caption: str) -> None:
-    """:func:`_draw_here` from pickled ``(draw, args)`` (a job taken back)."""
-    draw, args = pickle.loads(payload)
-    _draw_here(export, draw, args, path, dpi, caption)
-
-
-def _drawn_in_worker(
-    export: Export, payload: bytes, path: Path, dpi: int, caption: str, rc: dict[str, Any]
-) -> list[Caught]:
-    """Draw (from pickled ``(draw, args)``) and write one figure in a worker; return the
-    warnings raised meanwhile. The main process's rcParams apply to both."""
-    draw, args = pickle.loads(payload)
-    return _as_in_main(rc, functools.partial(_draw_here, export, draw, args, path, dpi, caption))
 
 
 def _call_in_worker(payload: bytes) -> list[Caught]:
@@ -284,33 +237,6 @@ class FigurePool:
                 if self._queue(_Job(here, section, (_in_worker, args))):
                     return True
         self.export(figure, path, dpi, caption)
-        return False
-
-    def submit_drawn(
-        self,
-        draw: Callable[..., Any],
-        args: tuple[Any, ...],
-        path: Path,
-        dpi: int,
-        caption: str,
-        section: str | None,
-    ) -> bool:
-        """Write the figure ``draw(*args)`` makes (``draw`` a module-level function): drawn
-        and written by a worker (True), or here now (False; its warnings are raised here).
-
-        What is sent is ``draw`` and its arguments (a Kaplan-Meier fit by group: 52 kB for
-        500 patients, 9.8 MB for 100,000), not the figure (200-500 kB of pickled
-        artists), and the worker also does the drawing, which the main process otherwise
-        does between its statistics. The arguments are pickled now, so the caller may
-        change them afterwards.
-        """
-        if self.executor is not None:
-            payload = pickle.dumps((draw, args), protocol=pickle.HIGHEST_PROTOCOL)
-            here = functools.partial(_draw_pickled, self.export, payload, path, dpi, caption)
-            call = (_drawn_in_worker, (self.export, payload, path, dpi, caption, _rc_snapshot()))
-            if self._queue(_Job(here, section, call)):
-                return True
-        _draw_here(self.export, draw, args, path, dpi, caption)
         return False
 
     def submit_call(

@@ -254,8 +254,11 @@ def _km_overall(ctx: Context, marks: bool) -> Section:
         + ("." if marks else f" (censor marks not drawn above {CENSOR_MARKS_MAX:,} patients).")
     )
     overall.add(
-        w.drawn_figure(
-            draw_km, (km, None, "All patients", marks, True), "km_overall", caption, width=0.62
+        w.figure(
+            plot_km(km, at_risk=True, median_lines=True, title="All patients", censor_marks=marks),
+            "km_overall",
+            caption,
+            width=0.62,
         )
     )
     at = km.at(list(ctx.time_points))
@@ -311,12 +314,13 @@ def _km_factor(
     lr = logrank_test(d, group=col, **kw)
     test_name = "log-rank test for trend" if factor.trend else "log-rank test"
     missing = int(kmf.dropped.loc[kmf.dropped["column"] == col, "row"].nunique())
+    fig = plot_km(kmf, at_risk=True, logrank=lr, labels=str, title=factor.label, censor_marks=marks)
+    if not marks:
+        _fixed_legend(fig)
     caption = f"{factor.label} ({test_name}, {format_p(lr.p)})" + (
         f"; {missing} patients with this factor missing not shown." if missing else "."
     )
-    figure = ctx.writer.drawn_figure(
-        draw_km, (kmf, lr, factor.label, marks, False), f"km_{col}", caption, dpi=130
-    )
+    figure = ctx.writer.figure(fig, f"km_{col}", caption, dpi=130)
     test = _logrank_rows(factor.label, lr, test_name)
     at = kmf.at(list(ctx.time_points))
     by_time = []
@@ -379,18 +383,6 @@ def _logrank_display(tests: pd.DataFrame) -> pd.DataFrame:
             "test": tests["test"].where(first, ""),
         }
     )
-
-
-def draw_km(km: Any, lr: LogRankResult | None, title: str, marks: bool, medians: bool) -> Any:
-    """A report's Kaplan-Meier figure (with numbers at risk; by group with the log-rank test
-    ``lr``, or all patients with the median lines); module-level, so a figure worker can
-    draw it from these arguments."""
-    if lr is None:
-        return plot_km(km, at_risk=True, median_lines=medians, title=title, censor_marks=marks)
-    fig = plot_km(km, at_risk=True, logrank=lr, labels=str, title=title, censor_marks=marks)
-    if not marks:
-        _fixed_legend(fig)
-    return fig
 
 
 def _fixed_legend(fig: Any) -> None:

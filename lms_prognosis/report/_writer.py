@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,30 +110,9 @@ class Writer:
         figure = fig.get_figure(root=True)
         plt.close(figure)  # out of pyplot first: a pickled figure is not re-registered
         path = self.out_dir / "figures" / name
-        queued = self.pool.submit(figure, path, dpi, caption, self.section)
-        return self._block(path, queued, caption, width)
-
-    def drawn_figure(
-        self,
-        draw: Callable[..., Any],
-        args: tuple[Any, ...],
-        name: str,
-        caption: str,
-        dpi: int = 150,
-        width: float = 0.75,
-    ) -> Figure:
-        """As :meth:`figure`, for the figure ``draw(*args)`` makes (``draw`` a module-level
-        plotting function): with worker processes a worker draws it as well as writing it,
-        and only ``args`` are sent."""
-        path = self.out_dir / "figures" / name
-        queued = self.pool.submit_drawn(draw, args, path, dpi, caption, self.section)
-        return self._block(path, queued, caption, width)
-
-    def _block(self, path: Path, queued: bool, caption: str, width: float) -> Figure:
-        """The report's block of figure ``path`` (its files listed); its PNG bytes now, or
-        in :meth:`finish` when a worker writes it."""
         png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
-        block = Figure(id=f"fig-{path.name}", caption=caption, png=b"", alt=caption, width=width)
+        block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
+        queued = self.pool.submit(figure, path, dpi, caption, self.section)
         self.files.extend([png, pdf])
         if queued:
             self._waiting.append((block, png))

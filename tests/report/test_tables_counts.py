@@ -117,9 +117,6 @@ class _Writer:
         plt.close(getattr(fig, "figure", fig))
         return name
 
-    def drawn_figure(self, draw, args, name, caption, **kw):
-        return self.figure(draw(*args), name, caption)
-
 
 def test_logrank_table_has_n_and_events_per_level_of_the_rows_tested(frame):
     data = frame.copy()
