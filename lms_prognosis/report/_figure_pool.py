@@ -41,7 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 
@@ -51,12 +51,13 @@ import matplotlib as mpl
 import matplotlib.backends.backend_pdf  # noqa: F401
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.transforms import TransformNode
 
 from lms_prognosis.exceptions import ReportError
 from lms_prognosis.plotting import save_figure
 from lms_prognosis.plotting.export import add_font_subsets, font_subsets
 
-__all__ = ["MAX_WORKERS", "FigurePool", "frozen_gc", "workers_for"]
+__all__ = ["MAX_WORKERS", "FigurePool", "frozen_gc", "unpickled_figure", "workers_for"]
 
 #: design value: more workers than this do not help; the main process's statistics (which
 #: are not parallel here) then bound the report's time, and each forked worker costs memory
@@ -138,11 +139,55 @@ def _warm() -> None:
         save_figure(figure, Path(tmp) / "warm", formats=("png", "pdf"), dpi=72)
 
 
+def unpickled_figure(payload: bytes) -> MplFigure:
+    """A pickled figure, with its transforms' invalidation links keyed for this process.
+
+    matplotlib keeps each transform's parents (the transforms to invalidate when it changes)
+    in a dict keyed by ``id(parent)``, and unpickles those keys as they were in the process
+    that pickled the figure. Here they are stale: a transform made later whose id equals a
+    stale key replaces that parent, and a stale parent's collection removes the entry of a
+    new transform with its id. The parent then keeps a cached matrix when its child changes.
+    Seen once in a few hundred figures, depending on what the process had allocated: a
+    Kaplan-Meier PDF drawn at 130/72 of its size, the figure's transform still at the PNG's
+    130 dpi when the PDF renderer set 72. Every transform reachable from the figure has its
+    parents registered again, keyed by their ids here (``TransformNode.set_children``).
+    """
+    figure = pickle.loads(payload)
+    for node in _transform_nodes(figure):
+        state = vars(node)  # ``_parents`` is not in matplotlib's type stubs
+        parents = [p for ref in state["_parents"].values() if (p := ref()) is not None]
+        state["_parents"] = {}
+        for parent in parents:
+            parent.set_children(node)
+    return cast(MplFigure, figure)
+
+
+def _transform_nodes(figure: MplFigure) -> list[TransformNode]:
+    """Every transform reachable from the figure's artists: their attributes, then the
+    transforms' children (attributes, or in a list or tuple) and parents, to closure."""
+    todo: list[Any] = [figure.dpi_scale_trans, figure.bbox_inches, figure.transSubfigure]
+    for artist in figure.findobj(include_self=True):
+        todo.extend(v for v in vars(artist).values() if isinstance(v, TransformNode))
+    seen: dict[int, TransformNode] = {}
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        for value in vars(node).values():
+            if isinstance(value, TransformNode):
+                todo.append(value)
+            elif isinstance(value, list | tuple):
+                todo.extend(v for v in value if isinstance(v, TransformNode))
+        todo.extend(p for ref in vars(node)["_parents"].values() if (p := ref()) is not None)
+    return list(seen.values())
+
+
 def _in_worker(
     export: Export, payload: bytes, path: Path, dpi: int, caption: str, rc: dict[str, Any]
 ) -> list[Caught]:
     """Write one pickled figure (in a worker); return the warnings raised meanwhile."""
-    figure = pickle.loads(payload)
+    figure = unpickled_figure(payload)
     FigureCanvasAgg(figure)  # as a pyplot figure: layout and PNG share one renderer
     now: Any = mpl.rcParams  # typed by its literal keys in matplotlib's stubs
     changed: Any = {k: v for k, v in rc.items() if now[k] != v}

@@ -332,3 +332,37 @@ def test_a_large_table_of_numbers_and_text_reads_back_as_pandas_wrote_it(tmp_pat
     mixed.loc[7, "id"] = 12
     _write_csv(mixed, tmp_path / "mixed.csv")
     assert (tmp_path / "mixed.csv").read_text(encoding="utf-8").startswith("x,k,id,y\n")
+
+
+def _stale_links(figure) -> int:
+    """Transforms' parent links whose key is not the parent's id in this process."""
+    nodes = _figure_pool._transform_nodes(figure)
+    return sum(k != id(ref()) for n in nodes for k, ref in vars(n)["_parents"].items())
+
+
+def test_unpickled_figure_keys_its_transform_links_by_this_process_ids(tmp_path):
+    """matplotlib unpickles each transform's parents keyed by the pickling process's ids; a
+    later transform with one of those ids replaced a parent, so the parent kept a stale
+    matrix (a Kaplan-Meier PDF drawn at 130/72 scale). Relinked, every key is a live id and
+    the figure writes the same files as the original."""
+    import pickle
+
+    km = plot_km(lp.kaplan_meier(lp.load_synthetic().data), title="Overall")
+    payload = pickle.dumps(km.figure, protocol=pickle.HIGHEST_PROTOCOL)
+    plain = pickle.loads(payload)
+    assert len(_figure_pool._transform_nodes(plain)) > 100
+    assert _stale_links(plain) > 0  # matplotlib's own unpickling: the old ids
+    relinked = _figure_pool.unpickled_figure(payload)
+    assert _stale_links(relinked) == 0
+    # a parent's invalidation reaches it again: the dpi change of a PDF renderer
+    for fig in (plain, relinked):
+        fig.set_dpi(130)
+        before = fig.transFigure.get_matrix().copy()
+        fig.set_dpi(72)
+        assert not np.allclose(fig.transFigure.get_matrix(), before)
+    paths = {}
+    for name, fig in (("original", km.figure), ("relinked", relinked)):
+        paths[name] = lp.save_figure(fig, tmp_path / name, formats=("pdf",), dpi=130)[0]
+    assert _digest(paths["original"]) == _digest(paths["relinked"])
+    for fig in (km.figure, plain, relinked):
+        plt.close(fig)
