@@ -30,6 +30,7 @@ import numpy as np
 
 from lms_prognosis._threads import run_halves, split_rows, take
 from lms_prognosis.cox._order import sort_order
+from lms_prognosis.cox._weights import case_weights, copies
 
 __all__ = [
     "Prepared",
@@ -79,6 +80,10 @@ class Prepared:
     # (E,) first row of each event block's events when they are its last rows (sort_order
     # with event), else None: the events of a block are then one contiguous run
     death_start: np.ndarray | None = None
+    # (n,) sorted copies per row (a bootstrap sample's draw counts; None: each row once).
+    # The Efron steps are then the events' copies: ndeath, eblock_start and k_frac count
+    # steps, death_rows and death_wt (the copies) the event rows
+    freq: np.ndarray | None = None
 
     @property
     def k_block(self) -> np.ndarray:
@@ -176,6 +181,7 @@ def prepare(
     order: np.ndarray | None = None,
     weights: np.ndarray | None = None,
     start: np.ndarray | None = None,
+    freq: np.ndarray | None = None,
 ) -> Prepared:
     """Sort the data and index the blocks of tied times, once per fit.
 
@@ -199,6 +205,12 @@ def prepare(
     start : ndarray, optional
         Entry times of counting-process data ``(start, time]`` (R ``Surv(start, stop,
         event)``); ``time`` is then the stop time.
+    freq : ndarray of int, optional
+        Copies of each row (positive integers, e.g. a bootstrap sample's draw counts): the
+        layout of the data with every row repeated ``freq`` times, without repeating the
+        rows. Unlike case weights (R ``weights=``, whose tied events share one Efron step
+        per event row), each copy of an event is an Efron step of its own, so a fit equals
+        the fit of the repeated rows (to rounding). One stratum, no entry times or weights.
 
     Returns
     -------
@@ -215,7 +227,16 @@ def prepare(
         order = sort_order(time, stratum, event=event)
     xt = np.ascontiguousarray(np.asarray(x, dtype=float).T[:, order])
     return prepare_sorted(
-        order, time, event, xt, stratum, efron, offset=offset, weights=weights, start=start
+        order,
+        time,
+        event,
+        xt,
+        stratum,
+        efron,
+        offset=offset,
+        weights=weights,
+        start=start,
+        freq=freq,
     )
 
 
@@ -231,6 +252,7 @@ def prepare_sorted(
     with_ones: bool = False,
     weights: np.ndarray | None = None,
     start: np.ndarray | None = None,
+    freq: np.ndarray | None = None,
 ) -> Prepared:
     """:func:`prepare` given the sort ``order`` and the already sorted, centred ``xt`` (p, n).
 
@@ -256,9 +278,17 @@ def prepare_sorted(
     off = None if offset is None else take(np.asarray(offset, dtype=float), order)
     extra: dict[str, np.ndarray] = {}
     if weights is not None:
-        extra.update(_case_weights(take(np.asarray(weights, dtype=float), order), deaths))
+        extra.update(case_weights(take(np.asarray(weights, dtype=float), order), deaths))
     if start is not None:
         extra.update(_entry(take(np.asarray(start, dtype=float), order), t, s, blocks, deaths))
+    death_start = _death_runs(blocks["block_end"], deaths)
+    if freq is not None:
+        if stratum is not None or weights is not None or start is not None or death_start is None:
+            raise ValueError(
+                "freq= needs one stratum, no weights or entry times, and each block's events "
+                "last (sort_order with event=)"
+            )
+        extra.update(copies(take(np.asarray(freq), order), deaths, efron))
     dwt = extra.get("death_wt")
     return Prepared(
         order=order,
@@ -271,7 +301,7 @@ def prepare_sorted(
         xdeath_sum=death_sums(xt[1:] if with_ones else xt, deaths["death_rows"], dwt),
         efron_ties=bool(efron and np.any(deaths["ndeath"] > 1)),
         offset=off,
-        death_start=_death_runs(blocks["block_end"], deaths),
+        death_start=death_start,
         **extra,
     )
 
@@ -315,15 +345,6 @@ def _death_sums(
     for j in covariates:
         np.take(xt[j], death_rows, out=xd, mode="clip")  # rows are valid; "clip" is unbuffered
         out[j] = xd.sum() if weights is None else xd @ weights
-
-
-def _case_weights(w: np.ndarray, deaths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Event weights, their sums per event block and the mean weight of each Efron step."""
-    dw = w[deaths["death_rows"]]
-    kb = np.repeat(np.arange(deaths["ndeath"].size), deaths["ndeath"])
-    deadwt = np.bincount(kb, weights=dw, minlength=deaths["eblock"].size)
-    step = (deadwt / np.maximum(deaths["ndeath"], 1))[kb]
-    return {"weights": w, "death_wt": dw, "step_wt": step, "block_deadwt": deadwt}
 
 
 def _entry(
@@ -519,6 +540,8 @@ def efron_event_sums(
     >>> s0.tolist(), d0.tolist(), inv.tolist()  # Efron at time 2: 1/3, then 1/(3 - 1)
     ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
     """
+    if prep.freq is not None:
+        raise ValueError("efron_event_sums of a layout with freq=: repeat the rows instead")
     s0 = event_risk_sums(w, prep)
     s1 = event_risk_sums(wx.T, prep).T
     d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)

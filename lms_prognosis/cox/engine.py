@@ -314,8 +314,9 @@ class _Point:
             v = a_block[::-1].cumsum()[::-1]
         if prep.start is None and self.r is not None and prep.death_start is not None:
             # events last in their blocks: a block is two runs, censored rows then events
+            # (event rows, not Efron steps: with ``freq`` a row's copies are one row)
             nd = np.zeros(prep.block_start.size, dtype=np.int64)
-            nd[prep.eblock] = prep.ndeath
+            nd[prep.eblock] = prep.block_end[prep.eblock] - prep.death_start + 1
             runs = np.stack([prep.block_size - nd, nd], axis=1)
             value = np.stack([v, v], axis=1)
             value[prep.eblock, 1] -= self.rb / s0
