@@ -531,6 +531,8 @@ def efron_event_sums(
 
     ``inv[k] = 1 / (s0 - f_k d0)`` for the k-th death of its tied block (f_k = (k-1)/d for
     Efron, 0 for Breslow), the quantity the baseline hazard and the Schoenfeld residuals share.
+    With copies (``prepare(freq=)``) the steps are the events' copies; the residuals, which
+    are per event row, refuse such a layout.
 
     Examples
     --------
@@ -540,12 +542,13 @@ def efron_event_sums(
     >>> s0.tolist(), d0.tolist(), inv.tolist()  # Efron at time 2: 1/3, then 1/(3 - 1)
     ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
     """
-    if prep.freq is not None:
-        raise ValueError("efron_event_sums of a layout with freq=: repeat the rows instead")
     s0 = event_risk_sums(w, prep)
     s1 = event_risk_sums(wx.T, prep).T
-    d0 = np.add.reduceat(w[prep.death_rows], prep.eblock_start)
-    d1 = np.add.reduceat(wx[prep.death_rows], prep.eblock_start, axis=0)
+    rows = prep.eblock_start  # each event block's first event row, within death_rows
+    if prep.freq is not None and prep.death_start is not None:  # starts count Efron steps
+        rows = np.searchsorted(prep.death_rows, prep.death_start)
+    d0 = np.add.reduceat(w[prep.death_rows], rows)
+    d1 = np.add.reduceat(wx[prep.death_rows], rows, axis=0)
     inv = 1.0 / (np.repeat(s0, prep.ndeath) - prep.k_frac * np.repeat(d0, prep.ndeath))
     return s0, s1, d0, d1, inv
 

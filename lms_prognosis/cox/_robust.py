@@ -34,6 +34,8 @@ def score_residuals(prep: Prepared, beta: np.ndarray) -> np.ndarray:
     >>> score_residuals(prep, np.zeros(1)).sum(axis=0).round(6).tolist()  # = the score
     [1.5]
     """
+    if prep.freq is not None:
+        raise ValueError("per-event residuals of a layout with freq=: repeat the rows instead")
     x = prep.x
     n, p = x.shape
     eta = x @ beta if p else np.zeros(n)

@@ -181,6 +181,8 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
     if transform not in TRANSFORMS:
         raise CoxError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     prep = fit._prep
+    if prep.freq is not None:
+        raise CoxError("per-event residuals of a layout with freq=: repeat the rows instead")
     x = prep.x
     p = x.shape[1]
     beta = fit.coef.to_numpy()

@@ -10,12 +10,11 @@ where the solver stops), the test-sample slope is the one
 blocks prepared once). The rows are sorted by time once; a bootstrap sample is the sorted
 positions of the rows drawn with their draw counts as copies (``prepare(freq=)``), so it
 needs no sort, each Newton step passes over the rows drawn only (about 63%), and each copy of
-an event is an Efron step of its own: the fit of the expanded sample, to rounding (with the
-Brier score, which needs the sample's baseline hazard, the rows are repeated instead). The
-C indices of a chunk of replicates are counted together on the original rows
-(``lms_prognosis._harrell_rows.harrell_c_sets``): the test C of each replicate's scores and
-its training C, the same scores with the draw counts as case weights (exactly the C of the
-expanded sample), on one sort of the scores.
+an event is an Efron step of its own: the fit of the expanded sample, to rounding (its
+baseline hazard too, for the Brier score). The C indices of a chunk of replicates are
+counted together on the original rows (``lms_prognosis._harrell_rows.harrell_c_sets``): the
+test C of each replicate's scores and its training C, the same scores with the draw counts
+as case weights (exactly the C of the expanded sample), on one sort of the scores.
 Competing-risk models go through :mod:`lms_prognosis.evaluate._validation_cr`; any other
 model through the user's ``fit_fn``.
 
@@ -170,14 +169,14 @@ def fast_replicate(
     x, time, event, keys = job["x"], job["time"], job["event"], job["keys"]
     want, time_point, efron = job["want"], job["time_point"], job["efron"]
     need_s = "brier" in want and time_point is not None
-    counts = rows = None
+    counts = None
     if idx is None:
         eps = 1e-9
         beta, means, prep = fit_lp(x, time, event, efron, eps)
     else:
         eps = BOOT_EPS
         counts = np.bincount(idx, minlength=x.shape[0])[job["sorted_rows"]]
-        beta, means, prep, rows = refit_sample(job, counts, expand=need_s)
+        beta, means, prep = refit_sample(job, counts)
     lp_o = (x - means) @ beta
     s_o = _surv_at(prep, beta, time_point, lp_o) if need_s else None
     need_c = "c" in want or "dxy" in want
@@ -198,7 +197,7 @@ def fast_replicate(
     if counts is None:
         train = on_original(slope_known=1.0)
     else:
-        train = _training(job, lp_o, s_o, counts, rows)
+        train = _training(job, lp_o, s_o, counts)
         if need_c and not WEIGHTED_TRAINING_C:  # the expanded sample itself (tests)
             rows = np.repeat(np.arange(x.shape[0]), counts)
             _set_c(train, harrell_c(keys[rows], event[rows], lp_o[rows]))
@@ -215,50 +214,36 @@ def fast_replicate(
 
 
 def _training(
-    job: dict[str, Any],
-    lp_o: np.ndarray,
-    s_o: np.ndarray | None,
-    counts: np.ndarray,
-    rows: np.ndarray | None,
+    job: dict[str, Any], lp_o: np.ndarray, s_o: np.ndarray | None, counts: np.ndarray
 ) -> dict[str, float]:
-    """The training sample's metrics but C: its slope is 1 by definition, its Brier score
-    is counted on its rows (``rows``, the expanded sample: given when the Brier score is
-    asked for); nothing else reads the sample's rows."""
+    """The training sample's metrics but C: its slope is 1 by definition; its Brier score
+    (``s_o``: each original row's predicted survival) is counted on the sample's rows, each
+    repeated as often as drawn, its censoring curve estimated there. Nothing else reads the
+    sample's rows, so they are not formed without it."""
     time, event, time_point, want = job["time"], job["event"], job["time_point"], job["want"]
-    if rows is None and s_o is not None:
-        rows = np.repeat(np.arange(counts.size), counts)
-    if rows is None:
+    if s_o is None:
         return metrics_of(time, event, lp_o, None, time_point, want, None, slope_known=1.0)
-    s_b = None if s_o is None else s_o[rows]
+    rows = np.repeat(np.arange(counts.size), counts)
     return metrics_of(
-        time[rows], event[rows], lp_o[rows], s_b, time_point, want, None, slope_known=1.0
+        time[rows], event[rows], lp_o[rows], s_o[rows], time_point, want, None, slope_known=1.0
     )
 
 
-def refit_sample(
-    job: dict[str, Any], counts: np.ndarray, expand: bool
-) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray | None]:
+def refit_sample(job: dict[str, Any], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
     """Refit on a bootstrap sample given as the draw counts of the sorted rows: (beta,
-    column means, prepared data, the sample's rows or None).
+    column means, prepared data).
 
-    The sample needs no sort: the rows drawn keep the engine's time order. By default the
-    rows drawn are fitted once each with their counts as copies (``prepare(freq=)``: each
-    copy of an event is an Efron step, so the fit is that of the expanded sample, to
-    rounding; about 63% of the rows, so each Newton step costs less). With ``expand`` (the
-    Brier score, which needs the sample's baseline hazard and rows) the rows are repeated
-    as often as drawn (``np.repeat``) and that sample is fitted.
+    The rows drawn are fitted once each with their counts as copies (``prepare(freq=)``:
+    each copy of an event is an Efron step, so the fit, and its baseline hazard, are those
+    of the expanded sample, to rounding). They keep the engine's time order, so the sample
+    needs no sort, and each Newton step passes over about 63% of the rows.
     """
     x, time, event, efron = job["x"], job["time"], job["event"], job["efron"]
-    if expand:
-        rows = np.repeat(np.arange(x.shape[0]), counts)
-        order = np.arange(rows.size)  # time descending already
-        fit = fit_lp(x[rows], time[rows], event[rows], efron, BOOT_EPS, job["beta0"], order)
-        return (*fit, rows)
     drawn = np.flatnonzero(counts)
+    order = np.arange(drawn.size)  # time descending already
+    beta0 = job["beta0"]
     c = counts[drawn]
-    order = np.arange(drawn.size)
-    fit = fit_lp(x[drawn], time[drawn], event[drawn], efron, BOOT_EPS, job["beta0"], order, c)
-    return (*fit, None)
+    return fit_lp(x[drawn], time[drawn], event[drawn], efron, BOOT_EPS, beta0, order, c)
 
 
 def _set_c(res: dict[str, float], c: float) -> None:

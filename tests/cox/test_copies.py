@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from lms_prognosis.cox import engine
+from lms_prognosis.cox._robust import score_residuals
 from lms_prognosis.cox._rowpasses import CHUNK
+from lms_prognosis.cox.baseline import baseline
 
 
 def _sample(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -63,6 +65,19 @@ def test_copies_need_one_stratum_and_whole_positive_counts() -> None:
         engine.prepare(t, e, x, None, True, order=order, freq=c * 0)
     with pytest.raises(ValueError, match="positive integers"):
         engine.prepare(t, e, x, None, True, order=order, freq=c * 1.0)
-    cop = engine.prepare(t, e, x, None, True, order=order, freq=c)
-    with pytest.raises(ValueError, match="repeat the rows"):
-        engine.efron_event_sums(np.ones(50), x, cop)
+
+
+@pytest.mark.parametrize("efron", [True, False])
+def test_baseline_hazard_of_rows_with_copies_is_that_of_the_rows_repeated(efron: bool) -> None:
+    """The bootstrap's Brier score reads the refit's baseline hazard from this layout."""
+    t, e, x, c = _sample(400, seed=5)
+    rows = np.repeat(np.arange(400), c)
+    rep = engine.prepare(t[rows], e[rows], x[rows], None, efron, order=np.arange(rows.size))
+    cop = engine.prepare(t, e, x, None, efron, order=np.arange(400), freq=c)
+    beta = np.array([0.3, -0.2, 0.1])
+    a, b = baseline(rep, beta), baseline(cop, beta)
+    np.testing.assert_array_equal(a.time, b.time)
+    for field in ("cumhaz", "cumvar", "xbar"):
+        np.testing.assert_allclose(getattr(b, field), getattr(a, field), rtol=1e-11, atol=1e-14)
+    with pytest.raises(ValueError, match="repeat the rows"):  # per-event-row residuals
+        score_residuals(cop, beta)

@@ -155,3 +155,25 @@ def test_text_events_refused_not_index_error(lung) -> None:
     d = lung.assign(event=lung["event"].map({0: "alive", 1: "dead"}))
     with pytest.raises(lp.SurvivalDataError, match="text codes"):
         lp.validate(COVS, d, n_bootstrap=2, progress=False)
+
+
+def test_bootstrap_refits_on_copies_equal_the_repeated_samples(lung, monkeypatch) -> None:
+    """The fast path refits each bootstrap sample on the rows drawn with their counts as
+    copies; refitting the sample's rows repeated (np.repeat) gives the same replicates, Brier
+    score included (the refit's baseline hazard), to rounding."""
+    from lms_prognosis.evaluate import _validation
+
+    def repeated(job, counts):
+        rows = np.repeat(np.arange(counts.size), counts)
+        x, t, e = job["x"][rows], job["time"][rows], job["event"][rows]
+        order = np.arange(rows.size)
+        return _validation.fit_lp(x, t, e, job["efron"], _validation.BOOT_EPS, job["beta0"], order)
+
+    kw = dict(n_bootstrap=8, seed=11, time_point=365, metrics=("c", "slope", "brier"))
+    copies = lp.validate(COVS, lung, progress=False, **kw)
+    monkeypatch.setattr(_validation, "refit_sample", repeated)
+    expanded = lp.validate(COVS, lung, progress=False, **kw)
+    a, b = copies.replicates, expanded.replicates
+    pd.testing.assert_frame_equal(a[["replicate", "metric"]], b[["replicate", "metric"]])
+    np.testing.assert_allclose(a[["training", "test"]], b[["training", "test"]], rtol=1e-9)
+    assert set(a["metric"]) == {"c", "slope", "brier"}
