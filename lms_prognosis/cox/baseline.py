@@ -36,11 +36,13 @@ class Baseline:
     xbar: np.ndarray  # (G, p) cumulative sum of xbar * dH0
 
 
-def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
+def baseline(prep: Prepared, beta: np.ndarray, variance: bool = True) -> Baseline:
     """R ``agsurv`` (survtype = vartype = 3 for Efron, 2 for Breslow), vectorised.
 
     The cumulative hazard is that of a patient with centred covariates 0 and offset 0 (the
-    offset of ``prep``, if any, enters the risk sets).
+    offset of ``prep``, if any, enters the risk sets). ``variance=False``: the cumulative
+    hazard alone (``cumvar`` and ``xbar`` NaN), e.g. a bootstrap's predicted survival,
+    without the (n, p) weighted covariates and their risk-set sums.
 
     Examples
     --------
@@ -58,8 +60,19 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
     w = np.exp(eta)
     if prep.weights is not None:  # R agsurv: weighted risk sets, events by their weights
         w = w * prep.weights
-    wx = x * w[:, None]
     nblock = prep.block_end.shape[0]
+    bt = prep.time[prep.block_end]
+    bs = prep.stratum[prep.block_end]
+    if not variance:
+        haz = np.zeros(nblock)
+        if prep.death_rows.size:
+            inv = efron_event_sums(w, None, prep)[4]
+            if prep.step_wt is not None:
+                inv = prep.step_wt * inv
+            haz[prep.eblock] = np.add.reduceat(inv, prep.eblock_start)
+        nan = np.full(nblock, np.nan)
+        return Baseline(bt, bs, rev_block_cumsum(haz, prep), nan, np.full((nblock, p), np.nan))
+    wx = x * w[:, None]
     haz = np.zeros(nblock)
     var = np.zeros(nblock)
     xb = np.zeros((nblock, p))
@@ -82,8 +95,6 @@ def baseline(prep: Prepared, beta: np.ndarray) -> Baseline:
         if p
         else np.zeros((nblock, 0))
     )
-    bt = prep.time[prep.block_end]
-    bs = prep.stratum[prep.block_end]
     return Baseline(time=bt, stratum=bs, cumhaz=cumhaz, cumvar=cumvar, xbar=xbar)
 
 

@@ -93,7 +93,7 @@ def fit_lp(
 
 def _surv_at(prep: Any, beta: np.ndarray, t: float, lp_centred: np.ndarray) -> np.ndarray:
     """exp(-H0(t) exp(lp)) with the engine's baseline (Efron or Breslow, as fitted)."""
-    base = baseline(prep, beta)
+    base = baseline(prep, beta, variance=False)
     i = np.searchsorted(base.time[::-1], t, side="right") - 1
     h0 = base.cumhaz[::-1][i] if i >= 0 else 0.0
     return np.asarray(np.exp(-h0 * np.exp(lp_centred)))

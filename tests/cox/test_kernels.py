@@ -522,3 +522,23 @@ def test_engine_linear_predictor_in_blas_blocks():
     with threadpool_limits(1):
         one = engine.linear_predictor(prep, beta, exact=False)
     np.testing.assert_array_equal(one, fast)
+
+
+@pytest.mark.parametrize("efron", [True, False])
+def test_baseline_without_variance_is_the_same_cumulative_hazard(efron):
+    """``baseline(variance=False)`` (a bootstrap's predicted survival) skips the variance and
+    the covariate sums, not the hazard: bit-identical, with strata, weights and ties."""
+    from lms_prognosis.cox.baseline import baseline
+
+    rng = np.random.default_rng(8)
+    n = 400
+    t = rng.integers(1, 30, n).astype(float)
+    e = (rng.random(n) < 0.6).astype(int)
+    x = rng.normal(size=(n, 2))
+    prep = engine.prepare(t, e, x, rng.integers(0, 2, n), efron, weights=rng.uniform(0.5, 2.0, n))
+    beta = np.array([0.4, -0.3])
+    full, light = baseline(prep, beta), baseline(prep, beta, variance=False)
+    np.testing.assert_array_equal(light.cumhaz, full.cumhaz)
+    np.testing.assert_array_equal(light.time, full.time)
+    assert np.isnan(light.cumvar).all() and np.isnan(light.xbar).all()
+    assert light.xbar.shape == full.xbar.shape and np.isfinite(full.cumvar).all()
