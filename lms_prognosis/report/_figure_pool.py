@@ -147,11 +147,13 @@ def unpickled_figure(payload: bytes) -> MplFigure:
     that pickled the figure. Here they are stale: a transform made later whose id equals a
     stale key replaces that parent, and a stale parent's collection removes the entry of a
     new transform with its id. The parent then keeps a cached matrix when its child changes.
-    Seen twice in full test runs, depending on what the worker had allocated: a
-    Kaplan-Meier PDF with its axes drawn at 130/72 of their size (the axes' boxes under the
-    figure's ``transSubfigure`` kept the PNG's 130-dpi matrix when the PDF renderer set 72).
-    Every transform reachable from the figure has its parents registered again, keyed by
-    their ids here (``TransformNode.set_children``).
+    Seen in full test runs, depending on what the worker had allocated: a Kaplan-Meier PDF
+    with its axes drawn at 130/72 of their size (the axes' boxes under the figure's
+    ``transSubfigure`` kept the PNG's 130-dpi matrix when the PDF renderer set 72), and one
+    with its x tick labels 7.58 pt low (their offsets, children of ``dpi_scale_trans``, kept
+    the PNG's 150 dpi). Every transform reachable from the figure is found first, by reading
+    attributes only (no new transform is made meanwhile), then has its parents registered
+    again, keyed by their ids here (``TransformNode.set_children``).
 
     Examples
     --------
@@ -164,34 +166,47 @@ def unpickled_figure(payload: bytes) -> MplFigure:
     (None, None)
     """
     figure = pickle.loads(payload)
-    for node in _transform_nodes(figure):
+    nodes = _transform_nodes(figure)  # all of them before any link changes
+    parents = {}
+    for node in nodes:
         state = vars(node)  # ``_parents`` is not in matplotlib's type stubs
-        parents = [p for ref in state["_parents"].values() if (p := ref()) is not None]
+        parents[id(node)] = [p for ref in state["_parents"].values() if (p := ref()) is not None]
         state["_parents"] = {}
-        for parent in parents:
+    for node in nodes:
+        for parent in parents[id(node)]:
             parent.set_children(node)
     return cast(MplFigure, figure)
 
 
 def _transform_nodes(figure: MplFigure) -> list[TransformNode]:
-    """Every transform reachable from the figure's artists: their attributes, then the
-    transforms' children (attributes, or in a list or tuple) and parents, to closure."""
-    todo: list[Any] = [figure.dpi_scale_trans, figure.bbox_inches, figure.transSubfigure]
-    for artist in figure.findobj(include_self=True):
-        todo.extend(v for v in vars(artist).values() if isinstance(v, TransformNode))
-    seen: dict[int, TransformNode] = {}
+    """Every transform reachable from the figure, found by reading attributes only.
+
+    The walk goes through the instance attributes of matplotlib's objects and through lists,
+    tuples and dicts, and never calls a method: ``findobj`` (``Axis.get_children``) creates
+    the ticks an axis lacks, and with them transforms whose ids could take a stale key's
+    place before the links are rebuilt (seen: tick labels 7.58 pt low in a worker's PDF).
+    """
+    todo: list[Any] = [figure]
+    visited: set[int] = set()
+    nodes: dict[int, TransformNode] = {}
     while todo:
-        node = todo.pop()
-        if id(node) in seen:
+        obj = todo.pop()
+        if id(obj) in visited:
             continue
-        seen[id(node)] = node
-        for value in vars(node).values():
-            if isinstance(value, TransformNode):
-                todo.append(value)
-            elif isinstance(value, list | tuple):
-                todo.extend(v for v in value if isinstance(v, TransformNode))
-        todo.extend(p for ref in vars(node)["_parents"].values() if (p := ref()) is not None)
-    return list(seen.values())
+        visited.add(id(obj))
+        if isinstance(obj, list | tuple):
+            todo.extend(obj)
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif type(obj).__module__.startswith(("matplotlib.", "mpl_toolkits.")):
+            state = getattr(obj, "__dict__", None)
+            if state is None:
+                continue
+            if isinstance(obj, TransformNode):
+                nodes[id(obj)] = obj
+                todo.extend(p for ref in state["_parents"].values() if (p := ref()) is not None)
+            todo.extend(v for k, v in state.items() if k != "_parents")
+    return list(nodes.values())
 
 
 def _in_worker(

@@ -354,6 +354,24 @@ def test_unpickled_figure_keys_its_transform_links_by_this_process_ids(tmp_path)
     assert _stale_links(plain) > 0  # matplotlib's own unpickling: the old ids
     relinked = _figure_pool.unpickled_figure(payload)
     assert _stale_links(relinked) == 0
+    # finding the transforms creates none: a new one (an axis's missing ticks, made by
+    # findobj) could take a stale key's place before the links are rebuilt
+    from matplotlib import transforms
+
+    made = []
+    init = transforms.TransformNode.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    fresh = pickle.loads(payload)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(transforms.TransformNode, "__init__", counted)
+        found = _figure_pool._transform_nodes(fresh)
+        assert made == [] and len(found) > 100
+        fresh.findobj()  # what the first version walked with
+    assert "ScaledTranslation" in made  # tick labels' offsets: children of dpi_scale_trans
     paths = {}
     for name, fig in (("original", km.figure), ("relinked", relinked)):
         paths[name] = lp.save_figure(
@@ -368,5 +386,5 @@ def test_unpickled_figure_keys_its_transform_links_by_this_process_ids(tmp_path)
     np.testing.assert_allclose(
         relinked.axes[0].transAxes.get_matrix()[:2, :2], before[:2, :2] * 72 / 130
     )
-    for fig in (km.figure, plain, relinked):
+    for fig in (km.figure, plain, relinked, fresh):
         plt.close(fig)
