@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -526,15 +525,14 @@ def _deaths(ev: np.ndarray, block_of_row: np.ndarray, efron: bool) -> dict[str, 
 
 
 def efron_event_sums(
-    w: np.ndarray, wx: np.ndarray | None, prep: Prepared
-) -> tuple[np.ndarray, Any, np.ndarray, Any, np.ndarray]:
+    w: np.ndarray, wx: np.ndarray, prep: Prepared
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per event block: risk-set sums s0, s1, death sums d0, d1; per Efron step 1/denominator.
 
     ``inv[k] = 1 / (s0 - f_k d0)`` for the k-th death of its tied block (f_k = (k-1)/d for
     Efron, 0 for Breslow), the quantity the baseline hazard and the Schoenfeld residuals share.
     With copies (``prepare(freq=)``) the steps are the events' copies; the residuals, which
-    are per event row, refuse such a layout. ``wx`` None: ``s1`` and ``d1`` are None (the
-    cumulative hazard alone needs neither).
+    are per event row, refuse such a layout.
 
     Examples
     --------
@@ -545,12 +543,12 @@ def efron_event_sums(
     ([3.0, 4.0], [2.0, 1.0], [0.3333333333333333, 0.5, 0.25])
     """
     s0 = event_risk_sums(w, prep)
-    s1 = None if wx is None else event_risk_sums(wx.T, prep).T
+    s1 = event_risk_sums(wx.T, prep).T
     rows = prep.eblock_start  # each event block's first event row, within death_rows
     if prep.freq is not None and prep.death_start is not None:  # starts count Efron steps
         rows = np.searchsorted(prep.death_rows, prep.death_start)
     d0 = np.add.reduceat(w[prep.death_rows], rows)
-    d1 = None if wx is None else np.add.reduceat(wx[prep.death_rows], rows, axis=0)
+    d1 = np.add.reduceat(wx[prep.death_rows], rows, axis=0)
     inv = 1.0 / (np.repeat(s0, prep.ndeath) - prep.k_frac * np.repeat(d0, prep.ndeath))
     return s0, s1, d0, d1, inv
 

@@ -66,7 +66,7 @@ def baseline(prep: Prepared, beta: np.ndarray, variance: bool = True) -> Baselin
     if not variance:
         haz = np.zeros(nblock)
         if prep.death_rows.size:
-            inv = efron_event_sums(w, None, prep)[4]
+            inv = efron_event_sums(w, np.zeros((w.size, 0)), prep)[4]  # no covariate sums
             if prep.step_wt is not None:
                 inv = prep.step_wt * inv
             haz[prep.eblock] = np.add.reduceat(inv, prep.eblock_start)
