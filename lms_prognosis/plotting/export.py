@@ -19,15 +19,17 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
+from PIL import Image
 
 from lms_prognosis._provenance import provenance as _provenance_record
 from lms_prognosis._version import __version__
 from lms_prognosis.exceptions import ExportError
+from lms_prognosis.plotting._raster import RASTERS, png_with_text, rasterise_pdf
 from lms_prognosis.plotting._render import (
     add_subsets,
     frozen_layout,
@@ -107,6 +109,7 @@ def save_figure(
     parameters: Mapping[str, Any] | None = None,
     columns: int | None = None,
     title: str | None = None,
+    raster: str = "agg",
 ) -> list[Path]:
     """Write a figure to PDF, SVG, PNG and/or TIFF with provenance in the file metadata.
 
@@ -137,6 +140,14 @@ def save_figure(
         unless a preset is given (then single column).
     title : str, optional
         Title stored in the metadata.
+    raster : {"agg", "pdf"}
+        How PNG and TIFF files are drawn. ``"agg"`` (default): by matplotlib's Agg renderer,
+        pixel for pixel what ``Figure.savefig`` writes. ``"pdf"``: the figure is drawn once,
+        as its PDF, and the raster files are that PDF rasterised by typst at ``dpi``: the
+        same drawing as the vector file, in about a tenth of Agg's time (15-20 ms against
+        150-250 ms for a Kaplan-Meier figure). Anti-aliasing differs slightly from Agg, and
+        typst draws a hatched fill with alpha opaque, so keep ``"agg"`` for hatched figures.
+        ``write_report`` uses ``"pdf"``.
 
     Returns
     -------
@@ -175,9 +186,13 @@ def save_figure(
     res = int(dpi if dpi is not None else p["dpi"])
     if res < 72 or res > 2400:
         raise ExportError(f"dpi must be between 72 and 2400, got {res}")
-    prov = provenance_json(provenance, data, parameters)
-    software = f"lms_prognosis {__version__} (matplotlib {mpl.__version__})"
-    title = title or ""
+    if raster not in RASTERS:
+        raise ExportError(f"raster must be one of {', '.join(map(repr, RASTERS))}, got {raster!r}")
+    meta = _Meta(
+        provenance_json(provenance, data, parameters),
+        f"lms_prognosis {__version__} (matplotlib {mpl.__version__})",
+        title or "",
+    )
 
     old_size = figure.get_size_inches().copy()
     if preset is not None or columns is not None:
@@ -190,8 +205,16 @@ def save_figure(
             frozen_layout(figure, res),
             shared_font_subsets(),
         ):
+            pdf = None
             for target, fmt in targets:
-                _write(figure, target, fmt, res, prov, software, title)
+                if raster == "pdf" and fmt in ("png", "tiff"):
+                    pdf = pdf or _pdf_bytes(figure, res, meta)
+                    _write_raster(rasterise_pdf(pdf, res), target, fmt, res, meta)
+                elif fmt == "pdf":
+                    pdf = pdf or _pdf_bytes(figure, res, meta)
+                    target.write_bytes(pdf)
+                else:
+                    _write(figure, target, fmt, res, meta)
                 written.append(target)
     finally:
         figure.set_size_inches(float(old_size[0]), float(old_size[1]))
@@ -241,44 +264,77 @@ def add_font_subsets(subsets: Mapping[str, Any]) -> None:
     add_subsets(dict(subsets))
 
 
+class _Meta(NamedTuple):
+    prov: str
+    software: str
+    title: str
+
+    def pdf(self) -> dict[str, Any]:
+        return {
+            "Title": self.title,
+            "Subject": self.prov,
+            "Keywords": _keywords(self.prov),
+            "Creator": self.software,
+        }
+
+    def png(self) -> dict[str, str]:
+        return {
+            "Title": self.title,
+            "Software": self.software,
+            "Description": self.prov,
+            "lms_prognosis": self.prov,
+        }
+
+
 def _keywords(prov: str) -> str:
     rec = json.loads(prov)
     keys = ("software", "data_sha256", "created")
     return "; ".join(f"{k}={rec[k]}" for k in keys if k in rec)
 
 
-def _write(
-    figure: Figure, target: Path, fmt: str, dpi: int, prov: str, software: str, title: str
-) -> None:
-    meta: dict[str, Any]
-    if fmt == "pdf":
-        meta = {"Title": title, "Subject": prov, "Keywords": _keywords(prov), "Creator": software}
-        with rasterized_dense(figure):
-            figure.savefig(target, format="pdf", metadata=meta, dpi=raster_dpi(dpi))
-    elif fmt == "svg":
-        meta = {
-            "Title": title,
-            "Description": prov,
-            "Creator": software,
-            "Keywords": ["lms_prognosis", _keywords(prov)],
+def _pdf_bytes(figure: Figure, dpi: int, meta: _Meta) -> bytes:
+    buf = io.BytesIO()
+    with rasterized_dense(figure):
+        figure.savefig(buf, format="pdf", metadata=meta.pdf(), dpi=raster_dpi(dpi))
+    return buf.getvalue()
+
+
+def _write_raster(png: bytes, target: Path, fmt: str, dpi: int, meta: _Meta) -> None:
+    """Write a PNG drawn elsewhere (typst) as ``fmt`` with the metadata Agg's files carry."""
+    if fmt == "png":
+        target.write_bytes(png_with_text(png, dpi, meta.png()))
+        return
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = im.convert("RGB")
+    _save_tiff(rgb, target, dpi, meta)
+
+
+def _save_tiff(rgb: Image.Image, target: Path, dpi: int, meta: _Meta) -> None:
+    rgb.save(
+        target,
+        format="TIFF",
+        compression="tiff_lzw",
+        dpi=(dpi, dpi),
+        tiffinfo={270: meta.prov, 305: meta.software},
+    )
+
+
+def _write(figure: Figure, target: Path, fmt: str, dpi: int, meta: _Meta) -> None:
+    if fmt == "svg":
+        svg_meta = {
+            "Title": meta.title,
+            "Description": meta.prov,
+            "Creator": meta.software,
+            "Keywords": ["lms_prognosis", _keywords(meta.prov)],
         }
         with rasterized_dense(figure):
-            figure.savefig(target, format="svg", metadata=meta, dpi=raster_dpi(dpi))
+            figure.savefig(target, format="svg", metadata=svg_meta, dpi=raster_dpi(dpi))
     elif fmt == "png":
-        meta = {"Title": title, "Software": software, "Description": prov, "lms_prognosis": prov}
-        figure.savefig(target, format="png", dpi=dpi, metadata=meta)
+        figure.savefig(target, format="png", dpi=dpi, metadata=meta.png())
     else:  # tiff through Pillow (a matplotlib dependency), RGB + LZW + dpi + description
-        from PIL import Image
-
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi)
         buf.seek(0)
         with Image.open(buf) as im:
             rgb = im.convert("RGB")
-        rgb.save(
-            target,
-            format="TIFF",
-            compression="tiff_lzw",
-            dpi=(dpi, dpi),
-            tiffinfo={270: prov, 305: software},
-        )
+        _save_tiff(rgb, target, dpi, meta)

@@ -20,9 +20,16 @@ from lms_prognosis.report.export import table_to_docx
 
 
 def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any]) -> list[Path]:
-    """figures/<name>.png and .pdf with the report's provenance (in whichever process)."""
+    """figures/<name>.png and .pdf with the report's provenance (in whichever process); the
+    PNG is the PDF rasterised (one drawing per figure, ``raster="pdf"``)."""
     return save_figure(
-        figure, path, formats=("png", "pdf"), dpi=dpi, provenance=prov, title=caption
+        figure,
+        path,
+        formats=("png", "pdf"),
+        dpi=dpi,
+        provenance=prov,
+        title=caption,
+        raster="pdf",
     )
 
 
