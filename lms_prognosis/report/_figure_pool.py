@@ -136,7 +136,7 @@ def _warm() -> None:
     figure.text(0.5, 0.5, "lms_prognosis")
     figure.text(0.5, 0.2, "lms_prognosis", weight="bold")  # forest plots' headers
     with tempfile.TemporaryDirectory(prefix="lms_prognosis_warm_") as tmp:
-        save_figure(figure, Path(tmp) / "warm", formats=("png", "pdf"), dpi=72)
+        save_figure(figure, Path(tmp) / "warm", formats=("png", "pdf"), dpi=72, raster="pdf")
 
 
 def unpickled_figure(payload: bytes) -> MplFigure:
