@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import as_frame, survival_data
 from lms_prognosis._survfit import CONF_TYPES
@@ -366,7 +366,7 @@ def _cif_interval(f: float, se: float, conf_type: str, level: float) -> tuple[fl
     >>> [round(v, 4) for v in _cif_interval(0.2, 0.05, "log-log", 0.95)]
     [0.1128, 0.3051]
     """
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = float(norm_ppf(1 - (1 - level) / 2))
     if not 0 < f < 1 or se == 0:
         return (f, f) if se == 0 else (np.nan, np.nan)
     if conf_type == "plain":

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import chi2_sf, norm_ppf, norm_sf
 from lms_prognosis._format import format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survdata import survival_data
@@ -102,7 +102,7 @@ class FineGrayResult(Result):
         unrounded: ``2 * pnorm(-abs(z))``).
         """
         se = np.sqrt(np.diag(self._var))
-        q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
+        q = norm_ppf(1 - (1 - self.conf_level) / 2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = self._beta / se
             lower, upper = np.exp(self._beta - q * se), np.exp(self._beta + q * se)
@@ -116,7 +116,7 @@ class FineGrayResult(Result):
                 "lower": lower,
                 "upper": upper,
                 "z": z,
-                "p": 2 * stats.norm.sf(np.abs(z)),
+                "p": 2 * norm_sf(np.abs(z)),
             }
         )
 
@@ -142,7 +142,7 @@ class FineGrayResult(Result):
                 "test": ["pseudo likelihood ratio", "wald"],
                 "statistic": stat,
                 "df": p,
-                "p": stats.chi2.sf(stat, p),
+                "p": chi2_sf(stat, p),
             }
         )
 

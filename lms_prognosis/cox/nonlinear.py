@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import chi2_sf
 from lms_prognosis.cox._cholesky import cholesky2, chsolve2
 from lms_prognosis.exceptions import CoxError
 
@@ -137,5 +137,5 @@ def nonlinearity_tests(fit: CoxResult, linear: CoxResult | None = None) -> pd.Da
         lr = 2.0 * (fit.loglik[1] - linear.loglik[1])
         rows.append(("likelihood ratio", "all spline terms", lr, df))
     out = pd.DataFrame(rows, columns=["test", "term", "chisq", "df"])
-    out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+    out["p"] = chi2_sf(out["chisq"], out["df"])
     return out

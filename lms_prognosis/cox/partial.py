@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._results import Result
 from lms_prognosis.exceptions import CoxError
 
@@ -143,7 +143,7 @@ def partial_effect(
     d = x[:-1] - x[-1]
     log_hr = d @ fit._beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, fit._var, d), 0.0))
-    q = stats.norm.ppf(1 - (1 - fit.conf_level) / 2)
+    q = norm_ppf(1 - (1 - fit.conf_level) / 2)
     table = pd.DataFrame(
         {
             "value": list(values),

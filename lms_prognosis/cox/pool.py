@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import t_ppf, t_sf
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._rubin import rubin
 from lms_prognosis.cox._display import hr_display
@@ -245,7 +245,7 @@ def _pooled_table(tables: list[pd.DataFrame], dfcom: float, conf_level: float) -
     se = r["se"].to_numpy()
     tstat = r["estimate"].to_numpy() / se
     df = r["df"].to_numpy()
-    crit = stats.t.ppf(1 - (1 - conf_level) / 2, df)
+    crit = t_ppf(1 - (1 - conf_level) / 2, df)
     est = r["estimate"].to_numpy()
     return pd.DataFrame(
         {
@@ -258,7 +258,7 @@ def _pooled_table(tables: list[pd.DataFrame], dfcom: float, conf_level: float) -
             "upper": np.exp(est + crit * se),
             "t": tstat,
             "df": df,
-            "p": 2 * stats.t.sf(np.abs(tstat), df),
+            "p": 2 * t_sf(np.abs(tstat), df),
             "riv": r["riv"].to_numpy(),
             "lambda": r["lambda"].to_numpy(),
             "fmi": r["fmi"].to_numpy(),
@@ -316,7 +316,7 @@ def pool_scalar(
         raise ModelError("give one estimate and one standard error per imputed data set")
     fwd, back, deriv = _transform(scale)
     r = rubin(fwd(est)[:, None], (se * deriv(est))[:, None] ** 2, dfcom).iloc[0]
-    crit = stats.t.ppf(1 - (1 - conf_level) / 2, r["df"])
+    crit = t_ppf(1 - (1 - conf_level) / 2, r["df"])
     return pd.DataFrame(
         {
             "estimate": [back(r["estimate"])],

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lms_prognosis._concordance import stratified_harrell
+from lms_prognosis._distributions import chi2_sf, norm_ppf, norm_sf
 from lms_prognosis._format import format_p
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import CONF_TYPES
@@ -178,7 +178,7 @@ class CoxResult(Result):
         such as ``ns(age, df=3)``); :attr:`term_tests` has one Wald test per term.
         """
         se = np.sqrt(np.diag(self._var))
-        q = stats.norm.ppf(1 - (1 - self.conf_level) / 2)
+        q = norm_ppf(1 - (1 - self.conf_level) / 2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = self._beta / se
             lower = np.exp(self._beta - q * se)
@@ -194,7 +194,7 @@ class CoxResult(Result):
                 "lower": lower,
                 "upper": upper,
                 "z": z,
-                "p": 2 * stats.norm.sf(np.abs(z)),
+                "p": 2 * norm_sf(np.abs(z)),
                 **(
                     {"naive_se": np.sqrt(np.diag(self._naive_var))}
                     if self._naive_var is not None
@@ -228,7 +228,7 @@ class CoxResult(Result):
             chisq = float(b @ chsolve2(fac, b))
             rows.append((term, chisq, len(cols)))
         out = pd.DataFrame(rows, columns=["term", "chisq", "df"])
-        out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+        out["p"] = chi2_sf(out["chisq"], out["df"])
         return out
 
     @property
@@ -255,9 +255,7 @@ class CoxResult(Result):
             names.append("robust score")
             stat.append(robust_score_test(self._prep, self._cluster_codes))
         values = np.asarray(stat, dtype=float)
-        return pd.DataFrame(
-            {"test": names, "statistic": values, "df": p, "p": stats.chi2.sf(values, p)}
-        )
+        return pd.DataFrame({"test": names, "statistic": values, "df": p, "p": chi2_sf(values, p)})
 
     @cached_property
     def _concordance(self) -> tuple[float, float, dict[str, int]]:

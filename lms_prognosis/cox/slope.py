@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis.cox.engine import (
     EPS,
     ITER_MAX,
@@ -70,7 +70,7 @@ class CalibrationSlope:
 
     @property
     def _z(self) -> float:
-        return float(stats.norm.ppf(0.5 + self.conf_level / 2))
+        return float(norm_ppf(0.5 + self.conf_level / 2))
 
     @property
     def table(self) -> pd.DataFrame:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import chi2_sf
 from lms_prognosis._results import Result
 from lms_prognosis._survfit import product_limit
 from lms_prognosis.cox._zph_smooth import SMOOTH_DF, SMOOTH_POINTS, zph_smooth
@@ -123,7 +123,8 @@ def _transformed_time(
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
-        return stats.rankdata(time, method="average")
+        # scipy.stats.rankdata(time, method="average") to the bit, without importing scipy.stats
+        return pd.Series(time).rank(method="average").to_numpy(dtype=float)
     # km: 1 - S(t-) of the pooled Kaplan-Meier (R: findInterval(..., left.open = TRUE))
     if start is None:
         return 1.0 - product_limit(time, event).at(time, left=True)
@@ -225,7 +226,7 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> PHTest:
             f"than coefficients, with the covariates varying among them"
         ) from exc
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
-    table["p"] = stats.chi2.sf(table["chisq"], table["df"])
+    table["p"] = chi2_sf(table["chisq"], table["df"])
 
     resid, vmean = _scaled_residuals(fit, prep, schoen, i00, terms, beta)
     # R orders events by stratum, then time ascending, ties in data order

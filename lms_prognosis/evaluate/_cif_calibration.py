@@ -23,8 +23,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis.evaluate._calibration import RCS_KNOT_QUANTILES, rcs_basis
 from lms_prognosis.evaluate._competing import aalen_johansen_at, check_cause, pseudo_values
@@ -176,7 +176,7 @@ def cif_calibration(
             f"time_point {time_point:g} is beyond the last follow-up time ({t.max():g}): the "
             f"observed cumulative incidence there is not estimable"
         )
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+    z = float(norm_ppf(0.5 + conf_level / 2))
     table = _grouped(t, e, p, cause, time_point, groups, z)
     pv = pseudo_values(t, e, cause, time_point)
     x, kn = _spline(_cll(p), knots)

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lms_prognosis._concordance import TIMEWTS, concordance_core, stratified_concordance
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import as_frame
 from lms_prognosis.evaluate._competing import check_cause
@@ -75,7 +75,7 @@ class ConcordanceResult(Result):
     @property
     def ci(self) -> tuple[float, float]:
         """Wald interval ``c -/+ z se`` (truncated to [0, 1])."""
-        z = stats.norm.ppf(0.5 + self.conf_level / 2)
+        z = norm_ppf(0.5 + self.conf_level / 2)
         return max(0.0, self.c - z * self.se), min(1.0, self.c + z * self.se)
 
     @property

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
-from scipy.stats import norm
+
+from lms_prognosis._distributions import norm_logpdf, norm_logsf, norm_pdf, norm_sf
 
 __all__ = ["std_surv", "std_density", "std_hazard"]
 
@@ -26,7 +27,7 @@ def std_surv(u: np.ndarray, distribution: str) -> np.ndarray:
     if distribution in ("weibull", "exponential"):
         return np.exp(-np.exp(u))
     if distribution == "lognormal":
-        return norm.sf(u)
+        return norm_sf(u)
     return expit(-u)
 
 
@@ -41,7 +42,7 @@ def std_density(u: np.ndarray, distribution: str) -> np.ndarray:
     if distribution in ("weibull", "exponential"):
         return np.exp(u - np.exp(u))
     if distribution == "lognormal":
-        return norm.pdf(u)
+        return norm_pdf(u)
     p = expit(u)
     return p * (1.0 - p)
 
@@ -58,5 +59,5 @@ def std_hazard(u: np.ndarray, distribution: str) -> np.ndarray:
         return np.exp(u)
     if distribution == "lognormal":
         # Mills ratio: pdf / sf, through the log to stay finite for large u
-        return np.exp(norm.logpdf(u) - norm.logsf(u))
+        return np.exp(norm_logpdf(u) - norm_logsf(u))
     return expit(u)

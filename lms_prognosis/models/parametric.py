@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from lms_prognosis._distributions import norm_ppf, norm_sf
 from lms_prognosis._format import format_number
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import survival_data
@@ -169,7 +169,7 @@ class ParametricResult(Result):
         lp, x = self._lp_and_design(newdata)
         index = getattr(newdata, "data", newdata).index
         v = self.vcov.to_numpy()
-        z = norm.ppf(1.0 - (1.0 - level) / 2.0)
+        z = norm_ppf(1.0 - (1.0 - level) / 2.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (np.log(t)[None, :] - lp[:, None]) / self.scale  # (m, k)
             grads = [-x[:, :, None] / self.scale * np.ones_like(u)[:, None, :]]
@@ -362,7 +362,7 @@ def _result(
     if distribution != "exponential":
         names.append("Log(scale)")
     se = np.sqrt(np.diag(fit.vcov))
-    zc = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
+    zc = norm_ppf(1.0 - (1.0 - conf_level) / 2.0)
     coef = fit.coef
     lo, hi = coef - zc * se, coef + zc * se
     is_coef = np.array([nm not in ("(Intercept)", "Log(scale)") for nm in names])
@@ -372,7 +372,7 @@ def _result(
             "coef": coef,
             "se": se,
             "z": coef / se,
-            "p": 2 * norm.sf(np.abs(coef / se)),
+            "p": 2 * norm_sf(np.abs(coef / se)),
             "lower": lo,
             "upper": hi,
             "time_ratio": np.where(is_coef, np.exp(coef), np.nan),

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from lms_prognosis._distributions import chi2_sf
 from lms_prognosis._format import format_p
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis._survdata import survival_data
@@ -120,7 +120,7 @@ def _one_cause(
     if np.linalg.matrix_rank(v) < k - 1:  # cmprsk reports -1: no test
         return float("nan"), float("nan"), score, var
     chisq = float(s @ np.linalg.solve(v, s))
-    return chisq, float(chi2.sf(chisq, k - 1)), score, var
+    return chisq, float(chi2_sf(chisq, k - 1)), score, var
 
 
 def gray_test(

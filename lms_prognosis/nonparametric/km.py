@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from lms_prognosis import _survfit as _km
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._format import format_number
 from lms_prognosis._results import Result, empty_dropped
 from lms_prognosis.exceptions import SurvivalDataError
@@ -263,7 +263,7 @@ class KMResult(Result):
         taus = np.atleast_1d(np.asarray(tau, dtype=float))
         if taus.ndim != 1 or not np.isfinite(taus).all() or (taus <= 0).any():
             raise SurvivalDataError(f"tau must be finite and > 0, got {np.asarray(tau).tolist()}")
-        z = norm.ppf(1.0 - (1.0 - self._level(conf_level)) / 2.0)
+        z = norm_ppf(1.0 - (1.0 - self._level(conf_level)) / 2.0)
         parts = [
             _rmst.rmst_rows(label, self.table.iloc[self._group_rows(g)], taus, z)
             for g, label in enumerate(self.groups)

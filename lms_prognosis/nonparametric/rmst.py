@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from lms_prognosis._distributions import norm_ppf, norm_sf
 from lms_prognosis.exceptions import DataWarning
 
 __all__ = ["rmst_one", "rmst_rows", "rmst_contrast_table", "RMST_COLUMNS", "CONTRAST_COLUMNS"]
@@ -141,7 +141,7 @@ def rmst_contrast_table(rm: pd.DataFrame, reference: object, conf_level: float) 
       group  difference   se  ratio
     0     b         2.0  1.0   1.25
     """
-    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    z = float(norm_ppf(1.0 - (1.0 - conf_level) / 2.0))
     is_ref = (rm["group"] == reference).to_numpy()
     r0, s0 = float(rm["rmst"].to_numpy()[is_ref][0]), float(rm["se"].to_numpy()[is_ref][0])
     rows = []
@@ -165,11 +165,11 @@ def rmst_contrast_table(rm: pd.DataFrame, reference: object, conf_level: float) 
                 dse,
                 d - z * dse,
                 d + z * dse,
-                float(2 * norm.sf(abs(d / dse))),
+                float(2 * norm_sf(abs(d / dse))),
                 r1 / r0,
                 float(np.exp(lr - z * lse)),
                 float(np.exp(lr + z * lse)),
-                float(2 * norm.sf(abs(lr / lse))),
+                float(2 * norm_sf(abs(lr / lse))),
             ]
         )
     return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)

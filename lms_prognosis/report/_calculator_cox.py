@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis.report._calculator_fields import field
 from lms_prognosis.report._calculator_groups import groups_spec
 from lms_prognosis.report._calculator_terms import design_fields, design_terms
@@ -115,7 +115,7 @@ def cox_spec(
         "strata": _strata(model),
         "conf_type": conf_type,
         "conf_level": float(model.conf_level),
-        "z": float(norm.ppf(1.0 - (1.0 - model.conf_level) / 2.0)),
+        "z": float(norm_ppf(1.0 - (1.0 - model.conf_level) / 2.0)),
         "fields": _fields(model, labels, units),
         "groups": groups_spec(model, risk_groups),
     }

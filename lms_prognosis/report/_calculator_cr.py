@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
+from lms_prognosis._distributions import norm_ppf
 from lms_prognosis._format import format_hr, format_p
 from lms_prognosis._version import __version__
 from lms_prognosis.cox import CauseSpecificResult, FineGrayResult
@@ -58,7 +58,7 @@ def _common(design: Any, conf_type: str, level: float, labels: Any, units: Any) 
         "center": floats(design.center),
         "conf_type": conf_type,
         "conf_level": float(level),
-        "z": float(norm.ppf(1.0 - (1.0 - level) / 2.0)),
+        "z": float(norm_ppf(1.0 - (1.0 - level) / 2.0)),
         "fields": design_fields(design, labels, units),
         "groups": None,
         "strata_columns": [],

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lms_prognosis._distributions import norm_cdf, norm_ppf
 from lms_prognosis._parallel import run_tasks
 from lms_prognosis.cox.fit import fit_cox
 from lms_prognosis.exceptions import ConvergenceWarning, CoxError, CoxWarning, LMSPrognosisError
@@ -70,7 +70,7 @@ def schoenfeld_events(
     for name, v in (("alpha", alpha), ("power", power), ("prevalence", prevalence)):
         if not 0 < v < 1:
             raise LMSPrognosisError(f"{name} must be in (0, 1), got {v!r}")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = norm_ppf(1 - alpha / 2) + norm_ppf(power)
     return float(z**2 / (prevalence * (1 - prevalence) * math.log(hr) ** 2))
 
 
@@ -85,7 +85,7 @@ def schoenfeld_power(
     0.8
     """
     z = math.sqrt(events * prevalence * (1 - prevalence)) * abs(math.log(hr))
-    return float(stats.norm.cdf(z - stats.norm.ppf(1 - alpha / 2)))
+    return float(norm_cdf(z - norm_ppf(1 - alpha / 2)))
 
 
 @dataclass(frozen=True)
