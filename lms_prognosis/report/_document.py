@@ -43,13 +43,15 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure as PNG bytes with a caption (the PNG/PDF files are written separately)."""
+    """A figure with a caption: its PNG (the HTML report shows it) and, when written, its PDF
+    (the PDF report embeds it, so figures stay vector there); the files are written apart."""
 
     id: str
     caption: str
     png: bytes
     alt: str = ""
     width: float = 0.75  # fraction of the text width in the PDF (and of max width in HTML)
+    pdf: bytes = b""
 
 
 @dataclass

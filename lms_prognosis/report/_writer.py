@@ -112,7 +112,7 @@ class Writer:
 
         ``fig`` is a matplotlib Figure, or anything with a ``.figure`` (an Axes, or a plot
         result holding its figure). With worker processes the files are written later and
-        the block's ``png`` is filled by :meth:`finish`.
+        the block's ``png`` and ``pdf`` are filled by :meth:`finish`.
         """
         figure = fig.get_figure(root=True)
         plt.close(figure)  # out of pyplot first: a pickled figure is not re-registered
@@ -124,17 +124,17 @@ class Writer:
         if queued:
             self._waiting.append((block, png))
         else:
-            block.png = png.read_bytes()
+            block.png, block.pdf = png.read_bytes(), pdf.read_bytes()
         return block
 
     def finish(self) -> dict[str | None, list[Caught]]:
-        """Wait for the figures handed to workers and fill their blocks' PNG bytes.
+        """Wait for the figures handed to workers and fill their blocks' PNG and PDF bytes.
 
         Returns the warnings raised while workers wrote figures, by section id.
         """
         late = self.pool.finish()
         for block, png in self._waiting:
-            block.png = png.read_bytes()
+            block.png, block.pdf = png.read_bytes(), png.with_suffix(".pdf").read_bytes()
         self._waiting = []
         return late
 

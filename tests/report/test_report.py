@@ -186,13 +186,17 @@ def test_html_content(html, cohort):
 def test_pdf_pages_images_and_text(report, tmp_path):
     data = report.pdf.read_bytes()
     assert data.startswith(b"%PDF-")
-    n_images = len(re.findall(rb"/Subtype\s*/Image", data))
-    assert n_images >= len(FIGURE_IDS)
+    # every figure embedded as its own PDF (a form XObject), none as a picture of itself
+    assert len(re.findall(rb"/Subtype\s*/Form", data)) >= len(FIGURE_IDS)
+    assert len(re.findall(rb"/Subtype\s*/Image", data)) == 0
     pages = re.findall(rb"/Type\s*/Page[^s]", data)
     assert len(pages) >= 6
     text = _pdf_text(data)
     for words in ("Data summary", "Table 1", "Methods", "Software versions", "Efron"):
         assert words in text, words
+    # the figures' own text is text in the report: one "Number at risk" per KM figure
+    n_km = sum(f.startswith("fig-km_") for f in FIGURE_IDS)
+    assert text.count("Number at risk") == n_km
 
 
 def _pdf_text(data: bytes) -> str:
