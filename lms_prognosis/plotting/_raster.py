@@ -20,6 +20,7 @@ chunk and one text chunk per key after ``IHDR``, as Pillow does when matplotlib 
 
 from __future__ import annotations
 
+import functools
 import struct
 import tempfile
 import zlib
@@ -58,11 +59,7 @@ def rasterise_pdf(pdf: bytes, dpi: int) -> bytes:
         (root / "page.typ").write_bytes(_PAGE)
         try:
             png = typst.compile(
-                root / "page.typ",
-                root=root,
-                format="png",
-                ppi=float(dpi),
-                ignore_system_fonts=True,
+                root / "page.typ", root=root, format="png", ppi=float(dpi), font_paths=_fonts()
             )
         except typst.TypstError as err:
             raise ExportError(
@@ -72,6 +69,14 @@ def rasterise_pdf(pdf: bytes, dpi: int) -> bytes:
     if not isinstance(png, bytes) or not png.startswith(_PNG_SIGNATURE):
         raise ExportError('typst returned no PNG; save the figure with raster="agg" instead')
     return png
+
+
+@functools.cache
+def _fonts() -> typst.Fonts:
+    """No fonts: the page holds only the figure's PDF, which embeds its own. typst then
+    loads none of its embedded fonts per call (17 against 45 ms a Kaplan-Meier figure; the
+    PNG is byte-identical)."""
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=False)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
