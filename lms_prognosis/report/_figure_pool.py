@@ -127,8 +127,9 @@ def frozen_gc() -> Iterator[None]:
 
 
 def _warm() -> None:
-    """Load the PNG and PDF writers and the default font's subset in a new worker, while it
-    waits for its first figure (otherwise the first figure's export pays for them). The
+    """Load the PDF writer, typst's rasteriser (the report's PNGs are its PDFs rasterised)
+    and the default font's subset in a new worker, while it waits for its first figure
+    (otherwise the first figure's export pays for them). The
     objects inherited from the main process are left out of the worker's garbage
     collection (:func:`frozen_gc`): none of them is the worker's garbage."""
     gc.freeze()
@@ -464,7 +465,7 @@ class _Feeder:
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:
-    """Fork ``workers`` processes now (each loads the PNG/PDF writers); None if they cannot."""
+    """Fork ``workers`` processes now (each loads the PDF writer and typst); None if they cannot."""
     try:
         ctx = mp.get_context("fork")
         with warnings.catch_warnings():
