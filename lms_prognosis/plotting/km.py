@@ -452,6 +452,9 @@ def _draw_table(
     pts = mpl.font_manager.FontProperties(size=size).get_size_in_points()
     tax.tick_params(axis="y", length=0, pad=4 + 0.32 * pts * widest)
     tax.tick_params(axis="x", bottom=False, labelbottom=False)
+    # and no x axis at all: a hidden axis is skipped by the layout and the draw, which
+    # otherwise place and format its invisible ticks (22% of a KM figure's export)
+    tax.xaxis.set_visible(False)
     for side in ("top", "right", "bottom", "left"):
         tax.spines[side].set_visible(False)
     tax.set_title(ROW_TITLES[row], loc="left", fontsize="medium", pad=2)
