@@ -108,7 +108,6 @@ def joint_table() -> pd.DataFrame:
     m_cut = [-np.inf, (math.log(9.5) - med) / sig, (math.log(19.5) - med) / sig, np.inf]
     p_nec = [cov(f"cov.necrosis[{k}]") for k in ("none", "<50%", ">=50%")]
     n_cut = [-np.inf, special.ndtri(p_nec[0]), special.ndtri(p_nec[0] + p_nec[1]), np.inf]
-    # scipy.stats on first use, not at import: start-up time
     from scipy import stats  # here, not at the top: 0.45-0.75 s of start-up for every user
 
     mvn = stats.multivariate_normal(mean=[0.0, 0.0], cov=[[1.0, rho], [rho, 1.0]])
