@@ -205,11 +205,12 @@ def save_figure(
             frozen_layout(figure, res),
             shared_font_subsets(),
         ):
-            pdf = None
+            pdf = png = None
             for target, fmt in targets:
                 if raster == "pdf" and fmt in ("png", "tiff"):
                     pdf = pdf or _pdf_bytes(figure, res, meta)
-                    _write_raster(rasterise_pdf(pdf, res), target, fmt, res, meta)
+                    png = png or rasterise_pdf(pdf, res)
+                    _write_raster(png, target, fmt, res, meta)
                 elif fmt == "pdf":
                     pdf = pdf or _pdf_bytes(figure, res, meta)
                     target.write_bytes(pdf)
@@ -300,16 +301,13 @@ def _pdf_bytes(figure: Figure, dpi: int, meta: _Meta) -> bytes:
 
 
 def _write_raster(png: bytes, target: Path, fmt: str, dpi: int, meta: _Meta) -> None:
-    """Write a PNG drawn elsewhere (typst) as ``fmt`` with the metadata Agg's files carry."""
+    """Write PNG bytes (drawn by typst or Agg) as ``fmt`` with the metadata Agg's files carry;
+    TIFF through Pillow (a matplotlib dependency): RGB + LZW + dpi + description."""
     if fmt == "png":
         target.write_bytes(png_with_text(png, dpi, meta.png()))
         return
     with Image.open(io.BytesIO(png)) as im:
         rgb = im.convert("RGB")
-    _save_tiff(rgb, target, dpi, meta)
-
-
-def _save_tiff(rgb: Image.Image, target: Path, dpi: int, meta: _Meta) -> None:
     rgb.save(
         target,
         format="TIFF",
@@ -331,10 +329,7 @@ def _write(figure: Figure, target: Path, fmt: str, dpi: int, meta: _Meta) -> Non
             figure.savefig(target, format="svg", metadata=svg_meta, dpi=raster_dpi(dpi))
     elif fmt == "png":
         figure.savefig(target, format="png", dpi=dpi, metadata=meta.png())
-    else:  # tiff through Pillow (a matplotlib dependency), RGB + LZW + dpi + description
+    else:  # tiff: Agg's PNG, converted
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi)
-        buf.seek(0)
-        with Image.open(buf) as im:
-            rgb = im.convert("RGB")
-        _save_tiff(rgb, target, dpi, meta)
+        _write_raster(buf.getvalue(), target, "tiff", dpi, meta)

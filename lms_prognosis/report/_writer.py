@@ -33,6 +33,11 @@ def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any
     )
 
 
+def _read_files(block: Figure, png: Path) -> None:
+    """Fill a figure block from its written files: the PNG (HTML) and the PDF (PDF report)."""
+    block.png, block.pdf = png.read_bytes(), png.with_suffix(".pdf").read_bytes()
+
+
 #: design value: a CSV with more cells than this is written by a worker process, with pyarrow
 #: when it holds numbers and text only (:func:`_write_csv`); a smaller one costs less to
 #: write than to send
@@ -117,14 +122,14 @@ class Writer:
         figure = fig.get_figure(root=True)
         plt.close(figure)  # out of pyplot first: a pickled figure is not re-registered
         path = self.out_dir / "figures" / name
-        png, pdf = path.with_suffix(".png"), path.with_suffix(".pdf")  # as save_figure names
+        png = path.with_suffix(".png")  # as save_figure names it
         block = Figure(id=f"fig-{name}", caption=caption, png=b"", alt=caption, width=width)
         queued = self.pool.submit(figure, path, dpi, caption, self.section)
-        self.files.extend([png, pdf])
+        self.files.extend([png, png.with_suffix(".pdf")])
         if queued:
             self._waiting.append((block, png))
         else:
-            block.png, block.pdf = png.read_bytes(), pdf.read_bytes()
+            _read_files(block, png)
         return block
 
     def finish(self) -> dict[str | None, list[Caught]]:
@@ -134,7 +139,7 @@ class Writer:
         """
         late = self.pool.finish()
         for block, png in self._waiting:
-            block.png, block.pdf = png.read_bytes(), png.with_suffix(".pdf").read_bytes()
+            _read_files(block, png)
         self._waiting = []
         return late
 
