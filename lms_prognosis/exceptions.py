@@ -38,6 +38,7 @@ __all__ = [
     "PlotError",
     "StyleError",
     "ExportError",
+    "RasterError",
     "ReportError",
     "ReportExistsError",
     "LMSPrognosisWarning",
@@ -113,6 +114,11 @@ class StyleError(PlotError):
 
 class ExportError(LMSPrognosisError):
     """A figure or table that cannot be written to the path or format asked."""
+
+
+class RasterError(ExportError):
+    """typst could not rasterise a figure's PDF (``save_figure(raster="pdf")``); with
+    ``raster="agg"`` matplotlib draws the PNG or TIFF itself."""
 
 
 class ReportError(LMSPrognosisError):

@@ -24,6 +24,7 @@ HIERARCHY = {
     "PlotError": ("LMSPrognosisError",),
     "StyleError": ("PlotError",),
     "ExportError": ("LMSPrognosisError",),
+    "RasterError": ("ExportError",),
     "ReportError": ("LMSPrognosisError",),
     "ReportExistsError": ("ReportError", "FileExistsError"),
     "LMSPrognosisWarning": ("UserWarning",),

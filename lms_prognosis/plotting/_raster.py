@@ -29,7 +29,7 @@ from pathlib import Path
 
 import typst
 
-from lms_prognosis.exceptions import ExportError
+from lms_prognosis.exceptions import RasterError
 
 #: how PNG/TIFF files are drawn: by matplotlib's Agg, or rasterised from the figure's PDF
 RASTERS = ("agg", "pdf")
@@ -62,12 +62,12 @@ def rasterise_pdf(pdf: bytes, dpi: int) -> bytes:
                 root / "page.typ", root=root, format="png", ppi=float(dpi), font_paths=_fonts()
             )
         except typst.TypstError as err:
-            raise ExportError(
+            raise RasterError(
                 f"typst could not rasterise the figure's PDF ({err}); "
                 'save it with raster="agg" instead'
             ) from err
     if not isinstance(png, bytes) or not png.startswith(_PNG_SIGNATURE):
-        raise ExportError('typst returned no PNG; save the figure with raster="agg" instead')
+        raise RasterError('typst returned no PNG; save the figure with raster="agg" instead')
     return png
 
 
@@ -106,7 +106,7 @@ def png_with_text(png: bytes, dpi: int, text: Mapping[str, str]) -> bytes:
     ({'Title': 'Age ≥60', 'Software': 'x'}, 300)
     """
     if not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
-        raise ExportError("not a PNG image")
+        raise RasterError("not a PNG image")
     header_end = 8 + 8 + struct.unpack(">I", png[8:12])[0] + 4
     per_metre = int(dpi / _METRES_PER_INCH + 0.5)
     added = [_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))]

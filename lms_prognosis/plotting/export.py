@@ -154,6 +154,15 @@ def save_figure(
     list of Path
         The files written, in the order of ``formats``.
 
+    Raises
+    ------
+    ExportError
+        ``fig`` is not a figure, a format or ``raster`` is unknown, the format cannot be told
+        from the suffix, or the dpi is outside 72-2400.
+    RasterError
+        With ``raster="pdf"``: typst could not rasterise the figure's PDF (a subclass of
+        ``ExportError``; ``raster="agg"`` draws the file with matplotlib instead).
+
     Notes
     -----
     TIFF files are written by Pillow as RGB with LZW compression and the dpi tag set. PDF

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from pandas.api.types import infer_dtype
 
+from lms_prognosis.exceptions import LMSPrognosisWarning, RasterError
 from lms_prognosis.plotting import save_figure
 from lms_prognosis.report._document import Figure, Table
 from lms_prognosis.report._figure_pool import Caught, FigurePool, workers_for
@@ -21,16 +23,30 @@ from lms_prognosis.report.export import table_to_docx
 
 def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any]) -> list[Path]:
     """figures/<name>.png and .pdf with the report's provenance (in whichever process); the
-    PNG is the PDF rasterised (one drawing per figure, ``raster="pdf"``)."""
-    return save_figure(
-        figure,
-        path,
-        formats=("png", "pdf"),
-        dpi=dpi,
-        provenance=prov,
-        title=caption,
-        raster="pdf",
+    PNG is the PDF rasterised (one drawing per figure, ``raster="pdf"``).
+
+    Should typst fail to rasterise a figure's PDF, matplotlib's Agg draws its PNG instead
+    and a warning says so in the figure's section (and the manifest): the report is still
+    written, and a reader can tell that this PNG was drawn otherwise.
+    """
+    files = functools.partial(
+        save_figure, figure, path, formats=("png", "pdf"), dpi=dpi, provenance=prov, title=caption
     )
+    try:
+        return files(raster="pdf")
+    except RasterError as err:
+        warnings.warn(
+            f"The PNG of figure {path.name} was drawn by matplotlib's Agg renderer, not "
+            f"rasterised from its PDF as the other figures are: {_reason(err)}.",
+            LMSPrognosisWarning,
+            stacklevel=2,
+        )
+        return files(raster="agg")
+
+
+def _reason(err: RasterError) -> str:
+    """What typst said (without the advice to ``save_figure`` callers)."""
+    return str(err.__cause__) if err.__cause__ is not None else str(err).split(";")[0]
 
 
 def _read_files(block: Figure, png: Path) -> None:

@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 import lms_prognosis as lp
+import lms_prognosis.plotting.export as plot_export
 import lms_prognosis.report.build as build
 from lms_prognosis.cli import main
+from lms_prognosis.exceptions import RasterError
 from lms_prognosis.report import _sections, write_report
 
 
@@ -234,3 +237,33 @@ def test_progress_bar_only_on_a_terminal(sim, tmp_path, monkeypatch, tty):
     with pytest.raises(KeyboardInterrupt):
         write_report(lp.read_cohort(sim), tmp_path / "rep", progress=True)
     assert ("report: " in err.text) is tty
+
+
+def _typst_fails(pdf: bytes, dpi: int) -> bytes:
+    raise RasterError("typst could not rasterise the figure's PDF (a made-up failure)")
+
+
+def test_figures_typst_cannot_rasterise_are_drawn_by_agg_and_said(sim, tmp_path, monkeypatch):
+    # patched before write_report forks its figure workers, so they inherit it
+    monkeypatch.setattr(plot_export, "rasterise_pdf", _typst_fails)
+    rep = write_report(sim, tmp_path / "rep", progress=False)
+    pngs = sorted((rep.out_dir / "figures").glob("*.png"))
+    assert len(pngs) >= 8 and all(p.with_suffix(".pdf").is_file() for p in pngs)
+    for png in pngs:
+        with Image.open(png) as im:
+            im.verify()  # a whole PNG, drawn by Agg
+    warned = json.loads(rep.manifest.read_text(encoding="utf-8"))["warnings"]
+    said = sorted(w for ws in warned.values() for w in ws if "Agg renderer" in w)
+    assert said == sorted(
+        f"The PNG of figure {p.stem} was drawn by matplotlib's Agg renderer, not rasterised "
+        "from its PDF as the other figures are: typst could not rasterise the figure's PDF "
+        "(a made-up failure)."
+        for p in pngs
+    )
+    assert "drawn by matplotlib's Agg renderer" in _text(rep.html)
+
+
+def test_the_report_rasterises_every_figure_from_its_pdf(report):
+    """The fallback above is not what draws the figures of a normal report."""
+    warned = json.loads(report.manifest.read_text(encoding="utf-8"))["warnings"]
+    assert not [w for ws in warned.values() for w in ws if "Agg renderer" in w]
