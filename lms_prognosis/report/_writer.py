@@ -45,8 +45,11 @@ def _export(figure: Any, path: Path, dpi: int, caption: str, prov: dict[str, Any
 
 
 def _reason(err: RasterError) -> str:
-    """What typst said (without the advice to ``save_figure`` callers)."""
-    return str(err.__cause__) if err.__cause__ is not None else str(err).split(";")[0]
+    """Why, without the advice to ``save_figure`` callers: typst's own message when it
+    raised, else ours."""
+    if err.__cause__ is not None:
+        return f"typst could not rasterise it ({err.__cause__})"
+    return str(err).split(";")[0]
 
 
 def _read_files(block: Figure, png: Path) -> None:

@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from PIL import Image
@@ -24,7 +25,7 @@ import lms_prognosis.plotting.export as plot_export
 import lms_prognosis.report.build as build
 from lms_prognosis.cli import main
 from lms_prognosis.exceptions import RasterError
-from lms_prognosis.report import _sections, write_report
+from lms_prognosis.report import _sections, _writer, write_report
 
 
 def _csv(tmp_path: Path, data: pd.DataFrame, name: str) -> Path:
@@ -267,3 +268,21 @@ def test_the_report_rasterises_every_figure_from_its_pdf(report):
     """The fallback above is not what draws the figures of a normal report."""
     warned = json.loads(report.manifest.read_text(encoding="utf-8"))["warnings"]
     assert not [w for ws in warned.values() for w in ws if "Agg renderer" in w]
+
+
+def test_the_warning_quotes_what_typst_said(tmp_path, monkeypatch):
+    real = plot_export.rasterise_pdf
+    # a real typst failure: the PDF handed to it is cut short
+    monkeypatch.setattr(plot_export, "rasterise_pdf", lambda pdf, dpi: real(pdf[:200], dpi))
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1], [1, 0])
+    with pytest.warns(lp.LMSPrognosisWarning) as caught:
+        files = _writer._export(fig, tmp_path / "line", 100, "A line", prov={})
+    plt.close(fig)
+    assert [p.name for p in files] == ["line.png", "line.pdf"]
+    (msg,) = [str(w.message) for w in caught]
+    assert msg.startswith(
+        "The PNG of figure line was drawn by matplotlib's Agg renderer, not rasterised from "
+        "its PDF as the other figures are: typst could not rasterise it ("
+    )
+    assert "raster=" not in msg  # the advice to save_figure callers is left out
