@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.interpolate import BSpline
 
 __all__ = ["ns_knots", "ns_basis", "ns_formula", "rcs_knots", "rcs_basis", "FRACTIED"]
 
@@ -58,6 +57,10 @@ def ns_knots(
 
 def _bspline_all(t: np.ndarray, x: np.ndarray, nu: int = 0) -> np.ndarray:
     """All cubic B-spline basis functions (or their ``nu``-th derivative) at ``x``."""
+    # here, not at the top: scipy.interpolate loads scipy.optimize (0.3-0.4 s), which every
+    # import of lms_prognosis.cox paid and only a natural-spline term needs
+    from scipy.interpolate import BSpline
+
     nb = t.size - 4
     spl = BSpline(t, np.eye(nb), 3, extrapolate=True)
     return np.asarray(spl(x, nu=nu))
