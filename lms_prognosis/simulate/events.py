@@ -32,7 +32,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from lms_prognosis.simulate.covariates import draw_covariates
 
@@ -106,7 +105,11 @@ def lr_scale(target: float = LR_TARGET_5Y, shape: float = LR_SHAPE) -> float:
     def gap(log_scale: float) -> float:
         return float(np.mean(np.exp(-((60.0 / math.exp(log_scale)) ** shape) * elp)) - target)
 
-    return math.exp(optimize.brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
+    # here, not at the top: scipy.optimize costs 0.2-0.3 s to import, and the report and
+    # the command line import this module without simulating
+    from scipy.optimize import brentq
+
+    return math.exp(brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
 
 
 def mfs_survival(lp: np.ndarray, scale: float, shape: float, times: np.ndarray) -> np.ndarray:

@@ -28,7 +28,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from lms_prognosis.exceptions import LMSPrognosisError, PopulationError
 from lms_prognosis.literature import data as _lit
@@ -153,7 +152,11 @@ def baseline_scale(
         h = (60.0 / math.exp(log_scale)) ** shape * elp
         return float(np.mean((1 - m_p) * np.exp(-h) + m_p * np.exp(-h * m_hr)) - target)
 
-    return math.exp(optimize.brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
+    # here, not at the top: scipy.optimize costs 0.2-0.3 s to import, and the report and
+    # the command line import this module without simulating
+    from scipy.optimize import brentq
+
+    return math.exp(brentq(gap, math.log(10.0), math.log(1e9), xtol=1e-12))
 
 
 def other_cause_cumhaz(age: np.ndarray, t: np.ndarray) -> np.ndarray:

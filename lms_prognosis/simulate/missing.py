@@ -30,7 +30,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from lms_prognosis.cohort import Cohort
 from lms_prognosis.exceptions import LMSPrognosisError
@@ -137,6 +136,10 @@ def _probabilities(drivers: np.ndarray, fraction: float) -> np.ndarray:
 
     def gap(a: float) -> float:
         return float(np.mean(1 / (1 + np.exp(-(a + drivers))))) - fraction
+
+    # here, not at the top: scipy.optimize costs 0.2-0.3 s to import, and the report and
+    # the command line import this module without simulating
+    from scipy.optimize import brentq
 
     logit = math.log(fraction / (1 - fraction))
     a = brentq(gap, logit - 20, logit + 20)
